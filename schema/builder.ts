@@ -1,0 +1,44 @@
+import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import type { Context } from '../src/context.js';
+import { ForbiddenError } from '../src/lib/errors.js';
+
+// Plugins and configuration only: every type lives in its own file (Pothos complex-app layout).
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  AuthScopes: { merchant: boolean; admin: boolean };
+  Scalars: {
+    Decimal: { Input: string; Output: bigint };
+    DateTime: { Input: Date; Output: Date };
+    Metadata: { Input: Record<string, unknown>; Output: Record<string, string | number | boolean> };
+  };
+  DefaultFieldNullability: false;
+}>({
+  defaultFieldNullability: false,
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, RelayPlugin, ComplexityPlugin],
+  scopeAuth: {
+    authScopes: (ctx) => ({
+      merchant: ctx.principal.kind === 'merchant',
+      admin: ctx.principal.kind === 'admin',
+    }),
+    unauthorizedError: () => new ForbiddenError('This credential may not use this field'),
+  },
+  errors: { defaultTypes: [] },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    nodeFieldOptions: { nullable: false },
+  },
+  complexity: {
+    defaultComplexity: 1,
+    defaultListMultiplier: 10,
+    limit: (ctx) => ({
+      depth: ctx.services.config.graphqlMaxDepth,
+      complexity: ctx.services.config.graphqlMaxComplexity,
+      breadth: 200,
+    }),
+  },
+});

@@ -1,0 +1,80 @@
+import { resolveOffsetConnection } from '@pothos/plugin-relay';
+import { tenantOf } from '../src/context.js';
+import { ValidationError } from '../src/lib/errors.js';
+import type { HistoryRow } from '../src/modules/ledger/history.js';
+import { TX_TYPES } from '../src/modules/ledger/types.js';
+import { builder } from './builder.js';
+
+export const TransactionTypeEnum = builder.enumType('TransactionType', { values: TX_TYPES });
+export const DirectionEnum = builder.enumType('Direction', { values: ['credit', 'debit'] as const });
+
+/**
+ * A movement of Stars. In a user's history `amount` is that user's side (negative for debits) and the
+ * balances are theirs; in the merchant-wide list they are the receiving user's (or paying user's, when the
+ * money went to the merchant's books).
+ */
+export const TransactionRef = builder.objectRef<HistoryRow>('Transaction').implement({
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    type: t.field({ type: TransactionTypeEnum, resolve: (r) => r.type }),
+    amount: t.field({ type: 'Decimal', resolve: (r) => r.amountMinor }),
+    direction: t.field({ type: DirectionEnum, resolve: (r) => r.direction }),
+    balanceBefore: t.field({ type: 'Decimal', nullable: true, resolve: (r) => r.balanceBeforeMinor }),
+    balanceAfter: t.field({ type: 'Decimal', nullable: true, resolve: (r) => r.balanceAfterMinor }),
+    userId: t.exposeString('userId', { nullable: true }),
+    fromUserId: t.exposeString('fromUserId', { nullable: true }),
+    toUserId: t.exposeString('toUserId', { nullable: true }),
+    description: t.exposeString('description', { nullable: true }),
+    metadata: t.field({ type: 'Metadata', nullable: true, resolve: (r) => r.metadata }),
+    createdAt: t.field({ type: 'DateTime', resolve: (r) => r.createdAt }),
+  }),
+});
+
+export const TransactionFilter = builder.inputType('TransactionFilter', {
+  fields: (t) => ({
+    type: t.field({ type: TransactionTypeEnum, required: false }),
+    from: t.field({ type: 'DateTime', required: false, description: 'Inclusive lower bound on createdAt.' }),
+    to: t.field({ type: 'DateTime', required: false, description: 'Exclusive upper bound on createdAt.' }),
+  }),
+});
+
+export const PAGE = { defaultSize: 20, maxSize: 100 } as const;
+
+/** Resolves an offset connection with a totalCount from a history loader. */
+export async function historyConnection(
+  args: { first?: number | null; after?: string | null; last?: number | null; before?: string | null },
+  load: (offset: number, limit: number) => Promise<{ rows: HistoryRow[]; total: number }>,
+) {
+  if (args.last != null || args.before != null) {
+    throw new ValidationError('Paginate forwards with first/after', 'last');
+  }
+  if (args.first != null && (args.first < 1 || args.first > PAGE.maxSize)) {
+    throw new ValidationError(`first must be from 1 to ${PAGE.maxSize}`, 'first');
+  }
+  let total = 0;
+  const conn = await resolveOffsetConnection({ args, ...PAGE }, async ({ offset, limit }) => {
+    const res = await load(offset, limit);
+    total = res.total;
+    return res.rows;
+  });
+  return { ...conn, totalCount: total };
+}
+
+builder.queryField('transactions', (t) =>
+  t.connection(
+    {
+      type: TransactionRef,
+      description: "The merchant's transactions in this mode, newest first.",
+      authScopes: { merchant: true },
+      args: { filter: t.arg({ type: TransactionFilter, required: false }) },
+      resolve: (_root, args, ctx) =>
+        historyConnection(args, (offset, limit) =>
+          ctx.services.ledger.transactions(tenantOf(ctx), { ...args.filter, offset, limit }),
+        ),
+    },
+    {
+      name: 'TransactionConnection',
+      fields: (c) => ({ totalCount: c.int({ resolve: (p) => (p as { totalCount: number }).totalCount }) }),
+    },
+  ),
+);

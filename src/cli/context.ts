@@ -1,0 +1,55 @@
+import { Redis } from 'ioredis';
+import { loadConfig } from '../config.js';
+import { createPool, ensureDatabase, migrate, openOrm } from '../db/database.js';
+import { createLogger } from '../lib/logger.js';
+import { IdempotencyService } from '../modules/idempotency/service.js';
+import { LedgerService } from '../modules/ledger/service.js';
+import { MerchantsService } from '../modules/merchants/service.js';
+import { TokenService } from '../modules/merchants/tokens.js';
+
+/** What CLI commands need: the database (created and migrated if new) and the services, no HTTP server. */
+export async function openCliContext() {
+  const config = loadConfig();
+  const log = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr as never);
+  await ensureDatabase(config.databaseUrl);
+  const orm = await openOrm(config.databaseUrl, 2, (m) => log.debug({ orm: m }, 'mikro-orm'));
+  await migrate(orm);
+  const pool = createPool(config.databaseUrl, 4);
+  const idempotency = new IdempotencyService(
+    pool,
+    config.idempotencyLockTimeoutSeconds,
+    config.idempotencyTtlHours,
+  );
+  const merchants = new MerchantsService(orm, config.masterKey, config.defaultRateLimitPerSecond);
+  const ledger = new LedgerService(pool, idempotency, config.maxAmountMinor, log, {
+    maxBatch: 1,
+    maxInFlight: 1,
+  });
+  const tokens = new TokenService(config.masterKey);
+  const revoked: string[] = [];
+  merchants.onKeyRevoked = (hashHex) => revoked.push(hashHex);
+  return {
+    config,
+    merchants,
+    ledger,
+    tokens,
+    async close() {
+      if (revoked.length > 0) {
+        // Tell running API instances to drop the revoked keys from their caches at once.
+        const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
+        redis.on('error', () => undefined);
+        try {
+          for (const h of revoked) await redis.publish(`${config.redisPrefix}:keys:revoked`, h);
+        } catch {
+          log.warn('could not reach Redis; running API instances drop revoked keys within 5 s anyway');
+        } finally {
+          redis.disconnect();
+        }
+      }
+      await pool.end();
+      await orm.close(true);
+    },
+  };
+}
+
+export type CliContext = Awaited<ReturnType<typeof openCliContext>>;

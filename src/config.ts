@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+
+// The only reader of process.env. Everything else receives a Config.
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .default('postgres://root@127.0.0.1:5432/novapay'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z.string().min(1).max(64).default('novapay'),
+  MASTER_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 bytes)')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: bool.default(false),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(65_536),
+  DEFAULT_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  MAX_AMOUNT_STARS: z.coerce.number().int().min(1).max(1_000_000_000_000).default(1_000_000_000),
+  TIMESTAMP_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+  IDEMPOTENCY_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(24)
+    .max(24 * 30)
+    .default(48),
+  IDEMPOTENCY_LOCK_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(16),
+  LEDGER_MAX_BATCH: z.coerce.number().int().min(1).max(1000).default(200),
+  LEDGER_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(2),
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
+  GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(10).max(100_000).default(2_000),
+  ADMIN_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .default(12 * 3600),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  nodeEnv: Env['NODE_ENV'];
+  isProduction: boolean;
+  port: number;
+  host: string;
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  masterKey: Buffer;
+  dataDir: string;
+  logLevel: Env['LOG_LEVEL'];
+  trustProxy: boolean;
+  bodyLimitBytes: number;
+  defaultRateLimitPerSecond: number;
+  maxAmountMinor: bigint;
+  timestampToleranceSeconds: number;
+  idempotencyTtlHours: number;
+  idempotencyLockTimeoutSeconds: number;
+  dbPoolSize: number;
+  ledgerMaxBatch: number;
+  ledgerMaxInFlight: number;
+  graphqlMaxDepth: number;
+  graphqlMaxComplexity: number;
+  adminTokenTtlSeconds: number;
+}
+
+export class ConfigError extends Error {}
+
+/** Reads the development master key from DATA_DIR, creating it once. Never used in production. */
+function developmentMasterKey(dataDir: string): Buffer {
+  const file = resolve(dataDir, 'master.key');
+  if (existsSync(file)) {
+    const hex = readFileSync(file, 'utf8').trim();
+    if (!/^[0-9a-f]{64}$/i.test(hex)) throw new ConfigError(`${file} is not 64 hex characters`);
+    return Buffer.from(hex, 'hex');
+  }
+  const key = randomBytes(32);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${key.toString('hex')}\n`, { mode: 0o600 });
+  return key;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`invalid configuration: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const isProduction = e.NODE_ENV === 'production';
+  if (isProduction && !e.MASTER_KEY) {
+    throw new ConfigError('invalid configuration: MASTER_KEY is required when NODE_ENV=production');
+  }
+  const masterKey = e.MASTER_KEY ? Buffer.from(e.MASTER_KEY, 'hex') : developmentMasterKey(e.DATA_DIR);
+  return {
+    nodeEnv: e.NODE_ENV,
+    isProduction,
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    masterKey,
+    dataDir: e.DATA_DIR,
+    logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    defaultRateLimitPerSecond: e.DEFAULT_RATE_LIMIT_PER_SECOND,
+    maxAmountMinor: BigInt(e.MAX_AMOUNT_STARS) * 100n,
+    timestampToleranceSeconds: e.TIMESTAMP_TOLERANCE_SECONDS,
+    idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS,
+    idempotencyLockTimeoutSeconds: e.IDEMPOTENCY_LOCK_TIMEOUT_SECONDS,
+    dbPoolSize: e.DB_POOL_SIZE,
+    ledgerMaxBatch: e.LEDGER_MAX_BATCH,
+    ledgerMaxInFlight: e.LEDGER_MAX_IN_FLIGHT,
+    graphqlMaxDepth: e.GRAPHQL_MAX_DEPTH,
+    graphqlMaxComplexity: e.GRAPHQL_MAX_COMPLEXITY,
+    adminTokenTtlSeconds: e.ADMIN_TOKEN_TTL_SECONDS,
+  };
+}

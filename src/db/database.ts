@@ -1,0 +1,64 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import pg from 'pg';
+import { ormOptions } from './mikro-orm.config.js';
+
+// node-postgres returns int8 as text by default; the ledger wants bigint, never a float.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => BigInt(v));
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+
+/** Creates the database named in `databaseUrl` when it does not exist yet (idempotent, race-safe). */
+export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!name) throw new Error('DATABASE_URL names no database');
+  const admin = new URL(databaseUrl);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (found.rowCount) return false;
+    try {
+      await client.query(`create database "${name.replace(/"/g, '""')}"`);
+    } catch (err) {
+      // Another process created it between our check and our create.
+      if ((err as { code?: string }).code !== '42P04') throw err;
+      return false;
+    }
+    return true;
+  } finally {
+    await client.end();
+  }
+}
+
+export async function openOrm(
+  databaseUrl: string,
+  poolSize: number,
+  logger?: (message: string) => void,
+): Promise<MikroORM> {
+  return MikroORM.init(ormOptions(databaseUrl, poolSize, logger));
+}
+
+/** Applies pending migrations; returns the names applied. */
+export async function migrate(orm: MikroORM): Promise<string[]> {
+  const applied = await orm.getMigrator().up();
+  return applied.map((m) => m.name);
+}
+
+export async function pendingMigrations(orm: MikroORM): Promise<string[]> {
+  return (await orm.getMigrator().getPendingMigrations()).map((m) => m.name);
+}
+
+/**
+ * The ledger's own pool: the hot path uses named prepared statements and multi-row `unnest` writes,
+ * which node-postgres does directly and an ORM does not. Everything else goes through MikroORM.
+ */
+export function createPool(databaseUrl: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max, idleTimeoutMillis: 30_000 });
+  pool.on('error', () => {
+    // An idle client lost its connection; the pool replaces it. Queries report their own errors.
+  });
+  return pool;
+}

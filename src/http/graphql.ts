@@ -1,0 +1,65 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { createYoga } from 'graphql-yoga';
+import type { Context, Services } from '../context.js';
+import { AppError } from '../lib/errors.js';
+import type { Authenticator } from './auth.js';
+
+type ServerContext = { req: FastifyRequest; reply: FastifyReply };
+
+/** Turns errors into client-safe GraphQL errors: typed codes pass, everything unexpected is masked. */
+export function maskError(error: unknown, services: Services): GraphQLError {
+  const gqlError = error instanceof GraphQLError ? error : null;
+  const original = gqlError?.originalError ?? error;
+  if (original instanceof AppError) {
+    return new GraphQLError(original.message, {
+      nodes: gqlError?.nodes,
+      path: gqlError?.path,
+      extensions: { code: original.code, ...(original.param ? { param: original.param } : {}) },
+    });
+  }
+  if (gqlError && !gqlError.originalError) return gqlError; // syntax/validation errors are safe to show
+  services.log.error({ err: original }, 'unexpected GraphQL error');
+  return new GraphQLError('Unexpected error', {
+    nodes: gqlError?.nodes,
+    path: gqlError?.path,
+    extensions: { code: 'internal_error' },
+  });
+}
+
+export function registerGraphql(
+  app: FastifyInstance,
+  schema: GraphQLSchema,
+  services: Services,
+  auth: Authenticator,
+) {
+  const yoga = createYoga<ServerContext, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    graphiql: !services.config.isProduction,
+    landingPage: false,
+    logging: false,
+    maskedErrors: { maskError: (error) => maskError(error, services) },
+    context: ({ req }) => ({ principal: req.principal, services, requestId: req.id }),
+  });
+
+  app.route({
+    url: '/graphql',
+    method: ['GET', 'POST', 'OPTIONS'],
+    preHandler: async (req, reply) => {
+      const wantsGraphiql = req.method === 'GET' && (req.headers.accept ?? '').includes('text/html');
+      req.principal = wantsGraphiql
+        ? { kind: 'anonymous' }
+        : await auth.authenticate(req, reply, { merchantOnly: false });
+    },
+    handler: async (req, reply) => {
+      const response = await yoga.handleNodeRequestAndResponse(req, reply, { req, reply });
+      response.headers.forEach((value, key) => {
+        reply.header(key, value);
+      });
+      reply.status(response.status);
+      reply.send(response.body);
+      return reply;
+    },
+  });
+}

@@ -1,0 +1,108 @@
+// Typed errors with the codes of API.md, mapped to HTTP statuses in this one place.
+
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  invalid_amount: 400,
+  invalid_address: 400,
+  insufficient_funds: 400,
+  same_user: 400,
+  unsupported_network: 400,
+  missing_api_key: 401,
+  invalid_api_key: 401,
+  invalid_signature: 401,
+  timestamp_out_of_range: 401,
+  invalid_token: 401,
+  ip_not_allowed: 403,
+  forbidden: 403,
+  not_found: 404,
+  idempotency_key_reused: 409,
+  request_in_progress: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  internal_error: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly param: string | undefined;
+  constructor(code: ErrorCode, message: string, param?: string) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    this.param = param;
+  }
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(
+    message: string,
+    param?: string,
+    code: 'invalid_request' | 'invalid_amount' | 'same_user' = 'invalid_request',
+  ) {
+    super(code, message, param);
+    this.name = 'ValidationError';
+  }
+}
+
+export class NotFoundError extends AppError {
+  readonly resource: string;
+  constructor(resource: string, id: string, param?: string) {
+    super('not_found', `${resource} '${id}' not found`, param);
+    this.name = 'NotFoundError';
+    this.resource = resource;
+  }
+}
+
+export class InsufficientFundsError extends AppError {
+  constructor(message = 'The paying user does not have enough Stars for this transfer', param = 'amount') {
+    super('insufficient_funds', message, param);
+    this.name = 'InsufficientFundsError';
+  }
+}
+
+export class IdempotencyError extends AppError {
+  constructor(code: 'idempotency_key_reused' | 'request_in_progress', message: string) {
+    super(code, message, 'idempotencyKey');
+    this.name = 'IdempotencyError';
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message = 'This credential may not do that') {
+    super('forbidden', message);
+    this.name = 'ForbiddenError';
+  }
+}
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; param?: string; requestId: string };
+}
+
+export function errorBody(code: ErrorCode, message: string, requestId: string, param?: string): ErrorBody {
+  return { error: { code, message, ...(param ? { param } : {}), requestId } };
+}
+
+/** Rebuilds a typed error from its stored form (idempotent replays of a failed request). */
+export function restoreError(e: { code: string; message: string; param?: string }): AppError {
+  const code = (e.code in ERROR_STATUS ? e.code : 'internal_error') as ErrorCode;
+  switch (code) {
+    case 'insufficient_funds':
+      return new InsufficientFundsError(e.message, e.param);
+    case 'not_found': {
+      const err = new NotFoundError('Resource', '', e.param);
+      err.message = e.message;
+      return err;
+    }
+    case 'invalid_request':
+    case 'invalid_amount':
+    case 'same_user':
+      return new ValidationError(e.message, e.param, code);
+    default:
+      return new AppError(code, e.message, e.param);
+  }
+}

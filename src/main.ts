@@ -1,0 +1,53 @@
+import { createApp } from './app.js';
+import { ConfigError } from './config.js';
+
+// Entry point: `npm start [-- --role api|worker|all]`. Creates the database and applies migrations, then
+// listens. The spine has no background workers yet; `worker` and `all` run the same API process for now.
+
+function parseRole(argv: string[]): 'api' | 'worker' | 'all' {
+  const i = argv.indexOf('--role');
+  const role = i >= 0 ? argv[i + 1] : 'all';
+  if (role !== 'api' && role !== 'worker' && role !== 'all') {
+    console.error(`invalid --role '${role}': use api, worker or all`);
+    process.exit(1);
+  }
+  return role;
+}
+
+async function main(): Promise<void> {
+  const role = parseRole(process.argv.slice(2));
+  let app: Awaited<ReturnType<typeof createApp>>;
+  try {
+    app = await createApp();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    const e = err as { code?: string; message?: string };
+    console.error(
+      `could not start: ${e.message ?? String(err)}${e.code === 'ECONNREFUSED' ? ' (is PostgreSQL/Redis running? see README)' : ''}`,
+    );
+    process.exit(1);
+  }
+  const address = await app.listen();
+  app.log.info({ address, role }, `NovaPayments listening on ${address}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      app.log.error('shutdown timed out');
+      process.exit(1);
+    }, 15_000);
+    timer.unref();
+    await app.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+void main();

@@ -1,0 +1,123 @@
+import type { Pool, PoolClient } from '../../db/database.js';
+import { sha256 } from '../../lib/crypto.js';
+import { IdempotencyError, ValidationError } from '../../lib/errors.js';
+import { canonicalJson } from '../../lib/json.js';
+import type { Mode } from '../merchants/entities.js';
+
+// Idempotency records live in PostgreSQL beside the effect they guard: a claim is taken before the work,
+// and completed with the stored result in the same database transaction as the work itself. A crash in
+// between leaves an in-progress claim that a retry may take over once it is stale; nothing can commit twice.
+
+export type Claim = { kind: 'new' } | { kind: 'replay'; result: unknown };
+
+export interface IdempotencyScope {
+  merchantId: string;
+  mode: Mode;
+  key: string;
+}
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+const SQL = {
+  claim: {
+    name: 'idem_claim',
+    text: `insert into idempotency_keys (merchant_id, mode, key, operation, request_hash, state)
+           values ($1, $2, $3, $4, $5, 'in_progress')
+           on conflict (merchant_id, mode, key) do update
+             set state = 'in_progress', result = null, completed_at = null, locked_at = now(),
+                 created_at = case when idempotency_keys.state = 'completed' then now() else idempotency_keys.created_at end,
+                 operation = excluded.operation, request_hash = excluded.request_hash
+           where (idempotency_keys.state = 'in_progress' and idempotency_keys.request_hash = excluded.request_hash
+                  and idempotency_keys.locked_at < now() - make_interval(secs => $6))
+              or (idempotency_keys.state = 'completed' and idempotency_keys.created_at < now() - make_interval(hours => $7))
+           returning 1`,
+  },
+  read: {
+    name: 'idem_read',
+    text: 'select operation, request_hash, state, result from idempotency_keys where merchant_id = $1 and mode = $2 and key = $3',
+  },
+  release: {
+    name: 'idem_release',
+    text: `delete from idempotency_keys where merchant_id = $1 and mode = $2 and key = $3 and state = 'in_progress'`,
+  },
+  complete: {
+    name: 'idem_complete',
+    text: `update idempotency_keys set state = 'completed', result = $4, completed_at = now()
+           where merchant_id = $1 and mode = $2 and key = $3`,
+  },
+} as const;
+
+export function validateIdempotencyKey(key: string): void {
+  if (!KEY_PATTERN.test(key)) {
+    throw new ValidationError('Idempotency key must be 1-255 printable ASCII characters', 'idempotencyKey');
+  }
+}
+
+export function requestHash(operation: string, input: unknown): Buffer {
+  return sha256(`${operation}\n${canonicalJson(input)}`);
+}
+
+export class IdempotencyService {
+  constructor(
+    private readonly pool: Pool,
+    private readonly lockTimeoutSeconds: number,
+    private readonly ttlHours: number,
+  ) {}
+
+  async claim(scope: IdempotencyScope, operation: string, input: unknown): Promise<Claim> {
+    validateIdempotencyKey(scope.key);
+    const hash = requestHash(operation, input);
+    const values = [scope.merchantId, scope.mode, scope.key];
+    const won = await this.pool.query({
+      ...SQL.claim,
+      values: [...values, operation, hash, this.lockTimeoutSeconds, this.ttlHours],
+    });
+    if (won.rowCount === 1) return { kind: 'new' };
+    const res = await this.pool.query<{
+      operation: string;
+      request_hash: Buffer;
+      state: string;
+      result: unknown;
+    }>({
+      ...SQL.read,
+      values,
+    });
+    const row = res.rows[0];
+    if (!row) return this.claim(scope, operation, input); // expired and removed meanwhile
+    if (row.operation !== operation || !row.request_hash.equals(hash)) {
+      throw new IdempotencyError(
+        'idempotency_key_reused',
+        'This Idempotency-Key was already used with a different request; use a new key for a new request',
+      );
+    }
+    if (row.state !== 'completed') {
+      throw new IdempotencyError(
+        'request_in_progress',
+        'A request with this Idempotency-Key is still being processed; retry after it finishes',
+      );
+    }
+    return { kind: 'replay', result: row.result };
+  }
+
+  /** Gives a claim back after an unexpected failure, so a retry can run the request again. */
+  async release(scope: IdempotencyScope): Promise<void> {
+    await this.pool.query({ ...SQL.release, values: [scope.merchantId, scope.mode, scope.key] });
+  }
+
+  /** Completes a claim inside the caller's transaction (for work that is not a ledger batch). */
+  async complete(client: PoolClient, scope: IdempotencyScope, result: unknown): Promise<void> {
+    await client.query({
+      ...SQL.complete,
+      values: [scope.merchantId, scope.mode, scope.key, JSON.stringify(result)],
+    });
+  }
+
+  /** Deletes records past their time to live (run periodically). */
+  async purgeExpired(): Promise<number> {
+    const res = await this.pool.query(
+      `delete from idempotency_keys where state = 'completed' and created_at < now() - make_interval(hours => $1)`,
+      [this.ttlHours],
+    );
+    return res.rowCount ?? 0;
+  }
+}

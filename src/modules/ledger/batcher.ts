@@ -1,0 +1,62 @@
+// Gathers concurrent requests into batches. An idle batcher runs a request at once (no added latency);
+// while `maxInFlight` batches are running, new requests wait and go together in the next one. Under load
+// that turns N commits into one, which is what keeps a hot payee fast (DESIGN.md "Ledger").
+
+interface Pending<I, R> {
+  item: I;
+  resolve: (r: R) => void;
+  reject: (e: unknown) => void;
+}
+
+export class Batcher<I, R> {
+  private queue: Pending<I, R>[] = [];
+  private inFlight = 0;
+  private readonly idleWaiters: (() => void)[] = [];
+  /** Sizes of the batches run so far, for metrics and benchmarks. */
+  readonly stats = { batches: 0, items: 0, maxBatch: 0 };
+
+  constructor(
+    private readonly run: (items: I[]) => Promise<R[]>,
+    private readonly maxBatch: number,
+    private readonly maxInFlight: number,
+  ) {}
+
+  submit(item: I): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Resolves when nothing is queued or running (used on shutdown). */
+  drain(): Promise<void> {
+    if (this.inFlight === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      this.inFlight++;
+      this.stats.batches++;
+      this.stats.items += batch.length;
+      if (batch.length > this.stats.maxBatch) this.stats.maxBatch = batch.length;
+      this.run(batch.map((p) => p.item))
+        .then(
+          (results) => {
+            for (const [i, p] of batch.entries()) p.resolve(results[i] as R);
+          },
+          (err) => {
+            for (const p of batch) p.reject(err);
+          },
+        )
+        .finally(() => {
+          this.inFlight--;
+          this.pump();
+          if (this.inFlight === 0 && this.queue.length === 0) {
+            for (const w of this.idleWaiters.splice(0)) w();
+          }
+        });
+    }
+  }
+}

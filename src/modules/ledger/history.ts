@@ -1,0 +1,160 @@
+import type { Pool } from '../../db/database.js';
+import type { Mode } from '../merchants/entities.js';
+import type { Metadata, TxType } from './types.js';
+
+// Read side of the ledger: balances and history. Reads need no locks; entries are append-only.
+
+export interface BalanceRow {
+  userId: string;
+  balanceMinor: bigint;
+  updatedAt: Date;
+}
+
+export interface HistoryFilter {
+  type?: TxType | null;
+  from?: Date | null;
+  to?: Date | null;
+  offset: number;
+  limit: number;
+}
+
+/** One row of history. For a user's history, amounts are signed (debits negative). */
+export interface HistoryRow {
+  id: string;
+  type: TxType;
+  amountMinor: bigint;
+  direction: 'credit' | 'debit';
+  balanceBeforeMinor: bigint | null;
+  balanceAfterMinor: bigint | null;
+  userId: string | null;
+  fromUserId: string | null;
+  toUserId: string | null;
+  description: string | null;
+  metadata: Metadata | null;
+  createdAt: Date;
+}
+
+interface RawRow {
+  id: string;
+  type: TxType;
+  amount_minor: bigint;
+  balance_after_minor: bigint | null;
+  entry_amount_minor: bigint | null;
+  user_code: string | null;
+  description: string | null;
+  metadata: Metadata | null;
+  created_at: Date;
+  from_kind: string;
+  from_code: string;
+  to_kind: string;
+  to_code: string;
+}
+
+const SQL = {
+  balance: {
+    name: 'history_balance',
+    text: `select code, balance_minor, updated_at from accounts
+           where merchant_id = $1 and mode = $2 and kind = 'user' and code = $3`,
+  },
+  userRows: {
+    name: 'history_user_rows',
+    text: `select t.id, t.type, t.amount_minor, e.amount_minor as entry_amount_minor, e.balance_after_minor,
+                  $3::text as user_code, t.description, t.metadata, t.created_at,
+                  fa.kind as from_kind, fa.code as from_code, ta.kind as to_kind, ta.code as to_code
+           from ledger_entries e
+           join ledger_transactions t on t.id = e.transaction_id
+           join accounts fa on fa.id = t.from_account_id
+           join accounts ta on ta.id = t.to_account_id
+           where e.account_id = (select id from accounts where merchant_id = $1 and mode = $2 and kind = 'user' and code = $3)
+             and ($4::text is null or t.type = $4)
+             and ($5::timestamptz is null or e.created_at >= $5)
+             and ($6::timestamptz is null or e.created_at < $6)
+           order by e.id desc limit $7 offset $8`,
+  },
+  userCount: {
+    name: 'history_user_count',
+    text: `select count(*)::int as n from ledger_entries e
+           join ledger_transactions t on t.id = e.transaction_id
+           where e.account_id = (select id from accounts where merchant_id = $1 and mode = $2 and kind = 'user' and code = $3)
+             and ($4::text is null or t.type = $4)
+             and ($5::timestamptz is null or e.created_at >= $5)
+             and ($6::timestamptz is null or e.created_at < $6)`,
+  },
+  // Merchant-wide rows show the side of the user the money went to (or came from, when it went to the
+  // merchant's books), so the page's balanceBefore/balanceAfter stay meaningful without a userId.
+  merchantRows: {
+    name: 'history_merchant_rows',
+    text: `select t.id, t.type, t.amount_minor, e.amount_minor as entry_amount_minor, e.balance_after_minor,
+                  case when ta.kind = 'user' then ta.code when fa.kind = 'user' then fa.code end as user_code,
+                  t.description, t.metadata, t.created_at,
+                  fa.kind as from_kind, fa.code as from_code, ta.kind as to_kind, ta.code as to_code
+           from ledger_transactions t
+           join accounts fa on fa.id = t.from_account_id
+           join accounts ta on ta.id = t.to_account_id
+           left join ledger_entries e on e.transaction_id = t.id
+             and e.account_id = case when ta.kind = 'user' then ta.id when fa.kind = 'user' then fa.id end
+           where t.merchant_id = $1 and t.mode = $2
+             and ($3::text is null or t.type = $3)
+             and ($4::timestamptz is null or t.created_at >= $4)
+             and ($5::timestamptz is null or t.created_at < $5)
+           order by t.created_at desc, t.id desc limit $6 offset $7`,
+  },
+  merchantCount: {
+    name: 'history_merchant_count',
+    text: `select count(*)::int as n from ledger_transactions t
+           where t.merchant_id = $1 and t.mode = $2
+             and ($3::text is null or t.type = $3)
+             and ($4::timestamptz is null or t.created_at >= $4)
+             and ($5::timestamptz is null or t.created_at < $5)`,
+  },
+} as const;
+
+function toRow(r: RawRow): HistoryRow {
+  const entry = r.entry_amount_minor;
+  const after = r.balance_after_minor;
+  return {
+    id: r.id,
+    type: r.type,
+    amountMinor: entry ?? r.amount_minor,
+    direction: entry !== null && entry < 0n ? 'debit' : 'credit',
+    balanceAfterMinor: after,
+    balanceBeforeMinor: after !== null && entry !== null ? after - entry : null,
+    userId: r.user_code,
+    fromUserId: r.from_kind === 'user' ? r.from_code : null,
+    toUserId: r.to_kind === 'user' ? r.to_code : null,
+    description: r.description,
+    metadata: r.metadata,
+    createdAt: r.created_at,
+  };
+}
+
+export class HistoryReader {
+  constructor(private readonly pool: Pool) {}
+
+  async balance(merchantId: string, mode: Mode, userId: string): Promise<BalanceRow | null> {
+    const res = await this.pool.query<{ code: string; balance_minor: bigint; updated_at: Date }>({
+      ...SQL.balance,
+      values: [merchantId, mode, userId],
+    });
+    const r = res.rows[0];
+    return r ? { userId: r.code, balanceMinor: r.balance_minor, updatedAt: r.updated_at } : null;
+  }
+
+  async userHistory(merchantId: string, mode: Mode, userId: string, f: HistoryFilter) {
+    const base = [merchantId, mode, userId, f.type ?? null, f.from ?? null, f.to ?? null];
+    const [rows, count] = await Promise.all([
+      this.pool.query<RawRow>({ ...SQL.userRows, values: [...base, f.limit, f.offset] }),
+      this.pool.query<{ n: number }>({ ...SQL.userCount, values: base }),
+    ]);
+    return { rows: rows.rows.map(toRow), total: count.rows[0]!.n };
+  }
+
+  async merchantHistory(merchantId: string, mode: Mode, f: HistoryFilter) {
+    const base = [merchantId, mode, f.type ?? null, f.from ?? null, f.to ?? null];
+    const [rows, count] = await Promise.all([
+      this.pool.query<RawRow>({ ...SQL.merchantRows, values: [...base, f.limit, f.offset] }),
+      this.pool.query<{ n: number }>({ ...SQL.merchantCount, values: base }),
+    ]);
+    return { rows: rows.rows.map(toRow), total: count.rows[0]!.n };
+  }
+}

@@ -1,0 +1,305 @@
+import type { Pool } from '../../db/database.js';
+import { NotFoundError, restoreError, ValidationError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
+import type { IdempotencyService } from '../idempotency/service.js';
+import type { Mode } from '../merchants/entities.js';
+import { Batcher } from './batcher.js';
+import { type HistoryFilter, HistoryReader } from './history.js';
+import { PostingEngine, toJsonSafe } from './posting-engine.js';
+import {
+  type ItemOutcome,
+  type Metadata,
+  type PostedTransaction,
+  type PostingItem,
+  TX_TYPES,
+  type TxType,
+} from './types.js';
+import { parseDate, parseDescription, parseMetadata, parseStars, parseUserId } from './validation.js';
+
+export interface Tenant {
+  merchantId: string;
+  mode: Mode;
+}
+
+export interface TransferInput {
+  fromUserId: unknown;
+  toUserId: unknown;
+  amount: unknown;
+  description?: unknown;
+  metadata?: unknown;
+}
+
+export interface TransferResult {
+  id: string;
+  status: 'completed';
+  amountMinor: bigint;
+  fromUserId: string;
+  toUserId: string;
+  fromBalanceMinor: bigint;
+  toBalanceMinor: bigint;
+  description: string | null;
+  metadata: Metadata | null;
+  createdAt: Date;
+  replayed: boolean;
+}
+
+export interface AdjustInput {
+  userId: unknown;
+  amount: unknown;
+  direction: 'credit' | 'debit';
+  reason: unknown;
+  actor: string;
+}
+
+export interface AdjustResult {
+  id: string;
+  userId: string;
+  amountMinor: bigint;
+  direction: 'credit' | 'debit';
+  balanceMinor: bigint;
+  createdAt: Date;
+  replayed: boolean;
+}
+
+export interface HistoryQuery {
+  userId?: unknown;
+  type?: unknown;
+  from?: unknown;
+  to?: unknown;
+  offset: number;
+  limit: number;
+}
+
+/** The books a merchant's adjustments come from: ops credits stand in for deposits until they exist. */
+export const ADJUSTMENTS_ACCOUNT = { kind: 'system', code: 'adjustments' } as const;
+export const MAX_PAGE_SIZE = 100;
+
+type Stored =
+  | { ok: true; value: Record<string, unknown> }
+  | { ok: false; error: { code: string; message: string; param?: string } };
+
+function storedOutcome(o: ItemOutcome, ok: (t: PostedTransaction[]) => Record<string, unknown>): Stored {
+  return o.ok
+    ? { ok: true, value: toJsonSafe(ok(o.transactions)) as Record<string, unknown> }
+    : {
+        ok: false,
+        error: {
+          code: o.error.code,
+          message: o.error.message,
+          ...(o.error.param ? { param: o.error.param } : {}),
+        },
+      };
+}
+
+export class LedgerService {
+  private readonly engine: PostingEngine;
+  private readonly batcher: Batcher<PostingItem, ItemOutcome>;
+  readonly history: HistoryReader;
+
+  constructor(
+    pool: Pool,
+    private readonly idempotency: IdempotencyService,
+    private readonly maxAmountMinor: bigint,
+    log: Logger,
+    batch: { maxBatch: number; maxInFlight: number },
+  ) {
+    this.engine = new PostingEngine(pool, log);
+    this.batcher = new Batcher((items) => this.engine.postBatch(items), batch.maxBatch, batch.maxInFlight);
+    this.history = new HistoryReader(pool);
+  }
+
+  get batchStats() {
+    return this.batcher.stats;
+  }
+
+  drain(): Promise<void> {
+    return this.batcher.drain();
+  }
+
+  /** Posts items through the batcher (other modules use this for deposits, payouts, refunds). */
+  post(item: PostingItem): Promise<ItemOutcome> {
+    return this.batcher.submit(item);
+  }
+
+  async transfer(t: Tenant, input: TransferInput, idempotencyKey?: string | null): Promise<TransferResult> {
+    const fromUserId = parseUserId(input.fromUserId, 'fromUserId');
+    const toUserId = parseUserId(input.toUserId, 'toUserId');
+    const amountMinor = parseStars(input.amount, this.maxAmountMinor);
+    const description = parseDescription(input.description);
+    const metadata = parseMetadata(input.metadata);
+    if (fromUserId === toUserId)
+      throw new ValidationError('fromUserId and toUserId must differ', 'toUserId', 'same_user');
+    const normalized = { fromUserId, toUserId, amountMinor, description, metadata };
+    const toResult = (txs: PostedTransaction[]) => {
+      const tx = txs[0]!;
+      return {
+        id: tx.id,
+        status: 'completed',
+        amountMinor: tx.amountMinor,
+        fromUserId,
+        toUserId,
+        fromBalanceMinor: tx.fromBalanceAfterMinor,
+        toBalanceMinor: tx.toBalanceAfterMinor,
+        description,
+        metadata,
+        createdAt: tx.createdAt.toISOString(),
+      };
+    };
+    const item: PostingItem = {
+      ...t,
+      postings: [
+        {
+          type: 'transfer',
+          from: { kind: 'user', code: fromUserId },
+          to: { kind: 'user', code: toUserId },
+          amountMinor,
+          description,
+          metadata,
+        },
+      ],
+    };
+    const stored = await this.run(t, 'transfer', normalized, idempotencyKey, item, toResult);
+    return this.transferFromStored(stored.value, stored.replayed);
+  }
+
+  async adjust(t: Tenant, input: AdjustInput, idempotencyKey?: string | null): Promise<AdjustResult> {
+    const userId = parseUserId(input.userId, 'userId');
+    const amountMinor = parseStars(input.amount, this.maxAmountMinor);
+    const reason = parseDescription(input.reason, 'reason');
+    if (!reason?.trim()) throw new ValidationError('reason is required for an adjustment', 'reason');
+    const user = { kind: 'user', code: userId } as const;
+    const credit = input.direction === 'credit';
+    const normalized = { userId, amountMinor, direction: input.direction, reason };
+    const item: PostingItem = {
+      ...t,
+      postings: [
+        {
+          type: 'adjustment',
+          from: credit ? ADJUSTMENTS_ACCOUNT : user,
+          to: credit ? user : ADJUSTMENTS_ACCOUNT,
+          amountMinor,
+          description: reason,
+          metadata: { actor: input.actor },
+          fromParam: 'userId',
+        },
+      ],
+    };
+    const toResult = (txs: PostedTransaction[]) => {
+      const tx = txs[0]!;
+      return {
+        id: tx.id,
+        userId,
+        amountMinor: tx.amountMinor,
+        direction: input.direction,
+        balanceMinor: credit ? tx.toBalanceAfterMinor : tx.fromBalanceAfterMinor,
+        createdAt: tx.createdAt.toISOString(),
+      };
+    };
+    const stored = await this.run(t, 'adjust', normalized, idempotencyKey, item, toResult);
+    const v = stored.value;
+    return {
+      id: String(v.id),
+      userId: String(v.userId),
+      amountMinor: BigInt(String(v.amountMinor)),
+      direction: v.direction as 'credit' | 'debit',
+      balanceMinor: BigInt(String(v.balanceMinor)),
+      createdAt: new Date(String(v.createdAt)),
+      replayed: stored.replayed,
+    };
+  }
+
+  /**
+   * Runs one posting item with idempotency: claim the key, post (the batch completes the claim in the same
+   * database transaction), or replay what the first request stored. Errors that the posting decided
+   * (insufficient funds, unknown payer) are stored and replayed too; unexpected failures release the claim.
+   */
+  private async run(
+    t: Tenant,
+    operation: string,
+    normalized: unknown,
+    key: string | null | undefined,
+    item: PostingItem,
+    toResult: (txs: PostedTransaction[]) => Record<string, unknown>,
+  ): Promise<{ value: Record<string, unknown>; replayed: boolean }> {
+    if (key !== undefined && key !== null) {
+      const scope = { ...t, key };
+      const claim = await this.idempotency.claim(scope, operation, normalized);
+      if (claim.kind === 'replay') {
+        const s = claim.result as Stored;
+        if (!s.ok) throw restoreError(s.error);
+        return { value: s.value, replayed: true };
+      }
+      item.idempotency = { key, result: (o) => storedOutcome(o, toResult) };
+      let outcome: ItemOutcome;
+      try {
+        outcome = await this.batcher.submit(item);
+      } catch (err) {
+        await this.idempotency.release(scope).catch(() => undefined);
+        throw err;
+      }
+      if (!outcome.ok) throw outcome.error;
+      return {
+        value: toJsonSafe(toResult(outcome.transactions)) as Record<string, unknown>,
+        replayed: false,
+      };
+    }
+    const outcome = await this.batcher.submit(item);
+    if (!outcome.ok) throw outcome.error;
+    return { value: toJsonSafe(toResult(outcome.transactions)) as Record<string, unknown>, replayed: false };
+  }
+
+  private transferFromStored(v: Record<string, unknown>, replayed: boolean): TransferResult {
+    return {
+      id: String(v.id),
+      status: 'completed',
+      amountMinor: BigInt(String(v.amountMinor)),
+      fromUserId: String(v.fromUserId),
+      toUserId: String(v.toUserId),
+      fromBalanceMinor: BigInt(String(v.fromBalanceMinor)),
+      toBalanceMinor: BigInt(String(v.toBalanceMinor)),
+      description: (v.description as string | null) ?? null,
+      metadata: (v.metadata as Metadata | null) ?? null,
+      createdAt: new Date(String(v.createdAt)),
+      replayed,
+    };
+  }
+
+  async balance(t: Tenant, userId: unknown) {
+    const id = parseUserId(userId, 'userId');
+    const row = await this.history.balance(t.merchantId, t.mode, id);
+    if (!row) throw new NotFoundError('User', id, 'userId');
+    return row;
+  }
+
+  /** A user's history (their side of each movement) or, without userId, the merchant's. */
+  async transactions(t: Tenant, q: HistoryQuery) {
+    const filter = this.filter(q);
+    if (q.userId !== undefined && q.userId !== null && q.userId !== '') {
+      const userId = parseUserId(q.userId, 'userId');
+      const exists = await this.history.balance(t.merchantId, t.mode, userId);
+      if (!exists) throw new NotFoundError('User', userId, 'userId');
+      return this.history.userHistory(t.merchantId, t.mode, userId, filter);
+    }
+    return this.history.merchantHistory(t.merchantId, t.mode, filter);
+  }
+
+  private filter(q: HistoryQuery): HistoryFilter {
+    let type: TxType | null = null;
+    if (q.type !== undefined && q.type !== null && q.type !== '') {
+      if (typeof q.type !== 'string' || !(TX_TYPES as readonly string[]).includes(q.type)) {
+        throw new ValidationError(`type must be one of ${TX_TYPES.join(', ')}`, 'type');
+      }
+      type = q.type as TxType;
+    }
+    const from = parseDate(q.from, 'from');
+    const to = parseDate(q.to, 'to');
+    if (from && to && from >= to) throw new ValidationError('from must be before to', 'from');
+    if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > MAX_PAGE_SIZE) {
+      throw new ValidationError(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}`, 'limit');
+    }
+    if (!Number.isInteger(q.offset) || q.offset < 0 || q.offset > 10_000_000) {
+      throw new ValidationError('page is out of range', 'page');
+    }
+    return { type, from, to, offset: q.offset, limit: q.limit };
+  }
+}

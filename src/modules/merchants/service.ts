@@ -1,0 +1,205 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import ipaddr from 'ipaddr.js';
+import { decrypt, encrypt, randomHex, sha256 } from '../../lib/crypto.js';
+import { NotFoundError, ValidationError } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import { ApiKey, Merchant, type Mode } from './entities.js';
+import {
+  type MerchantSettings,
+  type MerchantSettingsOverrides,
+  resolveSettings,
+  settingsSchema,
+} from './settings.js';
+
+export const KEY_SCOPES = ['withdrawals:approve'] as const;
+
+export interface CreatedKey {
+  keyId: string;
+  merchantId: string;
+  mode: Mode;
+  apiKey: string;
+  /** Shown once; only its AES-256-GCM ciphertext is stored. */
+  apiSecret: string;
+}
+
+/** What the edge needs to authenticate a request, with the secret decrypted. Cached briefly. */
+export interface ResolvedKey {
+  keyId: string;
+  merchantId: string;
+  mode: Mode;
+  secret: string;
+  ipAllowlist: [ipaddr.IPv4 | ipaddr.IPv6, number][];
+  rateLimitPerSecond: number;
+  scopes: string[];
+  requireTimestamp: boolean;
+}
+
+export interface KeyOptions {
+  ipAllowlist?: string[];
+  rateLimitPerSecond?: number;
+  scopes?: string[];
+  requireTimestamp?: boolean;
+}
+
+const KEY_CACHE_TTL_MS = 5_000;
+const KEY_CACHE_MAX = 10_000;
+
+export function parseCidrs(cidrs: string[]): [ipaddr.IPv4 | ipaddr.IPv6, number][] {
+  return cidrs.map((c) => {
+    try {
+      if (c.includes('/')) return ipaddr.parseCIDR(c);
+      const addr = ipaddr.parse(c);
+      return [addr, addr.kind() === 'ipv4' ? 32 : 128];
+    } catch {
+      throw new ValidationError(`'${c}' is not an IPv4 or IPv6 address or CIDR`, 'ip');
+    }
+  });
+}
+
+function secretAad(keyId: string): string {
+  return `api_key:${keyId}`;
+}
+
+export class MerchantsService {
+  private readonly cache = new Map<string, { key: ResolvedKey | null; expiresAtMs: number }>();
+  /** Set by the app to tell other instances that a key changed (Redis pub/sub). */
+  onKeyRevoked: ((keyHashHex: string) => void) | null = null;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly masterKey: Buffer,
+    private readonly defaultRateLimitPerSecond: number,
+  ) {}
+
+  async createMerchant(name: string, settings: MerchantSettingsOverrides = {}): Promise<Merchant> {
+    const trimmed = name.trim();
+    if (!trimmed || trimmed.length > 200) throw new ValidationError('name must be 1-200 characters', 'name');
+    settingsSchema.parse(settings);
+    const em = this.orm.em.fork();
+    const merchant = em.create(Merchant, {
+      id: newId('mer'),
+      name: trimmed,
+      settings,
+      createdAt: new Date(),
+    });
+    await em.flush();
+    return merchant;
+  }
+
+  async getMerchant(id: string): Promise<Merchant> {
+    const merchant = await this.orm.em.fork().findOne(Merchant, { id });
+    if (!merchant) throw new NotFoundError('Merchant', id);
+    return merchant;
+  }
+
+  async listMerchants(): Promise<Merchant[]> {
+    return this.orm.em.fork().find(Merchant, {}, { orderBy: { createdAt: 'asc' } });
+  }
+
+  async settings(merchantId: string): Promise<MerchantSettings> {
+    return resolveSettings((await this.getMerchant(merchantId)).settings);
+  }
+
+  async createKey(merchantId: string, mode: Mode, opts: KeyOptions = {}): Promise<CreatedKey> {
+    await this.getMerchant(merchantId);
+    const ipAllowlist = opts.ipAllowlist ?? [];
+    parseCidrs(ipAllowlist);
+    const rate = opts.rateLimitPerSecond ?? this.defaultRateLimitPerSecond;
+    if (!Number.isInteger(rate) || rate < 1 || rate > 1_000_000) {
+      throw new ValidationError('rate limit must be an integer from 1 to 1000000 per second', 'rateLimit');
+    }
+    const scopes = opts.scopes ?? [];
+    for (const s of scopes) {
+      if (!(KEY_SCOPES as readonly string[]).includes(s))
+        throw new ValidationError(`unknown scope '${s}'`, 'scopes');
+    }
+    const keyId = newId('key');
+    const apiKey = `sk_${mode}_${randomHex(16)}`;
+    const apiSecret = randomHex(32);
+    const em = this.orm.em.fork();
+    em.create(ApiKey, {
+      id: keyId,
+      merchantId,
+      mode,
+      keyHash: sha256(apiKey),
+      keyPrefix: apiKey.slice(0, 12),
+      secretCiphertext: encrypt(this.masterKey, apiSecret, secretAad(keyId)),
+      ipAllowlist,
+      rateLimitPerSecond: rate,
+      scopes,
+      requireTimestamp: opts.requireTimestamp ?? false,
+      createdAt: new Date(),
+      revokedAt: null,
+    });
+    await em.flush();
+    return { keyId, merchantId, mode, apiKey, apiSecret };
+  }
+
+  async listKeys(merchantId: string): Promise<ApiKey[]> {
+    return this.orm.em.fork().find(ApiKey, { merchantId }, { orderBy: { createdAt: 'asc' } });
+  }
+
+  async revokeKey(keyId: string): Promise<ApiKey> {
+    const em = this.orm.em.fork();
+    const key = await em.findOne(ApiKey, { id: keyId });
+    if (!key) throw new NotFoundError('API key', keyId);
+    if (!key.revokedAt) {
+      key.revokedAt = new Date();
+      await em.flush();
+    }
+    const hashHex = key.keyHash.toString('hex');
+    this.evict(hashHex);
+    this.onKeyRevoked?.(hashHex);
+    return key;
+  }
+
+  /** Issues a new key with the same mode, allow-list, limit and scopes, and revokes the old one. */
+  async rotateKey(keyId: string): Promise<CreatedKey> {
+    const em = this.orm.em.fork();
+    const old = await em.findOne(ApiKey, { id: keyId });
+    if (!old) throw new NotFoundError('API key', keyId);
+    const created = await this.createKey(old.merchantId, old.mode, {
+      ipAllowlist: old.ipAllowlist,
+      rateLimitPerSecond: old.rateLimitPerSecond,
+      scopes: old.scopes,
+      requireTimestamp: old.requireTimestamp,
+    });
+    await this.revokeKey(keyId);
+    return created;
+  }
+
+  /** Looks an API key up for authentication; null when unknown or revoked. */
+  async resolveKey(apiKey: string): Promise<ResolvedKey | null> {
+    const hash = sha256(apiKey);
+    const cacheKey = hash.toString('hex');
+    const now = Date.now();
+    const hit = this.cache.get(cacheKey);
+    if (hit && hit.expiresAtMs > now) return hit.key;
+    const row = await this.orm.em.fork().findOne(ApiKey, { keyHash: hash });
+    const key: ResolvedKey | null =
+      row && !row.revokedAt
+        ? {
+            keyId: row.id,
+            merchantId: row.merchantId,
+            mode: row.mode,
+            secret: decrypt(this.masterKey, row.secretCiphertext, secretAad(row.id)),
+            ipAllowlist: parseCidrs(row.ipAllowlist),
+            rateLimitPerSecond: row.rateLimitPerSecond,
+            scopes: row.scopes,
+            requireTimestamp: row.requireTimestamp,
+          }
+        : null;
+    if (this.cache.size >= KEY_CACHE_MAX) this.cache.clear();
+    this.cache.set(cacheKey, { key, expiresAtMs: now + KEY_CACHE_TTL_MS });
+    return key;
+  }
+
+  /** Drops a cached key (by the hex sha256 of the key), e.g. when another process revoked it. */
+  evict(keyHashHex: string): void {
+    this.cache.delete(keyHashHex);
+  }
+
+  evictAll(): void {
+    this.cache.clear();
+  }
+}

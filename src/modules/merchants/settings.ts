@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+// Merchant settings: stored as overrides, read merged over these defaults (API.md).
+export const settingsSchema = z
+  .object({
+    starsPerUsdt: z
+      .string()
+      .regex(/^(0|[1-9]\d*)(\.\d{1,6})?$/)
+      .default('1'),
+    withdrawalFeePercent: z
+      .string()
+      .regex(/^(0|[1-9]\d?)(\.\d{1,2})?$/)
+      .default('6'),
+    networkFeeUsdt: z.record(z.string(), z.string().regex(/^\d+(\.\d{1,6})?$/)).default({ TRC20: '1.00' }),
+    requireTimestamp: z.boolean().default(false),
+    depositExpiryMinutes: z
+      .number()
+      .int()
+      .min(5)
+      .max(7 * 24 * 60)
+      .default(60),
+    lateDepositWatchDays: z.number().int().min(0).max(90).default(7),
+  })
+  .strict();
+
+export type MerchantSettings = z.infer<typeof settingsSchema>;
+export type MerchantSettingsOverrides = Partial<MerchantSettings>;
+
+export function resolveSettings(overrides: MerchantSettingsOverrides | null | undefined): MerchantSettings {
+  return settingsSchema.parse(overrides ?? {});
+}

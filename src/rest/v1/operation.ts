@@ -1,0 +1,117 @@
+import { execute, type GraphQLError, type GraphQLSchema, parse, validate } from 'graphql';
+import type { Context } from '../../context.js';
+import { AppError, restoreError, ValidationError } from '../../lib/errors.js';
+import { JsonNumber } from '../../lib/json.js';
+
+// Each REST route runs one fixed GraphQL operation on the same schema and context as /graphql, so the
+// two faces share auth, validation, errors and idempotency. Documents are parsed and validated once at
+// start-up; a request costs an execute, not a parse.
+
+export class PreparedOperation {
+  private readonly document;
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    source: string,
+  ) {
+    this.document = parse(source);
+    const errors = validate(schema, this.document);
+    if (errors.length > 0) throw new Error(`REST operation does not validate: ${errors[0]!.message}`);
+  }
+
+  async run(ctx: Context, variables: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const result = await execute({
+      schema: this.schema,
+      document: this.document,
+      contextValue: ctx,
+      variableValues: variables,
+    });
+    if (result.errors && result.errors.length > 0) throw toAppError(result.errors[0]!);
+    return result.data as Record<string, unknown>;
+  }
+}
+
+function toAppError(e: GraphQLError): Error {
+  const original = e.originalError;
+  if (original instanceof AppError) return original;
+  if (!original) return new ValidationError(e.message);
+  return original;
+}
+
+/** Throws the typed error when a union result is one of the Error types. */
+export function unwrap<T>(value: unknown): T {
+  const v = value as { __typename?: string; code?: string; message?: string; param?: string | null };
+  if (v && typeof v.code === 'string' && v.__typename?.endsWith('Error')) {
+    throw restoreError({ code: v.code, message: v.message ?? '', ...(v.param ? { param: v.param } : {}) });
+  }
+  return value as T;
+}
+
+export const ERROR_FIELDS = '... on Error { code message param }';
+
+type FieldKind = 'string' | 'amount' | 'object';
+
+/**
+ * Checks a legacy JSON body's shape: an object, no unknown fields (a typo such as `amout` must never pass
+ * silently), required fields present, each of the right JSON type. Business rules are the service's.
+ */
+export function checkBody(
+  body: unknown,
+  spec: Record<string, { kind: FieldKind; required: boolean }>,
+): Record<string, unknown> {
+  if (body === undefined) throw new ValidationError('A JSON body is required');
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw new ValidationError('The body must be a JSON object');
+  const obj = body as Record<string, unknown>;
+  for (const k of Object.keys(obj)) {
+    if (!(k in spec)) throw new ValidationError(`Unknown field '${k.slice(0, 64)}'`, k.slice(0, 64));
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, { kind, required }] of Object.entries(spec)) {
+    const v = obj[k];
+    if (v === undefined || v === null) {
+      if (required) {
+        throw new ValidationError(
+          `${k} is required`,
+          k,
+          kind === 'amount' ? 'invalid_amount' : 'invalid_request',
+        );
+      }
+      continue;
+    }
+    if (kind === 'string' && typeof v !== 'string') throw new ValidationError(`${k} must be a string`, k);
+    if (kind === 'object' && (typeof v !== 'object' || Array.isArray(v) || v instanceof JsonNumber)) {
+      throw new ValidationError(`${k} must be a JSON object`, k);
+    }
+    if (kind === 'amount') {
+      if (!(v instanceof JsonNumber) && typeof v !== 'string') {
+        throw new ValidationError(`${k} must be a number or a decimal string`, k, 'invalid_amount');
+      }
+      out[k] = v instanceof JsonNumber ? v.text : v;
+      continue;
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+/** Checks query parameters: no unknown ones, each at most once. */
+export function checkQuery(query: unknown, allowed: string[]): Record<string, string | undefined> {
+  const q = (query ?? {}) as Record<string, string | string[]>;
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(q)) {
+    if (!allowed.includes(k))
+      throw new ValidationError(`Unknown query parameter '${k.slice(0, 64)}'`, k.slice(0, 64));
+    if (Array.isArray(v)) throw new ValidationError(`${k} may be given once`, k);
+    out[k] = v;
+  }
+  return out;
+}
+
+export function positiveInt(value: string | undefined, param: string, fallback: number, max: number): number {
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d{1,9}$/.test(value) || Number(value) < 1 || Number(value) > max) {
+    throw new ValidationError(`${param} must be an integer from 1 to ${max}`, param);
+  }
+  return Number(value);
+}

@@ -1,0 +1,91 @@
+import { offsetToCursor } from '@pothos/plugin-relay';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { GraphQLSchema } from 'graphql';
+import type { Context } from '../../context.js';
+import { NotFoundError, ValidationError } from '../../lib/errors.js';
+import { decimalToJsonNumber } from '../../lib/money.js';
+import { checkQuery, PreparedOperation, positiveInt } from './operation.js';
+
+const ROW =
+  'id type amount direction balanceBefore balanceAfter userId fromUserId toUserId description metadata createdAt';
+
+const USER_QUERY = /* GraphQL */ `
+  query RestUserTransactions($id: ID!, $filter: TransactionFilter, $first: Int!, $after: String) {
+    user(id: $id) {
+      transactions(filter: $filter, first: $first, after: $after) { totalCount edges { node { ${ROW} } } }
+    }
+  }
+`;
+
+const MERCHANT_QUERY = /* GraphQL */ `
+  query RestTransactions($filter: TransactionFilter, $first: Int!, $after: String) {
+    transactions(filter: $filter, first: $first, after: $after) { totalCount edges { node { ${ROW} } } }
+  }
+`;
+
+interface Row {
+  id: string;
+  type: string;
+  amount: string;
+  direction: string;
+  balanceBefore: string | null;
+  balanceAfter: string | null;
+  userId: string | null;
+  fromUserId: string | null;
+  toUserId: string | null;
+  description: string | null;
+  metadata: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+type Connection = { totalCount: number; edges: { node: Row }[] };
+
+const MAX_PAGE = 1_000_000;
+
+/** GET /api/v1/transactions?userId&type&from&to&page&limit → {data, total, page, limit}, newest first. */
+export function transactionsRoute(
+  app: FastifyInstance,
+  schema: GraphQLSchema,
+  context: (req: FastifyRequest) => Context,
+) {
+  const userOp = new PreparedOperation(schema, USER_QUERY);
+  const merchantOp = new PreparedOperation(schema, MERCHANT_QUERY);
+  app.get('/transactions', async (req) => {
+    const q = checkQuery(req.query, ['userId', 'type', 'from', 'to', 'page', 'limit']);
+    const page = positiveInt(q.page, 'page', 1, MAX_PAGE);
+    const limit = positiveInt(q.limit, 'limit', 20, 100);
+    const offset = (page - 1) * limit;
+    const filter = { type: q.type || null, from: q.from || null, to: q.to || null };
+    if (filter.type && !/^[a-z]{1,20}$/.test(filter.type))
+      throw new ValidationError('type is not a transaction type', 'type');
+    const vars = { filter, first: limit, after: offset > 0 ? offsetToCursor(offset - 1) : null };
+    let conn: Connection;
+    if (q.userId) {
+      const data = await userOp.run(context(req), { ...vars, id: q.userId });
+      const user = data.user as { transactions: Connection } | null;
+      if (!user) throw new NotFoundError('User', q.userId, 'userId');
+      conn = user.transactions;
+    } else {
+      conn = (await merchantOp.run(context(req), vars)).transactions as Connection;
+    }
+    return {
+      data: conn.edges.map(({ node: r }) => ({
+        id: r.id,
+        type: r.type,
+        amount: decimalToJsonNumber(r.amount),
+        direction: r.direction,
+        balanceBefore: r.balanceBefore === null ? null : decimalToJsonNumber(r.balanceBefore),
+        balanceAfter: r.balanceAfter === null ? null : decimalToJsonNumber(r.balanceAfter),
+        userId: r.userId,
+        fromUserId: r.fromUserId,
+        toUserId: r.toUserId,
+        description: r.description,
+        metadata: r.metadata,
+        createdAt: r.createdAt,
+      })),
+      total: conn.totalCount,
+      page,
+      limit,
+    };
+  });
+}

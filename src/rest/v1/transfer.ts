@@ -1,0 +1,67 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { GraphQLSchema } from 'graphql';
+import type { Context } from '../../context.js';
+import { decimalToJsonNumber } from '../../lib/money.js';
+import { checkBody, ERROR_FIELDS, PreparedOperation, unwrap } from './operation.js';
+
+const MUTATION = /* GraphQL */ `
+  mutation RestTransfer($input: TransferInput!, $key: String) {
+    transfer(input: $input, idempotencyKey: $key) {
+      __typename
+      ... on Transfer {
+        id status amount fromUserId toUserId fromBalance toBalance description metadata createdAt replayed
+      }
+      ${ERROR_FIELDS}
+    }
+  }
+`;
+
+const BODY = {
+  fromUserId: { kind: 'string', required: true },
+  toUserId: { kind: 'string', required: true },
+  amount: { kind: 'amount', required: true },
+  description: { kind: 'string', required: false },
+  metadata: { kind: 'object', required: false },
+} as const;
+
+interface Transfer {
+  id: string;
+  status: string;
+  amount: string;
+  fromUserId: string;
+  toUserId: string;
+  fromBalance: string;
+  toBalance: string;
+  description: string | null;
+  metadata: Record<string, unknown> | null;
+  createdAt: string;
+  replayed: boolean;
+}
+
+/** POST /api/v1/transfer → {id, status: "completed", amount, fromBalance, toBalance, …} */
+export function transferRoute(
+  app: FastifyInstance,
+  schema: GraphQLSchema,
+  context: (req: FastifyRequest) => Context,
+) {
+  const op = new PreparedOperation(schema, MUTATION);
+  app.post('/transfer', async (req, reply) => {
+    const input = checkBody(req.body, BODY);
+    const key = req.headers['idempotency-key'];
+    const data = await op.run(context(req), { input, key: typeof key === 'string' ? key : null });
+    const t = unwrap<Transfer>(data.transfer);
+    if (t.replayed) reply.header('Idempotent-Replayed', 'true');
+    return {
+      id: t.id,
+      status: t.status,
+      amount: decimalToJsonNumber(t.amount),
+      fromBalance: decimalToJsonNumber(t.fromBalance),
+      toBalance: decimalToJsonNumber(t.toBalance),
+      fromUserId: t.fromUserId,
+      toUserId: t.toUserId,
+      description: t.description,
+      metadata: t.metadata,
+      createdAt: t.createdAt,
+    };
+  });
+}
