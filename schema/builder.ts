@@ -4,7 +4,7 @@ import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import type { Context } from '../src/context.js';
-import { ForbiddenError } from '../src/lib/errors.js';
+import { AppError, ForbiddenError } from '../src/lib/errors.js';
 
 // Plugins and configuration only: every type lives in its own file (Pothos complex-app layout).
 export const builder = new SchemaBuilder<{
@@ -32,9 +32,21 @@ export const builder = new SchemaBuilder<{
     cursorType: 'String',
     nodeFieldOptions: { nullable: false },
   },
+  // Connections declare their own multiplier (`first`), so plain lists (edges) add no extra factor.
   complexity: {
     defaultComplexity: 1,
-    defaultListMultiplier: 10,
+    defaultListMultiplier: 1,
+    complexityError: (kind, result) => {
+      const [value, max] = {
+        Depth: [result.depth, result.maxDepth],
+        Breadth: [result.breadth, result.maxBreadth],
+        Complexity: [result.complexity, result.maxComplexity],
+      }[kind];
+      return new AppError(
+        'invalid_request',
+        `The query's ${kind.toLowerCase()} is ${value}, above the limit of ${max}`,
+      );
+    },
     limit: (ctx) => ({
       depth: ctx.services.config.graphqlMaxDepth,
       complexity: ctx.services.config.graphqlMaxComplexity,

@@ -15,6 +15,10 @@ export const ErrorInterface = builder.interfaceRef<AppError>('Error').implement(
     code: t.exposeString('code'),
     message: t.exposeString('message'),
     param: t.exposeString('param', { nullable: true }),
+    replayed: t.exposeBoolean('replayed', {
+      description:
+        'True when this is the stored outcome of an earlier request with the same idempotency key.',
+    }),
   }),
 });
 

@@ -67,6 +67,7 @@ builder.queryField('transactions', (t) =>
       description: "The merchant's transactions in this mode, newest first.",
       authScopes: { merchant: true },
       args: { filter: t.arg({ type: TransactionFilter, required: false }) },
+      complexity: (args) => ({ field: 5, multiplier: args.first ?? PAGE.defaultSize }),
       resolve: (_root, args, ctx) =>
         historyConnection(args, (offset, limit) =>
           ctx.services.ledger.transactions(tenantOf(ctx), { ...args.filter, offset, limit }),

@@ -2,7 +2,7 @@ import { tenantOf } from '../src/context.js';
 import type { BalanceRow } from '../src/modules/ledger/history.js';
 import { parseUserId } from '../src/modules/ledger/validation.js';
 import { builder } from './builder.js';
-import { historyConnection, TransactionFilter, TransactionRef } from './transaction.js';
+import { historyConnection, PAGE, TransactionFilter, TransactionRef } from './transaction.js';
 
 /** An end user of the merchant, known by the merchant's own id. */
 export const UserRef = builder
@@ -18,7 +18,7 @@ export const UserRef = builder
           type: TransactionRef,
           description: "This user's side of every movement, newest first.",
           args: { filter: t.arg({ type: TransactionFilter, required: false }) },
-          complexity: (args) => ({ field: 5, multiplier: args.first ?? 20 }),
+          complexity: (args) => ({ field: 5, multiplier: args.first ?? PAGE.defaultSize }),
           resolve: (u, args, ctx) =>
             historyConnection(args, (offset, limit) =>
               ctx.services.ledger.history.userHistory(u.merchantId, u.mode, u.userId, {

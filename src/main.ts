@@ -1,8 +1,10 @@
 import { createApp } from './app.js';
-import { ConfigError } from './config.js';
+import { ConfigError, loadConfig } from './config.js';
+import { ensureDatabase, migrate, openOrm } from './db/database.js';
 
-// Entry point: `npm start [-- --role api|worker|all]`. Creates the database and applies migrations, then
-// listens. The spine has no background workers yet; `worker` and `all` run the same API process for now.
+// Entry point: `npm start [-- --role api|worker|all] [--migrate-only]`. Creates the database and applies
+// migrations, then listens. The spine has no background workers yet; `worker` and `all` run the same API
+// process for now. `--migrate-only` applies migrations and exits (the compose `migrate` step).
 
 function parseRole(argv: string[]): 'api' | 'worker' | 'all' {
   const i = argv.indexOf('--role');
@@ -14,7 +16,25 @@ function parseRole(argv: string[]): 'api' | 'worker' | 'all' {
   return role;
 }
 
+async function migrateOnly(): Promise<void> {
+  const config = loadConfig();
+  await ensureDatabase(config.databaseUrl);
+  const orm = await openOrm(config.databaseUrl, 2);
+  const applied = await migrate(orm);
+  await orm.close(true);
+  console.log(applied.length ? `applied ${applied.join(', ')}` : 'no pending migrations');
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--migrate-only')) {
+    try {
+      await migrateOnly();
+      process.exit(0);
+    } catch (err) {
+      console.error(`migration failed: ${(err as Error).message}`);
+      process.exit(1);
+    }
+  }
   const role = parseRole(process.argv.slice(2));
   let app: Awaited<ReturnType<typeof createApp>>;
   try {

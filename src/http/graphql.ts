@@ -1,3 +1,4 @@
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { createYoga } from 'graphql-yoga';
@@ -18,7 +19,14 @@ export function maskError(error: unknown, services: Services): GraphQLError {
       extensions: { code: original.code, ...(original.param ? { param: original.param } : {}) },
     });
   }
-  if (gqlError && !gqlError.originalError) return gqlError; // syntax/validation errors are safe to show
+  if (gqlError && !gqlError.originalError) {
+    // Syntax, validation and variable errors are about the caller's document: safe to show as they are.
+    return new GraphQLError(gqlError.message, {
+      nodes: gqlError.nodes,
+      path: gqlError.path,
+      extensions: { code: 'invalid_request', ...gqlError.extensions },
+    });
+  }
   services.log.error({ err: original }, 'unexpected GraphQL error');
   return new GraphQLError('Unexpected error', {
     nodes: gqlError?.nodes,
@@ -40,6 +48,14 @@ export function registerGraphql(
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: (error) => maskError(error, services) },
+    // Pothos' complexity plugin bounds each root field; this bounds the whole document, introspection included.
+    plugins: [
+      maxDepthPlugin({
+        n: services.config.graphqlMaxDepth,
+        ignoreIntrospection: false,
+        flattenFragments: true,
+      }),
+    ],
     context: ({ req }) => ({ principal: req.principal, services, requestId: req.id }),
   });
 

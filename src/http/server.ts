@@ -38,7 +38,7 @@ export function createServer(services: Services): FastifyInstance {
 
   // Bodies are kept as raw bytes for the signature, then parsed. REST keeps JSON numbers as their text so
   // money is never rounded by JSON.parse (see lib/json.ts); GraphQL gets a plain parse.
-  app.removeContentTypeParser('application/json');
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body: Buffer, done) => {
     req.rawBody = body;
     if (body.length === 0) return done(null, undefined);
@@ -76,6 +76,7 @@ export function createServer(services: Services): FastifyInstance {
 
   app.setErrorHandler((err: FastifyError | AppError | Error, req, reply) => {
     const { status, body } = toErrorResponse(err, req);
+    if (err instanceof AppError && err.replayed) reply.header('Idempotent-Replayed', 'true');
     if (status >= 500) req.log.error({ err, requestId: req.id }, 'unhandled error');
     reply.code(status).send(body);
   });

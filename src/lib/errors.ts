@@ -27,6 +27,8 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly param: string | undefined;
+  /** True when this is the stored outcome of an earlier request with the same idempotency key. */
+  replayed = false;
   constructor(code: ErrorCode, message: string, param?: string) {
     super(message);
     this.name = 'AppError';
@@ -88,7 +90,16 @@ export function errorBody(code: ErrorCode, message: string, requestId: string, p
 }
 
 /** Rebuilds a typed error from its stored form (idempotent replays of a failed request). */
-export function restoreError(e: { code: string; message: string; param?: string }): AppError {
+export function restoreError(
+  e: { code: string; message: string; param?: string },
+  replayed = false,
+): AppError {
+  const err = buildError(e);
+  err.replayed = replayed;
+  return err;
+}
+
+function buildError(e: { code: string; message: string; param?: string }): AppError {
   const code = (e.code in ERROR_STATUS ? e.code : 'internal_error') as ErrorCode;
   switch (code) {
     case 'insufficient_funds':

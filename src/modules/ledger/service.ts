@@ -226,7 +226,7 @@ export class LedgerService {
       const claim = await this.idempotency.claim(scope, operation, normalized);
       if (claim.kind === 'replay') {
         const s = claim.result as Stored;
-        if (!s.ok) throw restoreError(s.error);
+        if (!s.ok) throw restoreError(s.error, true);
         return { value: s.value, replayed: true };
       }
       item.idempotency = { key, result: (o) => storedOutcome(o, toResult) };

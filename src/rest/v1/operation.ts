@@ -34,20 +34,30 @@ export class PreparedOperation {
 function toAppError(e: GraphQLError): Error {
   const original = e.originalError;
   if (original instanceof AppError) return original;
-  if (!original) return new ValidationError(e.message);
+  // Without a path the error came before execution (variable coercion): it is the caller's input.
+  if (!original || !e.path) return new ValidationError(e.message);
   return original;
 }
 
 /** Throws the typed error when a union result is one of the Error types. */
 export function unwrap<T>(value: unknown): T {
-  const v = value as { __typename?: string; code?: string; message?: string; param?: string | null };
+  const v = value as {
+    __typename?: string;
+    code?: string;
+    message?: string;
+    param?: string | null;
+    replayed?: boolean;
+  };
   if (v && typeof v.code === 'string' && v.__typename?.endsWith('Error')) {
-    throw restoreError({ code: v.code, message: v.message ?? '', ...(v.param ? { param: v.param } : {}) });
+    throw restoreError(
+      { code: v.code, message: v.message ?? '', ...(v.param ? { param: v.param } : {}) },
+      !!v.replayed,
+    );
   }
   return value as T;
 }
 
-export const ERROR_FIELDS = '... on Error { code message param }';
+export const ERROR_FIELDS = '... on Error { code message param replayed }';
 
 type FieldKind = 'string' | 'amount' | 'object';
 

@@ -4,6 +4,8 @@ import type { GraphQLSchema } from 'graphql';
 import type { Context } from '../../context.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { decimalToJsonNumber } from '../../lib/money.js';
+import { TX_TYPES } from '../../modules/ledger/types.js';
+import { parseDate } from '../../modules/ledger/validation.js';
 import { checkQuery, PreparedOperation, positiveInt } from './operation.js';
 
 const ROW =
@@ -55,9 +57,12 @@ export function transactionsRoute(
     const page = positiveInt(q.page, 'page', 1, MAX_PAGE);
     const limit = positiveInt(q.limit, 'limit', 20, 100);
     const offset = (page - 1) * limit;
-    const filter = { type: q.type || null, from: q.from || null, to: q.to || null };
-    if (filter.type && !/^[a-z]{1,20}$/.test(filter.type))
-      throw new ValidationError('type is not a transaction type', 'type');
+    if (q.type && !(TX_TYPES as readonly string[]).includes(q.type)) {
+      throw new ValidationError(`type must be one of ${TX_TYPES.join(', ')}`, 'type');
+    }
+    const from = parseDate(q.from, 'from');
+    const to = parseDate(q.to, 'to');
+    const filter = { type: q.type || null, from: from?.toISOString() ?? null, to: to?.toISOString() ?? null };
     const vars = { filter, first: limit, after: offset > 0 ? offsetToCursor(offset - 1) : null };
     let conn: Connection;
     if (q.userId) {

@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sign } from '../helpers/app.js';
+import { databaseUrl, dropTestDatabase, TEST_DB_PREFIX } from '../helpers/db.js';
+import { run, startServer } from '../helpers/process.js';
+
+// The running server as a merchant meets it: its own process, real sockets, the CLI in another process.
+const dbName = `${TEST_DB_PREFIX}e2e_${randomBytes(4).toString('hex')}`;
+const port = 41_000 + Math.floor(Math.random() * 2000);
+const env = {
+  DATABASE_URL: databaseUrl(dbName),
+  REDIS_PREFIX: `novapay-e2e:${randomBytes(4).toString('hex')}`,
+  LOG_LEVEL: 'info',
+  NODE_ENV: 'development',
+};
+let server: Awaited<ReturnType<typeof startServer>>;
+
+const cli = async (...args: string[]) => {
+  const r = await run('npm', ['run', 'cli', '--', ...args], env);
+  if (r.code !== 0) throw new Error(`cli ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+  return JSON.parse(r.stdout);
+};
+
+async function call(
+  key: { apiKey: string; apiSecret: string },
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+) {
+  const raw = body === undefined ? '' : JSON.stringify(body);
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method,
+    headers: {
+      'x-api-key': key.apiKey,
+      'x-signature': sign(key.apiSecret, raw),
+      ...(raw ? { 'content-type': 'application/json' } : {}),
+    },
+    body: raw || undefined,
+  });
+  return { status: res.status, body: await res.json(), headers: res.headers };
+}
+
+beforeAll(async () => {
+  server = await startServer(env, port);
+});
+
+afterAll(async () => {
+  if (server?.child.exitCode === null) server.child.kill('SIGKILL');
+  await dropTestDatabase(dbName);
+});
+
+describe('the running server', () => {
+  it('creates its database and serves /healthz and /readyz', async () => {
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    const ready = await (await fetch(`http://127.0.0.1:${port}/readyz`)).json();
+    expect(ready).toEqual({ status: 'ready', checks: { postgres: true, redis: true, migrations: true } });
+  });
+
+  it('works end to end with keys from the CLI, which prints exactly one JSON object', async () => {
+    const created = await run(
+      'npm',
+      ['run', 'cli', '--', 'merchants', 'create', '--name', 'E2E Shop', '--mode', 'live', '--json'],
+      env,
+    );
+    expect(created.code).toBe(0);
+    expect(created.stdout.trim().split('\n')).toHaveLength(1);
+    const m = JSON.parse(created.stdout);
+    expect(Object.keys(m).sort()).toEqual(['apiKey', 'apiSecret', 'merchantId', 'mode']);
+    expect(m.apiKey).toMatch(/^sk_live_/);
+
+    const missing = await call(m, 'GET', '/api/v1/balance/x');
+    expect([missing.status, missing.body.error.code]).toEqual([404, 'not_found']);
+    expect(missing.headers.get('x-request-id')).toBe(missing.body.error.requestId);
+
+    const credit = await cli(
+      'users',
+      'credit',
+      '--merchant',
+      m.merchantId,
+      '--mode',
+      'live',
+      '--user',
+      'fan',
+      '--amount',
+      '75.50',
+      '--reason',
+      'e2e',
+      '--json',
+    );
+    expect(credit).toMatchObject({ userId: 'fan', amount: '75.50', balance: '75.50' });
+    const t = await call(m, 'POST', '/api/v1/transfer', {
+      fromUserId: 'fan',
+      toUserId: 'star',
+      amount: 0.5,
+      metadata: { streamId: 's' },
+    });
+    expect(t.body).toMatchObject({ status: 'completed', amount: 0.5, fromBalance: 75, toBalance: 0.5 });
+
+    const { token } = await cli('admin', 'token', '--json');
+    const gql = await fetch(`http://127.0.0.1:${port}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect((await gql.json()).data).toEqual({ __typename: 'Query' });
+  });
+
+  it('drops a key revoked from the CLI at once, and rotation hands over to the new key', async () => {
+    const m = await cli('merchants', 'create', '--name', 'Rotating', '--json');
+    const keys = await cli('keys', 'list', '--merchant', m.merchantId, '--json');
+    const keyId = keys.keys[0].keyId;
+    expect((await call(m, 'GET', '/api/v1/balance/x')).status).toBe(404); // now cached by the server
+    const rotated = await cli('keys', 'rotate', keyId, '--json');
+    expect(rotated.revokedKeyId).toBe(keyId);
+    let status = 0;
+    for (let i = 0; i < 20 && status !== 401; i++) {
+      status = (await call(m, 'GET', '/api/v1/balance/x')).status;
+      if (status !== 401) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toBe(401);
+    expect((await call(rotated, 'GET', '/api/v1/balance/x')).status).toBe(404);
+  });
+
+  it('refuses invalid configuration with one clear line and exit code 1', async () => {
+    const r = await run(process.execPath, ['--import', 'tsx', 'src/main.ts'], { ...env, PORT: 'eighty' });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'invalid configuration: PORT: Invalid input: expected number, received NaN',
+    ]);
+  });
+
+  it('stops on SIGTERM with exit code 0', async () => {
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  });
+});

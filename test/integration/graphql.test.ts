@@ -1,0 +1,188 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { printedSchema } from '../../schema/print.js';
+import { useTestApp } from '../helpers/app.js';
+
+const t = useTestApp({ graphqlMaxDepth: 6 });
+
+const TRANSFER = `mutation($input: TransferInput!) {
+  transfer(input: $input) {
+    __typename
+    ... on Transfer { id status amount fromBalance toBalance metadata }
+    ... on Error { code message param }
+  }
+}`;
+
+const HISTORY = `query($id: ID!, $first: Int, $after: String, $filter: TransactionFilter) {
+  user(id: $id) {
+    id balance currency updatedAt
+    transactions(first: $first, after: $after, filter: $filter) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { id type amount direction balanceBefore balanceAfter description createdAt } }
+    }
+  }
+}`;
+
+describe('GraphQL', () => {
+  it('returns the same balances and history as REST for the same user', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'streamer', '10.00');
+    await t.credit(m, 'fan', '500.00');
+    for (const amount of ['1.10', '2.20', '3.30']) {
+      const r = await t.graphql(m, TRANSFER, {
+        input: {
+          fromUserId: 'fan',
+          toUserId: 'streamer',
+          amount,
+          description: 'Donation',
+          metadata: { streamId: 's1' },
+        },
+      });
+      expect(r.body.data.transfer).toMatchObject({
+        __typename: 'Transfer',
+        status: 'completed',
+        metadata: { streamId: 's1' },
+      });
+    }
+    const gql = (await t.graphql(m, HISTORY, { id: 'streamer', first: 10 })).body.data.user;
+    const rest = (await t.request({ url: '/api/v1/transactions?userId=streamer&limit=10', as: m })).body;
+    const bal = (await t.request({ url: '/api/v1/balance/streamer', as: m })).body;
+    expect(gql.balance).toBe('16.60');
+    expect(bal.balance).toBe(Number(gql.balance));
+    expect(bal.updatedAt).toBe(gql.updatedAt);
+    expect(gql.transactions.totalCount).toBe(rest.total);
+    expect(
+      gql.transactions.edges.map(({ node: n }: any) => [
+        n.id,
+        n.type,
+        Number(n.amount),
+        Number(n.balanceBefore),
+        Number(n.balanceAfter),
+      ]),
+    ).toEqual(rest.data.map((r: any) => [r.id, r.type, r.amount, r.balanceBefore, r.balanceAfter]));
+    expect(gql.transactions.edges[0].node).toMatchObject({
+      amount: '3.30',
+      balanceBefore: '13.30',
+      balanceAfter: '16.60',
+    });
+  });
+
+  it('pages with cursors and filters by type and date', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'p', '100');
+    for (let i = 0; i < 5; i++)
+      await t.graphql(m, TRANSFER, { input: { fromUserId: 'p', toUserId: 'q', amount: '1' } });
+    const page1 = (await t.graphql(m, HISTORY, { id: 'p', first: 4 })).body.data.user.transactions;
+    expect(page1.edges).toHaveLength(4);
+    expect(page1.pageInfo.hasNextPage).toBe(true);
+    const page2 = (await t.graphql(m, HISTORY, { id: 'p', first: 4, after: page1.pageInfo.endCursor })).body
+      .data.user.transactions;
+    expect(page2.edges).toHaveLength(2);
+    expect(page2.edges[1].node.type).toBe('adjustment');
+    const transfers = (await t.graphql(m, HISTORY, { id: 'p', first: 10, filter: { type: 'transfer' } })).body
+      .data.user;
+    expect(transfers.transactions.totalCount).toBe(5);
+    const future = (await t.graphql(m, HISTORY, { id: 'p', filter: { from: '2999-01-01T00:00:00Z' } })).body
+      .data.user;
+    expect(future.transactions.totalCount).toBe(0);
+    const merchantWide = await t.graphql(
+      m,
+      '{ transactions(first: 2) { totalCount edges { node { id fromUserId toUserId } } } }',
+    );
+    expect(merchantWide.body.data.transactions.totalCount).toBe(6);
+    expect(merchantWide.body.data.transactions.edges[0].node).toMatchObject({
+      fromUserId: 'p',
+      toUserId: 'q',
+    });
+  });
+
+  it('answers expected failures as typed results with the REST codes', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'a', '1');
+    const cases: [Record<string, unknown>, string, string, string | null][] = [
+      [
+        { fromUserId: 'a', toUserId: 'b', amount: '5' },
+        'InsufficientFundsError',
+        'insufficient_funds',
+        'amount',
+      ],
+      [{ fromUserId: 'a', toUserId: 'b', amount: '0.001' }, 'ValidationError', 'invalid_amount', 'amount'],
+      [{ fromUserId: 'a', toUserId: 'a', amount: '1' }, 'ValidationError', 'same_user', 'toUserId'],
+      [{ fromUserId: 'nobody', toUserId: 'b', amount: '1' }, 'NotFoundError', 'not_found', 'fromUserId'],
+      [
+        { fromUserId: 'a', toUserId: 'b', amount: '1', metadata: { deep: { x: 1 } } },
+        'ValidationError',
+        'invalid_request',
+        'metadata.deep',
+      ],
+    ];
+    for (const [input, typename, code, param] of cases) {
+      const r = (await t.graphql(m, TRANSFER, { input })).body.data.transfer;
+      expect(r).toMatchObject({ __typename: typename, code, param });
+    }
+    const literal = await t.graphql(m, '{ user(id: "a") { balance } }');
+    expect(literal.body.data.user.balance).toBe('1.00');
+  });
+
+  it('keeps adjustBalance for admins, audited with the subject and reason', async () => {
+    const m = await t.merchant();
+    const q = `mutation($input: AdjustBalanceInput!, $key: String!) {
+      adjustBalance(input: $input, idempotencyKey: $key) { __typename ... on Adjustment { id balance } ... on Error { code } }
+    }`;
+    const input = {
+      merchantId: m.merchantId,
+      mode: 'test',
+      userId: 'vip',
+      amount: '25.00',
+      direction: 'credit',
+      reason: 'goodwill',
+    };
+    const asMerchant = await t.graphql(m, q, { input, key: 'adj-1' });
+    expect(asMerchant.body.data?.adjustBalance?.code ?? asMerchant.body.errors?.[0]?.extensions?.code).toBe(
+      'forbidden',
+    );
+    const { token } = await t.app.services.tokens.issueAdmin(60, 'alice');
+    const r = await t.graphql({ bearer: token }, q, { input, key: 'adj-1' });
+    expect(r.body.data.adjustBalance).toMatchObject({ __typename: 'Adjustment', balance: '25.00' });
+    const row = await t.app.pool.query(
+      'select description, metadata from ledger_transactions where id = $1',
+      [r.body.data.adjustBalance.id],
+    );
+    expect(row.rows[0]).toEqual({ description: 'goodwill', metadata: { actor: 'admin:alice' } });
+    const debit = await t.graphql({ bearer: token }, q, {
+      input: { ...input, amount: '30', direction: 'debit' },
+      key: 'adj-2',
+    });
+    expect(debit.body.data.adjustBalance.code).toBe('insufficient_funds');
+    const ghost = await t.graphql({ bearer: token }, q, {
+      input: { ...input, merchantId: 'mer_nope' },
+      key: 'adj-3',
+    });
+    expect(ghost.body.data.adjustBalance.code).toBe('not_found');
+  });
+
+  it('bounds queries by depth and page size, and masks nothing it should show', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'd', '1');
+    const deep = await t.graphql(
+      m,
+      '{ user(id: "d") { transactions { edges { node { id } } pageInfo { hasNextPage } } } }',
+    );
+    expect(deep.body.data.user.transactions.edges).toHaveLength(1);
+    const tooDeep = await t.graphql(
+      m,
+      '{ a: user(id: "d") { transactions { edges { node { metadata id } cursor } pageInfo { startCursor } } } __schema { types { fields { type { ofType { ofType { name } } } } } } }',
+    );
+    expect(tooDeep.body.errors[0].extensions.code).toBe('invalid_request');
+    const big = await t.graphql(m, '{ user(id: "d") { transactions(first: 1000) { totalCount } } }');
+    expect(big.body.errors[0].extensions.code).toBe('invalid_request');
+    const syntax = await t.graphql(m, '{ user(id: ');
+    expect(syntax.body.errors[0].message).toMatch(/Syntax Error/);
+  });
+
+  it('has a committed schema/schema.graphql that matches the code (npm run schema:print)', () => {
+    const committed = readFileSync(new URL('../../schema/schema.graphql', import.meta.url), 'utf8');
+    expect(committed).toBe(printedSchema());
+  });
+});

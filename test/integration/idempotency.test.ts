@@ -1,0 +1,173 @@
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { type TestMerchant, useTestApp } from '../helpers/app.js';
+import { databaseUrl } from '../helpers/db.js';
+
+const t = useTestApp();
+
+const TRANSFER = `mutation($input: TransferInput!, $key: String) {
+  transfer(input: $input, idempotencyKey: $key) {
+    __typename
+    ... on Transfer { id amount fromBalance toBalance replayed }
+    ... on Error { code message param }
+  }
+}`;
+
+function rest(m: TestMerchant, key: string, body: Record<string, unknown>) {
+  return t.request({ url: '/api/v1/transfer', as: m, body, headers: { 'idempotency-key': key } });
+}
+
+async function balance(m: TestMerchant, userId: string) {
+  return (await t.request({ url: `/api/v1/balance/${userId}`, as: m })).body.balance;
+}
+
+/** Holds a row lock on a user's account so a transfer from them waits inside its ledger batch. */
+async function holdAccount(m: TestMerchant, userId: string) {
+  const client = new pg.Client({ connectionString: databaseUrl(t.dbName) });
+  await client.connect();
+  await client.query('begin');
+  await client.query(`select 1 from accounts where merchant_id = $1 and mode = $2 and code = $3 for update`, [
+    m.merchantId,
+    m.mode,
+    userId,
+  ]);
+  return async () => {
+    await client.query('commit');
+    await client.end();
+  };
+}
+
+async function until(check: () => Promise<boolean>) {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('condition not reached');
+}
+
+describe('idempotency on REST', () => {
+  it('replays the stored response with Idempotent-Replayed and moves money once', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'a', '100');
+    const body = { fromUserId: 'a', toUserId: 'b', amount: 10 };
+    const first = await rest(m, 'key-1', body);
+    const second = await rest(m, 'key-1', body);
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(200);
+    expect(second.body).toEqual(first.body);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    expect(second.headers['idempotent-replayed']).toBe('true');
+    expect(await balance(m, 'a')).toBe(90);
+    // Same request with the amount written differently is the same request.
+    expect((await rest(m, 'key-1', { ...body, amount: '10.00' })).status).toBe(200);
+    expect(await balance(m, 'a')).toBe(90);
+  });
+
+  it('answers 409 idempotency_key_reused for the same key with another body', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'a', '100');
+    expect((await rest(m, 'k', { fromUserId: 'a', toUserId: 'b', amount: 10 })).status).toBe(200);
+    const reused = await rest(m, 'k', { fromUserId: 'a', toUserId: 'b', amount: 11 });
+    expect([reused.status, reused.body.error.code]).toEqual([409, 'idempotency_key_reused']);
+    expect(await balance(m, 'a')).toBe(90);
+    // Keys are scoped per merchant: another merchant may use the same key.
+    const other = await t.merchant();
+    await t.credit(other, 'a', '5');
+    expect((await rest(other, 'k', { fromUserId: 'a', toUserId: 'b', amount: 1 })).status).toBe(200);
+  });
+
+  it('answers 409 request_in_progress while the first request is still running', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'slow', '100');
+    const release = await holdAccount(m, 'slow');
+    const body = { fromUserId: 'slow', toUserId: 'b', amount: 1 };
+    const first = rest(m, 'k-slow', body);
+    await until(async () => {
+      const r = await t.app.pool.query(`select state from idempotency_keys where key = 'k-slow'`);
+      return r.rows[0]?.state === 'in_progress';
+    });
+    const during = await rest(m, 'k-slow', body);
+    expect([during.status, during.body.error.code]).toEqual([409, 'request_in_progress']);
+    await release();
+    expect((await first).status).toBe(200);
+    const after = await rest(m, 'k-slow', body);
+    expect(after.status).toBe(200);
+    expect(after.headers['idempotent-replayed']).toBe('true');
+    expect(await balance(m, 'slow')).toBe(99);
+  });
+
+  it('makes one transfer from 50 concurrent retries of one key', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'a', '100');
+    const body = { fromUserId: 'a', toUserId: 'b', amount: 7 };
+    const results = await Promise.all(Array.from({ length: 50 }, () => rest(m, 'burst', body)));
+    const ok = results.filter((r) => r.status === 200);
+    expect(ok.length).toBeGreaterThanOrEqual(1);
+    for (const r of results) {
+      if (r.status !== 200) expect([r.status, r.body.error.code]).toEqual([409, 'request_in_progress']);
+    }
+    expect(new Set(ok.map((r) => r.body.id)).size).toBe(1);
+    expect(await balance(m, 'a')).toBe(93);
+    expect((await t.request({ url: '/api/v1/transactions?userId=b', as: m })).body.total).toBe(1);
+  });
+
+  it('stores a decided failure and replays it; validation errors are not stored', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'poor', '1');
+    const body = { fromUserId: 'poor', toUserId: 'b', amount: 5 };
+    const first = await rest(m, 'k-fail', body);
+    expect(first.body.error.code).toBe('insufficient_funds');
+    await t.credit(m, 'poor', '10');
+    const replay = await rest(m, 'k-fail', body);
+    expect([replay.status, replay.body.error.code]).toEqual([400, 'insufficient_funds']);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    const invalid = await rest(m, 'k-invalid', { ...body, amount: 0 });
+    expect(invalid.body.error.code).toBe('invalid_amount');
+    expect((await rest(m, 'k-invalid', body)).status).toBe(200);
+    const longKey = await rest(m, 'x'.repeat(256), body);
+    expect([longKey.status, longKey.body.error.param]).toEqual([400, 'idempotencyKey']);
+  });
+});
+
+describe('idempotency on GraphQL', () => {
+  it('replays, refuses a reused key, and makes one transfer from 50 concurrent retries', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'g', '100');
+    const input = { fromUserId: 'g', toUserId: 'h', amount: '2.50' };
+    const first = (await t.graphql(m, TRANSFER, { input, key: 'gk' })).body.data.transfer;
+    const again = (await t.graphql(m, TRANSFER, { input, key: 'gk' })).body.data.transfer;
+    expect(first).toMatchObject({
+      __typename: 'Transfer',
+      amount: '2.50',
+      fromBalance: '97.50',
+      replayed: false,
+    });
+    expect(again).toEqual({ ...first, replayed: true });
+    const reused = (await t.graphql(m, TRANSFER, { input: { ...input, amount: '3' }, key: 'gk' })).body.data
+      .transfer;
+    expect(reused).toMatchObject({ __typename: 'IdempotencyError', code: 'idempotency_key_reused' });
+
+    const burst = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        t.graphql(m, TRANSFER, { input: { ...input, amount: '1' }, key: 'g-burst' }),
+      ),
+    );
+    const results = burst.map((r) => r.body.data.transfer);
+    const ok = results.filter((r) => r.__typename === 'Transfer');
+    expect(ok.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(ok.map((r) => r.id)).size).toBe(1);
+    for (const r of results) if (r.__typename !== 'Transfer') expect(r.code).toBe('request_in_progress');
+    expect(await balance(m, 'g')).toBe(96.5);
+  });
+
+  it('shares keys with REST: the same key and request replay across faces', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'x', '10');
+    const r = await rest(m, 'cross', { fromUserId: 'x', toUserId: 'y', amount: 1 });
+    const g = (
+      await t.graphql(m, TRANSFER, { input: { fromUserId: 'x', toUserId: 'y', amount: '1' }, key: 'cross' })
+    ).body.data.transfer;
+    expect(g).toMatchObject({ id: r.body.id, replayed: true });
+    expect(await balance(m, 'x')).toBe(9);
+  });
+});

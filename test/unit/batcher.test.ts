@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { Batcher } from '../../src/modules/ledger/batcher.js';
+
+describe('Batcher', () => {
+  it('runs an idle request at once and gathers the ones that arrive meanwhile', async () => {
+    const batches: number[][] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const b = new Batcher<number, number>(
+      async (items) => {
+        batches.push(items);
+        if (batches.length === 1) await gate;
+        return items.map((i) => i * 2);
+      },
+      3,
+      1,
+    );
+    const first = b.submit(1);
+    const rest = [2, 3, 4, 5, 6].map((i) => b.submit(i));
+    release();
+    expect(await Promise.all([first, ...rest])).toEqual([2, 4, 6, 8, 10, 12]);
+    expect(batches).toEqual([[1], [2, 3, 4], [5, 6]]);
+    await b.drain();
+    expect(b.stats).toMatchObject({ batches: 3, items: 6, maxBatch: 3 });
+  });
+
+  it('rejects every request of a failed batch and keeps going', async () => {
+    let calls = 0;
+    const b = new Batcher<number, number>(
+      async (items) => {
+        calls++;
+        if (calls === 1) throw new Error('boom');
+        return items;
+      },
+      10,
+      1,
+    );
+    await expect(b.submit(1)).rejects.toThrow('boom');
+    expect(await b.submit(2)).toBe(2);
+  });
+});

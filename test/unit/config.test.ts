@@ -1,0 +1,37 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('config', () => {
+  const dataDir = () => mkdtempSync(join(tmpdir(), 'novapay-cfg-'));
+
+  it('applies the documented defaults', () => {
+    const c = loadConfig({ DATA_DIR: dataDir() });
+    expect(c.port).toBe(3000);
+    expect(c.databaseUrl).toBe('postgres://root@127.0.0.1:5432/novapay');
+    expect(c.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(c.bodyLimitBytes).toBe(65536);
+  });
+
+  it('generates a development master key once and keeps it in DATA_DIR', () => {
+    const dir = dataDir();
+    const a = loadConfig({ DATA_DIR: dir });
+    const b = loadConfig({ DATA_DIR: dir });
+    expect(a.masterKey.equals(b.masterKey)).toBe(true);
+    expect(readFileSync(join(dir, 'master.key'), 'utf8').trim()).toBe(a.masterKey.toString('hex'));
+  });
+
+  it('fails with one clear line on invalid values, and requires MASTER_KEY in production', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/^invalid configuration: PORT: /);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(
+      /DATABASE_URL: must be a postgres:\/\/ URL/,
+    );
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/MASTER_KEY is required/);
+    expect(() => loadConfig({ MASTER_KEY: 'abc' })).toThrow(/MASTER_KEY: must be 64 hex/);
+    const prod = loadConfig({ NODE_ENV: 'production', MASTER_KEY: 'ab'.repeat(32) });
+    expect(prod.isProduction).toBe(true);
+  });
+});
