@@ -14,6 +14,7 @@ export const builder = new SchemaBuilder<{
     Decimal: { Input: string; Output: bigint };
     DateTime: { Input: Date; Output: Date };
     Metadata: { Input: Record<string, unknown>; Output: Record<string, string | number | boolean> };
+    JSON: { Input: unknown; Output: unknown };
   };
   DefaultFieldNullability: false;
 }>({

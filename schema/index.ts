@@ -7,6 +7,10 @@ import './transaction.js';
 import './user.js';
 import './transfer.js';
 import './admin.js';
+import './session.js';
+import './webhook.js';
+import './event.js';
+import './subscription.js';
 
 builder.queryType({});
 builder.mutationType({});

@@ -53,3 +53,9 @@ builder.scalarType('Metadata', {
     return out;
   },
 });
+
+builder.scalarType('JSON', {
+  description: 'Any JSON value.',
+  serialize: (v) => v,
+  parseValue: (v) => v,
+});

@@ -40,10 +40,10 @@ export const TransactionFilter = builder.inputType('TransactionFilter', {
 
 export const PAGE = { defaultSize: 20, maxSize: 100 } as const;
 
-/** Resolves an offset connection with a totalCount from a history loader. */
-export async function historyConnection(
+/** Resolves an offset connection with a totalCount from a page loader. */
+export async function offsetConnection<T>(
   args: { first?: number | null; after?: string | null; last?: number | null; before?: string | null },
-  load: (offset: number, limit: number) => Promise<{ rows: HistoryRow[]; total: number }>,
+  load: (offset: number, limit: number) => Promise<{ rows: T[]; total: number }>,
 ) {
   if (args.last != null || args.before != null) {
     throw new ValidationError('Paginate forwards with first/after', 'last');
@@ -69,7 +69,7 @@ builder.queryField('transactions', (t) =>
       args: { filter: t.arg({ type: TransactionFilter, required: false }) },
       complexity: (args) => ({ field: 5, multiplier: args.first ?? PAGE.defaultSize }),
       resolve: (_root, args, ctx) =>
-        historyConnection(args, (offset, limit) =>
+        offsetConnection(args, (offset, limit) =>
           ctx.services.ledger.transactions(tenantOf(ctx), { ...args.filter, offset, limit }),
         ),
     },

@@ -1,8 +1,9 @@
-import { tenantOf } from '../src/context.js';
+import { canReadUser, tenantOf } from '../src/context.js';
+import { ForbiddenError } from '../src/lib/errors.js';
 import type { BalanceRow } from '../src/modules/ledger/history.js';
 import { parseUserId } from '../src/modules/ledger/validation.js';
 import { builder } from './builder.js';
-import { historyConnection, PAGE, TransactionFilter, TransactionRef } from './transaction.js';
+import { offsetConnection, PAGE, TransactionFilter, TransactionRef } from './transaction.js';
 
 /** An end user of the merchant, known by the merchant's own id. */
 export const UserRef = builder
@@ -20,7 +21,7 @@ export const UserRef = builder
           args: { filter: t.arg({ type: TransactionFilter, required: false }) },
           complexity: (args) => ({ field: 5, multiplier: args.first ?? PAGE.defaultSize }),
           resolve: (u, args, ctx) =>
-            historyConnection(args, (offset, limit) =>
+            offsetConnection(args, (offset, limit) =>
               ctx.services.ledger.history.userHistory(u.merchantId, u.mode, u.userId, {
                 type: args.filter?.type ?? null,
                 from: args.filter?.from ?? null,
@@ -44,12 +45,12 @@ builder.queryField('user', (t) =>
   t.field({
     type: UserRef,
     nullable: true,
-    description: 'A user of the calling merchant and mode; null when the user was never seen.',
-    authScopes: { merchant: true },
+    description: 'A user of the calling merchant and mode (a user session may read only itself).',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, args, ctx) => {
-      const tenant = tenantOf(ctx);
       const id = parseUserId(String(args.id), 'userId');
+      if (!canReadUser(ctx, id)) throw new ForbiddenError('This credential may not read this user');
+      const tenant = tenantOf(ctx);
       const row = await ctx.services.ledger.history.balance(tenant.merchantId, tenant.mode, id);
       return row ? { ...row, ...tenant } : null;
     },

@@ -1,4 +1,8 @@
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { createPubSub } from 'graphql-yoga';
 import { Redis } from 'ioredis';
+import { openQueues } from '../jobs/queues.js';
+import { startWorkers } from '../jobs/worker.js';
 import { getSchema } from '../schema/index.js';
 import { type Config, loadConfig } from './config.js';
 import type { Services } from './context.js';
@@ -7,18 +11,26 @@ import { Authenticator } from './http/auth.js';
 import { registerGraphql } from './http/graphql.js';
 import { RateLimits } from './http/rate-limit.js';
 import { createServer } from './http/server.js';
+import { attachSubscriptions } from './http/ws.js';
 import { createLogger, type Logger } from './lib/logger.js';
+import { EventsReader } from './modules/events/outbox.js';
+import type { Topics } from './modules/events/topics.js';
 import { IdempotencyService } from './modules/idempotency/service.js';
 import { LedgerService } from './modules/ledger/service.js';
 import { MerchantsService } from './modules/merchants/service.js';
 import { TokenService } from './modules/merchants/tokens.js';
+import { WebhooksService } from './modules/webhooks/service.js';
 import { registerRestV1 } from './rest/v1/index.js';
+
+export type Role = 'api' | 'worker' | 'all';
 
 export interface AppOptions {
   config?: Partial<Config>;
   logger?: Logger;
   /** Apply pending migrations at start-up (npm start does; tests migrate a template once). */
   migrate?: boolean;
+  /** api: HTTP and WebSocket; worker: outbox relay and webhook delivery; all: both (the default). */
+  role?: Role;
 }
 
 export type App = Awaited<ReturnType<typeof createApp>>;
@@ -27,6 +39,7 @@ export type App = Awaited<ReturnType<typeof createApp>>;
 export async function createApp(opts: AppOptions = {}) {
   const config: Config = { ...loadConfig(), ...opts.config };
   const log = opts.logger ?? createLogger(config.logLevel);
+  const role = opts.role ?? 'all';
 
   if (opts.migrate !== false) {
     if (await ensureDatabase(config.databaseUrl))
@@ -48,9 +61,19 @@ export async function createApp(opts: AppOptions = {}) {
     lazyConnect: true,
   });
   const redisSub = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null });
-  redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
-  redisSub.on('error', (err) => log.warn({ err: err.message }, 'redis subscriber error'));
-  await Promise.all([redis.connect(), redisSub.connect()]);
+  const pubClient = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const eventSub = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null });
+  const queueConnection = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null });
+  for (const [name, c] of Object.entries({ redis, redisSub, pubClient, eventSub, queueConnection })) {
+    c.on('error', (err) => log.warn({ err: err.message, connection: name }, 'redis error'));
+  }
+  await Promise.all([redis, redisSub, pubClient, eventSub, queueConnection].map((c) => c.connect()));
+
+  // Live events fan out through Redis pub/sub so a subscriber on any instance sees every event.
+  const pubsub = createPubSub<Topics>({
+    eventTarget: createRedisEventTarget({ publishClient: pubClient, subscribeClient: eventSub }),
+  });
+  const queues = openQueues(queueConnection, config.redisPrefix, config.webhookRetryScheduleMs);
 
   const idempotency = new IdempotencyService(
     pool,
@@ -63,25 +86,50 @@ export async function createApp(opts: AppOptions = {}) {
     maxInFlight: config.ledgerMaxInFlight,
   });
   const tokens = new TokenService(config.masterKey);
-  const services: Services = { config, log, merchants, ledger, idempotency, tokens };
-
-  // A key revoked anywhere (API, CLI, another instance) is dropped from every instance's cache.
-  const keysChannel = `${config.redisPrefix}:keys:revoked`;
-  merchants.onKeyRevoked = (hashHex) => {
-    redis
-      .publish(keysChannel, hashHex)
-      .catch((err) => log.warn({ err: err.message }, 'could not publish key revocation'));
+  const webhooks = new WebhooksService(pool, config.masterKey, merchants, config.webhookAllowPrivateUrls);
+  webhooks.enqueue = async (jobs) => {
+    await queues.webhooks.addBulk(
+      jobs.map((j) => ({ name: 'deliver', data: j.data, opts: { jobId: j.jobId } })),
+    );
   };
-  await redisSub.subscribe(keysChannel);
-  redisSub.on('message', (channel, hashHex) => {
-    if (channel === keysChannel) merchants.evict(hashHex);
-  });
+  const events = new EventsReader(pool);
+  const services: Services = {
+    config,
+    log,
+    merchants,
+    ledger,
+    idempotency,
+    tokens,
+    events,
+    webhooks,
+    pubsub,
+  };
 
   const schema = getSchema();
   const server = createServer(services);
   const auth = new Authenticator(services, new RateLimits(redis, config.redisPrefix));
   registerGraphql(server, schema, services, auth);
   await registerRestV1(server, schema, services, auth);
+  const ws = role === 'worker' ? null : attachSubscriptions(server, schema, services, auth);
+
+  // A key revoked anywhere (API, CLI, another instance) is dropped from every instance's cache and its
+  // sockets are closed.
+  const keysChannel = `${config.redisPrefix}:keys:revoked`;
+  merchants.onKeyRevoked = (hash, keyId) => {
+    ws?.closeForKey(keyId);
+    redis
+      .publish(keysChannel, JSON.stringify({ hash, keyId }))
+      .catch((err) => log.warn({ err: err.message }, 'could not publish key revocation'));
+  };
+  await redisSub.subscribe(keysChannel);
+  redisSub.on('message', (channel, message) => {
+    if (channel !== keysChannel) return;
+    try {
+      const { hash, keyId } = JSON.parse(message) as { hash: string; keyId: string };
+      merchants.evict(hash);
+      ws?.closeForKey(keyId);
+    } catch {}
+  });
 
   server.get('/healthz', async () => ({ status: 'ok' }));
   server.get('/readyz', async (_req, reply) => {
@@ -99,28 +147,39 @@ export async function createApp(opts: AppOptions = {}) {
     return { status: ready ? 'ready' : 'not_ready', checks };
   });
 
+  const workers = role === 'api' ? null : await startWorkers({ config, pool, log, pubsub, queues, webhooks });
+
   let stopped = false;
   return {
     config,
     log,
+    role,
     services,
     server,
     schema,
     orm,
     pool,
     redis,
+    queues,
+    workers,
     async listen(port = config.port, host = config.host): Promise<string> {
       return server.listen({ port, host });
     },
-    /** Stops accepting, lets in-flight requests and ledger batches finish, then closes connections. */
+    /**
+     * Stops accepting, closes WebSockets with 1001, lets in-flight requests, ledger batches and jobs
+     * finish, then closes connections.
+     */
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
+      await ws?.close();
       await server.close();
       await ledger.drain();
+      await workers?.stop();
+      await queues.close();
       await pool.end();
       await orm.close(true);
-      redisSub.disconnect();
+      for (const c of [redisSub, pubClient, eventSub, queueConnection]) c.disconnect();
       await redis.quit().catch(() => redis.disconnect());
     },
   };

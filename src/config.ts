@@ -51,7 +51,36 @@ const envSchema = z.object({
     .min(60)
     .max(30 * 86_400)
     .default(12 * 3600),
+  OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .regex(
+      /^\d+(ms|s|m|h)(,\d+(ms|s|m|h))*$/,
+      'must be a comma-separated list of durations such as 30s,2m,1h',
+    )
+    .default('30s,2m,10m,30m,1h,2h,4h,8h,12h,24h,24h'),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  WEBHOOK_PER_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  WEBHOOK_DISABLE_AFTER_HOURS: z.coerce
+    .number()
+    .min(0.001)
+    .max(24 * 30)
+    .default(72),
+  WEBHOOK_RECONCILE_SECONDS: z.coerce.number().min(0.1).max(3600).default(60),
+  WEBHOOK_ALLOW_PRIVATE_URLS: bool.default(false),
 });
+
+const DURATION_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** "30s,2m,1h" → [30000, 120000, 3600000] */
+export function parseDurations(text: string): number[] {
+  return text.split(',').map((part) => {
+    const m = /^(\d+)(ms|s|m|h)$/.exec(part)!;
+    return Number(m[1]) * DURATION_MS[m[2] as keyof typeof DURATION_MS];
+  });
+}
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -79,6 +108,16 @@ export interface Config {
   graphqlMaxDepth: number;
   graphqlMaxComplexity: number;
   adminTokenTtlSeconds: number;
+  outboxPollMs: number;
+  outboxBatchSize: number;
+  /** Delay before each retry of a failed webhook delivery; its length is the number of retries. */
+  webhookRetryScheduleMs: number[];
+  webhookTimeoutMs: number;
+  webhookConcurrency: number;
+  webhookPerEndpointConcurrency: number;
+  webhookDisableAfterMs: number;
+  webhookReconcileMs: number;
+  webhookAllowPrivateUrls: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -133,5 +172,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphqlMaxDepth: e.GRAPHQL_MAX_DEPTH,
     graphqlMaxComplexity: e.GRAPHQL_MAX_COMPLEXITY,
     adminTokenTtlSeconds: e.ADMIN_TOKEN_TTL_SECONDS,
+    outboxPollMs: e.OUTBOX_POLL_MS,
+    outboxBatchSize: e.OUTBOX_BATCH_SIZE,
+    webhookRetryScheduleMs: parseDurations(e.WEBHOOK_RETRY_SCHEDULE),
+    webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    webhookConcurrency: e.WEBHOOK_CONCURRENCY,
+    webhookPerEndpointConcurrency: e.WEBHOOK_PER_ENDPOINT_CONCURRENCY,
+    webhookDisableAfterMs: Math.round(e.WEBHOOK_DISABLE_AFTER_HOURS * 3_600_000),
+    webhookReconcileMs: Math.round(e.WEBHOOK_RECONCILE_SECONDS * 1000),
+    webhookAllowPrivateUrls: e.WEBHOOK_ALLOW_PRIVATE_URLS,
   };
 }

@@ -1,16 +1,22 @@
 import type { Config } from './config.js';
+import { ForbiddenError } from './lib/errors.js';
 import type { Logger } from './lib/logger.js';
+import type { EventsReader } from './modules/events/outbox.js';
+import type { PubSub } from './modules/events/topics.js';
 import type { IdempotencyService } from './modules/idempotency/service.js';
 import type { LedgerService } from './modules/ledger/service.js';
 import type { Mode } from './modules/merchants/entities.js';
 import type { MerchantsService } from './modules/merchants/service.js';
-import type { TokenService } from './modules/merchants/tokens.js';
+import type { SessionScope, TokenService } from './modules/merchants/tokens.js';
+import type { WebhooksService } from './modules/webhooks/service.js';
 
 // Who is calling. Resolved once at the edge (HMAC key or bearer token) and carried in the context.
 export type Principal =
   | { kind: 'anonymous' }
   | { kind: 'merchant'; merchantId: string; mode: Mode; keyId: string; scopes: string[] }
-  | { kind: 'admin'; subject: string };
+  | { kind: 'admin'; subject: string }
+  | { kind: 'user'; merchantId: string; mode: Mode; userId: string; scopes: SessionScope[] }
+  | { kind: 'stream'; merchantId: string; mode: Mode; streamId: string };
 
 export interface Services {
   config: Config;
@@ -19,6 +25,9 @@ export interface Services {
   ledger: LedgerService;
   idempotency: IdempotencyService;
   tokens: TokenService;
+  events: EventsReader;
+  webhooks: WebhooksService;
+  pubsub: PubSub;
 }
 
 export interface Context {
@@ -27,9 +36,16 @@ export interface Context {
   requestId: string;
 }
 
-/** The merchant and mode a merchant-scoped field works on; scope-auth guarantees the principal kind. */
+/** The merchant and mode a tenant-scoped field works on; scope-auth guarantees the principal kind. */
 export function tenantOf(ctx: Context): { merchantId: string; mode: Mode } {
   const p = ctx.principal;
-  if (p.kind !== 'merchant') throw new Error('tenantOf called without a merchant principal');
+  if (p.kind === 'anonymous' || p.kind === 'admin')
+    throw new ForbiddenError('This field needs a merchant credential');
   return { merchantId: p.merchantId, mode: p.mode };
+}
+
+/** A merchant reads any of its users; a user session only itself (with the scope asked for). */
+export function canReadUser(ctx: Context, userId: string, scope: SessionScope = 'read'): boolean {
+  const p = ctx.principal;
+  return p.kind === 'merchant' || (p.kind === 'user' && p.userId === userId && p.scopes.includes(scope));
 }

@@ -3,8 +3,8 @@ import { ConfigError, loadConfig } from './config.js';
 import { ensureDatabase, migrate, openOrm } from './db/database.js';
 
 // Entry point: `npm start [-- --role api|worker|all] [--migrate-only]`. Creates the database and applies
-// migrations, then listens. The spine has no background workers yet; `worker` and `all` run the same API
-// process for now. `--migrate-only` applies migrations and exits (the compose `migrate` step).
+// migrations, then serves: `api` runs HTTP and WebSocket, `worker` the outbox relay and webhook delivery,
+// `all` both. `--migrate-only` applies migrations and exits (the compose `migrate` step).
 
 function parseRole(argv: string[]): 'api' | 'worker' | 'all' {
   const i = argv.indexOf('--role');
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const role = parseRole(process.argv.slice(2));
   let app: Awaited<ReturnType<typeof createApp>>;
   try {
-    app = await createApp();
+    app = await createApp({ role });
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);

@@ -27,7 +27,7 @@ export async function openCliContext() {
   });
   const tokens = new TokenService(config.masterKey);
   const revoked: string[] = [];
-  merchants.onKeyRevoked = (hashHex) => revoked.push(hashHex);
+  merchants.onKeyRevoked = (hash, keyId) => revoked.push(JSON.stringify({ hash, keyId }));
   return {
     config,
     merchants,

@@ -40,7 +40,7 @@ export class Authenticator {
     const apiKey = header(req, 'x-api-key');
     if (!apiKey) {
       const authz = header(req, 'authorization');
-      if (!opts.merchantOnly && authz) return this.bearer(req, reply, authz);
+      if (!opts.merchantOnly && authz) return this.bearer(reply, authz);
       if (opts.merchantOnly) throw new AppError('missing_api_key', 'The X-API-Key header is required');
       return { kind: 'anonymous' };
     }
@@ -95,13 +95,52 @@ export class Authenticator {
     }
   }
 
-  private async bearer(req: FastifyRequest, reply: FastifyReply, authz: string): Promise<Principal> {
+  private async bearer(reply: FastifyReply, authz: string): Promise<Principal> {
     const m = /^Bearer\s+(\S+)$/i.exec(authz);
     if (!m) throw new AppError('invalid_token', 'Authorization must be "Bearer <token>"');
-    const claims = await this.services.tokens.verify(m[1]!);
-    await this.rateLimit(reply, `adm:${claims.sub}`, 1000);
-    void req;
-    return { kind: 'admin', subject: claims.sub };
+    return this.principalFromToken(m[1]!, reply);
+  }
+
+  /** Bearer tokens over HTTP and `{token}` in a WebSocket connection_init resolve the same way. */
+  async principalFromToken(token: string, reply?: FastifyReply): Promise<Principal> {
+    const c = await this.services.tokens.verify(token);
+    switch (c.kind) {
+      case 'admin':
+        if (reply) await this.rateLimit(reply, `adm:${c.subject}`, 1000);
+        return { kind: 'admin', subject: c.subject };
+      case 'user':
+        if (reply) await this.rateLimit(reply, `usr:${c.merchantId}:${c.userId}`, 50);
+        return { kind: 'user', merchantId: c.merchantId, mode: c.mode, userId: c.userId, scopes: c.scopes };
+      case 'stream':
+        return { kind: 'stream', merchantId: c.merchantId, mode: c.mode, streamId: c.streamId };
+    }
+  }
+
+  /** `{apiKey, timestamp, signature}` in connection_init: HMAC of the timestamp within the tolerance. */
+  async principalFromKeySignature(apiKey: string, timestamp: string, signature: string): Promise<Principal> {
+    if (!API_KEY_SHAPE.test(apiKey)) throw new AppError('invalid_api_key', 'The API key is not valid');
+    const key = await this.services.merchants.resolveKey(apiKey);
+    if (!key) throw new AppError('invalid_api_key', 'The API key is not valid or has been revoked');
+    const ts = /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : Number.NaN;
+    if (!(Math.abs(Date.now() / 1000 - ts) <= this.services.config.timestampToleranceSeconds)) {
+      throw new AppError(
+        'timestamp_out_of_range',
+        'timestamp must be unix seconds close to the server clock',
+      );
+    }
+    if (
+      !SIGNATURE_SHAPE.test(signature) ||
+      !safeEqualHex(hmacSha256Hex(key.secret, timestamp), signature.toLowerCase())
+    ) {
+      throw new AppError('invalid_signature', 'The signature does not match the timestamp');
+    }
+    return {
+      kind: 'merchant',
+      merchantId: key.merchantId,
+      mode: key.mode,
+      keyId: key.keyId,
+      scopes: key.scopes,
+    };
   }
 
   private async rateLimit(reply: FastifyReply, id: string, perSecond: number): Promise<void> {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
-import { type App, createApp } from '../../src/app.js';
+import { type App, createApp, type Role } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
 import { hmacSha256Hex } from '../../src/lib/crypto.js';
 import type { Mode } from '../../src/modules/merchants/entities.js';
@@ -45,15 +45,19 @@ export function sign(secret: string, body: string, timestamp?: number): string {
 }
 
 /** Starts an app on its own database and Redis prefix for the current test file. */
-export function useTestApp(config: Partial<Config> = {}): TestContext {
+export function useTestApp(
+  config: Partial<Config> = {},
+  opts: { role?: Role; redisPrefix?: string } = {},
+): TestContext {
   const ctx = {} as TestContext;
   beforeAll(async () => {
     const dbName = await createTestDatabase();
     const app = await createApp({
       migrate: false,
+      role: opts.role ?? 'api',
       config: {
         databaseUrl: databaseUrl(dbName),
-        redisPrefix: `novapay-test:${randomBytes(4).toString('hex')}`,
+        redisPrefix: opts.redisPrefix ?? `novapay-test:${randomBytes(4).toString('hex')}`,
         logLevel: 'silent',
         dbPoolSize: 8,
         ...config,

@@ -2,6 +2,8 @@ import type { Pool, PoolClient } from '../../db/database.js';
 import { type AppError, InsufficientFundsError, NotFoundError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import type { Logger } from '../../lib/logger.js';
+import { insertEvents } from '../events/outbox.js';
+import type { EventDraft } from '../events/types.js';
 import type { AccountRef, ItemOutcome, PostedTransaction, PostingItem } from './types.js';
 
 // Writes a batch of postings in one database transaction. Every account touched is locked in id order
@@ -313,6 +315,7 @@ export class PostingEngine {
     };
     const idem = { m: [] as string[], mode: [] as string[], key: [] as string[], result: [] as string[] };
     let updatedAt: Date | null = null;
+    const events: EventDraft[] = [];
     outcomes.forEach((o, i) => {
       const item = items[i]!;
       if (item.idempotency) {
@@ -322,6 +325,7 @@ export class PostingEngine {
         idem.result.push(JSON.stringify(toJsonSafe(item.idempotency.result(o))));
       }
       if (!o.ok) return;
+      if (item.events) events.push(...item.events(o.transactions));
       for (const t of o.transactions) {
         updatedAt = t.createdAt;
         deltas.set(t.fromAccountId, (deltas.get(t.fromAccountId) ?? 0n) - t.amountMinor);
@@ -354,5 +358,6 @@ export class PostingEngine {
     if (idem.key.length > 0) {
       await client.query({ ...SQL.completeIdempotency, values: [idem.m, idem.mode, idem.key, idem.result] });
     }
+    await insertEvents(client, events);
   }
 }

@@ -1,6 +1,9 @@
 import type { Pool } from '../../db/database.js';
 import { NotFoundError, restoreError, ValidationError } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
 import type { Logger } from '../../lib/logger.js';
+import { minorToJsonNumber } from '../../lib/money.js';
+import type { EventDraft, EventType } from '../events/types.js';
 import type { IdempotencyService } from '../idempotency/service.js';
 import type { Mode } from '../merchants/entities.js';
 import { Batcher } from './batcher.js';
@@ -91,6 +94,10 @@ function storedOutcome(o: ItemOutcome, ok: (t: PostedTransaction[]) => Record<st
       };
 }
 
+function event(t: Tenant, type: EventType, createdAt: Date, data: Record<string, unknown>): EventDraft {
+  return { id: newId('evt'), type, merchantId: t.merchantId, mode: t.mode, data, createdAt };
+}
+
 export class LedgerService {
   private readonly engine: PostingEngine;
   private readonly batcher: Batcher<PostingItem, ItemOutcome>;
@@ -147,6 +154,23 @@ export class LedgerService {
     };
     const item: PostingItem = {
       ...t,
+      events: (txs) => {
+        const tx = txs[0]!;
+        return [
+          event(t, 'transfer.completed', tx.createdAt, {
+            id: tx.id,
+            fromUserId,
+            toUserId,
+            amount: minorToJsonNumber(tx.amountMinor),
+            currency: 'Stars',
+            fromBalance: minorToJsonNumber(tx.fromBalanceAfterMinor),
+            toBalance: minorToJsonNumber(tx.toBalanceAfterMinor),
+            description,
+            metadata,
+            createdAt: tx.createdAt.toISOString(),
+          }),
+        ];
+      },
       postings: [
         {
           type: 'transfer',
@@ -172,6 +196,20 @@ export class LedgerService {
     const normalized = { userId, amountMinor, direction: input.direction, reason };
     const item: PostingItem = {
       ...t,
+      events: (txs) => {
+        const tx = txs[0]!;
+        return [
+          event(t, 'balance.adjusted', tx.createdAt, {
+            id: tx.id,
+            userId,
+            amount: minorToJsonNumber(tx.amountMinor),
+            direction: input.direction,
+            balance: minorToJsonNumber(credit ? tx.toBalanceAfterMinor : tx.fromBalanceAfterMinor),
+            reason,
+            createdAt: tx.createdAt.toISOString(),
+          }),
+        ];
+      },
       postings: [
         {
           type: 'adjustment',

@@ -1,4 +1,5 @@
 import type { AppError } from '../../lib/errors.js';
+import type { EventDraft } from '../events/types.js';
 import type { Mode } from '../merchants/entities.js';
 
 export const TX_TYPES = ['deposit', 'withdrawal', 'transfer', 'refund', 'fee', 'adjustment'] as const;
@@ -51,4 +52,6 @@ export interface PostingItem {
   mode: Mode;
   postings: Posting[];
   idempotency?: { key: string; result: (outcome: ItemOutcome) => unknown };
+  /** Outbox events for an accepted item, written in the same database transaction. */
+  events?: (transactions: PostedTransaction[]) => EventDraft[];
 }

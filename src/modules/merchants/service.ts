@@ -63,7 +63,7 @@ function secretAad(keyId: string): string {
 export class MerchantsService {
   private readonly cache = new Map<string, { key: ResolvedKey | null; expiresAtMs: number }>();
   /** Set by the app to tell other instances that a key changed (Redis pub/sub). */
-  onKeyRevoked: ((keyHashHex: string) => void) | null = null;
+  onKeyRevoked: ((keyHashHex: string, keyId: string) => void) | null = null;
 
   constructor(
     private readonly orm: MikroORM,
@@ -149,7 +149,7 @@ export class MerchantsService {
     }
     const hashHex = key.keyHash.toString('hex');
     this.evict(hashHex);
-    this.onKeyRevoked?.(hashHex);
+    this.onKeyRevoked?.(hashHex, key.id);
     return key;
   }
 

@@ -20,6 +20,8 @@ export const settingsSchema = z
       .max(7 * 24 * 60)
       .default(60),
     lateDepositWatchDays: z.number().int().min(0).max(90).default(7),
+    /** Live-mode webhooks may target private networks (off by default: SSRF). */
+    allowPrivateWebhookUrls: z.boolean().default(false),
   })
   .strict();
 

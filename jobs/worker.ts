@@ -1,0 +1,50 @@
+import { Redis } from 'ioredis';
+import type { Config } from '../src/config.js';
+import type { Pool } from '../src/db/database.js';
+import type { Logger } from '../src/lib/logger.js';
+import type { PubSub } from '../src/modules/events/topics.js';
+import type { WebhooksService } from '../src/modules/webhooks/service.js';
+import { OutboxRelay } from './outbox-relay.js';
+import type { Queues } from './queues.js';
+import { WebhookReconciler } from './webhook-reconciler.js';
+import { WebhookDeliverer } from './webhooks.js';
+
+/** Starts the background processors of `--role worker|all`; returns how to stop them. */
+export async function startWorkers(deps: {
+  config: Config;
+  pool: Pool;
+  log: Logger;
+  pubsub: PubSub;
+  queues: Queues;
+  webhooks: WebhooksService;
+}) {
+  const { config, pool, log } = deps;
+  // BullMQ workers block on Redis: their own connection, retried forever (maxRetriesPerRequest: null).
+  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  connection.on('error', (err) => log.warn({ err: err.message }, 'worker redis error'));
+  const relay = new OutboxRelay({
+    pool,
+    databaseUrl: config.databaseUrl,
+    pubsub: deps.pubsub,
+    enqueue: deps.webhooks.enqueue,
+    log,
+    batchSize: config.outboxBatchSize,
+    pollMs: config.outboxPollMs,
+  });
+  const deliverer = new WebhookDeliverer(pool, deps.webhooks, config, log);
+  const reconciler = new WebhookReconciler(pool, deps.queues.webhooks, config.webhookReconcileMs, log);
+  await relay.start();
+  deliverer.start(connection);
+  reconciler.start();
+  return {
+    relay,
+    deliverer,
+    reconciler,
+    async stop() {
+      await reconciler.stop();
+      await relay.stop();
+      await deliverer.close();
+      connection.disconnect();
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import { tenantOf } from '../src/context.js';
+import { ValidationError } from '../src/lib/errors.js';
+import { parseUserId } from '../src/modules/ledger/validation.js';
+import {
+  MAX_SESSION_TTL_SECONDS,
+  SESSION_SCOPES,
+  type SessionScope,
+} from '../src/modules/merchants/tokens.js';
+import { builder } from './builder.js';
+
+const SessionScopeEnum = builder.enumType('SessionScope', {
+  values: SESSION_SCOPES,
+  description: 'read: balance and history; subscribe: live balance and transaction events.',
+});
+
+const TokenRef = builder.objectRef<{ token: string; expiresAt: Date }>('BrowserToken').implement({
+  description:
+    'A short-lived bearer token for a browser; send it as `Authorization: Bearer` or `{token}` over graphql-ws.',
+  fields: (t) => ({
+    token: t.exposeString('token'),
+    expiresAt: t.field({ type: 'DateTime', resolve: (r) => r.expiresAt }),
+  }),
+});
+
+function ttl(value: number | null | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < 60 || v > MAX_SESSION_TTL_SECONDS) {
+    throw new ValidationError(`ttlSeconds must be from 60 to ${MAX_SESSION_TTL_SECONDS}`, 'ttlSeconds');
+  }
+  return v;
+}
+
+builder.mutationField('createUserSession', (t) =>
+  t.field({
+    type: TokenRef,
+    description:
+      "A token that can read one user's balance and history and subscribe to that user's events, nothing else.",
+    authScopes: { merchant: true },
+    args: {
+      userId: t.arg.string({ required: true }),
+      ttlSeconds: t.arg.int({ required: false, description: 'At most 86400 (default 3600).' }),
+      scopes: t.arg({
+        type: [SessionScopeEnum],
+        required: false,
+        description: 'Default: read and subscribe.',
+      }),
+    },
+    errors: { types: [ValidationError], directResult: true, union: { name: 'CreateUserSessionResult' } },
+    resolve: (_root, args, ctx) => {
+      const userId = parseUserId(args.userId, 'userId');
+      const scopes = (
+        args.scopes?.length ? [...new Set(args.scopes)] : [...SESSION_SCOPES]
+      ) as SessionScope[];
+      return ctx.services.tokens.issueUserSession(tenantOf(ctx), userId, ttl(args.ttlSeconds, 3600), scopes);
+    },
+  }),
+);
+
+builder.mutationField('createStreamToken', (t) =>
+  t.field({
+    type: TokenRef,
+    description:
+      'A token for a stream widget (an OBS overlay): it can only subscribe to donationReceived of one stream.',
+    authScopes: { merchant: true },
+    args: {
+      streamId: t.arg.string({ required: true }),
+      ttlSeconds: t.arg.int({ required: false, description: 'At most 86400 (default 86400).' }),
+    },
+    errors: { types: [ValidationError], directResult: true, union: { name: 'CreateStreamTokenResult' } },
+    resolve: (_root, args, ctx) => {
+      const streamId = parseUserId(args.streamId, 'streamId');
+      return ctx.services.tokens.issueStreamToken(
+        tenantOf(ctx),
+        streamId,
+        ttl(args.ttlSeconds, MAX_SESSION_TTL_SECONDS),
+      );
+    },
+  }),
+);

@@ -1,0 +1,86 @@
+import type { Pool, PoolClient } from '../../db/database.js';
+import type { Mode } from '../merchants/entities.js';
+import type { EventDraft, StoredEvent } from './types.js';
+
+// The transactional outbox: events are rows written with the change they describe. The relay
+// (jobs/outbox-relay.ts) publishes them; nothing is lost while Redis or a worker is down.
+
+const SQL = {
+  insert: {
+    name: 'outbox_insert',
+    text: `insert into events (id, merchant_id, mode, type, payload, created_at)
+           select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[])`,
+  },
+} as const;
+
+export async function insertEvents(client: PoolClient | Pool, drafts: EventDraft[]): Promise<void> {
+  if (drafts.length === 0) return;
+  await client.query({
+    ...SQL.insert,
+    values: [
+      drafts.map((d) => d.id),
+      drafts.map((d) => d.merchantId),
+      drafts.map((d) => d.mode),
+      drafts.map((d) => d.type),
+      drafts.map((d) => JSON.stringify(d.data)),
+      drafts.map((d) => d.createdAt),
+    ],
+  });
+}
+
+export interface EventRow {
+  id: string;
+  merchant_id: string;
+  mode: Mode;
+  type: string;
+  payload: Record<string, unknown>;
+  created_at: Date;
+  published_at: Date | null;
+}
+
+export function toStoredEvent(r: EventRow): StoredEvent {
+  return {
+    id: r.id,
+    merchantId: r.merchant_id,
+    mode: r.mode,
+    type: r.type as StoredEvent['type'],
+    data: r.payload,
+    createdAt: r.created_at,
+    publishedAt: r.published_at,
+  };
+}
+
+export interface EventFilter {
+  type?: string | null;
+  from?: Date | null;
+  to?: Date | null;
+  offset: number;
+  limit: number;
+}
+
+export class EventsReader {
+  constructor(private readonly pool: Pool) {}
+
+  async get(merchantId: string, mode: Mode, id: string): Promise<StoredEvent | null> {
+    const r = await this.pool.query<EventRow>(
+      'select * from events where id = $1 and merchant_id = $2 and mode = $3',
+      [id, merchantId, mode],
+    );
+    return r.rows[0] ? toStoredEvent(r.rows[0]) : null;
+  }
+
+  /** The catch-up list (like Stripe's events endpoint), newest first. */
+  async list(merchantId: string, mode: Mode, f: EventFilter) {
+    const where = `merchant_id = $1 and mode = $2 and ($3::text is null or type = $3)
+                   and ($4::timestamptz is null or created_at >= $4) and ($5::timestamptz is null or created_at < $5)`;
+    const base = [merchantId, mode, f.type ?? null, f.from ?? null, f.to ?? null];
+    const [rows, count] = await Promise.all([
+      this.pool.query<EventRow>(
+        `select * from events where ${where} order by created_at desc, id desc limit $6 offset $7`,
+        [...base, f.limit, f.offset],
+      ),
+      this.pool.query<{ n: number }>(`select count(*)::int as n from events where ${where}`, base),
+    ]);
+    return { rows: rows.rows.map(toStoredEvent), total: count.rows[0]!.n };
+  }
+}

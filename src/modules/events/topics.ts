@@ -1,0 +1,134 @@
+import type { createPubSub } from 'graphql-yoga';
+import type { Mode } from '../merchants/entities.js';
+import type { StoredEvent } from './types.js';
+
+// Live subscription topics, fanned out through Redis pub/sub so every API instance sees every event.
+// Payloads carry decimal strings (exact), derived by the relay from the event's data.
+
+export interface BalanceMessage {
+  userId: string;
+  balance: string;
+  transactionId: string;
+  updatedAt: string;
+}
+
+export interface TransactionMessage {
+  id: string;
+  userId: string;
+  type: string;
+  amount: string;
+  direction: 'credit' | 'debit';
+  balanceBefore: string;
+  balanceAfter: string;
+  fromUserId: string | null;
+  toUserId: string | null;
+  description: string | null;
+  metadata: Record<string, string | number | boolean> | null;
+  createdAt: string;
+}
+
+export interface DonationMessage {
+  id: string;
+  streamId: string;
+  fromUserId: string;
+  toUserId: string;
+  amount: string;
+  description: string | null;
+  metadata: Record<string, string | number | boolean> | null;
+  createdAt: string;
+}
+
+export interface EventMessage {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  createdAt: string;
+}
+
+export type Topics = {
+  balance: [key: string, payload: BalanceMessage];
+  transaction: [key: string, payload: TransactionMessage];
+  donation: [key: string, payload: DonationMessage];
+  event: [key: string, payload: EventMessage];
+  deposit: [key: string, payload: Record<string, unknown>];
+  withdrawal: [key: string, payload: Record<string, unknown>];
+};
+
+export type PubSub = ReturnType<typeof createPubSub<Topics>>;
+
+export function topicKey(merchantId: string, mode: Mode, id: string): string {
+  return `${merchantId}:${mode}:${id}`;
+}
+
+/** A JSON number that came from minor units (≤ 2 decimals) back to an exact decimal string. */
+export function starsText(n: unknown): string {
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw new Error(`not an amount: ${String(n)}`);
+  const negative = n < 0;
+  const [whole, frac = ''] = String(Math.abs(n)).split('.');
+  if (frac.length > 2 || String(Math.abs(n)).includes('e')) throw new Error(`not a Stars amount: ${n}`);
+  return `${negative ? '-' : ''}${whole}.${frac.padEnd(2, '0')}`;
+}
+
+function negate(text: string): string {
+  return text.startsWith('-') ? text.slice(1) : `-${text}`;
+}
+
+function minus(a: string, b: string): string {
+  const toMinor = (s: string) => BigInt(s.replace('.', ''));
+  const v = toMinor(a) - toMinor(b);
+  const abs = v < 0n ? -v : v;
+  return `${v < 0n ? '-' : ''}${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;
+}
+
+type Publish = <K extends keyof Topics>(topic: K, ...args: Topics[K]) => void;
+
+/** Publishes the live messages an event implies (balances, history rows, donations, the raw event). */
+export function publishEvent(publish: Publish, e: StoredEvent): void {
+  const d = e.data as Record<string, any>;
+  const key = (id: string) => topicKey(e.merchantId, e.mode, id);
+  const createdAt = e.createdAt.toISOString();
+  publish('event', topicKey(e.merchantId, e.mode, '*'), { id: e.id, type: e.type, data: e.data, createdAt });
+  const side = (userId: string, amount: string, balanceAfter: string, type: string) => {
+    publish('balance', key(userId), {
+      userId,
+      balance: balanceAfter,
+      transactionId: d.id,
+      updatedAt: createdAt,
+    });
+    publish('transaction', key(userId), {
+      id: d.id,
+      userId,
+      type,
+      amount,
+      direction: amount.startsWith('-') ? 'debit' : 'credit',
+      balanceBefore: minus(balanceAfter, amount),
+      balanceAfter,
+      fromUserId: d.fromUserId ?? null,
+      toUserId: d.toUserId ?? null,
+      description: d.description ?? null,
+      metadata: d.metadata ?? null,
+      createdAt,
+    });
+  };
+  if (e.type === 'transfer.completed') {
+    const amount = starsText(d.amount);
+    side(d.fromUserId, negate(amount), starsText(d.fromBalance), 'transfer');
+    side(d.toUserId, amount, starsText(d.toBalance), 'transfer');
+    const streamId = d.metadata?.streamId;
+    if (typeof streamId === 'string' || typeof streamId === 'number') {
+      publish('donation', key(String(streamId)), {
+        id: d.id,
+        streamId: String(streamId),
+        fromUserId: d.fromUserId,
+        toUserId: d.toUserId,
+        amount,
+        description: d.description ?? null,
+        metadata: d.metadata ?? null,
+        createdAt,
+      });
+    }
+  } else if (e.type === 'balance.adjusted') {
+    const amount = starsText(d.amount);
+    side(d.userId, d.direction === 'debit' ? negate(amount) : amount, starsText(d.balance), 'adjustment');
+  }
+}

@@ -1,0 +1,266 @@
+import type { Pool } from '../../db/database.js';
+import { decrypt, encrypt, randomHex } from '../../lib/crypto.js';
+import { NotFoundError, ValidationError } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import { WEBHOOK_EVENT_TYPES } from '../events/types.js';
+import type { Mode } from '../merchants/entities.js';
+import type { MerchantsService } from '../merchants/service.js';
+import { assertPublicTarget, parseWebhookUrl } from './ssrf.js';
+
+// Webhook endpoints per merchant and mode, their secrets (shown once, AES-256-GCM at rest) and the
+// delivery log. Delivery itself is jobs/webhooks.ts; fan-out from the outbox is jobs/outbox-relay.ts.
+
+type Tenant = { merchantId: string; mode: Mode };
+
+export interface EndpointRow {
+  id: string;
+  merchant_id: string;
+  mode: Mode;
+  url: string;
+  description: string | null;
+  events: string[];
+  secret_ciphertext: Buffer;
+  previous_secret_ciphertext: Buffer | null;
+  previous_secret_expires_at: Date | null;
+  status: 'enabled' | 'disabled';
+  disabled_reason: string | null;
+  failing_since: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface DeliveryRow {
+  event_id: string;
+  endpoint_id: string;
+  event_type: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  attempts: number;
+  next_attempt_at: Date;
+  last_status_code: number | null;
+  last_error: string | null;
+  delivered_at: Date | null;
+  created_at: Date;
+}
+
+export interface AttemptRow {
+  attempt: number;
+  status_code: number | null;
+  latency_ms: number;
+  response_snippet: string | null;
+  error: string | null;
+  created_at: Date;
+}
+
+export interface DeliveryJob {
+  eventId: string;
+  endpointId: string;
+  force?: boolean;
+}
+
+export const ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
+
+export function deliveryJobId(eventId: string, endpointId: string): string {
+  return `${eventId}__${endpointId}`;
+}
+
+const aad = (id: string) => `webhook_endpoint:${id}`;
+
+function parseEvents(events: unknown): string[] {
+  if (events === undefined || events === null) return [];
+  if (!Array.isArray(events)) throw new ValidationError('events must be a list of event types', 'events');
+  for (const e of events) {
+    if (!(WEBHOOK_EVENT_TYPES as readonly string[]).includes(e)) {
+      throw new ValidationError(
+        `unknown event '${String(e).slice(0, 40)}'; use ${WEBHOOK_EVENT_TYPES.join(', ')}`,
+        'events',
+      );
+    }
+  }
+  return [...new Set(events as string[])];
+}
+
+export class WebhooksService {
+  /** Set by the app: puts delivery jobs on the webhooks queue. */
+  enqueue: (jobs: { jobId: string; data: DeliveryJob }[]) => Promise<void> = async () => {
+    throw new Error('webhook queue not configured');
+  };
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly masterKey: Buffer,
+    private readonly merchants: MerchantsService,
+    private readonly allowPrivateUrls: boolean,
+  ) {}
+
+  private async checkUrl(t: Tenant, raw: unknown): Promise<string> {
+    const url = parseWebhookUrl(raw);
+    if (t.mode === 'live' && !this.allowPrivateUrls) {
+      const settings = await this.merchants.settings(t.merchantId);
+      if (!settings.allowPrivateWebhookUrls) await assertPublicTarget(url);
+    }
+    return url.toString();
+  }
+
+  async create(t: Tenant, input: { url: unknown; events?: unknown; description?: unknown }) {
+    const url = await this.checkUrl(t, input.url);
+    const events = parseEvents(input.events);
+    const description = typeof input.description === 'string' ? input.description.slice(0, 500) : null;
+    const id = newId('whe');
+    const secret = `whsec_${randomHex(32)}`;
+    const r = await this.pool.query<EndpointRow>(
+      `insert into webhook_endpoints (id, merchant_id, mode, url, description, events, secret_ciphertext)
+       values ($1, $2, $3, $4, $5, $6, $7) returning *`,
+      [id, t.merchantId, t.mode, url, description, events, encrypt(this.masterKey, secret, aad(id))],
+    );
+    return { endpoint: r.rows[0]!, secret };
+  }
+
+  async get(t: Tenant, id: string): Promise<EndpointRow> {
+    const r = await this.pool.query<EndpointRow>(
+      'select * from webhook_endpoints where id = $1 and merchant_id = $2 and mode = $3 and deleted_at is null',
+      [id, t.merchantId, t.mode],
+    );
+    if (!r.rows[0]) throw new NotFoundError('Webhook endpoint', id, 'id');
+    return r.rows[0];
+  }
+
+  async list(t: Tenant): Promise<EndpointRow[]> {
+    const r = await this.pool.query<EndpointRow>(
+      'select * from webhook_endpoints where merchant_id = $1 and mode = $2 and deleted_at is null order by created_at',
+      [t.merchantId, t.mode],
+    );
+    return r.rows;
+  }
+
+  async update(
+    t: Tenant,
+    id: string,
+    input: { url?: unknown; events?: unknown; description?: unknown; enabled?: unknown },
+  ) {
+    const current = await this.get(t, id);
+    const url =
+      input.url === undefined || input.url === null ? current.url : await this.checkUrl(t, input.url);
+    const events =
+      input.events === undefined || input.events === null ? current.events : parseEvents(input.events);
+    const description =
+      typeof input.description === 'string' ? input.description.slice(0, 500) : current.description;
+    const enable = input.enabled === true;
+    const disable = input.enabled === false;
+    const r = await this.pool.query<EndpointRow>(
+      `update webhook_endpoints set url = $2, events = $3, description = $4, updated_at = now(),
+         status = case when $5 then 'enabled' when $6 then 'disabled' else status end,
+         disabled_reason = case when $5 then null when $6 then 'disabled by the merchant' else disabled_reason end,
+         failing_since = case when $5 then null else failing_since end
+       where id = $1 returning *`,
+      [id, url, events, description, enable, disable],
+    );
+    return r.rows[0]!;
+  }
+
+  /** New secret now; the old one keeps signing (a second v1=) for 24 hours. */
+  async rotateSecret(t: Tenant, id: string) {
+    await this.get(t, id);
+    const secret = `whsec_${randomHex(32)}`;
+    const r = await this.pool.query<EndpointRow>(
+      `update webhook_endpoints set previous_secret_ciphertext = secret_ciphertext,
+         previous_secret_expires_at = now() + make_interval(secs => $3), secret_ciphertext = $2, updated_at = now()
+       where id = $1 returning *`,
+      [id, encrypt(this.masterKey, secret, aad(id)), ROTATION_OVERLAP_MS / 1000],
+    );
+    return { endpoint: r.rows[0]!, secret };
+  }
+
+  async delete(t: Tenant, id: string): Promise<EndpointRow> {
+    await this.get(t, id);
+    const r = await this.pool.query<EndpointRow>(
+      `update webhook_endpoints set deleted_at = now(), status = 'disabled', disabled_reason = 'deleted' where id = $1 returning *`,
+      [id],
+    );
+    return r.rows[0]!;
+  }
+
+  /** The secrets that sign a delivery now: the current one, then the previous one while it overlaps. */
+  secrets(row: EndpointRow, now = new Date()): string[] {
+    const out = [decrypt(this.masterKey, row.secret_ciphertext, aad(row.id))];
+    if (
+      row.previous_secret_ciphertext &&
+      row.previous_secret_expires_at &&
+      row.previous_secret_expires_at > now
+    ) {
+      out.push(decrypt(this.masterKey, row.previous_secret_ciphertext, aad(row.id)));
+    }
+    return out;
+  }
+
+  async deliveries(
+    t: Tenant,
+    f: {
+      endpointId?: string | null;
+      eventId?: string | null;
+      status?: string | null;
+      offset: number;
+      limit: number;
+    },
+  ) {
+    const where = `d.merchant_id = $1 and d.mode = $2 and ($3::text is null or d.endpoint_id = $3)
+                   and ($4::text is null or d.event_id = $4) and ($5::text is null or d.status = $5)`;
+    const base = [t.merchantId, t.mode, f.endpointId ?? null, f.eventId ?? null, f.status ?? null];
+    const [rows, count] = await Promise.all([
+      this.pool.query<DeliveryRow>(
+        `select d.*, e.type as event_type from webhook_deliveries d join events e on e.id = d.event_id
+         where ${where} order by d.created_at desc, d.event_id desc limit $6 offset $7`,
+        [...base, f.limit, f.offset],
+      ),
+      this.pool.query<{ n: number }>(
+        `select count(*)::int as n from webhook_deliveries d where ${where}`,
+        base,
+      ),
+    ]);
+    return { rows: rows.rows, total: count.rows[0]!.n };
+  }
+
+  async attempts(eventId: string, endpointId: string): Promise<AttemptRow[]> {
+    const r = await this.pool.query<AttemptRow>(
+      'select * from webhook_attempts where event_id = $1 and endpoint_id = $2 order by id',
+      [eventId, endpointId],
+    );
+    return r.rows;
+  }
+
+  /** Sends an event again (same event id) to one endpoint or to every endpoint subscribed to it now. */
+  async redeliver(t: Tenant, eventId: string, endpointId?: string | null): Promise<DeliveryRow[]> {
+    const ev = await this.pool.query<{ type: string }>(
+      'select type from events where id = $1 and merchant_id = $2 and mode = $3',
+      [eventId, t.merchantId, t.mode],
+    );
+    const type = ev.rows[0]?.type;
+    if (!type) throw new NotFoundError('Event', eventId, 'eventId');
+    if (!(WEBHOOK_EVENT_TYPES as readonly string[]).includes(type)) {
+      throw new ValidationError(`${type} events are not delivered to webhooks`, 'eventId');
+    }
+    const targets = endpointId
+      ? [await this.get(t, endpointId)]
+      : (await this.list(t)).filter(
+          (e) => e.status === 'enabled' && (e.events.length === 0 || e.events.includes(type)),
+        );
+    if (targets.length === 0)
+      throw new ValidationError('No enabled endpoint is subscribed to this event', 'endpointId');
+    const ids = targets.map((e) => e.id);
+    await this.pool.query(
+      `insert into webhook_deliveries (event_id, endpoint_id, merchant_id, mode)
+       select $1, unnest($2::text[]), $3, $4
+       on conflict (event_id, endpoint_id) do update set status = 'pending', next_attempt_at = now(), updated_at = now()`,
+      [eventId, ids, t.merchantId, t.mode],
+    );
+    const stamp = Date.now();
+    await this.enqueue(
+      ids.map((id) => ({
+        jobId: `${deliveryJobId(eventId, id)}__r${stamp}`,
+        data: { eventId, endpointId: id, force: true },
+      })),
+    );
+    return (await this.deliveries(t, { eventId, offset: 0, limit: 100 })).rows.filter((d) =>
+      ids.includes(d.endpoint_id),
+    );
+  }
+}
