@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type App, createApp } from '../../src/app.js';
+import { hmacSha256Hex } from '../../src/lib/crypto.js';
+import { type TestMerchant, useTestApp } from '../helpers/app.js';
+import { databaseUrl } from '../helpers/db.js';
+import { eventually } from '../helpers/receiver.js';
+import { wsClient } from '../helpers/ws.js';
+
+// Instance A serves HTTP and sockets and runs the relay; instance B (same database and Redis prefix)
+// takes the transfers. A subscriber on A must see what happens through B.
+const prefix = `novapay-test:sub-${Date.now()}`;
+const t = useTestApp({ outboxPollMs: 100 }, { role: 'all', redisPrefix: prefix });
+let b: App;
+let wsUrl = '';
+
+beforeAll(async () => {
+  const address = await t.app.listen(0, '127.0.0.1');
+  wsUrl = `${address.replace('http', 'ws')}/graphql`;
+  b = await createApp({
+    migrate: false,
+    role: 'api',
+    config: { databaseUrl: databaseUrl(t.dbName), redisPrefix: prefix, logLevel: 'silent', dbPoolSize: 4 },
+  });
+});
+afterAll(async () => {
+  await b?.stop();
+});
+
+async function transferViaB(m: TestMerchant, body: Record<string, unknown>) {
+  const raw = JSON.stringify(body);
+  const res = await b.server.inject({
+    method: 'POST',
+    url: '/api/v1/transfer',
+    payload: raw,
+    headers: {
+      'content-type': 'application/json',
+      'x-api-key': m.apiKey,
+      'x-signature': hmacSha256Hex(m.apiSecret, raw),
+    },
+  });
+  expect(res.statusCode).toBe(200);
+  return res.json();
+}
+
+async function token(m: TestMerchant, mutation: string, vars: Record<string, unknown>) {
+  const r = await t.graphql(m, mutation, vars);
+  const payload = Object.values(r.body.data)[0] as { token: string };
+  expect(payload.token).toBeTruthy();
+  return payload.token;
+}
+
+const USER_SESSION = `mutation($u: String!, $ttl: Int) { createUserSession(userId: $u, ttlSeconds: $ttl) { ... on BrowserToken { token } } }`;
+const STREAM_TOKEN = `mutation($s: String!) { createStreamToken(streamId: $s) { ... on BrowserToken { token } } }`;
+
+describe('live subscriptions over graphql-ws', () => {
+  it('a subscriber on instance A gets balanceUpdated and donationReceived for a transfer made through B', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'fan', '100');
+    const ts = String(Math.floor(Date.now() / 1000));
+    const c = wsClient(wsUrl, { apiKey: m.apiKey, timestamp: ts, signature: hmacSha256Hex(m.apiSecret, ts) });
+    const balance = c.subscribe<any>(
+      'subscription { balanceUpdated(userId: "streamer") { userId balance transactionId } }',
+    );
+    const donations = c.subscribe<any>(
+      'subscription { donationReceived(streamId: "stream_123") { id streamId fromUserId amount message } }',
+    );
+    const history = c.subscribe<any>(
+      'subscription { transactionCreated(userId: "fan") { id amount direction balanceBefore balanceAfter } }',
+    );
+    await new Promise((r) => setTimeout(r, 300)); // let the subscriptions register
+    const started = Date.now();
+    const tx = await transferViaB(m, {
+      fromUserId: 'fan',
+      toUserId: 'streamer',
+      amount: 25,
+      description: 'gg',
+      metadata: { streamId: 'stream_123' },
+    });
+    await eventually(
+      () => balance.values.length === 1 && donations.values.length === 1 && history.values.length === 1,
+      5000,
+      10,
+    );
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(balance.values[0].balanceUpdated).toEqual({
+      userId: 'streamer',
+      balance: '25.00',
+      transactionId: tx.id,
+    });
+    expect(donations.values[0].donationReceived).toEqual({
+      id: tx.id,
+      streamId: 'stream_123',
+      fromUserId: 'fan',
+      amount: '25.00',
+      message: 'gg',
+    });
+    expect(history.values[0].transactionCreated).toEqual({
+      id: tx.id,
+      amount: '-25.00',
+      direction: 'debit',
+      balanceBefore: '100.00',
+      balanceAfter: '75.00',
+    });
+    await c.dispose();
+  });
+
+  it('a user session reads and follows only its own user', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'alice', '10');
+    await t.credit(m, 'bob', '10');
+    const tok = await token(m, USER_SESSION, { u: 'alice', ttl: 600 });
+    const own = await t.graphql({ bearer: tok }, '{ user(id: "alice") { balance } }');
+    expect(own.body.data.user.balance).toBe('10.00');
+    const other = await t.graphql({ bearer: tok }, '{ user(id: "bob") { balance } }');
+    expect(other.body.errors[0].extensions.code).toBe('forbidden');
+    const transfer = await t.graphql(
+      { bearer: tok },
+      'mutation { transfer(input: {fromUserId: "alice", toUserId: "bob", amount: "1"}) { __typename } }',
+    );
+    expect(transfer.body.errors?.[0]?.extensions?.code ?? transfer.body.data?.transfer?.__typename).toMatch(
+      /forbidden|ForbiddenError/,
+    );
+
+    const c = wsClient(wsUrl, { token: tok });
+    const mine = c.subscribe<any>('subscription { balanceUpdated(userId: "alice") { balance } }');
+    const theirs = c.subscribe<any>('subscription { balanceUpdated(userId: "bob") { balance } }');
+    await eventually(() => theirs.errors.length > 0, 3000);
+    expect(JSON.stringify(theirs.errors)).toContain('forbidden');
+    await new Promise((r) => setTimeout(r, 200));
+    await transferViaB(m, { fromUserId: 'bob', toUserId: 'alice', amount: 2 });
+    await eventually(() => mine.values.length === 1, 5000);
+    expect(mine.values[0].balanceUpdated.balance).toBe('12.00');
+    await c.dispose();
+  });
+
+  it('a stream token only gets its stream; expired or tampered tokens close the socket with 4401', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'fan', '10');
+    const tok = await token(m, STREAM_TOKEN, { s: 'stream_A' });
+    const c = wsClient(wsUrl, { token: tok });
+    const a = c.subscribe<any>('subscription { donationReceived(streamId: "stream_A") { amount } }');
+    const other = c.subscribe<any>('subscription { donationReceived(streamId: "stream_B") { amount } }');
+    const user = c.subscribe<any>('subscription { balanceUpdated(userId: "fan") { balance } }');
+    await eventually(() => other.errors.length > 0 && user.errors.length > 0, 3000);
+    expect(JSON.stringify(other.errors)).toContain('forbidden');
+    expect(JSON.stringify(user.errors)).toContain('forbidden');
+    await new Promise((r) => setTimeout(r, 200));
+    await transferViaB(m, {
+      fromUserId: 'fan',
+      toUserId: 'star',
+      amount: 3,
+      metadata: { streamId: 'stream_A' },
+    });
+    await eventually(() => a.values.length === 1, 5000);
+    expect(a.values[0].donationReceived.amount).toBe('3.00');
+    await c.dispose();
+
+    const expired = (await t.app.services.tokens.issueStreamToken(m, 'stream_A', -5)).token;
+    for (const bad of [expired, `${tok.slice(0, -3)}abc`, 'nonsense']) {
+      const x = wsClient(wsUrl, { token: bad });
+      const s = x.subscribe('subscription { donationReceived(streamId: "stream_A") { amount } }');
+      await s.done;
+      expect(x.closeCode()).toBe(4401);
+    }
+    const noAuth = wsClient(wsUrl, {});
+    await noAuth.subscribe('subscription { donationReceived(streamId: "x") { amount } }').done;
+    expect(noAuth.closeCode()).toBe(4401);
+  });
+
+  it('closes the sockets of a revoked API key', async () => {
+    const m = await t.merchant();
+    const ts = String(Math.floor(Date.now() / 1000));
+    const c = wsClient(wsUrl, { apiKey: m.apiKey, timestamp: ts, signature: hmacSha256Hex(m.apiSecret, ts) });
+    const s = c.subscribe('subscription { balanceUpdated(userId: "x") { balance } }');
+    await new Promise((r) => setTimeout(r, 300));
+    await b.services.merchants.revokeKey(m.keyId); // revoked through the other instance
+    await s.done;
+    expect(c.closeCode()).toBe(4401);
+  });
+});

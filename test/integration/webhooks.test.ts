@@ -1,0 +1,212 @@
+import { createHmac } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type TestMerchant, useTestApp } from '../helpers/app.js';
+import { eventually, startReceiver } from '../helpers/receiver.js';
+
+const t = useTestApp(
+  {
+    webhookRetryScheduleMs: [200, 400, 800, 1600],
+    webhookTimeoutMs: 500,
+    outboxPollMs: 100,
+    webhookReconcileMs: 400,
+    webhookDisableAfterMs: 60_000,
+  },
+  { role: 'all' },
+);
+const receivers: Awaited<ReturnType<typeof startReceiver>>[] = [];
+afterAll(async () => {
+  for (const r of receivers) await r.close();
+});
+
+async function receiver(port = 0) {
+  const r = await startReceiver(port);
+  receivers.push(r);
+  return r;
+}
+
+const CREATE = `mutation($input: CreateWebhookEndpointInput!) {
+  createWebhookEndpoint(input: $input) {
+    __typename
+    ... on WebhookEndpointWithSecret { secret endpoint { id url events enabled } }
+    ... on Error { code message param }
+  }
+}`;
+
+async function endpoint(m: TestMerchant, url: string, events?: string[]) {
+  const r = await t.graphql(m, CREATE, { input: { url, events } });
+  const res = r.body.data.createWebhookEndpoint;
+  expect(res.__typename).toBe('WebhookEndpointWithSecret');
+  return { id: res.endpoint.id as string, secret: res.secret as string };
+}
+
+async function transfer(m: TestMerchant, amount = 1, extra: Record<string, unknown> = {}) {
+  const r = await t.request({
+    url: '/api/v1/transfer',
+    as: m,
+    body: { fromUserId: 'payer', toUserId: 'payee', amount, ...extra },
+  });
+  expect(r.status).toBe(200);
+  return r.body;
+}
+
+const hmac = (secret: string, text: string) => createHmac('sha256', secret).update(text).digest('hex');
+
+describe('webhook delivery', () => {
+  it('delivers one signed transfer.completed per subscribed endpoint, in the page’s shape', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'payer', '100');
+    const a = await receiver();
+    const b = await receiver();
+    const other = await receiver();
+    const epA = await endpoint(m, a.url, ['TRANSFER_COMPLETED']);
+    const epB = await endpoint(m, b.url);
+    await endpoint(m, other.url, ['DEPOSIT_CONFIRMED']);
+    const tx = await transfer(m, 12.5, { description: 'Donation', metadata: { streamId: 'stream_123' } });
+    await eventually(() => a.received.length === 1 && b.received.length === 1);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(a.received).toHaveLength(1);
+    expect(b.received).toHaveLength(1);
+    expect(other.received).toHaveLength(0);
+
+    const got = a.received[0]!;
+    expect(Object.keys(got.json).sort()).toEqual(['data', 'event', 'id', 'signature', 'timestamp']);
+    expect(got.json).toMatchObject({
+      event: 'transfer.completed',
+      data: {
+        id: tx.id,
+        fromUserId: 'payer',
+        toUserId: 'payee',
+        amount: 12.5,
+        fromBalance: 87.5,
+        toBalance: 12.5,
+      },
+    });
+    expect(got.json.id).toMatch(/^evt_/);
+    // The body signature: HMAC of the JSON text of {event, data, timestamp}.
+    const { event, data, timestamp, signature } = got.json;
+    expect(signature).toBe(hmac(epA.secret, JSON.stringify({ event, data, timestamp })));
+    // The header signature: t=<unix>,v1=HMAC of "<t>.<raw body>".
+    expect(got.headers['x-webhook-id']).toBe(got.json.id);
+    const [tPart, v1Part] = String(got.headers['x-signature']).split(',');
+    expect(tPart).toBe(`t=${got.headers['x-webhook-timestamp']}`);
+    expect(v1Part).toBe(`v1=${hmac(epA.secret, `${tPart!.slice(2)}.${got.body}`)}`);
+    expect(b.received[0]!.json.signature).toBe(hmac(epB.secret, JSON.stringify({ event, data, timestamp })));
+  });
+
+  it('retries a failing receiver with growing delays until it answers 2xx, and logs every attempt', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'payer', '10');
+    const r = await receiver();
+    r.setResponder((_req, n) => (n === 1 ? 500 : n === 2 ? 'hang' : 200), 2000);
+    const ep = await endpoint(m, r.url);
+    await transfer(m);
+    await eventually(() => r.received.length >= 3, 20_000);
+    const gaps = [r.received[1]!.at - r.received[0]!.at, r.received[2]!.at - r.received[1]!.at];
+    expect(gaps[1]).toBeGreaterThan(gaps[0]!);
+    const q = `query($f: WebhookDeliveryFilter) { webhookDeliveries(filter: $f) { totalCount edges { node {
+      status attempts lastStatusCode attemptLog { attempt statusCode error latencyMs responseSnippet } } } } }`;
+    const d = await eventually(async () => {
+      const res = await t.graphql(m, q, { f: { endpointId: ep.id } });
+      const node = res.body.data.webhookDeliveries.edges[0]?.node;
+      return node?.status === 'succeeded' ? node : null;
+    });
+    expect(d.attempts).toBe(3);
+    expect(d.attemptLog.map((a: any) => [a.attempt, a.statusCode, a.error])).toEqual([
+      [1, 500, 'HTTP 500'],
+      [2, null, 'timeout after 500 ms'],
+      [3, 200, null],
+    ]);
+    expect(d.attemptLog[0].responseSnippet).toBe('status 500');
+    expect(new Set(r.received.map((x) => x.json.id)).size).toBe(1);
+  });
+
+  it('delivers once a refusing receiver comes back, and redelivers on demand with the same event id', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'payer', '10');
+    const probe = await receiver();
+    const port = probe.port;
+    await probe.close();
+    receivers.splice(receivers.indexOf(probe), 1);
+    const ep = await endpoint(m, `http://127.0.0.1:${port}/hook`);
+    await transfer(m);
+    await new Promise((r) => setTimeout(r, 700)); // a couple of refused attempts
+    const back = await receiver(port);
+    await eventually(() => back.received.length === 1, 20_000);
+    const eventId = back.received[0]!.json.id;
+    const redo = await t.graphql(
+      m,
+      `mutation($e: ID!, $p: ID) { redeliverEvent(eventId: $e, endpointId: $p) { __typename ... on MutationRedeliverEventSuccess { data { status } } ... on Error { code } } }`,
+      { e: eventId, p: ep.id },
+    );
+    expect(redo.body.data.redeliverEvent.__typename).toBe('MutationRedeliverEventSuccess');
+    await eventually(() => back.received.length === 2);
+    expect(back.received[1]!.json.id).toBe(eventId);
+    const attempts = await t.app.pool.query(
+      'select count(*)::int as n, min(error) as err from webhook_attempts where endpoint_id = $1',
+      [ep.id],
+    );
+    expect(attempts.rows[0].n).toBeGreaterThanOrEqual(3);
+    expect(attempts.rows[0].err).toBe('ECONNREFUSED');
+  });
+
+  it('signs with both secrets for a day after a rotation', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'payer', '10');
+    const r = await receiver();
+    const ep = await endpoint(m, r.url);
+    const rot = await t.graphql(
+      m,
+      `mutation($id: ID!) { rotateWebhookSecret(id: $id) { ... on WebhookEndpointWithSecret { secret } } }`,
+      {
+        id: ep.id,
+      },
+    );
+    const fresh = rot.body.data.rotateWebhookSecret.secret as string;
+    expect(fresh).not.toBe(ep.secret);
+    await transfer(m);
+    await eventually(() => r.received.length === 1);
+    const got = r.received[0]!;
+    const [tPart, ...v1s] = String(got.headers['x-signature']).split(',');
+    const signed = `${tPart!.slice(2)}.${got.body}`;
+    expect(v1s).toEqual([`v1=${hmac(fresh, signed)}`, `v1=${hmac(ep.secret, signed)}`]);
+  });
+
+  it('refuses non-http URLs, and loopback targets in live mode (SSRF)', async () => {
+    const live = await t.merchant('live');
+    const res = (await t.graphql(live, CREATE, { input: { url: 'http://127.0.0.1:9/hook' } })).body.data
+      .createWebhookEndpoint;
+    expect(res).toMatchObject({ __typename: 'ValidationError', param: 'url' });
+    const internal = (await t.graphql(live, CREATE, { input: { url: 'http://10.1.2.3/hook' } })).body.data
+      .createWebhookEndpoint;
+    expect(internal.__typename).toBe('ValidationError');
+    const test = await t.merchant();
+    const ftp = (await t.graphql(test, CREATE, { input: { url: 'ftp://example.com/x' } })).body.data
+      .createWebhookEndpoint;
+    expect(ftp).toMatchObject({ __typename: 'ValidationError', param: 'url' });
+  });
+
+  it('lists events for catching up, with filters and pagination', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'payer', '10');
+    for (let i = 0; i < 3; i++) await transfer(m);
+    const q = `query($f: EventFilter, $first: Int, $after: String) { events(filter: $f, first: $first, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor } edges { node { id type data createdAt } } } }`;
+    const all = (await t.graphql(m, q, {})).body.data.events;
+    expect(all.totalCount).toBe(4);
+    const transfers = (await t.graphql(m, q, { f: { type: 'transfer.completed' }, first: 2 })).body.data
+      .events;
+    expect(transfers.totalCount).toBe(3);
+    expect(transfers.pageInfo.hasNextPage).toBe(true);
+    const rest = (
+      await t.graphql(m, q, {
+        f: { type: 'transfer.completed' },
+        first: 2,
+        after: transfers.pageInfo.endCursor,
+      })
+    ).body.data.events;
+    expect(rest.edges).toHaveLength(1);
+    expect(rest.edges[0].node.data).toMatchObject({ fromUserId: 'payer', amount: 1 });
+    const other = await t.merchant();
+    expect((await t.graphql(other, q, {})).body.data.events.totalCount).toBe(0);
+  });
+});
