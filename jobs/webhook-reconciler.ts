@@ -53,10 +53,11 @@ export class WebhookReconciler {
           await job.retry('failed');
           revived++;
         } else if (await job.isCompleted()) {
-          // Completed in Redis but not in the database (a crash in between): deliver again, forced.
+          // Finished in Redis yet pending in the database (a crash between the two): run it again under a
+          // new id. Not forced: if it succeeded meanwhile the worker sees that and skips it.
           await this.queue.add(
             'deliver',
-            { eventId: d.event_id, endpointId: d.endpoint_id, force: true },
+            { eventId: d.event_id, endpointId: d.endpoint_id },
             { jobId: `${jobId}__c${Date.now()}` },
           );
           revived++;

@@ -1,4 +1,4 @@
-import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../src/config.js';
 import type { Pool } from '../src/db/database.js';
@@ -59,6 +59,8 @@ export class WebhookDeliverer {
       connection,
       prefix: bullPrefix(this.config.redisPrefix),
       concurrency: this.config.webhookConcurrency,
+      lockDuration: this.config.workerLockMs,
+      stalledInterval: this.config.workerLockMs,
       settings: { backoffStrategy: scheduleBackoff(this.config.webhookRetryScheduleMs) },
     });
     this.worker.on('error', (err) => this.log.warn({ err: err.message }, 'webhook worker error'));
@@ -97,20 +99,6 @@ export class WebhookDeliverer {
 
   async process(job: Job<DeliveryJob>, token?: string): Promise<string> {
     const { eventId, endpointId, force } = job.data;
-    const loaded = await this.load(eventId, endpointId);
-    if (!loaded) throw new UnrecoverableError(`no delivery ${eventId} → ${endpointId}`);
-    const { event, endpoint, delivery } = loaded;
-    if (delivery.status === 'succeeded' && !force) return 'already delivered';
-    if (endpoint.status !== 'enabled') {
-      await this.finish(
-        eventId,
-        endpointId,
-        'failed',
-        null,
-        `endpoint ${endpoint.disabled_reason ?? 'disabled'}`,
-      );
-      return 'endpoint disabled';
-    }
     const running = this.inFlight.get(endpointId) ?? 0;
     if (running >= this.config.webhookPerEndpointConcurrency && token) {
       // Fairness: this endpoint already has its share of workers; come back shortly, leave slots to others.
@@ -119,12 +107,42 @@ export class WebhookDeliverer {
     }
     this.inFlight.set(endpointId, running + 1);
     try {
+      // The relay records deliveries in the transaction that enqueues them; a job can run just before that
+      // commits (or after it rolled back, when Redis answered late): retry, the row is coming or the relay
+      // enqueues the job again.
+      const loaded = await this.load(eventId, endpointId);
+      if (!loaded) throw new Error(`delivery ${eventId} → ${endpointId} is not recorded (yet)`);
+      if (loaded.delivery.status === 'succeeded' && !force) return 'already delivered';
+      if (loaded.endpoint.status !== 'enabled') {
+        await this.finish(
+          eventId,
+          endpointId,
+          'failed',
+          null,
+          `endpoint ${loaded.endpoint.disabled_reason ?? 'disabled'}`,
+        );
+        return 'endpoint disabled';
+      }
+      if (!(await this.lease(eventId, endpointId, !!force)))
+        return 'delivered or being delivered by another job';
       return await this.attempt(job, loaded);
     } finally {
       const n = (this.inFlight.get(endpointId) ?? 1) - 1;
       if (n <= 0) this.inFlight.delete(endpointId);
       else this.inFlight.set(endpointId, n);
     }
+  }
+
+  /** Takes the delivery for this attempt; false when it succeeded meanwhile or another job holds it. */
+  private async lease(eventId: string, endpointId: string, force: boolean): Promise<boolean> {
+    const r = await this.pool.query(
+      `update webhook_deliveries set leased_until = now() + make_interval(secs => $3)
+       where event_id = $1 and endpoint_id = $2 and (status <> 'succeeded' or $4)
+         and (leased_until is null or leased_until < now())
+       returning 1`,
+      [eventId, endpointId, (this.config.webhookTimeoutMs + 30_000) / 1000, force],
+    );
+    return r.rowCount === 1;
   }
 
   private async attempt(job: Job<DeliveryJob>, { event, endpoint, delivery }: Loaded): Promise<string> {
@@ -185,7 +203,7 @@ export class WebhookDeliverer {
       0;
     await this.pool.query(
       `update webhook_deliveries set attempts = attempts + 1, last_status_code = $3, last_error = $4,
-         next_attempt_at = now() + make_interval(secs => $5), updated_at = now()
+         next_attempt_at = now() + make_interval(secs => $5), leased_until = null, updated_at = now()
        where event_id = $1 and endpoint_id = $2`,
       [event.id, endpoint.id, status, error, nextMs / 1000],
     );
@@ -201,6 +219,7 @@ export class WebhookDeliverer {
   ) {
     await this.pool.query(
       `update webhook_deliveries set status = $3, attempts = attempts + 1, last_status_code = $4, last_error = $5,
+         leased_until = null,
          delivered_at = case when $3 = 'succeeded' then now() else delivered_at end, updated_at = now()
        where event_id = $1 and endpoint_id = $2`,
       [eventId, endpointId, status, code, error],

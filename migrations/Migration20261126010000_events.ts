@@ -59,6 +59,8 @@ export class Migration20261126010000_events extends Migration {
         last_status_code integer,
         last_error text,
         delivered_at timestamptz,
+        -- A worker leases a delivery while it sends it, so two jobs for one delivery never send at once.
+        leased_until timestamptz,
         created_at timestamptz not null default now(),
         updated_at timestamptz not null default now(),
         primary key (event_id, endpoint_id)

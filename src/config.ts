@@ -70,6 +70,8 @@ const envSchema = z.object({
     .default(72),
   WEBHOOK_RECONCILE_SECONDS: z.coerce.number().min(0.1).max(3600).default(60),
   WEBHOOK_ALLOW_PRIVATE_URLS: bool.default(false),
+  /** How long a delivery job's lock lasts; a worker that died holding one is noticed after about this long. */
+  WORKER_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
 });
 
 const DURATION_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
@@ -118,6 +120,7 @@ export interface Config {
   webhookDisableAfterMs: number;
   webhookReconcileMs: number;
   webhookAllowPrivateUrls: boolean;
+  workerLockMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -181,5 +184,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookDisableAfterMs: Math.round(e.WEBHOOK_DISABLE_AFTER_HOURS * 3_600_000),
     webhookReconcileMs: Math.round(e.WEBHOOK_RECONCILE_SECONDS * 1000),
     webhookAllowPrivateUrls: e.WEBHOOK_ALLOW_PRIVATE_URLS,
+    workerLockMs: e.WORKER_LOCK_MS,
   };
 }

@@ -1,0 +1,35 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createConnection } from 'node:net';
+
+/** A private redis-server (the system binary) on its own port, which a test may stop and start again. */
+export async function startPrivateRedis(port = 16_000 + Math.floor(Math.random() * 20_000)) {
+  let proc: ChildProcess | null = null;
+  const up = () =>
+    new Promise<boolean>((resolve) => {
+      const s = createConnection({ port, host: '127.0.0.1' }, () => {
+        s.end();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+  const start = async () => {
+    proc = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    for (let i = 0; i < 100 && !(await up()); i++) await new Promise((r) => setTimeout(r, 50));
+  };
+  const stop = async () => {
+    const p = proc;
+    proc = null;
+    if (!p || p.exitCode !== null) return;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGKILL');
+    await exited;
+  };
+  await start();
+  return { url: `redis://127.0.0.1:${port}`, port, start, stop };
+}
