@@ -4,7 +4,7 @@ import type { Logger } from '../src/lib/logger.js';
 import { type EventRow, toStoredEvent } from '../src/modules/events/outbox.js';
 import { type PubSub, publishEvent } from '../src/modules/events/topics.js';
 import { isWebhookEvent } from '../src/modules/events/types.js';
-import { type DeliveryJob, deliveryJobId } from '../src/modules/webhooks/service.js';
+import { deliveryJobId, MAX_PRIORITY, type QueuedDelivery } from '../src/modules/webhooks/service.js';
 
 // Publishes outbox rows: claims unpublished events with FOR UPDATE SKIP LOCKED (several relays are safe),
 // records a delivery per subscribed endpoint, enqueues one job each (job id = event + endpoint), publishes
@@ -18,7 +18,7 @@ export interface RelayDeps {
   pool: Pool;
   databaseUrl: string;
   pubsub: PubSub;
-  enqueue: (jobs: { jobId: string; data: DeliveryJob }[]) => Promise<void>;
+  enqueue: (jobs: QueuedDelivery[]) => Promise<void>;
   log: Logger;
   batchSize: number;
   pollMs: number;
@@ -125,14 +125,28 @@ export class OutboxRelay {
            and (merchant_id, mode) in (select * from unnest($1::text[], $2::text[]))`,
         [tenants.map((t) => t[0]), tenants.map((t) => t[1])],
       );
-      const jobs: { jobId: string; data: DeliveryJob }[] = [];
+      // Each endpoint's backlog so far: a delivery's priority is its place in its own endpoint's queue,
+      // which interleaves endpoints fairly instead of serving one long backlog first.
+      const backlog = await client.query<{ endpoint_id: string; n: number }>(
+        `select endpoint_id, count(*)::int as n from webhook_deliveries
+         where status = 'pending' and endpoint_id = any($1) group by endpoint_id`,
+        [endpoints.rows.map((e) => e.id)],
+      );
+      const place = new Map(backlog.rows.map((r) => [r.endpoint_id, r.n]));
+      const jobs: QueuedDelivery[] = [];
       const rows = { ev: [] as string[], ep: [] as string[], m: [] as string[], mode: [] as string[] };
       for (const e of stored) {
         if (!isWebhookEvent(e.type)) continue;
         for (const ep of endpoints.rows) {
           if (ep.merchant_id !== e.merchantId || ep.mode !== e.mode) continue;
           if (ep.events.length > 0 && !ep.events.includes(e.type)) continue;
-          jobs.push({ jobId: deliveryJobId(e.id, ep.id), data: { eventId: e.id, endpointId: ep.id } });
+          const n = (place.get(ep.id) ?? 0) + 1;
+          place.set(ep.id, n);
+          jobs.push({
+            jobId: deliveryJobId(e.id, ep.id),
+            data: { eventId: e.id, endpointId: ep.id },
+            priority: Math.min(n, MAX_PRIORITY),
+          });
           rows.ev.push(e.id);
           rows.ep.push(ep.id);
           rows.m.push(e.merchantId);

@@ -1,4 +1,4 @@
-import { DelayedError, type Job, Worker } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../src/config.js';
 import type { Pool } from '../src/db/database.js';
@@ -14,6 +14,9 @@ import { bullPrefix, QUEUE, scheduleBackoff } from './queues.js';
 // A per-endpoint cap on concurrent deliveries keeps one slow receiver from holding every worker slot.
 
 const SNIPPET_BYTES = 1024;
+const NOT_YET_RECORDED_DELAY_MS = 250;
+/** A job whose delivery never appeared (its relay transaction rolled back for good) is dropped after this. */
+const ORPHAN_JOB_MS = 3600_000;
 
 interface Loaded {
   event: {
@@ -107,11 +110,17 @@ export class WebhookDeliverer {
     }
     this.inFlight.set(endpointId, running + 1);
     try {
-      // The relay records deliveries in the transaction that enqueues them; a job can run just before that
-      // commits (or after it rolled back, when Redis answered late): retry, the row is coming or the relay
-      // enqueues the job again.
+      // The relay enqueues inside the transaction that records the delivery, so a job can start before that
+      // commits (or after it rolled back, when Redis answered late): look again shortly, without spending an
+      // attempt; the row is coming, or the relay enqueues the job again.
       const loaded = await this.load(eventId, endpointId);
-      if (!loaded) throw new Error(`delivery ${eventId} → ${endpointId} is not recorded (yet)`);
+      if (!loaded) {
+        if (Date.now() - job.timestamp > ORPHAN_JOB_MS)
+          throw new UnrecoverableError(`no delivery ${eventId} → ${endpointId}`);
+        if (!token) throw new Error(`delivery ${eventId} → ${endpointId} is not recorded yet`);
+        await job.moveToDelayed(Date.now() + NOT_YET_RECORDED_DELAY_MS, token); // not an attempt
+        throw new DelayedError();
+      }
       if (loaded.delivery.status === 'succeeded' && !force) return 'already delivered';
       if (loaded.endpoint.status !== 'enabled') {
         await this.finish(

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { openQueues, type Queues } from '../../jobs/queues.js';
 import { loadConfig } from '../config.js';
 import { createPool, ensureDatabase, migrate, openOrm } from '../db/database.js';
 import { createLogger } from '../lib/logger.js';
@@ -6,6 +7,7 @@ import { IdempotencyService } from '../modules/idempotency/service.js';
 import { LedgerService } from '../modules/ledger/service.js';
 import { MerchantsService } from '../modules/merchants/service.js';
 import { TokenService } from '../modules/merchants/tokens.js';
+import { WebhooksService } from '../modules/webhooks/service.js';
 
 /** What CLI commands need: the database (created and migrated if new) and the services, no HTTP server. */
 export async function openCliContext() {
@@ -26,6 +28,16 @@ export async function openCliContext() {
     maxInFlight: 1,
   });
   const tokens = new TokenService(config.masterKey);
+  const webhooks = new WebhooksService(pool, config.masterKey, merchants, config.webhookAllowPrivateUrls);
+  let queueRedis: Redis | null = null;
+  let queues: Queues | null = null;
+  webhooks.enqueue = async (jobs) => {
+    queueRedis ??= new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 3000 });
+    queues ??= openQueues(queueRedis, config.redisPrefix, config.webhookRetryScheduleMs);
+    await queues.webhooks.addBulk(
+      jobs.map((j) => ({ name: 'deliver', data: j.data, opts: { jobId: j.jobId } })),
+    );
+  };
   const revoked: string[] = [];
   merchants.onKeyRevoked = (hash, keyId) => revoked.push(JSON.stringify({ hash, keyId }));
   return {
@@ -33,7 +45,10 @@ export async function openCliContext() {
     merchants,
     ledger,
     tokens,
+    webhooks,
     async close() {
+      await queues?.close();
+      queueRedis?.disconnect();
       if (revoked.length > 0) {
         // Tell running API instances to drop the revoked keys from their caches at once.
         const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000 });

@@ -1,45 +1,11 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError } from '../config.js';
-import { AppError } from '../lib/errors.js';
+import { Command } from 'commander';
 import { formatMinor } from '../lib/money.js';
 import type { Mode } from '../modules/merchants/entities.js';
-import { type CliContext, openCliContext } from './context.js';
+import { collect, modeOption, out, positiveInt, withContext } from './util.js';
+import { registerWebhookCommands } from './webhooks.js';
 
 // `npm run cli -- <command>`; every command has --help. With --json a command prints exactly one JSON
 // object on stdout; diagnostics go to stderr.
-
-function out(json: boolean, value: Record<string, unknown> | unknown[], text: string): void {
-  process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${text}\n`);
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-function positiveInt(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a positive integer');
-  return Number(value);
-}
-
-const modeOption = () => new Option('--mode <mode>', 'live or test').choices(['live', 'test']);
-
-async function withContext(fn: (ctx: CliContext) => Promise<void>): Promise<void> {
-  let ctx: CliContext | null = null;
-  try {
-    ctx = await openCliContext();
-    await fn(ctx);
-  } catch (err) {
-    if (err instanceof AppError || err instanceof ConfigError) {
-      process.stderr.write(`error: ${err.message}\n`);
-      process.exitCode = 1;
-    } else {
-      process.stderr.write(`error: ${(err as Error).message}\n`);
-      process.exitCode = 2;
-    }
-  } finally {
-    await ctx?.close();
-  }
-}
 
 export function buildCli(): Command {
   const program = new Command('novapay').description('NovaPayments operations CLI').showHelpAfterError();
@@ -217,6 +183,8 @@ export function buildCli(): Command {
         }),
       );
   }
+
+  registerWebhookCommands(program);
 
   const admin = program.command('admin').description('admin credentials');
   admin

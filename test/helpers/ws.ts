@@ -17,7 +17,11 @@ export function wsClient(url: string, connectionParams: Record<string, unknown>)
     connectionParams,
     retryAttempts: 0,
     lazy: true,
-    on: { closed: (e) => void (closeCode = (e as { code: number }).code) },
+    on: {
+      closed: (e) => {
+        closeCode = (e as { code: number }).code;
+      },
+    },
   });
   return {
     client,

@@ -210,3 +210,43 @@ describe('webhook delivery', () => {
     expect((await t.graphql(other, q, {})).body.data.events.totalCount).toBe(0);
   });
 });
+
+describe('failing endpoints', () => {
+  it('disables an endpoint that has failed for longer than the window, and says why', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'payer', '10');
+    const r = await receiver();
+    r.setResponder(() => 503);
+    const ep = await endpoint(m, r.url);
+    // It has been failing for four days already (the window is WEBHOOK_DISABLE_AFTER_HOURS, 72 by default).
+    await t.app.pool.query(
+      `update webhook_endpoints set failing_since = now() - interval '4 days' where id = $1`,
+      [ep.id],
+    );
+    await transfer(m);
+    const q = '{ webhookEndpoints { id enabled disabledReason } }';
+    const e = await eventually(async () => {
+      const list = (await t.graphql(m, q)).body.data.webhookEndpoints;
+      return list.find((x: any) => x.id === ep.id && !x.enabled);
+    });
+    expect(e.disabledReason).toMatch(/^failing for 9\d(\.\d)? h$/);
+    const d = await t.app.pool.query(
+      'select status, last_error from webhook_deliveries where endpoint_id = $1',
+      [ep.id],
+    );
+    expect(d.rows[0]).toEqual({ status: 'failed', last_error: 'HTTP 503; endpoint disabled' });
+    // Re-enabling clears the failure and deliveries flow again.
+    r.setResponder(() => 200);
+    const upd = await t.graphql(
+      m,
+      `mutation($id: ID!) { updateWebhookEndpoint(id: $id, input: {enabled: true}) { ... on WebhookEndpoint { enabled } } }`,
+      {
+        id: ep.id,
+      },
+    );
+    expect(upd.body.data.updateWebhookEndpoint.enabled).toBe(true);
+    const before = r.received.length;
+    await transfer(m);
+    await eventually(() => r.received.length > before && r.received.at(-1)!.headers['x-webhook-id']);
+  });
+});

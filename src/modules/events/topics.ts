@@ -80,11 +80,26 @@ function minus(a: string, b: string): string {
   return `${v < 0n ? '-' : ''}${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;
 }
 
+/** The fields of transfer.completed and balance.adjusted data that live messages are made of. */
+interface EventData {
+  id: string;
+  fromUserId: string;
+  toUserId: string;
+  userId: string;
+  amount: number;
+  fromBalance: number;
+  toBalance: number;
+  balance: number;
+  direction: 'credit' | 'debit';
+  description?: string | null;
+  metadata?: Record<string, string | number | boolean> | null;
+}
+
 type Publish = <K extends keyof Topics>(topic: K, ...args: Topics[K]) => void;
 
 /** Publishes the live messages an event implies (balances, history rows, donations, the raw event). */
 export function publishEvent(publish: Publish, e: StoredEvent): void {
-  const d = e.data as Record<string, any>;
+  const d = e.data as unknown as EventData;
   const key = (id: string) => topicKey(e.merchantId, e.mode, id);
   const createdAt = e.createdAt.toISOString();
   publish('event', topicKey(e.merchantId, e.mode, '*'), { id: e.id, type: e.type, data: e.data, createdAt });

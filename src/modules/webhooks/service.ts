@@ -57,6 +57,18 @@ export interface DeliveryJob {
   force?: boolean;
 }
 
+/**
+ * A job to put on the webhooks queue. `priority` (1 = first) is the delivery's place in its endpoint's
+ * backlog, so an endpoint with a long queue does not push other endpoints' deliveries back.
+ */
+export interface QueuedDelivery {
+  jobId: string;
+  data: DeliveryJob;
+  priority?: number;
+}
+
+export const MAX_PRIORITY = 2_097_152;
+
 export const ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
 
 export function deliveryJobId(eventId: string, endpointId: string): string {
@@ -81,7 +93,7 @@ function parseEvents(events: unknown): string[] {
 
 export class WebhooksService {
   /** Set by the app: puts delivery jobs on the webhooks queue. */
-  enqueue: (jobs: { jobId: string; data: DeliveryJob }[]) => Promise<void> = async () => {
+  enqueue: (jobs: QueuedDelivery[]) => Promise<void> = async () => {
     throw new Error('webhook queue not configured');
   };
 

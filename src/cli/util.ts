@@ -1,0 +1,39 @@
+import { InvalidArgumentError, Option } from 'commander';
+import { ConfigError } from '../config.js';
+import { AppError } from '../lib/errors.js';
+import { type CliContext, openCliContext } from './context.js';
+
+// Shared by the CLI's command files.
+
+export function out(json: boolean, value: Record<string, unknown> | unknown[], text: string): void {
+  process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${text}\n`);
+}
+
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function positiveInt(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a positive integer');
+  return Number(value);
+}
+
+export const modeOption = () => new Option('--mode <mode>', 'live or test').choices(['live', 'test']);
+
+export async function withContext(fn: (ctx: CliContext) => Promise<void>): Promise<void> {
+  let ctx: CliContext | null = null;
+  try {
+    ctx = await openCliContext();
+    await fn(ctx);
+  } catch (err) {
+    if (err instanceof AppError || err instanceof ConfigError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`error: ${(err as Error).message}\n`);
+      process.exitCode = 2;
+    }
+  } finally {
+    await ctx?.close();
+  }
+}

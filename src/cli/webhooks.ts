@@ -1,0 +1,92 @@
+import type { Command } from 'commander';
+import type { Mode } from '../modules/merchants/entities.js';
+import { collect, modeOption, out, withContext } from './util.js';
+
+// `webhooks create|list|delete|redeliver`: the same operations as the GraphQL mutations, for ops.
+export function registerWebhookCommands(program: Command): void {
+  const webhooks = program.command('webhooks').description('manage webhook endpoints and redeliver events');
+  const tenant = (o: { merchant: string; mode: string }) => ({
+    merchantId: o.merchant,
+    mode: o.mode as Mode,
+  });
+
+  webhooks
+    .command('create')
+    .description('add an endpoint (the signing secret is shown once)')
+    .requiredOption('--merchant <id>', 'merchant id')
+    .addOption(modeOption().makeOptionMandatory())
+    .requiredOption('--url <url>', 'http(s) URL that receives POSTs')
+    .option('--event <type>', 'subscribe to this event only (repeatable; default: all)', collect, [])
+    .option('--json', 'print one JSON object')
+    .action((o) =>
+      withContext(async (ctx) => {
+        const { endpoint, secret } = await ctx.webhooks.create(tenant(o), { url: o.url, events: o.event });
+        out(
+          !!o.json,
+          { endpointId: endpoint.id, url: endpoint.url, events: endpoint.events, secret },
+          `endpoint ${endpoint.id} → ${endpoint.url}\nsecret ${secret}  (shown once)`,
+        );
+      }),
+    );
+
+  webhooks
+    .command('list')
+    .description("list a merchant's endpoints in one mode")
+    .requiredOption('--merchant <id>', 'merchant id')
+    .addOption(modeOption().makeOptionMandatory())
+    .option('--json', 'print JSON')
+    .action((o) =>
+      withContext(async (ctx) => {
+        const rows = (await ctx.webhooks.list(tenant(o))).map((e) => ({
+          endpointId: e.id,
+          url: e.url,
+          events: e.events,
+          enabled: e.status === 'enabled',
+          disabledReason: e.disabled_reason,
+        }));
+        out(
+          !!o.json,
+          { endpoints: rows },
+          rows
+            .map(
+              (e) =>
+                `${e.endpointId}  ${e.enabled ? 'enabled ' : 'disabled'}  ${e.url}  ${e.events.join(',') || 'all events'}`,
+            )
+            .join('\n') || '(no endpoints)',
+        );
+      }),
+    );
+
+  webhooks
+    .command('delete')
+    .description('delete an endpoint (no further deliveries)')
+    .requiredOption('--merchant <id>', 'merchant id')
+    .addOption(modeOption().makeOptionMandatory())
+    .argument('<endpointId>', 'endpoint id (whe_…)')
+    .option('--json', 'print one JSON object')
+    .action((endpointId, o) =>
+      withContext(async (ctx) => {
+        const e = await ctx.webhooks.delete(tenant(o), endpointId);
+        out(!!o.json, { endpointId: e.id, deleted: true }, `deleted ${e.id}`);
+      }),
+    );
+
+  webhooks
+    .command('redeliver')
+    .description('send an event again (same event id) to one endpoint or to every subscribed one')
+    .requiredOption('--merchant <id>', 'merchant id')
+    .addOption(modeOption().makeOptionMandatory())
+    .argument('<eventId>', 'event id (evt_…)')
+    .option('--endpoint <id>', 'only this endpoint')
+    .option('--json', 'print one JSON object')
+    .action((eventId, o) =>
+      withContext(async (ctx) => {
+        const rows = await ctx.webhooks.redeliver(tenant(o), eventId, o.endpoint ?? null);
+        out(
+          !!o.json,
+          { eventId, endpoints: rows.map((d) => d.endpoint_id) },
+          `queued ${eventId} for ${rows.map((d) => d.endpoint_id).join(', ')}`,
+        );
+      }),
+    );
+}

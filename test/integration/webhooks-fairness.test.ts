@@ -1,0 +1,50 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { type TestMerchant, useTestApp } from '../helpers/app.js';
+import { eventually, startReceiver } from '../helpers/receiver.js';
+
+// Four delivery slots, at most two per endpoint: a slow receiver cannot starve a fast one.
+const t = useTestApp(
+  { webhookConcurrency: 4, webhookPerEndpointConcurrency: 2, outboxPollMs: 100, webhookTimeoutMs: 5000 },
+  { role: 'all' },
+);
+const receivers: Awaited<ReturnType<typeof startReceiver>>[] = [];
+afterAll(async () => {
+  for (const r of receivers) await r.close();
+});
+
+async function setup(respond: () => number | 'hang', hangMs: number) {
+  const m = await t.merchant();
+  await t.credit(m, 'payer', '1000');
+  const r = await startReceiver();
+  receivers.push(r);
+  r.setResponder(respond, hangMs);
+  await t.app.services.webhooks.create({ merchantId: m.merchantId, mode: 'test' }, { url: r.url });
+  return { m, r };
+}
+
+async function transfers(m: TestMerchant, n: number) {
+  for (let i = 0; i < n; i++) {
+    const res = await t.request({
+      url: '/api/v1/transfer',
+      as: m,
+      body: { fromUserId: 'payer', toUserId: 'payee', amount: 1 },
+    });
+    expect(res.status).toBe(200);
+  }
+}
+
+describe('per-endpoint fairness', () => {
+  it('a slow receiver does not delay deliveries to another endpoint', async () => {
+    const slow = await setup(() => 'hang', 400);
+    const fast = await setup(() => 200, 0);
+    await transfers(slow.m, 30); // 30 × 400 ms on two slots: about 6 s of work
+    await eventually(() => slow.r.received.length >= 2, 10_000, 20);
+    const started = Date.now();
+    await transfers(fast.m, 5);
+    await eventually(() => fast.r.received.length === 5, 10_000, 20);
+    const fastDone = Date.now() - started;
+    expect(fastDone).toBeLessThan(2000);
+    expect(slow.r.received.length).toBeLessThan(25); // the slow endpoint was still backed up
+    await eventually(() => slow.r.received.length === 30, 20_000, 100);
+  });
+});
