@@ -1,0 +1,37 @@
+// `npm run bench -- <name>`: runs one benchmark. Each benchmark is a module exporting `run(args)`; add new
+// ones to the table below (they are loaded only when asked for, so one's imports never slow another).
+
+interface Benchmark {
+  description: string;
+  load: () => Promise<{ run: (args: string[]) => Promise<void> }>;
+}
+
+const BENCHMARKS: Record<string, Benchmark> = {
+  transfers: {
+    description:
+      'signed POST /api/v1/transfer over HTTP, random and hot-payee, against pgbench tpcb-like (~2 min)',
+    load: () => import('./transfers.js'),
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(BENCHMARKS).map((n) => n.length));
+  const lines = Object.entries(BENCHMARKS).map(([n, b]) => `  ${n.padEnd(width)}  ${b.description}`);
+  return ['usage: npm run bench -- <name>', '', 'benchmarks:', ...lines, ''].join('\n');
+}
+
+const [name, ...args] = process.argv.slice(2);
+const bench = name === undefined ? undefined : BENCHMARKS[name];
+if (name === undefined || name === '--help' || name === '-h') {
+  process.stdout.write(usage());
+} else if (!bench) {
+  process.stderr.write(`unknown benchmark '${name}'\n\n${usage()}`);
+  process.exitCode = 2;
+} else {
+  try {
+    await (await bench.load()).run(args);
+  } catch (err) {
+    process.stderr.write(`bench ${name} failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,91 @@
+import pg from 'pg';
+
+// Administrative SQL for the bench: throwaway databases, checkpoints, and read-only checks afterwards.
+
+export const PG_BASE = 'postgres://root@127.0.0.1:5432';
+
+async function withClient<T>(database: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: `${PG_BASE}/${database}` });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** Drops the database (closing anyone's connections to it) if it exists. */
+export function dropDatabase(name: string): Promise<void> {
+  return withClient('postgres', async (c) => {
+    await c.query(`drop database if exists ${ident(name)} with (force)`);
+  });
+}
+
+export function createDatabase(name: string): Promise<void> {
+  return withClient('postgres', async (c) => {
+    await c.query(`create database ${ident(name)}`);
+  });
+}
+
+/** Flushes dirty pages now, so a checkpoint left over from set-up does not land inside a measurement. */
+export function checkpoint(): Promise<void> {
+  return withClient('postgres', async (c) => {
+    await c.query('checkpoint');
+  });
+}
+
+/**
+ * VACUUM ANALYZE, as `pgbench -i` does for its tables. Without it a database filled seconds ago has no
+ * statistics (autovacuum looks once a minute), and the server's named statements keep generic plans made
+ * when the tables were nearly empty: sequential scans of `accounts` on every ledger batch.
+ */
+export function vacuumAnalyze(database: string): Promise<void> {
+  return withClient(database, async (c) => {
+    await c.query('vacuum analyze');
+  });
+}
+
+export function serverVersion(): Promise<string> {
+  return withClient('postgres', async (c) => (await c.query('show server_version')).rows[0].server_version);
+}
+
+export interface LedgerCheck {
+  transfers: number;
+  /** Distinct commit timestamps: every item of a ledger batch shares one created_at (ms), so ≈ batches. */
+  batches: number;
+  /** Sum of every balance (double entry: must be 0). */
+  balanceSum: string;
+  /** Outbox events not yet published by the relay right after the load (null: no outbox table). */
+  unpublished: number | null;
+}
+
+/** Transfers committed in [from, to] and an estimate of how many ledger batches carried them. */
+export function ledgerCheck(database: string, from: Date, to: Date): Promise<LedgerCheck> {
+  return withClient(database, async (c) => {
+    const t = await c.query(
+      `select count(*)::int as n, count(distinct created_at)::int as b from ledger_transactions
+       where type = 'transfer' and created_at between $1 and $2`,
+      [from, to],
+    );
+    const s = await c.query('select coalesce(sum(balance_minor), 0)::text as s from accounts');
+    const hasOutbox = (await c.query(`select to_regclass('events') is not null as ok`)).rows[0].ok;
+    const u = hasOutbox
+      ? (await c.query('select count(*)::int as n from events where published_at is null')).rows[0].n
+      : null;
+    return { transfers: t.rows[0].n, batches: t.rows[0].b, balanceSum: s.rows[0].s, unpublished: u };
+  });
+}
+
+/** How many of the given users have at least `minMinor` minor units. */
+export function fundedUsers(database: string, merchantId: string, minMinor: bigint): Promise<number> {
+  return withClient(database, async (c) => {
+    const r = await c.query(
+      `select count(*)::int as n from accounts
+       where merchant_id = $1 and mode = 'test' and kind = 'user' and balance_minor >= $2`,
+      [merchantId, minMinor.toString()],
+    );
+    return r.rows[0].n;
+  });
+}

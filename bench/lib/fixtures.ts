@@ -1,0 +1,78 @@
+import { createHmac } from 'node:crypto';
+import { forEachConcurrent, type HttpClient, type Reply } from './load.js';
+import { cliJson, sleep } from './proc.js';
+
+// What most benchmarks need first: a merchant with a key, an admin token, and users with money.
+
+export interface Merchant {
+  merchantId: string;
+  mode: string;
+  apiKey: string;
+  apiSecret: string;
+}
+
+/** A test-mode merchant whose key is effectively not rate limited, made by the CLI in a child process. */
+export function createMerchant(env: NodeJS.ProcessEnv, name = 'Bench'): Promise<Merchant> {
+  return cliJson<Merchant>(
+    ['merchants', 'create', '--name', name, '--mode', 'test', '--rate-limit', '1000000'],
+    env,
+  );
+}
+
+export async function adminToken(env: NodeJS.ProcessEnv): Promise<string> {
+  return (await cliJson<{ token: string }>(['admin', 'token', '--subject', 'bench'], env)).token;
+}
+
+/** u00001 … u10000 for i = 0 … 9999. */
+export const userId = (i: number) => `u${String(i + 1).padStart(5, '0')}`;
+
+const FUND_MUTATION = `mutation($input: AdjustBalanceInput!, $key: String!) {
+  adjustBalance(input: $input, idempotencyKey: $key) {
+    __typename ... on Adjustment { id balance } ... on Error { code message }
+  }
+}`;
+
+/**
+ * Credits users userId(0) … userId(count - 1) with `stars` each through the admin GraphQL mutation,
+ * `concurrency` requests at a time (the server batches them). Returns how many 429s were retried.
+ */
+export async function fundUsers(
+  http: HttpClient,
+  token: string,
+  merchantId: string,
+  count: number,
+  stars: string,
+  concurrency: number,
+): Promise<number> {
+  let retries = 0;
+  const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` };
+  await forEachConcurrent(count, concurrency, async (i) => {
+    const input = { merchantId, mode: 'test', userId: userId(i), amount: stars, direction: 'credit' };
+    const variables = { input: { ...input, reason: 'bench funding' }, key: `bench-fund-${userId(i)}` };
+    const body = Buffer.from(JSON.stringify({ query: FUND_MUTATION, variables }));
+    for (let attempt = 1; ; attempt++) {
+      const r = await http.post('/graphql', body, headers);
+      if (r.status === 429 && attempt < 100) {
+        retries++; // admin tokens are limited to 1,000 requests/s; the idempotency key makes a retry safe
+        await sleep(100 + Math.random() * 200);
+        continue;
+      }
+      const result = r.status === 200 ? JSON.parse(r.body)?.data?.adjustBalance : undefined;
+      if (result?.__typename !== 'Adjustment') {
+        throw new Error(`funding ${userId(i)} failed: HTTP ${r.status} ${r.body.slice(0, 500)}`);
+      }
+      return;
+    }
+  });
+  return retries;
+}
+
+/** POSTs a JSON body signed as API.md says: X-Signature = hex(HMAC-SHA256(apiSecret, raw body)). */
+export function signedPost(http: HttpClient, m: Merchant, path: string, payload: unknown): Promise<Reply> {
+  const body = Buffer.from(JSON.stringify(payload));
+  return http.post(path, body, {
+    'Content-Type': 'application/json',
+    'X-API-Key': m.apiKey,
+    'X-Signature': createHmac('sha256', m.apiSecret).update(body).digest('hex'),
+  });
+}

@@ -1,0 +1,152 @@
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { sleep } from './proc.js';
+
+// A closed-loop HTTP load generator: N clients, each sending its next request when the last one answered,
+// over keep-alive connections (one socket per client), with a warm-up that is not counted.
+
+export interface Reply {
+  status: number;
+  body: string;
+  /** False when this request had to open a new TCP connection. */
+  reused: boolean;
+}
+
+export class HttpClient {
+  readonly agent: http.Agent;
+
+  constructor(
+    private readonly port: number,
+    sockets: number,
+  ) {
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
+  }
+
+  post(path: string, body: Buffer, headers: Record<string, string>): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: this.port,
+          path,
+          method: 'POST',
+          agent: this.agent,
+          headers: { ...headers, 'Content-Length': String(body.length) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks).toString('utf8'),
+              reused: req.reusedSocket,
+            }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+export interface LoadOptions {
+  clients: number;
+  warmupMs: number;
+  durationMs: number;
+  /** Sends one request (a fresh body each time). */
+  send: () => Promise<Reply>;
+}
+
+export interface LoadResult {
+  seconds: number;
+  /** 200 responses completed inside the measured window. */
+  ok: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Every response over the whole run (warm-up included), by status or error code. */
+  statuses: Map<string, number>;
+  /** A few non-200 bodies or error messages, to show what went wrong. */
+  samples: string[];
+  /** 200s over the whole run, warm-up included (to compare with what the database committed). */
+  okTotal: number;
+  connectionsOpened: number;
+}
+
+/** Nearest-rank percentile of an ascending array. */
+export function percentile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
+  const start = performance.now();
+  const measureFrom = start + opts.warmupMs;
+  const end = measureFrom + opts.durationMs;
+  const latencies: number[] = [];
+  const statuses = new Map<string, number>();
+  const samples: string[] = [];
+  let okTotal = 0;
+  let connectionsOpened = 0;
+  const count = (key: string) => statuses.set(key, (statuses.get(key) ?? 0) + 1);
+
+  const client = async () => {
+    for (;;) {
+      const t0 = performance.now();
+      if (t0 >= end) return;
+      let ok = false;
+      try {
+        const r = await opts.send();
+        if (!r.reused) connectionsOpened++;
+        count(String(r.status));
+        ok = r.status === 200;
+        if (ok) okTotal++;
+        else if (samples.length < 5) samples.push(`${r.status} ${r.body.slice(0, 300)}`);
+      } catch (err) {
+        const e = err as { code?: string; message?: string };
+        count(`error ${e.code ?? e.message ?? 'unknown'}`);
+        if (samples.length < 5) samples.push(`error ${e.message ?? String(err)}`);
+        await sleep(10); // a dead server must not turn this loop into a spin
+      }
+      const t1 = performance.now();
+      if (ok && t0 >= measureFrom && t1 <= end) latencies.push(t1 - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: opts.clients }, client));
+
+  const sorted = Float64Array.from(latencies).sort();
+  const seconds = opts.durationMs / 1000;
+  return {
+    seconds,
+    ok: sorted.length,
+    perSecond: sorted.length / seconds,
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
+    maxMs: sorted.length ? sorted[sorted.length - 1]! : Number.NaN,
+    statuses,
+    samples,
+    okTotal,
+    connectionsOpened,
+  };
+}
+
+/** Runs `task(i)` for i in [0, n) with at most `concurrency` at a time. */
+export async function forEachConcurrent(
+  n: number,
+  concurrency: number,
+  task: (i: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < n) await task(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
+}

@@ -1,0 +1,133 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+// Child processes: the API server (its own event loop, apart from the load generator), the CLI, pgbench.
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+export interface Output {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion and collects its output; rejects when it exits non-zero. */
+export function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Output> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString('utf8');
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString('utf8');
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve({ code, stdout, stderr });
+      else reject(new Error(`${cmd} ${args.join(' ')} exited ${code}\n${stderr.slice(-2000)}`));
+    });
+  });
+}
+
+/** Runs `src/cli/index.ts <args> --json` and returns the one JSON object it prints. */
+export async function cliJson<T>(args: string[], env: NodeJS.ProcessEnv): Promise<T> {
+  const out = await exec(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args, '--json'], env);
+  try {
+    return JSON.parse(out.stdout.trim()) as T;
+  } catch {
+    throw new Error(`cli ${args.join(' ')} printed no JSON object:\n${out.stdout}\n${out.stderr}`);
+  }
+}
+
+/** A TCP port nobody listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      s.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface ServerChild {
+  port: number;
+  /** Every line the server printed (stdout and stderr; with LOG_LEVEL=warn only warnings and worse). */
+  lines: string[];
+  pid: number | undefined;
+  /** SIGTERM, then waits for the exit (SIGKILL after 20 s); returns the exit code or signal. */
+  stop(): Promise<string>;
+}
+
+/** Starts `node --import tsx src/main.ts` and waits until GET /readyz answers 200. */
+export async function startServer(port: number, env: NodeJS.ProcessEnv): Promise<ServerChild> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const collect = (chunk: Buffer) => {
+    for (const l of chunk.toString('utf8').split('\n')) if (l.trim() && lines.length < 10_000) lines.push(l);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const exited = new Promise<string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `code ${code}`)),
+  );
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit); // never leave a server behind if the bench dies
+
+  const stop = async (): Promise<string> => {
+    process.off('exit', killOnExit);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const how = await exited;
+    clearTimeout(timer);
+    return how;
+  };
+
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (isDead(child)) throw new Error(`server exited during start-up (${await exited}):\n${tail(lines)}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      if (res.status === 200) return { port, pid: child.pid, lines, stop };
+    } catch {}
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`server not ready after 90 s:\n${tail(lines)}`);
+    }
+    await sleep(250);
+  }
+}
+
+/** utime + stime from /proc/<pid>/stat (Linux; clock ticks of 1/100 s, as on every common kernel). */
+export function cpuSeconds(pid: number | string | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function isDead(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+function tail(lines: string[]): string {
+  return lines.slice(-30).join('\n');
+}
