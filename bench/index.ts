@@ -12,6 +12,16 @@ const BENCHMARKS: Record<string, Benchmark> = {
       'signed POST /api/v1/transfer over HTTP, random and hot-payee, against pgbench tpcb-like (~2 min)',
     load: () => import('./transfers.js'),
   },
+  fanout: {
+    description:
+      '1,000 and 5,000 graphql-ws subscribers of one stream, 100 donations: commit → last client, against bare graphql-ws (~3 min)',
+    load: () => import('./fanout.js'),
+  },
+  webhooks: {
+    description:
+      '2,000 transfers to 1 and 10 webhook endpoints on a local receiver: deliveries/s, against plain fetch (~3 min)',
+    load: () => import('./webhooks.js'),
+  },
 };
 
 function usage(): string {

@@ -1,11 +1,14 @@
 import { Redis } from 'ioredis';
+import type { NetworkRegistry } from '../src/chains/registry.js';
 import type { Config } from '../src/config.js';
 import type { Pool } from '../src/db/database.js';
 import type { Logger } from '../src/lib/logger.js';
+import type { DepositCrediting } from '../src/modules/deposits/crediting.js';
 import type { PubSub } from '../src/modules/events/topics.js';
 import type { WebhooksService } from '../src/modules/webhooks/service.js';
 import { OutboxRelay } from './outbox-relay.js';
 import type { Queues } from './queues.js';
+import { startScanning } from './scanning.js';
 import { WebhookReconciler } from './webhook-reconciler.js';
 import { WebhookDeliverer } from './webhooks.js';
 
@@ -17,6 +20,8 @@ export async function startWorkers(deps: {
   pubsub: PubSub;
   queues: Queues;
   webhooks: WebhooksService;
+  registry: NetworkRegistry;
+  crediting: DepositCrediting;
 }) {
   const { config, pool, log } = deps;
   // BullMQ workers block on Redis: their own connection, retried forever (maxRetriesPerRequest: null).
@@ -36,11 +41,21 @@ export async function startWorkers(deps: {
   await relay.start();
   deliverer.start(connection);
   reconciler.start();
+  const scanning = await startScanning({
+    config,
+    pool,
+    log,
+    registry: deps.registry,
+    crediting: deps.crediting,
+    connection,
+  });
   return {
     relay,
     deliverer,
     reconciler,
+    scanning,
     async stop() {
+      await scanning.stop();
       await reconciler.stop();
       await relay.stop();
       await deliverer.close();

@@ -4,6 +4,7 @@ import {
   IdempotencyError,
   InsufficientFundsError,
   NotFoundError,
+  UnsupportedNetworkError,
   ValidationError,
 } from '../src/lib/errors.js';
 import { builder } from './builder.js';
@@ -32,6 +33,11 @@ for (const [cls, name, description] of [
     'The idempotency key was reused with another request, or is still running.',
   ],
   [ForbiddenError, 'ForbiddenError', 'The credential may not do this.'],
+  [
+    UnsupportedNetworkError,
+    'UnsupportedNetworkError',
+    'The network is unknown, or not configured for this mode here.',
+  ],
 ] as const) {
   builder.objectType(cls as typeof AppError, {
     name,

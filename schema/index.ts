@@ -11,6 +11,7 @@ import './session.js';
 import './webhook.js';
 import './event.js';
 import './subscription.js';
+import './deposit.js';
 
 builder.queryType({});
 builder.mutationType({});

@@ -1,14 +1,18 @@
 import { Kind } from 'graphql';
+import { JsonNumber, plainJson } from '../src/lib/json.js';
 import { formatMinor } from '../src/lib/money.js';
 import { builder } from './builder.js';
 
 // Decimal: money as an exact string ("4520.00"). Inputs may be a string or a number literal; the text
 // is handed to the service unchanged, which parses it exactly and refuses what it cannot represent.
+// Variables come from a lossless parse (lib/json.ts): a JSON number other than a safe integer arrives
+// as a JsonNumber with the text the caller sent, so `1.001` or a 20-digit number is never rounded first.
 builder.scalarType('Decimal', {
   description: 'An exact decimal amount, serialised as a string such as "4520.00" (never a float).',
   serialize: (minor) => formatMinor(minor),
   parseValue: (value) => {
     if (typeof value === 'string') return value;
+    if (value instanceof JsonNumber) return value.text;
     if (typeof value === 'number' && Number.isFinite(value)) return String(value);
     throw new TypeError('Decimal must be a string such as "12.50" or a number');
   },
@@ -37,9 +41,9 @@ builder.scalarType('Metadata', {
   description: 'A flat JSON object of at most 20 keys with string, number or boolean values (≤ 4 KB).',
   serialize: (v) => v,
   parseValue: (value) => {
-    if (!value || typeof value !== 'object' || Array.isArray(value))
+    if (!value || typeof value !== 'object' || Array.isArray(value) || value instanceof JsonNumber)
       throw new TypeError('Metadata must be a JSON object');
-    return value as Record<string, unknown>;
+    return plainJson(value) as Record<string, unknown>;
   },
   parseLiteral: (ast) => {
     if (ast.kind !== Kind.OBJECT) throw new TypeError('Metadata must be an object');
@@ -57,5 +61,5 @@ builder.scalarType('Metadata', {
 builder.scalarType('JSON', {
   description: 'Any JSON value.',
   serialize: (v) => v,
-  parseValue: (v) => v,
+  parseValue: (v) => plainJson(v),
 });

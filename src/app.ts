@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { openQueues } from '../jobs/queues.js';
 import { startWorkers } from '../jobs/worker.js';
 import { getSchema } from '../schema/index.js';
+import { setupChains } from './chains/setup.js';
 import { type Config, loadConfig } from './config.js';
 import type { Services } from './context.js';
 import { createPool, ensureDatabase, migrate, openOrm, pendingMigrations } from './db/database.js';
@@ -13,6 +14,8 @@ import { RateLimits } from './http/rate-limit.js';
 import { createServer } from './http/server.js';
 import { attachSubscriptions } from './http/ws.js';
 import { createLogger, type Logger } from './lib/logger.js';
+import { DepositCrediting } from './modules/deposits/crediting.js';
+import { DepositsService } from './modules/deposits/service.js';
 import { EventsReader } from './modules/events/outbox.js';
 import type { Topics } from './modules/events/topics.js';
 import { IdempotencyService } from './modules/idempotency/service.js';
@@ -89,10 +92,25 @@ export async function createApp(opts: AppOptions = {}) {
   const webhooks = new WebhooksService(pool, config.masterKey, merchants, config.webhookAllowPrivateUrls);
   webhooks.enqueue = async (jobs) => {
     await queues.webhooks.addBulk(
-      jobs.map((j) => ({ name: 'deliver', data: j.data, opts: { jobId: j.jobId } })),
+      jobs.map((j) => ({
+        name: 'deliver',
+        data: j.data,
+        opts: { jobId: j.jobId, ...(j.priority ? { priority: j.priority } : {}) },
+      })),
     );
   };
   const events = new EventsReader(pool);
+  const chains = await setupChains(config, log);
+  const deposits = new DepositsService(
+    pool,
+    chains.registry,
+    chains.hd,
+    idempotency,
+    merchants,
+    tokens,
+    config.publicBaseUrl,
+  );
+  const crediting = new DepositCrediting(ledger, merchants);
   const services: Services = {
     config,
     log,
@@ -103,6 +121,7 @@ export async function createApp(opts: AppOptions = {}) {
     events,
     webhooks,
     pubsub,
+    deposits,
   };
 
   const schema = getSchema();
@@ -147,7 +166,19 @@ export async function createApp(opts: AppOptions = {}) {
     return { status: ready ? 'ready' : 'not_ready', checks };
   });
 
-  const workers = role === 'api' ? null : await startWorkers({ config, pool, log, pubsub, queues, webhooks });
+  const workers =
+    role === 'api'
+      ? null
+      : await startWorkers({
+          config,
+          pool,
+          log,
+          pubsub,
+          queues,
+          webhooks,
+          registry: chains.registry,
+          crediting,
+        });
 
   let stopped = false;
   return {
@@ -162,6 +193,7 @@ export async function createApp(opts: AppOptions = {}) {
     redis,
     queues,
     workers,
+    chains,
     async listen(port = config.port, host = config.host): Promise<string> {
       return server.listen({ port, host });
     },
@@ -179,6 +211,7 @@ export async function createApp(opts: AppOptions = {}) {
       await queues.close();
       await pool.end();
       await orm.close(true);
+      await chains.devnet?.close();
       for (const c of [redisSub, pubClient, eventSub, queueConnection]) c.disconnect();
       await redis.quit().catch(() => redis.disconnect());
     },

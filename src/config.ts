@@ -72,7 +72,40 @@ const envSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE_URLS: bool.default(false),
   /** How long a delivery job's lock lasts; a worker that died holding one is noticed after about this long. */
   WORKER_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  PUBLIC_BASE_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL')
+    .optional(),
+  TRON_XPUB: z
+    .string()
+    .regex(/^xpub[1-9A-HJ-NP-Za-km-z]{100,}$/, "must be an xpub at m/44'/195'/0'")
+    .optional(),
+  TRON_NODE_URL: z
+    .string()
+    .regex(/^https?:\/\//, 'must be an http(s) URL')
+    .optional(),
+  TRON_API_KEY: z.string().min(1).optional(),
+  TRC20_USDT_CONTRACT: z.string().min(34).max(34).default('TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t'),
+  TRC20_CONFIRMATIONS: z.coerce.number().int().min(1).max(1000).default(19),
+  TRON_TEST_NODE_URL: z
+    .string()
+    .regex(/^https?:\/\//, 'must be an http(s) URL')
+    .optional(),
+  TRC20_TEST_USDT_CONTRACT: z.string().min(34).max(34).optional(),
+  TRON_TEST_FAUCET_PRIVATE_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters')
+    .optional(),
+  TRON_DEVNET: z.enum(['auto', 'off']).default('auto'),
+  TRON_DEVNET_BLOCK_MS: z.coerce.number().int().min(0).max(60_000).default(3000),
+  CHAIN_SCAN_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(1000),
+  CHAIN_SCAN_MAX_RANGES: z.coerce.number().int().min(1).max(10_000).default(50),
+  CHAIN_INITIAL_LOOKBACK_BLOCKS: z.coerce.number().int().min(0).max(1_000_000).default(200),
+  DEPOSIT_EXPIRY_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(5000),
 });
+
+/** Every environment variable the app reads (documented in .env.example and the README). */
+export const ENV_KEYS = Object.keys(envSchema.shape) as (keyof typeof envSchema.shape)[];
 
 const DURATION_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 
@@ -121,6 +154,23 @@ export interface Config {
   webhookReconcileMs: number;
   webhookAllowPrivateUrls: boolean;
   workerLockMs: number;
+  publicBaseUrl: string;
+  tron: {
+    xpub: string | null;
+    nodeUrl: string | null;
+    apiKey: string | null;
+    usdtContract: string;
+    confirmations: number;
+    testNodeUrl: string | null;
+    testUsdtContract: string | null;
+    testFaucetPrivateKey: string | null;
+    devnet: 'auto' | 'off';
+    devnetBlockMs: number;
+  };
+  chainScanIntervalMs: number;
+  chainScanMaxRanges: number;
+  chainInitialLookbackBlocks: number;
+  depositExpiryIntervalMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -185,5 +235,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookReconcileMs: Math.round(e.WEBHOOK_RECONCILE_SECONDS * 1000),
     webhookAllowPrivateUrls: e.WEBHOOK_ALLOW_PRIVATE_URLS,
     workerLockMs: e.WORKER_LOCK_MS,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    tron: {
+      xpub: e.TRON_XPUB ?? null,
+      nodeUrl: e.TRON_NODE_URL ?? null,
+      apiKey: e.TRON_API_KEY ?? null,
+      usdtContract: e.TRC20_USDT_CONTRACT,
+      confirmations: e.TRC20_CONFIRMATIONS,
+      testNodeUrl: e.TRON_TEST_NODE_URL ?? null,
+      testUsdtContract: e.TRC20_TEST_USDT_CONTRACT ?? null,
+      testFaucetPrivateKey: e.TRON_TEST_FAUCET_PRIVATE_KEY ?? null,
+      devnet: e.TRON_DEVNET,
+      devnetBlockMs: e.TRON_DEVNET_BLOCK_MS,
+    },
+    chainScanIntervalMs: e.CHAIN_SCAN_INTERVAL_MS,
+    chainScanMaxRanges: e.CHAIN_SCAN_MAX_RANGES,
+    chainInitialLookbackBlocks: e.CHAIN_INITIAL_LOOKBACK_BLOCKS,
+    depositExpiryIntervalMs: e.DEPOSIT_EXPIRY_INTERVAL_MS,
   };
 }

@@ -1,6 +1,7 @@
 import type { Config } from './config.js';
 import { ForbiddenError } from './lib/errors.js';
 import type { Logger } from './lib/logger.js';
+import type { DepositsService } from './modules/deposits/service.js';
 import type { EventsReader } from './modules/events/outbox.js';
 import type { PubSub } from './modules/events/topics.js';
 import type { IdempotencyService } from './modules/idempotency/service.js';
@@ -16,7 +17,8 @@ export type Principal =
   | { kind: 'merchant'; merchantId: string; mode: Mode; keyId: string; scopes: string[] }
   | { kind: 'admin'; subject: string }
   | { kind: 'user'; merchantId: string; mode: Mode; userId: string; scopes: SessionScope[] }
-  | { kind: 'stream'; merchantId: string; mode: Mode; streamId: string };
+  | { kind: 'stream'; merchantId: string; mode: Mode; streamId: string }
+  | { kind: 'deposit'; merchantId: string; mode: Mode; depositId: string };
 
 export interface Services {
   config: Config;
@@ -28,6 +30,7 @@ export interface Services {
   events: EventsReader;
   webhooks: WebhooksService;
   pubsub: PubSub;
+  deposits: DepositsService;
 }
 
 export interface Context {

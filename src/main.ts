@@ -1,6 +1,7 @@
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { ensureDatabase, migrate, openOrm } from './db/database.js';
+import { startupFailureMessage } from './lib/startup.js';
 
 // Entry point: `npm start [-- --role api|worker|all] [--migrate-only]`. Creates the database and applies
 // migrations, then serves: `api` runs HTTP and WebSocket, `worker` the outbox relay and webhook delivery,
@@ -14,6 +15,15 @@ function parseRole(argv: string[]): 'api' | 'worker' | 'all' {
     process.exit(1);
   }
   return role;
+}
+
+/** The URLs a start-up failure names (the hint strips their passwords). */
+function configUrls(): { databaseUrl: string; redisUrl: string } {
+  try {
+    return loadConfig();
+  } catch {
+    return { databaseUrl: 'DATABASE_URL', redisUrl: 'REDIS_URL' };
+  }
 }
 
 async function migrateOnly(): Promise<void> {
@@ -31,7 +41,11 @@ async function main(): Promise<void> {
       await migrateOnly();
       process.exit(0);
     } catch (err) {
-      console.error(`migration failed: ${(err as Error).message}`);
+      console.error(
+        err instanceof ConfigError
+          ? err.message
+          : startupFailureMessage(err, configUrls(), 'migration failed'),
+      );
       process.exit(1);
     }
   }
@@ -44,10 +58,7 @@ async function main(): Promise<void> {
       console.error(err.message);
       process.exit(1);
     }
-    const e = err as { code?: string; message?: string };
-    console.error(
-      `could not start: ${e.message ?? String(err)}${e.code === 'ECONNREFUSED' ? ' (is PostgreSQL/Redis running? see README)' : ''}`,
-    );
+    console.error(startupFailureMessage(err, configUrls()));
     process.exit(1);
   }
   const address = await app.listen();

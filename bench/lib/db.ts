@@ -89,3 +89,39 @@ export function fundedUsers(database: string, merchantId: string, minMinor: bigi
     return r.rows[0].n;
   });
 }
+
+export interface WebhookCheck {
+  /** webhook_deliveries rows of these endpoints by status. */
+  deliveries: Record<string, number>;
+  /** Delivery attempts logged (one per POST), and how many of them failed. */
+  attempts: number;
+  failedAttempts: number;
+  /** The most common attempt errors, "error ×count". */
+  errors: string[];
+}
+
+/** What the database recorded for the deliveries to these endpoints. */
+export function webhookCheck(database: string, endpointIds: string[]): Promise<WebhookCheck> {
+  return withClient(database, async (c) => {
+    const d = await c.query<{ status: string; n: number }>(
+      `select status, count(*)::int as n from webhook_deliveries where endpoint_id = any($1) group by status`,
+      [endpointIds],
+    );
+    const a = await c.query<{ n: number; failed: number }>(
+      `select count(*)::int as n, count(*) filter (where error is not null)::int as failed
+       from webhook_attempts where endpoint_id = any($1)`,
+      [endpointIds],
+    );
+    const e = await c.query<{ error: string; n: number }>(
+      `select error, count(*)::int as n from webhook_attempts where endpoint_id = any($1) and error is not null
+       group by error order by n desc limit 5`,
+      [endpointIds],
+    );
+    return {
+      deliveries: Object.fromEntries(d.rows.map((r) => [r.status, r.n])),
+      attempts: a.rows[0]!.n,
+      failedAttempts: a.rows[0]!.failed,
+      errors: e.rows.map((r) => `${r.error.slice(0, 120)} ×${r.n}`),
+    };
+  });
+}

@@ -71,8 +71,23 @@ export interface ServerChild {
 }
 
 /** Starts `node --import tsx src/main.ts` and waits until GET /readyz answers 200. */
-export async function startServer(port: number, env: NodeJS.ProcessEnv): Promise<ServerChild> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+export function startServer(port: number, env: NodeJS.ProcessEnv): Promise<ServerChild> {
+  return startNodeScript('src/main.ts', port, env);
+}
+
+/**
+ * Starts `node --import tsx <script>` (a path from the repository root) with PORT and HOST=127.0.0.1 in its
+ * environment, and waits until GET `readyPath` answers 200. BENCH_SERVER_NODE_ARGS adds node flags to it
+ * (for a diagnosis, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", which NODE_OPTIONS does not allow).
+ */
+export async function startNodeScript(
+  script: string,
+  port: number,
+  env: NodeJS.ProcessEnv,
+  readyPath = '/readyz',
+): Promise<ServerChild> {
+  const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', script], {
     cwd: REPO_ROOT,
     env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -100,16 +115,26 @@ export async function startServer(port: number, env: NodeJS.ProcessEnv): Promise
 
   const deadline = Date.now() + 90_000;
   for (;;) {
-    if (isDead(child)) throw new Error(`server exited during start-up (${await exited}):\n${tail(lines)}`);
+    if (isDead(child)) throw new Error(`${script} exited during start-up (${await exited}):\n${tail(lines)}`);
     try {
-      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      const res = await fetch(`http://127.0.0.1:${port}${readyPath}`);
       if (res.status === 200) return { port, pid: child.pid, lines, stop };
     } catch {}
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`server not ready after 90 s:\n${tail(lines)}`);
+      throw new Error(`${script} not ready after 90 s:\n${tail(lines)}`);
     }
     await sleep(250);
+  }
+}
+
+/** Resident memory of a process in KiB (VmRSS of /proc/<pid>/status; NaN when it is gone). */
+export function rssKiB(pid: number | undefined): number {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : Number.NaN;
+  } catch {
+    return Number.NaN;
   }
 }
 
@@ -130,4 +155,45 @@ function isDead(child: ChildProcess): boolean {
 
 function tail(lines: string[]): string {
   return lines.slice(-30).join('\n');
+}
+
+/**
+ * Runs `node --import tsx <script>` with an IPC channel, sends it one message and resolves with the first
+ * message it sends back; the child is told to go by closing the channel (SIGKILL if it is still there 10 s
+ * later, or when `timeoutMs` passes without an answer).
+ */
+export function callNodeScript<T>(script: string, request: unknown, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => {
+      if (stderr.length < 4000) stderr += c.toString('utf8');
+    });
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    let answered = false;
+    const finish = () => {
+      clearTimeout(timer);
+      if (child.connected) child.disconnect();
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+    };
+    const timer = setTimeout(() => {
+      finish();
+      reject(new Error(`${script}: no answer within ${timeoutMs} ms\n${stderr}`));
+    }, timeoutMs);
+    child.once('message', (m: T) => {
+      answered = true;
+      finish();
+      resolve(m);
+    });
+    child.on('exit', (code, signal) => {
+      process.off('exit', killOnExit);
+      clearTimeout(timer);
+      if (!answered) reject(new Error(`${script} exited (${code ?? signal}) without answering\n${stderr}`));
+    });
+    child.send(request as object);
+  });
 }

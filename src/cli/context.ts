@@ -35,7 +35,11 @@ export async function openCliContext() {
     queueRedis ??= new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 3000 });
     queues ??= openQueues(queueRedis, config.redisPrefix, config.webhookRetryScheduleMs);
     await queues.webhooks.addBulk(
-      jobs.map((j) => ({ name: 'deliver', data: j.data, opts: { jobId: j.jobId } })),
+      jobs.map((j) => ({
+        name: 'deliver',
+        data: j.data,
+        opts: { jobId: j.jobId, ...(j.priority ? { priority: j.priority } : {}) },
+      })),
     );
   };
   const revoked: string[] = [];

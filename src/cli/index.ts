@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { formatMinor } from '../lib/money.js';
 import type { Mode } from '../modules/merchants/entities.js';
-import { collect, modeOption, out, positiveInt, withContext } from './util.js';
+import type { MerchantSettingsOverrides } from '../modules/merchants/settings.js';
+import { booleanArg, collect, modeOption, out, positiveInt, withContext } from './util.js';
 import { registerWebhookCommands } from './webhooks.js';
 
 // `npm run cli -- <command>`; every command has --help. With --json a command prints exactly one JSON
@@ -46,6 +47,34 @@ export function buildCli(): Command {
           !!o.json,
           { merchants: list.map((m) => ({ id: m.id, name: m.name, createdAt: m.createdAt.toISOString() })) },
           list.map((m) => `${m.id}  ${m.name}`).join('\n') || '(no merchants)',
+        );
+      }),
+    );
+
+  merchants
+    .command('settings')
+    .description("show a merchant's settings, or change them (running servers apply a change within 5 s)")
+    .requiredOption('--merchant <id>', 'merchant id')
+    .option(
+      '--require-timestamp <true|false>',
+      'require X-Timestamp on every signed request with any of its keys',
+      booleanArg,
+    )
+    .option('--json', 'print one JSON object')
+    .action((o) =>
+      withContext(async (ctx) => {
+        const overrides: MerchantSettingsOverrides = {};
+        if (o.requireTimestamp !== undefined) overrides.requireTimestamp = o.requireTimestamp;
+        const settings =
+          Object.keys(overrides).length > 0
+            ? await ctx.merchants.updateSettings(o.merchant, overrides)
+            : await ctx.merchants.settings(o.merchant);
+        out(
+          !!o.json,
+          { merchantId: o.merchant, settings },
+          Object.entries(settings)
+            .map(([k, v]) => `${k.padEnd(24)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+            .join('\n'),
         );
       }),
     );
@@ -97,6 +126,7 @@ export function buildCli(): Command {
           ipAllowlist: k.ipAllowlist,
           rateLimitPerSecond: k.rateLimitPerSecond,
           scopes: k.scopes,
+          requireTimestamp: k.requireTimestamp,
           revokedAt: k.revokedAt?.toISOString() ?? null,
         }));
         out(
@@ -150,7 +180,9 @@ export function buildCli(): Command {
     users
       .command(direction)
       .description(
-        `${direction} a user with an audited ledger adjustment from the merchant's adjustments account`,
+        direction === 'credit'
+          ? "credit a user with an audited ledger adjustment: the Stars come from the merchant's adjustments account"
+          : "debit a user with an audited ledger adjustment: the Stars go to the merchant's adjustments account",
       )
       .requiredOption('--merchant <id>', 'merchant id')
       .addOption(modeOption().makeOptionMandatory())
@@ -178,7 +210,7 @@ export function buildCli(): Command {
               balance: formatMinor(r.balanceMinor),
               createdAt: r.createdAt.toISOString(),
             },
-            `${r.id}: ${direction} ${formatMinor(r.amountMinor)} Stars to ${r.userId}; balance ${formatMinor(r.balanceMinor)}`,
+            `${r.id}: ${direction === 'credit' ? 'credited' : 'debited'} ${formatMinor(r.amountMinor)} Stars ${direction === 'credit' ? 'to' : 'from'} ${r.userId}; balance ${formatMinor(r.balanceMinor)}`,
           );
         }),
       );

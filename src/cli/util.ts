@@ -18,6 +18,12 @@ export function positiveInt(value: string): number {
   return Number(value);
 }
 
+export function booleanArg(value: string): boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new InvalidArgumentError('must be true or false');
+}
+
 export const modeOption = () => new Option('--mode <mode>', 'live or test').choices(['live', 'test']);
 
 export async function withContext(fn: (ctx: CliContext) => Promise<void>): Promise<void> {

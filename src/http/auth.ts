@@ -113,6 +113,8 @@ export class Authenticator {
         return { kind: 'user', merchantId: c.merchantId, mode: c.mode, userId: c.userId, scopes: c.scopes };
       case 'stream':
         return { kind: 'stream', merchantId: c.merchantId, mode: c.mode, streamId: c.streamId };
+      case 'deposit':
+        return { kind: 'deposit', merchantId: c.merchantId, mode: c.mode, depositId: c.depositId };
     }
   }
 

@@ -19,7 +19,7 @@ export function maskError(error: unknown, services: Services): GraphQLError {
       extensions: { code: original.code, ...(original.param ? { param: original.param } : {}) },
     });
   }
-  if (gqlError && !gqlError.originalError) {
+  if (gqlError && (!gqlError.originalError || isVariableError(gqlError))) {
     // Syntax, validation and variable errors are about the caller's document: safe to show as they are.
     return new GraphQLError(gqlError.message, {
       nodes: gqlError.nodes,
@@ -33,6 +33,18 @@ export function maskError(error: unknown, services: Services): GraphQLError {
     path: gqlError?.path,
     extensions: { code: 'internal_error' },
   });
+}
+
+/**
+ * A variable that could not be coerced (`$first` given 1e20, `$amount` given true): graphql-js reports it
+ * before execution (no path) as a GraphQLError wrapping the scalar's GraphQLError, which may wrap the
+ * TypeError a scalar's parseValue threw. Anything else underneath is unexpected and stays masked.
+ */
+function isVariableError(error: GraphQLError): boolean {
+  if (error.path) return false;
+  let inner: unknown = error.originalError;
+  while (inner instanceof GraphQLError && inner.originalError) inner = inner.originalError;
+  return inner instanceof GraphQLError || inner instanceof TypeError;
 }
 
 export function registerGraphql(

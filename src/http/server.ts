@@ -8,7 +8,7 @@ import Fastify, {
 import type { Principal, Services } from '../context.js';
 import { AppError, errorBody } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
-import { JsonSyntaxError, parseJsonLossless } from '../lib/json.js';
+import { JsonSyntaxError, parseGraphqlJson, parseJsonLossless } from '../lib/json.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -36,15 +36,16 @@ export function createServer(services: Services): FastifyInstance {
   app.decorateRequest('rawBody', undefined);
   app.decorateRequest('principal', null as never);
 
-  // Bodies are kept as raw bytes for the signature, then parsed. REST keeps JSON numbers as their text so
-  // money is never rounded by JSON.parse (see lib/json.ts); GraphQL gets a plain parse.
+  // Bodies are kept as raw bytes for the signature, then parsed. Neither face lets JSON.parse round money
+  // (see lib/json.ts): REST keeps every JSON number as its text; GraphQL keeps safe integers as numbers (for
+  // Int arguments) and every other number as its text, which the Decimal scalar reads exactly. Yoga uses
+  // the parsed body as it is (request.body), so the variables it sees are these.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body: Buffer, done) => {
     req.rawBody = body;
     if (body.length === 0) return done(null, undefined);
     try {
-      const text = body.toString('utf8');
-      done(null, req.url.startsWith('/api/') ? parseJsonLossless(text) : JSON.parse(text));
+      done(null, jsonParserFor(req.url)(body.toString('utf8')));
     } catch (err) {
       done(new JsonSyntaxError((err as Error).message) as unknown as FastifyError, undefined);
     }
@@ -75,7 +76,7 @@ export function createServer(services: Services): FastifyInstance {
   });
 
   app.setErrorHandler((err: FastifyError | AppError | Error, req, reply) => {
-    const { status, body } = toErrorResponse(err, req);
+    const { status, body } = toErrorResponse(err, req, config.bodyLimitBytes);
     if (err instanceof AppError && err.replayed) reply.header('Idempotent-Replayed', 'true');
     if (status >= 500) req.log.error({ err, requestId: req.id }, 'unhandled error');
     reply.code(status).send(body);
@@ -84,7 +85,20 @@ export function createServer(services: Services): FastifyInstance {
   return app;
 }
 
-export function toErrorResponse(err: unknown, req: FastifyRequest) {
+function jsonParserFor(url: string): (text: string) => unknown {
+  if (url.startsWith('/api/')) return parseJsonLossless;
+  if (url.split('?')[0] === '/graphql') return parseGraphqlJson;
+  return JSON.parse;
+}
+
+/** 65536 → "64 KB", 1048576 → "1 MB", 70000 → "70000 bytes". */
+export function formatBytes(n: number): string {
+  if (n >= 1_048_576 && n % 1_048_576 === 0) return `${n / 1_048_576} MB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KB`;
+  return `${n} bytes`;
+}
+
+export function toErrorResponse(err: unknown, req: FastifyRequest, bodyLimitBytes: number) {
   if (err instanceof AppError) {
     return { status: err.status, body: errorBody(err.code, err.message, req.id, err.param) };
   }
@@ -95,7 +109,11 @@ export function toErrorResponse(err: unknown, req: FastifyRequest) {
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return {
       status: 413,
-      body: errorBody('payload_too_large', 'The request body is larger than 64 KB', req.id),
+      body: errorBody(
+        'payload_too_large',
+        `The request body is larger than ${formatBytes(bodyLimitBytes)}`,
+        req.id,
+      ),
     };
   }
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {

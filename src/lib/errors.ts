@@ -61,7 +61,7 @@ export class NotFoundError extends AppError {
 }
 
 export class InsufficientFundsError extends AppError {
-  constructor(message = 'The paying user does not have enough Stars for this transfer', param = 'amount') {
+  constructor(message = 'The paying user does not have enough Stars', param = 'amount') {
     super('insufficient_funds', message, param);
     this.name = 'InsufficientFundsError';
   }
@@ -71,6 +71,13 @@ export class IdempotencyError extends AppError {
   constructor(code: 'idempotency_key_reused' | 'request_in_progress', message: string) {
     super(code, message, 'idempotencyKey');
     this.name = 'IdempotencyError';
+  }
+}
+
+export class UnsupportedNetworkError extends AppError {
+  constructor(message: string, param = 'network') {
+    super('unsupported_network', message, param);
+    this.name = 'UnsupportedNetworkError';
   }
 }
 
@@ -109,6 +116,8 @@ function buildError(e: { code: string; message: string; param?: string }): AppEr
       err.message = e.message;
       return err;
     }
+    case 'unsupported_network':
+      return new UnsupportedNetworkError(e.message, e.param);
     case 'invalid_request':
     case 'invalid_amount':
     case 'same_user':

@@ -23,14 +23,34 @@ export function parseJsonLossless(text: string): unknown {
   }
 }
 
+const SAFE_INTEGER_TEXT = /^-?(0|[1-9]\d{0,15})$/;
+
+/**
+ * The parse for GraphQL request bodies: integer texts that a JS number holds exactly stay plain numbers, so
+ * `Int` arguments such as `first: 5` work as with JSON.parse; every other number (a fraction, an exponent,
+ * a big integer) is kept as a JsonNumber, so the `Decimal` scalar sees exactly what was sent.
+ */
+export function parseGraphqlJson(text: string): unknown {
+  try {
+    return parse(text, null, (t) => {
+      if (SAFE_INTEGER_TEXT.test(t)) {
+        const n = Number(t);
+        if (Number.isSafeInteger(n)) return n;
+      }
+      return new JsonNumber(t);
+    });
+  } catch (err) {
+    throw new JsonSyntaxError((err as Error).message);
+  }
+}
+
 /** Turns JsonNumber leaves back into plain numbers (for metadata and other non-money values). */
 export function plainJson(value: unknown): unknown {
   if (value instanceof JsonNumber) return Number(value.text);
   if (Array.isArray(value)) return value.map(plainJson);
   if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = plainJson(v);
-    return out;
+    // fromEntries defines own properties, so a "__proto__" key stays a key (as with JSON.parse).
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainJson(v)]));
   }
   return value;
 }

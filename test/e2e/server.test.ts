@@ -121,12 +121,125 @@ describe('the running server', () => {
     expect((await call(rotated, 'GET', '/api/v1/balance/x')).status).toBe(404);
   });
 
+  it("sets a merchant's timestamp requirement, lists keys' flags and explains adjustments", async () => {
+    const m = await cli('merchants', 'create', '--name', 'Strict', '--json');
+    const set = await cli(
+      'merchants',
+      'settings',
+      '--merchant',
+      m.merchantId,
+      '--require-timestamp',
+      'true',
+      '--json',
+    );
+    expect(set).toMatchObject({
+      merchantId: m.merchantId,
+      settings: { requireTimestamp: true, starsPerUsdt: '1' },
+    });
+    expect(
+      (await cli('merchants', 'settings', '--merchant', m.merchantId, '--json')).settings.requireTimestamp,
+    ).toBe(true);
+    // The server has not seen this key yet, so it reads the setting now.
+    const unsigned = await call(m, 'GET', '/api/v1/balance/x');
+    expect([unsigned.status, unsigned.body.error.code]).toEqual([401, 'timestamp_out_of_range']);
+    const bad = await run(
+      'npm',
+      [
+        'run',
+        'cli',
+        '--',
+        'merchants',
+        'settings',
+        '--merchant',
+        m.merchantId,
+        '--require-timestamp',
+        'maybe',
+      ],
+      env,
+    );
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/must be true or false/);
+
+    await cli(
+      'keys',
+      'create',
+      '--merchant',
+      m.merchantId,
+      '--mode',
+      'test',
+      '--require-timestamp',
+      '--json',
+    );
+    const keys = (await cli('keys', 'list', '--merchant', m.merchantId, '--json')).keys;
+    expect(keys.map((k: { requireTimestamp: boolean }) => k.requireTimestamp)).toEqual([false, true]);
+
+    const debitHelp = await run('npm', ['run', '--silent', 'cli', '--', 'users', 'debit', '--help'], env);
+    expect(debitHelp.stdout.replace(/\s+/g, ' ')).toMatch(/go to the merchant's adjustments account/);
+    const creditHelp = await run('npm', ['run', '--silent', 'cli', '--', 'users', 'credit', '--help'], env);
+    expect(creditHelp.stdout.replace(/\s+/g, ' ')).toMatch(/come from the merchant's adjustments account/);
+    await cli(
+      'users',
+      'credit',
+      '--merchant',
+      m.merchantId,
+      '--mode',
+      'test',
+      '--user',
+      'u',
+      '--amount',
+      '1',
+      '--reason',
+      'e2e',
+      '--json',
+    );
+    const debit = await run(
+      'npm',
+      [
+        'run',
+        'cli',
+        '--',
+        'users',
+        'debit',
+        '--merchant',
+        m.merchantId,
+        '--mode',
+        'test',
+        '--user',
+        'u',
+        '--amount',
+        '2',
+        '--reason',
+        'e2e',
+        '--json',
+      ],
+      env,
+    );
+    expect(debit.code).toBe(1);
+    expect(debit.stderr).toContain('error: The paying user does not have enough Stars\n');
+  });
+
   it('refuses invalid configuration with one clear line and exit code 1', async () => {
     const r = await run(process.execPath, ['--import', 'tsx', 'src/main.ts'], { ...env, PORT: 'eighty' });
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toEqual([
       'invalid configuration: PORT: Invalid input: expected number, received NaN',
     ]);
+  });
+
+  it('names PostgreSQL and Redis, without passwords, when Redis does not answer at start-up', async () => {
+    const r = await run(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      ...env,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      REDIS_URL: 'redis://:redis-secret@127.0.0.1:1',
+    });
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^could not start: .+ \(is PostgreSQL running at postgres:\/\/.+ and Redis at redis:\/\/127\.0\.0\.1:1\? see README\)$/,
+    );
+    expect(r.stderr).not.toContain('redis-secret');
   });
 
   it('stops on SIGTERM with exit code 0', async () => {

@@ -47,7 +47,7 @@ export function sign(secret: string, body: string, timestamp?: number): string {
 /** Starts an app on its own database and Redis prefix for the current test file. */
 export function useTestApp(
   config: Partial<Config> = {},
-  opts: { role?: Role; redisPrefix?: string } = {},
+  opts: { role?: Role; redisPrefix?: string; configure?: () => Promise<Partial<Config>> } = {},
 ): TestContext {
   const ctx = {} as TestContext;
   beforeAll(async () => {
@@ -61,6 +61,7 @@ export function useTestApp(
         logLevel: 'silent',
         dbPoolSize: 8,
         ...config,
+        ...(opts.configure ? await opts.configure() : {}),
       },
     });
     ctx.app = app;

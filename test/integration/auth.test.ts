@@ -80,6 +80,57 @@ describe('HMAC authentication', () => {
     expect((await t.request({ url: '/api/v1/balance/x', as: strict, timestamp: now })).status).toBe(404);
   });
 
+  it('makes X-Timestamp mandatory for every key of a merchant whose settings say so', async () => {
+    const now = () => Math.floor(Date.now() / 1000);
+    const merchants = t.app.services.merchants;
+    const m = await merchants.createMerchant('Strict Shop', { requireTimestamp: true });
+    const k = await merchants.createKey(m.id, 'test', { rateLimitPerSecond: 1000 });
+    const strict = {
+      merchantId: m.id,
+      mode: 'test' as const,
+      keyId: k.keyId,
+      apiKey: k.apiKey,
+      apiSecret: k.apiSecret,
+    };
+    expect(await status(t.request({ url: '/api/v1/balance/x', as: strict }))).toEqual([
+      401,
+      'timestamp_out_of_range',
+    ]);
+    const gql = await t.graphql(strict, '{ viewer { id } }');
+    expect([gql.status, gql.body.error.code]).toEqual([401, 'timestamp_out_of_range']);
+    expect((await t.request({ url: '/api/v1/balance/x', as: strict, timestamp: now() })).status).toBe(404);
+
+    // Switching the setting takes effect at once in this process (cached keys are dropped).
+    const lax = await t.merchant();
+    expect((await t.request({ url: '/api/v1/balance/x', as: lax })).status).toBe(404); // cached now
+    const updated = await merchants.updateSettings(lax.merchantId, { requireTimestamp: true });
+    expect(updated.requireTimestamp).toBe(true);
+    expect(updated.withdrawalFeePercent).toBe('6');
+    expect(await status(t.request({ url: '/api/v1/balance/x', as: lax }))).toEqual([
+      401,
+      'timestamp_out_of_range',
+    ]);
+    await merchants.updateSettings(lax.merchantId, { requireTimestamp: false });
+    expect((await t.request({ url: '/api/v1/balance/x', as: lax })).status).toBe(404);
+    // The key's own flag still holds when the merchant does not require it.
+    const keyOnly = await t.merchant('test', { requireTimestamp: true });
+    expect(await status(t.request({ url: '/api/v1/balance/x', as: keyOnly }))).toEqual([
+      401,
+      'timestamp_out_of_range',
+    ]);
+
+    await expect(
+      merchants.updateSettings(lax.merchantId, { requireTimestamp: 'yes' as never }),
+    ).rejects.toMatchObject({ code: 'invalid_request', param: 'requireTimestamp' });
+    await expect(merchants.updateSettings('mer_nope', { requireTimestamp: true })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    // Other stored overrides are kept by an update.
+    const custom = await merchants.createMerchant('Custom Fee', { withdrawalFeePercent: '3' });
+    const merged = await merchants.updateSettings(custom.id, { requireTimestamp: true });
+    expect([merged.withdrawalFeePercent, merged.requireTimestamp]).toEqual(['3', true]);
+  });
+
   it('enforces the IP allow-list for IPv4, IPv6 and IPv4-mapped addresses', async () => {
     const m = await t.merchant('test', { ipAllowlist: ['10.0.0.0/8', '2001:db8::/32'] });
     expect(await status(t.request({ url: '/api/v1/balance/x', as: m, remoteAddress: '127.0.0.1' }))).toEqual([

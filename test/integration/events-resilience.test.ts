@@ -93,7 +93,7 @@ describe('resilience', () => {
 
   it('a worker process killed with SIGKILL mid-batch delivers every event after it restarts', async () => {
     receiver.received.length = 0;
-    receiver.setResponder(() => 'hang', 50); // each delivery takes 50 ms, so the kill lands mid-batch
+    receiver.setResponder(() => 'hang', 150); // each delivery takes 150 ms, so the kill lands mid-batch
     const prefix = `novapay-test:${randomBytes(4).toString('hex')}`;
     const env = {
       DATABASE_URL: databaseUrl(dbName),
@@ -105,6 +105,7 @@ describe('resilience', () => {
       WEBHOOK_RETRY_SCHEDULE: '200ms,400ms,800ms,1s,1s,1s',
       WEBHOOK_CONCURRENCY: '4',
       WORKER_LOCK_MS: '1500',
+      TRON_DEVNET: 'off',
     };
     const api = await createApp({
       migrate: false,

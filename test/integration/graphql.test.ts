@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { printedSchema } from '../../schema/print.js';
-import { useTestApp } from '../helpers/app.js';
+import { sign, type TestMerchant, useTestApp } from '../helpers/app.js';
 
 const t = useTestApp({ graphqlMaxDepth: 6 });
 
@@ -123,6 +123,87 @@ describe('GraphQL', () => {
     }
     const literal = await t.graphql(m, '{ user(id: "a") { balance } }');
     expect(literal.body.data.user.balance).toBe('1.00');
+  });
+
+  it('reads JSON numbers in variables exactly: no rounding into a valid amount', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'exact-a', '10');
+    // A signed /graphql request with the body text exactly as given (JSON.stringify would round it first).
+    const raw = async (as: TestMerchant, payload: string) => {
+      const res = await t.app.server.inject({
+        method: 'POST',
+        url: '/graphql',
+        payload,
+        headers: {
+          'content-type': 'application/json',
+          'x-api-key': as.apiKey,
+          'x-signature': sign(as.apiSecret, payload),
+        },
+      });
+      return { status: res.statusCode, body: res.json() };
+    };
+    const send = (amount: string) =>
+      raw(
+        m,
+        `{"query":${JSON.stringify(TRANSFER)},"variables":{"input":{"fromUserId":"exact-a","toUserId":"exact-b","amount":${amount}}}}`,
+      );
+    for (const amount of [
+      '1.001',
+      '1.0000000000000000001',
+      '1.000000000000000001',
+      '1e2',
+      '12345678901234567890',
+    ]) {
+      const r = await send(amount);
+      expect(r.status, amount).toBe(200);
+      expect(r.body.data.transfer, amount).toMatchObject({
+        __typename: 'ValidationError',
+        code: 'invalid_amount',
+        param: 'amount',
+      });
+    }
+    // Nothing moved: the payer still has 10 and the payee was never created.
+    expect((await t.graphql(m, '{ user(id: "exact-a") { balance } }')).body.data.user.balance).toBe('10.00');
+    const payee = await t.request({ url: '/api/v1/balance/exact-b', as: m });
+    expect(payee.status).toBe(404);
+
+    // Plain JSON numbers still work for Decimal, Int and Metadata; DateTime and enums are unaffected.
+    const ok = await t.graphql(m, TRANSFER, {
+      input: { fromUserId: 'exact-a', toUserId: 'exact-b', amount: 2.5, metadata: { n: 1.5, k: 7 } },
+    });
+    expect(ok.body.data.transfer).toMatchObject({
+      __typename: 'Transfer',
+      amount: '2.50',
+      fromBalance: '7.50',
+      toBalance: '2.50',
+      metadata: { n: 1.5, k: 7 },
+    });
+    expect((await send('2')).body.data.transfer).toMatchObject({ __typename: 'Transfer', amount: '2.00' });
+    const history = await t.graphql(m, HISTORY, {
+      id: 'exact-a',
+      first: 5,
+      filter: { type: 'transfer', from: '2000-01-01T00:00:00Z' },
+    });
+    expect(history.body.errors).toBeUndefined();
+    expect(history.body.data.user.transactions.totalCount).toBe(2);
+    expect(history.body.data.user.transactions.edges).toHaveLength(2);
+    const firstAsRaw = await raw(
+      m,
+      `{"query":${JSON.stringify(HISTORY)},"variables":{"id":"exact-a","first":1}}`,
+    );
+    expect(firstAsRaw.body.data.user.transactions.edges).toHaveLength(1);
+    // A number an Int cannot hold is refused as a variable error, not rounded.
+    const huge = await raw(
+      m,
+      `{"query":${JSON.stringify(HISTORY)},"variables":{"id":"exact-a","first":100000000000000000000}}`,
+    );
+    expect(huge.body.errors[0].extensions.code).toBe('invalid_request');
+    expect(huge.body.errors[0].message).toMatch(/Int cannot represent/);
+    const notAnAmount = await t.graphql(m, TRANSFER, {
+      input: { fromUserId: 'exact-a', toUserId: 'exact-b', amount: true },
+    });
+    expect(notAnAmount.body.errors[0].extensions.code).toBe('invalid_request');
+    expect(notAnAmount.body.errors[0].message).toMatch(/Decimal must be a string/);
   });
 
   it('keeps adjustBalance for admins, audited with the subject and reason', async () => {

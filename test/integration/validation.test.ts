@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import type { Services } from '../../src/context.js';
+import { createServer } from '../../src/http/server.js';
+import { createLogger } from '../../src/lib/logger.js';
 import { type TestMerchant, useTestApp } from '../helpers/app.js';
 
 // Bad input gets a clear 4xx with the right code and field, never a 500 and never a partial change.
@@ -103,6 +107,7 @@ describe('transfer input validation', () => {
     });
     const r = await t.request({ url: '/api/v1/transfer', as: m, rawBody: big });
     expect([r.status, r.body.error.code]).toEqual([413, 'payload_too_large']);
+    expect(r.body.error.message).toBe('The request body is larger than 64 KB');
     const text = await t.request({
       method: 'POST',
       url: '/api/v1/transfer',
@@ -111,6 +116,35 @@ describe('transfer input validation', () => {
       headers: { 'content-type': 'text/plain' },
     });
     expect([text.status, text.body.error.code]).toEqual([400, 'invalid_request']);
+  });
+
+  it('names the configured body limit in the 413 message', async () => {
+    const config = { ...loadConfig({ MASTER_KEY: 'ab'.repeat(32) }), bodyLimitBytes: 2048 };
+    const server = createServer({ config, log: createLogger('silent') } as Services);
+    server.post('/echo', async (req) => req.body);
+    try {
+      const payload = JSON.stringify({ text: 'x'.repeat(3000) });
+      const res = await server.inject({
+        method: 'POST',
+        url: '/echo',
+        payload,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.statusCode).toBe(413);
+      expect(res.json().error).toMatchObject({
+        code: 'payload_too_large',
+        message: 'The request body is larger than 2 KB',
+      });
+      const small = await server.inject({
+        method: 'POST',
+        url: '/echo',
+        payload: '{"ok":true}',
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(small.json()).toEqual({ ok: true });
+    } finally {
+      await server.close();
+    }
   });
 
   it('validates balance and history parameters', async () => {

@@ -230,11 +230,15 @@ describe('failing endpoints', () => {
       return list.find((x: any) => x.id === ep.id && !x.enabled);
     });
     expect(e.disabledReason).toMatch(/^failing for 9\d(\.\d)? h$/);
-    const d = await t.app.pool.query(
-      'select status, last_error from webhook_deliveries where endpoint_id = $1',
-      [ep.id],
-    );
-    expect(d.rows[0]).toEqual({ status: 'failed', last_error: 'HTTP 503; endpoint disabled' });
+    // The endpoint is disabled first, then the delivery is closed: wait for both.
+    const d = await eventually(async () => {
+      const r = await t.app.pool.query(
+        'select status, last_error from webhook_deliveries where endpoint_id = $1',
+        [ep.id],
+      );
+      return r.rows[0]?.status === 'failed' ? r.rows[0] : null;
+    });
+    expect(d).toEqual({ status: 'failed', last_error: 'HTTP 503; endpoint disabled' });
     // Re-enabling clears the failure and deliveries flow again.
     r.setResponder(() => 200);
     const upd = await t.graphql(

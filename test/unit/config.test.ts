@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, ENV_KEYS, loadConfig } from '../../src/config.js';
 
 describe('config', () => {
   const dataDir = () => mkdtempSync(join(tmpdir(), 'novapay-cfg-'));
@@ -21,6 +21,26 @@ describe('config', () => {
     const b = loadConfig({ DATA_DIR: dir });
     expect(a.masterKey.equals(b.masterKey)).toBe(true);
     expect(readFileSync(join(dir, 'master.key'), 'utf8').trim()).toBe(a.masterKey.toString('hex'));
+  });
+
+  it('documents every variable in .env.example (with its default) and in the README', () => {
+    const root = new URL('../../', import.meta.url);
+    const example = readFileSync(new URL('.env.example', root), 'utf8');
+    const set: Record<string, string> = {};
+    const mentioned = new Set<string>();
+    for (const line of example.split('\n')) {
+      const m = /^(#\s*)?([A-Z][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+      if (!m) continue;
+      mentioned.add(m[2]!);
+      if (!m[1]) set[m[2]!] = m[3]!;
+    }
+    expect(ENV_KEYS.filter((k) => !mentioned.has(k))).toEqual([]);
+    expect([...mentioned].filter((k) => !(ENV_KEYS as string[]).includes(k))).toEqual([]);
+    // The values written there are the defaults: loading them changes nothing.
+    const dir = dataDir();
+    expect(loadConfig({ ...set, DATA_DIR: dir })).toEqual(loadConfig({ DATA_DIR: dir }));
+    const readme = readFileSync(new URL('README.md', root), 'utf8');
+    expect(ENV_KEYS.filter((k) => !readme.includes(`| \`${k}\``))).toEqual([]);
   });
 
   it('fails with one clear line on invalid values, and requires MASTER_KEY in production', () => {

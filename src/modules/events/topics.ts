@@ -91,6 +91,8 @@ interface EventData {
   toBalance: number;
   balance: number;
   direction: 'credit' | 'debit';
+  stars: number;
+  transactionId: string | null;
   description?: string | null;
   metadata?: Record<string, string | number | boolean> | null;
 }
@@ -103,15 +105,15 @@ export function publishEvent(publish: Publish, e: StoredEvent): void {
   const key = (id: string) => topicKey(e.merchantId, e.mode, id);
   const createdAt = e.createdAt.toISOString();
   publish('event', topicKey(e.merchantId, e.mode, '*'), { id: e.id, type: e.type, data: e.data, createdAt });
-  const side = (userId: string, amount: string, balanceAfter: string, type: string) => {
+  const side = (userId: string, amount: string, balanceAfter: string, type: string, txId: string = d.id) => {
     publish('balance', key(userId), {
       userId,
       balance: balanceAfter,
-      transactionId: d.id,
+      transactionId: txId,
       updatedAt: createdAt,
     });
     publish('transaction', key(userId), {
-      id: d.id,
+      id: txId,
       userId,
       type,
       amount,
@@ -142,6 +144,10 @@ export function publishEvent(publish: Publish, e: StoredEvent): void {
         createdAt,
       });
     }
+  } else if (e.type === 'deposit.updated') {
+    publish('deposit', key(d.id), e.data);
+  } else if (e.type === 'deposit.confirmed' && d.transactionId && typeof d.balance === 'number') {
+    side(d.userId, starsText(d.stars), starsText(d.balance), 'deposit', d.transactionId);
   } else if (e.type === 'balance.adjusted') {
     const amount = starsText(d.amount);
     side(d.userId, d.direction === 'debit' ? negate(amount) : amount, starsText(d.balance), 'adjustment');

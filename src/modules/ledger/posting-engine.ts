@@ -163,7 +163,8 @@ export class PostingEngine {
         });
         for (const r of locked.rows) balances.set(r.id, r.balance_minor);
       }
-      const plan = this.decide(items, balances);
+      const guarded = await this.runGuards(client, items);
+      const plan = this.decide(items, balances, guarded);
       await this.createAccounts(client, plan.newAccounts);
       const outcomes = this.materialise(items, plan.decisions, balances);
       await this.write(client, items, outcomes);
@@ -181,7 +182,17 @@ export class PostingEngine {
    * Decides each item on the running balances. New accounts are given provisional negative ids until they
    * are inserted; an account created in this batch can pay later in the same batch.
    */
-  private decide(items: PostingItem[], balances: Map<bigint, bigint>) {
+  /** Items' own checks inside the transaction (e.g. "this chain transfer is not credited yet"). */
+  private async runGuards(client: PoolClient, items: PostingItem[]): Promise<Map<number, AppError>> {
+    const rejected = new Map<number, AppError>();
+    for (const [i, item] of items.entries()) {
+      const error = item.guard ? await item.guard(client) : null;
+      if (error) rejected.set(i, error);
+    }
+    return rejected;
+  }
+
+  private decide(items: PostingItem[], balances: Map<bigint, bigint>, guarded: Map<number, AppError>) {
     const running = new Map(balances);
     const newAccounts = new Map<
       AccountKey,
@@ -201,10 +212,14 @@ export class PostingEngine {
       return provisional;
     };
     const decisions: Decision[] = [];
-    for (const item of items) {
+    for (const [index, item] of items.entries()) {
       const snapshot = new Map(running);
       const createdBefore = new Set(newAccounts.keys());
-      let error: AppError | null = null;
+      let error: AppError | null = guarded.get(index) ?? null;
+      if (error) {
+        decisions.push({ ok: false, error });
+        continue;
+      }
       for (const p of item.postings) {
         const from = idOf(item.merchantId, item.mode, p.from, p.from.kind === 'system');
         if (from === undefined) {
@@ -357,6 +372,10 @@ export class PostingEngine {
     }
     if (idem.key.length > 0) {
       await client.query({ ...SQL.completeIdempotency, values: [idem.m, idem.mode, idem.key, idem.result] });
+    }
+    for (const [i, o] of outcomes.entries()) {
+      const after = items[i]!.after;
+      if (o.ok && after) events.push(...(await after(client, o.transactions)));
     }
     await insertEvents(client, events);
   }

@@ -1,4 +1,4 @@
-import type { Pool } from '../../db/database.js';
+import type { Pool, PoolClient } from '../../db/database.js';
 import { NotFoundError, restoreError, ValidationError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import type { Logger } from '../../lib/logger.js';
@@ -104,7 +104,7 @@ export class LedgerService {
   readonly history: HistoryReader;
 
   constructor(
-    pool: Pool,
+    private readonly pool: Pool,
     private readonly idempotency: IdempotencyService,
     private readonly maxAmountMinor: bigint,
     log: Logger,
@@ -121,6 +121,22 @@ export class LedgerService {
 
   drain(): Promise<void> {
     return this.batcher.drain();
+  }
+
+  /** Runs `fn` in a database transaction of the ledger's pool (for bookkeeping that moves no money). */
+  async withTransaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('begin');
+      const out = await fn(client);
+      await client.query('commit');
+      return out;
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   /** Posts items through the batcher (other modules use this for deposits, payouts, refunds). */

@@ -1,3 +1,4 @@
+import type { PoolClient } from '../../db/database.js';
 import type { AppError } from '../../lib/errors.js';
 import type { EventDraft } from '../events/types.js';
 import type { Mode } from '../merchants/entities.js';
@@ -54,4 +55,11 @@ export interface PostingItem {
   idempotency?: { key: string; result: (outcome: ItemOutcome) => unknown };
   /** Outbox events for an accepted item, written in the same database transaction. */
   events?: (transactions: PostedTransaction[]) => EventDraft[];
+  /**
+   * Runs first inside the transaction; an error rejects this item alone. Read and lock here (SELECT … FOR
+   * UPDATE), write in `after`: a guard's writes would commit with the batch even if the item were refused.
+   */
+  guard?: (client: PoolClient) => Promise<AppError | null>;
+  /** Runs inside the transaction after an accepted item is written; may add outbox events. */
+  after?: (client: PoolClient, transactions: PostedTransaction[]) => Promise<EventDraft[]>;
 }

@@ -100,6 +100,27 @@ export class MerchantsService {
     return resolveSettings((await this.getMerchant(merchantId)).settings);
   }
 
+  /**
+   * Merges `overrides` into the merchant's stored overrides and returns the resolved settings. Cached keys
+   * are dropped so this process applies the change at once; other processes do within KEY_CACHE_TTL_MS.
+   */
+  async updateSettings(merchantId: string, overrides: MerchantSettingsOverrides): Promise<MerchantSettings> {
+    const em = this.orm.em.fork();
+    const merchant = await em.findOne(Merchant, { id: merchantId });
+    if (!merchant) throw new NotFoundError('Merchant', merchantId);
+    const merged = { ...merchant.settings, ...overrides };
+    const parsed = settingsSchema.safeParse(merged);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const path = issue.path.join('.');
+      throw new ValidationError(`settings.${path}: ${issue.message}`, path || 'settings');
+    }
+    merchant.settings = merged;
+    await em.flush();
+    this.evictAll();
+    return parsed.data;
+  }
+
   async createKey(merchantId: string, mode: Mode, opts: KeyOptions = {}): Promise<CreatedKey> {
     await this.getMerchant(merchantId);
     const ipAllowlist = opts.ipAllowlist ?? [];
@@ -175,20 +196,25 @@ export class MerchantsService {
     const now = Date.now();
     const hit = this.cache.get(cacheKey);
     if (hit && hit.expiresAtMs > now) return hit.key;
-    const row = await this.orm.em.fork().findOne(ApiKey, { keyHash: hash });
-    const key: ResolvedKey | null =
-      row && !row.revokedAt
-        ? {
-            keyId: row.id,
-            merchantId: row.merchantId,
-            mode: row.mode,
-            secret: decrypt(this.masterKey, row.secretCiphertext, secretAad(row.id)),
-            ipAllowlist: parseCidrs(row.ipAllowlist),
-            rateLimitPerSecond: row.rateLimitPerSecond,
-            scopes: row.scopes,
-            requireTimestamp: row.requireTimestamp,
-          }
-        : null;
+    const em = this.orm.em.fork();
+    const row = await em.findOne(ApiKey, { keyHash: hash });
+    let key: ResolvedKey | null = null;
+    if (row && !row.revokedAt) {
+      // A timestamp is required when the key says so or the merchant does (its settings, API.md).
+      const requireTimestamp =
+        row.requireTimestamp ||
+        resolveSettings((await em.findOne(Merchant, { id: row.merchantId }))?.settings).requireTimestamp;
+      key = {
+        keyId: row.id,
+        merchantId: row.merchantId,
+        mode: row.mode,
+        secret: decrypt(this.masterKey, row.secretCiphertext, secretAad(row.id)),
+        ipAllowlist: parseCidrs(row.ipAllowlist),
+        rateLimitPerSecond: row.rateLimitPerSecond,
+        scopes: row.scopes,
+        requireTimestamp,
+      };
+    }
     if (this.cache.size >= KEY_CACHE_MAX) this.cache.clear();
     this.cache.set(cacheKey, { key, expiresAtMs: now + KEY_CACHE_TTL_MS });
     return key;

@@ -14,7 +14,8 @@ export const MAX_SESSION_TTL_SECONDS = 86_400;
 export type TokenClaims =
   | { kind: 'admin'; subject: string; exp: number }
   | { kind: 'user'; merchantId: string; mode: Mode; userId: string; scopes: SessionScope[]; exp: number }
-  | { kind: 'stream'; merchantId: string; mode: Mode; streamId: string; exp: number };
+  | { kind: 'stream'; merchantId: string; mode: Mode; streamId: string; exp: number }
+  | { kind: 'deposit'; merchantId: string; mode: Mode; depositId: string; exp: number };
 
 const ISSUER = 'novapay';
 
@@ -57,6 +58,12 @@ export class TokenService {
     return this.sign({ kind: 'stream', mid: t.merchantId, mode: t.mode }, streamId, ttlSeconds);
   }
 
+  /** The payment page's token: read one deposit and follow its status, until the deposit expires. */
+  issueDepositToken(t: { merchantId: string; mode: Mode }, depositId: string, expiresAt: Date) {
+    const ttl = Math.max(60, Math.ceil((expiresAt.getTime() - Date.now()) / 1000));
+    return this.sign({ kind: 'deposit', mid: t.merchantId, mode: t.mode }, depositId, ttl);
+  }
+
   async verify(token: string): Promise<TokenClaims> {
     let p: JWTPayload;
     try {
@@ -77,6 +84,9 @@ export class TokenService {
     }
     if (p.kind === 'stream' && sub && mode && typeof p.mid === 'string') {
       return { kind: 'stream', merchantId: p.mid, mode, streamId: sub, exp };
+    }
+    if (p.kind === 'deposit' && sub && mode && typeof p.mid === 'string') {
+      return { kind: 'deposit', merchantId: p.mid, mode, depositId: sub, exp };
     }
     throw new AppError('invalid_token', 'Unknown token kind');
   }

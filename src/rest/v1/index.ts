@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Context, Services } from '../../context.js';
 import type { Authenticator } from '../../http/auth.js';
 import { balanceRoute } from './balance.js';
+import { depositRoutes } from './deposit.js';
 import { transactionsRoute } from './transactions.js';
 import { transferRoute } from './transfer.js';
 
@@ -26,6 +27,7 @@ export async function registerRestV1(
       balanceRoute(v1, schema, context);
       transferRoute(v1, schema, context);
       transactionsRoute(v1, schema, context);
+      depositRoutes(v1, schema, context);
     },
     { prefix: '/api/v1' },
   );

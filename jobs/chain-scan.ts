@@ -1,0 +1,122 @@
+import type { NetworkConfig } from '../src/chains/registry.js';
+import { MAX_RANGE } from '../src/chains/tron/adapter.js';
+import { type ChainAdapter, ChainUnavailableError } from '../src/chains/types.js';
+import type { Pool } from '../src/db/database.js';
+import type { Logger } from '../src/lib/logger.js';
+import { type ChainStore, ReorgDetected } from '../src/modules/deposits/chain-store.js';
+import type { DepositCrediting } from '../src/modules/deposits/crediting.js';
+import type { DepositRow } from '../src/modules/deposits/view.js';
+
+// One pass of a chain's deposit scanner. Exclusive per chain across every worker (a PostgreSQL advisory
+// lock). The cursor moves only in the transaction that stores a fully processed range; a reorg found by
+// re-reading recent block hashes rolls observations back to the fork and rescans; provider errors end the
+// pass without moving anything. Credits happen once a transfer's block is deep enough (or finalized).
+
+export interface ScanPass {
+  skipped?: boolean;
+  head?: number;
+  cursor?: number;
+  scannedBlocks: number;
+  credited: number;
+  reorgAt?: number;
+  error?: string;
+}
+
+const REORG_CHECK_DEPTH = 64;
+
+export class ChainScanner {
+  constructor(
+    private readonly net: NetworkConfig,
+    private readonly adapter: ChainAdapter,
+    private readonly store: ChainStore,
+    private readonly crediting: DepositCrediting,
+    private readonly pool: Pool,
+    private readonly log: Logger,
+    private readonly opts: { maxRangesPerPass: number; initialLookback: number },
+  ) {}
+
+  get chain(): string {
+    return this.net.chain;
+  }
+
+  async pass(): Promise<ScanPass> {
+    const lock = await this.pool.connect();
+    try {
+      const got = await lock.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [
+        `chain-scan:${this.chain}`,
+      ]);
+      if (!got.rows[0]?.ok) return { skipped: true, scannedBlocks: 0, credited: 0 };
+      try {
+        return await this.run();
+      } catch (err) {
+        if (err instanceof ChainUnavailableError) {
+          this.log.warn(
+            { chain: this.chain, err: err.message },
+            'chain node unavailable; retrying on the next pass',
+          );
+          return { scannedBlocks: 0, credited: 0, error: err.message };
+        }
+        throw err;
+      } finally {
+        await lock.query('select pg_advisory_unlock(hashtext($1))', [`chain-scan:${this.chain}`]);
+      }
+    } finally {
+      lock.release();
+    }
+  }
+
+  private async run(): Promise<ScanPass> {
+    const head = await this.adapter.head();
+    const finalized = await this.adapter.finalizedHead().catch(() => null);
+    const initial = Math.max(0, head - this.opts.initialLookback);
+    await this.store.setHead(this.chain, head, initial);
+    const reorgAt = await this.checkReorg();
+    let cursor = (await this.store.cursor(this.chain)) ?? initial;
+    const watched = await this.store.watched(this.chain);
+    let scannedBlocks = 0;
+    for (let ranges = 0; cursor <= head && ranges < this.opts.maxRangesPerPass; ranges++) {
+      const to = Math.min(head, cursor + MAX_RANGE - 1);
+      const result = await this.adapter.scanRange(cursor, to, watched);
+      try {
+        await this.store.record(this.chain, result, to + 1);
+      } catch (err) {
+        if (!(err instanceof ReorgDetected)) throw err;
+        await this.checkReorg();
+        break;
+      }
+      scannedBlocks += to - cursor + 1;
+      cursor = to + 1;
+    }
+    await this.store.updateConfirmations(this.chain, head);
+    const credited = await this.creditConfirmed(head, finalized);
+    return { head, cursor, scannedBlocks, credited, ...(reorgAt !== null ? { reorgAt } : {}) };
+  }
+
+  /** Compares stored recent hashes with the chain's; on a mismatch rolls back to the last common block. */
+  private async checkReorg(): Promise<number | null> {
+    const recent = await this.store.recentBlocks(this.chain, REORG_CHECK_DEPTH);
+    const top = recent[0];
+    if (!top || (await this.adapter.blockHash(top.number)) === top.hash) return null;
+    let fork = (recent.at(-1)?.number ?? 1) - 1;
+    for (const b of recent.slice(1)) {
+      if ((await this.adapter.blockHash(b.number)) === b.hash) {
+        fork = b.number;
+        break;
+      }
+    }
+    const orphaned = await this.store.rollback(this.chain, fork);
+    this.log.warn({ chain: this.chain, fork, orphaned }, 'chain reorganisation: rolled back and rescanning');
+    return fork;
+  }
+
+  private async creditConfirmed(head: number, finalized: number | null): Promise<number> {
+    const confirmedHeight = Math.max(head - this.net.confirmations + 1, finalized ?? -1);
+    let credited = 0;
+    for (const t of await this.store.uncredited(this.chain)) {
+      if (t.block_number > confirmedHeight) break;
+      const dep = await this.pool.query<DepositRow>('select * from deposits where id = $1', [t.deposit_id]);
+      if ((await this.crediting.credit(dep.rows[0]!, t, head)) === 'credited') credited++;
+    }
+    return credited;
+  }
+}

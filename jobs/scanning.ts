@@ -1,0 +1,80 @@
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { NetworkRegistry } from '../src/chains/registry.js';
+import { TronAdapter } from '../src/chains/tron/adapter.js';
+import type { Config } from '../src/config.js';
+import type { Pool } from '../src/db/database.js';
+import type { Logger } from '../src/lib/logger.js';
+import { ChainStore } from '../src/modules/deposits/chain-store.js';
+import type { DepositCrediting } from '../src/modules/deposits/crediting.js';
+import { ChainScanner } from './chain-scan.js';
+import { bullPrefix } from './queues.js';
+
+// A BullMQ job scheduler per chain runs its scanner every CHAIN_SCAN_INTERVAL_MS, and one more expires
+// unpaid deposits. Any number of workers may run these: each pass takes its chain's advisory lock.
+
+export const CHAIN_QUEUE = 'chain-scan';
+
+export async function startScanning(deps: {
+  config: Config;
+  pool: Pool;
+  log: Logger;
+  registry: NetworkRegistry;
+  crediting: DepositCrediting;
+  connection: Redis;
+}) {
+  const { config, pool, log } = deps;
+  const store = new ChainStore(pool);
+  const scanners = new Map<string, ChainScanner>();
+  for (const net of deps.registry.all()) {
+    if (net.family !== 'tron') continue;
+    scanners.set(
+      net.chain,
+      new ChainScanner(net, new TronAdapter(net), store, deps.crediting, pool, log, {
+        maxRangesPerPass: config.chainScanMaxRanges,
+        initialLookback: config.chainInitialLookbackBlocks,
+      }),
+    );
+  }
+  const prefix = bullPrefix(config.redisPrefix);
+  const queue = new Queue(CHAIN_QUEUE, { connection: deps.connection, prefix });
+  queue.on('error', () => undefined);
+  for (const chain of scanners.keys()) {
+    await queue.upsertJobScheduler(
+      `scan:${chain}`,
+      { every: config.chainScanIntervalMs },
+      { name: 'scan', data: { chain }, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+    );
+  }
+  await queue.upsertJobScheduler(
+    'expire-deposits',
+    { every: config.depositExpiryIntervalMs },
+    { name: 'expire', data: {}, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+  );
+  const worker = new Worker(
+    CHAIN_QUEUE,
+    async (job) => {
+      if (job.name === 'expire') return { expired: await store.expire() };
+      const scanner = scanners.get(job.data.chain);
+      return scanner ? scanner.pass() : { skipped: true };
+    },
+    {
+      connection: deps.connection,
+      prefix,
+      concurrency: Math.max(2, scanners.size + 1),
+      lockDuration: config.workerLockMs,
+    },
+  );
+  worker.on('error', (err) => log.warn({ err: err.message }, 'chain-scan worker error'));
+  worker.on('failed', (job, err) =>
+    log.warn({ job: job?.name, chain: job?.data?.chain, err: err.message }, 'chain-scan job failed'),
+  );
+  return {
+    scanners,
+    store,
+    async stop() {
+      await worker.close();
+      await queue.close();
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { HDNodeWallet, Mnemonic, randomBytes } from 'ethers';
+import { TronWeb } from 'tronweb';
+
+// Deposit addresses come from extended *public* keys: the API derives m/…/0/i without ever holding a
+// private key. Production gives TRON_XPUB (the account node m/44'/195'/0'); development and tests derive
+// it from a mnemonic generated once into DATA_DIR, and keep only the public node in memory.
+
+export type Family = 'tron' | 'evm';
+
+const ACCOUNT_PATH: Record<Family, string> = { tron: "m/44'/195'/0'", evm: "m/44'/60'/0'" };
+
+export function devMnemonic(dataDir: string): string {
+  const file = resolve(dataDir, 'hd-mnemonic.txt');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const phrase = Mnemonic.fromEntropy(randomBytes(16)).phrase;
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${phrase}\n`, { mode: 0o600 });
+  return phrase;
+}
+
+export function accountXpub(mnemonic: string, family: Family): string {
+  return HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(mnemonic), ACCOUNT_PATH[family]).neuter().extendedKey;
+}
+
+export class HdAddresses {
+  /** The external chain node m/…/0 per family: one derivation per address, not two. */
+  private readonly nodes = new Map<Family, ReturnType<typeof HDNodeWallet.fromExtendedKey>>();
+
+  constructor(xpubs: Partial<Record<Family, string>>) {
+    for (const [family, xpub] of Object.entries(xpubs)) {
+      if (xpub) this.nodes.set(family as Family, HDNodeWallet.fromExtendedKey(xpub).deriveChild(0));
+    }
+  }
+
+  has(family: Family): boolean {
+    return this.nodes.has(family);
+  }
+
+  /** The external-chain address at index i: m/44'/<coin>'/0'/0/i. */
+  derive(family: Family, index: number): string {
+    const node = this.nodes.get(family);
+    if (!node) throw new Error(`no extended public key configured for ${family}`);
+    const evm = node.deriveChild(index).address;
+    return family === 'tron' ? TronWeb.address.fromHex(`41${evm.slice(2)}`) : evm;
+  }
+}

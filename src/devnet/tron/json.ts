@@ -1,0 +1,203 @@
+import { DISPERSE_ABI, TRC20_ABI } from './abi.js';
+import type { Block } from './chain.js';
+import { isContract, type Log, tokenInfo } from './contracts.js';
+import { type ContractRet, PARAMS, type TxInfo, trxBalance } from './execute.js';
+import { FAUCET, hexToBase58 } from './keys.js';
+import type { StateReader } from './state.js';
+import { ADDRESS_FIELDS, type RawData, sha256Hex, type TxJson } from './tx.js';
+
+/**
+ * The JSON java-tron prints: protobuf JSON with defaults omitted (0, false, "", enum 0, empty lists),
+ * addresses as 41-hex (visible=false) or base58 (visible=true), hashes and data always hex without 0x.
+ */
+
+export const addr = (hex: string, visible: boolean): string => (visible ? hexToBase58(hex) : hex);
+
+export function renderRawData(raw: RawData, visible: boolean): RawData {
+  if (!visible) return raw;
+  return {
+    ...raw,
+    contract: raw.contract.map((c) => {
+      const value: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(c.parameter.value)) {
+        value[k] = ADDRESS_FIELDS.has(k) && typeof v === 'string' ? hexToBase58(v) : v;
+      }
+      return { ...c, parameter: { ...c.parameter, value } };
+    }),
+  };
+}
+
+/** A transaction as in a block and from gettransactionbyid: exactly ret, signature, txID, raw_data, raw_data_hex. */
+export function renderTransaction(tx: TxJson, contractRet: ContractRet, visible: boolean): object {
+  return {
+    ret: [{ contractRet }],
+    signature: tx.signature ?? [],
+    txID: tx.txID,
+    raw_data: renderRawData(tx.raw_data, visible),
+    raw_data_hex: tx.raw_data_hex,
+  };
+}
+
+/** An unsigned transaction as triggersmartcontract/createtransaction return it (constant calls add ret:[{}]). */
+export function renderUnsigned(tx: TxJson, visible: boolean, constant = false): object {
+  return {
+    ...(constant ? { ret: [{}] } : {}),
+    visible,
+    txID: tx.txID,
+    raw_data: renderRawData(tx.raw_data, visible),
+    raw_data_hex: tx.raw_data_hex,
+  };
+}
+
+const blockCache = new WeakMap<Block, Map<string, object>>();
+
+export function renderBlock(block: Block, detail: boolean, visible: boolean): object {
+  const cacheKey = `${detail}/${visible}`;
+  let perBlock = blockCache.get(block);
+  const cached = perBlock?.get(cacheKey);
+  if (cached) return cached;
+  const raw: Record<string, unknown> = {};
+  if (block.number) raw.number = block.number;
+  raw.txTrieRoot = block.txTrieRoot;
+  raw.witness_address = addr(block.witness, visible);
+  raw.parentHash = block.parentHash;
+  raw.version = block.version;
+  if (block.timestamp) raw.timestamp = block.timestamp;
+  const header: Record<string, unknown> = { raw_data: raw };
+  if (block.witnessSignature) header.witness_signature = block.witnessSignature;
+  const out: Record<string, unknown> = { blockID: block.blockID, block_header: header };
+  if (detail && block.txs.length) {
+    out.transactions = block.txs.map((t) => renderTransaction(t.tx, t.contractRet, visible));
+  }
+  if (!perBlock) {
+    perBlock = new Map();
+    blockCache.set(block, perBlock);
+  }
+  perBlock.set(cacheKey, out);
+  return out;
+}
+
+function renderLog(log: Log, visible: boolean): object {
+  return {
+    address: visible ? hexToBase58(log.address) : log.address.slice(2),
+    topics: log.topics,
+    ...(log.data ? { data: log.data } : {}),
+  };
+}
+
+export function renderTxInfo(info: TxInfo, visible: boolean): object {
+  const out: Record<string, unknown> = { ...info };
+  if (info.contract_address) out.contract_address = addr(info.contract_address, visible);
+  if (info.log) out.log = info.log.map((l) => renderLog(l, visible));
+  if (info.internal_transactions) {
+    out.internal_transactions = info.internal_transactions.map((it) => ({
+      ...it,
+      caller_address: addr(it.caller_address, visible),
+      transferTo_address: addr(it.transferTo_address, visible),
+    }));
+  }
+  return out;
+}
+
+const ACTIVE_OPERATIONS = '7fff1fc0033ec307000000000000000000000000000000000000000000000000';
+
+/** getaccount; undefined when the account does not exist (it was never sent TRX). */
+export function renderAccount(state: StateReader, address: string, visible: boolean): object | undefined {
+  const balance = trxBalance(state, address);
+  if (balance === undefined) return undefined;
+  const a = addr(address, visible);
+  const out: Record<string, unknown> = { address: a };
+  if (balance > 0n) out.balance = Number(balance);
+  const created = Number(state.get(`ctime:${address}`) ?? 0n);
+  if (created) out.create_time = created;
+  const freeUsed = Number(state.get(`fnu:${address}`) ?? 0n);
+  if (freeUsed) out.free_net_usage = freeUsed;
+  const freeTime = Number(state.get(`fnt:${address}`) ?? 0n);
+  if (freeTime) out.latest_consume_free_time = freeTime;
+  Object.assign(out, {
+    net_window_size: 28_800_000,
+    net_window_optimized: true,
+    account_resource: { energy_window_size: 28_800_000, energy_window_optimized: true },
+    owner_permission: { permission_name: 'owner', threshold: 1, keys: [{ address: a, weight: 1 }] },
+    active_permission: [
+      {
+        type: 'Active',
+        id: 2,
+        permission_name: 'active',
+        threshold: 1,
+        operations: ACTIVE_OPERATIONS,
+        keys: [{ address: a, weight: 1 }],
+      },
+    ],
+    frozenV2: [{}, { type: 'ENERGY' }, { type: 'TRON_POWER' }],
+    asset_optimized: true,
+  });
+  return out;
+}
+
+export function renderAccountResource(state: StateReader, address: string): object | undefined {
+  if (trxBalance(state, address) === undefined) return undefined;
+  const freeUsed = Number(state.get(`fnu:${address}`) ?? 0n);
+  return {
+    ...(freeUsed ? { freeNetUsed: freeUsed } : {}),
+    freeNetLimit: PARAMS.freeNetLimit,
+    TotalNetLimit: 43_200_000_000,
+    TotalNetWeight: 27_907_349_371,
+    TotalEnergyLimit: 180_000_000_000,
+    TotalEnergyWeight: 16_307_687_034,
+  };
+}
+
+/** getcontract; undefined for an address that holds no contract. */
+export function renderContract(address: string, visible: boolean): object | undefined {
+  if (!isContract(address)) return undefined;
+  const token = tokenInfo(address);
+  const bytecode = `608060405234801561001057600080fd5b50${sha256Hex(Buffer.from(address))}`;
+  return {
+    bytecode,
+    consume_user_resource_percent: 100,
+    name: token ? 'TetherToken' : 'Disperse',
+    origin_address: addr(FAUCET.addressHex, visible),
+    abi: { entrys: token ? TRC20_ABI : DISPERSE_ABI },
+    origin_energy_limit: 10_000_000,
+    contract_address: addr(address, visible),
+    code_hash: sha256Hex(bytecode),
+  };
+}
+
+export function chainParameters(): object {
+  const p: [string, number][] = [
+    ['getMaintenanceTimeInterval', 21_600_000],
+    ['getAccountUpgradeCost', 9_999_000_000],
+    ['getCreateAccountFee', PARAMS.createAccountFee],
+    ['getTransactionFee', PARAMS.transactionFee],
+    ['getAssetIssueFee', 1_024_000_000],
+    ['getWitnessPayPerBlock', 8_000_000],
+    ['getWitnessStandbyAllowance', 115_200_000_000],
+    ['getCreateNewAccountFeeInSystemContract', PARAMS.createNewAccountFeeInSystemContract],
+    ['getCreateNewAccountBandwidthRate', 1],
+    ['getAllowCreationOfContracts', 1],
+    ['getRemoveThePowerOfTheGr', -1],
+    ['getEnergyFee', PARAMS.energyFee],
+    ['getExchangeCreateFee', 1_024_000_000],
+    ['getMaxCpuTimeOfOneTx', 80],
+    ['getAllowUpdateAccountName', 0],
+    ['getAllowSameTokenName', 1],
+    ['getAllowDelegateResource', 1],
+    ['getTotalEnergyLimit', 180_000_000_000],
+    ['getAllowTvmTransferTrc10', 1],
+    ['getTotalEnergyCurrentLimit', 180_000_000_000],
+    ['getAllowMultiSign', 1],
+    ['getAllowAdaptiveEnergy', 0],
+    ['getUpdateAccountPermissionFee', 100_000_000],
+    ['getMultiSignFee', 1_000_000],
+    ['getAllowTvmConstantinople', 1],
+    ['getAllowTvmSolidity059', 1],
+    ['getMaxFeeLimit', PARAMS.maxFeeLimit],
+    ['getFreeNetLimit', PARAMS.freeNetLimit],
+    ['getTotalNetLimit', 43_200_000_000],
+    ['getAllowDynamicEnergy', 0],
+    ['getMemoFee', 1_000_000],
+  ];
+  return { chainParameter: p.map(([key, value]) => (value ? { key, value } : { key })) };
+}

@@ -1,0 +1,269 @@
+import type { ScanResult } from '../../chains/types.js';
+import type { Pool, PoolClient } from '../../db/database.js';
+import { newId } from '../../lib/ids.js';
+import { insertEvents } from '../events/outbox.js';
+import type { EventDraft } from '../events/types.js';
+import { type DepositRow, depositMessage } from './view.js';
+
+// What the scanners persist: the cursor (advanced only in the transaction that stores a fully processed
+// range), recent block hashes for reorg detection, every observed transfer to a deposit address, and
+// unexpected funds. Deposit status changes made here write `deposit.updated` events in the same transaction.
+
+/** Block hashes kept behind the cursor: a reorg deeper than this cannot be rolled back automatically. */
+export const REORG_WINDOW = 500;
+
+export class ReorgDetected extends Error {
+  constructor(readonly atBlock: number) {
+    super(`chain reorganised below block ${atBlock}`);
+  }
+}
+
+export function depositUpdated(row: DepositRow): EventDraft {
+  return {
+    id: newId('evt'),
+    type: 'deposit.updated',
+    merchantId: row.merchant_id,
+    mode: row.mode,
+    data: depositMessage(row),
+    createdAt: new Date(),
+  };
+}
+
+async function inTransaction<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const out = await fn(client);
+    await client.query('commit');
+    return out;
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+export class ChainStore {
+  constructor(private readonly pool: Pool) {}
+
+  async cursor(chain: string): Promise<number | null> {
+    const r = await this.pool.query<{ next_block: bigint }>(
+      'select next_block from chain_cursors where chain = $1',
+      [chain],
+    );
+    return r.rows[0] ? Number(r.rows[0].next_block) : null;
+  }
+
+  async setHead(chain: string, head: number, initialCursor: number): Promise<void> {
+    await this.pool.query(
+      `insert into chain_cursors (chain, next_block, head_block, head_seen_at) values ($1, $3, $2, now())
+       on conflict (chain) do update set head_block = $2, head_seen_at = now(), updated_at = now()`,
+      [chain, head, initialCursor],
+    );
+  }
+
+  /** Addresses still watched: deposits whose watch window (expiry + late window) has not passed. */
+  async watched(chain: string): Promise<Set<string>> {
+    const r = await this.pool.query<{ address: string }>(
+      'select address from deposits where chain = $1 and watch_until > now()',
+      [chain],
+    );
+    return new Set(r.rows.map((x) => x.address));
+  }
+
+  async recentBlocks(chain: string, limit: number): Promise<{ number: number; hash: string }[]> {
+    const r = await this.pool.query<{ number: bigint; hash: string }>(
+      'select number, hash from chain_blocks where chain = $1 order by number desc limit $2',
+      [chain, limit],
+    );
+    return r.rows.map((b) => ({ number: Number(b.number), hash: b.hash }));
+  }
+
+  /** Stores one fully scanned range and moves the cursor past it, atomically. */
+  async record(chain: string, result: ScanResult, nextBlock: number): Promise<void> {
+    await inTransaction(this.pool, async (c) => {
+      const first = result.blocks[0];
+      if (first) {
+        const prev = await c.query<{ hash: string }>(
+          'select hash from chain_blocks where chain = $1 and number = $2',
+          [chain, first.number - 1],
+        );
+        if (prev.rows[0] && prev.rows[0].hash !== first.parentHash) throw new ReorgDetected(first.number);
+        await c.query(
+          `insert into chain_blocks (chain, number, hash, parent_hash)
+           select $1, * from unnest($2::bigint[], $3::text[], $4::text[])
+           on conflict (chain, number) do update set hash = excluded.hash, parent_hash = excluded.parent_hash`,
+          [
+            chain,
+            result.blocks.map((b) => b.number),
+            result.blocks.map((b) => b.hash),
+            result.blocks.map((b) => b.parentHash),
+          ],
+        );
+        await c.query('delete from chain_blocks where chain = $1 and number < $2', [
+          chain,
+          nextBlock - REORG_WINDOW,
+        ]);
+      }
+      if (result.transfers.length > 0) {
+        const t = result.transfers;
+        const seen = await c.query<{ deposit_id: string }>(
+          `insert into chain_transfers (chain, tx_hash, log_index, block_number, block_hash, block_time, token_contract,
+             from_address, to_address, amount_minor, deposit_id)
+           select $1, x.tx_hash, x.log_index, x.block_number, x.block_hash, to_timestamp(x.block_ms / 1000.0), x.contract,
+                  x.from_address, x.to_address, x.amount, d.id
+           from unnest($2::text[], $3::int[], $4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::numeric[])
+             as x(tx_hash, log_index, block_number, block_hash, block_ms, contract, from_address, to_address, amount)
+           join deposits d on d.chain = $1 and d.address = x.to_address
+           on conflict (chain, tx_hash, log_index) do update
+             set block_number = excluded.block_number, block_hash = excluded.block_hash, block_time = excluded.block_time,
+                 status = 'seen'
+             where chain_transfers.status = 'orphaned'
+           returning deposit_id`,
+          [
+            chain,
+            t.map((x) => x.txHash),
+            t.map((x) => x.logIndex),
+            t.map((x) => x.blockNumber),
+            t.map((x) => x.blockHash),
+            t.map((x) => x.blockTimeMs),
+            t.map((x) => x.tokenContract),
+            t.map((x) => x.from),
+            t.map((x) => x.to),
+            t.map((x) => x.amountMinor.toString()),
+          ],
+        );
+        const ids = [...new Set(seen.rows.map((r) => r.deposit_id))];
+        const moved = await c.query<DepositRow>(
+          `update deposits set status = 'confirming', updated_at = now()
+           where id = any($1) and status in ('pending', 'expired') returning *`,
+          [ids],
+        );
+        await insertEvents(c, moved.rows.map(depositUpdated));
+      }
+      if (result.unexpected.length > 0) {
+        const u = result.unexpected;
+        await c.query(
+          `insert into unexpected_funds (chain, tx_hash, log_index, block_number, address, asset, amount_minor, deposit_id)
+           select $1, x.tx_hash, x.log_index, x.block_number, x.address, x.asset, x.amount,
+                  (select id from deposits d where d.chain = $1 and d.address = x.address)
+           from unnest($2::text[], $3::int[], $4::bigint[], $5::text[], $6::text[], $7::numeric[])
+             as x(tx_hash, log_index, block_number, address, asset, amount)
+           on conflict do nothing`,
+          [
+            chain,
+            u.map((x) => x.txHash),
+            u.map((x) => x.logIndex),
+            u.map((x) => x.blockNumber),
+            u.map((x) => x.address),
+            u.map((x) => x.asset),
+            u.map((x) => x.amountMinor.toString()),
+          ],
+        );
+      }
+      await c.query('update chain_cursors set next_block = $2, updated_at = now() where chain = $1', [
+        chain,
+        nextBlock,
+      ]);
+    });
+  }
+
+  /**
+   * Forgets everything above `fork`: its block hashes, and transfers seen in orphaned blocks (they are
+   * credited again only if they reappear). Deposits left with nothing seen go back to pending or expired.
+   */
+  async rollback(chain: string, fork: number): Promise<number> {
+    return inTransaction(this.pool, async (c) => {
+      await c.query('delete from chain_blocks where chain = $1 and number > $2', [chain, fork]);
+      const orphaned = await c.query<{ deposit_id: string }>(
+        `update chain_transfers set status = 'orphaned' where chain = $1 and block_number > $2 and status = 'seen'
+         returning deposit_id`,
+        [chain, fork],
+      );
+      const ids = [...new Set(orphaned.rows.map((r) => r.deposit_id))];
+      const reverted = await c.query<DepositRow>(
+        `update deposits d set status = case when d.expires_at < now() then 'expired' else 'pending' end,
+           confirmations = 0, updated_at = now()
+         where d.id = any($1) and d.status = 'confirming'
+           and not exists (select 1 from chain_transfers t where t.deposit_id = d.id and t.status <> 'orphaned')
+         returning *`,
+        [ids],
+      );
+      await insertEvents(c, reverted.rows.map(depositUpdated));
+      await c.query(
+        'update chain_cursors set next_block = least(next_block, $2), updated_at = now() where chain = $1',
+        [chain, fork + 1],
+      );
+      return orphaned.rowCount ?? 0;
+    });
+  }
+
+  /** Transfers seen but not credited yet, oldest first. */
+  async uncredited(chain: string, limit = 1000) {
+    const r = await this.pool.query<{
+      id: bigint;
+      deposit_id: string;
+      block_number: bigint;
+      tx_hash: string;
+      amount_minor: string;
+      block_time: Date;
+      log_index: number;
+    }>(
+      `select id, deposit_id, block_number, tx_hash, amount_minor, block_time, log_index from chain_transfers
+       where chain = $1 and status = 'seen' order by block_number, id limit $2`,
+      [chain, limit],
+    );
+    return r.rows.map((x) => ({ ...x, id: Number(x.id), block_number: Number(x.block_number) }));
+  }
+
+  /** Refreshes the confirmation count of deposits still confirming; emits deposit.updated when it moved. */
+  async updateConfirmations(chain: string, head: number): Promise<void> {
+    await inTransaction(this.pool, async (c) => {
+      const r = await c.query<DepositRow>(
+        `update deposits d set confirmations = least(x.conf, 2147483647), updated_at = now()
+         from (select deposit_id, ($2::bigint - min(block_number) + 1)::int as conf from chain_transfers
+               where chain = $1 and status = 'seen' group by deposit_id) x
+         where d.id = x.deposit_id and d.status = 'confirming' and d.confirmations <> x.conf
+         returning d.*`,
+        [chain, head],
+      );
+      await insertEvents(c, r.rows.map(depositUpdated));
+    });
+  }
+
+  /** Pending deposits past their expiry: `expired` plus `deposit.failed` (reason expired). */
+  async expire(limit = 500): Promise<number> {
+    return inTransaction(this.pool, async (c) => {
+      const r = await c.query<DepositRow>(
+        `update deposits set status = 'expired', failure_reason = 'expired', updated_at = now()
+         where id in (select id from deposits where status = 'pending' and expires_at < now() order by expires_at limit $1 for update skip locked)
+         returning *`,
+        [limit],
+      );
+      const events: EventDraft[] = [];
+      for (const row of r.rows) {
+        events.push(depositUpdated(row));
+        events.push({
+          id: newId('evt'),
+          type: 'deposit.failed',
+          merchantId: row.merchant_id,
+          mode: row.mode,
+          data: {
+            id: row.id,
+            userId: row.user_id,
+            amount: Number(depositMessage(row).amount),
+            currency: row.currency,
+            network: row.network,
+            depositAddress: row.address,
+            reason: 'expired',
+            expiresAt: row.expires_at.toISOString(),
+          },
+          createdAt: new Date(),
+        });
+      }
+      await insertEvents(c, events);
+      return r.rowCount ?? 0;
+    });
+  }
+}

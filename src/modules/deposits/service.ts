@@ -1,0 +1,234 @@
+import { TronWeb } from 'tronweb';
+import type { HdAddresses } from '../../chains/hd.js';
+import { type NetworkRegistry, SUPPORTED_NETWORKS } from '../../chains/registry.js';
+import type { Pool } from '../../db/database.js';
+import {
+  AppError,
+  ForbiddenError,
+  NotFoundError,
+  restoreError,
+  UnsupportedNetworkError,
+  ValidationError,
+} from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import type { IdempotencyService } from '../idempotency/service.js';
+import { parseMetadata, parseUserId } from '../ledger/validation.js';
+import type { Mode } from '../merchants/entities.js';
+import type { MerchantsService } from '../merchants/service.js';
+import type { TokenService } from '../merchants/tokens.js';
+import { parseTokenAmount } from './amounts.js';
+import { type DepositRow, type DepositView, toView } from './view.js';
+
+// Deposit requests: a unique HD address per deposit (the index is allocated in the transaction that
+// creates it, so concurrent requests never share one), an expiry, and a watch window after it in which
+// late payments are still credited. Crediting happens in crediting.ts when the scanner confirms a payment.
+
+type Tenant = { merchantId: string; mode: Mode };
+
+export interface CreateDepositInput {
+  userId: unknown;
+  amount: unknown;
+  currency: unknown;
+  network: unknown;
+  metadata?: unknown;
+}
+
+export interface DepositFilter {
+  userId?: string | null;
+  status?: string | null;
+  network?: string | null;
+  offset: number;
+  limit: number;
+}
+
+export const DEPOSIT_STATUSES = ['pending', 'confirming', 'confirmed', 'expired'] as const;
+
+export class DepositsService {
+  constructor(
+    private readonly pool: Pool,
+    private readonly registry: NetworkRegistry,
+    private readonly hd: HdAddresses,
+    private readonly idempotency: IdempotencyService,
+    private readonly merchants: MerchantsService,
+    private readonly tokens: TokenService,
+    private readonly publicBaseUrl: string,
+  ) {}
+
+  async create(
+    t: Tenant,
+    input: CreateDepositInput,
+    key?: string | null,
+  ): Promise<DepositView & { replayed: boolean }> {
+    const userId = parseUserId(input.userId, 'userId');
+    if (input.currency !== 'USDT') throw new ValidationError('currency must be USDT', 'currency');
+    if (typeof input.network !== 'string') throw new ValidationError('network is required', 'network');
+    const network = input.network;
+    const net = this.registry.get(network, t.mode);
+    if (!net || !this.hd.has(net.family)) {
+      const known = (SUPPORTED_NETWORKS as readonly string[]).includes(network);
+      throw new UnsupportedNetworkError(
+        known
+          ? `${network} is not configured for ${t.mode} mode on this server`
+          : `network must be one of ${SUPPORTED_NETWORKS.join(', ')}`,
+      );
+    }
+    const amountMinor = parseTokenAmount(input.amount, net.token.decimals);
+    const metadata = parseMetadata(input.metadata);
+    const normalized = { userId, network, amountMinor, metadata };
+    const scope = key ? { ...t, key } : null;
+    if (scope) {
+      const claim = await this.idempotency.claim(scope, 'deposit.create', normalized);
+      if (claim.kind === 'replay') {
+        const stored = claim.result as
+          | { ok: true; view: DepositView }
+          | { ok: false; error: { code: string; message: string } };
+        if (!stored.ok) throw restoreError(stored.error, true);
+        const v = stored.view;
+        const paymentUrl = await this.paymentUrl({
+          id: v.id,
+          merchant_id: t.merchantId,
+          mode: t.mode,
+          expires_at: new Date(v.expiresAt),
+        });
+        return { ...v, creditedStarsMinor: BigInt(v.creditedStarsMinor), paymentUrl, replayed: true };
+      }
+    }
+    const settings = await this.merchants.settings(t.merchantId);
+    // Each index is handed out once (a sequence), so concurrent creates never share an address.
+    const idx = await this.pool.query<{ idx: string }>(`select nextval($1)::text as idx`, [
+      `hd_index_${net.family}`,
+    ]);
+    const index = Number(idx.rows[0]!.idx);
+    const address = this.hd.derive(net.family, index);
+    const id = newId('dep');
+    const client = await this.pool.connect();
+    try {
+      await client.query('begin');
+      // Users are created on first use: a deposit is one.
+      await client.query(
+        `insert into accounts (merchant_id, mode, kind, code) values ($1, $2, 'user', $3) on conflict do nothing`,
+        [t.merchantId, t.mode, userId],
+      );
+      const row = await client.query<DepositRow>(
+        `insert into deposits (id, merchant_id, mode, user_id, network, chain, currency, token_decimals,
+           expected_amount_minor, address, address_index, required_confirmations, metadata, expires_at, watch_until)
+         values ($1, $2, $3, $4, $5, $6, 'USDT', $7, $8, $9, $10, $11, $12,
+           now() + make_interval(mins => $13), now() + make_interval(mins => $13) + make_interval(days => $14))
+         returning *`,
+        [
+          id,
+          t.merchantId,
+          t.mode,
+          userId,
+          network,
+          net.chain,
+          net.token.decimals,
+          amountMinor.toString(),
+          address,
+          index,
+          net.confirmations,
+          metadata ? JSON.stringify(metadata) : null,
+          settings.depositExpiryMinutes,
+          settings.lateDepositWatchDays,
+        ],
+      );
+      const view = toView(row.rows[0]!, '');
+      if (scope)
+        await this.idempotency.complete(client, scope, {
+          ok: true,
+          view: { ...view, creditedStarsMinor: '0' },
+        });
+      await client.query('commit');
+      return { ...view, paymentUrl: await this.paymentUrl(row.rows[0]!), replayed: false };
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
+      if (scope) await this.idempotency.release(scope).catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async row(t: Tenant, id: string): Promise<DepositRow> {
+    const r = await this.pool.query<DepositRow>(
+      'select * from deposits where id = $1 and merchant_id = $2 and mode = $3',
+      [id, t.merchantId, t.mode],
+    );
+    if (!r.rows[0]) throw new NotFoundError('Deposit', id, 'id');
+    return r.rows[0];
+  }
+
+  async get(t: Tenant, id: string): Promise<DepositView> {
+    return this.view(await this.row(t, id));
+  }
+
+  async list(t: Tenant, f: DepositFilter) {
+    const where = `merchant_id = $1 and mode = $2 and ($3::text is null or user_id = $3)
+                   and ($4::text is null or status = $4) and ($5::text is null or network = $5)`;
+    const base = [t.merchantId, t.mode, f.userId ?? null, f.status ?? null, f.network ?? null];
+    const [rows, count] = await Promise.all([
+      this.pool.query<DepositRow>(
+        `select * from deposits where ${where} order by created_at desc, id desc limit $6 offset $7`,
+        [...base, f.limit, f.offset],
+      ),
+      this.pool.query<{ n: number }>(`select count(*)::int as n from deposits where ${where}`, base),
+    ]);
+    return { rows: await Promise.all(rows.rows.map((r) => this.view(r))), total: count.rows[0]!.n };
+  }
+
+  /** The view with a payment-page link whose token reads only this deposit and expires with it. */
+  async view(row: DepositRow): Promise<DepositView> {
+    return toView(row, await this.paymentUrl(row));
+  }
+
+  private async paymentUrl(
+    row: Pick<DepositRow, 'id' | 'merchant_id' | 'mode' | 'expires_at'>,
+  ): Promise<string> {
+    const { token } = await this.tokens.issueDepositToken(
+      { merchantId: row.merchant_id, mode: row.mode },
+      row.id,
+      row.expires_at,
+    );
+    return `${this.publicBaseUrl}/pay/${row.id}?t=${token}`;
+  }
+
+  /**
+   * Test mode only: pays the deposit with a real token transfer on the development chain, from its faucet,
+   * so the scanner, confirmations, ledger, webhooks and subscriptions all run for real.
+   */
+  async simulate(t: Tenant, id: string, amount?: unknown): Promise<{ txHash: string; amount: string }> {
+    if (t.mode !== 'test') throw new ForbiddenError('simulateDeposit works with test-mode keys only');
+    const dep = await this.row(t, id);
+    const net = this.registry.get(dep.network, 'test');
+    if (!net?.faucetPrivateKey)
+      throw new UnsupportedNetworkError(`${dep.network} has no development faucet`, 'depositId');
+    const units =
+      amount === undefined || amount === null
+        ? BigInt(dep.expected_amount_minor)
+        : parseTokenAmount(amount, net.token.decimals);
+    if (net.family !== 'tron')
+      throw new UnsupportedNetworkError(`simulateDeposit does not support ${dep.network} yet`, 'depositId');
+    const tw = new TronWeb({ fullHost: net.nodeUrl, privateKey: net.faucetPrivateKey });
+    const from = tw.address.fromPrivateKey(net.faucetPrivateKey) as string;
+    const built = await tw.transactionBuilder.triggerSmartContract(
+      net.token.contract,
+      'transfer(address,uint256)',
+      { feeLimit: 100_000_000 },
+      [
+        { type: 'address', value: dep.address },
+        { type: 'uint256', value: units.toString() },
+      ],
+      from,
+    );
+    if (!built.result?.result)
+      throw new AppError('internal_error', 'the development chain refused to build the transfer');
+    const signed = await tw.trx.sign(built.transaction);
+    const sent = await tw.trx.sendRawTransaction(signed);
+    if (!sent.result)
+      throw new AppError(
+        'internal_error',
+        `the development chain refused the transfer: ${sent.code ?? 'unknown'}`,
+      );
+    return { txHash: signed.txID, amount: units.toString() };
+  }
+}

@@ -1,0 +1,97 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { GraphQLSchema } from 'graphql';
+import type { Context } from '../../context.js';
+import { NotFoundError } from '../../lib/errors.js';
+import { checkBody, ERROR_FIELDS, PreparedOperation, unwrap } from './operation.js';
+
+const FIELDS = `id userId network currency depositAddress amount amountReceived status confirmations requiredConfirmations
+  txHash flags failureReason expiresAt createdAt confirmedAt paymentUrl metadata replayed`;
+
+const CREATE = /* GraphQL */ `
+  mutation RestCreateDeposit($input: CreateDepositInput!, $key: String) {
+    createDeposit(input: $input, idempotencyKey: $key) { __typename ... on Deposit { ${FIELDS} } ${ERROR_FIELDS} }
+  }
+`;
+
+const GET = /* GraphQL */ `
+  query RestDeposit($id: ID!) { deposit(id: $id) { ${FIELDS} } }
+`;
+
+const BODY = {
+  userId: { kind: 'string', required: true },
+  amount: { kind: 'amount', required: true },
+  currency: { kind: 'string', required: true },
+  network: { kind: 'string', required: true },
+  metadata: { kind: 'object', required: false },
+} as const;
+
+interface Deposit {
+  id: string;
+  userId: string;
+  network: string;
+  currency: string;
+  depositAddress: string;
+  amount: string;
+  amountReceived: string;
+  status: string;
+  confirmations: number;
+  requiredConfirmations: number;
+  txHash: string | null;
+  flags: string[];
+  failureReason: string | null;
+  expiresAt: string;
+  createdAt: string;
+  confirmedAt: string | null;
+  paymentUrl: string;
+  metadata: Record<string, unknown> | null;
+  replayed: boolean;
+}
+
+/** The page's shape first (amounts as JSON numbers), then the fields API.md adds. */
+function legacy(d: Deposit) {
+  return {
+    id: d.id,
+    depositAddress: d.depositAddress,
+    network: d.network,
+    amount: Number(d.amount),
+    currency: d.currency,
+    expiresAt: d.expiresAt,
+    status: d.status,
+    paymentUrl: d.paymentUrl,
+    userId: d.userId,
+    expectedAmount: Number(d.amount),
+    amountReceived: Number(d.amountReceived),
+    confirmations: d.confirmations,
+    requiredConfirmations: d.requiredConfirmations,
+    txHash: d.txHash,
+    flags: d.flags,
+    failureReason: d.failureReason,
+    metadata: d.metadata,
+    createdAt: d.createdAt,
+    confirmedAt: d.confirmedAt,
+  };
+}
+
+/** POST /api/v1/deposit/create and GET /api/v1/deposit/:id */
+export function depositRoutes(
+  app: FastifyInstance,
+  schema: GraphQLSchema,
+  context: (req: FastifyRequest) => Context,
+) {
+  const create = new PreparedOperation(schema, CREATE);
+  const get = new PreparedOperation(schema, GET);
+  app.post('/deposit/create', async (req, reply) => {
+    const input = checkBody(req.body, BODY);
+    const key = req.headers['idempotency-key'];
+    const data = await create.run(context(req), { input, key: typeof key === 'string' ? key : null });
+    const d = unwrap<Deposit>(data.createDeposit);
+    if (d.replayed) reply.header('Idempotent-Replayed', 'true');
+    return legacy(d);
+  });
+  app.get<{ Params: { id: string } }>('/deposit/:id', async (req) => {
+    const data = await get.run(context(req), { id: req.params.id });
+    const d = data.deposit as Deposit | null;
+    if (!d) throw new NotFoundError('Deposit', req.params.id, 'id');
+    return legacy(d);
+  });
+}
