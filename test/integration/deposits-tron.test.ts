@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { TestMerchant } from '../helpers/app.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
 import { useTronApp } from '../helpers/tron.js';
+import { wsClient } from '../helpers/ws.js';
 
 // TRC20 deposits end to end on the devnet: real signed transfers, the scanner, confirmations, the ledger,
 // webhooks and subscriptions.
@@ -123,5 +124,223 @@ describe('crediting', () => {
         confirmations: 19,
       },
     });
+  });
+});
+
+async function pay(address: string, units: bigint, opts: Parameters<typeof t.devnet.sendUsdt>[2] = {}) {
+  return t.devnet.sendUsdt(address, units, opts);
+}
+
+async function unexpected(depositId: string) {
+  const r = await t.app.pool.query(
+    'select asset, amount_minor from unexpected_funds where deposit_id = $1 order by id',
+    [depositId],
+  );
+  return r.rows;
+}
+
+describe('payments that are late, short, over or repeated', () => {
+  it('expires an unpaid deposit with deposit.failed, and still credits a late payment, flagged', async () => {
+    const m = await t.merchant();
+    const d = await deposit(m, 'late_user', 10);
+    await t.app.pool.query(`update deposits set expires_at = now() - interval '1 second' where id = $1`, [
+      d.id,
+    ]);
+    expect(await t.app.workers!.scanning.store.expire()).toBeGreaterThanOrEqual(1);
+    expect(await get(m, d.id)).toMatchObject({ status: 'expired', failureReason: 'expired' });
+    const failed = await t.app.pool.query(
+      `select payload from events where type = 'deposit.failed' and payload->>'id' = $1`,
+      [d.id],
+    );
+    expect(failed.rows[0].payload).toMatchObject({ id: d.id, reason: 'expired', userId: 'late_user' });
+    await pay(d.depositAddress, 10n * USDT);
+    await mineAndScan(1);
+    expect((await get(m, d.id)).status).toBe('confirming');
+    await mineAndScan(19);
+    expect(await get(m, d.id)).toMatchObject({ status: 'confirmed', amountReceived: 10, flags: ['late'] });
+    expect(await balance(m, 'late_user')).toBe(10);
+  });
+
+  it('credits what arrived for under-, over- and repeated payments', async () => {
+    const m = await t.merchant();
+    const short = await deposit(m, 'short', 100);
+    const over = await deposit(m, 'over', 100);
+    const twice = await deposit(m, 'twice', 50);
+    await pay(short.depositAddress, 60_500_000n);
+    await pay(over.depositAddress, 150n * USDT);
+    await pay(twice.depositAddress, 50n * USDT);
+    await mineAndScan(1);
+    await pay(twice.depositAddress, 25n * USDT);
+    await mineAndScan(25);
+    expect(await get(m, short.id)).toMatchObject({
+      status: 'confirmed',
+      amountReceived: 60.5,
+      flags: ['underpaid'],
+    });
+    expect(await get(m, over.id)).toMatchObject({
+      status: 'confirmed',
+      amountReceived: 150,
+      flags: ['overpaid'],
+    });
+    expect(await get(m, twice.id)).toMatchObject({
+      status: 'confirmed',
+      amountReceived: 75,
+      flags: ['multiple', 'overpaid'],
+    });
+    expect([await balance(m, 'short'), await balance(m, 'over'), await balance(m, 'twice')]).toEqual([
+      60.5, 150, 75,
+    ]);
+    const rows = (await t.request({ url: '/api/v1/transactions?userId=twice', as: m })).body.data;
+    expect(rows.map((r: any) => r.amount)).toEqual([25, 50]);
+  });
+
+  it('rounds sub-cent amounts down into Stars at the merchant rate', async () => {
+    const m = await t.merchant();
+    const d = await deposit(m, 'cents', 1);
+    await pay(d.depositAddress, 1_239_999n); // 1.239999 USDT → 1.23 Stars at rate 1
+    await mineAndScan(20);
+    expect(await balance(m, 'cents')).toBe(1.23);
+    expect((await get(m, d.id)).amountReceived).toBe(1.239999);
+  });
+});
+
+describe('what must credit nothing', () => {
+  it('ignores reverted and out-of-energy transfers, other tokens, TRX and zero amounts (recording foreign funds)', async () => {
+    const m = await t.merchant();
+    const d = await deposit(m, 'guarded', 5);
+    await pay(d.depositAddress, 5n * USDT, { fail: 'REVERT' });
+    await pay(d.depositAddress, 5n * USDT, { fail: 'OUT_OF_ENERGY' });
+    t.devnet.transferToken(t.devnet.faucet.privateKey, d.depositAddress, 5n * USDT, {
+      token: t.devnet.fakeUsdt.address,
+    });
+    t.devnet.sendTrx(d.depositAddress, 2_000_000n);
+    await pay(d.depositAddress, 0n);
+    await mineAndScan(25);
+    expect(await get(m, d.id)).toMatchObject({ status: 'pending', amountReceived: 0 });
+    expect(await balance(m, 'guarded')).toBe(0);
+    const funds = await unexpected(d.id);
+    expect(funds).toHaveLength(2);
+    expect(funds).toEqual(
+      expect.arrayContaining([
+        { asset: t.devnet.fakeUsdt.address, amount_minor: '5000000' },
+        { asset: 'TRX', amount_minor: '2000000' },
+      ]),
+    );
+  });
+});
+
+describe('the scanner under failure', () => {
+  it('catches up after downtime: 500 blocks holding deposits are all credited, none twice', async () => {
+    const m = await t.merchant();
+    await mineAndScan(1);
+    const deps = [];
+    for (let i = 0; i < 20; i++) deps.push(await deposit(m, `down_${i}`, 1));
+    for (let b = 0; b < 500; b++) {
+      if (b % 25 === 0) await pay(deps[b / 25]!.depositAddress, USDT);
+      t.devnet.mine(1);
+    }
+    const passes = [];
+    for (let i = 0; i < 5; i++) passes.push(await t.scan());
+    expect(passes[0]!.scannedBlocks).toBeGreaterThanOrEqual(500);
+    for (let i = 0; i < 20; i++) expect(await balance(m, `down_${i}`)).toBe(1);
+    await mineAndScan(3);
+    for (let i = 0; i < 20; i++) expect(await balance(m, `down_${i}`)).toBe(1);
+    const credited = await t.app.pool.query(
+      `select count(*)::int as n from chain_transfers t join deposits d on d.id = t.deposit_id where d.merchant_id = $1 and t.status = 'credited'`,
+      [m.merchantId],
+    );
+    expect(credited.rows[0].n).toBe(20);
+  });
+
+  it('rolls back a reorg before confirmation and credits the transfer once when it reappears', async () => {
+    const m = await t.merchant();
+    const d = await deposit(m, 'reorged', 7);
+    await mineAndScan(2);
+    const txid = await pay(d.depositAddress, 7n * USDT);
+    await mineAndScan(2);
+    expect((await get(m, d.id)).status).toBe('confirming');
+    const r = t.devnet.reorg(3, { reincludeTransactions: false });
+    expect(r.txids).toContain(txid);
+    const pass = await t.scan();
+    expect(pass.reorgAt).toBeDefined();
+    expect(await get(m, d.id)).toMatchObject({ status: 'pending', confirmations: 0 });
+    await mineAndScan(20);
+    expect(await balance(m, 'reorged')).toBe(0); // nothing from the orphaned block
+    t.devnet.reincludeOrphans();
+    await mineAndScan(1);
+    expect((await get(m, d.id)).status).toBe('confirming');
+    await mineAndScan(20);
+    expect(await get(m, d.id)).toMatchObject({ status: 'confirmed', txHash: txid });
+    expect(await balance(m, 'reorged')).toBe(7);
+  });
+
+  it('delays crediting on node errors (429, 503, {} at the head, slow) but loses nothing', async () => {
+    const m = await t.merchant();
+    const d = await deposit(m, 'flaky', 3);
+    await mineAndScan(1);
+    await pay(d.depositAddress, 3n * USDT);
+    t.devnet.mine(20);
+    const before = await t.app.workers!.scanning.store.cursor('TRC20:test');
+    for (const fault of [
+      { path: '/wallet/getblockbylimitnext', kind: '429' as const },
+      { path: '/wallet/gettransactioninfobyblocknum', kind: '503' as const },
+      { path: '/wallet/getnowblock', kind: 'empty' as const },
+    ]) {
+      t.devnet.injectFault({ ...fault, times: 1 });
+      const r = await t.scan();
+      expect(r.error).toBeDefined();
+      expect(await balance(m, 'flaky')).toBe(0);
+    }
+    expect(await t.app.workers!.scanning.store.cursor('TRC20:test')).toBe(before);
+    t.devnet.injectFault({ path: '/wallet/getblockbylimitnext', kind: 'slow', delayMs: 300, times: 1 });
+    await t.scan();
+    expect(await balance(m, 'flaky')).toBe(3);
+  });
+});
+
+describe('live deposit status', () => {
+  it('depositUpdated subscribers (with the payment page token) see confirming, each confirmation, then confirmed', async () => {
+    const address = await t.app.listen(0, '127.0.0.1');
+    const m = await t.merchant();
+    const d = await deposit(m, 'watcher', 2);
+    const token = new URL(d.paymentUrl).searchParams.get('t')!;
+    const c = wsClient(`${address.replace('http', 'ws')}/graphql`, { token });
+    const sub = c.subscribe<any>(
+      `subscription($id: ID!) { depositUpdated(id: $id) { id status confirmations requiredConfirmations amountReceived } }`,
+      {
+        id: d.id,
+      },
+    );
+    const other = await deposit(m, 'someone_else', 2);
+    const denied = c.subscribe<any>(`subscription($id: ID!) { depositUpdated(id: $id) { id } }`, {
+      id: other.id,
+    });
+    await eventually(() => denied.errors.length > 0, 3000);
+    expect(JSON.stringify(denied.errors)).toContain('forbidden');
+    const q = await t.graphql(
+      { bearer: token },
+      `query($id: ID!) { deposit(id: $id) { status depositAddress } }`,
+      { id: d.id },
+    );
+    expect(q.body.data.deposit).toMatchObject({ status: 'pending', depositAddress: d.depositAddress });
+    await new Promise((r) => setTimeout(r, 200));
+    await pay(d.depositAddress, 2n * USDT);
+    await mineAndScan(1);
+    await mineAndScan(18);
+    await eventually(() => sub.values.some((v) => v.depositUpdated.status === 'confirmed'), 10_000);
+    const statuses = sub.values.map((v) => v.depositUpdated.status);
+    expect(statuses[0]).toBe('confirming');
+    expect(statuses.at(-1)).toBe('confirmed');
+    expect(
+      sub.values.find(
+        (v) => v.depositUpdated.status === 'confirming' && v.depositUpdated.confirmations === 1,
+      ),
+    ).toBeTruthy();
+    expect(sub.values.at(-1).depositUpdated).toMatchObject({
+      confirmations: 19,
+      requiredConfirmations: 19,
+      amountReceived: '2',
+    });
+    await c.dispose();
   });
 });
