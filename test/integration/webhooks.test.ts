@@ -254,3 +254,31 @@ describe('failing endpoints', () => {
     await eventually(() => r.received.length > before && r.received.at(-1)!.headers['x-webhook-id']);
   });
 });
+
+describe('the README', () => {
+  it("verifies a real delivery with the README's Node.js snippet, and refuses a tampered one", async () => {
+    const { readFileSync, writeFileSync, mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const block = /<!-- verify-webhook:start -->\s*```js\n([\s\S]*?)```\s*<!-- verify-webhook:end -->/.exec(
+      readme,
+    );
+    expect(block).not.toBeNull();
+    const file = join(mkdtempSync(join(tmpdir(), 'novapay-readme-')), 'verify.mjs');
+    writeFileSync(file, block![1]!);
+    const { verifyWebhook } = await import(file);
+    const m = await t.merchant();
+    await t.credit(m, 'payer', '10');
+    const r = await receiver();
+    const ep = await endpoint(m, r.url);
+    await transfer(m);
+    await eventually(() => r.received.length === 1);
+    const got = r.received[0]!;
+    expect(verifyWebhook(got.body, got.headers['x-signature'], ep.secret)).toBe(true);
+    expect(
+      verifyWebhook(got.body.replace('"amount":1', '"amount":9'), got.headers['x-signature'], ep.secret),
+    ).toBe(false);
+    expect(verifyWebhook(got.body, got.headers['x-signature'], 'whsec_wrong')).toBe(false);
+  });
+});
