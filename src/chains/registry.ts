@@ -1,3 +1,4 @@
+import { getAddress } from 'ethers';
 import { TronWeb } from 'tronweb';
 import type { Mode } from '../modules/merchants/entities.js';
 import type { Family } from './hd.js';
@@ -23,8 +24,11 @@ export interface NetworkConfig {
   apiKey: string | null;
   token: TokenConfig;
   confirmations: number;
-  /** Base58 private key of a funded account that simulateDeposit pays from (test mode only). */
+  /** Hex private key of a funded account that simulateDeposit pays from (test mode only). */
   faucetPrivateKey: string | null;
+  /** EVM: every RPC URL, tried in order (nodeUrl is the first). */
+  rpcUrls?: string[];
+  chainId?: number;
 }
 
 export const SUPPORTED_NETWORKS = ['TRC20', 'ERC20', 'BEP20'] as const;
@@ -35,6 +39,16 @@ export function tronToken(contract: string, decimals: number): TokenConfig {
     symbol: 'USDT',
     contract,
     contractLogHex: TronWeb.address.toHex(contract).slice(2).toLowerCase(),
+    decimals,
+  };
+}
+
+export function evmToken(contract: string, decimals: number): TokenConfig {
+  const checksummed = getAddress(contract);
+  return {
+    symbol: 'USDT',
+    contract: checksummed,
+    contractLogHex: checksummed.slice(2).toLowerCase(),
     decimals,
   };
 }

@@ -121,7 +121,7 @@ describe('the running server', () => {
     expect((await call(rotated, 'GET', '/api/v1/balance/x')).status).toBe(404);
   });
 
-  it("sets a merchant's timestamp requirement, lists keys' flags and explains adjustments", async () => {
+  it("makes X-Timestamp mandatory for a merchant's keys with `merchants settings`", async () => {
     const m = await cli('merchants', 'create', '--name', 'Strict', '--json');
     const set = await cli(
       'merchants',
@@ -136,62 +136,59 @@ describe('the running server', () => {
       merchantId: m.merchantId,
       settings: { requireTimestamp: true, starsPerUsdt: '1' },
     });
-    expect(
-      (await cli('merchants', 'settings', '--merchant', m.merchantId, '--json')).settings.requireTimestamp,
-    ).toBe(true);
     // The server has not seen this key yet, so it reads the setting now.
-    const unsigned = await call(m, 'GET', '/api/v1/balance/x');
+    const [unsigned, bad] = await Promise.all([
+      call(m, 'GET', '/api/v1/balance/x'),
+      run(
+        'npm',
+        [
+          'run',
+          'cli',
+          '--',
+          'merchants',
+          'settings',
+          '--merchant',
+          m.merchantId,
+          '--require-timestamp',
+          'maybe',
+        ],
+        env,
+      ),
+    ]);
     expect([unsigned.status, unsigned.body.error.code]).toEqual([401, 'timestamp_out_of_range']);
-    const bad = await run(
-      'npm',
-      [
-        'run',
-        'cli',
-        '--',
-        'merchants',
-        'settings',
-        '--merchant',
-        m.merchantId,
-        '--require-timestamp',
-        'maybe',
-      ],
-      env,
-    );
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/must be true or false/);
+  });
 
-    await cli(
-      'keys',
-      'create',
-      '--merchant',
-      m.merchantId,
-      '--mode',
-      'test',
-      '--require-timestamp',
-      '--json',
-    );
-    const keys = (await cli('keys', 'list', '--merchant', m.merchantId, '--json')).keys;
-    expect(keys.map((k: { requireTimestamp: boolean }) => k.requireTimestamp)).toEqual([false, true]);
-
-    const debitHelp = await run('npm', ['run', '--silent', 'cli', '--', 'users', 'debit', '--help'], env);
-    expect(debitHelp.stdout.replace(/\s+/g, ' ')).toMatch(/go to the merchant's adjustments account/);
-    const creditHelp = await run('npm', ['run', '--silent', 'cli', '--', 'users', 'credit', '--help'], env);
-    expect(creditHelp.stdout.replace(/\s+/g, ' ')).toMatch(/come from the merchant's adjustments account/);
-    await cli(
-      'users',
-      'credit',
-      '--merchant',
-      m.merchantId,
-      '--mode',
-      'test',
-      '--user',
-      'u',
-      '--amount',
-      '1',
-      '--reason',
-      'e2e',
-      '--json',
-    );
+  it("lists keys' requireTimestamp, and says where adjustments take Stars from and to", async () => {
+    const m = await cli('merchants', 'create', '--name', 'Adjusted', '--require-timestamp', '--json');
+    const help = (cmd: string) =>
+      run('npm', ['run', '--silent', 'cli', '--', 'users', cmd, '--help'], env).then((r) =>
+        r.stdout.replace(/\s+/g, ' '),
+      );
+    const [keys, debitHelp, creditHelp] = await Promise.all([
+      cli('keys', 'list', '--merchant', m.merchantId, '--json'),
+      help('debit'),
+      help('credit'),
+      cli(
+        'users',
+        'credit',
+        '--merchant',
+        m.merchantId,
+        '--mode',
+        'test',
+        '--user',
+        'u',
+        '--amount',
+        '1',
+        '--reason',
+        'e2e',
+        '--json',
+      ),
+    ]);
+    expect(keys.keys.map((k: { requireTimestamp: boolean }) => k.requireTimestamp)).toEqual([true]);
+    expect(debitHelp).toMatch(/the Stars go to the merchant's adjustments account/);
+    expect(creditHelp).toMatch(/the Stars come from the merchant's adjustments account/);
     const debit = await run(
       'npm',
       [

@@ -51,3 +51,22 @@ export function wsClient(url: string, connectionParams: Record<string, unknown>)
     dispose: () => client.dispose(),
   };
 }
+
+/**
+ * Waits until a socket's earlier subscriptions are live: subscribes to `balanceUpdated` of a probe user
+ * (last, so it is set up after the others) and pokes that user until an update arrives.
+ */
+export async function untilLive(
+  c: ReturnType<typeof wsClient>,
+  probeUserId: string,
+  poke: () => Promise<void>,
+): Promise<void> {
+  const probe = c.subscribe<unknown>(`subscription { balanceUpdated(userId: "${probeUserId}") { balance } }`);
+  for (let i = 0; i < 50 && probe.values.length === 0; i++) {
+    await poke();
+    const deadline = Date.now() + 200;
+    while (probe.values.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  }
+  probe.stop();
+  if (probe.values.length === 0) throw new Error('subscriptions never became live');
+}

@@ -4,7 +4,7 @@ import { hmacSha256Hex } from '../../src/lib/crypto.js';
 import { type TestMerchant, useTestApp } from '../helpers/app.js';
 import { databaseUrl } from '../helpers/db.js';
 import { eventually } from '../helpers/receiver.js';
-import { wsClient } from '../helpers/ws.js';
+import { untilLive, wsClient } from '../helpers/ws.js';
 
 // Instance A serves HTTP and sockets and runs the relay; instance B (same database and Redis prefix)
 // takes the transfers. A subscriber on A must see what happens through B.
@@ -67,7 +67,7 @@ describe('live subscriptions over graphql-ws', () => {
     const history = c.subscribe<any>(
       'subscription { transactionCreated(userId: "fan") { id amount direction balanceBefore balanceAfter } }',
     );
-    await new Promise((r) => setTimeout(r, 300)); // let the subscriptions register
+    await untilLive(c, 'probe_1', () => t.credit(m, 'probe_1', '0.01'));
     const started = Date.now();
     const tx = await transferViaB(m, {
       fromUserId: 'fan',
@@ -126,7 +126,7 @@ describe('live subscriptions over graphql-ws', () => {
     const theirs = c.subscribe<any>('subscription { balanceUpdated(userId: "bob") { balance } }');
     await eventually(() => theirs.errors.length > 0, 3000);
     expect(JSON.stringify(theirs.errors)).toContain('forbidden');
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 500)); // its pub/sub subscription is set up after the refusal arrives
     await transferViaB(m, { fromUserId: 'bob', toUserId: 'alice', amount: 2 });
     await eventually(() => mine.values.length === 1, 5000);
     expect(mine.values[0].balanceUpdated.balance).toBe('12.00');
@@ -144,7 +144,7 @@ describe('live subscriptions over graphql-ws', () => {
     await eventually(() => other.errors.length > 0 && user.errors.length > 0, 3000);
     expect(JSON.stringify(other.errors)).toContain('forbidden');
     expect(JSON.stringify(user.errors)).toContain('forbidden');
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 500)); // its pub/sub subscription is set up after the refusal arrives
     await transferViaB(m, {
       fromUserId: 'fan',
       toUserId: 'star',

@@ -1,9 +1,8 @@
-import { TronWeb } from 'tronweb';
+import { payFromFaucet } from '../../chains/faucet.js';
 import type { HdAddresses } from '../../chains/hd.js';
 import { type NetworkRegistry, SUPPORTED_NETWORKS } from '../../chains/registry.js';
 import type { Pool } from '../../db/database.js';
 import {
-  AppError,
   ForbiddenError,
   NotFoundError,
   restoreError,
@@ -206,29 +205,6 @@ export class DepositsService {
       amount === undefined || amount === null
         ? BigInt(dep.expected_amount_minor)
         : parseTokenAmount(amount, net.token.decimals);
-    if (net.family !== 'tron')
-      throw new UnsupportedNetworkError(`simulateDeposit does not support ${dep.network} yet`, 'depositId');
-    const tw = new TronWeb({ fullHost: net.nodeUrl, privateKey: net.faucetPrivateKey });
-    const from = tw.address.fromPrivateKey(net.faucetPrivateKey) as string;
-    const built = await tw.transactionBuilder.triggerSmartContract(
-      net.token.contract,
-      'transfer(address,uint256)',
-      { feeLimit: 100_000_000 },
-      [
-        { type: 'address', value: dep.address },
-        { type: 'uint256', value: units.toString() },
-      ],
-      from,
-    );
-    if (!built.result?.result)
-      throw new AppError('internal_error', 'the development chain refused to build the transfer');
-    const signed = await tw.trx.sign(built.transaction);
-    const sent = await tw.trx.sendRawTransaction(signed);
-    if (!sent.result)
-      throw new AppError(
-        'internal_error',
-        `the development chain refused the transfer: ${sent.code ?? 'unknown'}`,
-      );
-    return { txHash: signed.txID, amount: units.toString() };
+    return { txHash: await payFromFaucet(net, dep.address, units), amount: units.toString() };
   }
 }

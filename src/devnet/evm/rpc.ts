@@ -1,0 +1,71 @@
+import { MethodNotFoundError } from 'hardhat/internal/core/providers/errors.js';
+import type { EIP1193Provider, RequestArguments } from 'hardhat/types/provider.js';
+import type { Controls } from './controls.js';
+import { type EvmFaultKind, type Faults, type LogsLimits, limitError, limitedGetLogs } from './faults.js';
+
+/**
+ * What the HTTP/WS server hands to Hardhat's JSON-RPC handler: the in-process provider behind 'limit' faults
+ * and the eth_getLogs limits, plus `devnet_*` methods so another process can drive the devnet over JSON-RPC:
+ *
+ *   devnet_info                                   → { chainId, faucet, usdt6, usdt18, fakeToken, disperse }
+ *   devnet_sendToken [token, to, amount, opts?]   → txHash (amount a decimal string; opts { from?, revert? })
+ *   devnet_sendEth [to, wei, opts?]               → txHash
+ *   devnet_injectFault [{ method?, methodPattern?, kind, times?, delayMs? }] → id
+ *   devnet_clearFaults [id?]                      → true
+ *
+ * Hardhat's own test methods (evm_mine, hardhat_mine, evm_setAutomine, evm_snapshot, evm_revert…) pass through.
+ */
+export function gatedProvider(
+  inner: EIP1193Provider,
+  faults: Faults,
+  limits: LogsLimits,
+  controls: Controls,
+  info: () => unknown,
+): EIP1193Provider {
+  const call = (method: string, params: unknown[] = []) => inner.request({ method, params });
+
+  async function devnet(method: string, p: unknown[]): Promise<unknown> {
+    switch (method) {
+      case 'devnet_info':
+        return info();
+      case 'devnet_sendToken':
+        return controls.sendToken(String(p[0]), String(p[1]), BigInt(String(p[2])), (p[3] ?? {}) as object);
+      case 'devnet_sendEth':
+        return controls.sendEth(String(p[0]), BigInt(String(p[1])), (p[2] ?? {}) as object);
+      case 'devnet_injectFault': {
+        const s = (p[0] ?? {}) as {
+          method?: string;
+          methodPattern?: string;
+          kind: EvmFaultKind;
+          times?: number | null;
+          delayMs?: number;
+        };
+        const method = s.methodPattern !== undefined ? new RegExp(s.methodPattern) : s.method;
+        return faults.inject({ ...s, method, times: s.times === null ? Number.POSITIVE_INFINITY : s.times });
+      }
+      case 'devnet_clearFaults':
+        faults.clear(p[0] === undefined || p[0] === null ? undefined : Number(p[0]));
+        return true;
+      default:
+        throw new MethodNotFoundError(`Method ${method} is not supported`);
+    }
+  }
+
+  async function request({ method, params }: RequestArguments): Promise<unknown> {
+    const p = (params ?? []) as unknown[];
+    if (faults.takeCall(method)) throw limitError('query returned more than 10000 results');
+    if (method.startsWith('devnet_')) return devnet(method, p);
+    if (method === 'eth_getLogs' && (limits.maxLogsBlockRange || limits.maxLogsResults))
+      return limitedGetLogs(p, limits, call);
+    return inner.request({ method, params: p });
+  }
+
+  // Everything else (addListener/removeListener for eth_subscribe notifications) is the inner provider's.
+  return new Proxy(inner, {
+    get(target, prop) {
+      if (prop === 'request') return request;
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+}
