@@ -9,7 +9,9 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const urlList = z.string().regex(/^https?:\/\/[^,\s]+(,https?:\/\/[^,\s]+)*$/, 'must be comma-separated http(s) URLs');
+const urlList = z
+  .string()
+  .regex(/^https?:\/\/[^,\s]+(,https?:\/\/[^,\s]+)*$/, 'must be comma-separated http(s) URLs');
 const evmAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address');
 
 const envSchema = z.object({
@@ -105,7 +107,10 @@ const envSchema = z.object({
   CHAIN_SCAN_MAX_RANGES: z.coerce.number().int().min(1).max(10_000).default(50),
   CHAIN_INITIAL_LOOKBACK_BLOCKS: z.coerce.number().int().min(0).max(1_000_000).default(200),
   DEPOSIT_EXPIRY_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(5000),
-  EVM_XPUB: z.string().regex(/^xpub[1-9A-HJ-NP-Za-km-z]{100,}$/, "must be an xpub at m/44'/60'/0'").optional(),
+  EVM_XPUB: z
+    .string()
+    .regex(/^xpub[1-9A-HJ-NP-Za-km-z]{100,}$/, "must be an xpub at m/44'/60'/0'")
+    .optional(),
   ERC20_RPC_URLS: urlList.optional(),
   ERC20_CHAIN_ID: z.coerce.number().int().min(1).default(1),
   ERC20_USDT_CONTRACT: evmAddress.default('0xdAC17F958D2ee523a2206206994597C13D831ec7'),
@@ -118,10 +123,16 @@ const envSchema = z.object({
   POLYGON_CHAIN_ID: z.coerce.number().int().min(1).default(137),
   POLYGON_USDT_CONTRACT: evmAddress.default('0xc2132D05D31c914a87C6611C10748AEb04B58e8F'),
   POLYGON_CONFIRMATIONS: z.coerce.number().int().min(1).max(10_000).default(256),
-  EVM_TEST_RPC_URL: z.string().regex(/^https?:\/\//, 'must be an http(s) URL').optional(),
+  EVM_TEST_RPC_URL: z
+    .string()
+    .regex(/^https?:\/\//, 'must be an http(s) URL')
+    .optional(),
   EVM_TEST_USDT6_CONTRACT: evmAddress.optional(),
   EVM_TEST_USDT18_CONTRACT: evmAddress.optional(),
-  EVM_TEST_FAUCET_PRIVATE_KEY: z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, 'must be 64 hex characters').optional(),
+  EVM_TEST_FAUCET_PRIVATE_KEY: z
+    .string()
+    .regex(/^(0x)?[0-9a-fA-F]{64}$/, 'must be 64 hex characters')
+    .optional(),
   EVM_TEST_CONFIRMATIONS: z.coerce.number().int().min(1).max(10_000).default(12),
   EVM_DEVNET: z.enum(['auto', 'off']).default('auto'),
   EVM_DEVNET_BLOCK_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
@@ -197,7 +208,14 @@ export interface Config {
   evm: {
     xpub: string | null;
     /** Live networks: enabled by their RPC URLs. Adding one is configuration (see src/chains/setup.ts). */
-    networks: { network: string; rpcUrls: string[]; chainId: number; usdtContract: string; decimals: number; confirmations: number }[];
+    networks: {
+      network: string;
+      rpcUrls: string[];
+      chainId: number;
+      usdtContract: string;
+      decimals: number;
+      confirmations: number;
+    }[];
     testRpcUrl: string | null;
     testUsdt6: string | null;
     testUsdt18: string | null;
@@ -290,9 +308,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     evm: {
       xpub: e.EVM_XPUB ?? null,
       networks: [
-        { network: 'ERC20', urls: e.ERC20_RPC_URLS, chainId: e.ERC20_CHAIN_ID, usdtContract: e.ERC20_USDT_CONTRACT, decimals: 6, confirmations: e.ERC20_CONFIRMATIONS },
-        { network: 'BEP20', urls: e.BEP20_RPC_URLS, chainId: e.BEP20_CHAIN_ID, usdtContract: e.BEP20_USDT_CONTRACT, decimals: 18, confirmations: e.BEP20_CONFIRMATIONS },
-        { network: 'POLYGON', urls: e.POLYGON_RPC_URLS, chainId: e.POLYGON_CHAIN_ID, usdtContract: e.POLYGON_USDT_CONTRACT, decimals: 6, confirmations: e.POLYGON_CONFIRMATIONS },
+        {
+          network: 'ERC20',
+          urls: e.ERC20_RPC_URLS,
+          chainId: e.ERC20_CHAIN_ID,
+          usdtContract: e.ERC20_USDT_CONTRACT,
+          decimals: 6,
+          confirmations: e.ERC20_CONFIRMATIONS,
+        },
+        {
+          network: 'BEP20',
+          urls: e.BEP20_RPC_URLS,
+          chainId: e.BEP20_CHAIN_ID,
+          usdtContract: e.BEP20_USDT_CONTRACT,
+          decimals: 18,
+          confirmations: e.BEP20_CONFIRMATIONS,
+        },
+        {
+          network: 'POLYGON',
+          urls: e.POLYGON_RPC_URLS,
+          chainId: e.POLYGON_CHAIN_ID,
+          usdtContract: e.POLYGON_USDT_CONTRACT,
+          decimals: 6,
+          confirmations: e.POLYGON_CONFIRMATIONS,
+        },
       ]
         .filter((n) => n.urls)
         .map(({ urls, ...n }) => ({ ...n, rpcUrls: urls!.split(',') })),

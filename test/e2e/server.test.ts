@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from '../helpers/app.js';
-import { databaseUrl, dropTestDatabase, TEST_DB_PREFIX } from '../helpers/db.js';
+import { databaseUrl, dropTestDatabase, scratchName, TEST_DB_PREFIX } from '../helpers/db.js';
 import { run, startServer } from '../helpers/process.js';
 
 // The running server as a merchant meets it: its own process, real sockets, the CLI in another process.
-const dbName = `${TEST_DB_PREFIX}e2e_${randomBytes(4).toString('hex')}`;
+const dbName = scratchName(TEST_DB_PREFIX);
 const port = 41_000 + Math.floor(Math.random() * 2000);
 const env = {
   DATABASE_URL: databaseUrl(dbName),

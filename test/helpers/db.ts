@@ -4,7 +4,16 @@ import pg from 'pg';
 // Each test file gets its own database, cloned from a migrated template (fast: a file copy, no migrations).
 
 export const BASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
-export const TEMPLATE_DB = 'novapay_test_template';
+/**
+ * Each run builds its own migrated template (so two runs on one PostgreSQL never rebuild a template the
+ * other is cloning); global-setup.ts names it in NOVAPAY_TEST_TEMPLATE for the test workers.
+ */
+export const TEMPLATE_PREFIX = 'novapay_tpl_';
+export function templateDb(): string {
+  const name = process.env.NOVAPAY_TEST_TEMPLATE;
+  if (!name) throw new Error('NOVAPAY_TEST_TEMPLATE is not set: run the tests through vitest (global setup)');
+  return name;
+}
 export const TEST_DB_PREFIX = 'novapay_t_';
 
 export function databaseUrl(name: string): string {
@@ -23,12 +32,23 @@ export async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T>
   }
 }
 
+/** `<prefix><unix seconds>_<random>`: the creation time is in the name, so clean-up can tell stale ones. */
+export function scratchName(prefix: string): string {
+  return `${prefix}${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
+}
+
+/** Seconds since a scratch database was created, from its name (null when the name has no time). */
+export function scratchAgeSeconds(name: string, prefix: string): number | null {
+  const m = new RegExp(`^${prefix}(\\d{10})_`).exec(name);
+  return m ? Math.floor(Date.now() / 1000) - Number(m[1]) : null;
+}
+
 export async function createTestDatabase(): Promise<string> {
-  const name = `${TEST_DB_PREFIX}${randomBytes(6).toString('hex')}`;
+  const name = scratchName(TEST_DB_PREFIX);
   // Cloning needs the template to have no other sessions; retry briefly if one is closing.
   for (let attempt = 0; ; attempt++) {
     try {
-      await withAdmin((c) => c.query(`create database "${name}" template "${TEMPLATE_DB}"`));
+      await withAdmin((c) => c.query(`create database "${name}" template "${templateDb()}"`));
       return name;
     } catch (err) {
       if (attempt >= 20 || (err as { code?: string }).code !== '55006') throw err;

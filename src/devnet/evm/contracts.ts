@@ -20,8 +20,9 @@ type ContractName = 'TestUSDT' | 'FakeToken' | 'Disperse';
 
 let cached: Record<ContractName, Artifact> | undefined;
 export function artifacts(): Record<ContractName, Artifact> {
-  cached ??= (JSON.parse(readFileSync(ARTIFACTS_URL, 'utf8')) as { contracts: Record<ContractName, Artifact> })
-    .contracts;
+  cached ??= (
+    JSON.parse(readFileSync(ARTIFACTS_URL, 'utf8')) as { contracts: Record<ContractName, Artifact> }
+  ).contracts;
   return cached;
 }
 
@@ -37,8 +38,18 @@ export interface EvmTokenHandle {
 
 export const TOKEN_NAME = 'Tether USD';
 export const TOKEN_SYMBOL = 'USDT';
-export const USDT6: EvmTokenHandle = { address: USDT6_ADDRESS, name: TOKEN_NAME, symbol: TOKEN_SYMBOL, decimals: 6 };
-export const USDT18: EvmTokenHandle = { address: USDT18_ADDRESS, name: TOKEN_NAME, symbol: TOKEN_SYMBOL, decimals: 18 };
+export const USDT6: EvmTokenHandle = {
+  address: USDT6_ADDRESS,
+  name: TOKEN_NAME,
+  symbol: TOKEN_SYMBOL,
+  decimals: 6,
+};
+export const USDT18: EvmTokenHandle = {
+  address: USDT18_ADDRESS,
+  name: TOKEN_NAME,
+  symbol: TOKEN_SYMBOL,
+  decimals: 18,
+};
 /** Same name, symbol and decimals as USDT6 at another address: its Transfer logs must never be credited. */
 export const FAKE_TOKEN: EvmTokenHandle = { ...USDT6, address: FAKE_TOKEN_ADDRESS };
 
@@ -78,9 +89,14 @@ export async function deployDevnetContracts(rpc: Rpc): Promise<void> {
   await rpc('evm_mine');
   const expected = [USDT6_ADDRESS, USDT18_ADDRESS, FAKE_TOKEN_ADDRESS, DISPERSE_ADDRESS];
   for (const [i, hash] of hashes.entries()) {
-    const r = (await rpc('eth_getTransactionReceipt', [hash])) as { status: string; contractAddress: string | null };
+    const r = (await rpc('eth_getTransactionReceipt', [hash])) as {
+      status: string;
+      contractAddress: string | null;
+    };
     const want = expected[i];
     if (r.status !== '0x1' || (want && r.contractAddress?.toLowerCase() !== want.toLowerCase()))
-      throw new Error(`EVM devnet: deployment step ${i} failed (status ${r.status}, address ${r.contractAddress})`);
+      throw new Error(
+        `EVM devnet: deployment step ${i} failed (status ${r.status}, address ${r.contractAddress})`,
+      );
   }
 }

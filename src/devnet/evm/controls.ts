@@ -1,6 +1,13 @@
 import { computeAddress, toQuantity } from 'ethers';
 import { disperseInterface, type EvmTokenHandle, type Rpc, tokenInterface } from './contracts.js';
-import { DEPLOYER, DISPERSE_ADDRESS, FAKE_TOKEN_ADDRESS, FAUCET, HARDHAT_ACCOUNTS, NO_TOKENS } from './keys.js';
+import {
+  DEPLOYER,
+  DISPERSE_ADDRESS,
+  FAKE_TOKEN_ADDRESS,
+  FAUCET,
+  HARDHAT_ACCOUNTS,
+  NO_TOKENS,
+} from './keys.js';
 
 /** A token handle (`devnet.usdt18`) or a contract address. */
 export type TokenRef = string | Pick<EvmTokenHandle, 'address'>;

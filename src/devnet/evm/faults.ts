@@ -37,7 +37,8 @@ export class Faults {
   private nextId = 1;
 
   inject(spec: EvmFaultSpec): number {
-    if (!['429', '503', 'slow', 'limit'].includes(spec.kind)) throw new TypeError(`unknown fault ${spec.kind}`);
+    if (!['429', '503', 'slow', 'limit'].includes(spec.kind))
+      throw new TypeError(`unknown fault ${spec.kind}`);
     const id = this.nextId++;
     this.list.push({ ...spec, id, remaining: spec.times ?? 1 });
     return id;
@@ -73,7 +74,8 @@ export class Faults {
 }
 
 function matches(f: EvmFaultSpec, method: string): boolean {
-  if (f.method === undefined) return f.kind === 'limit' ? method === 'eth_getLogs' : !method.startsWith('devnet_');
+  if (f.method === undefined)
+    return f.kind === 'limit' ? method === 'eth_getLogs' : !method.startsWith('devnet_');
   return typeof f.method === 'string' ? f.method === method : f.method.test(method);
 }
 
@@ -103,7 +105,11 @@ async function blockOf(tag: unknown, request: Request): Promise<number> {
  * eth_getLogs under provider limits: a range wider than maxLogsBlockRange is refused before it runs; a
  * result longer than maxLogsResults is refused with a suggested narrower range, as Infura does.
  */
-export async function limitedGetLogs(params: unknown[], limits: LogsLimits, request: Request): Promise<unknown> {
+export async function limitedGetLogs(
+  params: unknown[],
+  limits: LogsLimits,
+  request: Request,
+): Promise<unknown> {
   const filter = (params[0] ?? {}) as { fromBlock?: unknown; toBlock?: unknown; blockHash?: unknown };
   const { maxLogsBlockRange: maxRange, maxLogsResults: maxResults } = limits;
   if (maxRange !== undefined && filter.blockHash === undefined) {

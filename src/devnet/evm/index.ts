@@ -6,7 +6,14 @@ import type { EIP1193Provider } from 'hardhat/types/provider.js';
 import { deployDevnetContracts, type EvmTokenHandle, FAKE_TOKEN, USDT6, USDT18 } from './contracts.js';
 import { type Controls, createControls } from './controls.js';
 import { type EvmFaultSpec, Faults } from './faults.js';
-import { DEPLOYER, DISPERSE_ADDRESS, type DevnetAccount, FAUCET, HARDHAT_ACCOUNTS, NO_TOKENS } from './keys.js';
+import {
+  DEPLOYER,
+  type DevnetAccount,
+  DISPERSE_ADDRESS,
+  FAUCET,
+  HARDHAT_ACCOUNTS,
+  NO_TOKENS,
+} from './keys.js';
 import { gatedProvider } from './rpc.js';
 import { EvmRpcServer } from './server.js';
 
@@ -31,6 +38,11 @@ export interface EvmDevnetOptions {
   maxLogsBlockRange?: number;
   /** eth_getLogs returning more logs than this fails with -32005 "query returned more than N results". */
   maxLogsResults?: number;
+  /**
+   * Over HTTP/WS, the 'finalized' and 'safe' block tags mean head − finalizedDepth (mainnet: ~64–96 blocks).
+   * Default: Hardhat's behaviour, both are the head, so a scanner on `finalized` confirms at once.
+   */
+  finalizedDepth?: number;
   /** Hardhat hardfork (default Hardhat's, osaka). The contracts target paris, so any later one runs them. */
   hardfork?: string;
 }
@@ -116,7 +128,11 @@ export async function startEvmDevnet(options: EvmDevnetOptions = {}): Promise<Ev
     fakeToken: FAKE_TOKEN,
     disperse: { address: DISPERSE_ADDRESS },
   });
-  const limits = { maxLogsBlockRange: options.maxLogsBlockRange, maxLogsResults: options.maxLogsResults };
+  const limits = {
+    maxLogsBlockRange: options.maxLogsBlockRange,
+    maxLogsResults: options.maxLogsResults,
+    finalizedDepth: options.finalizedDepth,
+  };
   const server = new EvmRpcServer(gatedProvider(provider, faults, limits, controls, info), faults);
   const host = options.host ?? '127.0.0.1';
   const port = await server.listen(options.port ?? 0, host);
@@ -160,8 +176,8 @@ export type { SendOptions, SendTokenOptions, TokenRef } from './controls.js';
 export type { EvmFaultKind, EvmFaultSpec } from './faults.js';
 export {
   DEPLOYER,
-  DISPERSE_ADDRESS,
   type DevnetAccount,
+  DISPERSE_ADDRESS,
   FAKE_TOKEN_ADDRESS,
   FAUCET,
   HARDHAT_ACCOUNTS,

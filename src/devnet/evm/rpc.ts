@@ -3,6 +3,16 @@ import type { EIP1193Provider, RequestArguments } from 'hardhat/types/provider.j
 import type { Controls } from './controls.js';
 import { type EvmFaultKind, type Faults, type LogsLimits, limitError, limitedGetLogs } from './faults.js';
 
+/** Where a block tag sits in the params of the methods that take one. */
+const TAG_PARAM: Record<string, number> = {
+  eth_getBlockByNumber: 0,
+  eth_call: 1,
+  eth_getBalance: 1,
+  eth_getCode: 1,
+  eth_getTransactionCount: 1,
+  eth_getStorageAt: 2,
+};
+
 /**
  * What the HTTP/WS server hands to Hardhat's JSON-RPC handler: the in-process provider behind 'limit' faults
  * and the eth_getLogs limits, plus `devnet_*` methods so another process can drive the devnet over JSON-RPC:
@@ -18,7 +28,7 @@ import { type EvmFaultKind, type Faults, type LogsLimits, limitError, limitedGet
 export function gatedProvider(
   inner: EIP1193Provider,
   faults: Faults,
-  limits: LogsLimits,
+  limits: LogsLimits & { finalizedDepth?: number },
   controls: Controls,
   info: () => unknown,
 ): EIP1193Provider {
@@ -51,10 +61,25 @@ export function gatedProvider(
     }
   }
 
+  /** With finalizedDepth, the 'safe' and 'finalized' tags mean head − finalizedDepth (Hardhat: head). */
+  async function pinTags(method: string, p: unknown[]): Promise<unknown[]> {
+    const depth = limits.finalizedDepth;
+    if (depth === undefined) return p;
+    const pin = async (v: unknown) =>
+      v === 'safe' || v === 'finalized'
+        ? `0x${Math.max(0, Number(await call('eth_blockNumber')) - depth).toString(16)}`
+        : v;
+    const at = TAG_PARAM[method];
+    if (at !== undefined) return Promise.all(p.map((v, i) => (i === at ? pin(v) : v)));
+    if (method !== 'eth_getLogs' || !p[0] || typeof p[0] !== 'object') return p;
+    const f = p[0] as { fromBlock?: unknown; toBlock?: unknown };
+    return [{ ...f, fromBlock: await pin(f.fromBlock), toBlock: await pin(f.toBlock) }, ...p.slice(1)];
+  }
+
   async function request({ method, params }: RequestArguments): Promise<unknown> {
-    const p = (params ?? []) as unknown[];
     if (faults.takeCall(method)) throw limitError('query returned more than 10000 results');
-    if (method.startsWith('devnet_')) return devnet(method, p);
+    if (method.startsWith('devnet_')) return devnet(method, (params ?? []) as unknown[]);
+    const p = await pinTags(method, (params ?? []) as unknown[]);
     if (method === 'eth_getLogs' && (limits.maxLogsBlockRange || limits.maxLogsResults))
       return limitedGetLogs(p, limits, call);
     return inner.request({ method, params: p });

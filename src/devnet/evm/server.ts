@@ -67,7 +67,11 @@ export class EvmRpcServer {
     }
     if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs ?? 2_000));
     // Hardhat's handler reads the body itself: hand it a replay of the bytes already read.
-    const replay = Object.assign(Readable.from([body]), { method: req.method, url: req.url, headers: req.headers });
+    const replay = Object.assign(Readable.from([body]), {
+      method: req.method,
+      url: req.url,
+      headers: req.headers,
+    });
     await this.handler.handleHttp(replay as unknown as IncomingMessage, res);
   }
 }
@@ -101,10 +105,16 @@ function methodsOf(body: Buffer): string[] {
 
 function idOf(body: Buffer): unknown {
   const json = parse(body);
-  return json && typeof json === 'object' && !Array.isArray(json) ? ((json as { id?: unknown }).id ?? null) : null;
+  return json && typeof json === 'object' && !Array.isArray(json)
+    ? ((json as { id?: unknown }).id ?? null)
+    : null;
 }
 
-const rpcError = (id: unknown, code: number, message: string) => ({ jsonrpc: '2.0', id, error: { code, message } });
+const rpcError = (id: unknown, code: number, message: string) => ({
+  jsonrpc: '2.0',
+  id,
+  error: { code, message },
+});
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);

@@ -28,28 +28,28 @@ const SQL = {
            on conflict do nothing
            returning id, merchant_id, mode, kind, code`,
   },
-  update: {
-    name: 'ledger_update_balances',
-    text: `update accounts a set balance_minor = a.balance_minor + d.delta, updated_at = $3
-           from unnest($1::bigint[], $2::bigint[]) as d(id, delta) where a.id = d.id`,
-  },
-  insertTx: {
-    name: 'ledger_insert_transactions',
-    text: `insert into ledger_transactions
-             (id, merchant_id, mode, type, amount_minor, from_account_id, to_account_id, description, metadata, created_at)
-           select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
-                                $7::bigint[], $8::text[], $9::jsonb[], $10::timestamptz[])`,
-  },
-  insertEntries: {
-    name: 'ledger_insert_entries',
-    text: `insert into ledger_entries (transaction_id, account_id, amount_minor, balance_after_minor, created_at)
-           select * from unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::timestamptz[])`,
-  },
-  completeIdempotency: {
-    name: 'ledger_complete_idempotency',
-    text: `update idempotency_keys k set state = 'completed', result = d.result, completed_at = now()
-           from unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) as d(merchant_id, mode, key, result)
-           where k.merchant_id = d.merchant_id and k.mode = d.mode and k.key = d.key`,
+  writeBatch: {
+    name: 'ledger_write_batch',
+    text: `with u as (
+             update accounts a set balance_minor = a.balance_minor + d.delta, updated_at = $3
+             from unnest($1::bigint[], $2::bigint[]) as d(id, delta) where a.id = d.id returning 1),
+           t as (
+             insert into ledger_transactions
+               (id, merchant_id, mode, type, amount_minor, from_account_id, to_account_id, description, metadata, created_at)
+             select * from unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::bigint[],
+                                  $11::text[], $12::jsonb[], $13::timestamptz[]) returning 1),
+           e as (
+             insert into ledger_entries (transaction_id, account_id, amount_minor, balance_after_minor, created_at)
+             select * from unnest($14::text[], $15::bigint[], $16::bigint[], $17::bigint[], $18::timestamptz[]) returning 1),
+           i as (
+             update idempotency_keys k set state = 'completed', result = d.result, completed_at = now()
+             from unnest($19::text[], $20::text[], $21::text[], $22::jsonb[]) as d(merchant_id, mode, key, result)
+             where k.merchant_id = d.merchant_id and k.mode = d.mode and k.key = d.key returning 1),
+           v as (
+             insert into events (id, merchant_id, mode, type, payload, created_at)
+             select * from unnest($23::text[], $24::text[], $25::text[], $26::text[], $27::jsonb[], $28::timestamptz[]) returning 1)
+           select (select count(*) from u) + (select count(*) from t) + (select count(*) from e)
+                + (select count(*) from i) + (select count(*) from v) as written`,
   },
 } as const;
 
@@ -362,21 +362,45 @@ export class PostingEngine {
         en.at.push(t.createdAt, t.createdAt);
       }
     });
-    if (tx.id.length > 0) {
-      await client.query({ ...SQL.update, values: [[...deltas.keys()], [...deltas.values()], updatedAt] });
-      await client.query({
-        ...SQL.insertTx,
-        values: [tx.id, tx.m, tx.mode, tx.type, tx.amount, tx.from, tx.to, tx.desc, tx.meta, tx.at],
-      });
-      await client.query({ ...SQL.insertEntries, values: [en.tx, en.account, en.amount, en.after, en.at] });
-    }
-    if (idem.key.length > 0) {
-      await client.query({ ...SQL.completeIdempotency, values: [idem.m, idem.mode, idem.key, idem.result] });
-    }
+    // Balances, transactions, entries, idempotency results and outbox events in one round trip.
+    await client.query({
+      ...SQL.writeBatch,
+      values: [
+        [...deltas.keys()],
+        [...deltas.values()],
+        updatedAt,
+        tx.id,
+        tx.m,
+        tx.mode,
+        tx.type,
+        tx.amount,
+        tx.from,
+        tx.to,
+        tx.desc,
+        tx.meta,
+        tx.at,
+        en.tx,
+        en.account,
+        en.amount,
+        en.after,
+        en.at,
+        idem.m,
+        idem.mode,
+        idem.key,
+        idem.result,
+        events.map((e) => e.id),
+        events.map((e) => e.merchantId),
+        events.map((e) => e.mode),
+        events.map((e) => e.type),
+        events.map((e) => JSON.stringify(e.data)),
+        events.map((e) => e.createdAt),
+      ],
+    });
+    const later: EventDraft[] = [];
     for (const [i, o] of outcomes.entries()) {
       const after = items[i]!.after;
-      if (o.ok && after) events.push(...(await after(client, o.transactions)));
+      if (o.ok && after) later.push(...(await after(client, o.transactions)));
     }
-    await insertEvents(client, events);
+    await insertEvents(client, later);
   }
 }

@@ -62,6 +62,7 @@ function secretAad(keyId: string): string {
 
 export class MerchantsService {
   private readonly cache = new Map<string, { key: ResolvedKey | null; expiresAtMs: number }>();
+  private readonly settingsCache = new Map<string, { settings: MerchantSettings; expiresAtMs: number }>();
   /** Set by the app to tell other instances that a key changed (Redis pub/sub). */
   onKeyRevoked: ((keyHashHex: string, keyId: string) => void) | null = null;
 
@@ -96,8 +97,15 @@ export class MerchantsService {
     return this.orm.em.fork().find(Merchant, {}, { orderBy: { createdAt: 'asc' } });
   }
 
+  /** Settings are read on hot paths (every deposit, every credit): cached as briefly as API keys. */
   async settings(merchantId: string): Promise<MerchantSettings> {
-    return resolveSettings((await this.getMerchant(merchantId)).settings);
+    const now = Date.now();
+    const hit = this.settingsCache.get(merchantId);
+    if (hit && hit.expiresAtMs > now) return hit.settings;
+    const settings = resolveSettings((await this.getMerchant(merchantId)).settings);
+    if (this.settingsCache.size >= KEY_CACHE_MAX) this.settingsCache.clear();
+    this.settingsCache.set(merchantId, { settings, expiresAtMs: now + KEY_CACHE_TTL_MS });
+    return settings;
   }
 
   /**
@@ -227,5 +235,6 @@ export class MerchantsService {
 
   evictAll(): void {
     this.cache.clear();
+    this.settingsCache.clear();
   }
 }
