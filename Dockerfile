@@ -27,6 +27,7 @@ COPY --from=deps /app/node_modules ./node_modules
 # tsconfig.json is read by tsx at run time, so the image compiles exactly as development does.
 COPY package.json .npmrc tsconfig.json ./
 COPY migrations ./migrations
+COPY contracts ./contracts
 COPY schema ./schema
 COPY jobs ./jobs
 COPY src ./src

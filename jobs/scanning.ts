@@ -1,6 +1,7 @@
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { NetworkRegistry } from '../src/chains/registry.js';
+import { EvmAdapter } from '../src/chains/evm/adapter.js';
 import { TronAdapter } from '../src/chains/tron/adapter.js';
 import type { Config } from '../src/config.js';
 import type { Pool } from '../src/db/database.js';
@@ -27,10 +28,10 @@ export async function startScanning(deps: {
   const store = new ChainStore(pool);
   const scanners = new Map<string, ChainScanner>();
   for (const net of deps.registry.all()) {
-    if (net.family !== 'tron') continue;
+    const adapter = net.family === 'tron' ? new TronAdapter(net) : new EvmAdapter(net);
     scanners.set(
       net.chain,
-      new ChainScanner(net, new TronAdapter(net), store, deps.crediting, pool, log, {
+      new ChainScanner(net, adapter, store, deps.crediting, pool, log, {
         maxRangesPerPass: config.chainScanMaxRanges,
         initialLookback: config.chainInitialLookbackBlocks,
       }),

@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+interface IERC20 {
+    function transferFrom(address from, address to, uint256 value) external returns (bool);
+}
+
+/// @title Several token payments in one transaction (like disperse.app's disperseTokenSimple).
+/// @notice The caller approves this contract first; every payment is a transferFrom from an inner call, so
+/// the Transfer logs belong to a transaction whose `to` is this contract, not the token.
+contract Disperse {
+    function disperseToken(IERC20 token, address[] calldata recipients, uint256[] calldata values) external {
+        require(recipients.length == values.length, "Disperse: length mismatch");
+        for (uint256 i = 0; i < recipients.length; i++) {
+            require(token.transferFrom(msg.sender, recipients[i], values[i]), "Disperse: transfer failed");
+        }
+    }
+}
