@@ -14,13 +14,18 @@ const BENCHMARKS: Record<string, Benchmark> = {
   },
   fanout: {
     description:
-      '1,000 and 5,000 graphql-ws subscribers of one stream, 100 donations: commit → last client, against bare graphql-ws (~3 min)',
+      '1,000 and 5,000 graphql-ws subscribers of one stream, donations one at a time and every 50 ms: commit → last client, against bare graphql-ws (~4-5 min)',
     load: () => import('./fanout.js'),
   },
   webhooks: {
     description:
-      '2,000 transfers to 1 and 10 webhook endpoints on a local receiver: deliveries/s, against plain fetch (~3 min)',
+      '2,000 transfers to 1 and 10 webhook endpoints on a local receiver: deliveries/s, against plain fetch (~4 min)',
     load: () => import('./webhooks.js'),
+  },
+  'scan-tron': {
+    description:
+      'TRC20 deposit scanner in-process on a TRON devnet: catch-up over 20,000 blocks / 50,000 transfers to 10,000 watched addresses, head latency, against a bare fetch loop (~5 min)',
+    load: () => import('./scan-tron.js'),
   },
 };
 

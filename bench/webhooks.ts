@@ -1,3 +1,4 @@
+import { QUEUE } from '../jobs/queues.js';
 import { loadConfig } from '../src/config.js';
 import { type CpuSplit, cpuMeter, formatCpu } from './lib/cpu.js';
 import { dropDatabase, PG_BASE, type WebhookCheck, webhookCheck } from './lib/db.js';
@@ -5,7 +6,7 @@ import { adminToken, createMerchant, fundUsers, type Merchant, signedPost, userI
 import { forEachConcurrent, HttpClient, percentile } from './lib/load.js';
 import { callNodeScript, freePort, log, type ServerChild, sleep, startServer } from './lib/proc.js';
 import { type PhaseLog, Receiver } from './lib/receiver.js';
-import { dropRedisPrefix } from './lib/redis.js';
+import { countQueueEvents, dropRedisPrefix } from './lib/redis.js';
 import { int, machineLines, ms, serverLogSummary, statusSummary, table } from './lib/report.js';
 import { now } from './lib/subscribers.js';
 import type { SendRequest, SendResult } from './webhooks-sender.js';
@@ -55,6 +56,8 @@ interface OursPhase {
   figures: Delivered;
   cpu: CpuSplit;
   db: WebhookCheck;
+  /** BullMQ job events during the phase. */
+  jobEvents: Record<string, number>;
   sample: { body: string; headers: Record<string, string> } | null;
 }
 
@@ -157,19 +160,16 @@ function summarize(
   };
 }
 
-async function measureOurs(
-  n: number,
-  k: number,
-  ctx: { server: ServerChild; http: HttpClient; merchant: Merchant; receiver: Receiver },
-): Promise<OursPhase> {
-  const { server, http, merchant, receiver } = ctx;
-  const phase = `ours${n}`;
-  const plog = receiver.expect(phase);
-  const endpointIds: string[] = [];
-  for (let i = 0; i < n; i++) endpointIds.push(await createEndpoint(http, merchant, receiver.url(phase, i)));
-  log(`ours, ${n} endpoint(s): ${int(k)} transfers, ${CLIENTS} clients`);
+interface Transfers {
+  /** Transfer id → when its 200 arrived. */
+  commits: Map<string, number>;
+  statuses: Map<string, number>;
+  samples: string[];
+  seconds: number;
+}
 
-  const cpuDone = cpuMeter(server.pid);
+/** K signed transfers of 1 Star from the donors to the shop, CLIENTS at a time (closed loop). */
+async function sendTransfers(k: number, http: HttpClient, merchant: Merchant): Promise<Transfers> {
   const commits = new Map<string, number>();
   const statuses = new Map<string, number>();
   const samples: string[] = [];
@@ -194,14 +194,41 @@ async function measureOurs(
       await sleep(10);
     }
   });
-  const transferSeconds = (performance.now() - t0) / 1000;
+  return { commits, statuses, samples, seconds: (performance.now() - t0) / 1000 };
+}
+
+type QueueEventCounter = Awaited<ReturnType<typeof countQueueEvents>>;
+
+async function measureOurs(
+  n: number,
+  k: number,
+  ctx: {
+    server: ServerChild;
+    http: HttpClient;
+    merchant: Merchant;
+    receiver: Receiver;
+    queueEvents: QueueEventCounter;
+  },
+): Promise<OursPhase> {
+  const { server, http, merchant, receiver, queueEvents } = ctx;
+  const phase = `ours${n}`;
+  const plog = receiver.expect(phase);
+  const endpointIds: string[] = [];
+  for (let i = 0; i < n; i++) endpointIds.push(await createEndpoint(http, merchant, receiver.url(phase, i)));
+  log(`ours, ${n} endpoint(s): ${int(k)} transfers, ${CLIENTS} clients`);
+
+  const cpuDone = cpuMeter(server.pid);
+  queueEvents.take();
+  const transfers = await sendTransfers(k, http, merchant);
+  const { commits } = transfers;
   log(
-    `  transfers done in ${transferSeconds.toFixed(1)} s (${statusSummary(statuses)}); waiting for deliveries`,
+    `  transfers done in ${transfers.seconds.toFixed(1)} s (${statusSummary(transfers.statuses)}); waiting for deliveries`,
   );
   const expected = commits.size * n;
   const waited = await waitFor(() => plog.receipts.length, expected);
   const cpu = cpuDone();
   await sleep(LINGER_MS);
+  const jobEvents = queueEvents.take();
   const figures = summarize(plog, expected, (id) => (id ? commits.get(id) : undefined));
   log(`  ${waited}: ${int(figures.perSecond)} deliveries/s, p50 ${ms(figures.p50)}, p99 ${ms(figures.p99)}`);
   const db = await webhookCheck(BENCH_DB, endpointIds);
@@ -218,11 +245,18 @@ async function measureOurs(
   return {
     n,
     endpointIds,
-    transfers: { sent: k, ok: commits.size, seconds: transferSeconds, statuses, samples },
+    transfers: {
+      sent: k,
+      ok: commits.size,
+      seconds: transfers.seconds,
+      statuses: transfers.statuses,
+      samples: transfers.samples,
+    },
     waited,
     figures,
     cpu,
     db,
+    jobEvents,
     sample,
   };
 }
@@ -258,10 +292,12 @@ async function measureBaseline(
   return { n, concurrency, sent, waited, figures, cpu };
 }
 
+const pair = ([a, b]: [number, number]) => `${ms(a)} / ${ms(b)}`;
 const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : 'n/a');
 
 function report(
   pairs: { ours: OursPhase; base: BaselinePhase | null }[],
+  reference: { transfers: Transfers; cpu: CpuSplit },
   k: number,
   settings: { overridden: string[]; concurrency: number; perEndpoint: number; timeoutMs: number },
   server: ServerChild,
@@ -298,9 +334,14 @@ function report(
       ratio(o.p99, b.p99),
     ]);
   }
+  const rt = reference.transfers;
   const lines = [
     ...table(['scenario', 'endpoints', 'deliveries', 'deliveries/s', 'latency p50', 'p99'], rows),
     '',
+    `- no endpoint (reference): ${int(k)} transfers by ${CLIENTS} clients in ${rt.seconds.toFixed(1)} s` +
+      ` (${int(k / rt.seconds)}/s; ${statusSummary(rt.statuses)})`,
+    `  ${formatCpu(reference.cpu)}`,
+    ...rt.samples.map((s) => `  sample non-200 transfer: ${s}`),
   ];
   for (const { ours, base } of pairs) {
     const o = ours.figures;
@@ -316,6 +357,14 @@ function report(
       `  per endpoint: ${ours.n > 1 ? `slowest ${int(o.endpointRates[0])}/s, fastest ${int(o.endpointRates[1])}/s` : `${int(o.endpointRates[0])}/s`}`,
       `  database: deliveries ${JSON.stringify(ours.db.deliveries)}; ${int(ours.db.attempts)} attempts logged` +
         `${ours.db.failedAttempts ? `, ${int(ours.db.failedAttempts)} FAILED: ${ours.db.errors.join('; ')}` : ', none failed'}`,
+      `  where the time went (database clocks, p50 / p99): event → delivery row (relay) ${pair(ours.db.relayMs)};` +
+        ` delivery row → delivered (queue, POST, bookkeeping) ${pair(ours.db.queueMs)}; the POST as the worker timed it` +
+        ` ${pair(ours.db.postMs)}`,
+      `  BullMQ job events: ${
+        Object.entries(ours.jobEvents)
+          .map(([e, c]) => `${e} ${int(c)}`)
+          .join(', ') || 'none seen'
+      }`,
       `  ${formatCpu(ours.cpu)}`,
       ...t.samples.map((s) => `  sample non-200 transfer: ${s}`),
     );
@@ -369,6 +418,7 @@ export async function run(_args: string[]): Promise<void> {
   const receiver = new Receiver();
   let server: ServerChild | null = null;
   let http: HttpClient | null = null;
+  let queueEvents: QueueEventCounter | null = null;
   try {
     await dropDatabase(BENCH_DB);
     await dropRedisPrefix(REDIS_PREFIX);
@@ -380,10 +430,18 @@ export async function run(_args: string[]): Promise<void> {
     http = new HttpClient(server.port, CLIENTS);
     await fundUsers(http, await adminToken(env), merchant.merchantId, DONORS, '1000000.00', DONORS);
     log(`merchant ${merchant.merchantId}; ${DONORS} donors funded`);
+    queueEvents = await countQueueEvents(REDIS_PREFIX, QUEUE.webhooks);
+
+    // The same transfers with no endpoint: what the API does here when there is nothing to deliver.
+    log(`no endpoint: ${int(k)} transfers, ${CLIENTS} clients (reference)`);
+    const aloneCpu = cpuMeter(server.pid);
+    const alone = await sendTransfers(k, http, merchant);
+    const reference = { transfers: alone, cpu: aloneCpu() };
+    log(`  ${int(k / alone.seconds)} transfers/s (${statusSummary(alone.statuses)})`);
 
     const pairs: { ours: OursPhase; base: BaselinePhase | null }[] = [];
     for (const n of ENDPOINT_COUNTS) {
-      const ours = await measureOurs(n, k, { server, http, merchant, receiver });
+      const ours = await measureOurs(n, k, { server, http, merchant, receiver, queueEvents });
       const concurrency = Math.min(settings.concurrency, n * settings.perEndpoint);
       const base = ours.sample
         ? await measureBaseline(n, k * n, concurrency, ours.sample, receiver, settings.timeoutMs)
@@ -399,11 +457,12 @@ export async function run(_args: string[]): Promise<void> {
       '',
       ...(await machineLines()),
       '',
-      ...report(pairs, k, settings, server, exit, receiver.strays),
+      ...report(pairs, reference, k, settings, server, exit, receiver.strays),
     ];
     process.stdout.write(`\n${lines.join('\n')}\n`);
   } finally {
     http?.close();
+    await queueEvents?.close();
     if (server) await server.stop();
     await receiver.stop();
     await dropDatabase(BENCH_DB).catch((e) => log(`could not drop ${BENCH_DB}: ${e.message}`));

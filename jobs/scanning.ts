@@ -1,7 +1,7 @@
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { NetworkRegistry } from '../src/chains/registry.js';
 import { EvmAdapter } from '../src/chains/evm/adapter.js';
+import type { NetworkRegistry } from '../src/chains/registry.js';
 import { TronAdapter } from '../src/chains/tron/adapter.js';
 import type { Config } from '../src/config.js';
 import type { Pool } from '../src/db/database.js';

@@ -211,7 +211,7 @@ export async function createApp(opts: AppOptions = {}) {
       await queues.close();
       await pool.end();
       await orm.close(true);
-      await chains.devnet?.close();
+      await chains.close();
       for (const c of [redisSub, pubClient, eventSub, queueConnection]) c.disconnect();
       await redis.quit().catch(() => redis.disconnect());
     },

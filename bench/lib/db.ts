@@ -98,6 +98,14 @@ export interface WebhookCheck {
   failedAttempts: number;
   /** The most common attempt errors, "error ×count". */
   errors: string[];
+  /**
+   * Where the time went, from the database's clocks, p50 / p99 in ms: event row → delivery row (the relay
+   * picking the event up), delivery row → delivered_at (queue wait, POST and bookkeeping), and the POST
+   * alone as the worker measured it (webhook_attempts.latency_ms).
+   */
+  relayMs: [number, number];
+  queueMs: [number, number];
+  postMs: [number, number];
 }
 
 /** What the database recorded for the deliveries to these endpoints. */
@@ -117,11 +125,31 @@ export function webhookCheck(database: string, endpointIds: string[]): Promise<W
        group by error order by n desc limit 5`,
       [endpointIds],
     );
+    const t = await c.query<Record<string, number | null>>(
+      `select
+         percentile_cont(0.5) within group (order by extract(epoch from d.created_at - e.created_at) * 1000) as r50,
+         percentile_cont(0.99) within group (order by extract(epoch from d.created_at - e.created_at) * 1000) as r99,
+         percentile_cont(0.5) within group (order by extract(epoch from d.delivered_at - d.created_at) * 1000) as q50,
+         percentile_cont(0.99) within group (order by extract(epoch from d.delivered_at - d.created_at) * 1000) as q99
+       from webhook_deliveries d join events e on e.id = d.event_id where d.endpoint_id = any($1)`,
+      [endpointIds],
+    );
+    const p = await c.query<Record<string, number | null>>(
+      `select percentile_cont(0.5) within group (order by latency_ms) as p50,
+              percentile_cont(0.99) within group (order by latency_ms) as p99
+       from webhook_attempts where endpoint_id = any($1)`,
+      [endpointIds],
+    );
+    const num = (v: number | null | undefined) => (v === null || v === undefined ? Number.NaN : Number(v));
+    const row = t.rows[0] ?? {};
     return {
       deliveries: Object.fromEntries(d.rows.map((r) => [r.status, r.n])),
       attempts: a.rows[0]!.n,
       failedAttempts: a.rows[0]!.failed,
       errors: e.rows.map((r) => `${r.error.slice(0, 120)} ×${r.n}`),
+      relayMs: [num(row.r50), num(row.r99)],
+      queueMs: [num(row.q50), num(row.q99)],
+      postMs: [num(p.rows[0]?.p50), num(p.rows[0]?.p99)],
     };
   });
 }

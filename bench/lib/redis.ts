@@ -1,4 +1,6 @@
+import { QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
+import { bullPrefix } from '../../jobs/queues.js';
 
 // The bench's Redis keys (BullMQ queues, rate-limit counters) live under one REDIS_PREFIX per benchmark;
 // they are deleted before and after a run, so an aborted run never leaves jobs for the next one to chew on.
@@ -25,4 +27,44 @@ export async function dropRedisPrefix(prefix: string): Promise<number> {
     redis.disconnect();
   }
   return deleted;
+}
+
+const JOB_EVENTS = [
+  'added',
+  'active',
+  'delayed',
+  'completed',
+  'failed',
+  'stalled',
+  'retries-exhausted',
+] as const;
+
+/**
+ * Counts a BullMQ queue's job events (from its Redis event stream, as they happen) until stopped: how many
+ * times jobs were put aside ('delayed') for each one that completed, for instance.
+ */
+export async function countQueueEvents(redisPrefix: string, queue: string) {
+  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  connection.on('error', () => undefined);
+  const events = new QueueEvents(queue, { connection, prefix: bullPrefix(redisPrefix), lastEventId: '$' });
+  events.on('error', () => undefined);
+  await events.waitUntilReady();
+  let counts: Record<string, number> = {};
+  for (const name of JOB_EVENTS) {
+    events.on(name as 'added', () => {
+      counts[name] = (counts[name] ?? 0) + 1;
+    });
+  }
+  return {
+    /** The counts since the last call, and starts counting afresh. */
+    take(): Record<string, number> {
+      const out = counts;
+      counts = {};
+      return out;
+    },
+    async close(): Promise<void> {
+      await events.close().catch(() => undefined);
+      connection.disconnect();
+    },
+  };
 }

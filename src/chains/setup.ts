@@ -1,13 +1,81 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../lib/logger.js';
 import { accountXpub, devMnemonic, HdAddresses } from './hd.js';
-import { type NetworkConfig, NetworkRegistry, tronToken } from './registry.js';
+import { evmToken, type NetworkConfig, NetworkRegistry, tronToken } from './registry.js';
 
 export interface Devnet {
   url: string;
   usdtAddress: string;
   faucetPrivateKey: string;
   close(): Promise<void>;
+}
+
+/**
+ * EVM networks: live ones where RPC URLs are configured; in test mode ERC20 and POLYGON use the 6-decimal
+ * token and BEP20 the 18-decimal one of one EVM node (EVM_TEST_RPC_URL, or an in-process hardhat devnet
+ * outside production). Every EVM network draws addresses from one index space (m/44'/60'/0'/0/i), so an
+ * address belongs to exactly one deposit whichever EVM chain the customer pays on.
+ */
+async function setupEvm(config: Config, log: Logger, networks: NetworkConfig[]) {
+  const e = config.evm;
+  for (const n of e.networks) {
+    networks.push({
+      network: n.network,
+      family: 'evm',
+      mode: 'live',
+      chain: `${n.network}:live`,
+      nodeUrl: n.rpcUrls[0]!,
+      rpcUrls: n.rpcUrls,
+      chainId: n.chainId,
+      apiKey: null,
+      token: evmToken(n.usdtContract, n.decimals),
+      confirmations: n.confirmations,
+      faucetPrivateKey: null,
+    });
+  }
+  let devnet: Devnet | null = null;
+  let url = e.testRpcUrl;
+  let usdt6 = e.testUsdt6;
+  let usdt18 = e.testUsdt18;
+  let faucet = e.testFaucetPrivateKey;
+  if (!url && !config.isProduction && e.devnet === 'auto') {
+    const { startEvmDevnet } = await import('../devnet/evm/index.js');
+    // `finalized` lags far behind, so confirmations (not Hardhat's "finalized = head") decide crediting.
+    const d = await startEvmDevnet({ blockIntervalMs: e.devnetBlockMs, finalizedDepth: 1000 });
+    devnet = {
+      url: d.url,
+      usdtAddress: d.usdt6.address,
+      faucetPrivateKey: d.faucet.privateKey,
+      close: () => d.close(),
+    };
+    url = d.url;
+    usdt6 = d.usdt6.address;
+    usdt18 = d.usdt18.address;
+    faucet = d.faucet.privateKey;
+    log.info({ url: d.url }, 'started an in-process EVM devnet (set EVM_TEST_RPC_URL to use another node)');
+  }
+  if (url) {
+    for (const [network, contract, decimals] of [
+      ['ERC20', usdt6, 6],
+      ['BEP20', usdt18, 18],
+      ['POLYGON', usdt6, 6],
+    ] as const) {
+      if (!contract) continue;
+      networks.push({
+        network,
+        family: 'evm',
+        mode: 'test',
+        chain: `${network}:test`,
+        nodeUrl: url,
+        rpcUrls: [url],
+        apiKey: null,
+        token: evmToken(contract, decimals),
+        confirmations: e.testConfirmations,
+        faucetPrivateKey: faucet,
+      });
+    }
+  }
+  return { devnet };
 }
 
 /**
@@ -65,11 +133,22 @@ export async function setupChains(config: Config, log: Logger) {
       faucetPrivateKey: null,
     });
   }
+  const evm = await setupEvm(config, log, networks);
   const tronXpub = t.xpub ?? (config.isProduction ? null : accountXpub(devMnemonic(config.dataDir), 'tron'));
-  if (!tronXpub && networks.length > 0) log.warn('TRON_XPUB is not set: TRC20 deposits are off');
+  if (!tronXpub && networks.some((n) => n.family === 'tron'))
+    log.warn('TRON_XPUB is not set: TRC20 deposits are off');
+  const evmXpub =
+    config.evm.xpub ?? (config.isProduction ? null : accountXpub(devMnemonic(config.dataDir), 'evm'));
+  if (!evmXpub && networks.some((n) => n.family === 'evm'))
+    log.warn('EVM_XPUB is not set: EVM deposits are off');
   return {
     registry: new NetworkRegistry(networks),
-    hd: new HdAddresses({ ...(tronXpub ? { tron: tronXpub } : {}) }),
+    hd: new HdAddresses({ ...(tronXpub ? { tron: tronXpub } : {}), ...(evmXpub ? { evm: evmXpub } : {}) }),
     devnet,
+    evmDevnet: evm.devnet,
+    async close() {
+      await devnet?.close();
+      await evm.devnet?.close();
+    },
   };
 }

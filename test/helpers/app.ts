@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import { type App, createApp, type Role } from '../../src/app.js';
-import type { Config } from '../../src/config.js';
+import { type Config, loadConfig } from '../../src/config.js';
 import { hmacSha256Hex } from '../../src/lib/crypto.js';
 import type { Mode } from '../../src/modules/merchants/entities.js';
 import type { KeyOptions } from '../../src/modules/merchants/service.js';
@@ -60,6 +60,9 @@ export function useTestApp(
         redisPrefix: opts.redisPrefix ?? `novapay-test:${randomBytes(4).toString('hex')}`,
         logLevel: 'silent',
         dbPoolSize: 8,
+        // No chain devnets unless a test asks for one (useTronApp, useEvmApp).
+        tron: { ...loadConfig().tron, devnet: 'off' },
+        evm: { ...loadConfig().evm, devnet: 'off' },
         ...config,
         ...(opts.configure ? await opts.configure() : {}),
       },

@@ -1,0 +1,73 @@
+import { afterAll, beforeAll } from 'vitest';
+import { type Config, loadConfig } from '../../src/config.js';
+import { type EvmDevnet, startEvmDevnet } from '../../src/devnet/evm/index.js';
+import { type TestContext, useTestApp } from './app.js';
+
+/**
+ * A test app whose test-mode ERC20/BEP20/POLYGON networks are an EVM devnet started for this file
+ * (automine: every transaction is a block; tests mine the confirmations). TRON is off.
+ */
+export function useEvmApp(
+  config: Partial<Config> = {},
+  devnetOptions: Parameters<typeof startEvmDevnet>[0] = {},
+) {
+  const holder: { devnet: EvmDevnet } = {} as never;
+  const devnetReady = startEvmDevnet({ finalizedDepth: 1000, maxLogsBlockRange: 50, ...devnetOptions }).then(
+    (d) => {
+      holder.devnet = d;
+      return d;
+    },
+  );
+  beforeAll(async () => {
+    await devnetReady;
+  });
+  const t = useTestApp(
+    {
+      chainScanIntervalMs: 600_000,
+      depositExpiryIntervalMs: 600_000,
+      chainInitialLookbackBlocks: 0,
+      outboxPollMs: 100,
+      ...config,
+    },
+    {
+      role: 'all',
+      configure: async () => {
+        const d = await devnetReady;
+        const base = loadConfig();
+        return {
+          tron: { ...base.tron, devnet: 'off', nodeUrl: null, testNodeUrl: null },
+          evm: {
+            ...base.evm,
+            networks: [],
+            devnet: 'off',
+            testRpcUrl: d.url,
+            testUsdt6: d.usdt6.address,
+            testUsdt18: d.usdt18.address,
+            testFaucetPrivateKey: d.faucet.privateKey,
+            testConfirmations: 12,
+          },
+        };
+      },
+    },
+  );
+  afterAll(async () => {
+    await holder.devnet?.close();
+  });
+  const extra = {
+    get devnet(): EvmDevnet {
+      return holder.devnet;
+    },
+    /** One scanner pass of a chain, retried while another pass holds its lock. */
+    async scan(chain = 'ERC20:test') {
+      const scanner = t.app.workers!.scanning.scanners.get(chain)!;
+      for (let i = 0; i < 100; i++) {
+        const r = await scanner.pass();
+        if (!r.skipped) return r;
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      throw new Error('scanner lock never free');
+    },
+  };
+  Object.defineProperties(t, Object.getOwnPropertyDescriptors(extra));
+  return t as TestContext & typeof extra;
+}
