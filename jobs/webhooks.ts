@@ -185,16 +185,25 @@ export class WebhookDeliverer {
           : (e.cause?.code ?? e.message);
     }
     const latencyMs = Math.round(performance.now() - started);
-    await this.pool.query(
-      `insert into webhook_attempts (event_id, endpoint_id, attempt, status_code, latency_ms, response_snippet, error)
-       values ($1, $2, $3, $4, $5, $6, $7)`,
-      [event.id, endpoint.id, attempt, status, latencyMs, snippet, error],
-    );
+    const logged = { attempt, latencyMs, snippet };
     if (!error) {
-      await this.finish(event.id, endpoint.id, 'succeeded', status, null);
-      await this.pool.query('update webhook_endpoints set failing_since = null where id = $1', [endpoint.id]);
+      // One round trip and one commit: the attempt, the delivery's final state, and (only when it was
+      // failing) the endpoint's recovery. A write per delivery to the endpoint row would serialise them all.
+      await this.pool.query(
+        `with a as (
+           insert into webhook_attempts (event_id, endpoint_id, attempt, status_code, latency_ms, response_snippet, error)
+           values ($1, $2, $3, $4, $5, $6, null) returning 1),
+         d as (
+           update webhook_deliveries set status = 'succeeded', attempts = attempts + 1, last_status_code = $4, last_error = null,
+             leased_until = null, delivered_at = now(), updated_at = now()
+           where event_id = $1 and endpoint_id = $2 returning 1),
+         e as (update webhook_endpoints set failing_since = null where id = $2 and failing_since is not null returning 1)
+         select 1`,
+        [event.id, endpoint.id, attempt, status, latencyMs, snippet],
+      );
       return `delivered (${status})`;
     }
+    await this.logAttempt(event.id, endpoint.id, logged, status, error);
     const disabled = await this.noteFailure(endpoint.id);
     const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     if (disabled || last) {
@@ -217,6 +226,20 @@ export class WebhookDeliverer {
       [event.id, endpoint.id, status, error, nextMs / 1000],
     );
     throw new Error(`delivery failed: ${error}`);
+  }
+
+  private async logAttempt(
+    eventId: string,
+    endpointId: string,
+    a: { attempt: number; latencyMs: number; snippet: string | null },
+    status: number | null,
+    error: string,
+  ) {
+    await this.pool.query(
+      `insert into webhook_attempts (event_id, endpoint_id, attempt, status_code, latency_ms, response_snippet, error)
+       values ($1, $2, $3, $4, $5, $6, $7)`,
+      [eventId, endpointId, a.attempt, status, a.latencyMs, a.snippet, error],
+    );
   }
 
   private async finish(
