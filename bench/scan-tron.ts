@@ -738,6 +738,9 @@ export async function run(_args: string[]): Promise<void> {
     const createSeconds = (performance.now() - c0) / 1000;
     log(`created ${int(s.addresses)} deposits in ${createSeconds.toFixed(1)} s`);
 
+    // A fresh head first: transactions reference it and expire 60 s after its time, and the devnet's only
+    // block is older than that by now (the devnet drops expired transactions when it mines, as java-tron does).
+    devnet.mine(1);
     await onePass(scanner); // the cursor now sits right after the current head
     const cursor = Number(
       (await app.pool.query('select next_block from chain_cursors where chain = $1', [CHAIN])).rows[0]

@@ -64,7 +64,9 @@ export async function createApp(opts: AppOptions = {}) {
     lazyConnect: true,
   });
   const redisSub = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null });
-  const pubClient = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  // Live-event publishes wait out a Redis outage in the offline queue (the pub/sub target does not handle
+  // rejections); webhooks do not depend on them, the outbox does that.
+  const pubClient = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null });
   const eventSub = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null });
   const queueConnection = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null });
   for (const [name, c] of Object.entries({ redis, redisSub, pubClient, eventSub, queueConnection })) {

@@ -77,6 +77,9 @@ async function main(): Promise<void> {
     await app.stop();
     process.exit(0);
   };
+  // A library promise rejected without a handler (a dropped Redis connection, say) must not take the
+  // payments API down with it: log it loudly and keep serving; the database stays consistent either way.
+  process.on('unhandledRejection', (reason) => app.log.error({ err: reason }, 'unhandled promise rejection'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 }

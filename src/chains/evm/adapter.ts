@@ -1,4 +1,4 @@
-import { getAddress, JsonRpcProvider, toBeHex, zeroPadValue } from 'ethers';
+import { FetchRequest, getAddress, JsonRpcProvider, toBeHex, zeroPadValue } from 'ethers';
 import type { NetworkConfig } from '../registry.js';
 import {
   type BlockRef,
@@ -18,6 +18,7 @@ import {
 const TRANSFER_TOPIC = '0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef';
 const ADDRESSES_PER_FILTER = 500;
 const MIN_SPLIT_RANGE = 1;
+const REQUEST_TIMEOUT_MS = 10_000;
 
 interface RpcBlock {
   number: string;
@@ -61,10 +62,17 @@ export class EvmAdapter implements ChainAdapter {
 
   constructor(private readonly net: NetworkConfig & { rpcUrls?: string[] }) {
     const urls = net.rpcUrls?.length ? net.rpcUrls : [net.nodeUrl];
-    this.providers = urls.map(
-      (u) =>
-        new JsonRpcProvider(u, undefined, { cacheTimeout: -1, pollingInterval: 50, staticNetwork: true }),
-    );
+    this.providers = urls.map((u) => {
+      // No hidden retries or 5-minute timeouts: a failing node ends the pass and the next pass retries.
+      const req = new FetchRequest(u);
+      req.timeout = REQUEST_TIMEOUT_MS;
+      req.setThrottleParams({ maxAttempts: 1 });
+      return new JsonRpcProvider(req, undefined, {
+        cacheTimeout: -1,
+        pollingInterval: 50,
+        staticNetwork: true,
+      });
+    });
   }
 
   /** Runs a call on the current provider, failing over to the next ones; range limits are not failures. */

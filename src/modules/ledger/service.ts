@@ -1,68 +1,26 @@
 import type { Pool, PoolClient } from '../../db/database.js';
 import { NotFoundError, restoreError, ValidationError } from '../../lib/errors.js';
-import { newId } from '../../lib/ids.js';
 import type { Logger } from '../../lib/logger.js';
-import { minorToJsonNumber } from '../../lib/money.js';
-import type { EventDraft, EventType } from '../events/types.js';
 import type { IdempotencyService } from '../idempotency/service.js';
-import type { Mode } from '../merchants/entities.js';
+import { type AdjustInput, type AdjustResult, adjustmentFromStored, planAdjustment } from './adjustments.js';
 import { Batcher } from './batcher.js';
 import { type HistoryFilter, HistoryReader } from './history.js';
+import type { Tenant } from './operation.js';
 import { PostingEngine, toJsonSafe } from './posting-engine.js';
+import { planTransfer, type TransferInput, type TransferResult, transferFromStored } from './transfers.js';
 import {
   type ItemOutcome,
-  type Metadata,
   type PostedTransaction,
   type PostingItem,
   TX_TYPES,
   type TxType,
 } from './types.js';
-import { parseDate, parseDescription, parseMetadata, parseStars, parseUserId } from './validation.js';
+import { parseDate, parseUserId } from './validation.js';
 
-export interface Tenant {
-  merchantId: string;
-  mode: Mode;
-}
-
-export interface TransferInput {
-  fromUserId: unknown;
-  toUserId: unknown;
-  amount: unknown;
-  description?: unknown;
-  metadata?: unknown;
-}
-
-export interface TransferResult {
-  id: string;
-  status: 'completed';
-  amountMinor: bigint;
-  fromUserId: string;
-  toUserId: string;
-  fromBalanceMinor: bigint;
-  toBalanceMinor: bigint;
-  description: string | null;
-  metadata: Metadata | null;
-  createdAt: Date;
-  replayed: boolean;
-}
-
-export interface AdjustInput {
-  userId: unknown;
-  amount: unknown;
-  direction: 'credit' | 'debit';
-  reason: unknown;
-  actor: string;
-}
-
-export interface AdjustResult {
-  id: string;
-  userId: string;
-  amountMinor: bigint;
-  direction: 'credit' | 'debit';
-  balanceMinor: bigint;
-  createdAt: Date;
-  replayed: boolean;
-}
+// Transfers and adjustments live in their own files; their public names are still exported from here.
+export { ADJUSTMENTS_ACCOUNT, type AdjustInput, type AdjustResult } from './adjustments.js';
+export type { Tenant } from './operation.js';
+export type { TransferInput, TransferResult } from './transfers.js';
 
 export interface HistoryQuery {
   userId?: unknown;
@@ -73,8 +31,6 @@ export interface HistoryQuery {
   limit: number;
 }
 
-/** The books a merchant's adjustments come from: ops credits stand in for deposits until they exist. */
-export const ADJUSTMENTS_ACCOUNT = { kind: 'system', code: 'adjustments' } as const;
 export const MAX_PAGE_SIZE = 100;
 
 type Stored =
@@ -92,10 +48,6 @@ function storedOutcome(o: ItemOutcome, ok: (t: PostedTransaction[]) => Record<st
           ...(o.error.param ? { param: o.error.param } : {}),
         },
       };
-}
-
-function event(t: Tenant, type: EventType, createdAt: Date, data: Record<string, unknown>): EventDraft {
-  return { id: newId('evt'), type, merchantId: t.merchantId, mode: t.mode, data, createdAt };
 }
 
 export class LedgerService {
@@ -145,121 +97,15 @@ export class LedgerService {
   }
 
   async transfer(t: Tenant, input: TransferInput, idempotencyKey?: string | null): Promise<TransferResult> {
-    const fromUserId = parseUserId(input.fromUserId, 'fromUserId');
-    const toUserId = parseUserId(input.toUserId, 'toUserId');
-    const amountMinor = parseStars(input.amount, this.maxAmountMinor);
-    const description = parseDescription(input.description);
-    const metadata = parseMetadata(input.metadata);
-    if (fromUserId === toUserId)
-      throw new ValidationError('fromUserId and toUserId must differ', 'toUserId', 'same_user');
-    const normalized = { fromUserId, toUserId, amountMinor, description, metadata };
-    const toResult = (txs: PostedTransaction[]) => {
-      const tx = txs[0]!;
-      return {
-        id: tx.id,
-        status: 'completed',
-        amountMinor: tx.amountMinor,
-        fromUserId,
-        toUserId,
-        fromBalanceMinor: tx.fromBalanceAfterMinor,
-        toBalanceMinor: tx.toBalanceAfterMinor,
-        description,
-        metadata,
-        createdAt: tx.createdAt.toISOString(),
-      };
-    };
-    const item: PostingItem = {
-      ...t,
-      events: (txs) => {
-        const tx = txs[0]!;
-        return [
-          event(t, 'transfer.completed', tx.createdAt, {
-            id: tx.id,
-            fromUserId,
-            toUserId,
-            amount: minorToJsonNumber(tx.amountMinor),
-            currency: 'Stars',
-            fromBalance: minorToJsonNumber(tx.fromBalanceAfterMinor),
-            toBalance: minorToJsonNumber(tx.toBalanceAfterMinor),
-            description,
-            metadata,
-            createdAt: tx.createdAt.toISOString(),
-          }),
-        ];
-      },
-      postings: [
-        {
-          type: 'transfer',
-          from: { kind: 'user', code: fromUserId },
-          to: { kind: 'user', code: toUserId },
-          amountMinor,
-          description,
-          metadata,
-        },
-      ],
-    };
+    const { normalized, item, toResult } = planTransfer(t, input, this.maxAmountMinor);
     const stored = await this.run(t, 'transfer', normalized, idempotencyKey, item, toResult);
-    return this.transferFromStored(stored.value, stored.replayed);
+    return transferFromStored(stored.value, stored.replayed);
   }
 
   async adjust(t: Tenant, input: AdjustInput, idempotencyKey?: string | null): Promise<AdjustResult> {
-    const userId = parseUserId(input.userId, 'userId');
-    const amountMinor = parseStars(input.amount, this.maxAmountMinor);
-    const reason = parseDescription(input.reason, 'reason');
-    if (!reason?.trim()) throw new ValidationError('reason is required for an adjustment', 'reason');
-    const user = { kind: 'user', code: userId } as const;
-    const credit = input.direction === 'credit';
-    const normalized = { userId, amountMinor, direction: input.direction, reason };
-    const item: PostingItem = {
-      ...t,
-      events: (txs) => {
-        const tx = txs[0]!;
-        return [
-          event(t, 'balance.adjusted', tx.createdAt, {
-            id: tx.id,
-            userId,
-            amount: minorToJsonNumber(tx.amountMinor),
-            direction: input.direction,
-            balance: minorToJsonNumber(credit ? tx.toBalanceAfterMinor : tx.fromBalanceAfterMinor),
-            reason,
-            createdAt: tx.createdAt.toISOString(),
-          }),
-        ];
-      },
-      postings: [
-        {
-          type: 'adjustment',
-          from: credit ? ADJUSTMENTS_ACCOUNT : user,
-          to: credit ? user : ADJUSTMENTS_ACCOUNT,
-          amountMinor,
-          description: reason,
-          metadata: { actor: input.actor },
-          fromParam: 'userId',
-        },
-      ],
-    };
-    const toResult = (txs: PostedTransaction[]) => {
-      const tx = txs[0]!;
-      return {
-        id: tx.id,
-        userId,
-        amountMinor: tx.amountMinor,
-        direction: input.direction,
-        balanceMinor: credit ? tx.toBalanceAfterMinor : tx.fromBalanceAfterMinor,
-        createdAt: tx.createdAt.toISOString(),
-      };
-    };
+    const { normalized, item, toResult } = planAdjustment(t, input, this.maxAmountMinor);
     const stored = await this.run(t, 'adjust', normalized, idempotencyKey, item, toResult);
-    const v = stored.value;
-    return {
-      id: String(v.id),
-      userId: String(v.userId),
-      amountMinor: BigInt(String(v.amountMinor)),
-      direction: v.direction as 'credit' | 'debit',
-      balanceMinor: BigInt(String(v.balanceMinor)),
-      createdAt: new Date(String(v.createdAt)),
-      replayed: stored.replayed,
-    };
+    return adjustmentFromStored(stored.value, stored.replayed);
   }
 
   /**
@@ -300,22 +146,6 @@ export class LedgerService {
     const outcome = await this.batcher.submit(item);
     if (!outcome.ok) throw outcome.error;
     return { value: toJsonSafe(toResult(outcome.transactions)) as Record<string, unknown>, replayed: false };
-  }
-
-  private transferFromStored(v: Record<string, unknown>, replayed: boolean): TransferResult {
-    return {
-      id: String(v.id),
-      status: 'completed',
-      amountMinor: BigInt(String(v.amountMinor)),
-      fromUserId: String(v.fromUserId),
-      toUserId: String(v.toUserId),
-      fromBalanceMinor: BigInt(String(v.fromBalanceMinor)),
-      toBalanceMinor: BigInt(String(v.toBalanceMinor)),
-      description: (v.description as string | null) ?? null,
-      metadata: (v.metadata as Metadata | null) ?? null,
-      createdAt: new Date(String(v.createdAt)),
-      replayed,
-    };
   }
 
   async balance(t: Tenant, userId: unknown) {
