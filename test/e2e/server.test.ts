@@ -215,6 +215,61 @@ describe('the running server', () => {
     expect(debit.stderr).toContain('error: The paying user does not have enough Stars\n');
   });
 
+  it('manages webhook endpoints from the CLI', async () => {
+    const m = await cli('merchants', 'create', '--name', 'Hooks', '--json');
+    const created = await cli(
+      'webhooks',
+      'create',
+      '--merchant',
+      m.merchantId,
+      '--mode',
+      'test',
+      '--url',
+      'http://127.0.0.1:9/hook',
+      '--event',
+      'transfer.completed',
+      '--json',
+    );
+    expect(created).toMatchObject({ url: 'http://127.0.0.1:9/hook', events: ['transfer.completed'] });
+    expect(created.secret).toMatch(/^whsec_[0-9a-f]{64}$/);
+    const [listed, refused] = await Promise.all([
+      cli('webhooks', 'list', '--merchant', m.merchantId, '--mode', 'test', '--json'),
+      run(
+        'npm',
+        [
+          'run',
+          'cli',
+          '--',
+          'webhooks',
+          'create',
+          '--merchant',
+          m.merchantId,
+          '--mode',
+          'test',
+          '--url',
+          'ftp://x',
+          '--json',
+        ],
+        env,
+      ),
+    ]);
+    expect(listed.endpoints).toEqual([
+      expect.objectContaining({ endpointId: created.endpointId, enabled: true }),
+    ]);
+    expect([refused.code, refused.stderr.trim()]).toEqual([1, 'error: url must be http or https']);
+    const deleted = await cli(
+      'webhooks',
+      'delete',
+      '--merchant',
+      m.merchantId,
+      '--mode',
+      'test',
+      created.endpointId,
+      '--json',
+    );
+    expect(deleted).toEqual({ endpointId: created.endpointId, deleted: true });
+  });
+
   it('refuses invalid configuration with one clear line and exit code 1', async () => {
     const r = await run(process.execPath, ['--import', 'tsx', 'src/main.ts'], { ...env, PORT: 'eighty' });
     expect(r.code).toBe(1);
