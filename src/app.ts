@@ -9,7 +9,9 @@ import { type Config, loadConfig } from './config.js';
 import type { Services } from './context.js';
 import { createPool, ensureDatabase, migrate, openOrm, pendingMigrations } from './db/database.js';
 import { Authenticator } from './http/auth.js';
+import { registerDocs } from './http/docs.js';
 import { registerGraphql } from './http/graphql.js';
+import { registerOps } from './http/ops.js';
 import { RateLimits } from './http/rate-limit.js';
 import { createServer } from './http/server.js';
 import { attachSubscriptions } from './http/ws.js';
@@ -131,6 +133,8 @@ export async function createApp(opts: AppOptions = {}) {
   const auth = new Authenticator(services, new RateLimits(redis, config.redisPrefix));
   registerGraphql(server, schema, services, auth);
   await registerRestV1(server, schema, services, auth);
+  await registerDocs(server);
+  await registerOps(server, { services, pool, queues });
   const ws = role === 'worker' ? null : attachSubscriptions(server, schema, services, auth);
 
   // A key revoked anywhere (API, CLI, another instance) is dropped from every instance's cache and its
