@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261126000000_spine } from './Migration20261126000000_spine.js';
 import { Migration20261126010000_events } from './Migration20261126010000_events.js';
 import { Migration20261126020000_deposits } from './Migration20261126020000_deposits.js';
+import { Migration20261126030000_withdrawals } from './Migration20261126030000_withdrawals.js';
 
 // Listed explicitly so the migrator never imports .ts files by path (vitest and tsx both load them
 // through their own pipelines this way). A test checks this list against the folder.
@@ -9,4 +10,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126000000_spine', class: Migration20261126000000_spine },
   { name: 'Migration20261126010000_events', class: Migration20261126010000_events },
   { name: 'Migration20261126020000_deposits', class: Migration20261126020000_deposits },
+  { name: 'Migration20261126030000_withdrawals', class: Migration20261126030000_withdrawals },
 ];

@@ -3,6 +3,7 @@ import {
   ForbiddenError,
   IdempotencyError,
   InsufficientFundsError,
+  InvalidAddressError,
   NotFoundError,
   UnsupportedNetworkError,
   ValidationError,
@@ -33,6 +34,7 @@ for (const [cls, name, description] of [
     'The idempotency key was reused with another request, or is still running.',
   ],
   [ForbiddenError, 'ForbiddenError', 'The credential may not do this.'],
+  [InvalidAddressError, 'InvalidAddressError', 'The wallet address is not valid for the network.'],
   [
     UnsupportedNetworkError,
     'UnsupportedNetworkError',

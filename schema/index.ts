@@ -12,6 +12,7 @@ import './webhook.js';
 import './event.js';
 import './subscription.js';
 import './deposit.js';
+import './withdrawal.js';
 
 builder.queryType({});
 builder.mutationType({});

@@ -25,6 +25,7 @@ import { LedgerService } from './modules/ledger/service.js';
 import { MerchantsService } from './modules/merchants/service.js';
 import { TokenService } from './modules/merchants/tokens.js';
 import { WebhooksService } from './modules/webhooks/service.js';
+import { WithdrawalsService } from './modules/withdrawals/service.js';
 import { registerRestV1 } from './rest/v1/index.js';
 
 export type Role = 'api' | 'worker' | 'all';
@@ -126,6 +127,7 @@ export async function createApp(opts: AppOptions = {}) {
     webhooks,
     pubsub,
     deposits,
+    withdrawals: new WithdrawalsService(pool, ledger, merchants, chains.registry, config.maxAmountMinor),
   };
 
   const schema = getSchema();

@@ -10,6 +10,7 @@ import type { Mode } from './modules/merchants/entities.js';
 import type { MerchantsService } from './modules/merchants/service.js';
 import type { SessionScope, TokenService } from './modules/merchants/tokens.js';
 import type { WebhooksService } from './modules/webhooks/service.js';
+import type { WithdrawalsService } from './modules/withdrawals/service.js';
 
 // Who is calling. Resolved once at the edge (HMAC key or bearer token) and carried in the context.
 export type Principal =
@@ -31,6 +32,7 @@ export interface Services {
   webhooks: WebhooksService;
   pubsub: PubSub;
   deposits: DepositsService;
+  withdrawals: WithdrawalsService;
 }
 
 export interface Context {

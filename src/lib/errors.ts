@@ -81,6 +81,13 @@ export class UnsupportedNetworkError extends AppError {
   }
 }
 
+export class InvalidAddressError extends AppError {
+  constructor(message: string, param = 'walletAddress') {
+    super('invalid_address', message, param);
+    this.name = 'InvalidAddressError';
+  }
+}
+
 export class ForbiddenError extends AppError {
   constructor(message = 'This credential may not do that') {
     super('forbidden', message);
@@ -116,6 +123,8 @@ function buildError(e: { code: string; message: string; param?: string }): AppEr
       err.message = e.message;
       return err;
     }
+    case 'invalid_address':
+      return new InvalidAddressError(e.message, e.param);
     case 'unsupported_network':
       return new UnsupportedNetworkError(e.message, e.param);
     case 'invalid_request':

@@ -113,6 +113,18 @@ export class LedgerService {
    * database transaction), or replay what the first request stored. Errors that the posting decided
    * (insufficient funds, unknown payer) are stored and replayed too; unexpected failures release the claim.
    */
+  /** For other modules' money-moving writes (withdrawals): the same idempotent posting as transfers. */
+  runIdempotent(
+    t: Tenant,
+    operation: string,
+    normalized: unknown,
+    key: string | null | undefined,
+    item: PostingItem,
+    toResult: (txs: PostedTransaction[]) => Record<string, unknown>,
+  ) {
+    return this.run(t, operation, normalized, key, item, toResult);
+  }
+
   private async run(
     t: Tenant,
     operation: string,

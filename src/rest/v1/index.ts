@@ -6,6 +6,7 @@ import { balanceRoute } from './balance.js';
 import { depositRoutes } from './deposit.js';
 import { transactionsRoute } from './transactions.js';
 import { transferRoute } from './transfer.js';
+import { withdrawRoutes } from './withdraw.js';
 
 /** The legacy REST face at /api/v1: API-key HMAC only, every route an adapter over one GraphQL operation. */
 export async function registerRestV1(
@@ -28,6 +29,7 @@ export async function registerRestV1(
       transferRoute(v1, schema, context);
       transactionsRoute(v1, schema, context);
       depositRoutes(v1, schema, context);
+      withdrawRoutes(v1, schema, context);
     },
     { prefix: '/api/v1' },
   );

@@ -1,0 +1,330 @@
+import { getAddress, isAddress } from 'ethers';
+import { TronWeb } from 'tronweb';
+import type { NetworkRegistry } from '../../chains/registry.js';
+import type { Pool, PoolClient } from '../../db/database.js';
+import {
+  type AppError,
+  InvalidAddressError,
+  NotFoundError,
+  UnsupportedNetworkError,
+  ValidationError,
+} from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import { minorToJsonNumber, parseAmount } from '../../lib/money.js';
+import { formatToken, parseRate } from '../deposits/amounts.js';
+import type { EventDraft } from '../events/types.js';
+import type { LedgerService } from '../ledger/service.js';
+import type { PostingItem } from '../ledger/types.js';
+import { parseStars, parseUserId } from '../ledger/validation.js';
+import type { Mode } from '../merchants/entities.js';
+import type { MerchantsService } from '../merchants/service.js';
+import { viewFromStored, type WithdrawalRow, type WithdrawalView, withdrawalData } from './view.js';
+
+// Withdrawals: at creation the full amount moves from the user to the merchant's payouts-in-flight account
+// (a hold: the balance drops at once and cannot be spent twice), in the same database transaction as the
+// withdrawal row. Approval and rejection are single guarded state changes; a rejection refunds the whole
+// amount with `payout.failed` (reason rejected). Sending the payout on chain is the payout worker's job.
+
+type Tenant = { merchantId: string; mode: Mode };
+
+export const IN_FLIGHT = { kind: 'system', code: 'payouts_in_flight' } as const;
+
+export interface CreateWithdrawalInput {
+  userId: unknown;
+  amount: unknown;
+  walletAddress: unknown;
+  network: unknown;
+}
+
+const starsMinor = (text: string) => {
+  const r = parseAmount(text, 2, 10n ** 18n);
+  return r.ok ? r.minor : 0n;
+};
+
+/** Validates a payout address for its network: TRON base58check, EVM with a correct checksum. */
+export function parseWalletAddress(family: 'tron' | 'evm', value: unknown): string {
+  if (typeof value !== 'string') throw new InvalidAddressError('walletAddress must be a string');
+  if (family === 'tron') {
+    if (!/^T[1-9A-HJ-NP-Za-km-z]{33}$/.test(value) || !TronWeb.isAddress(value)) {
+      throw new InvalidAddressError('walletAddress is not a valid TRON address');
+    }
+    return value;
+  }
+  const mixed = /[a-f]/.test(value.slice(2)) && /[A-F]/.test(value.slice(2));
+  if (!isAddress(value) || (mixed && getAddress(value) !== value)) {
+    throw new InvalidAddressError('walletAddress is not a valid EVM address (check its checksum)');
+  }
+  return getAddress(value);
+}
+
+export class WithdrawalsService {
+  constructor(
+    private readonly pool: Pool,
+    private readonly ledger: LedgerService,
+    private readonly merchants: MerchantsService,
+    private readonly registry: NetworkRegistry,
+    private readonly maxAmountMinor: bigint,
+  ) {}
+
+  async create(t: Tenant, input: CreateWithdrawalInput, key?: string | null) {
+    const userId = parseUserId(input.userId, 'userId');
+    const amountMinor = parseStars(input.amount, this.maxAmountMinor);
+    if (typeof input.network !== 'string') throw new ValidationError('network is required', 'network');
+    const net = this.registry.get(input.network, t.mode);
+    if (!net)
+      throw new UnsupportedNetworkError(`${input.network} is not available for ${t.mode} mode withdrawals`);
+    const wallet = parseWalletAddress(net.family, input.walletAddress);
+    const s = await this.merchants.settings(t.merchantId);
+    if (amountMinor < starsMinor(s.withdrawalMinimum)) {
+      throw new ValidationError(
+        `amount is below the minimum withdrawal of ${s.withdrawalMinimum} Stars`,
+        'amount',
+        'invalid_amount',
+      );
+    }
+    if (amountMinor > starsMinor(s.withdrawalMaximum)) {
+      throw new ValidationError(
+        `amount is above the maximum withdrawal of ${s.withdrawalMaximum} Stars`,
+        'amount',
+        'invalid_amount',
+      );
+    }
+    const today = await this.pool.query<{ total: string }>(
+      `select coalesce(sum(amount_minor), 0)::text as total from withdrawals
+       where merchant_id = $1 and mode = $2 and user_id = $3 and status <> 'rejected' and created_at > now() - interval '24 hours'`,
+      [t.merchantId, t.mode, userId],
+    );
+    if (BigInt(today.rows[0]!.total) + amountMinor > starsMinor(s.withdrawalDailyLimit)) {
+      throw new ValidationError(
+        `amount exceeds the daily withdrawal limit of ${s.withdrawalDailyLimit} Stars`,
+        'amount',
+        'invalid_amount',
+      );
+    }
+    // fee = percent of amount, rounded half up to 0.01 Star; the wallet gets the rest converted to USDT,
+    // rounded down to the token's smallest unit.
+    const pct = parseRate(s.withdrawalFeePercent);
+    const feeMinor = (amountMinor * pct.num * 2n + 100n * pct.den) / (200n * pct.den);
+    const rate = parseRate(s.starsPerUsdt);
+    const scale = 10n ** BigInt(net.token.decimals);
+    const tokenMinor = ((amountMinor - feeMinor) * scale * rate.den) / (100n * rate.num);
+    if (tokenMinor <= 0n)
+      throw new ValidationError(
+        'amount is too small to pay anything out after fees',
+        'amount',
+        'invalid_amount',
+      );
+    const networkFeeText = s.networkFeeUsdt[net.network] ?? '0';
+    const networkFee = parseAmount(networkFeeText, net.token.decimals, 10n ** 30n);
+    const status =
+      s.autoApproveBelow !== null && amountMinor < starsMinor(s.autoApproveBelow)
+        ? 'approved'
+        : 'pending_approval';
+    const id = newId('pay');
+    const view: WithdrawalView = {
+      id,
+      userId,
+      network: net.network,
+      walletAddress: wallet,
+      status,
+      amountMinor,
+      feeMinor,
+      amountUsdt: formatToken(tokenMinor, net.token.decimals),
+      networkFee: formatToken(networkFee.ok ? networkFee.minor : 0n, net.token.decimals),
+      txHash: null,
+      failureReason: null,
+      createdAt: new Date().toISOString(),
+    };
+    const normalized = { userId, amountMinor, wallet, network: net.network };
+    const item: PostingItem = {
+      ...t,
+      postings: [
+        {
+          type: 'withdrawal',
+          from: { kind: 'user', code: userId },
+          to: IN_FLIGHT,
+          amountMinor,
+          description: `Withdrawal ${id}`,
+          metadata: { withdrawalId: id },
+          fromParam: 'userId',
+        },
+      ],
+      after: async (c, txs) => {
+        await c.query(
+          `insert into withdrawals (id, merchant_id, mode, user_id, network, wallet_address, amount_minor, fee_minor, token_decimals,
+             amount_token_minor, network_fee_token_minor, status, hold_transaction_id, created_at)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+          [
+            id,
+            t.merchantId,
+            t.mode,
+            userId,
+            net.network,
+            wallet,
+            amountMinor,
+            feeMinor,
+            net.token.decimals,
+            tokenMinor.toString(),
+            (networkFee.ok ? networkFee.minor : 0n).toString(),
+            status,
+            txs[0]!.id,
+            view.createdAt,
+          ],
+        );
+        await audit(
+          c,
+          id,
+          'created',
+          `merchant:${t.merchantId}`,
+          status === 'approved' ? 'auto-approved below the threshold' : null,
+        );
+        return [];
+      },
+    };
+    const stored = await this.ledger.runIdempotent(t, 'withdrawal.create', normalized, key, item, () => ({
+      ...view,
+    }));
+    return { ...viewFromStored(stored.value), replayed: stored.replayed };
+  }
+
+  /** The merchant and mode a withdrawal belongs to (admins decide by id alone). */
+  async tenantOf(id: string): Promise<Tenant> {
+    const r = await this.pool.query<{ merchant_id: string; mode: Mode }>(
+      'select merchant_id, mode from withdrawals where id = $1',
+      [id],
+    );
+    if (!r.rows[0]) throw new NotFoundError('Withdrawal', id, 'id');
+    return { merchantId: r.rows[0].merchant_id, mode: r.rows[0].mode };
+  }
+
+  async get(t: Tenant, id: string) {
+    const r = await this.pool.query<WithdrawalRow>(
+      'select * from withdrawals where id = $1 and merchant_id = $2 and mode = $3',
+      [id, t.merchantId, t.mode],
+    );
+    if (!r.rows[0]) throw new NotFoundError('Withdrawal', id, 'id');
+    return withdrawalData(r.rows[0]);
+  }
+
+  async list(
+    t: Tenant,
+    f: { status?: string | null; userId?: string | null; offset: number; limit: number },
+  ) {
+    const where = `merchant_id = $1 and mode = $2 and ($3::text is null or status = $3) and ($4::text is null or user_id = $4)`;
+    const base = [t.merchantId, t.mode, f.status ?? null, f.userId ?? null];
+    const [rows, count] = await Promise.all([
+      this.pool.query<WithdrawalRow>(
+        `select * from withdrawals where ${where} order by created_at desc, id desc limit $5 offset $6`,
+        [...base, f.limit, f.offset],
+      ),
+      this.pool.query<{ n: number }>(`select count(*)::int as n from withdrawals where ${where}`, base),
+    ]);
+    return { rows: rows.rows.map(withdrawalData), total: count.rows[0]!.n };
+  }
+
+  async auditTrail(id: string) {
+    const r = await this.pool.query<{
+      action: string;
+      actor: string;
+      reason: string | null;
+      created_at: Date;
+    }>(
+      'select action, actor, reason, created_at from withdrawal_audit where withdrawal_id = $1 order by id',
+      [id],
+    );
+    return r.rows;
+  }
+
+  /** pending_approval → approved, once: of concurrent approvals exactly one changes the row. */
+  async approve(t: Tenant, id: string, actor: string) {
+    return this.ledger.withTransaction(async (c) => {
+      const r = await c.query<WithdrawalRow>(
+        `update withdrawals set status = 'approved', updated_at = now()
+         where id = $1 and merchant_id = $2 and mode = $3 and status = 'pending_approval' returning *`,
+        [id, t.merchantId, t.mode],
+      );
+      if (!r.rows[0]) throw await this.notPending(c, t, id);
+      await audit(c, id, 'approved', actor, null);
+      return withdrawalData(r.rows[0]);
+    });
+  }
+
+  /** pending_approval → rejected with a full refund and `payout.failed` (reason rejected), in one transaction. */
+  async reject(t: Tenant, id: string, actor: string, reason: unknown) {
+    if (typeof reason !== 'string' || !reason.trim() || reason.length > 500) {
+      throw new ValidationError('reason is required (at most 500 characters)', 'reason');
+    }
+    const w = await this.get(t, id);
+    let updated: WithdrawalRow | null = null;
+    const outcome = await this.ledger.post({
+      ...t,
+      postings: [
+        {
+          type: 'refund',
+          from: IN_FLIGHT,
+          to: { kind: 'user', code: w.userId },
+          amountMinor: w.amountMinor,
+          description: `Refund of ${id}: rejected`,
+          metadata: { withdrawalId: id },
+        },
+      ],
+      guard: async (c) => {
+        const r = await c.query<{ status: string }>(
+          'select status from withdrawals where id = $1 for update',
+          [id],
+        );
+        return r.rows[0]?.status === 'pending_approval'
+          ? null
+          : new ValidationError(`withdrawal ${id} is ${r.rows[0]?.status}, not pending approval`, 'id');
+      },
+      after: async (c) => {
+        const r = await c.query<WithdrawalRow>(
+          `update withdrawals set status = 'rejected', failure_reason = 'rejected', updated_at = now() where id = $1 returning *`,
+          [id],
+        );
+        updated = r.rows[0]!;
+        await audit(c, id, 'rejected', actor, reason);
+        return [payoutFailed(updated, 'rejected', reason)];
+      },
+    });
+    if (!outcome.ok) throw outcome.error;
+    return withdrawalData(updated!);
+  }
+
+  private async notPending(c: PoolClient, t: Tenant, id: string): Promise<AppError> {
+    const r = await c.query<{ status: string }>(
+      'select status from withdrawals where id = $1 and merchant_id = $2 and mode = $3',
+      [id, t.merchantId, t.mode],
+    );
+    if (!r.rows[0]) return new NotFoundError('Withdrawal', id, 'id');
+    return new ValidationError(`withdrawal ${id} is ${r.rows[0].status}, not pending approval`, 'id');
+  }
+}
+
+async function audit(c: PoolClient, id: string, action: string, actor: string, reason: string | null) {
+  await c.query(
+    'insert into withdrawal_audit (withdrawal_id, action, actor, reason) values ($1, $2, $3, $4)',
+    [id, action, actor, reason],
+  );
+}
+
+function payoutFailed(w: WithdrawalRow, reason: string, message: string): EventDraft {
+  const d = withdrawalData(w);
+  return {
+    id: newId('evt'),
+    type: 'payout.failed',
+    merchantId: w.merchant_id,
+    mode: w.mode,
+    createdAt: new Date(),
+    data: {
+      id: w.id,
+      userId: w.user_id,
+      amount: minorToJsonNumber(d.amountMinor),
+      amountUsdt: Number(d.amountUsdt),
+      network: w.network,
+      walletAddress: w.wallet_address,
+      reason,
+      message,
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { formatToken } from '../deposits/amounts.js';
+import type { Mode } from '../merchants/entities.js';
+
+export interface WithdrawalRow {
+  id: string;
+  merchant_id: string;
+  mode: Mode;
+  user_id: string;
+  network: string;
+  wallet_address: string;
+  amount_minor: bigint;
+  fee_minor: bigint;
+  token_decimals: number;
+  amount_token_minor: string;
+  network_fee_token_minor: string;
+  status: 'pending_approval' | 'approved' | 'processing' | 'completed' | 'failed' | 'rejected';
+  failure_reason: string | null;
+  hold_transaction_id: string;
+  tx_hash: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** A withdrawal as every face shows it: Stars in minor units, USDT amounts as exact decimal text. */
+export interface WithdrawalView {
+  id: string;
+  userId: string;
+  network: string;
+  walletAddress: string;
+  status: WithdrawalRow['status'];
+  amountMinor: bigint;
+  feeMinor: bigint;
+  amountUsdt: string;
+  networkFee: string;
+  txHash: string | null;
+  failureReason: string | null;
+  createdAt: string;
+}
+
+export function withdrawalData(r: WithdrawalRow): WithdrawalView {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    network: r.network,
+    walletAddress: r.wallet_address,
+    status: r.status,
+    amountMinor: BigInt(r.amount_minor),
+    feeMinor: BigInt(r.fee_minor),
+    amountUsdt: formatToken(BigInt(r.amount_token_minor), r.token_decimals),
+    networkFee: formatToken(BigInt(r.network_fee_token_minor), r.token_decimals),
+    txHash: r.tx_hash,
+    failureReason: r.failure_reason,
+    createdAt: r.created_at.toISOString(),
+  };
+}
+
+/** Back from the JSON an idempotency record stores (bigints are strings there). */
+export function viewFromStored(v: Record<string, unknown>): WithdrawalView {
+  return {
+    ...(v as unknown as WithdrawalView),
+    amountMinor: BigInt(String(v.amountMinor)),
+    feeMinor: BigInt(String(v.feeMinor)),
+  };
+}

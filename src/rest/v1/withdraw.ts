@@ -1,0 +1,81 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { GraphQLSchema } from 'graphql';
+import type { Context } from '../../context.js';
+import { NotFoundError } from '../../lib/errors.js';
+import { decimalToJsonNumber } from '../../lib/money.js';
+import { checkBody, ERROR_FIELDS, PreparedOperation, unwrap } from './operation.js';
+
+const FIELDS =
+  'id status amount fee amountUsdt networkFee userId network walletAddress txHash failureReason createdAt replayed';
+
+const CREATE = /* GraphQL */ `
+  mutation RestCreateWithdrawal($input: CreateWithdrawalInput!, $key: String) {
+    createWithdrawal(input: $input, idempotencyKey: $key) { __typename ... on Withdrawal { ${FIELDS} } ${ERROR_FIELDS} }
+  }
+`;
+const GET = /* GraphQL */ `query RestWithdrawal($id: ID!) { withdrawal(id: $id) { ${FIELDS} } }`;
+
+const BODY = {
+  userId: { kind: 'string', required: true },
+  amount: { kind: 'amount', required: true },
+  walletAddress: { kind: 'string', required: true },
+  network: { kind: 'string', required: true },
+} as const;
+
+interface Withdrawal {
+  id: string;
+  status: string;
+  amount: string;
+  fee: string;
+  amountUsdt: string;
+  networkFee: string;
+  userId: string;
+  network: string;
+  walletAddress: string;
+  txHash: string | null;
+  failureReason: string | null;
+  createdAt: string;
+  replayed: boolean;
+}
+
+/** The page's shape (`{id, status, amount, amountUsdt, fee, networkFee}` as JSON numbers), then our additions. */
+function legacy(w: Withdrawal) {
+  return {
+    id: w.id,
+    status: w.status,
+    amount: decimalToJsonNumber(w.amount),
+    amountUsdt: Number(w.amountUsdt),
+    fee: decimalToJsonNumber(w.fee),
+    networkFee: Number(w.networkFee),
+    userId: w.userId,
+    network: w.network,
+    walletAddress: w.walletAddress,
+    txHash: w.txHash,
+    failureReason: w.failureReason,
+    createdAt: w.createdAt,
+  };
+}
+
+/** POST /api/v1/withdraw/create and GET /api/v1/withdraw/:id */
+export function withdrawRoutes(
+  app: FastifyInstance,
+  schema: GraphQLSchema,
+  context: (req: FastifyRequest) => Context,
+) {
+  const create = new PreparedOperation(schema, CREATE);
+  const get = new PreparedOperation(schema, GET);
+  app.post('/withdraw/create', async (req, reply) => {
+    const input = checkBody(req.body, BODY);
+    const key = req.headers['idempotency-key'];
+    const data = await create.run(context(req), { input, key: typeof key === 'string' ? key : null });
+    const w = unwrap<Withdrawal>(data.createWithdrawal);
+    if (w.replayed) reply.header('Idempotent-Replayed', 'true');
+    return legacy(w);
+  });
+  app.get<{ Params: { id: string } }>('/withdraw/:id', async (req) => {
+    const data = await get.run(context(req), { id: req.params.id });
+    const w = data.withdrawal as Withdrawal | null;
+    if (!w) throw new NotFoundError('Withdrawal', req.params.id, 'id');
+    return legacy(w);
+  });
+}
