@@ -27,6 +27,11 @@ const BENCHMARKS: Record<string, Benchmark> = {
       'TRC20 deposit scanner in-process on a TRON devnet: catch-up over 20,000 blocks / 50,000 transfers to 10,000 watched addresses, head latency, against a bare fetch loop (~5 min)',
     load: () => import('./scan-tron.js'),
   },
+  'scan-evm': {
+    description:
+      'ERC20 deposit scanner in-process on the hardhat EVM devnet: catch-up over 5,000 blocks with transfers (3,000 to 10,000 watched addresses), blocks/s and credits/s, against a bare JSON-RPC loop (~5 min)',
+    load: () => import('./scan-evm.js'),
+  },
 };
 
 function usage(): string {

@@ -162,12 +162,18 @@ function instrument(app: App, scanner: ChainScanner, steps: Steps): void {
 }
 
 interface StepRow {
+  /** Top-level steps have a key; their sum is what the pass spent outside "rest of the pass". */
+  key?: 'head' | 'reorg' | 'setup' | 'scan' | 'record' | 'confirmations' | 'credit';
   label: string;
   calls: number;
+  /** NaN: a difference that cannot be taken because the calls inside ran concurrently (their times overlap). */
   ms: number;
 }
 
-/** The pass, split into its steps; rows computed as differences say so. */
+/**
+ * The pass, split into its steps. Rows named "other"/"adapter JS"/"select deposit" are differences
+ * (parent minus the timed calls inside it); they are left out when those calls overlapped in time.
+ */
 function stepRows(steps: Steps, passMs: number, passes: number): StepRow[] {
   const g = (n: string) => steps.get(n);
   const row = (label: string, ...names: string[]): StepRow => ({
@@ -175,6 +181,10 @@ function stepRows(steps: Steps, passMs: number, passes: number): StepRow[] {
     calls: names.reduce((c, n) => c + g(n).calls, 0),
     ms: names.reduce((c, n) => c + g(n).ms, 0),
   });
+  const rest = (parentMs: number, ...partsMs: number[]) => {
+    const d = partsMs.reduce((a, x) => a - x, parentMs);
+    return d < -0.01 * parentMs ? Number.NaN : d;
+  };
   const scan = g('scanRange');
   const blocksHttp = g(HTTP_BLOCKS);
   const infosHttp = g(HTTP_INFOS);
@@ -184,37 +194,45 @@ function stepRows(steps: Steps, passMs: number, passes: number): StepRow[] {
   const creditConfirmed = g('creditConfirmed');
   const uncredited = g('store.uncredited');
   const rows: StepRow[] = [
-    row('head + solidified head (HTTP getnowblock ×2)', 'HTTP getnowblock'),
-    row('reorg check (recent hashes from DB, getblockbynum)', 'reorg check'),
-    row('setHead + cursor + watched addresses (DB)', 'store.setHead', 'store.cursor', 'store.watched'),
-    row(`  of which: load the watched set (${'select address from deposits'})`, 'store.watched'),
-    { label: 'scanRange (100 blocks from the node)', calls: scan.calls, ms: scan.ms },
+    { key: 'head', ...row('head + solidified head (HTTP getnowblock ×2)', 'HTTP getnowblock') },
+    { key: 'reorg', ...row('reorg check (recent hashes from DB, getblockbynum)', 'reorg check') },
+    {
+      key: 'setup',
+      ...row('setHead + cursor + watched addresses (DB)', 'store.setHead', 'store.cursor', 'store.watched'),
+    },
+    row('  of which: load the watched set (select address from deposits)', 'store.watched'),
+    { key: 'scan', label: 'scanRange (100 blocks from the node)', ...scan },
     { label: '  HTTP getblockbylimitnext (fetch + JSON)', ...blocksHttp },
     { label: '  HTTP gettransactioninfobyblocknum (fetch + JSON)', ...infosHttp },
     {
       label: '  adapter JS: decode, match logs, address conversion',
       calls: scan.calls,
-      ms: scan.ms - blocksHttp.ms - infosHttp.ms,
+      ms: rest(scan.ms, blocksHttp.ms, infosHttp.ms),
     },
-    row('record (one DB transaction per range)', 'store.record'),
-    row('updateConfirmations (DB)', 'store.updateConfirmations'),
-    { label: 'creditConfirmed', calls: creditConfirmed.calls, ms: creditConfirmed.ms },
+    { key: 'record', ...row('record (one DB transaction per range)', 'store.record') },
+    { key: 'confirmations', ...row('updateConfirmations (DB)', 'store.updateConfirmations') },
+    { key: 'credit', label: 'creditConfirmed', ...creditConfirmed },
     row('  uncredited (DB, ≤ 1,000 per pass)', 'store.uncredited'),
     {
       label: '  select deposit (DB, one per transfer)',
       calls: credit.calls,
-      ms: creditConfirmed.ms - uncredited.ms - credit.ms,
+      ms: rest(creditConfirmed.ms, uncredited.ms, credit.ms),
     },
-    { label: '  credit → merchants.settings (MikroORM findOne)', ...settings },
+    { label: '  credit → merchants.settings', ...settings },
     { label: '  credit → ledger.post (one DB transaction)', ...post },
-    { label: '  credit → other', calls: credit.calls, ms: credit.ms - settings.ms - post.ms },
+    { label: '  credit → other', calls: credit.calls, ms: rest(credit.ms, settings.ms, post.ms) },
   ];
-  const top = [0, 1, 2, 4, 8, 9, 10].reduce((a, i) => a + rows[i]!.ms, 0);
+  const top = rows.filter((r) => r.key).reduce((a, r) => a + r.ms, 0);
   rows.push({ label: 'rest of the pass (advisory lock, bookkeeping)', calls: passes, ms: passMs - top });
   return rows;
 }
 
+const stepMs = (rows: StepRow[], key: NonNullable<StepRow['key']>) =>
+  rows.find((r) => r.key === key)?.ms ?? 0;
+
 function stepTable(rows: StepRow[], totalMs: number, perRep?: number): string[] {
+  const overlap = 'n/a (calls overlapped)';
+  const share = (x: number) => (Number.isNaN(x) ? overlap : `${((x / totalMs) * 100).toFixed(1)} %`);
   return table(
     perRep
       ? ['step', 'calls per pass', 'ms per pass', 'share']
@@ -224,15 +242,15 @@ function stepTable(rows: StepRow[], totalMs: number, perRep?: number): string[] 
         ? [
             r.label,
             (r.calls / perRep).toFixed(1),
-            ms(r.ms / perRep),
-            `${((r.ms / totalMs) * 100).toFixed(1)} %`,
+            Number.isNaN(r.ms) ? overlap : ms(r.ms / perRep),
+            share(r.ms),
           ]
         : [
             r.label,
             int(r.calls),
-            (r.ms / 1000).toFixed(2),
-            `${((r.ms / totalMs) * 100).toFixed(1)} %`,
-            r.calls ? ms(r.ms / r.calls) : 'n/a',
+            Number.isNaN(r.ms) ? overlap : (r.ms / 1000).toFixed(2),
+            share(r.ms),
+            r.calls && !Number.isNaN(r.ms) ? ms(r.ms / r.calls) : 'n/a',
           ],
     ),
   );
@@ -377,31 +395,25 @@ interface CatchUp {
   scannedBlocks: number;
   credited: number;
   passes: PassLine[];
-  /** Seconds from the start until the cursor passed the head (all blocks scanned). */
-  scannedAt: number;
   passMs: number;
   rows: StepRow[];
   cpu: CpuSplit;
   profile: ProfileSummary | null;
+  /** The ledger batcher over the catch-up: database transactions, postings in them, largest batch so far. */
+  ledger: { batches: number; items: number; maxBatch: number };
 }
 
-async function catchUp(
-  app: App,
-  scanner: ChainScanner,
-  steps: Steps,
-  s: Sizes,
-  head: number,
-): Promise<CatchUp> {
+async function catchUp(app: App, scanner: ChainScanner, steps: Steps, s: Sizes): Promise<CatchUp> {
   const profPath = process.env.SCAN_TRON_CPU_PROF;
   const stopProfiler = profPath ? await startProfiler() : null;
   steps.reset();
   steps.active = true;
+  const ledger0 = { ...app.services.ledger.batchStats };
   const cpuDone = cpuMeter();
   const t0 = performance.now();
   const passes: PassLine[] = [];
   let credited = 0;
   let scannedBlocks = 0;
-  let scannedAt = Number.NaN;
   let passMs = 0;
   while (credited < s.watched) {
     if (passes.length >= MAX_PASSES || performance.now() - t0 > CATCH_UP_MAX_MS)
@@ -412,7 +424,6 @@ async function catchUp(
     passMs += took;
     scannedBlocks += r.scannedBlocks;
     credited = await creditedCount(app);
-    if (Number.isNaN(scannedAt) && (r.cursor ?? 0) > head) scannedAt = (performance.now() - t0) / 1000;
     passes.push({
       scanned: r.scannedBlocks,
       credited: r.credited,
@@ -429,6 +440,12 @@ async function catchUp(
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuDone();
   steps.active = false;
+  const ledger1 = app.services.ledger.batchStats;
+  const ledger = {
+    batches: ledger1.batches - ledger0.batches,
+    items: ledger1.items - ledger0.items,
+    maxBatch: ledger1.maxBatch,
+  };
   let profile: ProfileSummary | null = null;
   if (stopProfiler && profPath) {
     const p = await stopProfiler();
@@ -437,7 +454,7 @@ async function catchUp(
     log(`CPU profile of the catch-up written to ${profPath}`);
   }
   const rows = stepRows(steps, passMs, passes.length);
-  return { seconds, scannedBlocks, credited, passes, scannedAt, passMs, rows, cpu, profile };
+  return { seconds, scannedBlocks, credited, passes, passMs, rows, cpu, profile, ledger };
 }
 
 interface HeadLatency {
@@ -572,8 +589,8 @@ function report(r: Run): string[] {
   const blocks = gen.head - gen.firstBlock + 1;
   const oursRate = up.scannedBlocks / up.seconds;
   const baseRate = base.blocks / base.seconds;
-  const scanMs = up.rows[4]!.ms + up.rows[8]!.ms; // scanRange + record
-  const creditMs = up.rows[10]!.ms;
+  const scanMs = stepMs(up.rows, 'scan') + stepMs(up.rows, 'record');
+  const creditMs = stepMs(up.rows, 'credit');
   const requests = (n: string) => up.rows.find((x) => x.label.startsWith(n))?.calls ?? 0;
   const met = oursRate >= BAR_BLOCKS_PER_S;
   const lat = Float64Array.from(head.latencies).sort();
@@ -626,7 +643,12 @@ function report(r: Run): string[] {
     `- scanning (scanRange + record): ${f2(scanMs / 1000)} s = ${int(up.scannedBlocks / (scanMs / 1000))} blocks/s;` +
       ` crediting (creditConfirmed): ${f2(creditMs / 1000)} s = ${int(up.credited / (creditMs / 1000))} credits/s,` +
       ` ${ms(creditMs / Math.max(1, up.credited))} each`,
-    `- cursor past the head after ${f2(up.scannedAt)} s; the last ${f2(up.seconds - up.scannedAt)} s only credited`,
+    `- ledger during the catch-up: ${int(up.ledger.batches)} batches (database transactions) for` +
+      ` ${int(up.ledger.items)} postings, ${(up.ledger.items / Math.max(1, up.ledger.batches)).toFixed(2)} per batch` +
+      ` (largest so far ${up.ledger.maxBatch})${up.ledger.items < 1.5 * up.ledger.batches ? ': one transaction and commit per credit' : ''}`,
+    `- the cursor passed the head in pass ${up.passes.findIndex((p) => (p.cursor ?? 0) > gen.head) + 1} of` +
+      ` ${up.passes.length}; a pass credits at most 1,000 transfers (ChainStore.uncredited's limit), so crediting` +
+      ` trails scanning and the last pass mostly credits`,
     `- passes (blocks scanned / credited / seconds): ${up.passes
       .map((p) => `${int(p.scanned)}/${int(p.credited)}/${(p.ms / 1000).toFixed(1)}`)
       .join(', ')}`,
@@ -773,7 +795,7 @@ export async function run(_args: string[]): Promise<void> {
     log(
       `catch-up: scanner passes from block ${gen.firstBlock} until ${int(s.watched)} payments are credited`,
     );
-    const up = await catchUp(app, scanner, steps, s, gen.head);
+    const up = await catchUp(app, scanner, steps, s);
     log(
       `  ${int(up.scannedBlocks / up.seconds)} blocks/s, ${int(up.credited / up.seconds)} credits/s (${up.seconds.toFixed(1)} s)`,
     );

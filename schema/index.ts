@@ -13,6 +13,7 @@ import './event.js';
 import './subscription.js';
 import './deposit.js';
 import './withdrawal.js';
+import './ops.js';
 
 builder.queryType({});
 builder.mutationType({});

@@ -136,7 +136,7 @@ export async function createApp(opts: AppOptions = {}) {
   registerGraphql(server, schema, services, auth);
   await registerRestV1(server, schema, services, auth);
   await registerDocs(server);
-  await registerOps(server, { services, pool, queues });
+  services.ops = await registerOps(server, { services, pool, queues });
   const ws = role === 'worker' ? null : attachSubscriptions(server, schema, services, auth);
 
   // A key revoked anywhere (API, CLI, another instance) is dropped from every instance's cache and its

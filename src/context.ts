@@ -11,6 +11,7 @@ import type { MerchantsService } from './modules/merchants/service.js';
 import type { SessionScope, TokenService } from './modules/merchants/tokens.js';
 import type { WebhooksService } from './modules/webhooks/service.js';
 import type { WithdrawalsService } from './modules/withdrawals/service.js';
+import type { OpsDeps } from './ops/status.js';
 
 // Who is calling. Resolved once at the edge (HMAC key or bearer token) and carried in the context.
 export type Principal =
@@ -33,6 +34,8 @@ export interface Services {
   pubsub: PubSub;
   deposits: DepositsService;
   withdrawals: WithdrawalsService;
+  /** Set when the ops routes are registered (queue handles and the pool, for the admin `ops` field). */
+  ops?: OpsDeps;
 }
 
 export interface Context {

@@ -1,10 +1,144 @@
-import type { FastifyInstance } from 'fastify';
-import type { Queues } from '../../jobs/queues.js';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { QUEUE, type Queues } from '../../jobs/queues.js';
 import type { Services } from '../context.js';
 import type { Pool } from '../db/database.js';
+import { AppError, errorBody } from '../lib/errors.js';
+import { OpsMetrics } from '../ops/metrics.js';
+import { openOpsQueues } from '../ops/queues.js';
+import type { OpsDeps } from '../ops/status.js';
 
-/** Ops surfaces (metrics, the queue dashboard). Filled in by the ops work (issue: ops and ecosystem). */
+// Ops surfaces, both behind the admin token: Prometheus metrics at /metrics (Authorization: Bearer) and the
+// Bull Board queue dashboard at /admin/queues (a bearer, or a cookie set from `?token=` once).
+
+export const QUEUES_PATH = '/admin/queues';
+export const ADMIN_COOKIE = 'novapay_admin';
+const COOKIE_PATH = '/admin';
+
+type AdminCheck =
+  | { ok: true; exp: number }
+  | { ok: false; status: 401 | 403; code: 'invalid_token' | 'forbidden'; message: string };
+
+async function checkAdmin(services: Services, token: string | undefined): Promise<AdminCheck> {
+  if (!token) {
+    return {
+      ok: false,
+      status: 401,
+      code: 'invalid_token',
+      message: 'An admin token is required: Authorization: Bearer <admin token>',
+    };
+  }
+  try {
+    const claims = await services.tokens.verify(token);
+    if (claims.kind === 'admin') return { ok: true, exp: claims.exp };
+    return { ok: false, status: 403, code: 'forbidden', message: 'This needs an admin token' };
+  } catch (err) {
+    const message = err instanceof AppError ? err.message : 'The token is not valid';
+    return { ok: false, status: 401, code: 'invalid_token', message };
+  }
+}
+
+function refuse(req: FastifyRequest, reply: FastifyReply, c: Extract<AdminCheck, { ok: false }>) {
+  return reply
+    .code(c.status)
+    .header('cache-control', 'no-store')
+    .send(errorBody(c.code, c.message, req.id));
+}
+
+/** The bearer token, `undefined` without an Authorization header, `''` when the header is malformed. */
+function bearerOf(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  if (h === undefined) return undefined;
+  return /^Bearer\s+(\S+)$/i.exec(h)?.[1] ?? '';
+}
+
+function cookieOf(req: FastifyRequest, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0 || part.slice(0, eq).trim() !== name) continue;
+    try {
+      return decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      return undefined; // malformed percent-encoding: no usable cookie
+    }
+  }
+  return undefined;
+}
+
+function adminCookie(req: FastifyRequest, token: string, exp: number): string {
+  const maxAge = Math.max(0, exp - Math.floor(Date.now() / 1000));
+  const secure = req.protocol === 'https' ? '; Secure' : '';
+  return `${ADMIN_COOKIE}=${encodeURIComponent(token)}; Path=${COOKIE_PATH}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${secure}`;
+}
+
+/**
+ * The dashboard's gate. `?token=<admin token>` on a GET is checked once, exchanged for an HttpOnly cookie
+ * and redirected away (so the token leaves the address bar); afterwards the cookie, or a bearer header,
+ * is checked on every request, static files included.
+ */
+async function queuesGate(services: Services, req: FastifyRequest, reply: FastifyReply) {
+  const q = req.url.indexOf('?');
+  const query = new URLSearchParams(q < 0 ? '' : req.url.slice(q + 1));
+  const fromQuery = query.get('token');
+  if (fromQuery !== null && (req.method === 'GET' || req.method === 'HEAD')) {
+    const c = await checkAdmin(services, fromQuery);
+    if (!c.ok) return refuse(req, reply, c);
+    query.delete('token');
+    // The path as routed (it starts with /admin/queues), so the redirect cannot leave this site.
+    const rest = query.toString();
+    return reply
+      .header('set-cookie', adminCookie(req, fromQuery, c.exp))
+      .header('cache-control', 'no-store')
+      .redirect(req.url.slice(0, q) + (rest ? `?${rest}` : ''), 303);
+  }
+  const bearer = bearerOf(req);
+  const c = await checkAdmin(services, bearer ?? cookieOf(req, ADMIN_COOKIE));
+  if (!c.ok) return refuse(req, reply, c);
+  return undefined;
+}
+
+/**
+ * Registers /metrics and /admin/queues. Returns what the GraphQL `ops` field needs (`opsStatus(deps)`): the
+ * pool and the queues, including a handle on 'chain-scan' that is closed with the server.
+ */
 export async function registerOps(
-  _server: FastifyInstance,
-  _deps: { services: Services; pool: Pool; queues: Queues },
-): Promise<void> {}
+  server: FastifyInstance,
+  deps: { services: Services; pool: Pool; queues: Queues },
+): Promise<OpsDeps> {
+  const { services, pool } = deps;
+  const queues = openOpsQueues(deps.queues, services.config.redisPrefix);
+  server.addHook('onClose', async () => {
+    await queues.close();
+  });
+
+  const metrics = await OpsMetrics.create({ pool, queues: queues.all, log: services.log });
+  server.addHook('onResponse', async (req, reply) => {
+    metrics.observeRequest(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime);
+  });
+  server.get('/metrics', async (req, reply) => {
+    const c = await checkAdmin(services, bearerOf(req));
+    if (!c.ok) return refuse(req, reply, c);
+    const text = await metrics.render();
+    return reply.header('content-type', metrics.contentType).header('cache-control', 'no-store').send(text);
+  });
+
+  await server.register(async (scope) => {
+    scope.addHook('onRequest', (req, reply) => queuesGate(services, req, reply));
+    const adapter = new FastifyAdapter();
+    adapter.setBasePath(QUEUES_PATH);
+    createBullBoard({
+      queues: queues.all.map(
+        (q) =>
+          // Chain-scan jobs are driven by job schedulers the workers own: look, do not touch.
+          new BullMQAdapter(q, { readOnlyMode: q.name !== QUEUE.webhooks, allowRetries: true }),
+      ),
+      serverAdapter: adapter,
+      options: { uiConfig: { boardTitle: 'NovaPay queues' } },
+    });
+    await scope.register(adapter.registerPlugin(), { prefix: QUEUES_PATH });
+  });
+
+  return { pool, queues: queues.all };
+}

@@ -1,0 +1,275 @@
+import type { Job, Queue } from 'bullmq';
+import type { Pool } from '../db/database.js';
+
+// What an operator asks "is everything flowing?": job queues (Redis), chain scanners and the webhook backlog
+// (PostgreSQL). Every query here is cheap: queue counts are O(1) in Redis, the backlog reads only pending
+// deliveries (a partial index), chain_cursors has a row per chain. Shared by /metrics and the GraphQL `ops`
+// field.
+
+export interface OpsDeps {
+  pool: Pool;
+  queues: readonly Queue[];
+  /** A Redis call that takes longer than this fails (the queue connection otherwise waits out an outage). */
+  redisTimeoutMs?: number;
+}
+
+export interface QueueCounts {
+  /** Ready and not yet taken: the wait list plus prioritized jobs (webhook jobs are mostly prioritized). */
+  waiting: number;
+  /** The part of `waiting` that is prioritized. */
+  prioritized: number;
+  active: number;
+  delayed: number;
+  failed: number;
+  completed: number;
+}
+
+export interface FailedJob {
+  id: string;
+  name: string;
+  failedReason: string;
+  attemptsMade: number;
+  failedAt: Date | null;
+}
+
+export interface QueueStatus {
+  name: string;
+  /** null when Redis did not answer (then `error` says why). */
+  paused: boolean | null;
+  counts: QueueCounts | null;
+  /**
+   * Seconds the oldest waiting job has waited: since it was created, or last started or due, whichever is
+   * later. Exact for the wait list, sampled among the first prioritized jobs; null when none wait.
+   */
+  oldestWaitingAgeSeconds: number | null;
+  /** The most recently failed jobs, newest first. */
+  failedJobs: FailedJob[];
+  error: string | null;
+}
+
+export interface ScannerStatus {
+  chain: string;
+  /** The newest block the scanner has seen (null before its first pass). */
+  headBlock: number | null;
+  /** The next block to scan. */
+  cursorBlock: number;
+  /** Blocks seen but not yet scanned: head − cursor + 1 (0 when caught up). */
+  lagBlocks: number | null;
+  /** Seconds since the scanner last read the chain head (grows when the scanner stalls). */
+  lagSeconds: number | null;
+  headSeenAt: Date | null;
+  updatedAt: Date;
+}
+
+export interface WebhookBacklog {
+  endpointId: string;
+  merchantId: string;
+  mode: string;
+  url: string;
+  /** enabled | disabled */
+  status: string;
+  failingSince: Date | null;
+  /** Deliveries not yet succeeded or given up. */
+  pending: number;
+  /** Of those, the ones whose next attempt is due now. */
+  due: number;
+  oldestPendingAgeSeconds: number;
+}
+
+export interface OpsStatus {
+  at: Date;
+  queues: QueueStatus[];
+  scanners: ScannerStatus[];
+  webhookBacklog: WebhookBacklog[];
+}
+
+const PRIORITIZED_SAMPLE = 50;
+
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+function waitingSince(job: Job): number {
+  return Math.max(job.timestamp + (job.opts.delay ?? 0), job.processedOn ?? 0);
+}
+
+export async function queueCounts(queue: Queue, timeoutMs: number): Promise<QueueCounts> {
+  const c = await withTimeout(
+    queue.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'failed', 'completed'),
+    timeoutMs,
+    `queue ${queue.name}`,
+  );
+  const n = (k: string) => c[k] ?? 0;
+  return {
+    waiting: n('wait') + n('prioritized'),
+    prioritized: n('prioritized'),
+    active: n('active'),
+    delayed: n('delayed'),
+    failed: n('failed'),
+    completed: n('completed'),
+  };
+}
+
+/** Age in seconds of the job that has waited longest, or null when nothing waits. */
+export async function oldestWaitingAge(
+  queue: Queue,
+  timeoutMs: number,
+  now = Date.now(),
+  prioritizedSample = PRIORITIZED_SAMPLE,
+): Promise<number | null> {
+  const [wait, prioritized] = await withTimeout(
+    Promise.all([
+      queue.getJobs(['wait'], 0, 0, true),
+      queue.getJobs(['prioritized'], 0, prioritizedSample - 1, true),
+    ]),
+    timeoutMs,
+    `queue ${queue.name}`,
+  );
+  const since = [...wait, ...prioritized].filter(Boolean).map(waitingSince);
+  if (since.length === 0) return null;
+  return Math.max(0, (now - Math.min(...since)) / 1000);
+}
+
+async function queueStatus(queue: Queue, failedLimit: number, timeoutMs: number): Promise<QueueStatus> {
+  try {
+    const [counts, paused, oldest, failed] = await Promise.all([
+      queueCounts(queue, timeoutMs),
+      withTimeout(queue.isPaused(), timeoutMs, `queue ${queue.name}`),
+      oldestWaitingAge(queue, timeoutMs),
+      failedLimit > 0
+        ? withTimeout(queue.getFailed(0, failedLimit - 1), timeoutMs, `queue ${queue.name}`)
+        : Promise.resolve([]),
+    ]);
+    return {
+      name: queue.name,
+      paused,
+      counts,
+      oldestWaitingAgeSeconds: oldest,
+      failedJobs: failed.filter(Boolean).map((j) => ({
+        id: String(j.id),
+        name: j.name,
+        failedReason: j.failedReason ?? '',
+        attemptsMade: j.attemptsMade,
+        failedAt: j.finishedOn ? new Date(j.finishedOn) : null,
+      })),
+      error: null,
+    };
+  } catch (err) {
+    return {
+      name: queue.name,
+      paused: null,
+      counts: null,
+      oldestWaitingAgeSeconds: null,
+      failedJobs: [],
+      error: (err as Error).message,
+    };
+  }
+}
+
+export async function scannerStatus(pool: Pool): Promise<ScannerStatus[]> {
+  const r = await pool.query<{
+    chain: string;
+    next_block: bigint;
+    head_block: bigint | null;
+    head_seen_at: Date | null;
+    updated_at: Date;
+    head_age_seconds: number | null;
+  }>(
+    `select chain, next_block, head_block, head_seen_at, updated_at,
+            extract(epoch from now() - head_seen_at)::float8 as head_age_seconds
+     from chain_cursors order by chain`,
+  );
+  return r.rows.map((row) => {
+    const head = row.head_block === null ? null : Number(row.head_block);
+    const cursor = Number(row.next_block);
+    return {
+      chain: row.chain,
+      headBlock: head,
+      cursorBlock: cursor,
+      lagBlocks: head === null ? null : Math.max(0, head - cursor + 1),
+      lagSeconds: row.head_age_seconds === null ? null : Math.max(0, row.head_age_seconds),
+      headSeenAt: row.head_seen_at,
+      updatedAt: row.updated_at,
+    };
+  });
+}
+
+export async function webhookBacklog(pool: Pool, limit = 100): Promise<WebhookBacklog[]> {
+  const r = await pool.query<{
+    endpoint_id: string;
+    merchant_id: string;
+    mode: string;
+    url: string;
+    status: string;
+    failing_since: Date | null;
+    pending: number;
+    due: number;
+    oldest_age_seconds: number;
+  }>(
+    `select d.endpoint_id, w.merchant_id, w.mode, w.url, w.status, w.failing_since,
+            count(*)::int as pending,
+            (count(*) filter (where d.next_attempt_at <= now()))::int as due,
+            extract(epoch from now() - min(d.created_at))::float8 as oldest_age_seconds
+     from webhook_deliveries d join webhook_endpoints w on w.id = d.endpoint_id
+     where d.status = 'pending'
+     group by d.endpoint_id, w.merchant_id, w.mode, w.url, w.status, w.failing_since
+     order by pending desc, d.endpoint_id
+     limit $1`,
+    [limit],
+  );
+  return r.rows.map((row) => ({
+    endpointId: row.endpoint_id,
+    merchantId: row.merchant_id,
+    mode: row.mode,
+    url: row.url,
+    status: row.status,
+    failingSince: row.failing_since,
+    pending: row.pending,
+    due: row.due,
+    oldestPendingAgeSeconds: Math.max(0, row.oldest_age_seconds),
+  }));
+}
+
+/**
+ * Per-queue counts, oldest waiting age and recent failures; per-chain scanner head, cursor and lag; the
+ * webhook backlog per endpoint. A queue Redis does not answer is reported with its `error`, not thrown;
+ * PostgreSQL errors are thrown.
+ */
+export async function opsStatus(
+  deps: OpsDeps,
+  opts: { failedLimit?: number; backlogLimit?: number } = {},
+): Promise<OpsStatus> {
+  const timeoutMs = deps.redisTimeoutMs ?? 3000;
+  const [queues, scanners, backlog] = await Promise.all([
+    Promise.all(deps.queues.map((q) => queueStatus(q, opts.failedLimit ?? 20, timeoutMs))),
+    scannerStatus(deps.pool),
+    webhookBacklog(deps.pool, opts.backlogLimit ?? 100),
+  ]);
+  return { at: new Date(), queues, scanners, webhookBacklog: backlog };
+}
+
+function queueNamed(deps: OpsDeps, name: string): Queue {
+  const q = deps.queues.find((x) => x.name === name);
+  if (!q) throw new Error(`no queue named '${name}'`);
+  return q;
+}
+
+/** Retries one failed job; false when there is no such job or it is not failed. */
+export async function retryJob(deps: OpsDeps, queueName: string, jobId: string): Promise<boolean> {
+  const job = await queueNamed(deps, queueName).getJob(jobId);
+  if (!job || (await job.getState()) !== 'failed') return false;
+  await job.retry('failed');
+  return true;
+}
+
+/** Moves every failed job of a queue back to waiting; returns how many were failed. */
+export async function retryAllFailed(deps: OpsDeps, queueName: string): Promise<number> {
+  const q = queueNamed(deps, queueName);
+  const failed = await q.getJobCountByTypes('failed');
+  if (failed > 0) await q.retryJobs({ state: 'failed', count: 1000 });
+  return failed;
+}
