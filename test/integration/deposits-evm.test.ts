@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { EvmAdapter } from '../../src/chains/evm/adapter.js';
 import type { TestMerchant } from '../helpers/app.js';
 import { useEvmApp } from '../helpers/evm.js';
+import { eventually, startReceiver } from '../helpers/receiver.js';
+import { wsClient } from '../helpers/ws.js';
 
 // EVM deposits end to end on a real local EVM node (hardhat): ERC20 (6 decimals) and BEP20 (18 decimals)
 // on the same deposit module, scanner and crediting as TRC20. The devnet refuses eth_getLogs wider than
@@ -43,9 +45,9 @@ describe('EVM deposit/create', () => {
     expect(a.depositAddress).toBe(getAddress(a.depositAddress));
     expect(a).toMatchObject({ network: 'ERC20', amount: 100, currency: 'USDT', status: 'pending' });
     const many = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => deposit(m, `u${i}`, i % 2 ? 'ERC20' : 'BEP20', 1)),
+      Array.from({ length: 1000 }, (_, i) => deposit(m, `u${i}`, i % 2 ? 'ERC20' : 'BEP20', 1)),
     );
-    expect(new Set([a, b, ...many].map((d) => d.depositAddress)).size).toBe(202);
+    expect(new Set([a, b, ...many].map((d) => d.depositAddress)).size).toBe(1002);
   });
 });
 
@@ -201,5 +203,48 @@ describe('EVM adapter', () => {
     const head = await adapter.head();
     expect(head).toBeGreaterThan(0);
     expect(await adapter.blockHash(head)).toMatch(/^0x[0-9a-f]{64}$/);
+  });
+});
+
+describe('EVM events', () => {
+  it('delivers deposit.confirmed with the page fields and streams confirming → confirmed to the payment page', async () => {
+    const address = await t.app.listen(0, '127.0.0.1');
+    const m = await t.merchant();
+    const receiver = await startReceiver();
+    try {
+      await t.app.services.webhooks.create(
+        { merchantId: m.merchantId, mode: 'test' },
+        { url: receiver.url, events: ['deposit.confirmed'] },
+      );
+      const d = await deposit(m, 'evm_events', 'BEP20', 3);
+      const token = new URL(d.paymentUrl).searchParams.get('t')!;
+      const c = wsClient(`${address.replace('http', 'ws')}/graphql`, { token });
+      const sub = c.subscribe<any>(
+        `subscription($id: ID!) { depositUpdated(id: $id) { status confirmations } }`,
+        { id: d.id },
+      );
+      await new Promise((r) => setTimeout(r, 1000)); // the token may only watch this deposit: no probe possible
+      const txHash = await t.devnet.sendToken(t.devnet.usdt18, d.depositAddress, 3n * E18);
+      await mineAndScan(0, ['BEP20:test']);
+      await mineAndScan(11, ['BEP20:test']);
+      await eventually(() => sub.values.some((v) => v.depositUpdated.status === 'confirmed'), 10_000);
+      expect(sub.values[0].depositUpdated.status).toBe('confirming');
+      await eventually(() => receiver.received.length === 1);
+      expect(receiver.received[0]!.json).toMatchObject({
+        event: 'deposit.confirmed',
+        data: {
+          id: d.id,
+          userId: 'evm_events',
+          amount: 3,
+          currency: 'USDT',
+          network: 'BEP20',
+          txHash,
+          confirmations: 12,
+        },
+      });
+      await c.dispose();
+    } finally {
+      await receiver.close();
+    }
   });
 });
