@@ -28,6 +28,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json .npmrc tsconfig.json ./
 COPY migrations ./migrations
 COPY contracts ./contracts
+COPY docs/openapi.yaml ./docs/openapi.yaml
 COPY schema ./schema
 COPY jobs ./jobs
 COPY src ./src

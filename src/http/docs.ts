@@ -39,8 +39,6 @@ const INIT_JS = `window.addEventListener('load', function () {
     tryItOutEnabled: false,
     docExpansion: 'list',
     defaultModelsExpandDepth: 0,
-    displayOperationId: false,
-    showExtensions: true,
   });
 });
 `;

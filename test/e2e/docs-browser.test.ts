@@ -87,12 +87,13 @@ describe('/docs in a browser', () => {
     // Requests need an HMAC signature the page cannot make: no "Try it out".
     expect(await page.getByRole('button', { name: 'Try it out' }).count()).toBe(0);
 
-    // Open the transfer operation so the picture shows a request body, its example and the responses.
-    await page.locator('.opblock-post .opblock-summary-path[data-path="/api/v1/transfer"]').first().click();
-    await page.getByText('Idempotency-Key', { exact: true }).first().waitFor();
-
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+
+    // An operation opens with its parameters, request body and responses.
+    await page.locator('.opblock-post .opblock-summary-path[data-path="/api/v1/transfer"]').first().click();
+    await page.getByText('Idempotency-Key', { exact: true }).first().waitFor();
+    await page.getByText('insufficient_funds', { exact: false }).first().waitFor();
     await page.close();
 
     expect(foreign, 'requests to other hosts').toEqual([]);
