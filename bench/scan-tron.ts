@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { ChainScanner, ScanPass } from '../jobs/chain-scan.js';
 import { type App, createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
@@ -566,7 +567,7 @@ const f2 = (n: number) => n.toFixed(2);
 function cpuLine(c: CpuSplit): string {
   const other = Math.max(0, c.machine - c.generator - c.postgres - c.redis);
   return (
-    `CPU busy ${f2(c.machine)} of 2 cores: this process (app + devnet, one event loop) ${f2(c.generator)},` +
+    `CPU busy ${f2(c.machine)} of ${os.availableParallelism()} cores: this process (app + devnet, one event loop) ${f2(c.generator)},` +
     ` PostgreSQL ${f2(c.postgres)}, Redis ${f2(c.redis)}, other (kernel, other processes) ${f2(other)}`
   );
 }
