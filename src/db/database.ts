@@ -62,3 +62,19 @@ export function createPool(databaseUrl: string, max: number): pg.Pool {
   });
   return pool;
 }
+
+/** Runs `fn` in one database transaction on a pooled connection: commit on success, roll back on error. */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const out = await fn(client);
+    await client.query('commit');
+    return out;
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -1,5 +1,5 @@
 import type { ScanResult } from '../../chains/types.js';
-import type { Pool, PoolClient } from '../../db/database.js';
+import { inTransaction, type Pool } from '../../db/database.js';
 import { newId } from '../../lib/ids.js';
 import { insertEvents } from '../events/outbox.js';
 import type { EventDraft } from '../events/types.js';
@@ -27,21 +27,6 @@ export function depositUpdated(row: DepositRow): EventDraft {
     data: depositMessage(row),
     createdAt: new Date(),
   };
-}
-
-async function inTransaction<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
-    const out = await fn(client);
-    await client.query('commit');
-    return out;
-  } catch (err) {
-    await client.query('rollback').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
 }
 
 export class ChainStore {

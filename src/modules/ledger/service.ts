@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from '../../db/database.js';
+import { inTransaction, type Pool, type PoolClient } from '../../db/database.js';
 import { NotFoundError, restoreError, ValidationError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { IdempotencyService } from '../idempotency/service.js';
@@ -76,19 +76,8 @@ export class LedgerService {
   }
 
   /** Runs `fn` in a database transaction of the ledger's pool (for bookkeeping that moves no money). */
-  async withTransaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('begin');
-      const out = await fn(client);
-      await client.query('commit');
-      return out;
-    } catch (err) {
-      await client.query('rollback').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+  withTransaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, fn);
   }
 
   /** Posts items through the batcher (other modules use this for deposits, payouts, refunds). */
