@@ -4,7 +4,7 @@ import { hmacSha256Hex } from '../../src/lib/crypto.js';
 import { type TestMerchant, useTestApp } from '../helpers/app.js';
 import { databaseUrl } from '../helpers/db.js';
 import { eventually } from '../helpers/receiver.js';
-import { untilLive, wsClient } from '../helpers/ws.js';
+import { wsClient } from '../helpers/ws.js';
 
 // Instance A serves HTTP and sockets and runs the relay; instance B (same database and Redis prefix)
 // takes the transfers. A subscriber on A must see what happens through B.
@@ -67,53 +67,70 @@ describe('live subscriptions over graphql-ws', () => {
     const history = c.subscribe<any>(
       'subscription { transactionCreated(userId: "fan") { id amount direction balanceBefore balanceAfter } }',
     );
-    await untilLive(c, 'probe_1', () => t.credit(m, 'probe_1', '0.01'));
-    const started = Date.now();
-    const tx = await transferViaB(m, {
-      fromUserId: 'fan',
-      toUserId: 'streamer',
-      amount: 25,
-      description: 'gg',
-      metadata: { streamId: 'stream_123' },
-    });
-    await eventually(
-      () => balance.values.length === 1 && donations.values.length === 1 && history.values.length === 1,
-      20_000,
-      10,
-    );
-    const latencies = [Date.now() - started];
-    // Two more donations: the "within 1 s" bar holds for the best of three, so one pause of an overloaded
-    // machine (CI beside other work) does not decide it, while a slow path still fails every time.
-    for (let i = 2; i <= 3; i++) {
-      const at = Date.now();
+    // Warm up until every one of the three subscriptions has delivered (each registers on its own, in no
+    // guaranteed order), then measure fresh donations.
+    const all = () => Math.min(balance.values.length, donations.values.length, history.values.length);
+    for (let i = 0; i < 40 && all() === 0; i++) {
       await transferViaB(m, {
         fromUserId: 'fan',
         toUserId: 'streamer',
         amount: 1,
         metadata: { streamId: 'stream_123' },
       });
-      await eventually(() => donations.values.length === i, 20_000, 10);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(all()).toBeGreaterThan(0);
+    await eventually(
+      () =>
+        balance.values.length === history.values.length && balance.values.length === donations.values.length,
+      20_000,
+      10,
+    );
+    const latencies: number[] = [];
+    let tx: any;
+    // The "within 1 s" bar holds for the best of three, so one pause of an overloaded machine (CI beside
+    // other work) does not decide it, while a slow path still fails every time.
+    for (let i = 0; i < 3; i++) {
+      const before = [balance.values.length, donations.values.length, history.values.length];
+      const at = Date.now();
+      tx = await transferViaB(m, {
+        fromUserId: 'fan',
+        toUserId: 'streamer',
+        amount: 25,
+        description: 'gg',
+        metadata: { streamId: 'stream_123' },
+      });
+      await eventually(
+        () =>
+          balance.values.length > before[0]! &&
+          donations.values.length > before[1]! &&
+          history.values.length > before[2]!,
+        20_000,
+        10,
+      );
       latencies.push(Date.now() - at);
     }
     expect(Math.min(...latencies)).toBeLessThan(1000);
-    expect(balance.values[0].balanceUpdated).toEqual({
+    const fan = (await t.request({ url: '/api/v1/balance/fan', as: m })).body.balance;
+    const streamer = (await t.request({ url: '/api/v1/balance/streamer', as: m })).body.balance;
+    expect(balance.values.at(-1).balanceUpdated).toEqual({
       userId: 'streamer',
-      balance: '25.00',
+      balance: streamer.toFixed(2),
       transactionId: tx.id,
     });
-    expect(donations.values[0].donationReceived).toEqual({
+    expect(donations.values.at(-1).donationReceived).toEqual({
       id: tx.id,
       streamId: 'stream_123',
       fromUserId: 'fan',
       amount: '25.00',
       message: 'gg',
     });
-    expect(history.values[0].transactionCreated).toEqual({
+    expect(history.values.at(-1).transactionCreated).toEqual({
       id: tx.id,
       amount: '-25.00',
       direction: 'debit',
-      balanceBefore: '100.00',
-      balanceAfter: '75.00',
+      balanceBefore: (fan + 25).toFixed(2),
+      balanceAfter: fan.toFixed(2),
     });
     await c.dispose();
   });
