@@ -2,6 +2,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
 import { type EvmDevnet, startEvmDevnet } from '../../src/devnet/evm/index.js';
 import { type TestContext, useTestApp } from './app.js';
+import { MANUAL_SCAN_CONFIG, scanOnce } from './scan.js';
 
 /**
  * A test app whose test-mode ERC20/BEP20/POLYGON networks are an EVM devnet started for this file
@@ -22,13 +23,7 @@ export function useEvmApp(
     await devnetReady;
   });
   const t = useTestApp(
-    {
-      chainScanIntervalMs: 600_000,
-      depositExpiryIntervalMs: 600_000,
-      chainInitialLookbackBlocks: 0,
-      outboxPollMs: 100,
-      ...config,
-    },
+    { ...MANUAL_SCAN_CONFIG, ...config },
     {
       role: 'all',
       configure: async () => {
@@ -58,15 +53,7 @@ export function useEvmApp(
       return holder.devnet;
     },
     /** One scanner pass of a chain, retried while another pass holds its lock. */
-    async scan(chain = 'ERC20:test') {
-      const scanner = t.app.workers!.scanning.scanners.get(chain)!;
-      for (let i = 0; i < 100; i++) {
-        const r = await scanner.pass();
-        if (!r.skipped) return r;
-        await new Promise((res) => setTimeout(res, 20));
-      }
-      throw new Error('scanner lock never free');
-    },
+    scan: (chain = 'ERC20:test') => scanOnce(t.app, chain),
   };
   Object.defineProperties(t, Object.getOwnPropertyDescriptors(extra));
   return t as TestContext & typeof extra;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
 import { startTronDevnet, type TronDevnet } from '../../src/devnet/tron/index.js';
 import { type TestContext, useTestApp } from './app.js';
+import { MANUAL_SCAN_CONFIG, scanOnce } from './scan.js';
 
 /** A test app whose test-mode TRC20 network is a devnet started for this file (no timer: tests mine). */
 export function useTronApp(config: Partial<Config> = {}, role: 'api' | 'all' = 'all') {
@@ -14,13 +15,7 @@ export function useTronApp(config: Partial<Config> = {}, role: 'api' | 'all' = '
     await devnetReady;
   });
   const t = useTestApp(
-    {
-      chainScanIntervalMs: 600_000,
-      depositExpiryIntervalMs: 600_000,
-      chainInitialLookbackBlocks: 0,
-      outboxPollMs: 100,
-      ...config,
-    },
+    { ...MANUAL_SCAN_CONFIG, ...config },
     {
       role,
       configure: async () => {
@@ -47,15 +42,7 @@ export function useTronApp(config: Partial<Config> = {}, role: 'api' | 'all' = '
       return holder.devnet;
     },
     /** One scanner pass of TRC20:test, retried while another pass holds the chain's lock. */
-    async scan() {
-      const scanner = t.app.workers!.scanning.scanners.get('TRC20:test')!;
-      for (let i = 0; i < 100; i++) {
-        const r = await scanner.pass();
-        if (!r.skipped) return r;
-        await new Promise((res) => setTimeout(res, 20));
-      }
-      throw new Error('scanner lock never free');
-    },
+    scan: () => scanOnce(t.app, 'TRC20:test'),
   };
   Object.defineProperties(t, Object.getOwnPropertyDescriptors(extra));
   return t as TestContext & typeof extra;
