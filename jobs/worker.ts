@@ -5,8 +5,10 @@ import type { Pool } from '../src/db/database.js';
 import type { Logger } from '../src/lib/logger.js';
 import type { DepositCrediting } from '../src/modules/deposits/crediting.js';
 import type { PubSub } from '../src/modules/events/topics.js';
+import type { LedgerService } from '../src/modules/ledger/service.js';
 import type { WebhooksService } from '../src/modules/webhooks/service.js';
 import { OutboxRelay } from './outbox-relay.js';
+import { startPayouts } from './payouts.js';
 import type { Queues } from './queues.js';
 import { startScanning } from './scanning.js';
 import { WebhookReconciler } from './webhook-reconciler.js';
@@ -22,6 +24,7 @@ export async function startWorkers(deps: {
   webhooks: WebhooksService;
   registry: NetworkRegistry;
   crediting: DepositCrediting;
+  ledger: LedgerService;
 }) {
   const { config, pool, log } = deps;
   // BullMQ workers block on Redis: their own connection, retried forever (maxRetriesPerRequest: null).
@@ -49,12 +52,22 @@ export async function startWorkers(deps: {
     crediting: deps.crediting,
     connection,
   });
+  const payouts = await startPayouts({
+    config,
+    pool,
+    log,
+    registry: deps.registry,
+    ledger: deps.ledger,
+    connection,
+  });
   return {
     relay,
     deliverer,
     reconciler,
     scanning,
+    payouts,
     async stop() {
+      await payouts.stop();
       await scanning.stop();
       await reconciler.stop();
       await relay.stop();

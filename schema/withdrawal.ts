@@ -8,9 +8,16 @@ import {
   UnsupportedNetworkError,
   ValidationError,
 } from '../src/lib/errors.js';
-import type { WithdrawalView } from '../src/modules/withdrawals/view.js';
+import { topicKey } from '../src/modules/events/topics.js';
+import { viewFromStored, type WithdrawalView } from '../src/modules/withdrawals/view.js';
 import { builder } from './builder.js';
 import { offsetConnection, PAGE } from './transaction.js';
+
+const PayoutStateEnum = builder.enumType('PayoutState', {
+  description:
+    "The payout worker's step: queued → signed (stored before sending) → broadcast → confirming → completed | failed.",
+  values: ['queued', 'signed', 'broadcast', 'confirming', 'completed', 'failed'] as const,
+});
 
 const StatusEnum = builder.enumType('WithdrawalStatus', {
   values: ['pending_approval', 'approved', 'processing', 'completed', 'failed', 'rejected'] as const,
@@ -55,6 +62,14 @@ export const WithdrawalRef = builder
       txHash: t.exposeString('txHash', { nullable: true }),
       failureReason: t.exposeString('failureReason', { nullable: true }),
       createdAt: t.exposeString('createdAt'),
+      payoutState: t.field({ type: PayoutStateEnum, nullable: true, resolve: (w) => w.payoutState ?? null }),
+      confirmations: t.int({ resolve: (w) => w.confirmations ?? 0 }),
+      waitingReason: t.string({
+        nullable: true,
+        description: 'Why an approved payout is not sent yet (for example the hot wallet is short).',
+        resolve: (w) => w.waitingReason ?? null,
+      }),
+      completedAt: t.string({ nullable: true, resolve: (w) => w.completedAt ?? null }),
       replayed: t.boolean({ resolve: (w) => w.replayed ?? false }),
       audit: t.field({
         type: [AuditRef],
@@ -185,4 +200,28 @@ builder.queryField('withdrawals', (t) =>
       fields: (c) => ({ totalCount: c.int({ resolve: (p) => (p as { totalCount: number }).totalCount }) }),
     },
   ),
+);
+
+builder.subscriptionField('withdrawalUpdated', (t) =>
+  t.field({
+    type: WithdrawalRef,
+    description:
+      'Every step of a withdrawal: approved, rejected, signed, broadcast, each confirmation, completed or failed.',
+    args: { id: t.arg.id({ required: true }) },
+    subscribe: async (_root, args, ctx) => {
+      const id = String(args.id);
+      const p = ctx.principal;
+      let tenant: { merchantId: string; mode: 'live' | 'test' };
+      if (p.kind === 'admin') tenant = await ctx.services.withdrawals.tenantOf(id);
+      else if (p.kind === 'merchant') {
+        tenant = tenantOf(ctx);
+        await ctx.services.withdrawals.get(tenant, id);
+      } else throw new ForbiddenError('This credential may not read withdrawals');
+      return ctx.services.pubsub.subscribe(
+        'withdrawal',
+        topicKey(tenant.merchantId, tenant.mode, id),
+      ) as never;
+    },
+    resolve: (m) => viewFromStored(m as Record<string, unknown>),
+  }),
 );

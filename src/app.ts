@@ -188,6 +188,7 @@ export async function createApp(opts: AppOptions = {}) {
           crediting,
         });
 
+          ledger,
   let stopped = false;
   return {
     config,

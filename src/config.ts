@@ -136,6 +136,23 @@ const envSchema = z.object({
   EVM_TEST_CONFIRMATIONS: z.coerce.number().int().min(1).max(10_000).default(12),
   EVM_DEVNET: z.enum(['auto', 'off']).default('auto'),
   EVM_DEVNET_BLOCK_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+  PAYOUT_TRON_PRIVATE_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters')
+    .optional(),
+  PAYOUT_EVM_PRIVATE_KEY: z
+    .string()
+    .regex(/^(0x)?[0-9a-fA-F]{64}$/, 'must be 64 hex characters')
+    .optional(),
+  PAYOUT_MNEMONIC: z.string().min(20).optional(),
+  PAYOUT_MONITOR_MS: z.coerce.number().int().min(50).max(600_000).default(3000),
+  PAYOUT_EVM_REPLACE_AFTER_SECONDS: z.coerce.number().min(0.05).max(86_400).default(180),
+  PAYOUT_TRON_MAX_FEE_LIMIT_SUN: z.coerce
+    .number()
+    .int()
+    .min(1_000_000)
+    .max(15_000_000_000)
+    .default(100_000_000),
 });
 
 /** Every environment variable the app reads (documented in .env.example and the README). */
@@ -205,6 +222,15 @@ export interface Config {
   chainScanMaxRanges: number;
   chainInitialLookbackBlocks: number;
   depositExpiryIntervalMs: number;
+  /** Hot-wallet keys: read only by the worker role (src/chains/payout/wallets.ts), never logged. */
+  payouts: {
+    tronPrivateKey: string | null;
+    evmPrivateKey: string | null;
+    mnemonic: string | null;
+    monitorMs: number;
+    evmReplaceAfterMs: number;
+    tronMaxFeeLimitSun: number;
+  };
   evm: {
     xpub: string | null;
     /** Live networks: enabled by their RPC URLs. Adding one is configuration (see src/chains/setup.ts). */
@@ -305,6 +331,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     chainScanMaxRanges: e.CHAIN_SCAN_MAX_RANGES,
     chainInitialLookbackBlocks: e.CHAIN_INITIAL_LOOKBACK_BLOCKS,
     depositExpiryIntervalMs: e.DEPOSIT_EXPIRY_INTERVAL_MS,
+    payouts: {
+      tronPrivateKey: e.PAYOUT_TRON_PRIVATE_KEY ?? null,
+      evmPrivateKey: e.PAYOUT_EVM_PRIVATE_KEY ?? null,
+      mnemonic: e.PAYOUT_MNEMONIC ?? null,
+      monitorMs: e.PAYOUT_MONITOR_MS,
+      evmReplaceAfterMs: Math.round(e.PAYOUT_EVM_REPLACE_AFTER_SECONDS * 1000),
+      tronMaxFeeLimitSun: e.PAYOUT_TRON_MAX_FEE_LIMIT_SUN,
+    },
     evm: {
       xpub: e.EVM_XPUB ?? null,
       networks: [

@@ -15,6 +15,14 @@ export const REDACT_PATHS = [
   '*.secret',
   '*.token',
   'masterKey',
+  'privateKey',
+  '*.privateKey',
+  'mnemonic',
+  '*.mnemonic',
+  'tronPrivateKey',
+  'evmPrivateKey',
+  '*.tronPrivateKey',
+  '*.evmPrivateKey',
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {

@@ -146,6 +146,8 @@ export function publishEvent(publish: Publish, e: StoredEvent): void {
     }
   } else if (e.type === 'deposit.updated') {
     publish('deposit', key(d.id), e.data);
+  } else if (e.type === 'withdrawal.updated') {
+    publish('withdrawal', key(d.id), e.data);
   } else if (e.type === 'deposit.confirmed' && d.transactionId && typeof d.balance === 'number') {
     side(d.userId, starsText(d.stars), starsText(d.balance), 'deposit', d.transactionId);
   } else if (e.type === 'balance.adjusted') {

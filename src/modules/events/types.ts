@@ -11,7 +11,7 @@ export const WEBHOOK_EVENT_TYPES = [
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** Internal events feed live subscriptions (and the events list) but are never sent to webhooks. */
-export const INTERNAL_EVENT_TYPES = ['balance.adjusted', 'deposit.updated'] as const;
+export const INTERNAL_EVENT_TYPES = ['balance.adjusted', 'deposit.updated', 'withdrawal.updated'] as const;
 export type EventType = WebhookEventType | (typeof INTERNAL_EVENT_TYPES)[number];
 export const EVENT_TYPES: readonly EventType[] = [...WEBHOOK_EVENT_TYPES, ...INTERNAL_EVENT_TYPES];
 

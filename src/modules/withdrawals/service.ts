@@ -10,14 +10,15 @@ import {
   ValidationError,
 } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import { minorToJsonNumber, parseAmount } from '../../lib/money.js';
+import { parseAmount } from '../../lib/money.js';
 import { formatToken, parseRate } from '../deposits/amounts.js';
-import type { EventDraft } from '../events/types.js';
+import { insertEvents } from '../events/outbox.js';
 import type { LedgerService } from '../ledger/service.js';
 import type { PostingItem } from '../ledger/types.js';
 import { parseStars, parseUserId } from '../ledger/validation.js';
 import type { Mode } from '../merchants/entities.js';
 import type { MerchantsService } from '../merchants/service.js';
+import { payoutFailed, withdrawalUpdated } from './events.js';
 import { viewFromStored, type WithdrawalRow, type WithdrawalView, withdrawalData } from './view.js';
 
 // Withdrawals: at creation the full amount moves from the user to the merchant's payouts-in-flight account
@@ -28,6 +29,8 @@ import { viewFromStored, type WithdrawalRow, type WithdrawalView, withdrawalData
 type Tenant = { merchantId: string; mode: Mode };
 
 export const IN_FLIGHT = { kind: 'system', code: 'payouts_in_flight' } as const;
+/** NOTIFY channel: an approval wakes the payout worker at once (it also polls). */
+export const PAYOUTS_CHANNEL = 'novapay_payouts';
 
 export interface CreateWithdrawalInput {
   userId: unknown;
@@ -178,6 +181,7 @@ export class WithdrawalsService {
           `merchant:${t.merchantId}`,
           status === 'approved' ? 'auto-approved below the threshold' : null,
         );
+        if (status === 'approved') await c.query('select pg_notify($1, $2)', [PAYOUTS_CHANNEL, id]);
         return [];
       },
     };
@@ -245,6 +249,8 @@ export class WithdrawalsService {
       );
       if (!r.rows[0]) throw await this.notPending(c, t, id);
       await audit(c, id, 'approved', actor, null);
+      await insertEvents(c, [withdrawalUpdated(r.rows[0])]);
+      await c.query('select pg_notify($1, $2)', [PAYOUTS_CHANNEL, id]);
       return withdrawalData(r.rows[0]);
     });
   }
@@ -284,7 +290,7 @@ export class WithdrawalsService {
         );
         updated = r.rows[0]!;
         await audit(c, id, 'rejected', actor, reason);
-        return [payoutFailed(updated, 'rejected', reason)];
+        return [payoutFailed(updated, 'rejected', reason), withdrawalUpdated(updated)];
       },
     });
     if (!outcome.ok) throw outcome.error;
@@ -306,25 +312,4 @@ async function audit(c: PoolClient, id: string, action: string, actor: string, r
     'insert into withdrawal_audit (withdrawal_id, action, actor, reason) values ($1, $2, $3, $4)',
     [id, action, actor, reason],
   );
-}
-
-function payoutFailed(w: WithdrawalRow, reason: string, message: string): EventDraft {
-  const d = withdrawalData(w);
-  return {
-    id: newId('evt'),
-    type: 'payout.failed',
-    merchantId: w.merchant_id,
-    mode: w.mode,
-    createdAt: new Date(),
-    data: {
-      id: w.id,
-      userId: w.user_id,
-      amount: minorToJsonNumber(d.amountMinor),
-      amountUsdt: Number(d.amountUsdt),
-      network: w.network,
-      walletAddress: w.wallet_address,
-      reason,
-      message,
-    },
-  };
 }

@@ -19,7 +19,15 @@ export interface WithdrawalRow {
   tx_hash: string | null;
   created_at: Date;
   updated_at: Date;
+  payout_state: PayoutState | null;
+  wallet_key: string | null;
+  payout_nonce: bigint | null;
+  confirmations: number;
+  waiting_reason: string | null;
+  completed_at: Date | null;
 }
+
+export type PayoutState = 'queued' | 'signed' | 'broadcast' | 'confirming' | 'completed' | 'failed';
 
 /** A withdrawal as every face shows it: Stars in minor units, USDT amounts as exact decimal text. */
 export interface WithdrawalView {
@@ -35,6 +43,12 @@ export interface WithdrawalView {
   txHash: string | null;
   failureReason: string | null;
   createdAt: string;
+  /** The payout worker's step once approved (null before). */
+  payoutState?: PayoutState | null;
+  confirmations?: number;
+  /** Why an approved payout is not being sent yet (e.g. the hot wallet is short). */
+  waitingReason?: string | null;
+  completedAt?: string | null;
 }
 
 export function withdrawalData(r: WithdrawalRow): WithdrawalView {
@@ -51,7 +65,17 @@ export function withdrawalData(r: WithdrawalRow): WithdrawalView {
     txHash: r.tx_hash,
     failureReason: r.failure_reason,
     createdAt: r.created_at.toISOString(),
+    payoutState: r.payout_state ?? null,
+    confirmations: r.confirmations ?? 0,
+    waitingReason: r.waiting_reason ?? null,
+    completedAt: r.completed_at ? r.completed_at.toISOString() : null,
   };
+}
+
+/** The `withdrawal.updated` message: the view with amounts as text (JSON-safe), for withdrawalUpdated. */
+export function withdrawalUpdateData(r: WithdrawalRow): Record<string, unknown> {
+  const v = withdrawalData(r);
+  return { ...v, amountMinor: v.amountMinor.toString(), feeMinor: v.feeMinor.toString() };
 }
 
 /** Back from the JSON an idempotency record stores (bigints are strings there). */

@@ -1,0 +1,116 @@
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import pg from 'pg';
+import type { HotWallet } from '../src/chains/payout/types.js';
+import { openHotWallets } from '../src/chains/payout/wallets.js';
+import type { NetworkRegistry } from '../src/chains/registry.js';
+import type { Config } from '../src/config.js';
+import type { Pool } from '../src/db/database.js';
+import type { Logger } from '../src/lib/logger.js';
+import type { LedgerService } from '../src/modules/ledger/service.js';
+import { PayoutProcessor, type TickResult } from '../src/modules/payouts/processor.js';
+import { PayoutStore } from '../src/modules/payouts/store.js';
+import { PAYOUTS_CHANNEL } from '../src/modules/withdrawals/service.js';
+import { bullPrefix } from './queues.js';
+
+// The payout worker: one BullMQ queue per hot wallet (`payouts-<family>-…`), concurrency 1 and a global
+// concurrency of 1, so a wallet's transactions are built one at a time in nonce order across every worker.
+// A job scheduler ticks each wallet every PAYOUT_MONITOR_MS; an approval (NOTIFY novapay_payouts) ticks at
+// once. A tick is idempotent: the database holds every step (src/modules/payouts).
+
+export function payoutQueueName(walletKey: string): string {
+  return `payouts-${walletKey.replace(/[^A-Za-z0-9]+/g, '-')}`;
+}
+
+export interface Payouts {
+  wallets: HotWallet[];
+  processors: Map<string, PayoutProcessor>;
+  /** Runs one pass of every wallet now (tests, CLI). */
+  tickAll(): Promise<TickResult[]>;
+  stop(): Promise<void>;
+}
+
+export async function startPayouts(deps: {
+  config: Config;
+  pool: Pool;
+  log: Logger;
+  registry: NetworkRegistry;
+  ledger: LedgerService;
+  connection: Redis;
+  /** false: no queues or schedulers, only tickAll() (tests that drive passes by hand). */
+  schedule?: boolean;
+}): Promise<Payouts> {
+  const { config, pool, log } = deps;
+  const store = new PayoutStore(pool);
+  const wallets = await openHotWallets(config, deps.registry, log);
+  const processors = new Map<string, PayoutProcessor>();
+  for (const w of wallets) {
+    await store.registerWallet(w);
+    processors.set(
+      w.key,
+      new PayoutProcessor(w, store, deps.ledger, pool, log, {
+        replaceAfterMs: config.payouts.evmReplaceAfterMs,
+        rebroadcastMs: Math.max(config.payouts.monitorMs * 5, 10_000),
+        maxSendsPerPass: 200,
+      }),
+    );
+  }
+  const prefix = bullPrefix(config.redisPrefix);
+  const queues: Queue[] = [];
+  const workers: Worker[] = [];
+  let listener: pg.Client | null = null;
+  if (deps.schedule !== false) {
+    for (const [key, processor] of processors) {
+      const name = payoutQueueName(key);
+      const queue = new Queue(name, { connection: deps.connection, prefix });
+      queue.on('error', () => undefined);
+      await queue.setGlobalConcurrency(1);
+      await queue.upsertJobScheduler(
+        'monitor',
+        { every: config.payouts.monitorMs },
+        { name: 'tick', data: {}, opts: { removeOnComplete: 100, removeOnFail: 500 } },
+      );
+      const worker = new Worker(name, () => processor.tick(), {
+        connection: deps.connection,
+        prefix,
+        concurrency: 1,
+        lockDuration: config.workerLockMs,
+      });
+      worker.on('error', (err) => log.warn({ err: err.message, queue: name }, 'payout worker error'));
+      worker.on('failed', (_job, err) => log.warn({ queue: name, err: err.message }, 'payout pass failed'));
+      queues.push(queue);
+      workers.push(worker);
+    }
+    const poke = () => {
+      for (const q of queues)
+        q.add('tick', {}, { jobId: 'approved', removeOnComplete: true, removeOnFail: true }).catch(
+          () => undefined,
+        );
+    };
+    listener = new pg.Client({ connectionString: config.databaseUrl });
+    listener.on('error', (err) =>
+      log.warn({ err: err.message }, 'payout listener error (polling continues)'),
+    );
+    listener.on('notification', poke);
+    try {
+      await listener.connect();
+      await listener.query(`listen ${PAYOUTS_CHANNEL}`);
+    } catch (err) {
+      log.warn(
+        { err: (err as Error).message },
+        'payout listener unavailable; approvals wait for the next tick',
+      );
+    }
+  }
+  return {
+    wallets,
+    processors,
+    tickAll: () => Promise.all([...processors.values()].map((p) => p.tick())),
+    async stop() {
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(queues.map((q) => q.close()));
+      await listener?.end().catch(() => undefined);
+      for (const w of wallets) w.close();
+    },
+  };
+}

@@ -1,0 +1,268 @@
+import { TronWeb } from 'tronweb';
+import type { NetworkConfig } from '../registry.js';
+import {
+  type BroadcastResult,
+  type HotWallet,
+  PayoutChainError,
+  type SignedPayout,
+  type TxLookup,
+  type WalletBalances,
+} from './types.js';
+
+// A TRON hot wallet: USDT transfers built by the full node (triggersmartcontract, which tronweb checks byte for
+// byte), signed here, sent with broadcasttransaction. fee_limit comes from estimateenergy (falling back to
+// triggerconstantcontract's energy_used) at the chain's energy price, with a margin, capped by configuration.
+// A transaction can be included only until its expiration: once the solidified head is past it and the
+// transaction is in no block, it is dead and the worker may build another.
+
+const REQUEST_TIMEOUT_MS = 10_000;
+const FEE_MARGIN_PERCENT = 130n;
+const BANDWIDTH_RESERVE_SUN = 1_000_000n; // a TRC20 transfer is ~345 bytes: at most 0.35 TRX once free bandwidth is gone
+
+type Params = { type: string; value: string }[];
+
+interface RawInfo {
+  id?: string;
+  blockNumber?: number;
+  result?: string;
+  receipt?: { result?: string };
+}
+
+function decodeMessage(m: unknown): string {
+  if (typeof m !== 'string') return '';
+  return /^[0-9a-f]+$/i.test(m) && m.length % 2 === 0 ? Buffer.from(m, 'hex').toString('utf8') : m;
+}
+
+export class TronHotWallet implements HotWallet {
+  readonly family = 'tron' as const;
+  readonly address: string;
+  readonly key: string;
+  readonly networks: NetworkConfig[];
+  private readonly tw: TronWeb;
+  private readonly privateKey: string;
+
+  constructor(
+    private readonly net: NetworkConfig,
+    privateKey: string,
+    private readonly maxFeeLimitSun: bigint,
+  ) {
+    this.privateKey = privateKey.replace(/^0x/, '');
+    this.tw = new TronWeb({
+      fullHost: net.nodeUrl,
+      ...(net.apiKey ? { headers: { 'TRON-PRO-API-KEY': net.apiKey } } : {}),
+    });
+    this.address = TronWeb.address.fromPrivateKey(this.privateKey) as string;
+    this.key = `tron:${net.chain}:${this.address}`;
+    this.networks = [net];
+  }
+
+  private async post<T>(path: string, body: Record<string, unknown>): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.net.nodeUrl}${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(this.net.apiKey ? { 'TRON-PRO-API-KEY': this.net.apiKey } : {}),
+        },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (err) {
+      throw new PayoutChainError(`${path}: ${(err as Error).message}`);
+    }
+    if (res.status !== 200) throw new PayoutChainError(`${path}: HTTP ${res.status}`);
+    try {
+      return (await res.json()) as T;
+    } catch {
+      throw new PayoutChainError(`${path}: not JSON`);
+    }
+  }
+
+  private async guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof PayoutChainError) throw err;
+      throw new PayoutChainError(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private transferParams(to: string, units: bigint): Params {
+    return [
+      { type: 'address', value: to },
+      { type: 'uint256', value: units.toString() },
+    ];
+  }
+
+  private async tokenBalance(): Promise<bigint> {
+    const r = await this.guard('balanceOf', () =>
+      this.tw.transactionBuilder.triggerConstantContract(
+        this.net.token.contract,
+        'balanceOf(address)',
+        {},
+        [{ type: 'address', value: this.address }],
+        this.address,
+      ),
+    );
+    const word = r.constant_result?.[0];
+    if (!word) throw new PayoutChainError('balanceOf answered no result');
+    return BigInt(`0x${word.slice(0, 64) || '0'}`);
+  }
+
+  private async trxBalance(): Promise<bigint> {
+    const a = await this.post<{ balance?: number }>('/wallet/getaccount', {
+      address: this.address,
+      visible: true,
+    });
+    return BigInt(a.balance ?? 0);
+  }
+
+  async balances(): Promise<WalletBalances> {
+    const [token, native] = await Promise.all([this.tokenBalance(), this.trxBalance()]);
+    return { token: { [this.net.network]: token }, native };
+  }
+
+  /** Energy a transfer of `units` to `to` needs, and the sun that energy costs when it must be burnt. */
+  private async energyCost(to: string, units: bigint): Promise<{ energy: bigint; sunPerEnergy: bigint }> {
+    const params = this.transferParams(to, units);
+    let energy: bigint | null = null;
+    try {
+      const est = await this.tw.transactionBuilder.estimateEnergy(
+        this.net.token.contract,
+        'transfer(address,uint256)',
+        {},
+        params,
+        this.address,
+      );
+      if (est.result?.result && est.energy_required) energy = BigInt(est.energy_required);
+    } catch {
+      // nodes without vm.estimateEnergy: fall back to the constant call's energy_used below
+    }
+    if (energy === null) {
+      const c = await this.guard('triggerconstantcontract', () =>
+        this.tw.transactionBuilder.triggerConstantContract(
+          this.net.token.contract,
+          'transfer(address,uint256)',
+          {},
+          params,
+          this.address,
+        ),
+      );
+      energy = BigInt(c.energy_used ?? 0);
+      if (energy === 0n) throw new PayoutChainError('the node estimated no energy for the transfer');
+    }
+    const chainParams = await this.post<{ chainParameter?: { key: string; value?: number }[] }>(
+      '/wallet/getchainparameters',
+      {},
+    );
+    const fee = chainParams.chainParameter?.find((p) => p.key === 'getEnergyFee')?.value ?? 420;
+    return { energy, sunPerEnergy: BigInt(fee) };
+  }
+
+  async shortage(
+    net: NetworkConfig,
+    to: string,
+    units: bigint,
+    inFlight: { units: bigint },
+  ): Promise<string | null> {
+    const [token, trx] = await Promise.all([this.tokenBalance(), this.trxBalance()]);
+    if (token - inFlight.units < units) {
+      return `hot wallet ${this.address} holds ${token} ${net.token.symbol} units (${inFlight.units} in flight), needs ${units}`;
+    }
+    const { energy, sunPerEnergy } = await this.energyCost(to, units);
+    const res = await this.post<{ EnergyLimit?: number; EnergyUsed?: number }>('/wallet/getaccountresource', {
+      address: this.address,
+      visible: true,
+    });
+    const staked = BigInt(Math.max(0, (res.EnergyLimit ?? 0) - (res.EnergyUsed ?? 0)));
+    const burn = energy > staked ? (energy - staked) * sunPerEnergy : 0n;
+    if (trx < burn + BANDWIDTH_RESERVE_SUN) {
+      return `hot wallet ${this.address} holds ${trx} sun of TRX, needs ${burn + BANDWIDTH_RESERVE_SUN} for energy and bandwidth`;
+    }
+    return null;
+  }
+
+  async chainNonce(): Promise<bigint | null> {
+    return null;
+  }
+
+  async sign(net: NetworkConfig, to: string, units: bigint): Promise<SignedPayout> {
+    const { energy, sunPerEnergy } = await this.energyCost(to, units);
+    let feeLimit = (energy * sunPerEnergy * FEE_MARGIN_PERCENT) / 100n;
+    if (feeLimit > this.maxFeeLimitSun) feeLimit = this.maxFeeLimitSun;
+    const built = await this.guard('triggersmartcontract', () =>
+      this.tw.transactionBuilder.triggerSmartContract(
+        net.token.contract,
+        'transfer(address,uint256)',
+        { feeLimit: Number(feeLimit) },
+        this.transferParams(to, units),
+        this.address,
+      ),
+    );
+    if (!built.result?.result || !built.transaction)
+      throw new PayoutChainError(
+        `the node refused to build the transfer: ${decodeMessage(built.result?.message)}`,
+      );
+    const signed = await this.tw.trx.sign(built.transaction, this.privateKey);
+    return {
+      txHash: signed.txID,
+      raw: JSON.stringify(signed),
+      nonce: null,
+      expiresAt: new Date(signed.raw_data.expiration),
+      feeParams: {
+        feeLimit: feeLimit.toString(),
+        energy: energy.toString(),
+        sunPerEnergy: sunPerEnergy.toString(),
+      },
+    };
+  }
+
+  async broadcast(_net: NetworkConfig, raw: string): Promise<BroadcastResult> {
+    const r = await this.post<{ result?: boolean; code?: string; message?: string }>(
+      '/wallet/broadcasttransaction',
+      JSON.parse(raw) as Record<string, unknown>,
+    );
+    if (r.result) return { ok: true };
+    const message = `${r.code ?? 'unknown'}: ${decodeMessage(r.message)}`;
+    if (r.code === 'DUP_TRANSACTION_ERROR') return { ok: true, known: true };
+    if (r.code === 'TRANSACTION_EXPIRATION_ERROR') return { ok: false, kind: 'expired', message };
+    return { ok: false, kind: 'retry', message };
+  }
+
+  private async head(path: '/wallet/getnowblock' | '/walletsolidity/getnowblock') {
+    const b = await this.post<{ block_header?: { raw_data?: { number?: number; timestamp?: number } } }>(
+      path,
+      {},
+    );
+    const raw = b.block_header?.raw_data;
+    if (raw?.number === undefined) throw new PayoutChainError(`${path} answered no block`);
+    return { number: raw.number, timestampMs: raw.timestamp ?? 0 };
+  }
+
+  async lookup(net: NetworkConfig, txHash: string): Promise<TxLookup> {
+    const info = await this.post<RawInfo>('/wallet/gettransactioninfobyid', { value: txHash });
+    if (info.blockNumber === undefined) return { state: 'unknown' };
+    const head = await this.head('/wallet/getnowblock');
+    const success = info.result !== 'FAILED' && (info.receipt?.result ?? 'SUCCESS') === 'SUCCESS';
+    return {
+      state: 'mined',
+      success,
+      blockNumber: info.blockNumber,
+      confirmations: Math.max(0, Math.min(head.number - info.blockNumber + 1, net.confirmations + 1000)),
+    };
+  }
+
+  async isDead(_net: NetworkConfig, txHash: string, expiresAt: Date | null): Promise<boolean> {
+    if (!expiresAt) return false;
+    const solid = await this.head('/walletsolidity/getnowblock');
+    if (solid.timestampMs <= expiresAt.getTime()) return false;
+    const [full, solidInfo] = await Promise.all([
+      this.post<RawInfo>('/wallet/gettransactioninfobyid', { value: txHash }),
+      this.post<RawInfo>('/walletsolidity/gettransactioninfobyid', { value: txHash }),
+    ]);
+    return full.blockNumber === undefined && solidInfo.blockNumber === undefined;
+  }
+
+  close(): void {}
+}

@@ -1,0 +1,74 @@
+import type { Family } from '../hd.js';
+import type { NetworkConfig } from '../registry.js';
+
+// What the payout worker needs from a hot wallet on one chain family. Keys live inside the implementation
+// (src/chains/payout/tron.ts, evm.ts), built only by the worker role; nothing here exposes them.
+
+/** A signed transaction as stored before it is sent: enough to rebroadcast it after a crash. */
+export interface SignedPayout {
+  txHash: string;
+  /** TRON: the signed transaction's JSON; EVM: the serialized raw transaction (0x…). */
+  raw: string;
+  /** EVM only. */
+  nonce: bigint | null;
+  /** TRON only: after this (on the solidified chain) the transaction can no longer be included. */
+  expiresAt: Date | null;
+  /** EVM: maxFeePerGas / maxPriorityFeePerGas / gasLimit; TRON: feeLimit and the energy estimate. */
+  feeParams: Record<string, string>;
+}
+
+export type BroadcastResult =
+  | { ok: true; known?: boolean }
+  | { ok: false; kind: 'expired' | 'nonce_used' | 'retry'; message: string };
+
+export type TxLookup =
+  | { state: 'unknown' }
+  | { state: 'mined'; success: boolean; blockNumber: number; confirmations: number };
+
+export interface WalletBalances {
+  /** Token units per network (the token of that network). */
+  token: Record<string, bigint>;
+  /** TRX in sun, or the EVM chain's coin in wei. */
+  native: bigint;
+}
+
+export interface HotWallet {
+  /** `tron:<network chain>:<address>` or `evm:<chainId>:<address>`: one nonce space, one payout queue. */
+  readonly key: string;
+  readonly family: Family;
+  readonly address: string;
+  readonly networks: NetworkConfig[];
+  balances(): Promise<WalletBalances>;
+  /**
+   * Why this payout cannot be sent now (token or gas/energy short, counting `inFlightUnits` of the token still
+   * unmined), or null when it can.
+   */
+  shortage(
+    net: NetworkConfig,
+    to: string,
+    units: bigint,
+    inFlight: { units: bigint; count: number },
+  ): Promise<string | null>;
+  /** EVM: the next nonce the chain expects (pending), to seed the database's counter once. */
+  chainNonce(): Promise<bigint | null>;
+  /** Builds and signs a token transfer; EVM needs the nonce (and the previous fees for a replacement). */
+  sign(
+    net: NetworkConfig,
+    to: string,
+    units: bigint,
+    opts: { nonce: bigint | null; replacing?: Record<string, string> },
+  ): Promise<SignedPayout>;
+  broadcast(net: NetworkConfig, raw: string): Promise<BroadcastResult>;
+  lookup(net: NetworkConfig, txHash: string): Promise<TxLookup>;
+  /** TRON: the transaction expired on the solidified chain and is in no block, so it can never land. */
+  isDead(net: NetworkConfig, txHash: string, expiresAt: Date | null): Promise<boolean>;
+  close(): void;
+}
+
+/** The node failed or answered nonsense: leave the payout as it is and try again on the next pass. */
+export class PayoutChainError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PayoutChainError';
+  }
+}

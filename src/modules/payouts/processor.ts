@@ -1,0 +1,225 @@
+import { type HotWallet, PayoutChainError, type TxLookup } from '../../chains/payout/types.js';
+import type { NetworkConfig } from '../../chains/registry.js';
+import type { Pool } from '../../db/database.js';
+import type { Logger } from '../../lib/logger.js';
+import type { LedgerService } from '../ledger/service.js';
+import type { WithdrawalRow } from '../withdrawals/view.js';
+import { completePayout, failPayout } from './settle.js';
+import type { PayoutStore, PayoutTxRow } from './store.js';
+
+// One pass over one hot wallet (the payout queue of that wallet runs one at a time, and a PostgreSQL advisory
+// lock makes it exclusive across workers too). First every open transaction is checked on chain: confirmed ones
+// complete, failed ones refund, dead TRON ones (expired unmined) free their withdrawal for a new transaction,
+// stuck EVM ones are replaced with the same nonce and higher fees, unconfirmed ones are rebroadcast. Then
+// approved withdrawals are signed (stored first) and broadcast, in order, while the wallet can pay them.
+
+export interface TickResult {
+  skipped?: boolean;
+  sent: number;
+  completed: number;
+  failed: number;
+  replaced: number;
+  waiting: number;
+  alert: string | null;
+}
+
+export interface ProcessorOptions {
+  /** EVM: replace a transaction still unmined this long after it was signed. */
+  replaceAfterMs: number;
+  /** Rebroadcast an unmined transaction at most this often. */
+  rebroadcastMs: number;
+  /** Most new payouts signed per pass. */
+  maxSendsPerPass: number;
+}
+
+const lockKey = (wallet: HotWallet) => `payouts:${wallet.key}`;
+
+export class PayoutProcessor {
+  private readonly byChain: Map<string, NetworkConfig>;
+
+  constructor(
+    readonly wallet: HotWallet,
+    private readonly store: PayoutStore,
+    private readonly ledger: LedgerService,
+    private readonly pool: Pool,
+    private readonly log: Logger,
+    private readonly opts: ProcessorOptions,
+  ) {
+    this.byChain = new Map(wallet.networks.map((n) => [n.chain, n]));
+  }
+
+  private netOf(w: WithdrawalRow): NetworkConfig | undefined {
+    return this.byChain.get(`${w.network}:${w.mode}`);
+  }
+
+  async tick(): Promise<TickResult> {
+    const lock = await this.pool.connect();
+    try {
+      const got = await lock.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [
+        lockKey(this.wallet),
+      ]);
+      if (!got.rows[0]?.ok)
+        return { skipped: true, sent: 0, completed: 0, failed: 0, replaced: 0, waiting: 0, alert: null };
+      try {
+        return await this.run();
+      } finally {
+        await lock.query('select pg_advisory_unlock(hashtext($1))', [lockKey(this.wallet)]);
+      }
+    } finally {
+      lock.release();
+    }
+  }
+
+  private async run(): Promise<TickResult> {
+    const result: TickResult = { sent: 0, completed: 0, failed: 0, replaced: 0, waiting: 0, alert: null };
+    try {
+      await this.follow(result);
+      await this.send(result);
+    } catch (err) {
+      if (!(err instanceof PayoutChainError)) throw err;
+      this.log.warn(
+        { wallet: this.wallet.key, err: err.message },
+        'payout node unavailable; retrying on the next pass',
+      );
+    }
+    try {
+      await this.store.recordBalances(this.wallet.key, await this.wallet.balances(), result.alert);
+    } catch (err) {
+      if (!(err instanceof PayoutChainError)) throw err;
+    }
+    return result;
+  }
+
+  /** Open transactions: confirm, complete, fail, expire, replace or rebroadcast. */
+  private async follow(result: TickResult) {
+    const settlements: Promise<unknown>[] = [];
+    for (const { withdrawal, txs } of await this.store.open(this.wallet.key)) {
+      const net = this.netOf(withdrawal);
+      if (!net) continue;
+      let mined: { tx: PayoutTxRow; at: Extract<TxLookup, { state: 'mined' }> } | null = null;
+      for (const tx of [...txs].reverse()) {
+        const at = await this.wallet.lookup(net, tx.tx_hash);
+        if (at.state === 'mined') {
+          mined = { tx, at };
+          break;
+        }
+      }
+      if (mined) {
+        const { tx, at } = mined;
+        if (at.confirmations >= net.confirmations) {
+          settlements.push(
+            (at.success
+              ? completePayout(this.ledger, withdrawal, tx, at.blockNumber, at.confirmations)
+              : failPayout(
+                  this.ledger,
+                  withdrawal,
+                  tx,
+                  at.blockNumber,
+                  'chain_failed',
+                  `transaction ${tx.tx_hash} failed on chain`,
+                )
+            ).then((ok) => {
+              if (ok && at.success) result.completed++;
+              else if (ok) result.failed++;
+            }),
+          );
+        } else await this.store.markMined(withdrawal, tx, at.blockNumber, at.confirmations);
+        continue;
+      }
+      const latest = txs.at(-1)!;
+      const wasMined = txs.find((t) => t.status === 'mined');
+      if (wasMined) await this.store.markUnmined(withdrawal, wasMined);
+      if (await this.wallet.isDead(net, latest.tx_hash, latest.expires_at)) {
+        await this.store.markExpired(withdrawal, latest);
+        continue;
+      }
+      if (
+        this.wallet.family === 'evm' &&
+        latest.status !== 'signed' &&
+        Date.now() - latest.created_at.getTime() > this.opts.replaceAfterMs
+      ) {
+        if (await this.replace(net, withdrawal, latest)) result.replaced++;
+        continue;
+      }
+      if (
+        latest.status === 'signed' ||
+        Date.now() - (latest.broadcast_at?.getTime() ?? 0) > this.opts.rebroadcastMs
+      )
+        await this.broadcast(net, latest, result);
+    }
+    await Promise.all(settlements);
+  }
+
+  private async replace(net: NetworkConfig, w: WithdrawalRow, prev: PayoutTxRow): Promise<boolean> {
+    const signed = await this.wallet.sign(net, w.wallet_address, BigInt(w.amount_token_minor), {
+      nonce: prev.nonce,
+      replacing: prev.fee_params,
+    });
+    const tx = await this.store.recordReplacement(prev, signed);
+    if (!tx) return false;
+    this.log.info(
+      { withdrawal: w.id, from: prev.tx_hash, to: tx.tx_hash, nonce: String(tx.nonce) },
+      'payout replaced with higher fees',
+    );
+    await this.broadcast(net, tx, null);
+    return true;
+  }
+
+  /** Sends a stored transaction; true when the node has it. */
+  private async broadcast(net: NetworkConfig, tx: PayoutTxRow, result: TickResult | null): Promise<boolean> {
+    const r = await this.wallet.broadcast(net, tx.raw_tx);
+    if (r.ok) {
+      if (tx.status === 'signed') await this.store.markBroadcast(tx);
+      else await this.store.touchBroadcast(tx, null);
+      return true;
+    }
+    await this.store.touchBroadcast(tx, r.message);
+    if (r.kind === 'nonce_used') {
+      // Our nonce is taken but none of this withdrawal's transactions is in a block: someone else used the key.
+      const alert = `nonce ${tx.nonce} of ${this.wallet.address} was used by a transaction we did not sign (${tx.withdrawal_id})`;
+      this.log.error({ wallet: this.wallet.key, withdrawal: tx.withdrawal_id }, alert);
+      if (result) result.alert = alert;
+    } else if (r.kind !== 'expired') {
+      this.log.warn(
+        { wallet: this.wallet.key, tx: tx.tx_hash, err: r.message },
+        'payout broadcast refused; retrying',
+      );
+      if (result) result.alert = `broadcast of ${tx.tx_hash} refused: ${r.message}`;
+    }
+    return false;
+  }
+
+  /** New payouts, oldest first, while the wallet can pay them; a refused broadcast stops the pass (nonce order). */
+  private async send(result: TickResult) {
+    const chains = [...this.byChain.keys()];
+    for (const w of await this.store.approved(chains, this.opts.maxSendsPerPass)) {
+      const net = this.netOf(w);
+      if (!net) continue;
+      const units = BigInt(w.amount_token_minor);
+      const short = await this.wallet.shortage(
+        net,
+        w.wallet_address,
+        units,
+        await this.store.inFlight(this.wallet.key, w.network),
+      );
+      if (short) {
+        result.waiting++;
+        if (!result.alert) {
+          result.alert = short;
+          this.log.error({ wallet: this.wallet.key, withdrawal: w.id }, `payout waiting: ${short}`);
+        }
+        await this.store.setWaiting(w, short);
+        continue;
+      }
+      const stored = await this.store.recordSigned(
+        w,
+        this.wallet,
+        (nonce) => this.wallet.sign(net, w.wallet_address, units, { nonce }),
+        () => this.wallet.chainNonce(),
+      );
+      if (!stored) continue;
+      result.sent++;
+      if (!(await this.broadcast(net, stored.tx, result))) break;
+    }
+  }
+}

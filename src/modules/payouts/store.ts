@@ -1,0 +1,290 @@
+import type { HotWallet, SignedPayout, WalletBalances } from '../../chains/payout/types.js';
+import { inTransaction, type Pool, type PoolClient } from '../../db/database.js';
+import { insertEvents } from '../events/outbox.js';
+import { withdrawalUpdated } from '../withdrawals/events.js';
+import type { WithdrawalRow } from '../withdrawals/view.js';
+
+// The payout worker's database side. Every step is one short transaction that checks the withdrawal is still
+// where the step expects it (so a second worker, or a replay after a crash, changes nothing) and writes its
+// withdrawal.updated event with it. A signed transaction is stored before it is ever sent.
+
+export interface PayoutTxRow {
+  id: bigint;
+  withdrawal_id: string;
+  wallet_key: string;
+  tx_hash: string;
+  nonce: bigint | null;
+  raw_tx: string;
+  expires_at: Date | null;
+  fee_params: Record<string, string>;
+  status: 'signed' | 'broadcast' | 'mined' | 'failed' | 'replaced' | 'expired';
+  block_number: bigint | null;
+  created_at: Date;
+  broadcast_at: Date | null;
+}
+
+export const ACTOR = 'system:payouts';
+
+async function audit(c: PoolClient, id: string, action: string, reason: string | null) {
+  await c.query(
+    'insert into withdrawal_audit (withdrawal_id, action, actor, reason) values ($1, $2, $3, $4)',
+    [id, action, ACTOR, reason],
+  );
+}
+
+export class PayoutStore {
+  constructor(private readonly pool: Pool) {}
+
+  async registerWallet(w: HotWallet): Promise<void> {
+    await this.pool.query(
+      `insert into hot_wallets (key, family, address, networks) values ($1, $2, $3, $4)
+       on conflict (key) do update set networks = excluded.networks, updated_at = now()`,
+      [w.key, w.family, w.address, w.networks.map((n) => n.chain)],
+    );
+  }
+
+  async recordBalances(key: string, b: WalletBalances, alert: string | null): Promise<void> {
+    const balances = {
+      native: b.native.toString(),
+      token: Object.fromEntries(Object.entries(b.token).map(([k, v]) => [k, v.toString()])),
+    };
+    await this.pool.query(
+      'update hot_wallets set balances = $2, alert = $3, checked_at = now(), updated_at = now() where key = $1',
+      [key, JSON.stringify(balances), alert],
+    );
+  }
+
+  async setAlert(key: string, alert: string | null): Promise<void> {
+    await this.pool.query('update hot_wallets set alert = $2, updated_at = now() where key = $1', [
+      key,
+      alert,
+    ]);
+  }
+
+  /** Approved withdrawals of these networks that have no transaction that can still land, oldest first. */
+  async approved(chains: string[], limit: number): Promise<WithdrawalRow[]> {
+    const r = await this.pool.query<WithdrawalRow>(
+      `select * from withdrawals
+       where status = 'approved' and (network || ':' || mode) = any($1::text[])
+       order by created_at, id limit $2`,
+      [chains, limit],
+    );
+    return r.rows;
+  }
+
+  /** Token units and transactions of this wallet sent or signed but not yet in a block. */
+  async inFlight(key: string, network: string): Promise<{ units: bigint; count: number }> {
+    const r = await this.pool.query<{ units: string; n: number; all: number }>(
+      `select coalesce(sum(amount_token_minor) filter (where network = $2), 0)::text as units,
+              count(*)::int as all
+       from withdrawals where wallet_key = $1 and payout_state in ('signed', 'broadcast')`,
+      [key, network],
+    );
+    return { units: BigInt(r.rows[0]!.units), count: r.rows[0]!.all };
+  }
+
+  async setWaiting(w: WithdrawalRow, reason: string | null): Promise<void> {
+    if ((w.waiting_reason ?? null) === reason) return;
+    await inTransaction(this.pool, async (c) => {
+      const r = await c.query<WithdrawalRow>(
+        `update withdrawals set waiting_reason = $2, updated_at = now() where id = $1 and status = 'approved' returning *`,
+        [w.id, reason],
+      );
+      if (r.rows[0]) await insertEvents(c, [withdrawalUpdated(r.rows[0])]);
+    });
+  }
+
+  /**
+   * approved → signed. `sign` runs inside the transaction that holds the withdrawal (and, for EVM, the wallet's
+   * nonce counter): the nonce it is given is this withdrawal's for ever. Returns null when the withdrawal is
+   * no longer approved (rejected, or another worker got there first): nothing was stored, nothing is sent.
+   */
+  async recordSigned(
+    w: WithdrawalRow,
+    wallet: HotWallet,
+    sign: (nonce: bigint | null) => Promise<SignedPayout>,
+    seedNonce: () => Promise<bigint | null>,
+  ): Promise<{ tx: PayoutTxRow; withdrawal: WithdrawalRow } | null> {
+    return inTransaction(this.pool, async (c) => {
+      const locked = await c.query<WithdrawalRow>(
+        `select * from withdrawals where id = $1 and status = 'approved' for update`,
+        [w.id],
+      );
+      if (!locked.rows[0]) return null;
+      const open = await c.query(
+        'select 1 from payout_transactions where withdrawal_id = $1 and status in ($2, $3, $4)',
+        [w.id, 'signed', 'broadcast', 'mined'],
+      );
+      if (open.rowCount) return null;
+      let nonce: bigint | null = locked.rows[0].payout_nonce;
+      if (wallet.family === 'evm' && nonce === null) {
+        const n = await c.query<{ next_nonce: bigint | null }>(
+          'select next_nonce from hot_wallets where key = $1 for update',
+          [wallet.key],
+        );
+        nonce = n.rows[0]?.next_nonce ?? (await seedNonce()) ?? 0n;
+        await c.query('update hot_wallets set next_nonce = $2, updated_at = now() where key = $1', [
+          wallet.key,
+          nonce + 1n,
+        ]);
+      }
+      const signed = await sign(nonce);
+      const tx = await c.query<PayoutTxRow>(
+        `insert into payout_transactions (withdrawal_id, wallet_key, tx_hash, nonce, raw_tx, expires_at, fee_params, status)
+         values ($1, $2, $3, $4, $5, $6, $7, 'signed') returning *`,
+        [
+          w.id,
+          wallet.key,
+          signed.txHash,
+          signed.nonce,
+          signed.raw,
+          signed.expiresAt,
+          JSON.stringify(signed.feeParams),
+        ],
+      );
+      const upd = await c.query<WithdrawalRow>(
+        `update withdrawals set status = 'processing', payout_state = 'signed', wallet_key = $2, payout_nonce = $3,
+           tx_hash = $4, waiting_reason = null, updated_at = now() where id = $1 returning *`,
+        [w.id, wallet.key, nonce, signed.txHash],
+      );
+      await audit(c, w.id, 'signed', `${signed.txHash}${nonce === null ? '' : ` nonce ${nonce}`}`);
+      await insertEvents(c, [withdrawalUpdated(upd.rows[0]!)]);
+      return { tx: tx.rows[0]!, withdrawal: upd.rows[0]! };
+    });
+  }
+
+  /** A replacement for a stuck EVM transaction: same nonce, higher fees, stored before it is sent. */
+  async recordReplacement(prev: PayoutTxRow, signed: SignedPayout): Promise<PayoutTxRow | null> {
+    return inTransaction(this.pool, async (c) => {
+      const w = await c.query<WithdrawalRow>(
+        `select * from withdrawals where id = $1 and status = 'processing' for update`,
+        [prev.withdrawal_id],
+      );
+      if (!w.rows[0] || w.rows[0].payout_nonce !== signed.nonce) return null;
+      const tx = await c.query<PayoutTxRow>(
+        `insert into payout_transactions (withdrawal_id, wallet_key, tx_hash, nonce, raw_tx, fee_params, status)
+         values ($1, $2, $3, $4, $5, $6, 'signed') returning *`,
+        [
+          prev.withdrawal_id,
+          prev.wallet_key,
+          signed.txHash,
+          signed.nonce,
+          signed.raw,
+          JSON.stringify(signed.feeParams),
+        ],
+      );
+      await c.query(`update withdrawals set tx_hash = $2, updated_at = now() where id = $1`, [
+        prev.withdrawal_id,
+        signed.txHash,
+      ]);
+      await audit(
+        c,
+        prev.withdrawal_id,
+        'replaced',
+        `${prev.tx_hash} → ${signed.txHash} (same nonce, higher fees)`,
+      );
+      return tx.rows[0]!;
+    });
+  }
+
+  async markBroadcast(tx: PayoutTxRow): Promise<void> {
+    await inTransaction(this.pool, async (c) => {
+      const t = await c.query(
+        `update payout_transactions set status = 'broadcast', broadcast_at = now(), updated_at = now()
+         where id = $1 and status = 'signed'`,
+        [tx.id],
+      );
+      if (!t.rowCount) return;
+      const w = await c.query<WithdrawalRow>(
+        `update withdrawals set payout_state = 'broadcast', updated_at = now()
+         where id = $1 and payout_state = 'signed' returning *`,
+        [tx.withdrawal_id],
+      );
+      if (w.rows[0]) await insertEvents(c, [withdrawalUpdated(w.rows[0])]);
+    });
+  }
+
+  async touchBroadcast(tx: PayoutTxRow, error: string | null): Promise<void> {
+    await this.pool.query(
+      'update payout_transactions set broadcast_at = now(), last_error = $2, updated_at = now() where id = $1',
+      [tx.id, error],
+    );
+  }
+
+  /** Every transaction of this wallet that may still land or is waiting for confirmations, by withdrawal. */
+  async open(key: string): Promise<{ withdrawal: WithdrawalRow; txs: PayoutTxRow[] }[]> {
+    const r = await this.pool.query<PayoutTxRow>(
+      `select * from payout_transactions where wallet_key = $1 and status in ('signed', 'broadcast', 'mined') order by id`,
+      [key],
+    );
+    if (!r.rows.length) return [];
+    const ws = await this.pool.query<WithdrawalRow>('select * from withdrawals where id = any($1::text[])', [
+      [...new Set(r.rows.map((t) => t.withdrawal_id))],
+    ]);
+    return ws.rows.map((w) => ({ withdrawal: w, txs: r.rows.filter((t) => t.withdrawal_id === w.id) }));
+  }
+
+  /** Seen in a block: this transaction mined, its same-nonce siblings replaced, the withdrawal confirming. */
+  async markMined(
+    w: WithdrawalRow,
+    tx: PayoutTxRow,
+    blockNumber: number,
+    confirmations: number,
+  ): Promise<WithdrawalRow> {
+    return inTransaction(this.pool, async (c) => {
+      await c.query(
+        `update payout_transactions set status = case when id = $2 then 'mined' else 'replaced' end,
+           block_number = case when id = $2 then $3 else block_number end, updated_at = now()
+         where withdrawal_id = $1 and status in ('signed', 'broadcast', 'mined')`,
+        [w.id, tx.id, blockNumber],
+      );
+      const upd = await c.query<WithdrawalRow>(
+        `update withdrawals set payout_state = 'confirming', confirmations = $3, tx_hash = $2, updated_at = now()
+         where id = $1 and status = 'processing' and (payout_state <> 'confirming' or confirmations <> $3 or tx_hash <> $2) returning *`,
+        [w.id, tx.tx_hash, confirmations],
+      );
+      if (!upd.rows[0]) return w;
+      await insertEvents(c, [withdrawalUpdated(upd.rows[0])]);
+      return upd.rows[0];
+    });
+  }
+
+  /** A mined transaction left the chain (reorg): back to broadcast, it is sent again. */
+  async markUnmined(w: WithdrawalRow, tx: PayoutTxRow): Promise<void> {
+    await inTransaction(this.pool, async (c) => {
+      await c.query(
+        `update payout_transactions set status = 'broadcast', block_number = null, updated_at = now() where id = $1`,
+        [tx.id],
+      );
+      const upd = await c.query<WithdrawalRow>(
+        `update withdrawals set payout_state = 'broadcast', confirmations = 0, updated_at = now()
+         where id = $1 and status = 'processing' returning *`,
+        [w.id],
+      );
+      if (upd.rows[0]) await insertEvents(c, [withdrawalUpdated(upd.rows[0])]);
+    });
+  }
+
+  /** TRON: the transaction expired unmined, so it can never land; the withdrawal is approved again and re-sent. */
+  async markExpired(w: WithdrawalRow, tx: PayoutTxRow): Promise<void> {
+    await inTransaction(this.pool, async (c) => {
+      const t = await c.query(
+        `update payout_transactions set status = 'expired', updated_at = now() where id = $1 and status in ('signed', 'broadcast')`,
+        [tx.id],
+      );
+      if (!t.rowCount) return;
+      const upd = await c.query<WithdrawalRow>(
+        `update withdrawals set status = 'approved', payout_state = 'queued', tx_hash = null, confirmations = 0, updated_at = now()
+         where id = $1 and status = 'processing' returning *`,
+        [w.id],
+      );
+      await audit(
+        c,
+        w.id,
+        'expired',
+        `${tx.tx_hash} expired without being included; a new transaction will be built`,
+      );
+      if (upd.rows[0]) await insertEvents(c, [withdrawalUpdated(upd.rows[0])]);
+    });
+  }
+}
