@@ -31,7 +31,7 @@ export async function payoutOnce(app: App) {
         out.push(r);
         break;
       }
-      if (i > 200) throw new Error('payout lock never free');
+      if (i > 3000) throw new Error('payout lock never free');
       await new Promise((res) => setTimeout(res, 20));
     }
   }

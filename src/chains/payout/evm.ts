@@ -22,6 +22,7 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const GAS_MARGIN_PERCENT = 125n;
 const BUMP_PERCENT = 1125n; // per mille
 const FALLBACK_GAS_LIMIT = 100_000n;
+const FEE_TTL_MS = 2_000;
 
 function bump(old: string | undefined, current: bigint): bigint {
   if (!old) return current;
@@ -108,7 +109,23 @@ export class EvmHotWallet implements HotWallet {
     return { token, native: await this.nativeBalance() };
   }
 
+  private feeCache = new Map<
+    string,
+    { at: number; fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } }
+  >();
+
+  /** The node's EIP-1559 fee data, read at most every few seconds per node. */
   private async fees(net: NetworkConfig): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
+    const hit = this.feeCache.get(net.nodeUrl);
+    if (hit && Date.now() - hit.at < FEE_TTL_MS) return hit.fees;
+    const fees = await this.readFees(net);
+    this.feeCache.set(net.nodeUrl, { at: Date.now(), fees });
+    return fees;
+  }
+
+  private async readFees(
+    net: NetworkConfig,
+  ): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
     let data: Awaited<ReturnType<JsonRpcProvider['getFeeData']>>;
     try {
       data = await this.provider(net).getFeeData();
@@ -134,30 +151,14 @@ export class EvmHotWallet implements HotWallet {
       );
       return (est * GAS_MARGIN_PERCENT) / 100n;
     } catch {
-      return FALLBACK_GAS_LIMIT; // a reverting estimate (token short) is caught by shortage(); this is only a cap
+      return FALLBACK_GAS_LIMIT; // a reverting estimate (token short) is caught by the processor's budget
     }
   }
 
-  async shortage(
-    net: NetworkConfig,
-    to: string,
-    units: bigint,
-    inFlight: { units: bigint; count: number },
-  ): Promise<string | null> {
-    const token = await this.tokenBalance(net);
-    if (token - inFlight.units < units) {
-      return `hot wallet ${this.address} holds ${token} ${net.token.symbol} units on ${net.network} (${inFlight.units} in flight), needs ${units}`;
-    }
-    const [native, fees, gas] = await Promise.all([
-      this.nativeBalance(),
-      this.fees(net),
-      this.gasLimit(net, to, units),
-    ]);
-    const need = gas * fees.maxFeePerGas * BigInt(inFlight.count + 1);
-    if (native < need) {
-      return `hot wallet ${this.address} holds ${native} wei for gas, needs ${need} (${inFlight.count + 1} transactions)`;
-    }
-    return null;
+  /** Wei this transfer may burn: its gas limit at the current fee cap. */
+  async feeCost(net: NetworkConfig, to: string, units: bigint): Promise<bigint> {
+    const [fees, gas] = await Promise.all([this.fees(net), this.gasLimit(net, to, units)]);
+    return gas * fees.maxFeePerGas;
   }
 
   async chainNonce(): Promise<bigint> {
@@ -195,6 +196,7 @@ export class EvmHotWallet implements HotWallet {
       nonce: opts.nonce,
       expiresAt: null,
       feeParams: {
+        maxCost: (gasLimit * maxFeePerGas).toString(),
         maxFeePerGas: maxFeePerGas.toString(),
         maxPriorityFeePerGas: maxPriorityFeePerGas.toString(),
         gasLimit: gasLimit.toString(),

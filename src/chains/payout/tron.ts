@@ -17,6 +17,7 @@ import {
 
 const REQUEST_TIMEOUT_MS = 10_000;
 const FEE_MARGIN_PERCENT = 130n;
+const PRICE_TTL_MS = 5_000;
 const BANDWIDTH_RESERVE_SUN = 1_000_000n; // a TRC20 transfer is ~345 bytes: at most 0.35 TRX once free bandwidth is gone
 
 type Params = { type: string; value: string }[];
@@ -152,35 +153,36 @@ export class TronHotWallet implements HotWallet {
       energy = BigInt(c.energy_used ?? 0);
       if (energy === 0n) throw new PayoutChainError('the node estimated no energy for the transfer');
     }
+    return { energy, sunPerEnergy: await this.energyPrice() };
+  }
+
+  private priceCache: { at: number; sun: bigint } | null = null;
+
+  /** getEnergyFee from the chain parameters, read at most every few seconds. */
+  private async energyPrice(): Promise<bigint> {
+    if (this.priceCache && Date.now() - this.priceCache.at < PRICE_TTL_MS) return this.priceCache.sun;
     const chainParams = await this.post<{ chainParameter?: { key: string; value?: number }[] }>(
       '/wallet/getchainparameters',
       {},
     );
     const fee = chainParams.chainParameter?.find((p) => p.key === 'getEnergyFee')?.value ?? 420;
-    return { energy, sunPerEnergy: BigInt(fee) };
+    this.priceCache = { at: Date.now(), sun: BigInt(fee) };
+    return this.priceCache.sun;
   }
 
-  async shortage(
-    net: NetworkConfig,
-    to: string,
-    units: bigint,
-    inFlight: { units: bigint },
-  ): Promise<string | null> {
-    const [token, trx] = await Promise.all([this.tokenBalance(), this.trxBalance()]);
-    if (token - inFlight.units < units) {
-      return `hot wallet ${this.address} holds ${token} ${net.token.symbol} units (${inFlight.units} in flight), needs ${units}`;
-    }
+  /** Sun this transfer may burn: the energy beyond what the wallet has staked, plus a bandwidth reserve. */
+  async feeCost(_net: NetworkConfig, to: string, units: bigint): Promise<bigint> {
     const { energy, sunPerEnergy } = await this.energyCost(to, units);
+    return this.burnFor(energy, sunPerEnergy);
+  }
+
+  private async burnFor(energy: bigint, sunPerEnergy: bigint): Promise<bigint> {
     const res = await this.post<{ EnergyLimit?: number; EnergyUsed?: number }>('/wallet/getaccountresource', {
       address: this.address,
       visible: true,
     });
     const staked = BigInt(Math.max(0, (res.EnergyLimit ?? 0) - (res.EnergyUsed ?? 0)));
-    const burn = energy > staked ? (energy - staked) * sunPerEnergy : 0n;
-    if (trx < burn + BANDWIDTH_RESERVE_SUN) {
-      return `hot wallet ${this.address} holds ${trx} sun of TRX, needs ${burn + BANDWIDTH_RESERVE_SUN} for energy and bandwidth`;
-    }
-    return null;
+    return (energy > staked ? (energy - staked) * sunPerEnergy : 0n) + BANDWIDTH_RESERVE_SUN;
   }
 
   async chainNonce(): Promise<bigint | null> {
@@ -211,6 +213,7 @@ export class TronHotWallet implements HotWallet {
       nonce: null,
       expiresAt: new Date(signed.raw_data.expiration),
       feeParams: {
+        maxCost: (await this.burnFor(energy, sunPerEnergy)).toString(),
         feeLimit: feeLimit.toString(),
         energy: energy.toString(),
         sunPerEnergy: sunPerEnergy.toString(),

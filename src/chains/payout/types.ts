@@ -13,7 +13,7 @@ export interface SignedPayout {
   nonce: bigint | null;
   /** TRON only: after this (on the solidified chain) the transaction can no longer be included. */
   expiresAt: Date | null;
-  /** EVM: maxFeePerGas / maxPriorityFeePerGas / gasLimit; TRON: feeLimit and the energy estimate. */
+  /** EVM: maxFeePerGas / maxPriorityFeePerGas / gasLimit; TRON: feeLimit and the energy estimate; both: maxCost. */
   feeParams: Record<string, string>;
 }
 
@@ -39,16 +39,8 @@ export interface HotWallet {
   readonly address: string;
   readonly networks: NetworkConfig[];
   balances(): Promise<WalletBalances>;
-  /**
-   * Why this payout cannot be sent now (token or gas/energy short, counting `inFlightUnits` of the token still
-   * unmined), or null when it can.
-   */
-  shortage(
-    net: NetworkConfig,
-    to: string,
-    units: bigint,
-    inFlight: { units: bigint; count: number },
-  ): Promise<string | null>;
+  /** The most of the chain's coin (sun, wei) this payout may burn: checked against the balance before signing. */
+  feeCost(net: NetworkConfig, to: string, units: bigint): Promise<bigint>;
   /** EVM: the next nonce the chain expects (pending), to seed the database's counter once. */
   chainNonce(): Promise<bigint | null>;
   /** Builds and signs a token transfer; EVM needs the nonce (and the previous fees for a replacement). */

@@ -1,4 +1,9 @@
-import { type HotWallet, PayoutChainError, type TxLookup } from '../../chains/payout/types.js';
+import {
+  type HotWallet,
+  PayoutChainError,
+  type TxLookup,
+  type WalletBalances,
+} from '../../chains/payout/types.js';
 import type { NetworkConfig } from '../../chains/registry.js';
 import type { Pool } from '../../db/database.js';
 import type { Logger } from '../../lib/logger.js';
@@ -74,18 +79,15 @@ export class PayoutProcessor {
     const result: TickResult = { sent: 0, completed: 0, failed: 0, replaced: 0, waiting: 0, alert: null };
     try {
       await this.follow(result);
-      await this.send(result);
+      const balances = await this.wallet.balances();
+      await this.send(result, balances);
+      await this.store.recordBalances(this.wallet.key, balances, result.alert);
     } catch (err) {
       if (!(err instanceof PayoutChainError)) throw err;
       this.log.warn(
         { wallet: this.wallet.key, err: err.message },
         'payout node unavailable; retrying on the next pass',
       );
-    }
-    try {
-      await this.store.recordBalances(this.wallet.key, await this.wallet.balances(), result.alert);
-    } catch (err) {
-      if (!(err instanceof PayoutChainError)) throw err;
     }
     return result;
   }
@@ -189,19 +191,32 @@ export class PayoutProcessor {
     return false;
   }
 
-  /** New payouts, oldest first, while the wallet can pay them; a refused broadcast stops the pass (nonce order). */
-  private async send(result: TickResult) {
+  /**
+   * New payouts, oldest first, while the wallet can pay them: the balances read once per pass, less what is
+   * in flight and what this pass signs. A refused broadcast stops the pass (EVM nonces go out in order).
+   */
+  private async send(result: TickResult, balances: WalletBalances) {
     const chains = [...this.byChain.keys()];
-    for (const w of await this.store.approved(chains, this.opts.maxSendsPerPass)) {
+    const approved = await this.store.approved(chains, this.opts.maxSendsPerPass);
+    if (!approved.length) return;
+    const flight = await this.store.inFlight(this.wallet.key);
+    const tokenLeft = new Map(
+      Object.entries(balances.token).map(([n, v]) => [n, v - (flight.units[n] ?? 0n)] as const),
+    );
+    let nativeLeft = balances.native - flight.native;
+    for (const w of approved) {
       const net = this.netOf(w);
       if (!net) continue;
       const units = BigInt(w.amount_token_minor);
-      const short = await this.wallet.shortage(
-        net,
-        w.wallet_address,
-        units,
-        await this.store.inFlight(this.wallet.key, w.network),
-      );
+      const left = tokenLeft.get(w.network) ?? 0n;
+      let short: string | null = null;
+      if (left < units) {
+        short = `hot wallet ${this.wallet.address} can pay ${left} ${net.token.symbol} units on ${net.network} (after what is in flight), needs ${units}`;
+      } else {
+        const cost = await this.wallet.feeCost(net, w.wallet_address, units);
+        if (nativeLeft < cost)
+          short = `hot wallet ${this.wallet.address} can burn ${nativeLeft} of the chain's coin for fees (after what is in flight), needs ${cost}`;
+      }
       if (short) {
         result.waiting++;
         if (!result.alert) {
@@ -218,6 +233,8 @@ export class PayoutProcessor {
         () => this.wallet.chainNonce(),
       );
       if (!stored) continue;
+      tokenLeft.set(w.network, left - units);
+      nativeLeft -= BigInt(stored.tx.fee_params.maxCost ?? '0');
       result.sent++;
       if (!(await this.broadcast(net, stored.tx, result))) break;
     }

@@ -72,15 +72,27 @@ export class PayoutStore {
     return r.rows;
   }
 
-  /** Token units and transactions of this wallet sent or signed but not yet in a block. */
-  async inFlight(key: string, network: string): Promise<{ units: bigint; count: number }> {
-    const r = await this.pool.query<{ units: string; n: number; all: number }>(
-      `select coalesce(sum(amount_token_minor) filter (where network = $2), 0)::text as units,
-              count(*)::int as all
-       from withdrawals where wallet_key = $1 and payout_state in ('signed', 'broadcast')`,
-      [key, network],
-    );
-    return { units: BigInt(r.rows[0]!.units), count: r.rows[0]!.all };
+  /**
+   * What this wallet has signed or sent that is not in a block yet: token units per network, and the most of
+   * the chain's coin those transactions may burn. The balance on chain does not show them yet.
+   */
+  async inFlight(key: string): Promise<{ units: Record<string, bigint>; native: bigint }> {
+    const [units, native] = await Promise.all([
+      this.pool.query<{ network: string; units: string }>(
+        `select network, sum(amount_token_minor)::text as units from withdrawals
+         where wallet_key = $1 and payout_state in ('signed', 'broadcast') group by network`,
+        [key],
+      ),
+      this.pool.query<{ native: string }>(
+        `select coalesce(sum((fee_params->>'maxCost')::numeric), 0)::text as native from payout_transactions
+         where wallet_key = $1 and status in ('signed', 'broadcast')`,
+        [key],
+      ),
+    ]);
+    return {
+      units: Object.fromEntries(units.rows.map((r) => [r.network, BigInt(r.units)])),
+      native: BigInt(native.rows[0]!.native.split('.')[0]!),
+    };
   }
 
   async setWaiting(w: WithdrawalRow, reason: string | null): Promise<void> {
