@@ -186,9 +186,9 @@ export async function createApp(opts: AppOptions = {}) {
           webhooks,
           registry: chains.registry,
           crediting,
+          ledger,
         });
 
-          ledger,
   let stopped = false;
   return {
     config,
