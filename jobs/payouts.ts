@@ -13,8 +13,10 @@ import { PayoutStore } from '../src/modules/payouts/store.js';
 import { PAYOUTS_CHANNEL } from '../src/modules/withdrawals/service.js';
 import { bullPrefix } from './queues.js';
 
-// The payout worker: one BullMQ queue per hot wallet (`payouts-<family>-…`), concurrency 1 and a global
-// concurrency of 1, so a wallet's transactions are built one at a time in nonce order across every worker.
+// The payout worker: one BullMQ queue per hot wallet (`payouts-<family>-…`), concurrency 1 per worker, and a
+// pass holds the wallet's PostgreSQL advisory lock, so a wallet's transactions are built one at a time in nonce
+// order across every worker. (Not BullMQ's global concurrency: a SIGKILLed worker's active job would block the
+// wallet until its lock expired, while a dead connection's advisory lock is released at once.)
 // A job scheduler ticks each wallet every PAYOUT_MONITOR_MS; an approval (NOTIFY novapay_payouts) ticks at
 // once. A tick is idempotent: the database holds every step (src/modules/payouts).
 
@@ -64,22 +66,36 @@ export async function startPayouts(deps: {
       const name = payoutQueueName(key);
       const queue = new Queue(name, { connection: deps.connection, prefix });
       queue.on('error', () => undefined);
-      await queue.setGlobalConcurrency(1);
       await queue.upsertJobScheduler(
         'monitor',
         { every: config.payouts.monitorMs },
         { name: 'tick', data: {}, opts: { removeOnComplete: 100, removeOnFail: 500 } },
       );
-      const worker = new Worker(name, () => processor.tick(), {
-        connection: deps.connection,
-        prefix,
-        concurrency: 1,
-        lockDuration: config.workerLockMs,
-      });
+      const worker = new Worker(
+        name,
+        async () => {
+          const r = await processor.tick();
+          if (r.sent || r.completed || r.failed || r.replaced) log.info({ wallet: key, ...r }, 'payout pass');
+          else log.debug({ wallet: key, ...r }, 'payout pass');
+          return r;
+        },
+        {
+          connection: deps.connection,
+          prefix,
+          concurrency: 1,
+          lockDuration: config.workerLockMs,
+        },
+      );
       worker.on('error', (err) => log.warn({ err: err.message, queue: name }, 'payout worker error'));
       worker.on('failed', (_job, err) => log.warn({ queue: name, err: err.message }, 'payout pass failed'));
       queues.push(queue);
       workers.push(worker);
+      // A pass at start: a worker that replaces a killed one resumes at once, whatever the scheduler's state.
+      await queue.add(
+        'tick',
+        {},
+        { jobId: `start-${process.pid}-${Date.now()}`, removeOnComplete: true, removeOnFail: 100 },
+      );
     }
     const poke = () => {
       for (const q of queues)

@@ -43,8 +43,8 @@ export function run(
 }
 
 /** Starts the server (`src/main.ts`) as its own process and waits until /readyz answers 200. */
-export async function startServer(env: Record<string, string>, port: number) {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+export async function startServer(env: Record<string, string>, port: number, args: string[] = []) {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],

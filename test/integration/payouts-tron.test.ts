@@ -6,6 +6,7 @@ import type { TestMerchant } from '../helpers/app.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
 import { MANUAL_SCAN_CONFIG, payoutOnce } from '../helpers/scan.js';
 import { useTronApp } from '../helpers/tron.js';
+import { wsClient } from '../helpers/ws.js';
 
 // TRC20 payouts on the TRON devnet: approve → signed → broadcast → confirming → completed, with the token
 // arriving at the wallet (read back with tronweb), the fee and outflow booked, and payout.completed delivered;
@@ -204,5 +205,44 @@ describe('TRC20 payouts', () => {
     await payoutOnce(t.app);
     expect(await view(m, id)).toMatchObject({ status: 'completed', txHash: txs[1].tx_hash });
     expect(await tokenBalance(to)).toBe(47_000_000n);
+  });
+
+  it('20 concurrent approvals make one payout; withdrawalUpdated follows every step live', async () => {
+    await fundHot(1_000_000_000n);
+    const m = await t.merchant();
+    const to = fresh();
+    await t.credit(m, 'many', '40');
+    const w = await t.request({
+      url: '/api/v1/withdraw/create',
+      as: m,
+      body: { userId: 'many', amount: 40, walletAddress: to, network: 'TRC20' },
+    });
+    const { token } = await t.app.services.tokens.issueAdmin(300, 'ops');
+    const address = await t.app.listen(0, '127.0.0.1');
+    const c = wsClient(`${address.replace('http', 'ws')}/graphql`, { token });
+    const sub = c.subscribe<any>(
+      `subscription($id: ID!) { withdrawalUpdated(id: $id) { id status payoutState confirmations txHash } }`,
+      { id: w.body.id },
+    );
+    await new Promise((r) => setTimeout(r, 500)); // an admin token has no probe user: give the subscription a moment
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => t.graphql({ bearer: token }, APPROVE, { id: w.body.id })),
+    );
+    const kinds = results.map((r) => r.body.data.approveWithdrawal.__typename);
+    expect(kinds.filter((k) => k === 'Withdrawal')).toHaveLength(1);
+    await payoutOnce(t.app);
+    await payoutOnce(t.app);
+    t.devnet.mine(19);
+    await payoutOnce(t.app);
+    const txs = await t.app.pool.query('select status from payout_transactions where withdrawal_id = $1', [
+      w.body.id,
+    ]);
+    expect(txs.rows).toEqual([{ status: 'mined' }]);
+    expect(await tokenBalance(to)).toBe(37_600_000n);
+    await eventually(() => sub.values.some((v) => v.withdrawalUpdated.status === 'completed'));
+    const steps = sub.values.map((v) => v.withdrawalUpdated.payoutState ?? v.withdrawalUpdated.status);
+    expect(steps).toEqual(['approved', 'signed', 'broadcast', 'completed']);
+    sub.stop();
+    await c.dispose();
   });
 });

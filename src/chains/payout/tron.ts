@@ -258,8 +258,13 @@ export class TronHotWallet implements HotWallet {
 
   async isDead(_net: NetworkConfig, txHash: string, expiresAt: Date | null): Promise<boolean> {
     if (!expiresAt) return false;
-    const solid = await this.head('/walletsolidity/getnowblock');
-    if (solid.timestampMs <= expiresAt.getTime()) return false;
+    const b = await this.post<{ block_header?: { raw_data?: { timestamp?: number } } }>(
+      '/walletsolidity/getnowblock',
+      {},
+    );
+    const solidMs = b.block_header?.raw_data?.timestamp;
+    // No solidified block yet, or not past the expiration: the transaction may still be included.
+    if (solidMs === undefined || solidMs <= expiresAt.getTime()) return false;
     const [full, solidInfo] = await Promise.all([
       this.post<RawInfo>('/wallet/gettransactioninfobyid', { value: txHash }),
       this.post<RawInfo>('/walletsolidity/gettransactioninfobyid', { value: txHash }),
