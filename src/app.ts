@@ -14,6 +14,7 @@ import { registerGraphql } from './http/graphql.js';
 import { registerOps } from './http/ops.js';
 import { RateLimits } from './http/rate-limit.js';
 import { createServer } from './http/server.js';
+import { registerWeb } from './http/web.js';
 import { attachSubscriptions } from './http/ws.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { DepositCrediting } from './modules/deposits/crediting.js';
@@ -137,6 +138,7 @@ export async function createApp(opts: AppOptions = {}) {
   await registerRestV1(server, schema, services, auth);
   await registerDocs(server);
   services.ops = await registerOps(server, { services, pool, queues });
+  await registerWeb(server, services, auth);
   const ws = role === 'worker' ? null : attachSubscriptions(server, schema, services, auth);
 
   // A key revoked anywhere (API, CLI, another instance) is dropped from every instance's cache and its

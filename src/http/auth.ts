@@ -36,12 +36,24 @@ export class Authenticator {
     private readonly limits: RateLimits,
   ) {}
 
+  /**
+   * Set by the web routes (src/http/web.ts): the ops portal's admin session from its HttpOnly cookie, given
+   * only when the request also carries the matching x-portal-csrf header. Only /graphql reads it (REST is
+   * merchantOnly), and only for a request without an API key or Authorization header.
+   */
+  sessionToken?: (req: FastifyRequest) => string | null;
+
   async authenticate(req: FastifyRequest, reply: FastifyReply, opts: AuthOptions): Promise<Principal> {
     const apiKey = header(req, 'x-api-key');
     if (!apiKey) {
       const authz = header(req, 'authorization');
       if (!opts.merchantOnly && authz) return this.bearer(reply, authz);
       if (opts.merchantOnly) throw new AppError('missing_api_key', 'The X-API-Key header is required');
+      const session = this.sessionToken?.(req);
+      if (session) {
+        const p = await this.principalFromToken(session, reply);
+        if (p.kind === 'admin') return p;
+      }
       return { kind: 'anonymous' };
     }
     if (!API_KEY_SHAPE.test(apiKey)) throw new AppError('invalid_api_key', 'The API key is not valid');

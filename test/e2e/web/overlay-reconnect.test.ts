@@ -1,0 +1,99 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureWebBuild } from '../../../src/http/web.js';
+import { type TestMerchant, useTestApp } from '../../helpers/app.js';
+import { databaseUrl } from '../../helpers/db.js';
+import { startServer } from '../../helpers/process.js';
+import { guard, launchBrowser, sleep } from './browser.js';
+
+// The overlay survives its API server being killed and started again: it shows that it is reconnecting,
+// reconnects by itself (with backoff) and shows the next donation. The page's server is the real server in a
+// process of its own (src/main.ts) on this file's database and Redis prefix; donations are made through the
+// in-process app, whose outbox relay publishes them through Redis to whichever server the overlay is on.
+const t = useTestApp({ outboxPollMs: 50 }, { role: 'all' });
+const port = 43_000 + Math.floor(Math.random() * 2000);
+const base = `http://127.0.0.1:${port}`;
+let server: Awaited<ReturnType<typeof startServer>> | null = null;
+let browser: Browser;
+let env: Record<string, string>;
+
+const STREAM_TOKEN = `mutation($s: String!) { createStreamToken(streamId: $s) { ... on BrowserToken { token } } }`;
+
+beforeAll(async () => {
+  await ensureWebBuild();
+  env = {
+    DATABASE_URL: databaseUrl(t.dbName),
+    REDIS_PREFIX: t.app.config.redisPrefix,
+    MASTER_KEY: t.app.config.masterKey.toString('hex'),
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    TRON_DEVNET: 'off',
+    EVM_DEVNET: 'off',
+  };
+  server = await startServer(env, port);
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (server && server.child.exitCode === null) {
+    server.child.kill('SIGKILL');
+    await server.exited;
+  }
+});
+
+async function donate(m: TestMerchant, n: string) {
+  const r = await t.request({
+    url: '/api/v1/transfer',
+    as: m,
+    body: {
+      fromUserId: 'fan',
+      toUserId: 'streamer',
+      amount: '2.00',
+      description: n,
+      metadata: { streamId: 'live_1' },
+    },
+  });
+  expect(r.status).toBe(200);
+  return r.body.id as string;
+}
+
+const count = (page: Page) => page.evaluate(() => window.__alerts.length);
+
+/** Donates until the overlay shows one more alert than it had (its subscription is live again). */
+async function untilDelivering(page: Page, m: TestMerchant, label: string) {
+  const before = await count(page);
+  for (let i = 0; (await count(page)) === before; i++) {
+    if (i % 10 === 0) await donate(m, `${label} ${i}`);
+    if (i > 150) throw new Error(`the overlay did not show a donation (${label})`);
+    await sleep(100);
+  }
+}
+
+describe('overlay and a server restart', () => {
+  it('reconnects by itself after the server is killed and started again', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'fan', '1000');
+    const token = (await t.graphql(m, STREAM_TOKEN, { s: 'live_1' })).body.data.createStreamToken.token;
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const checks = await guard(page, base);
+    await page.goto(`${base}/overlay?t=${token}&hold=150`, { waitUntil: 'load' });
+    await page.locator('[data-conn="live"]').waitFor();
+    await untilDelivering(page, m, 'before');
+
+    server!.child.kill('SIGKILL');
+    await server!.exited;
+    await page.locator('[data-conn="reconnecting"]').waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('reconnecting').textContent()).toContain('Reconnecting');
+
+    server = await startServer(env, port);
+    await page.locator('[data-conn="live"]').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('reconnecting').count()).toBe(0);
+    await untilDelivering(page, m, 'after');
+    const shown = await page.evaluate(() => window.__alerts.map((a) => a.id));
+    expect(new Set(shown).size).toBe(shown.length);
+    expect(checks.foreign).toEqual([]);
+    expect(checks.problems).toEqual([]);
+    await page.close();
+  });
+});

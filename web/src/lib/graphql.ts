@@ -1,0 +1,130 @@
+import { type Client, type ClientOptions, createClient } from 'graphql-ws';
+
+// The pages talk to the API only through GraphQL: over HTTP (POST /graphql) and graphql-ws on the same path.
+
+/** An API refusal or failure, with the API's error code (invalid_token, forbidden, not_found, …). */
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface RequestAuth {
+  /** Sent as Authorization: Bearer (payment page, overlay). */
+  bearer?: string;
+  /** Extra headers (the portal's CSRF header; its session rides in an HttpOnly cookie). */
+  headers?: Record<string, string>;
+}
+
+type GraphqlBody<T> = {
+  data?: T | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+  error?: { code?: string; message?: string };
+};
+
+/** Runs one GraphQL operation; throws ApiError for HTTP refusals and top-level GraphQL errors. */
+export async function gql<T>(query: string, variables: Record<string, unknown>, auth: RequestAuth = {}) {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...auth.headers };
+  if (auth.bearer) headers.authorization = `Bearer ${auth.bearer}`;
+  let res: Response;
+  try {
+    res = await fetch('/graphql', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ query, variables }),
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError('network_error', 'The server could not be reached', 0);
+  }
+  let body: GraphqlBody<T>;
+  try {
+    body = (await res.json()) as GraphqlBody<T>;
+  } catch {
+    throw new ApiError('internal_error', `The server answered ${res.status} without JSON`, res.status);
+  }
+  if (body.error) {
+    throw new ApiError(
+      body.error.code ?? 'internal_error',
+      body.error.message ?? 'Request failed',
+      res.status,
+    );
+  }
+  const first = body.errors?.[0];
+  if (first) throw new ApiError(first.extensions?.code ?? 'internal_error', first.message, res.status);
+  if (!body.data) throw new ApiError('internal_error', 'The server answered without data', res.status);
+  return body.data;
+}
+
+/** ws(s)://<this host>/graphql */
+export function wsUrl(): string {
+  const u = new URL('/graphql', window.location.href);
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  return u.toString();
+}
+
+/** The close code the server uses for a refused connection_init (bad or expired token). */
+export const CLOSE_UNAUTHORIZED = 4401;
+
+export function closeInfo(e: unknown): { code: number; reason: string } | null {
+  if (e && typeof e === 'object' && 'code' in e && typeof (e as { code: unknown }).code === 'number') {
+    const c = e as { code: number; reason?: unknown };
+    return { code: c.code, reason: typeof c.reason === 'string' ? c.reason : '' };
+  }
+  return null;
+}
+
+/** Exponential backoff with jitter: 0.5 s, 1 s, 2 s, … up to maxMs. */
+export function backoff(maxMs = 10_000) {
+  return (retries: number) =>
+    new Promise<void>((resolve) => {
+      const base = Math.min(maxMs, 500 * 2 ** Math.min(retries, 10));
+      setTimeout(resolve, base / 2 + Math.random() * (base / 2));
+    });
+}
+
+export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'refused';
+
+/**
+ * A graphql-ws client that reconnects for ever (with backoff) unless the server refuses the token (4401),
+ * reporting its state so a page can show it. Subscriptions are resubscribed after each reconnect.
+ */
+export function liveClient(
+  token: string,
+  onState: (s: ConnectionState, detail?: string) => void,
+  extra: Partial<ClientOptions> = {},
+): Client {
+  let everConnected = false;
+  let refused = false;
+  return createClient({
+    url: wsUrl(),
+    connectionParams: { token },
+    lazy: false,
+    keepAlive: 10_000,
+    retryAttempts: Number.POSITIVE_INFINITY,
+    shouldRetry: (e) => closeInfo(e)?.code !== CLOSE_UNAUTHORIZED,
+    retryWait: backoff(),
+    on: {
+      connecting: () => {
+        if (!refused) onState(everConnected ? 'reconnecting' : 'connecting');
+      },
+      connected: () => {
+        everConnected = true;
+        onState('live');
+      },
+      closed: (e) => {
+        const c = closeInfo(e);
+        if (c?.code === CLOSE_UNAUTHORIZED) {
+          refused = true;
+          onState('refused', c.reason);
+        } else if (!refused) onState(everConnected ? 'reconnecting' : 'connecting');
+      },
+    },
+    ...extra,
+  });
+}
