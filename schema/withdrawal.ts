@@ -43,6 +43,8 @@ export const WithdrawalRef = builder
       'A payout of Stars to a wallet: held at creation, then approved (or rejected and refunded) and sent.',
     fields: (t) => ({
       id: t.exposeID('id'),
+      merchantId: t.string({ nullable: true, resolve: (w) => w.merchantId ?? null }),
+      mode: t.string({ nullable: true, resolve: (w) => w.mode ?? null }),
       userId: t.exposeString('userId'),
       network: t.exposeString('network'),
       walletAddress: t.exposeString('walletAddress'),
@@ -158,11 +160,16 @@ builder.queryField('withdrawal', (t) =>
   t.field({
     type: WithdrawalRef,
     nullable: true,
-    authScopes: { merchant: true },
+    description: "A merchant's own withdrawal; admins read any.",
+    authScopes: { merchant: true, admin: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
       try {
-        return await ctx.services.withdrawals.get(tenantOf(ctx), String(id));
+        const tenant =
+          ctx.principal.kind === 'admin'
+            ? await ctx.services.withdrawals.tenantOf(String(id))
+            : tenantOf(ctx);
+        return await ctx.services.withdrawals.get(tenant, String(id));
       } catch (err) {
         if (err instanceof NotFoundError) return null;
         throw err;
@@ -175,6 +182,8 @@ const Filter = builder.inputType('WithdrawalFilter', {
   fields: (t) => ({
     status: t.field({ type: StatusEnum, required: false }),
     userId: t.string({ required: false }),
+    merchantId: t.string({ required: false, description: 'Admins only: one merchant (default: every one).' }),
+    mode: t.string({ required: false, description: 'Admins only: live or test (default: both).' }),
   }),
 });
 
@@ -182,12 +191,14 @@ builder.queryField('withdrawals', (t) =>
   t.connection(
     {
       type: WithdrawalRef,
-      authScopes: { merchant: true },
+      description:
+        "A merchant's withdrawals, newest first; admins see every merchant's (filter by merchantId, mode).",
+      authScopes: { merchant: true, admin: true },
       args: { filter: t.arg({ type: Filter, required: false }) },
       complexity: (args) => ({ field: 5, multiplier: args.first ?? PAGE.defaultSize }),
       resolve: (_root, args, ctx) =>
         offsetConnection(args, (offset, limit) =>
-          ctx.services.withdrawals.list(tenantOf(ctx), {
+          ctx.services.withdrawals.list(adminOrTenant(ctx, args.filter), {
             status: args.filter?.status ?? null,
             userId: args.filter?.userId ?? null,
             offset,
@@ -225,3 +236,15 @@ builder.subscriptionField('withdrawalUpdated', (t) =>
     resolve: (m) => viewFromStored(m as Record<string, unknown>),
   }),
 );
+
+/** Merchants see their own; admins every merchant's, or the merchant and mode the filter names. */
+function adminOrTenant(
+  ctx: Context,
+  filter: { merchantId?: string | null; mode?: string | null } | null | undefined,
+): { merchantId: string | null; mode: 'live' | 'test' | null } {
+  if (ctx.principal.kind !== 'admin') return tenantOf(ctx);
+  const mode = filter?.mode ?? null;
+  if (mode !== null && mode !== 'live' && mode !== 'test')
+    throw new ValidationError('mode must be live or test', 'mode');
+  return { merchantId: filter?.merchantId ?? null, mode };
+}

@@ -210,11 +210,13 @@ export class WithdrawalsService {
     return withdrawalData(r.rows[0]);
   }
 
+  /** A merchant's withdrawals; for admins (`t` with nulls) every merchant's, or one merchant's and mode's. */
   async list(
-    t: Tenant,
+    t: { merchantId: string | null; mode: Mode | null },
     f: { status?: string | null; userId?: string | null; offset: number; limit: number },
   ) {
-    const where = `merchant_id = $1 and mode = $2 and ($3::text is null or status = $3) and ($4::text is null or user_id = $4)`;
+    const where = `($1::text is null or merchant_id = $1) and ($2::text is null or mode = $2)
+      and ($3::text is null or status = $3) and ($4::text is null or user_id = $4)`;
     const base = [t.merchantId, t.mode, f.status ?? null, f.userId ?? null];
     const [rows, count] = await Promise.all([
       this.pool.query<WithdrawalRow>(

@@ -32,6 +32,9 @@ export type PayoutState = 'queued' | 'signed' | 'broadcast' | 'confirming' | 'co
 /** A withdrawal as every face shows it: Stars in minor units, USDT amounts as exact decimal text. */
 export interface WithdrawalView {
   id: string;
+  /** Shown to admins, who see every merchant's withdrawals. */
+  merchantId?: string;
+  mode?: Mode;
   userId: string;
   network: string;
   walletAddress: string;
@@ -54,6 +57,8 @@ export interface WithdrawalView {
 export function withdrawalData(r: WithdrawalRow): WithdrawalView {
   return {
     id: r.id,
+    merchantId: r.merchant_id,
+    mode: r.mode,
     userId: r.user_id,
     network: r.network,
     walletAddress: r.wallet_address,
