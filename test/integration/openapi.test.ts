@@ -6,8 +6,10 @@ import ajvFormats from 'ajv-formats';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { OPENAPI_FILE } from '../../src/http/docs.js';
+import { WEBHOOK_EVENT_TYPES } from '../../src/modules/events/types.js';
 import { type RequestOptions, sign, type TestMerchant } from '../helpers/app.js';
 import { eventually, type Received, startReceiver } from '../helpers/receiver.js';
+import { payoutOnce } from '../helpers/scan.js';
 import { useTronApp } from '../helpers/tron.js';
 
 // The contract test of docs/openapi.yaml (issue 7, "Docs for merchants"): the document is valid OpenAPI 3.1,
@@ -380,12 +382,7 @@ describe('docs/openapi.yaml', () => {
   });
 
   it('documents the webhook events the server sends, and Idempotency-Key on every POST', () => {
-    expect(Object.keys(doc.webhooks).sort()).toEqual([
-      'deposit.confirmed',
-      'deposit.failed',
-      'payout.failed',
-      'transfer.completed',
-    ]);
+    expect(Object.keys(doc.webhooks).sort()).toEqual([...WEBHOOK_EVENT_TYPES].sort());
     for (const { method, path } of documentedOperations()) {
       if (method !== 'post') continue;
       const names = (doc.paths[path].post.parameters ?? []).map((p: Json) => deref(p).name);
@@ -816,7 +813,7 @@ function checkDelivery(event: string, got: Received, secret: string) {
 }
 
 describe('webhooks', () => {
-  it('delivers transfer.completed, deposit.confirmed, deposit.failed and payout.failed as documented', async () => {
+  it('delivers transfer.completed, deposit.confirmed, deposit.failed, payout.failed and payout.completed as documented', async () => {
     const m = await t.merchant();
     const receiver = await startReceiver();
     receivers.push(receiver);
@@ -904,6 +901,35 @@ describe('webhooks', () => {
       amount: 100,
       amountUsdt: 94,
     });
+
+    // An approved one is paid by this app's development hot wallet (funded from the devnet faucet at start).
+    t.devnet.mine();
+    const paid = (
+      await call(
+        'post',
+        WITHDRAW_CREATE,
+        {
+          url: '/api/v1/withdraw/create',
+          as: m,
+          body: { userId: 'seller', amount: 50, walletAddress: WALLET, network: 'TRC20' },
+        },
+        200,
+      )
+    ).body;
+    const approved = await t.graphql(
+      { bearer: token },
+      `mutation($id: ID!) { approveWithdrawal(id: $id) { __typename } }`,
+      { id: paid.id },
+    );
+    expect(approved.body.data.approveWithdrawal.__typename).toBe('Withdrawal');
+    await payoutOnce(t.app);
+    t.devnet.mine(19);
+    await payoutOnce(t.app);
+    const done = await call('get', WITHDRAW_GET, { url: `/api/v1/withdraw/${paid.id}`, as: m }, 200);
+    expect(done.body).toMatchObject({ status: 'completed', txHash: expect.any(String) });
+    const completedEvent = await delivered('payout.completed');
+    checkDelivery('payout.completed', completedEvent, secret);
+    expect(completedEvent.json.data).toMatchObject({ id: paid.id, amount: 50, fee: 3, amountUsdt: 47 });
   });
 });
 
