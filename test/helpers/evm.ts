@@ -11,6 +11,7 @@ import { MANUAL_SCAN_CONFIG, scanOnce } from './scan.js';
 export function useEvmApp(
   config: Partial<Config> = {},
   devnetOptions: Parameters<typeof startEvmDevnet>[0] = {},
+  role: 'api' | 'all' = 'all',
 ) {
   const holder: { devnet: EvmDevnet } = {} as never;
   const devnetReady = startEvmDevnet({ finalizedDepth: 1000, maxLogsBlockRange: 50, ...devnetOptions }).then(
@@ -25,7 +26,7 @@ export function useEvmApp(
   const t = useTestApp(
     { ...MANUAL_SCAN_CONFIG, ...config },
     {
-      role: 'all',
+      role,
       configure: async () => {
         const d = await devnetReady;
         const base = loadConfig();

@@ -115,9 +115,8 @@ async function fundDevelopmentWallet(w: HotWallet, registry: NetworkRegistry, lo
         } else {
           const p = new JsonRpcProvider(net.nodeUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
           try {
-            await (
-              await new Wallet(faucet, p).sendTransaction({ to: w.address, value: DEV_FUNDING.wei })
-            ).wait();
+            // Sent, not awaited: a devnet without automine includes it in its next block.
+            await new Wallet(faucet, p).sendTransaction({ to: w.address, value: DEV_FUNDING.wei });
           } finally {
             p.destroy();
           }

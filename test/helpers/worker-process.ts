@@ -1,0 +1,68 @@
+import type { Pool } from 'pg';
+import { startServer } from './process.js';
+import { eventually } from './receiver.js';
+
+// A payout worker (`src/main.ts --role worker`) as its own process on a test app's database and Redis, for
+// tests that kill it (SIGKILL) mid-payout and start another.
+
+export interface WorkerProcess {
+  start(): Promise<void>;
+  /** SIGKILL, and wait until it is gone. */
+  kill(): Promise<void>;
+  /** SIGTERM; resolves with the exit code. */
+  stop(): Promise<number | null>;
+  /** Waits for a withdrawal's row to satisfy `pred`; on a timeout the error carries the worker's log. */
+  until(id: string, pred: (r: WithdrawalState) => boolean, timeoutMs?: number): Promise<void>;
+  dispose(): void;
+}
+
+export interface WithdrawalState {
+  status: string;
+  payout_state: string | null;
+}
+
+export function workerProcess(pool: () => Pool, env: () => Record<string, string>): WorkerProcess {
+  const port = 43_000 + Math.floor(Math.random() * 4000);
+  let worker: Awaited<ReturnType<typeof startServer>> | null = null;
+  const state = async (id: string) =>
+    (await pool().query<WithdrawalState>('select status, payout_state from withdrawals where id = $1', [id]))
+      .rows[0]!;
+  return {
+    async start() {
+      worker = await startServer(
+        {
+          LOG_LEVEL: 'debug',
+          NODE_ENV: 'development',
+          PAYOUT_MONITOR_MS: '200',
+          CHAIN_SCAN_INTERVAL_MS: '600000',
+          ...env(),
+        },
+        port,
+        ['--role', 'worker'],
+      );
+    },
+    async kill() {
+      worker!.child.kill('SIGKILL');
+      await worker!.exited;
+      worker = null;
+    },
+    async stop() {
+      worker!.child.kill('SIGTERM');
+      const code = await worker!.exited;
+      worker = null;
+      return code;
+    },
+    async until(id, pred, timeoutMs = 30_000) {
+      try {
+        await eventually(async () => pred(await state(id)), timeoutMs);
+      } catch (err) {
+        throw new Error(
+          `${(err as Error).message}; state ${JSON.stringify(await state(id))}\n${worker?.output().slice(-4000)}`,
+        );
+      }
+    },
+    dispose() {
+      if (worker?.child.exitCode === null) worker.child.kill('SIGKILL');
+    },
+  };
+}
