@@ -1,3 +1,4 @@
+import type { NetworkConfig } from '../src/chains/registry.js';
 import { type Context, tenantOf } from '../src/context.js';
 import {
   ForbiddenError,
@@ -40,6 +41,21 @@ export const DepositRef = builder.objectRef<DepositView & { replayed?: boolean }
     createdAt: t.exposeString('createdAt'),
     confirmedAt: t.exposeString('confirmedAt', { nullable: true }),
     paymentUrl: t.exposeString('paymentUrl', { description: 'The hosted payment page for this deposit.' }),
+    tokenContract: t.string({
+      nullable: true,
+      description: "The token's contract on this network (for wallet links such as EIP-681).",
+      resolve: (d, _a, ctx) => networkOf(ctx, d.network)?.token.contract ?? null,
+    }),
+    tokenDecimals: t.int({
+      nullable: true,
+      description: "The token's decimals: `amount` × 10^tokenDecimals is the amount in the token's units.",
+      resolve: (d, _a, ctx) => networkOf(ctx, d.network)?.token.decimals ?? null,
+    }),
+    chainId: t.int({
+      nullable: true,
+      description: 'The EVM chain id when it is configured (null on TRON and on test networks without one).',
+      resolve: (d, _a, ctx) => networkOf(ctx, d.network)?.chainId ?? null,
+    }),
     replayed: t.boolean({ resolve: (d) => d.replayed ?? false }),
   }),
 });
@@ -65,6 +81,13 @@ const DepositFilter = builder.inputType('DepositFilter', {
     network: t.string({ required: false }),
   }),
 });
+
+/** The network a deposit was made on, in the caller's mode. */
+function networkOf(ctx: Context, network: string): NetworkConfig | null {
+  const p = ctx.principal;
+  if (p.kind !== 'merchant' && p.kind !== 'deposit') return null;
+  return ctx.services.deposits.network(network, p.mode);
+}
 
 /** A merchant reads its deposits; a payment-page token only its own deposit. */
 function depositTenant(ctx: Context, id: string) {

@@ -38,6 +38,7 @@ async function setupEvm(config: Config, log: Logger, networks: NetworkConfig[]) 
   let usdt6 = e.testUsdt6;
   let usdt18 = e.testUsdt18;
   let faucet = e.testFaucetPrivateKey;
+  let chainId: number | undefined;
   if (!url && !config.isProduction && e.devnet === 'auto') {
     const { startEvmDevnet } = await import('../devnet/evm/index.js');
     // `finalized` lags far behind, so confirmations (not Hardhat's "finalized = head") decide crediting.
@@ -52,6 +53,7 @@ async function setupEvm(config: Config, log: Logger, networks: NetworkConfig[]) 
     usdt6 = d.usdt6.address;
     usdt18 = d.usdt18.address;
     faucet = d.faucet.privateKey;
+    chainId = d.chainId;
     log.info({ url: d.url }, 'started an in-process EVM devnet (set EVM_TEST_RPC_URL to use another node)');
   }
   if (url) {
@@ -68,6 +70,7 @@ async function setupEvm(config: Config, log: Logger, networks: NetworkConfig[]) 
         chain: `${network}:test`,
         nodeUrl: url,
         rpcUrls: [url],
+        ...(chainId ? { chainId } : {}),
         apiKey: null,
         token: evmToken(contract, decimals),
         confirmations: e.testConfirmations,

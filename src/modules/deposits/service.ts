@@ -1,6 +1,6 @@
 import { payFromFaucet } from '../../chains/faucet.js';
 import type { HdAddresses } from '../../chains/hd.js';
-import { type NetworkRegistry, SUPPORTED_NETWORKS } from '../../chains/registry.js';
+import { type NetworkConfig, type NetworkRegistry, SUPPORTED_NETWORKS } from '../../chains/registry.js';
 import type { Pool } from '../../db/database.js';
 import {
   ForbiddenError,
@@ -173,6 +173,11 @@ export class DepositsService {
       this.pool.query<{ n: number }>(`select count(*)::int as n from deposits where ${where}`, base),
     ]);
     return { rows: await Promise.all(rows.rows.map((r) => this.view(r))), total: count.rows[0]!.n };
+  }
+
+  /** A network's configuration (token contract, decimals, chain id) in a mode, or null when it is off. */
+  network(network: string, mode: Mode): NetworkConfig | null {
+    return this.registry.get(network, mode);
   }
 
   /** The view with a payment-page link whose token reads only this deposit and expires with it. */

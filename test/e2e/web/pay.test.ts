@@ -107,6 +107,58 @@ describe('payment page', () => {
     await page.close();
   });
 
+  it('puts an EIP-681 token transfer in the QR code of an EVM deposit', async () => {
+    const m = await t.merchant();
+    const d = await createDeposit(m, '12.5');
+    // The API names the token of the deposit's network (no chain id for this TRON test network).
+    const q = await t.graphql(
+      m,
+      'query($id: ID!) { deposit(id: $id) { tokenContract tokenDecimals chainId } }',
+      {
+        id: d.id,
+      },
+    );
+    expect(q.body.data.deposit).toEqual({
+      tokenContract: t.devnet.usdt.address,
+      tokenDecimals: 6,
+      chainId: null,
+    });
+
+    // No EVM chain runs here: the page's own deposit read is answered as an EVM deposit would be.
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    const checks = await guard(page, base);
+    const evm = {
+      depositAddress: '0x8ba1f109551bD432803012645Ac136ddd64DBA72',
+      tokenContract: '0x55d398326f99059fF775485246999027B3197955',
+      tokenDecimals: 18,
+    };
+    let chainId: number | null = 56;
+    await page.route('**/graphql', async (route) => {
+      const body = route.request().postDataJSON() as { query: string };
+      if (route.request().method() !== 'POST' || !body.query.includes('PaymentPage')) return route.continue();
+      const real = (await t.graphql(m, body.query, { id: d.id })).body.data.deposit;
+      await route.fulfill({
+        json: { data: { deposit: { ...real, ...evm, network: 'BEP20', chainId } } },
+      });
+    });
+    const units = '12500000000000000000'; // 12.5 × 10^18, exact
+    for (const [chain, part] of [
+      [56, '@56'],
+      [null, ''],
+    ] as const) {
+      chainId = chain;
+      await page.goto(onTestServer(d.paymentUrl), { waitUntil: 'load' });
+      await page.getByTestId('qr').waitFor();
+      expect(await text(page, 'network')).toBe('BNB Smart Chain (BEP20)');
+      expect(await page.getByTestId('qr').getAttribute('alt')).toBe(
+        `QR code of ethereum:${evm.tokenContract}${part}/transfer?address=${evm.depositAddress}&uint256=${units}`,
+      );
+    }
+    expect(checks.foreign).toEqual([]);
+    expect(checks.problems).toEqual([]);
+    await page.close();
+  });
+
   it('explains a wrong, foreign or missing token instead of showing a blank page', async () => {
     const m = await t.merchant();
     const a = await createDeposit(m, '1');

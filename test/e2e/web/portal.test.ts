@@ -1,18 +1,28 @@
+import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
+import { TronWeb } from 'tronweb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config.js';
 import { CSRF_COOKIE, CSRF_HEADER, ensureWebBuild, PORTAL_COOKIE } from '../../../src/http/web.js';
 import type { TestMerchant } from '../../helpers/app.js';
+import { payoutOnce } from '../../helpers/scan.js';
 import { useTronApp } from '../../helpers/tron.js';
 import { guard, launchBrowser, screenshotPath } from './browser.js';
 
-// The ops portal in Chromium: admin-token sign-in for an HttpOnly, SameSite=Strict session; approve and
-// reject (with a reason, refunded) end to end with the audit trail; every portal route and admin GraphQL field
-// refuses without the session, and GraphQL refuses the session cookie without its CSRF header.
+// The ops portal in Chromium: admin-token sign-in for an HttpOnly, SameSite=Strict session; the withdrawals
+// list across merchants; approve (then the payout worker pays it on the TRON devnet and the row reaches
+// completed without a reload) and reject (with a reason, refunded) end to end with the audit trail; every
+// portal route and admin GraphQL field refuses without the session, and GraphQL refuses the session cookie
+// without its CSRF header.
 //
-// Role 'api': no background workers. TODO(payouts): once jobs/payouts lands, run this with role 'all' and
-// assert that the approved row moves on to 'completed' (the portal would need withdrawalUpdated for admins over
-// graphql-ws, or an admin read of one withdrawal, to follow it: see docs/web.md).
-const t = useTronApp({}, 'api');
+// Role 'all' with a hot wallet: the payout worker runs. Its scheduled pass is far away (monitorMs), so the test
+// drives the payout by hand (payoutOnce, then mining the 19 confirmations) like the payout integration tests.
+const HOT_KEY = randomBytes(32).toString('hex');
+const HOT = TronWeb.address.fromPrivateKey(HOT_KEY) as string;
+const t = useTronApp(
+  { payouts: { ...loadConfig().payouts, monitorMs: 600_000, tronPrivateKey: HOT_KEY } },
+  'all',
+);
 const WALLET = 'TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH';
 let browser: Browser;
 let base: string;
@@ -23,6 +33,9 @@ beforeAll(async () => {
   base = await t.app.listen(0, '127.0.0.1');
   browser = await launchBrowser();
   admin = (await t.app.services.tokens.issueAdmin(3600, 'ops')).token;
+  t.devnet.sendUsdt(HOT, 1_000_000_000n); // 1000 USDT
+  t.devnet.sendTrx(HOT, 2_000_000_000n); // for energy and bandwidth
+  t.devnet.mine();
 });
 
 afterAll(async () => {
@@ -88,6 +101,10 @@ describe('ops portal without a session', () => {
     expect(retry.body.errors[0].extensions.code).toBe('forbidden');
     const approve = await gqlRaw('mutation { approveWithdrawal(id: "pay_x") { __typename } }');
     expect(approve.body.data.approveWithdrawal.__typename).toBe('ForbiddenError');
+    const list = await gqlRaw('{ withdrawals(first: 5) { totalCount } }');
+    expect(list.body.errors[0].extensions.code).toBe('forbidden');
+    const one = await gqlRaw('{ withdrawal(id: "pay_x") { id } }');
+    expect(one.body.errors[0].extensions.code).toBe('forbidden');
     expect((await fetch(`${base}/portal/logout`, { method: 'POST' })).status).toBe(200);
   });
 
@@ -134,48 +151,67 @@ describe('ops portal without a session', () => {
   });
 });
 
+async function signInInBrowser(page: Page) {
+  await page.goto(`${base}/portal?poll=1000`, { waitUntil: 'load' });
+  expect(new URL(page.url()).pathname).toBe('/portal/login');
+  await page.getByLabel('Admin token').fill('not-a-token');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('login-error').waitFor();
+  await page.getByLabel('Admin token').fill(admin);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${base}/portal`);
+  const cookies = await page.context().cookies(base);
+  const session = cookies.find((c) => c.name === PORTAL_COOKIE)!;
+  expect([session.httpOnly, session.sameSite, session.path]).toEqual([true, 'Strict', '/']);
+  expect(cookies.find((c) => c.name === CSRF_COOKIE)?.httpOnly).toBe(false);
+  await page.getByRole('heading', { name: 'Chain scanners and queues' }).waitFor();
+  await page.getByTestId('queues').waitFor();
+  await page.getByTestId('feed').getByText('Connected').waitFor();
+}
+
 describe('ops portal in a browser', () => {
-  it('signs in, approves one withdrawal and rejects another with a reason (refunded, audited)', async () => {
+  it('lists withdrawals, approves one (paid and followed to completed) and rejects another (refunded)', async () => {
     const m = await t.merchant();
     await t.credit(m, 'creator_1', '1000');
     const toApprove = await withdraw(m, 'creator_1', '200');
     const toReject = await withdraw(m, 'creator_1', '300');
     expect(await balance(m, 'creator_1')).toBe(500);
+    const other = await t.merchant();
+    await t.credit(other, 'streamer_9', '150');
+    const waiting = await withdraw(other, 'streamer_9', '150');
 
     const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
     const page = await context.newPage();
     const checks = await guard(page, base);
-    await page.goto(`${base}/portal?poll=1000`, { waitUntil: 'load' });
-    expect(new URL(page.url()).pathname).toBe('/portal/login');
-    await page.getByLabel('Admin token').fill('not-a-token');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('login-error').waitFor();
-    await page.getByLabel('Admin token').fill(admin);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${base}/portal`);
-    const cookies = await context.cookies(base);
-    const session = cookies.find((c) => c.name === PORTAL_COOKIE)!;
-    expect([session.httpOnly, session.sameSite, session.path]).toEqual([true, 'Strict', '/']);
-    expect(cookies.find((c) => c.name === CSRF_COOKIE)?.httpOnly).toBe(false);
-    await page.getByRole('heading', { name: 'Chain scanners and queues' }).waitFor();
-    await page.getByTestId('queues').waitFor();
-    await page.getByTestId('feed').getByText('Connected').waitFor();
+    await signInInBrowser(page);
 
-    // Approve.
-    await page.getByTestId('withdrawal-id').fill(toApprove);
-    await page.getByRole('button', { name: 'Add' }).click();
+    // The admin list: every merchant's withdrawals waiting for approval, with merchant, user, amount and wallet.
     const a = await row(page, toApprove);
+    const r = await row(page, toReject);
+    const w = await row(page, waiting);
+    for (const x of [a, r, w]) await x.and(page.locator('[data-status="pending_approval"]')).waitFor();
+    const aText = await a.textContent();
+    for (const part of [m.merchantId, 'creator_1', '200.00 Stars', WALLET, 'TRC20'])
+      expect(aText).toContain(part);
+    expect(await w.textContent()).toContain(other.merchantId);
+    expect(await page.getByTestId('withdrawals-gap').count()).toBe(0);
+
+    // Approve, then the payout worker pays it on the devnet: the row follows to completed without a reload.
     await a.getByTestId('approve').click();
-    await a.and(page.locator('[data-status="approved"]')).waitFor();
-    expect(await a.getByTestId('withdrawal-status').textContent()).toMatch(/approved/i);
+    await a.and(page.locator('[data-status="approved"], [data-status="processing"]')).waitFor();
     expect(await a.getByTestId('audit').textContent()).toMatch(/approved by admin:ops/);
-    expect(await a.textContent()).toContain('200.00 Stars');
-    // TODO(payouts): with the payout worker (jobs/payouts) running, expect this row to reach 'completed'.
+    await payoutOnce(t.app);
+    await a.and(page.locator('[data-status="processing"]')).waitFor();
+    expect(await a.getByTestId('payout-state').textContent()).toMatch(/broadcast|confirming/);
+    t.devnet.mine(19);
+    await payoutOnce(t.app);
+    await a.and(page.locator('[data-status="completed"]')).waitFor({ timeout: 15_000 });
+    expect(await a.getByTestId('withdrawal-status').textContent()).toMatch(/completed/i);
+    expect(await a.getByTestId('payout-state').textContent()).toMatch(/^completed, \d+ confirmations$/);
+    expect(await a.getByTestId('audit').textContent()).toMatch(/completed by /);
+    await page.getByTestId('feed').getByText(`${toApprove} completed`).waitFor();
 
     // Reject: the reason is required.
-    await page.getByTestId('withdrawal-id').fill(toReject);
-    await page.getByRole('button', { name: 'Add' }).click();
-    const r = await row(page, toReject);
     await r.getByTestId('reject').click();
     expect(await r.getByTestId('confirm-reject').isDisabled()).toBe(true);
     await r.getByTestId('reject-reason').fill('wallet on the sanctions list (ticket 7781)');
@@ -185,15 +221,24 @@ describe('ops portal in a browser', () => {
     expect(audit).toMatch(/rejected by admin:ops/);
     expect(audit).toContain('wallet on the sanctions list (ticket 7781)');
     expect(audit).toContain('refunded');
-    expect(await balance(m, 'creator_1')).toBe(800); // 1000 − 200 approved; the 300 came back
+    expect(await balance(m, 'creator_1')).toBe(800); // 1000 − 200 paid out; the 300 came back
 
-    // Adding an id again keeps one row, already decided (no buttons).
+    // Finding an id shown already keeps one row, decided (no buttons); an unknown id says so.
     await page.getByTestId('withdrawal-id').fill(toApprove);
-    await page.getByRole('button', { name: 'Add' }).click();
+    await page.getByRole('button', { name: 'Find' }).click();
     expect(await (await row(page, toApprove)).count()).toBe(1);
     expect(await (await row(page, toApprove)).getByTestId('approve').count()).toBe(0);
+    await page.getByTestId('withdrawal-id').fill('pay_missing');
+    await page.getByRole('button', { name: 'Find' }).click();
+    expect(await page.getByTestId('withdrawal-find-error').textContent()).toContain(
+      'no withdrawal pay_missing',
+    );
 
     await page.screenshot({ path: screenshotPath('portal.png'), fullPage: true });
+
+    // The status filter asks the API: completed lists the paid one.
+    await page.getByTestId('withdrawal-filter-status').selectOption('completed');
+    await page.getByTestId('withdrawals-total').getByText('1 matching').waitFor();
 
     await page.getByTestId('logout').click();
     await page.waitForURL(`${base}/portal/login`);

@@ -9,7 +9,7 @@ import {
   gql,
   liveClient,
 } from '../lib/graphql';
-import { compareDecimal, trimDecimal } from '../lib/money';
+import { compareDecimal, toUnits, trimDecimal } from '../lib/money';
 import { formatDateTime, formatDuration } from '../lib/time';
 import { isExpired, readClaims } from '../lib/token';
 import './pay.css';
@@ -32,6 +32,9 @@ interface Deposit {
   failureReason: string | null;
   expiresAt: string;
   confirmedAt: string | null;
+  tokenContract: string | null;
+  tokenDecimals: number | null;
+  chainId: number | null;
 }
 
 type Update = Pick<
@@ -49,7 +52,7 @@ type Update = Pick<
 const QUERY = `query PaymentPage($id: ID!) {
   deposit(id: $id) {
     id network currency depositAddress amount amountReceived status confirmations requiredConfirmations
-    txHash flags failureReason expiresAt confirmedAt
+    txHash flags failureReason expiresAt confirmedAt tokenContract tokenDecimals chainId
   }
 }`;
 
@@ -72,11 +75,19 @@ function networkInfo(network: string) {
 }
 
 /**
- * What the wallet scans. TRON: the address. EVM: an EIP-681 URI. The API does not expose the token
- * contract, chain id or token decimals of a deposit, so the URI names the address only (`ethereum:<addr>`).
+ * What the wallet scans. TRON: the address. EVM: an EIP-681 token transfer,
+ * `ethereum:<token contract>[@<chain id>]/transfer?address=<deposit address>&uint256=<amount in units>`
+ * (no `@<chain id>` when the network has none configured; only `ethereum:<address>` when the API does not
+ * name the token or the amount does not fit its decimals).
  */
-export function paymentUri(d: Pick<Deposit, 'network' | 'depositAddress'>): string {
-  return networkInfo(d.network).evm ? `ethereum:${d.depositAddress}` : d.depositAddress;
+export function paymentUri(
+  d: Pick<Deposit, 'network' | 'depositAddress' | 'amount' | 'tokenContract' | 'tokenDecimals' | 'chainId'>,
+): string {
+  if (!networkInfo(d.network).evm) return d.depositAddress;
+  const units = d.tokenDecimals === null ? null : toUnits(d.amount, d.tokenDecimals);
+  if (!d.tokenContract || units === null) return `ethereum:${d.depositAddress}`;
+  const chain = d.chainId ? `@${d.chainId}` : '';
+  return `ethereum:${d.tokenContract}${chain}/transfer?address=${d.depositAddress}&uint256=${units}`;
 }
 
 type Load =
