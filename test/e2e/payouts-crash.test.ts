@@ -67,7 +67,9 @@ describe('payout worker crashes (TRON)', () => {
   );
   afterAll(() => worker.dispose());
 
-  it('SIGKILL after signing, after broadcasting and while confirming: one transfer, balanced ledger', async () => {
+  it('SIGKILL after signing, after broadcasting and while confirming: one transfer, balanced ledger', {
+    timeout: 240_000,
+  }, async () => {
     const t = tron;
     t.devnet.sendUsdt(TRON_HOT, 1_000_000_000n);
     t.devnet.sendTrx(TRON_HOT, 1_000_000_000n);
@@ -145,7 +147,9 @@ describe('payout worker crashes (EVM)', () => {
   );
   afterAll(() => worker.dispose());
 
-  it('SIGKILL after signing, after broadcasting and while confirming: one nonce, one transfer', async () => {
+  it('SIGKILL after signing, after broadcasting and while confirming: one nonce, one transfer', {
+    timeout: 240_000,
+  }, async () => {
     const t = evm;
     await t.devnet.sendToken(t.devnet.usdt6, EVM_HOT.address, 1_000n * 10n ** 6n);
     await t.devnet.sendEth(EVM_HOT.address, 10n ** 19n);

@@ -91,7 +91,9 @@ describe('resilience', () => {
     }
   });
 
-  it('a worker process killed with SIGKILL mid-batch delivers every event after it restarts', async () => {
+  it('a worker process killed with SIGKILL mid-batch delivers every event after it restarts', {
+    timeout: 150_000,
+  }, async () => {
     receiver.received.length = 0;
     receiver.setResponder(() => 'hang', 150); // each delivery takes 150 ms, so the kill lands mid-batch
     const prefix = `novapay-test:${randomBytes(4).toString('hex')}`;
@@ -106,6 +108,7 @@ describe('resilience', () => {
       WEBHOOK_CONCURRENCY: '4',
       WORKER_LOCK_MS: '1500',
       TRON_DEVNET: 'off',
+      EVM_DEVNET: 'off',
     };
     const api = await createApp({
       migrate: false,
