@@ -11,7 +11,7 @@ import type { LedgerService } from '../src/modules/ledger/service.js';
 import { PayoutProcessor, type TickResult } from '../src/modules/payouts/processor.js';
 import { PayoutStore } from '../src/modules/payouts/store.js';
 import { PAYOUTS_CHANNEL } from '../src/modules/withdrawals/service.js';
-import { bullPrefix } from './queues.js';
+import { bullPrefix, payoutQueueName } from './queues.js';
 
 // The payout worker: one BullMQ queue per hot wallet (`payouts-<family>-…`), concurrency 1 per worker, and a
 // pass holds the wallet's PostgreSQL advisory lock, so a wallet's transactions are built one at a time in nonce
@@ -19,10 +19,6 @@ import { bullPrefix } from './queues.js';
 // wallet until its lock expired, while a dead connection's advisory lock is released at once.)
 // A job scheduler ticks each wallet every PAYOUT_MONITOR_MS; an approval (NOTIFY novapay_payouts) ticks at
 // once. A tick is idempotent: the database holds every step (src/modules/payouts).
-
-export function payoutQueueName(walletKey: string): string {
-  return `payouts-${walletKey.replace(/[^A-Za-z0-9]+/g, '-')}`;
-}
 
 export interface Payouts {
   wallets: HotWallet[];

@@ -12,6 +12,11 @@ export interface Queues {
   close(): Promise<void>;
 }
 
+/** A hot wallet's payout queue (jobs/payouts.ts): one per wallet key, e.g. `payouts-evm-31337-0xAb…`. */
+export function payoutQueueName(walletKey: string): string {
+  return `payouts-${walletKey.replace(/[^A-Za-z0-9]+/g, '-')}`;
+}
+
 /** BullMQ keys live under `<REDIS_PREFIX>:bull`, so test runs and tenants of one Redis never collide. */
 export function bullPrefix(redisPrefix: string): string {
   return `${redisPrefix}:bull`;

@@ -109,7 +109,16 @@ export async function registerOps(
 ): Promise<OpsDeps> {
   const { services, pool } = deps;
   const queues = openOpsQueues(deps.queues, services.config.redisPrefix);
+  await queues.refresh(pool).catch(() => undefined);
+  // Payout queues appear when a worker registers a hot wallet: the dashboard and the metrics pick them up.
+  let addToBoard: (q: (typeof queues.all)[number]) => void = () => undefined;
+  const refresh = async () => {
+    for (const q of await queues.refresh(pool)) addToBoard(q);
+  };
+  const timer = setInterval(() => refresh().catch(() => undefined), 15_000);
+  timer.unref();
   server.addHook('onClose', async () => {
+    clearInterval(timer);
     await queues.close();
   });
 
@@ -128,7 +137,7 @@ export async function registerOps(
     scope.addHook('onRequest', (req, reply) => queuesGate(services, req, reply));
     const adapter = new FastifyAdapter();
     adapter.setBasePath(QUEUES_PATH);
-    createBullBoard({
+    const board = createBullBoard({
       queues: queues.all.map(
         (q) =>
           // Chain-scan jobs are driven by job schedulers the workers own: look, do not touch.
@@ -137,8 +146,9 @@ export async function registerOps(
       serverAdapter: adapter,
       options: { uiConfig: { boardTitle: 'NovaPay queues' } },
     });
+    addToBoard = (q) => board.addQueue(new BullMQAdapter(q, { readOnlyMode: true }));
     await scope.register(adapter.registerPlugin(), { prefix: QUEUES_PATH });
   });
 
-  return { pool, queues: queues.all };
+  return { pool, queues: queues.all, refresh };
 }

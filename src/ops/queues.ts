@@ -1,31 +1,54 @@
 import { Queue } from 'bullmq';
-import { bullPrefix, type Queues } from '../../jobs/queues.js';
+import { bullPrefix, payoutQueueName, type Queues } from '../../jobs/queues.js';
 import { CHAIN_QUEUE } from '../../jobs/scanning.js';
+import type { Pool } from '../db/database.js';
 
 /** The queues ops surfaces look at (metrics, the dashboard, `opsStatus`), in display order. */
 export interface OpsQueues {
-  all: readonly Queue[];
+  /** Grows when a worker registers a new hot wallet (see `refresh`): read it at use, do not copy it. */
+  all: Queue[];
   byName(name: string): Queue | undefined;
+  /** Adds a handle on each hot wallet's payout queue the workers have registered since; returns the new ones. */
+  refresh(pool: Pool): Promise<Queue[]>;
   /** Closes only the handles opened here; the app's own queues are closed by the app. */
   close(): Promise<void>;
 }
 
 /**
- * The app's webhooks queue plus a handle on 'chain-scan' (owned by the workers, which may not run in this
- * process). The extra handle shares the webhooks queue's Redis connection, so it costs no connection.
+ * The app's webhooks queue plus handles on 'chain-scan' and the per-hot-wallet payout queues (owned by the
+ * workers, which may not run in this process). The extra handles share the webhooks queue's Redis connection,
+ * so they cost no connection.
  */
 export function openOpsQueues(queues: Queues, redisPrefix: string): OpsQueues {
-  const chainScan = new Queue(CHAIN_QUEUE, {
-    connection: queues.webhooks.opts.connection,
-    prefix: bullPrefix(redisPrefix),
-  });
-  chainScan.on('error', () => undefined); // connection errors surface on the calls that fail
+  const open = (name: string) => {
+    const q = new Queue(name, {
+      connection: queues.webhooks.opts.connection,
+      prefix: bullPrefix(redisPrefix),
+    });
+    q.on('error', () => undefined); // connection errors surface on the calls that fail
+    return q;
+  };
+  const chainScan = open(CHAIN_QUEUE);
+  const opened: Queue[] = [chainScan];
   const all: Queue[] = [queues.webhooks as unknown as Queue, chainScan];
   return {
     all,
     byName: (name) => all.find((q) => q.name === name),
+    async refresh(pool) {
+      const r = await pool.query<{ key: string }>('select key from hot_wallets order by key');
+      const added: Queue[] = [];
+      for (const { key } of r.rows) {
+        const name = payoutQueueName(key);
+        if (all.some((q) => q.name === name)) continue;
+        const q = open(name);
+        opened.push(q);
+        all.push(q);
+        added.push(q);
+      }
+      return added;
+    },
     async close() {
-      await chainScan.close();
+      await Promise.all(opened.map((q) => q.close()));
     },
   };
 }

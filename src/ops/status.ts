@@ -11,6 +11,8 @@ export interface OpsDeps {
   queues: readonly Queue[];
   /** A Redis call that takes longer than this fails (the queue connection otherwise waits out an outage). */
   redisTimeoutMs?: number;
+  /** Picks up queues that appeared since (a hot wallet a worker registered); called before each status. */
+  refresh?: () => Promise<void>;
 }
 
 export interface QueueCounts {
@@ -76,11 +78,27 @@ export interface WebhookBacklog {
   oldestPendingAgeSeconds: number;
 }
 
+export interface HotWalletStatus {
+  key: string;
+  family: string;
+  address: string;
+  networks: string[];
+  /** Base units as text: `native` (sun, wei) and `token` per network, as the worker last read them. */
+  balances: { native?: string; token?: Record<string, string> };
+  /** Why payouts wait (short of token or fees), or a refused broadcast; null when all is well. */
+  alert: string | null;
+  checkedAt: Date | null;
+  /** Payouts signed or sent but not yet in a block / in a block but not yet final. */
+  inFlight: number;
+  confirming: number;
+}
+
 export interface OpsStatus {
   at: Date;
   queues: QueueStatus[];
   scanners: ScannerStatus[];
   webhookBacklog: WebhookBacklog[];
+  hotWallets: HotWalletStatus[];
 }
 
 const PRIORITIZED_SAMPLE = 50;
@@ -198,6 +216,37 @@ export async function scannerStatus(pool: Pool): Promise<ScannerStatus[]> {
   });
 }
 
+export async function hotWalletStatus(pool: Pool): Promise<HotWalletStatus[]> {
+  const r = await pool.query<{
+    key: string;
+    family: string;
+    address: string;
+    networks: string[];
+    balances: HotWalletStatus['balances'];
+    alert: string | null;
+    checked_at: Date | null;
+    in_flight: number;
+    confirming: number;
+  }>(
+    `select h.key, h.family, h.address, h.networks, h.balances, h.alert, h.checked_at,
+            (count(w.id) filter (where w.payout_state in ('signed', 'broadcast')))::int as in_flight,
+            (count(w.id) filter (where w.payout_state = 'confirming'))::int as confirming
+     from hot_wallets h left join withdrawals w on w.wallet_key = h.key and w.status = 'processing'
+     group by h.key order by h.key`,
+  );
+  return r.rows.map((row) => ({
+    key: row.key,
+    family: row.family,
+    address: row.address,
+    networks: row.networks,
+    balances: row.balances,
+    alert: row.alert,
+    checkedAt: row.checked_at,
+    inFlight: row.in_flight,
+    confirming: row.confirming,
+  }));
+}
+
 export async function webhookBacklog(pool: Pool, limit = 100): Promise<WebhookBacklog[]> {
   const r = await pool.query<{
     endpoint_id: string;
@@ -244,12 +293,14 @@ export async function opsStatus(
   opts: { failedLimit?: number; backlogLimit?: number } = {},
 ): Promise<OpsStatus> {
   const timeoutMs = deps.redisTimeoutMs ?? 3000;
-  const [queues, scanners, backlog] = await Promise.all([
+  await deps.refresh?.();
+  const [queues, scanners, backlog, hotWallets] = await Promise.all([
     Promise.all(deps.queues.map((q) => queueStatus(q, opts.failedLimit ?? 20, timeoutMs))),
     scannerStatus(deps.pool),
     webhookBacklog(deps.pool, opts.backlogLimit ?? 100),
+    hotWalletStatus(deps.pool),
   ]);
-  return { at: new Date(), queues, scanners, webhookBacklog: backlog };
+  return { at: new Date(), queues, scanners, webhookBacklog: backlog, hotWallets };
 }
 
 function queueNamed(deps: OpsDeps, name: string): Queue {

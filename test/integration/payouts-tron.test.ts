@@ -164,6 +164,16 @@ describe('TRC20 payouts', () => {
     expect(w.waitingReason).toContain('needs 94000000000');
     const alert = await t.app.pool.query('select alert from hot_wallets where address = $1', [HOT]);
     expect(alert.rows[0].alert).toContain('needs 94000000000');
+    const { token } = await t.app.services.tokens.issueAdmin(60, 'ops');
+    const ops = (await t.graphql({ bearer: token }, '{ ops }')).body.data.ops;
+    const wallet = ops.hotWallets.find((h: { address: string }) => h.address === HOT);
+    expect(wallet).toMatchObject({
+      family: 'tron',
+      networks: ['TRC20:test'],
+      alert: expect.stringContaining('needs'),
+    });
+    expect(BigInt(wallet.balances.token['TRC20'])).toBe(before);
+    expect(ops.queues.map((q: { name: string }) => q.name)).toContain(`payouts-tron-TRC20-test-${HOT}`);
     await fundHot(94_000_000_000n - before + 1n, 0n);
     await payoutOnce(t.app);
     t.devnet.mine(19);
