@@ -152,4 +152,32 @@ describe('EVM payouts', () => {
     expect(final.filter((s) => s !== 'mined').every((s) => s === 'replaced')).toBe(true);
     expect(await balanceOf(t.devnet.usdt6.address, to)).toBe(47_000_000n);
   });
+
+  it('keeps a payout waiting with an alert while the wallet has no gas, then sends it', async () => {
+    await fundHot();
+    const m = await t.merchant();
+    const to = Wallet.createRandom().address;
+    const id = await withdrawal(m, 'nogas', 30, to);
+    const wei = await t.devnet.request<string>('eth_getBalance', [HOT.address, 'latest']);
+    await t.devnet.request('hardhat_setBalance', [HOT.address, '0x0']);
+    try {
+      await approve(id);
+      const [r] = await payoutOnce(t.app);
+      expect(r).toMatchObject({ sent: 0, waiting: 1 });
+      const w = (
+        await t.graphql(m, `query($id: ID!) { withdrawal(id: $id) { status waitingReason } }`, { id })
+      ).body.data.withdrawal;
+      expect(w.status).toBe('approved');
+      expect(w.waitingReason).toContain('for fees');
+      const alert = await t.app.pool.query('select alert from hot_wallets where address = $1', [HOT.address]);
+      expect(alert.rows[0].alert).toContain('for fees');
+    } finally {
+      await t.devnet.request('hardhat_setBalance', [HOT.address, wei]);
+    }
+    await payoutOnce(t.app);
+    await t.devnet.mine(12);
+    await payoutOnce(t.app);
+    expect(await view(m, id)).toMatchObject({ status: 'completed' });
+    expect(await balanceOf(t.devnet.usdt6.address, to)).toBe(28_200_000n);
+  });
 });
