@@ -126,6 +126,9 @@ describe('payout worker crashes (TRON)', () => {
       'outflow:TRC20': '18800',
       payouts_in_flight: '0',
     });
+    // Four workers' debug logs, from start to completion: the hot wallet's key is in none of them.
+    expect(worker.output()).toContain('payout pass');
+    expect(worker.output()).not.toContain(TRON_KEY);
   });
 });
 
@@ -198,5 +201,7 @@ describe('payout worker crashes (EVM)', () => {
       provider.destroy();
     }
     expect(await expectBalancedBooks(t, m)).toMatchObject({ fee_revenue: '1200', 'outflow:ERC20': '18800' });
+    expect(worker.output()).toContain('payout pass');
+    expect(worker.output()).not.toContain(EVM_HOT.privateKey.slice(2));
   });
 });

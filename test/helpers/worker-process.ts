@@ -13,6 +13,8 @@ export interface WorkerProcess {
   stop(): Promise<number | null>;
   /** Waits for a withdrawal's row to satisfy `pred`; on a timeout the error carries the worker's log. */
   until(id: string, pred: (r: WithdrawalState) => boolean, timeoutMs?: number): Promise<void>;
+  /** Everything every worker process of this handle printed (logs at debug level), for secret checks. */
+  output(): string;
   dispose(): void;
 }
 
@@ -24,6 +26,7 @@ export interface WithdrawalState {
 export function workerProcess(pool: () => Pool, env: () => Record<string, string>): WorkerProcess {
   const port = 43_000 + Math.floor(Math.random() * 4000);
   let worker: Awaited<ReturnType<typeof startServer>> | null = null;
+  let earlier = '';
   const state = async (id: string) =>
     (await pool().query<WithdrawalState>('select status, payout_state from withdrawals where id = $1', [id]))
       .rows[0]!;
@@ -44,11 +47,13 @@ export function workerProcess(pool: () => Pool, env: () => Record<string, string
     async kill() {
       worker!.child.kill('SIGKILL');
       await worker!.exited;
+      earlier += worker!.output();
       worker = null;
     },
     async stop() {
       worker!.child.kill('SIGTERM');
       const code = await worker!.exited;
+      earlier += worker!.output();
       worker = null;
       return code;
     },
@@ -61,6 +66,7 @@ export function workerProcess(pool: () => Pool, env: () => Record<string, string
         );
       }
     },
+    output: () => earlier + (worker?.output() ?? ''),
     dispose() {
       if (worker?.child.exitCode === null) worker.child.kill('SIGKILL');
     },
