@@ -22,6 +22,19 @@ export interface ScanPass {
   error?: string;
 }
 
+export interface RescanResult {
+  chain: string;
+  from: number;
+  /** The last block rescanned: `to`, or the head when `to` was above it or not given. */
+  to: number;
+  head: number;
+  scannedBlocks: number;
+  /** Token transfers to deposit addresses found in the range (new or already known). */
+  transfers: number;
+  /** Deposits credited by this run (0 when everything found had been credited already). */
+  credited: number;
+}
+
 const REORG_CHECK_DEPTH = 64;
 /** Credits submitted at once; the ledger batches them (LEDGER_MAX_BATCH per transaction). */
 const CREDIT_CHUNK = 500;
@@ -34,7 +47,16 @@ export class ChainScanner {
     private readonly crediting: DepositCrediting,
     private readonly pool: Pool,
     private readonly log: Logger,
-    private readonly opts: { maxRangesPerPass: number; initialLookback: number },
+    private readonly opts: {
+      maxRangesPerPass: number;
+      initialLookback: number;
+      /**
+       * Where the pass's lock connection comes from. Its own pool (jobs/scanning.ts): a pass holds that
+       * connection while it queries through `pool`, so drawing both from one pool can use it up with lock
+       * holders that all wait for a second connection.
+       */
+      lockPool?: Pool;
+    },
   ) {}
 
   get chain(): string {
@@ -42,7 +64,7 @@ export class ChainScanner {
   }
 
   async pass(): Promise<ScanPass> {
-    const lock = await this.pool.connect();
+    const lock = await (this.opts.lockPool ?? this.pool).connect();
     try {
       const got = await lock.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [
         `chain-scan:${this.chain}`,
@@ -92,6 +114,43 @@ export class ChainScanner {
     await this.store.updateConfirmations(this.chain, head);
     const credited = await this.creditConfirmed(head, finalized);
     return { head, cursor, scannedBlocks, credited, ...(reorgAt !== null ? { reorgAt } : {}) };
+  }
+
+  /**
+   * Rescans blocks [from, to] (to: the head when null or above it) through the scanner's own path: the
+   * adapter reads each 100-block range, the store records what it found, and confirmed transfers are
+   * credited. Idempotent: transfers are keyed by (chain, tx hash, log index) and a credit happens once, so
+   * a rescan of blocks already scanned changes nothing. The cursor and the reorg window are not touched
+   * (the live scanner owns them), and a transfer counts only if its block is within its deposit's watch
+   * window, as it would have for the live scanner. Safe while scanners run.
+   */
+  async rescan(
+    from: number,
+    to: number | null,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<RescanResult> {
+    const head = await this.adapter.head();
+    const finalized = await this.adapter.finalizedHead().catch(() => null);
+    const last = Math.min(to ?? head, head);
+    const windows = await this.store.watchWindows(this.chain);
+    const watched = new Set(windows.keys());
+    const total = Math.max(0, last - from + 1);
+    let transfers = 0;
+    onProgress?.(0, total);
+    for (let start = from; start <= last; start += MAX_RANGE) {
+      const end = Math.min(last, start + MAX_RANGE - 1);
+      const result = await this.adapter.scanRange(start, end, watched);
+      const inWindow = result.transfers.filter((t) => {
+        const until = windows.get(t.to);
+        return until !== undefined && t.blockTimeMs <= until.getTime();
+      });
+      await this.store.record(this.chain, { ...result, transfers: inWindow }, null);
+      transfers += inWindow.length;
+      onProgress?.(end - from + 1, total);
+    }
+    await this.store.updateConfirmations(this.chain, head);
+    const credited = await this.creditConfirmed(head, finalized);
+    return { chain: this.chain, from, to: last, head, scannedBlocks: total, transfers, credited };
   }
 
   /** Compares stored recent hashes with the chain's; on a mismatch rolls back to the last common block. */

@@ -4,7 +4,7 @@ import { EvmAdapter } from '../src/chains/evm/adapter.js';
 import type { NetworkRegistry } from '../src/chains/registry.js';
 import { TronAdapter } from '../src/chains/tron/adapter.js';
 import type { Config } from '../src/config.js';
-import type { Pool } from '../src/db/database.js';
+import { createPool, type Pool } from '../src/db/database.js';
 import type { Logger } from '../src/lib/logger.js';
 import { ChainStore } from '../src/modules/deposits/chain-store.js';
 import type { DepositCrediting } from '../src/modules/deposits/crediting.js';
@@ -27,6 +27,8 @@ export async function startScanning(deps: {
   const { config, pool, log } = deps;
   const store = new ChainStore(pool);
   const scanners = new Map<string, ChainScanner>();
+  // One lock connection per chain (plus one spare), apart from the pool the passes query through.
+  const lockPool = createPool(config.databaseUrl, deps.registry.all().length + 1);
   for (const net of deps.registry.all()) {
     const adapter = net.family === 'tron' ? new TronAdapter(net) : new EvmAdapter(net);
     scanners.set(
@@ -34,6 +36,7 @@ export async function startScanning(deps: {
       new ChainScanner(net, adapter, store, deps.crediting, pool, log, {
         maxRangesPerPass: config.chainScanMaxRanges,
         initialLookback: config.chainInitialLookbackBlocks,
+        lockPool,
       }),
     );
   }
@@ -76,6 +79,7 @@ export async function startScanning(deps: {
     async stop() {
       await worker.close();
       await queue.close();
+      await lockPool.end();
     },
   };
 }

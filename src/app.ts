@@ -59,7 +59,9 @@ export async function createApp(opts: AppOptions = {}) {
     const applied = await migrate(orm);
     if (applied.length) log.info({ applied }, 'applied migrations');
   }
-  const pool = createPool(config.databaseUrl, config.dbPoolSize);
+  const pool = createPool(config.databaseUrl, config.dbPoolSize, {
+    namedStatements: !config.embeddedDatabase,
+  });
 
   // Commands fail fast while Redis is away (enableOfflineQueue: false), so the edge can fall back.
   const redis = new Redis(config.redisUrl, {

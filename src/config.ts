@@ -77,6 +77,12 @@ const envSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE_URLS: bool.default(false),
   /** How long a delivery job's lock lasts; a worker that died holding one is noticed after about this long. */
   WORKER_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  /** auto: embedded PostgreSQL/Redis when DATABASE_URL/REDIS_URL are unset and the local default does not answer. */
+  EMBEDDED: z.enum(['auto', 'off', 'always']).default('auto'),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  OPS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  OPS_HOST: z.string().min(1).default('127.0.0.1'),
   PUBLIC_BASE_URL: z
     .string()
     .regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL')
@@ -205,6 +211,18 @@ export interface Config {
   webhookReconcileMs: number;
   webhookAllowPrivateUrls: boolean;
   workerLockMs: number;
+  /** See src/dev/embedded.ts. `*UrlSet`: the variable was set (only unset URLs may fall back). */
+  embedded: Env['EMBEDDED'];
+  databaseUrlSet: boolean;
+  redisUrlSet: boolean;
+  /** Set by src/dev/embedded.ts when the database is the embedded PGlite (never from the environment). */
+  embeddedDatabase: boolean;
+  shutdownTimeoutMs: number;
+  /** A bearer accepted by /metrics besides admin tokens. */
+  metricsToken: string | null;
+  /** When set, /metrics is served there (no auth, on opsHost) and not on the public port. */
+  opsPort: number | null;
+  opsHost: string;
   publicBaseUrl: string;
   tron: {
     xpub: string | null;
@@ -314,6 +332,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookReconcileMs: Math.round(e.WEBHOOK_RECONCILE_SECONDS * 1000),
     webhookAllowPrivateUrls: e.WEBHOOK_ALLOW_PRIVATE_URLS,
     workerLockMs: e.WORKER_LOCK_MS,
+    embedded: e.EMBEDDED,
+    databaseUrlSet: env.DATABASE_URL !== undefined,
+    redisUrlSet: env.REDIS_URL !== undefined,
+    embeddedDatabase: false,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    metricsToken: e.METRICS_TOKEN ?? null,
+    opsPort: e.OPS_PORT ?? null,
+    opsHost: e.OPS_HOST,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     tron: {
       xpub: e.TRON_XPUB ?? null,

@@ -1,11 +1,15 @@
 import { createApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
 import { ensureDatabase, migrate, openOrm } from './db/database.js';
+import { EmbeddedError, resolveServers, type Servers } from './dev/embedded.js';
+import { createLogger } from './lib/logger.js';
 import { startupFailureMessage } from './lib/startup.js';
 
 // Entry point: `npm start [-- --role api|worker|all] [--migrate-only]`. Creates the database and applies
 // migrations, then serves: `api` runs HTTP and WebSocket, `worker` the outbox relay and webhook delivery,
-// `all` both. `--migrate-only` applies migrations and exits (the compose `migrate` step).
+// `all` both. `--migrate-only` applies migrations and exits (the compose `migrate` step). Without
+// DATABASE_URL/REDIS_URL, and nothing answering at the local defaults, embedded servers are started first
+// (src/dev/embedded.ts; never in production).
 
 function parseRole(argv: string[]): 'api' | 'worker' | 'all' {
   const i = argv.indexOf('--role');
@@ -18,21 +22,33 @@ function parseRole(argv: string[]): 'api' | 'worker' | 'all' {
 }
 
 /** The URLs a start-up failure names (the hint strips their passwords). */
-function configUrls(): { databaseUrl: string; redisUrl: string } {
-  try {
-    return loadConfig();
-  } catch {
-    return { databaseUrl: 'DATABASE_URL', redisUrl: 'REDIS_URL' };
-  }
+let urls: { databaseUrl: string; redisUrl: string } = { databaseUrl: 'DATABASE_URL', redisUrl: 'REDIS_URL' };
+
+/** The configuration with the servers to use: the configured ones, or embedded ones started here. */
+async function servers(): Promise<{ config: Config; servers: Servers }> {
+  const config = loadConfig();
+  urls = config;
+  const s = await resolveServers(config, createLogger(config.logLevel));
+  urls = s;
+  return { config, servers: s };
 }
 
 async function migrateOnly(): Promise<void> {
-  const config = loadConfig();
-  await ensureDatabase(config.databaseUrl);
-  const orm = await openOrm(config.databaseUrl, 2);
-  const applied = await migrate(orm);
-  await orm.close(true);
-  console.log(applied.length ? `applied ${applied.join(', ')}` : 'no pending migrations');
+  const { servers: s } = await servers();
+  try {
+    await ensureDatabase(s.databaseUrl);
+    const orm = await openOrm(s.databaseUrl, 2);
+    const applied = await migrate(orm);
+    await orm.close(true);
+    console.log(applied.length ? `applied ${applied.join(', ')}` : 'no pending migrations');
+  } finally {
+    await s.close();
+  }
+}
+
+function failureMessage(err: unknown, prefix?: string): string {
+  if (err instanceof ConfigError || err instanceof EmbeddedError) return err.message;
+  return startupFailureMessage(err, urls, prefix);
 }
 
 async function main(): Promise<void> {
@@ -41,24 +57,27 @@ async function main(): Promise<void> {
       await migrateOnly();
       process.exit(0);
     } catch (err) {
-      console.error(
-        err instanceof ConfigError
-          ? err.message
-          : startupFailureMessage(err, configUrls(), 'migration failed'),
-      );
+      console.error(failureMessage(err, 'migration failed'));
       process.exit(1);
     }
   }
   const role = parseRole(process.argv.slice(2));
   let app: Awaited<ReturnType<typeof createApp>>;
+  let embedded: Servers | null = null;
   try {
-    app = await createApp({ role });
+    const { servers: s } = await servers();
+    embedded = s;
+    app = await createApp({
+      role,
+      config: {
+        databaseUrl: s.databaseUrl,
+        redisUrl: s.redisUrl,
+        embeddedDatabase: s.embeddedDatabase,
+      },
+    });
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    console.error(startupFailureMessage(err, configUrls()));
+    console.error(failureMessage(err));
+    await embedded?.close();
     process.exit(1);
   }
   const address = await app.listen();
@@ -68,13 +87,21 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    app.log.info({ signal }, 'shutting down');
+    const timeoutMs = app.config.shutdownTimeoutMs;
+    app.log.info({ signal, timeoutMs }, 'shutting down');
     const timer = setTimeout(() => {
-      app.log.error('shutdown timed out');
+      app.log.error({ timeoutMs }, 'shutdown timed out (SHUTDOWN_TIMEOUT_MS)');
       process.exit(1);
-    }, 15_000);
+    }, timeoutMs);
     timer.unref();
-    await app.stop();
+    try {
+      await app.stop();
+      await embedded?.close();
+    } catch (err) {
+      app.log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+    app.log.info('stopped');
     process.exit(0);
   };
   // A library promise rejected without a handler (a dropped Redis connection, say) must not take the

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { openQueues, type Queues } from '../../jobs/queues.js';
 import { loadConfig } from '../config.js';
 import { createPool, ensureDatabase, migrate, openOrm } from '../db/database.js';
+import { resolveServers } from '../dev/embedded.js';
 import { createLogger } from '../lib/logger.js';
 import { IdempotencyService } from '../modules/idempotency/service.js';
 import { LedgerService } from '../modules/ledger/service.js';
@@ -11,12 +12,26 @@ import { WebhooksService } from '../modules/webhooks/service.js';
 
 /** What CLI commands need: the database (created and migrated if new) and the services, no HTTP server. */
 export async function openCliContext() {
-  const config = loadConfig();
+  const loaded = loadConfig();
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr as never);
-  await ensureDatabase(config.databaseUrl);
+  // The same servers as `npm start`: the configured ones, or the embedded ones of a running server on this
+  // DATA_DIR (or embedded ones started for this command when none runs).
+  const servers = await resolveServers(loaded, log);
+  const config = {
+    ...loaded,
+    databaseUrl: servers.databaseUrl,
+    redisUrl: servers.redisUrl,
+    embeddedDatabase: servers.embeddedDatabase,
+  };
+  try {
+    await ensureDatabase(config.databaseUrl);
+  } catch (err) {
+    await servers.close();
+    throw err;
+  }
   const orm = await openOrm(config.databaseUrl, 2, (m) => log.debug({ orm: m }, 'mikro-orm'));
   await migrate(orm);
-  const pool = createPool(config.databaseUrl, 4);
+  const pool = createPool(config.databaseUrl, 4, { namedStatements: !config.embeddedDatabase });
   const idempotency = new IdempotencyService(
     pool,
     config.idempotencyLockTimeoutSeconds,
@@ -46,6 +61,8 @@ export async function openCliContext() {
   merchants.onKeyRevoked = (hash, keyId) => revoked.push(JSON.stringify({ hash, keyId }));
   return {
     config,
+    log,
+    pool,
     merchants,
     ledger,
     tokens,
@@ -67,6 +84,7 @@ export async function openCliContext() {
       }
       await pool.end();
       await orm.close(true);
+      await servers.close();
     },
   };
 }

@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { formatMinor } from '../lib/money.js';
 import type { Mode } from '../modules/merchants/entities.js';
 import type { MerchantSettingsOverrides } from '../modules/merchants/settings.js';
+import { registerChainCommands } from './chain.js';
+import { registerSeedCommand } from './seed.js';
 import { booleanArg, collect, modeOption, out, positiveInt, withContext } from './util.js';
 import { registerWebhookCommands } from './webhooks.js';
 
@@ -217,6 +219,8 @@ export function buildCli(): Command {
   }
 
   registerWebhookCommands(program);
+  registerChainCommands(program);
+  registerSeedCommand(program);
 
   const admin = program.command('admin').description('admin credentials');
   admin

@@ -1,7 +1,7 @@
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
-import { createYoga } from 'graphql-yoga';
+import { GraphQLError, type GraphQLSchema, getOperationAST } from 'graphql';
+import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Context, Services } from '../context.js';
 import { AppError } from '../lib/errors.js';
 import type { Authenticator } from './auth.js';
@@ -47,6 +47,24 @@ function isVariableError(error: GraphQLError): boolean {
   return inner instanceof GraphQLError || inner instanceof TypeError;
 }
 
+/** Times each execution into novapay_graphql_operation_duration_seconds (src/ops/metrics.ts). */
+function operationMetrics(services: Services): Plugin {
+  return {
+    onExecute({ args }) {
+      const metrics = services.ops?.metrics;
+      if (!metrics) return undefined;
+      const started = performance.now();
+      const op = getOperationAST(args.document, args.operationName);
+      return {
+        onExecuteDone() {
+          const seconds = (performance.now() - started) / 1000;
+          metrics.observeOperation(op?.name?.value, op?.operation ?? 'unknown', 'graphql', seconds);
+        },
+      };
+    },
+  };
+}
+
 export function registerGraphql(
   app: FastifyInstance,
   schema: GraphQLSchema,
@@ -67,6 +85,7 @@ export function registerGraphql(
         ignoreIntrospection: false,
         flattenFragments: true,
       }),
+      operationMetrics(services),
     ],
     context: ({ req }) => ({ principal: req.principal, services, requestId: req.id }),
   });

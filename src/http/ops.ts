@@ -1,7 +1,8 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { QUEUE, type Queues } from '../../jobs/queues.js';
 import type { Services } from '../context.js';
 import type { Pool } from '../db/database.js';
@@ -10,8 +11,9 @@ import { OpsMetrics } from '../ops/metrics.js';
 import { openOpsQueues } from '../ops/queues.js';
 import type { OpsDeps } from '../ops/status.js';
 
-// Ops surfaces, both behind the admin token: Prometheus metrics at /metrics (Authorization: Bearer) and the
-// Bull Board queue dashboard at /admin/queues (a bearer, or a cookie set from `?token=` once).
+// Ops surfaces, both behind the admin token: Prometheus metrics at /metrics (Authorization: Bearer, or the
+// METRICS_TOKEN bearer; with OPS_PORT set, only on that port and without auth) and the Bull Board queue
+// dashboard at /admin/queues (a bearer, or a cookie set from `?token=` once).
 
 export const QUEUES_PATH = '/admin/queues';
 export const ADMIN_COOKIE = 'novapay_admin';
@@ -126,12 +128,8 @@ export async function registerOps(
   server.addHook('onResponse', async (req, reply) => {
     metrics.observeRequest(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime);
   });
-  server.get('/metrics', async (req, reply) => {
-    const c = await checkAdmin(services, bearerOf(req));
-    if (!c.ok) return refuse(req, reply, c);
-    const text = await metrics.render();
-    return reply.header('content-type', metrics.contentType).header('cache-control', 'no-store').send(text);
-  });
+  services.ledger.observeBatches((b) => metrics.observeLedgerBatch(b));
+  registerMetricsEndpoint(server, services, metrics);
 
   await server.register(async (scope) => {
     scope.addHook('onRequest', (req, reply) => queuesGate(services, req, reply));
@@ -150,5 +148,46 @@ export async function registerOps(
     await scope.register(adapter.registerPlugin(), { prefix: QUEUES_PATH });
   });
 
-  return { pool, queues: queues.all, refresh };
+  return { pool, queues: queues.all, refresh, metrics };
+}
+
+/** Compares without leaking how much of the token matched. */
+function sameToken(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/**
+ * /metrics on the public port, behind an admin bearer token or METRICS_TOKEN; or, with OPS_PORT set, only on
+ * that port (OPS_HOST, 127.0.0.1 by default) without auth, for a scraper on the same host or network.
+ */
+function registerMetricsEndpoint(server: FastifyInstance, services: Services, metrics: OpsMetrics): void {
+  const { metricsToken, opsPort, opsHost } = services.config;
+  const send = async (reply: FastifyReply) =>
+    reply
+      .header('content-type', metrics.contentType)
+      .header('cache-control', 'no-store')
+      .send(await metrics.render());
+  if (opsPort === null) {
+    server.get('/metrics', async (req, reply) => {
+      const bearer = bearerOf(req);
+      if (!(metricsToken && bearer && sameToken(bearer, metricsToken))) {
+        const c = await checkAdmin(services, bearer);
+        if (!c.ok) return refuse(req, reply, c);
+      }
+      return send(reply);
+    });
+    return;
+  }
+  const ops = Fastify({ logger: false, forceCloseConnections: true });
+  ops.get('/metrics', async (_req, reply) => send(reply));
+  ops.get('/healthz', async () => ({ status: 'ok' }));
+  server.addHook('onListen', async () => {
+    const address = await ops.listen({ port: opsPort, host: opsHost });
+    services.log.info({ address }, `metrics on the ops port: ${address}/metrics`);
+  });
+  server.addHook('preClose', async () => {
+    await ops.close();
+  });
 }

@@ -1,7 +1,10 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
   type FastifyRequest,
   LogController,
 } from 'fastify';
@@ -29,8 +32,20 @@ export function createServer(services: Services): FastifyInstance {
     trustProxy: config.trustProxy,
     genReqId: () => newId('req'),
     requestIdHeader: false,
-    return503OnClosing: true,
+    // While closing, requests still arriving on open connections get our own 503 (the onRequest hook below),
+    // not Fastify's plain one.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
+    // Errors Fastify raises before routing (a malformed URL, a path parameter over maxParamLength), and
+    // malformed HTTP that never becomes a request, answered in our error format too.
+    frameworkErrors: (err, req, reply) => {
+      const { status, message } = frameworkError(err);
+      (reply as FastifyReply)
+        .header('X-Request-Id', req.id)
+        .code(status)
+        .send(errorBody('invalid_request', message, req.id));
+    },
+    clientErrorHandler: (err, socket) => answerClientError(err as unknown as ClientError, socket),
   });
 
   app.decorateRequest('rawBody', undefined);
@@ -51,9 +66,24 @@ export function createServer(services: Services): FastifyInstance {
     }
   });
 
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+
   app.addHook('onRequest', async (req, reply) => {
     req.principal = ANONYMOUS;
     reply.header('X-Request-Id', req.id);
+    if (closing) {
+      // Fastify has stopped accepting connections; this request came on one still open. Nothing has run
+      // for it, so a retry (on another instance) is safe.
+      return reply
+        .code(503)
+        .header('connection', 'close')
+        .header('retry-after', '1')
+        .send(errorBody('service_unavailable', 'The server is shutting down; retry the request', req.id));
+    }
+    return undefined;
   });
 
   app.addHook('onResponse', async (req, reply) => {
@@ -83,6 +113,49 @@ export function createServer(services: Services): FastifyInstance {
   });
 
   return app;
+}
+
+/** Fastify's pre-routing errors as a status and a message for the caller. */
+export function frameworkError(err: FastifyError): { status: number; message: string } {
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    return { status: 414, message: 'A path parameter is too long' };
+  if (err.code === 'FST_ERR_BAD_URL') return { status: 400, message: 'The URL is not valid' };
+  return { status: 400, message: 'The request could not be routed' };
+}
+
+/**
+ * Node's HTTP parser refused the bytes (no request exists, so no hook runs): answer in our error format on
+ * the raw socket and close it. A request line longer than the header limit is a URI too long (414); a
+ * request whose headers are, 431.
+ */
+type ClientError = Error & { code?: string; rawPacket?: Buffer };
+
+export function answerClientError(err: ClientError, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  let status = 400;
+  let message = 'The request is not valid HTTP';
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ERR_HTTP_REQUEST_HEADERS_TIMEOUT') {
+    status = 408;
+    message = 'The request took too long to arrive';
+  } else if (err.code === 'HPE_HEADER_OVERFLOW') {
+    const lineEnd = err.rawPacket?.indexOf('\r\n') ?? -1;
+    const uriTooLong = lineEnd < 0 || lineEnd > 8192;
+    status = uriTooLong ? 414 : 431;
+    message = uriTooLong ? 'The URL is too long' : 'The request headers are too large';
+  } else if (err.code === 'HPE_URI_TOO_LONG' || err.code === 'HPE_INVALID_URL') {
+    status = err.code === 'HPE_URI_TOO_LONG' ? 414 : 400;
+    message = err.code === 'HPE_URI_TOO_LONG' ? 'The URL is too long' : 'The URL is not valid';
+  }
+  const requestId = newId('req');
+  const body = JSON.stringify(errorBody('invalid_request', message, requestId));
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 function jsonParserFor(url: string): (text: string) => unknown {

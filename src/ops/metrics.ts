@@ -17,6 +17,30 @@ const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 const ATTEMPT_OUTCOMES = ['success', 'http_error', 'network_error'] as const;
 /** Prioritized jobs sampled for the oldest waiting age (the wait list's oldest is read exactly). */
 const PRIORITIZED_SAMPLE = 10;
+/** Seconds; GraphQL operations (REST routes run one each) from 1 ms to 10 s. */
+const OPERATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
+/** Posting requests per ledger batch (LEDGER_MAX_BATCH is at most 1000). */
+const BATCH_SIZE_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+/**
+ * Operation names come from callers: at most this many distinct ones get their own series, later ones are
+ * counted as `other`, so a client sending random names cannot grow the registry without bound.
+ */
+export const MAX_OPERATION_NAMES = 200;
+
+export type OperationSource = 'graphql' | 'rest';
+
+export interface LedgerBatchObservation {
+  /** Posting requests in the batch. */
+  size: number;
+  committed: number;
+  /** Refused on their own (insufficient funds, a guard); the rest of the batch went through. */
+  rejected: number;
+  /** Lost with the batch's transaction (a database error): their callers got an error. */
+  failed: number;
+  /** Ledger transactions written by the committed requests. */
+  transactions: number;
+  seconds: number;
+}
 
 export interface MetricsDeps {
   pool: Pool;
@@ -41,6 +65,14 @@ export class OpsMetrics {
   private readonly webhookEndpoints: Gauge<'state'>;
   private readonly webhookAttempts: Counter<'outcome'>;
   private readonly sourceUp: Gauge<'source'>;
+  private readonly operationDuration: Histogram<'operation' | 'type' | 'source'>;
+  private readonly operationNames = new Set<string>();
+  private readonly ledgerPostings: Counter<'outcome'>;
+  private readonly ledgerTransactions: Counter;
+  private readonly ledgerBatchSize: Histogram;
+  private readonly ledgerBatchDuration: Histogram;
+  /** Extra collectors run on each scrape (e.g. hot-wallet balances), see `onScrape`. */
+  private readonly collectors: (() => Promise<void>)[] = [];
   /** webhook_attempts rows up to this id are already counted. */
   private attemptsSeen = 0n;
   private refreshing: Promise<void> | null = null;
@@ -125,6 +157,37 @@ export class OpsMetrics {
       registers,
     });
     for (const outcome of ATTEMPT_OUTCOMES) this.webhookAttempts.inc({ outcome }, 0);
+    this.operationDuration = new Histogram({
+      name: 'novapay_graphql_operation_duration_seconds',
+      help: `GraphQL execution time by operation name (anonymous when unnamed; beyond ${MAX_OPERATION_NAMES} names: other), type and source (graphql: /graphql, rest: the operation a /api/v1 route runs)`,
+      labelNames: ['operation', 'type', 'source'],
+      buckets: OPERATION_BUCKETS,
+      registers,
+    });
+    this.ledgerPostings = new Counter({
+      name: 'novapay_ledger_postings_total',
+      help: 'Ledger posting requests (transfers, adjustments, credits) by outcome: committed, rejected, failed',
+      labelNames: ['outcome'],
+      registers,
+    });
+    for (const outcome of ['committed', 'rejected', 'failed']) this.ledgerPostings.inc({ outcome }, 0);
+    this.ledgerTransactions = new Counter({
+      name: 'novapay_ledger_transactions_total',
+      help: 'Ledger transactions written by committed posting requests',
+      registers,
+    });
+    this.ledgerBatchSize = new Histogram({
+      name: 'novapay_ledger_batch_size',
+      help: 'Posting requests committed together in one database transaction by the ledger batcher',
+      buckets: BATCH_SIZE_BUCKETS,
+      registers,
+    });
+    this.ledgerBatchDuration = new Histogram({
+      name: 'novapay_ledger_batch_duration_seconds',
+      help: 'Time from a ledger batch starting to its commit (or failure)',
+      buckets: HTTP_BUCKETS,
+      registers,
+    });
     this.sourceUp = new Gauge({
       name: 'novapay_metrics_source_up',
       help: '1 when the last scrape could read the source (postgres, redis); its series are absent otherwise',
@@ -153,6 +216,39 @@ export class OpsMetrics {
     );
   }
 
+  /** One executed GraphQL operation (from /graphql, or the fixed operation of a REST route). */
+  observeOperation(
+    name: string | null | undefined,
+    type: string,
+    source: OperationSource,
+    seconds: number,
+  ): void {
+    let operation = name ? name.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 64) : 'anonymous';
+    if (!this.operationNames.has(operation)) {
+      if (this.operationNames.size >= MAX_OPERATION_NAMES) operation = 'other';
+      else this.operationNames.add(operation);
+    }
+    this.operationDuration.observe({ operation, type, source }, Math.max(0, seconds));
+  }
+
+  /** One batch of the ledger's posting engine (LedgerService.observeBatches). */
+  observeLedgerBatch(b: LedgerBatchObservation): void {
+    this.ledgerBatchSize.observe(b.size);
+    this.ledgerBatchDuration.observe(Math.max(0, b.seconds));
+    if (b.committed) this.ledgerPostings.inc({ outcome: 'committed' }, b.committed);
+    if (b.rejected) this.ledgerPostings.inc({ outcome: 'rejected' }, b.rejected);
+    if (b.failed) this.ledgerPostings.inc({ outcome: 'failed' }, b.failed);
+    if (b.transactions) this.ledgerTransactions.inc(b.transactions);
+  }
+
+  /**
+   * Runs `collect` on every scrape before rendering, so a module can keep its own gauges in `registry`
+   * current (hot-wallet balances, say). A failing collector is logged; the scrape still answers.
+   */
+  onScrape(collect: () => Promise<void>): void {
+    this.collectors.push(collect);
+  }
+
   /** The exposition text, after reading the database and the queues once (concurrent scrapes share it). */
   async render(): Promise<string> {
     this.refreshing ??= this.refresh().finally(() => {
@@ -163,7 +259,15 @@ export class OpsMetrics {
   }
 
   private async refresh(): Promise<void> {
-    const [pg, redis] = await Promise.allSettled([this.refreshDatabase(), this.refreshQueues()]);
+    const [pg, redis, ...collected] = await Promise.allSettled([
+      this.refreshDatabase(),
+      this.refreshQueues(),
+      ...this.collectors.map((c) => c()),
+    ]);
+    for (const r of collected) {
+      if (r.status === 'rejected')
+        this.deps.log.warn({ err: (r.reason as Error).message }, 'metrics: a collector failed');
+    }
     for (const [source, result] of [
       ['postgres', pg],
       ['redis', redis],

@@ -1,5 +1,6 @@
 import type { Job, Queue } from 'bullmq';
 import type { Pool } from '../db/database.js';
+import type { OpsMetrics } from './metrics.js';
 
 // What an operator asks "is everything flowing?": job queues (Redis), chain scanners and the webhook backlog
 // (PostgreSQL). Every query here is cheap: queue counts are O(1) in Redis, the backlog reads only pending
@@ -13,6 +14,8 @@ export interface OpsDeps {
   redisTimeoutMs?: number;
   /** Picks up queues that appeared since (a hot wallet a worker registered); called before each status. */
   refresh?: () => Promise<void>;
+  /** This process's Prometheus metrics (src/ops/metrics.ts), for the code paths that observe into them. */
+  metrics?: OpsMetrics;
 }
 
 export interface QueueCounts {

@@ -43,7 +43,12 @@ export function run(
 }
 
 /** Starts the server (`src/main.ts`) as its own process and waits until /readyz answers 200. */
-export async function startServer(env: Record<string, string>, port: number, args: string[] = []) {
+export async function startServer(
+  env: Record<string, string>,
+  port: number,
+  args: string[] = [],
+  readyTimeoutMs = 60_000,
+) {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
@@ -57,11 +62,11 @@ export async function startServer(env: Record<string, string>, port: number, arg
     output += d;
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${output}`);
     try {
-      const r = await fetch(`http://127.0.0.1:${port}/readyz`);
+      const r = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(5000) });
       if (r.status === 200) break;
     } catch {}
     if (Date.now() > deadline) {

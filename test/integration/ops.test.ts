@@ -6,12 +6,14 @@ import { type OpsDeps, opsStatus, retryAllFailed, retryJob } from '../../src/ops
 import { type TestMerchant, useTestApp } from '../helpers/app.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
 
+const METRICS_TOKEN = 'metrics-scraper-token-0123456789';
 const t = useTestApp(
   {
     // One retry a minute away: a failed first attempt leaves its delivery pending for the whole file.
     webhookRetryScheduleMs: [60_000],
     webhookTimeoutMs: 1000,
     outboxPollMs: 100,
+    metricsToken: METRICS_TOKEN,
   },
   { role: 'all' },
 );
@@ -125,6 +127,13 @@ describe('/metrics', () => {
     expectRefused(await get('/metrics', { authorization: `Bearer ${userToken}` }), 403, 'forbidden');
     const expired = await t.app.services.tokens.issueAdmin(-10);
     expectRefused(await get('/metrics', { authorization: `Bearer ${expired.token}` }), 401, 'invalid_token');
+    expectRefused(await get('/metrics', { authorization: `Bearer ${METRICS_TOKEN}x` }), 401, 'invalid_token');
+  });
+
+  it('takes METRICS_TOKEN as a bearer besides admin tokens', async () => {
+    const r = await get('/metrics', { authorization: `Bearer ${METRICS_TOKEN}` });
+    expect(r.statusCode).toBe(200);
+    expect(r.body).toContain('novapay_http_request_duration_seconds');
   });
 
   it('shows request durations by route pattern, backlogs, queue depths, scanner lag and webhook outcomes', async () => {
@@ -138,6 +147,15 @@ describe('/metrics', () => {
     // An unknown user: the route matched, the answer is 404.
     expect((await t.request({ url: '/api/v1/balance/secret-looking-user-42', as: m })).status).toBe(404);
     expect((await get('/no/such/route/xyz-123')).statusCode).toBe(404);
+    // Named and unnamed GraphQL operations, and a transfer refused for want of funds.
+    expect((await t.graphql(m, 'query OpsProbe { viewer { id } }')).body.data.viewer.id).toBe(m.merchantId);
+    expect((await t.graphql(m, '{ __typename }')).status).toBe(200);
+    const poor = await t.request({
+      url: '/api/v1/transfer',
+      as: m,
+      body: { fromUserId: 'nobody-rich', toUserId: 'payee', amount: 1 },
+    });
+    expect(poor.status).toBe(404);
     await eventually(() => ok.received.length === 3 && failing.received.length === 3);
 
     // Attempts are recorded, and failed jobs moved to delayed, just after the receivers answer.
@@ -201,6 +219,45 @@ describe('/metrics', () => {
     expect(sample(text, 'novapay_webhook_endpoints', { state: 'failing' })).toBe(1);
     expect(sample(text, 'novapay_metrics_source_up', { source: 'postgres' })).toBe(1);
     expect(sample(text, 'novapay_metrics_source_up', { source: 'redis' })).toBe(1);
+
+    // GraphQL operation durations, by operation name, type and source (REST routes run named operations).
+    const restTransfer = { operation: 'RestTransfer', type: 'mutation', source: 'rest' };
+    expect(sample(text, 'novapay_graphql_operation_duration_seconds_count', restTransfer)).toBe(4);
+    expect(sample(text, 'novapay_graphql_operation_duration_seconds_sum', restTransfer)).toBeGreaterThan(0);
+    expect(
+      sample(text, 'novapay_graphql_operation_duration_seconds_count', {
+        operation: 'RestBalance',
+        type: 'query',
+        source: 'rest',
+      }),
+    ).toBe(1);
+    expect(
+      sample(text, 'novapay_graphql_operation_duration_seconds_count', {
+        operation: 'OpsProbe',
+        type: 'query',
+        source: 'graphql',
+      }),
+    ).toBe(1);
+    expect(
+      sample(text, 'novapay_graphql_operation_duration_seconds_count', {
+        operation: 'anonymous',
+        type: 'query',
+        source: 'graphql',
+      }),
+    ).toBeGreaterThanOrEqual(1);
+
+    // Ledger postings and batch sizes: the credit and three transfers committed (one transaction each);
+    // the transfer from an unknown user was refused without failing its batch.
+    const committed = sample(text, 'novapay_ledger_postings_total', { outcome: 'committed' })!;
+    expect(committed).toBeGreaterThanOrEqual(4);
+    expect(sample(text, 'novapay_ledger_postings_total', { outcome: 'rejected' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'novapay_ledger_postings_total', { outcome: 'failed' })).toBe(0);
+    expect(sample(text, 'novapay_ledger_transactions_total')).toBe(committed);
+    const batches = sample(text, 'novapay_ledger_batch_size_count')!;
+    expect(batches).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'novapay_ledger_batch_size_sum')).toBeGreaterThanOrEqual(committed + 1);
+    expect(sample(text, 'novapay_ledger_batch_size_bucket', { le: '1000' })).toBe(batches);
+    expect(sample(text, 'novapay_ledger_batch_duration_seconds_count')).toBe(batches);
 
     // Counters only move forward: a second scrape does not count the same attempts again.
     const again = await scrape();

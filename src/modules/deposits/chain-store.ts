@@ -65,11 +65,27 @@ export class ChainStore {
     return r.rows.map((b) => ({ number: Number(b.number), hash: b.hash }));
   }
 
-  /** Stores one fully scanned range and moves the cursor past it, atomically. */
-  async record(chain: string, result: ScanResult, nextBlock: number): Promise<void> {
+  /**
+   * Where each deposit address of the chain may receive a payment until (its watch window), for a rescan
+   * that applies the live scanner's rules to old blocks.
+   */
+  async watchWindows(chain: string): Promise<Map<string, Date>> {
+    const r = await this.pool.query<{ address: string; watch_until: Date }>(
+      'select address, watch_until from deposits where chain = $1',
+      [chain],
+    );
+    return new Map(r.rows.map((x) => [x.address, x.watch_until]));
+  }
+
+  /**
+   * Stores one fully scanned range and moves the cursor past it, atomically. With `nextBlock` null (a
+   * rescan, see ChainScanner.rescan) only the observations are stored: the cursor and the block hashes of
+   * the reorg window stay as they are.
+   */
+  async record(chain: string, result: ScanResult, nextBlock: number | null): Promise<void> {
     await inTransaction(this.pool, async (c) => {
       const first = result.blocks[0];
-      if (first) {
+      if (first && nextBlock !== null) {
         const prev = await c.query<{ hash: string }>(
           'select hash from chain_blocks where chain = $1 and number = $2',
           [chain, first.number - 1],
@@ -147,10 +163,12 @@ export class ChainStore {
           ],
         );
       }
-      await c.query('update chain_cursors set next_block = $2, updated_at = now() where chain = $1', [
-        chain,
-        nextBlock,
-      ]);
+      if (nextBlock !== null) {
+        await c.query('update chain_cursors set next_block = $2, updated_at = now() where chain = $1', [
+          chain,
+          nextBlock,
+        ]);
+      }
     });
   }
 

@@ -14,6 +14,8 @@ export class Batcher<I, R> {
   private readonly idleWaiters: (() => void)[] = [];
   /** Sizes of the batches run so far, for metrics and benchmarks. */
   readonly stats = { batches: 0, items: 0, maxBatch: 0 };
+  /** Told about each finished batch: its items, their results (null when the batch failed) and duration. */
+  observer?: (batch: { items: I[]; results: R[] | null; ms: number }) => void;
 
   constructor(
     private readonly run: (items: I[]) => Promise<R[]>,
@@ -34,6 +36,14 @@ export class Batcher<I, R> {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  private observe(items: I[], results: R[] | null, started: number): void {
+    try {
+      this.observer?.({ items, results, ms: performance.now() - started });
+    } catch {
+      // Metrics must never decide a posting's outcome.
+    }
+  }
+
   private pump(): void {
     while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
@@ -41,12 +51,16 @@ export class Batcher<I, R> {
       this.stats.batches++;
       this.stats.items += batch.length;
       if (batch.length > this.stats.maxBatch) this.stats.maxBatch = batch.length;
-      this.run(batch.map((p) => p.item))
+      const started = performance.now();
+      const items = batch.map((p) => p.item);
+      this.run(items)
         .then(
           (results) => {
+            this.observe(items, results, started);
             for (const [i, p] of batch.entries()) p.resolve(results[i] as R);
           },
           (err) => {
+            this.observe(items, null, started);
             for (const p of batch) p.reject(err);
           },
         )

@@ -71,6 +71,36 @@ export class LedgerService {
     return this.batcher.stats;
   }
 
+  /** Reports each posting batch as it finishes (for metrics): its size, outcomes and duration. */
+  observeBatches(
+    report: (b: {
+      size: number;
+      committed: number;
+      rejected: number;
+      failed: number;
+      transactions: number;
+      seconds: number;
+    }) => void,
+  ): void {
+    this.batcher.observer = ({ items, results, ms }) => {
+      let committed = 0;
+      let transactions = 0;
+      for (const r of results ?? []) {
+        if (!r.ok) continue;
+        committed++;
+        transactions += r.transactions.length;
+      }
+      report({
+        size: items.length,
+        committed,
+        rejected: results ? results.length - committed : 0,
+        failed: results ? 0 : items.length,
+        transactions,
+        seconds: ms / 1000,
+      });
+    };
+  }
+
   drain(): Promise<void> {
     return this.batcher.drain();
   }

@@ -1,4 +1,4 @@
-import { execute, type GraphQLError, type GraphQLSchema, parse, validate } from 'graphql';
+import { execute, type GraphQLError, type GraphQLSchema, getOperationAST, parse, validate } from 'graphql';
 import type { Context } from '../../context.js';
 import { AppError, restoreError, ValidationError } from '../../lib/errors.js';
 import { JsonNumber } from '../../lib/json.js';
@@ -9,6 +9,7 @@ import { JsonNumber } from '../../lib/json.js';
 
 export class PreparedOperation {
   private readonly document;
+  private readonly operation;
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -17,15 +18,23 @@ export class PreparedOperation {
     this.document = parse(source);
     const errors = validate(schema, this.document);
     if (errors.length > 0) throw new Error(`REST operation does not validate: ${errors[0]!.message}`);
+    this.operation = getOperationAST(this.document);
   }
 
   async run(ctx: Context, variables: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const started = performance.now();
     const result = await execute({
       schema: this.schema,
       document: this.document,
       contextValue: ctx,
       variableValues: variables,
     });
+    ctx.services.ops?.metrics?.observeOperation(
+      this.operation?.name?.value,
+      this.operation?.operation ?? 'unknown',
+      'rest',
+      (performance.now() - started) / 1000,
+    );
     if (result.errors && result.errors.length > 0) throw toAppError(result.errors[0]!);
     return result.data as Record<string, unknown>;
   }

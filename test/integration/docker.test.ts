@@ -1,0 +1,156 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ENV_KEYS, loadConfig } from '../../src/config.js';
+import { useTestApp } from '../helpers/app.js';
+import { ROOT } from '../helpers/process.js';
+
+// Docker is not available where the tests run, so `docker compose config` cannot: this checks the
+// structure the stack depends on (no compose-spec JSON schema ships with our dependencies), and that a
+// worker container answers the health checks compose runs against it.
+
+const read = (file: string) => readFileSync(`${ROOT}${file}`, 'utf8');
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string | string[];
+  environment?: Record<string, string>;
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] | string; interval?: string; retries?: number };
+  ports?: string[];
+  restart?: string;
+  stop_grace_period?: string;
+  volumes?: string[];
+}
+
+const compose = parse(read('docker-compose.yml'), { merge: true }) as {
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+};
+const services = compose.services;
+const cmd = (s: Service) => (Array.isArray(s.command) ? s.command.join(' ') : (s.command ?? ''));
+const probe = (s: Service) => (Array.isArray(s.healthcheck?.test) ? s.healthcheck.test.join(' ') : '');
+
+describe('docker-compose.yml', () => {
+  it('has postgres, redis, migrate, api and worker, and every dependency exists', () => {
+    expect(Object.keys(services).sort()).toEqual(['api', 'migrate', 'postgres', 'redis', 'worker']);
+    for (const [name, s] of Object.entries(services)) {
+      expect(s.image ?? s.build, name).toBeDefined();
+      for (const dep of Object.keys(s.depends_on ?? {})) expect(Object.keys(services), name).toContain(dep);
+    }
+  });
+
+  it('runs redis with AOF and noeviction, and both databases with health checks on named volumes', () => {
+    const redis = cmd(services.redis!);
+    expect(redis).toMatch(/--appendonly yes/);
+    expect(redis).toMatch(/--maxmemory-policy noeviction/);
+    expect(probe(services.redis!)).toMatch(/redis-cli ping/);
+    expect(probe(services.postgres!)).toMatch(/pg_isready/);
+    for (const name of ['postgres', 'redis']) {
+      for (const v of services[name]!.volumes ?? [])
+        expect(Object.keys(compose.volumes)).toContain(v.split(':')[0]);
+    }
+    expect(services.postgres!.environment).toMatchObject({ POSTGRES_DB: 'novapay' });
+  });
+
+  it('migrates once before api and worker start, which wait for healthy databases', () => {
+    const migrate = services.migrate!;
+    expect(cmd(migrate)).toMatch(/src\/main\.ts --migrate-only$/);
+    expect(migrate.restart).toBe('no');
+    expect(migrate.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+    for (const [name, role] of [
+      ['api', 'api'],
+      ['worker', 'worker'],
+    ] as const) {
+      const s = services[name]!;
+      expect(cmd(s)).toMatch(new RegExp(`src/main\\.ts --role ${role}$`));
+      expect(s.depends_on).toEqual({
+        postgres: { condition: 'service_healthy' },
+        redis: { condition: 'service_healthy' },
+        migrate: { condition: 'service_completed_successfully' },
+      });
+      // Readiness (PostgreSQL, Redis, migrations) on the process's own port, with Node's fetch (no curl).
+      expect(probe(s)).toMatch(
+        /^CMD node -e fetch\('http:\/\/127\.0\.0\.1:'\+\(process\.env\.PORT\|\|3000\)\+'\/readyz'/,
+      );
+    }
+    expect(services.api!.ports).toEqual(['3000:3000']);
+    expect(services.worker!.ports).toBeUndefined();
+  });
+
+  it('configures the app for production with explicit servers, and a grace period above the shutdown timeout', () => {
+    const defaults = loadConfig({ MASTER_KEY: 'ab'.repeat(32) });
+    for (const name of ['migrate', 'api', 'worker']) {
+      const s = services[name]!;
+      const env = s.environment!;
+      expect(env.NODE_ENV, name).toBe('production');
+      expect(new URL(env.DATABASE_URL!).hostname).toBe('postgres');
+      expect(new URL(env.REDIS_URL!).hostname).toBe('redis');
+      // Compose refuses to start without MASTER_KEY rather than run with an empty one.
+      expect(env.MASTER_KEY).toMatch(/^\$\{MASTER_KEY:\?.+\}$/);
+      for (const k of Object.keys(env)) expect(ENV_KEYS as string[], `${name}: ${k}`).toContain(k);
+      const grace = Number(/^(\d+)s$/.exec(s.stop_grace_period ?? '')?.[1]);
+      expect(grace * 1000, name).toBeGreaterThan(defaults.shutdownTimeoutMs);
+    }
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+  const lines = dockerfile
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const index = (re: RegExp) => lines.findIndex((l) => re.test(l));
+
+  it('builds in stages: production dependencies with npm ci --omit=dev, then a runtime stage', () => {
+    const stages = lines.filter((l) => /^FROM /.test(l));
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    expect(stages.map((l) => / AS (\S+)$/i.exec(l)?.[1])).toEqual(['deps', 'runtime']);
+    expect(lines.some((l) => /^RUN .*npm ci --omit=dev/.test(l))).toBe(true);
+    expect(index(/^COPY --from=deps \/app\/node_modules/)).toBeGreaterThan(index(/^FROM .* AS runtime$/i));
+  });
+
+  it('copies everything the app reads at run time, and only files that exist', () => {
+    for (const l of lines.filter((x) => /^COPY (?!--from)/.test(x))) {
+      const parts = l.split(/\s+/).slice(1, -1);
+      for (const p of parts) expect(existsSync(`${ROOT}${p}`), l).toBe(true);
+    }
+    const copied = lines.filter((l) => /^COPY /.test(l)).join('\n');
+    for (const needed of ['src', 'jobs', 'schema', 'migrations', 'package.json', 'tsconfig.json']) {
+      expect(copied).toContain(needed);
+    }
+  });
+
+  it('runs as a non-root user, with a health check and an exec-form command that receives SIGTERM', () => {
+    const user = lines.filter((l) => /^USER /.test(l)).at(-1);
+    expect(user).toBeDefined();
+    expect(user).not.toMatch(/^USER (root|0)(:|$)/);
+    const lastRun = lines.map((l, i) => (/^RUN /.test(l) ? i : -1)).reduce((a, b) => Math.max(a, b));
+    expect(lines.indexOf(user!)).toBeGreaterThan(lastRun);
+    expect(lines.find((l) => /^HEALTHCHECK /.test(l))).toMatch(/\/healthz/);
+    expect(lines.find((l) => /^CMD /.test(l))).toBe('CMD ["node", "--import", "tsx", "src/main.ts"]');
+  });
+
+  it('keeps local state and secrets out of the build context', () => {
+    const ignored = read('.dockerignore').split('\n');
+    for (const p of ['node_modules', '.data', '.env']) expect(ignored).toContain(p);
+  });
+});
+
+describe('a worker container', () => {
+  const t = useTestApp({}, { role: 'worker' });
+
+  it('answers /healthz and /readyz over HTTP, as the compose health check asks', async () => {
+    const address = await t.app.listen(0, '127.0.0.1');
+    expect(await (await fetch(`${address}/healthz`)).json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${address}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: { postgres: true, redis: true, migrations: true },
+    });
+  });
+});
