@@ -5,7 +5,7 @@ import type { HotWallet } from '../src/chains/payout/types.js';
 import { openHotWallets } from '../src/chains/payout/wallets.js';
 import type { NetworkRegistry } from '../src/chains/registry.js';
 import type { Config } from '../src/config.js';
-import type { Pool } from '../src/db/database.js';
+import { createPool, type Pool } from '../src/db/database.js';
 import type { Logger } from '../src/lib/logger.js';
 import type { LedgerService } from '../src/modules/ledger/service.js';
 import { PayoutProcessor, type TickResult } from '../src/modules/payouts/processor.js';
@@ -42,11 +42,14 @@ export async function startPayouts(deps: {
   const store = new PayoutStore(pool);
   const wallets = await openHotWallets(config, deps.registry, log);
   const processors = new Map<string, PayoutProcessor>();
+  // A pass holds its wallet's lock connection while it queries through `pool`: the lock connections come from
+  // a pool of their own, or lock holders could use up `pool` waiting for a second connection.
+  const lockPool = createPool(config.databaseUrl, wallets.length + 1);
   for (const w of wallets) {
     await store.registerWallet(w);
     processors.set(
       w.key,
-      new PayoutProcessor(w, store, deps.ledger, pool, log, {
+      new PayoutProcessor(w, store, deps.ledger, lockPool, log, {
         replaceAfterMs: config.payouts.evmReplaceAfterMs,
         rebroadcastMs: Math.max(config.payouts.monitorMs * 5, 10_000),
         maxSendsPerPass: 200,
@@ -123,6 +126,7 @@ export async function startPayouts(deps: {
       await Promise.all(queues.map((q) => q.close()));
       await listener?.end().catch(() => undefined);
       for (const w of wallets) w.close();
+      await lockPool.end();
     },
   };
 }

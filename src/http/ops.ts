@@ -7,6 +7,7 @@ import { QUEUE, type Queues } from '../../jobs/queues.js';
 import type { Services } from '../context.js';
 import type { Pool } from '../db/database.js';
 import { AppError, errorBody } from '../lib/errors.js';
+import { registerHotWalletMetrics } from '../ops/hot-wallet-metrics.js';
 import { OpsMetrics } from '../ops/metrics.js';
 import { openOpsQueues } from '../ops/queues.js';
 import type { OpsDeps } from '../ops/status.js';
@@ -129,6 +130,7 @@ export async function registerOps(
     metrics.observeRequest(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime);
   });
   services.ledger.observeBatches((b) => metrics.observeLedgerBatch(b));
+  registerHotWalletMetrics(metrics, pool);
   registerMetricsEndpoint(server, services, metrics);
 
   await server.register(async (scope) => {

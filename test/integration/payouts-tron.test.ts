@@ -174,6 +174,14 @@ describe('TRC20 payouts', () => {
     });
     expect(BigInt(wallet.balances.token['TRC20'])).toBe(before);
     expect(ops.queues.map((q: { name: string }) => q.name)).toContain(`payouts-tron-TRC20-test-${HOT}`);
+    const scrape = await t.app.server.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const key = `tron:TRC20:test:${HOT}`;
+    expect(scrape.body).toContain(`novapay_hot_wallet_alert{wallet="${key}"} 1`);
+    expect(scrape.body).toContain(`novapay_hot_wallet_balance{wallet="${key}",asset="TRC20"} ${before}`);
     await fundHot(94_000_000_000n - before + 1n, 0n);
     await payoutOnce(t.app);
     t.devnet.mine(19);

@@ -46,7 +46,8 @@ export class PayoutProcessor {
     readonly wallet: HotWallet,
     private readonly store: PayoutStore,
     private readonly ledger: LedgerService,
-    private readonly pool: Pool,
+    /** Where the pass's advisory-lock connection comes from (not the pool the store queries through). */
+    private readonly lockPool: Pool,
     private readonly log: Logger,
     private readonly opts: ProcessorOptions,
   ) {
@@ -58,7 +59,7 @@ export class PayoutProcessor {
   }
 
   async tick(): Promise<TickResult> {
-    const lock = await this.pool.connect();
+    const lock = await this.lockPool.connect();
     try {
       const got = await lock.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [
         lockKey(this.wallet),
