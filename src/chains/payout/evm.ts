@@ -23,6 +23,7 @@ const GAS_MARGIN_PERCENT = 125n;
 const BUMP_PERCENT = 1125n; // per mille
 const FALLBACK_GAS_LIMIT = 100_000n;
 const FEE_TTL_MS = 2_000;
+const ESTIMATE_TTL_MS = 30_000;
 
 function bump(old: string | undefined, current: bigint): bigint {
   if (!old) return current;
@@ -138,7 +139,20 @@ export class EvmHotWallet implements HotWallet {
     return { maxFeePerGas: max, maxPriorityFeePerGas: priority > max ? max : priority };
   }
 
+  private readonly gasCache = new Map<string, { at: number; gas: bigint }>();
+
+  /** eth_estimateGas × 1.25, remembered briefly: the budget check and the signing of one payout ask twice. */
   private async gasLimit(net: NetworkConfig, to: string, units: bigint): Promise<bigint> {
+    const key = `${net.network}:${to}:${units}`;
+    const hit = this.gasCache.get(key);
+    if (hit && Date.now() - hit.at < ESTIMATE_TTL_MS) return hit.gas;
+    const gas = await this.estimateGas(net, to, units);
+    if (this.gasCache.size > 10_000) this.gasCache.clear();
+    this.gasCache.set(key, { at: Date.now(), gas });
+    return gas;
+  }
+
+  private async estimateGas(net: NetworkConfig, to: string, units: bigint): Promise<bigint> {
     try {
       const est = BigInt(
         await this.provider(net).send('eth_estimateGas', [
@@ -219,21 +233,25 @@ export class EvmHotWallet implements HotWallet {
     }
   }
 
-  async lookup(net: NetworkConfig, txHash: string): Promise<TxLookup> {
+  async lookup(net: NetworkConfig, txHash: string, head: () => Promise<number>): Promise<TxLookup> {
     const receipt = await this.rpc<{ status: string; blockNumber: string } | null>(
       net,
       'eth_getTransactionReceipt',
       [txHash],
     );
     if (!receipt) return { state: 'unknown' };
-    const head = Number(await this.rpc<string>(net, 'eth_blockNumber', []));
+    const top = await head();
     const blockNumber = Number(receipt.blockNumber);
     return {
       state: 'mined',
       success: Number(receipt.status) === 1,
       blockNumber,
-      confirmations: Math.max(0, head - blockNumber + 1),
+      confirmations: Math.max(0, top - blockNumber + 1),
     };
+  }
+
+  async headBlock(net: NetworkConfig): Promise<number> {
+    return Number(await this.rpc<string>(net, 'eth_blockNumber', []));
   }
 
   async isDead(): Promise<boolean> {

@@ -18,6 +18,7 @@ import {
 const REQUEST_TIMEOUT_MS = 10_000;
 const FEE_MARGIN_PERCENT = 130n;
 const PRICE_TTL_MS = 5_000;
+const ESTIMATE_TTL_MS = 30_000;
 const BANDWIDTH_RESERVE_SUN = 1_000_000n; // a TRC20 transfer is ~345 bytes: at most 0.35 TRX once free bandwidth is gone
 
 type Params = { type: string; value: string }[];
@@ -125,7 +126,24 @@ export class TronHotWallet implements HotWallet {
   }
 
   /** Energy a transfer of `units` to `to` needs, and the sun that energy costs when it must be burnt. */
+  private readonly energyCache = new Map<string, { at: number; energy: bigint }>();
+
+  /** The energy estimate, remembered briefly: the budget check and the signing of one payout ask twice. */
   private async energyCost(to: string, units: bigint): Promise<{ energy: bigint; sunPerEnergy: bigint }> {
+    const key = `${to}:${units}`;
+    const hit = this.energyCache.get(key);
+    if (hit && Date.now() - hit.at < ESTIMATE_TTL_MS)
+      return { energy: hit.energy, sunPerEnergy: await this.energyPrice() };
+    const cost = await this.estimateEnergyCost(to, units);
+    if (this.energyCache.size > 10_000) this.energyCache.clear();
+    this.energyCache.set(key, { at: Date.now(), energy: cost.energy });
+    return cost;
+  }
+
+  private async estimateEnergyCost(
+    to: string,
+    units: bigint,
+  ): Promise<{ energy: bigint; sunPerEnergy: bigint }> {
     const params = this.transferParams(to, units);
     let energy: bigint | null = null;
     try {
@@ -243,16 +261,20 @@ export class TronHotWallet implements HotWallet {
     return { number: raw.number, timestampMs: raw.timestamp ?? 0 };
   }
 
-  async lookup(net: NetworkConfig, txHash: string): Promise<TxLookup> {
+  async headBlock(): Promise<number> {
+    return (await this.head('/wallet/getnowblock')).number;
+  }
+
+  async lookup(net: NetworkConfig, txHash: string, head: () => Promise<number>): Promise<TxLookup> {
     const info = await this.post<RawInfo>('/wallet/gettransactioninfobyid', { value: txHash });
     if (info.blockNumber === undefined) return { state: 'unknown' };
-    const head = await this.head('/wallet/getnowblock');
+    const top = await head();
     const success = info.result !== 'FAILED' && (info.receipt?.result ?? 'SUCCESS') === 'SUCCESS';
     return {
       state: 'mined',
       success,
       blockNumber: info.blockNumber,
-      confirmations: Math.max(0, Math.min(head.number - info.blockNumber + 1, net.confirmations + 1000)),
+      confirmations: Math.max(0, Math.min(top - info.blockNumber + 1, net.confirmations + 1000)),
     };
   }
 

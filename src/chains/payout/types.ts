@@ -51,7 +51,10 @@ export interface HotWallet {
     opts: { nonce: bigint | null; replacing?: Record<string, string> },
   ): Promise<SignedPayout>;
   broadcast(net: NetworkConfig, raw: string): Promise<BroadcastResult>;
-  lookup(net: NetworkConfig, txHash: string): Promise<TxLookup>;
+  /** The height of the chain's latest block. */
+  headBlock(net: NetworkConfig): Promise<number>;
+  /** Where a transaction stands; `head` is the pass's one reading of headBlock (confirmations count from it). */
+  lookup(net: NetworkConfig, txHash: string, head: () => Promise<number>): Promise<TxLookup>;
   /** TRON: the transaction expired on the solidified chain and is in no block, so it can never land. */
   isDead(net: NetworkConfig, txHash: string, expiresAt: Date | null): Promise<boolean>;
   close(): void;

@@ -1,9 +1,4 @@
-import {
-  type HotWallet,
-  PayoutChainError,
-  type TxLookup,
-  type WalletBalances,
-} from '../../chains/payout/types.js';
+import { type HotWallet, PayoutChainError, type WalletBalances } from '../../chains/payout/types.js';
 import type { NetworkConfig } from '../../chains/registry.js';
 import type { Pool } from '../../db/database.js';
 import type { Logger } from '../../lib/logger.js';
@@ -38,6 +33,8 @@ export interface ProcessorOptions {
 }
 
 const lockKey = (wallet: HotWallet) => `payouts:${wallet.key}`;
+/** Withdrawals followed at once in a pass (node round trips dominate). */
+const FOLLOW_CONCURRENCY = 8;
 
 export class PayoutProcessor {
   private readonly byChain: Map<string, NetworkConfig>;
@@ -93,64 +90,91 @@ export class PayoutProcessor {
     return result;
   }
 
-  /** Open transactions: confirm, complete, fail, expire, replace or rebroadcast. */
+  /** Open transactions, a few withdrawals at a time: confirm, complete, fail, expire, replace or rebroadcast. */
   private async follow(result: TickResult) {
+    const open = await this.store.open(this.wallet.key);
     const settlements: Promise<unknown>[] = [];
-    for (const { withdrawal, txs } of await this.store.open(this.wallet.key)) {
-      const net = this.netOf(withdrawal);
-      if (!net) continue;
-      let mined: { tx: PayoutTxRow; at: Extract<TxLookup, { state: 'mined' }> } | null = null;
-      for (const tx of [...txs].reverse()) {
-        const at = await this.wallet.lookup(net, tx.tx_hash);
-        if (at.state === 'mined') {
-          mined = { tx, at };
-          break;
-        }
+    // One reading of each node's head per pass, shared by every lookup of the pass.
+    const heads = new Map<string, Promise<number>>();
+    const headOf = (net: NetworkConfig) => () => {
+      let h = heads.get(net.nodeUrl);
+      if (!h) {
+        h = this.wallet.headBlock(net);
+        heads.set(net.nodeUrl, h);
       }
-      if (mined) {
-        const { tx, at } = mined;
-        if (at.confirmations >= net.confirmations) {
-          settlements.push(
-            (at.success
-              ? completePayout(this.ledger, withdrawal, tx, at.blockNumber, at.confirmations)
-              : failPayout(
-                  this.ledger,
-                  withdrawal,
-                  tx,
-                  at.blockNumber,
-                  'chain_failed',
-                  `transaction ${tx.tx_hash} failed on chain`,
-                )
-            ).then((ok) => {
-              if (ok && at.success) result.completed++;
-              else if (ok) result.failed++;
-            }),
-          );
-        } else await this.store.markMined(withdrawal, tx, at.blockNumber, at.confirmations);
-        continue;
+      return h;
+    };
+    let next = 0;
+    const lane = async () => {
+      while (next < open.length) {
+        const { withdrawal, txs } = open[next++]!;
+        const settled = await this.followOne(withdrawal, txs, result, headOf);
+        if (settled) settlements.push(settled);
       }
-      const latest = txs.at(-1)!;
-      const wasMined = txs.find((t) => t.status === 'mined');
-      if (wasMined) await this.store.markUnmined(withdrawal, wasMined);
-      if (await this.wallet.isDead(net, latest.tx_hash, latest.expires_at)) {
-        await this.store.markExpired(withdrawal, latest);
-        continue;
-      }
-      if (
-        this.wallet.family === 'evm' &&
-        latest.status !== 'signed' &&
-        Date.now() - latest.created_at.getTime() > this.opts.replaceAfterMs
-      ) {
-        if (await this.replace(net, withdrawal, latest)) result.replaced++;
-        continue;
-      }
-      if (
-        latest.status === 'signed' ||
-        Date.now() - (latest.broadcast_at?.getTime() ?? 0) > this.opts.rebroadcastMs
-      )
-        await this.broadcast(net, latest, result);
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(FOLLOW_CONCURRENCY, open.length) }, lane));
+    // Completions and refunds go to the ledger together, so its batcher writes them in few transactions.
     await Promise.all(settlements);
+  }
+
+  /** One withdrawal's transactions; returns its settlement when it is final (completed or failed on chain). */
+  private async followOne(
+    withdrawal: WithdrawalRow,
+    txs: PayoutTxRow[],
+    result: TickResult,
+    headOf: (net: NetworkConfig) => () => Promise<number>,
+  ): Promise<Promise<void> | null> {
+    const net = this.netOf(withdrawal);
+    if (!net) return null;
+    const mined = await this.minedOf(net, txs, headOf(net));
+    if (mined) {
+      const { tx, at } = mined;
+      if (at.confirmations < net.confirmations) {
+        await this.store.markMined(withdrawal, tx, at.blockNumber, at.confirmations);
+        return null;
+      }
+      const settle = at.success
+        ? completePayout(this.ledger, withdrawal, tx, at.blockNumber, at.confirmations)
+        : failPayout(
+            this.ledger,
+            withdrawal,
+            tx,
+            at.blockNumber,
+            'chain_failed',
+            `transaction ${tx.tx_hash} failed on chain`,
+          );
+      return settle.then((ok) => {
+        if (ok && at.success) result.completed++;
+        else if (ok) result.failed++;
+      });
+    }
+    const latest = txs.at(-1)!;
+    const wasMined = txs.find((t) => t.status === 'mined');
+    if (wasMined) await this.store.markUnmined(withdrawal, wasMined);
+    if (await this.wallet.isDead(net, latest.tx_hash, latest.expires_at)) {
+      await this.store.markExpired(withdrawal, latest);
+      return null;
+    }
+    const age = Date.now() - latest.created_at.getTime();
+    if (this.wallet.family === 'evm' && latest.status !== 'signed' && age > this.opts.replaceAfterMs) {
+      if (await this.replace(net, withdrawal, latest)) result.replaced++;
+      return null;
+    }
+    if (
+      latest.status === 'signed' ||
+      Date.now() - (latest.broadcast_at?.getTime() ?? 0) > this.opts.rebroadcastMs
+    )
+      await this.broadcast(net, latest, result);
+    return null;
+  }
+
+  /** The transaction of this withdrawal that is in a block (newest first: a replacement is likelier). */
+  private async minedOf(net: NetworkConfig, txs: PayoutTxRow[], head: () => Promise<number>) {
+    for (const tx of [...txs].reverse()) {
+      const at = await this.wallet.lookup(net, tx.tx_hash, head);
+      if (at.state === 'mined') return { tx, at };
+    }
+    return null;
   }
 
   private async replace(net: NetworkConfig, w: WithdrawalRow, prev: PayoutTxRow): Promise<boolean> {

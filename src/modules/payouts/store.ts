@@ -223,17 +223,27 @@ export class PayoutStore {
     );
   }
 
-  /** Every transaction of this wallet that may still land or is waiting for confirmations, by withdrawal. */
+  /**
+   * The transactions of this wallet's withdrawals still `processing` that may land or wait for confirmations,
+   * by withdrawal (a completed one keeps its landed transaction `mined`, and is not followed any more).
+   */
   async open(key: string): Promise<{ withdrawal: WithdrawalRow; txs: PayoutTxRow[] }[]> {
-    const r = await this.pool.query<PayoutTxRow>(
-      `select * from payout_transactions where wallet_key = $1 and status in ('signed', 'broadcast', 'mined') order by id`,
+    const ws = await this.pool.query<WithdrawalRow>(
+      `select * from withdrawals where wallet_key = $1 and status = 'processing' order by id`,
       [key],
     );
-    if (!r.rows.length) return [];
-    const ws = await this.pool.query<WithdrawalRow>('select * from withdrawals where id = any($1::text[])', [
-      [...new Set(r.rows.map((t) => t.withdrawal_id))],
-    ]);
-    return ws.rows.map((w) => ({ withdrawal: w, txs: r.rows.filter((t) => t.withdrawal_id === w.id) }));
+    if (!ws.rows.length) return [];
+    const r = await this.pool.query<PayoutTxRow>(
+      `select * from payout_transactions where withdrawal_id = any($1::text[]) and status in ('signed', 'broadcast', 'mined')
+       order by id`,
+      [ws.rows.map((w) => w.id)],
+    );
+    const byWithdrawal = new Map<string, PayoutTxRow[]>();
+    for (const t of r.rows)
+      byWithdrawal.set(t.withdrawal_id, [...(byWithdrawal.get(t.withdrawal_id) ?? []), t]);
+    return ws.rows
+      .filter((w) => byWithdrawal.has(w.id))
+      .map((w) => ({ withdrawal: w, txs: byWithdrawal.get(w.id)! }));
   }
 
   /** Seen in a block: this transaction mined, its same-nonce siblings replaced, the withdrawal confirming. */
