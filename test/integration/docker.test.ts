@@ -43,8 +43,9 @@ function composeValidator() {
   ) as Record<string, unknown>;
   delete schema.$schema;
   const strip = (o: unknown): void => {
-    if (Array.isArray(o)) return o.forEach(strip);
-    if (o && typeof o === 'object') {
+    if (Array.isArray(o)) {
+      for (const x of o) strip(x);
+    } else if (o && typeof o === 'object') {
       const r = o as Record<string, unknown>;
       if (typeof r.id === 'string') delete r.id;
       Object.values(r).forEach(strip);

@@ -129,7 +129,14 @@ describe('webhook delivery', () => {
     receivers.splice(receivers.indexOf(probe), 1);
     const ep = await endpoint(m, `http://127.0.0.1:${port}/hook`);
     await transfer(m);
-    await new Promise((r) => setTimeout(r, 700)); // a couple of refused attempts
+    // A couple of refused attempts first (counted, not slept for: a loaded machine retries later).
+    await eventually(async () => {
+      const r = await t.app.pool.query(
+        `select count(*)::int as n from webhook_attempts where endpoint_id = $1 and error = 'ECONNREFUSED'`,
+        [ep.id],
+      );
+      return r.rows[0].n >= 2;
+    }, 20_000);
     const back = await receiver(port);
     await eventually(() => back.received.length === 1, 20_000);
     const eventId = back.received[0]!.json.id;
