@@ -11,6 +11,7 @@ import { registerHotWalletMetrics } from '../ops/hot-wallet-metrics.js';
 import { OpsMetrics } from '../ops/metrics.js';
 import { openOpsQueues } from '../ops/queues.js';
 import type { OpsDeps } from '../ops/status.js';
+import { cookieOf } from './cookies.js';
 
 // Ops surfaces, both behind the admin token: Prometheus metrics at /metrics (Authorization: Bearer, or the
 // METRICS_TOKEN bearer; with OPS_PORT set, only on that port and without auth) and the Bull Board queue
@@ -55,19 +56,6 @@ function bearerOf(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
   if (h === undefined) return undefined;
   return /^Bearer\s+(\S+)$/i.exec(h)?.[1] ?? '';
-}
-
-function cookieOf(req: FastifyRequest, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0 || part.slice(0, eq).trim() !== name) continue;
-    try {
-      return decodeURIComponent(part.slice(eq + 1).trim());
-    } catch {
-      return undefined; // malformed percent-encoding: no usable cookie
-    }
-  }
-  return undefined;
 }
 
 function adminCookie(req: FastifyRequest, token: string, exp: number): string {

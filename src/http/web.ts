@@ -8,6 +8,7 @@ import type { Services } from '../context.js';
 import { deriveKey, hmacSha256Hex, safeEqualHex } from '../lib/crypto.js';
 import { AppError, errorBody } from '../lib/errors.js';
 import type { Authenticator } from './auth.js';
+import { cookieOf } from './cookies.js';
 import { ADMIN_COOKIE } from './ops.js';
 
 // The browser pages (web/, built by Vite into web/dist): the payment page /pay/:depositId, the donation
@@ -103,19 +104,6 @@ async function buildWeb(log?: Services['log']): Promise<void> {
 }
 
 // ---- Cookies and the portal session ----------------------------------------------------------------------
-
-function cookieOf(req: FastifyRequest, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0 || part.slice(0, eq).trim() !== name) continue;
-    try {
-      return decodeURIComponent(part.slice(eq + 1).trim());
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
-}
 
 function cookie(
   req: FastifyRequest,

@@ -1,18 +1,18 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { OPENAPI_FILE } from '../../src/http/docs.js';
 import { useTestApp } from '../helpers/app.js';
+import { launchBrowser } from './web/browser.js';
 
 // /docs as a person sees it: Debian's Chromium (headless) opens the page served by a listening app and waits
 // until Swagger UI has rendered every documented operation and webhook. Nothing may be fetched from another
 // host (every such request is blocked and counted), and the page must run without errors or CSP violations.
 // The screenshot is kept in docs/screenshots/docs.png. .ci/run installs the chromium package.
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = fileURLToPath(new URL('../../docs/screenshots/docs.png', import.meta.url));
 const doc = parse(readFileSync(OPENAPI_FILE, 'utf8'));
 
@@ -21,24 +21,8 @@ let browser: Browser;
 let base: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`);
-  }
   base = await t.app.listen(0, '127.0.0.1');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchBrowser();
 });
 
 afterAll(async () => {

@@ -1,5 +1,6 @@
 import { TronWeb } from 'tronweb';
 import type { NetworkConfig } from '../registry.js';
+import { tronPost } from '../tron/http.js';
 import {
   type BroadcastResult,
   type HotWallet,
@@ -15,7 +16,6 @@ import {
 // A transaction can be included only until its expiration: once the solidified head is past it and the
 // transaction is in no block, it is dead and the worker may build another.
 
-const REQUEST_TIMEOUT_MS = 10_000;
 const FEE_MARGIN_PERCENT = 130n;
 const PRICE_TTL_MS = 5_000;
 const ESTIMATE_TTL_MS = 30_000;
@@ -58,27 +58,8 @@ export class TronHotWallet implements HotWallet {
     this.networks = [net];
   }
 
-  private async post<T>(path: string, body: Record<string, unknown>): Promise<T> {
-    let res: Response;
-    try {
-      res = await fetch(`${this.net.nodeUrl}${path}`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(this.net.apiKey ? { 'TRON-PRO-API-KEY': this.net.apiKey } : {}),
-        },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-    } catch (err) {
-      throw new PayoutChainError(`${path}: ${(err as Error).message}`);
-    }
-    if (res.status !== 200) throw new PayoutChainError(`${path}: HTTP ${res.status}`);
-    try {
-      return (await res.json()) as T;
-    } catch {
-      throw new PayoutChainError(`${path}: not JSON`);
-    }
+  private post<T>(path: string, body: Record<string, unknown>): Promise<T> {
+    return tronPost<T>(this.net, path, body, (m) => new PayoutChainError(m));
   }
 
   private async guard<T>(what: string, fn: () => Promise<T>): Promise<T> {

@@ -8,6 +8,7 @@ import {
   type ScanResult,
   type UnexpectedFunds,
 } from '../types.js';
+import { tronPost } from './http.js';
 
 // Scans TRON through the full node's HTTP API (shapes: shared/fixtures/tron/README.md). Blocks come 100 at
 // a time from getblockbylimitnext; a block holding contract calls is read once more with
@@ -15,7 +16,6 @@ import {
 // transaction's result. Only Transfer logs of the configured contract in SUCCESS transactions count.
 
 const TRANSFER_TOPIC = 'ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef';
-const REQUEST_TIMEOUT_MS = 10_000;
 export const MAX_RANGE = 100;
 
 interface RawBlock {
@@ -44,27 +44,8 @@ function hexToTron(hex20: string): string {
 export class TronAdapter implements ChainAdapter {
   constructor(private readonly net: NetworkConfig) {}
 
-  private async call<T>(path: string, body: Record<string, unknown> = {}): Promise<T> {
-    let res: Response;
-    try {
-      res = await fetch(`${this.net.nodeUrl}${path}`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(this.net.apiKey ? { 'TRON-PRO-API-KEY': this.net.apiKey } : {}),
-        },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-    } catch (err) {
-      throw new ChainUnavailableError(`${path}: ${(err as Error).message}`);
-    }
-    if (res.status !== 200) throw new ChainUnavailableError(`${path}: HTTP ${res.status}`);
-    try {
-      return (await res.json()) as T;
-    } catch {
-      throw new ChainUnavailableError(`${path}: not JSON`);
-    }
+  private call<T>(path: string, body: Record<string, unknown> = {}): Promise<T> {
+    return tronPost<T>(this.net, path, body, (m) => new ChainUnavailableError(m));
   }
 
   private toRef(b: RawBlock): BlockRef {
