@@ -79,7 +79,7 @@ export function registerSeedCommand(program: Command): void {
                 {
                   fromUserId: from,
                   toUserId: to,
-                  amount: ((1 + Math.floor(Math.random() * 500)) / 100).toFixed(2),
+                  amount: randomStars(),
                   description: 'demo transfer',
                   metadata: { seed: 'true' },
                 },
@@ -112,4 +112,10 @@ export function registerSeedCommand(program: Command): void {
         );
       }),
     );
+}
+
+/** 0.01 to 5.00 Stars, as exact decimal text built from integer cents (no floating-point amounts). */
+function randomStars(): string {
+  const cents = 1 + Math.floor(Math.random() * 500);
+  return `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
 }

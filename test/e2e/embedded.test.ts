@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sign } from '../helpers/app.js';
 import { run, startServer } from '../helpers/process.js';
+import { cliRunner, signedCaller } from '../helpers/server-client.js';
 
 // The embedded default as a new user meets it: `npm start` with no PostgreSQL and no Redis to talk to. The
 // machine's servers answer, so EMBEDDED=always takes the path that `auto` takes when nothing answers at the
@@ -21,31 +21,8 @@ const env = {
 };
 let server: Awaited<ReturnType<typeof startServer>>;
 
-async function cli(...args: string[]) {
-  const r = await run('npm', ['run', 'cli', '--', ...args], env, 120_000);
-  if (r.code !== 0) throw new Error(`cli ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  expect(r.stdout.trim().split('\n')).toHaveLength(1);
-  return JSON.parse(r.stdout);
-}
-
-async function call(
-  key: { apiKey: string; apiSecret: string },
-  method: 'GET' | 'POST',
-  path: string,
-  body?: unknown,
-) {
-  const raw = body === undefined ? '' : JSON.stringify(body);
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
-    method,
-    headers: {
-      'x-api-key': key.apiKey,
-      'x-signature': sign(key.apiSecret, raw),
-      ...(raw ? { 'content-type': 'application/json' } : {}),
-    },
-    body: raw || undefined,
-  });
-  return { status: res.status, body: await res.json(), contentType: res.headers.get('content-type') };
-}
+const cli = cliRunner(env);
+const call = signedCaller(port);
 
 beforeAll(async () => {
   // PGlite.create takes 3–9 s (the first ever ~35 s), then the migrations run on it.
@@ -85,7 +62,7 @@ describe('npm start with the embedded defaults', () => {
     expect(m.apiKey).toMatch(/^sk_test_/);
     const missing = await call(m, 'GET', '/api/v1/balance/x');
     expect(missing.status).toBe(404);
-    expect(missing.contentType).toMatch(/^application\/json/);
+    expect(missing.headers.get('content-type')).toMatch(/^application\/json/);
     expect(missing.body.error).toMatchObject({
       code: 'not_found',
       requestId: expect.stringMatching(/^req_/),

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sign } from '../helpers/app.js';
 import { databaseUrl, dropTestDatabase, scratchName, TEST_DB_PREFIX } from '../helpers/db.js';
 import { run, startServer } from '../helpers/process.js';
+import { cliRunner, signedCaller } from '../helpers/server-client.js';
 
 // The running server as a merchant meets it: its own process, real sockets, the CLI in another process.
 const dbName = scratchName(TEST_DB_PREFIX);
@@ -15,30 +15,8 @@ const env = {
 };
 let server: Awaited<ReturnType<typeof startServer>>;
 
-const cli = async (...args: string[]) => {
-  const r = await run('npm', ['run', 'cli', '--', ...args], env);
-  if (r.code !== 0) throw new Error(`cli ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return JSON.parse(r.stdout);
-};
-
-async function call(
-  key: { apiKey: string; apiSecret: string },
-  method: 'GET' | 'POST',
-  path: string,
-  body?: unknown,
-) {
-  const raw = body === undefined ? '' : JSON.stringify(body);
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
-    method,
-    headers: {
-      'x-api-key': key.apiKey,
-      'x-signature': sign(key.apiSecret, raw),
-      ...(raw ? { 'content-type': 'application/json' } : {}),
-    },
-    body: raw || undefined,
-  });
-  return { status: res.status, body: await res.json(), headers: res.headers };
-}
+const cli = cliRunner(env, 60_000);
+const call = signedCaller(port);
 
 beforeAll(async () => {
   server = await startServer(env, port);
