@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# NovaPayments image: TypeScript run by tsx (a runtime dependency), no build step.
+# NovaPayments image: TypeScript run by tsx (a runtime dependency); only the web pages are built (Vite).
 #   docker build -t novapayments .
 #   docker run -e MASTER_KEY=... -e DATABASE_URL=... -e REDIS_URL=... -p 3000:3000 novapayments
 # The default command runs API and workers in one process; a role or the migration step is chosen by
@@ -17,6 +17,12 @@ COPY package.json package-lock.json .npmrc ./
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --loglevel=warn --no-audit --no-fund
 
+# ---- web: the browser pages (/pay, /overlay, /portal), built once into web/dist; production never builds ----
+FROM deps AS web
+COPY tsconfig.json ./
+COPY web ./web
+RUN npx vite build --config web/vite.config.ts
+
 # ---- runtime ----
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
@@ -32,6 +38,7 @@ COPY docs/openapi.yaml ./docs/openapi.yaml
 COPY schema ./schema
 COPY jobs ./jobs
 COPY src ./src
+COPY --from=web /app/web/dist ./web/dist
 
 # The code stays owned by root (read-only for the app). DATA_DIR (.data) is only written when MASTER_KEY is
 # unset outside production; give it to the node user so a development-mode container can still start.

@@ -146,10 +146,14 @@ describe('Dockerfile', () => {
     .filter((l) => l && !l.startsWith('#'));
   const index = (re: RegExp) => lines.findIndex((l) => re.test(l));
 
-  it('builds in stages: production dependencies with npm ci --omit=dev, then a runtime stage', () => {
+  it('builds in stages: production dependencies with npm ci --omit=dev, the web pages, then a runtime stage', () => {
     const stages = lines.filter((l) => /^FROM /.test(l));
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    expect(stages.map((l) => / AS (\S+)$/i.exec(l)?.[1])).toEqual(['deps', 'runtime']);
+    expect(stages.map((l) => / AS (\S+)$/i.exec(l)?.[1])).toEqual(['deps', 'web', 'runtime']);
+    expect(lines.some((l) => /^RUN .*vite build --config web\/vite.config.ts/.test(l))).toBe(true);
+    expect(index(/^COPY --from=web \/app\/web\/dist \.\/web\/dist/)).toBeGreaterThan(
+      index(/^FROM .* AS runtime$/i),
+    );
     expect(lines.some((l) => /^RUN .*npm ci --omit=dev/.test(l))).toBe(true);
     expect(index(/^COPY --from=deps \/app\/node_modules/)).toBeGreaterThan(index(/^FROM .* AS runtime$/i));
   });
