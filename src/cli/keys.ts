@@ -1,0 +1,102 @@
+import type { Command } from 'commander';
+import type { Mode } from '../modules/merchants/entities.js';
+import { collect, modeOption, out, positiveInt, withContext } from './util.js';
+
+/** `keys create | list | revoke | rotate`. */
+export function registerKeyCommands(program: Command): void {
+  const keys = program.command('keys').description('create, revoke and rotate API keys');
+  keys
+    .command('create')
+    .description('create an API key for a merchant (the secret is shown once)')
+    .requiredOption('--merchant <id>', 'merchant id')
+    .addOption(modeOption().makeOptionMandatory())
+    .option('--ip <cidr>', 'allow only this IPv4/IPv6 address or CIDR (repeatable)', collect, [])
+    .option('--rate-limit <perSecond>', 'requests per second', positiveInt)
+    .option('--scope <scope>', 'extra permission, e.g. withdrawals:approve (repeatable)', collect, [])
+    .option('--require-timestamp', 'require X-Timestamp on every signed request')
+    .option('--json', 'print one JSON object')
+    .action((o) =>
+      withContext(async (ctx) => {
+        const key = await ctx.merchants.createKey(o.merchant, o.mode as Mode, {
+          ipAllowlist: o.ip,
+          rateLimitPerSecond: o.rateLimit,
+          scopes: o.scope,
+          requireTimestamp: !!o.requireTimestamp,
+        });
+        out(
+          !!o.json,
+          {
+            keyId: key.keyId,
+            merchantId: key.merchantId,
+            mode: key.mode,
+            apiKey: key.apiKey,
+            apiSecret: key.apiSecret,
+          },
+          `key ${key.keyId}\napiKey    ${key.apiKey}\napiSecret ${key.apiSecret}  (shown once)`,
+        );
+      }),
+    );
+  keys
+    .command('list')
+    .description("list a merchant's keys (never their secrets)")
+    .requiredOption('--merchant <id>', 'merchant id')
+    .option('--json', 'print JSON')
+    .action((o) =>
+      withContext(async (ctx) => {
+        const list = await ctx.merchants.listKeys(o.merchant);
+        const rows = list.map((k) => ({
+          keyId: k.id,
+          mode: k.mode,
+          prefix: k.keyPrefix,
+          ipAllowlist: k.ipAllowlist,
+          rateLimitPerSecond: k.rateLimitPerSecond,
+          scopes: k.scopes,
+          requireTimestamp: k.requireTimestamp,
+          revokedAt: k.revokedAt?.toISOString() ?? null,
+        }));
+        out(
+          !!o.json,
+          { keys: rows },
+          rows
+            .map(
+              (k) =>
+                `${k.keyId}  ${k.mode}  ${k.prefix}…  ${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}`,
+            )
+            .join('\n'),
+        );
+      }),
+    );
+  keys
+    .command('revoke')
+    .description('revoke an API key at once')
+    .argument('<keyId>', 'key id (key_…)')
+    .option('--json', 'print one JSON object')
+    .action((keyId, o) =>
+      withContext(async (ctx) => {
+        const k = await ctx.merchants.revokeKey(keyId);
+        out(!!o.json, { keyId: k.id, revokedAt: k.revokedAt?.toISOString() }, `revoked ${k.id}`);
+      }),
+    );
+  keys
+    .command('rotate')
+    .description('issue a replacement key with the same settings and revoke the old one')
+    .argument('<keyId>', 'key id (key_…)')
+    .option('--json', 'print one JSON object')
+    .action((keyId, o) =>
+      withContext(async (ctx) => {
+        const key = await ctx.merchants.rotateKey(keyId);
+        out(
+          !!o.json,
+          {
+            keyId: key.keyId,
+            merchantId: key.merchantId,
+            mode: key.mode,
+            apiKey: key.apiKey,
+            apiSecret: key.apiSecret,
+            revokedKeyId: keyId,
+          },
+          `revoked ${keyId}\nkey ${key.keyId}\napiKey    ${key.apiKey}\napiSecret ${key.apiSecret}  (shown once)`,
+        );
+      }),
+    );
+}
