@@ -10,12 +10,18 @@ import { createLogger } from '../src/lib/logger.js';
 import { type CpuSplit, cpuMeter } from './lib/cpu.js';
 import { type ProfileSummary, saveProfile, startProfiler, summarizeProfile } from './lib/cpu-profile.js';
 import { dropDatabase, PG_BASE, vacuumAnalyze } from './lib/db.js';
-import { userId } from './lib/fixtures.js';
-import { forEachConcurrent } from './lib/load.js';
 import { MethodTimers } from './lib/method-timers.js';
 import { log, sleep } from './lib/proc.js';
 import { dropRedisPrefix } from './lib/redis.js';
 import { int, machineLines, ms, serverLogSummary, table } from './lib/report.js';
+import {
+  CREATE_CONCURRENCY,
+  createDeposits,
+  creditedCount,
+  prng,
+  type ScanChecks,
+  scanChecks,
+} from './lib/scan.js';
 
 // `npm run bench -- scan-evm`: the ERC20 deposit scanner catching up on the hardhat EVM devnet, in this
 // process (app with role all; devnet with automine off: the bench decides what goes in each block).
@@ -40,7 +46,6 @@ const FINALIZED_DEPTH = 1_000;
 /** As src/chains/evm/adapter.ts: watched addresses per eth_getLogs filter. */
 const ADDRESSES_PER_FILTER = 500;
 const TRANSFER_TOPIC = '0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef';
-const CREATE_CONCURRENCY = 16;
 const USDT = 1_000_000n;
 const MAX_PASSES = 500;
 const CATCH_UP_MAX_MS = 30 * 60_000;
@@ -60,18 +65,6 @@ function sizes(): Sizes {
   if (!(s >= 0.01 && s <= 1)) throw new Error(`SCAN_EVM_SCALE must be 0.01-1, not '${raw}'`);
   const n = (x: number) => Math.max(1, Math.round(x * s));
   return { addresses: n(10_000), blocks: n(5_000), watched: n(3_000) };
-}
-
-/** mulberry32: the same chain on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 interface Payment {
@@ -297,19 +290,6 @@ async function onePass(pass: () => Promise<ScanPass>): Promise<ScanPass> {
     await sleep(20); // a scheduled pass that started before the bench took over holds the chain's lock
   }
   throw new Error('the scanner lock was never free');
-}
-
-async function createDeposits(app: App, merchantId: string, n: number): Promise<string[]> {
-  const out = new Array<string>(n);
-  await forEachConcurrent(n, CREATE_CONCURRENCY, async (i) => {
-    const d = await app.services.deposits.create(
-      { merchantId, mode: 'test' },
-      { userId: userId(i), amount: '1', currency: 'USDT', network: 'ERC20' },
-    );
-    out[i] = d.depositAddress;
-    if ((i + 1) % 2000 === 0) log(`  ${int(i + 1)} deposits created`);
-  });
-  return out;
 }
 
 interface Generated {
@@ -538,14 +518,6 @@ function adapterWithoutStall(net: NetworkConfig): { adapter: EvmAdapter; destroy
   return { adapter, destroy: () => destroyProviders(adapter) };
 }
 
-async function creditedCount(app: App): Promise<number> {
-  const r = await app.pool.query<{ n: number }>(
-    `select count(*)::int as n from chain_transfers where chain = $1 and status = 'credited'`,
-    [CHAIN],
-  );
-  return r.rows[0]!.n;
-}
-
 interface PassLine {
   scanned: number;
   credited: number;
@@ -597,7 +569,7 @@ async function catchUp(
     const took = performance.now() - p0;
     passMs += took;
     scannedBlocks += r.scannedBlocks;
-    credited = await creditedCount(app);
+    credited = await creditedCount(app, CHAIN);
     if (Number.isNaN(scannedAt) && (r.cursor ?? 0) > head) scannedAt = (performance.now() - t0) / 1000;
     passes.push({ scanned: r.scannedBlocks, credited: r.credited, ms: took });
     log(
@@ -636,38 +608,6 @@ async function catchUp(
   };
 }
 
-interface Checks {
-  transfers: Record<string, number>;
-  deposits: Record<string, number>;
-  ledgerDeposits: number;
-  creditedStars: string;
-  unexpected: number;
-  balanceSum: string;
-  confirmedEvents: number;
-  unpublished: number;
-}
-
-async function checks(app: App): Promise<Checks> {
-  const q = async (sql: string, params: unknown[] = []) => (await app.pool.query(sql, params)).rows;
-  const byStatus = async (sql: string) =>
-    Object.fromEntries((await q(sql, [CHAIN])).map((r: any) => [r.status, Number(r.n)]));
-  return {
-    transfers: await byStatus(
-      'select status, count(*) as n from chain_transfers where chain = $1 group by status',
-    ),
-    deposits: await byStatus('select status, count(*) as n from deposits where chain = $1 group by status'),
-    ledgerDeposits: (await q(`select count(*)::int as n from ledger_transactions where type = 'deposit'`))[0]
-      .n,
-    creditedStars: (
-      await q('select coalesce(sum(credited_stars_minor), 0)::text as s from chain_transfers')
-    )[0].s,
-    unexpected: (await q('select count(*)::int as n from unexpected_funds'))[0].n,
-    balanceSum: (await q('select coalesce(sum(balance_minor), 0)::text as s from accounts'))[0].s,
-    confirmedEvents: (await q(`select count(*)::int as n from events where type = 'deposit.confirmed'`))[0].n,
-    unpublished: (await q('select count(*)::int as n from events where published_at is null'))[0].n,
-  };
-}
-
 // --- report --------------------------------------------------------------------------------------------
 
 const f2 = (n: number) => n.toFixed(2);
@@ -690,7 +630,7 @@ interface Run {
   noStall: AdapterRun;
   up: CatchUp;
   counters: Counters;
-  checks: Checks;
+  checks: ScanChecks;
   logLines: string[];
   stopMs: number;
 }
@@ -908,7 +848,7 @@ export async function run(_args: string[]): Promise<void> {
     await app.services.merchants.createKey(merchant.id, 'test', { rateLimitPerSecond: 1_000_000 });
     log(`merchant ${merchant.id}; creating ${int(s.addresses)} ERC20 deposits`);
     const c0 = performance.now();
-    const addresses = await createDeposits(app, merchant.id, s.addresses);
+    const addresses = await createDeposits(app, merchant.id, s.addresses, 'ERC20');
     const createSeconds = (performance.now() - c0) / 1000;
     log(`created ${int(s.addresses)} deposits in ${createSeconds.toFixed(1)} s`);
 
@@ -973,7 +913,7 @@ export async function run(_args: string[]): Promise<void> {
     log(
       `  ${int(up.scannedBlocks / up.seconds)} blocks/s, ${int(up.credited / up.seconds)} credits/s (${up.seconds.toFixed(1)} s)`,
     );
-    const checked = await checks(app);
+    const checked = await scanChecks(app, CHAIN);
 
     const t = performance.now();
     await app.stop();

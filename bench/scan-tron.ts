@@ -7,11 +7,18 @@ import { createLogger } from '../src/lib/logger.js';
 import { type CpuSplit, cpuMeter } from './lib/cpu.js';
 import { type ProfileSummary, saveProfile, startProfiler, summarizeProfile } from './lib/cpu-profile.js';
 import { dropDatabase, PG_BASE, vacuumAnalyze } from './lib/db.js';
-import { userId } from './lib/fixtures.js';
 import { forEachConcurrent, percentile } from './lib/load.js';
 import { log, sleep } from './lib/proc.js';
 import { dropRedisPrefix } from './lib/redis.js';
 import { int, machineLines, ms, serverLogSummary, table } from './lib/report.js';
+import {
+  CREATE_CONCURRENCY,
+  createDeposits,
+  creditedCount,
+  prng,
+  type ScanChecks,
+  scanChecks,
+} from './lib/scan.js';
 
 // `npm run bench -- scan-tron`: the TRC20 deposit scanner catching up on a TRON devnet, in this process
 // (app with role all, devnet without a timer: the bench mines). 10,000 watched deposit addresses; 20,000
@@ -29,7 +36,6 @@ const CHAIN = 'TRC20:test';
 const CONFIRMATIONS = 19;
 const HEAD_REPS = 20;
 const IDLE_REPS = 5;
-const CREATE_CONCURRENCY = 16;
 /** The second baseline: gettransactioninfobyblocknum requests of one range sent this many at a time. */
 const BASELINE_IN_FLIGHT = 8;
 /** The issue's bar: a day of TRON (28,800 blocks) recovered in under 5 minutes. */
@@ -54,18 +60,6 @@ function sizes(): Sizes {
   if (!(s >= 0.01 && s <= 1)) throw new Error(`SCAN_TRON_SCALE must be 0.01-1, not '${raw}'`);
   const n = (x: number) => Math.max(1, Math.round(x * s));
   return { addresses: n(10_000), blocks: n(20_000), transfers: n(50_000), watched: n(5_000) };
-}
-
-/** mulberry32: the same chain on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 interface Planned {
@@ -268,19 +262,6 @@ async function onePass(scanner: ChainScanner): Promise<ScanPass> {
   throw new Error('the scanner lock was never free');
 }
 
-async function createDeposits(app: App, merchantId: string, n: number): Promise<string[]> {
-  const out = new Array<string>(n);
-  await forEachConcurrent(n, CREATE_CONCURRENCY, async (i) => {
-    const d = await app.services.deposits.create(
-      { merchantId, mode: 'test' },
-      { userId: userId(i), amount: '1', currency: 'USDT', network: 'TRC20' },
-    );
-    out[i] = d.depositAddress;
-    if ((i + 1) % 2000 === 0) log(`  ${int(i + 1)} deposits created`);
-  });
-  return out;
-}
-
 interface Generated {
   firstBlock: number;
   lastBlock: number;
@@ -374,14 +355,6 @@ async function bareFetch(url: string, from: number, to: number, inFlight: number
   return { blocks: to - from + 1, seconds, blockRequests, infoRequests, bytes, logs, cpu: cpuDone() };
 }
 
-async function creditedCount(app: App): Promise<number> {
-  const r = await app.pool.query<{ n: number }>(
-    `select count(*)::int as n from chain_transfers where chain = $1 and status = 'credited'`,
-    [CHAIN],
-  );
-  return r.rows[0]!.n;
-}
-
 interface PassLine {
   scanned: number;
   credited: number;
@@ -424,7 +397,7 @@ async function catchUp(app: App, scanner: ChainScanner, steps: Steps, s: Sizes):
     const took = performance.now() - p0;
     passMs += took;
     scannedBlocks += r.scannedBlocks;
-    credited = await creditedCount(app);
+    credited = await creditedCount(app, CHAIN);
     passes.push({
       scanned: r.scannedBlocks,
       credited: r.credited,
@@ -528,38 +501,6 @@ async function headLatency(
   };
 }
 
-interface Checks {
-  transfers: Record<string, number>;
-  deposits: Record<string, number>;
-  ledgerDeposits: number;
-  creditedStars: string;
-  unexpected: number;
-  balanceSum: string;
-  confirmedEvents: number;
-  unpublished: number;
-}
-
-async function checks(app: App): Promise<Checks> {
-  const q = async (sql: string, params: unknown[] = []) => (await app.pool.query(sql, params)).rows;
-  const byStatus = async (sql: string) =>
-    Object.fromEntries((await q(sql, [CHAIN])).map((r: any) => [r.status, Number(r.n)]));
-  return {
-    transfers: await byStatus(
-      'select status, count(*) as n from chain_transfers where chain = $1 group by status',
-    ),
-    deposits: await byStatus('select status, count(*) as n from deposits where chain = $1 group by status'),
-    ledgerDeposits: (await q(`select count(*)::int as n from ledger_transactions where type = 'deposit'`))[0]
-      .n,
-    creditedStars: (
-      await q('select coalesce(sum(credited_stars_minor), 0)::text as s from chain_transfers')
-    )[0].s,
-    unexpected: (await q('select count(*)::int as n from unexpected_funds'))[0].n,
-    balanceSum: (await q('select coalesce(sum(balance_minor), 0)::text as s from accounts'))[0].s,
-    confirmedEvents: (await q(`select count(*)::int as n from events where type = 'deposit.confirmed'`))[0].n,
-    unpublished: (await q('select count(*)::int as n from events where published_at is null'))[0].n,
-  };
-}
-
 // --- report --------------------------------------------------------------------------------------------
 
 const f2 = (n: number) => n.toFixed(2);
@@ -580,7 +521,7 @@ interface Run {
   piped: Baseline;
   up: CatchUp;
   head: HeadLatency;
-  checks: Checks;
+  checks: ScanChecks;
   logLines: string[];
   stopMs: number;
 }
@@ -757,7 +698,7 @@ export async function run(_args: string[]): Promise<void> {
     await app.services.merchants.createKey(merchant.id, 'test', { rateLimitPerSecond: 1_000_000 });
     log(`merchant ${merchant.id}; creating ${int(s.addresses)} TRC20 deposits`);
     const c0 = performance.now();
-    const addresses = await createDeposits(app, merchant.id, s.addresses);
+    const addresses = await createDeposits(app, merchant.id, s.addresses, 'TRC20');
     const createSeconds = (performance.now() - c0) / 1000;
     log(`created ${int(s.addresses)} deposits in ${createSeconds.toFixed(1)} s`);
 
@@ -804,7 +745,7 @@ export async function run(_args: string[]): Promise<void> {
     log(`head latency: ${HEAD_REPS} × (pay one deposit, mine ${CONFIRMATIONS} blocks, pass)`);
     const head = await headLatency(app, devnet, scanner, steps, addresses.slice(s.watched));
     log(`  median ${ms(percentile(Float64Array.from(head.latencies).sort(), 0.5))}`);
-    const checked = await checks(app);
+    const checked = await scanChecks(app, CHAIN);
 
     const t = performance.now();
     await app.stop();
