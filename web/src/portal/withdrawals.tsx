@@ -120,7 +120,8 @@ function Search({ find }: { find: (id: string) => Promise<string | null> }) {
     if (!wanted) return;
     const err = await find(wanted);
     setError(err);
-    if (!err) setId('');
+    // Clear the field only if it still holds what was searched: the user may have typed another id since.
+    if (!err) setId((current) => (current.trim() === wanted ? '' : current));
   };
   return (
     <form class="inline" onSubmit={submit}>
