@@ -1,33 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
+import { checkLedgerInvariants } from '../helpers/invariants.js';
 
 const t = useTestApp();
 
 /** The books must balance: per merchant and mode, and per account against its own entries. */
-async function checkInvariants(merchantId: string) {
-  const q = (sql: string) => t.app.pool.query(sql, [merchantId]).then((r) => r.rows);
-  const sums = await q(`select a.mode, sum(e.amount_minor)::text as total from ledger_entries e
-                        join accounts a on a.id = e.account_id where a.merchant_id = $1 group by a.mode`);
-  for (const s of sums) expect(s.total).toBe('0');
-  const drift = await q(`select a.id, a.balance_minor::text, coalesce(sum(e.amount_minor), 0)::text as entries
-                         from accounts a left join ledger_entries e on e.account_id = a.id
-                         where a.merchant_id = $1 group by a.id having a.balance_minor <> coalesce(sum(e.amount_minor), 0)`);
-  expect(drift).toEqual([]);
-  const unbalanced =
-    await q(`select t.id from ledger_transactions t join ledger_entries e on e.transaction_id = t.id
-                              where t.merchant_id = $1 group by t.id having sum(e.amount_minor) <> 0 or count(*) <> 2`);
-  expect(unbalanced).toEqual([]);
-  // Each entry's balance_after is the running sum of that account's entries in order.
-  const chain = await q(`select count(*)::int as bad from (
-                           select e.balance_after_minor, sum(e.amount_minor) over (partition by e.account_id order by e.id) as running
-                           from ledger_entries e join accounts a on a.id = e.account_id where a.merchant_id = $1) x
-                         where balance_after_minor <> running`);
-  expect(chain[0].bad).toBe(0);
-  const negative = await q(
-    `select count(*)::int as n from accounts where merchant_id = $1 and kind = 'user' and balance_minor < 0`,
-  );
-  expect(negative[0].n).toBe(0);
-}
+const checkInvariants = (merchantId: string, acknowledged?: string[]) =>
+  checkLedgerInvariants(t.app.pool, { merchantId, acknowledged });
 
 describe('concurrency', () => {
   it('200 concurrent transfers from a payer funded for exactly 100 of them: exactly 100 succeed', async () => {
@@ -51,7 +30,10 @@ describe('concurrency', () => {
     expect(ok.map((r) => r.body.fromBalance).sort((a, b) => a - b)).toEqual(
       Array.from({ length: 100 }, (_, i) => i),
     );
-    await checkInvariants(m.merchantId);
+    await checkInvariants(
+      m.merchantId,
+      ok.map((r) => r.body.id),
+    );
   });
 
   it('keeps the ledger invariant through 5,000 random concurrent transfers among 50 users', async () => {

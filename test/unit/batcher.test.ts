@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Batcher } from '../../src/modules/ledger/batcher.js';
+import { Batcher, BatchItemFailure } from '../../src/modules/ledger/batcher.js';
 
 describe('Batcher', () => {
   it('runs an idle request at once and gathers the ones that arrive meanwhile', async () => {
@@ -39,5 +39,22 @@ describe('Batcher', () => {
     );
     await expect(b.submit(1)).rejects.toThrow('boom');
     expect(await b.submit(2)).toBe(2);
+  });
+
+  it('rejects only the items a batch reports as failed, and resolves the others', async () => {
+    const b = new Batcher<number, number>(
+      async (items) => items.map((i) => (i % 3 === 0 ? new BatchItemFailure(new Error(`bad ${i}`)) : i)),
+      10,
+      1,
+    );
+    const settled = await Promise.allSettled([1, 2, 3, 4, 5, 6].map((i) => b.submit(i)));
+    expect(settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).message))).toEqual([
+      1,
+      2,
+      'bad 3',
+      4,
+      5,
+      'bad 6',
+    ]);
   });
 });

@@ -2,6 +2,14 @@
 // while `maxInFlight` batches are running, new requests wait and go together in the next one. Under load
 // that turns N commits into one, which is what keeps a hot payee fast (DESIGN.md "Ledger").
 
+/**
+ * One item of a batch that failed on its own (its transaction rolled back) while the others were decided:
+ * `run` returns it in that item's place and the batcher rejects only that item's caller with `cause`.
+ */
+export class BatchItemFailure {
+  constructor(readonly cause: unknown) {}
+}
+
 interface Pending<I, R> {
   item: I;
   resolve: (r: R) => void;
@@ -15,10 +23,10 @@ export class Batcher<I, R> {
   /** Sizes of the batches run so far, for metrics and benchmarks. */
   readonly stats = { batches: 0, items: 0, maxBatch: 0 };
   /** Told about each finished batch: its items, their results (null when the batch failed) and duration. */
-  observer?: (batch: { items: I[]; results: R[] | null; ms: number }) => void;
+  observer?: (batch: { items: I[]; results: (R | BatchItemFailure)[] | null; ms: number }) => void;
 
   constructor(
-    private readonly run: (items: I[]) => Promise<R[]>,
+    private readonly run: (items: I[]) => Promise<(R | BatchItemFailure)[]>,
     private readonly maxBatch: number,
     private readonly maxInFlight: number,
   ) {}
@@ -36,7 +44,7 @@ export class Batcher<I, R> {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private observe(items: I[], results: R[] | null, started: number): void {
+  private observe(items: I[], results: (R | BatchItemFailure)[] | null, started: number): void {
     try {
       this.observer?.({ items, results, ms: performance.now() - started });
     } catch {
@@ -57,7 +65,11 @@ export class Batcher<I, R> {
         .then(
           (results) => {
             this.observe(items, results, started);
-            for (const [i, p] of batch.entries()) p.resolve(results[i] as R);
+            for (const [i, p] of batch.entries()) {
+              const r = results[i];
+              if (r instanceof BatchItemFailure) p.reject(r.cause);
+              else p.resolve(r as R);
+            }
           },
           (err) => {
             this.observe(items, null, started);

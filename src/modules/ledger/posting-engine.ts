@@ -1,8 +1,9 @@
 import type { Pool, PoolClient } from '../../db/database.js';
-import type { AppError } from '../../lib/errors.js';
+import { type AppError, ValidationError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { insertEvents } from '../events/outbox.js';
 import type { EventDraft } from '../events/types.js';
+import { BatchItemFailure } from './batcher.js';
 import { AccountIds, decide, materialise, RestartBatch } from './planning.js';
 import { SQL } from './sql.js';
 import type { ItemOutcome, PostedTransaction, PostingItem } from './types.js';
@@ -134,29 +135,58 @@ export class PostingEngine {
     private readonly log: Logger,
   ) {}
 
-  async postBatch(items: PostingItem[]): Promise<ItemOutcome[]> {
+  /**
+   * Posts a batch. A batch that fails for a reason other than a lock conflict is split in halves until the
+   * failing items stand alone: every other item is still decided and committed, and each failing item gets
+   * its own failure (a 4xx when its own data was refused, else the error), with nothing of it committed.
+   */
+  async postBatch(items: PostingItem[]): Promise<(ItemOutcome | BatchItemFailure)[]> {
+    try {
+      return await this.attemptWithRetries(items);
+    } catch (err) {
+      if (items.length === 1) return [this.itemFailure(err)];
+      this.log.debug(
+        { err, size: items.length },
+        'ledger batch failed; splitting it to isolate the failing item',
+      );
+      const mid = Math.ceil(items.length / 2);
+      // In order: the first half's effects are visible to the second, as they would be in one batch.
+      const first = await this.postBatch(items.slice(0, mid));
+      const second = await this.postBatch(items.slice(mid));
+      return [...first, ...second];
+    }
+  }
+
+  private async attemptWithRetries(items: PostingItem[]): Promise<ItemOutcome[]> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.attempt(items);
       } catch (err) {
         const code = (err as { code?: string }).code;
         const retryable = err instanceof RestartBatch || (code !== undefined && RETRYABLE.has(code));
-        if (retryable && attempt < MAX_ATTEMPTS) continue;
-        if (items.length > 1) {
-          // One bad item must not sink the others: fall back to one transaction per item.
-          this.log.warn({ err, size: items.length }, 'ledger batch failed; retrying its items one by one');
-          const out: ItemOutcome[] = [];
-          for (const item of items) out.push((await this.postBatch([item]))[0]!);
-          return out;
-        }
-        throw err;
+        if (!retryable || attempt >= MAX_ATTEMPTS) throw err;
       }
     }
+  }
+
+  /** A lone item that PostgreSQL refused: its own data (SQLSTATE class 22) is the caller's 400. */
+  private itemFailure(err: unknown): BatchItemFailure {
+    const code = (err as { code?: string }).code;
+    if (typeof code === 'string' && code.startsWith('22')) {
+      this.log.warn({ err }, 'ledger item refused by PostgreSQL: input validation let it through');
+      return new BatchItemFailure(
+        new ValidationError('The request holds a value that cannot be stored', undefined),
+      );
+    }
+    this.log.error({ err }, 'ledger item failed; nothing of it was committed');
+    return new BatchItemFailure(err);
   }
 
   private async attempt(items: PostingItem[]): Promise<ItemOutcome[]> {
     const client = await this.pool.connect();
     let began = false;
+    let committing = false;
+    let broken: Error | undefined;
     try {
       await this.accounts.resolve(client, items);
       await client.query('begin');
@@ -175,13 +205,38 @@ export class PostingEngine {
       await this.accounts.create(client, plan.newAccounts);
       const outcomes = materialise(this.accounts, items, plan.decisions, balances);
       await this.write(client, items, outcomes);
-      await client.query('commit');
+      began = false;
+      committing = true;
+      await this.commit(client, outcomes);
       return outcomes;
     } catch (err) {
-      if (began) await client.query('rollback').catch(() => undefined);
+      // A connection that could not roll back, or whose COMMIT got no answer, is not handed out again.
+      if (began)
+        await client.query('rollback').catch((e: Error) => {
+          broken = e;
+        });
+      else if (committing && (err as { code?: string }).code === undefined) broken = err as Error;
       throw err;
     } finally {
-      client.release();
+      client.release(broken);
+    }
+  }
+
+  /**
+   * COMMIT, and when it fails without an answer (a broken connection), find out whether it landed: a batch
+   * that committed must be answered as committed, never as an error a client would retry.
+   */
+  private async commit(client: PoolClient, outcomes: ItemOutcome[]): Promise<void> {
+    try {
+      await client.query('commit');
+    } catch (err) {
+      const probe = outcomes.find((o) => o.ok && o.transactions.length > 0);
+      if (!probe?.ok || (err as { code?: string }).code !== undefined) throw err;
+      const landed = await this.pool
+        .query({ ...SQL.transactionExists, values: [probe.transactions[0]!.id] })
+        .then((r) => r.rowCount === 1);
+      if (!landed) throw err;
+      this.log.warn({ err }, 'ledger COMMIT answered with an error but the batch had committed');
     }
   }
 

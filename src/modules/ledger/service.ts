@@ -3,7 +3,7 @@ import { NotFoundError, restoreError, ValidationError } from '../../lib/errors.j
 import type { Logger } from '../../lib/logger.js';
 import type { IdempotencyService } from '../idempotency/service.js';
 import { type AdjustInput, type AdjustResult, adjustmentFromStored, planAdjustment } from './adjustments.js';
-import { Batcher } from './batcher.js';
+import { Batcher, BatchItemFailure } from './batcher.js';
 import { type HistoryFilter, HistoryReader } from './history.js';
 import type { Tenant } from './operation.js';
 import { PostingEngine, toJsonSafe } from './posting-engine.js';
@@ -84,17 +84,20 @@ export class LedgerService {
   ): void {
     this.batcher.observer = ({ items, results, ms }) => {
       let committed = 0;
+      let failed = results ? 0 : items.length;
       let transactions = 0;
       for (const r of results ?? []) {
-        if (!r.ok) continue;
-        committed++;
-        transactions += r.transactions.length;
+        if (r instanceof BatchItemFailure) failed++;
+        else if (r.ok) {
+          committed++;
+          transactions += r.transactions.length;
+        }
       }
       report({
         size: items.length,
         committed,
-        rejected: results ? results.length - committed : 0,
-        failed: results ? 0 : items.length,
+        rejected: results ? results.length - committed - failed : 0,
+        failed,
         transactions,
         seconds: ms / 1000,
       });

@@ -19,6 +19,10 @@ export const SQL = {
            on conflict do nothing
            returning id, merchant_id, mode, kind, code`,
   },
+  transactionExists: {
+    name: 'ledger_transaction_exists',
+    text: 'select 1 from ledger_transactions where id = $1',
+  },
   writeBatch: {
     name: 'ledger_write_batch',
     text: `with u as (
