@@ -11,7 +11,7 @@ import { DEPOSIT_STATUSES } from '../src/modules/deposits/service.js';
 import type { DepositView } from '../src/modules/deposits/view.js';
 import { topicKey } from '../src/modules/events/topics.js';
 import { builder } from './builder.js';
-import { offsetConnection, PAGE } from './transaction.js';
+import { offsetConnection, pageComplexity } from './pagination.js';
 
 const DepositStatusEnum = builder.enumType('DepositStatus', { values: DEPOSIT_STATUSES });
 
@@ -160,7 +160,7 @@ builder.queryField('deposits', (t) =>
       type: DepositRef,
       authScopes: { merchant: true },
       args: { filter: t.arg({ type: DepositFilter, required: false }) },
-      complexity: (args) => ({ field: 5, multiplier: args.first ?? PAGE.defaultSize }),
+      complexity: (args) => pageComplexity(args),
       resolve: (_root, args, ctx) =>
         offsetConnection(args, (offset, limit) =>
           ctx.services.deposits.list(tenantOf(ctx), {

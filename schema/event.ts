@@ -1,7 +1,7 @@
 import { tenantOf } from '../src/context.js';
 import { EVENT_TYPES, type StoredEvent } from '../src/modules/events/types.js';
 import { builder } from './builder.js';
-import { offsetConnection, PAGE } from './transaction.js';
+import { offsetConnection, pageComplexity } from './pagination.js';
 
 const EventRef = builder.objectRef<StoredEvent>('Event').implement({
   description: 'Something that happened, as delivered to webhooks (`data` is the webhook payload).',
@@ -28,7 +28,7 @@ builder.queryField('events', (t) =>
       description: 'Every event of this merchant and mode, newest first: catch up after downtime.',
       authScopes: { merchant: true },
       args: { filter: t.arg({ type: EventFilter, required: false }) },
-      complexity: (args) => ({ field: 5, multiplier: args.first ?? PAGE.defaultSize }),
+      complexity: (args) => pageComplexity(args),
       resolve: (_root, args, ctx) =>
         offsetConnection(args, (offset, limit) => {
           const { merchantId, mode } = tenantOf(ctx);

@@ -1,9 +1,8 @@
-import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { tenantOf } from '../src/context.js';
-import { ValidationError } from '../src/lib/errors.js';
 import type { HistoryRow } from '../src/modules/ledger/history.js';
 import { TX_TYPES } from '../src/modules/ledger/types.js';
 import { builder } from './builder.js';
+import { offsetConnection, pageComplexity } from './pagination.js';
 
 export const TransactionTypeEnum = builder.enumType('TransactionType', { values: TX_TYPES });
 export const DirectionEnum = builder.enumType('Direction', { values: ['credit', 'debit'] as const });
@@ -38,28 +37,6 @@ export const TransactionFilter = builder.inputType('TransactionFilter', {
   }),
 });
 
-export const PAGE = { defaultSize: 20, maxSize: 100 } as const;
-
-/** Resolves an offset connection with a totalCount from a page loader. */
-export async function offsetConnection<T>(
-  args: { first?: number | null; after?: string | null; last?: number | null; before?: string | null },
-  load: (offset: number, limit: number) => Promise<{ rows: T[]; total: number }>,
-) {
-  if (args.last != null || args.before != null) {
-    throw new ValidationError('Paginate forwards with first/after', 'last');
-  }
-  if (args.first != null && (args.first < 1 || args.first > PAGE.maxSize)) {
-    throw new ValidationError(`first must be from 1 to ${PAGE.maxSize}`, 'first');
-  }
-  let total = 0;
-  const conn = await resolveOffsetConnection({ args, ...PAGE }, async ({ offset, limit }) => {
-    const res = await load(offset, limit);
-    total = res.total;
-    return res.rows;
-  });
-  return { ...conn, totalCount: total };
-}
-
 builder.queryField('transactions', (t) =>
   t.connection(
     {
@@ -67,7 +44,7 @@ builder.queryField('transactions', (t) =>
       description: "The merchant's transactions in this mode, newest first.",
       authScopes: { merchant: true },
       args: { filter: t.arg({ type: TransactionFilter, required: false }) },
-      complexity: (args) => ({ field: 5, multiplier: args.first ?? PAGE.defaultSize }),
+      complexity: (args) => pageComplexity(args),
       resolve: (_root, args, ctx) =>
         offsetConnection(args, (offset, limit) =>
           ctx.services.ledger.transactions(tenantOf(ctx), { ...args.filter, offset, limit }),

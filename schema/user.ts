@@ -3,7 +3,8 @@ import { ForbiddenError } from '../src/lib/errors.js';
 import type { BalanceRow } from '../src/modules/ledger/history.js';
 import { parseUserId } from '../src/modules/ledger/validation.js';
 import { builder } from './builder.js';
-import { offsetConnection, PAGE, TransactionFilter, TransactionRef } from './transaction.js';
+import { offsetConnection, pageComplexity } from './pagination.js';
+import { TransactionFilter, TransactionRef } from './transaction.js';
 
 /** An end user of the merchant, known by the merchant's own id. */
 export const UserRef = builder
@@ -19,7 +20,7 @@ export const UserRef = builder
           type: TransactionRef,
           description: "This user's side of every movement, newest first.",
           args: { filter: t.arg({ type: TransactionFilter, required: false }) },
-          complexity: (args) => ({ field: 5, multiplier: args.first ?? PAGE.defaultSize }),
+          complexity: (args) => pageComplexity(args),
           resolve: (u, args, ctx) =>
             offsetConnection(args, (offset, limit) =>
               ctx.services.ledger.history.userHistory(u.merchantId, u.mode, u.userId, {

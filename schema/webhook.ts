@@ -3,7 +3,7 @@ import { NotFoundError, ValidationError } from '../src/lib/errors.js';
 import { WEBHOOK_EVENT_TYPES } from '../src/modules/events/types.js';
 import type { AttemptRow, DeliveryRow, EndpointRow } from '../src/modules/webhooks/service.js';
 import { builder } from './builder.js';
-import { offsetConnection, PAGE } from './transaction.js';
+import { offsetConnection, pageComplexity } from './pagination.js';
 
 export const WebhookEventEnum = builder.enumType('WebhookEventType', {
   values: Object.fromEntries(
@@ -125,7 +125,7 @@ builder.queryField('webhookDeliveries', (t) =>
       description: 'Deliveries newest first, each with its attempt log.',
       authScopes: { merchant: true },
       args: { filter: t.arg({ type: DeliveryFilter, required: false }) },
-      complexity: (args) => ({ field: 5, multiplier: args.first ?? PAGE.defaultSize }),
+      complexity: (args) => pageComplexity(args),
       resolve: (_root, args, ctx) =>
         offsetConnection(args, (offset, limit) =>
           ctx.services.webhooks.deliveries(tenantOf(ctx), {

@@ -11,7 +11,7 @@ import {
 import { topicKey } from '../src/modules/events/topics.js';
 import { viewFromStored, type WithdrawalView } from '../src/modules/withdrawals/view.js';
 import { builder } from './builder.js';
-import { offsetConnection, PAGE } from './transaction.js';
+import { offsetConnection, pageComplexity } from './pagination.js';
 
 const PayoutStateEnum = builder.enumType('PayoutState', {
   description:
@@ -195,7 +195,7 @@ builder.queryField('withdrawals', (t) =>
         "A merchant's withdrawals, newest first; admins see every merchant's (filter by merchantId, mode).",
       authScopes: { merchant: true, admin: true },
       args: { filter: t.arg({ type: Filter, required: false }) },
-      complexity: (args) => ({ field: 5, multiplier: args.first ?? PAGE.defaultSize }),
+      complexity: (args) => pageComplexity(args),
       resolve: (_root, args, ctx) =>
         offsetConnection(args, (offset, limit) =>
           ctx.services.withdrawals.list(adminOrTenant(ctx, args.filter), {

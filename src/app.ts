@@ -218,6 +218,7 @@ export async function createApp(opts: AppOptions = {}) {
       if (stopped) return;
       stopped = true;
       await ws?.close();
+      await server.drainConnections(config.shutdownDrainMs);
       await server.close();
       await ledger.drain();
       await workers?.stop();

@@ -50,6 +50,8 @@ export interface Config {
   /** Set by src/dev/embedded.ts when the database is the embedded PGlite (never from the environment). */
   embeddedDatabase: boolean;
   shutdownTimeoutMs: number;
+  /** On a stop, how long at most requests get a 503 with Connection: close before the listener closes. */
+  shutdownDrainMs: number;
   /** A bearer accepted by /metrics besides admin tokens. */
   metricsToken: string | null;
   /** When set, /metrics is served there (no auth, on opsHost) and not on the public port. */
@@ -173,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrlSet: env.REDIS_URL !== undefined,
     embeddedDatabase: false,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     metricsToken: e.METRICS_TOKEN ?? null,
     opsPort: e.OPS_PORT ?? null,
     opsHost: e.OPS_HOST,

@@ -5,6 +5,7 @@ import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Context, Services } from '../context.js';
 import { AppError } from '../lib/errors.js';
 import type { Authenticator } from './auth.js';
+import { storableText } from './storable-text.js';
 
 type ServerContext = { req: FastifyRequest; reply: FastifyReply };
 
@@ -21,10 +22,17 @@ export function maskError(error: unknown, services: Services): GraphQLError {
   }
   if (gqlError && (!gqlError.originalError || isVariableError(gqlError))) {
     // Syntax, validation and variable errors are about the caller's document: safe to show as they are.
+    // One list of codes for every door (src/lib/errors.ts): yoga's own (GRAPHQL_PARSE_FAILED, BAD_REQUEST…)
+    // become invalid_request, and what it attaches about its internals (originalError) stays inside.
+    const {
+      code: _code,
+      originalError: _original,
+      ...extensions
+    } = gqlError.extensions as Record<string, unknown>;
     return new GraphQLError(gqlError.message, {
       nodes: gqlError.nodes,
       path: gqlError.path,
-      extensions: { code: 'invalid_request', ...gqlError.extensions },
+      extensions: { ...extensions, code: 'invalid_request' },
     });
   }
   services.log.error({ err: original }, 'unexpected GraphQL error');
@@ -86,6 +94,7 @@ export function registerGraphql(
         flattenFragments: true,
       }),
       operationMetrics(services),
+      storableText(),
     ],
     context: ({ req }) => ({ principal: req.principal, services, requestId: req.id }),
   });
@@ -100,6 +109,16 @@ export function registerGraphql(
         : await auth.authenticate(req, reply, { merchantOnly: false });
     },
     handler: async (req, reply) => {
+      if (req.method === 'POST' && !req.rawBody?.length) {
+        return reply.code(400).send({
+          errors: [
+            {
+              message: 'POST /graphql needs a JSON body such as {"query": "{ __typename }"}',
+              extensions: { code: 'invalid_request' },
+            },
+          ],
+        });
+      }
       const response = await yoga.handleNodeRequestAndResponse(req, reply, { req, reply });
       response.headers.forEach((value, key) => {
         reply.header(key, value);

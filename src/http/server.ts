@@ -12,13 +12,25 @@ import type { Principal, Services } from '../context.js';
 import { AppError, errorBody } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import { JsonSyntaxError, parseGraphqlJson, parseJsonLossless } from '../lib/json.js';
+import { trackAllowedMethods } from './method-not-allowed.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     rawBody?: Buffer;
     principal: Principal;
   }
+  interface FastifyInstance {
+    /**
+     * The first step of a graceful stop, before `close()`: every request from now on is answered 503 with
+     * `Connection: close`, so clients leave their keep-alive connections on an answer instead of finding
+     * them reset by `close()`. Resolves when no request has arrived for a moment, or after `maxMs`.
+     */
+    drainConnections(maxMs: number): Promise<void>;
+  }
 }
+
+/** How long without a new request counts as "clients have left" during the drain. */
+const DRAIN_QUIET_MS = 250;
 
 const ANONYMOUS: Principal = { kind: 'anonymous' };
 
@@ -67,13 +79,22 @@ export function createServer(services: Services): FastifyInstance {
   });
 
   let closing = false;
+  let lastRequestAt = 0;
   app.addHook('preClose', async () => {
     closing = true;
+  });
+  app.decorate('drainConnections', async (maxMs: number) => {
+    closing = true;
+    const started = Date.now();
+    while (Date.now() - started < maxMs && Date.now() - lastRequestAt < DRAIN_QUIET_MS) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
   });
 
   app.addHook('onRequest', async (req, reply) => {
     req.principal = ANONYMOUS;
     reply.header('X-Request-Id', req.id);
+    lastRequestAt = Date.now();
     if (closing) {
       // Fastify has stopped accepting connections; this request came on one still open. Nothing has run
       // for it, so a retry (on another instance) is safe.
@@ -84,6 +105,12 @@ export function createServer(services: Services): FastifyInstance {
         .send(errorBody('service_unavailable', 'The server is shutting down; retry the request', req.id));
     }
     return undefined;
+  });
+
+  // Answers still in flight when the stop began close their connection too (the request was accepted
+  // before; its answer is the normal one).
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('connection', 'close');
   });
 
   app.addHook('onResponse', async (req, reply) => {
@@ -101,8 +128,25 @@ export function createServer(services: Services): FastifyInstance {
     );
   });
 
+  const allowedMethods = trackAllowedMethods(app);
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send(errorBody('not_found', `No route ${req.method} ${req.url.split('?')[0]}`, req.id));
+    const path = req.url.split('?')[0] ?? '/';
+    const allow = allowedMethods(path);
+    // A route that takes this method and still found nothing (a missing file) is a plain 404.
+    if (allow.length > 0 && !allow.includes(req.method)) {
+      reply
+        .code(405)
+        .header('Allow', allow.join(', '))
+        .send(
+          errorBody(
+            'method_not_allowed',
+            `${path} does not take ${req.method}; use ${allow.join(' or ')}`,
+            req.id,
+          ),
+        );
+      return;
+    }
+    reply.code(404).send(errorBody('not_found', `No route ${req.method} ${path}`, req.id));
   });
 
   app.setErrorHandler((err: FastifyError | AppError | Error, req, reply) => {

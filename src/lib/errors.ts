@@ -15,6 +15,8 @@ export const ERROR_STATUS = {
   ip_not_allowed: 403,
   forbidden: 403,
   not_found: 404,
+  /** A known path asked with a method it does not take; `Allow` lists the ones it does. */
+  method_not_allowed: 405,
   idempotency_key_reused: 409,
   request_in_progress: 409,
   payload_too_large: 413,

@@ -8,3 +8,6 @@ export type IdPrefix = 'tx' | 'req' | 'mer' | 'key' | 'evt' | 'dep' | 'pay' | 'w
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${ulid().toLowerCase()}`;
 }
+
+/** An idempotency key: 1-255 printable ASCII characters (Stripe's rule), the same on REST and GraphQL. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;

@@ -46,9 +46,3 @@ export function formatMinor(minor: bigint, decimals: number = STARS_DECIMALS): s
 export function minorToJsonNumber(minor: bigint, decimals: number = STARS_DECIMALS): number {
   return Number(formatMinor(minor, decimals));
 }
-
-/** A Decimal text from GraphQL ("4520.00", "-50.00") as the legacy face's JSON number. */
-export function decimalToJsonNumber(text: string): number {
-  if (!/^-?\d+(\.\d+)?$/.test(text)) throw new Error(`not a decimal: ${text}`);
-  return Number(text);
-}

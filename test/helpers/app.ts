@@ -31,7 +31,9 @@ export interface TestContext {
   app: App;
   dbName: string;
   merchant(mode?: Mode, opts?: KeyOptions): Promise<TestMerchant>;
-  request(opts: RequestOptions): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  request(
+    opts: RequestOptions,
+  ): Promise<{ status: number; body: any; text: string; headers: Record<string, unknown> }>;
   graphql(
     as: TestMerchant | { bearer: string } | null,
     query: string,
@@ -95,7 +97,7 @@ export function useTestApp(
       try {
         body = res.json();
       } catch {}
-      return { status: res.statusCode, body, headers: res.headers };
+      return { status: res.statusCode, body, text: res.body, headers: res.headers };
     };
     ctx.graphql = async (as, query, variables = {}) => {
       const payload = JSON.stringify({ query, variables });

@@ -80,7 +80,11 @@ describe('EVM crediting', () => {
     const d = await deposit(m, 'bsc_payer', 'BEP20', '100.000000000000000001');
     await t.devnet.sendToken(t.devnet.usdt18, d.depositAddress, 100n * E18 + 1n);
     await mineAndScan(12);
-    expect(await get(m, d.id)).toMatchObject({ status: 'confirmed', amountReceived: 100, flags: [] });
+    expect(await get(m, d.id)).toMatchObject({ status: 'confirmed', flags: [] });
+    // REST prints the token amount with every digit it has, as a JSON number (never through a float).
+    const raw = await t.request({ url: `/api/v1/deposit/${d.id}`, as: m });
+    expect(raw.text).toContain('"amount":100.000000000000000001,');
+    expect(raw.text).toContain('"amountReceived":100.000000000000000001,');
     expect(await balance(m, 'bsc_payer')).toBe(100);
     const row = await t.app.pool.query('select amount_received_minor from deposits where id = $1', [d.id]);
     expect(row.rows[0].amount_received_minor).toBe('100000000000000000001');

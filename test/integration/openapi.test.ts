@@ -412,6 +412,7 @@ describe('GET /api/v1/balance/{userId}', () => {
     await call('get', BALANCE, { url: '/api/v1/balance/user_8a2f', as: m, timestamp: now }, 200);
     await call('get', BALANCE, { url: '/api/v1/balance/user_8a2f', as: await fenced() }, 403);
     await call('get', BALANCE, { url: '/api/v1/balance/nobody', as: m }, 404);
+    await call('get', BALANCE, { url: `/api/v1/balance/${'u'.repeat(101)}`, as: m }, 414);
     await burst('get', BALANCE, { url: '/api/v1/balance/user_8a2f' });
     await failing(t.app.services.ledger.history, 'balance', async () => {
       expectNoInternals(await call('get', BALANCE, { url: '/api/v1/balance/user_8a2f', as: m }, 500));
@@ -657,6 +658,7 @@ describe('POST /api/v1/deposit/create and GET /api/v1/deposit/{id}', () => {
     await call('get', DEPOSIT_GET, { url }, 401);
     await call('get', DEPOSIT_GET, { url, as: await fenced() }, 403);
     await call('get', DEPOSIT_GET, { url: '/api/v1/deposit/dep_nope', as: m }, 404);
+    await call('get', DEPOSIT_GET, { url: `/api/v1/deposit/dep_${'x'.repeat(120)}`, as: m }, 414);
     // Another merchant's deposit does not exist for this one.
     await call('get', DEPOSIT_GET, { url, as: await t.merchant() }, 404);
     await burst('get', DEPOSIT_GET, { url });
@@ -729,6 +731,7 @@ describe('POST /api/v1/withdraw/create and GET /api/v1/withdraw/{id}', () => {
     await call('get', WITHDRAW_GET, { url: one }, 401);
     await call('get', WITHDRAW_GET, { url: one, as: await fenced() }, 403);
     await call('get', WITHDRAW_GET, { url: '/api/v1/withdraw/pay_nope', as: m }, 404);
+    await call('get', WITHDRAW_GET, { url: `/api/v1/withdraw/pay_${'x'.repeat(120)}`, as: m }, 414);
     await call('get', WITHDRAW_GET, { url: one, as: await t.merchant() }, 404);
     await burst('get', WITHDRAW_GET, { url: one });
     await failing(t.app.services.withdrawals, 'get', async () => {

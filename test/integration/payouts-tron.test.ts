@@ -119,6 +119,20 @@ describe('TRC20 payouts', () => {
       txHash: sent.txHash,
       walletAddress: to,
     });
+    // The merchant-wide REST history lists what touched a user, each row with the page's numbers; the
+    // settlement between the merchant's own books (fee revenue, outflow) is not a user's movement.
+    const list = await t.request({ url: '/api/v1/transactions?limit=100', as: m });
+    expect(list.status).toBe(200);
+    expect(list.body.total).toBe(list.body.data.length);
+    for (const row of list.body.data) {
+      expect(row).toMatchObject({
+        userId: expect.any(String),
+        amount: expect.any(Number),
+        balanceBefore: expect.any(Number),
+        balanceAfter: expect.any(Number),
+      });
+    }
+    expect(list.body.data.map((r: { type: string }) => r.type)).toEqual(['withdrawal', 'adjustment']);
     const again = await payoutOnce(t.app);
     expect(again[0]).toMatchObject({ sent: 0, completed: 0 });
     await receiver.close();

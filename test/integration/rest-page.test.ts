@@ -16,7 +16,9 @@ describe('the API page examples', () => {
       currency: 'Stars',
       updatedAt: expect.any(String),
     });
-    expect(new Date(res.body.updatedAt).toISOString()).toBe(res.body.updatedAt);
+    // The page's formats byte for byte: two decimals as a JSON number, whole seconds with Z.
+    expect(res.text).toMatch(/"balance":4520\.00,/);
+    expect(res.body.updatedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(res.headers['x-request-id']).toMatch(/^req_/);
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decimalToJsonNumber, formatMinor, parseAmount } from '../../src/lib/money.js';
+import { formatMinor, parseAmount } from '../../src/lib/money.js';
+import { restAmount, restTime, serializeRest } from '../../src/rest/v1/format.js';
 
 describe('money', () => {
   const max = 100_000_000_000n;
@@ -37,8 +38,29 @@ describe('money', () => {
     expect(formatMinor(-5n)).toBe('-0.05');
     expect(formatMinor(7n, 0)).toBe('7');
     expect(formatMinor(10n ** 20n + 1n, 18)).toBe('100.000000000000000001');
-    expect(decimalToJsonNumber('1180.50')).toBe(1180.5);
-    expect(decimalToJsonNumber('-50.00')).toBe(-50);
-    expect(() => decimalToJsonNumber('1e3')).toThrow();
+  });
+
+  it('prints legacy REST amounts as exact JSON numbers with at least two decimals', () => {
+    expect(restAmount('4520').text).toBe('4520.00');
+    expect(restAmount('1180.5').text).toBe('1180.50');
+    expect(restAmount('-50.00').text).toBe('-50.00');
+    expect(restAmount('3.000000000000000001').text).toBe('3.000000000000000001');
+    expect(() => restAmount('1e3')).toThrow();
+    const body = serializeRest({
+      amount: restAmount('1180.5'),
+      list: [restAmount('1')],
+      note: `"${'0.5'}"`,
+      nested: { fee: restAmount('-3.5') },
+      none: null,
+    });
+    expect(body).toBe(
+      '{"amount":1180.50,"list":[1.00],"note":"\\"0.5\\"","nested":{"fee":-3.50},"none":null}',
+    );
+    expect(JSON.parse(body).amount).toBe(1180.5);
+  });
+
+  it('prints legacy REST times as whole seconds in UTC with Z', () => {
+    expect(restTime('2026-12-04T21:36:38.970Z')).toBe('2026-12-04T21:36:38Z');
+    expect(restTime(new Date(Date.UTC(2025, 2, 6, 0, 5)))).toBe('2025-03-06T00:05:00Z');
   });
 });

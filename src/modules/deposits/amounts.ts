@@ -11,7 +11,7 @@ export function parseTokenAmount(value: unknown, decimals: number, param = 'amou
   let text: string;
   if (value instanceof JsonNumber) text = value.text;
   else if (typeof value === 'number' && Number.isFinite(value)) text = String(value);
-  else if (typeof value === 'string') text = value.trim();
+  else if (typeof value === 'string') text = value;
   else throw new ValidationError(`${param} must be a number or a decimal string`, param, 'invalid_amount');
   const r = parseAmount(text, decimals, MAX_TOKEN_UNITS);
   if (r.ok) return r.minor;

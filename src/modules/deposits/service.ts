@@ -74,7 +74,7 @@ export class DepositsService {
     const amountMinor = parseTokenAmount(input.amount, net.token.decimals);
     const metadata = parseMetadata(input.metadata);
     const normalized = { userId, network, amountMinor, metadata };
-    const scope = key ? { ...t, key } : null;
+    const scope = key !== undefined && key !== null ? { ...t, key } : null;
     if (scope) {
       const claim = await this.idempotency.claim(scope, 'deposit.create', normalized);
       if (claim.kind === 'replay') {

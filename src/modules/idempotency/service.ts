@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from '../../db/database.js';
 import { sha256 } from '../../lib/crypto.js';
 import { IdempotencyError, ValidationError } from '../../lib/errors.js';
+import { IDEMPOTENCY_KEY_PATTERN } from '../../lib/ids.js';
 import { canonicalJson } from '../../lib/json.js';
 import type { Mode } from '../merchants/entities.js';
 
@@ -15,8 +16,6 @@ export interface IdempotencyScope {
   mode: Mode;
   key: string;
 }
-
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 const SQL = {
   claim: {
@@ -48,7 +47,7 @@ const SQL = {
 } as const;
 
 export function validateIdempotencyKey(key: string): void {
-  if (!KEY_PATTERN.test(key)) {
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
     throw new ValidationError('Idempotency key must be 1-255 printable ASCII characters', 'idempotencyKey');
   }
 }

@@ -81,7 +81,9 @@ const SQL = {
              and ($6::timestamptz is null or e.created_at < $6)`,
   },
   // Merchant-wide rows show the side of the user the money went to (or came from, when it went to the
-  // merchant's books), so the page's balanceBefore/balanceAfter stay meaningful without a userId.
+  // merchant's books), so the page's balanceBefore/balanceAfter stay meaningful without a userId. Movements
+  // between the merchant's own books (a payout's settlement into fee revenue and outflow) touch no user and
+  // have no such side: they are not listed here (docs/architecture.md, "History").
   merchantRows: {
     name: 'history_merchant_rows',
     text: `select t.id, t.type, t.amount_minor, e.amount_minor as entry_amount_minor, e.balance_after_minor,
@@ -93,7 +95,7 @@ const SQL = {
            join accounts ta on ta.id = t.to_account_id
            left join ledger_entries e on e.transaction_id = t.id
              and e.account_id = case when ta.kind = 'user' then ta.id when fa.kind = 'user' then fa.id end
-           where t.merchant_id = $1 and t.mode = $2
+           where t.merchant_id = $1 and t.mode = $2 and (fa.kind = 'user' or ta.kind = 'user')
              and ($3::text is null or t.type = $3)
              and ($4::timestamptz is null or t.created_at >= $4)
              and ($5::timestamptz is null or t.created_at < $5)
@@ -102,7 +104,9 @@ const SQL = {
   merchantCount: {
     name: 'history_merchant_count',
     text: `select count(*)::int as n from ledger_transactions t
-           where t.merchant_id = $1 and t.mode = $2
+           join accounts fa on fa.id = t.from_account_id
+           join accounts ta on ta.id = t.to_account_id
+           where t.merchant_id = $1 and t.mode = $2 and (fa.kind = 'user' or ta.kind = 'user')
              and ($3::text is null or t.type = $3)
              and ($4::timestamptz is null or t.created_at >= $4)
              and ($5::timestamptz is null or t.created_at < $5)`,

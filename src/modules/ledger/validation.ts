@@ -1,6 +1,7 @@
 import { ValidationError } from '../../lib/errors.js';
 import { JsonNumber } from '../../lib/json.js';
 import { parseAmount, STARS_DECIMALS } from '../../lib/money.js';
+import { assertStorableText, parseOptionalText } from '../../lib/text.js';
 import type { Metadata } from './types.js';
 
 // Shared by every face: GraphQL resolvers and REST adapters hand raw values to the service, which
@@ -11,6 +12,8 @@ const METADATA_MAX_KEYS = 20;
 const METADATA_MAX_BYTES = 4096;
 const METADATA_KEY = /^[A-Za-z0-9_\-.:]{1,40}$/;
 export const DESCRIPTION_MAX = 500;
+/** Keys that name parts of a JavaScript object rather than data: refused, never silently dropped. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 export function parseUserId(value: unknown, param: string): string {
   if (typeof value !== 'string') throw new ValidationError(`${param} must be a string`, param);
@@ -28,7 +31,7 @@ export function parseStars(value: unknown, maxMinor: bigint, param = 'amount'): 
     if (!Number.isFinite(value))
       throw new ValidationError(`${param} must be a finite number`, param, 'invalid_amount');
     text = String(value);
-  } else if (typeof value === 'string') text = value.trim();
+  } else if (typeof value === 'string') text = value;
   else if (value === null || value === undefined)
     throw new ValidationError(`${param} is required`, param, 'invalid_amount');
   else throw new ValidationError(`${param} must be a number or a decimal string`, param, 'invalid_amount');
@@ -44,11 +47,7 @@ export function parseStars(value: unknown, maxMinor: bigint, param = 'amount'): 
 }
 
 export function parseDescription(value: unknown, param = 'description'): string | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'string') throw new ValidationError(`${param} must be a string`, param);
-  if (value.length > DESCRIPTION_MAX)
-    throw new ValidationError(`${param} is longer than ${DESCRIPTION_MAX} characters`, param);
-  return value;
+  return parseOptionalText(value, param, DESCRIPTION_MAX);
 }
 
 export function parseMetadata(value: unknown, param = 'metadata'): Metadata | null {
@@ -56,11 +55,15 @@ export function parseMetadata(value: unknown, param = 'metadata'): Metadata | nu
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new ValidationError(`${param} must be a flat JSON object`, param);
   }
+  assertStorableText(value, param);
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length > METADATA_MAX_KEYS)
     throw new ValidationError(`${param} has more than ${METADATA_MAX_KEYS} keys`, param);
   const out: Metadata = {};
   for (const [k, raw] of entries) {
+    if (RESERVED_KEYS.has(k)) {
+      throw new ValidationError(`${param} key '${k}' is reserved`, `${param}.${k}`);
+    }
     if (!METADATA_KEY.test(k))
       throw new ValidationError(
         `${param} key '${k.slice(0, 50)}' is not 1-40 of A-Z a-z 0-9 _ - . :`,

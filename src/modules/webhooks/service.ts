@@ -2,10 +2,13 @@ import type { Pool } from '../../db/database.js';
 import { decrypt, encrypt, randomHex } from '../../lib/crypto.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
+import { parseOptionalText } from '../../lib/text.js';
 import { WEBHOOK_EVENT_TYPES } from '../events/types.js';
 import type { Mode } from '../merchants/entities.js';
 import type { MerchantsService } from '../merchants/service.js';
 import { assertPublicTarget, parseWebhookUrl } from './ssrf.js';
+
+const DESCRIPTION_MAX = 500;
 
 // Webhook endpoints per merchant and mode, their secrets (shown once, AES-256-GCM at rest) and the
 // delivery log. Delivery itself is jobs/webhooks.ts; fan-out from the outbox is jobs/outbox-relay.ts.
@@ -116,7 +119,7 @@ export class WebhooksService {
   async create(t: Tenant, input: { url: unknown; events?: unknown; description?: unknown }) {
     const url = await this.checkUrl(t, input.url);
     const events = parseEvents(input.events);
-    const description = typeof input.description === 'string' ? input.description.slice(0, 500) : null;
+    const description = parseOptionalText(input.description, 'description', DESCRIPTION_MAX);
     const id = newId('whe');
     const secret = `whsec_${randomHex(32)}`;
     const r = await this.pool.query<EndpointRow>(
@@ -155,7 +158,9 @@ export class WebhooksService {
     const events =
       input.events === undefined || input.events === null ? current.events : parseEvents(input.events);
     const description =
-      typeof input.description === 'string' ? input.description.slice(0, 500) : current.description;
+      input.description === undefined || input.description === null
+        ? current.description
+        : parseOptionalText(input.description, 'description', DESCRIPTION_MAX);
     const enable = input.enabled === true;
     const disable = input.enabled === false;
     const r = await this.pool.query<EndpointRow>(

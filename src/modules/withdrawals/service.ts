@@ -11,6 +11,7 @@ import {
 } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { parseAmount } from '../../lib/money.js';
+import { assertStorableText } from '../../lib/text.js';
 import { formatToken, parseRate } from '../deposits/amounts.js';
 import { insertEvents } from '../events/outbox.js';
 import type { LedgerService } from '../ledger/service.js';
@@ -44,6 +45,9 @@ const starsMinor = (text: string) => {
   return r.ok ? r.minor : 0n;
 };
 
+/** TRON's base58 form of 0x41000…0: like EVM's zero address, nobody holds its key. */
+const TRON_ZERO_ADDRESS = 'T9yD14Nj9j7xAB4dbGeiX9h8unkKHxuWwb';
+
 /** Validates a payout address for its network: TRON base58check, EVM with a correct checksum. */
 export function parseWalletAddress(family: 'tron' | 'evm', value: unknown): string {
   if (typeof value !== 'string') throw new InvalidAddressError('walletAddress must be a string');
@@ -51,11 +55,17 @@ export function parseWalletAddress(family: 'tron' | 'evm', value: unknown): stri
     if (!/^T[1-9A-HJ-NP-Za-km-z]{33}$/.test(value) || !TronWeb.isAddress(value)) {
       throw new InvalidAddressError('walletAddress is not a valid TRON address');
     }
+    if (value === TRON_ZERO_ADDRESS) {
+      throw new InvalidAddressError('walletAddress is the zero address: tokens sent there are burnt');
+    }
     return value;
   }
   const mixed = /[a-f]/.test(value.slice(2)) && /[A-F]/.test(value.slice(2));
   if (!isAddress(value) || (mixed && getAddress(value) !== value)) {
     throw new InvalidAddressError('walletAddress is not a valid EVM address (check its checksum)');
+  }
+  if (BigInt(value) === 0n) {
+    throw new InvalidAddressError('walletAddress is the zero address: tokens sent there are burnt');
   }
   return getAddress(value);
 }
@@ -262,6 +272,7 @@ export class WithdrawalsService {
     if (typeof reason !== 'string' || !reason.trim() || reason.length > 500) {
       throw new ValidationError('reason is required (at most 500 characters)', 'reason');
     }
+    assertStorableText(reason, 'reason');
     const w = await this.get(t, id);
     let updated: WithdrawalRow | null = null;
     const outcome = await this.ledger.post({

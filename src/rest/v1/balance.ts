@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Context } from '../../context.js';
 import { NotFoundError } from '../../lib/errors.js';
-import { decimalToJsonNumber } from '../../lib/money.js';
+import { restAmount, restTime } from './format.js';
 import { PreparedOperation } from './operation.js';
 
 const QUERY = /* GraphQL */ `
@@ -24,9 +24,9 @@ export function balanceRoute(
     if (!user) throw new NotFoundError('User', req.params.userId, 'userId');
     return {
       userId: user.id,
-      balance: decimalToJsonNumber(user.balance),
+      balance: restAmount(user.balance),
       currency: user.currency,
-      updatedAt: user.updatedAt,
+      updatedAt: restTime(user.updatedAt),
     };
   });
 }

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Context } from '../../context.js';
 import { NotFoundError } from '../../lib/errors.js';
-import { checkBody, ERROR_FIELDS, PreparedOperation, unwrap } from './operation.js';
+import { restAmount, restTime, restTimeOrNull } from './format.js';
+import { checkBody, ERROR_FIELDS, idempotencyKeyHeader, PreparedOperation, unwrap } from './operation.js';
 
 const FIELDS = `id userId network currency depositAddress amount amountReceived status confirmations requiredConfirmations
   txHash flags failureReason expiresAt createdAt confirmedAt paymentUrl metadata replayed`;
@@ -53,22 +54,22 @@ function legacy(d: Deposit) {
     id: d.id,
     depositAddress: d.depositAddress,
     network: d.network,
-    amount: Number(d.amount),
+    amount: restAmount(d.amount),
     currency: d.currency,
-    expiresAt: d.expiresAt,
+    expiresAt: restTime(d.expiresAt),
     status: d.status,
     paymentUrl: d.paymentUrl,
     userId: d.userId,
-    expectedAmount: Number(d.amount),
-    amountReceived: Number(d.amountReceived),
+    expectedAmount: restAmount(d.amount),
+    amountReceived: restAmount(d.amountReceived),
     confirmations: d.confirmations,
     requiredConfirmations: d.requiredConfirmations,
     txHash: d.txHash,
     flags: d.flags,
     failureReason: d.failureReason,
     metadata: d.metadata,
-    createdAt: d.createdAt,
-    confirmedAt: d.confirmedAt,
+    createdAt: restTime(d.createdAt),
+    confirmedAt: restTimeOrNull(d.confirmedAt),
   };
 }
 
@@ -82,8 +83,8 @@ export function depositRoutes(
   const get = new PreparedOperation(schema, GET);
   app.post('/deposit/create', async (req, reply) => {
     const input = checkBody(req.body, BODY);
-    const key = req.headers['idempotency-key'];
-    const data = await create.run(context(req), { input, key: typeof key === 'string' ? key : null });
+    const key = idempotencyKeyHeader(req);
+    const data = await create.run(context(req), { input, key });
     const d = unwrap<Deposit>(data.createDeposit);
     if (d.replayed) reply.header('Idempotent-Replayed', 'true');
     return legacy(d);

@@ -1,6 +1,8 @@
+import type { FastifyRequest } from 'fastify';
 import { execute, type GraphQLError, type GraphQLSchema, getOperationAST, parse, validate } from 'graphql';
 import type { Context } from '../../context.js';
 import { AppError, restoreError, ValidationError } from '../../lib/errors.js';
+import { IDEMPOTENCY_KEY_PATTERN } from '../../lib/ids.js';
 import { JsonNumber } from '../../lib/json.js';
 
 // Each REST route runs one fixed GraphQL operation on the same schema and context as /graphql, so the
@@ -81,9 +83,12 @@ export function checkBody(
   if (body === undefined) throw new ValidationError('A JSON body is required');
   if (!body || typeof body !== 'object' || Array.isArray(body))
     throw new ValidationError('The body must be a JSON object');
+  if (body instanceof JsonNumber) throw new ValidationError('The body must be a JSON object');
   const obj = body as Record<string, unknown>;
   for (const k of Object.keys(obj)) {
-    if (!(k in spec)) throw new ValidationError(`Unknown field '${k.slice(0, 64)}'`, k.slice(0, 64));
+    // Own fields only: `constructor` or `toString` is an unknown field like any other.
+    if (!Object.hasOwn(spec, k))
+      throw new ValidationError(`Unknown field '${k.slice(0, 64)}'`, k.slice(0, 64));
   }
   const out: Record<string, unknown> = {};
   for (const [k, { kind, required }] of Object.entries(spec)) {
@@ -112,6 +117,21 @@ export function checkBody(
     out[k] = v;
   }
   return out;
+}
+
+/**
+ * The Idempotency-Key header: absent is null; given, it must be one 1-255 printable ASCII key (an empty or
+ * repeated header is a 400, never silently "no key").
+ */
+export function idempotencyKeyHeader(req: FastifyRequest): string | null {
+  const key = req.headers['idempotency-key'];
+  if (key === undefined) return null;
+  if (typeof key !== 'string')
+    throw new ValidationError('Idempotency-Key may be given once', 'idempotencyKey');
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw new ValidationError('Idempotency-Key must be 1-255 printable ASCII characters', 'idempotencyKey');
+  }
+  return key;
 }
 
 /** Checks query parameters: no unknown ones, each at most once. */

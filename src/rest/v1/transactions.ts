@@ -3,9 +3,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Context } from '../../context.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
-import { decimalToJsonNumber } from '../../lib/money.js';
 import { TX_TYPES } from '../../modules/ledger/types.js';
 import { parseDate } from '../../modules/ledger/validation.js';
+import { restAmount, restAmountOrNull, restTime } from './format.js';
 import { checkQuery, PreparedOperation, positiveInt } from './operation.js';
 
 const ROW =
@@ -42,7 +42,8 @@ interface Row {
 
 type Connection = { totalCount: number; edges: { node: Row }[] };
 
-const MAX_PAGE = 1_000_000;
+/** page × limit stays within the history's offset bound (10,000,000 rows). */
+const MAX_PAGE = 100_000;
 
 /** GET /api/v1/transactions?userId&type&from&to&page&limit → {data, total, page, limit}, newest first. */
 export function transactionsRoute(
@@ -65,7 +66,7 @@ export function transactionsRoute(
     const filter = { type: q.type || null, from: from?.toISOString() ?? null, to: to?.toISOString() ?? null };
     const vars = { filter, first: limit, after: offset > 0 ? offsetToCursor(offset - 1) : null };
     let conn: Connection;
-    if (q.userId) {
+    if (q.userId !== undefined) {
       const data = await userOp.run(context(req), { ...vars, id: q.userId });
       const user = data.user as { transactions: Connection } | null;
       if (!user) throw new NotFoundError('User', q.userId, 'userId');
@@ -77,16 +78,16 @@ export function transactionsRoute(
       data: conn.edges.map(({ node: r }) => ({
         id: r.id,
         type: r.type,
-        amount: decimalToJsonNumber(r.amount),
+        amount: restAmount(r.amount),
         direction: r.direction,
-        balanceBefore: r.balanceBefore === null ? null : decimalToJsonNumber(r.balanceBefore),
-        balanceAfter: r.balanceAfter === null ? null : decimalToJsonNumber(r.balanceAfter),
+        balanceBefore: restAmountOrNull(r.balanceBefore),
+        balanceAfter: restAmountOrNull(r.balanceAfter),
         userId: r.userId,
         fromUserId: r.fromUserId,
         toUserId: r.toUserId,
         description: r.description,
         metadata: r.metadata,
-        createdAt: r.createdAt,
+        createdAt: restTime(r.createdAt),
       })),
       total: conn.totalCount,
       page,

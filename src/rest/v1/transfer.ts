@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Context } from '../../context.js';
-import { decimalToJsonNumber } from '../../lib/money.js';
-import { checkBody, ERROR_FIELDS, PreparedOperation, unwrap } from './operation.js';
+import { restAmount, restTime } from './format.js';
+import { checkBody, ERROR_FIELDS, idempotencyKeyHeader, PreparedOperation, unwrap } from './operation.js';
 
 const MUTATION = /* GraphQL */ `
   mutation RestTransfer($input: TransferInput!, $key: String) {
@@ -47,21 +47,21 @@ export function transferRoute(
   const op = new PreparedOperation(schema, MUTATION);
   app.post('/transfer', async (req, reply) => {
     const input = checkBody(req.body, BODY);
-    const key = req.headers['idempotency-key'];
-    const data = await op.run(context(req), { input, key: typeof key === 'string' ? key : null });
+    const key = idempotencyKeyHeader(req);
+    const data = await op.run(context(req), { input, key });
     const t = unwrap<Transfer>(data.transfer);
     if (t.replayed) reply.header('Idempotent-Replayed', 'true');
     return {
       id: t.id,
       status: t.status,
-      amount: decimalToJsonNumber(t.amount),
-      fromBalance: decimalToJsonNumber(t.fromBalance),
-      toBalance: decimalToJsonNumber(t.toBalance),
+      amount: restAmount(t.amount),
+      fromBalance: restAmount(t.fromBalance),
+      toBalance: restAmount(t.toBalance),
       fromUserId: t.fromUserId,
       toUserId: t.toUserId,
       description: t.description,
       metadata: t.metadata,
-      createdAt: t.createdAt,
+      createdAt: restTime(t.createdAt),
     };
   });
 }

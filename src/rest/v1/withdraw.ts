@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Context } from '../../context.js';
 import { NotFoundError } from '../../lib/errors.js';
-import { decimalToJsonNumber } from '../../lib/money.js';
-import { checkBody, ERROR_FIELDS, PreparedOperation, unwrap } from './operation.js';
+import { restAmount, restTime } from './format.js';
+import { checkBody, ERROR_FIELDS, idempotencyKeyHeader, PreparedOperation, unwrap } from './operation.js';
 
 const FIELDS =
   'id status amount fee amountUsdt networkFee userId network walletAddress txHash failureReason createdAt replayed';
@@ -43,16 +43,16 @@ function legacy(w: Withdrawal) {
   return {
     id: w.id,
     status: w.status,
-    amount: decimalToJsonNumber(w.amount),
-    amountUsdt: Number(w.amountUsdt),
-    fee: decimalToJsonNumber(w.fee),
-    networkFee: Number(w.networkFee),
+    amount: restAmount(w.amount),
+    amountUsdt: restAmount(w.amountUsdt),
+    fee: restAmount(w.fee),
+    networkFee: restAmount(w.networkFee),
     userId: w.userId,
     network: w.network,
     walletAddress: w.walletAddress,
     txHash: w.txHash,
     failureReason: w.failureReason,
-    createdAt: w.createdAt,
+    createdAt: restTime(w.createdAt),
   };
 }
 
@@ -66,8 +66,8 @@ export function withdrawRoutes(
   const get = new PreparedOperation(schema, GET);
   app.post('/withdraw/create', async (req, reply) => {
     const input = checkBody(req.body, BODY);
-    const key = req.headers['idempotency-key'];
-    const data = await create.run(context(req), { input, key: typeof key === 'string' ? key : null });
+    const key = idempotencyKeyHeader(req);
+    const data = await create.run(context(req), { input, key });
     const w = unwrap<Withdrawal>(data.createWithdrawal);
     if (w.replayed) reply.header('Idempotent-Replayed', 'true');
     return legacy(w);
