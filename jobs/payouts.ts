@@ -12,6 +12,7 @@ import { PayoutProcessor, type TickResult } from '../src/modules/payouts/process
 import { PayoutStore } from '../src/modules/payouts/store.js';
 import { PAYOUTS_CHANNEL } from '../src/modules/withdrawals/service.js';
 import { bullPrefix, payoutQueueName } from './queues.js';
+import type { JobSchedules } from './schedules.js';
 
 // The payout worker: one BullMQ queue per hot wallet (`payouts-<family>-…`), concurrency 1 per worker, and a
 // pass holds the wallet's PostgreSQL advisory lock, so a wallet's transactions are built one at a time in nonce
@@ -37,6 +38,8 @@ export async function startPayouts(deps: {
   connection: Redis;
   /** false: no queues or schedulers, only tickAll() (tests that drive passes by hand). */
   schedule?: boolean;
+  /** Where the monitor schedules are kept, re-created if Redis loses them. */
+  schedules: JobSchedules;
 }): Promise<Payouts> {
   const { config, pool, log } = deps;
   const store = new PayoutStore(pool);
@@ -65,11 +68,11 @@ export async function startPayouts(deps: {
       const name = payoutQueueName(key);
       const queue = new Queue(name, { connection: deps.connection, prefix });
       queue.on('error', () => undefined);
-      await queue.upsertJobScheduler(
-        'monitor',
-        { every: config.payouts.monitorMs },
-        { name: 'tick', data: {}, opts: { removeOnComplete: 100, removeOnFail: 500 } },
-      );
+      await deps.schedules.add(queue, 'monitor', config.payouts.monitorMs, {
+        name: 'tick',
+        data: {},
+        opts: { removeOnComplete: 100, removeOnFail: 500 },
+      });
       const worker = new Worker(
         name,
         async () => {

@@ -1,8 +1,9 @@
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { EvmAdapter } from '../src/chains/evm/adapter.js';
-import type { NetworkRegistry } from '../src/chains/registry.js';
+import type { NetworkConfig, NetworkRegistry } from '../src/chains/registry.js';
 import { TronAdapter } from '../src/chains/tron/adapter.js';
+import type { ChainAdapter } from '../src/chains/types.js';
 import type { Config } from '../src/config.js';
 import { createPool, type Pool } from '../src/db/database.js';
 import type { Logger } from '../src/lib/logger.js';
@@ -10,9 +11,13 @@ import { ChainStore } from '../src/modules/deposits/chain-store.js';
 import type { DepositCrediting } from '../src/modules/deposits/crediting.js';
 import { ChainScanner } from './chain-scan.js';
 import { bullPrefix } from './queues.js';
+import { ScannerHealth } from './scanner-health.js';
+import type { JobSchedules } from './schedules.js';
 
 // A BullMQ job scheduler per chain runs its scanner every CHAIN_SCAN_INTERVAL_MS, and one more expires
-// unpaid deposits. Any number of workers may run these: each pass takes its chain's advisory lock.
+// unpaid deposits. Any number of workers may run these: each pass takes its chain's advisory lock. The
+// schedules are re-created if Redis loses them (jobs/schedules.ts), and `health` tells whether each
+// scanner keeps up (jobs/scanner-health.ts).
 
 export const CHAIN_QUEUE = 'chain-scan';
 
@@ -23,14 +28,17 @@ export async function startScanning(deps: {
   registry: NetworkRegistry;
   crediting: DepositCrediting;
   connection: Redis;
+  schedules: JobSchedules;
 }) {
   const { config, pool, log } = deps;
   const store = new ChainStore(pool);
   const scanners = new Map<string, ChainScanner>();
+  const adapters: { net: NetworkConfig; adapter: ChainAdapter }[] = [];
   // One lock connection per chain (plus one spare), apart from the pool the passes query through.
   const lockPool = createPool(config.databaseUrl, deps.registry.all().length + 1);
   for (const net of deps.registry.all()) {
     const adapter = net.family === 'tron' ? new TronAdapter(net) : new EvmAdapter(net);
+    adapters.push({ net, adapter });
     scanners.set(
       net.chain,
       new ChainScanner(net, adapter, store, deps.crediting, pool, log, {
@@ -43,18 +51,19 @@ export async function startScanning(deps: {
   const prefix = bullPrefix(config.redisPrefix);
   const queue = new Queue(CHAIN_QUEUE, { connection: deps.connection, prefix });
   queue.on('error', () => undefined);
+  const keep = { removeOnComplete: 100, removeOnFail: 100 };
   for (const chain of scanners.keys()) {
-    await queue.upsertJobScheduler(
-      `scan:${chain}`,
-      { every: config.chainScanIntervalMs },
-      { name: 'scan', data: { chain }, opts: { removeOnComplete: 100, removeOnFail: 100 } },
-    );
+    await deps.schedules.add(queue, `scan:${chain}`, config.chainScanIntervalMs, {
+      name: 'scan',
+      data: { chain },
+      opts: keep,
+    });
   }
-  await queue.upsertJobScheduler(
-    'expire-deposits',
-    { every: config.depositExpiryIntervalMs },
-    { name: 'expire', data: {}, opts: { removeOnComplete: 100, removeOnFail: 100 } },
-  );
+  await deps.schedules.add(queue, 'expire-deposits', config.depositExpiryIntervalMs, {
+    name: 'expire',
+    data: {},
+    opts: keep,
+  });
   const worker = new Worker(
     CHAIN_QUEUE,
     async (job) => {
@@ -76,6 +85,8 @@ export async function startScanning(deps: {
   return {
     scanners,
     store,
+    queue,
+    health: new ScannerHealth(adapters, store, config.chainScannerStallMs, log),
     async stop() {
       await worker.close();
       await queue.close();

@@ -11,8 +11,12 @@ import { OutboxRelay } from './outbox-relay.js';
 import { startPayouts } from './payouts.js';
 import type { Queues } from './queues.js';
 import { startScanning } from './scanning.js';
+import { JobSchedules } from './schedules.js';
 import { WebhookReconciler } from './webhook-reconciler.js';
 import { WebhookDeliverer } from './webhooks.js';
+
+/** How often the worker checks its job schedules and its scanners' health. */
+const WATCH_MS = 5_000;
 
 /** Starts the background processors of `--role worker|all`; returns how to stop them. */
 export async function startWorkers(deps: {
@@ -44,6 +48,7 @@ export async function startWorkers(deps: {
   await relay.start();
   deliverer.start(connection);
   reconciler.start();
+  const schedules = new JobSchedules(log);
   const scanning = await startScanning({
     config,
     pool,
@@ -51,6 +56,7 @@ export async function startWorkers(deps: {
     registry: deps.registry,
     crediting: deps.crediting,
     connection,
+    schedules,
   });
   const payouts = await startPayouts({
     config,
@@ -59,7 +65,12 @@ export async function startWorkers(deps: {
     registry: deps.registry,
     ledger: deps.ledger,
     connection,
+    schedules,
   });
+  // Lost schedules come back and stalled scanners show, within a few seconds (or a quarter of the stall time).
+  const unwatch = schedules.watch(connection, Math.min(WATCH_MS, config.chainScannerStallMs / 4), () =>
+    scanning.health.check(),
+  );
   return {
     relay,
     deliverer,
@@ -67,6 +78,7 @@ export async function startWorkers(deps: {
     scanning,
     payouts,
     async stop() {
+      unwatch();
       await payouts.stop();
       await scanning.stop();
       await reconciler.stop();

@@ -7,10 +7,11 @@ import { getSchema } from '../schema/index.js';
 import { setupChains } from './chains/setup.js';
 import { type Config, loadConfig } from './config.js';
 import type { Services } from './context.js';
-import { createPool, ensureDatabase, migrate, openOrm, pendingMigrations } from './db/database.js';
+import { createPool, ensureDatabase, migrate, openOrm } from './db/database.js';
 import { Authenticator } from './http/auth.js';
 import { registerDocs } from './http/docs.js';
 import { registerGraphql } from './http/graphql.js';
+import { registerHealth } from './http/health.js';
 import { registerOps } from './http/ops.js';
 import { RateLimits } from './http/rate-limit.js';
 import { createServer } from './http/server.js';
@@ -27,6 +28,7 @@ import { MerchantsService } from './modules/merchants/service.js';
 import { TokenService } from './modules/merchants/tokens.js';
 import { WebhooksService } from './modules/webhooks/service.js';
 import { WithdrawalsService } from './modules/withdrawals/service.js';
+import { registerScannerMetrics } from './ops/scanner-metrics.js';
 import { registerRestV1 } from './rest/v1/index.js';
 
 export type Role = 'api' | 'worker' | 'all';
@@ -162,22 +164,6 @@ export async function createApp(opts: AppOptions = {}) {
     } catch {}
   });
 
-  server.get('/healthz', async () => ({ status: 'ok' }));
-  server.get('/readyz', async (_req, reply) => {
-    const checks = { postgres: false, redis: false, migrations: false };
-    try {
-      await pool.query('select 1');
-      checks.postgres = true;
-      checks.migrations = (await pendingMigrations(orm)).length === 0;
-    } catch {}
-    try {
-      checks.redis = (await redis.ping()) === 'PONG';
-    } catch {}
-    const ready = checks.postgres && checks.redis && checks.migrations;
-    reply.code(ready ? 200 : 503);
-    return { status: ready ? 'ready' : 'not_ready', checks };
-  });
-
   const workers =
     role === 'api'
       ? null
@@ -192,6 +178,8 @@ export async function createApp(opts: AppOptions = {}) {
           crediting,
           ledger,
         });
+  registerHealth(server, { pool, orm, redis, scanners: () => workers?.scanning.health.status() ?? [] });
+  if (workers && services.ops?.metrics) registerScannerMetrics(services.ops.metrics, workers.scanning.health);
 
   let stopped = false;
   return {

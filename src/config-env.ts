@@ -111,6 +111,7 @@ export const envSchema = z.object({
   CHAIN_SCAN_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(1000),
   CHAIN_SCAN_MAX_RANGES: z.coerce.number().int().min(1).max(10_000).default(50),
   CHAIN_INITIAL_LOOKBACK_BLOCKS: z.coerce.number().int().min(0).max(1_000_000).default(200),
+  CHAIN_SCANNER_STALL_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
   DEPOSIT_EXPIRY_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(5000),
   EVM_XPUB: z
     .string()

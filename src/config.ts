@@ -73,6 +73,8 @@ export interface Config {
   chainScanIntervalMs: number;
   chainScanMaxRanges: number;
   chainInitialLookbackBlocks: number;
+  /** A scanner whose cursor has not moved this long while the chain head advanced is stalled (jobs/scanner-health.ts). */
+  chainScannerStallMs: number;
   depositExpiryIntervalMs: number;
   /** Hot-wallet keys: read only by the worker role (src/chains/payout/wallets.ts), never logged. */
   payouts: {
@@ -184,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     chainScanIntervalMs: e.CHAIN_SCAN_INTERVAL_MS,
     chainScanMaxRanges: e.CHAIN_SCAN_MAX_RANGES,
     chainInitialLookbackBlocks: e.CHAIN_INITIAL_LOOKBACK_BLOCKS,
+    chainScannerStallMs: Math.round(e.CHAIN_SCANNER_STALL_SECONDS * 1000),
     depositExpiryIntervalMs: e.DEPOSIT_EXPIRY_INTERVAL_MS,
     payouts: payoutsConfig(e),
     evm: evmConfig(e),

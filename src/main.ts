@@ -2,7 +2,8 @@ import { createApp } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { ensureDatabase, migrate, openOrm } from './db/database.js';
 import { EmbeddedError, resolveServers, type Servers } from './dev/embedded.js';
-import { createLogger } from './lib/logger.js';
+import { createLogger, type Logger } from './lib/logger.js';
+import { portProblem } from './lib/port.js';
 import { startupFailureMessage } from './lib/startup.js';
 
 // Entry point: `npm start [-- --role api|worker|all] [--migrate-only]`. Creates the database and applies
@@ -24,17 +25,37 @@ function parseRole(argv: string[]): 'api' | 'worker' | 'all' {
 /** The URLs a start-up failure names (the hint strips their passwords). */
 let urls: { databaseUrl: string; redisUrl: string } = { databaseUrl: 'DATABASE_URL', redisUrl: 'REDIS_URL' };
 
-/** The configuration with the servers to use: the configured ones, or embedded ones started here. */
-async function servers(): Promise<{ config: Config; servers: Servers }> {
-  const config = loadConfig();
+/** The servers to use: the configured ones, or embedded ones started here. */
+async function servers(config: Config): Promise<Servers> {
   urls = config;
   const s = await resolveServers(config, createLogger(config.logLevel));
   urls = s;
-  return { config, servers: s };
+  return s;
+}
+
+/**
+ * Refuses to start, in one error line, when the HTTP port (or OPS_PORT) cannot be listened on: checked
+ * before anything starts (embedded servers, devnets, wallet funding), so nothing is done for nothing.
+ */
+async function checkPorts(config: Config): Promise<void> {
+  const wanted: [number, string, string][] = [[config.port, config.host, 'PORT']];
+  if (config.opsPort !== null) wanted.push([config.opsPort, config.opsHost, 'OPS_PORT']);
+  for (const [port, host, name] of wanted) {
+    const problem = await portProblem(port, host);
+    if (problem)
+      exitWith(createLogger(config.logLevel), { port, host }, `could not start: ${problem} (set ${name})`);
+  }
+}
+
+/** Logs one error line and exits with code 1. */
+function exitWith(log: Logger, fields: object, message: string): never {
+  log.error(fields, message);
+  log.flush();
+  process.exit(1);
 }
 
 async function migrateOnly(): Promise<void> {
-  const { servers: s } = await servers();
+  const s = await servers(loadConfig());
   try {
     await ensureDatabase(s.databaseUrl);
     const orm = await openOrm(s.databaseUrl, 2);
@@ -65,7 +86,9 @@ async function main(): Promise<void> {
   let app: Awaited<ReturnType<typeof createApp>>;
   let embedded: Servers | null = null;
   try {
-    const { servers: s } = await servers();
+    const config = loadConfig();
+    await checkPorts(config);
+    const s = await servers(config);
     embedded = s;
     app = await createApp({
       role,
@@ -80,7 +103,19 @@ async function main(): Promise<void> {
     await embedded?.close();
     process.exit(1);
   }
-  const address = await app.listen();
+  let address: string;
+  try {
+    address = await app.listen();
+  } catch (err) {
+    // Taken between the check and now (another process was quicker): still one line, after a clean stop.
+    await app.stop().catch(() => undefined);
+    await embedded?.close();
+    exitWith(
+      app.log,
+      { port: app.config.port, host: app.config.host },
+      `could not start: ${(err as Error).message}`,
+    );
+  }
   app.log.info({ address, role }, `NovaPayments listening on ${address}`);
 
   let stopping = false;

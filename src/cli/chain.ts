@@ -4,6 +4,7 @@ import { ChainScanner } from '../../jobs/chain-scan.js';
 import { EvmAdapter } from '../chains/evm/adapter.js';
 import { setupChains } from '../chains/setup.js';
 import { TronAdapter } from '../chains/tron/adapter.js';
+import { runningDevnets } from '../dev/devnet-state.js';
 import { AppError } from '../lib/errors.js';
 import { ChainStore } from '../modules/deposits/chain-store.js';
 import { DepositCrediting } from '../modules/deposits/crediting.js';
@@ -12,8 +13,9 @@ import { progress } from './progress.js';
 import { modeOption, out, withContext } from './util.js';
 
 // `chain rescan`: scan a block range again, for deposits a scanner missed (a node that returned too little,
-// an address added late, a restore from backup). Needs the chain's node in this process's configuration:
-// a running server's in-process devnet is not reachable from here.
+// an address added late, a restore from backup). Uses the chain's node from this process's configuration,
+// or, for the devnets a development server runs in-process, the ones that server recorded in its DATA_DIR
+// for its database (src/dev/devnet-state.ts).
 
 function blockNumber(value: string): number {
   if (!/^\d{1,15}$/.test(value)) throw new InvalidArgumentError('must be a block number');
@@ -37,21 +39,24 @@ export function registerChainCommands(program: Command): void {
         if (o.to !== undefined && o.to < o.from)
           throw new AppError('invalid_request', '--to is below --from');
         const network = String(o.network).toUpperCase();
-        // Only configured nodes: a devnet started here would be a different chain from the server's.
+        // Configured nodes, or the devnets of the running server: a devnet started here would be a
+        // different chain from the server's.
+        const running = runningDevnets(ctx.config.dataDir, ctx.config.databaseUrl);
         const chains = await setupChains(
           {
             ...ctx.config,
-            tron: { ...ctx.config.tron, devnet: 'off' },
-            evm: { ...ctx.config.evm, devnet: 'off' },
+            tron: { ...ctx.config.tron, devnet: running?.tron ? ctx.config.tron.devnet : 'off' },
+            evm: { ...ctx.config.evm, devnet: running?.evm ? ctx.config.evm.devnet : 'off' },
           },
           ctx.log,
+          { borrow: running ?? {} },
         );
         try {
           const net = chains.registry.get(network, o.mode as Mode);
           if (!net) {
             throw new AppError(
               'unsupported_network',
-              `${network} has no node configured in ${o.mode} mode here (TRC20: TRON_NODE_URL / TRON_TEST_NODE_URL; EVM: <NETWORK>_RPC_URLS / EVM_TEST_RPC_URL)`,
+              `${network} has no node configured in ${o.mode} mode here (TRC20: TRON_NODE_URL / TRON_TEST_NODE_URL; EVM: <NETWORK>_RPC_URLS / EVM_TEST_RPC_URL), and no development server on this DATA_DIR and database runs a devnet for it (start one with npm start)`,
             );
           }
           const adapter = net.family === 'tron' ? new TronAdapter(net) : new EvmAdapter(net);

@@ -54,6 +54,34 @@ export async function startServer(
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return untilReady(child, port, readyTimeoutMs, () => child.kill('SIGKILL'));
+}
+
+/**
+ * Starts the server with the README's own command, `npm start`, in a process group of its own (npm runs
+ * the server as a grandchild: signals go to the whole group, as Ctrl-C in a terminal does), and waits until
+ * /readyz answers 200. `signal` sends to the group; `gone` resolves once every process of it has ended
+ * (npm itself may end first, on the signal).
+ */
+export async function startNpmServer(env: Record<string, string>, port: number, readyTimeoutMs = 60_000) {
+  const child: ChildProcess = spawn('npm', ['start'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const signal = (s: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, s);
+    } catch {}
+  };
+  const gone = Promise.all(
+    [child.stdout!, child.stderr!].map((s) => new Promise((resolve) => s.once('close', resolve))),
+  );
+  return { ...(await untilReady(child, port, readyTimeoutMs, () => signal('SIGKILL'))), signal, gone };
+}
+
+async function untilReady(child: ChildProcess, port: number, readyTimeoutMs: number, kill: () => void) {
   let output = '';
   child.stdout?.on('data', (d) => {
     output += d;
@@ -70,7 +98,7 @@ export async function startServer(
       if (r.status === 200) break;
     } catch {}
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      kill();
       throw new Error(`server did not become ready:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 200));

@@ -5,7 +5,6 @@ import { loadConfig } from '../../src/config.js';
 export const MANUAL_SCAN_CONFIG = {
   chainScanIntervalMs: 600_000,
   depositExpiryIntervalMs: 600_000,
-  chainInitialLookbackBlocks: 0,
   outboxPollMs: 100,
   payouts: { ...loadConfig().payouts, monitorMs: 600_000 },
 };

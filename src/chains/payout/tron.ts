@@ -1,6 +1,7 @@
 import { TronWeb } from 'tronweb';
 import type { NetworkConfig } from '../registry.js';
 import { tronPost } from '../tron/http.js';
+import { chainParameter, type RawBlockHeader, readBlock } from '../tron/node-json.js';
 import {
   type BroadcastResult,
   type HotWallet,
@@ -164,7 +165,7 @@ export class TronHotWallet implements HotWallet {
       '/wallet/getchainparameters',
       {},
     );
-    const fee = chainParams.chainParameter?.find((p) => p.key === 'getEnergyFee')?.value ?? 420;
+    const fee = chainParameter(chainParams, 'getEnergyFee') ?? 420;
     this.priceCache = { at: Date.now(), sun: BigInt(fee) };
     return this.priceCache.sun;
   }
@@ -233,13 +234,10 @@ export class TronHotWallet implements HotWallet {
   }
 
   private async head(path: '/wallet/getnowblock' | '/walletsolidity/getnowblock') {
-    const b = await this.post<{ block_header?: { raw_data?: { number?: number; timestamp?: number } } }>(
-      path,
-      {},
-    );
-    const raw = b.block_header?.raw_data;
-    if (raw?.number === undefined) throw new PayoutChainError(`${path} answered no block`);
-    return { number: raw.number, timestampMs: raw.timestamp ?? 0 };
+    const b = await this.post<RawBlockHeader>(path, {});
+    const ref = readBlock(b, (m) => new PayoutChainError(`${path}: ${m}`));
+    if (!ref) throw new PayoutChainError(`${path} answered no block`);
+    return ref;
   }
 
   async headBlock(): Promise<number> {
@@ -248,31 +246,30 @@ export class TronHotWallet implements HotWallet {
 
   async lookup(net: NetworkConfig, txHash: string, head: () => Promise<number>): Promise<TxLookup> {
     const info = await this.post<RawInfo>('/wallet/gettransactioninfobyid', { value: txHash });
-    if (info.blockNumber === undefined) return { state: 'unknown' };
+    // `{}` is "not found"; a found info always has its id (blockNumber would be omitted only for block 0).
+    if (!info.id) return { state: 'unknown' };
+    const blockNumber = info.blockNumber ?? 0;
     const top = await head();
     const success = info.result !== 'FAILED' && (info.receipt?.result ?? 'SUCCESS') === 'SUCCESS';
     return {
       state: 'mined',
       success,
-      blockNumber: info.blockNumber,
-      confirmations: Math.max(0, Math.min(top - info.blockNumber + 1, net.confirmations + 1000)),
+      blockNumber,
+      confirmations: Math.max(0, Math.min(top - blockNumber + 1, net.confirmations + 1000)),
     };
   }
 
   async isDead(_net: NetworkConfig, txHash: string, expiresAt: Date | null): Promise<boolean> {
     if (!expiresAt) return false;
-    const b = await this.post<{ block_header?: { raw_data?: { timestamp?: number } } }>(
-      '/walletsolidity/getnowblock',
-      {},
-    );
-    const solidMs = b.block_header?.raw_data?.timestamp;
+    const b = await this.post<RawBlockHeader>('/walletsolidity/getnowblock', {});
+    const solidMs = b.blockID ? (b.block_header?.raw_data?.timestamp ?? 0) : undefined;
     // No solidified block yet, or not past the expiration: the transaction may still be included.
     if (solidMs === undefined || solidMs <= expiresAt.getTime()) return false;
     const [full, solidInfo] = await Promise.all([
       this.post<RawInfo>('/wallet/gettransactioninfobyid', { value: txHash }),
       this.post<RawInfo>('/walletsolidity/gettransactioninfobyid', { value: txHash }),
     ]);
-    return full.blockNumber === undefined && solidInfo.blockNumber === undefined;
+    return !full.id && !solidInfo.id;
   }
 
   close(): void {}

@@ -9,6 +9,7 @@ import {
   type UnexpectedFunds,
 } from '../types.js';
 import { tronPost } from './http.js';
+import { type RawBlockHeader, readBlock } from './node-json.js';
 
 // Scans TRON through the full node's HTTP API (shapes: shared/fixtures/tron/README.md). Blocks come 100 at
 // a time from getblockbylimitnext; a block holding contract calls is read once more with
@@ -18,9 +19,7 @@ import { tronPost } from './http.js';
 const TRANSFER_TOPIC = 'ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef';
 export const MAX_RANGE = 100;
 
-interface RawBlock {
-  blockID?: string;
-  block_header?: { raw_data?: { number?: number; parentHash?: string; timestamp?: number } };
+interface RawBlock extends RawBlockHeader {
   transactions?: {
     txID: string;
     ret?: { contractRet?: string }[];
@@ -48,16 +47,11 @@ export class TronAdapter implements ChainAdapter {
     return tronPost<T>(this.net, path, body, (m) => new ChainUnavailableError(m));
   }
 
+  /** The block's reference; `{}` or a block contradicting its own id throws (retry on the next pass). */
   private toRef(b: RawBlock): BlockRef {
-    const raw = b.block_header?.raw_data;
-    if (!b.blockID || raw?.number === undefined)
-      throw new ChainUnavailableError('block without blockID or number');
-    return {
-      number: raw.number,
-      hash: b.blockID,
-      parentHash: raw.parentHash ?? '',
-      timestampMs: raw.timestamp ?? 0,
-    };
+    const ref = readBlock(b, (m) => new ChainUnavailableError(m));
+    if (!ref) throw new ChainUnavailableError('the node answered no block');
+    return ref;
   }
 
   async head(): Promise<number> {

@@ -46,6 +46,8 @@ const int = (v: unknown): number | undefined => {
   const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
   return typeof n === 'number' && Number.isSafeInteger(n) ? n : undefined;
 };
+/** A number field of a request: java-tron reads it into a protobuf message, where an absent field is 0. */
+const num = (v: unknown): number | undefined => (v === undefined ? 0 : int(v));
 const text = (s: string, visible: boolean) => (visible ? s : Buffer.from(s, 'utf8').toString('hex'));
 
 /** Reads an address parameter as java-tron does: base58 only with visible=true, 41-hex only without. */
@@ -146,7 +148,7 @@ export function createNodeApi(chain: Chain): Record<string, Handler> {
 
   return {
     getnowblock: (_p, ctx) => blockOrEmpty(chain.top(ctx.solid), ctx),
-    getblockbynum: (p, ctx) => blockOrEmpty(int(p.num), ctx),
+    getblockbynum: (p, ctx) => blockOrEmpty(num(p.num), ctx),
     getblockbyid: (p, ctx) => {
       const b = chain.blockById(String(p.value ?? '').toLowerCase(), ctx.solid);
       return b ? renderBlock(b, true, ctx.visible) : EMPTY;
@@ -160,15 +162,15 @@ export function createNodeApi(chain: Chain): Record<string, Handler> {
       return b ? renderBlock(b, detail, ctx.visible) : EMPTY;
     },
     getblockbylimitnext: (p, ctx) => {
-      const start = int(p.startNum) ?? 0;
-      const end = int(p.endNum) ?? 0;
+      const start = num(p.startNum) ?? 0;
+      const end = num(p.endNum) ?? 0;
       return end > start && end - start <= BLOCK_LIMIT ? range(start, end, ctx) : EMPTY;
     },
     getblockbylatestnum: (p, ctx) => {
-      const num = int(p.num) ?? 0;
-      if (num <= 0 || num > BLOCK_LIMIT) return EMPTY;
+      const n = num(p.num) ?? 0;
+      if (n <= 0 || n > BLOCK_LIMIT) return EMPTY;
       const top = chain.top(ctx.solid);
-      return range(top - num + 1, top + 1, ctx);
+      return range(top - n + 1, top + 1, ctx);
     },
     gettransactionbyid: (p, ctx) => {
       const found = chain.findTx(String(p.value ?? '').toLowerCase(), ctx.solid);
@@ -179,7 +181,7 @@ export function createNodeApi(chain: Chain): Record<string, Handler> {
       return found ? renderTxInfo(found.included.info, ctx.visible) : EMPTY;
     },
     gettransactioninfobyblocknum: (p, ctx) => {
-      const n = int(p.num);
+      const n = num(p.num);
       const b = n === undefined ? undefined : chain.block(n, ctx.solid);
       return b ? b.txs.map((t) => renderTxInfo(t.info, ctx.visible)) : [];
     },
