@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createConnection } from 'node:net';
+import { Redis } from 'ioredis';
 
 /** A private redis-server (the system binary) on its own port, which a test may stop and start again. */
 export async function startPrivateRedis(port = 16_000 + Math.floor(Math.random() * 20_000)) {
@@ -30,6 +31,16 @@ export async function startPrivateRedis(port = 16_000 + Math.floor(Math.random()
     p.kill('SIGKILL');
     await exited;
   };
+  /** Loses every key, as a restart without persistence or a failover to an empty replica would. */
+  const flushAll = async () => {
+    const c = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await c.connect();
+      await c.flushall();
+    } finally {
+      c.disconnect();
+    }
+  };
   await start();
-  return { url: `redis://127.0.0.1:${port}`, port, start, stop };
+  return { url: `redis://127.0.0.1:${port}`, port, start, stop, flushAll };
 }
