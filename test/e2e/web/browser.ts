@@ -2,19 +2,25 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
-// Shared by the browser tests of the web pages: Debian's Chromium, headless, with the flags of
-// test/e2e/docs-browser.test.ts; a page that may not fetch anything from another host; screenshots kept in
-// docs/screenshots/.
+// Shared by the browser tests of the web pages: the system's Chromium when there is one (Debian's package),
+// else the Chromium that `npm ci` brought inside @sparticuz/chromium (no download at install or run time), so
+// the README's two commands are the whole set-up. Headless, with the flags of test/e2e/docs-browser.test.ts;
+// a page that may not fetch anything from another host; screenshots kept in docs/screenshots/.
 
-export const CHROMIUM = '/usr/bin/chromium';
+export const SYSTEM_CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
 
+/** The Chromium to drive: the system's, or the one unpacked from the npm package (into /tmp, once). */
+async function chromiumPath(): Promise<string> {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  if (existsSync(SYSTEM_CHROMIUM)) return SYSTEM_CHROMIUM;
+  const { default: packaged } = await import('@sparticuz/chromium');
+  return packaged.executablePath();
+}
+
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`);
-  }
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: await chromiumPath(),
     headless: true,
     args: [
       '--headless',
