@@ -1,10 +1,10 @@
-import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError, type GraphQLSchema, getOperationAST } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Context, Services } from '../context.js';
 import { AppError } from '../lib/errors.js';
 import type { Authenticator } from './auth.js';
+import { corsFor, documentLimits, introspectionAccess, withoutSuggestions } from './graphql-rules.js';
 
 type ServerContext = { req: FastifyRequest; reply: FastifyReply };
 
@@ -20,11 +20,13 @@ export function maskError(error: unknown, services: Services): GraphQLError {
     });
   }
   if (gqlError && (!gqlError.originalError || isVariableError(gqlError))) {
-    // Syntax, validation and variable errors are about the caller's document: safe to show as they are.
-    return new GraphQLError(gqlError.message, {
+    // Syntax, validation and variable errors are about the caller's document: safe to show as they are
+    // (without field-name suggestions when those are off: they would spell out the schema).
+    return new GraphQLError(withoutSuggestions(gqlError.message, services.config), {
       nodes: gqlError.nodes,
       path: gqlError.path,
-      extensions: { code: 'invalid_request', ...gqlError.extensions },
+      // Our code on every door (yoga's GRAPHQL_VALIDATION_FAILED is not in the error list).
+      extensions: { ...gqlError.extensions, code: 'invalid_request' },
     });
   }
   services.log.error({ err: original }, 'unexpected GraphQL error');
@@ -78,13 +80,12 @@ export function registerGraphql(
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: (error) => maskError(error, services) },
-    // Pothos' complexity plugin bounds each root field; this bounds the whole document, introspection included.
+    // Only listed origins, never with credentials (the portal's cookie is same-origin only).
+    cors: (request) => corsFor(services.config, request.headers.get('origin')),
+    // Pothos' complexity plugin bounds each root field; documentLimits bounds the whole document.
     plugins: [
-      maxDepthPlugin({
-        n: services.config.graphqlMaxDepth,
-        ignoreIntrospection: false,
-        flattenFragments: true,
-      }),
+      documentLimits(services.config),
+      introspectionAccess(services.config),
       operationMetrics(services),
     ],
     context: ({ req }) => ({ principal: req.principal, services, requestId: req.id }),

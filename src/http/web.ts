@@ -294,8 +294,17 @@ export async function registerWeb(server: FastifyInstance, services: Services, a
   });
 
   server.post('/portal/logout', async (req, reply) => {
-    if (cookieOf(req, PORTAL_COOKIE) && !portalSessionToken(req, csrfKey)) {
+    const token = cookieOf(req, PORTAL_COOKIE);
+    if (token && !portalSessionToken(req, csrfKey)) {
       throw new AppError('forbidden', `Signing out needs the ${CSRF_HEADER} header`);
+    }
+    // Signing out ends the session on the server: the token is revoked (by its jti), so neither the cookie
+    // nor the same token sent as a Bearer works again, on any instance. A token that no longer verifies
+    // (expired, or already revoked) has nothing left to revoke.
+    if (token) {
+      await services.tokens.revoke(token, 'portal sign-out').catch((err) => {
+        if (!(err instanceof AppError && err.code === 'invalid_token')) throw err;
+      });
     }
     clearCookies(req, reply);
     return reply.header('cache-control', 'no-store').send({ ok: true });
