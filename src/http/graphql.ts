@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError, type GraphQLSchema, getOperationAST } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Context, Services } from '../context.js';
-import { AppError } from '../lib/errors.js';
+import { AppError, ERROR_STATUS, type ErrorCode } from '../lib/errors.js';
 import type { Authenticator } from './auth.js';
 import { corsFor, documentLimits, introspectionAccess, withoutSuggestions } from './graphql-rules.js';
 
@@ -25,8 +25,9 @@ export function maskError(error: unknown, services: Services): GraphQLError {
     return new GraphQLError(withoutSuggestions(gqlError.message, services.config), {
       nodes: gqlError.nodes,
       path: gqlError.path,
-      // Our code on every door (yoga's GRAPHQL_VALIDATION_FAILED is not in the error list).
-      extensions: { ...gqlError.extensions, code: 'invalid_request' },
+      // Our codes on every door: one of ours stays (a refusal built as a GraphQLError), anything else
+      // (yoga's GRAPHQL_VALIDATION_FAILED) becomes invalid_request.
+      extensions: { ...gqlError.extensions, code: ourCode(gqlError.extensions.code) ?? 'invalid_request' },
     });
   }
   services.log.error({ err: original }, 'unexpected GraphQL error');
@@ -35,6 +36,10 @@ export function maskError(error: unknown, services: Services): GraphQLError {
     path: gqlError?.path,
     extensions: { code: 'internal_error' },
   });
+}
+
+function ourCode(code: unknown): ErrorCode | null {
+  return typeof code === 'string' && code in ERROR_STATUS ? (code as ErrorCode) : null;
 }
 
 /**

@@ -34,7 +34,6 @@ interface SocketState {
 
 interface OperationCtx {
   extra: { socket: WebSocket };
-  subscriptions: Record<string, unknown>;
 }
 
 function refusal(err: AppError): GraphQLError[] {
@@ -99,7 +98,7 @@ export class SocketOperations {
     const principal = state.principal;
     try {
       await this.auth.spend(principal);
-      this.checkCaps(ctx, principal);
+      this.checkCaps(state, principal);
     } catch (err) {
       if (err instanceof AppError) return refusal(err);
       throw err;
@@ -124,10 +123,10 @@ export class SocketOperations {
     else this.perKey.set(p.keyId, n);
   }
 
-  private checkCaps(ctx: OperationCtx, principal: Principal): void {
+  private checkCaps(state: SocketState, principal: Principal): void {
     const { wsMaxSubscriptionsPerSocket: perSocket, wsMaxSubscriptionsPerKey: perKey } = this.services.config;
-    // graphql-ws has already entered this operation in ctx.subscriptions.
-    if (Object.keys(ctx.subscriptions).length > perSocket) {
+    // Counted from what was admitted (ctx.subscriptions also holds operations still waiting here).
+    if (state.admitted.size >= perSocket) {
       throw new AppError(
         'too_many_subscriptions',
         `This socket already runs ${perSocket} operations, the most one socket may; complete one first`,
@@ -163,7 +162,9 @@ export class SocketOperations {
       maxDepth: config.graphqlMaxDepth,
       maxBreadth: 200,
     });
-    const errors = validate(this.schema, document, [...this.rules, complexity]);
+    // Complexity only for a valid document (it would report an unknown field a second time).
+    let errors = validate(this.schema, document, this.rules);
+    if (errors.length === 0) errors = validate(this.schema, document, [complexity]);
     if (errors.length > 0) return [...errors];
     return {
       schema: this.schema,
