@@ -68,6 +68,9 @@ const originList = z
     'must be * or comma-separated origins such as https://shop.example.com (scheme, host and port only)',
   );
 
+/** The longest an admin token may live (and so the longest a revocation by id must be kept). */
+export const ADMIN_TOKEN_MAX_SECONDS = 30 * 86_400;
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -117,7 +120,7 @@ export const envSchema = z.object({
     .number()
     .int()
     .min(60)
-    .max(30 * 86_400)
+    .max(ADMIN_TOKEN_MAX_SECONDS)
     .default(12 * 3600),
   OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(200),

@@ -2,9 +2,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getIntrospectionQuery } from 'graphql';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type App, createApp } from '../../src/app.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { useTestApp } from '../helpers/app.js';
+import { databaseUrl } from '../helpers/db.js';
+import { eventually } from '../helpers/receiver.js';
+import { cliRunner } from '../helpers/server-client.js';
 
 // The HTTP door under hostile input (issue 12): the client address behind proxies, CORS, introspection and
 // field suggestions as production ships them. The settings below are what NODE_ENV=production gives by
@@ -130,5 +134,100 @@ describe('introspection and the document limits', () => {
     const r = await t.graphql(m, '{ viewr { id } }');
     expect(r.body.errors[0].extensions.code).toBe('invalid_request');
     expect(r.body.errors[0].message).toBe('Cannot query field "viewr" on type "Query".');
+  });
+});
+
+describe('bearer token revocation', () => {
+  let other: App;
+  beforeAll(async () => {
+    // A second API instance on the same database and Redis: a revocation must hold there too.
+    other = await createApp({
+      migrate: false,
+      role: 'api',
+      config: {
+        databaseUrl: databaseUrl(t.dbName),
+        redisPrefix: t.app.config.redisPrefix,
+        logLevel: 'silent',
+      },
+    });
+  });
+  afterAll(async () => {
+    await other?.stop();
+  });
+  const asBearer = async (app: App, token: string) =>
+    (
+      await app.server.inject({
+        method: 'POST',
+        url: '/graphql',
+        payload: JSON.stringify({ query: '{ __typename }' }),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      })
+    ).statusCode;
+
+  it('portal sign-out ends the session: neither the cookie nor the same token as a Bearer works, on any instance', async () => {
+    const { token: cliToken } = await t.app.services.tokens.issueAdmin(600, 'ops-signout');
+    const login = await t.request({ url: '/portal/login', body: { token: cliToken } });
+    expect(login.status).toBe(200);
+    const cookies = (login.headers['set-cookie'] as string[]).map((c) => c.split(';')[0]!);
+    const session = decodeURIComponent(cookies.find((c) => c.startsWith('novapay_portal='))!.split('=')[1]!);
+    const csrf = cookies.find((c) => c.startsWith('novapay_portal_csrf='))!.split('=')[1]!;
+    const portal = (url: string, method: 'GET' | 'POST' = 'GET') =>
+      t.app.server.inject({
+        method,
+        url,
+        payload: method === 'POST' ? '{}' : undefined,
+        headers: {
+          cookie: cookies.join('; '),
+          'x-portal-csrf': csrf,
+          accept: 'application/json',
+          ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
+        },
+      });
+    expect(await asBearer(t.app, session)).toBe(200);
+    expect(await asBearer(other, session)).toBe(200);
+    expect((await portal('/portal/x')).statusCode).toBe(404); // signed in: the portal answers
+
+    expect((await portal('/portal/logout', 'POST')).statusCode).toBe(200);
+    expect((await portal('/portal/x')).statusCode).toBe(401);
+    expect(await asBearer(t.app, session)).toBe(401);
+    await eventually(async () => (await asBearer(other, session)) === 401, 5000);
+    // The admin token it was made from is a token of its own, revocable on its own (admin revoke).
+    expect(await asBearer(t.app, cliToken)).toBe(200);
+  });
+
+  it('the CLI revokes a token and sets a key to signature version 2', async () => {
+    const cli = cliRunner({
+      DATABASE_URL: databaseUrl(t.dbName),
+      REDIS_PREFIX: t.app.config.redisPrefix,
+      LOG_LEVEL: 'warn',
+    });
+    const { token, tokenId } = await t.app.services.tokens.issueAdmin(600, 'ops-cli');
+    expect(await asBearer(t.app, token)).toBe(200);
+    expect(await cli('admin', 'revoke', tokenId, '--json')).toEqual({ tokenId, revoked: true });
+    await eventually(async () => (await asBearer(t.app, token)) === 401, 5000);
+
+    const m = await t.merchant();
+    const created = await cli(
+      'keys',
+      'create',
+      '--merchant',
+      m.merchantId,
+      '--mode',
+      'test',
+      '--signature-version',
+      '2',
+      '--json',
+    );
+    const strict = { ...m, apiKey: created.apiKey, apiSecret: created.apiSecret };
+    const v1 = await t.request({
+      url: '/api/v1/balance/x',
+      as: strict,
+      timestamp: Math.floor(Date.now() / 1000),
+    });
+    expect(v1.body.error.code).toBe('invalid_signature');
+    expect(await cli('keys', 'settings', created.keyId, '--signature-version', '1', '--json')).toEqual({
+      keyId: created.keyId,
+      signatureVersion: 1,
+    });
   });
 });
