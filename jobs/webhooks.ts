@@ -1,11 +1,12 @@
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Response as UndiciResponse } from 'undici';
 import type { Config } from '../src/config.js';
 import type { Pool } from '../src/db/database.js';
 import type { Logger } from '../src/lib/logger.js';
 import type { DeliveryJob, EndpointRow, WebhooksService } from '../src/modules/webhooks/service.js';
 import { buildDelivery } from '../src/modules/webhooks/signing.js';
-import { assertPublicTarget } from '../src/modules/webhooks/ssrf.js';
+import { TARGET_REFUSED } from '../src/modules/webhooks/ssrf.js';
 import { bullPrefix, QUEUE, scheduleBackoff } from './queues.js';
 
 // Delivers one event to one endpoint per job: POST the page's body, any 2xx within the timeout is success;
@@ -31,7 +32,7 @@ interface Loaded {
   delivery: { status: string; attempts: number };
 }
 
-async function readSnippet(res: Response): Promise<string> {
+async function readSnippet(res: UndiciResponse): Promise<string> {
   const reader = res.body?.getReader();
   if (!reader) return '';
   const chunks: Uint8Array[] = [];
@@ -44,6 +45,16 @@ async function readSnippet(res: Response): Promise<string> {
   }
   await reader.cancel().catch(() => undefined);
   return Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8');
+}
+
+/** What the attempt log says about a failed request: a refused target in words, else the error's code. */
+function attemptError(err: unknown, timeoutMs: number): string {
+  const e = err as Error & { code?: string; cause?: { code?: string; message?: string } };
+  if (e.name === 'TimeoutError' || e.cause?.code === 'UND_ERR_CONNECT_TIMEOUT')
+    return `timeout after ${timeoutMs} ms`;
+  if (e.code === TARGET_REFUSED) return `refused: ${e.message}`;
+  if (e.cause?.code === TARGET_REFUSED) return `refused: ${e.cause.message}`;
+  return e.cause?.code ?? e.message;
 }
 
 export class WebhookDeliverer {
@@ -165,24 +176,15 @@ export class WebhookDeliverer {
     let snippet: string | null = null;
     let error: string | null = null;
     try {
-      const url = new URL(endpoint.url);
-      if (endpoint.mode === 'live' && !this.config.webhookAllowPrivateUrls) await assertPublicTarget(url);
-      const res = await fetch(url, {
-        method: 'POST',
-        body,
-        headers,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.config.webhookTimeoutMs),
-      });
+      // The target is checked inside the connection (ssrf.ts): the address connected to is the one checked.
+      const guarded = await this.webhooks.guarded({ merchantId: endpoint.merchant_id, mode: endpoint.mode });
+      const signal = AbortSignal.timeout(this.config.webhookTimeoutMs);
+      const res = await this.webhooks.targets.post(new URL(endpoint.url), { body, headers, signal }, guarded);
       status = res.status;
       snippet = await readSnippet(res);
       if (status < 200 || status > 299) error = `HTTP ${status}`;
     } catch (err) {
-      const e = err as Error & { cause?: { code?: string } };
-      error =
-        e.name === 'TimeoutError'
-          ? `timeout after ${this.config.webhookTimeoutMs} ms`
-          : (e.cause?.code ?? e.message);
+      error = attemptError(err, this.config.webhookTimeoutMs);
     }
     const latencyMs = Math.round(performance.now() - started);
     const logged = { attempt, latencyMs, snippet };

@@ -5,6 +5,7 @@ import { Migration20261126020000_deposits } from './Migration20261126020000_depo
 import { Migration20261126030000_withdrawals } from './Migration20261126030000_withdrawals.js';
 import { Migration20261126040000_payouts } from './Migration20261126040000_payouts.js';
 import { Migration20261126050000_payout_follow } from './Migration20261126050000_payout_follow.js';
+import { Migration20261204000000_doors } from './Migration20261204000000_doors.js';
 
 // Listed explicitly so the migrator never imports .ts files by path (vitest and tsx both load them
 // through their own pipelines this way). A test checks this list against the folder.
@@ -15,4 +16,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126030000_withdrawals', class: Migration20261126030000_withdrawals },
   { name: 'Migration20261126040000_payouts', class: Migration20261126040000_payouts },
   { name: 'Migration20261126050000_payout_follow', class: Migration20261126050000_payout_follow },
+  { name: 'Migration20261204000000_doors', class: Migration20261204000000_doors },
 ];

@@ -14,7 +14,10 @@ import { registerGraphql } from './http/graphql.js';
 import { registerHealth } from './http/health.js';
 import { registerOps } from './http/ops.js';
 import { RateLimits } from './http/rate-limit.js';
+import { ReplayCache } from './http/replay-cache.js';
+import { wireRevocations } from './http/revocation-bus.js';
 import { createServer } from './http/server.js';
+import { SignatureVerifier } from './http/signature.js';
 import { registerWeb } from './http/web.js';
 import { attachSubscriptions } from './http/ws.js';
 import { createLogger, type Logger } from './lib/logger.js';
@@ -24,9 +27,11 @@ import { EventsReader } from './modules/events/outbox.js';
 import type { Topics } from './modules/events/topics.js';
 import { IdempotencyService } from './modules/idempotency/service.js';
 import { LedgerService } from './modules/ledger/service.js';
+import { TokenRevocations } from './modules/merchants/revocations.js';
 import { MerchantsService } from './modules/merchants/service.js';
 import { TokenService } from './modules/merchants/tokens.js';
 import { WebhooksService } from './modules/webhooks/service.js';
+import { WebhookTargets } from './modules/webhooks/ssrf.js';
 import { WithdrawalsService } from './modules/withdrawals/service.js';
 import { registerScannerMetrics } from './ops/scanner-metrics.js';
 import { registerRestV1 } from './rest/v1/index.js';
@@ -98,8 +103,9 @@ export async function createApp(opts: AppOptions = {}) {
     maxBatch: config.ledgerMaxBatch,
     maxInFlight: config.ledgerMaxInFlight,
   });
-  const tokens = new TokenService(config.masterKey);
-  const webhooks = new WebhooksService(pool, config.masterKey, merchants, config.webhookAllowPrivateUrls);
+  const revocations = new TokenRevocations(pool);
+  const tokens = new TokenService(config.masterKey, revocations);
+  const webhooks = new WebhooksService(pool, config.masterKey, merchants, new WebhookTargets(config));
   webhooks.enqueue = async (jobs) => {
     await queues.webhooks.addBulk(
       jobs.map((j) => ({
@@ -137,7 +143,11 @@ export async function createApp(opts: AppOptions = {}) {
 
   const schema = getSchema();
   const server = createServer(services);
-  const auth = new Authenticator(services, new RateLimits(redis, config.redisPrefix));
+  const signatures = new SignatureVerifier(
+    new ReplayCache(redis, config.redisPrefix),
+    config.timestampToleranceSeconds,
+  );
+  const auth = new Authenticator(services, new RateLimits(redis, config.redisPrefix), signatures);
   registerGraphql(server, schema, services, auth);
   await registerRestV1(server, schema, services, auth);
   await registerDocs(server);
@@ -145,23 +155,14 @@ export async function createApp(opts: AppOptions = {}) {
   await registerWeb(server, services, auth);
   const ws = role === 'worker' ? null : attachSubscriptions(server, schema, services, auth);
 
-  // A key revoked anywhere (API, CLI, another instance) is dropped from every instance's cache and its
-  // sockets are closed.
-  const keysChannel = `${config.redisPrefix}:keys:revoked`;
-  merchants.onKeyRevoked = (hash, keyId) => {
-    ws?.closeForKey(keyId);
-    redis
-      .publish(keysChannel, JSON.stringify({ hash, keyId }))
-      .catch((err) => log.warn({ err: err.message }, 'could not publish key revocation'));
-  };
-  await redisSub.subscribe(keysChannel);
-  redisSub.on('message', (channel, message) => {
-    if (channel !== keysChannel) return;
-    try {
-      const { hash, keyId } = JSON.parse(message) as { hash: string; keyId: string };
-      merchants.evict(hash);
-      ws?.closeForKey(keyId);
-    } catch {}
+  await wireRevocations({
+    prefix: config.redisPrefix,
+    redis,
+    subscriber: redisSub,
+    merchants,
+    revocations,
+    sockets: ws,
+    log,
   });
 
   const workers =
@@ -210,6 +211,7 @@ export async function createApp(opts: AppOptions = {}) {
       await server.close();
       await ledger.drain();
       await workers?.stop();
+      await webhooks.targets.close();
       await queues.close();
       await pool.end();
       await orm.close(true);

@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 // The environment's schema: every variable the app reads, its validation and its default. Read only by
@@ -11,6 +12,64 @@ const urlList = z
   .string()
   .regex(/^https?:\/\/[^,\s]+(,https?:\/\/[^,\s]+)*$/, 'must be comma-separated http(s) URLs');
 const evmAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address');
+
+const isCidr = (v: string) => ipaddr.isValidCIDR(v) || ipaddr.isValid(v);
+/** Comma-separated IPv4/IPv6 addresses or CIDRs; empty text is an empty list. */
+const cidrList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean),
+  )
+  .refine((list) => list.every(isCidr), 'must be comma-separated IPv4/IPv6 addresses or CIDRs');
+
+/**
+ * TRUST_PROXY: which X-Forwarded-For entries to believe. `true` is refused: it believed the leftmost
+ * entry, which the client writes itself, so any client could pass an IP allow-list.
+ */
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+const trustProxy = z.string().transform((v, ctx): false | number | string[] => {
+  const text = v.trim().toLowerCase();
+  if (['false', '0', 'no', ''].includes(text)) return false;
+  if (/^\d{1,2}$/.test(text)) return Number(text);
+  const list = text.split(',').map((p) => p.trim());
+  if (list.every((p) => PROXY_NAMES.includes(p) || isCidr(p))) return list;
+  const hint = ['true', 'yes'].includes(text)
+    ? 'true would believe the X-Forwarded-For a client writes itself; '
+    : '';
+  ctx.addIssue({
+    code: 'custom',
+    message: `${hint}set the number of proxies in front of the server (1) or their addresses (10.0.0.0/8,loopback)`,
+  });
+  return z.NEVER;
+});
+
+/** CORS_ORIGINS: `*` (any origin, never with credentials) or exact origins such as https://shop.example. */
+const originList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  )
+  .refine(
+    (list) =>
+      list.every((o) => {
+        if (o === '*') return true;
+        try {
+          return new URL(o).origin === o;
+        } catch {
+          return false;
+        }
+      }),
+    'must be * or comma-separated origins such as https://shop.example.com (scheme, host and port only)',
+  );
+
+/** The longest an admin token may live (and so the longest a revocation by id must be kept). */
+export const ADMIN_TOKEN_MAX_SECONDS = 30 * 86_400;
 
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -31,7 +90,9 @@ export const envSchema = z.object({
     .optional(),
   DATA_DIR: z.string().min(1).default('.data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  TRUST_PROXY: bool.default(false),
+  TRUST_PROXY: trustProxy.default(false),
+  /** Unset: none in production, `*` elsewhere. */
+  CORS_ORIGINS: originList.optional(),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(65_536),
   DEFAULT_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).max(1_000_000).default(100),
   MAX_AMOUNT_STARS: z.coerce.number().int().min(1).max(1_000_000_000_000).default(1_000_000_000),
@@ -48,11 +109,18 @@ export const envSchema = z.object({
   LEDGER_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(2),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(10).max(100_000).default(2_000),
+  /** Deepest selection under __schema or __type (graphql-js's standard introspection query needs 15). */
+  GRAPHQL_MAX_INTROSPECTION_DEPTH: z.coerce.number().int().min(4).max(50).default(20),
+  /** Unset: on outside production, off in production. */
+  GRAPHQL_PUBLIC_INTROSPECTION: bool.optional(),
+  GRAPHQL_FIELD_SUGGESTIONS: bool.optional(),
+  WS_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(100_000).default(100),
+  WS_MAX_SUBSCRIPTIONS_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(2_000),
   ADMIN_TOKEN_TTL_SECONDS: z.coerce
     .number()
     .int()
     .min(60)
-    .max(30 * 86_400)
+    .max(ADMIN_TOKEN_MAX_SECONDS)
     .default(12 * 3600),
   OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
@@ -73,6 +141,7 @@ export const envSchema = z.object({
     .default(72),
   WEBHOOK_RECONCILE_SECONDS: z.coerce.number().min(0.1).max(3600).default(60),
   WEBHOOK_ALLOW_PRIVATE_URLS: bool.default(false),
+  WEBHOOK_ALLOWED_PRIVATE_CIDRS: cidrList.default([]),
   /** How long a delivery job's lock lasts; a worker that died holding one is noticed after about this long. */
   WORKER_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   /** auto: embedded PostgreSQL/Redis when DATABASE_URL/REDIS_URL are unset and the local default does not answer. */

@@ -19,7 +19,10 @@ export interface Config {
   masterKey: Buffer;
   dataDir: string;
   logLevel: Env['LOG_LEVEL'];
-  trustProxy: boolean;
+  /** Which X-Forwarded-For hops to believe: none, the nearest N proxies, or proxies at these addresses. */
+  trustProxy: false | number | string[];
+  /** Origins allowed by CORS on /graphql (`*`: any), never with credentials; empty: no CORS. */
+  corsOrigins: string[];
   bodyLimitBytes: number;
   defaultRateLimitPerSecond: number;
   maxAmountMinor: bigint;
@@ -31,6 +34,14 @@ export interface Config {
   ledgerMaxInFlight: number;
   graphqlMaxDepth: number;
   graphqlMaxComplexity: number;
+  graphqlMaxIntrospectionDepth: number;
+  /** Anonymous callers may introspect the schema. */
+  graphqlPublicIntrospection: boolean;
+  /** Validation errors may suggest field names ("Did you mean …?"). */
+  graphqlFieldSuggestions: boolean;
+  wsMaxSubscriptionsPerSocket: number;
+  /** Across every socket of one process opened with the same API key. */
+  wsMaxSubscriptionsPerKey: number;
   adminTokenTtlSeconds: number;
   outboxPollMs: number;
   outboxBatchSize: number;
@@ -42,6 +53,8 @@ export interface Config {
   webhookDisableAfterMs: number;
   webhookReconcileMs: number;
   webhookAllowPrivateUrls: boolean;
+  /** Non-public networks webhooks may reach; in production the only way to reach one. */
+  webhookAllowedPrivateCidrs: string[];
   workerLockMs: number;
   /** See src/dev/embedded.ts. `*UrlSet`: the variable was set (only unset URLs may fall back). */
   embedded: Env['EMBEDDED'];
@@ -137,6 +150,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (isProduction && !e.MASTER_KEY) {
     throw new ConfigError('invalid configuration: MASTER_KEY is required when NODE_ENV=production');
   }
+  if (isProduction && e.WEBHOOK_ALLOW_PRIVATE_URLS) {
+    throw new ConfigError(
+      'invalid configuration: WEBHOOK_ALLOW_PRIVATE_URLS is refused in production; list the private networks webhooks may reach in WEBHOOK_ALLOWED_PRIVATE_CIDRS',
+    );
+  }
   const masterKey = e.MASTER_KEY ? Buffer.from(e.MASTER_KEY, 'hex') : developmentMasterKey(e.DATA_DIR);
   return {
     nodeEnv: e.NODE_ENV,
@@ -150,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
+    corsOrigins: e.CORS_ORIGINS ?? (isProduction ? [] : ['*']),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     defaultRateLimitPerSecond: e.DEFAULT_RATE_LIMIT_PER_SECOND,
     maxAmountMinor: BigInt(e.MAX_AMOUNT_STARS) * 100n,
@@ -161,6 +180,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ledgerMaxInFlight: e.LEDGER_MAX_IN_FLIGHT,
     graphqlMaxDepth: e.GRAPHQL_MAX_DEPTH,
     graphqlMaxComplexity: e.GRAPHQL_MAX_COMPLEXITY,
+    graphqlMaxIntrospectionDepth: e.GRAPHQL_MAX_INTROSPECTION_DEPTH,
+    graphqlPublicIntrospection: e.GRAPHQL_PUBLIC_INTROSPECTION ?? !isProduction,
+    graphqlFieldSuggestions: e.GRAPHQL_FIELD_SUGGESTIONS ?? !isProduction,
+    wsMaxSubscriptionsPerSocket: e.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
+    wsMaxSubscriptionsPerKey: e.WS_MAX_SUBSCRIPTIONS_PER_KEY,
     adminTokenTtlSeconds: e.ADMIN_TOKEN_TTL_SECONDS,
     outboxPollMs: e.OUTBOX_POLL_MS,
     outboxBatchSize: e.OUTBOX_BATCH_SIZE,
@@ -171,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookDisableAfterMs: Math.round(e.WEBHOOK_DISABLE_AFTER_HOURS * 3_600_000),
     webhookReconcileMs: Math.round(e.WEBHOOK_RECONCILE_SECONDS * 1000),
     webhookAllowPrivateUrls: e.WEBHOOK_ALLOW_PRIVATE_URLS,
+    webhookAllowedPrivateCidrs: e.WEBHOOK_ALLOWED_PRIVATE_CIDRS,
     workerLockMs: e.WORKER_LOCK_MS,
     embedded: e.EMBEDDED,
     databaseUrlSet: env.DATABASE_URL !== undefined,

@@ -14,13 +14,28 @@ import type { WithdrawalsService } from './modules/withdrawals/service.js';
 import type { OpsDeps } from './ops/status.js';
 
 // Who is calling. Resolved once at the edge (HMAC key or bearer token) and carried in the context.
+// `tokenId` is a bearer token's jti (its sockets close when it is revoked).
 export type Principal =
   | { kind: 'anonymous' }
-  | { kind: 'merchant'; merchantId: string; mode: Mode; keyId: string; scopes: string[] }
-  | { kind: 'admin'; subject: string }
-  | { kind: 'user'; merchantId: string; mode: Mode; userId: string; scopes: SessionScope[] }
-  | { kind: 'stream'; merchantId: string; mode: Mode; streamId: string }
-  | { kind: 'deposit'; merchantId: string; mode: Mode; depositId: string };
+  | {
+      kind: 'merchant';
+      merchantId: string;
+      mode: Mode;
+      keyId: string;
+      scopes: string[];
+      rateLimitPerSecond: number;
+    }
+  | { kind: 'admin'; subject: string; tokenId?: string }
+  | {
+      kind: 'user';
+      merchantId: string;
+      mode: Mode;
+      userId: string;
+      scopes: SessionScope[];
+      tokenId?: string;
+    }
+  | { kind: 'stream'; merchantId: string; mode: Mode; streamId: string; tokenId?: string }
+  | { kind: 'deposit'; merchantId: string; mode: Mode; depositId: string; tokenId?: string };
 
 export interface Services {
   config: Config;

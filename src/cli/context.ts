@@ -3,12 +3,15 @@ import { openQueues, type Queues } from '../../jobs/queues.js';
 import { loadConfig } from '../config.js';
 import { createPool, ensureDatabase, migrate, openOrm } from '../db/database.js';
 import { resolveServers } from '../dev/embedded.js';
+import { revocationChannels } from '../http/revocation-bus.js';
 import { createLogger } from '../lib/logger.js';
 import { IdempotencyService } from '../modules/idempotency/service.js';
 import { LedgerService } from '../modules/ledger/service.js';
+import { TokenRevocations } from '../modules/merchants/revocations.js';
 import { MerchantsService } from '../modules/merchants/service.js';
 import { TokenService } from '../modules/merchants/tokens.js';
 import { WebhooksService } from '../modules/webhooks/service.js';
+import { WebhookTargets } from '../modules/webhooks/ssrf.js';
 
 /** What CLI commands need: the database (created and migrated if new) and the services, no HTTP server. */
 export async function openCliContext() {
@@ -42,8 +45,9 @@ export async function openCliContext() {
     maxBatch: 1,
     maxInFlight: 1,
   });
-  const tokens = new TokenService(config.masterKey);
-  const webhooks = new WebhooksService(pool, config.masterKey, merchants, config.webhookAllowPrivateUrls);
+  const revocations = new TokenRevocations(pool);
+  const tokens = new TokenService(config.masterKey, revocations);
+  const webhooks = new WebhooksService(pool, config.masterKey, merchants, new WebhookTargets(config));
   let queueRedis: Redis | null = null;
   let queues: Queues | null = null;
   webhooks.enqueue = async (jobs) => {
@@ -57,8 +61,11 @@ export async function openCliContext() {
       })),
     );
   };
-  const revoked: string[] = [];
-  merchants.onKeyRevoked = (hash, keyId) => revoked.push(JSON.stringify({ hash, keyId }));
+  const channels = revocationChannels(config.redisPrefix);
+  const revoked: [string, string][] = [];
+  merchants.onKeyRevoked = (hash, keyId) => revoked.push([channels.keys, JSON.stringify({ hash, keyId })]);
+  revocations.onRevoked = (jti, expiresAtMs) =>
+    revoked.push([channels.tokens, JSON.stringify({ jti, expiresAtMs })]);
   return {
     config,
     log,
@@ -71,13 +78,14 @@ export async function openCliContext() {
       await queues?.close();
       queueRedis?.disconnect();
       if (revoked.length > 0) {
-        // Tell running API instances to drop the revoked keys from their caches at once.
+        // Tell running API instances at once: they drop revoked keys from their caches, add revoked tokens to
+        // their lists, and close the sockets opened with either.
         const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
         redis.on('error', () => undefined);
         try {
-          for (const h of revoked) await redis.publish(`${config.redisPrefix}:keys:revoked`, h);
+          for (const [channel, message] of revoked) await redis.publish(channel, message);
         } catch {
-          log.warn('could not reach Redis; running API instances drop revoked keys within 5 s anyway');
+          log.warn('could not reach Redis; running API instances apply the revocation within 5 s anyway');
         } finally {
           redis.disconnect();
         }

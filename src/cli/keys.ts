@@ -1,8 +1,17 @@
 import type { Command } from 'commander';
+import { Option } from 'commander';
 import type { Mode } from '../modules/merchants/entities.js';
 import { collect, modeOption, out, positiveInt, withContext } from './util.js';
 
-/** `keys create | list | revoke | rotate`. */
+const signatureVersionOption = () =>
+  new Option(
+    '--signature-version <version>',
+    "2 makes the signature of timestamp, method, path and body mandatory for this key (1: the legacy page's)",
+  )
+    .choices(['1', '2'])
+    .argParser(Number);
+
+/** `keys create | list | settings | revoke | rotate`. */
 export function registerKeyCommands(program: Command): void {
   const keys = program.command('keys').description('create, revoke and rotate API keys');
   keys
@@ -14,6 +23,7 @@ export function registerKeyCommands(program: Command): void {
     .option('--rate-limit <perSecond>', 'requests per second', positiveInt)
     .option('--scope <scope>', 'extra permission, e.g. withdrawals:approve (repeatable)', collect, [])
     .option('--require-timestamp', 'require X-Timestamp on every signed request')
+    .addOption(signatureVersionOption())
     .option('--json', 'print one JSON object')
     .action((o) =>
       withContext(async (ctx) => {
@@ -22,6 +32,7 @@ export function registerKeyCommands(program: Command): void {
           rateLimitPerSecond: o.rateLimit,
           scopes: o.scope,
           requireTimestamp: !!o.requireTimestamp,
+          signatureVersion: o.signatureVersion,
         });
         out(
           !!o.json,
@@ -52,6 +63,7 @@ export function registerKeyCommands(program: Command): void {
           rateLimitPerSecond: k.rateLimitPerSecond,
           scopes: k.scopes,
           requireTimestamp: k.requireTimestamp,
+          signatureVersion: k.signatureVersion,
           revokedAt: k.revokedAt?.toISOString() ?? null,
         }));
         out(
@@ -63,6 +75,22 @@ export function registerKeyCommands(program: Command): void {
                 `${k.keyId}  ${k.mode}  ${k.prefix}…  ${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}`,
             )
             .join('\n'),
+        );
+      }),
+    );
+  keys
+    .command('settings')
+    .description("change a key's settings (running servers apply them within 5 s)")
+    .argument('<keyId>', 'key id (key_…)')
+    .addOption(signatureVersionOption().makeOptionMandatory())
+    .option('--json', 'print one JSON object')
+    .action((keyId, o) =>
+      withContext(async (ctx) => {
+        const k = await ctx.merchants.updateKeySettings(keyId, { signatureVersion: o.signatureVersion });
+        out(
+          !!o.json,
+          { keyId: k.id, signatureVersion: k.signatureVersion },
+          `${k.id}: signature version ${k.signatureVersion}`,
         );
       }),
     );

@@ -1,10 +1,10 @@
-import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError, type GraphQLSchema, getOperationAST } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Context, Services } from '../context.js';
-import { AppError } from '../lib/errors.js';
+import { AppError, ERROR_STATUS, type ErrorCode } from '../lib/errors.js';
 import type { Authenticator } from './auth.js';
+import { corsFor, documentLimits, introspectionAccess, withoutSuggestions } from './graphql-rules.js';
 import { storableText } from './storable-text.js';
 
 type ServerContext = { req: FastifyRequest; reply: FastifyReply };
@@ -21,18 +21,16 @@ export function maskError(error: unknown, services: Services): GraphQLError {
     });
   }
   if (gqlError && (!gqlError.originalError || isVariableError(gqlError))) {
-    // Syntax, validation and variable errors are about the caller's document: safe to show as they are.
-    // One list of codes for every door (src/lib/errors.ts): yoga's own (GRAPHQL_PARSE_FAILED, BAD_REQUEST…)
-    // become invalid_request, and what it attaches about its internals (originalError) stays inside.
-    const {
-      code: _code,
-      originalError: _original,
-      ...extensions
-    } = gqlError.extensions as Record<string, unknown>;
-    return new GraphQLError(gqlError.message, {
+    // Syntax, validation and variable errors are about the caller's document: safe to show as they are
+    // (without field-name suggestions when those are off: they would spell out the schema). Our codes on
+    // every door: one of ours stays (a refusal built as a GraphQLError), anything else (yoga's
+    // GRAPHQL_PARSE_FAILED, BAD_REQUEST…) becomes invalid_request, and what yoga attaches about its
+    // internals (originalError) stays inside.
+    const { originalError: _original, ...extensions } = gqlError.extensions as Record<string, unknown>;
+    return new GraphQLError(withoutSuggestions(gqlError.message, services.config), {
       nodes: gqlError.nodes,
       path: gqlError.path,
-      extensions: { ...extensions, code: 'invalid_request' },
+      extensions: { ...extensions, code: ourCode(extensions.code) ?? 'invalid_request' },
     });
   }
   services.log.error({ err: original }, 'unexpected GraphQL error');
@@ -41,6 +39,10 @@ export function maskError(error: unknown, services: Services): GraphQLError {
     path: gqlError?.path,
     extensions: { code: 'internal_error' },
   });
+}
+
+function ourCode(code: unknown): ErrorCode | null {
+  return typeof code === 'string' && code in ERROR_STATUS ? (code as ErrorCode) : null;
 }
 
 /**
@@ -105,13 +107,12 @@ export function registerGraphql(
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: (error) => maskError(error, services) },
-    // Pothos' complexity plugin bounds each root field; this bounds the whole document, introspection included.
+    // Only listed origins, never with credentials (the portal's cookie is same-origin only).
+    cors: (request) => corsFor(services.config, request.headers.get('origin')),
+    // Pothos' complexity plugin bounds each root field; documentLimits bounds the whole document.
     plugins: [
-      maxDepthPlugin({
-        n: services.config.graphqlMaxDepth,
-        ignoreIntrospection: false,
-        flattenFragments: true,
-      }),
+      documentLimits(services.config),
+      introspectionAccess(services.config),
       operationMetrics(services),
       storableText(),
       oneErrorList(services),

@@ -12,6 +12,7 @@ import type { Principal, Services } from '../context.js';
 import { AppError, errorBody } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import { JsonSyntaxError, parseGraphqlJson, parseJsonLossless } from '../lib/json.js';
+import { trustProxyFn } from './client-address.js';
 import { trackAllowedMethods } from './method-not-allowed.js';
 
 declare module 'fastify' {
@@ -41,7 +42,8 @@ export function createServer(services: Services): FastifyInstance {
     loggerInstance: log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
+    // One rule for every door (client-address.ts): the WebSocket upgrade reads its address the same way.
+    trustProxy: trustProxyFn(config.trustProxy),
     genReqId: () => newId('req'),
     requestIdHeader: false,
     // While closing, requests still arriving on open connections get our own 503 (the onRequest hook below),

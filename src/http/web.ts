@@ -1,8 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../context.js';
 import { deriveKey, hmacSha256Hex, safeEqualHex } from '../lib/crypto.js';
@@ -10,6 +7,9 @@ import { AppError, errorBody } from '../lib/errors.js';
 import type { Authenticator } from './auth.js';
 import { cookieOf } from './cookies.js';
 import { ADMIN_COOKIE } from './ops.js';
+import { ensureWebBuild, type PAGES, WEB_DIST, webBuildState } from './web-build.js';
+
+export { ensureWebBuild, WEB_DIST, WEB_ROOT, webBuildState } from './web-build.js';
 
 // The browser pages (web/, built by Vite into web/dist): the payment page /pay/:depositId, the donation
 // overlay /overlay and the ops portal /portal, with their hashed assets under /web/assets/. The pages talk to
@@ -21,9 +21,6 @@ import { ADMIN_COOKIE } from './ops.js';
 // here with Vite's API: at start-up in the background, or on the first page request (tests). Production never
 // builds at run time: a missing build answers 503 and is logged.
 
-export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
-export const WEB_DIST = join(WEB_ROOT, 'dist');
-const PAGES = ['pay', 'overlay', 'portal', 'login'] as const;
 type Page = (typeof PAGES)[number];
 
 export const PORTAL_COOKIE = 'novapay_portal';
@@ -40,68 +37,6 @@ const ASSET_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 const ASSET_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,200}$/;
-
-// ---- The build -------------------------------------------------------------------------------------------
-
-/** 'missing' without a build, 'stale' when a source file under web/ is newer than the build. */
-export function webBuildState(): 'ok' | 'missing' | 'stale' {
-  let builtAt = Number.POSITIVE_INFINITY;
-  for (const p of PAGES) {
-    const f = join(WEB_DIST, `${p}.html`);
-    if (!existsSync(f)) return 'missing';
-    builtAt = Math.min(builtAt, statSync(f).mtimeMs);
-  }
-  return newestSource(WEB_ROOT) > builtAt ? 'stale' : 'ok';
-}
-
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (e.name === 'dist' || e.name.startsWith('.') || e.name === 'node_modules') continue;
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-let building: Promise<void> | null = null;
-
-/**
- * Builds web/ into web/dist unless an up-to-date build is there. Callers in one process share one build;
- * processes building at once each build into a folder of their own and move it into place, so web/dist is
- * never half written.
- */
-export function ensureWebBuild(log?: Services['log']): Promise<void> {
-  if (webBuildState() === 'ok') return Promise.resolve();
-  building ??= buildWeb(log).finally(() => {
-    building = null;
-  });
-  return building;
-}
-
-async function buildWeb(log?: Services['log']): Promise<void> {
-  const started = Date.now();
-  const tag = `${process.pid}-${randomBytes(3).toString('hex')}`;
-  const tmp = join(WEB_ROOT, `.dist-${tag}`);
-  const { build } = await import('vite');
-  try {
-    await build({
-      configFile: join(WEB_ROOT, 'vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir: tmp, emptyOutDir: true },
-    });
-    if (webBuildState() === 'ok') return; // another process finished first
-    const old = existsSync(WEB_DIST) ? join(WEB_ROOT, `.dist-old-${tag}`) : null;
-    if (old) await rename(WEB_DIST, old).catch(() => undefined);
-    await rename(tmp, WEB_DIST).catch((err: NodeJS.ErrnoException) => {
-      if (webBuildState() === 'missing') throw err;
-    });
-    if (old) await rm(old, { recursive: true, force: true });
-    log?.info({ ms: Date.now() - started, dir: WEB_DIST }, 'built the web pages');
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
-}
 
 // ---- Cookies and the portal session ----------------------------------------------------------------------
 
@@ -294,8 +229,17 @@ export async function registerWeb(server: FastifyInstance, services: Services, a
   });
 
   server.post('/portal/logout', async (req, reply) => {
-    if (cookieOf(req, PORTAL_COOKIE) && !portalSessionToken(req, csrfKey)) {
+    const token = cookieOf(req, PORTAL_COOKIE);
+    if (token && !portalSessionToken(req, csrfKey)) {
       throw new AppError('forbidden', `Signing out needs the ${CSRF_HEADER} header`);
+    }
+    // Signing out ends the session on the server: the token is revoked (by its jti), so neither the cookie
+    // nor the same token sent as a Bearer works again, on any instance. A token that no longer verifies
+    // (expired, or already revoked) has nothing left to revoke.
+    if (token) {
+      await services.tokens.revoke(token, 'portal sign-out').catch((err) => {
+        if (!(err instanceof AppError && err.code === 'invalid_token')) throw err;
+      });
     }
     clearCookies(req, reply);
     return reply.header('cache-control', 'no-store').send({ ok: true });

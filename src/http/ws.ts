@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { GraphQLError, GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -6,16 +7,50 @@ import type { Context, Principal, Services } from '../context.js';
 import { AppError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import type { Authenticator } from './auth.js';
+import { trustProxyFn, upgradeClientAddress } from './client-address.js';
 import { maskError } from './graphql.js';
+import { SocketOperations } from './ws-operations.js';
 
-// GraphQL subscriptions over graphql-ws on the same port and path as /graphql. The socket authenticates
-// in connection_init: {token} (user session or stream token) or {apiKey, timestamp, signature}. Anything
-// else closes the socket with 4401. Sockets opened with an API key close when that key is revoked.
+// GraphQL over graphql-ws on the same port and path as /graphql. The socket authenticates in connection_init:
+// {token} (a bearer token) or {apiKey, timestamp, signature[, signatureVersion]}, with the checks of the HTTP
+// door: the key's IP allow-list against the client address of the upgrade request (TRUST_PROXY applies), the
+// signature, and one unit of the credential's rate limit. A refusal closes the socket: 4403 `ip_not_allowed`,
+// 4429 `rate_limited`, 4401 anything else (the reason is the error code). Every operation then passes
+// ws-operations.ts. Sockets close with 4401 when their API key or bearer token is revoked.
 
-type Extra = { socket: WebSocket; principal?: Principal };
+type Extra = { socket: WebSocket; request: IncomingMessage };
 
 export const CLOSE_UNAUTHORIZED = 4401;
+export const CLOSE_IP_NOT_ALLOWED = 4403;
+export const CLOSE_RATE_LIMITED = 4429;
 export const CLOSE_GOING_AWAY = 1001;
+
+function closeCode(err: unknown): number {
+  if (!(err instanceof AppError)) return CLOSE_UNAUTHORIZED;
+  if (err.code === 'ip_not_allowed') return CLOSE_IP_NOT_ALLOWED;
+  if (err.code === 'rate_limited') return CLOSE_RATE_LIMITED;
+  return CLOSE_UNAUTHORIZED;
+}
+
+/** Sockets by the credential that opened them, to close them when it is revoked. */
+class SocketIndex {
+  private readonly sockets = new Map<string, Set<WebSocket>>();
+
+  add(id: string, ws: WebSocket): void {
+    const set = this.sockets.get(id) ?? new Set();
+    set.add(ws);
+    this.sockets.set(id, set);
+    ws.once('close', () => {
+      set.delete(ws);
+      if (set.size === 0 && this.sockets.get(id) === set) this.sockets.delete(id);
+    });
+  }
+
+  close(id: string, reason: string): void {
+    for (const ws of this.sockets.get(id) ?? []) ws.close(CLOSE_UNAUTHORIZED, reason);
+    this.sockets.delete(id);
+  }
+}
 
 export function attachSubscriptions(
   app: FastifyInstance,
@@ -24,7 +59,10 @@ export function attachSubscriptions(
   auth: Authenticator,
 ) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-  const byKey = new Map<string, Set<WebSocket>>();
+  const byKey = new SocketIndex();
+  const byToken = new SocketIndex();
+  const operations = new SocketOperations(schema, services, auth);
+  const trust = trustProxyFn(services.config.trustProxy);
 
   app.server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
@@ -35,13 +73,25 @@ export function attachSubscriptions(
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
-  async function authenticate(params: Record<string, unknown> | undefined): Promise<Principal> {
-    if (params && typeof params.token === 'string') return auth.principalFromToken(params.token);
+  async function authenticate(
+    params: Record<string, unknown> | undefined,
+    address: string,
+  ): Promise<Principal> {
+    if (params && typeof params.token === 'string') {
+      const principal = await auth.principalFromToken(params.token);
+      await auth.spend(principal);
+      return principal;
+    }
     if (params && typeof params.apiKey === 'string') {
+      const { apiKey, timestamp, signature, signatureVersion } = params;
       return auth.principalFromKeySignature(
-        params.apiKey,
-        String(params.timestamp ?? ''),
-        String(params.signature ?? ''),
+        {
+          apiKey,
+          timestamp: String(timestamp ?? ''),
+          signature: String(signature ?? ''),
+          signatureVersion: signatureVersion === undefined ? undefined : String(signatureVersion),
+        },
+        address,
       );
     }
     throw new AppError(
@@ -52,27 +102,34 @@ export function attachSubscriptions(
 
   const mask = (errors: readonly GraphQLError[]) => errors.map((e) => maskError(e, services).toJSON());
 
+  // Registered before useServer's own listener, so each message is seen here first (ws-operations.ts).
+  wss.on('connection', (socket: WebSocket) => operations.watch(socket));
+
   useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema,
-      context: (ctx): Context => ({ principal: ctx.extra.principal!, services, requestId: newId('req') }),
+      context: (ctx): Context => ({
+        principal: operations.principal(ctx.extra.socket),
+        services,
+        requestId: newId('req'),
+      }),
       onConnect: async (ctx) => {
+        const extra = ctx.extra;
         try {
-          const principal = await authenticate(ctx.connectionParams);
-          ctx.extra.principal = principal;
-          if (principal.kind === 'merchant') {
-            const set = byKey.get(principal.keyId) ?? new Set();
-            set.add(ctx.extra.socket);
-            byKey.set(principal.keyId, set);
-            ctx.extra.socket.once('close', () => set.delete(ctx.extra.socket));
-          }
+          const address = upgradeClientAddress(extra.request, trust);
+          const principal = await authenticate(ctx.connectionParams, address);
+          operations.setPrincipal(extra.socket, principal);
+          if (principal.kind === 'merchant') byKey.add(principal.keyId, extra.socket);
+          else if (principal.kind !== 'anonymous' && principal.tokenId)
+            byToken.add(principal.tokenId, extra.socket);
           return true;
         } catch (err) {
-          const reason = err instanceof AppError ? err.code : 'unauthorized';
-          ctx.extra.socket.close(CLOSE_UNAUTHORIZED, reason);
+          extra.socket.close(closeCode(err), err instanceof AppError ? err.code : 'unauthorized');
           return false;
         }
       },
+      onSubscribe: (ctx, id, payload) => operations.admit(ctx, id, payload),
+      onComplete: (ctx, id) => operations.done(ctx.extra.socket, id),
       onNext: (_ctx, _id, _payload, _args, result) => {
         if ('errors' in result && result.errors?.length) {
           return { ...result, errors: result.errors.map((e) => maskError(e, services)) };
@@ -87,8 +144,11 @@ export function attachSubscriptions(
   return {
     /** Closes the sockets that authenticated with a revoked key. */
     closeForKey(keyId: string): void {
-      for (const ws of byKey.get(keyId) ?? []) ws.close(CLOSE_UNAUTHORIZED, 'key_revoked');
-      byKey.delete(keyId);
+      byKey.close(keyId, 'key_revoked');
+    },
+    /** Closes the sockets that authenticated with a revoked bearer token (by its jti). */
+    closeForToken(tokenId: string): void {
+      byToken.close(tokenId, 'token_revoked');
     },
     /** On shutdown: tell every client we are going away (1001), so they reconnect elsewhere. */
     async close(): Promise<void> {

@@ -21,6 +21,8 @@ export const ERROR_STATUS = {
   request_in_progress: 409,
   payload_too_large: 413,
   rate_limited: 429,
+  /** A WebSocket holds as many operations as it (or its API key) may: complete one first. */
+  too_many_subscriptions: 429,
   internal_error: 500,
   /** The instance is shutting down (a graceful stop): retry, another instance will answer. */
   service_unavailable: 503,

@@ -70,3 +70,58 @@ export async function untilLive(
   probe.stop();
   if (probe.values.length === 0) throw new Error('subscriptions never became live');
 }
+
+/**
+ * graphql-ws spoken by hand over a real socket: each message is sent as the exact text given (a client library
+ * would JSON.stringify it, rounding numbers such as 1.000000000000000001). `headers` go on the upgrade request.
+ */
+export async function rawSocket(
+  url: string,
+  init: Record<string, unknown>,
+  headers: Record<string, string> = {},
+) {
+  const ws = new WebSocket(url, 'graphql-transport-ws', { headers });
+  const messages: { id?: string; type: string; payload?: any }[] = [];
+  let closed: { code: number; reason: string } | null = null;
+  ws.on('message', (data) => messages.push(JSON.parse(String(data))));
+  const closing = new Promise<void>((resolve) =>
+    ws.on('close', (code, reason) => {
+      closed = { code, reason: String(reason) };
+      resolve();
+    }),
+  );
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  ws.send(JSON.stringify({ type: 'connection_init', payload: init }));
+  while (!closed && !messages.some((m) => m.type === 'connection_ack'))
+    await new Promise((r) => setTimeout(r, 5));
+  const acked = messages.some((m) => m.type === 'connection_ack');
+  /** The messages for one operation id, once it finished (complete or error), or the socket closed. */
+  const result = async (id: string) => {
+    for (;;) {
+      const mine = messages.filter((m) => m.id === id);
+      if (closed || mine.some((m) => m.type === 'complete' || m.type === 'error')) return mine;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  return {
+    acked,
+    closed: () => closed as { code: number; reason: string } | null,
+    closing,
+    messages,
+    /** Sends a subscribe message whose payload is `payloadText` exactly. */
+    sendRaw(id: string, payloadText: string) {
+      ws.send(`{"id":${JSON.stringify(id)},"type":"subscribe","payload":${payloadText}}`);
+    },
+    subscribe(id: string, query: string, variables: Record<string, unknown> = {}) {
+      ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } }));
+    },
+    complete(id: string) {
+      ws.send(JSON.stringify({ id, type: 'complete' }));
+    },
+    result,
+    close: () => ws.close(),
+  };
+}

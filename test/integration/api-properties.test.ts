@@ -406,7 +406,9 @@ describe('GraphQL properties (the money-moving mutations)', () => {
           ),
         );
         const tally = emptyTally();
-        results.forEach((res, i) => tallyGraphql(batch[i]!, res.status, res.body, tally));
+        results.forEach((res, i) => {
+          tallyGraphql(batch[i]!, res.status, res.body, tally);
+        });
         await expectEffects(m, before, tally);
       }),
       { ...fuzzParams(), numRuns: Math.max(4, Math.ceil(FUZZ_RUNS / 2)) },

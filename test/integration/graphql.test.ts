@@ -252,11 +252,13 @@ describe('GraphQL', () => {
       '{ user(id: "d") { transactions { edges { node { id } } pageInfo { hasNextPage } } } }',
     );
     expect(deep.body.data.user.transactions.edges).toHaveLength(1);
+    // Introspection has its own depth bound (GRAPHQL_MAX_INTROSPECTION_DEPTH): an ofType bomb stays refused.
     const tooDeep = await t.graphql(
       m,
-      '{ a: user(id: "d") { transactions { edges { node { metadata id } cursor } pageInfo { startCursor } } } __schema { types { fields { type { ofType { ofType { name } } } } } } }',
+      `{ a: user(id: "d") { transactions { edges { node { metadata id } cursor } } } __schema { types { ${'ofType { '.repeat(25)}name${' }'.repeat(25)} } } }`,
     );
     expect(tooDeep.body.errors[0].extensions.code).toBe('invalid_request');
+    expect(tooDeep.body.errors[0].message).toMatch(/Introspection depth limit of 20 exceeded/);
     const big = await t.graphql(m, '{ user(id: "d") { transactions(first: 1000) { totalCount } } }');
     expect(big.body.errors[0].extensions.code).toBe('invalid_request');
     const syntax = await t.graphql(m, '{ user(id: ');

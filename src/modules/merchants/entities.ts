@@ -22,6 +22,7 @@ export class ApiKey {
   rateLimitPerSecond!: number;
   scopes!: string[];
   requireTimestamp!: boolean;
+  signatureVersion!: 1 | 2;
   createdAt!: Date;
   revokedAt?: Date | null;
 }
@@ -52,6 +53,7 @@ export const ApiKeySchema = new EntitySchema<ApiKey>({
     rateLimitPerSecond: { type: 'integer', fieldName: 'rate_limit_per_second' },
     scopes: { type: 'string[]', columnType: 'text[]' },
     requireTimestamp: { type: 'boolean', fieldName: 'require_timestamp' },
+    signatureVersion: { type: 'smallint', fieldName: 'signature_version' },
     createdAt: { type: 'Date', fieldName: 'created_at', onCreate: () => new Date() },
     revokedAt: { type: 'Date', fieldName: 'revoked_at', nullable: true },
   },

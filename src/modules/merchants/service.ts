@@ -32,6 +32,8 @@ export interface ResolvedKey {
   rateLimitPerSecond: number;
   scopes: string[];
   requireTimestamp: boolean;
+  /** 2: every request must carry a version-2 signature (src/http/signature.ts). */
+  signatureVersion: 1 | 2;
 }
 
 export interface KeyOptions {
@@ -39,6 +41,12 @@ export interface KeyOptions {
   rateLimitPerSecond?: number;
   scopes?: string[];
   requireTimestamp?: boolean;
+  signatureVersion?: number;
+}
+
+function parseSignatureVersion(v: number | undefined): 1 | 2 {
+  if (v === undefined || v === 1 || v === 2) return v ?? 1;
+  throw new ValidationError('signature version must be 1 or 2', 'signatureVersion');
 }
 
 const KEY_CACHE_TTL_MS = 5_000;
@@ -142,6 +150,7 @@ export class MerchantsService {
       if (!(KEY_SCOPES as readonly string[]).includes(s))
         throw new ValidationError(`unknown scope '${s}'`, 'scopes');
     }
+    const signatureVersion = parseSignatureVersion(opts.signatureVersion);
     const keyId = newId('key');
     const apiKey = `sk_${mode}_${randomHex(16)}`;
     const apiSecret = randomHex(32);
@@ -157,6 +166,7 @@ export class MerchantsService {
       rateLimitPerSecond: rate,
       scopes,
       requireTimestamp: opts.requireTimestamp ?? false,
+      signatureVersion,
       createdAt: new Date(),
       revokedAt: null,
     });
@@ -182,7 +192,22 @@ export class MerchantsService {
     return key;
   }
 
-  /** Issues a new key with the same mode, allow-list, limit and scopes, and revokes the old one. */
+  /**
+   * Changes a key's signature version. This process applies it at once; other processes when their cached
+   * copy expires (KEY_CACHE_TTL_MS).
+   */
+  async updateKeySettings(keyId: string, opts: { signatureVersion?: number }): Promise<ApiKey> {
+    const em = this.orm.em.fork();
+    const key = await em.findOne(ApiKey, { id: keyId });
+    if (!key) throw new NotFoundError('API key', keyId);
+    if (opts.signatureVersion !== undefined)
+      key.signatureVersion = parseSignatureVersion(opts.signatureVersion);
+    await em.flush();
+    this.evict(key.keyHash.toString('hex'));
+    return key;
+  }
+
+  /** Issues a new key with the same mode, allow-list, limit, scopes and signature rules; revokes the old one. */
   async rotateKey(keyId: string): Promise<CreatedKey> {
     const em = this.orm.em.fork();
     const old = await em.findOne(ApiKey, { id: keyId });
@@ -192,6 +217,7 @@ export class MerchantsService {
       rateLimitPerSecond: old.rateLimitPerSecond,
       scopes: old.scopes,
       requireTimestamp: old.requireTimestamp,
+      signatureVersion: old.signatureVersion,
     });
     await this.revokeKey(keyId);
     return created;
@@ -221,6 +247,7 @@ export class MerchantsService {
         rateLimitPerSecond: row.rateLimitPerSecond,
         scopes: row.scopes,
         requireTimestamp,
+        signatureVersion: row.signatureVersion === 2 ? 2 : 1,
       };
     }
     if (this.cache.size >= KEY_CACHE_MAX) this.cache.clear();

@@ -3,40 +3,47 @@ import { deriveKey } from '../../lib/crypto.js';
 import { AppError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import type { Mode } from './entities.js';
+import type { TokenRevocations } from './revocations.js';
 
 // Bearer tokens are compact JWS (HS256) under a key derived from MASTER_KEY: stateless to verify, and each
-// carries its kind, so a stream widget token can never be taken for a user session or an admin token.
+// carries its kind, so a stream widget token can never be taken for a user session or an admin token. A
+// token can be revoked before it expires, by its jti (revocations.ts); verify() refuses it from then on.
 
 export const SESSION_SCOPES = ['read', 'subscribe'] as const;
 export type SessionScope = (typeof SESSION_SCOPES)[number];
 export const MAX_SESSION_TTL_SECONDS = 86_400;
 
-export type TokenClaims =
-  | { kind: 'admin'; subject: string; exp: number }
-  | { kind: 'user'; merchantId: string; mode: Mode; userId: string; scopes: SessionScope[]; exp: number }
-  | { kind: 'stream'; merchantId: string; mode: Mode; streamId: string; exp: number }
-  | { kind: 'deposit'; merchantId: string; mode: Mode; depositId: string; exp: number };
+export type TokenClaims = { exp: number; jti: string } & (
+  | { kind: 'admin'; subject: string }
+  | { kind: 'user'; merchantId: string; mode: Mode; userId: string; scopes: SessionScope[] }
+  | { kind: 'stream'; merchantId: string; mode: Mode; streamId: string }
+  | { kind: 'deposit'; merchantId: string; mode: Mode; depositId: string }
+);
 
 const ISSUER = 'novapay';
 
 export class TokenService {
   private readonly key: Uint8Array;
 
-  constructor(masterKey: Buffer) {
+  constructor(
+    masterKey: Buffer,
+    private readonly revocations: TokenRevocations | null = null,
+  ) {
     this.key = new Uint8Array(deriveKey(masterKey, 'bearer-tokens'));
   }
 
   private async sign(claims: JWTPayload, subject: string, ttlSeconds: number) {
     const exp = Math.floor(Date.now() / 1000) + ttlSeconds;
+    const jti = newId('adm');
     const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setIssuer(ISSUER)
       .setSubject(subject)
-      .setJti(newId('adm'))
+      .setJti(jti)
       .setIssuedAt()
       .setExpirationTime(exp)
       .sign(this.key);
-    return { token, expiresAt: new Date(exp * 1000) };
+    return { token, expiresAt: new Date(exp * 1000), tokenId: jti };
   }
 
   issueAdmin(ttlSeconds: number, subject = 'ops') {
@@ -72,22 +79,43 @@ export class TokenService {
       if (err instanceof joseErrors.JWTExpired) throw new AppError('invalid_token', 'The token has expired');
       throw new AppError('invalid_token', 'The token is not valid');
     }
-    const exp = p.exp ?? 0;
-    const sub = typeof p.sub === 'string' ? p.sub : '';
-    const mode = p.mode === 'live' || p.mode === 'test' ? p.mode : null;
-    if (p.kind === 'admin' && sub) return { kind: 'admin', subject: sub, exp };
-    if (p.kind === 'user' && sub && mode && typeof p.mid === 'string' && Array.isArray(p.scopes)) {
-      const scopes = (p.scopes as unknown[]).filter((s): s is SessionScope =>
-        SESSION_SCOPES.includes(s as SessionScope),
-      );
-      return { kind: 'user', merchantId: p.mid, mode, userId: sub, scopes, exp };
+    const jti = typeof p.jti === 'string' ? p.jti : '';
+    if (jti && (await this.revocations?.isRevoked(jti))) {
+      throw new AppError('invalid_token', 'The token has been revoked');
     }
-    if (p.kind === 'stream' && sub && mode && typeof p.mid === 'string') {
-      return { kind: 'stream', merchantId: p.mid, mode, streamId: sub, exp };
-    }
-    if (p.kind === 'deposit' && sub && mode && typeof p.mid === 'string') {
-      return { kind: 'deposit', merchantId: p.mid, mode, depositId: sub, exp };
-    }
-    throw new AppError('invalid_token', 'Unknown token kind');
+    return claimsOf(p, { exp: p.exp ?? 0, jti });
   }
+
+  /** Revokes a token that verifies now (an expired or foreign one needs nothing); returns its claims. */
+  async revoke(token: string, reason: string): Promise<TokenClaims> {
+    const claims = await this.verify(token);
+    await this.revokeId(claims.jti, new Date(claims.exp * 1000), reason, claims);
+    return claims;
+  }
+
+  /** Revokes by jti; `expiresAt` bounds how long the record is needed (the longest a token lives if unknown). */
+  async revokeId(jti: string, expiresAt: Date, reason: string, claims?: TokenClaims): Promise<void> {
+    if (!this.revocations) throw new Error('token revocation is not configured');
+    const subject = claims?.kind === 'admin' ? claims.subject : undefined;
+    await this.revocations.revoke(jti, expiresAt, { subject, reason });
+  }
+}
+
+function claimsOf(p: JWTPayload, base: { exp: number; jti: string }): TokenClaims {
+  const sub = typeof p.sub === 'string' ? p.sub : '';
+  const mode = p.mode === 'live' || p.mode === 'test' ? p.mode : null;
+  if (p.kind === 'admin' && sub) return { ...base, kind: 'admin', subject: sub };
+  if (p.kind === 'user' && sub && mode && typeof p.mid === 'string' && Array.isArray(p.scopes)) {
+    const scopes = (p.scopes as unknown[]).filter((s): s is SessionScope =>
+      SESSION_SCOPES.includes(s as SessionScope),
+    );
+    return { ...base, kind: 'user', merchantId: p.mid, mode, userId: sub, scopes };
+  }
+  if (p.kind === 'stream' && sub && mode && typeof p.mid === 'string') {
+    return { ...base, kind: 'stream', merchantId: p.mid, mode, streamId: sub };
+  }
+  if (p.kind === 'deposit' && sub && mode && typeof p.mid === 'string') {
+    return { ...base, kind: 'deposit', merchantId: p.mid, mode, depositId: sub };
+  }
+  throw new AppError('invalid_token', 'Unknown token kind');
 }

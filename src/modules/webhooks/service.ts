@@ -6,7 +6,7 @@ import { parseOptionalText } from '../../lib/text.js';
 import { WEBHOOK_EVENT_TYPES } from '../events/types.js';
 import type { Mode } from '../merchants/entities.js';
 import type { MerchantsService } from '../merchants/service.js';
-import { assertPublicTarget, parseWebhookUrl } from './ssrf.js';
+import { parseWebhookUrl, type WebhookTargets } from './ssrf.js';
 
 const DESCRIPTION_MAX = 500;
 
@@ -104,15 +104,21 @@ export class WebhooksService {
     private readonly pool: Pool,
     private readonly masterKey: Buffer,
     private readonly merchants: MerchantsService,
-    private readonly allowPrivateUrls: boolean,
+    /** Where deliveries may go (ssrf.ts); the delivery job posts through it. */
+    readonly targets: WebhookTargets,
   ) {}
+
+  /** Whether a tenant's endpoints may reach only public (or operator-allowed) addresses. */
+  guarded(t: Tenant): Promise<boolean> {
+    return this.targets.guards(
+      t.mode,
+      async () => (await this.merchants.settings(t.merchantId)).allowPrivateWebhookUrls,
+    );
+  }
 
   private async checkUrl(t: Tenant, raw: unknown): Promise<string> {
     const url = parseWebhookUrl(raw);
-    if (t.mode === 'live' && !this.allowPrivateUrls) {
-      const settings = await this.merchants.settings(t.merchantId);
-      if (!settings.allowPrivateWebhookUrls) await assertPublicTarget(url);
-    }
+    if (await this.guarded(t)) await this.targets.assertAllowed(url);
     return url.toString();
   }
 

@@ -1,10 +1,26 @@
-import { lookup } from 'node:dns/promises';
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { ValidationError } from '../../lib/errors.js';
 
-// Live-mode webhooks must not reach our own network: a URL whose host is (or resolves to) a loopback,
-// private, link-local or otherwise non-public address is refused, at creation and again at delivery
-// (DNS can change in between).
+// Webhooks must not become a way into our own network (SSRF): an endpoint whose host is or resolves to a
+// loopback, private, link-local (cloud metadata at 169.254.169.254), carrier-grade NAT or otherwise reserved
+// address is refused, unless the operator lists that network in WEBHOOK_ALLOWED_PRIVATE_CIDRS. In production
+// this holds for every endpoint of either mode. Outside production a test-mode endpoint, and a live one where
+// WEBHOOK_ALLOW_PRIVATE_URLS or the merchant's allowPrivateWebhookUrls says so, may target anything (tests and
+// local development post to 127.0.0.1).
+//
+// The check runs when an endpoint is saved and again inside each delivery's connection: the socket connects
+// to the address that the check passed (the lookup below is the connection's own DNS lookup), so a name that
+// answers differently on the second lookup (DNS rebinding) cannot slip through. Refusals never name the
+// address the host resolved to.
+
+type Lookup = typeof dnsLookup;
+
+export const TARGET_REFUSED = 'ERR_WEBHOOK_TARGET_REFUSED';
+const REFUSED_MESSAGE =
+  'the URL resolves to a private, loopback, link-local or reserved address, which webhooks may not reach';
 
 export function parseWebhookUrl(raw: unknown): URL {
   if (typeof raw !== 'string' || raw.length > 2048)
@@ -21,28 +37,107 @@ export function parseWebhookUrl(raw: unknown): URL {
   return url;
 }
 
-function isPublic(address: string): boolean {
-  const a = ipaddr.process(address);
-  return a.range() === 'unicast';
+function refused(): Error {
+  return Object.assign(new Error(REFUSED_MESSAGE), { code: TARGET_REFUSED });
 }
 
-/** Throws when the URL's host is or resolves to a non-public address. */
-export async function assertPublicTarget(url: URL): Promise<void> {
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  let addresses: string[];
-  if (ipaddr.isValid(host)) addresses = [host];
-  else {
+export interface TargetPolicyConfig {
+  isProduction: boolean;
+  webhookAllowPrivateUrls: boolean;
+  webhookAllowedPrivateCidrs: string[];
+}
+
+export class WebhookTargets {
+  private readonly cidrs: [ipaddr.IPv4 | ipaddr.IPv6, number][];
+  private readonly guardedAgent: Agent;
+  private readonly openAgent = new Agent();
+
+  constructor(
+    private readonly config: TargetPolicyConfig,
+    private readonly lookup: Lookup = dnsLookup,
+  ) {
+    this.cidrs = config.webhookAllowedPrivateCidrs.map((c) => {
+      if (c.includes('/')) return ipaddr.parseCIDR(c);
+      const a = ipaddr.parse(c);
+      return [a, a.kind() === 'ipv4' ? 32 : 128];
+    });
+    this.guardedAgent = new Agent({ connect: { lookup: this.checkedLookup() as never } });
+  }
+
+  /** Whether endpoints of this mode must be checked; `merchantAllows`: the merchant's own setting. */
+  guards(mode: 'live' | 'test', merchantAllows: () => Promise<boolean>): Promise<boolean> {
+    if (this.config.isProduction) return Promise.resolve(true);
+    if (mode === 'test' || this.config.webhookAllowPrivateUrls) return Promise.resolve(false);
+    return merchantAllows().then((allows) => !allows);
+  }
+
+  /** Public unicast, or inside an operator-allowed network. */
+  allows(address: string): boolean {
+    let a: ipaddr.IPv4 | ipaddr.IPv6;
     try {
-      addresses = (await lookup(host, { all: true })).map((r) => r.address);
+      a = ipaddr.process(address);
+    } catch {
+      return false;
+    }
+    if (a.range() === 'unicast') return true;
+    return this.cidrs.some(([net, bits]) => net.kind() === a.kind() && a.match(net, bits));
+  }
+
+  /** Throws invalid_request (param url) when the URL's host is or resolves to an address webhooks may not reach. */
+  async assertAllowed(url: URL): Promise<void> {
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    let addresses: string[];
+    try {
+      addresses = isIP(host) ? [host] : await this.resolve(host);
     } catch {
       throw new ValidationError(`url host '${host}' does not resolve`, 'url');
     }
+    if (!addresses.every((a) => this.allows(a))) throw new ValidationError(`url: ${REFUSED_MESSAGE}`, 'url');
   }
-  const blocked = addresses.find((a) => !isPublic(a));
-  if (blocked) {
-    throw new ValidationError(
-      `url resolves to a non-public address (${blocked}); live-mode webhooks must be public`,
-      'url',
+
+  /** POSTs a delivery; `guarded`: the connection may reach only allowed addresses. */
+  async post(
+    url: URL,
+    init: { body: string; headers: Record<string, string>; signal: AbortSignal },
+    guarded: boolean,
+  ) {
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    // An address in the URL is connected to without a lookup: check it here.
+    if (guarded && isIP(host) && !this.allows(host)) throw refused();
+    return undiciFetch(url, {
+      method: 'POST',
+      ...init,
+      redirect: 'manual',
+      dispatcher: guarded ? this.guardedAgent : this.openAgent,
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.guardedAgent.close(), this.openAgent.close()]);
+  }
+
+  private resolve(host: string): Promise<string[]> {
+    return new Promise((resolve, reject) =>
+      this.lookup(host, { all: true }, (err, addresses: LookupAddress[]) =>
+        err ? reject(err) : resolve(addresses.map((a) => a.address)),
+      ),
     );
+  }
+
+  /** A dns.lookup for net.connect that answers only with addresses that pass, or fails the connection. */
+  private checkedLookup() {
+    return (
+      hostname: string,
+      options: { all?: boolean },
+      callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void,
+    ) => {
+      this.lookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+        if (err) return callback(err, []);
+        if (addresses.length === 0 || !addresses.every((a) => this.allows(a.address)))
+          return callback(refused(), []);
+        if (options.all) return callback(null, addresses);
+        return callback(null, addresses[0]!.address, addresses[0]!.family);
+      });
+    };
   }
 }

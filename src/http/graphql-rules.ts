@@ -1,0 +1,171 @@
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import {
+  type DocumentNode,
+  type FieldNode,
+  type FragmentSpreadNode,
+  GraphQLError,
+  type InlineFragmentNode,
+  Kind,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
+  visit,
+} from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Config } from '../config.js';
+import type { Context } from '../context.js';
+
+// The limits every GraphQL document meets, on every door (HTTP through the yoga plugin below, the WebSocket
+// in ws-operations.ts). Ordinary selections are bounded by GRAPHQL_MAX_DEPTH; introspection is left to its
+// own bound, so the standard introspection query (graphql-js getIntrospectionQuery(), 15 levels from
+// __schema) passes and GraphQL code generators work against the live endpoint, while nesting bombs do not:
+// `ofType` chains are cut at GRAPHQL_MAX_INTROSPECTION_DEPTH, and graphql-js's MaxIntrospectionDepthRule
+// (one of its specified rules) cuts fields → type → fields cycles.
+
+const INTROSPECTION_ROOTS = new Set(['__schema', '__type']);
+
+export function documentRules(config: Config): ValidationRule[] {
+  return [
+    maxDepthRule({ n: config.graphqlMaxDepth, ignoreIntrospection: true, flattenFragments: true }),
+    introspectionDepthRule(config.graphqlMaxIntrospectionDepth),
+  ];
+}
+
+/** Refuses a __schema or __type selection nested deeper than `max` levels (fragments flattened). */
+export function introspectionDepthRule(max: number): ValidationRule {
+  return function IntrospectionDepthRule(context: ValidationContext) {
+    return {
+      Field(node: FieldNode) {
+        if (!INTROSPECTION_ROOTS.has(node.name.value)) return undefined;
+        const depth = 1 + selectionDepth(node.selectionSet, context, new Set());
+        if (depth > max) {
+          context.reportError(
+            new GraphQLError(`Introspection depth limit of ${max} exceeded, found ${depth}`, {
+              nodes: [node],
+            }),
+          );
+        }
+        return false; // its inside is measured here, not field by field
+      },
+    };
+  };
+}
+
+function selectionDepth(
+  set: SelectionSetNode | undefined,
+  ctx: ValidationContext,
+  path: Set<string>,
+): number {
+  let deepest = 0;
+  for (const s of set?.selections ?? []) deepest = Math.max(deepest, nodeDepth(s, ctx, path));
+  return deepest;
+}
+
+function nodeDepth(
+  s: FieldNode | InlineFragmentNode | FragmentSpreadNode,
+  ctx: ValidationContext,
+  path: Set<string>,
+): number {
+  if (s.kind === Kind.FIELD) return 1 + selectionDepth(s.selectionSet, ctx, path);
+  if (s.kind === Kind.INLINE_FRAGMENT) return selectionDepth(s.selectionSet, ctx, path);
+  const name = s.name.value;
+  const fragment = ctx.getFragment(name);
+  // A fragment cycle is NoFragmentCyclesRule's to report; here it only must not loop.
+  if (!fragment || path.has(name)) return 0;
+  path.add(name);
+  const depth = selectionDepth(fragment.selectionSet, ctx, path);
+  path.delete(name);
+  return depth;
+}
+
+/** True when the document selects __schema or __type anywhere (__typename is not introspection here). */
+export function usesIntrospection(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Field(node) {
+      if (INTROSPECTION_ROOTS.has(node.name.value)) found = true;
+      return found ? false : undefined;
+    },
+  });
+  return found;
+}
+
+/**
+ * The document limits as a yoga plugin; the rules are the same for every request (yoga caches by them). Its
+ * validation errors leave with our code, invalid_request, and without field suggestions when those are off
+ * (yoga returns them without passing maskError).
+ */
+export function documentLimits(config: Config): Plugin<Context> {
+  const rules = documentRules(config);
+  return {
+    onValidate({ addValidationRule }) {
+      for (const rule of rules) addValidationRule(rule);
+      return ({ valid, result, setResult }) => {
+        if (valid) return;
+        setResult(
+          result.map(
+            (e) =>
+              new GraphQLError(withoutSuggestions(e.message, config), {
+                nodes: e.nodes,
+                source: e.source,
+                positions: e.positions,
+                extensions: { ...e.extensions, code: 'invalid_request' },
+              }),
+          ),
+        );
+      };
+    },
+  };
+}
+
+/** Anonymous introspection is refused unless GRAPHQL_PUBLIC_INTROSPECTION (off in production by default). */
+export function introspectionAccess(config: Config): Plugin<Context> {
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      if (config.graphqlPublicIntrospection) return;
+      const principal = (args.contextValue as Context).principal;
+      if (principal.kind !== 'anonymous' || !usesIntrospection(args.document)) return;
+      setResultAndStopExecution({
+        errors: [
+          new GraphQLError('Introspection needs a credential (an API key or a bearer token)', {
+            extensions: { code: 'forbidden' },
+          }),
+        ],
+      });
+    },
+  };
+}
+
+const SUGGESTION = / Did you mean .+\?$/;
+
+/** Drops graphql-js's "Did you mean …?" from a message when field suggestions are off. */
+export function withoutSuggestions(message: string, config: Config): string {
+  return config.graphqlFieldSuggestions ? message : message.replace(SUGGESTION, '');
+}
+
+/** CORS for /graphql: only origins in CORS_ORIGINS (`*`: any), and never with credentials. */
+export function corsFor(config: Config, origin: string | null) {
+  const list = config.corsOrigins;
+  if (!origin || !(list.includes('*') || list.includes(origin))) return false as const;
+  return {
+    origin: [origin],
+    credentials: false,
+    methods: ['GET', 'POST'],
+    allowedHeaders: [
+      'content-type',
+      'authorization',
+      'x-api-key',
+      'x-signature',
+      'x-timestamp',
+      'x-signature-version',
+    ],
+    exposedHeaders: [
+      'x-request-id',
+      'retry-after',
+      'ratelimit-limit',
+      'ratelimit-remaining',
+      'ratelimit-reset',
+    ],
+    maxAge: 600,
+  };
+}

@@ -1,0 +1,177 @@
+import { createComplexityRule } from '@pothos/plugin-complexity';
+import {
+  type ExecutionArgs,
+  GraphQLError,
+  type GraphQLSchema,
+  parse,
+  specifiedRules,
+  type ValidationRule,
+  validate,
+} from 'graphql';
+import type { SubscribePayload } from 'graphql-ws';
+import type { WebSocket } from 'ws';
+import type { Context, Principal, Services } from '../context.js';
+import { AppError } from '../lib/errors.js';
+import { newId } from '../lib/ids.js';
+import { parseGraphqlJson } from '../lib/json.js';
+import type { Authenticator } from './auth.js';
+import { documentRules } from './graphql-rules.js';
+
+// Every operation a socket sends (query, mutation or subscription) passes what the same operation passes
+// over HTTP: one unit of its credential's rate limit, the document limits (depth, introspection depth,
+// complexity), and variables read as HTTP reads them (numbers kept exact for the Decimal scalar). A socket
+// holds at most WS_MAX_SUBSCRIPTIONS_PER_SOCKET operations at once, and all the sockets of one API key in this
+// process WS_MAX_SUBSCRIPTIONS_PER_KEY. A refusal is a graphql-ws error message for that operation with
+// extensions.code (rate_limited, too_many_subscriptions, invalid_request); the socket stays open.
+
+interface SocketState {
+  principal?: Principal;
+  /** Subscribe payloads as parsed by parseGraphqlJson, by operation id, until onSubscribe takes them. */
+  exact: Map<string, SubscribePayload>;
+  /** Operations admitted and not yet complete (they count against the caps). */
+  admitted: Set<string>;
+}
+
+interface OperationCtx {
+  extra: { socket: WebSocket };
+}
+
+function refusal(err: AppError): GraphQLError[] {
+  return [new GraphQLError(err.message, { extensions: { code: err.code } })];
+}
+
+export class SocketOperations {
+  private readonly perKey = new Map<string, number>();
+  private readonly states = new WeakMap<WebSocket, SocketState>();
+  private readonly rules: ValidationRule[];
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly services: Services,
+    private readonly auth: Authenticator,
+  ) {
+    this.rules = [...specifiedRules, ...documentRules(services.config)];
+  }
+
+  /** Keeps each subscribe message's payload as HTTP would parse it; runs before graphql-ws reads the message. */
+  watch(socket: WebSocket): void {
+    const state: SocketState = { exact: new Map(), admitted: new Set() };
+    this.states.set(socket, state);
+    socket.on('message', (data) => {
+      let message: unknown;
+      try {
+        message = parseGraphqlJson(String(data));
+      } catch {
+        return; // graphql-ws closes the socket for it (4400)
+      }
+      const m = message as { type?: unknown; id?: unknown; payload?: unknown };
+      if (m?.type === 'subscribe' && typeof m.id === 'string' && m.payload && typeof m.payload === 'object') {
+        state.exact.set(m.id, m.payload as SubscribePayload);
+      }
+    });
+    socket.once('close', () => {
+      for (const id of [...state.admitted]) this.done(socket, id);
+      state.exact.clear();
+    });
+  }
+
+  /** The socket's credential, once connection_init passed. */
+  setPrincipal(socket: WebSocket, principal: Principal): void {
+    const state = this.states.get(socket);
+    if (state) state.principal = principal;
+  }
+
+  principal(socket: WebSocket): Principal {
+    return this.states.get(socket)?.principal ?? { kind: 'anonymous' };
+  }
+
+  /** graphql-ws onSubscribe: execution arguments for an admitted operation, or the errors that refuse it. */
+  async admit(
+    ctx: OperationCtx,
+    id: string,
+    payload: SubscribePayload,
+  ): Promise<ExecutionArgs | GraphQLError[]> {
+    const state = this.states.get(ctx.extra.socket);
+    if (!state?.principal) return refusal(new AppError('invalid_token', 'The socket is not authenticated'));
+    const exact = state.exact.get(id) ?? payload;
+    state.exact.delete(id);
+    const principal = state.principal;
+    try {
+      await this.auth.spend(principal);
+      this.checkCaps(state, principal);
+    } catch (err) {
+      if (err instanceof AppError) return refusal(err);
+      throw err;
+    }
+    const contextValue: Context = { principal, services: this.services, requestId: newId('req') };
+    const args = this.prepare(exact, contextValue);
+    if (Array.isArray(args)) return args;
+    state.admitted.add(id);
+    if (principal.kind === 'merchant')
+      this.perKey.set(principal.keyId, (this.perKey.get(principal.keyId) ?? 0) + 1);
+    return args;
+  }
+
+  /** graphql-ws onComplete, and every operation still open when its socket closes. */
+  done(socket: WebSocket, id: string): void {
+    const state = this.states.get(socket);
+    if (!state?.admitted.delete(id)) return;
+    const p = state.principal;
+    if (p?.kind !== 'merchant') return;
+    const n = (this.perKey.get(p.keyId) ?? 1) - 1;
+    if (n <= 0) this.perKey.delete(p.keyId);
+    else this.perKey.set(p.keyId, n);
+  }
+
+  private checkCaps(state: SocketState, principal: Principal): void {
+    const { wsMaxSubscriptionsPerSocket: perSocket, wsMaxSubscriptionsPerKey: perKey } = this.services.config;
+    // Counted from what was admitted (ctx.subscriptions also holds operations still waiting here).
+    if (state.admitted.size >= perSocket) {
+      throw new AppError(
+        'too_many_subscriptions',
+        `This socket already runs ${perSocket} operations, the most one socket may; complete one first`,
+      );
+    }
+    if (principal.kind === 'merchant' && (this.perKey.get(principal.keyId) ?? 0) >= perKey) {
+      throw new AppError(
+        'too_many_subscriptions',
+        `This API key already runs ${perKey} operations on this server's sockets, the most one key may`,
+      );
+    }
+  }
+
+  /** Parses and validates like the HTTP door: the same rules, plus the complexity check up front. */
+  private prepare(payload: SubscribePayload, contextValue: Context): ExecutionArgs | GraphQLError[] {
+    const config = this.services.config;
+    if (typeof payload.query !== 'string') {
+      return refusal(new AppError('invalid_request', 'The subscribe payload needs a query'));
+    }
+    let document: ExecutionArgs['document'];
+    try {
+      document = parse(payload.query);
+    } catch (err) {
+      if (err instanceof GraphQLError) return [err];
+      throw err;
+    }
+    const variableValues = (payload.variables ?? undefined) as Record<string, unknown> | undefined;
+    const complexity = createComplexityRule({
+      variableValues: variableValues ?? {},
+      operationName: payload.operationName ?? undefined,
+      context: contextValue,
+      maxComplexity: config.graphqlMaxComplexity,
+      maxDepth: config.graphqlMaxDepth,
+      maxBreadth: 200,
+    });
+    // Complexity only for a valid document (it would report an unknown field a second time).
+    let errors = validate(this.schema, document, this.rules);
+    if (errors.length === 0) errors = validate(this.schema, document, [complexity]);
+    if (errors.length > 0) return [...errors];
+    return {
+      schema: this.schema,
+      document,
+      operationName: payload.operationName ?? undefined,
+      variableValues,
+      contextValue,
+    };
+  }
+}

@@ -1,0 +1,63 @@
+import type { Pool } from '../../db/database.js';
+
+// Bearer tokens revoked before they expire (portal sign-out, `admin revoke`), by jti. PostgreSQL is the record
+// (table revoked_tokens); each process keeps the unexpired list in memory, so verifying a token costs no query.
+// The list reaches every process three ways: the revoking process adds it at once; it is published on Redis
+// (`<REDIS_PREFIX>:tokens:revoked`, wired in src/app.ts) for the others; and every process reloads the list
+// from PostgreSQL when it is older than SYNC_MS, so a missed message (Redis away) costs at most that long.
+
+const SYNC_MS = 2_000;
+
+export class TokenRevocations {
+  /** jti → when the token expires (ms); past that it is refused for its expiry anyway. */
+  private readonly revoked = new Map<string, number>();
+  private syncedAtMs = 0;
+  private syncing: Promise<void> | null = null;
+  /** Set by the app: tell the other processes (Redis pub/sub). */
+  onRevoked: ((jti: string, expiresAtMs: number) => void) | null = null;
+
+  constructor(private readonly pool: Pool) {}
+
+  async revoke(jti: string, expiresAt: Date, who: { subject?: string; reason?: string } = {}): Promise<void> {
+    await this.pool.query(
+      `insert into revoked_tokens (jti, subject, reason, expires_at) values ($1, $2, $3, $4)
+       on conflict (jti) do nothing`,
+      [jti, who.subject ?? null, who.reason ?? null, expiresAt],
+    );
+    // Rows past their token's expiry guard nothing: drop them now and then.
+    await this.pool.query(`delete from revoked_tokens where expires_at < now() - interval '1 day'`);
+    this.add(jti, expiresAt.getTime());
+    this.onRevoked?.(jti, expiresAt.getTime());
+  }
+
+  /** Records a revocation made elsewhere (another process's message). */
+  add(jti: string, expiresAtMs: number): void {
+    if (expiresAtMs > Date.now()) this.revoked.set(jti, expiresAtMs);
+  }
+
+  async isRevoked(jti: string): Promise<boolean> {
+    if (Date.now() - this.syncedAtMs >= SYNC_MS) {
+      this.syncing ??= this.load().finally(() => {
+        this.syncing = null;
+      });
+      await this.syncing;
+    }
+    return (this.revoked.get(jti) ?? 0) > Date.now();
+  }
+
+  private async load(): Promise<void> {
+    try {
+      const r = await this.pool.query<{ jti: string; expires_ms: string }>(
+        `select jti, (extract(epoch from expires_at) * 1000)::bigint::text as expires_ms
+         from revoked_tokens where expires_at > now()`,
+      );
+      const now = Date.now();
+      for (const [jti, exp] of this.revoked) if (exp <= now) this.revoked.delete(jti);
+      for (const row of r.rows) this.revoked.set(row.jti, Number(row.expires_ms));
+    } catch {
+      // PostgreSQL is away: keep the list we have (and what Redis brings) and try again after SYNC_MS.
+    } finally {
+      this.syncedAtMs = Date.now();
+    }
+  }
+}

@@ -1,0 +1,132 @@
+import type { LookupAddress } from 'node:dns';
+import { afterAll, describe, expect, it } from 'vitest';
+import { WebhookTargets } from '../../src/modules/webhooks/ssrf.js';
+import { useTestApp } from '../helpers/app.js';
+import { eventually, startReceiver } from '../helpers/receiver.js';
+
+// Webhooks are no way into our own network (issue 12): in production no endpoint of either mode may target a
+// loopback, private, link-local or reserved address unless the operator allows its network, the check holds
+// inside each delivery's connection (DNS rebinding), and refusals never name the address a host resolved to.
+const t = useTestApp(
+  {
+    isProduction: true,
+    nodeEnv: 'production',
+    webhookRetryScheduleMs: [60_000],
+    webhookTimeoutMs: 1000,
+    outboxPollMs: 100,
+  },
+  { role: 'all' },
+);
+const receiver = await startReceiver();
+afterAll(() => receiver.close());
+
+const CREATE = `mutation($input: CreateWebhookEndpointInput!) {
+  createWebhookEndpoint(input: $input) {
+    __typename
+    ... on WebhookEndpointWithSecret { endpoint { id } }
+    ... on Error { code message param }
+  }
+}`;
+const ATTEMPTS = `{ webhookDeliveries { edges { node { status attemptLog { statusCode responseSnippet error } } } } }`;
+
+describe('webhook targets in production', () => {
+  it('refuses internal addresses for test-mode and live endpoints alike, without naming them', async () => {
+    for (const mode of ['test', 'live'] as const) {
+      const m = await t.merchant(mode);
+      for (const url of [
+        receiver.url,
+        `http://localhost:${receiver.port}/hook`,
+        'http://169.254.169.254/latest/meta-data/',
+        'http://[::ffff:127.0.0.1]/',
+        'http://10.0.0.7/',
+        'http://[fd00:ec2::254]/',
+        'http://100.100.100.200/',
+      ]) {
+        const r = await t.graphql(m, CREATE, { input: { url } });
+        const res = r.body.data.createWebhookEndpoint;
+        expect(res, `${mode} ${url}`).toMatchObject({
+          __typename: 'ValidationError',
+          code: 'invalid_request',
+          param: 'url',
+        });
+        expect(res.message).not.toMatch(/127\.0\.0\.1|::1/);
+      }
+    }
+    expect(receiver.received).toHaveLength(0);
+  });
+
+  it('checks again inside the delivery: a name that now resolves to loopback is never connected to', async () => {
+    const m = await t.merchant('test');
+    await t.credit(m, 'payer', '10');
+    // Saved while its name answered with a public address; the row is pointed at a loopback name afterwards,
+    // as a rebinding DNS answer would do.
+    const r = await t.graphql(m, CREATE, { input: { url: 'http://93.184.216.34/hook' } });
+    const id = r.body.data.createWebhookEndpoint.endpoint.id;
+    await t.app.pool.query('update webhook_endpoints set url = $2 where id = $1', [
+      id,
+      `http://localhost:${receiver.port}/hook`,
+    ]);
+    const tx = await t.request({
+      url: '/api/v1/transfer',
+      as: m,
+      body: { fromUserId: 'payer', toUserId: 'payee', amount: 1 },
+    });
+    expect(tx.status).toBe(200);
+    const attempt = await eventually(async () => {
+      const d = (await t.graphql(m, ATTEMPTS)).body.data.webhookDeliveries.edges[0]?.node;
+      return d?.attemptLog?.[0];
+    });
+    expect(attempt.statusCode).toBeNull();
+    expect(attempt.responseSnippet).toBeNull();
+    expect(attempt.error).toMatch(/^refused: /);
+    expect(attempt.error).not.toMatch(/127\.0\.0\.1|::1/);
+    expect(receiver.received).toHaveLength(0);
+  });
+});
+
+describe('WebhookTargets', () => {
+  /** A resolver whose answers the test decides (a rebinding DNS server, or a name only this test knows). */
+  const resolver = (answers: string[][]) => {
+    let n = 0;
+    return ((_host: string, _opts: unknown, cb: (e: Error | null, a: LookupAddress[]) => void) => {
+      const list = answers[Math.min(n++, answers.length - 1)]!;
+      cb(
+        null,
+        list.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })),
+      );
+    }) as never;
+  };
+  const post = (targets: WebhookTargets, url: string) =>
+    targets.post(new URL(url), { body: '{}', headers: {}, signal: AbortSignal.timeout(2000) }, true);
+  const production = { isProduction: true, webhookAllowPrivateUrls: false };
+
+  it('connects to the address it checked: a rebinding answer is refused at connect time', async () => {
+    const targets = new WebhookTargets(
+      { ...production, webhookAllowedPrivateCidrs: [] },
+      resolver([['93.184.216.34'], ['127.0.0.1']]),
+    );
+    const url = `http://rebind.invalid:${receiver.port}/hook`;
+    await targets.assertAllowed(new URL(url)); // the first answer is public
+    const before = receiver.received.length;
+    await expect(post(targets, url)).rejects.toMatchObject({ cause: { code: 'ERR_WEBHOOK_TARGET_REFUSED' } });
+    expect(receiver.received.length).toBe(before);
+    await targets.close();
+  });
+
+  it('reaches networks the operator allows by CIDR, at the checked address', async () => {
+    const targets = new WebhookTargets(
+      { ...production, webhookAllowedPrivateCidrs: ['127.0.0.0/8'] },
+      resolver([['127.0.0.1']]),
+    );
+    // The name exists only in this resolver: the connection used its (checked) answer.
+    const url = `http://internal.invalid:${receiver.port}/hook`;
+    await targets.assertAllowed(new URL(url));
+    const before = receiver.received.length;
+    expect((await post(targets, url)).status).toBe(200);
+    expect(receiver.received.length).toBe(before + 1);
+    await expect(targets.assertAllowed(new URL('http://10.0.0.7/'))).rejects.toMatchObject({
+      code: 'invalid_request',
+    });
+    await targets.close();
+  });
+});
