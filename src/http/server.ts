@@ -109,12 +109,6 @@ export function createServer(services: Services): FastifyInstance {
     return undefined;
   });
 
-  // Answers still in flight when the stop began close their connection too (the request was accepted
-  // before; its answer is the normal one).
-  app.addHook('onSend', async (_req, reply) => {
-    if (closing) reply.header('connection', 'close');
-  });
-
   app.addHook('onResponse', async (req, reply) => {
     req.log.info(
       {

@@ -496,6 +496,7 @@ describe('POST /api/v1/deposit/create and GET /api/v1/deposit/{id}', () => {
     await call('get', DEPOSIT_GET, { url }, 401);
     await call('get', DEPOSIT_GET, { url, as: await fenced() }, 403);
     await call('get', DEPOSIT_GET, { url: '/api/v1/deposit/dep_nope', as: m }, 404);
+    await call('get', DEPOSIT_GET, { url: '/api/v1/deposit/dep_%00x', as: m }, 400);
     await call('get', DEPOSIT_GET, { url: `/api/v1/deposit/dep_${'x'.repeat(120)}`, as: m }, 414);
     // Another merchant's deposit does not exist for this one.
     await call('get', DEPOSIT_GET, { url, as: await t.merchant() }, 404);
@@ -569,6 +570,7 @@ describe('POST /api/v1/withdraw/create and GET /api/v1/withdraw/{id}', () => {
     await call('get', WITHDRAW_GET, { url: one }, 401);
     await call('get', WITHDRAW_GET, { url: one, as: await fenced() }, 403);
     await call('get', WITHDRAW_GET, { url: '/api/v1/withdraw/pay_nope', as: m }, 404);
+    await call('get', WITHDRAW_GET, { url: '/api/v1/withdraw/pay_%FFx', as: m }, 400);
     await call('get', WITHDRAW_GET, { url: `/api/v1/withdraw/pay_${'x'.repeat(120)}`, as: m }, 414);
     await call('get', WITHDRAW_GET, { url: one, as: await t.merchant() }, 404);
     await burst('get', WITHDRAW_GET, { url: one });
