@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hmacSha256Hex } from '../../src/lib/crypto.js';
 import { ERROR_STATUS } from '../../src/lib/errors.js';
 import type { TestMerchant } from '../helpers/app.js';
 import {
@@ -22,6 +23,7 @@ import {
   type Method,
 } from '../helpers/openapi-doc.js';
 import { useTronApp } from '../helpers/tron.js';
+import { rawSocket } from '../helpers/ws.js';
 
 // Property-based tests of the API's promises at its two HTTP doors, driven by the served OpenAPI document
 // (every REST route) and by the GraphQL schema (the money-moving mutations), with valid and hostile data,
@@ -386,32 +388,92 @@ function tallyGraphql(c: GqlCase, status: number, body: any, tally: Tally) {
   else if (r.__typename === 'WebhookEndpointWithSecret') tally.endpoints++;
 }
 
+const isJson = (text: string) => {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+let wsUrl = '';
+async function socket(m: TestMerchant) {
+  if (!wsUrl) wsUrl = `${(await t.app.listen(0, '127.0.0.1')).replace('http', 'ws')}/graphql`;
+  const ts = String(Math.floor(Date.now() / 1000));
+  const s = await rawSocket(wsUrl, {
+    apiKey: m.apiKey,
+    timestamp: ts,
+    signature: hmacSha256Hex(m.apiSecret, ts),
+  });
+  expect(s.acked).toBe(true);
+  return s;
+}
+
+/** A WebSocket operation's outcome in the shape of an HTTP one: `next` is data (+errors), `error` a 400. */
+function fromSocket(messages: { type: string; payload?: any }[]): { status: number; body: any } {
+  const error = messages.find((x) => x.type === 'error');
+  if (error) return { status: 400, body: { errors: error.payload } };
+  const next = messages.find((x) => x.type === 'next');
+  return { status: 200, body: next?.payload ?? { errors: [{ extensions: { code: 'no answer' } }] } };
+}
+
 describe('GraphQL properties (the money-moving mutations)', () => {
-  it('answers every mixed batch with codes from the one list, never internal_error, committing exactly the successes', {
+  it('answers every mixed batch, over HTTP and the WebSocket at once, with codes from the one list, never internal_error, committing exactly the successes', {
     timeout: FUZZ_TIMEOUT_MS,
   }, async () => {
     const m = await setup();
-    const request = fc.oneof(...Object.keys(MUTATIONS).map(gqlArbitrary));
-    await fc.assert(
-      fc.asyncProperty(fc.array(request, BATCH), async (batch) => {
-        const before = await effects(m);
-        const results = await Promise.all(
-          batch.map((c) =>
-            t.request({
-              method: 'POST',
-              url: '/graphql',
-              as: m,
-              rawBody: `{"query":${JSON.stringify(c.query)},"variables":${c.variables}}`,
+    const ws = await socket(m);
+    let op = 0;
+    // Text that is not JSON closes a graphql-ws socket (4400, the protocol's rule; tested on its own
+    // below): over the socket, the hostile values stay inside valid JSON.
+    const request = fc
+      .record({
+        c: fc.oneof(...Object.keys(MUTATIONS).map(gqlArbitrary)),
+        door: fc.constantFrom('http', 'ws'),
+      })
+      .filter(({ c, door }) => door === 'http' || isJson(c.variables));
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.array(request, BATCH), async (batch) => {
+          const before = await effects(m);
+          const results = await Promise.all(
+            batch.map(async ({ c, door }) => {
+              const payload = `{"query":${JSON.stringify(c.query)},"variables":${c.variables}}`;
+              if (door === 'http')
+                return t.request({ method: 'POST', url: '/graphql', as: m, rawBody: payload });
+              const id = `op${op++}`;
+              ws.sendRaw(id, payload);
+              return fromSocket(await ws.result(id));
             }),
-          ),
-        );
-        const tally = emptyTally();
-        results.forEach((res, i) => {
-          tallyGraphql(batch[i]!, res.status, res.body, tally);
-        });
-        await expectEffects(m, before, tally);
-      }),
-      { ...fuzzParams(), numRuns: Math.max(4, Math.ceil(FUZZ_RUNS / 2)) },
+          );
+          expect(ws.closed()).toBeNull();
+          const tally = emptyTally();
+          results.forEach((res, i) => {
+            note(`door ${batch[i]!.door}`);
+            tallyGraphql(batch[i]!.c, res.status, res.body, tally);
+          });
+          await expectEffects(m, before, tally);
+        }),
+        { ...fuzzParams(), numRuns: Math.max(4, Math.ceil(FUZZ_RUNS / 2)) },
+      );
+    } finally {
+      ws.close();
+    }
+  });
+});
+
+describe('the WebSocket door', () => {
+  it('closes a socket that sends text which is not JSON with 4400, and nothing of it runs', async () => {
+    const m = await setup();
+    const before = await effects(m);
+    const ws = await socket(m);
+    ws.sendRaw(
+      'bad',
+      '{"query":"mutation($input: TransferInput!) { transfer(input: $input) { __typename } }","variables":{"input":{"fromUserId":"fz_a","toUserId":"x","amount":00.5}}}',
     );
+    await ws.closing;
+    expect(ws.closed()?.code).toBe(4400);
+    expect(await effects(m)).toEqual(before);
   });
 });
