@@ -22,31 +22,21 @@ export function bullPrefix(redisPrefix: string): string {
   return `${redisPrefix}:bull`;
 }
 
-export function webhookJobOptions(retryScheduleMs: number[]) {
-  return {
-    attempts: retryScheduleMs.length + 1,
-    backoff: { type: 'schedule' },
-    // Completed jobs are kept a week so a re-enqueue of the same job id is a no-op (at-least-once without
-    // needless duplicates); failed ones a month for ops.
-    removeOnComplete: { age: 7 * 86_400, count: 100_000 },
-    removeOnFail: { age: 30 * 86_400 },
-  };
-}
+/**
+ * The webhooks queue holds a mirror of each scheduled retry (jobs/webhooks.ts), never the delivery itself:
+ * a mirror job is run once, and kept a week after it ran, a month if it failed, for ops.
+ */
+export const WEBHOOK_JOB_OPTIONS = {
+  attempts: 1,
+  removeOnComplete: { age: 7 * 86_400, count: 100_000 },
+  removeOnFail: { age: 30 * 86_400 },
+};
 
-/** Exponential schedule from configuration, with ±20 % jitter so retries of many events spread out. */
-export function scheduleBackoff(retryScheduleMs: number[]) {
-  return (attemptsMade: number): number => {
-    const base =
-      retryScheduleMs[Math.min(attemptsMade, retryScheduleMs.length) - 1] ?? retryScheduleMs.at(-1) ?? 1000;
-    return Math.round(base * (0.8 + Math.random() * 0.4));
-  };
-}
-
-export function openQueues(connection: Redis, redisPrefix: string, retryScheduleMs: number[]): Queues {
+export function openQueues(connection: Redis, redisPrefix: string): Queues {
   const webhooks = new Queue<DeliveryJob>(QUEUE.webhooks, {
     connection,
     prefix: bullPrefix(redisPrefix),
-    defaultJobOptions: webhookJobOptions(retryScheduleMs),
+    defaultJobOptions: WEBHOOK_JOB_OPTIONS,
   });
   webhooks.on('error', () => undefined); // connection errors surface on the calls that fail
   return {

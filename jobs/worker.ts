@@ -4,16 +4,16 @@ import type { Config } from '../src/config.js';
 import type { Pool } from '../src/db/database.js';
 import type { Logger } from '../src/lib/logger.js';
 import type { DepositCrediting } from '../src/modules/deposits/crediting.js';
+import { OutboxRelay } from '../src/modules/events/relay.js';
 import type { PubSub } from '../src/modules/events/topics.js';
 import type { LedgerService } from '../src/modules/ledger/service.js';
+import { recordDeliveries } from '../src/modules/webhooks/fan-out.js';
 import type { WebhooksService } from '../src/modules/webhooks/service.js';
-import { OutboxRelay } from './outbox-relay.js';
 import { startPayouts } from './payouts.js';
 import type { Queues } from './queues.js';
 import { startScanning } from './scanning.js';
 import { JobSchedules } from './schedules.js';
-import { WebhookReconciler } from './webhook-reconciler.js';
-import { WebhookDeliverer } from './webhooks.js';
+import { startWebhookDelivery } from './webhooks.js';
 
 /** How often the worker checks its job schedules and its scanners' health. */
 const WATCH_MS = 5_000;
@@ -38,16 +38,20 @@ export async function startWorkers(deps: {
     pool,
     databaseUrl: config.databaseUrl,
     pubsub: deps.pubsub,
-    enqueue: deps.webhooks.enqueue,
+    fanOut: recordDeliveries,
     log,
     batchSize: config.outboxBatchSize,
     pollMs: config.outboxPollMs,
   });
-  const deliverer = new WebhookDeliverer(pool, deps.webhooks, config, log);
-  const reconciler = new WebhookReconciler(pool, deps.queues.webhooks, config.webhookReconcileMs, log);
   await relay.start();
-  deliverer.start(connection);
-  reconciler.start();
+  const webhooks = await startWebhookDelivery({
+    config,
+    pool,
+    log,
+    webhooks: deps.webhooks,
+    queue: deps.queues.webhooks,
+    connection,
+  });
   const schedules = new JobSchedules(log);
   const scanning = await startScanning({
     config,
@@ -73,17 +77,15 @@ export async function startWorkers(deps: {
   );
   return {
     relay,
-    deliverer,
-    reconciler,
+    webhooks,
     scanning,
     payouts,
     async stop() {
       unwatch();
       await payouts.stop();
       await scanning.stop();
-      await reconciler.stop();
       await relay.stop();
-      await deliverer.close();
+      await webhooks.stop();
       connection.disconnect();
     },
   };

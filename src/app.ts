@@ -91,7 +91,7 @@ export async function createApp(opts: AppOptions = {}) {
   const pubsub = createPubSub<Topics>({
     eventTarget: createRedisEventTarget({ publishClient: pubClient, subscribeClient: eventSub }),
   });
-  const queues = openQueues(queueConnection, config.redisPrefix, config.webhookRetryScheduleMs);
+  const queues = openQueues(queueConnection, config.redisPrefix);
 
   const idempotency = new IdempotencyService(
     pool,
@@ -106,15 +106,6 @@ export async function createApp(opts: AppOptions = {}) {
   const revocations = new TokenRevocations(pool);
   const tokens = new TokenService(config.masterKey, revocations);
   const webhooks = new WebhooksService(pool, config.masterKey, merchants, new WebhookTargets(config));
-  webhooks.enqueue = async (jobs) => {
-    await queues.webhooks.addBulk(
-      jobs.map((j) => ({
-        name: 'deliver',
-        data: j.data,
-        opts: { jobId: j.jobId, ...(j.priority ? { priority: j.priority } : {}) },
-      })),
-    );
-  };
   const events = new EventsReader(pool);
   const chains = await setupChains(config, log);
   const deposits = new DepositsService(

@@ -1,5 +1,4 @@
 import { Redis } from 'ioredis';
-import { openQueues, type Queues } from '../../jobs/queues.js';
 import { loadConfig } from '../config.js';
 import { createPool, ensureDatabase, migrate, openOrm } from '../db/database.js';
 import { resolveServers } from '../dev/embedded.js';
@@ -48,19 +47,6 @@ export async function openCliContext() {
   const revocations = new TokenRevocations(pool);
   const tokens = new TokenService(config.masterKey, revocations);
   const webhooks = new WebhooksService(pool, config.masterKey, merchants, new WebhookTargets(config));
-  let queueRedis: Redis | null = null;
-  let queues: Queues | null = null;
-  webhooks.enqueue = async (jobs) => {
-    queueRedis ??= new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 3000 });
-    queues ??= openQueues(queueRedis, config.redisPrefix, config.webhookRetryScheduleMs);
-    await queues.webhooks.addBulk(
-      jobs.map((j) => ({
-        name: 'deliver',
-        data: j.data,
-        opts: { jobId: j.jobId, ...(j.priority ? { priority: j.priority } : {}) },
-      })),
-    );
-  };
   const channels = revocationChannels(config.redisPrefix);
   const revoked: [string, string][] = [];
   merchants.onKeyRevoked = (hash, keyId) => revoked.push([channels.keys, JSON.stringify({ hash, keyId })]);
@@ -75,8 +61,6 @@ export async function openCliContext() {
     tokens,
     webhooks,
     async close() {
-      await queues?.close();
-      queueRedis?.disconnect();
       if (revoked.length > 0) {
         // Tell running API instances at once: they drop revoked keys from their caches, add revoked tokens to
         // their lists, and close the sockets opened with either.

@@ -11,7 +11,7 @@ import { parseWebhookUrl, type WebhookTargets } from './ssrf.js';
 const DESCRIPTION_MAX = 500;
 
 // Webhook endpoints per merchant and mode, their secrets (shown once, AES-256-GCM at rest) and the
-// delivery log. Delivery itself is jobs/webhooks.ts; fan-out from the outbox is jobs/outbox-relay.ts.
+// delivery log. Deliveries are recorded by fan-out.ts and sent by delivery/dispatcher.ts.
 
 type Tenant = { merchantId: string; mode: Mode };
 
@@ -54,29 +54,16 @@ export interface AttemptRow {
   created_at: Date;
 }
 
+/** NOTIFY channel that wakes the webhook dispatchers (new deliveries, redeliveries). */
+export const WEBHOOKS_CHANNEL = 'novapay_webhooks';
+
 export interface DeliveryJob {
   eventId: string;
   endpointId: string;
   force?: boolean;
 }
 
-/**
- * A job to put on the webhooks queue. `priority` (1 = first) is the delivery's place in its endpoint's
- * backlog, so an endpoint with a long queue does not push other endpoints' deliveries back.
- */
-export interface QueuedDelivery {
-  jobId: string;
-  data: DeliveryJob;
-  priority?: number;
-}
-
-export const MAX_PRIORITY = 2_097_152;
-
 export const ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
-
-export function deliveryJobId(eventId: string, endpointId: string): string {
-  return `${eventId}__${endpointId}`;
-}
 
 const aad = (id: string) => `webhook_endpoint:${id}`;
 
@@ -95,11 +82,6 @@ function parseEvents(events: unknown): string[] {
 }
 
 export class WebhooksService {
-  /** Set by the app: puts delivery jobs on the webhooks queue. */
-  enqueue: (jobs: QueuedDelivery[]) => Promise<void> = async () => {
-    throw new Error('webhook queue not configured');
-  };
-
   constructor(
     private readonly pool: Pool,
     private readonly masterKey: Buffer,
@@ -269,18 +251,17 @@ export class WebhooksService {
     if (targets.length === 0)
       throw new ValidationError('No enabled endpoint is subscribed to this event', 'endpointId');
     const ids = targets.map((e) => e.id);
+    // Due now, and out of any worker's hands: a send of the same delivery still in flight writes nothing
+    // when it ends (its lease is gone), so this redelivery always happens.
     await this.pool.query(
-      `insert into webhook_deliveries (event_id, endpoint_id, merchant_id, mode)
-       select $1, unnest($2::text[]), $3, $4
-       on conflict (event_id, endpoint_id) do update set status = 'pending', next_attempt_at = now(), updated_at = now()`,
+      `with d as (
+         insert into webhook_deliveries (event_id, endpoint_id, merchant_id, mode)
+         select $1, unnest($2::text[]), $3, $4
+         on conflict (event_id, endpoint_id) do update set status = 'pending', next_attempt_at = now(),
+           leased_until = null, lease_owner = null, updated_at = now()
+         returning 1)
+       select pg_notify('${WEBHOOKS_CHANNEL}', '') from (select count(*) from d) x`,
       [eventId, ids, t.merchantId, t.mode],
-    );
-    const stamp = Date.now();
-    await this.enqueue(
-      ids.map((id) => ({
-        jobId: `${deliveryJobId(eventId, id)}__r${stamp}`,
-        data: { eventId, endpointId: id, force: true },
-      })),
     );
     return (await this.deliveries(t, { eventId, offset: 0, limit: 100 })).rows.filter((d) =>
       ids.includes(d.endpoint_id),

@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent } from 'undici';
 import { ValidationError } from '../../lib/errors.js';
 
 // Webhooks must not become a way into our own network (SSRF): an endpoint whose host is or resolves to a
@@ -95,20 +95,25 @@ export class WebhookTargets {
     if (!addresses.every((a) => this.allows(a))) throw new ValidationError(`url: ${REFUSED_MESSAGE}`, 'url');
   }
 
-  /** POSTs a delivery; `guarded`: the connection may reach only allowed addresses. */
-  async post(
+  /**
+   * POSTs a delivery with undici's request API (no WHATWG streams: a fraction of fetch's CPU per delivery),
+   * on a keep-alive connection pool per origin. `guarded`: the connection may reach only allowed addresses.
+   * Redirects are not followed.
+   */
+  async request(
     url: URL,
     init: { body: string; headers: Record<string, string>; signal: AbortSignal },
     guarded: boolean,
   ) {
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    // An address in the URL is connected to without a lookup: check it here.
     if (guarded && isIP(host) && !this.allows(host)) throw refused();
-    return undiciFetch(url, {
+    return (guarded ? this.guardedAgent : this.openAgent).request({
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
       method: 'POST',
-      ...init,
-      redirect: 'manual',
-      dispatcher: guarded ? this.guardedAgent : this.openAgent,
+      headers: init.headers,
+      body: init.body,
+      signal: init.signal,
     });
   }
 

@@ -1,0 +1,128 @@
+import pg from 'pg';
+import type { Pool, PoolClient } from '../../db/database.js';
+import type { Logger } from '../../lib/logger.js';
+import { type EventRow, toStoredEvent } from './outbox.js';
+import { type PubSub, publishEvent } from './topics.js';
+import type { StoredEvent } from './types.js';
+
+// Publishes outbox rows: claims unpublished events with FOR UPDATE SKIP LOCKED (several relays are safe),
+// hands them to the webhooks module to record their deliveries (`fanOut`, in this same transaction),
+// publishes the live messages, and marks the events published, all before one commit. Nothing here needs
+// Redis to succeed: live messages wait in the pub/sub client's offline queue, and deliveries are rows.
+// Woken by LISTEN/NOTIFY, with polling as the fallback.
+
+export interface RelayDeps {
+  pool: Pool;
+  databaseUrl: string;
+  pubsub: PubSub;
+  /** Records what the events imply beyond live messages (webhook deliveries), in the relay's transaction. */
+  fanOut: (client: PoolClient, events: StoredEvent[]) => Promise<unknown>;
+  log: Logger;
+  batchSize: number;
+  pollMs: number;
+}
+
+export class OutboxRelay {
+  private listener: pg.Client | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  /** Events published so far by this relay (for tests and metrics). */
+  published = 0;
+
+  constructor(private readonly d: RelayDeps) {}
+
+  async start(): Promise<void> {
+    this.timer = setInterval(() => this.kick(), this.d.pollMs);
+    await this.listen();
+    this.kick();
+  }
+
+  private async listen(): Promise<void> {
+    if (this.stopped) return;
+    const client = new pg.Client({ connectionString: this.d.databaseUrl });
+    client.on('notification', () => this.kick());
+    client.on('error', (err) => {
+      this.d.log.warn({ err: err.message }, 'outbox listener lost its connection; polling until it is back');
+      this.listener = null;
+      setTimeout(() => void this.listen().catch(() => undefined), 1000);
+    });
+    try {
+      await client.connect();
+      await client.query('listen novapay_outbox');
+      this.listener = client;
+    } catch (err) {
+      this.d.log.warn({ err: (err as Error).message }, 'outbox listener could not connect; polling');
+      setTimeout(() => void this.listen().catch(() => undefined), 1000);
+    }
+  }
+
+  /** Runs a drain now, or right after the one in progress. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = null;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.kick();
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (!this.stopped && (await this.publishBatch()) === this.d.batchSize) {}
+    } catch (err) {
+      this.d.log.warn(
+        { err: (err as Error).message },
+        'outbox relay pass failed; events wait for the next pass',
+      );
+    }
+  }
+
+  /** One claimed batch, published in one transaction. Returns how many events it published. */
+  async publishBatch(): Promise<number> {
+    const client = await this.d.pool.connect();
+    try {
+      await client.query('begin');
+      const events = await client.query<EventRow>(
+        `select * from events where published_at is null order by created_at, id limit $1 for update skip locked`,
+        [this.d.batchSize],
+      );
+      if (events.rows.length === 0) {
+        await client.query('commit');
+        return 0;
+      }
+      const stored = events.rows.map(toStoredEvent);
+      await this.d.fanOut(client, stored);
+      for (const e of stored)
+        publishEvent(
+          (topic, key, payload) => this.d.pubsub.publish(topic, key as never, payload as never),
+          e,
+        );
+      await client.query('update events set published_at = now() where id = any($1)', [
+        stored.map((e) => e.id),
+      ]);
+      await client.query('commit');
+      this.published += stored.length;
+      return stored.length;
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+    await this.listener?.end().catch(() => undefined);
+  }
+}

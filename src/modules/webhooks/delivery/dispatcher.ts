@@ -1,0 +1,347 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import pg from 'pg';
+import type { Pool } from '../../../db/database.js';
+import type { Logger } from '../../../lib/logger.js';
+import { WEBHOOKS_CHANNEL, type WebhooksService } from '../service.js';
+import { retryDelayMs } from './schedule.js';
+import { DeliverySender } from './sender.js';
+import { type Claimed, DeliveryStore, type Success } from './store.js';
+
+// The webhook dispatcher of one worker process (issue 13: "webhooks that keep up with the ledger"). The
+// database is the queue: the dispatcher claims due deliveries per endpoint with a lease in its name, keeps
+// a few per endpoint ready in memory so a finished POST is followed by the next at once, sends at most
+// `perEndpoint` at a time to one endpoint and `concurrency` in all (a slow receiver holds only its own
+// slots), and writes successes many to a statement. A NOTIFY from the outbox relay wakes it; retries wake it
+// by a timer (and by BullMQ's mirror job, in jobs/webhooks.ts); a poll is the backstop. A worker killed with
+// SIGKILL loses nothing: its leases lapse after `leaseMs` and another worker sends what it held.
+
+export interface DispatcherConfig {
+  databaseUrl: string;
+  concurrency: number;
+  perEndpoint: number;
+  timeoutMs: number;
+  retryScheduleMs: number[];
+  disableAfterMs: number;
+  /** Lease length; renewed while held. A killed worker's deliveries are sent again after this long. */
+  leaseMs: number;
+  /** The backstop poll for due deliveries nothing woke the dispatcher for. */
+  pollMs: number;
+}
+
+export interface DispatcherHooks {
+  /** Mirrors a scheduled retry where ops can see it (BullMQ's delayed job); best effort. */
+  retryScheduled?: (eventId: string, endpointId: string, attempt: number, delayMs: number) => void;
+  /** While true (the queue is paused on the dashboard), nothing is claimed. */
+  paused?: () => Promise<boolean>;
+}
+
+const FLUSH_MS = 5;
+const FLUSH_MAX = 256;
+/** How long cached endpoint secrets and the target policy are trusted before being looked at again. */
+const ENDPOINT_CACHE_MS = 30_000;
+
+type Key = `${string}__${string}`;
+const keyOf = (d: { eventId: string; endpointId: string }): Key => `${d.eventId}__${d.endpointId}`;
+
+interface EndpointState {
+  queue: Claimed[];
+  active: number;
+  secrets?: { updatedAt: number; at: number; values: string[]; guarded: boolean };
+}
+
+export class DeliveryDispatcher {
+  readonly store: DeliveryStore;
+  private readonly sender: DeliverySender;
+  private readonly endpoints = new Map<string, EndpointState>();
+  /** Every delivery this worker holds a lease on (queued, in flight, or written but not yet flushed). */
+  private readonly held = new Map<Key, { eventId: string; endpointId: string }>();
+  private successes: Success[] = [];
+  private active = 0;
+  private queued = 0;
+  private claiming: Promise<void> | null = null;
+  private again = false;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private flushRunning: Promise<void> | null = null;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private listener: pg.Client | null = null;
+  private stopped = true;
+  private idle: (() => void)[] = [];
+  /** Counters for tests and the benchmark. */
+  readonly stats = { claims: 0, claimed: 0, sent: 0, flushes: 0 };
+
+  constructor(
+    pool: Pool,
+    private readonly webhooks: WebhooksService,
+    private readonly config: DispatcherConfig,
+    private readonly log: Logger,
+    private readonly hooks: DispatcherHooks = {},
+  ) {
+    const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    this.store = new DeliveryStore(pool, owner, config.leaseMs);
+    this.sender = new DeliverySender(webhooks.targets, config.timeoutMs);
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    this.every(this.config.pollMs, () => this.kick());
+    this.every(Math.max(100, Math.floor(this.config.leaseMs / 3)), () => void this.renew());
+    await this.listen();
+    this.kick();
+  }
+
+  /** Claims and sends now, or right after the claim in progress. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.claiming) {
+      this.again = true;
+      return;
+    }
+    this.claiming = this.claim()
+      .catch((err) =>
+        this.log.warn({ err: (err as Error).message }, 'webhook claim failed; retrying on the next wake-up'),
+      )
+      .finally(() => {
+        this.claiming = null;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async claim(): Promise<void> {
+    if (this.hooks.paused && (await this.hooks.paused())) return;
+    const ready = 2 * this.config.perEndpoint;
+    const room = 2 * this.config.concurrency - this.queued - this.active;
+    if (room <= 0) return;
+    // Endpoints with deliveries under way ask for fewer; any other gets `ready`. Idle ones are forgotten
+    // once their cached secrets are stale, so the map stays as small as the set of busy endpoints.
+    const wants = new Map<string, number>();
+    for (const [id, e] of this.endpoints) {
+      if (e.queue.length + e.active > 0) wants.set(id, Math.max(0, ready - e.queue.length - e.active));
+      else if (!e.secrets || Date.now() - e.secrets.at > ENDPOINT_CACHE_MS) this.endpoints.delete(id);
+    }
+    const rows = await this.store.claim(wants, ready, room);
+    this.stats.claims++;
+    this.stats.claimed += rows.length;
+    for (const d of rows) {
+      this.held.set(keyOf(d), { eventId: d.eventId, endpointId: d.endpointId });
+      this.state(d.endpointId).queue.push(d);
+      this.queued++;
+    }
+    this.pump();
+    // A full claim means more is due: go again once these are under way.
+    if (rows.length === room) this.again = true;
+  }
+
+  private state(endpointId: string): EndpointState {
+    let s = this.endpoints.get(endpointId);
+    if (!s) {
+      s = { queue: [], active: 0 };
+      this.endpoints.set(endpointId, s);
+    }
+    return s;
+  }
+
+  /** Starts every queued delivery that has a free slot, per endpoint and in all. */
+  private pump(): void {
+    for (const s of this.endpoints.values()) {
+      while (
+        s.queue.length > 0 &&
+        s.active < this.config.perEndpoint &&
+        this.active < this.config.concurrency
+      ) {
+        const d = s.queue.shift()!;
+        this.queued--;
+        s.active++;
+        this.active++;
+        void this.deliver(d, s).finally(() => {
+          s.active--;
+          this.active--;
+          this.pump();
+          // Refill before the ready ones run out.
+          if (s.queue.length < this.config.perEndpoint) this.kick();
+          this.settleIfIdle();
+        });
+      }
+    }
+  }
+
+  private async deliver(d: Claimed, s: EndpointState): Promise<void> {
+    const attempt = d.attempts + 1;
+    try {
+      if (d.endpoint.status !== 'enabled') {
+        await this.fail(
+          d,
+          attempt,
+          {
+            statusCode: null,
+            latencyMs: 0,
+            snippet: null,
+            error: `endpoint ${d.endpoint.disabled_reason ?? 'disabled'}`,
+          },
+          true,
+        );
+        return;
+      }
+      const { values, guarded } = await this.secretsOf(d, s);
+      const result = await this.sender.send(d, d.endpoint, values, guarded);
+      this.stats.sent++;
+      if (result.error === null) {
+        this.successes.push({
+          eventId: d.eventId,
+          endpointId: d.endpointId,
+          attempt,
+          statusCode: result.statusCode!,
+          latencyMs: result.latencyMs,
+          snippet: result.snippet,
+          recovers: d.endpoint.failing_since !== null,
+        });
+        this.scheduleFlush();
+      } else {
+        await this.fail(d, attempt, result, false);
+      }
+    } catch (err) {
+      // The outcome could not be written: the lease lapses and the delivery is sent again (at least once).
+      this.log.error(
+        { err, eventId: d.eventId, endpointId: d.endpointId },
+        'webhook delivery bookkeeping failed',
+      );
+      this.held.delete(keyOf(d));
+    }
+  }
+
+  private async fail(
+    d: Claimed,
+    attempt: number,
+    r: { statusCode: number | null; latencyMs: number; snippet: string | null; error: string | null },
+    closedWithoutAttempt: boolean,
+  ): Promise<void> {
+    const last = attempt >= this.config.retryScheduleMs.length + 1;
+    const retryMs = last ? 0 : retryDelayMs(this.config.retryScheduleMs, attempt);
+    const { disabled } = await this.store.recordFailure(
+      { ...d, attempt, ...r, error: r.error!, last, retryMs, closedWithoutAttempt },
+      this.config.disableAfterMs,
+    );
+    this.held.delete(keyOf(d));
+    if (disabled)
+      this.log.warn({ endpointId: d.endpointId }, 'webhook endpoint disabled after failing too long');
+    if (!last && !disabled && !closedWithoutAttempt) {
+      this.after(retryMs, () => this.kick());
+      this.hooks.retryScheduled?.(d.eventId, d.endpointId, attempt, retryMs);
+    }
+  }
+
+  /** The endpoint's secrets (decrypted once) and whether its connections must pass the target check. */
+  private async secretsOf(d: Claimed, s: EndpointState) {
+    const updatedAt = d.endpoint.updated_at.getTime();
+    const cached = s.secrets;
+    if (cached && cached.updatedAt === updatedAt && Date.now() - cached.at < ENDPOINT_CACHE_MS) return cached;
+    const values = this.webhooks.secrets(d.endpoint);
+    const guarded = await this.webhooks.guarded({
+      merchantId: d.endpoint.merchant_id,
+      mode: d.endpoint.mode,
+    });
+    s.secrets = { updatedAt, at: Date.now(), values, guarded };
+    return s.secrets;
+  }
+
+  private scheduleFlush(): void {
+    if (this.successes.length >= FLUSH_MAX) {
+      this.flush();
+      return;
+    }
+    if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  /**
+   * Writes the successes gathered so far in one statement (one commit for many deliveries). One write at a
+   * time: what arrives meanwhile goes in the next.
+   */
+  private flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (this.flushRunning || this.successes.length === 0) return;
+    const batch = this.successes;
+    this.successes = [];
+    this.flushRunning = this.store
+      .recordSuccesses(batch)
+      .then(() => {
+        this.stats.flushes++;
+        for (const s of batch) this.sender.forget(s.eventId);
+      })
+      .catch((err) => {
+        // Unwritten, these stay leased and pending: after the lease lapses they are sent again.
+        this.log.error({ err, deliveries: batch.length }, 'could not write webhook successes');
+      })
+      .finally(() => {
+        for (const s of batch) this.held.delete(keyOf(s));
+        this.flushRunning = null;
+        if (this.successes.length > 0) this.flush();
+        this.settleIfIdle();
+      });
+  }
+
+  private async renew(): Promise<void> {
+    try {
+      await this.store.renew([...this.held.values()]);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'could not renew webhook leases');
+    }
+  }
+
+  private async listen(): Promise<void> {
+    if (this.stopped) return;
+    const client = new pg.Client({ connectionString: this.config.databaseUrl });
+    client.on('notification', () => this.kick());
+    client.on('error', (err) => {
+      this.log.warn({ err: err.message }, 'webhook listener lost its connection; polling until it is back');
+      this.listener = null;
+      this.after(1000, () => void this.listen().catch(() => undefined));
+    });
+    try {
+      await client.connect();
+      await client.query(`listen ${WEBHOOKS_CHANNEL}`);
+      this.listener = client;
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'webhook listener could not connect; polling');
+      this.after(1000, () => void this.listen().catch(() => undefined));
+    }
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const t = setInterval(fn, ms);
+    t.unref();
+    this.timers.add(t);
+  }
+
+  private after(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    t.unref();
+    this.timers.add(t);
+  }
+
+  private settleIfIdle(): void {
+    if (this.active > 0 || this.successes.length > 0 || this.flushRunning) return;
+    for (const w of this.idle.splice(0)) w();
+  }
+
+  /** Stops claiming, lets the deliveries in flight finish and be written, and gives back the queued ones. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await this.claiming;
+    const unsent = [...this.endpoints.values()].flatMap((s) => s.queue.splice(0));
+    this.queued = 0;
+    this.flush();
+    if (this.active > 0 || this.successes.length > 0 || this.flushRunning)
+      await new Promise<void>((resolve) => this.idle.push(resolve));
+    await this.store.release(unsent).catch(() => undefined);
+    await this.listener?.end().catch(() => undefined);
+  }
+}

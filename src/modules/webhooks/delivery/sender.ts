@@ -1,0 +1,109 @@
+import type { EndpointRow } from '../service.js';
+import { deliveryBody, deliveryHeaders, signedPayload } from '../signing.js';
+import { TARGET_REFUSED, type WebhookTargets } from '../ssrf.js';
+import type { Claimed } from './store.js';
+
+// One attempt of one delivery: the page's body (serialised once per event, signed per endpoint), the
+// X-Signature header, a POST on a keep-alive pool, and what the attempt log keeps of the answer.
+
+const SNIPPET_BYTES = 1024;
+/** Answers longer than this are not read to their end (the connection is dropped instead of drained). */
+const DRAIN_LIMIT_BYTES = 64 * 1024;
+/** Event texts kept for the endpoints still to be sent the same event. */
+const EVENT_CACHE_MAX = 4096;
+
+export interface AttemptResult {
+  statusCode: number | null;
+  latencyMs: number;
+  snippet: string | null;
+  /** null on a 2xx. */
+  error: string | null;
+}
+
+/** The signed part of the body, `{"event":…,"data":…,"timestamp":…}`, and its fields as JSON texts. */
+interface EventText {
+  signed: string;
+  event: string;
+  data: string;
+  timestamp: string;
+}
+
+/** What the attempt log says about a failed request: a refused target in words, else the error's code. */
+export function attemptError(err: unknown, timeoutMs: number): string {
+  const e = err as Error & { code?: string; cause?: { code?: string; message?: string } };
+  const code = e.code ?? e.cause?.code;
+  if (e.name === 'TimeoutError' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT')
+    return `timeout after ${timeoutMs} ms`;
+  if (code === TARGET_REFUSED) return `refused: ${e.code === TARGET_REFUSED ? e.message : e.cause?.message}`;
+  return code ?? e.message;
+}
+
+async function readSnippet(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    if (size < SNIPPET_BYTES) chunks.push(chunk);
+    size += chunk.length;
+    if (size > DRAIN_LIMIT_BYTES) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8');
+}
+
+export class DeliverySender {
+  private readonly events = new Map<string, EventText>();
+
+  constructor(
+    private readonly targets: WebhookTargets,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** The event's JSON texts, made once however many endpoints receive it. */
+  private eventText(d: Claimed): EventText {
+    let t = this.events.get(d.eventId);
+    if (!t) {
+      const timestamp = d.eventCreatedAt.toISOString();
+      t = {
+        signed: signedPayload(d.eventType, d.payload, timestamp),
+        event: JSON.stringify(d.eventType),
+        data: JSON.stringify(d.payload),
+        timestamp: JSON.stringify(timestamp),
+      };
+      if (this.events.size >= EVENT_CACHE_MAX) this.events.delete(this.events.keys().next().value!);
+      this.events.set(d.eventId, t);
+    }
+    return t;
+  }
+
+  /** The page's body and our headers (API.md "Webhooks", signing.ts). */
+  build(d: Claimed, secrets: string[], nowMs = Date.now()) {
+    const body = deliveryBody(d.eventId, this.eventText(d), secrets[0]!);
+    return { body, headers: deliveryHeaders(d.eventId, body, secrets, nowMs) };
+  }
+
+  /** Sends one attempt; never throws (a failure is in the result). */
+  async send(d: Claimed, endpoint: EndpointRow, secrets: string[], guarded: boolean): Promise<AttemptResult> {
+    const { body, headers } = this.build(d, secrets);
+    const started = performance.now();
+    let statusCode: number | null = null;
+    let snippet: string | null = null;
+    let error: string | null = null;
+    try {
+      const signal = AbortSignal.timeout(this.timeoutMs);
+      const res = await this.targets.request(new URL(endpoint.url), { body, headers, signal }, guarded);
+      statusCode = res.statusCode;
+      snippet = await readSnippet(res.body);
+      if (statusCode < 200 || statusCode > 299) error = `HTTP ${statusCode}`;
+    } catch (err) {
+      error = attemptError(err, this.timeoutMs);
+    }
+    return { statusCode, latencyMs: Math.round(performance.now() - started), snippet, error };
+  }
+
+  /** Forgets an event's texts once no endpoint waits for it (called by the dispatcher when idle). */
+  forget(eventId: string): void {
+    this.events.delete(eventId);
+  }
+}

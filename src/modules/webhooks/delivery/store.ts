@@ -1,0 +1,255 @@
+import type { Pool } from '../../../db/database.js';
+import type { EndpointRow } from '../service.js';
+
+// The delivery state machine's SQL. webhook_deliveries is the queue: a worker claims due deliveries with a
+// lease in its own name, sends them, and writes each outcome (an attempt row and the delivery's new state)
+// only while it still holds the lease. Successes are written many to a statement; failures, which also move
+// the endpoint's failing state, one at a time.
+
+/** A delivery a worker holds: what it needs to send it without another query. */
+export interface Claimed {
+  eventId: string;
+  endpointId: string;
+  /** Attempts made before this one. */
+  attempts: number;
+  eventType: string;
+  payload: Record<string, unknown>;
+  eventCreatedAt: Date;
+  endpoint: EndpointRow;
+}
+
+export interface Success {
+  eventId: string;
+  endpointId: string;
+  attempt: number;
+  statusCode: number;
+  latencyMs: number;
+  snippet: string | null;
+  /** The endpoint was failing when claimed: its failure mark is cleared with this success. */
+  recovers: boolean;
+}
+
+export interface Failure {
+  eventId: string;
+  endpointId: string;
+  attempt: number;
+  statusCode: number | null;
+  latencyMs: number;
+  snippet: string | null;
+  error: string;
+  /** No retry is left: the delivery fails for good. */
+  last: boolean;
+  /** Delay before the next attempt (when one is left). */
+  retryMs: number;
+  /** Refused without an attempt (the endpoint is disabled): no attempt row, no endpoint failure. */
+  closedWithoutAttempt?: boolean;
+}
+
+const CLAIM = {
+  name: 'webhook_claim',
+  // The endpoints that have pending deliveries, by a loose index scan of webhook_deliveries_due_idx (one
+  // probe per endpoint, whatever the backlog); then each endpoint's earliest due, unleased deliveries, up to
+  // what this worker asks for that endpoint ($2 for those it names in $1, else $3), at most $4 in all.
+  text: `with recursive eps(endpoint_id) as (
+           (select endpoint_id from webhook_deliveries where status = 'pending' order by endpoint_id limit 1)
+           union all
+           select (select d.endpoint_id from webhook_deliveries d
+                   where d.status = 'pending' and d.endpoint_id > eps.endpoint_id order by d.endpoint_id limit 1)
+           from eps where eps.endpoint_id is not null),
+         wants as (
+           select e.endpoint_id, coalesce(w.n, $3::int) as n
+           from eps e left join unnest($1::text[], $2::int[]) as w(endpoint_id, n) using (endpoint_id)
+           where e.endpoint_id is not null),
+         picked as (
+           select d.event_id, d.endpoint_id from wants
+           cross join lateral (
+             select d.event_id, d.endpoint_id, d.next_attempt_at from webhook_deliveries d
+             where d.endpoint_id = wants.endpoint_id and d.status = 'pending' and d.next_attempt_at <= now()
+               and (d.leased_until is null or d.leased_until < now())
+             order by d.next_attempt_at limit wants.n
+             for update skip locked) d
+           order by d.next_attempt_at limit $4),
+         leased as (
+           update webhook_deliveries d set leased_until = now() + make_interval(secs => $5), lease_owner = $6
+           from picked p where d.event_id = p.event_id and d.endpoint_id = p.endpoint_id
+           returning d.event_id, d.endpoint_id, d.attempts)
+         select l.event_id, l.endpoint_id, l.attempts, e.type, e.payload, e.created_at, row_to_json(w) as endpoint
+         from leased l join events e on e.id = l.event_id join webhook_endpoints w on w.id = l.endpoint_id`,
+};
+
+const RECORD_SUCCESSES = {
+  name: 'webhook_record_successes',
+  text: `with o as (
+           select * from unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::text[])
+             as o(event_id, endpoint_id, attempt, status_code, latency_ms, snippet)),
+         a as (
+           insert into webhook_attempts (event_id, endpoint_id, attempt, status_code, latency_ms, response_snippet, error)
+           select event_id, endpoint_id, attempt, status_code, latency_ms, snippet, null from o returning 1),
+         d as (
+           update webhook_deliveries w set status = 'succeeded', attempts = o.attempt, last_status_code = o.status_code,
+             last_error = null, leased_until = null, lease_owner = null, delivered_at = now(), updated_at = now()
+           from o where w.event_id = o.event_id and w.endpoint_id = o.endpoint_id and w.lease_owner = $7 returning 1),
+         e as (
+           update webhook_endpoints set failing_since = null
+           where id = any($8::text[]) and failing_since is not null returning 1)
+         select (select count(*) from d)::int as written`,
+};
+
+function toBuffer(hex: string | null): Buffer | null {
+  return hex ? Buffer.from(hex.replace(/^\\x/, ''), 'hex') : null;
+}
+
+/** row_to_json's endpoint back into an EndpointRow (bytea as \x… text, times as text). */
+function endpointRow(ep: Record<string, unknown>): EndpointRow {
+  const date = (v: unknown) => (v ? new Date(v as string) : null);
+  return {
+    ...(ep as unknown as EndpointRow),
+    secret_ciphertext: toBuffer(ep.secret_ciphertext as string)!,
+    previous_secret_ciphertext: toBuffer(ep.previous_secret_ciphertext as string | null),
+    previous_secret_expires_at: date(ep.previous_secret_expires_at),
+    failing_since: date(ep.failing_since),
+    created_at: date(ep.created_at)!,
+    updated_at: date(ep.updated_at)!,
+  };
+}
+
+export class DeliveryStore {
+  constructor(
+    private readonly pool: Pool,
+    /** This worker's name on its leases. */
+    readonly owner: string,
+    private readonly leaseMs: number,
+  ) {}
+
+  /**
+   * Leases up to `limit` due deliveries: for each endpoint in `wants` at most its number, for any other at
+   * most `others`, earliest due first.
+   */
+  async claim(wants: Map<string, number>, others: number, limit: number): Promise<Claimed[]> {
+    const r = await this.pool.query<{
+      event_id: string;
+      endpoint_id: string;
+      attempts: number;
+      type: string;
+      payload: Record<string, unknown>;
+      created_at: Date;
+      endpoint: Record<string, unknown>;
+    }>({
+      ...CLAIM,
+      values: [[...wants.keys()], [...wants.values()], others, limit, this.leaseMs / 1000, this.owner],
+    });
+    return r.rows.map((row) => ({
+      eventId: row.event_id,
+      endpointId: row.endpoint_id,
+      attempts: row.attempts,
+      eventType: row.type,
+      payload: row.payload,
+      eventCreatedAt: row.created_at,
+      endpoint: endpointRow(row.endpoint),
+    }));
+  }
+
+  /** Writes many successes in one statement; returns how many this worker still held. */
+  async recordSuccesses(s: Success[]): Promise<number> {
+    if (s.length === 0) return 0;
+    const r = await this.pool.query<{ written: number }>({
+      ...RECORD_SUCCESSES,
+      values: [
+        s.map((x) => x.eventId),
+        s.map((x) => x.endpointId),
+        s.map((x) => x.attempt),
+        s.map((x) => x.statusCode),
+        s.map((x) => x.latencyMs),
+        s.map((x) => x.snippet),
+        this.owner,
+        [...new Set(s.filter((x) => x.recovers).map((x) => x.endpointId))],
+      ],
+    });
+    return r.rows[0]!.written;
+  }
+
+  /**
+   * Writes a failed attempt: the attempt row, the endpoint's failing mark (disabling it once it has failed
+   * for longer than `disableAfterMs`), and the delivery's retry time or final failure. Returns whether the
+   * endpoint is now disabled.
+   */
+  async recordFailure(f: Failure, disableAfterMs: number): Promise<{ disabled: boolean }> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('begin');
+      let disabled = false;
+      if (!f.closedWithoutAttempt) {
+        await client.query(
+          `insert into webhook_attempts (event_id, endpoint_id, attempt, status_code, latency_ms, response_snippet, error)
+           values ($1, $2, $3, $4, $5, $6, $7)`,
+          [f.eventId, f.endpointId, f.attempt, f.statusCode, f.latencyMs, f.snippet, f.error],
+        );
+        disabled = await this.noteEndpointFailure(client, f.endpointId, disableAfterMs);
+      }
+      const final = f.last || disabled || f.closedWithoutAttempt;
+      await client.query(
+        `update webhook_deliveries set attempts = $3, last_status_code = $4, last_error = $5,
+           status = case when $6 then 'failed' else status end,
+           next_attempt_at = case when $6 then next_attempt_at else now() + make_interval(secs => $7) end,
+           leased_until = null, lease_owner = null, updated_at = now()
+         where event_id = $1 and endpoint_id = $2 and lease_owner = $8`,
+        [
+          f.eventId,
+          f.endpointId,
+          f.attempt,
+          f.statusCode,
+          disabled && !f.closedWithoutAttempt ? `${f.error}; endpoint disabled` : f.error,
+          final,
+          f.retryMs / 1000,
+          this.owner,
+        ],
+      );
+      await client.query('commit');
+      return { disabled };
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async noteEndpointFailure(
+    client: { query: Pool['query'] },
+    endpointId: string,
+    disableAfterMs: number,
+  ): Promise<boolean> {
+    const r = await client.query<{ status: string }>(
+      `update webhook_endpoints set failing_since = coalesce(failing_since, now()),
+         status = case when failing_since is not null and failing_since < now() - make_interval(secs => $2) then 'disabled' else status end,
+         disabled_reason = case when failing_since is not null and failing_since < now() - make_interval(secs => $2)
+           then 'failing for ' || round(extract(epoch from now() - failing_since) / 3600, 1) || ' h' else disabled_reason end,
+         updated_at = now()
+       where id = $1 returning status`,
+      [endpointId, disableAfterMs / 1000],
+    );
+    return r.rows[0]?.status === 'disabled';
+  }
+
+  /** Extends this worker's leases on the deliveries it still holds (queued or in flight). */
+  async renew(keys: { eventId: string; endpointId: string }[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.pool.query(
+      `update webhook_deliveries d set leased_until = now() + make_interval(secs => $3)
+       from unnest($1::text[], $2::text[]) as k(event_id, endpoint_id)
+       where d.event_id = k.event_id and d.endpoint_id = k.endpoint_id and d.lease_owner = $4`,
+      [keys.map((k) => k.eventId), keys.map((k) => k.endpointId), this.leaseMs / 1000, this.owner],
+    );
+  }
+
+  /** Gives back deliveries this worker claimed but will not send (it is stopping). */
+  async release(keys: { eventId: string; endpointId: string }[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.pool.query(
+      `update webhook_deliveries d set leased_until = null, lease_owner = null
+       from unnest($1::text[], $2::text[]) as k(event_id, endpoint_id)
+       where d.event_id = k.event_id and d.endpoint_id = k.endpoint_id and d.lease_owner = $3`,
+      [keys.map((k) => k.eventId), keys.map((k) => k.endpointId), this.owner],
+    );
+  }
+}
