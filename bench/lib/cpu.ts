@@ -9,6 +9,8 @@ export interface CpuSplit {
   /** Average busy cores over the phase, the whole machine and each part. */
   machine: number;
   server: number;
+  /** Other server processes of the phase (worker processes beside an API process). */
+  workers: number;
   postgres: number;
   redis: number;
   generator: number;
@@ -43,10 +45,12 @@ const TRACKED = ['postgres', 'redis-server'];
  * (pgbench opens its own and closes them before the end), so they are sampled every 250 ms: a process seen
  * first during the phase counts from zero, one that exits counts up to its last sample.
  */
-export function cpuMeter(serverPid?: number): () => CpuSplit {
+export function cpuMeter(serverPid?: number, workerPids: (number | undefined)[] = []): () => CpuSplit {
   const start = performance.now();
   const ticks0 = machineTicks();
   const server0 = serverPid === undefined ? 0 : cpuSeconds(serverPid);
+  const others = workerPids.filter((p): p is number => p !== undefined && p !== serverPid);
+  const workers0 = others.map((p) => cpuSeconds(p));
   const gen0 = process.cpuUsage();
   const first = cpuByPid(TRACKED);
   const last = new Map(first);
@@ -69,11 +73,13 @@ export function cpuMeter(serverPid?: number): () => CpuSplit {
     const split = {
       machine: ((ticks.busy - ticks0.busy) / (ticks.total - ticks0.total || 1)) * os.availableParallelism(),
       server: serverPid === undefined ? 0 : (cpuSeconds(serverPid) - server0) / wall,
+      workers: others.reduce((sum, p, i) => sum + (cpuSeconds(p) - workers0[i]!), 0) / wall,
       postgres: used.postgres / wall,
       redis: used.redis / wall,
       generator: (gen.user + gen.system) / 1e6 / wall,
     };
-    const other = split.machine - split.server - split.postgres - split.redis - split.generator;
+    const other =
+      split.machine - split.server - split.workers - split.postgres - split.redis - split.generator;
     return { ...split, other: Math.max(0, other) };
   };
 }
@@ -81,7 +87,8 @@ export function cpuMeter(serverPid?: number): () => CpuSplit {
 export function formatCpu(c: CpuSplit, otherLabel = 'other (kernel, other processes)'): string {
   const f = (n: number) => n.toFixed(2);
   const parts = [
-    ...(c.server > 0 ? [`server ${f(c.server)}`] : []),
+    ...(c.server > 0 ? [`${c.workers > 0 ? 'API process' : 'server'} ${f(c.server)}`] : []),
+    ...(c.workers > 0 ? [`worker process(es) ${f(c.workers)}`] : []),
     `PostgreSQL ${f(c.postgres)}`,
     `Redis ${f(c.redis)}`,
     ...(c.generator > 0.01 ? [`load generator ${f(c.generator)}`] : []),

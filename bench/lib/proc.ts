@@ -70,9 +70,9 @@ export interface ServerChild {
   stop(): Promise<string>;
 }
 
-/** Starts `node --import tsx src/main.ts` and waits until GET /readyz answers 200. */
-export function startServer(port: number, env: NodeJS.ProcessEnv): Promise<ServerChild> {
-  return startNodeScript('src/main.ts', port, env);
+/** Starts `node --import tsx src/main.ts [args]` and waits until GET /readyz answers 200. */
+export function startServer(port: number, env: NodeJS.ProcessEnv, args: string[] = []): Promise<ServerChild> {
+  return startNodeScript('src/main.ts', port, env, '/readyz', args);
 }
 
 /**
@@ -85,9 +85,10 @@ export async function startNodeScript(
   port: number,
   env: NodeJS.ProcessEnv,
   readyPath = '/readyz',
+  args: string[] = [],
 ): Promise<ServerChild> {
   const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...extra, '--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', script, ...args], {
     cwd: REPO_ROOT,
     env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],

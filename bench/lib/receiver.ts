@@ -27,6 +27,9 @@ export class Receiver {
   private readonly phases = new Map<string, PhaseLog & { keys: Set<string> }>();
   /** POSTs to a phase nobody asked for (a late or stray delivery). */
   strays = 0;
+  /** POSTs to `hang-…` endpoints (left unanswered) and `fail-…` ones (answered 500). */
+  hanging = 0;
+  failed = 0;
   port = 0;
 
   async start(): Promise<number> {
@@ -35,8 +38,18 @@ export class Receiver {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const at = now();
-        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
         const [, phase = '', endpoint = ''] = (req.url ?? '').split('/');
+        // Faulty endpoints by name: `hang-…` never answers (the sender times out), `fail-…` answers 500.
+        if (endpoint.startsWith('hang-')) {
+          this.hanging++;
+          return;
+        }
+        if (endpoint.startsWith('fail-')) {
+          this.failed++;
+          res.writeHead(500, { 'content-type': 'text/plain' }).end('failing on purpose');
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
         const log = this.phases.get(phase);
         if (!log) {
           this.strays++;

@@ -4,9 +4,10 @@ import pg from 'pg';
 import type { Pool } from '../../../db/database.js';
 import type { Logger } from '../../../lib/logger.js';
 import { WEBHOOKS_CHANNEL, type WebhooksService } from '../service.js';
+import { OutcomeWriter } from './outcomes.js';
 import { retryDelayMs } from './schedule.js';
 import { DeliverySender } from './sender.js';
-import { type Claimed, DeliveryStore, type Success } from './store.js';
+import { type Claimed, DeliveryStore } from './store.js';
 
 // The webhook dispatcher of one worker process (issue 13: "webhooks that keep up with the ledger"). The
 // database is the queue: the dispatcher claims due deliveries per endpoint with a lease in its name, keeps
@@ -36,8 +37,6 @@ export interface DispatcherHooks {
   paused?: () => Promise<boolean>;
 }
 
-const FLUSH_MS = 5;
-const FLUSH_MAX = 256;
 /** How long cached endpoint secrets and the target policy are trusted before being looked at again. */
 const ENDPOINT_CACHE_MS = 30_000;
 
@@ -56,19 +55,17 @@ export class DeliveryDispatcher {
   private readonly endpoints = new Map<string, EndpointState>();
   /** Every delivery this worker holds a lease on (queued, in flight, or written but not yet flushed). */
   private readonly held = new Map<Key, { eventId: string; endpointId: string }>();
-  private successes: Success[] = [];
+  private readonly outcomes: OutcomeWriter;
   private active = 0;
   private queued = 0;
   private claiming: Promise<void> | null = null;
   private again = false;
-  private flushTimer: NodeJS.Timeout | null = null;
-  private flushRunning: Promise<void> | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
   private listener: pg.Client | null = null;
   private stopped = true;
   private idle: (() => void)[] = [];
   /** Counters for tests and the benchmark. */
-  readonly stats = { claims: 0, claimed: 0, sent: 0, flushes: 0 };
+  readonly stats = { claims: 0, claimed: 0, sent: 0 };
 
   constructor(
     pool: Pool,
@@ -80,6 +77,16 @@ export class DeliveryDispatcher {
     const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     this.store = new DeliveryStore(pool, owner, config.leaseMs);
     this.sender = new DeliverySender(webhooks.targets, config.timeoutMs);
+    this.outcomes = new OutcomeWriter(this.store, config.disableAfterMs, log, {
+      written: (keys) => {
+        for (const k of keys) this.held.delete(keyOf(k));
+      },
+      retry: (f) => {
+        this.after(f.retryMs, () => this.kick());
+        this.hooks.retryScheduled?.(f.eventId, f.endpointId, f.attempt, f.retryMs);
+      },
+      settled: () => this.settleIfIdle(),
+    });
   }
 
   async start(): Promise<void> {
@@ -172,35 +179,30 @@ export class DeliveryDispatcher {
     const attempt = d.attempts + 1;
     try {
       if (d.endpoint.status !== 'enabled') {
-        await this.fail(
-          d,
-          attempt,
-          {
-            statusCode: null,
-            latencyMs: 0,
-            snippet: null,
-            error: `endpoint ${d.endpoint.disabled_reason ?? 'disabled'}`,
-          },
-          true,
-        );
+        await this.closeEndpoint(d);
         return;
       }
       const { values, guarded } = await this.secretsOf(d, s);
       const result = await this.sender.send(d, d.endpoint, values, guarded);
       this.stats.sent++;
+      const base = { eventId: d.eventId, endpointId: d.endpointId, attempt, latencyMs: result.latencyMs };
       if (result.error === null) {
-        this.successes.push({
-          eventId: d.eventId,
-          endpointId: d.endpointId,
-          attempt,
+        this.outcomes.success({
+          ...base,
           statusCode: result.statusCode!,
-          latencyMs: result.latencyMs,
           snippet: result.snippet,
           recovers: d.endpoint.failing_since !== null,
         });
-        this.scheduleFlush();
       } else {
-        await this.fail(d, attempt, result, false);
+        const last = attempt >= this.config.retryScheduleMs.length + 1;
+        this.outcomes.failure({
+          ...base,
+          statusCode: result.statusCode,
+          snippet: result.snippet,
+          error: result.error,
+          last,
+          retryMs: last ? 0 : retryDelayMs(this.config.retryScheduleMs, attempt),
+        });
       }
     } catch (err) {
       // The outcome could not be written: the lease lapses and the delivery is sent again (at least once).
@@ -212,25 +214,13 @@ export class DeliveryDispatcher {
     }
   }
 
-  private async fail(
-    d: Claimed,
-    attempt: number,
-    r: { statusCode: number | null; latencyMs: number; snippet: string | null; error: string | null },
-    closedWithoutAttempt: boolean,
-  ): Promise<void> {
-    const last = attempt >= this.config.retryScheduleMs.length + 1;
-    const retryMs = last ? 0 : retryDelayMs(this.config.retryScheduleMs, attempt);
-    const { disabled } = await this.store.recordFailure(
-      { ...d, attempt, ...r, error: r.error!, last, retryMs, closedWithoutAttempt },
-      this.config.disableAfterMs,
-    );
-    this.held.delete(keyOf(d));
-    if (disabled)
-      this.log.warn({ endpointId: d.endpointId }, 'webhook endpoint disabled after failing too long');
-    if (!last && !disabled && !closedWithoutAttempt) {
-      this.after(retryMs, () => this.kick());
-      this.hooks.retryScheduled?.(d.eventId, d.endpointId, attempt, retryMs);
-    }
+  /** A disabled or deleted endpoint: its whole backlog fails at once, unsent (`endpoint <reason>`). */
+  private async closeEndpoint(d: Claimed): Promise<void> {
+    const s = this.endpoints.get(d.endpointId);
+    const dropped = s ? s.queue.splice(0) : [];
+    this.queued -= dropped.length;
+    await this.store.closeEndpoint(d.endpointId, `endpoint ${d.endpoint.disabled_reason ?? 'disabled'}`);
+    for (const x of [d, ...dropped]) this.held.delete(keyOf(x));
   }
 
   /** The endpoint's secrets (decrypted once) and whether its connections must pass the target check. */
@@ -245,42 +235,6 @@ export class DeliveryDispatcher {
     });
     s.secrets = { updatedAt, at: Date.now(), values, guarded };
     return s.secrets;
-  }
-
-  private scheduleFlush(): void {
-    if (this.successes.length >= FLUSH_MAX) {
-      this.flush();
-      return;
-    }
-    if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), FLUSH_MS);
-  }
-
-  /**
-   * Writes the successes gathered so far in one statement (one commit for many deliveries). One write at a
-   * time: what arrives meanwhile goes in the next.
-   */
-  private flush(): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
-    if (this.flushRunning || this.successes.length === 0) return;
-    const batch = this.successes;
-    this.successes = [];
-    this.flushRunning = this.store
-      .recordSuccesses(batch)
-      .then(() => {
-        this.stats.flushes++;
-        for (const s of batch) this.sender.forget(s.eventId);
-      })
-      .catch((err) => {
-        // Unwritten, these stay leased and pending: after the lease lapses they are sent again.
-        this.log.error({ err, deliveries: batch.length }, 'could not write webhook successes');
-      })
-      .finally(() => {
-        for (const s of batch) this.held.delete(keyOf(s));
-        this.flushRunning = null;
-        if (this.successes.length > 0) this.flush();
-        this.settleIfIdle();
-      });
   }
 
   private async renew(): Promise<void> {
@@ -326,7 +280,7 @@ export class DeliveryDispatcher {
   }
 
   private settleIfIdle(): void {
-    if (this.active > 0 || this.successes.length > 0 || this.flushRunning) return;
+    if (this.active > 0 || this.outcomes.pending) return;
     for (const w of this.idle.splice(0)) w();
   }
 
@@ -338,8 +292,8 @@ export class DeliveryDispatcher {
     await this.claiming;
     const unsent = [...this.endpoints.values()].flatMap((s) => s.queue.splice(0));
     this.queued = 0;
-    this.flush();
-    if (this.active > 0 || this.successes.length > 0 || this.flushRunning)
+    this.outcomes.flush();
+    if (this.active > 0 || this.outcomes.pending)
       await new Promise<void>((resolve) => this.idle.push(resolve));
     await this.store.release(unsent).catch(() => undefined);
     await this.listener?.end().catch(() => undefined);

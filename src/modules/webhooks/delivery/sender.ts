@@ -9,7 +9,7 @@ import type { Claimed } from './store.js';
 const SNIPPET_BYTES = 1024;
 /** Answers longer than this are not read to their end (the connection is dropped instead of drained). */
 const DRAIN_LIMIT_BYTES = 64 * 1024;
-/** Event texts kept for the endpoints still to be sent the same event. */
+/** Event texts kept (the oldest go first), so each event is serialised once for all its endpoints. */
 const EVENT_CACHE_MAX = 4096;
 
 export interface AttemptResult {
@@ -100,10 +100,5 @@ export class DeliverySender {
       error = attemptError(err, this.timeoutMs);
     }
     return { statusCode, latencyMs: Math.round(performance.now() - started), snippet, error };
-  }
-
-  /** Forgets an event's texts once no endpoint waits for it (called by the dispatcher when idle). */
-  forget(eventId: string): void {
-    this.events.delete(eventId);
   }
 }

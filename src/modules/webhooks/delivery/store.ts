@@ -4,7 +4,7 @@ import type { EndpointRow } from '../service.js';
 // The delivery state machine's SQL. webhook_deliveries is the queue: a worker claims due deliveries with a
 // lease in its own name, sends them, and writes each outcome (an attempt row and the delivery's new state)
 // only while it still holds the lease. Successes are written many to a statement; failures, which also move
-// the endpoint's failing state, one at a time.
+// the endpoint's failing state, many to a statement too, apart from the successes.
 
 /** A delivery a worker holds: what it needs to send it without another query. */
 export interface Claimed {
@@ -41,8 +41,6 @@ export interface Failure {
   last: boolean;
   /** Delay before the next attempt (when one is left). */
   retryMs: number;
-  /** Refused without an attempt (the endpoint is disabled): no attempt row, no endpoint failure. */
-  closedWithoutAttempt?: boolean;
 }
 
 const CLAIM = {
@@ -93,6 +91,36 @@ const RECORD_SUCCESSES = {
            update webhook_endpoints set failing_since = null
            where id = any($8::text[]) and failing_since is not null returning 1)
          select (select count(*) from d)::int as written`,
+};
+
+const RECORD_FAILURES = {
+  name: 'webhook_record_failures',
+  text: `with o as (
+           select * from unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::text[], $7::text[],
+                                $8::bool[], $9::float8[])
+             as o(event_id, endpoint_id, attempt, status_code, latency_ms, snippet, error, last, retry_secs)),
+         a as (
+           insert into webhook_attempts (event_id, endpoint_id, attempt, status_code, latency_ms, response_snippet, error)
+           select event_id, endpoint_id, attempt, status_code, latency_ms, snippet, error from o returning 1),
+         e as (
+           update webhook_endpoints w set failing_since = coalesce(w.failing_since, now()),
+             status = case when w.failing_since < now() - make_interval(secs => $10) then 'disabled' else w.status end,
+             disabled_reason = case when w.failing_since < now() - make_interval(secs => $10)
+               then 'failing for ' || round(extract(epoch from now() - w.failing_since) / 3600, 1) || ' h'
+               else w.disabled_reason end,
+             updated_at = now()
+           where w.id in (select distinct endpoint_id from o)
+           returning w.id, w.status),
+         d as (
+           update webhook_deliveries w set attempts = o.attempt, last_status_code = o.status_code,
+             last_error = case when e.status = 'disabled' then o.error || '; endpoint disabled' else o.error end,
+             status = case when o.last or e.status = 'disabled' then 'failed' else 'pending' end,
+             next_attempt_at = case when o.last or e.status = 'disabled' then w.next_attempt_at
+                                    else now() + make_interval(secs => o.retry_secs) end,
+             leased_until = null, lease_owner = null, updated_at = now()
+           from o join e on e.id = o.endpoint_id
+           where w.event_id = o.event_id and w.endpoint_id = o.endpoint_id and w.lease_owner = $11 returning 1)
+         select e.id from e where e.status = 'disabled'`,
 };
 
 function toBuffer(hex: string | null): Buffer | null {
@@ -169,66 +197,45 @@ export class DeliveryStore {
   }
 
   /**
-   * Writes a failed attempt: the attempt row, the endpoint's failing mark (disabling it once it has failed
-   * for longer than `disableAfterMs`), and the delivery's retry time or final failure. Returns whether the
-   * endpoint is now disabled.
+   * Writes many failed attempts in one statement: their attempt rows, each endpoint's failing mark once
+   * (disabling it when it has failed for longer than `disableAfterMs`), and each delivery's retry time, or
+   * its final failure when no retry is left or the endpoint is now disabled. Returns the endpoints that
+   * are disabled after it.
    */
-  async recordFailure(f: Failure, disableAfterMs: number): Promise<{ disabled: boolean }> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('begin');
-      let disabled = false;
-      if (!f.closedWithoutAttempt) {
-        await client.query(
-          `insert into webhook_attempts (event_id, endpoint_id, attempt, status_code, latency_ms, response_snippet, error)
-           values ($1, $2, $3, $4, $5, $6, $7)`,
-          [f.eventId, f.endpointId, f.attempt, f.statusCode, f.latencyMs, f.snippet, f.error],
-        );
-        disabled = await this.noteEndpointFailure(client, f.endpointId, disableAfterMs);
-      }
-      const final = f.last || disabled || f.closedWithoutAttempt;
-      await client.query(
-        `update webhook_deliveries set attempts = $3, last_status_code = $4, last_error = $5,
-           status = case when $6 then 'failed' else status end,
-           next_attempt_at = case when $6 then next_attempt_at else now() + make_interval(secs => $7) end,
-           leased_until = null, lease_owner = null, updated_at = now()
-         where event_id = $1 and endpoint_id = $2 and lease_owner = $8`,
-        [
-          f.eventId,
-          f.endpointId,
-          f.attempt,
-          f.statusCode,
-          disabled && !f.closedWithoutAttempt ? `${f.error}; endpoint disabled` : f.error,
-          final,
-          f.retryMs / 1000,
-          this.owner,
-        ],
-      );
-      await client.query('commit');
-      return { disabled };
-    } catch (err) {
-      await client.query('rollback').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+  async recordFailures(f: Failure[], disableAfterMs: number): Promise<Set<string>> {
+    if (f.length === 0) return new Set();
+    const r = await this.pool.query<{ id: string }>({
+      ...RECORD_FAILURES,
+      values: [
+        f.map((x) => x.eventId),
+        f.map((x) => x.endpointId),
+        f.map((x) => x.attempt),
+        f.map((x) => x.statusCode),
+        f.map((x) => x.latencyMs),
+        f.map((x) => x.snippet),
+        f.map((x) => x.error),
+        f.map((x) => x.last),
+        f.map((x) => x.retryMs / 1000),
+        disableAfterMs / 1000,
+        this.owner,
+      ],
+    });
+    return new Set(r.rows.map((x) => x.id));
   }
 
-  private async noteEndpointFailure(
-    client: { query: Pool['query'] },
-    endpointId: string,
-    disableAfterMs: number,
-  ): Promise<boolean> {
-    const r = await client.query<{ status: string }>(
-      `update webhook_endpoints set failing_since = coalesce(failing_since, now()),
-         status = case when failing_since is not null and failing_since < now() - make_interval(secs => $2) then 'disabled' else status end,
-         disabled_reason = case when failing_since is not null and failing_since < now() - make_interval(secs => $2)
-           then 'failing for ' || round(extract(epoch from now() - failing_since) / 3600, 1) || ' h' else disabled_reason end,
-         updated_at = now()
-       where id = $1 returning status`,
-      [endpointId, disableAfterMs / 1000],
+  /**
+   * Fails every pending delivery of an endpoint that is disabled or deleted, in one statement, without
+   * sending (`endpoint <reason>`), except those another worker is sending right now.
+   */
+  async closeEndpoint(endpointId: string, reason: string): Promise<number> {
+    const r = await this.pool.query(
+      `update webhook_deliveries set status = 'failed', attempts = attempts + 1, last_error = $2,
+         leased_until = null, lease_owner = null, updated_at = now()
+       where endpoint_id = $1 and status = 'pending'
+         and (leased_until is null or leased_until < now() or lease_owner = $3)`,
+      [endpointId, reason, this.owner],
     );
-    return r.rows[0]?.status === 'disabled';
+    return r.rowCount ?? 0;
   }
 
   /** Extends this worker's leases on the deliveries it still holds (queued or in flight). */

@@ -1,0 +1,221 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { type WebhookCheck, webhookCheck } from './db.js';
+import { type Merchant, signedPost, userId } from './fixtures.js';
+import { forEachConcurrent, type HttpClient, percentile } from './load.js';
+import { log, sleep } from './proc.js';
+import type { PhaseLog, Receiver } from './receiver.js';
+import { int, ms } from './report.js';
+import { now } from './subscribers.js';
+
+// The building blocks of `npm run bench -- webhooks`: endpoints, transfers (closed loop or at a fixed
+// rate), waiting for deliveries, pausing delivery to build a backlog, and the figures of a phase.
+
+export const CLIENTS = 8;
+export const DONORS = 8;
+export const SHOP = 'bench_shop';
+/** Waiting for deliveries: give up after this long without one, or this long in all. */
+const STALL_MS = 30_000;
+const DRAIN_MAX_MS = 300_000;
+
+export interface Delivered {
+  deliveries: number;
+  expected: number;
+  seconds: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  max: number;
+  duplicates: number;
+  unmatched: number;
+  /** Per endpoint deliveries/s, slowest and fastest. */
+  endpointRates: [number, number];
+}
+
+export interface Transfers {
+  /** Transfer id → when its 200 arrived. */
+  commits: Map<string, number>;
+  statuses: Map<string, number>;
+  samples: string[];
+  seconds: number;
+  perSecond: number;
+}
+
+const CREATE_ENDPOINT = `mutation($input: CreateWebhookEndpointInput!) {
+  createWebhookEndpoint(input: $input) {
+    __typename ... on WebhookEndpointWithSecret { endpoint { id } } ... on Error { code message }
+  }
+}`;
+const DELETE_ENDPOINT = `mutation($id: ID!) { deleteWebhookEndpoint(id: $id) { __typename } }`;
+
+export async function createEndpoint(http: HttpClient, m: Merchant, url: string): Promise<string> {
+  const input = { url, events: ['TRANSFER_COMPLETED'], description: 'bench' };
+  const r = await signedPost(http, m, '/graphql', { query: CREATE_ENDPOINT, variables: { input } });
+  const id = r.status === 200 ? JSON.parse(r.body)?.data?.createWebhookEndpoint?.endpoint?.id : undefined;
+  if (typeof id !== 'string') throw new Error(`createWebhookEndpoint failed: HTTP ${r.status} ${r.body}`);
+  return id;
+}
+
+export async function deleteEndpoints(http: HttpClient, m: Merchant, ids: string[]): Promise<void> {
+  for (const id of ids) {
+    const r = await signedPost(http, m, '/graphql', { query: DELETE_ENDPOINT, variables: { id } });
+    if (r.status !== 200 || JSON.parse(r.body)?.errors)
+      throw new Error(`deleteWebhookEndpoint failed: ${r.body}`);
+  }
+}
+
+/** Pauses and resumes delivery the way ops do it: BullMQ's `webhooks` queue on the dashboard. */
+export class DeliveryPause {
+  private readonly redis = new Redis({ maxRetriesPerRequest: null });
+  private readonly queue: Queue;
+
+  constructor(redisPrefix: string) {
+    this.queue = new Queue('webhooks', { connection: this.redis, prefix: `${redisPrefix}:bull` });
+  }
+
+  pause = () => this.queue.pause();
+  resume = () => this.queue.resume();
+
+  async close(): Promise<void> {
+    await this.queue.close();
+    this.redis.disconnect();
+  }
+}
+
+async function transfer(http: HttpClient, m: Merchant, i: number, t: Transfers): Promise<void> {
+  const count = (key: string) => t.statuses.set(key, (t.statuses.get(key) ?? 0) + 1);
+  try {
+    const r = await signedPost(http, m, '/api/v1/transfer', {
+      fromUserId: userId(i % DONORS),
+      toUserId: SHOP,
+      amount: 1,
+      description: 'bench',
+    });
+    const at = now();
+    count(String(r.status));
+    if (r.status === 200) t.commits.set((JSON.parse(r.body) as { id: string }).id, at);
+    else if (t.samples.length < 5) t.samples.push(`${r.status} ${r.body.slice(0, 300)}`);
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    count(`error ${e.code ?? e.message}`);
+    if (t.samples.length < 5) t.samples.push(`error ${e.message}`);
+    await sleep(10);
+  }
+}
+
+const emptyTransfers = (): Transfers => ({
+  commits: new Map(),
+  statuses: new Map(),
+  samples: [],
+  seconds: 0,
+  perSecond: 0,
+});
+
+/** K signed transfers of 1 Star from the donors to the shop, CLIENTS at a time (closed loop). */
+export async function sendTransfers(k: number, http: HttpClient, m: Merchant): Promise<Transfers> {
+  const t = emptyTransfers();
+  const t0 = performance.now();
+  await forEachConcurrent(k, CLIENTS, (i) => transfer(http, m, i, t));
+  t.seconds = (performance.now() - t0) / 1000;
+  t.perSecond = t.commits.size / t.seconds;
+  return t;
+}
+
+/** `perSecond` transfers a second for `seconds` (open loop: each starts on time, whatever the others do). */
+export async function sendAtRate(perSecond: number, seconds: number, http: HttpClient, m: Merchant) {
+  const t = emptyTransfers();
+  const total = perSecond * seconds;
+  const t0 = performance.now();
+  const running: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = (i / perSecond) * 1000;
+    const wait = due - (performance.now() - t0);
+    if (wait > 1) await sleep(wait);
+    running.push(transfer(http, m, i, t));
+  }
+  await Promise.all(running);
+  t.seconds = (performance.now() - t0) / 1000;
+  t.perSecond = t.commits.size / t.seconds;
+  return t;
+}
+
+/** Waits until `count()` reaches `expected`, or nothing arrived for STALL_MS, or DRAIN_MAX_MS passed. */
+export async function waitFor(count: () => number, expected: number): Promise<string> {
+  const started = performance.now();
+  let last = -1;
+  let lastMove = started;
+  for (;;) {
+    const c = count();
+    const t = performance.now();
+    if (c >= expected) return `all ${int(expected)} arrived`;
+    if (c !== last) {
+      last = c;
+      lastMove = t;
+    }
+    if (t - lastMove > STALL_MS)
+      return `STALLED: ${int(c)} of ${int(expected)} arrived, none for the last ${STALL_MS / 1000} s`;
+    if (t - started > DRAIN_MAX_MS)
+      return `GAVE UP after ${DRAIN_MAX_MS / 1000} s: ${int(c)} of ${int(expected)} arrived`;
+    await sleep(50);
+  }
+}
+
+/** Waits until the database holds `expected` pending deliveries for these endpoints (a built backlog). */
+export async function waitForBacklog(
+  database: string,
+  endpointIds: string[],
+  expected: number,
+): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const c: WebhookCheck = await webhookCheck(database, endpointIds);
+    if ((c.deliveries.pending ?? 0) >= expected) return;
+    await sleep(100);
+  }
+  throw new Error(`the backlog never reached ${int(expected)} pending deliveries`);
+}
+
+/** Deliveries/s from the first to the last receipt (of `endpoints`, if given), latencies from `startOf`. */
+export function summarize(
+  plog: PhaseLog,
+  expected: number,
+  startOf: (transferId: string | null, sentAt: number | null) => number | undefined,
+  endpoints?: (endpoint: string) => boolean,
+): Delivered {
+  const r = endpoints ? plog.receipts.filter((x) => endpoints(x.endpoint)) : plog.receipts;
+  const latencies: number[] = [];
+  let unmatched = 0;
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  const byEndpoint = new Map<string, { n: number; first: number; last: number }>();
+  for (const x of r) {
+    first = Math.min(first, x.at);
+    last = Math.max(last, x.at);
+    const e = byEndpoint.get(x.endpoint) ?? { n: 0, first: x.at, last: x.at };
+    e.n++;
+    e.first = Math.min(e.first, x.at);
+    e.last = Math.max(e.last, x.at);
+    byEndpoint.set(x.endpoint, e);
+    const start = startOf(x.transferId, x.sentAt);
+    if (start === undefined) unmatched++;
+    else latencies.push(x.at - start);
+  }
+  const sorted = Float64Array.from(latencies).sort();
+  const seconds = (last - first) / 1000;
+  const rates = [...byEndpoint.values()].map((e) => e.n / ((e.last - e.first) / 1000 || Number.NaN));
+  return {
+    deliveries: r.length,
+    expected,
+    seconds,
+    perSecond: r.length / seconds,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN,
+    duplicates: plog.duplicates,
+    unmatched,
+    endpointRates: [Math.min(...rates), Math.max(...rates)],
+  };
+}
+
+export function logFigures(what: string, waited: string, f: Delivered): void {
+  log(`  ${what}: ${waited}: ${int(f.perSecond)} deliveries/s, p50 ${ms(f.p50)}, p99 ${ms(f.p99)}`);
+}

@@ -1,0 +1,116 @@
+import type { Config } from '../../src/config.js';
+import type { Baseline, Phase } from '../webhooks.js';
+import { type CpuSplit, formatCpu } from './cpu.js';
+import { int, ms, statusSummary, table } from './report.js';
+import type { Transfers } from './webhook-phases.js';
+
+// The report of `npm run bench -- webhooks`: one table of the goals of issue 13 with their same-run
+// baselines, then each phase's details (where the time went, the database's view, the CPU lines).
+
+const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : 'n/a');
+const pair = ([a, b]: [number, number]) => `${ms(a)} / ${ms(b)}`;
+const verdict = (ok: boolean) => (ok ? 'met' : '**NOT MET**');
+
+export interface ReportInput {
+  k: number;
+  reference: { transfers: Transfers; cpu: CpuSplit };
+  drains: { ours: Phase; base: Baseline | null }[];
+  live: Phase;
+  rate: Phase;
+  healthy8: Phase;
+  faults: Phase;
+  scale: Phase;
+  rateSpec: { perSecond: number; seconds: number };
+  cfg: Config;
+  overridden: string[];
+}
+
+function goals(r: ReportInput): string[][] {
+  const rows: string[][] = [];
+  for (const { ours, base } of r.drains) {
+    if (!base) continue;
+    const q = ours.figures.perSecond / base.figures.perSecond;
+    rows.push([
+      `drain, ${ours.endpoints} endpoint(s): deliveries/s ≥ 0.7× plain fetch (${base.concurrency} in flight)`,
+      `${int(ours.figures.perSecond)}/s vs ${int(base.figures.perSecond)}/s = ${ratio(ours.figures.perSecond, base.figures.perSecond)}`,
+      verdict(q >= 0.7),
+    ]);
+  }
+  const api = r.live.transfers.perSecond / r.reference.transfers.perSecond;
+  rows.push([
+    'live, 10 endpoints: the API’s transfers/s ≥ 0.8× with no endpoint',
+    `${int(r.live.transfers.perSecond)}/s vs ${int(r.reference.transfers.perSecond)}/s = ${ratio(r.live.transfers.perSecond, r.reference.transfers.perSecond)}`,
+    verdict(api >= 0.8),
+  ]);
+  rows.push([
+    `rate, ${r.rateSpec.perSecond} transfers/s to 1 endpoint: commit → receipt p99 < 500 ms`,
+    `p50 ${ms(r.rate.figures.p50)}, p99 ${ms(r.rate.figures.p99)}, ${int(r.rate.figures.deliveries)} of ${int(r.rate.figures.expected)}`,
+    verdict(r.rate.figures.p99 < 500 && r.rate.figures.deliveries === r.rate.figures.expected),
+  ]);
+  const h = r.healthy8.figures;
+  const f = r.faults.figures;
+  const perEndpoint = (x: typeof h) => x.perSecond / 8;
+  rows.push([
+    'faults: 8 healthy endpoints beside one that times out and one that answers 500, within 10 % of 8 alone',
+    `per endpoint ${int(perEndpoint(f))}/s vs ${int(perEndpoint(h))}/s (${ratio(perEndpoint(f), perEndpoint(h))}); p99 ${ms(f.p99)} vs ${ms(h.p99)} (${ratio(f.p99, h.p99)})`,
+    verdict(perEndpoint(f) >= 0.9 * perEndpoint(h) && f.p99 <= 1.1 * h.p99),
+  ]);
+  const one = r.drains.find((d) => d.ours.endpoints === 10)!.ours.figures;
+  const two = r.scale.figures;
+  rows.push([
+    'scale, 10 endpoints: deliveries/s with two worker processes against one; each delivered exactly once',
+    `${int(two.perSecond)}/s vs ${int(one.perSecond)}/s = ${ratio(two.perSecond, one.perSecond)}; duplicates ${two.duplicates}`,
+    verdict(two.perSecond > one.perSecond && two.duplicates === 0),
+  ]);
+  return rows;
+}
+
+function phaseLines(p: Phase): string[] {
+  const o = p.figures;
+  const t = p.transfers;
+  const missing = o.expected - o.deliveries;
+  return [
+    `- ${p.name} (${p.endpoints} endpoint(s)): ${int(t.commits.size)} transfers at ${int(t.perSecond)}/s (${statusSummary(t.statuses)}); ${p.waited}`,
+    `  deliveries: ${int(o.deliveries)} of ${int(o.expected)} in ${o.seconds.toFixed(1)} s, ${int(o.perSecond)}/s` +
+      `${missing > 0 ? ` — ${int(missing)} MISSING` : ''}; ${o.duplicates ? `${int(o.duplicates)} DUPLICATES` : 'no duplicates'}` +
+      `; commit → receipt p50 ${ms(o.p50)}, p99 ${ms(o.p99)}, max ${ms(o.max)}`,
+    `  per endpoint: slowest ${int(o.endpointRates[0])}/s, fastest ${int(o.endpointRates[1])}/s`,
+    `  database: deliveries ${JSON.stringify(p.db.deliveries)}; ${int(p.db.attempts)} attempts logged` +
+      `${p.db.failedAttempts ? `, ${int(p.db.failedAttempts)} failed: ${p.db.errors.join('; ')}` : ', none failed'}`,
+    `  where the time went (database clocks, p50 / p99): event → delivery row (relay) ${pair(p.db.relayMs)};` +
+      ` delivery row → delivered (wait, POST, write) ${pair(p.db.queueMs)}; the POST as the worker timed it ${pair(p.db.postMs)}`,
+    `  ${formatCpu(p.cpu)}`,
+    ...t.samples.map((s) => `  sample non-200 transfer: ${s}`),
+  ];
+}
+
+export function report(r: ReportInput): string[] {
+  const lines = [...table(['goal', 'measured (same run)', ''], goals(r)), ''];
+  const rt = r.reference.transfers;
+  lines.push(
+    `- reference: ${int(rt.commits.size)} transfers at ${int(rt.perSecond)}/s with no endpoint (${statusSummary(rt.statuses)})`,
+    `  ${formatCpu(r.reference.cpu)}`,
+  );
+  for (const { ours, base } of r.drains) {
+    lines.push(...phaseLines(ours));
+    if (base) {
+      const b = base.figures;
+      lines.push(
+        `- plain fetch, ${base.endpoints} URL(s), ${base.concurrency} in flight: ${int(b.deliveries)} of ${int(b.expected)} in ${b.seconds.toFixed(1)} s,` +
+          ` ${int(b.perSecond)}/s; sender saw ${JSON.stringify(base.sent.statuses)}; latency p50 ${ms(b.p50)}, p99 ${ms(b.p99)}`,
+        `  ${formatCpu(base.cpu, 'other (the sender process, kernel, other processes)')}`,
+      );
+    }
+  }
+  for (const p of [r.live, r.rate, r.healthy8, r.faults, r.scale]) lines.push(...phaseLines(p));
+  lines.push(
+    `- settings (${r.overridden.length ? `SET IN THE ENVIRONMENT: ${r.overridden.join(', ')}` : 'defaults'}): WEBHOOK_CONCURRENCY ${r.cfg.webhookConcurrency},` +
+      ` WEBHOOK_PER_ENDPOINT_CONCURRENCY ${r.cfg.webhookPerEndpointConcurrency}, WEBHOOK_TIMEOUT_MS ${r.cfg.webhookTimeoutMs};` +
+      ' one API process (--role api) and one worker process (--role worker), two in the scale phase; receiver: node:http in the bench process',
+    `- transfers: ${int(r.k)} signed POST /api/v1/transfer of 1 Star per phase by 8 closed-loop clients (rate: open loop at ${r.rateSpec.perSecond}/s for ${r.rateSpec.seconds} s);` +
+      ' latency = receipt at the receiver − the transfer’s HTTP response at the bench (same clock); drain phases build the backlog with delivery paused' +
+      ' on the dashboard and measure from the first to the last receipt after the resume',
+    `- plain fetch: the body of one real delivery POSTed by a child process with fetch, as many in flight as the worker allows itself`,
+  );
+  return lines;
+}
