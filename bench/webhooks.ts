@@ -34,7 +34,8 @@ import type { SendRequest, SendResult } from './webhooks-sender.js';
 //   with the same number in flight (min(WEBHOOK_CONCURRENCY, endpoints × per-endpoint cap));
 // - live, 10 endpoints: K transfers while delivery runs: the API's rate against the reference;
 // - rate: 500 transfers/s for 10 s to one endpoint: commit → receipt latency while delivery keeps up;
-// - faults: 8 healthy endpoints alone, then with one that never answers and one that answers 500;
+// - faults: 8 healthy endpoints alone, then with one that never answers and one that answers 500, both at
+//   200 transfers/s;
 // - scale: the drain of 10 endpoints with two worker processes against one.
 // WEBHOOK_TRANSFERS changes K (default 2000).
 
@@ -42,6 +43,8 @@ const BENCH_DB = 'novapay_bench_webhooks';
 const REDIS_PREFIX = 'novapay-bench-webhooks';
 const LINGER_MS = 2_000;
 const RATE = { perSecond: 500, seconds: 10 };
+/** The faults phase and its all-healthy twin run at the same event rate, so only the faults differ. */
+const FAULT_RATE = { perSecond: 200, seconds: 10 };
 const SETTINGS = ['WEBHOOK_CONCURRENCY', 'WEBHOOK_PER_ENDPOINT_CONCURRENCY', 'WEBHOOK_TIMEOUT_MS'];
 
 export interface Phase {
@@ -196,8 +199,9 @@ export async function run(_args: string[]): Promise<void> {
     const rate = await phase(c, 'rate1', ['0'], () =>
       sendAtRate(RATE.perSecond, RATE.seconds, http!, merchant),
     );
-    const healthy8 = await phase(c, 'healthy8', range(8), closed);
-    const faults = await phase(c, 'faults', [...range(8), 'hang-0', 'fail-0'], closed);
+    const steady = () => sendAtRate(FAULT_RATE.perSecond, FAULT_RATE.seconds, http!, merchant);
+    const healthy8 = await phase(c, 'healthy8', range(8), steady);
+    const faults = await phase(c, 'faults', [...range(8), 'hang-0', 'fail-0'], steady);
     c.workers.push(await startWorker(env));
     servers.push(c.workers[1]!);
     const scale = await phase(c, 'scale10', range(10), closed, true);

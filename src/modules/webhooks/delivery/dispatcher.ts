@@ -11,11 +11,12 @@ import { type Claimed, DeliveryStore } from './store.js';
 
 // The webhook dispatcher of one worker process (issue 13: "webhooks that keep up with the ledger"). The
 // database is the queue: the dispatcher claims due deliveries per endpoint with a lease in its name, keeps
-// a few per endpoint ready in memory so a finished POST is followed by the next at once, sends at most
-// `perEndpoint` at a time to one endpoint and `concurrency` in all (a slow receiver holds only its own
-// slots), and writes successes many to a statement. A NOTIFY from the outbox relay wakes it; retries wake it
-// by a timer (and by BullMQ's mirror job, in jobs/webhooks.ts); a poll is the backstop. A worker killed with
-// SIGKILL loses nothing: its leases lapse after `leaseMs` and another worker sends what it held.
+// a few rounds per endpoint claimed and ready in memory so a finished POST is followed by the next at once,
+// sends at most `perEndpoint` at a time to one endpoint (one while it is failing) and `concurrency` in all
+// (a slow or failing receiver holds only its own slots), and writes outcomes many to a statement
+// (outcomes.ts). A NOTIFY from the outbox relay wakes it; retries wake it by a timer (and by BullMQ's mirror
+// job, in jobs/webhooks.ts); a poll is the backstop. A worker killed with SIGKILL loses nothing: its leases
+// lapse after `leaseMs` and another worker sends what it held.
 
 export interface DispatcherConfig {
   databaseUrl: string;
@@ -37,6 +38,8 @@ export interface DispatcherHooks {
   paused?: () => Promise<boolean>;
 }
 
+/** Deliveries kept claimed per slot: enough that a slow claim never leaves a slot idle. */
+const READY_PER_SLOT = 8;
 /** How long cached endpoint secrets and the target policy are trusted before being looked at again. */
 const ENDPOINT_CACHE_MS = 30_000;
 
@@ -46,6 +49,8 @@ const keyOf = (d: { eventId: string; endpointId: string }): Key => `${d.eventId}
 interface EndpointState {
   queue: Claimed[];
   active: number;
+  /** Its last attempt failed (or it was failing when claimed): one slot until it answers again. */
+  failing: boolean;
   secrets?: { updatedAt: number; at: number; values: string[]; guarded: boolean };
 }
 
@@ -119,22 +124,25 @@ export class DeliveryDispatcher {
 
   private async claim(): Promise<void> {
     if (this.hooks.paused && (await this.hooks.paused())) return;
-    const ready = 2 * this.config.perEndpoint;
-    const room = 2 * this.config.concurrency - this.queued - this.active;
+    const room = (READY_PER_SLOT / 2) * this.config.concurrency - this.queued - this.active;
     if (room <= 0) return;
-    // Endpoints with deliveries under way ask for fewer; any other gets `ready`. Idle ones are forgotten
-    // once their cached secrets are stale, so the map stays as small as the set of busy endpoints.
+    // Endpoints with deliveries under way ask for what tops them up to `ready`; any other gets the full
+    // amount. Idle ones are forgotten once their cached secrets are stale, so the map stays as small as the
+    // set of busy endpoints.
     const wants = new Map<string, number>();
     for (const [id, e] of this.endpoints) {
-      if (e.queue.length + e.active > 0) wants.set(id, Math.max(0, ready - e.queue.length - e.active));
+      if (e.queue.length + e.active > 0)
+        wants.set(id, Math.max(0, this.ready(e) - e.queue.length - e.active));
       else if (!e.secrets || Date.now() - e.secrets.at > ENDPOINT_CACHE_MS) this.endpoints.delete(id);
     }
-    const rows = await this.store.claim(wants, ready, room);
+    const rows = await this.store.claim(wants, this.ready(), room);
     this.stats.claims++;
     this.stats.claimed += rows.length;
     for (const d of rows) {
       this.held.set(keyOf(d), { eventId: d.eventId, endpointId: d.endpointId });
-      this.state(d.endpointId).queue.push(d);
+      const s = this.state(d.endpointId);
+      s.failing = d.endpoint.failing_since !== null;
+      s.queue.push(d);
       this.queued++;
     }
     this.pump();
@@ -142,10 +150,24 @@ export class DeliveryDispatcher {
     if (rows.length === room) this.again = true;
   }
 
+  /**
+   * Deliveries an endpoint may have in flight at once: the configured cap, or one while it is failing (a
+   * receiver that times out or errors holds one slot, not its whole share, until it answers again).
+   */
+  private cap(s: EndpointState): number {
+    return s.failing ? 1 : this.config.perEndpoint;
+  }
+
+  /** How many deliveries to keep claimed and ready for an endpoint: a few rounds of its slots. */
+  private ready(s?: EndpointState): number {
+    const cap = s ? this.cap(s) : this.config.perEndpoint;
+    return Math.min(READY_PER_SLOT * cap, 2 * this.config.concurrency);
+  }
+
   private state(endpointId: string): EndpointState {
     let s = this.endpoints.get(endpointId);
     if (!s) {
-      s = { queue: [], active: 0 };
+      s = { queue: [], active: 0, failing: false };
       this.endpoints.set(endpointId, s);
     }
     return s;
@@ -154,11 +176,7 @@ export class DeliveryDispatcher {
   /** Starts every queued delivery that has a free slot, per endpoint and in all. */
   private pump(): void {
     for (const s of this.endpoints.values()) {
-      while (
-        s.queue.length > 0 &&
-        s.active < this.config.perEndpoint &&
-        this.active < this.config.concurrency
-      ) {
+      while (s.queue.length > 0 && s.active < this.cap(s) && this.active < this.config.concurrency) {
         const d = s.queue.shift()!;
         this.queued--;
         s.active++;
@@ -168,7 +186,7 @@ export class DeliveryDispatcher {
           this.active--;
           this.pump();
           // Refill before the ready ones run out.
-          if (s.queue.length < this.config.perEndpoint) this.kick();
+          if (s.queue.length < this.cap(s)) this.kick();
           this.settleIfIdle();
         });
       }
@@ -186,6 +204,7 @@ export class DeliveryDispatcher {
       const result = await this.sender.send(d, d.endpoint, values, guarded);
       this.stats.sent++;
       const base = { eventId: d.eventId, endpointId: d.endpointId, attempt, latencyMs: result.latencyMs };
+      s.failing = result.error !== null;
       if (result.error === null) {
         this.outcomes.success({
           ...base,
