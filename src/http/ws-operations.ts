@@ -16,6 +16,7 @@ import { newId } from '../lib/ids.js';
 import { parseGraphqlJson } from '../lib/json.js';
 import type { Authenticator } from './auth.js';
 import { documentRules } from './graphql-rules.js';
+import { StorableTextRule, variablesTextError } from './storable-text.js';
 
 // Every operation a socket sends (query, mutation or subscription) passes what the same operation passes
 // over HTTP: one unit of its credential's rate limit, the document limits (depth, introspection depth,
@@ -50,7 +51,7 @@ export class SocketOperations {
     private readonly services: Services,
     private readonly auth: Authenticator,
   ) {
-    this.rules = [...specifiedRules, ...documentRules(services.config)];
+    this.rules = [...specifiedRules, ...documentRules(services.config), StorableTextRule];
   }
 
   /** Keeps each subscribe message's payload as HTTP would parse it; runs before graphql-ws reads the message. */
@@ -154,6 +155,9 @@ export class SocketOperations {
       throw err;
     }
     const variableValues = (payload.variables ?? undefined) as Record<string, unknown> | undefined;
+    // Text PostgreSQL cannot store is refused here as at the HTTP door (storable-text.ts), naming the field.
+    const textError = variablesTextError(variableValues);
+    if (textError) return [textError];
     const complexity = createComplexityRule({
       variableValues: variableValues ?? {},
       operationName: payload.operationName ?? undefined,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { hmacSha256Hex } from '../../src/lib/crypto.js';
 import { sign, type TestMerchant, useTestApp } from '../helpers/app.js';
+import { rawSocket } from '../helpers/ws.js';
 
 // What an outside attack run found at the REST and GraphQL doors (issue 12): text PostgreSQL refuses, loose
 // input that passed, pagination edges and wrong methods. Each answers a 4xx in the error shape, naming the
@@ -282,5 +284,39 @@ describe('methods', () => {
     expect(put.headers.allow).toBe('GET, HEAD');
     const unknown = await t.request({ method: 'GET', url: '/api/v1/nothing', as: m });
     expect(unknown.status).toBe(404);
+  });
+});
+
+describe('the WebSocket door', () => {
+  it('refuses text PostgreSQL cannot store with invalid_request naming the field, in variables and literals', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'payer', '10');
+    const before = await counts();
+    const url = `${(await t.app.listen(0, '127.0.0.1')).replace('http', 'ws')}/graphql`;
+    const ts = String(Math.floor(Date.now() / 1000));
+    const s = await rawSocket(url, {
+      apiKey: m.apiKey,
+      timestamp: ts,
+      signature: hmacSha256Hex(m.apiSecret, ts),
+    });
+    s.subscribe('v', 'mutation($input: TransferInput!) { transfer(input: $input) { __typename } }', {
+      input: { fromUserId: 'payer', toUserId: 'p', amount: '1', description: 'x\u0000y' },
+    });
+    s.subscribe(
+      'l',
+      'mutation { transfer(input: {fromUserId: "payer", toUserId: "p", amount: "1", metadata: {note: "\\u0000"}}) { __typename } }',
+    );
+    const [v, l] = [await s.result('v'), await s.result('l')];
+    expect(v.find((x) => x.type === 'error')?.payload[0].extensions).toMatchObject({
+      code: 'invalid_request',
+      param: 'input.description',
+    });
+    expect(l.find((x) => x.type === 'error')?.payload[0].extensions).toMatchObject({
+      code: 'invalid_request',
+      param: 'input.metadata.note',
+    });
+    expect(s.closed()).toBeNull();
+    s.close();
+    expect(await counts()).toEqual(before);
   });
 });
