@@ -9,7 +9,7 @@ import {
 } from '../src/lib/errors.js';
 import { DEPOSIT_STATUSES } from '../src/modules/deposits/service.js';
 import type { DepositView } from '../src/modules/deposits/view.js';
-import { topicKey } from '../src/modules/events/topics.js';
+import { topicKey, topicStream } from '../src/modules/events/topics.js';
 import { builder } from './builder.js';
 import { offsetConnection, pageComplexity } from './pagination.js';
 
@@ -211,7 +211,7 @@ builder.subscriptionField('depositUpdated', (t) =>
     subscribe: (_root, args, ctx) => {
       const id = String(args.id);
       const { merchantId, mode } = depositTenant(ctx, id);
-      return ctx.services.pubsub.subscribe('deposit', topicKey(merchantId, mode, id)) as never;
+      return topicStream(ctx.services.pubsub, 'deposit', topicKey(merchantId, mode, id)) as never;
     },
     resolve: (m) => m as never,
   }),

@@ -5,6 +5,7 @@ import {
   type DonationMessage,
   type TransactionMessage,
   topicKey,
+  topicStream,
 } from '../src/modules/events/topics.js';
 import { parseUserId } from '../src/modules/ledger/validation.js';
 import { builder } from './builder.js';
@@ -69,7 +70,7 @@ builder.subscriptionField('balanceUpdated', (t) =>
     subscribe: (_root, args, ctx) => {
       const id = requireUser(ctx, args.userId);
       const { merchantId, mode } = tenantOf(ctx);
-      return ctx.services.pubsub.subscribe('balance', topicKey(merchantId, mode, id));
+      return topicStream(ctx.services.pubsub, 'balance', topicKey(merchantId, mode, id));
     },
     resolve: (m) => m,
   }),
@@ -83,7 +84,7 @@ builder.subscriptionField('transactionCreated', (t) =>
     subscribe: (_root, args, ctx) => {
       const id = requireUser(ctx, args.userId);
       const { merchantId, mode } = tenantOf(ctx);
-      return ctx.services.pubsub.subscribe('transaction', topicKey(merchantId, mode, id));
+      return topicStream(ctx.services.pubsub, 'transaction', topicKey(merchantId, mode, id));
     },
     resolve: (m) => m,
   }),
@@ -100,7 +101,7 @@ builder.subscriptionField('donationReceived', (t) =>
       const allowed = p.kind === 'merchant' || (p.kind === 'stream' && p.streamId === streamId);
       if (!allowed) throw new ForbiddenError('This credential may not subscribe to this stream');
       const { merchantId, mode } = tenantOf(ctx);
-      return ctx.services.pubsub.subscribe('donation', topicKey(merchantId, mode, streamId));
+      return topicStream(ctx.services.pubsub, 'donation', topicKey(merchantId, mode, streamId));
     },
     resolve: (m) => m,
   }),

@@ -8,7 +8,7 @@ import {
   UnsupportedNetworkError,
   ValidationError,
 } from '../src/lib/errors.js';
-import { topicKey } from '../src/modules/events/topics.js';
+import { topicKey, topicStream } from '../src/modules/events/topics.js';
 import { viewFromStored, type WithdrawalView } from '../src/modules/withdrawals/view.js';
 import { builder } from './builder.js';
 import { offsetConnection, pageComplexity } from './pagination.js';
@@ -228,7 +228,8 @@ builder.subscriptionField('withdrawalUpdated', (t) =>
         tenant = tenantOf(ctx);
         await ctx.services.withdrawals.get(tenant, id);
       } else throw new ForbiddenError('This credential may not read withdrawals');
-      return ctx.services.pubsub.subscribe(
+      return topicStream(
+        ctx.services.pubsub,
         'withdrawal',
         topicKey(tenant.merchantId, tenant.mode, id),
       ) as never;

@@ -187,6 +187,8 @@ export async function createApp(opts: AppOptions = {}) {
     queues,
     workers,
     chains,
+    /** The live fan-out of this process (null for a worker-only process). */
+    fanout: ws?.hub ?? null,
     async listen(port = config.port, host = config.host): Promise<string> {
       return server.listen({ port, host });
     },

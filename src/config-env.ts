@@ -116,6 +116,18 @@ export const envSchema = z.object({
   GRAPHQL_FIELD_SUGGESTIONS: bool.optional(),
   WS_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(100_000).default(100),
   WS_MAX_SUBSCRIPTIONS_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(2_000),
+  WS_COALESCE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(64 * 1024),
+  WS_SLOW_CLIENT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(16 * 1024)
+    .max(256 * 1024 * 1024)
+    .default(1024 * 1024),
   ADMIN_TOKEN_TTL_SECONDS: z.coerce
     .number()
     .int()

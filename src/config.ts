@@ -42,6 +42,10 @@ export interface Config {
   wsMaxSubscriptionsPerSocket: number;
   /** Across every socket of one process opened with the same API key. */
   wsMaxSubscriptionsPerKey: number;
+  /** Unsent bytes on a socket past which balance-like streams send only their newest message. */
+  wsCoalesceBytes: number;
+  /** Unsent bytes on a socket past which it is closed (4408 too_slow) rather than a donation dropped. */
+  wsSlowClientBytes: number;
   adminTokenTtlSeconds: number;
   outboxPollMs: number;
   outboxBatchSize: number;
@@ -185,6 +189,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphqlFieldSuggestions: e.GRAPHQL_FIELD_SUGGESTIONS ?? !isProduction,
     wsMaxSubscriptionsPerSocket: e.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
     wsMaxSubscriptionsPerKey: e.WS_MAX_SUBSCRIPTIONS_PER_KEY,
+    wsCoalesceBytes: e.WS_COALESCE_BYTES,
+    wsSlowClientBytes: e.WS_SLOW_CLIENT_BYTES,
     adminTokenTtlSeconds: e.ADMIN_TOKEN_TTL_SECONDS,
     outboxPollMs: e.OUTBOX_POLL_MS,
     outboxBatchSize: e.OUTBOX_BATCH_SIZE,

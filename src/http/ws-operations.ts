@@ -1,8 +1,11 @@
 import { createComplexityRule } from '@pothos/plugin-complexity';
 import {
+  type DocumentNode,
   type ExecutionArgs,
   GraphQLError,
   type GraphQLSchema,
+  getOperationAST,
+  type OperationTypeNode,
   parse,
   specifiedRules,
   type ValidationRule,
@@ -13,7 +16,6 @@ import type { WebSocket } from 'ws';
 import type { Context, Principal, Services } from '../context.js';
 import { AppError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
-import { parseGraphqlJson } from '../lib/json.js';
 import type { Authenticator } from './auth.js';
 import { documentRules } from './graphql-rules.js';
 import { StorableTextRule, variablesTextError } from './storable-text.js';
@@ -25,13 +27,24 @@ import { StorableTextRule, variablesTextError } from './storable-text.js';
 // process WS_MAX_SUBSCRIPTIONS_PER_KEY. A refusal is a graphql-ws error message for that operation with
 // extensions.code (rate_limited, too_many_subscriptions, invalid_request); the socket stays open.
 
-interface SocketState {
+export interface SocketState {
   principal?: Principal;
-  /** Subscribe payloads as parsed by parseGraphqlJson, by operation id, until onSubscribe takes them. */
+  /** Subscribe payloads as parsed by parseGraphqlJson, by operation id, until they are admitted. */
   exact: Map<string, SubscribePayload>;
   /** Operations admitted and not yet complete (they count against the caps). */
   admitted: Set<string>;
+  /** Ids of the operations graphql-ws runs for this socket (queries, mutations), until they finish. */
+  forwarded: Set<string>;
 }
+
+/** A document parsed and checked against the static rules once, however many sockets send its text. */
+interface Prepared {
+  document: DocumentNode;
+  errors: readonly GraphQLError[];
+  operation: OperationTypeNode | null;
+}
+
+const DOCUMENT_CACHE_MAX = 1000;
 
 interface OperationCtx {
   extra: { socket: WebSocket };
@@ -44,6 +57,7 @@ function refusal(err: AppError): GraphQLError[] {
 export class SocketOperations {
   private readonly perKey = new Map<string, number>();
   private readonly states = new WeakMap<WebSocket, SocketState>();
+  private readonly documents = new Map<string, Prepared>();
   private readonly rules: ValidationRule[];
 
   constructor(
@@ -54,26 +68,47 @@ export class SocketOperations {
     this.rules = [...specifiedRules, ...documentRules(services.config), StorableTextRule];
   }
 
-  /** Keeps each subscribe message's payload as HTTP would parse it; runs before graphql-ws reads the message. */
-  watch(socket: WebSocket): void {
-    const state: SocketState = { exact: new Map(), admitted: new Set() };
+  /** A socket's state, from its opening to its close. */
+  open(socket: WebSocket): SocketState {
+    const state: SocketState = { exact: new Map(), admitted: new Set(), forwarded: new Set() };
     this.states.set(socket, state);
-    socket.on('message', (data) => {
-      let message: unknown;
-      try {
-        message = parseGraphqlJson(String(data));
-      } catch {
-        return; // graphql-ws closes the socket for it (4400)
-      }
-      const m = message as { type?: unknown; id?: unknown; payload?: unknown };
-      if (m?.type === 'subscribe' && typeof m.id === 'string' && m.payload && typeof m.payload === 'object') {
-        state.exact.set(m.id, m.payload as SubscribePayload);
-      }
-    });
     socket.once('close', () => {
       for (const id of [...state.admitted]) this.done(socket, id);
       state.exact.clear();
     });
+    return state;
+  }
+
+  state(socket: WebSocket): SocketState | undefined {
+    return this.states.get(socket);
+  }
+
+  /** The operation type of a query text (null: it does not parse, or names no single operation). */
+  operationOf(query: unknown, operationName?: string | null): OperationTypeNode | null {
+    if (typeof query !== 'string') return null;
+    const prepared = this.parsed(query);
+    if (!prepared) return null;
+    if (operationName) return getOperationAST(prepared.document, operationName)?.operation ?? null;
+    return prepared.operation;
+  }
+
+  private parsed(query: string): Prepared | null {
+    const cached = this.documents.get(query);
+    if (cached) return cached;
+    let document: DocumentNode;
+    try {
+      document = parse(query);
+    } catch {
+      return null;
+    }
+    const prepared = {
+      document,
+      errors: validate(this.schema, document, this.rules),
+      operation: getOperationAST(document)?.operation ?? null,
+    };
+    if (this.documents.size >= DOCUMENT_CACHE_MAX) this.documents.delete(this.documents.keys().next().value!);
+    this.documents.set(query, prepared);
+    return prepared;
   }
 
   /** The socket's credential, once connection_init passed. */
@@ -147,13 +182,17 @@ export class SocketOperations {
     if (typeof payload.query !== 'string') {
       return refusal(new AppError('invalid_request', 'The subscribe payload needs a query'));
     }
-    let document: ExecutionArgs['document'];
-    try {
-      document = parse(payload.query);
-    } catch (err) {
-      if (err instanceof GraphQLError) return [err];
-      throw err;
+    const prepared = this.parsed(payload.query);
+    if (!prepared) {
+      try {
+        parse(payload.query);
+      } catch (err) {
+        if (err instanceof GraphQLError) return [err];
+        throw err;
+      }
+      return refusal(new AppError('invalid_request', 'The query does not parse'));
     }
+    const document = prepared.document;
     const variableValues = (payload.variables ?? undefined) as Record<string, unknown> | undefined;
     // Text PostgreSQL cannot store is refused here as at the HTTP door (storable-text.ts), naming the field.
     const textError = variablesTextError(variableValues);
@@ -167,7 +206,7 @@ export class SocketOperations {
       maxBreadth: 200,
     });
     // Complexity only for a valid document (it would report an unknown field a second time).
-    let errors = validate(this.schema, document, this.rules);
+    let errors = prepared.errors;
     if (errors.length === 0) errors = validate(this.schema, document, [complexity]);
     if (errors.length > 0) return [...errors];
     return {

@@ -1,15 +1,18 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { GraphQLError, GraphQLSchema } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
+import { handleProtocols, makeServer } from 'graphql-ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Context, Principal, Services } from '../context.js';
 import { AppError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
+import { FanoutHub } from '../modules/realtime/hub.js';
 import type { Authenticator } from './auth.js';
 import { trustProxyFn, upgradeClientAddress } from './client-address.js';
 import { maskError } from './graphql.js';
+import { LiveSubscriptions } from './ws-live.js';
 import { SocketOperations } from './ws-operations.js';
+import { MessageRouter, startKeepAlive } from './ws-router.js';
 
 // GraphQL over graphql-ws on the same port and path as /graphql. The socket authenticates in connection_init:
 // {token} (a bearer token) or {apiKey, timestamp, signature[, signatureVersion]}, with the checks of the HTTP
@@ -18,12 +21,13 @@ import { SocketOperations } from './ws-operations.js';
 // 4429 `rate_limited`, 4401 anything else (the reason is the error code). Every operation then passes
 // ws-operations.ts. Sockets close with 4401 when their API key or bearer token is revoked.
 
-type Extra = { socket: WebSocket; request: IncomingMessage };
+type Extra = { socket: WebSocket; request?: IncomingMessage };
 
 export const CLOSE_UNAUTHORIZED = 4401;
 export const CLOSE_IP_NOT_ALLOWED = 4403;
 export const CLOSE_RATE_LIMITED = 4429;
 export const CLOSE_GOING_AWAY = 1001;
+const CLOSE_INTERNAL_ERROR = 4500;
 
 function closeCode(err: unknown): number {
   if (!(err instanceof AppError)) return CLOSE_UNAUTHORIZED;
@@ -62,6 +66,12 @@ export function attachSubscriptions(
   const byKey = new SocketIndex();
   const byToken = new SocketIndex();
   const operations = new SocketOperations(schema, services, auth);
+  const hub = new FanoutHub(
+    (name, key) => (services.pubsub.subscribe as (n: string, k: string) => AsyncIterable<unknown>)(name, key),
+    { coalesceBytes: services.config.wsCoalesceBytes, slowBytes: services.config.wsSlowClientBytes },
+    services.log,
+  );
+  const live = new LiveSubscriptions(services, operations, hub);
   const trust = trustProxyFn(services.config.trustProxy);
 
   app.server.on('upgrade', (req, socket, head) => {
@@ -102,46 +112,78 @@ export function attachSubscriptions(
 
   const mask = (errors: readonly GraphQLError[]) => errors.map((e) => maskError(e, services).toJSON());
 
-  // Registered before useServer's own listener, so each message is seen here first (ws-operations.ts).
-  wss.on('connection', (socket: WebSocket) => operations.watch(socket));
-
-  useServer<Record<string, unknown> | undefined, Extra>(
-    {
-      schema,
-      context: (ctx): Context => ({
-        principal: operations.principal(ctx.extra.socket),
-        services,
-        requestId: newId('req'),
-      }),
-      onConnect: async (ctx) => {
-        const extra = ctx.extra;
-        try {
-          const address = upgradeClientAddress(extra.request, trust);
-          const principal = await authenticate(ctx.connectionParams, address);
-          operations.setPrincipal(extra.socket, principal);
-          if (principal.kind === 'merchant') byKey.add(principal.keyId, extra.socket);
-          else if (principal.kind !== 'anonymous' && principal.tokenId)
-            byToken.add(principal.tokenId, extra.socket);
-          return true;
-        } catch (err) {
-          extra.socket.close(closeCode(err), err instanceof AppError ? err.code : 'unauthorized');
-          return false;
-        }
-      },
-      onSubscribe: (ctx, id, payload) => operations.admit(ctx, id, payload),
-      onComplete: (ctx, id) => operations.done(ctx.extra.socket, id),
-      onNext: (_ctx, _id, _payload, _args, result) => {
-        if ('errors' in result && result.errors?.length) {
-          return { ...result, errors: result.errors.map((e) => maskError(e, services)) };
-        }
-        return result;
-      },
-      onError: (_ctx, _id, _payload, errors) => mask(errors),
+  const server = makeServer<Record<string, unknown> | undefined, Extra>({
+    schema,
+    context: (ctx): Context => ({
+      principal: operations.principal(ctx.extra.socket),
+      services,
+      requestId: newId('req'),
+    }),
+    onConnect: async (ctx) => {
+      const extra = ctx.extra;
+      try {
+        const address = upgradeClientAddress(extra.request!, trust);
+        const principal = await authenticate(ctx.connectionParams, address);
+        operations.setPrincipal(extra.socket, principal);
+        if (principal.kind === 'merchant') byKey.add(principal.keyId, extra.socket);
+        else if (principal.kind !== 'anonymous' && principal.tokenId)
+          byToken.add(principal.tokenId, extra.socket);
+        return true;
+      } catch (err) {
+        extra.socket.close(closeCode(err), err instanceof AppError ? err.code : 'unauthorized');
+        return false;
+      } finally {
+        // The upgrade request is needed only to authenticate; thousands of sockets need not keep it.
+        extra.request = undefined;
+      }
     },
-    wss,
-  );
+    onSubscribe: (ctx, id, payload) => operations.admit(ctx, id, payload),
+    onComplete: (ctx, id) => {
+      operations.state(ctx.extra.socket)?.forwarded.delete(id);
+      operations.done(ctx.extra.socket, id);
+    },
+    onNext: (_ctx, _id, _payload, _args, result) => {
+      if ('errors' in result && result.errors?.length) {
+        return { ...result, errors: result.errors.map((e) => maskError(e, services)) };
+      }
+      return result;
+    },
+    onError: (ctx, id, _payload, errors) => {
+      operations.state(ctx.extra.socket)?.forwarded.delete(id);
+      return mask(errors);
+    },
+  });
+  wss.options.handleProtocols = handleProtocols;
+  const router = new MessageRouter(operations, live);
+  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+    const state = operations.open(socket);
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) =>
+          new Promise<void>((resolve) => {
+            if (socket.readyState === socket.OPEN) socket.send(data, () => resolve());
+            else resolve();
+          }),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (cb) =>
+          socket.on('message', (data) => {
+            router.route(socket, state, String(data), cb).catch((err) => {
+              services.log.error({ err }, 'WebSocket message handling failed');
+              socket.close(CLOSE_INTERNAL_ERROR, 'Internal server error');
+            });
+          }),
+      },
+      { socket, request },
+    );
+    socket.once('close', (code, reason) => void closed(code, String(reason)));
+    socket.on('error', () => socket.terminate());
+  });
+  const keepAlive = startKeepAlive(wss);
 
   return {
+    /** The process's live fan-out (its counters are in metrics and tests). */
+    hub,
     /** Closes the sockets that authenticated with a revoked key. */
     closeForKey(keyId: string): void {
       byKey.close(keyId, 'key_revoked');
@@ -152,6 +194,8 @@ export function attachSubscriptions(
     },
     /** On shutdown: tell every client we are going away (1001), so they reconnect elsewhere. */
     async close(): Promise<void> {
+      keepAlive.stop();
+      hub.close();
       for (const ws of wss.clients) ws.close(CLOSE_GOING_AWAY, 'server shutting down');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

@@ -155,3 +155,33 @@ export function publishEvent(publish: Publish, e: StoredEvent): void {
     side(d.userId, d.direction === 'debit' ? negate(amount) : amount, starsText(d.balance), 'adjustment');
   }
 }
+
+/** Where a live stream's messages come from: the topic and key a fan-out can subscribe to once per process. */
+export const TOPIC = Symbol.for('novapay.topic');
+
+export interface TopicStream<T> extends AsyncIterable<T> {
+  readonly [TOPIC]: { name: keyof Topics; key: string };
+}
+
+/**
+ * A subscription field's source stream: iterated, it is the topic's messages (for any GraphQL transport);
+ * a fan-out (src/modules/realtime) reads its topic instead and shares one subscription among every
+ * subscriber of this process. It subscribes only when iterated.
+ */
+export function topicStream<K extends keyof Topics>(
+  pubsub: PubSub,
+  name: K,
+  key: string,
+): TopicStream<Topics[K][1]> {
+  return {
+    [TOPIC]: { name, key },
+    [Symbol.asyncIterator]: () =>
+      (pubsub.subscribe as (n: K, k: string) => AsyncIterable<Topics[K][1]>)(name, key)[
+        Symbol.asyncIterator
+      ](),
+  };
+}
+
+export function isTopicStream(value: unknown): value is TopicStream<unknown> {
+  return typeof value === 'object' && value !== null && TOPIC in value;
+}

@@ -1,0 +1,167 @@
+import {
+  createSourceEventStream,
+  type ExecutionArgs,
+  type ExecutionResult,
+  execute,
+  type GraphQLError,
+} from 'graphql';
+import type { SubscribePayload } from 'graphql-ws';
+import type { WebSocket } from 'ws';
+import type { Principal, Services } from '../context.js';
+import { canonicalJson } from '../lib/json.js';
+import { isTopicStream, TOPIC } from '../modules/events/topics.js';
+import type { FanoutHub, Policy, Sink } from '../modules/realtime/hub.js';
+import { maskError } from './graphql.js';
+import type { SocketOperations } from './ws-operations.js';
+
+// Subscriptions on a socket go to the process's fan-out (src/modules/realtime/hub.ts) instead of one
+// GraphQL execution per socket: each is admitted exactly as graphql-ws's own path admits an operation (rate
+// limit, caps, document limits, exact variables) and authorised by its field's own `subscribe` resolver for
+// this subscriber; then it joins the group of subscribers with the same document, variables and visibility,
+// whose messages are executed and serialised once. The wire protocol stays graphql-ws's: `next` frames with
+// the subscriber's id, `error` for a refusal, `complete` from the client to stop.
+
+/** Streams whose newest message is all a slow reader needs (a balance, a deposit's or payout's state). */
+const LATEST: ReadonlySet<string> = new Set(['balance', 'deposit', 'withdrawal']);
+
+/** What a principal can see: subscribers are grouped only with others who see exactly the same. */
+function visibility(p: Principal): string {
+  switch (p.kind) {
+    case 'merchant':
+      return `m:${p.merchantId}:${p.mode}`;
+    case 'user':
+      return `u:${p.merchantId}:${p.mode}:${p.userId}:${[...p.scopes].sort().join(',')}`;
+    case 'stream':
+      return `s:${p.merchantId}:${p.mode}:${p.streamId}`;
+    case 'deposit':
+      return `d:${p.merchantId}:${p.mode}:${p.depositId}`;
+    case 'admin':
+      return 'a';
+    default:
+      return p.kind;
+  }
+}
+
+export class LiveSubscriptions {
+  /** Per socket: its live subscriptions' removers, by operation id. */
+  private readonly live = new WeakMap<WebSocket, Map<string, () => void>>();
+
+  constructor(
+    private readonly services: Services,
+    private readonly operations: SocketOperations,
+    private readonly hub: FanoutHub,
+  ) {}
+
+  ids(socket: WebSocket): Map<string, () => void> {
+    let m = this.live.get(socket);
+    if (!m) {
+      m = new Map();
+      this.live.set(socket, m);
+      socket.once('close', () => {
+        for (const remove of m!.values()) remove();
+        m!.clear();
+      });
+    }
+    return m;
+  }
+
+  /** A client's `complete` for one of the live subscriptions: stop it. */
+  complete(socket: WebSocket, id: string): boolean {
+    const remove = this.live.get(socket)?.get(id);
+    if (!remove) return false;
+    remove();
+    this.live.get(socket)!.delete(id);
+    this.operations.done(socket, id);
+    return true;
+  }
+
+  /** A subscribe message whose operation is a subscription (the caller checked): admit, authorise, join. */
+  async subscribe(socket: WebSocket, id: string, payload: SubscribePayload): Promise<void> {
+    const ids = this.ids(socket);
+    const args = await this.operations.admit({ extra: { socket } }, id, payload);
+    if (Array.isArray(args)) return this.refuse(socket, id, args);
+    const source = await createSourceEventStream(args);
+    if (!isAsyncIterable(source)) {
+      this.operations.done(socket, id);
+      return this.refuse(socket, id, (source as ExecutionResult).errors ?? []);
+    }
+    if (socket.readyState !== socket.OPEN || ids.has(id)) {
+      await source[Symbol.asyncIterator]().return?.();
+      this.operations.done(socket, id);
+      return;
+    }
+    if (!isTopicStream(source)) {
+      ids.set(id, this.iterate(socket, id, args, source));
+      return;
+    }
+    const topic = source[TOPIC];
+    const p = args.contextValue as { principal: Principal };
+    const group = [
+      payload.query,
+      payload.operationName ?? '',
+      canonicalJson(args.variableValues ?? {}),
+      visibility(p.principal),
+    ].join('\u0000');
+    const policy: Policy = LATEST.has(topic.name) ? 'latest' : 'every';
+    ids.set(
+      id,
+      this.hub.add(topic, group, { id, sink: sinkOf(socket), policy, render: (m) => this.render(args, m) }),
+    );
+  }
+
+  /** One message for a whole group: the subscription's selection set executed once, as JSON. */
+  private async render(args: ExecutionArgs, payload: unknown): Promise<string> {
+    const result = await execute({ ...args, rootValue: payload });
+    const errors = result.errors?.map((e) => maskError(e, this.services));
+    return JSON.stringify(errors ? { ...result, errors } : result);
+  }
+
+  /** A subscription whose source is not a topic: one execution per message for this socket alone. */
+  private iterate(
+    socket: WebSocket,
+    id: string,
+    args: ExecutionArgs,
+    source: AsyncIterable<unknown>,
+  ): () => void {
+    const iterator = source[Symbol.asyncIterator]();
+    let stopped = false;
+    void (async () => {
+      for (;;) {
+        const r = await iterator.next();
+        if (r.done || stopped || socket.readyState !== socket.OPEN) return;
+        socket.send(
+          `{"id":${JSON.stringify(id)},"type":"next","payload":${await this.render(args, r.value)}}`,
+        );
+      }
+    })().catch((err) => this.services.log.error({ err }, 'live subscription failed'));
+    return () => {
+      stopped = true;
+      void iterator.return?.();
+    };
+  }
+
+  private refuse(socket: WebSocket, id: string, errors: readonly GraphQLError[]): void {
+    if (socket.readyState !== socket.OPEN) return;
+    const payload = errors.map((e) => maskError(e, this.services).toJSON());
+    socket.send(JSON.stringify({ id, type: 'error', payload }));
+  }
+}
+
+function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
+  return typeof v === 'object' && v !== null && Symbol.asyncIterator in v;
+}
+
+function sinkOf(socket: WebSocket): Sink {
+  return {
+    send: (frame) => {
+      if (socket.readyState === socket.OPEN) socket.send(frame);
+    },
+    get open() {
+      return socket.readyState === socket.OPEN;
+    },
+    get bufferedAmount() {
+      return socket.bufferedAmount;
+    },
+    close: (code, reason) => socket.close(code, reason),
+  };
+}

@@ -1,0 +1,77 @@
+import { OperationTypeNode } from 'graphql';
+import type { SubscribePayload } from 'graphql-ws';
+import type { WebSocket, WebSocketServer } from 'ws';
+import { parseGraphqlJson } from '../lib/json.js';
+import type { LiveSubscriptions } from './ws-live.js';
+import type { SocketOperations, SocketState } from './ws-operations.js';
+
+// Each message a socket sends is read once, here. Subscriptions go to the fan-out (ws-live.ts); everything
+// else (connection_init, ping, queries, mutations, malformed messages) goes to graphql-ws's own server, which
+// answers and closes exactly as the protocol says. Subscribe payloads are kept as HTTP parses them, so
+// variables reach the Decimal scalar exactly.
+
+const CLOSE_DUPLICATE_ID = 4409;
+/** How often every socket is pinged; one that has not answered the last ping by the next is terminated. */
+const KEEP_ALIVE_MS = 12_000;
+
+type Forward = (text: string) => Promise<void>;
+
+export class MessageRouter {
+  constructor(
+    private readonly operations: SocketOperations,
+    private readonly live: LiveSubscriptions,
+  ) {}
+
+  async route(socket: WebSocket, state: SocketState, text: string, forward: Forward): Promise<void> {
+    let message: { type?: unknown; id?: unknown; payload?: unknown };
+    try {
+      message = parseGraphqlJson(text) as typeof message;
+    } catch {
+      return forward(text); // not JSON: graphql-ws closes the socket for it (4400)
+    }
+    const id = typeof message?.id === 'string' ? message.id : null;
+    if (message?.type === 'complete' && id !== null) {
+      if (this.live.complete(socket, id)) return;
+      return forward(text);
+    }
+    const payload = message?.payload as SubscribePayload | undefined;
+    if (message?.type !== 'subscribe' || id === null || !payload || typeof payload !== 'object')
+      return forward(text);
+    // Not acknowledged yet: graphql-ws closes the socket (4401), as the protocol says.
+    if (!state.principal) return forward(text);
+    if (state.forwarded.has(id) || this.live.ids(socket).has(id)) {
+      socket.close(CLOSE_DUPLICATE_ID, `Subscriber for ${id} already exists`);
+      return;
+    }
+    state.exact.set(id, payload);
+    if (
+      this.operations.operationOf(payload.query, payload.operationName) !== OperationTypeNode.SUBSCRIPTION
+    ) {
+      state.forwarded.add(id);
+      return forward(text);
+    }
+    await this.live.subscribe(socket, id, payload);
+  }
+}
+
+/** One timer pings every socket (not one timer per socket); a socket that missed a pong is terminated. */
+export function startKeepAlive(wss: WebSocketServer, everyMs = KEEP_ALIVE_MS) {
+  const alive = new WeakMap<WebSocket, boolean>();
+  wss.on('connection', (socket: WebSocket) => {
+    alive.set(socket, true);
+    socket.on('pong', () => alive.set(socket, true));
+  });
+  const timer = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (socket.readyState !== socket.OPEN) continue;
+      if (alive.get(socket) === false) {
+        socket.terminate();
+        continue;
+      }
+      alive.set(socket, false);
+      socket.ping();
+    }
+  }, everyMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}

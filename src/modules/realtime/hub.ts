@@ -1,0 +1,206 @@
+import type { Logger } from '../../lib/logger.js';
+
+// The live fan-out of one API process (issue 14). Subscribers of the same topic (a stream's donations, a
+// user's balance) that sent the same document and variables and see the same things form a group; a
+// message is rendered once per group (the GraphQL execution and its JSON, `render`) and the same text is
+// written to every socket of the group, in a graphql-ws `next` frame with that subscriber's id. The process
+// subscribes to each topic once, whatever its number of subscribers.
+//
+// Slow readers (a socket whose unsent bytes pile up) never hold the others back, and are handled by one rule
+// per kind of stream:
+// - `latest` (a balance): past COALESCE bytes unsent, only the newest message is kept for the subscriber
+//   and written once the socket has drained below that mark.
+// - `every` (donations, history rows): nothing is ever dropped from a subscriber that keeps up; a socket
+//   past SLOW bytes unsent is closed with 4408 `too_slow`, and its client reconnects and catches up with the
+//   `events` query.
+
+export type Policy = 'latest' | 'every';
+
+/** A subscriber's socket, as the fan-out sees it. */
+export interface Sink {
+  send(frame: string): void;
+  /** False once the socket is closing: nothing more is written to it. */
+  readonly open: boolean;
+  readonly bufferedAmount: number;
+  close(code: number, reason: string): void;
+}
+
+export const CLOSE_TOO_SLOW = 4408;
+
+export interface HubLimits {
+  /** Unsent bytes past which a `latest` subscriber gets only the newest message. */
+  coalesceBytes: number;
+  /** Unsent bytes past which an `every` subscriber's socket is closed (too_slow). */
+  slowBytes: number;
+}
+
+interface Subscriber {
+  id: string;
+  /** `{"id":"…","type":"next","payload":` for this subscriber, built once. */
+  head: string;
+  sink: Sink;
+  /** A coalesced frame waiting for the socket to drain (`latest` only). */
+  pending: string | null;
+}
+
+interface Group {
+  render: (payload: unknown) => string | Promise<string>;
+  policy: Policy;
+  subscribers: Set<Subscriber>;
+}
+
+interface Topic {
+  groups: Map<string, Group>;
+  stop: () => void;
+}
+
+/** Where the fan-out gets a topic's messages from: one subscription per topic and process. */
+export type TopicSource = (name: string, key: string) => AsyncIterable<unknown>;
+
+const DRAIN_CHECK_MS = 50;
+
+export class FanoutHub {
+  private readonly topics = new Map<string, Topic>();
+  private readonly coalesced = new Set<Subscriber>();
+  private drainTimer: NodeJS.Timeout | null = null;
+  /** Counters for tests, metrics and the benchmark. */
+  readonly stats = { messages: 0, renders: 0, frames: 0, coalesced: 0, slowClosed: 0 };
+
+  constructor(
+    private readonly source: TopicSource,
+    private readonly limits: HubLimits,
+    private readonly log: Logger,
+  ) {}
+
+  /** Registers a subscriber; returns how to remove it (on `complete`, or when its socket closes). */
+  add(
+    topic: { name: string; key: string },
+    groupKey: string,
+    entry: { id: string; sink: Sink; policy: Policy; render: Group['render'] },
+  ): () => void {
+    const topicId = `${topic.name}\u0000${topic.key}`;
+    let t = this.topics.get(topicId);
+    if (!t) {
+      t = this.open(topicId, topic);
+      this.topics.set(topicId, t);
+    }
+    let g = t.groups.get(groupKey);
+    if (!g) {
+      g = { render: entry.render, policy: entry.policy, subscribers: new Set() };
+      t.groups.set(groupKey, g);
+    }
+    const s: Subscriber = {
+      id: entry.id,
+      head: `{"id":${JSON.stringify(entry.id)},"type":"next","payload":`,
+      sink: entry.sink,
+      pending: null,
+    };
+    g.subscribers.add(s);
+    const group = g;
+    const owner = t;
+    return () => {
+      group.subscribers.delete(s);
+      this.coalesced.delete(s);
+      if (group.subscribers.size > 0) return;
+      owner.groups.delete(groupKey);
+      if (owner.groups.size > 0) return;
+      owner.stop();
+      this.topics.delete(topicId);
+    };
+  }
+
+  /** Subscribers in this process (for metrics and tests). */
+  get size(): number {
+    let n = 0;
+    for (const t of this.topics.values()) for (const g of t.groups.values()) n += g.subscribers.size;
+    return n;
+  }
+
+  private open(topicId: string, topic: { name: string; key: string }): Topic {
+    const iterator = this.source(topic.name, topic.key)[Symbol.asyncIterator]();
+    let stopped = false;
+    const t: Topic = {
+      groups: new Map(),
+      stop: () => {
+        stopped = true;
+        void iterator.return?.();
+      },
+    };
+    void (async () => {
+      try {
+        for (;;) {
+          const r = await iterator.next();
+          if (r.done || stopped) return;
+          await this.dispatch(t, r.value);
+        }
+      } catch (err) {
+        if (!stopped)
+          this.log.error({ err, topic: topicId }, 'live topic failed; its subscribers get nothing more');
+      }
+    })();
+    return t;
+  }
+
+  private async dispatch(t: Topic, payload: unknown): Promise<void> {
+    this.stats.messages++;
+    for (const g of t.groups.values()) {
+      if (g.subscribers.size === 0) continue;
+      let text: string;
+      try {
+        text = await g.render(payload);
+      } catch (err) {
+        this.log.error({ err }, 'could not render a live message');
+        continue;
+      }
+      this.stats.renders++;
+      const tail = `${text}}`;
+      for (const s of g.subscribers) this.deliver(s, g.policy, s.head + tail);
+    }
+  }
+
+  private deliver(s: Subscriber, policy: Policy, frame: string): void {
+    if (!s.sink.open) return;
+    const buffered = s.sink.bufferedAmount;
+    if (policy === 'latest' && (buffered > this.limits.coalesceBytes || s.pending !== null)) {
+      s.pending = frame;
+      this.stats.coalesced++;
+      this.coalesced.add(s);
+      this.drainTimer ??= setTimeout(() => this.drain(), DRAIN_CHECK_MS);
+      return;
+    }
+    if (policy === 'every' && buffered > this.limits.slowBytes) {
+      this.stats.slowClosed++;
+      s.sink.close(CLOSE_TOO_SLOW, 'too_slow');
+      return;
+    }
+    this.stats.frames++;
+    s.sink.send(frame);
+  }
+
+  /** Writes the newest coalesced message of every subscriber whose socket has drained. */
+  private drain(): void {
+    this.drainTimer = null;
+    for (const s of this.coalesced) {
+      if (!s.sink.open) {
+        this.coalesced.delete(s);
+        continue;
+      }
+      if (s.sink.bufferedAmount > this.limits.coalesceBytes) continue;
+      this.coalesced.delete(s);
+      const frame = s.pending;
+      s.pending = null;
+      if (frame) {
+        this.stats.frames++;
+        s.sink.send(frame);
+      }
+    }
+    if (this.coalesced.size > 0) this.drainTimer = setTimeout(() => this.drain(), DRAIN_CHECK_MS);
+  }
+
+  close(): void {
+    if (this.drainTimer) clearTimeout(this.drainTimer);
+    for (const t of this.topics.values()) t.stop();
+    this.topics.clear();
+    this.coalesced.clear();
+  }
+}

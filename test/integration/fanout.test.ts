@@ -1,0 +1,225 @@
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { hmacSha256Hex } from '../../src/lib/crypto.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { FanoutHub, type Sink } from '../../src/modules/realtime/hub.js';
+import { type TestMerchant, useTestApp } from '../helpers/app.js';
+import { eventually } from '../helpers/receiver.js';
+import { rawSocket } from '../helpers/ws.js';
+
+// The live fan-out (src/modules/realtime/hub.ts, src/http/ws-live.ts): subscribers of one stream with the
+// same document, variables and visibility share one execution per message; what each socket receives is
+// still exactly graphql-ws's `next` frame with its own id; slow readers are handled by the documented rule.
+const t = useTestApp({ outboxPollMs: 50, wsSlowClientBytes: 16 * 1024 }, { role: 'all' });
+
+let url = '';
+async function open(m: TestMerchant) {
+  url ||= `${(await t.app.listen(0, '127.0.0.1')).replace('http', 'ws')}/graphql`;
+  const ts = String(Math.floor(Date.now() / 1000));
+  const s = await rawSocket(url, {
+    apiKey: m.apiKey,
+    timestamp: ts,
+    signature: hmacSha256Hex(m.apiSecret, ts),
+  });
+  expect(s.acked).toBe(true);
+  return s;
+}
+
+async function donate(m: TestMerchant, stream: string, amount = 1, description = 'tip') {
+  const r = await t.request({
+    url: '/api/v1/transfer',
+    as: m,
+    body: { fromUserId: 'fan', toUserId: 'streamer', amount, description, metadata: { streamId: stream } },
+  });
+  expect(r.status).toBe(200);
+  return r.body.id as string;
+}
+
+const nexts = (s: Awaited<ReturnType<typeof open>>, id: string) =>
+  s.messages.filter((x) => x.id === id && x.type === 'next');
+
+describe('live fan-out', () => {
+  it('executes a donation once per group of identical subscribers and sends each its own frame', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'fan', '100');
+    const hub = t.app.fanout!;
+    const sockets = await Promise.all(Array.from({ length: 40 }, () => open(m)));
+    const doc = 'subscription { donationReceived(streamId: "s1") { id amount message } }';
+    sockets.forEach((s, i) => s.subscribe(`sub-${i}`, doc));
+    // A second group: another selection set on the same stream.
+    const other = await open(m);
+    other.subscribe('other', 'subscription { donationReceived(streamId: "s1") { id } }');
+    await eventually(() => hub.size >= 41);
+    const before = { ...hub.stats };
+    const id = await donate(m, 's1', 2.5, 'hello');
+    await eventually(
+      () => sockets.every((s, i) => nexts(s, `sub-${i}`).length === 1) && nexts(other, 'other').length === 1,
+    );
+    expect(hub.stats.messages - before.messages).toBe(1);
+    expect(hub.stats.renders - before.renders).toBe(2);
+    for (const [i, s] of sockets.entries()) {
+      expect(nexts(s, `sub-${i}`)[0]).toEqual({
+        id: `sub-${i}`,
+        type: 'next',
+        payload: { data: { donationReceived: { id, amount: '2.50', message: 'hello' } } },
+      });
+    }
+    expect(nexts(other, 'other')[0]!.payload).toEqual({ data: { donationReceived: { id } } });
+    // complete stops one subscriber only; closing sockets leaves nothing registered.
+    sockets[0]!.complete('sub-0');
+    await eventually(() => hub.size === 40);
+    await donate(m, 's1');
+    await eventually(() => sockets.slice(1).every((s, i) => nexts(s, `sub-${i + 1}`).length === 2));
+    expect(nexts(sockets[0]!, 'sub-0')).toHaveLength(1);
+    for (const s of [...sockets, other]) s.close();
+    await eventually(() => hub.size === 0);
+  });
+
+  it('authorises each subscriber on its own: a stream token sees only its stream, grouped apart from keys', async () => {
+    const m = await t.merchant();
+    const { token: streamToken } = await t.app.services.tokens.issueStreamToken(
+      { merchantId: m.merchantId, mode: m.mode },
+      's2',
+      600,
+    );
+    url ||= `${(await t.app.listen(0, '127.0.0.1')).replace('http', 'ws')}/graphql`;
+    const viewer = await rawSocket(url, { token: streamToken });
+    viewer.subscribe('mine', 'subscription { donationReceived(streamId: "s2") { id } }');
+    viewer.subscribe('theirs', 'subscription { donationReceived(streamId: "s3") { id } }');
+    const refused = await viewer.result('theirs');
+    expect(refused.find((x) => x.type === 'error')?.payload[0].extensions.code).toBe('forbidden');
+    viewer.close();
+  });
+
+  it('closes a socket that stops reading with 4408 too_slow instead of dropping donations', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'fan', '1000');
+    const ts = String(Math.floor(Date.now() / 1000));
+    const slow = new WebSocket(url, 'graphql-transport-ws');
+    const closed = new Promise<number>((resolve) => slow.on('close', (code) => resolve(code)));
+    await new Promise((r) => slow.once('open', r));
+    slow.send(
+      JSON.stringify({
+        type: 'connection_init',
+        payload: { apiKey: m.apiKey, timestamp: ts, signature: hmacSha256Hex(m.apiSecret, ts) },
+      }),
+    );
+    await new Promise((r) => slow.once('message', r));
+    // A hundred subscriptions with large frames, then the client stops reading its socket: the kernel's
+    // buffers fill, then the server's own.
+    const doc = 'subscription { donationReceived(streamId: "s4") { id message metadata } }';
+    for (let i = 0; i < 100; i++)
+      slow.send(JSON.stringify({ id: `x${i}`, type: 'subscribe', payload: { query: doc } }));
+    await eventually(() => t.app.fanout!.size >= 100);
+    (slow as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    const fast = await open(m);
+    fast.subscribe('f', 'subscription { donationReceived(streamId: "s4") { id } }');
+    await eventually(() => t.app.fanout!.size >= 101);
+    const before = t.app.fanout!.stats.slowClosed;
+    const sent: string[] = [];
+    const big = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`k${i}`, 'v'.repeat(400)]));
+    for (let i = 0; i < 200 && t.app.fanout!.stats.slowClosed === before; i++) {
+      const r = await t.request({
+        url: '/api/v1/transfer',
+        as: m,
+        body: {
+          fromUserId: 'fan',
+          toUserId: 'streamer',
+          amount: 1,
+          description: 'x'.repeat(400),
+          metadata: { ...big, streamId: 's4' },
+        },
+      });
+      expect(r.status).toBe(200);
+      sent.push(r.body.id);
+      await eventually(() => nexts(fast, 'f').length === sent.length);
+    }
+    expect(t.app.fanout!.stats.slowClosed).toBe(before + 1);
+    // Once it reads again, the slow client finds the close code after what was already on its way.
+    (slow as unknown as { _socket: { resume(): void } })._socket.resume();
+    expect(await closed).toBe(4408);
+    // The reader that kept up got every donation, in order.
+    expect(nexts(fast, 'f').map((x) => x.payload.data.donationReceived.id)).toEqual(sent);
+    fast.close();
+  });
+});
+
+describe('FanoutHub rules', () => {
+  function queueSource() {
+    const waiting: ((v: IteratorResult<unknown>) => void)[] = [];
+    const queued: unknown[] = [];
+    return {
+      push(v: unknown) {
+        const w = waiting.shift();
+        if (w) w({ value: v, done: false });
+        else queued.push(v);
+      },
+      source: () => ({
+        [Symbol.asyncIterator]: () => ({
+          next: () =>
+            queued.length > 0
+              ? Promise.resolve({ value: queued.shift(), done: false })
+              : new Promise<IteratorResult<unknown>>((r) => waiting.push(r)),
+          return: () => Promise.resolve({ value: undefined, done: true as const }),
+        }),
+      }),
+    };
+  }
+
+  function sink(buffered = 0) {
+    const frames: string[] = [];
+    const s: Sink & { frames: string[]; buffered: number; closedWith: number | null } = {
+      frames,
+      buffered,
+      closedWith: null,
+      get open() {
+        return s.closedWith === null;
+      },
+      send: (f) => frames.push(f),
+      get bufferedAmount() {
+        return s.buffered;
+      },
+      close: (code) => {
+        s.closedWith = code;
+      },
+    };
+    return s;
+  }
+
+  it('gives a balance subscriber that lags only the newest update once it drains (latest wins)', async () => {
+    const q = queueSource();
+    const hub = new FanoutHub(q.source, { coalesceBytes: 1000, slowBytes: 10_000 }, createLogger('silent'));
+    const lagging = sink(5000);
+    const keeping = sink(0);
+    const render = (m: unknown) => JSON.stringify({ data: { balance: m } });
+    hub.add({ name: 'balance', key: 'k' }, 'g', { id: 'a', sink: lagging, policy: 'latest', render });
+    hub.add({ name: 'balance', key: 'k' }, 'g', { id: 'b', sink: keeping, policy: 'latest', render });
+    for (const v of ['1.00', '2.00', '3.00']) q.push(v);
+    await eventually(() => keeping.frames.length === 3);
+    expect(lagging.frames).toEqual([]);
+    lagging.buffered = 0;
+    await eventually(() => lagging.frames.length === 1);
+    expect(JSON.parse(lagging.frames[0]!)).toEqual({
+      id: 'a',
+      type: 'next',
+      payload: { data: { balance: '3.00' } },
+    });
+    expect(hub.stats.renders).toBe(3);
+    hub.close();
+  });
+
+  it('never drops a donation from a subscriber that keeps up, and closes one past the slow mark', async () => {
+    const q = queueSource();
+    const hub = new FanoutHub(q.source, { coalesceBytes: 1000, slowBytes: 10_000 }, createLogger('silent'));
+    const slow = sink(20_000);
+    const ok = sink(9_000);
+    const render = (m: unknown) => JSON.stringify({ data: { donation: m } });
+    hub.add({ name: 'donation', key: 'k' }, 'g', { id: 's', sink: slow, policy: 'every', render });
+    hub.add({ name: 'donation', key: 'k' }, 'g', { id: 'o', sink: ok, policy: 'every', render });
+    for (const v of ['d1', 'd2']) q.push(v);
+    await eventually(() => ok.frames.length === 2);
+    expect(slow.closedWith).toBe(4408);
+    expect(slow.frames).toEqual([]);
+    hub.close();
+  });
+});
