@@ -23,13 +23,19 @@ interface Seen {
   duplicates: number;
   first: number;
   last: number;
+  /** The last receipt by a socket that is not a slow reader. */
+  lastCounted?: number;
 }
 
 let sockets: WebSocket[] = [];
 let n = 0;
+/** Sockets that read slowly (the slow phase): left out of counts and latencies, reported on their own. */
+let slow = new Uint8Array(0);
+const slowTimers: NodeJS.Timeout[] = [];
 const byId = new Map<string, Seen>();
 const other: Record<string, number> = {};
 const closes: Record<string, number> = {};
+const slowCloses: Record<string, number> = {};
 const samples: string[] = [];
 
 const bump = (m: Record<string, number>, key: string) => {
@@ -53,6 +59,7 @@ function received(id: string, socket: number, t: number): void {
   s.count++;
   if (t < s.first) s.first = t;
   if (t > s.last) s.last = t;
+  if (slow[socket] === 0 && t > (s.lastCounted ?? 0)) s.lastCounted = t;
 }
 
 /** Opens one socket; resolves with null once it is subscribed, or with why it failed. */
@@ -65,7 +72,8 @@ function openOne(i: number, r: OpenRequest, timeoutMs: number): Promise<string |
       clearTimeout(timer);
       resolve(why);
     };
-    const ws = new WebSocket(r.url, 'graphql-transport-ws', {
+    const url = r.urls[i % r.urls.length]!;
+    const ws = new WebSocket(url, 'graphql-transport-ws', {
       perMessageDeflate: false,
       handshakeTimeout: timeoutMs,
     });
@@ -115,7 +123,7 @@ function openOne(i: number, r: OpenRequest, timeoutMs: number): Promise<string |
     });
     ws.on('close', (code, reason) => {
       const why = `close ${code}${reason.length ? ` ${String(reason)}` : ''}`;
-      if (settled) bump(closes, why);
+      if (settled) bump(slow[i] ? slowCloses : closes, why);
       settle(why);
     });
   });
@@ -126,6 +134,7 @@ async function open(r: OpenRequest): Promise<OpenResult> {
   const deadline = started + r.timeoutMs;
   n = r.n;
   sockets = new Array(n);
+  slow = new Uint8Array(n);
   const failures: Record<string, number> = {};
   let subscribed = 0;
   let next = 0;
@@ -151,35 +160,86 @@ async function open(r: OpenRequest): Promise<OpenResult> {
   };
 }
 
+/** Socket i counts unless it is one of the slow readers. */
+const counted = (i: number) => slow[i] === 0;
+
 function counts(ids: string[]): CountsResult {
   const union = new Uint8Array(n);
   const out: number[] = [];
   for (const id of ids) {
     const s = byId.get(id);
-    out.push(s?.count ?? 0);
-    if (s) for (let i = 0; i < n; i++) union[i] ||= s.sockets[i]!;
+    let c = 0;
+    if (s) {
+      for (let i = 0; i < n; i++) {
+        if (!s.sockets[i] || !counted(i)) continue;
+        c++;
+        union[i] = 1;
+      }
+    }
+    out.push(c);
   }
   return { counts: out, covered: union.reduce((a, b) => a + b, 0) };
 }
 
 function report(ids: string[]): ReportResult {
   const perSocket = new Uint32Array(n);
+  const slowGot = new Map<number, number>();
   const stats = ids.map((id) => {
     const s = byId.get(id);
     if (!s) return { id, count: 0, duplicates: 0, first: Number.NaN, last: Number.NaN };
-    for (let i = 0; i < n; i++) perSocket[i]! += s.sockets[i]!;
-    return { id, count: s.count, duplicates: s.duplicates, first: s.first, last: s.last };
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      if (!s.sockets[i]) continue;
+      if (counted(i)) {
+        perSocket[i]! += 1;
+        count++;
+      } else slowGot.set(i, (slowGot.get(i) ?? 0) + 1);
+    }
+    // first/last stay over every socket that got it; the slow ones get theirs late by design, so the
+    // parent reads latency from the counted sockets' last only when no socket is slow.
+    return { id, count, duplicates: s.duplicates, first: s.first, last: s.lastCounted ?? s.last };
   });
   const histogram = new Map<number, number>();
-  for (const k of perSocket) histogram.set(k, (histogram.get(k) ?? 0) + 1);
+  for (let i = 0; i < n; i++)
+    if (counted(i)) histogram.set(perSocket[i]!, (histogram.get(perSocket[i]!) ?? 0) + 1);
+  const slowIdx = [...slow.keys()].filter((i) => slow[i]);
   return {
     ids: stats,
     perSocket: [...histogram.entries()].sort((a, b) => a[0] - b[0]),
     other,
     samples,
     closes,
-    open: sockets.filter((ws) => ws?.readyState === WebSocket.OPEN).length,
+    open: sockets.filter((ws, i) => counted(i) && ws?.readyState === WebSocket.OPEN).length,
+    slow: {
+      sockets: slowIdx.length,
+      open: slowIdx.filter((i) => sockets[i]?.readyState === WebSocket.OPEN).length,
+      received: slowIdx.reduce((a, i) => a + (slowGot.get(i) ?? 0), 0),
+      closes: slowCloses,
+    },
   };
+}
+
+/**
+ * Makes one socket in `every` a slow reader: it reads for `readMs` out of every `periodMs` (a thin link),
+ * pausing its TCP socket the rest of the time.
+ */
+function makeSlow(every: number, readMs: number, periodMs: number): number {
+  let made = 0;
+  for (let i = 0; i < n; i += every) {
+    const ws = sockets[i];
+    if (!ws || ws.readyState !== WebSocket.OPEN) continue;
+    slow[i] = 1;
+    made++;
+    const raw = (ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    raw.pause();
+    slowTimers.push(
+      setInterval(() => {
+        raw.resume();
+        setTimeout(() => raw.pause(), readMs);
+      }, periodMs),
+    );
+  }
+  return made;
 }
 
 async function closeAll(timeoutMs: number): Promise<{ closed: number; terminated: number }> {
@@ -211,7 +271,10 @@ async function handle(r: Request): Promise<unknown> {
     case 'report':
       return report(r.ids);
     case 'close':
+      for (const t of slowTimers.splice(0)) clearInterval(t);
       return closeAll(r.timeoutMs);
+    case 'slow':
+      return { slow: makeSlow(r.every, r.readMs, r.periodMs) };
   }
 }
 

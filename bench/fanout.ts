@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { type CpuSplit, cpuMeter, formatCpu } from './lib/cpu.js';
 import { dropDatabase, PG_BASE } from './lib/db.js';
@@ -27,6 +28,8 @@ import { now, type OpenResult, type ReportResult, Subscribers } from './lib/subs
 // FANOUT_CLIENTS (default "1000,5000") and FANOUT_INTERVAL_MS (default 50) change the shape.
 
 const BENCH_DB = 'novapay_bench_fanout';
+/** The N at which ours also runs as two API processes behind one Redis. */
+const TWO_PROCESS_N = Number(process.env.FANOUT_TWO_PROCESS_N ?? 5000);
 const REDIS_PREFIX = 'novapay-bench-fanout';
 const STREAM = 'bench_stream';
 const DONOR = userId(0);
@@ -48,8 +51,16 @@ const STALL_MS = 15_000;
 const DRAIN_MAX_MS = 180_000;
 /** File descriptors per process beyond the sockets (pg pool, Redis, stdio, …). */
 const FD_MARGIN = 200;
+/** The open-files limit the bench raises itself (and so its children) to, for 10,000 sockets and more. */
+const FD_WANTED = 65_536;
+/** The slow phase: one socket in SLOW_EVERY reads for SLOW_READ_MS out of every SLOW_PERIOD_MS. */
+const SLOW_EVERY = 20;
+const SLOW_READ_MS = 20;
+const SLOW_PERIOD_MS = 500;
+/** After the sockets close, how long before the server's RSS is read again. */
+const CLOSED_SETTLE_MS = 5_000;
 
-type Kind = 'probe' | 'isolated' | 'paced';
+type Kind = 'probe' | 'isolated' | 'paced' | 'slow';
 
 interface Sent {
   seq: number;
@@ -61,15 +72,18 @@ interface Sent {
 }
 
 interface Target {
-  name: 'ours' | 'bare';
+  name: 'ours' | 'ours×2' | 'bare';
   label: string;
-  start(): Promise<ServerChild>;
+  /** One server, or two API processes behind one Redis (the subscribers split between them). */
+  start(): Promise<ServerChild[]>;
   connectionParams: Record<string, unknown>;
   send(http: HttpClient, seq: number, kind: Kind): Promise<{ status: number; id: string | null }>;
 }
 
 interface Phase {
-  kind: 'isolated' | 'paced';
+  kind: 'isolated' | 'paced' | 'slow';
+  /** CPU seconds the server processes used during the phase. */
+  serverCpuSeconds: number;
   sent: Sent[];
   note: string;
   report?: ReportResult;
@@ -87,6 +101,10 @@ interface Run {
   rssBeforeKiB: number;
   rssConnectedKiB: number;
   rssAfterKiB: number;
+  /** After every socket closed (and a pause): should be back near rssBeforeKiB. */
+  rssClosedKiB: number;
+  /** Slow readers made for the slow phase. */
+  slowSockets: number;
   probes: number;
   probeSeconds: number;
   phases: Phase[];
@@ -99,7 +117,7 @@ interface Run {
 }
 
 function shape(): { ns: number[]; intervalMs: number } {
-  const ns = (process.env.FANOUT_CLIENTS ?? '1000,5000').split(',').map(Number);
+  const ns = (process.env.FANOUT_CLIENTS ?? '1000,5000,10000').split(',').map(Number);
   if (!ns.every((n) => Number.isInteger(n) && n >= 1 && n <= 20_000))
     throw new Error(`FANOUT_CLIENTS must be a list of 1-20000, not '${process.env.FANOUT_CLIENTS}'`);
   const intervalMs = Number(process.env.FANOUT_INTERVAL_MS ?? '50');
@@ -133,11 +151,22 @@ async function streamToken(http: HttpClient, m: Merchant): Promise<string> {
   return token;
 }
 
-function oursTarget(env: NodeJS.ProcessEnv, merchant: () => Merchant, token: () => string): Target {
+function oursTarget(
+  env: NodeJS.ProcessEnv,
+  merchant: () => Merchant,
+  token: () => string,
+  two = false,
+): Target {
   return {
-    name: 'ours',
-    label: 'ours (NovaPayments: ledger → outbox relay → Redis → graphql-ws)',
-    start: async () => startServer(await freePort(), env),
+    name: two ? 'ours×2' : 'ours',
+    label: two
+      ? 'ours, two API processes behind one Redis (sockets split between them)'
+      : 'ours (NovaPayments: ledger → outbox relay → Redis → fan-out → graphql-ws)',
+    start: async () => {
+      const first = await startServer(await freePort(), env);
+      if (!two) return [first];
+      return [first, await startServer(await freePort(), env, ['--role', 'api'])];
+    },
     get connectionParams() {
       return { token: token() };
     },
@@ -162,7 +191,7 @@ function bareTarget(): Target {
     label: 'bare (graphql-yoga in-process pub/sub + graphql-ws)',
     start: async () => {
       run++;
-      return startNodeScript('bench/lib/bare-ws-server.ts', await freePort(), process.env);
+      return [await startNodeScript('bench/lib/bare-ws-server.ts', await freePort(), process.env)];
     },
     connectionParams: {},
     send: async (http, seq, kind) => {
@@ -237,18 +266,24 @@ async function drain(subs: Subscribers, ids: string[], expected: number): Promis
 
 async function phase(
   kind: Phase['kind'],
-  server: ServerChild,
+  servers: ServerChild[],
   subs: Subscribers,
   body: () => Promise<{ sent: Sent[]; note: string }>,
 ): Promise<Phase> {
-  const cpuDone = cpuMeter(server.pid);
+  const cpuDone = cpuMeter(
+    servers[0]!.pid,
+    servers.slice(1).map((x) => x.pid),
+  );
+  const serverCpu = () => servers.reduce((a, x) => a + cpuSeconds(x.pid), 0);
+  const server0 = serverCpu();
   const client0 = cpuSeconds(subs.pid);
   const wall0 = performance.now();
   const { sent, note } = await body();
   const cpu = cpuDone();
+  const serverCpuSeconds = serverCpu() - server0;
   const clientCpu = (cpuSeconds(subs.pid) - client0) / ((performance.now() - wall0) / 1000);
   const report = await subs.report(sent.flatMap((s) => (s.id ? [s.id] : [])));
-  return { kind, sent, note, report, cpu, clientCpu };
+  return { kind, sent, note, report, cpu, clientCpu, serverCpuSeconds };
 }
 
 /** Donations one at a time: each is sent once the previous one reached every socket (or timed out). */
@@ -283,13 +318,14 @@ async function paced(
   subs: Subscribers,
   expected: number,
   intervalMs: number,
+  kind: 'paced' | 'slow' = 'paced',
 ) {
   const t0 = performance.now();
   const pending: Promise<Sent>[] = [];
   for (let i = 0; i < PACED; i++) {
     const wait = t0 + i * intervalMs - performance.now();
     if (wait > 0) await sleep(wait);
-    pending.push(sendOne(target, http, i, 'paced'));
+    pending.push(sendOne(target, http, i, kind));
   }
   const sent = await Promise.all(pending);
   const note = await drain(
@@ -300,21 +336,23 @@ async function paced(
   return { sent, note };
 }
 
+const rssOf = (servers: ServerChild[]) => servers.reduce((a, x) => a + rssKiB(x.pid), 0);
+
 /** Fills `run` as it goes, so a run that fails half-way still reports what it saw. */
 async function measure(run: Run, intervalMs: number): Promise<void> {
   const { target, n } = run;
-  const server = await target.start();
-  run.serverLines = server.lines;
-  const http = new HttpClient(server.port, PACED); // a socket per donation in flight: no queue in the bench
+  const servers = await target.start();
+  run.serverLines = servers.flatMap((x) => x.lines);
+  const http = new HttpClient(servers[0]!.port, PACED); // a socket per donation in flight: no queue in the bench
   let subs: Subscribers | null = null;
   try {
     await sleep(1000);
-    run.rssBeforeKiB = rssKiB(server.pid);
+    run.rssBeforeKiB = rssOf(servers);
     subs = new Subscribers();
     run.clientsStderr = subs.stderr;
     log(`${target.name} N=${int(n)}: opening ${int(n)} sockets (${OPEN_CONCURRENCY} at a time)`);
     run.open = await subs.open({
-      url: `ws://127.0.0.1:${server.port}/graphql`,
+      urls: servers.map((x) => `ws://127.0.0.1:${x.port}/graphql`),
       connectionParams: target.connectionParams,
       query: QUERY,
       n,
@@ -331,24 +369,35 @@ async function measure(run: Run, intervalMs: number): Promise<void> {
     run.probes = p.probes;
     run.probeSeconds = p.seconds;
     await sleep(1000);
-    run.rssConnectedKiB = rssKiB(server.pid);
+    run.rssConnectedKiB = rssOf(servers);
 
     log(`  every socket got a probe; ${ISOLATED} donations one at a time`);
     const s = subs;
-    run.phases.push(await phase('isolated', server, s, () => isolated(target, http, s, expected)));
+    run.phases.push(await phase('isolated', servers, s, () => isolated(target, http, s, expected)));
     log(`  ${run.phases[0]!.note}; ${PACED} donations, one every ${intervalMs} ms`);
-    run.phases.push(await phase('paced', server, s, () => paced(target, http, s, expected, intervalMs)));
+    run.phases.push(await phase('paced', servers, s, () => paced(target, http, s, expected, intervalMs)));
     log(`  ${run.phases[1]!.note}`);
-    run.rssAfterKiB = rssKiB(server.pid);
+    if (target.name === 'ours') {
+      run.slowSockets = await s.makeSlow(SLOW_EVERY, SLOW_READ_MS, SLOW_PERIOD_MS);
+      const fast = expected - run.slowSockets;
+      log(`  ${run.slowSockets} sockets now read slowly; ${PACED} donations, one every ${intervalMs} ms`);
+      run.phases.push(
+        await phase('slow', servers, s, () => paced(target, http, s, fast, intervalMs, 'slow')),
+      );
+      log(`  ${run.phases[2]!.note}`);
+    }
+    run.rssAfterKiB = rssOf(servers);
   } finally {
     http.close();
     if (subs) {
       const closed = await subs.stop();
       run.clientsExit = closed.exit;
       run.clientsClose = closed.sockets;
+      await sleep(CLOSED_SETTLE_MS);
+      run.rssClosedKiB = rssOf(servers);
     }
     const t = performance.now();
-    run.serverExit = await server.stop();
+    run.serverExit = (await Promise.all(servers.map((x) => x.stop()))).join(', ');
     run.serverStopSeconds = (performance.now() - t) / 1000;
   }
 }
@@ -370,7 +419,8 @@ interface Figures {
 }
 
 function figures(r: Run, p: Phase): Figures {
-  const expected = r.open?.subscribed ?? 0;
+  // In the slow phase the slow readers are reported on their own.
+  const expected = (r.open?.subscribed ?? 0) - (p.kind === 'slow' ? r.slowSockets : 0);
   const stats = new Map((p.report?.ids ?? []).map((s) => [s.id, s]));
   const lastLat: number[] = [];
   const sendLat: number[] = [];
@@ -411,6 +461,9 @@ function figures(r: Run, p: Phase): Figures {
   };
 }
 
+/** Server CPU per message delivered, in µs. */
+const cpuPerMessage = (p: Phase, f: Figures) => (p.serverCpuSeconds * 1e6) / f.delivered;
+const us = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)} µs` : 'n/a');
 const kbPerConnection = (r: Run) =>
   ((r.rssConnectedKiB - r.rssBeforeKiB) * 1.024) / (r.open?.subscribed ?? Number.NaN);
 const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : 'n/a');
@@ -424,12 +477,14 @@ function tableRows(runs: Run[], intervalMs: number): string[][] {
   const kinds = [
     { kind: 'isolated', label: 'one at a time' },
     { kind: 'paced', label: `every ${intervalMs} ms` },
+    { kind: 'slow', label: `every ${intervalMs} ms, 1 in ${SLOW_EVERY} reading slowly` },
   ] as const;
   for (const [n, pair] of byN) {
     for (const { kind, label } of kinds) {
       const f = new Map<string, Figures>();
       for (const r of pair) {
         const p = r.phases.find((x) => x.kind === kind);
+        if (!p && kind === 'slow') continue;
         if (!p) {
           const why = r.skipped ? `skipped: ${r.skipped}` : 'FAILED (see below)';
           rows.push([r.target.name, int(n), label, why, '', '', '', '', '', '']);
@@ -445,7 +500,8 @@ function tableRows(runs: Run[], intervalMs: number): string[][] {
           ms(x.p99),
           ms(x.sendP50),
           ms(x.sendP99),
-          kind === 'paced' ? int(x.eventsPerSecond) : '—',
+          kind === 'isolated' ? '—' : int(x.eventsPerSecond),
+          us(cpuPerMessage(p, x)),
           kb(kbPerConnection(r)),
           `${x.complete} of ${x.donations}`,
         ]);
@@ -464,6 +520,10 @@ function tableRows(runs: Run[], intervalMs: number): string[][] {
           ratio(o.sendP50, b.sendP50),
           ratio(o.sendP99, b.sendP99),
           kind === 'paced' ? ratio(o.eventsPerSecond, b.eventsPerSecond) : '—',
+          ratio(
+            cpuPerMessage(ro.phases.find((x) => x.kind === kind)!, o),
+            cpuPerMessage(rb.phases.find((x) => x.kind === kind)!, b),
+          ),
           ratio(kbPerConnection(ro), kbPerConnection(rb)),
           '',
         ]);
@@ -484,7 +544,8 @@ function runLines(r: Run): string[] {
       ` ${open.seconds.toFixed(1)} s${open.failed ? ` — ${int(open.failed)} FAILED ${JSON.stringify(open.failures)}` : ''};` +
       ` ${r.probes} probe(s) until every socket had one (${r.probeSeconds.toFixed(1)} s)`,
     `  server RSS: ${mib(r.rssBeforeKiB)} before connecting, ${mib(r.rssConnectedKiB)} with every socket` +
-      ` subscribed, ${mib(r.rssAfterKiB)} after the donations`,
+      ` subscribed, ${mib(r.rssAfterKiB)} after the donations, ${mib(r.rssClosedKiB)} ${CLOSED_SETTLE_MS / 1000} s after` +
+      ` every socket closed (${ratio(r.rssClosedKiB, r.rssBeforeKiB)} of before)`,
   );
   for (const p of r.phases) {
     const f = figures(r, p);
@@ -494,7 +555,7 @@ function runLines(r: Run): string[] {
     const dup = rep?.ids.reduce((a, s) => a + s.duplicates, 0) ?? 0;
     const perSocket = rep?.perSocket.map(([k, c]) => `${int(c)} got ${k}`).join(', ') ?? 'n/a';
     lines.push(
-      `  ${p.kind === 'isolated' ? 'one at a time' : 'paced burst'}: HTTP ${[...statuses].map(([s, c]) => `${s}: ${c}`).join(', ')}` +
+      `  ${p.kind === 'isolated' ? 'one at a time' : p.kind === 'slow' ? `paced burst with ${r.slowSockets} slow readers` : 'paced burst'}: HTTP ${[...statuses].map(([s, c]) => `${s}: ${c}`).join(', ')}` +
         ` (response p50 ${ms(f.responseP50)}, max ${ms(f.responseMax)}); ${p.note}`,
       `    messages: ${int(f.delivered)} of ${int(f.expectedMessages)} delivered` +
         `${f.delivered < f.expectedMessages ? ` — ${int(f.expectedMessages - f.delivered)} MISSING` : ''}` +
@@ -513,7 +574,17 @@ function runLines(r: Run): string[] {
       if (closes.length)
         lines.push(`    SOCKETS LOST after subscribing: ${closes.map(([k, c]) => `${k} ×${c}`).join(', ')}`);
       for (const s of rep.samples.slice(0, 3)) lines.push(`    sample: ${s}`);
-      if (rep.open < (r.open?.subscribed ?? 0))
+      if (p.kind === 'slow') {
+        lines.push(
+          `    slow readers: ${int(rep.slow.sockets)}, ${int(rep.slow.open)} still open, ${int(rep.slow.received)} messages read;` +
+            ` closed: ${
+              Object.entries(rep.slow.closes)
+                .map(([k, c]) => `${k} ×${c}`)
+                .join(', ') || 'none'
+            }`,
+        );
+      }
+      if (rep.open < (r.open?.subscribed ?? 0) - r.slowSockets)
         lines.push(`    sockets still open: ${int(rep.open)} of ${int(r.open?.subscribed ?? 0)}`);
     }
   }
@@ -537,6 +608,7 @@ function report(runs: Run[], intervalMs: number, fdLimit: number): string[] {
     'send → last client p50',
     'p99',
     'events/s delivered',
+    'server CPU per message',
     'KB RSS per connection',
     'reached every socket',
   ];
@@ -567,6 +639,8 @@ function emptyRun(target: Target, n: number): Run {
     rssBeforeKiB: Number.NaN,
     rssConnectedKiB: Number.NaN,
     rssAfterKiB: Number.NaN,
+    rssClosedKiB: Number.NaN,
+    slowSockets: 0,
     probes: 0,
     probeSeconds: 0,
     phases: [],
@@ -579,8 +653,19 @@ function emptyRun(target: Target, n: number): Run {
   };
 }
 
+/** Raises this process's open-files limit (children started later inherit it); prlimit is util-linux. */
+function raiseFileLimit(): void {
+  if (openFilesLimit() >= FD_WANTED) return;
+  try {
+    execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${FD_WANTED}:${FD_WANTED}`]);
+  } catch (err) {
+    log(`could not raise the open files limit to ${FD_WANTED}: ${(err as Error).message}`);
+  }
+}
+
 export async function run(_args: string[]): Promise<void> {
   const { ns, intervalMs } = shape();
+  raiseFileLimit();
   const fdLimit = openFilesLimit();
   const started = new Date();
   const env = {
@@ -588,7 +673,9 @@ export async function run(_args: string[]): Promise<void> {
     DATABASE_URL: `${PG_BASE}/${BENCH_DB}`,
     LOG_LEVEL: 'warn',
     REDIS_PREFIX,
-    TRON_DEVNET: 'off', // no in-process TRON devnet: its blocks would share the server's event loop
+    // No in-process devnets: their blocks would share the server's event loop.
+    TRON_DEVNET: 'off',
+    EVM_DEVNET: 'off',
   };
   let merchant: Merchant | null = null;
   let token = '';
@@ -598,6 +685,12 @@ export async function run(_args: string[]): Promise<void> {
     () => token,
   );
   const bare = bareTarget();
+  const oursTwo = oursTarget(
+    env,
+    () => merchant!,
+    () => token,
+    true,
+  );
   const runs: Run[] = [];
   log(`open files limit (ulimit -n): ${fdLimit}`);
   try {
@@ -619,7 +712,7 @@ export async function run(_args: string[]): Promise<void> {
       }
     }
     for (const n of ns) {
-      for (const target of [ours, bare]) {
+      for (const target of n === TWO_PROCESS_N ? [ours, oursTwo, bare] : [ours, bare]) {
         const r = emptyRun(target, n);
         runs.push(r);
         if (n + FD_MARGIN > fdLimit) {

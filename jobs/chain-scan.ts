@@ -94,7 +94,7 @@ export class ChainScanner {
     const finalized = await this.adapter.finalizedHead().catch(() => null);
     const initial = Math.max(0, head - this.opts.initialLookback);
     await this.store.setHead(this.chain, head, initial);
-    const reorgAt = await this.checkReorg();
+    const reorgAt = await this.checkReorg(head, initial);
     let cursor = (await this.store.cursor(this.chain)) ?? initial;
     const watched = await this.store.watched(this.chain);
     let scannedBlocks = 0;
@@ -105,7 +105,7 @@ export class ChainScanner {
         await this.store.record(this.chain, result, to + 1);
       } catch (err) {
         if (!(err instanceof ReorgDetected)) throw err;
-        await this.checkReorg();
+        await this.checkReorg(head, initial);
         break;
       }
       scannedBlocks += to - cursor + 1;
@@ -153,17 +153,44 @@ export class ChainScanner {
     return { chain: this.chain, from, to: last, head, scannedBlocks: total, transfers, credited };
   }
 
-  /** Compares stored recent hashes with the chain's; on a mismatch rolls back to the last common block. */
-  private async checkReorg(): Promise<number | null> {
+  /**
+   * Compares stored recent hashes with the chain's; on a mismatch rolls back to the last common block. A node
+   * that has not reached our last block yet but has the ones below it is behind (a lagging replica): wait
+   * for it. A node with none of the recent blocks serves another chain: an in-process devnet replaced by a
+   * restart (scan the new one from its start), or a node on the wrong network (an error for ops; nothing
+   * is rolled back).
+   */
+  private async checkReorg(head: number, initial: number): Promise<number | null> {
     const recent = await this.store.recentBlocks(this.chain, REORG_CHECK_DEPTH);
     const top = recent[0];
     if (!top || (await this.adapter.blockHash(top.number)) === top.hash) return null;
-    let fork = (recent.at(-1)?.number ?? 1) - 1;
+    // The newest block the node has, of those we recorded, decides: the same hash means the node is only
+    // behind us; another hash (or none at all) means the chain changed.
+    let fork: number | null = null;
+    let newest = true;
     for (const b of recent.slice(1)) {
+      if (b.number > head) continue;
       if ((await this.adapter.blockHash(b.number)) === b.hash) {
+        if (newest && top.number > head) return null;
         fork = b.number;
         break;
       }
+      newest = false;
+    }
+    if (fork === null && this.net.devnet) {
+      await this.store.restartAt(this.chain, initial);
+      this.log.info(
+        { chain: this.chain, from: initial },
+        'the devnet is a new chain (restarted): scanning it from its start',
+      );
+      return initial - 1;
+    }
+    if (fork === null) {
+      this.log.error(
+        { chain: this.chain, lastBlock: top.number, head },
+        `the node has none of the last ${recent.length} blocks scanned: is it on the right network? Nothing was rolled back`,
+      );
+      return null;
     }
     const orphaned = await this.store.rollback(this.chain, fork);
     this.log.warn({ chain: this.chain, fork, orphaned }, 'chain reorganisation: rolled back and rescanning');

@@ -9,7 +9,8 @@ export const now = () => performance.timeOrigin + performance.now();
 
 export interface OpenRequest {
   cmd: 'open';
-  url: string;
+  /** Socket i connects to urls[i % urls.length] (several API processes: the subscribers split). */
+  urls: string[];
   /** connection_init payload. */
   connectionParams: Record<string, unknown>;
   query: string;
@@ -50,16 +51,19 @@ export interface ReportResult {
   /** Messages that were not `next` with data for a known subscription, by kind. */
   other: Record<string, number>;
   samples: string[];
-  /** Sockets closed or errored after subscribing, by close code / error code. */
+  /** Sockets closed or errored after subscribing, by close code / error code (slow readers apart). */
   closes: Record<string, number>;
   open: number;
+  /** The slow readers of the slow phase: how many, still open, messages they got, how they closed. */
+  slow: { sockets: number; open: number; received: number; closes: Record<string, number> };
 }
 
 export type Request =
   | OpenRequest
   | { cmd: 'counts'; ids: string[] }
   | { cmd: 'report'; ids: string[] }
-  | { cmd: 'close'; timeoutMs: number };
+  | { cmd: 'close'; timeoutMs: number }
+  | { cmd: 'slow'; every: number; readMs: number; periodMs: number };
 
 export interface Envelope {
   seq: number;
@@ -144,6 +148,11 @@ export class Subscribers {
 
   report(ids: string[]): Promise<ReportResult> {
     return this.call({ cmd: 'report', ids }, 30_000);
+  }
+
+  /** Makes one socket in `every` a slow reader; returns how many. */
+  async makeSlow(every: number, readMs: number, periodMs: number): Promise<number> {
+    return (await this.call<{ slow: number }>({ cmd: 'slow', every, readMs, periodMs }, 30_000)).slow;
   }
 
   /** Closes every socket (bounded), then ends the process; returns how the sockets closed and it exited. */

@@ -26,6 +26,8 @@ export interface NetworkConfig {
   confirmations: number;
   /** Hex private key of a funded account that simulateDeposit pays from (test mode only). */
   faucetPrivateKey: string | null;
+  /** The node is a devnet this process (or the dev server beside it) started: a restart makes it a new chain. */
+  devnet?: boolean;
   /** EVM: every RPC URL, tried in order (nodeUrl is the first). */
   rpcUrls?: string[];
   chainId?: number;

@@ -113,6 +113,7 @@ async function setupEvm(config: Config, log: Logger, networks: NetworkConfig[], 
         token: evmToken(contract, decimals),
         confirmations: e.testConfirmations,
         faucetPrivateKey: faucet,
+        ...(devnet ? { devnet: true } : {}),
       });
     }
   }
@@ -144,6 +145,7 @@ export async function setupChains(config: Config, log: Logger, opts: SetupOption
         confirmations: t.confirmations,
         faucetPrivateKey:
           t.testFaucetPrivateKey ?? (t.testNodeUrl ? null : (devnet?.faucetPrivateKey ?? null)),
+        ...(devnet && !t.testNodeUrl ? { devnet: true } : {}),
       });
     } else log.warn('TRON_TEST_NODE_URL is set without TRC20_TEST_USDT_CONTRACT: TRC20 is off in test mode');
   }
@@ -159,6 +161,7 @@ export async function setupChains(config: Config, log: Logger, opts: SetupOption
       token: tronToken(t.nodeUrl ? t.usdtContract : devnet!.usdtAddress, 6),
       confirmations: t.confirmations,
       faucetPrivateKey: null,
+      ...(t.nodeUrl ? {} : { devnet: true }),
     });
   }
   const evm = await setupEvm(config, log, networks, opts.borrow?.evm);

@@ -202,6 +202,18 @@ export class ChainStore {
     });
   }
 
+  /**
+   * The node serves a new chain (an in-process devnet restarted): what was seen of the old one is orphaned
+   * as a rollback to before block 0 would, and scanning starts again at `next`.
+   */
+  async restartAt(chain: string, next: number): Promise<void> {
+    await this.rollback(chain, -1);
+    await this.pool.query('update chain_cursors set next_block = $2, updated_at = now() where chain = $1', [
+      chain,
+      next,
+    ]);
+  }
+
   /** Transfers seen but not credited yet, oldest first. */
   async uncredited(chain: string, limit = 1000) {
     const r = await this.pool.query<{
