@@ -4,6 +4,7 @@ import { TronWeb } from 'tronweb';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TestContext, TestMerchant } from '../helpers/app.js';
 import { useEvmApp } from '../helpers/evm.js';
+import { checkLedgerInvariants } from '../helpers/invariants.js';
 import { MANUAL_SCAN_CONFIG } from '../helpers/scan.js';
 import { useTronApp } from '../helpers/tron.js';
 import { workerProcess } from '../helpers/worker-process.js';
@@ -39,10 +40,7 @@ async function approvedWithdrawal(t: TestContext, m: TestMerchant, to: string, n
 }
 
 async function expectBalancedBooks(t: TestContext, m: TestMerchant) {
-  const unbalanced = await t.app.pool.query(
-    'select transaction_id from ledger_entries group by transaction_id having sum(amount_minor) <> 0',
-  );
-  expect(unbalanced.rows).toEqual([]);
+  await checkLedgerInvariants(t.app.pool);
   const books = await t.app.pool.query<{ code: string; b: string }>(
     `select code, balance_minor::text as b from accounts where merchant_id = $1 and kind = 'system' order by code`,
     [m.merchantId],
