@@ -1,6 +1,3 @@
-import { acct, BANDWIDTH, createAccount, ENERGY } from './account.js';
-import { mint, TOKENS } from './contracts.js';
-import { setContractState } from './energy.js';
 import {
   type ContractRet,
   type Execution,
@@ -9,17 +6,8 @@ import {
   type TxInfo,
 } from './execute.js';
 import { Refusal } from './fees.js';
-import {
-  type DevnetKey,
-  FAUCET,
-  FAUCET_TOKEN_UNITS,
-  FAUCET_TRX_SUN,
-  quickstartKeys,
-  USDT_CONTRACT,
-  WITNESS,
-  WITNESS_B,
-} from './keys.js';
-import { GENESIS_WEIGHTS, PARAMS } from './params.js';
+import { BLOCK_VERSION, genesisBlock } from './genesis.js';
+import { type DevnetKey, quickstartKeys, WITNESS, WITNESS_B } from './keys.js';
 import { type BroadcastOutcome, PendingPool } from './pending.js';
 import type { Clock } from './resources.js';
 import { type Journal, State, type StateReader } from './state.js';
@@ -30,7 +18,6 @@ import {
   headerHash,
   merkleRoot,
   type RefBlock,
-  sha256Hex,
   signDigest,
   type TxJson,
   transactionLeaf,
@@ -71,10 +58,6 @@ export interface ChainOptions {
   unfreezeDelayMs?: number;
 }
 
-const BLOCK_VERSION = 30;
-/** What tron-quickstart gives each of its generated accounts. */
-export const QUICKSTART_TRX_SUN = 10_000n * 1_000_000n;
-
 export class Chain {
   readonly blocks: Block[] = [];
   readonly transfers: TransferEvent[] = [];
@@ -95,38 +78,7 @@ export class Chain {
       included: (txid) => this.txIndex.has(txid),
     });
     this.quickstart = quickstartKeys(options.quickstartAccounts ?? 0);
-    this.genesisState(time);
-    const parentHash = sha256Hex(Buffer.from('novapayments/devnet/tron/genesis'));
-    const header = {
-      number: 0,
-      txTrieRoot: '0'.repeat(64),
-      witness_address: WITNESS.addressHex,
-      parentHash,
-      version: BLOCK_VERSION,
-      timestamp: time,
-    };
-    const blockID = blockIdOf(0, headerHash(header));
-    this.blocks.push({
-      ...header,
-      blockID,
-      witness: WITNESS.addressHex,
-      txs: [],
-      journal: this.state.takeJournal(),
-    });
-  }
-
-  /** The faucet's TRX and tokens, mainnet's stake weights, USDT at mainnet's dynamic energy factor. */
-  private genesisState(time: number): void {
-    createAccount(this.state, FAUCET.addressHex, FAUCET_TRX_SUN, time);
-    for (const t of TOKENS) mint(this.state, t.addressHex, FAUCET.addressHex, FAUCET_TOKEN_UNITS);
-    const stake = this.options.networkStakeTrx;
-    acct.addTotalWeight(this.state, BANDWIDTH, stake ? BigInt(stake.net) : GENESIS_WEIGHTS.net);
-    acct.addTotalWeight(this.state, ENERGY, stake ? BigInt(stake.energy) : GENESIS_WEIGHTS.energy);
-    setContractState(this.state, USDT_CONTRACT.addressHex, PARAMS.dynamicEnergyMaxFactor, 1, true);
-    for (const k of this.quickstart) {
-      createAccount(this.state, k.addressHex, QUICKSTART_TRX_SUN, time);
-      acct.addBalance(this.state, FAUCET.addressHex, -QUICKSTART_TRX_SUN);
-    }
+    this.blocks.push(genesisBlock(this.state, options, this.quickstart, time));
   }
 
   now(): number {
@@ -271,6 +223,18 @@ export class Chain {
       added: replaced.map((b) => ({ number: b.number, blockID: b.blockID })),
       txids: txs.map((t) => t.txID),
     };
+  }
+
+  /**
+   * Changes the state outside any transaction (a devnet control such as setEnergyFactor): the writes join
+   * the head block's journal, so a reorg of that block undoes them and the solidity node sees them once
+   * the block is solid. The pending transactions run again on top.
+   */
+  amendHead(change: (state: State) => void): void {
+    this.state.rollbackTo(0);
+    change(this.state);
+    this.head().journal.push(...this.state.takeJournal());
+    this.pending.reapply();
   }
 
   /** Queues the orphaned transactions for the next block (no TAPOS check; still dropped once expired). */

@@ -1,5 +1,6 @@
 import { sha256 } from 'ethers';
 import { utils } from 'tronweb';
+import { orderedValue } from './json-order.js';
 import { normalizeAddress } from './keys.js';
 
 /**
@@ -59,75 +60,6 @@ export function sha256Hex(data: Uint8Array | string): string {
   return sha256(typeof data === 'string' ? `0x${data}` : data).slice(2);
 }
 
-/** Each contract's fields in protobuf field-number order (the order java-tron parses them in). */
-const PROTO_FIELDS: Record<string, string[]> = {
-  TransferContract: ['owner_address', 'to_address', 'amount'],
-  TriggerSmartContract: [
-    'owner_address',
-    'contract_address',
-    'call_value',
-    'data',
-    'call_token_value',
-    'token_id',
-  ],
-  FreezeBalanceV2Contract: ['owner_address', 'frozen_balance', 'resource'],
-  UnfreezeBalanceV2Contract: ['owner_address', 'unfreeze_balance', 'resource'],
-  WithdrawExpireUnfreezeContract: ['owner_address'],
-  DelegateResourceContract: [
-    'owner_address',
-    'resource',
-    'balance',
-    'receiver_address',
-    'lock',
-    'lock_period',
-  ],
-  UnDelegateResourceContract: ['owner_address', 'resource', 'balance', 'receiver_address'],
-  CancelAllUnfreezeV2Contract: ['owner_address'],
-};
-
-function javaStringHash(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
-  return h;
-}
-
-/**
- * java-tron prints a contract's value through a fastjson JSONObject, a HashMap of 16 buckets: keys come out
- * by bucket ((h ^ h >>> 16) & 15 of String.hashCode), in insertion (field) order within a bucket.
- */
-function hashMapOrder(keys: string[]): string[] {
-  const bucket = (k: string) => {
-    const h = javaStringHash(k);
-    return (h ^ (h >>> 16)) & 15;
-  };
-  return keys
-    .map((k, i) => ({ k, b: bucket(k), i }))
-    .sort((x, y) => x.b - y.b || x.i - y.i)
-    .map((e) => e.k);
-}
-
-const RESOURCE_NAMES = ['BANDWIDTH', 'ENERGY', 'TRON_POWER'];
-
-/** Field order as java-tron prints them, defaults omitted (protobuf JSON), enums by name. */
-function orderedValue(type: string, value: Record<string, unknown>): Record<string, unknown> {
-  const fields = PROTO_FIELDS[type] ?? [];
-  const order = hashMapOrder([...fields, ...Object.keys(value).filter((k) => !fields.includes(k))]);
-  const normalize = (k: string, v: unknown) =>
-    k === 'resource' && typeof v === 'number'
-      ? RESOURCE_NAMES[v]
-      : v === 'BANDWIDTH' && k === 'resource'
-        ? 0
-        : v;
-  // protobuf JSON omits defaults: no 0, '', false
-  const isSet = (v: unknown) => v !== undefined && v !== null && v !== 0 && v !== '' && v !== false;
-  const out: Record<string, unknown> = {};
-  for (const k of order) {
-    const v = normalize(k, value[k]);
-    if (isSet(v)) out[k] = v;
-  }
-  return out;
-}
-
 /** Encodes a transaction with tronweb's helpers; returns txID and raw_data_hex (lower case). */
 export function encodeRaw(raw: RawData): { txID: string; rawDataHex: string; pb: unknown } {
   const pb = utils.transaction.txJsonToPb({ raw_data: raw, visible: false });
@@ -180,7 +112,7 @@ export function parseIncomingTransaction(body: Record<string, unknown>, visible:
       const ok = addr !== undefined && (visible ? String(v).startsWith('T') : String(v).startsWith('41'));
       if (!ok) throw new TxParseError(`invalid address in ${k}: ${String(v)}`);
       value[k] = addr;
-    } else value[k] = v;
+    } else value[k] = k === 'data' && typeof v === 'string' ? v.toLowerCase() : v;
   }
   const contract: ContractJson = {
     parameter: { value: orderedValue(c.type, value), type_url: c.parameter.type_url },
@@ -189,10 +121,11 @@ export function parseIncomingTransaction(body: Record<string, unknown>, visible:
   if (c.Permission_id) contract.Permission_id = c.Permission_id;
   const out: RawData = {
     // java-tron prints raw_data from a HashMap too: `data` comes before `contract`
-    ...(raw.data ? { data: String(raw.data) } : {}),
+    ...(raw.data ? { data: String(raw.data).toLowerCase() } : {}),
     contract: [contract],
-    ref_block_bytes: String(raw.ref_block_bytes ?? ''),
-    ref_block_hash: String(raw.ref_block_hash ?? ''),
+    // hex in any case, printed lower-case as java-tron does
+    ref_block_bytes: String(raw.ref_block_bytes ?? '').toLowerCase(),
+    ref_block_hash: String(raw.ref_block_hash ?? '').toLowerCase(),
     expiration: Number(raw.expiration ?? 0),
     ...(raw.fee_limit ? { fee_limit: Number(raw.fee_limit) } : {}),
     timestamp: Number(raw.timestamp ?? 0),
