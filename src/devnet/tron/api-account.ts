@@ -3,7 +3,7 @@ import type { Chain } from './chain.js';
 import { caughtUp, currentCycle } from './energy.js';
 import { renderContract, renderContractInfo } from './json.js';
 import { renderAccount, renderAccountNet, renderAccountResource } from './json-account.js';
-import { chainParameters } from './params.js';
+import { chainParameters, PARAMS } from './params.js';
 
 /**
  * Account, contract and node endpoints: getaccount, getaccountresource, getaccountnet, getcontract,
@@ -56,6 +56,13 @@ export function createAccountApi(chain: Chain): Record<string, Handler> {
         solidityBlock: `Num:${s.number},ID:${s.blockID}`,
         configNodeInfo: { codeVersion: 'devnet', p2pVersion: '0', versionNum: '0' },
       };
+    },
+    // a single node: no peers
+    listnodes: () => EMPTY,
+    /** When the next maintenance period starts: the next dynamic energy re-evaluation (energy.ts). */
+    getnextmaintenancetime: () => {
+      const clock = chain.clock();
+      return { num: clock.genesisMs + currentCycle(clock) * PARAMS.maintenanceTimeIntervalMs };
     },
     // the devnet has no witnesses to vote for: no account earns rewards, brokerage is java-tron's default
     getreward: () => ({ reward: 0 }),

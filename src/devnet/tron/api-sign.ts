@@ -21,6 +21,7 @@ const TYPES = [
   'DelegateResourceContract',
   'UnDelegateResourceContract',
   'CancelAllUnfreezeV2Contract',
+  'AccountPermissionUpdateContract',
 ];
 // biome-ignore lint/suspicious/noExplicitAny: the protobuf classes tronweb registers on globalThis are untyped
 const proto = (globalThis as any).TronWebProto;

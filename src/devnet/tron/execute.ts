@@ -3,6 +3,7 @@ import type { Log } from './contracts.js';
 import { delegateResource, unDelegateResource } from './delegate.js';
 import { chargeBandwidth, chargeExtras, createsAccount, type NetBill, Refusal } from './fees.js';
 import { PARAMS } from './params.js';
+import { accountPermissionUpdate } from './permission-update.js';
 import type { Clock } from './resources.js';
 import { type Actuator, big, STAKE_ACTUATORS, type StakeOutcome } from './stake.js';
 import type { State, StateReader } from './state.js';
@@ -89,7 +90,15 @@ const ACTUATORS: Record<string, Actuator> = {
   ...STAKE_ACTUATORS,
   DelegateResourceContract: delegateResource,
   UnDelegateResourceContract: unDelegateResource,
+  AccountPermissionUpdateContract: accountPermissionUpdate,
 };
+
+/** Fees the actuators themselves charge (on top of bandwidth): a new account, new permissions. */
+function actuatorFee(type: string, createsAccount: boolean): number {
+  if (type === 'TransferContract' && createsAccount) return PARAMS.createNewAccountFeeInSystemContract;
+  if (type === 'AccountPermissionUpdateContract') return PARAMS.updateAccountPermissionFee;
+  return 0;
+}
 
 /** The text after "Contract validate error : " when the contract cannot run on `state`; else undefined. */
 export function validateContract(state: StateReader, tx: TxJson, clock: Clock): string | undefined {
@@ -106,8 +115,7 @@ export function executeTransaction(state: State, tx: TxJson, clock: Clock, force
   const owner = String(value.owner_address ?? '');
   const mark = state.mark();
   try {
-    // TransferActuator's fee for the account it creates (1 TRX), on top of the bandwidth
-    const accountFee = createsAccount(state, tx) ? PARAMS.createNewAccountFeeInSystemContract : 0;
+    const ownFee = actuatorFee(type, createsAccount(state, tx));
     const net = chargeBandwidth(state, tx, owner, clock);
     const extraFees = chargeExtras(state, tx, owner, clock);
     const invalid = validateContract(state, tx, clock);
@@ -116,7 +124,7 @@ export function executeTransaction(state: State, tx: TxJson, clock: Clock, force
     const outcome = (ACTUATORS[type] as Actuator).execute(state, value, owner, clock);
     const info: TxInfo = {
       id: tx.txID,
-      fee: (net.net_fee ?? 0) + extraFees + accountFee,
+      fee: (net.net_fee ?? 0) + extraFees + ownFee,
       blockNumber: 0,
       blockTimeStamp: 0,
       contractResult: [''],

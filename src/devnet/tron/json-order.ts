@@ -29,6 +29,7 @@ const PROTO_FIELDS: Record<string, string[]> = {
   ],
   UnDelegateResourceContract: ['owner_address', 'resource', 'balance', 'receiver_address'],
   CancelAllUnfreezeV2Contract: ['owner_address'],
+  AccountPermissionUpdateContract: ['owner_address', 'owner', 'witness', 'actives'],
 };
 
 function javaStringHash(s: string): number {

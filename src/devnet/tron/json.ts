@@ -4,7 +4,14 @@ import { isContract, type Log, tokenInfo } from './contracts.js';
 import type { ContractState } from './energy.js';
 import type { ContractRet, TxInfo } from './execute.js';
 import { FAUCET, hexToBase58 } from './keys.js';
-import { ADDRESS_FIELDS, type RawData, sha256Hex, type TxJson } from './tx.js';
+import {
+  ADDRESS_FIELDS,
+  mapPermissions,
+  PERMISSION_FIELDS,
+  type RawData,
+  sha256Hex,
+  type TxJson,
+} from './tx.js';
 
 /**
  * The JSON java-tron prints: protobuf JSON with defaults omitted (0, false, "", enum 0, empty lists),
@@ -20,7 +27,8 @@ export function renderRawData(raw: RawData, visible: boolean): RawData {
     contract: raw.contract.map((c) => {
       const value: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(c.parameter.value)) {
-        value[k] = ADDRESS_FIELDS.has(k) && typeof v === 'string' ? hexToBase58(v) : v;
+        if (PERMISSION_FIELDS.has(k)) value[k] = mapPermissions(v, (a) => hexToBase58(String(a)));
+        else value[k] = ADDRESS_FIELDS.has(k) && typeof v === 'string' ? hexToBase58(v) : v;
       }
       return { ...c, parameter: { ...c.parameter, value } };
     }),

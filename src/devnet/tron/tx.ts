@@ -94,6 +94,17 @@ export function buildTransaction(
 
 export class TxParseError extends Error {}
 
+/** AccountPermissionUpdateContract's permissions, whose keys hold addresses. */
+export const PERMISSION_FIELDS = new Set(['owner', 'witness', 'actives']);
+
+/** Rewrites the key addresses of a permission (or a list of them). */
+export function mapPermissions(v: unknown, map: (address: unknown) => unknown): unknown {
+  if (Array.isArray(v)) return v.map((p) => mapPermissions(p, map));
+  if (!v || typeof v !== 'object') return v;
+  const p = v as { keys?: { address?: unknown }[] };
+  return p.keys ? { ...p, keys: p.keys.map((k) => ({ ...k, address: map(k.address) })) } : p;
+}
+
 /**
  * Reads a transaction posted to broadcasttransaction (visible or not) into the internal form: addresses as
  * 41-hex, raw_data re-encoded from its JSON as java-tron does (raw_data_hex in the body is not trusted).
@@ -105,14 +116,17 @@ export function parseIncomingTransaction(body: Record<string, unknown>, visible:
   }
   const c = raw.contract[0] as ContractJson;
   if (!c?.parameter?.value || typeof c.type !== 'string') throw new TxParseError('contract is malformed');
+  const address = (k: string, v: unknown) => {
+    const addr = normalizeAddress(v);
+    const ok = addr !== undefined && (visible ? String(v).startsWith('T') : String(v).startsWith('41'));
+    if (!ok) throw new TxParseError(`invalid address in ${k}: ${String(v)}`);
+    return addr;
+  };
   const value: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(c.parameter.value)) {
-    if (ADDRESS_FIELDS.has(k)) {
-      const addr = normalizeAddress(v);
-      const ok = addr !== undefined && (visible ? String(v).startsWith('T') : String(v).startsWith('41'));
-      if (!ok) throw new TxParseError(`invalid address in ${k}: ${String(v)}`);
-      value[k] = addr;
-    } else value[k] = k === 'data' && typeof v === 'string' ? v.toLowerCase() : v;
+    if (ADDRESS_FIELDS.has(k)) value[k] = address(k, v);
+    else if (PERMISSION_FIELDS.has(k)) value[k] = mapPermissions(v, (a) => address('keys.address', a));
+    else value[k] = k === 'data' && typeof v === 'string' ? v.toLowerCase() : v;
   }
   const contract: ContractJson = {
     parameter: { value: orderedValue(c.type, value), type_url: c.parameter.type_url },
