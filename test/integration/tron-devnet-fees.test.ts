@@ -63,6 +63,25 @@ describe('TRON devnet pending state', () => {
     expect(await post('/wallet/getpendingsize')).toEqual({ pendingSize: 0 });
   });
 
+  it('pending transactions run again after a devnet control; a reorg drops those whose reference block it replaced', async () => {
+    const a = newAccount();
+    d.sendTrx(a.address, 5_000_000);
+    d.mine(3);
+    const kept = d.sendTrx(d.faucet.address, 1_000_000, { fromPrivateKey: a.privateKey });
+    d.setEnergyFactor(d.fakeUsdt.address, 0);
+    expect((await account(a.address)).balance).toBe(4_000_000);
+    expect(d.mine()[0]?.transactions).toEqual([kept]);
+    d.mine();
+    // java-tron checks TAPOS again when it packs a block: the reference block is gone after the reorg
+    const dropped = d.sendTrx(d.faucet.address, 1_000_000, { fromPrivateKey: a.privateKey });
+    expect((await account(a.address)).balance).toBe(3_000_000);
+    d.reorg(1);
+    expect(await post('/wallet/getpendingsize')).toEqual({ pendingSize: 0 });
+    expect((await account(a.address)).balance).toBe(4_000_000);
+    expect(d.mine()[0]?.transactions).toEqual([]);
+    expect(await info(dropped)).toEqual({});
+  });
+
   it('refuses what the owner cannot pay the bandwidth of (BANDWITH_ERROR), like a node', async () => {
     const a = newAccount();
     d.sendTrx(a.address, 1_000);

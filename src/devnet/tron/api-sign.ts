@@ -1,4 +1,5 @@
 import { utils } from 'tronweb';
+import { acct } from './account.js';
 import { type Ctx, type Handler, NodeError, type Params } from './api-util.js';
 import type { Chain } from './chain.js';
 import { addr, renderRawData } from './json.js';
@@ -12,6 +13,12 @@ import { parseIncomingTransaction, recoverSigner, type TxJson, TxParseError } fr
  */
 
 const EMPTY = {};
+/** TransactionUtil.getTransactionSignWeight words the permission errors its own way. */
+const SIGN_WEIGHT_MESSAGES = {
+  missing: 'Permission for this, does not exist!',
+  type: 'Permission type is wrong!',
+  denied: 'Permission denied!',
+};
 const TYPES = [
   'TransferContract',
   'TriggerSmartContract',
@@ -90,7 +97,9 @@ export function createSignApi(chain: Chain): Record<string, Handler> {
       const tx = parse(p, ctx);
       const out: Record<string, unknown> = {};
       try {
-        const permission = permissionFor(chain.state, tx);
+        const owner = String(tx.raw_data.contract[0]?.parameter.value.owner_address ?? '');
+        if (!acct.exists(chain.state, owner)) throw new PermissionError('Account does not exist!');
+        const permission = permissionFor(chain.state, tx, SIGN_WEIGHT_MESSAGES);
         const { approved, weight } = signatureWeight(permission, tx);
         const enough = weight >= permission.threshold;
         out.result = { code: enough ? 'ENOUGH_PERMISSION' : 'NOT_ENOUGH_PERMISSION' };

@@ -186,7 +186,13 @@ export class Chain {
     const out: Block[] = [];
     for (let i = 0; i < n; i++) {
       this.state.rollbackTo(0);
-      out.push(this.produce(WITNESS, this.pending.take(this.options.maxBlockTransactions)));
+      const txs = this.pending.take(this.options.maxBlockTransactions);
+      out.push(
+        this.produce(
+          WITNESS,
+          txs.filter((t) => this.pending.packable(t)),
+        ),
+      );
       this.pending.reapply();
     }
     return out;

@@ -36,6 +36,8 @@ export class PendingPool {
   /** Failures forced on transactions, bound to their txid when they are first executed. */
   readonly forced = new Map<string, FailureKind>();
   readonly failNextCalls: FailureKind[] = [];
+  /** Orphans of a reorg queued again: the devnet re-includes them without a TAPOS check. */
+  private readonly orphans = new Set<string>();
 
   constructor(private readonly host: PendingHost) {}
 
@@ -91,12 +93,20 @@ export class PendingPool {
     return taken;
   }
 
+  /** Whether a taken transaction may go into a block: TAPOS holds, or it is a re-queued orphan. */
+  packable(tx: TxJson): boolean {
+    const ok = this.orphans.delete(tx.txID) || this.host.taposOk(tx);
+    if (!ok) this.seen.delete(tx.txID);
+    return ok;
+  }
+
   /** Queues transactions without the broadcast checks (orphans of a reorg); the refused ones are dropped. */
   requeue(txs: TxJson[]): TxJson[] {
     const kept = txs.filter((t) => !this.ids.has(t.txID) && !this.host.included(t.txID) && !this.apply(t));
     for (const t of kept) {
       this.txs.push(t);
       this.ids.add(t.txID);
+      this.orphans.add(t.txID);
     }
     return kept;
   }
@@ -105,7 +115,10 @@ export class PendingPool {
   reapply(): void {
     const txs = this.take(this.txs.length);
     for (const t of txs) {
-      if (t.raw_data.expiration > this.host.clock().headMs && !this.apply(t)) {
+      // java-tron checks TAPOS again when it packs a transaction: one whose reference block a reorg
+      // replaced is dropped (orphans queued by requeue() are exempt, as documented)
+      const tapos = this.orphans.has(t.txID) || this.host.taposOk(t);
+      if (tapos && t.raw_data.expiration > this.host.clock().headMs && !this.apply(t)) {
         this.txs.push(t);
         this.ids.add(t.txID);
       } else this.seen.delete(t.txID);

@@ -72,16 +72,22 @@ function allows(permission: Permission, type: string): boolean {
 
 export class PermissionError extends Error {}
 
+const BROADCAST_MESSAGES = {
+  missing: "permission isn't exit",
+  type: 'Permission type is error',
+  denied: 'Permission denied',
+};
+
 /** The permission a transaction names, checked as java-tron does before counting weights. */
-export function permissionFor(s: StateReader, tx: TxJson): Permission {
+export function permissionFor(s: StateReader, tx: TxJson, messages = BROADCAST_MESSAGES): Permission {
   const contract = tx.raw_data.contract[0];
   const owner = String(contract?.parameter.value.owner_address ?? '');
   const id = contract?.Permission_id ?? 0;
   const permission = permissionById(permissionsOf(s, owner), id);
-  if (!permission) throw new PermissionError("permission isn't exit");
+  if (!permission) throw new PermissionError(messages.missing);
   if (id !== 0) {
-    if (permission.type !== 'Active') throw new PermissionError('Permission type is error');
-    if (!allows(permission, contract?.type ?? '')) throw new PermissionError('Permission denied');
+    if (permission.type !== 'Active') throw new PermissionError(messages.type);
+    if (!allows(permission, contract?.type ?? '')) throw new PermissionError(messages.denied);
   }
   return permission;
 }
