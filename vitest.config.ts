@@ -1,7 +1,9 @@
 import { createRequire } from 'node:module';
-import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
+const harness = (file: string) => fileURLToPath(new URL(`./test/tronweb/harness/${file}`, import.meta.url));
 
 export default defineConfig({
   resolve: {
@@ -10,13 +12,42 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/helpers/global-setup.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
     execArgv: ['--import', 'tsx'],
     env: { NODE_ENV: 'test', LOG_LEVEL: 'silent' },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'app',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/tronweb/upstream/**'],
+          globalSetup: ['test/helpers/global-setup.ts'],
+        },
+      },
+      {
+        // tronweb's own tests (test/tronweb/README.md), against a devnet started by the setup file
+        extends: true,
+        resolve: {
+          alias: [
+            { find: /^chai$/, replacement: harness('chai.ts') },
+            { find: /^chalk$/, replacement: harness('chalk.ts') },
+            { find: /^(.*\/)?wait\.js$/, replacement: harness('virtual-wait.ts') },
+            {
+              find: /^.*\/src\/lib\/TransactionBuilder\/(TransactionBuilder\.js|helper)$/,
+              replacement: harness('transaction-builder.ts'),
+            },
+          ],
+        },
+        test: {
+          name: 'tronweb',
+          include: ['test/tronweb/upstream/test/lib/*.test.ts'],
+          setupFiles: ['test/tronweb/harness/setup.ts'],
+        },
+      },
+    ],
   },
 });

@@ -1,69 +1,34 @@
 import { id } from 'ethers';
+import { createAccountApi } from './api-account.js';
+import { createSignApi } from './api-sign.js';
+import { createStakeApi } from './api-stake.js';
+import {
+  address,
+  bool,
+  buildChecked,
+  type Ctx,
+  failure,
+  type Handler,
+  int,
+  NodeError,
+  num,
+  type Params,
+  text,
+} from './api-util.js';
 import type { Chain } from './chain.js';
 import { executeCall, isContract } from './contracts.js';
-import { validateContract } from './execute.js';
-import {
-  chainParameters,
-  renderAccount,
-  renderAccountResource,
-  renderBlock,
-  renderContract,
-  renderTransaction,
-  renderTxInfo,
-  renderUnsigned,
-} from './json.js';
-import { normalizeAddress } from './keys.js';
+import { contractFactor } from './energy.js';
+import { renderBlock, renderTransaction, renderTxInfo, renderUnsigned } from './json.js';
 import { overlay } from './state.js';
 import { buildTransaction, parseIncomingTransaction, type TxJson, TxParseError } from './tx.js';
 
 /** The java-tron full node's /wallet (and /walletsolidity) endpoints over the devnet chain. */
 
-export type Params = Record<string, unknown>;
-export interface Ctx {
-  solid: boolean;
-  visible: boolean;
-}
-export type Handler = (p: Params, ctx: Ctx) => unknown;
-
-/** Printed as {"Error":"class <exception> : <message>"} with HTTP 200, as java-tron's servlets do. */
-export class NodeError extends Error {
-  constructor(
-    message: string,
-    readonly exception = 'java.lang.IllegalArgumentException',
-  ) {
-    super(message);
-  }
-  body(): object {
-    return { Error: `class ${this.exception} : ${this.message}` };
-  }
-}
+export type { Ctx, Handler, Params } from './api-util.js';
+export { NodeError } from './api-util.js';
 
 const EMPTY = {};
 const BLOCK_LIMIT = 100;
-
-const bool = (v: unknown) => v === true || v === 'true';
-const int = (v: unknown): number | undefined => {
-  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  return typeof n === 'number' && Number.isSafeInteger(n) ? n : undefined;
-};
-/** A number field of a request: java-tron reads it into a protobuf message, where an absent field is 0. */
-const num = (v: unknown): number | undefined => (v === undefined ? 0 : int(v));
-const text = (s: string, visible: boolean) => (visible ? s : Buffer.from(s, 'utf8').toString('hex'));
-
-/** Reads an address parameter as java-tron does: base58 only with visible=true, 41-hex only without. */
-function address(p: Params, key: string, visible: boolean, required = true): string | undefined {
-  const v = p[key];
-  if (v === undefined || v === '') {
-    if (required) throw new NodeError(`${key} isn't set.`, 'java.security.InvalidParameterException');
-    return undefined;
-  }
-  const s = String(v);
-  const parsed = normalizeAddress(s);
-  if (!parsed || (visible ? !s.startsWith('T') : !/^41/i.test(s))) {
-    throw new NodeError(`Invalid address ${s} for ${key} (visible=${visible})`);
-  }
-  return parsed;
-}
 
 interface TriggerArgs {
   owner: string;
@@ -80,23 +45,11 @@ function triggerArgs(p: Params, visible: boolean): TriggerArgs {
   return { owner, contract, data: data.replace(/^0x/, '').toLowerCase(), callValue: int(p.call_value) ?? 0 };
 }
 
-function triggerTransaction(chain: Chain, a: TriggerArgs, p: Params, withFeeLimit: boolean): TxJson {
-  const value = {
-    data: a.data,
-    owner_address: a.owner,
-    contract_address: a.contract,
-    call_value: a.callValue,
-  };
-  return buildTransaction('TriggerSmartContract', value, chain.refBlock(), {
-    feeLimit: withFeeLimit ? int(p.fee_limit) : undefined,
-    permissionId: int(p.Permission_id),
-  });
+function broadcastAnswer(chain: Chain, tx: TxJson, visible: boolean) {
+  const r = chain.broadcast(tx);
+  if (r.ok) return { result: true, txid: r.txid };
+  return { code: r.code, txid: r.txid, message: text(r.message, visible) };
 }
-
-/** TransactionExtention with a failed Return: {"result":{"code":…,"message":…}} (message hex unless visible). */
-const failure = (code: string, message: string, visible: boolean) => ({
-  result: { code, message: text(message, visible) },
-});
 
 export function createNodeApi(chain: Chain): Record<string, Handler> {
   const blockOrEmpty = (n: number | undefined, ctx: Ctx, detail = true) => {
@@ -112,7 +65,8 @@ export function createNodeApi(chain: Chain): Record<string, Handler> {
     return blocks.length ? { block: blocks } : EMPTY;
   };
 
-  const constantCall = (p: Params, ctx: Ctx, estimate: boolean) => {
+  /** Reads trigger arguments, or the TransactionExtention failure java-tron answers. */
+  const readTrigger = (p: Params, ctx: Ctx, validateMessage: string): TriggerArgs | object => {
     let a: TriggerArgs;
     try {
       a = triggerArgs(p, ctx.visible);
@@ -121,29 +75,51 @@ export function createNodeApi(chain: Chain): Record<string, Handler> {
         return failure('OTHER_ERROR', `class ${err.exception} : ${err.message}`, ctx.visible);
       throw err;
     }
-    if (!isContract(a.contract)) {
-      return failure(
-        'CONTRACT_VALIDATE_ERROR',
-        'Contract validate error : No contract or not a smart contract',
-        ctx.visible,
-      );
-    }
-    const r = executeCall(overlay(chain.reader(ctx.solid)), a);
+    return isContract(a.contract) ? a : failure('CONTRACT_VALIDATE_ERROR', validateMessage, ctx.visible);
+  };
+
+  /** triggerconstantcontract / estimateenergy: the call run on a copy of the state, at today's factor. */
+  const constantCall = (p: Params, ctx: Ctx, estimate: boolean) => {
+    const a = readTrigger(p, ctx, 'Contract validate error : No contract or not a smart contract');
+    if (!('contract' in a)) return a;
+    const reader = chain.reader(ctx.solid);
+    const clock = ctx.solid ? chain.solidClock() : chain.clock();
+    const r = executeCall(overlay(reader), { ...a, factorOf: (c) => contractFactor(reader, c, clock) });
     if (estimate) {
       return r.ok
         ? { result: { result: true }, energy_required: r.energy }
         : failure('CONTRACT_EXE_ERROR', r.message ?? 'REVERT opcode executed', ctx.visible);
     }
-    const tx = renderUnsigned(triggerTransaction(chain, a, p, false), ctx.visible, true) as { ret: object[] };
-    if (!r.ok) tx.ret = [{ ret: 'FAILED' }];
+    const tx = buildTransaction('TriggerSmartContract', { ...triggerValue(a) }, chain.refBlock(), {
+      permissionId: int(p.Permission_id),
+    });
+    const rendered = renderUnsigned(tx, ctx.visible, true) as { ret: object[] };
+    if (!r.ok) rendered.ret = [{ ret: 'FAILED' }];
     return {
       result: r.ok
         ? { result: true }
         : { result: true, message: text(r.message ?? 'REVERT opcode executed', ctx.visible) },
       energy_used: r.energy,
       constant_result: [r.output],
-      transaction: tx,
+      ...(r.penalty ? { energy_penalty: r.penalty } : {}),
+      transaction: rendered,
     };
+  };
+
+  const triggerValue = (a: TriggerArgs) => ({
+    data: a.data,
+    owner_address: a.owner,
+    contract_address: a.contract,
+    call_value: a.callValue,
+  });
+
+  const parseOrThrow = (p: Params, visible: boolean): TxJson => {
+    try {
+      return parseIncomingTransaction(p, visible);
+    } catch (err) {
+      if (err instanceof TxParseError) throw new NodeError(err.message);
+      throw err;
+    }
   };
 
   return {
@@ -185,45 +161,14 @@ export function createNodeApi(chain: Chain): Record<string, Handler> {
       const b = n === undefined ? undefined : chain.block(n, ctx.solid);
       return b ? b.txs.map((t) => renderTxInfo(t.info, ctx.visible)) : [];
     },
-    getaccount: (p, ctx) =>
-      renderAccount(chain.reader(ctx.solid), address(p, 'address', ctx.visible) as string, ctx.visible) ??
-      EMPTY,
-    getaccountresource: (p, ctx) =>
-      renderAccountResource(chain.reader(ctx.solid), address(p, 'address', ctx.visible) as string) ?? EMPTY,
-    getcontract: (p, ctx) => renderContract(address(p, 'value', ctx.visible) as string, ctx.visible) ?? EMPTY,
-    getchainparameters: () => chainParameters(),
-    getenergyprices: () => ({
-      prices:
-        '0:100,1575871200000:10,1606537680000:40,1614238080000:140,1635739080000:280,1681895880000:420,1726131600000:210',
-    }),
-    getbandwidthprices: () => ({ prices: '0:10,1606537680000:40,1614238080000:140,1626581880000:1000' }),
-    getnodeinfo: () => {
-      const h = chain.head();
-      const s = chain.blocks[chain.solidNumber()]!;
-      return {
-        activeConnectCount: 0,
-        beginSyncNum: h.number,
-        block: `Num:${h.number},ID:${h.blockID}`,
-        solidityBlock: `Num:${s.number},ID:${s.blockID}`,
-        configNodeInfo: { codeVersion: 'devnet', p2pVersion: '0', versionNum: '0' },
-      };
-    },
     triggersmartcontract: (p, ctx) => {
-      let a: TriggerArgs;
-      try {
-        a = triggerArgs(p, ctx.visible);
-      } catch (err) {
-        if (err instanceof NodeError)
-          return failure('OTHER_ERROR', `class ${err.exception} : ${err.message}`, ctx.visible);
-        throw err;
-      }
-      if (!isContract(a.contract)) {
-        return failure('CONTRACT_VALIDATE_ERROR', 'No contract or not a smart contract', ctx.visible);
-      }
-      return {
-        result: { result: true },
-        transaction: renderUnsigned(triggerTransaction(chain, a, p, true), ctx.visible),
-      };
+      const a = readTrigger(p, ctx, 'No contract or not a smart contract');
+      if (!('contract' in a)) return a;
+      const tx = buildTransaction('TriggerSmartContract', triggerValue(a), chain.refBlock(), {
+        feeLimit: int(p.fee_limit),
+        permissionId: int(p.Permission_id),
+      });
+      return { result: { result: true }, transaction: renderUnsigned(tx, ctx.visible) };
     },
     triggerconstantcontract: (p, ctx) => constantCall(p, ctx, false),
     estimateenergy: (p, ctx) => constantCall(p, ctx, true),
@@ -231,25 +176,12 @@ export function createNodeApi(chain: Chain): Record<string, Handler> {
       const owner = address(p, 'owner_address', ctx.visible) as string;
       const to = address(p, 'to_address', ctx.visible) as string;
       const value = { amount: int(p.amount) ?? 0, owner_address: owner, to_address: to };
-      const tx = buildTransaction('TransferContract', value, chain.refBlock(), {
-        permissionId: int(p.Permission_id),
-      });
-      const invalid = validateContract(chain.state, tx);
-      if (invalid) throw new NodeError(invalid, 'org.tron.core.exception.ContractValidateException');
-      return renderUnsigned(tx, ctx.visible);
+      return buildChecked(chain, 'TransferContract', value, p, ctx);
     },
-    broadcasttransaction: (p, ctx) => {
-      let tx: TxJson;
-      try {
-        tx = parseIncomingTransaction(p, ctx.visible);
-      } catch (err) {
-        if (err instanceof TxParseError) throw new NodeError(err.message);
-        throw err;
-      }
-      const r = chain.broadcast(tx);
-      if (r.ok) return { result: true, txid: r.txid };
-      return { code: r.code, txid: r.txid, message: text(r.message, ctx.visible) };
-    },
+    broadcasttransaction: (p, ctx) => broadcastAnswer(chain, parseOrThrow(p, ctx.visible), ctx.visible),
+    ...createAccountApi(chain),
+    ...createStakeApi(chain),
+    ...createSignApi(chain),
   };
 }
 
@@ -267,4 +199,12 @@ export const SOLIDITY_ENDPOINTS = new Set([
   'getaccount',
   'triggerconstantcontract',
   'estimateenergy',
+  'getdelegatedresourcev2',
+  'getdelegatedresourceaccountindexv2',
+  'getcandelegatedmaxsize',
+  'getavailableunfreezecount',
+  'getcanwithdrawunfreezeamount',
+  'getreward',
+  'getbrokerage',
+  'getnodeinfo',
 ]);

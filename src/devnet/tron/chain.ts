@@ -1,22 +1,15 @@
-import { mint, TOKENS } from './contracts.js';
 import {
   type ContractRet,
-  createAccount,
   type Execution,
   executeTransaction,
   type FailureKind,
   type TxInfo,
-  validateContract,
 } from './execute.js';
-import {
-  type DevnetKey,
-  FAUCET,
-  FAUCET_TOKEN_UNITS,
-  FAUCET_TRX_SUN,
-  hexToBase58,
-  WITNESS,
-  WITNESS_B,
-} from './keys.js';
+import { Refusal } from './fees.js';
+import { BLOCK_VERSION, genesisBlock } from './genesis.js';
+import { type DevnetKey, quickstartKeys, WITNESS, WITNESS_B } from './keys.js';
+import { type BroadcastOutcome, PendingPool } from './pending.js';
+import type { Clock } from './resources.js';
 import { type Journal, State, type StateReader } from './state.js';
 import { type TransferEvent, transferEvents } from './trongrid.js';
 import {
@@ -25,8 +18,6 @@ import {
   headerHash,
   merkleRoot,
   type RefBlock,
-  recoverSigner,
-  sha256Hex,
   signDigest,
   type TxJson,
   transactionLeaf,
@@ -51,9 +42,7 @@ export interface Block {
   journal: Journal;
 }
 
-export type BroadcastOutcome =
-  | { ok: true; txid: string }
-  | { ok: false; txid: string; code: string; message: string };
+export type { BroadcastOutcome } from './pending.js';
 
 export interface ChainOptions {
   solidDepth: number;
@@ -61,10 +50,13 @@ export interface ChainOptions {
   maxBlockTransactions: number;
   /** Mine a block right after every accepted broadcast (before the broadcast answers). */
   autoMine: boolean;
+  /** Accounts funded at genesis for tronweb's own tests (tron-quickstart's /admin/accounts-json). */
+  quickstartAccounts?: number;
+  /** The network's stake at genesis, TRX (default mainnet's: TotalNetWeight, TotalEnergyWeight). */
+  networkStakeTrx?: { net: number; energy: number };
+  /** How long an unfreezing takes (default 14 days, mainnet's getUnfreezeDelayDays). */
+  unfreezeDelayMs?: number;
 }
-
-const BLOCK_VERSION = 30;
-const MAX_EXPIRATION_MS = 86_400_000;
 
 export class Chain {
   readonly blocks: Block[] = [];
@@ -72,35 +64,21 @@ export class Chain {
   readonly state = new State();
   /** Transactions of orphaned blocks that a reorg did not re-include; `reincludeOrphans()` queues them. */
   orphans: TxJson[] = [];
-  private pending: TxJson[] = [];
-  private readonly pendingIds = new Set<string>();
+  readonly pending: PendingPool;
+  readonly quickstart: DevnetKey[];
   private readonly txIndex = new Map<string, { block: number; index: number }>();
-  private readonly broadcastCache = new Set<string>();
-  private readonly forced = new Map<string, FailureKind>();
-  private readonly failNextCalls: FailureKind[] = [];
   private timeOffsetMs = 0;
 
   constructor(readonly options: ChainOptions) {
     const time = this.now();
-    createAccount(this.state, FAUCET.addressHex, FAUCET_TRX_SUN, time);
-    for (const t of TOKENS) mint(this.state, t.addressHex, FAUCET.addressHex, FAUCET_TOKEN_UNITS);
-    const parentHash = sha256Hex(Buffer.from('novapayments/devnet/tron/genesis'));
-    const header = {
-      number: 0,
-      txTrieRoot: '0'.repeat(64),
-      witness_address: WITNESS.addressHex,
-      parentHash,
-      version: BLOCK_VERSION,
-      timestamp: time,
-    };
-    const blockID = blockIdOf(0, headerHash(header));
-    this.blocks.push({
-      ...header,
-      blockID,
-      witness: WITNESS.addressHex,
-      txs: [],
-      journal: this.state.takeJournal(),
+    this.pending = new PendingPool({
+      state: this.state,
+      clock: () => this.clock(),
+      taposOk: (tx) => this.taposOk(tx),
+      included: (txid) => this.txIndex.has(txid),
     });
+    this.quickstart = quickstartKeys(options.quickstartAccounts ?? 0);
+    this.blocks.push(genesisBlock(this.state, options, this.quickstart, time));
   }
 
   now(): number {
@@ -113,6 +91,12 @@ export class Chain {
 
   head(): Block {
     return this.blocks[this.blocks.length - 1] as Block;
+  }
+
+  /** The time transactions execute at: the head block's, as java-tron's latest block header timestamp. */
+  clock(): Clock {
+    const genesisMs = (this.blocks[0] as Block).timestamp;
+    return { headMs: this.head().timestamp, genesisMs, unfreezeDelayMs: this.options.unfreezeDelayMs };
   }
 
   solidNumber(): number {
@@ -141,10 +125,19 @@ export class Chain {
     return block && included && at ? { block, included, index: at.index } : undefined;
   }
 
-  /** State as the full node (head) or the solidity node (solid head) sees it. */
+  /**
+   * State as the full node sees it (head plus the pending transactions, as java-tron's API reads it) or
+   * the solidity node (the solidified head).
+   */
   reader(solid: boolean): StateReader {
     if (!solid) return this.state;
-    return this.state.viewBefore(this.blocks.slice(this.solidNumber() + 1).map((b) => b.journal));
+    const above = this.blocks.slice(this.solidNumber() + 1).map((b) => b.journal);
+    return this.state.viewBefore([...above, this.state.openJournal()]);
+  }
+
+  /** The solidified head's clock (solidity-node answers that depend on time). */
+  solidClock(): Clock {
+    return { ...this.clock(), headMs: (this.blocks[this.solidNumber()] as Block).timestamp };
   }
 
   /** Reference block and expiration the node puts into transactions it builds (head block, 60 s). */
@@ -159,57 +152,28 @@ export class Chain {
   }
 
   pendingCount(): number {
-    return this.pending.length;
+    return this.pending.txs.length;
   }
 
   failTransaction(txid: string, kind: FailureKind): void {
-    this.forced.set(txid, kind);
+    this.pending.forced.set(txid, kind);
   }
 
   failNextContractCall(kind: FailureKind): void {
-    this.failNextCalls.push(kind);
+    this.pending.failNextCalls.push(kind);
   }
 
   /**
-   * The checks of java-tron's broadcastTransaction, in its order: tx-id cache, expiration, signature, TAPOS,
-   * duplicates on chain, contract validation. `trusted` skips the signature recovery (the devnet's own controls
-   * sign with the owner's key, and recovery costs ~3 ms).
+   * java-tron's broadcastTransaction: checks, then execution on the pending state (pending.ts). `trusted`
+   * skips the signature recovery (the devnet's own controls sign with the owner's key).
    */
   broadcast(tx: TxJson, opts: { trusted?: boolean; skipTapos?: boolean } = {}): BroadcastOutcome {
-    const txid = tx.txID;
-    const fail = (code: string, message: string): BroadcastOutcome => ({ ok: false, txid, code, message });
-    if (this.broadcastCache.has(txid)) return fail('DUP_TRANSACTION_ERROR', 'Transaction already exists.');
-    const headTime = this.head().timestamp;
-    const exp = tx.raw_data.expiration;
-    if (exp <= headTime || exp > headTime + MAX_EXPIRATION_MS)
-      return fail('TRANSACTION_EXPIRATION_ERROR', 'Transaction expired');
-    const sig = tx.signature?.[0];
-    if (!sig) return fail('SIGERROR', 'Validate signature error: miss sig or contract');
-    const owner = String(tx.raw_data.contract[0]?.parameter.value.owner_address ?? '');
-    if (!opts.trusted) {
-      const signer = recoverSigner(txid, sig);
-      if (!signer) return fail('SIGERROR', 'Validate signature error: signature is malformed');
-      if (signer !== owner || (tx.signature?.length ?? 0) > 1) {
-        return fail(
-          'SIGERROR',
-          `Validate signature error: ${sig} is signed by ${hexToBase58(signer)} but it is not contained of permission.`,
-        );
-      }
-    }
-    if (!opts.skipTapos && !this.taposOk(tx)) return fail('TAPOS_ERROR', 'Tapos check error.');
-    if (this.txIndex.has(txid) || this.pendingIds.has(txid)) {
-      return fail('DUP_TRANSACTION_ERROR', 'Dup transaction.');
-    }
-    const invalid = validateContract(this.state, tx);
-    if (invalid) return fail('CONTRACT_VALIDATE_ERROR', `Contract validate error : ${invalid}`);
-    this.pending.push(tx);
-    this.pendingIds.add(txid);
-    this.broadcastCache.add(txid);
-    if (this.options.autoMine) this.mine(1);
-    return { ok: true, txid };
+    const r = this.pending.broadcast(tx, opts);
+    if (r.ok && this.options.autoMine) this.mine(1);
+    return r;
   }
 
-  private taposOk(tx: TxJson): boolean {
+  taposOk(tx: TxJson): boolean {
     const refNum = Number.parseInt(tx.raw_data.ref_block_bytes, 16);
     const h = this.head().number;
     if (!Number.isInteger(refNum)) return false;
@@ -221,9 +185,15 @@ export class Chain {
   mine(n = 1): Block[] {
     const out: Block[] = [];
     for (let i = 0; i < n; i++) {
-      const txs = this.pending.splice(0, this.options.maxBlockTransactions);
-      for (const t of txs) this.pendingIds.delete(t.txID);
-      out.push(this.produce(WITNESS, txs));
+      this.state.rollbackTo(0);
+      const txs = this.pending.take(this.options.maxBlockTransactions);
+      out.push(
+        this.produce(
+          WITNESS,
+          txs.filter((t) => this.pending.packable(t)),
+        ),
+      );
+      this.pending.reapply();
     }
     return out;
   }
@@ -238,12 +208,13 @@ export class Chain {
     if (!Number.isInteger(k) || k < 1 || k > above) {
       throw new RangeError(`reorg depth must be 1..${above} (blocks above the solidified head), got ${k}`);
     }
+    this.state.rollbackTo(0);
     const dropped = this.blocks.splice(this.blocks.length - k, k);
     for (const b of [...dropped].reverse()) this.state.revert(b.journal);
     const txs = dropped.flatMap((b) => b.txs.map((t) => t.tx));
     for (const t of txs) {
       this.txIndex.delete(t.txID);
-      this.broadcastCache.delete(t.txID);
+      this.pending.seen.delete(t.txID);
     }
     while ((this.transfers.at(-1)?.blockNumber ?? -1) > this.head().number) this.transfers.pop();
     const newBlocks = opts.newBlocks ?? k;
@@ -252,6 +223,7 @@ export class Chain {
     for (let i = 0; i < newBlocks; i++) {
       replaced.push(this.produce(WITNESS_B, i === 0 && opts.reincludeTransactions ? txs : []));
     }
+    this.pending.reapply();
     return {
       dropped: dropped.map((b) => ({ number: b.number, blockID: b.blockID })),
       added: replaced.map((b) => ({ number: b.number, blockID: b.blockID })),
@@ -259,34 +231,38 @@ export class Chain {
     };
   }
 
+  /**
+   * Changes the state outside any transaction (a devnet control such as setEnergyFactor): the writes join
+   * the head block's journal, so a reorg of that block undoes them and the solidity node sees them once
+   * the block is solid. The pending transactions run again on top.
+   */
+  amendHead(change: (state: State) => void): void {
+    this.state.rollbackTo(0);
+    change(this.state);
+    this.head().journal.push(...this.state.takeJournal());
+    this.pending.reapply();
+  }
+
   /** Queues the orphaned transactions for the next block (no TAPOS check; still dropped once expired). */
   reincludeOrphans(): string[] {
     const txs = this.orphans.filter((t) => !this.txIndex.has(t.txID));
     this.orphans = [];
-    for (const t of txs) {
-      this.pending.push(t);
-      this.pendingIds.add(t.txID);
-    }
-    return txs.map((t) => t.txID);
+    return this.pending.requeue(txs).map((t) => t.txID);
   }
 
+  /** Executes `candidates` into a new block on the head (the pending writes must have been rolled back). */
   private produce(witness: DevnetKey, candidates: TxJson[]): Block {
     const parent = this.head();
     const number = parent.number + 1;
     const timestamp = Math.max(this.now(), parent.timestamp + 1);
+    const clock = this.clock();
     const txs: Included[] = [];
     for (const tx of candidates) {
       if (this.txIndex.has(tx.txID)) continue;
-      if (tx.raw_data.expiration <= timestamp) {
-        // java-tron drops transactions that expired while pending
-        this.broadcastCache.delete(tx.txID);
-        continue;
-      }
-      const isCall = tx.raw_data.contract[0]?.type === 'TriggerSmartContract';
-      const forced = this.forced.get(tx.txID) ?? (isCall ? this.failNextCalls.shift() : undefined);
-      const exec: Execution | undefined = executeTransaction(this.state, tx, timestamp, forced);
+      const exec = tx.raw_data.expiration > timestamp ? this.execute(tx, clock) : undefined;
       if (!exec) {
-        this.broadcastCache.delete(tx.txID);
+        // java-tron drops a transaction that expired while pending or no longer runs
+        this.pending.seen.delete(tx.txID);
         continue;
       }
       exec.info.blockNumber = number;
@@ -319,4 +295,15 @@ export class Chain {
     });
     return block;
   }
+
+  private execute(tx: TxJson, clock: Clock): Execution | undefined {
+    try {
+      return executeTransaction(this.state, tx, clock, this.pending.forced.get(tx.txID));
+    } catch (err) {
+      if (err instanceof Refusal) return undefined;
+      throw err;
+    }
+  }
 }
+
+export type { ContractRet, TxInfo };

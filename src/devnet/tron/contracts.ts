@@ -1,4 +1,5 @@
 import { AbiCoder, id } from 'ethers';
+import { type EnergyCost, penaltyOf } from './energy.js';
 import { DISPERSE_CONTRACT, FAKE_USDT_CONTRACT, USDT_CONTRACT } from './keys.js';
 import type { StateWriter } from './state.js';
 
@@ -52,7 +53,12 @@ export interface CallResult {
   output: string;
   logs: Log[];
   internal: InternalTx[];
+  /** Energy the call used, its dynamic-energy penalty included. */
   energy: number;
+  /** The part of `energy` that is penalty (energy_penalty / energy_penalty_total). */
+  penalty: number;
+  /** Base energy used per contract, what its dynamic-energy usage counts. */
+  usage: Record<string, number>;
   /** Text of a revert, for resMessage. */
   message?: string;
 }
@@ -62,6 +68,8 @@ export interface Call {
   contract: string;
   data: string;
   callValue: number;
+  /** The contract's dynamic energy factor now (energy.ts). */
+  factorOf: (contract: string) => number;
 }
 
 const sel = (signature: string) => id(signature).slice(2, 10);
@@ -80,14 +88,22 @@ export const SELECTORS = {
 export const TRANSFER_TOPIC = id('Transfer(address,address,uint256)').slice(2);
 export const APPROVAL_TOPIC = id('Approval(address,address,uint256)').slice(2);
 
-/** Energy figures in the range of TRON's USDT (14 650 to a holder, 29 650 to an empty balance). */
-export const ENERGY = {
-  view: 541,
-  transfer: 14_650,
-  transferNewHolder: 29_650,
-  approve: 22_000,
-  revert: 1_300,
-};
+/**
+ * Energy of the token's calls, mainnet USDT's where measured: transfer() to a holder costs 14 650 base
+ * energy + 49 635 penalty at the maximum factor = 64 285 (gettransactioninfobyid.usdt-success fixture); to an
+ * address holding none it writes a new storage slot (SSTORE 20 000 instead of 5 000): 29 650 + 100 635 =
+ * 130 285; balanceOf 935 + 3 127 = 4 062 (triggerconstantcontract.usdt-balanceOf fixture).
+ */
+export const COSTS = {
+  view: { base: 935, penaltyAtMax: 3_127 },
+  transfer: { base: 14_650, penaltyAtMax: 49_635 },
+  transferNewHolder: { base: 29_650, penaltyAtMax: 100_635 },
+  /** transferFrom also reads and writes the allowance. */
+  transferFromExtra: 4_000,
+  approve: { base: 22_000 },
+  revert: { base: 1_300 },
+  disperse: { base: 21_000 },
+} satisfies Record<string, EnergyCost | number>;
 
 const MAX_UINT256 = (1n << 256n) - 1n;
 const coder = AbiCoder.defaultAbiCoder();
@@ -116,21 +132,39 @@ export function tokenBalance(
   return state.get(tokKey(token, holder)) ?? 0n;
 }
 
-const revert = (message = 'REVERT opcode executed', energy = ENERGY.revert): CallResult => ({
+/** Energy of `cost` in the context of `contract` (its base, its penalty at the contract's factor). */
+interface Spent {
+  energy: number;
+  penalty: number;
+  usage: Record<string, number>;
+}
+
+function spend(call: Call, contract: string, cost: EnergyCost): Spent {
+  const penalty = penaltyOf(cost, call.factorOf(contract));
+  return { energy: cost.base + penalty, penalty, usage: { [contract]: cost.base } };
+}
+
+function plus(a: Spent, b: Spent): Spent {
+  const usage = { ...a.usage };
+  for (const [c, e] of Object.entries(b.usage)) usage[c] = (usage[c] ?? 0) + e;
+  return { energy: a.energy + b.energy, penalty: a.penalty + b.penalty, usage };
+}
+
+const revert = (spent: Spent, message = 'REVERT opcode executed'): CallResult => ({
   ok: false,
   output: '',
   logs: [],
   internal: [],
-  energy,
+  ...spent,
   message,
 });
 
-const ok = (output: string, energy: number, logs: Log[] = [], internal: InternalTx[] = []): CallResult => ({
+const ok = (output: string, spent: Spent, logs: Log[] = [], internal: InternalTx[] = []): CallResult => ({
   ok: true,
   output,
   logs,
   internal,
-  energy,
+  ...spent,
 });
 
 /** Moves a token balance; undefined when the balance is short. */
@@ -160,53 +194,61 @@ function args(data: string, count: number): string[] | undefined {
   return Array.from({ length: count }, (_, i) => body.slice(i * 64, i * 64 + 64));
 }
 
-function callToken(state: StateWriter, t: Trc20Info, sender: string, data: string): CallResult {
+function viewCall(state: StateWriter, t: Trc20Info, data: string): string | undefined {
+  const selector = data.slice(0, 8);
+  const s = SELECTORS;
+  if (selector === s.decimals) return word(BigInt(t.decimals));
+  if (selector === s.symbol) return coder.encode(['string'], [t.symbol]).slice(2);
+  if (selector === s.name) return coder.encode(['string'], [t.name]).slice(2);
+  if (selector === s.totalSupply) return word(state.get(`supply:${t.addressHex}`) ?? 0n);
+  const [w0, w1] = args(data, selector === s.allowance ? 2 : 1) ?? [];
+  if (selector === s.balanceOf && w0) return word(tokenBalance(state, t.addressHex, wordAddress(w0)));
+  if (selector === s.allowance && w0 && w1) {
+    return word(state.get(alwKey(t.addressHex, wordAddress(w0), wordAddress(w1))) ?? 0n);
+  }
+  return undefined;
+}
+
+function callToken(state: StateWriter, t: Trc20Info, sender: string, data: string, call: Call): CallResult {
   const selector = data.slice(0, 8);
   const token = t.addressHex;
   const s = SELECTORS;
-  if (selector === s.decimals) return ok(word(BigInt(t.decimals)), ENERGY.view);
-  if (selector === s.symbol) return ok(coder.encode(['string'], [t.symbol]).slice(2), ENERGY.view);
-  if (selector === s.name) return ok(coder.encode(['string'], [t.name]).slice(2), ENERGY.view);
-  if (selector === s.totalSupply) return ok(word(state.get(`supply:${token}`) ?? 0n), ENERGY.view);
+  const cost = (c: EnergyCost) => spend(call, token, c);
+  const view = viewCall(state, t, data);
+  if (view !== undefined) return ok(view, cost(COSTS.view));
   const a = args(data, selector === s.transferFrom ? 3 : 2);
-  if (!a && selector !== s.balanceOf) return revert();
-  if (selector === s.balanceOf) {
-    const [who] = args(data, 1) ?? [];
-    return who ? ok(word(tokenBalance(state, token, wordAddress(who))), ENERGY.view) : revert();
-  }
+  if (!a) return revert(cost(COSTS.revert));
   const [w0, w1, w2] = a as [string, string, string];
-  if (selector === s.allowance)
-    return ok(word(state.get(alwKey(token, wordAddress(w0), wordAddress(w1))) ?? 0n), 800);
   if (selector === s.approve) {
     const spender = wordAddress(w0);
-    const amount = BigInt(`0x${w1}`);
-    state.set(alwKey(token, sender, spender), amount);
+    state.set(alwKey(token, sender, spender), BigInt(`0x${w1}`));
     const log = {
       address: token,
       topics: [APPROVAL_TOPIC, addressWord(sender), addressWord(spender)],
       data: w1,
     };
-    return ok(word(1n), ENERGY.approve, [log]);
+    return ok(word(1n), cost(COSTS.approve), [log]);
   }
+  if (selector !== s.transfer && selector !== s.transferFrom) return revert(cost(COSTS.revert));
   const [from, to, amountWord] =
     selector === s.transfer ? [sender, wordAddress(w0), w1] : [wordAddress(w0), wordAddress(w1), w2];
-  if (selector !== s.transfer && selector !== s.transferFrom) return revert();
   const amount = BigInt(`0x${amountWord}`);
   if (selector === s.transferFrom) {
     const allowed = state.get(alwKey(token, from, sender)) ?? 0n;
-    if (amount > allowed) return revert();
+    if (amount > allowed) return revert(cost(COSTS.revert));
     if (allowed !== MAX_UINT256) state.set(alwKey(token, from, sender), allowed - amount);
   }
   const moved = moveTokens(state, token, from, to, amount);
-  if (!moved) return revert();
-  const energy =
-    (moved.newHolder ? ENERGY.transferNewHolder : ENERGY.transfer) + (selector === s.transfer ? 0 : 4_000);
+  if (!moved) return revert(cost(COSTS.revert));
+  const base = moved.newHolder ? COSTS.transferNewHolder : COSTS.transfer;
+  const spent = selector === s.transfer ? cost(base) : cost({ base: base.base + COSTS.transferFromExtra });
   const returned = t.transferReturnsZero && selector === s.transfer ? 0n : 1n;
-  return ok(word(returned), energy, [moved.log]);
+  return ok(word(returned), spent, [moved.log]);
 }
 
-function callDisperse(state: StateWriter, sender: string, data: string): CallResult {
-  if (data.slice(0, 8) !== SELECTORS.disperseToken) return revert();
+function callDisperse(state: StateWriter, sender: string, data: string, call: Call): CallResult {
+  let spent = spend(call, DISPERSE_CONTRACT.addressHex, COSTS.disperse);
+  if (data.slice(0, 8) !== SELECTORS.disperseToken) return revert(spent);
   let decoded: [string, string[], bigint[]];
   try {
     decoded = coder.decode(
@@ -214,33 +256,32 @@ function callDisperse(state: StateWriter, sender: string, data: string): CallRes
       `0x${data.slice(8)}`,
     ) as unknown as typeof decoded;
   } catch {
-    return revert();
+    return revert(spent);
   }
   const [tokenEvm, recipients, values] = decoded;
   const t = tokenInfo(`41${tokenEvm.slice(2).toLowerCase()}`);
-  if (!t || recipients.length !== values.length) return revert();
+  if (!t || recipients.length !== values.length) return revert(spent);
   const logs: Log[] = [];
   const internal: InternalTx[] = [];
-  let energy = 21_000;
   for (let i = 0; i < recipients.length; i++) {
     const to = `41${(recipients[i] as string).slice(2).toLowerCase()}`;
     const inner = `${SELECTORS.transferFrom}${addressWord(sender)}${addressWord(to)}${word(values[i] as bigint)}`;
-    const r = callToken(state, t, DISPERSE_CONTRACT.addressHex, inner);
-    if (!r.ok) return revert('REVERT opcode executed', energy + r.energy);
+    const r = callToken(state, t, DISPERSE_CONTRACT.addressHex, inner, call);
+    spent = plus(spent, r);
+    if (!r.ok) return revert(spent);
     logs.push(...r.logs);
     internal.push({ caller: DISPERSE_CONTRACT.addressHex, to: t.addressHex });
-    energy += r.energy;
   }
-  return ok('', energy, logs, internal);
+  return ok('', spent, logs, internal);
 }
 
 /** Runs a call on `state` (the caller rolls back the state when the result is not ok). */
 export function executeCall(state: StateWriter, call: Call): CallResult {
-  if (call.callValue) return revert();
+  if (call.callValue) return revert(spend(call, call.contract, COSTS.revert));
   const data = call.data.toLowerCase();
-  if (call.contract === DISPERSE_CONTRACT.addressHex) return callDisperse(state, call.owner, data);
+  if (call.contract === DISPERSE_CONTRACT.addressHex) return callDisperse(state, call.owner, data, call);
   const t = tokenInfo(call.contract);
-  return t ? callToken(state, t, call.owner, data) : revert();
+  return t ? callToken(state, t, call.owner, data, call) : revert(spend(call, call.contract, COSTS.revert));
 }
 
 /** Mints the genesis supply to `holder`. */

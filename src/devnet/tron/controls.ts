@@ -1,7 +1,9 @@
 import type { Block, Chain } from './chain.js';
 import { tokenBalance as readTokenBalance, SELECTORS, word } from './contracts.js';
+import { currentCycle, setContractState } from './energy.js';
 import { type FailureKind, trxBalance as readTrxBalance } from './execute.js';
 import { addressFromPrivateKey, DISPERSE_CONTRACT, FAUCET, normalizeAddress, USDT_CONTRACT } from './keys.js';
+import { PARAMS } from './params.js';
 import { buildTransaction, signTransaction, type TxJson } from './tx.js';
 
 /** A broadcast the devnet refused (same codes and texts as the HTTP API). */
@@ -16,6 +18,7 @@ export class TronDevnetError extends Error {
 }
 
 export type Amount = bigint | number | string;
+export type Resource = 'ENERGY' | 'BANDWIDTH';
 
 export interface TransferTokenOptions {
   /** Token contract (base58 or 41-hex); default the devnet USDT. */
@@ -84,6 +87,13 @@ export function createControls(chain: Chain) {
     );
   };
 
+  /** Builds, signs and submits a system contract of the key's account. */
+  const system = (fromPrivateKey: string, type: string, value: Record<string, unknown>): string => {
+    const owner = addressFromPrivateKey(fromPrivateKey);
+    const tx = buildTransaction(type, { owner_address: owner, ...value }, ref());
+    return submit(signTransaction(tx, fromPrivateKey));
+  };
+
   const transferToken = (
     fromPrivateKey: string,
     to: string,
@@ -143,6 +153,56 @@ export function createControls(chain: Chain) {
         payments.map((p) => word(BigInt(p.amount))).join('');
       const txid = submit(call(fromPrivateKey, DISPERSE_CONTRACT.addressHex, data, 1_000_000_000));
       return { approveTxid, txid };
+    },
+
+    /** FreezeBalanceV2Contract: stakes `amountSun` of TRX for ENERGY (default) or BANDWIDTH. */
+    freezeBalance: (fromPrivateKey: string, amountSun: Amount, resource: Resource = 'ENERGY') =>
+      system(fromPrivateKey, 'FreezeBalanceV2Contract', { frozen_balance: Number(amountSun), resource }),
+
+    /** UnfreezeBalanceV2Contract: starts unstaking; the TRX can be withdrawn after the unfreeze delay. */
+    unfreezeBalance: (fromPrivateKey: string, amountSun: Amount, resource: Resource = 'ENERGY') =>
+      system(fromPrivateKey, 'UnfreezeBalanceV2Contract', { unfreeze_balance: Number(amountSun), resource }),
+
+    /** WithdrawExpireUnfreezeContract: credits the unstaked TRX whose delay has passed. */
+    withdrawExpireUnfreeze: (fromPrivateKey: string) =>
+      system(fromPrivateKey, 'WithdrawExpireUnfreezeContract', {}),
+
+    /** DelegateResourceContract: lends `amountSun` of staked TRX's resource to `to` (lockPeriod in blocks). */
+    delegateResource: (
+      fromPrivateKey: string,
+      to: string,
+      amountSun: Amount,
+      resource: Resource = 'ENERGY',
+      opts: { lock?: boolean; lockPeriod?: number } = {},
+    ) =>
+      system(fromPrivateKey, 'DelegateResourceContract', {
+        resource,
+        balance: Number(amountSun),
+        receiver_address: mustAddress(to, 'receiver'),
+        lock: opts.lock === true,
+        lock_period: opts.lockPeriod ?? 0,
+      }),
+
+    /** UnDelegateResourceContract: takes a delegation back. */
+    undelegateResource: (
+      fromPrivateKey: string,
+      to: string,
+      amountSun: Amount,
+      resource: Resource = 'ENERGY',
+    ) =>
+      system(fromPrivateKey, 'UnDelegateResourceContract', {
+        resource,
+        balance: Number(amountSun),
+        receiver_address: mustAddress(to, 'receiver'),
+      }),
+
+    /** Sets a contract's dynamic energy factor (0 … 34 000, the extra energy share per 10 000). */
+    setEnergyFactor: (contract: string, factor: number) => {
+      if (!Number.isInteger(factor) || factor < 0 || factor > PARAMS.dynamicEnergyMaxFactor) {
+        throw new RangeError(`energy factor must be an integer 0..${PARAMS.dynamicEnergyMaxFactor}`);
+      }
+      const c = mustAddress(contract, 'contract');
+      chain.amendHead((s) => setContractState(s, c, factor, currentCycle(chain.clock())));
     },
 
     trxBalance: (address: string, opts: { solid?: boolean } = {}): bigint =>

@@ -1,30 +1,25 @@
-import { type CallResult, executeCall, isContract, type Log } from './contracts.js';
+import { acct, createAccount } from './account.js';
+import type { Log } from './contracts.js';
+import { delegateResource, unDelegateResource } from './delegate.js';
+import { chargeBandwidth, chargeExtras, createsAccount, type NetBill, Refusal } from './fees.js';
+import { PARAMS } from './params.js';
+import { accountPermissionUpdate } from './permission-update.js';
+import type { Clock } from './resources.js';
+import { type Actuator, big, STAKE_ACTUATORS, type StakeOutcome } from './stake.js';
 import type { State, StateReader } from './state.js';
-import { type TxJson, transactionSize } from './tx.js';
+import { type ContractRet, type FailureKind, type Receipt, runTrigger, validateTrigger } from './trigger.js';
+import type { TxJson } from './tx.js';
 
-/** Chain parameters (sun): the figures of mainnet when the fixtures were captured (energy at 210 sun). */
-export const PARAMS = {
-  energyFee: 210,
-  transactionFee: 1_000,
-  createAccountFee: 100_000,
-  createNewAccountFeeInSystemContract: 1_000_000,
-  freeNetLimit: 600,
-  maxFeeLimit: 15_000_000_000,
-};
+/**
+ * Runs a transaction as java-tron's Manager.processTransaction does after the signature check: bandwidth,
+ * multi-sign and memo fees, then the contract's validation and execution. A transaction java-tron would
+ * refuse throws a Refusal (and leaves the state as it was); an accepted one returns its result and the
+ * transaction info printed by gettransactioninfobyid. The same code runs a broadcast on the pending state
+ * and a block's transactions when it is produced.
+ */
 
-const DAY_MS = 86_400_000;
-
-export type FailureKind = 'OUT_OF_ENERGY' | 'REVERT';
-export type ContractRet = 'SUCCESS' | FailureKind;
-
-export interface Receipt {
-  energy_usage?: number;
-  energy_fee?: number;
-  energy_usage_total?: number;
-  net_usage?: number;
-  net_fee?: number;
-  result?: ContractRet;
-}
+export { PARAMS } from './params.js';
+export type { ContractRet, FailureKind, Receipt } from './trigger.js';
 
 export interface InternalTransaction {
   hash: string;
@@ -35,7 +30,7 @@ export interface InternalTransaction {
 }
 
 /** gettransactioninfobyid, in the key order java-tron prints; addresses 41-hex (json.ts converts). */
-export interface TxInfo {
+export interface TxInfo extends StakeOutcome {
   id: string;
   fee?: number;
   blockNumber: number;
@@ -55,7 +50,6 @@ export interface Execution {
 }
 
 const utf8Hex = (s: string) => Buffer.from(s, 'utf8').toString('hex');
-const big = (v: unknown) => BigInt(Math.trunc(Number(v ?? 0)));
 
 function contractOf(tx: TxJson): { type: string; value: Record<string, unknown> } {
   const c = tx.raw_data.contract[0];
@@ -66,118 +60,107 @@ export function trxBalance(state: StateReader, address: string): bigint | undefi
   return state.get(`trx:${address}`);
 }
 
-/** The text after "Contract validate error : " when the contract cannot run; undefined when it can. */
-export function validateContract(state: StateReader, tx: TxJson): string | undefined {
-  const { type, value } = contractOf(tx);
-  const owner = String(value.owner_address ?? '');
-  const balance = trxBalance(state, owner);
-  if (type === 'TransferContract') {
+const transfer: Actuator = {
+  validate(s, value, owner) {
     const to = String(value.to_address ?? '');
     const amount = big(value.amount);
-    if (balance === undefined) return 'Validate TransferContract error, no OwnerAccount.';
+    if (!acct.exists(s, owner)) return 'Validate TransferContract error, no OwnerAccount.';
     if (amount <= 0n) return 'Amount must be greater than 0.';
     if (to === owner) return 'Cannot transfer TRX to yourself.';
-    const fee = trxBalance(state, to) === undefined ? BigInt(PARAMS.createNewAccountFeeInSystemContract) : 0n;
-    if (balance < amount + fee) return 'Validate TransferContract error, balance is not sufficient.';
+    const fee = acct.exists(s, to) ? 0n : BigInt(PARAMS.createNewAccountFeeInSystemContract);
+    if (acct.balance(s, owner) < amount + fee)
+      return 'Validate TransferContract error, balance is not sufficient.';
     return undefined;
-  }
-  if (type === 'TriggerSmartContract') {
-    const feeLimit = Number(tx.raw_data.fee_limit ?? 0);
-    if (balance === undefined) return `Account[${owner}] does not exist`;
-    if (!isContract(String(value.contract_address ?? ''))) return 'No contract or not a valid smart contract';
-    if (feeLimit < 0 || feeLimit > PARAMS.maxFeeLimit)
-      return `feeLimit must be >= 0 and <= ${PARAMS.maxFeeLimit}`;
-    if (big(value.call_value) > balance) return 'Validate InternalTransfer error, balance is not sufficient.';
-    return undefined;
-  }
-  return `contract type ${type} is not supported by the devnet`;
+  },
+  execute(s, value, owner, clock) {
+    const to = String(value.to_address);
+    const amount = big(value.amount);
+    if (!acct.exists(s, to)) {
+      acct.addBalance(s, owner, -BigInt(PARAMS.createNewAccountFeeInSystemContract));
+      createAccount(s, to, 0n, clock.headMs);
+    }
+    acct.addBalance(s, owner, -amount);
+    acct.addBalance(s, to, amount);
+    return {};
+  },
+};
+
+const ACTUATORS: Record<string, Actuator> = {
+  TransferContract: transfer,
+  ...STAKE_ACTUATORS,
+  DelegateResourceContract: delegateResource,
+  UnDelegateResourceContract: unDelegateResource,
+  AccountPermissionUpdateContract: accountPermissionUpdate,
+};
+
+/** Fees the actuators themselves charge (on top of bandwidth): a new account, new permissions. */
+function actuatorFee(type: string, createsAccount: boolean): number {
+  if (type === 'TransferContract' && createsAccount) return PARAMS.createNewAccountFeeInSystemContract;
+  if (type === 'AccountPermissionUpdateContract') return PARAMS.updateAccountPermissionFee;
+  return 0;
 }
 
-/** Free bandwidth first (600 bytes a day), then 1 000 sun a byte. */
-function chargeBandwidth(state: State, owner: string, bytes: number, time: number): Receipt {
-  const last = Number(state.get(`fnt:${owner}`) ?? 0n);
-  const used = time - last >= DAY_MS ? 0 : Number(state.get(`fnu:${owner}`) ?? 0n);
-  if (used + bytes <= PARAMS.freeNetLimit) {
-    state.set(`fnu:${owner}`, BigInt(used + bytes));
-    state.set(`fnt:${owner}`, BigInt(time));
-    return { net_usage: bytes };
-  }
-  return { net_fee: bytes * PARAMS.transactionFee };
+/** The text after "Contract validate error : " when the contract cannot run on `state`; else undefined. */
+export function validateContract(state: StateReader, tx: TxJson, clock: Clock): string | undefined {
+  const { type, value } = contractOf(tx);
+  if (type === 'TriggerSmartContract') return validateTrigger(state, tx);
+  const actuator = ACTUATORS[type];
+  if (!actuator) return `contract type ${type} is not supported by the devnet`;
+  return actuator.validate(state, value, String(value.owner_address ?? ''), clock);
 }
 
-function debit(state: State, address: string, sun: number): void {
-  const balance = trxBalance(state, address) ?? 0n;
-  const take = BigInt(sun) > balance ? balance : BigInt(sun);
-  state.set(`trx:${address}`, balance - take);
-}
-
-function credit(state: State, address: string, sun: bigint, time: number): void {
-  if (trxBalance(state, address) === undefined) state.set(`ctime:${address}`, BigInt(time));
-  state.set(`trx:${address}`, (trxBalance(state, address) ?? 0n) + sun);
-}
-
-export function createAccount(state: State, address: string, sun: bigint, time: number): void {
-  credit(state, address, sun, time);
-}
-
-function executeTransfer(state: State, tx: TxJson, time: number): Execution | undefined {
-  if (validateContract(state, tx)) return undefined; // no longer valid when packed: java-tron leaves it out
-  const { value } = contractOf(tx);
-  const owner = String(value.owner_address);
-  const to = String(value.to_address);
-  const amount = big(value.amount);
-  const creates = trxBalance(state, to) === undefined;
-  const receipt = creates
-    ? { net_fee: PARAMS.createAccountFee }
-    : chargeBandwidth(state, owner, transactionSize(tx), time);
-  const fee = (receipt.net_fee ?? 0) + (creates ? PARAMS.createNewAccountFeeInSystemContract : 0);
-  debit(state, owner, fee);
-  state.set(`trx:${owner}`, (trxBalance(state, owner) ?? 0n) - amount);
-  credit(state, to, amount, time);
-  const info: TxInfo = { id: tx.txID, fee, blockNumber: 0, blockTimeStamp: 0, contractResult: [''], receipt };
-  return { contractRet: 'SUCCESS', info: reorder(info) };
-}
-
-function executeTrigger(state: State, tx: TxJson, time: number, forced?: FailureKind): Execution | undefined {
-  if (validateContract(state, tx)) return undefined;
-  const { value } = contractOf(tx);
-  const owner = String(value.owner_address);
-  const contract = String(value.contract_address);
-  const net = chargeBandwidth(state, owner, transactionSize(tx), time);
-  debit(state, owner, net.net_fee ?? 0);
-  const balance = Number(trxBalance(state, owner) ?? 0n);
-  const energyLimit = Math.floor(Math.min(Number(tx.raw_data.fee_limit ?? 0), balance) / PARAMS.energyFee);
-
+/** Runs the transaction on `state` (pending or a block being produced); throws Refusal, state untouched. */
+export function executeTransaction(state: State, tx: TxJson, clock: Clock, forced?: FailureKind): Execution {
+  const { type, value } = contractOf(tx);
+  const owner = String(value.owner_address ?? '');
   const mark = state.mark();
-  let r: CallResult = executeCall(state, {
-    owner,
-    contract,
-    data: String(value.data ?? ''),
-    callValue: Number(value.call_value ?? 0),
-  });
-  let ret: ContractRet = r.ok ? 'SUCCESS' : 'REVERT';
-  if (forced === 'REVERT') ret = 'REVERT';
-  if (forced === 'OUT_OF_ENERGY' || r.energy > energyLimit) ret = 'OUT_OF_ENERGY';
-  if (ret !== 'SUCCESS') state.rollbackTo(mark);
-  if (ret === 'REVERT' && r.ok) r = { ...r, ok: false, output: '', energy: Math.min(r.energy, 1_300) };
-  const energy = ret === 'OUT_OF_ENERGY' ? energyLimit : r.energy;
-  const energyFee = energy * PARAMS.energyFee;
-  debit(state, owner, energyFee);
+  try {
+    const ownFee = actuatorFee(type, createsAccount(state, tx));
+    const net = chargeBandwidth(state, tx, owner, clock);
+    const extraFees = chargeExtras(state, tx, owner, clock);
+    const invalid = validateContract(state, tx, clock);
+    if (invalid) throw new Refusal('CONTRACT_VALIDATE_ERROR', `Contract validate error : ${invalid}`);
+    if (type === 'TriggerSmartContract') return triggerExecution(state, tx, clock, net, extraFees, forced);
+    const outcome = (ACTUATORS[type] as Actuator).execute(state, value, owner, clock);
+    const info: TxInfo = {
+      id: tx.txID,
+      fee: (net.net_fee ?? 0) + extraFees + ownFee,
+      blockNumber: 0,
+      blockTimeStamp: 0,
+      contractResult: [''],
+      receipt: net,
+      ...outcome,
+    };
+    return { contractRet: 'SUCCESS', info: reorder(info) };
+  } catch (err) {
+    state.rollbackTo(mark);
+    throw err;
+  }
+}
 
-  const receipt: Receipt = { energy_fee: energyFee, energy_usage_total: energy, ...net, result: ret };
+function triggerExecution(
+  state: State,
+  tx: TxJson,
+  clock: Clock,
+  net: NetBill,
+  extraFees: number,
+  forced?: FailureKind,
+): Execution {
+  const contract = String(contractOf(tx).value.contract_address);
+  const t = runTrigger(state, tx, clock, net, forced);
   const info: TxInfo = {
     id: tx.txID,
-    fee: energyFee + (net.net_fee ?? 0),
+    fee: t.energyFee + (net.net_fee ?? 0) + extraFees,
     blockNumber: 0,
     blockTimeStamp: 0,
-    contractResult: [ret === 'SUCCESS' ? r.output : ''],
+    contractResult: [t.ret === 'SUCCESS' ? t.call.output : ''],
     contract_address: contract,
-    receipt,
+    receipt: t.receipt,
   };
-  if (ret === 'SUCCESS') {
-    if (r.logs.length) info.log = r.logs;
-    if (r.internal.length) {
-      info.internal_transactions = r.internal.map((it, i) => ({
+  if (t.ret === 'SUCCESS') {
+    if (t.call.logs.length) info.log = t.call.logs;
+    if (t.call.internal.length) {
+      info.internal_transactions = t.call.internal.map((it, i) => ({
         hash: `${tx.txID.slice(0, 56)}${i.toString(16).padStart(8, '0')}`,
         caller_address: it.caller,
         transferTo_address: it.to,
@@ -187,43 +170,34 @@ function executeTrigger(state: State, tx: TxJson, time: number, forced?: Failure
     }
   } else {
     info.result = 'FAILED';
-    info.resMessage = utf8Hex(
-      ret === 'OUT_OF_ENERGY'
-        ? `Not enough energy for 'SSTORE' operation executing: curInvokeEnergyLimit[${energyLimit}], curOpEnergy[20000], penaltyEnergy[0], usedEnergy[${Math.max(0, energyLimit - 5000)}]`
-        : (r.message ?? 'REVERT opcode executed'),
-    );
+    info.resMessage = utf8Hex(t.message ?? 'REVERT opcode executed');
   }
-  return { contractRet: ret, info: reorder(info) };
+  return { contractRet: t.ret, info: reorder(info) };
 }
+
+const RECEIPT_KEYS = [
+  'energy_usage',
+  'energy_fee',
+  'energy_usage_total',
+  'net_usage',
+  'net_fee',
+  'result',
+  'energy_penalty_total',
+] as const;
 
 /** Drops zero/undefined fields (protobuf JSON omits defaults) and fixes the printed key order. */
 function reorder(info: TxInfo): TxInfo {
   const receipt: Receipt = {};
-  for (const k of [
-    'energy_usage',
-    'energy_fee',
-    'energy_usage_total',
-    'net_usage',
-    'net_fee',
-    'result',
-  ] as const) {
+  for (const k of RECEIPT_KEYS) {
     const v = info.receipt[k];
     if (v) (receipt as Record<string, unknown>)[k] = v;
   }
   const out: TxInfo = { ...info, receipt };
   if (!out.fee) delete out.fee;
+  if (out.cancel_unfreezeV2_amount) {
+    out.cancel_unfreezeV2_amount = out.cancel_unfreezeV2_amount.map((e) =>
+      e.value ? e : ({ key: e.key } as { key: string; value: number }),
+    );
+  }
   return out;
-}
-
-/** Runs a transaction on the state; undefined when it is no longer valid (it is then left out of the block). */
-export function executeTransaction(
-  state: State,
-  tx: TxJson,
-  time: number,
-  forced?: FailureKind,
-): Execution | undefined {
-  const { type } = contractOf(tx);
-  if (type === 'TransferContract') return executeTransfer(state, tx, time);
-  if (type === 'TriggerSmartContract') return executeTrigger(state, tx, time, forced);
-  return undefined;
 }

@@ -1,4 +1,5 @@
 import type { Params } from './api.js';
+import type { Resource } from './controls.js';
 import type { FailureKind } from './execute.js';
 import type { TronDevnet } from './index.js';
 import type { FaultKind } from './server.js';
@@ -18,6 +19,11 @@ import type { FaultKind } from './server.js';
  *   sendTrx {fromPrivateKey?, to, amount}   → {txid}
  *   disperseToken {fromPrivateKey?, payments:[{to, amount}], token?} → {approveTxid, txid}
  *   balance {address, token?, solid?}       → {trx, token}
+ *   freezeBalance / unfreezeBalance {fromPrivateKey?, amount, resource?} → {txid}
+ *   withdrawExpireUnfreeze {fromPrivateKey?} → {txid}
+ *   delegateResource {fromPrivateKey?, to, amount, resource?, lock?, lockPeriod?} → {txid}
+ *   undelegateResource {fromPrivateKey?, to, amount, resource?} → {txid}
+ *   setEnergyFactor {contract, factor}
  */
 
 const FAILURES = new Set(['OUT_OF_ENERGY', 'REVERT']);
@@ -107,6 +113,35 @@ export function httpControl(d: Omit<TronDevnet, 'url' | 'port'>, name: string, b
         token: d.tokenBalance(address, { token: body.token as string | undefined, solid }),
       };
     }
+    default:
+      return stakeControl(d, name, body, key());
+  }
+}
+
+const resource = (v: unknown): Resource => (v === 'BANDWIDTH' ? 'BANDWIDTH' : 'ENERGY');
+
+function stakeControl(d: Omit<TronDevnet, 'url' | 'port'>, name: string, body: Params, key: string): unknown {
+  switch (name) {
+    case 'freezeBalance':
+      return { txid: d.freezeBalance(key, str(body, 'amount'), resource(body.resource)) };
+    case 'unfreezeBalance':
+      return { txid: d.unfreezeBalance(key, str(body, 'amount'), resource(body.resource)) };
+    case 'withdrawExpireUnfreeze':
+      return { txid: d.withdrawExpireUnfreeze(key) };
+    case 'delegateResource':
+      return {
+        txid: d.delegateResource(key, str(body, 'to'), str(body, 'amount'), resource(body.resource), {
+          lock: body.lock === true,
+          lockPeriod: body.lockPeriod === undefined ? undefined : Number(body.lockPeriod),
+        }),
+      };
+    case 'undelegateResource':
+      return {
+        txid: d.undelegateResource(key, str(body, 'to'), str(body, 'amount'), resource(body.resource)),
+      };
+    case 'setEnergyFactor':
+      d.setEnergyFactor(str(body, 'contract'), Number(body.factor));
+      return { ok: true };
     default:
       throw new TypeError(`unknown control ${name}`);
   }

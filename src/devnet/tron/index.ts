@@ -33,6 +33,12 @@ export interface TronDevnetOptions {
   maxBlockTransactions?: number;
   /** Time source for block timestamps and expirations (default Date.now); see also advanceTime(). */
   clock?: () => number;
+  /** Accounts of 10 000 TRX at genesis, listed at /admin/accounts-json like tron-quickstart's (default 0). */
+  quickstartAccounts?: number;
+  /** The rest of the network's stake, TRX, that shares out bandwidth and energy (default mainnet's). */
+  networkStakeTrx?: { net: number; energy: number };
+  /** How long an unfreezing takes (default 14 days, mainnet's getUnfreezeDelayDays). */
+  unfreezeDelayMs?: number;
 }
 
 export interface TokenHandle {
@@ -96,6 +102,9 @@ export async function startTronDevnet(options: TronDevnetOptions = {}): Promise<
     clock: options.clock ?? Date.now,
     maxBlockTransactions: options.maxBlockTransactions ?? 1_000,
     autoMine: options.autoMine ?? false,
+    quickstartAccounts: options.quickstartAccounts,
+    networkStakeTrx: options.networkStakeTrx,
+    unfreezeDelayMs: options.unfreezeDelayMs,
   });
   chain.mine(options.initialBlocks ?? 1);
   const controls = createControls(chain);
@@ -138,7 +147,7 @@ export async function startTronDevnet(options: TronDevnetOptions = {}): Promise<
   return { ...devnet, url: `http://${host}:${port}`, port };
 }
 
-export type { BlockSummary, TransferTokenOptions } from './controls.js';
+export type { BlockSummary, Resource, TransferTokenOptions } from './controls.js';
 export { TronDevnetError } from './controls.js';
 export type { FailureKind } from './execute.js';
 export { DISPERSE_CONTRACT, FAKE_USDT_CONTRACT, FAUCET, USDT_CONTRACT, WITNESS } from './keys.js';

@@ -1,10 +1,17 @@
 import { DISPERSE_ABI, TRC20_ABI } from './abi.js';
 import type { Block } from './chain.js';
 import { isContract, type Log, tokenInfo } from './contracts.js';
-import { type ContractRet, PARAMS, type TxInfo, trxBalance } from './execute.js';
+import type { ContractState } from './energy.js';
+import type { ContractRet, TxInfo } from './execute.js';
 import { FAUCET, hexToBase58 } from './keys.js';
-import type { StateReader } from './state.js';
-import { ADDRESS_FIELDS, type RawData, sha256Hex, type TxJson } from './tx.js';
+import {
+  ADDRESS_FIELDS,
+  mapPermissions,
+  PERMISSION_FIELDS,
+  type RawData,
+  sha256Hex,
+  type TxJson,
+} from './tx.js';
 
 /**
  * The JSON java-tron prints: protobuf JSON with defaults omitted (0, false, "", enum 0, empty lists),
@@ -20,7 +27,8 @@ export function renderRawData(raw: RawData, visible: boolean): RawData {
     contract: raw.contract.map((c) => {
       const value: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(c.parameter.value)) {
-        value[k] = ADDRESS_FIELDS.has(k) && typeof v === 'string' ? hexToBase58(v) : v;
+        if (PERMISSION_FIELDS.has(k)) value[k] = mapPermissions(v, (a) => hexToBase58(String(a)));
+        else value[k] = ADDRESS_FIELDS.has(k) && typeof v === 'string' ? hexToBase58(v) : v;
       }
       return { ...c, parameter: { ...c.parameter, value } };
     }),
@@ -99,55 +107,6 @@ export function renderTxInfo(info: TxInfo, visible: boolean): object {
   return out;
 }
 
-const ACTIVE_OPERATIONS = '7fff1fc0033ec307000000000000000000000000000000000000000000000000';
-
-/** getaccount; undefined when the account does not exist (it was never sent TRX). */
-export function renderAccount(state: StateReader, address: string, visible: boolean): object | undefined {
-  const balance = trxBalance(state, address);
-  if (balance === undefined) return undefined;
-  const a = addr(address, visible);
-  const out: Record<string, unknown> = { address: a };
-  if (balance > 0n) out.balance = Number(balance);
-  const created = Number(state.get(`ctime:${address}`) ?? 0n);
-  if (created) out.create_time = created;
-  const freeUsed = Number(state.get(`fnu:${address}`) ?? 0n);
-  if (freeUsed) out.free_net_usage = freeUsed;
-  const freeTime = Number(state.get(`fnt:${address}`) ?? 0n);
-  if (freeTime) out.latest_consume_free_time = freeTime;
-  Object.assign(out, {
-    net_window_size: 28_800_000,
-    net_window_optimized: true,
-    account_resource: { energy_window_size: 28_800_000, energy_window_optimized: true },
-    owner_permission: { permission_name: 'owner', threshold: 1, keys: [{ address: a, weight: 1 }] },
-    active_permission: [
-      {
-        type: 'Active',
-        id: 2,
-        permission_name: 'active',
-        threshold: 1,
-        operations: ACTIVE_OPERATIONS,
-        keys: [{ address: a, weight: 1 }],
-      },
-    ],
-    frozenV2: [{}, { type: 'ENERGY' }, { type: 'TRON_POWER' }],
-    asset_optimized: true,
-  });
-  return out;
-}
-
-export function renderAccountResource(state: StateReader, address: string): object | undefined {
-  if (trxBalance(state, address) === undefined) return undefined;
-  const freeUsed = Number(state.get(`fnu:${address}`) ?? 0n);
-  return {
-    ...(freeUsed ? { freeNetUsed: freeUsed } : {}),
-    freeNetLimit: PARAMS.freeNetLimit,
-    TotalNetLimit: 43_200_000_000,
-    TotalNetWeight: 27_907_349_371,
-    TotalEnergyLimit: 180_000_000_000,
-    TotalEnergyWeight: 16_307_687_034,
-  };
-}
-
 /** getcontract; undefined for an address that holds no contract. */
 export function renderContract(address: string, visible: boolean): object | undefined {
   if (!isContract(address)) return undefined;
@@ -165,39 +124,20 @@ export function renderContract(address: string, visible: boolean): object | unde
   };
 }
 
-export function chainParameters(): object {
-  const p: [string, number][] = [
-    ['getMaintenanceTimeInterval', 21_600_000],
-    ['getAccountUpgradeCost', 9_999_000_000],
-    ['getCreateAccountFee', PARAMS.createAccountFee],
-    ['getTransactionFee', PARAMS.transactionFee],
-    ['getAssetIssueFee', 1_024_000_000],
-    ['getWitnessPayPerBlock', 8_000_000],
-    ['getWitnessStandbyAllowance', 115_200_000_000],
-    ['getCreateNewAccountFeeInSystemContract', PARAMS.createNewAccountFeeInSystemContract],
-    ['getCreateNewAccountBandwidthRate', 1],
-    ['getAllowCreationOfContracts', 1],
-    ['getRemoveThePowerOfTheGr', -1],
-    ['getEnergyFee', PARAMS.energyFee],
-    ['getExchangeCreateFee', 1_024_000_000],
-    ['getMaxCpuTimeOfOneTx', 80],
-    ['getAllowUpdateAccountName', 0],
-    ['getAllowSameTokenName', 1],
-    ['getAllowDelegateResource', 1],
-    ['getTotalEnergyLimit', 180_000_000_000],
-    ['getAllowTvmTransferTrc10', 1],
-    ['getTotalEnergyCurrentLimit', 180_000_000_000],
-    ['getAllowMultiSign', 1],
-    ['getAllowAdaptiveEnergy', 0],
-    ['getUpdateAccountPermissionFee', 100_000_000],
-    ['getMultiSignFee', 1_000_000],
-    ['getAllowTvmConstantinople', 1],
-    ['getAllowTvmSolidity059', 1],
-    ['getMaxFeeLimit', PARAMS.maxFeeLimit],
-    ['getFreeNetLimit', PARAMS.freeNetLimit],
-    ['getTotalNetLimit', 43_200_000_000],
-    ['getAllowDynamicEnergy', 0],
-    ['getMemoFee', 1_000_000],
-  ];
-  return { chainParameter: p.map(([key, value]) => (value ? { key, value } : { key })) };
+/** getcontractinfo (SmartContractDataWrapper): the contract, its runtime code and its dynamic-energy state. */
+export function renderContractInfo(
+  address: string,
+  visible: boolean,
+  state: ContractState,
+): object | undefined {
+  const contract = renderContract(address, visible) as { bytecode: string } | undefined;
+  if (!contract) return undefined;
+  const contractState: Record<string, number> = {};
+  for (const [k, v] of Object.entries(state)) if (v) contractState[k] = v;
+  // the deployed code is the creation code without its constructor prefix
+  return {
+    smart_contract: contract,
+    runtimecode: contract.bytecode.slice(36),
+    contract_state: contractState,
+  };
 }

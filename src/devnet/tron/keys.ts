@@ -68,6 +68,11 @@ export const FAUCET: DevnetKey = key('faucet');
 export const WITNESS: DevnetKey = key('witness/a');
 export const WITNESS_B: DevnetKey = key('witness/b');
 
+/** Seeded accounts for tronweb's own tests, which expect tron-quickstart's generated accounts. */
+export function quickstartKeys(count: number): DevnetKey[] {
+  return Array.from({ length: count }, (_, i) => key(`quickstart/${i}`));
+}
+
 export interface DevnetContract {
   address: string;
   addressHex: string;

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { type Ctx, createNodeApi, type Handler, NodeError, type Params, SOLIDITY_ENDPOINTS } from './api.js';
 import type { Chain } from './chain.js';
+import { jettyNotFound, quickstartRoute } from './quickstart.js';
 import { accountTrc20Transactions } from './trongrid.js';
 
 export type FaultKind = '429' | '503' | 'empty' | 'slow';
@@ -133,6 +134,9 @@ export class DevnetServer {
       return send(res, r.status, r.body);
     }
 
+    const compat = quickstartRoute(this.chain, path, params);
+    if (compat) return send(res, compat.status, compat.body);
+
     if (path.startsWith('/devnet/')) {
       try {
         return send(res, 200, this.controls(path.slice('/devnet/'.length), params) ?? { ok: true });
@@ -146,8 +150,12 @@ export class DevnetServer {
     const name = m?.[2]?.toLowerCase() ?? '';
     const handler = m && (!solid || SOLIDITY_ENDPOINTS.has(name)) ? this.api[name] : undefined;
     if (!handler) {
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end('Not Found\n');
+      const page = jettyNotFound(path);
+      res.writeHead(404, {
+        'content-type': 'text/html;charset=iso-8859-1',
+        'content-length': Buffer.byteLength(page),
+      });
+      res.end(page);
       return;
     }
     const ctx: Ctx = { solid, visible: params.visible === true || params.visible === 'true' };

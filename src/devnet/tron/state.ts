@@ -1,36 +1,56 @@
 /**
- * World state as one map of bigint values with an undo journal. Every block keeps the journal of the writes
- * its transactions made, so a reorg reverts blocks exactly, and a read "as of" an older height (the
- * solidified head) walks the journals of the blocks above it.
+ * World state as one map with an undo journal. Every block keeps the journal of the writes its transactions
+ * made, so a reorg reverts blocks exactly, and a read "as of" an older height (the solidified head) walks the
+ * journals of the blocks above it. The writes of pending transactions sit in the open journal (see chain.ts):
+ * the full node reads them, the solidity node and block production do not.
  *
+ * Values are bigints (balances, amounts, times) or texts (JSON lists such as an account's unfreezings).
  * Keys: `trx:<addr>` balance in sun (an account exists when this key exists), `ctime:<addr>` creation time,
- * `fnu:<addr>` / `fnt:<addr>` free bandwidth used and the time it was last used, `tok:<token>:<addr>` TRC20
- * balance, `alw:<token>:<owner>:<spender>` allowance. Addresses are 41-hex.
+ * `tok:<token>:<addr>` TRC20 balance, `alw:<token>:<owner>:<spender>` allowance; the resource keys are
+ * listed in account.ts, contract states in energy.ts. Addresses are 41-hex.
  */
-export type Journal = Array<[key: string, prev: bigint | undefined]>;
+export type Value = bigint | string;
+export type Journal = Array<[key: string, prev: Value | undefined]>;
 
 export interface StateReader {
   get(key: string): bigint | undefined;
+  text(key: string): string | undefined;
 }
 
 export interface StateWriter extends StateReader {
   set(key: string, value: bigint): void;
+  setText(key: string, value: string): void;
 }
 
+const asBig = (v: Value | undefined) => (typeof v === 'bigint' ? v : undefined);
+const asText = (v: Value | undefined) => (typeof v === 'string' ? v : undefined);
+
 export class State implements StateWriter {
-  private readonly values = new Map<string, bigint>();
+  private readonly values = new Map<string, Value>();
   private journal: Journal = [];
 
   get(key: string): bigint | undefined {
-    return this.values.get(key);
+    return asBig(this.values.get(key));
+  }
+
+  text(key: string): string | undefined {
+    return asText(this.values.get(key));
   }
 
   set(key: string, value: bigint): void {
+    this.write(key, value);
+  }
+
+  setText(key: string, value: string): void {
+    this.write(key, value);
+  }
+
+  private write(key: string, value: Value): void {
     this.journal.push([key, this.values.get(key)]);
     this.values.set(key, value);
   }
 
-  /** Position in the current journal, to undo a failed transaction's partial writes. */
+  /** Position in the open journal, to undo a failed transaction's partial writes. */
   mark(): number {
     return this.journal.length;
   }
@@ -38,6 +58,11 @@ export class State implements StateWriter {
   rollbackTo(mark: number): void {
     const undone = this.journal.splice(mark);
     State.undo(this.values, undone);
+  }
+
+  /** The writes made since the last takeJournal (the pending transactions'), oldest first; read-only. */
+  openJournal(): Journal {
+    return this.journal;
   }
 
   /** Hands over the journal collected since the last call (one block's writes) and starts a new one. */
@@ -54,31 +79,35 @@ export class State implements StateWriter {
 
   /**
    * A read-only view of the state before the given journals were applied. `journalsAbove` are the journals
-   * of the blocks above the wanted height, in ascending block order: the first write of a key among them
-   * holds the value the key had at that height.
+   * of the blocks above the wanted height (and the open journal), in ascending order: the first write of a
+   * key among them holds the value the key had at that height.
    */
   viewBefore(journalsAbove: Journal[]): StateReader {
-    const earliest = new Map<string, bigint | undefined>();
+    const earliest = new Map<string, Value | undefined>();
     for (const j of journalsAbove) {
       for (const [key, prev] of j) if (!earliest.has(key)) earliest.set(key, prev);
     }
-    return { get: (key) => (earliest.has(key) ? earliest.get(key) : this.values.get(key)) };
+    const raw = (key: string) => (earliest.has(key) ? earliest.get(key) : this.values.get(key));
+    return { get: (key) => asBig(raw(key)), text: (key) => asText(raw(key)) };
   }
 
-  private static undo(values: Map<string, bigint>, journal: Journal): void {
+  private static undo(values: Map<string, Value>, journal: Journal): void {
     for (let i = journal.length - 1; i >= 0; i--) {
-      const [key, prev] = journal[i] as [string, bigint | undefined];
+      const [key, prev] = journal[i] as [string, Value | undefined];
       if (prev === undefined) values.delete(key);
       else values.set(key, prev);
     }
   }
 }
 
-/** A writer over a reader that keeps writes to itself: constant calls and energy estimates run on it. */
+/** A writer over a reader that keeps writes to itself: constant calls, estimates and builders run on it. */
 export function overlay(base: StateReader): StateWriter {
-  const writes = new Map<string, bigint>();
+  const writes = new Map<string, Value>();
+  const raw = (key: string) => (writes.has(key) ? writes.get(key) : undefined);
   return {
-    get: (key) => (writes.has(key) ? writes.get(key) : base.get(key)),
+    get: (key) => (writes.has(key) ? asBig(raw(key)) : base.get(key)),
+    text: (key) => (writes.has(key) ? asText(raw(key)) : base.text(key)),
     set: (key, value) => void writes.set(key, value),
+    setText: (key, value) => void writes.set(key, value),
   };
 }

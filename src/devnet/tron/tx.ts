@@ -1,5 +1,6 @@
 import { sha256 } from 'ethers';
 import { utils } from 'tronweb';
+import { orderedValue } from './json-order.js';
 import { normalizeAddress } from './keys.js';
 
 /**
@@ -59,21 +60,6 @@ export function sha256Hex(data: Uint8Array | string): string {
   return sha256(typeof data === 'string' ? `0x${data}` : data).slice(2);
 }
 
-/** Field order as java-tron prints them (fastjson), see the fixtures. */
-function orderedValue(type: string, value: Record<string, unknown>): Record<string, unknown> {
-  const order =
-    type === 'TransferContract'
-      ? ['amount', 'owner_address', 'to_address']
-      : type === 'TriggerSmartContract'
-        ? ['data', 'owner_address', 'contract_address', 'call_value', 'call_token_value', 'token_id']
-        : Object.keys(value);
-  // protobuf JSON omits defaults: no 0, '', false
-  const isSet = (v: unknown) => v !== undefined && v !== null && v !== 0 && v !== '' && v !== false;
-  const out: Record<string, unknown> = {};
-  for (const k of [...order, ...Object.keys(value)]) if (!(k in out) && isSet(value[k])) out[k] = value[k];
-  return out;
-}
-
 /** Encodes a transaction with tronweb's helpers; returns txID and raw_data_hex (lower case). */
 export function encodeRaw(raw: RawData): { txID: string; rawDataHex: string; pb: unknown } {
   const pb = utils.transaction.txJsonToPb({ raw_data: raw, visible: false });
@@ -83,7 +69,7 @@ export function encodeRaw(raw: RawData): { txID: string; rawDataHex: string; pb:
 }
 
 export function buildTransaction(
-  type: 'TransferContract' | 'TriggerSmartContract',
+  type: string,
   value: Record<string, unknown>,
   ref: RefBlock,
   opts: { feeLimit?: number; permissionId?: number } = {},
@@ -108,6 +94,17 @@ export function buildTransaction(
 
 export class TxParseError extends Error {}
 
+/** AccountPermissionUpdateContract's permissions, whose keys hold addresses. */
+export const PERMISSION_FIELDS = new Set(['owner', 'witness', 'actives']);
+
+/** Rewrites the key addresses of a permission (or a list of them). */
+export function mapPermissions(v: unknown, map: (address: unknown) => unknown): unknown {
+  if (Array.isArray(v)) return v.map((p) => mapPermissions(p, map));
+  if (!v || typeof v !== 'object') return v;
+  const p = v as { keys?: { address?: unknown }[] };
+  return p.keys ? { ...p, keys: p.keys.map((k) => ({ ...k, address: map(k.address) })) } : p;
+}
+
 /**
  * Reads a transaction posted to broadcasttransaction (visible or not) into the internal form: addresses as
  * 41-hex, raw_data re-encoded from its JSON as java-tron does (raw_data_hex in the body is not trusted).
@@ -119,14 +116,17 @@ export function parseIncomingTransaction(body: Record<string, unknown>, visible:
   }
   const c = raw.contract[0] as ContractJson;
   if (!c?.parameter?.value || typeof c.type !== 'string') throw new TxParseError('contract is malformed');
+  const address = (k: string, v: unknown) => {
+    const addr = normalizeAddress(v);
+    const ok = addr !== undefined && (visible ? String(v).startsWith('T') : String(v).startsWith('41'));
+    if (!ok) throw new TxParseError(`invalid address in ${k}: ${String(v)}`);
+    return addr;
+  };
   const value: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(c.parameter.value)) {
-    if (ADDRESS_FIELDS.has(k)) {
-      const addr = normalizeAddress(v);
-      const ok = addr !== undefined && (visible ? String(v).startsWith('T') : String(v).startsWith('41'));
-      if (!ok) throw new TxParseError(`invalid address in ${k}: ${String(v)}`);
-      value[k] = addr;
-    } else value[k] = v;
+    if (ADDRESS_FIELDS.has(k)) value[k] = address(k, v);
+    else if (PERMISSION_FIELDS.has(k)) value[k] = mapPermissions(v, (a) => address('keys.address', a));
+    else value[k] = k === 'data' && typeof v === 'string' ? v.toLowerCase() : v;
   }
   const contract: ContractJson = {
     parameter: { value: orderedValue(c.type, value), type_url: c.parameter.type_url },
@@ -134,14 +134,16 @@ export function parseIncomingTransaction(body: Record<string, unknown>, visible:
   };
   if (c.Permission_id) contract.Permission_id = c.Permission_id;
   const out: RawData = {
+    // java-tron prints raw_data from a HashMap too: `data` comes before `contract`
+    ...(raw.data ? { data: String(raw.data).toLowerCase() } : {}),
     contract: [contract],
-    ref_block_bytes: String(raw.ref_block_bytes ?? ''),
-    ref_block_hash: String(raw.ref_block_hash ?? ''),
+    // hex in any case, printed lower-case as java-tron does
+    ref_block_bytes: String(raw.ref_block_bytes ?? '').toLowerCase(),
+    ref_block_hash: String(raw.ref_block_hash ?? '').toLowerCase(),
     expiration: Number(raw.expiration ?? 0),
     ...(raw.fee_limit ? { fee_limit: Number(raw.fee_limit) } : {}),
     timestamp: Number(raw.timestamp ?? 0),
   };
-  if (raw.data) out.data = String(raw.data);
   let encoded: ReturnType<typeof encodeRaw>;
   try {
     encoded = encodeRaw(out);

@@ -1,0 +1,2 @@
+/** tronweb's tests import chai's assert; vitest ships that same chai. */
+export { assert, expect } from 'vitest';
