@@ -4,7 +4,7 @@ import { type WebhookCheck, webhookCheck } from './db.js';
 import { type Merchant, signedPost, userId } from './fixtures.js';
 import { forEachConcurrent, type HttpClient, percentile } from './load.js';
 import { log, sleep } from './proc.js';
-import type { PhaseLog, Receiver } from './receiver.js';
+import type { PhaseLog } from './receiver.js';
 import { int, ms } from './report.js';
 import { now } from './subscribers.js';
 

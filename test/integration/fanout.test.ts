@@ -45,7 +45,7 @@ describe('live fan-out', () => {
     const hub = t.app.fanout!;
     const sockets = await Promise.all(Array.from({ length: 40 }, () => open(m)));
     const doc = 'subscription { donationReceived(streamId: "s1") { id amount message } }';
-    sockets.forEach((s, i) => s.subscribe(`sub-${i}`, doc));
+    for (const [i, s] of sockets.entries()) s.subscribe(`sub-${i}`, doc);
     // A second group: another selection set on the same stream.
     const other = await open(m);
     other.subscribe('other', 'subscription { donationReceived(streamId: "s1") { id } }');
