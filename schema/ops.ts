@@ -25,7 +25,10 @@ builder.mutationField('retryJob', (t) =>
   t.boolean({
     description: 'Admin only: retry one failed job.',
     authScopes: { admin: true },
-    args: { queue: t.arg.string({ required: true }), jobId: t.arg.string({ required: true }) },
+    args: {
+      queue: t.arg.string({ required: true, description: 'The queue name, as `ops` lists it.' }),
+      jobId: t.arg.id({ required: true, description: 'The failed job, as `ops` lists it.' }),
+    },
     resolve: (_root, args, ctx) => retryJob(deps(ctx), args.queue, args.jobId),
   }),
 );
@@ -34,7 +37,7 @@ builder.mutationField('retryAllFailed', (t) =>
   t.int({
     description: 'Admin only: retry every failed job of a queue; answers how many.',
     authScopes: { admin: true },
-    args: { queue: t.arg.string({ required: true }) },
+    args: { queue: t.arg.string({ required: true, description: 'The queue name, as `ops` lists it.' }) },
     resolve: (_root, args, ctx) => retryAllFailed(deps(ctx), args.queue),
   }),
 );

@@ -7,18 +7,30 @@ import {
   type SessionScope,
 } from '../src/modules/merchants/tokens.js';
 import { builder } from './builder.js';
+import { enumValues } from './enums.js';
+import { resultUnion } from './errors.js';
 
 const SessionScopeEnum = builder.enumType('SessionScope', {
-  values: SESSION_SCOPES,
-  description: 'read: balance and history; subscribe: live balance and transaction events.',
+  description: 'What a user session token may do.',
+  values: enumValues<SessionScope>({
+    read: "Read the user's balance and history (`user`, `node`).",
+    subscribe:
+      "Subscribe to the user's live balance and transactions (`balanceUpdated`, `transactionCreated`).",
+  }),
 });
 
 const TokenRef = builder.objectRef<{ token: string; expiresAt: Date }>('BrowserToken').implement({
   description:
     'A short-lived bearer token for a browser; send it as `Authorization: Bearer` or `{token}` over graphql-ws.',
   fields: (t) => ({
-    token: t.exposeString('token'),
-    expiresAt: t.field({ type: 'DateTime', resolve: (r) => r.expiresAt }),
+    token: t.exposeString('token', {
+      description: 'The token (a compact JWS); keep it out of URLs you log.',
+    }),
+    expiresAt: t.field({
+      type: 'DateTime',
+      description: 'When it stops working; mint a new one before then.',
+      resolve: (r) => r.expiresAt,
+    }),
   }),
 });
 
@@ -34,18 +46,25 @@ builder.mutationField('createUserSession', (t) =>
   t.field({
     type: TokenRef,
     description:
-      "A token that can read one user's balance and history and subscribe to that user's events, nothing else.",
+      "A token for a browser that can read one user's balance and history and subscribe to that user's events, nothing else. API keys only.",
     authScopes: { merchant: true },
     args: {
-      userId: t.arg.string({ required: true }),
-      ttlSeconds: t.arg.int({ required: false, description: 'At most 86400 (default 3600).' }),
+      userId: t.arg.id({ required: true, description: 'Your id for the user the token is for.' }),
+      ttlSeconds: t.arg.int({
+        required: false,
+        description: 'Lifetime in seconds, 60 to 86400 (default 3600).',
+      }),
       scopes: t.arg({
         type: [SessionScopeEnum],
         required: false,
-        description: 'Default: read and subscribe.',
+        description: 'What the token may do; default both READ and SUBSCRIBE.',
       }),
     },
-    errors: { types: [ValidationError], directResult: true, union: { name: 'CreateUserSessionResult' } },
+    errors: {
+      types: [ValidationError],
+      directResult: true,
+      union: resultUnion('CreateUserSessionResult', 'The token'),
+    },
     resolve: (_root, args, ctx) => {
       const userId = parseUserId(args.userId, 'userId');
       const scopes = (
@@ -60,13 +79,23 @@ builder.mutationField('createStreamToken', (t) =>
   t.field({
     type: TokenRef,
     description:
-      'A token for a stream widget (an OBS overlay): it can only subscribe to donationReceived of one stream.',
+      'A token for a stream widget (an OBS overlay): it can only subscribe to donationReceived of one stream. API keys only.',
     authScopes: { merchant: true },
     args: {
-      streamId: t.arg.string({ required: true }),
-      ttlSeconds: t.arg.int({ required: false, description: 'At most 86400 (default 86400).' }),
+      streamId: t.arg.id({
+        required: true,
+        description: 'Your id for the stream, as transfers name it in `metadata.streamId`.',
+      }),
+      ttlSeconds: t.arg.int({
+        required: false,
+        description: 'Lifetime in seconds, 60 to 86400 (default 86400).',
+      }),
     },
-    errors: { types: [ValidationError], directResult: true, union: { name: 'CreateStreamTokenResult' } },
+    errors: {
+      types: [ValidationError],
+      directResult: true,
+      union: resultUnion('CreateStreamTokenResult', 'The token'),
+    },
     resolve: (_root, args, ctx) => {
       const streamId = parseUserId(args.streamId, 'streamId');
       return ctx.services.tokens.issueStreamToken(

@@ -174,7 +174,7 @@ describe('HMAC authentication', () => {
   it('authenticates /graphql with the same HMAC, or an admin bearer token', async () => {
     const m = await t.merchant();
     const viewer = await t.graphql(m, '{ viewer { id mode } }');
-    expect(viewer.body.data.viewer).toEqual({ id: m.merchantId, mode: 'test' });
+    expect(viewer.body.data.viewer).toEqual({ id: m.merchantId, mode: 'TEST' });
     const anon = await t.graphql(null, '{ viewer { id } }');
     expect(anon.body.errors[0].extensions.code).toBe('forbidden');
     const bad = await t.graphql({ ...m, apiSecret: '0'.repeat(64) }, '{ viewer { id } }');
