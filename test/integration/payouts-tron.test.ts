@@ -179,14 +179,20 @@ describe('TRC20 payouts', () => {
     const alert = await t.app.pool.query('select alert from hot_wallets where address = $1', [HOT]);
     expect(alert.rows[0].alert).toContain('needs 94000000000');
     const { token } = await t.app.services.tokens.issueAdmin(60, 'ops');
-    const ops = (await t.graphql({ bearer: token }, '{ ops }')).body.data.ops;
+    const ops = (
+      await t.graphql(
+        { bearer: token },
+        '{ ops { queues { name } hotWallets { address family networks alert tokenBalances { network balanceBaseUnits } } } }',
+      )
+    ).body.data.ops;
     const wallet = ops.hotWallets.find((h: { address: string }) => h.address === HOT);
     expect(wallet).toMatchObject({
       family: 'tron',
       networks: ['TRC20:test'],
       alert: expect.stringContaining('needs'),
     });
-    expect(BigInt(wallet.balances.token['TRC20'])).toBe(before);
+    const trc20 = wallet.tokenBalances.find((b: { network: string }) => b.network === 'TRC20');
+    expect(BigInt(trc20.balanceBaseUnits)).toBe(before);
     expect(ops.queues.map((q: { name: string }) => q.name)).toContain(`payouts-tron-TRC20-test-${HOT}`);
     const scrape = await t.app.server.inject({
       method: 'GET',
