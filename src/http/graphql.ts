@@ -2,8 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError, type GraphQLSchema, getOperationAST } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Context, Services } from '../context.js';
-import { AppError, ERROR_STATUS, type ErrorCode } from '../lib/errors.js';
+import { AppError, ERROR_STATUS, type ErrorCode, errorBody } from '../lib/errors.js';
 import type { Authenticator } from './auth.js';
+import { sendError } from './graphql-errors.js';
 import { corsFor, documentLimits, introspectionAccess, withoutSuggestions } from './graphql-rules.js';
 import { storableText } from './storable-text.js';
 
@@ -123,6 +124,16 @@ export function registerGraphql(
   app.route({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
+    // Yoga's answers carry its CORS headers; the refusals made before yoga (auth, rate limit, body) get the
+    // same ones, so a browser on an allowed origin can read why it was refused.
+    onSend: async (req, reply) => {
+      if (reply.getHeader('access-control-allow-origin')) return;
+      const cors = corsFor(services.config, req.headers.origin ?? null);
+      if (!cors) return;
+      reply.header('access-control-allow-origin', req.headers.origin);
+      reply.header('access-control-expose-headers', cors.exposedHeaders.join(', '));
+      reply.header('vary', 'Origin');
+    },
     preHandler: async (req, reply) => {
       const wantsGraphiql = req.method === 'GET' && (req.headers.accept ?? '').includes('text/html');
       req.principal = wantsGraphiql
@@ -131,14 +142,8 @@ export function registerGraphql(
     },
     handler: async (req, reply) => {
       if (req.method === 'POST' && !req.rawBody?.length) {
-        return reply.code(400).send({
-          errors: [
-            {
-              message: 'POST /graphql needs a JSON body such as {"query": "{ __typename }"}',
-              extensions: { code: 'invalid_request' },
-            },
-          ],
-        });
+        const message = 'POST /graphql needs a JSON body such as {"query": "{ __typename }"}';
+        return sendError(req, reply, 400, errorBody('invalid_request', message, req.id));
       }
       const response = await yoga.handleNodeRequestAndResponse(req, reply, { req, reply });
       response.headers.forEach((value, key) => {
