@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { printedSchema } from '../../schema/print.js';
+import { printedPossibleTypes, printedSchema } from '../../schema/print.js';
 import { sign, type TestMerchant, useTestApp } from '../helpers/app.js';
 
 const t = useTestApp({ graphqlMaxDepth: 6 });
@@ -267,8 +267,11 @@ describe('GraphQL', () => {
     expect(syntax.body.errors[0].message).toMatch(/Syntax Error/);
   });
 
-  it('has a committed schema/schema.graphql that matches the code (npm run schema:print)', () => {
-    const committed = readFileSync(new URL('../../schema/schema.graphql', import.meta.url), 'utf8');
-    expect(committed).toBe(printedSchema());
+  it('has a committed schema/schema.graphql and possible-types.json that match the code (npm run schema:print)', () => {
+    const committed = (name: string) =>
+      readFileSync(new URL(`../../schema/${name}`, import.meta.url), 'utf8');
+    expect(committed('schema.graphql')).toBe(printedSchema());
+    expect(committed('possible-types.json')).toBe(printedPossibleTypes());
+    expect(JSON.parse(printedPossibleTypes()).possibleTypes.Error).toContain('InsufficientFundsError');
   });
 });
