@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { type ConnectionState, liveClient } from '../lib/graphql';
+import { type ConnectionState, graphql, liveClient, type ResultOf, subscribe } from '../lib/graphql';
 import { formatDateTime } from '../lib/time';
 import { isExpired, readClaims } from '../lib/token';
 import { type Alert, AlertQueue, type Phase } from './queue';
@@ -18,17 +18,19 @@ declare global {
   }
 }
 
-const SUBSCRIPTION = `subscription Overlay($streamId: String!) {
-  donationReceived(streamId: $streamId) { id fromUserId amount message metadata }
-}`;
+const Overlay = graphql(`
+  subscription Overlay($streamId: ID!) {
+    donationReceived(streamId: $streamId) {
+      id
+      fromUserId
+      amount
+      message
+      metadata
+    }
+  }
+`);
 
-interface Donation {
-  id: string;
-  fromUserId: string;
-  amount: string;
-  message: string | null;
-  metadata: Record<string, unknown> | null;
-}
+type Donation = ResultOf<typeof Overlay>['donationReceived'];
 
 const SAMPLES: Omit<Alert, 'id'>[] = [
   { donor: 'nova_fan_42', amount: '50.00', message: 'Great stream, keep it up!' },
@@ -118,8 +120,10 @@ function App() {
         );
       }
     });
-    const stop = client.subscribe<{ donationReceived: Donation }>(
-      { query: SUBSCRIPTION, variables: { streamId } },
+    const stop = subscribe(
+      client,
+      Overlay,
+      { streamId },
       {
         next: (msg) => {
           const d = msg.data?.donationReceived;
