@@ -1,4 +1,4 @@
-import { tenantOf } from '../src/context.js';
+import { type Context, tenantOf } from '../src/context.js';
 import { ValidationError } from '../src/lib/errors.js';
 import { parseUserId } from '../src/modules/ledger/validation.js';
 import {
@@ -33,6 +33,11 @@ const TokenRef = builder.objectRef<{ token: string; expiresAt: Date }>('BrowserT
     }),
   }),
 });
+
+/** Tokens minted by a key that runs only trusted documents run only those too. */
+function trusted(ctx: Context): boolean {
+  return ctx.principal.kind === 'merchant' && ctx.principal.trustedDocumentsOnly === true;
+}
 
 function ttl(value: number | null | undefined, fallback: number): number {
   const v = value ?? fallback;
@@ -70,7 +75,8 @@ builder.mutationField('createUserSession', (t) =>
       const scopes = (
         args.scopes?.length ? [...new Set(args.scopes)] : [...SESSION_SCOPES]
       ) as SessionScope[];
-      return ctx.services.tokens.issueUserSession(tenantOf(ctx), userId, ttl(args.ttlSeconds, 3600), scopes);
+      const ttlSeconds = ttl(args.ttlSeconds, 3600);
+      return ctx.services.tokens.issueUserSession(tenantOf(ctx), userId, ttlSeconds, scopes, trusted(ctx));
     },
   }),
 );
@@ -102,6 +108,7 @@ builder.mutationField('createStreamToken', (t) =>
         tenantOf(ctx),
         streamId,
         ttl(args.ttlSeconds, MAX_SESSION_TTL_SECONDS),
+        trusted(ctx),
       );
     },
   }),

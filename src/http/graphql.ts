@@ -7,6 +7,7 @@ import type { Authenticator } from './auth.js';
 import { sendError } from './graphql-errors.js';
 import { corsFor, documentLimits, introspectionAccess, withoutSuggestions } from './graphql-rules.js';
 import { storableText } from './storable-text.js';
+import { operationParams, TrustedDocuments } from './trusted-documents.js';
 
 type ServerContext = { req: FastifyRequest; reply: FastifyReply };
 
@@ -101,6 +102,7 @@ export function registerGraphql(
   services: Services,
   auth: Authenticator,
 ) {
+  const trusted = services.trustedDocuments ?? new TrustedDocuments();
   const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -112,6 +114,7 @@ export function registerGraphql(
     cors: (request) => corsFor(services.config, request.headers.get('origin')),
     // Pothos' complexity plugin bounds each root field; documentLimits bounds the whole document.
     plugins: [
+      trusted.plugin(),
       documentLimits(services.config),
       introspectionAccess(services.config),
       operationMetrics(services),
@@ -119,6 +122,8 @@ export function registerGraphql(
       oneErrorList(services),
     ],
     context: ({ req }) => ({ principal: req.principal, services, requestId: req.id }),
+    // A trusted document may be named by its id alone (GraphQL over HTTP's `documentId`).
+    extraParamNames: ['documentId'],
   });
 
   app.route({
@@ -145,6 +150,7 @@ export function registerGraphql(
         const message = 'POST /graphql needs a JSON body such as {"query": "{ __typename }"}';
         return sendError(req, reply, 400, errorBody('invalid_request', message, req.id));
       }
+      trusted.check(req.principal, operationParams(req.method, req.body, req.query));
       const response = await yoga.handleNodeRequestAndResponse(req, reply, { req, reply });
       response.headers.forEach((value, key) => {
         reply.header(key, value);

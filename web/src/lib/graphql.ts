@@ -1,26 +1,13 @@
 import { type DocumentNode, print } from '@0no-co/graphql.web';
-import { initGraphQLTada, type ResultOf, type TadaDocumentNode, type VariablesOf } from 'gql.tada';
+import type { TadaDocumentNode } from 'gql.tada';
 import { type Client, type ClientOptions, createClient, type Sink } from 'graphql-ws';
-import type { introspection } from '../graphql-env.d.ts';
 
 // The pages talk to the API only through GraphQL: over HTTP (POST /graphql) and graphql-ws on the same path.
-// Every document is written with `graphql()` below, so tsc checks it against schema/schema.graphql (through
-// the generated src/graphql-env.d.ts) and its result and variables are typed from the schema; the server
-// knows each of them as a trusted document (web/persisted-documents.json, `npm run schema:print`).
+// Every document is written with gql.tada's `graphql()` (./tada.ts), so tsc checks it against the schema and
+// its result and variables are typed from it; each is a trusted document the server knows by id
+// (web/persisted-documents.json, `npm run schema:print`), so HTTP requests send the id, not the text.
 
-export const graphql = initGraphQLTada<{
-  introspection: introspection;
-  scalars: {
-    /** Exact decimal text, such as "4520.00": never parsed into a float here. */
-    Decimal: string;
-    DateTime: string;
-    ID: string;
-    Metadata: Record<string, string | number | boolean>;
-    JSON: unknown;
-  };
-}>();
-
-export type { ResultOf, VariablesOf };
+export { graphql, type ResultOf, type VariablesOf } from './tada';
 
 const texts = new WeakMap<object, string>();
 
@@ -77,7 +64,7 @@ export async function gql<T, V>(
     res = await fetch('/graphql', {
       method: 'POST',
       headers,
-      body: JSON.stringify({ query: documentText(doc), variables }),
+      body: JSON.stringify(requestBody(doc, variables)),
       credentials: 'same-origin',
       cache: 'no-store',
     });
@@ -94,6 +81,15 @@ export async function gql<T, V>(
   if (first) throw new ApiError(first.extensions?.code ?? 'internal_error', first.message, res.status);
   if (!body.data) throw new ApiError('internal_error', 'The server answered without data', res.status);
   return body.data;
+}
+
+/** A trusted document goes by its id (and operation name, for logs); any other by its text. */
+function requestBody(doc: DocumentNode, variables: unknown) {
+  const documentId = (doc as { documentId?: string }).documentId;
+  if (!documentId) return { query: documentText(doc), variables };
+  const op = doc.definitions.find((d) => d.kind === 'OperationDefinition');
+  const operationName = op && 'name' in op ? op.name?.value : undefined;
+  return { documentId, operationName, variables };
 }
 
 /** Subscribes with a typed document; returns the unsubscribe function. */

@@ -1,8 +1,9 @@
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { type ConnectionState, graphql, liveClient, type ResultOf, subscribe } from '../lib/graphql';
+import { type ConnectionState, liveClient, subscribe } from '../lib/graphql';
 import { formatDateTime } from '../lib/time';
 import { isExpired, readClaims } from '../lib/token';
+import { type Donation, Overlay } from './documents';
 import { type Alert, AlertQueue, type Phase } from './queue';
 import './overlay.css';
 
@@ -17,20 +18,6 @@ declare global {
     __alerts: Alert[];
   }
 }
-
-const Overlay = graphql(`
-  subscription Overlay($streamId: ID!) {
-    donationReceived(streamId: $streamId) {
-      id
-      fromUserId
-      amount
-      message
-      metadata
-    }
-  }
-`);
-
-type Donation = ResultOf<typeof Overlay>['donationReceived'];
 
 const SAMPLES: Omit<Alert, 'id'>[] = [
   { donor: 'nova_fan_42', amount: '50.00', message: 'Great stream, keep it up!' },
