@@ -33,7 +33,12 @@ describe('web GraphQL types and trusted documents', () => {
     expect(committed).toBe(readFileSync(out, 'utf8'));
     const manifest = JSON.parse(committed) as Record<string, string>;
     for (const [id, text] of Object.entries(manifest)) {
-      expect(id).toBe(`sha256:${createHash('sha256').update(text).digest('hex')}`);
+      const want = `sha256:${createHash('sha256').update(text).digest('hex')}`;
+      const name = /^\w+ (\w+)/.exec(text)?.[1];
+      expect(
+        id,
+        `${name} changed: give its graphql.persisted() the id '${want}', then npm run schema:print`,
+      ).toBe(want);
     }
     // What the pages send over graphql-ws is the text itself: the same bytes as the manifest's.
     // Imported by path: the web sources are checked by their own tsconfig (bundler resolution), not this one.
