@@ -98,7 +98,10 @@ export class TrustedDocuments {
   plugin(): Plugin {
     return usePersistedOperations({
       allowArbitraryOperations: true,
-      extractPersistedOperationId: (params) => TrustedDocuments.idOf(params as OperationParams),
+      // Yoga's GET parser keeps only query, variables, operationName and extensions: read documentId there.
+      extractPersistedOperationId: (params, request) =>
+        TrustedDocuments.idOf(params as OperationParams) ??
+        (request.method === 'GET' ? new URL(request.url).searchParams.get('documentId') : null),
       getPersistedOperation: (id) => this.get(id),
       customErrors: {
         notFound: {

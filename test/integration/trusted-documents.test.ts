@@ -67,6 +67,13 @@ describe('trusted documents', () => {
     expect(apq.body).toEqual({ data: { user: { balance: '5.00' } } });
     const web = await post(m, { documentId: idOf('PortalDeposits') });
     expect(web.body.data.deposits.totalCount).toBe(0);
+    // A GET names it in the query string.
+    const get = await t.request({
+      url: `/graphql?documentId=${encodeURIComponent(idOf('PortalDeposits'))}`,
+      as: m,
+      headers: { accept: 'application/json' },
+    });
+    expect(get.body.data.deposits.totalCount).toBe(0);
     const unknown = await post(m, { documentId: `sha256:${'0'.repeat(64)}` });
     expect([unknown.status, unknown.body.errors[0].extensions.code]).toEqual([400, 'invalid_request']);
     // Without the setting, any operation still runs.
