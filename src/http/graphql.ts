@@ -32,7 +32,7 @@ export function maskError(error: unknown, services: Services): GraphQLError {
     return new GraphQLError(withoutSuggestions(gqlError.message, services.config), {
       nodes: gqlError.nodes,
       path: gqlError.path,
-      extensions: { ...extensions, code: ourCode(extensions.code) ?? 'invalid_request' },
+      extensions: { ...extensions, code: ourCode(extensions.code) ?? codeForStatus(extensions.http) },
     });
   }
   services.log.error({ err: original }, 'unexpected GraphQL error');
@@ -41,6 +41,14 @@ export function maskError(error: unknown, services: Services): GraphQLError {
     path: gqlError?.path,
     extensions: { code: 'internal_error' },
   });
+}
+
+/** Yoga's own request errors carry an HTTP status; the code of the shared list that has it (405, 413). */
+function codeForStatus(http: unknown): ErrorCode {
+  const status = (http as { status?: unknown } | undefined)?.status;
+  if (status === 405) return 'method_not_allowed';
+  if (status === 413) return 'payload_too_large';
+  return 'invalid_request';
 }
 
 function ourCode(code: unknown): ErrorCode | null {

@@ -116,6 +116,14 @@ describe('GraphQL over HTTP', () => {
     });
     expect([put.statusCode, put.headers.allow]).toEqual([405, 'GET, HEAD, POST, OPTIONS']);
     expectGraphqlError({ body: put.json() }, 'method_not_allowed');
+    // Yoga's own refusals get the code of the shared list that has their status.
+    const getMutation = await t.app.server.inject({
+      method: 'GET',
+      url: `/graphql?query=${encodeURIComponent('mutation { __typename }')}`,
+      headers: { accept: GRAPHQL_JSON },
+    });
+    expect(getMutation.statusCode).toBe(405);
+    expect(getMutation.json().errors[0].extensions.code).toBe('method_not_allowed');
     // REST keeps its own body for the same refusal.
     const rest = await t.request({ url: '/api/v1/balance/u', as: { ...m, apiSecret: '0'.repeat(64) } });
     expect(rest.body).toEqual({ error: expect.objectContaining({ code: 'invalid_signature' }) });
