@@ -39,6 +39,8 @@ COPY schema ./schema
 COPY jobs ./jobs
 COPY src ./src
 COPY --from=web /app/web/dist ./web/dist
+# The web pages' trusted GraphQL documents (src/http/trusted-documents.ts loads them at start).
+COPY web/persisted-documents.json ./web/persisted-documents.json
 
 # The code stays owned by root (read-only for the app). DATA_DIR (.data) is only written when MASTER_KEY is
 # unset outside production; give it to the node user so a development-mode container can still start.

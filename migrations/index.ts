@@ -6,6 +6,7 @@ import { Migration20261126030000_withdrawals } from './Migration20261126030000_w
 import { Migration20261126040000_payouts } from './Migration20261126040000_payouts.js';
 import { Migration20261126050000_payout_follow } from './Migration20261126050000_payout_follow.js';
 import { Migration20261204000000_doors } from './Migration20261204000000_doors.js';
+import { Migration20261205000000_trusted_documents } from './Migration20261205000000_trusted_documents.js';
 import { Migration20261205000000_webhook_dispatch } from './Migration20261205000000_webhook_dispatch.js';
 
 // Listed explicitly so the migrator never imports .ts files by path (vitest and tsx both load them
@@ -18,5 +19,9 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126040000_payouts', class: Migration20261126040000_payouts },
   { name: 'Migration20261126050000_payout_follow', class: Migration20261126050000_payout_follow },
   { name: 'Migration20261204000000_doors', class: Migration20261204000000_doors },
+  {
+    name: 'Migration20261205000000_trusted_documents',
+    class: Migration20261205000000_trusted_documents,
+  },
   { name: 'Migration20261205000000_webhook_dispatch', class: Migration20261205000000_webhook_dispatch },
 ];

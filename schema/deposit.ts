@@ -7,40 +7,57 @@ import {
   UnsupportedNetworkError,
   ValidationError,
 } from '../src/lib/errors.js';
-import { DEPOSIT_STATUSES } from '../src/modules/deposits/service.js';
 import type { DepositView } from '../src/modules/deposits/view.js';
-import { topicKey, topicStream } from '../src/modules/events/topics.js';
 import { builder } from './builder.js';
-import { offsetConnection, pageComplexity } from './pagination.js';
+import { DepositStatusEnum, progressFields } from './deposit-progress.js';
+import { resultUnion } from './errors.js';
+import { offsetConnection, pageComplexity, pageTypes } from './pagination.js';
 
-const DepositStatusEnum = builder.enumType('DepositStatus', { values: DEPOSIT_STATUSES });
-
-/** Deposits carry token amounts as exact decimal strings in the token's own units (USDT). */
-export const DepositRef = builder.objectRef<DepositView & { replayed?: boolean }>('Deposit').implement({
+/** Deposits carry token amounts as exact decimals in the token's own units (USDT). */
+export const DepositRef = builder.node(builder.objectRef<DepositView & { replayed?: boolean }>('Deposit'), {
+  description:
+    'A request to pay a token (USDT) to a unique address; what arrives is credited to the user in Stars.',
+  id: { resolve: (d) => d.id },
+  loadOne: (id, ctx) => loadDeposit(ctx, id),
   fields: (t) => ({
-    id: t.exposeID('id'),
-    userId: t.exposeString('userId'),
-    network: t.exposeString('network'),
-    currency: t.exposeString('currency'),
-    depositAddress: t.exposeString('depositAddress'),
-    amount: t.exposeString('amount', { description: 'Expected amount, e.g. "100".' }),
-    amountReceived: t.exposeString('amountReceived', { description: 'Everything credited so far.' }),
+    userId: t.exposeID('userId', { description: 'The user who is credited.' }),
+    network: t.exposeString('network', { description: 'TRC20, ERC20, BEP20 or POLYGON (as configured).' }),
+    currency: t.exposeString('currency', { description: 'The token, USDT.' }),
+    depositAddress: t.exposeString('depositAddress', {
+      description: 'The address to pay, unique to this deposit.',
+    }),
+    amount: t.field({
+      type: 'Decimal',
+      description: 'The amount asked, in the token, such as "100".',
+      resolve: (d) => d.amount,
+    }),
+    ...progressFields(t),
     credited: t.field({
       type: 'Decimal',
       description: 'Stars credited so far.',
       resolve: (d) => d.creditedStarsMinor,
     }),
-    status: t.field({ type: DepositStatusEnum, resolve: (d) => d.status }),
-    confirmations: t.exposeInt('confirmations'),
-    requiredConfirmations: t.exposeInt('requiredConfirmations'),
-    txHash: t.exposeString('txHash', { nullable: true }),
-    flags: t.exposeStringList('flags', { description: 'late, underpaid, overpaid, multiple.' }),
-    failureReason: t.exposeString('failureReason', { nullable: true }),
-    metadata: t.field({ type: 'Metadata', nullable: true, resolve: (d) => d.metadata }),
-    expiresAt: t.exposeString('expiresAt'),
-    createdAt: t.exposeString('createdAt'),
-    confirmedAt: t.exposeString('confirmedAt', { nullable: true }),
-    paymentUrl: t.exposeString('paymentUrl', { description: 'The hosted payment page for this deposit.' }),
+    metadata: t.field({
+      type: 'Metadata',
+      nullable: true,
+      description: 'The metadata given with it.',
+      resolve: (d) => d.metadata,
+    }),
+    expiresAt: t.field({ type: 'DateTime', description: 'Pay before this.', resolve: (d) => d.expiresAt }),
+    createdAt: t.field({
+      type: 'DateTime',
+      description: 'When it was created.',
+      resolve: (d) => d.createdAt,
+    }),
+    confirmedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it was credited; null until then.',
+      resolve: (d) => d.confirmedAt,
+    }),
+    paymentUrl: t.exposeString('paymentUrl', {
+      description: 'The hosted payment page for this deposit, with a token that can see only it.',
+    }),
     tokenContract: t.string({
       nullable: true,
       description: "The token's contract on this network (for wallet links such as EIP-681).",
@@ -56,29 +73,34 @@ export const DepositRef = builder.objectRef<DepositView & { replayed?: boolean }
       description: 'The EVM chain id when it is configured (null on TRON and on test networks without one).',
       resolve: (d, _a, ctx) => networkOf(ctx, d.network)?.chainId ?? null,
     }),
-    replayed: t.boolean({ resolve: (d) => d.replayed ?? false }),
+    replayed: t.boolean({
+      description: 'True when this is the stored result of an earlier request with the same idempotency key.',
+      resolve: (d) => d.replayed ?? false,
+    }),
   }),
 });
 
 const CreateDepositInput = builder.inputType('CreateDepositInput', {
+  description: 'A new deposit request.',
   fields: (t) => ({
-    userId: t.string({ required: true }),
+    userId: t.id({ required: true, description: 'The user to credit; created on first use.' }),
     amount: t.field({
       type: 'Decimal',
       required: true,
       description: 'In the currency (USDT), up to its decimals.',
     }),
-    currency: t.string({ required: true, description: 'USDT' }),
-    network: t.string({ required: true, description: 'TRC20, ERC20 or BEP20' }),
-    metadata: t.field({ type: 'Metadata', required: false }),
+    currency: t.string({ required: true, description: 'The token: USDT.' }),
+    network: t.string({ required: true, description: 'TRC20, ERC20, BEP20 or POLYGON (as configured).' }),
+    metadata: t.field({ type: 'Metadata', required: false, description: 'Your references, kept with it.' }),
   }),
 });
 
 const DepositFilter = builder.inputType('DepositFilter', {
+  description: 'Narrows the list of deposits; every field is optional.',
   fields: (t) => ({
-    userId: t.string({ required: false }),
-    status: t.field({ type: DepositStatusEnum, required: false }),
-    network: t.string({ required: false }),
+    userId: t.id({ required: false, description: "Only this user's." }),
+    status: t.field({ type: DepositStatusEnum, required: false, description: 'Only this status.' }),
+    network: t.string({ required: false, description: 'Only this network.' }),
   }),
 });
 
@@ -90,7 +112,7 @@ function networkOf(ctx: Context, network: string): NetworkConfig | null {
 }
 
 /** A merchant reads its deposits; a payment-page token only its own deposit. */
-function depositTenant(ctx: Context, id: string) {
+export function depositTenant(ctx: Context, id: string) {
   const p = ctx.principal;
   if (p.kind === 'deposit' && p.depositId !== id)
     throw new ForbiddenError('This token belongs to another deposit');
@@ -99,41 +121,81 @@ function depositTenant(ctx: Context, id: string) {
   return tenantOf(ctx);
 }
 
+/** The same rule for `deposit(id:)`, `node(id:)` and `depositUpdated`; null when there is no such deposit. */
+async function loadDeposit(ctx: Context, id: string): Promise<DepositView | null> {
+  try {
+    return await ctx.services.deposits.get(depositTenant(ctx, id), id);
+  } catch (err) {
+    if (err instanceof NotFoundError) return null;
+    throw err;
+  }
+}
+
 builder.mutationField('createDeposit', (t) =>
   t.field({
     type: DepositRef,
     description:
-      'A deposit request with a unique address; pay it before expiresAt (late payments are still credited).',
+      'A deposit request with a unique address; pay it before expiresAt (late payments are still credited). API keys only.',
     authScopes: { merchant: true },
     args: {
-      input: t.arg({ type: CreateDepositInput, required: true }),
-      idempotencyKey: t.arg.string({ required: false }),
+      input: t.arg({
+        type: CreateDepositInput,
+        required: true,
+        description: 'Who, how much, which network.',
+      }),
+      idempotencyKey: t.arg.string({
+        required: false,
+        description: 'Retries with the same key make one deposit (1-255 printable ASCII characters).',
+      }),
     },
     errors: {
       types: [ValidationError, UnsupportedNetworkError, IdempotencyError],
       directResult: true,
-      union: { name: 'CreateDepositResult' },
+      union: resultUnion('CreateDepositResult', 'The deposit'),
     },
     resolve: (_root, { input, idempotencyKey }, ctx) =>
       ctx.services.deposits.create(tenantOf(ctx), input, idempotencyKey),
   }),
 );
 
+const SimulatedPaymentRef = builder
+  .objectRef<{ txHash: string; amount: string }>('SimulatedPayment')
+  .implement({
+    description:
+      'A test payment sent on the development chain; the scanner finds and credits it as any other.',
+    fields: (f) => ({
+      txHash: f.exposeString('txHash', {
+        description: "The payment's transaction on the development chain.",
+      }),
+      amount: f.field({
+        type: 'Decimal',
+        description: 'What was paid, in the token.',
+        resolve: (p) => p.amount,
+      }),
+    }),
+  });
+
 builder.mutationField('simulateDeposit', (t) =>
   t.field({
-    type: builder.objectRef<{ txHash: string; amount: string }>('SimulatedPayment').implement({
-      fields: (f) => ({ txHash: f.exposeString('txHash'), amountMinor: f.exposeString('amount') }),
-    }),
+    type: SimulatedPaymentRef,
     description: 'Test mode only: pays the deposit with a real token transfer on the development chain.',
     authScopes: { merchant: true },
-    args: { depositId: t.arg.id({ required: true }), amount: t.arg({ type: 'Decimal', required: false }) },
+    args: {
+      depositId: t.arg.id({ required: true, description: 'The deposit (`dep_…`).' }),
+      amount: t.arg({
+        type: 'Decimal',
+        required: false,
+        description:
+          'How much to pay, in the token; default the amount asked (pay less or more to try flags).',
+      }),
+    },
     errors: {
       types: [ValidationError, NotFoundError, ForbiddenError],
       directResult: true,
-      union: { name: 'SimulateDepositResult' },
+      union: resultUnion('SimulateDepositResult', 'The payment sent'),
     },
     resolve: (_root, args, ctx) =>
-      ctx.services.deposits.simulate(tenantOf(ctx), String(args.depositId), args.amount ?? undefined),
+      ctx.services.deposits.simulate(tenantOf(ctx), args.depositId, args.amount ?? undefined),
   }),
 );
 
@@ -141,16 +203,9 @@ builder.queryField('deposit', (t) =>
   t.field({
     type: DepositRef,
     nullable: true,
-    args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, args, ctx) => {
-      const id = String(args.id);
-      try {
-        return await ctx.services.deposits.get(depositTenant(ctx, id), id);
-      } catch (err) {
-        if (err instanceof NotFoundError) return null;
-        throw err;
-      }
-    },
+    description: 'A deposit, by id: API keys read their own, a payment-page token only its deposit.',
+    args: { id: t.arg.id({ required: true, description: 'The deposit (`dep_…`).' }) },
+    resolve: (_root, args, ctx) => loadDeposit(ctx, args.id),
   }),
 );
 
@@ -158,8 +213,11 @@ builder.queryField('deposits', (t) =>
   t.connection(
     {
       type: DepositRef,
+      description: "The merchant's deposits in this mode, newest first (API keys only).",
       authScopes: { merchant: true },
-      args: { filter: t.arg({ type: DepositFilter, required: false }) },
+      args: {
+        filter: t.arg({ type: DepositFilter, required: false, description: 'User, status, network.' }),
+      },
       complexity: (args) => pageComplexity(args),
       resolve: (_root, args, ctx) =>
         offsetConnection(args, (offset, limit) =>
@@ -172,47 +230,6 @@ builder.queryField('deposits', (t) =>
           }),
         ),
     },
-    {
-      name: 'DepositConnection',
-      fields: (c) => ({ totalCount: c.int({ resolve: (p) => (p as { totalCount: number }).totalCount }) }),
-    },
+    ...pageTypes('DepositConnection', 'deposits'),
   ),
-);
-
-const DepositUpdateRef = builder
-  .objectRef<{
-    id: string;
-    status: DepositView['status'];
-    confirmations: number;
-    requiredConfirmations: number;
-    amountReceived: string;
-    txHash: string | null;
-    flags: string[];
-    failureReason: string | null;
-  }>('DepositUpdate')
-  .implement({
-    fields: (t) => ({
-      id: t.exposeID('id'),
-      status: t.field({ type: DepositStatusEnum, resolve: (d) => d.status }),
-      confirmations: t.exposeInt('confirmations'),
-      requiredConfirmations: t.exposeInt('requiredConfirmations'),
-      amountReceived: t.exposeString('amountReceived'),
-      txHash: t.exposeString('txHash', { nullable: true }),
-      flags: t.exposeStringList('flags'),
-      failureReason: t.exposeString('failureReason', { nullable: true }),
-    }),
-  });
-
-builder.subscriptionField('depositUpdated', (t) =>
-  t.field({
-    type: DepositUpdateRef,
-    description: 'Every change of a deposit: seen on chain, each new confirmation, credited, expired.',
-    args: { id: t.arg.id({ required: true }) },
-    subscribe: (_root, args, ctx) => {
-      const id = String(args.id);
-      const { merchantId, mode } = depositTenant(ctx, id);
-      return topicStream(ctx.services.pubsub, 'deposit', topicKey(merchantId, mode, id)) as never;
-    },
-    resolve: (m) => m as never,
-  }),
 );

@@ -1,23 +1,54 @@
-import { tenantOf } from '../src/context.js';
-import { EVENT_TYPES, type StoredEvent } from '../src/modules/events/types.js';
+import { type Context, tenantOf } from '../src/context.js';
+import { ForbiddenError } from '../src/lib/errors.js';
+import type { EventType, StoredEvent } from '../src/modules/events/types.js';
 import { builder } from './builder.js';
-import { offsetConnection, pageComplexity } from './pagination.js';
+import { enumValues } from './enums.js';
+import { offsetConnection, pageComplexity, pageTypes } from './pagination.js';
 
-const EventRef = builder.objectRef<StoredEvent>('Event').implement({
+const EventTypeEnum = builder.enumType('EventType', {
+  description:
+    'What happened. The first five are delivered to webhooks (WebhookEventType); the others feed subscriptions and this list only.',
+  values: enumValues<EventType>({
+    'deposit.confirmed': 'A deposit was confirmed on chain and credited (`deposit.confirmed`).',
+    'deposit.failed': 'A deposit expired unpaid or failed (`deposit.failed`).',
+    'payout.completed': 'A withdrawal was paid out on chain (`payout.completed`).',
+    'payout.failed': 'A withdrawal failed or was rejected, and refunded (`payout.failed`).',
+    'transfer.completed': 'A transfer between two users was posted (`transfer.completed`).',
+    'balance.adjusted': 'An operator adjusted a balance (`balance.adjusted`; not sent to webhooks).',
+    'deposit.updated':
+      'A deposit changed: seen, confirmations, credited, expired (`deposit.updated`; not sent to webhooks).',
+    'withdrawal.updated': 'A withdrawal moved a step (`withdrawal.updated`; not sent to webhooks).',
+  }),
+});
+
+/** A merchant reads its own events (API keys only); null for another merchant's. */
+async function loadEvent(ctx: Context, id: string): Promise<StoredEvent | null> {
+  if (ctx.principal.kind !== 'merchant') throw new ForbiddenError('This credential may not read events');
+  const { merchantId, mode } = tenantOf(ctx);
+  return ctx.services.events.get(merchantId, mode, id);
+}
+
+const EventRef = builder.node(builder.objectRef<StoredEvent>('Event'), {
   description: 'Something that happened, as delivered to webhooks (`data` is the webhook payload).',
+  id: { resolve: (e) => e.id },
+  loadOne: (id, ctx) => loadEvent(ctx, id),
   fields: (t) => ({
-    id: t.exposeID('id'),
-    type: t.exposeString('type'),
-    data: t.field({ type: 'JSON', resolve: (e) => e.data }),
-    createdAt: t.field({ type: 'DateTime', resolve: (e) => e.createdAt }),
+    type: t.field({ type: EventTypeEnum, description: 'What happened.', resolve: (e) => e.type }),
+    data: t.field({
+      type: 'JSON',
+      description: "The webhook payload's `data`, exactly as delivered (amounts are JSON numbers there).",
+      resolve: (e) => e.data,
+    }),
+    createdAt: t.field({ type: 'DateTime', description: 'When it happened.', resolve: (e) => e.createdAt }),
   }),
 });
 
 const EventFilter = builder.inputType('EventFilter', {
+  description: 'Narrows the list of events; every field is optional.',
   fields: (t) => ({
-    type: t.string({ required: false, description: `One of ${EVENT_TYPES.join(', ')}.` }),
-    from: t.field({ type: 'DateTime', required: false }),
-    to: t.field({ type: 'DateTime', required: false }),
+    type: t.field({ type: EventTypeEnum, required: false, description: 'Only this type.' }),
+    from: t.field({ type: 'DateTime', required: false, description: 'Inclusive lower bound on createdAt.' }),
+    to: t.field({ type: 'DateTime', required: false, description: 'Exclusive upper bound on createdAt.' }),
   }),
 });
 
@@ -25,9 +56,10 @@ builder.queryField('events', (t) =>
   t.connection(
     {
       type: EventRef,
-      description: 'Every event of this merchant and mode, newest first: catch up after downtime.',
+      description:
+        'Every event of this merchant and mode, newest first: catch up after downtime (API keys only).',
       authScopes: { merchant: true },
-      args: { filter: t.arg({ type: EventFilter, required: false }) },
+      args: { filter: t.arg({ type: EventFilter, required: false, description: 'Type and time bounds.' }) },
       complexity: (args) => pageComplexity(args),
       resolve: (_root, args, ctx) =>
         offsetConnection(args, (offset, limit) => {
@@ -41,9 +73,6 @@ builder.queryField('events', (t) =>
           });
         }),
     },
-    {
-      name: 'EventConnection',
-      fields: (c) => ({ totalCount: c.int({ resolve: (p) => (p as { totalCount: number }).totalCount }) }),
-    },
+    ...pageTypes('EventConnection', 'events'),
   ),
 );

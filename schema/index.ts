@@ -12,11 +12,19 @@ import './webhook.js';
 import './event.js';
 import './subscription.js';
 import './deposit.js';
+import './deposit-live.js';
 import './withdrawal.js';
+import './withdrawal-decisions.js';
 import './ops.js';
 
-builder.queryType({});
-builder.mutationType({});
+builder.queryType({
+  description:
+    'Reads. API keys see their merchant and mode; browser tokens only what they were minted for; admin tokens the ops fields.',
+});
+builder.mutationType({
+  description:
+    'Writes. Expected failures come back as members of each result union (`... on Error`), not as top-level errors.',
+});
 
 let schema: GraphQLSchema | null = null;
 

@@ -1,5 +1,6 @@
 import { offsetToCursor } from '@pothos/plugin-relay';
 import { ValidationError } from '../src/lib/errors.js';
+import type { builder } from './builder.js';
 
 // Offset pagination for every connection, in both directions: `first`/`after` forwards and `last`/`before`
 // backwards (Relay's cursor connections spec), with the cursors Pothos' relay plugin writes
@@ -75,4 +76,24 @@ export async function offsetConnection<T>(args: PageArgs, load: Loader<T>) {
 /** The complexity of one page of a connection: `perRow` for each row it may return. */
 export function pageComplexity(args: PageArgs, perRow = 5) {
   return { field: perRow, multiplier: args.first ?? args.last ?? PAGE.defaultSize };
+}
+
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+
+/**
+ * The connection and edge type options of a list of `items` (Relay names: `<name>`, `<name>Edge`): a
+ * description for each, and `totalCount`.
+ */
+export function pageTypes(name: string, items: string) {
+  const connection = {
+    name,
+    description: `A page of ${items}.`,
+    fields: (c: PothosSchemaTypes.ObjectFieldBuilder<Types, object>) => ({
+      totalCount: c.int({
+        description: `How many ${items} match, across all pages.`,
+        resolve: (p) => (p as { totalCount: number }).totalCount,
+      }),
+    }),
+  };
+  return [connection, { description: `One of the ${items} and its cursor.` }] as const;
 }

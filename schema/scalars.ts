@@ -7,9 +7,18 @@ import { builder } from './builder.js';
 // is handed to the service unchanged, which parses it exactly and refuses what it cannot represent.
 // Variables come from a lossless parse (lib/json.ts): a JSON number other than a safe integer arrives
 // as a JsonNumber with the text the caller sent, so `1.001` or a 20-digit number is never rounded first.
+const DECIMAL_TEXT = /^-?\d+(\.\d+)?$/;
+
+// Every amount in the schema is a Decimal: Stars (bigint minor units inside, printed with their 2 decimals) and
+// token amounts (exact decimal text in the token's own units, printed as they are). Every time is a DateTime.
 builder.scalarType('Decimal', {
-  description: 'An exact decimal amount, serialised as a string such as "4520.00" (never a float).',
-  serialize: (minor) => formatMinor(minor),
+  description:
+    'An exact decimal amount as a string, such as "4520.00" (Stars, always 2 decimals) or "100.5" (a token amount in its own units). Never a float: parse it with a decimal library, not Number(). Inputs take a string or a number literal.',
+  serialize: (value) => {
+    if (typeof value === 'bigint') return formatMinor(value);
+    if (DECIMAL_TEXT.test(value)) return value;
+    throw new TypeError(`not a decimal: ${value}`);
+  },
   parseValue: (value) => {
     if (typeof value === 'string') return value;
     if (value instanceof JsonNumber) return value.text;
@@ -23,8 +32,13 @@ builder.scalarType('Decimal', {
 });
 
 builder.scalarType('DateTime', {
-  description: 'An ISO 8601 date-time in UTC.',
-  serialize: (d) => d.toISOString(),
+  description:
+    'A date-time in UTC as an ISO 8601 string with milliseconds, such as "2025-03-06T00:05:00.000Z". Inputs take any ISO 8601 date-time.',
+  serialize: (value) => {
+    const d = typeof value === 'string' ? new Date(value) : value;
+    if (Number.isNaN(d.getTime())) throw new TypeError(`not a time: ${String(value)}`);
+    return d.toISOString();
+  },
   parseValue: (value) => {
     const d = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? new Date(value) : null;
     if (!d || Number.isNaN(d.getTime())) throw new TypeError('DateTime must be an ISO 8601 string');
@@ -38,7 +52,8 @@ builder.scalarType('DateTime', {
 });
 
 builder.scalarType('Metadata', {
-  description: 'A flat JSON object of at most 20 keys with string, number or boolean values (≤ 4 KB).',
+  description:
+    "A flat JSON object of at most 20 keys whose values are strings, numbers or booleans (4 KB at most), for your own references such as an order id. `streamId` in a transfer's metadata marks a donation to that stream.",
   serialize: (v) => v,
   parseValue: (value) => {
     if (!value || typeof value !== 'object' || Array.isArray(value) || value instanceof JsonNumber)
@@ -59,7 +74,8 @@ builder.scalarType('Metadata', {
 });
 
 builder.scalarType('JSON', {
-  description: 'Any JSON value.',
+  description:
+    "Any JSON value; used only where the shape is not part of the schema (an event's webhook payload).",
   serialize: (v) => v,
   parseValue: (v) => plainJson(v),
 });

@@ -7,49 +7,100 @@ import {
   topicKey,
   topicStream,
 } from '../src/modules/events/topics.js';
+import type { TxType } from '../src/modules/ledger/types.js';
 import { parseUserId } from '../src/modules/ledger/validation.js';
 import { builder } from './builder.js';
 import { DirectionEnum, TransactionTypeEnum } from './transaction.js';
 
 // Live events over graphql-ws, fed by the outbox relay through Redis pub/sub (any instance → every instance).
+// The payloads keep the messages' fields and values (exact decimal strings, ISO times); the schema types them
+// as Decimal, DateTime and ID like everywhere else. They are events, not Nodes: `id` is the transaction's.
 
 const BalanceUpdateRef = builder.objectRef<BalanceMessage>('BalanceUpdate').implement({
+  description: "A user's new balance, sent by `balanceUpdated` after every movement.",
   fields: (t) => ({
-    userId: t.exposeString('userId'),
-    balance: t.exposeString('balance', { description: 'Decimal Stars, e.g. "4570.00".' }),
-    transactionId: t.exposeID('transactionId'),
-    updatedAt: t.exposeString('updatedAt'),
+    userId: t.exposeID('userId', { description: 'The user.' }),
+    balance: t.field({
+      type: 'Decimal',
+      description: 'The balance in Stars after the movement, such as "4570.00".',
+      resolve: (m) => m.balance,
+    }),
+    transactionId: t.exposeID('transactionId', { description: 'The movement that changed it (`tx_…`).' }),
+    updatedAt: t.field({ type: 'DateTime', description: 'When it changed.', resolve: (m) => m.updatedAt }),
   }),
 });
 
 const TransactionEventRef = builder.objectRef<TransactionMessage>('TransactionEvent').implement({
+  description:
+    "A new movement on a user's account as that user's side, sent by `transactionCreated` (the same fields as a UserTransaction).",
   fields: (t) => ({
-    id: t.exposeID('id'),
-    userId: t.exposeString('userId'),
-    type: t.field({ type: TransactionTypeEnum, resolve: (m) => m.type as never }),
-    amount: t.exposeString('amount', { description: "Decimal Stars, negative for this user's debits." }),
-    direction: t.field({ type: DirectionEnum, resolve: (m) => m.direction }),
-    balanceBefore: t.exposeString('balanceBefore'),
-    balanceAfter: t.exposeString('balanceAfter'),
-    fromUserId: t.exposeString('fromUserId', { nullable: true }),
-    toUserId: t.exposeString('toUserId', { nullable: true }),
-    description: t.exposeString('description', { nullable: true }),
-    metadata: t.field({ type: 'Metadata', nullable: true, resolve: (m) => m.metadata }),
-    createdAt: t.exposeString('createdAt'),
+    id: t.exposeID('id', { description: 'The ledger transaction (`tx_…`).' }),
+    userId: t.exposeID('userId', { description: 'The user whose side this is.' }),
+    type: t.field({
+      type: TransactionTypeEnum,
+      description: 'What moved the Stars.',
+      resolve: (m) => m.type as TxType,
+    }),
+    amount: t.field({
+      type: 'Decimal',
+      description: "Stars, negative for this user's debits.",
+      resolve: (m) => m.amount,
+    }),
+    direction: t.field({
+      type: DirectionEnum,
+      description: "For this user's balance.",
+      resolve: (m) => m.direction,
+    }),
+    balanceBefore: t.field({
+      type: 'Decimal',
+      description: "This user's balance right before.",
+      resolve: (m) => m.balanceBefore,
+    }),
+    balanceAfter: t.field({
+      type: 'Decimal',
+      description: "This user's balance right after.",
+      resolve: (m) => m.balanceAfter,
+    }),
+    fromUserId: t.exposeID('fromUserId', {
+      nullable: true,
+      description: "The paying user; null when the Stars came from the merchant's books.",
+    }),
+    toUserId: t.exposeID('toUserId', {
+      nullable: true,
+      description: "The receiving user; null when the Stars went to the merchant's books.",
+    }),
+    description: t.exposeString('description', { nullable: true, description: 'The text given with it.' }),
+    metadata: t.field({
+      type: 'Metadata',
+      nullable: true,
+      description: 'The metadata given with it.',
+      resolve: (m) => m.metadata,
+    }),
+    createdAt: t.field({ type: 'DateTime', description: 'When it was posted.', resolve: (m) => m.createdAt }),
   }),
 });
 
 const DonationRef = builder.objectRef<DonationMessage>('Donation').implement({
-  description: 'A transfer whose metadata.streamId names the stream.',
+  description: 'A transfer whose metadata.streamId names the stream, sent by `donationReceived`.',
   fields: (t) => ({
-    id: t.exposeID('id'),
-    streamId: t.exposeString('streamId'),
-    fromUserId: t.exposeString('fromUserId'),
-    toUserId: t.exposeString('toUserId'),
-    amount: t.exposeString('amount', { description: 'Decimal Stars.' }),
-    message: t.exposeString('description', { nullable: true }),
-    metadata: t.field({ type: 'Metadata', nullable: true, resolve: (m) => m.metadata }),
-    createdAt: t.exposeString('createdAt'),
+    id: t.exposeID('id', {
+      description: 'The transfer (`tx_…`); deduplicate on it (delivery is at least once).',
+    }),
+    streamId: t.exposeID('streamId', { description: 'The stream.' }),
+    fromUserId: t.exposeID('fromUserId', { description: 'The donor.' }),
+    toUserId: t.exposeID('toUserId', { description: 'The streamer who received it.' }),
+    amount: t.field({ type: 'Decimal', description: 'Stars donated.', resolve: (m) => m.amount }),
+    message: t.exposeString('description', {
+      nullable: true,
+      description: "The transfer's description: the donor's message.",
+    }),
+    metadata: t.field({
+      type: 'Metadata',
+      nullable: true,
+      description: "The transfer's metadata (streamId, and whatever else you sent, such as a donorName).",
+      resolve: (m) => m.metadata,
+    }),
+    createdAt: t.field({ type: 'DateTime', description: 'When it was posted.', resolve: (m) => m.createdAt }),
   }),
 });
 
@@ -60,13 +111,16 @@ function requireUser(ctx: Context, userId: string): string {
   return id;
 }
 
-builder.subscriptionType({});
+builder.subscriptionType({
+  description:
+    'Live events over graphql-ws on the same URL (`ws(s)://…/graphql`); delivery is at least once.',
+});
 
 builder.subscriptionField('balanceUpdated', (t) =>
   t.field({
     type: BalanceUpdateRef,
     description: "The user's balance after every movement.",
-    args: { userId: t.arg.string({ required: true }) },
+    args: { userId: t.arg.id({ required: true, description: 'Your id for the user.' }) },
     subscribe: (_root, args, ctx) => {
       const id = requireUser(ctx, args.userId);
       const { merchantId, mode } = tenantOf(ctx);
@@ -80,7 +134,7 @@ builder.subscriptionField('transactionCreated', (t) =>
   t.field({
     type: TransactionEventRef,
     description: "Each new movement on the user's account, as that user's side.",
-    args: { userId: t.arg.string({ required: true }) },
+    args: { userId: t.arg.id({ required: true, description: 'Your id for the user.' }) },
     subscribe: (_root, args, ctx) => {
       const id = requireUser(ctx, args.userId);
       const { merchantId, mode } = tenantOf(ctx);
@@ -94,7 +148,12 @@ builder.subscriptionField('donationReceived', (t) =>
   t.field({
     type: DonationRef,
     description: 'Transfers whose metadata.streamId matches: for alert overlays.',
-    args: { streamId: t.arg.string({ required: true }) },
+    args: {
+      streamId: t.arg.id({
+        required: true,
+        description: 'The stream, as transfers name it in `metadata.streamId`.',
+      }),
+    },
     subscribe: (_root, args, ctx) => {
       const streamId = parseUserId(args.streamId, 'streamId');
       const p = ctx.principal;

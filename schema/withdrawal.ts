@@ -1,26 +1,35 @@
 import { type Context, tenantOf } from '../src/context.js';
-import {
-  ForbiddenError,
-  IdempotencyError,
-  InsufficientFundsError,
-  InvalidAddressError,
-  NotFoundError,
-  UnsupportedNetworkError,
-  ValidationError,
-} from '../src/lib/errors.js';
+import { ForbiddenError, NotFoundError } from '../src/lib/errors.js';
 import { topicKey, topicStream } from '../src/modules/events/topics.js';
-import { viewFromStored, type WithdrawalView } from '../src/modules/withdrawals/view.js';
+import type { Mode } from '../src/modules/merchants/entities.js';
+import { type PayoutState, viewFromStored, type WithdrawalView } from '../src/modules/withdrawals/view.js';
 import { builder } from './builder.js';
-import { offsetConnection, pageComplexity } from './pagination.js';
+import { enumValues } from './enums.js';
+import { ModeEnum } from './merchant.js';
+import { offsetConnection, pageComplexity, pageTypes } from './pagination.js';
 
 const PayoutStateEnum = builder.enumType('PayoutState', {
-  description:
-    "The payout worker's step: queued → signed (stored before sending) → broadcast → confirming → completed | failed.",
-  values: ['queued', 'signed', 'broadcast', 'confirming', 'completed', 'failed'] as const,
+  description: "The payout worker's step once a withdrawal is approved.",
+  values: enumValues<PayoutState>({
+    queued: 'Waiting for the payout worker (or for the hot wallet to have the funds).',
+    signed: 'Signed and stored, not yet sent (a restart sends the same transaction).',
+    broadcast: 'Sent to the network, not yet in a block.',
+    confirming: 'In a block, gathering confirmations.',
+    completed: 'Final on chain.',
+    failed: 'Failed on chain; the Stars were refunded.',
+  }),
 });
 
-const StatusEnum = builder.enumType('WithdrawalStatus', {
-  values: ['pending_approval', 'approved', 'processing', 'completed', 'failed', 'rejected'] as const,
+export const WithdrawalStatusEnum = builder.enumType('WithdrawalStatus', {
+  description: 'Where a withdrawal stands.',
+  values: enumValues<WithdrawalView['status']>({
+    pending_approval: 'Created and held; waits for an admin or a key with the withdrawals:approve scope.',
+    approved: 'Approved; the payout worker will send it.',
+    processing: 'Being sent (see payoutState).',
+    completed: 'Paid: the wallet has the USDT.',
+    failed: 'The payout failed; the Stars were refunded.',
+    rejected: 'Rejected by an approver; the Stars were refunded.',
+  }),
 });
 
 const AuditRef = builder
@@ -28,27 +37,60 @@ const AuditRef = builder
     'WithdrawalAuditEntry',
   )
   .implement({
+    description: 'One decision or step in the life of a withdrawal.',
     fields: (t) => ({
-      action: t.exposeString('action'),
-      actor: t.exposeString('actor'),
-      reason: t.exposeString('reason', { nullable: true }),
-      at: t.field({ type: 'DateTime', resolve: (a) => a.created_at }),
+      action: t.exposeString('action', { description: 'What happened, such as approved, rejected, signed.' }),
+      actor: t.exposeString('actor', {
+        description: 'Who: `admin:<subject>`, `key:<key id>`, or the payout worker.',
+      }),
+      reason: t.exposeString('reason', { nullable: true, description: 'The reason given, if any.' }),
+      at: t.field({ type: 'DateTime', description: 'When.', resolve: (a) => a.created_at }),
     }),
   });
 
-export const WithdrawalRef = builder
-  .objectRef<WithdrawalView & { replayed?: boolean }>('Withdrawal')
-  .implement({
+/** A merchant reads its own; admins any. Null when there is no such withdrawal (for this merchant). */
+export async function loadWithdrawal(ctx: Context, id: string): Promise<WithdrawalView | null> {
+  const p = ctx.principal;
+  if (p.kind !== 'merchant' && p.kind !== 'admin') {
+    throw new ForbiddenError('This credential may not read withdrawals');
+  }
+  try {
+    const tenant = p.kind === 'admin' ? await ctx.services.withdrawals.tenantOf(id) : tenantOf(ctx);
+    return await ctx.services.withdrawals.get(tenant, id);
+  } catch (err) {
+    if (err instanceof NotFoundError) return null;
+    throw err;
+  }
+}
+
+export const WithdrawalRef = builder.node(
+  builder.objectRef<WithdrawalView & { replayed?: boolean }>('Withdrawal'),
+  {
     description:
       'A payout of Stars to a wallet: held at creation, then approved (or rejected and refunded) and sent.',
+    id: { resolve: (w) => w.id },
+    loadOne: (id, ctx) => loadWithdrawal(ctx, id),
     fields: (t) => ({
-      id: t.exposeID('id'),
-      merchantId: t.string({ nullable: true, resolve: (w) => w.merchantId ?? null }),
-      mode: t.string({ nullable: true, resolve: (w) => w.mode ?? null }),
-      userId: t.exposeString('userId'),
-      network: t.exposeString('network'),
-      walletAddress: t.exposeString('walletAddress'),
-      status: t.field({ type: StatusEnum, resolve: (w) => w.status }),
+      merchantId: t.field({
+        type: 'ID',
+        nullable: true,
+        description: "The merchant (`mer_…`); shown to admins, who see every merchant's.",
+        resolve: (w) => w.merchantId ?? null,
+      }),
+      mode: t.field({
+        type: ModeEnum,
+        nullable: true,
+        description: 'The mode; shown to admins.',
+        resolve: (w) => w.mode ?? null,
+      }),
+      userId: t.exposeID('userId', { description: 'The user whose Stars are paid out.' }),
+      network: t.exposeString('network', { description: 'TRC20, ERC20, BEP20 or POLYGON (as configured).' }),
+      walletAddress: t.exposeString('walletAddress', { description: 'Where the USDT goes.' }),
+      status: t.field({
+        type: WithdrawalStatusEnum,
+        description: 'Where it stands.',
+        resolve: (w) => w.status,
+      }),
       amount: t.field({
         type: 'Decimal',
         description: 'Stars taken from the balance.',
@@ -59,101 +101,62 @@ export const WithdrawalRef = builder
         description: 'Stars kept as the withdrawal fee.',
         resolve: (w) => w.feeMinor,
       }),
-      amountUsdt: t.exposeString('amountUsdt', { description: 'What the wallet receives.' }),
-      networkFee: t.exposeString('networkFee', { description: 'Chain cost in USDT, paid by the platform.' }),
-      txHash: t.exposeString('txHash', { nullable: true }),
-      failureReason: t.exposeString('failureReason', { nullable: true }),
-      createdAt: t.exposeString('createdAt'),
-      payoutState: t.field({ type: PayoutStateEnum, nullable: true, resolve: (w) => w.payoutState ?? null }),
-      confirmations: t.int({ resolve: (w) => w.confirmations ?? 0 }),
+      amountUsdt: t.field({
+        type: 'Decimal',
+        description: 'What the wallet receives, in USDT: (amount − fee) ÷ starsPerUsdt.',
+        resolve: (w) => w.amountUsdt,
+      }),
+      networkFee: t.field({
+        type: 'Decimal',
+        description: 'Chain cost in USDT, paid by the platform.',
+        resolve: (w) => w.networkFee,
+      }),
+      txHash: t.exposeString('txHash', {
+        nullable: true,
+        description: 'The payout transaction, once signed.',
+      }),
+      failureReason: t.exposeString('failureReason', {
+        nullable: true,
+        description: 'Why it failed or was rejected.',
+      }),
+      createdAt: t.field({
+        type: 'DateTime',
+        description: 'When it was created.',
+        resolve: (w) => w.createdAt,
+      }),
+      payoutState: t.field({
+        type: PayoutStateEnum,
+        nullable: true,
+        description: "The payout worker's step; null before approval.",
+        resolve: (w) => w.payoutState ?? null,
+      }),
+      confirmations: t.int({
+        description: 'Confirmations of the payout transaction.',
+        resolve: (w) => w.confirmations ?? 0,
+      }),
       waitingReason: t.string({
         nullable: true,
         description: 'Why an approved payout is not sent yet (for example the hot wallet is short).',
         resolve: (w) => w.waitingReason ?? null,
       }),
-      completedAt: t.string({ nullable: true, resolve: (w) => w.completedAt ?? null }),
-      replayed: t.boolean({ resolve: (w) => w.replayed ?? false }),
+      completedAt: t.field({
+        type: 'DateTime',
+        nullable: true,
+        description: 'When it was paid; null until then.',
+        resolve: (w) => w.completedAt ?? null,
+      }),
+      replayed: t.boolean({
+        description:
+          'True when this is the stored result of an earlier request with the same idempotency key.',
+        resolve: (w) => w.replayed ?? false,
+      }),
       audit: t.field({
         type: [AuditRef],
+        description: 'Every decision and step, oldest first.',
         resolve: (w, _a, ctx) => ctx.services.withdrawals.auditTrail(w.id),
       }),
     }),
-  });
-
-const CreateInput = builder.inputType('CreateWithdrawalInput', {
-  fields: (t) => ({
-    userId: t.string({ required: true }),
-    amount: t.field({ type: 'Decimal', required: true, description: 'Stars.' }),
-    walletAddress: t.string({ required: true }),
-    network: t.string({ required: true }),
-  }),
-});
-
-/** Admins decide for any merchant; a merchant key only with the `withdrawals:approve` scope. */
-async function decider(ctx: Context, id: string) {
-  const p = ctx.principal;
-  if (p.kind === 'admin')
-    return { tenant: await ctx.services.withdrawals.tenantOf(id), actor: `admin:${p.subject}` };
-  if (p.kind === 'merchant' && p.scopes.includes('withdrawals:approve')) {
-    return { tenant: { merchantId: p.merchantId, mode: p.mode }, actor: `key:${p.keyId}` };
-  }
-  throw new ForbiddenError(
-    'Approving withdrawals needs an admin token or a key with the withdrawals:approve scope',
-  );
-}
-
-const DECISION_ERRORS = {
-  types: [ValidationError, NotFoundError, ForbiddenError],
-  directResult: true,
-};
-
-builder.mutationField('createWithdrawal', (t) =>
-  t.field({
-    type: WithdrawalRef,
-    authScopes: { merchant: true },
-    args: {
-      input: t.arg({ type: CreateInput, required: true }),
-      idempotencyKey: t.arg.string({ required: false }),
-    },
-    errors: {
-      types: [
-        ValidationError,
-        NotFoundError,
-        InsufficientFundsError,
-        IdempotencyError,
-        UnsupportedNetworkError,
-        InvalidAddressError,
-      ],
-      directResult: true,
-      union: { name: 'CreateWithdrawalResult' },
-    },
-    resolve: (_root, { input, idempotencyKey }, ctx) =>
-      ctx.services.withdrawals.create(tenantOf(ctx), input, idempotencyKey),
-  }),
-);
-
-builder.mutationField('approveWithdrawal', (t) =>
-  t.field({
-    type: WithdrawalRef,
-    args: { id: t.arg.id({ required: true }) },
-    errors: { ...DECISION_ERRORS, union: { name: 'ApproveWithdrawalResult' } },
-    resolve: async (_root, { id }, ctx) => {
-      const d = await decider(ctx, String(id));
-      return ctx.services.withdrawals.approve(d.tenant, String(id), d.actor);
-    },
-  }),
-);
-
-builder.mutationField('rejectWithdrawal', (t) =>
-  t.field({
-    type: WithdrawalRef,
-    args: { id: t.arg.id({ required: true }), reason: t.arg.string({ required: true }) },
-    errors: { ...DECISION_ERRORS, union: { name: 'RejectWithdrawalResult' } },
-    resolve: async (_root, { id, reason }, ctx) => {
-      const d = await decider(ctx, String(id));
-      return ctx.services.withdrawals.reject(d.tenant, String(id), d.actor, reason);
-    },
-  }),
+  },
 );
 
 builder.queryField('withdrawal', (t) =>
@@ -162,28 +165,18 @@ builder.queryField('withdrawal', (t) =>
     nullable: true,
     description: "A merchant's own withdrawal; admins read any.",
     authScopes: { merchant: true, admin: true },
-    args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, ctx) => {
-      try {
-        const tenant =
-          ctx.principal.kind === 'admin'
-            ? await ctx.services.withdrawals.tenantOf(String(id))
-            : tenantOf(ctx);
-        return await ctx.services.withdrawals.get(tenant, String(id));
-      } catch (err) {
-        if (err instanceof NotFoundError) return null;
-        throw err;
-      }
-    },
+    args: { id: t.arg.id({ required: true, description: 'The withdrawal (`pay_…`).' }) },
+    resolve: (_root, { id }, ctx) => loadWithdrawal(ctx, id),
   }),
 );
 
 const Filter = builder.inputType('WithdrawalFilter', {
+  description: 'Narrows the list of withdrawals; every field is optional.',
   fields: (t) => ({
-    status: t.field({ type: StatusEnum, required: false }),
-    userId: t.string({ required: false }),
-    merchantId: t.string({ required: false, description: 'Admins only: one merchant (default: every one).' }),
-    mode: t.string({ required: false, description: 'Admins only: live or test (default: both).' }),
+    status: t.field({ type: WithdrawalStatusEnum, required: false, description: 'Only this status.' }),
+    userId: t.id({ required: false, description: "Only this user's." }),
+    merchantId: t.id({ required: false, description: 'Admins only: one merchant (default: every one).' }),
+    mode: t.field({ type: ModeEnum, required: false, description: 'Admins only: one mode (default: both).' }),
   }),
 });
 
@@ -194,7 +187,9 @@ builder.queryField('withdrawals', (t) =>
       description:
         "A merchant's withdrawals, newest first; admins see every merchant's (filter by merchantId, mode).",
       authScopes: { merchant: true, admin: true },
-      args: { filter: t.arg({ type: Filter, required: false }) },
+      args: {
+        filter: t.arg({ type: Filter, required: false, description: 'Status, user, merchant, mode.' }),
+      },
       complexity: (args) => pageComplexity(args),
       resolve: (_root, args, ctx) =>
         offsetConnection(args, (offset, limit) =>
@@ -206,10 +201,7 @@ builder.queryField('withdrawals', (t) =>
           }),
         ),
     },
-    {
-      name: 'WithdrawalConnection',
-      fields: (c) => ({ totalCount: c.int({ resolve: (p) => (p as { totalCount: number }).totalCount }) }),
-    },
+    ...pageTypes('WithdrawalConnection', 'withdrawals'),
   ),
 );
 
@@ -218,11 +210,11 @@ builder.subscriptionField('withdrawalUpdated', (t) =>
     type: WithdrawalRef,
     description:
       'Every step of a withdrawal: approved, rejected, signed, broadcast, each confirmation, completed or failed.',
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'The withdrawal (`pay_…`).' }) },
     subscribe: async (_root, args, ctx) => {
       const id = String(args.id);
       const p = ctx.principal;
-      let tenant: { merchantId: string; mode: 'live' | 'test' };
+      let tenant: { merchantId: string; mode: Mode };
       if (p.kind === 'admin') tenant = await ctx.services.withdrawals.tenantOf(id);
       else if (p.kind === 'merchant') {
         tenant = tenantOf(ctx);
@@ -241,11 +233,8 @@ builder.subscriptionField('withdrawalUpdated', (t) =>
 /** Merchants see their own; admins every merchant's, or the merchant and mode the filter names. */
 function adminOrTenant(
   ctx: Context,
-  filter: { merchantId?: string | null; mode?: string | null } | null | undefined,
-): { merchantId: string | null; mode: 'live' | 'test' | null } {
+  filter: { merchantId?: string | null; mode?: Mode | null } | null | undefined,
+): { merchantId: string | null; mode: Mode | null } {
   if (ctx.principal.kind !== 'admin') return tenantOf(ctx);
-  const mode = filter?.mode ?? null;
-  if (mode !== null && mode !== 'live' && mode !== 'test')
-    throw new ValidationError('mode must be live or test', 'mode');
-  return { merchantId: filter?.merchantId ?? null, mode };
+  return { merchantId: filter?.merchantId ?? null, mode: filter?.mode ?? null };
 }

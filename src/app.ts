@@ -18,6 +18,7 @@ import { ReplayCache } from './http/replay-cache.js';
 import { wireRevocations } from './http/revocation-bus.js';
 import { createServer } from './http/server.js';
 import { SignatureVerifier } from './http/signature.js';
+import { TrustedDocuments, WEB_MANIFEST } from './http/trusted-documents.js';
 import { registerWeb } from './http/web.js';
 import { attachSubscriptions } from './http/ws.js';
 import { createLogger, type Logger } from './lib/logger.js';
@@ -139,6 +140,7 @@ export async function createApp(opts: AppOptions = {}) {
     config.timestampToleranceSeconds,
   );
   const auth = new Authenticator(services, new RateLimits(redis, config.redisPrefix), signatures);
+  services.trustedDocuments = TrustedDocuments.load([WEB_MANIFEST, ...config.graphqlTrustedDocuments]);
   registerGraphql(server, schema, services, auth);
   await registerRestV1(server, schema, services, auth);
   await registerDocs(server);

@@ -114,6 +114,19 @@ export const envSchema = z.object({
   /** Unset: on outside production, off in production. */
   GRAPHQL_PUBLIC_INTROSPECTION: bool.optional(),
   GRAPHQL_FIELD_SUGGESTIONS: bool.optional(),
+  /**
+   * Trusted-document manifests (JSON objects of document id → document text, as gql.tada generate-persisted
+   * or codegen's client preset write them), comma-separated paths; the web pages' own is always loaded.
+   */
+  GRAPHQL_TRUSTED_DOCUMENTS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    )
+    .optional(),
   WS_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(100_000).default(100),
   WS_MAX_SUBSCRIPTIONS_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(2_000),
   WS_COALESCE_BYTES: z.coerce

@@ -39,6 +39,8 @@ export interface Config {
   graphqlPublicIntrospection: boolean;
   /** Validation errors may suggest field names ("Did you mean …?"). */
   graphqlFieldSuggestions: boolean;
+  /** Extra trusted-document manifests (paths), besides the web pages' own. */
+  graphqlTrustedDocuments: string[];
   wsMaxSubscriptionsPerSocket: number;
   /** Across every socket of one process opened with the same API key. */
   wsMaxSubscriptionsPerKey: number;
@@ -187,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphqlMaxIntrospectionDepth: e.GRAPHQL_MAX_INTROSPECTION_DEPTH,
     graphqlPublicIntrospection: e.GRAPHQL_PUBLIC_INTROSPECTION ?? !isProduction,
     graphqlFieldSuggestions: e.GRAPHQL_FIELD_SUGGESTIONS ?? !isProduction,
+    graphqlTrustedDocuments: e.GRAPHQL_TRUSTED_DOCUMENTS ?? [],
     wsMaxSubscriptionsPerSocket: e.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
     wsMaxSubscriptionsPerKey: e.WS_MAX_SUBSCRIPTIONS_PER_KEY,
     wsCoalesceBytes: e.WS_COALESCE_BYTES,

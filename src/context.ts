@@ -1,4 +1,5 @@
 import type { Config } from './config.js';
+import type { TrustedDocuments } from './http/trusted-documents.js';
 import { ForbiddenError } from './lib/errors.js';
 import type { Logger } from './lib/logger.js';
 import type { DepositsService } from './modules/deposits/service.js';
@@ -24,6 +25,8 @@ export type Principal =
       keyId: string;
       scopes: string[];
       rateLimitPerSecond: number;
+      /** The key runs only trusted documents over GraphQL (src/http/trusted-documents.ts). */
+      trustedDocumentsOnly?: boolean;
     }
   | { kind: 'admin'; subject: string; tokenId?: string }
   | {
@@ -33,8 +36,17 @@ export type Principal =
       userId: string;
       scopes: SessionScope[];
       tokenId?: string;
+      /** Minted by a key that runs only trusted documents: so does this session. */
+      trustedDocumentsOnly?: boolean;
     }
-  | { kind: 'stream'; merchantId: string; mode: Mode; streamId: string; tokenId?: string }
+  | {
+      kind: 'stream';
+      merchantId: string;
+      mode: Mode;
+      streamId: string;
+      tokenId?: string;
+      trustedDocumentsOnly?: boolean;
+    }
   | { kind: 'deposit'; merchantId: string; mode: Mode; depositId: string; tokenId?: string };
 
 export interface Services {
@@ -51,6 +63,8 @@ export interface Services {
   withdrawals: WithdrawalsService;
   /** Set when the ops routes are registered (queue handles and the pool, for the admin `ops` field). */
   ops?: OpsDeps;
+  /** The GraphQL operations known in advance (the API's doors; absent in the CLI). */
+  trustedDocuments?: TrustedDocuments;
 }
 
 export interface Context {

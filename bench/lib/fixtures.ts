@@ -28,7 +28,7 @@ export const userId = (i: number) => `u${String(i + 1).padStart(5, '0')}`;
 
 const FUND_MUTATION = `mutation($input: AdjustBalanceInput!, $key: String!) {
   adjustBalance(input: $input, idempotencyKey: $key) {
-    __typename ... on Adjustment { id balance } ... on Error { code message }
+    __typename ... on Adjustment { transactionId balance } ... on Error { code message }
   }
 }`;
 
@@ -47,7 +47,7 @@ export async function fundUsers(
   let retries = 0;
   const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` };
   await forEachConcurrent(count, concurrency, async (i) => {
-    const input = { merchantId, mode: 'test', userId: userId(i), amount: stars, direction: 'credit' };
+    const input = { merchantId, mode: 'TEST', userId: userId(i), amount: stars, direction: 'CREDIT' };
     const variables = { input: { ...input, reason: 'bench funding' }, key: `bench-fund-${userId(i)}` };
     const body = Buffer.from(JSON.stringify({ query: FUND_MUTATION, variables }));
     for (let attempt = 1; ; attempt++) {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Mode } from '../modules/merchants/entities.js';
-import { collect, modeOption, out, positiveInt, withContext } from './util.js';
+import { booleanArg, collect, modeOption, out, positiveInt, withContext } from './util.js';
 
 const signatureVersionOption = () =>
   new Option(
@@ -24,6 +24,10 @@ export function registerKeyCommands(program: Command): void {
     .option('--scope <scope>', 'extra permission, e.g. withdrawals:approve (repeatable)', collect, [])
     .option('--require-timestamp', 'require X-Timestamp on every signed request')
     .addOption(signatureVersionOption())
+    .option(
+      '--trusted-documents-only',
+      'over GraphQL, run only trusted documents (known operations), for this key and the tokens it mints',
+    )
     .option('--json', 'print one JSON object')
     .action((o) =>
       withContext(async (ctx) => {
@@ -33,6 +37,7 @@ export function registerKeyCommands(program: Command): void {
           scopes: o.scope,
           requireTimestamp: !!o.requireTimestamp,
           signatureVersion: o.signatureVersion,
+          trustedDocumentsOnly: !!o.trustedDocumentsOnly,
         });
         out(
           !!o.json,
@@ -64,6 +69,7 @@ export function registerKeyCommands(program: Command): void {
           scopes: k.scopes,
           requireTimestamp: k.requireTimestamp,
           signatureVersion: k.signatureVersion,
+          trustedDocumentsOnly: k.trustedDocumentsOnly,
           revokedAt: k.revokedAt?.toISOString() ?? null,
         }));
         out(
@@ -82,15 +88,26 @@ export function registerKeyCommands(program: Command): void {
     .command('settings')
     .description("change a key's settings (running servers apply them within 5 s)")
     .argument('<keyId>', 'key id (key_…)')
-    .addOption(signatureVersionOption().makeOptionMandatory())
+    .addOption(signatureVersionOption())
+    .option(
+      '--trusted-documents-only <true|false>',
+      'true: over GraphQL, run only trusted documents (known operations)',
+      booleanArg,
+    )
     .option('--json', 'print one JSON object')
     .action((keyId, o) =>
       withContext(async (ctx) => {
-        const k = await ctx.merchants.updateKeySettings(keyId, { signatureVersion: o.signatureVersion });
+        if (o.signatureVersion === undefined && o.trustedDocumentsOnly === undefined) {
+          throw new Error('give --signature-version or --trusted-documents-only');
+        }
+        const k = await ctx.merchants.updateKeySettings(keyId, {
+          signatureVersion: o.signatureVersion,
+          trustedDocumentsOnly: o.trustedDocumentsOnly,
+        });
         out(
           !!o.json,
-          { keyId: k.id, signatureVersion: k.signatureVersion },
-          `${k.id}: signature version ${k.signatureVersion}`,
+          { keyId: k.id, signatureVersion: k.signatureVersion, trustedDocumentsOnly: k.trustedDocumentsOnly },
+          `${k.id}: signature version ${k.signatureVersion}, trusted documents only: ${k.trustedDocumentsOnly}`,
         );
       }),
     );

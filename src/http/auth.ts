@@ -102,6 +102,7 @@ export class Authenticator {
           userId: c.userId,
           scopes: c.scopes,
           tokenId: c.jti,
+          trustedDocumentsOnly: c.trustedDocumentsOnly,
         };
       case 'stream':
         return {
@@ -110,6 +111,7 @@ export class Authenticator {
           mode: c.mode,
           streamId: c.streamId,
           tokenId: c.jti,
+          trustedDocumentsOnly: c.trustedDocumentsOnly,
         };
       case 'deposit':
         return {
@@ -183,5 +185,6 @@ function merchantPrincipal(key: ResolvedKey): Principal {
     keyId: key.keyId,
     scopes: key.scopes,
     rateLimitPerSecond: key.rateLimitPerSecond,
+    trustedDocumentsOnly: key.trustedDocumentsOnly,
   };
 }

@@ -1,14 +1,17 @@
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { createComplexityRule } from '@pothos/plugin-complexity';
 import {
   type DocumentNode,
   type FieldNode,
   type FragmentSpreadNode,
   GraphQLError,
+  type GraphQLSchema,
   type InlineFragmentNode,
   Kind,
   type SelectionSetNode,
   type ValidationContext,
   type ValidationRule,
+  validate,
   visit,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
@@ -23,12 +26,32 @@ import type { Context } from '../context.js';
 // (one of its specified rules) cuts fields → type → fields cycles.
 
 const INTROSPECTION_ROOTS = new Set(['__schema', '__type']);
+/** Most fields one document may select (Pothos' breadth), the same as the builder's limit. */
+export const MAX_BREADTH = 200;
 
 export function documentRules(config: Config): ValidationRule[] {
-  return [
-    maxDepthRule({ n: config.graphqlMaxDepth, ignoreIntrospection: true, flattenFragments: true }),
-    introspectionDepthRule(config.graphqlMaxIntrospectionDepth),
-  ];
+  return [depthRule(config.graphqlMaxDepth), introspectionDepthRule(config.graphqlMaxIntrospectionDepth)];
+}
+
+/**
+ * graphql-armor's depth rule, reporting its refusal as a validation error like any other (armor throws one
+ * whose message starts with "Syntax Error:", which left the validation phase as an unexpected error).
+ */
+function depthRule(n: number): ValidationRule {
+  return function MaxDepthRule(context: ValidationContext) {
+    const onReject = [
+      (_ctx: unknown, err: GraphQLError) => {
+        context.reportError(new GraphQLError(err.message.replace(/^Syntax Error: /, '')));
+      },
+    ];
+    return maxDepthRule({
+      n,
+      ignoreIntrospection: true,
+      flattenFragments: true,
+      propagateOnRejection: false,
+      onReject,
+    })(context);
+  };
 }
 
 /** Refuses a __schema or __type selection nested deeper than `max` levels (fragments flattened). */
@@ -91,31 +114,59 @@ export function usesIntrospection(document: DocumentNode): boolean {
 }
 
 /**
- * The document limits as a yoga plugin; the rules are the same for every request (yoga caches by them). Its
- * validation errors leave with our code, invalid_request, and without field suggestions when those are off
- * (yoga returns them without passing maskError).
+ * The complexity (and breadth) of a valid document with its variables (`first: $n`), Pothos' own rule: a
+ * refusal is a validation error, as over the WebSocket, instead of an execution error with `data: null`.
+ */
+export function complexityErrors(
+  config: Config,
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  params: { variables?: unknown; operationName?: string | null },
+  context: unknown,
+): readonly GraphQLError[] {
+  const rule = createComplexityRule({
+    variableValues: (params.variables ?? {}) as Record<string, unknown>,
+    operationName: params.operationName ?? undefined,
+    context: context as object,
+    maxComplexity: config.graphqlMaxComplexity,
+    maxDepth: config.graphqlMaxDepth,
+    maxBreadth: MAX_BREADTH,
+  });
+  return validate(schema, document, [rule]);
+}
+
+/**
+ * The document limits as a yoga plugin; the rules are the same for every request (yoga caches by them), and
+ * the complexity, which depends on the variables, is measured per request after them. Its validation errors
+ * leave with our code, invalid_request, and without field suggestions when those are off (yoga returns them
+ * without passing maskError).
  */
 export function documentLimits(config: Config): Plugin<Context> {
   const rules = documentRules(config);
   return {
-    onValidate({ addValidationRule }) {
+    onValidate({ addValidationRule, params, context }) {
       for (const rule of rules) addValidationRule(rule);
       return ({ valid, result, setResult }) => {
-        if (valid) return;
-        setResult(
-          result.map(
-            (e) =>
-              new GraphQLError(withoutSuggestions(e.message, config), {
-                nodes: e.nodes,
-                source: e.source,
-                positions: e.positions,
-                extensions: { ...e.extensions, code: 'invalid_request' },
-              }),
-          ),
-        );
+        if (valid) {
+          const request = (context as { params?: { variables?: unknown; operationName?: string } }).params;
+          const errors = complexityErrors(config, params.schema, params.documentAST, request ?? {}, context);
+          if (errors.length > 0) setResult(errors.map((e) => withCode(e, config)));
+          return;
+        }
+        setResult(result.map((e) => withCode(e, config)));
       };
     },
   };
+}
+
+function withCode(e: GraphQLError, config: Config): GraphQLError {
+  return new GraphQLError(withoutSuggestions(e.message, config), {
+    nodes: e.nodes,
+    source: e.source,
+    positions: e.positions,
+    // A request error (GraphQL over HTTP): 400 for application/graphql-response+json, 200 for application/json.
+    extensions: { http: { spec: true, status: 400 }, ...e.extensions, code: 'invalid_request' },
+  });
 }
 
 /** Anonymous introspection is refused unless GRAPHQL_PUBLIC_INTROSPECTION (off in production by default). */

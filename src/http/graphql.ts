@@ -2,10 +2,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError, type GraphQLSchema, getOperationAST } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Context, Services } from '../context.js';
-import { AppError, ERROR_STATUS, type ErrorCode } from '../lib/errors.js';
+import { AppError, ERROR_STATUS, type ErrorCode, errorBody } from '../lib/errors.js';
 import type { Authenticator } from './auth.js';
+import { sendError } from './graphql-errors.js';
 import { corsFor, documentLimits, introspectionAccess, withoutSuggestions } from './graphql-rules.js';
 import { storableText } from './storable-text.js';
+import { operationParams, TrustedDocuments } from './trusted-documents.js';
 
 type ServerContext = { req: FastifyRequest; reply: FastifyReply };
 
@@ -30,7 +32,7 @@ export function maskError(error: unknown, services: Services): GraphQLError {
     return new GraphQLError(withoutSuggestions(gqlError.message, services.config), {
       nodes: gqlError.nodes,
       path: gqlError.path,
-      extensions: { ...extensions, code: ourCode(extensions.code) ?? 'invalid_request' },
+      extensions: { ...extensions, code: ourCode(extensions.code) ?? codeForStatus(extensions.http) },
     });
   }
   services.log.error({ err: original }, 'unexpected GraphQL error');
@@ -39,6 +41,14 @@ export function maskError(error: unknown, services: Services): GraphQLError {
     path: gqlError?.path,
     extensions: { code: 'internal_error' },
   });
+}
+
+/** Yoga's own request errors carry an HTTP status; the code of the shared list that has it (405, 413). */
+function codeForStatus(http: unknown): ErrorCode {
+  const status = (http as { status?: unknown } | undefined)?.status;
+  if (status === 405) return 'method_not_allowed';
+  if (status === 413) return 'payload_too_large';
+  return 'invalid_request';
 }
 
 function ourCode(code: unknown): ErrorCode | null {
@@ -100,6 +110,7 @@ export function registerGraphql(
   services: Services,
   auth: Authenticator,
 ) {
+  const trusted = services.trustedDocuments ?? new TrustedDocuments();
   const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -111,6 +122,7 @@ export function registerGraphql(
     cors: (request) => corsFor(services.config, request.headers.get('origin')),
     // Pothos' complexity plugin bounds each root field; documentLimits bounds the whole document.
     plugins: [
+      trusted.plugin(),
       documentLimits(services.config),
       introspectionAccess(services.config),
       operationMetrics(services),
@@ -118,11 +130,23 @@ export function registerGraphql(
       oneErrorList(services),
     ],
     context: ({ req }) => ({ principal: req.principal, services, requestId: req.id }),
+    // A trusted document may be named by its id alone (GraphQL over HTTP's `documentId`).
+    extraParamNames: ['documentId'],
   });
 
   app.route({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
+    // Yoga's answers carry its CORS headers; the refusals made before yoga (auth, rate limit, body) get the
+    // same ones, so a browser on an allowed origin can read why it was refused.
+    onSend: async (req, reply) => {
+      if (reply.getHeader('access-control-allow-origin')) return;
+      const cors = corsFor(services.config, req.headers.origin ?? null);
+      if (!cors) return;
+      reply.header('access-control-allow-origin', req.headers.origin);
+      reply.header('access-control-expose-headers', cors.exposedHeaders.join(', '));
+      reply.header('vary', 'Origin');
+    },
     preHandler: async (req, reply) => {
       const wantsGraphiql = req.method === 'GET' && (req.headers.accept ?? '').includes('text/html');
       req.principal = wantsGraphiql
@@ -131,15 +155,10 @@ export function registerGraphql(
     },
     handler: async (req, reply) => {
       if (req.method === 'POST' && !req.rawBody?.length) {
-        return reply.code(400).send({
-          errors: [
-            {
-              message: 'POST /graphql needs a JSON body such as {"query": "{ __typename }"}',
-              extensions: { code: 'invalid_request' },
-            },
-          ],
-        });
+        const message = 'POST /graphql needs a JSON body such as {"query": "{ __typename }"}';
+        return sendError(req, reply, 400, errorBody('invalid_request', message, req.id));
       }
+      trusted.check(req.principal, operationParams(req.method, req.body, req.query));
       const response = await yoga.handleNodeRequestAndResponse(req, reply, { req, reply });
       response.headers.forEach((value, key) => {
         reply.header(key, value);

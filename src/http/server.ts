@@ -13,6 +13,7 @@ import { AppError, errorBody } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import { JsonSyntaxError, parseGraphqlJson, parseJsonLossless } from '../lib/json.js';
 import { trustProxyFn } from './client-address.js';
+import { sendError } from './graphql-errors.js';
 import { trackAllowedMethods } from './method-not-allowed.js';
 
 declare module 'fastify' {
@@ -54,10 +55,12 @@ export function createServer(services: Services): FastifyInstance {
     // malformed HTTP that never becomes a request, answered in our error format too.
     frameworkErrors: (err, req, reply) => {
       const { status, message } = frameworkError(err);
-      (reply as FastifyReply)
-        .header('X-Request-Id', req.id)
-        .code(status)
-        .send(errorBody('invalid_request', message, req.id));
+      sendError(
+        req,
+        (reply as FastifyReply).header('X-Request-Id', req.id),
+        status,
+        errorBody('invalid_request', message, req.id),
+      );
     },
     clientErrorHandler: (err, socket) => answerClientError(err as unknown as ClientError, socket),
   });
@@ -100,11 +103,13 @@ export function createServer(services: Services): FastifyInstance {
     if (closing) {
       // Fastify has stopped accepting connections; this request came on one still open. Nothing has run
       // for it, so a retry (on another instance) is safe.
-      return reply
-        .code(503)
-        .header('connection', 'close')
-        .header('retry-after', '1')
-        .send(errorBody('service_unavailable', 'The server is shutting down; retry the request', req.id));
+      reply.header('connection', 'close').header('retry-after', '1');
+      return sendError(
+        req,
+        reply,
+        503,
+        errorBody('service_unavailable', 'The server is shutting down; retry the request', req.id),
+      );
     }
     return undefined;
   });
@@ -130,26 +135,19 @@ export function createServer(services: Services): FastifyInstance {
     const allow = allowedMethods(path);
     // A route that takes this method and still found nothing (a missing file) is a plain 404.
     if (allow.length > 0 && !allow.includes(req.method)) {
-      reply
-        .code(405)
-        .header('Allow', allow.join(', '))
-        .send(
-          errorBody(
-            'method_not_allowed',
-            `${path} does not take ${req.method}; use ${allow.join(' or ')}`,
-            req.id,
-          ),
-        );
+      reply.header('Allow', allow.join(', '));
+      const message = `${path} does not take ${req.method}; use ${allow.join(' or ')}`;
+      sendError(req, reply, 405, errorBody('method_not_allowed', message, req.id));
       return;
     }
-    reply.code(404).send(errorBody('not_found', `No route ${req.method} ${path}`, req.id));
+    sendError(req, reply, 404, errorBody('not_found', `No route ${req.method} ${path}`, req.id));
   });
 
   app.setErrorHandler((err: FastifyError | AppError | Error, req, reply) => {
     const { status, body } = toErrorResponse(err, req, config.bodyLimitBytes);
     if (err instanceof AppError && err.replayed) reply.header('Idempotent-Replayed', 'true');
     if (status >= 500) req.log.error({ err, requestId: req.id }, 'unhandled error');
-    reply.code(status).send(body);
+    sendError(req, reply, status, body);
   });
 
   return app;

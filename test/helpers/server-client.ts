@@ -1,4 +1,5 @@
-import { sign } from './app.js';
+import { sign, type TestContext } from './app.js';
+import { databaseUrl } from './db.js';
 import { run } from './process.js';
 
 // Talking to a server process as a merchant does: the CLI in its own process (one JSON object on stdout),
@@ -16,6 +17,15 @@ export function cliRunner(env: Record<string, string>, timeoutMs = 120_000) {
     if (r.code !== 0) throw new Error(`cli ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
     return JSON.parse(r.stdout);
   };
+}
+
+/** The CLI against a test app's own database and Redis prefix. */
+export function appCli(t: TestContext) {
+  return cliRunner({
+    DATABASE_URL: databaseUrl(t.dbName),
+    REDIS_PREFIX: t.app.config.redisPrefix,
+    LOG_LEVEL: 'warn',
+  });
 }
 
 /** A signed request to the server on `port` (the signature of the raw body, empty for GET). */

@@ -280,7 +280,7 @@ interface GqlCase {
 
 /** What each mutation's result union can be: its error members and its success type. */
 const SUCCESS: Record<string, string> = {
-  transfer: '... on Transfer { id replayed }',
+  transfer: '... on Transfer { id: transactionId replayed }',
   createWithdrawal: '... on Withdrawal { id replayed }',
   createDeposit: '... on Deposit { id replayed }',
   createWebhookEndpoint: '... on WebhookEndpointWithSecret { endpoint { id } }',

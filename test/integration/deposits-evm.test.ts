@@ -231,8 +231,8 @@ describe('EVM events', () => {
       const txHash = await t.devnet.sendToken(t.devnet.usdt18, d.depositAddress, 3n * E18);
       await mineAndScan(0, ['BEP20:test']);
       await mineAndScan(11, ['BEP20:test']);
-      await eventually(() => sub.values.some((v) => v.depositUpdated.status === 'confirmed'), 10_000);
-      expect(sub.values[0].depositUpdated.status).toBe('confirming');
+      await eventually(() => sub.values.some((v) => v.depositUpdated.status === 'CONFIRMED'), 10_000);
+      expect(sub.values[0].depositUpdated.status).toBe('CONFIRMING');
       await eventually(() => receiver.received.length === 1);
       expect(receiver.received[0]!.json).toMatchObject({
         event: 'deposit.confirmed',

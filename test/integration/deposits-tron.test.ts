@@ -322,18 +322,18 @@ describe('live deposit status', () => {
       `query($id: ID!) { deposit(id: $id) { status depositAddress } }`,
       { id: d.id },
     );
-    expect(q.body.data.deposit).toMatchObject({ status: 'pending', depositAddress: d.depositAddress });
+    expect(q.body.data.deposit).toMatchObject({ status: 'PENDING', depositAddress: d.depositAddress });
     await new Promise((r) => setTimeout(r, 1000)); // the token may only watch this deposit: no probe possible
     await pay(d.depositAddress, 2n * USDT);
     await mineAndScan(1);
     await mineAndScan(18);
-    await eventually(() => sub.values.some((v) => v.depositUpdated.status === 'confirmed'), 10_000);
+    await eventually(() => sub.values.some((v) => v.depositUpdated.status === 'CONFIRMED'), 10_000);
     const statuses = sub.values.map((v) => v.depositUpdated.status);
-    expect(statuses[0]).toBe('confirming');
-    expect(statuses.at(-1)).toBe('confirmed');
+    expect(statuses[0]).toBe('CONFIRMING');
+    expect(statuses.at(-1)).toBe('CONFIRMED');
     expect(
       sub.values.find(
-        (v) => v.depositUpdated.status === 'confirming' && v.depositUpdated.confirmations === 1,
+        (v) => v.depositUpdated.status === 'CONFIRMING' && v.depositUpdated.confirmations === 1,
       ),
     ).toBeTruthy();
     expect(sub.values.at(-1).depositUpdated).toMatchObject({

@@ -164,7 +164,8 @@ describe('Dockerfile', () => {
       for (const p of parts) expect(existsSync(`${ROOT}${p}`), l).toBe(true);
     }
     const copied = lines.filter((l) => /^COPY /.test(l)).join('\n');
-    for (const needed of ['src', 'jobs', 'schema', 'migrations', 'package.json', 'tsconfig.json']) {
+    const needs = ['src', 'jobs', 'schema', 'migrations', 'package.json', 'tsconfig.json'];
+    for (const needed of [...needs, 'web/persisted-documents.json']) {
       expect(copied).toContain(needed);
     }
   });

@@ -8,7 +8,7 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 import { useTestApp } from '../helpers/app.js';
 import { databaseUrl } from '../helpers/db.js';
 import { eventually } from '../helpers/receiver.js';
-import { cliRunner } from '../helpers/server-client.js';
+import { appCli } from '../helpers/server-client.js';
 
 // The HTTP door under hostile input (issue 12): the client address behind proxies, CORS, introspection and
 // field suggestions as production ships them. The settings below are what NODE_ENV=production gives by
@@ -196,11 +196,7 @@ describe('bearer token revocation', () => {
   });
 
   it('the CLI revokes a token and sets a key to signature version 2', async () => {
-    const cli = cliRunner({
-      DATABASE_URL: databaseUrl(t.dbName),
-      REDIS_PREFIX: t.app.config.redisPrefix,
-      LOG_LEVEL: 'warn',
-    });
+    const cli = appCli(t);
     const { token, tokenId } = await t.app.services.tokens.issueAdmin(600, 'ops-cli');
     expect(await asBearer(t.app, token)).toBe(200);
     expect(await cli('admin', 'revoke', tokenId, '--json')).toEqual({ tokenId, revoked: true });
@@ -228,6 +224,7 @@ describe('bearer token revocation', () => {
     expect(await cli('keys', 'settings', created.keyId, '--signature-version', '1', '--json')).toEqual({
       keyId: created.keyId,
       signatureVersion: 1,
+      trustedDocumentsOnly: false,
     });
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { printedSchema } from '../../schema/print.js';
+import { printedPossibleTypes, printedSchema } from '../../schema/print.js';
 import { sign, type TestMerchant, useTestApp } from '../helpers/app.js';
 
 const t = useTestApp({ graphqlMaxDepth: 6 });
@@ -8,18 +8,18 @@ const t = useTestApp({ graphqlMaxDepth: 6 });
 const TRANSFER = `mutation($input: TransferInput!) {
   transfer(input: $input) {
     __typename
-    ... on Transfer { id status amount fromBalance toBalance metadata }
+    ... on Transfer { transactionId status amount fromBalance toBalance metadata }
     ... on Error { code message param }
   }
 }`;
 
 const HISTORY = `query($id: ID!, $first: Int, $after: String, $filter: TransactionFilter) {
-  user(id: $id) {
-    id balance currency updatedAt
+  user(userId: $id) {
+    id userId balance currency updatedAt
     transactions(first: $first, after: $after, filter: $filter) {
       totalCount
       pageInfo { hasNextPage endCursor }
-      edges { node { id type amount direction balanceBefore balanceAfter description createdAt } }
+      edges { node { id transactionId type amount direction balanceBefore balanceAfter description createdAt } }
     }
   }
 }`;
@@ -41,7 +41,7 @@ describe('GraphQL', () => {
       });
       expect(r.body.data.transfer).toMatchObject({
         __typename: 'Transfer',
-        status: 'completed',
+        status: 'COMPLETED',
         metadata: { streamId: 's1' },
       });
     }
@@ -55,8 +55,8 @@ describe('GraphQL', () => {
     expect(gql.transactions.totalCount).toBe(rest.total);
     expect(
       gql.transactions.edges.map(({ node: n }: any) => [
-        n.id,
-        n.type,
+        n.transactionId,
+        n.type.toLowerCase(),
         Number(n.amount),
         Number(n.balanceBefore),
         Number(n.balanceAfter),
@@ -80,8 +80,8 @@ describe('GraphQL', () => {
     const page2 = (await t.graphql(m, HISTORY, { id: 'p', first: 4, after: page1.pageInfo.endCursor })).body
       .data.user.transactions;
     expect(page2.edges).toHaveLength(2);
-    expect(page2.edges[1].node.type).toBe('adjustment');
-    const transfers = (await t.graphql(m, HISTORY, { id: 'p', first: 10, filter: { type: 'transfer' } })).body
+    expect(page2.edges[1].node.type).toBe('ADJUSTMENT');
+    const transfers = (await t.graphql(m, HISTORY, { id: 'p', first: 10, filter: { type: 'TRANSFER' } })).body
       .data.user;
     expect(transfers.transactions.totalCount).toBe(5);
     const future = (await t.graphql(m, HISTORY, { id: 'p', filter: { from: '2999-01-01T00:00:00Z' } })).body
@@ -122,7 +122,7 @@ describe('GraphQL', () => {
       const r = (await t.graphql(m, TRANSFER, { input })).body.data.transfer;
       expect(r).toMatchObject({ __typename: typename, code, param });
     }
-    const literal = await t.graphql(m, '{ user(id: "a") { balance } }');
+    const literal = await t.graphql(m, '{ user(userId: "a") { balance } }');
     expect(literal.body.data.user.balance).toBe('1.00');
   });
 
@@ -164,7 +164,9 @@ describe('GraphQL', () => {
       });
     }
     // Nothing moved: the payer still has 10 and the payee was never created.
-    expect((await t.graphql(m, '{ user(id: "exact-a") { balance } }')).body.data.user.balance).toBe('10.00');
+    expect((await t.graphql(m, '{ user(userId: "exact-a") { balance } }')).body.data.user.balance).toBe(
+      '10.00',
+    );
     const payee = await t.request({ url: '/api/v1/balance/exact-b', as: m });
     expect(payee.status).toBe(404);
 
@@ -183,7 +185,7 @@ describe('GraphQL', () => {
     const history = await t.graphql(m, HISTORY, {
       id: 'exact-a',
       first: 5,
-      filter: { type: 'transfer', from: '2000-01-01T00:00:00Z' },
+      filter: { type: 'TRANSFER', from: '2000-01-01T00:00:00Z' },
     });
     expect(history.body.errors).toBeUndefined();
     expect(history.body.data.user.transactions.totalCount).toBe(2);
@@ -210,14 +212,14 @@ describe('GraphQL', () => {
   it('keeps adjustBalance for admins, audited with the subject and reason', async () => {
     const m = await t.merchant();
     const q = `mutation($input: AdjustBalanceInput!, $key: String!) {
-      adjustBalance(input: $input, idempotencyKey: $key) { __typename ... on Adjustment { id balance } ... on Error { code } }
+      adjustBalance(input: $input, idempotencyKey: $key) { __typename ... on Adjustment { transactionId balance } ... on Error { code } }
     }`;
     const input = {
       merchantId: m.merchantId,
-      mode: 'test',
+      mode: 'TEST',
       userId: 'vip',
       amount: '25.00',
-      direction: 'credit',
+      direction: 'CREDIT',
       reason: 'goodwill',
     };
     const asMerchant = await t.graphql(m, q, { input, key: 'adj-1' });
@@ -229,11 +231,11 @@ describe('GraphQL', () => {
     expect(r.body.data.adjustBalance).toMatchObject({ __typename: 'Adjustment', balance: '25.00' });
     const row = await t.app.pool.query(
       'select description, metadata from ledger_transactions where id = $1',
-      [r.body.data.adjustBalance.id],
+      [r.body.data.adjustBalance.transactionId],
     );
     expect(row.rows[0]).toEqual({ description: 'goodwill', metadata: { actor: 'admin:alice' } });
     const debit = await t.graphql({ bearer: token }, q, {
-      input: { ...input, amount: '30', direction: 'debit' },
+      input: { ...input, amount: '30', direction: 'DEBIT' },
       key: 'adj-2',
     });
     expect(debit.body.data.adjustBalance.code).toBe('insufficient_funds');
@@ -249,24 +251,27 @@ describe('GraphQL', () => {
     await t.credit(m, 'd', '1');
     const deep = await t.graphql(
       m,
-      '{ user(id: "d") { transactions { edges { node { id } } pageInfo { hasNextPage } } } }',
+      '{ user(userId: "d") { transactions { edges { node { id } } pageInfo { hasNextPage } } } }',
     );
     expect(deep.body.data.user.transactions.edges).toHaveLength(1);
     // Introspection has its own depth bound (GRAPHQL_MAX_INTROSPECTION_DEPTH): an ofType bomb stays refused.
     const tooDeep = await t.graphql(
       m,
-      `{ a: user(id: "d") { transactions { edges { node { metadata id } cursor } } } __schema { types { ${'ofType { '.repeat(25)}name${' }'.repeat(25)} } } }`,
+      `{ a: user(userId: "d") { transactions { edges { node { metadata id } cursor } } } __schema { types { ${'ofType { '.repeat(25)}name${' }'.repeat(25)} } } }`,
     );
     expect(tooDeep.body.errors[0].extensions.code).toBe('invalid_request');
     expect(tooDeep.body.errors[0].message).toMatch(/Introspection depth limit of 20 exceeded/);
-    const big = await t.graphql(m, '{ user(id: "d") { transactions(first: 1000) { totalCount } } }');
+    const big = await t.graphql(m, '{ user(userId: "d") { transactions(first: 1000) { totalCount } } }');
     expect(big.body.errors[0].extensions.code).toBe('invalid_request');
-    const syntax = await t.graphql(m, '{ user(id: ');
+    const syntax = await t.graphql(m, '{ user(userId: ');
     expect(syntax.body.errors[0].message).toMatch(/Syntax Error/);
   });
 
-  it('has a committed schema/schema.graphql that matches the code (npm run schema:print)', () => {
-    const committed = readFileSync(new URL('../../schema/schema.graphql', import.meta.url), 'utf8');
-    expect(committed).toBe(printedSchema());
+  it('has a committed schema/schema.graphql and possible-types.json that match the code (npm run schema:print)', () => {
+    const committed = (name: string) =>
+      readFileSync(new URL(`../../schema/${name}`, import.meta.url), 'utf8');
+    expect(committed('schema.graphql')).toBe(printedSchema());
+    expect(committed('possible-types.json')).toBe(printedPossibleTypes());
+    expect(JSON.parse(printedPossibleTypes()).possibleTypes.Error).toContain('InsufficientFundsError');
   });
 });

@@ -255,7 +255,7 @@ describe('pagination edges', () => {
       '{ events(after: "nope") { totalCount } }',
       '{ withdrawals(after: "nope") { totalCount } }',
       '{ webhookDeliveries(after: "nope") { totalCount } }',
-      '{ user(id: "u") { transactions(before: "T2Zmc2V0Q29ubmVjdGlvbjp4") { totalCount } } }',
+      '{ user(userId: "u") { transactions(before: "T2Zmc2V0Q29ubmVjdGlvbjp4") { totalCount } } }',
     ];
     await t.credit(m, 'u', '1');
     for (const q of connections) {

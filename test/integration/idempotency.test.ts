@@ -8,7 +8,7 @@ const t = useTestApp();
 const TRANSFER = `mutation($input: TransferInput!, $key: String) {
   transfer(input: $input, idempotencyKey: $key) {
     __typename
-    ... on Transfer { id amount fromBalance toBalance replayed }
+    ... on Transfer { transactionId amount fromBalance toBalance replayed }
     ... on Error { code message param }
   }
 }`;
@@ -155,7 +155,7 @@ describe('idempotency on GraphQL', () => {
     const results = burst.map((r) => r.body.data.transfer);
     const ok = results.filter((r) => r.__typename === 'Transfer');
     expect(ok.length).toBeGreaterThanOrEqual(1);
-    expect(new Set(ok.map((r) => r.id)).size).toBe(1);
+    expect(new Set(ok.map((r) => r.transactionId)).size).toBe(1);
     for (const r of results) if (r.__typename !== 'Transfer') expect(r.code).toBe('request_in_progress');
     expect(await balance(m, 'g')).toBe(96.5);
   });
@@ -167,7 +167,7 @@ describe('idempotency on GraphQL', () => {
     const g = (
       await t.graphql(m, TRANSFER, { input: { fromUserId: 'x', toUserId: 'y', amount: '1' }, key: 'cross' })
     ).body.data.transfer;
-    expect(g).toMatchObject({ id: r.body.id, replayed: true });
+    expect(g).toMatchObject({ transactionId: r.body.id, replayed: true });
     expect(await balance(m, 'x')).toBe(9);
   });
 });

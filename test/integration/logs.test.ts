@@ -159,7 +159,7 @@ describe('logs', () => {
     expect((await signed(unknownKey, 'GET', '/api/v1/balance/payer')).statusCode).toBe(401);
 
     // The user session reads its own balance; a tampered one is refused.
-    const mine = await graphql({ bearer: userToken }, `{ user(id: "payer") { balance } }`);
+    const mine = await graphql({ bearer: userToken }, `{ user(userId: "payer") { balance } }`);
     expect(mine.data.user.balance).toBe('95.00');
     await graphql({ bearer: `${userToken.slice(0, -4)}AAAA` }, '{ __typename }');
 

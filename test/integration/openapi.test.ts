@@ -498,6 +498,8 @@ describe('POST /api/v1/deposit/create and GET /api/v1/deposit/{id}', () => {
     await call('get', DEPOSIT_GET, { url: '/api/v1/deposit/dep_nope', as: m }, 404);
     await call('get', DEPOSIT_GET, { url: '/api/v1/deposit/dep_%00x', as: m }, 400);
     await call('get', DEPOSIT_GET, { url: `/api/v1/deposit/dep_${'x'.repeat(120)}`, as: m }, 414);
+    // A malformed URL (a broken percent-escape) is refused before routing (BadUrl).
+    await call('get', DEPOSIT_GET, { url: '/api/v1/deposit/dep_%E0%A4%A', as: m }, 400);
     // Another merchant's deposit does not exist for this one.
     await call('get', DEPOSIT_GET, { url, as: await t.merchant() }, 404);
     await burst('get', DEPOSIT_GET, { url });
@@ -572,6 +574,7 @@ describe('POST /api/v1/withdraw/create and GET /api/v1/withdraw/{id}', () => {
     await call('get', WITHDRAW_GET, { url: '/api/v1/withdraw/pay_nope', as: m }, 404);
     await call('get', WITHDRAW_GET, { url: '/api/v1/withdraw/pay_%FFx', as: m }, 400);
     await call('get', WITHDRAW_GET, { url: `/api/v1/withdraw/pay_${'x'.repeat(120)}`, as: m }, 414);
+    await call('get', WITHDRAW_GET, { url: '/api/v1/withdraw/pay_%E0%A4%A', as: m }, 400);
     await call('get', WITHDRAW_GET, { url: one, as: await t.merchant() }, 404);
     await burst('get', WITHDRAW_GET, { url: one });
     await failing(t.app.services.withdrawals, 'get', async () => {

@@ -64,12 +64,12 @@ describe('EVM payouts', () => {
     const a = Wallet.createRandom().address;
     const b = Wallet.createRandom().address;
     const ids = [await withdrawal(m, 'e', 100, a), await withdrawal(m, 'b', 100, b, 'BEP20')];
-    for (const id of ids) expect((await approve(id)).status).toBe('approved');
+    for (const id of ids) expect((await approve(id)).status).toBe('APPROVED');
     await payoutOnce(t.app); // automine: both are in blocks at once
     await t.devnet.mine(12);
     await payoutOnce(t.app);
     for (const id of ids)
-      expect(await view(m, id)).toMatchObject({ status: 'completed', payoutState: 'completed' });
+      expect(await view(m, id)).toMatchObject({ status: 'COMPLETED', payoutState: 'COMPLETED' });
     expect(await balanceOf(t.devnet.usdt6.address, a)).toBe(94_000_000n);
     expect(await balanceOf(t.devnet.usdt18.address, b)).toBe(94n * 10n ** 18n);
   });
@@ -80,7 +80,7 @@ describe('EVM payouts', () => {
     const ids: string[] = [];
     for (let i = 0; i < 100; i++) ids.push(await withdrawal(m, `u${i}`, 20, Wallet.createRandom().address));
     const results = await Promise.all(ids.map(approve));
-    expect(results.every((r) => r.status === 'approved')).toBe(true);
+    expect(results.every((r) => r.status === 'APPROVED')).toBe(true);
     for (let i = 0; i < 5; i++) {
       await payoutOnce(t.app);
       const left = await t.app.pool.query(
@@ -119,7 +119,7 @@ describe('EVM payouts', () => {
     try {
       await approve(id);
       await payoutOnce(t.app);
-      expect(await view(m, id)).toMatchObject({ payoutState: 'broadcast' });
+      expect(await view(m, id)).toMatchObject({ payoutState: 'BROADCAST' });
       await new Promise((r) => setTimeout(r, 400));
       await payoutOnce(t.app); // past PAYOUT_EVM_REPLACE_AFTER (300 ms here): replaced
       const txs = await t.app.pool.query<{ raw_tx: string; tx_hash: string }>(
@@ -141,7 +141,7 @@ describe('EVM payouts', () => {
     }
     await payoutOnce(t.app);
     const done = await view(m, id);
-    expect(done).toMatchObject({ status: 'completed' });
+    expect(done).toMatchObject({ status: 'COMPLETED' });
     expect(done.audit.map((a: { action: string }) => a.action)).toContain('replaced');
     const statuses = await t.app.pool.query(
       'select status from payout_transactions where withdrawal_id = $1 order by id',
@@ -167,7 +167,7 @@ describe('EVM payouts', () => {
       const w = (
         await t.graphql(m, `query($id: ID!) { withdrawal(id: $id) { status waitingReason } }`, { id })
       ).body.data.withdrawal;
-      expect(w.status).toBe('approved');
+      expect(w.status).toBe('APPROVED');
       expect(w.waitingReason).toContain('for fees');
       const alert = await t.app.pool.query('select alert from hot_wallets where address = $1', [HOT.address]);
       expect(alert.rows[0].alert).toContain('for fees');
@@ -177,7 +177,7 @@ describe('EVM payouts', () => {
     await payoutOnce(t.app);
     await t.devnet.mine(12);
     await payoutOnce(t.app);
-    expect(await view(m, id)).toMatchObject({ status: 'completed' });
+    expect(await view(m, id)).toMatchObject({ status: 'COMPLETED' });
     expect(await balanceOf(t.devnet.usdt6.address, to)).toBe(28_200_000n);
   });
 });

@@ -53,7 +53,7 @@ async function approvedWithdrawal(m: TestMerchant, user: string, amount: number,
   expect(w.status).toBe(200);
   const { token } = await t.app.services.tokens.issueAdmin(300, 'ops');
   const ok = await t.graphql({ bearer: token }, APPROVE, { id: w.body.id });
-  expect(ok.body.data.approveWithdrawal.status).toBe('approved');
+  expect(ok.body.data.approveWithdrawal.status).toBe('APPROVED');
   return w.body.id as string;
 }
 
@@ -83,20 +83,20 @@ describe('TRC20 payouts', () => {
 
     await payoutOnce(t.app);
     const sent = await view(m, id);
-    expect(sent).toMatchObject({ status: 'processing', payoutState: 'broadcast' });
+    expect(sent).toMatchObject({ status: 'PROCESSING', payoutState: 'BROADCAST' });
     expect(sent.txHash).toMatch(/^[0-9a-f]{64}$/);
 
     t.devnet.mine();
     await payoutOnce(t.app);
-    expect(await view(m, id)).toMatchObject({ payoutState: 'confirming', confirmations: 1 });
+    expect(await view(m, id)).toMatchObject({ payoutState: 'CONFIRMING', confirmations: 1 });
     expect(await tokenBalance(to)).toBe(470_000_000n);
 
     t.devnet.mine(18);
     await payoutOnce(t.app);
     const done = await view(m, id);
     expect(done).toMatchObject({
-      status: 'completed',
-      payoutState: 'completed',
+      status: 'COMPLETED',
+      payoutState: 'COMPLETED',
       confirmations: 19,
       txHash: sent.txHash,
     });
@@ -147,8 +147,8 @@ describe('TRC20 payouts', () => {
     t.devnet.mine(19);
     await payoutOnce(t.app);
     expect(await view(m, id)).toMatchObject({
-      status: 'failed',
-      payoutState: 'failed',
+      status: 'FAILED',
+      payoutState: 'FAILED',
       failureReason: 'chain_failed',
     });
     const bal = await t.request({ url: '/api/v1/balance/unlucky', as: m });
@@ -174,19 +174,25 @@ describe('TRC20 payouts', () => {
     const [r] = await payoutOnce(t.app);
     expect(r).toMatchObject({ sent: 0, waiting: 1 });
     const w = await view(m, id);
-    expect(w).toMatchObject({ status: 'approved', payoutState: null });
+    expect(w).toMatchObject({ status: 'APPROVED', payoutState: null });
     expect(w.waitingReason).toContain('needs 94000000000');
     const alert = await t.app.pool.query('select alert from hot_wallets where address = $1', [HOT]);
     expect(alert.rows[0].alert).toContain('needs 94000000000');
     const { token } = await t.app.services.tokens.issueAdmin(60, 'ops');
-    const ops = (await t.graphql({ bearer: token }, '{ ops }')).body.data.ops;
+    const ops = (
+      await t.graphql(
+        { bearer: token },
+        '{ ops { queues { name } hotWallets { address family networks alert tokenBalances { network balanceBaseUnits } } } }',
+      )
+    ).body.data.ops;
     const wallet = ops.hotWallets.find((h: { address: string }) => h.address === HOT);
     expect(wallet).toMatchObject({
       family: 'tron',
       networks: ['TRC20:test'],
       alert: expect.stringContaining('needs'),
     });
-    expect(BigInt(wallet.balances.token['TRC20'])).toBe(before);
+    const trc20 = wallet.tokenBalances.find((b: { network: string }) => b.network === 'TRC20');
+    expect(BigInt(trc20.balanceBaseUnits)).toBe(before);
     expect(ops.queues.map((q: { name: string }) => q.name)).toContain(`payouts-tron-TRC20-test-${HOT}`);
     const scrape = await t.app.server.inject({
       method: 'GET',
@@ -200,7 +206,7 @@ describe('TRC20 payouts', () => {
     await payoutOnce(t.app);
     t.devnet.mine(19);
     await payoutOnce(t.app);
-    expect(await view(m, id)).toMatchObject({ status: 'completed', waitingReason: null });
+    expect(await view(m, id)).toMatchObject({ status: 'COMPLETED', waitingReason: null });
     expect(await tokenBalance(to)).toBe(94_000_000_000n);
     const cleared = await t.app.pool.query('select alert from hot_wallets where address = $1', [HOT]);
     expect(cleared.rows[0].alert).toBeNull();
@@ -215,7 +221,7 @@ describe('TRC20 payouts', () => {
     const fault = t.devnet.injectFault({ path: '/wallet/broadcasttransaction', kind: '503', times: 1000 });
     await payoutOnce(t.app);
     const first = await view(m, id);
-    expect(first.payoutState).toBe('signed');
+    expect(first.payoutState).toBe('SIGNED');
     await payoutOnce(t.app); // still within its expiration: no second transaction
     const count = async () =>
       (
@@ -235,7 +241,7 @@ describe('TRC20 payouts', () => {
     // The old one can no longer land, even if someone replays it.
     t.devnet.mine(19);
     await payoutOnce(t.app);
-    expect(await view(m, id)).toMatchObject({ status: 'completed', txHash: txs[1].tx_hash });
+    expect(await view(m, id)).toMatchObject({ status: 'COMPLETED', txHash: txs[1].tx_hash });
     expect(await tokenBalance(to)).toBe(47_000_000n);
   });
 
@@ -271,9 +277,9 @@ describe('TRC20 payouts', () => {
     ]);
     expect(txs.rows).toEqual([{ status: 'mined' }]);
     expect(await tokenBalance(to)).toBe(37_600_000n);
-    await eventually(() => sub.values.some((v) => v.withdrawalUpdated.status === 'completed'));
+    await eventually(() => sub.values.some((v) => v.withdrawalUpdated.status === 'COMPLETED'));
     const steps = sub.values.map((v) => v.withdrawalUpdated.payoutState ?? v.withdrawalUpdated.status);
-    expect(steps).toEqual(['approved', 'signed', 'broadcast', 'completed']);
+    expect(steps).toEqual(['APPROVED', 'SIGNED', 'BROADCAST', 'COMPLETED']);
     sub.stop();
     await c.dispose();
   });

@@ -75,7 +75,7 @@ describe('signature version 2 over HTTP: timestamp, method, path and body, each 
     const v1 = await t.request({ url: '/api/v1/balance/x', as: m, timestamp: now() });
     expect([v1.status, v1.body.error.code]).toEqual([401, 'invalid_signature']);
     const gql = await t.graphql(m, '{ viewer { id } }');
-    expect(gql.body.error.code).toBe('timestamp_out_of_range');
+    expect(gql.body.errors[0].extensions.code).toBe('timestamp_out_of_range');
     const ts = now();
     const payload = JSON.stringify({ query: '{ viewer { id } }' });
     const res = await t.app.server.inject({

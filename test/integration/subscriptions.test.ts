@@ -49,8 +49,8 @@ async function token(m: TestMerchant, mutation: string, vars: Record<string, unk
   return payload.token;
 }
 
-const USER_SESSION = `mutation($u: String!, $ttl: Int) { createUserSession(userId: $u, ttlSeconds: $ttl) { ... on BrowserToken { token } } }`;
-const STREAM_TOKEN = `mutation($s: String!) { createStreamToken(streamId: $s) { ... on BrowserToken { token } } }`;
+const USER_SESSION = `mutation($u: ID!, $ttl: Int) { createUserSession(userId: $u, ttlSeconds: $ttl) { ... on BrowserToken { token } } }`;
+const STREAM_TOKEN = `mutation($s: ID!) { createStreamToken(streamId: $s) { ... on BrowserToken { token } } }`;
 
 describe('live subscriptions over graphql-ws', () => {
   it('a subscriber on instance A gets balanceUpdated and donationReceived for a transfer made through B', async () => {
@@ -128,7 +128,7 @@ describe('live subscriptions over graphql-ws', () => {
     expect(history.values.at(-1).transactionCreated).toEqual({
       id: tx.id,
       amount: '-25.00',
-      direction: 'debit',
+      direction: 'DEBIT',
       balanceBefore: (fan + 25).toFixed(2),
       balanceAfter: fan.toFixed(2),
     });
@@ -140,9 +140,9 @@ describe('live subscriptions over graphql-ws', () => {
     await t.credit(m, 'alice', '10');
     await t.credit(m, 'bob', '10');
     const tok = await token(m, USER_SESSION, { u: 'alice', ttl: 600 });
-    const own = await t.graphql({ bearer: tok }, '{ user(id: "alice") { balance } }');
+    const own = await t.graphql({ bearer: tok }, '{ user(userId: "alice") { balance } }');
     expect(own.body.data.user.balance).toBe('10.00');
-    const other = await t.graphql({ bearer: tok }, '{ user(id: "bob") { balance } }');
+    const other = await t.graphql({ bearer: tok }, '{ user(userId: "bob") { balance } }');
     expect(other.body.errors[0].extensions.code).toBe('forbidden');
     const transfer = await t.graphql(
       { bearer: tok },

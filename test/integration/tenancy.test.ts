@@ -17,7 +17,7 @@ describe('tenant isolation', () => {
     expect([move.status, move.body.error.code]).toEqual([404, 'not_found']);
     expect((await t.request({ url: '/api/v1/transactions?userId=shared_name', as: b })).status).toBe(404);
     expect((await t.request({ url: '/api/v1/transactions', as: b })).body.total).toBe(0);
-    const gql = await t.graphql(b, '{ user(id: "shared_name") { balance } }');
+    const gql = await t.graphql(b, '{ user(userId: "shared_name") { balance } }');
     expect(gql.body.data.user).toBeNull();
     // B's own user of the same name is a different account.
     await t.credit(b, 'shared_name', '7');
@@ -51,6 +51,6 @@ describe('tenant isolation', () => {
     expect(r.body.error.code).toBe('insufficient_funds');
     expect((await t.request({ url: '/api/v1/transactions', as: test })).body.total).toBe(1);
     expect((await t.request({ url: '/api/v1/transactions', as: live })).body.total).toBe(1);
-    expect((await t.graphql(test, '{ viewer { mode } }')).body.data.viewer.mode).toBe('test');
+    expect((await t.graphql(test, '{ viewer { mode } }')).body.data.viewer.mode).toBe('TEST');
   });
 });

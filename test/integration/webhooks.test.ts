@@ -108,7 +108,7 @@ describe('webhook delivery', () => {
     const d = await eventually(async () => {
       const res = await t.graphql(m, q, { f: { endpointId: ep.id } });
       const node = res.body.data.webhookDeliveries.edges[0]?.node;
-      return node?.status === 'succeeded' ? node : null;
+      return node?.status === 'SUCCEEDED' ? node : null;
     });
     expect(d.attempts).toBe(3);
     expect(d.attemptLog.map((a: any) => [a.attempt, a.statusCode, a.error])).toEqual([
@@ -200,13 +200,13 @@ describe('webhook delivery', () => {
       totalCount pageInfo { hasNextPage endCursor } edges { node { id type data createdAt } } } }`;
     const all = (await t.graphql(m, q, {})).body.data.events;
     expect(all.totalCount).toBe(4);
-    const transfers = (await t.graphql(m, q, { f: { type: 'transfer.completed' }, first: 2 })).body.data
+    const transfers = (await t.graphql(m, q, { f: { type: 'TRANSFER_COMPLETED' }, first: 2 })).body.data
       .events;
     expect(transfers.totalCount).toBe(3);
     expect(transfers.pageInfo.hasNextPage).toBe(true);
     const rest = (
       await t.graphql(m, q, {
-        f: { type: 'transfer.completed' },
+        f: { type: 'TRANSFER_COMPLETED' },
         first: 2,
         after: transfers.pageInfo.endCursor,
       })

@@ -119,7 +119,7 @@ describe('approval', () => {
     const res = await t.graphql({ bearer: token }, REJECT, { id: w.id, r: 'looks like fraud' });
     expect(res.body.data.rejectWithdrawal).toMatchObject({
       __typename: 'Withdrawal',
-      status: 'rejected',
+      status: 'REJECTED',
       failureReason: 'rejected',
       audit: [
         expect.objectContaining({ action: 'created' }),
@@ -168,12 +168,12 @@ describe('approval', () => {
     const wb = (await withdraw(b, { userId: 'y', amount: 40, walletAddress: WALLET, network: 'TRC20' })).body;
     const { token } = await t.app.services.tokens.issueAdmin(60, 'alice');
     const LIST = `query($f: WithdrawalFilter) { withdrawals(first: 100, filter: $f) { totalCount edges { node { id merchantId mode status } } } }`;
-    const all = (await t.graphql({ bearer: token }, LIST, { f: { status: 'pending_approval' } })).body.data
+    const all = (await t.graphql({ bearer: token }, LIST, { f: { status: 'PENDING_APPROVAL' } })).body.data
       .withdrawals;
     const ids = all.edges.map((e: { node: { id: string } }) => e.node.id);
     expect(ids).toEqual(expect.arrayContaining([wa.id, wb.id]));
     const onlyB = (
-      await t.graphql({ bearer: token }, LIST, { f: { merchantId: b.merchantId, mode: 'test' } })
+      await t.graphql({ bearer: token }, LIST, { f: { merchantId: b.merchantId, mode: 'TEST' } })
     ).body.data.withdrawals;
     expect(onlyB.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([wb.id]);
     const one = await t.graphql(

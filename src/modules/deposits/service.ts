@@ -15,7 +15,7 @@ import { parseMetadata, parseUserId } from '../ledger/validation.js';
 import type { Mode } from '../merchants/entities.js';
 import type { MerchantsService } from '../merchants/service.js';
 import type { TokenService } from '../merchants/tokens.js';
-import { parseTokenAmount } from './amounts.js';
+import { formatToken, parseTokenAmount } from './amounts.js';
 import { type DepositRow, type DepositView, toView } from './view.js';
 
 // Deposit requests: a unique HD address per deposit (the index is allocated in the transaction that
@@ -210,6 +210,7 @@ export class DepositsService {
       amount === undefined || amount === null
         ? BigInt(dep.expected_amount_minor)
         : parseTokenAmount(amount, net.token.decimals);
-    return { txHash: await payFromFaucet(net, dep.address, units), amount: units.toString() };
+    const txHash = await payFromFaucet(net, dep.address, units);
+    return { txHash, amount: formatToken(units, net.token.decimals) };
   }
 }

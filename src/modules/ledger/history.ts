@@ -50,6 +50,28 @@ interface RawRow {
   to_code: string;
 }
 
+// A user's rows: their entries ($1 merchant, $2 mode, $3 user code), each with its transaction.
+const USER_ROWS = `select t.id, t.type, t.amount_minor, e.amount_minor as entry_amount_minor, e.balance_after_minor,
+                  $3::text as user_code, t.description, t.metadata, t.created_at,
+                  fa.kind as from_kind, fa.code as from_code, ta.kind as to_kind, ta.code as to_code
+           from ledger_entries e
+           join ledger_transactions t on t.id = e.transaction_id
+           join accounts fa on fa.id = t.from_account_id
+           join accounts ta on ta.id = t.to_account_id
+           where e.account_id = (select id from accounts where merchant_id = $1 and mode = $2 and kind = 'user' and code = $3)`;
+
+// Merchant-wide rows ($1 merchant, $2 mode): see merchantRows below for the side each row shows.
+const MERCHANT_ROWS = `select t.id, t.type, t.amount_minor, e.amount_minor as entry_amount_minor, e.balance_after_minor,
+                  case when ta.kind = 'user' then ta.code when fa.kind = 'user' then fa.code end as user_code,
+                  t.description, t.metadata, t.created_at,
+                  fa.kind as from_kind, fa.code as from_code, ta.kind as to_kind, ta.code as to_code
+           from ledger_transactions t
+           join accounts fa on fa.id = t.from_account_id
+           join accounts ta on ta.id = t.to_account_id
+           left join ledger_entries e on e.transaction_id = t.id
+             and e.account_id = case when ta.kind = 'user' then ta.id when fa.kind = 'user' then fa.id end
+           where t.merchant_id = $1 and t.mode = $2 and (fa.kind = 'user' or ta.kind = 'user')`;
+
 const SQL = {
   balance: {
     name: 'history_balance',
@@ -58,18 +80,18 @@ const SQL = {
   },
   userRows: {
     name: 'history_user_rows',
-    text: `select t.id, t.type, t.amount_minor, e.amount_minor as entry_amount_minor, e.balance_after_minor,
-                  $3::text as user_code, t.description, t.metadata, t.created_at,
-                  fa.kind as from_kind, fa.code as from_code, ta.kind as to_kind, ta.code as to_code
-           from ledger_entries e
-           join ledger_transactions t on t.id = e.transaction_id
-           join accounts fa on fa.id = t.from_account_id
-           join accounts ta on ta.id = t.to_account_id
-           where e.account_id = (select id from accounts where merchant_id = $1 and mode = $2 and kind = 'user' and code = $3)
+    text: `${USER_ROWS}
              and ($4::text is null or t.type = $4)
              and ($5::timestamptz is null or e.created_at >= $5)
              and ($6::timestamptz is null or e.created_at < $6)
            order by e.id desc limit $7 offset $8`,
+  },
+  // One row of a user's history, by its transaction (a Node read: `node(id:)`).
+  userRow: {
+    name: 'history_user_row',
+    text: `${USER_ROWS}
+             and t.id = $4
+           order by e.id desc limit 1`,
   },
   userCount: {
     name: 'history_user_count',
@@ -86,20 +108,16 @@ const SQL = {
   // have no such side: they are not listed here (docs/architecture.md, "History").
   merchantRows: {
     name: 'history_merchant_rows',
-    text: `select t.id, t.type, t.amount_minor, e.amount_minor as entry_amount_minor, e.balance_after_minor,
-                  case when ta.kind = 'user' then ta.code when fa.kind = 'user' then fa.code end as user_code,
-                  t.description, t.metadata, t.created_at,
-                  fa.kind as from_kind, fa.code as from_code, ta.kind as to_kind, ta.code as to_code
-           from ledger_transactions t
-           join accounts fa on fa.id = t.from_account_id
-           join accounts ta on ta.id = t.to_account_id
-           left join ledger_entries e on e.transaction_id = t.id
-             and e.account_id = case when ta.kind = 'user' then ta.id when fa.kind = 'user' then fa.id end
-           where t.merchant_id = $1 and t.mode = $2 and (fa.kind = 'user' or ta.kind = 'user')
+    text: `${MERCHANT_ROWS}
              and ($3::text is null or t.type = $3)
              and ($4::timestamptz is null or t.created_at >= $4)
              and ($5::timestamptz is null or t.created_at < $5)
            order by t.created_at desc, t.id desc limit $6 offset $7`,
+  },
+  // One merchant-wide row, by id (a Node read): the same side as in the list.
+  merchantRow: {
+    name: 'history_merchant_row',
+    text: `${MERCHANT_ROWS} and t.id = $3`,
   },
   merchantCount: {
     name: 'history_merchant_count',
@@ -151,6 +169,23 @@ export class HistoryReader {
       this.pool.query<{ n: number }>({ ...SQL.userCount, values: base }),
     ]);
     return { rows: rows.rows.map(toRow), total: count.rows[0]!.n };
+  }
+
+  /** The user's side of one transaction, or null when it did not touch that user (or does not exist). */
+  async userTransaction(
+    merchantId: string,
+    mode: Mode,
+    userId: string,
+    id: string,
+  ): Promise<HistoryRow | null> {
+    const res = await this.pool.query<RawRow>({ ...SQL.userRow, values: [merchantId, mode, userId, id] });
+    return res.rows[0] ? toRow(res.rows[0]) : null;
+  }
+
+  /** One transaction as the merchant-wide list shows it, or null. */
+  async transaction(merchantId: string, mode: Mode, id: string): Promise<HistoryRow | null> {
+    const res = await this.pool.query<RawRow>({ ...SQL.merchantRow, values: [merchantId, mode, id] });
+    return res.rows[0] ? toRow(res.rows[0]) : null;
   }
 
   async merchantHistory(merchantId: string, mode: Mode, f: HistoryFilter) {

@@ -23,6 +23,8 @@ export class ApiKey {
   scopes!: string[];
   requireTimestamp!: boolean;
   signatureVersion!: 1 | 2;
+  /** Only known GraphQL operations (trusted documents), for the key and the browser tokens it mints. */
+  trustedDocumentsOnly!: boolean;
   createdAt!: Date;
   revokedAt?: Date | null;
 }
@@ -54,6 +56,7 @@ export const ApiKeySchema = new EntitySchema<ApiKey>({
     scopes: { type: 'string[]', columnType: 'text[]' },
     requireTimestamp: { type: 'boolean', fieldName: 'require_timestamp' },
     signatureVersion: { type: 'smallint', fieldName: 'signature_version' },
+    trustedDocumentsOnly: { type: 'boolean', fieldName: 'trusted_documents_only' },
     createdAt: { type: 'Date', fieldName: 'created_at', onCreate: () => new Date() },
     revokedAt: { type: 'Date', fieldName: 'revoked_at', nullable: true },
   },

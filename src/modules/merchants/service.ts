@@ -34,6 +34,8 @@ export interface ResolvedKey {
   requireTimestamp: boolean;
   /** 2: every request must carry a version-2 signature (src/http/signature.ts). */
   signatureVersion: 1 | 2;
+  /** Only trusted documents over GraphQL, for this key and the browser tokens it mints. */
+  trustedDocumentsOnly: boolean;
 }
 
 export interface KeyOptions {
@@ -42,6 +44,7 @@ export interface KeyOptions {
   scopes?: string[];
   requireTimestamp?: boolean;
   signatureVersion?: number;
+  trustedDocumentsOnly?: boolean;
 }
 
 function parseSignatureVersion(v: number | undefined): 1 | 2 {
@@ -167,6 +170,7 @@ export class MerchantsService {
       scopes,
       requireTimestamp: opts.requireTimestamp ?? false,
       signatureVersion,
+      trustedDocumentsOnly: opts.trustedDocumentsOnly ?? false,
       createdAt: new Date(),
       revokedAt: null,
     });
@@ -193,15 +197,19 @@ export class MerchantsService {
   }
 
   /**
-   * Changes a key's signature version. This process applies it at once; other processes when their cached
-   * copy expires (KEY_CACHE_TTL_MS).
+   * Changes a key's signature version or trusted-documents rule. This process applies it at once; other
+   * processes when their cached copy expires (KEY_CACHE_TTL_MS).
    */
-  async updateKeySettings(keyId: string, opts: { signatureVersion?: number }): Promise<ApiKey> {
+  async updateKeySettings(
+    keyId: string,
+    opts: { signatureVersion?: number; trustedDocumentsOnly?: boolean },
+  ): Promise<ApiKey> {
     const em = this.orm.em.fork();
     const key = await em.findOne(ApiKey, { id: keyId });
     if (!key) throw new NotFoundError('API key', keyId);
     if (opts.signatureVersion !== undefined)
       key.signatureVersion = parseSignatureVersion(opts.signatureVersion);
+    if (opts.trustedDocumentsOnly !== undefined) key.trustedDocumentsOnly = opts.trustedDocumentsOnly;
     await em.flush();
     this.evict(key.keyHash.toString('hex'));
     return key;
@@ -218,6 +226,7 @@ export class MerchantsService {
       scopes: old.scopes,
       requireTimestamp: old.requireTimestamp,
       signatureVersion: old.signatureVersion,
+      trustedDocumentsOnly: old.trustedDocumentsOnly,
     });
     await this.revokeKey(keyId);
     return created;
@@ -248,6 +257,7 @@ export class MerchantsService {
         scopes: row.scopes,
         requireTimestamp,
         signatureVersion: row.signatureVersion === 2 ? 2 : 1,
+        trustedDocumentsOnly: row.trustedDocumentsOnly,
       };
     }
     if (this.cache.size >= KEY_CACHE_MAX) this.cache.clear();

@@ -15,8 +15,15 @@ export const MAX_SESSION_TTL_SECONDS = 86_400;
 
 export type TokenClaims = { exp: number; jti: string } & (
   | { kind: 'admin'; subject: string }
-  | { kind: 'user'; merchantId: string; mode: Mode; userId: string; scopes: SessionScope[] }
-  | { kind: 'stream'; merchantId: string; mode: Mode; streamId: string }
+  | {
+      kind: 'user';
+      merchantId: string;
+      mode: Mode;
+      userId: string;
+      scopes: SessionScope[];
+      trustedDocumentsOnly: boolean;
+    }
+  | { kind: 'stream'; merchantId: string; mode: Mode; streamId: string; trustedDocumentsOnly: boolean }
   | { kind: 'deposit'; merchantId: string; mode: Mode; depositId: string }
 );
 
@@ -50,19 +57,30 @@ export class TokenService {
     return this.sign({ kind: 'admin' }, subject, ttlSeconds);
   }
 
-  /** A browser session for one end user: read their balance and history, subscribe to their events. */
+  /**
+   * A browser session for one end user: read their balance and history, subscribe to their events. `tdo`
+   * (trusted documents only) is inherited from the key that mints it.
+   */
   issueUserSession(
     t: { merchantId: string; mode: Mode },
     userId: string,
     ttlSeconds: number,
     scopes: SessionScope[],
+    trustedDocumentsOnly = false,
   ) {
-    return this.sign({ kind: 'user', mid: t.merchantId, mode: t.mode, scopes }, userId, ttlSeconds);
+    const claims = { kind: 'user', mid: t.merchantId, mode: t.mode, scopes, ...tdo(trustedDocumentsOnly) };
+    return this.sign(claims, userId, ttlSeconds);
   }
 
   /** A stream widget token: may only subscribe to donations of one stream. */
-  issueStreamToken(t: { merchantId: string; mode: Mode }, streamId: string, ttlSeconds: number) {
-    return this.sign({ kind: 'stream', mid: t.merchantId, mode: t.mode }, streamId, ttlSeconds);
+  issueStreamToken(
+    t: { merchantId: string; mode: Mode },
+    streamId: string,
+    ttlSeconds: number,
+    trustedDocumentsOnly = false,
+  ) {
+    const claims = { kind: 'stream', mid: t.merchantId, mode: t.mode, ...tdo(trustedDocumentsOnly) };
+    return this.sign(claims, streamId, ttlSeconds);
   }
 
   /** The payment page's token: read one deposit and follow its status, until the deposit expires. */
@@ -101,6 +119,11 @@ export class TokenService {
   }
 }
 
+/** The claim only when set, so the tokens of other keys stay as they were. */
+function tdo(on: boolean): { tdo?: true } {
+  return on ? { tdo: true } : {};
+}
+
 function claimsOf(p: JWTPayload, base: { exp: number; jti: string }): TokenClaims {
   const sub = typeof p.sub === 'string' ? p.sub : '';
   const mode = p.mode === 'live' || p.mode === 'test' ? p.mode : null;
@@ -109,10 +132,25 @@ function claimsOf(p: JWTPayload, base: { exp: number; jti: string }): TokenClaim
     const scopes = (p.scopes as unknown[]).filter((s): s is SessionScope =>
       SESSION_SCOPES.includes(s as SessionScope),
     );
-    return { ...base, kind: 'user', merchantId: p.mid, mode, userId: sub, scopes };
+    return {
+      ...base,
+      kind: 'user',
+      merchantId: p.mid,
+      mode,
+      userId: sub,
+      scopes,
+      trustedDocumentsOnly: p.tdo === true,
+    };
   }
   if (p.kind === 'stream' && sub && mode && typeof p.mid === 'string') {
-    return { ...base, kind: 'stream', merchantId: p.mid, mode, streamId: sub };
+    return {
+      ...base,
+      kind: 'stream',
+      merchantId: p.mid,
+      mode,
+      streamId: sub,
+      trustedDocumentsOnly: p.tdo === true,
+    };
   }
   if (p.kind === 'deposit' && sub && mode && typeof p.mid === 'string') {
     return { ...base, kind: 'deposit', merchantId: p.mid, mode, depositId: sub };

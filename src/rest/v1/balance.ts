@@ -7,7 +7,7 @@ import { PreparedOperation } from './operation.js';
 
 const QUERY = /* GraphQL */ `
   query RestBalance($id: ID!) {
-    user(id: $id) { id balance currency updatedAt }
+    user(userId: $id) { userId balance currency updatedAt }
   }
 `;
 
@@ -20,10 +20,10 @@ export function balanceRoute(
   const op = new PreparedOperation(schema, QUERY);
   app.get<{ Params: { userId: string } }>('/balance/:userId', async (req) => {
     const data = await op.run(context(req), { id: req.params.userId });
-    const user = data.user as { id: string; balance: string; currency: string; updatedAt: string } | null;
+    const user = data.user as { userId: string; balance: string; currency: string; updatedAt: string } | null;
     if (!user) throw new NotFoundError('User', req.params.userId, 'userId');
     return {
-      userId: user.id,
+      userId: user.userId,
       balance: restAmount(user.balance),
       currency: user.currency,
       updatedAt: restTime(user.updatedAt),

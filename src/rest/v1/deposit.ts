@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Context } from '../../context.js';
 import { NotFoundError } from '../../lib/errors.js';
-import { restAmount, restTime, restTimeOrNull } from './format.js';
+import { restAmount, restEnum, restTime, restTimeOrNull } from './format.js';
 import { checkBody, ERROR_FIELDS, idempotencyKeyHeader, PreparedOperation, unwrap } from './operation.js';
 
 const FIELDS = `id userId network currency depositAddress amount amountReceived status confirmations requiredConfirmations
@@ -57,7 +57,7 @@ function legacy(d: Deposit) {
     amount: restAmount(d.amount),
     currency: d.currency,
     expiresAt: restTime(d.expiresAt),
-    status: d.status,
+    status: restEnum(d.status),
     paymentUrl: d.paymentUrl,
     userId: d.userId,
     expectedAmount: restAmount(d.amount),
@@ -65,7 +65,7 @@ function legacy(d: Deposit) {
     confirmations: d.confirmations,
     requiredConfirmations: d.requiredConfirmations,
     txHash: d.txHash,
-    flags: d.flags,
+    flags: d.flags.map(restEnum),
     failureReason: d.failureReason,
     metadata: d.metadata,
     createdAt: restTime(d.createdAt),

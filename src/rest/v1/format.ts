@@ -31,6 +31,14 @@ export function restTimeOrNull(value: string | Date | null | undefined): string 
   return value === null || value === undefined ? null : restTime(value);
 }
 
+/**
+ * A GraphQL enum value (PENDING_APPROVAL, TRANSFER) as the page spells it (pending_approval, transfer): the
+ * schema's enums are ALL_CAPS, the legacy JSON keeps the page's lower case.
+ */
+export function restEnum(value: string): string {
+  return value.toLowerCase();
+}
+
 // A JsonNumber leaf is first written as a string carrying this process's random marker, then the quotes and
 // marker are taken off. A caller's own string cannot carry the marker: it is unguessable.
 const MARKER = `\u2063num:${randomBytes(12).toString('hex')}:`;

@@ -5,23 +5,27 @@ import type { Context } from '../../context.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { TX_TYPES } from '../../modules/ledger/types.js';
 import { parseDate } from '../../modules/ledger/validation.js';
-import { restAmount, restAmountOrNull, restTime } from './format.js';
+import { restAmount, restAmountOrNull, restEnum, restTime } from './format.js';
 import { checkQuery, PreparedOperation, positiveInt } from './operation.js';
 
 const ROW =
-  'id type amount direction balanceBefore balanceAfter userId fromUserId toUserId description metadata createdAt';
+  'type amount direction balanceBefore balanceAfter userId fromUserId toUserId description metadata createdAt';
 
+// A user's history rows are UserTransaction Nodes (their `id` is the row's Node id): the page's `id` is the
+// transaction's, `transactionId`, aliased so both queries answer rows of one shape.
 const USER_QUERY = /* GraphQL */ `
   query RestUserTransactions($id: ID!, $filter: TransactionFilter, $first: Int!, $after: String) {
-    user(id: $id) {
-      transactions(filter: $filter, first: $first, after: $after) { totalCount edges { node { ${ROW} } } }
+    user(userId: $id) {
+      transactions(filter: $filter, first: $first, after: $after) {
+        totalCount edges { node { id: transactionId ${ROW} } }
+      }
     }
   }
 `;
 
 const MERCHANT_QUERY = /* GraphQL */ `
   query RestTransactions($filter: TransactionFilter, $first: Int!, $after: String) {
-    transactions(filter: $filter, first: $first, after: $after) { totalCount edges { node { ${ROW} } } }
+    transactions(filter: $filter, first: $first, after: $after) { totalCount edges { node { id ${ROW} } } }
   }
 `;
 
@@ -63,7 +67,11 @@ export function transactionsRoute(
     }
     const from = parseDate(q.from, 'from');
     const to = parseDate(q.to, 'to');
-    const filter = { type: q.type || null, from: from?.toISOString() ?? null, to: to?.toISOString() ?? null };
+    const filter = {
+      type: q.type ? q.type.toUpperCase() : null,
+      from: from?.toISOString() ?? null,
+      to: to?.toISOString() ?? null,
+    };
     const vars = { filter, first: limit, after: offset > 0 ? offsetToCursor(offset - 1) : null };
     let conn: Connection;
     if (q.userId !== undefined) {
@@ -77,9 +85,9 @@ export function transactionsRoute(
     return {
       data: conn.edges.map(({ node: r }) => ({
         id: r.id,
-        type: r.type,
+        type: restEnum(r.type),
         amount: restAmount(r.amount),
-        direction: r.direction,
+        direction: restEnum(r.direction),
         balanceBefore: restAmountOrNull(r.balanceBefore),
         balanceAfter: restAmountOrNull(r.balanceAfter),
         userId: r.userId,

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Context } from '../../context.js';
-import { restAmount, restTime } from './format.js';
+import { restAmount, restEnum, restTime } from './format.js';
 import { checkBody, ERROR_FIELDS, idempotencyKeyHeader, PreparedOperation, unwrap } from './operation.js';
 
 const MUTATION = /* GraphQL */ `
@@ -9,7 +9,7 @@ const MUTATION = /* GraphQL */ `
     transfer(input: $input, idempotencyKey: $key) {
       __typename
       ... on Transfer {
-        id status amount fromUserId toUserId fromBalance toBalance description metadata createdAt replayed
+        transactionId status amount fromUserId toUserId fromBalance toBalance description metadata createdAt replayed
       }
       ${ERROR_FIELDS}
     }
@@ -25,7 +25,7 @@ const BODY = {
 } as const;
 
 interface Transfer {
-  id: string;
+  transactionId: string;
   status: string;
   amount: string;
   fromUserId: string;
@@ -52,8 +52,8 @@ export function transferRoute(
     const t = unwrap<Transfer>(data.transfer);
     if (t.replayed) reply.header('Idempotent-Replayed', 'true');
     return {
-      id: t.id,
-      status: t.status,
+      id: t.transactionId,
+      status: restEnum(t.status),
       amount: restAmount(t.amount),
       fromBalance: restAmount(t.fromBalance),
       toBalance: restAmount(t.toBalance),

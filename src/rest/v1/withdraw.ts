@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Context } from '../../context.js';
 import { NotFoundError } from '../../lib/errors.js';
-import { restAmount, restTime } from './format.js';
+import { restAmount, restEnum, restTime } from './format.js';
 import { checkBody, ERROR_FIELDS, idempotencyKeyHeader, PreparedOperation, unwrap } from './operation.js';
 
 const FIELDS =
@@ -42,7 +42,7 @@ interface Withdrawal {
 function legacy(w: Withdrawal) {
   return {
     id: w.id,
-    status: w.status,
+    status: restEnum(w.status),
     amount: restAmount(w.amount),
     amountUsdt: restAmount(w.amountUsdt),
     fee: restAmount(w.fee),

@@ -17,7 +17,7 @@ let server: Awaited<ReturnType<typeof startServer>> | null = null;
 let browser: Browser;
 let env: Record<string, string>;
 
-const STREAM_TOKEN = `mutation($s: String!) { createStreamToken(streamId: $s) { ... on BrowserToken { token } } }`;
+const STREAM_TOKEN = `mutation($s: ID!) { createStreamToken(streamId: $s) { ... on BrowserToken { token } } }`;
 
 beforeAll(async () => {
   await ensureWebBuild();

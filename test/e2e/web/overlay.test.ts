@@ -12,7 +12,7 @@ const t = useTestApp({ outboxPollMs: 50 }, { role: 'all' });
 let browser: Browser;
 let base: string;
 
-const STREAM_TOKEN = `mutation($s: String!) { createStreamToken(streamId: $s) { ... on BrowserToken { token } ... on Error { code message } } }`;
+const STREAM_TOKEN = `mutation($s: ID!) { createStreamToken(streamId: $s) { ... on BrowserToken { token } ... on Error { code message } } }`;
 
 beforeAll(async () => {
   await ensureWebBuild();

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WEB_MANIFEST } from '../../../src/http/trusted-documents.js';
 import { ensureWebBuild } from '../../../src/http/web.js';
 import type { TestMerchant } from '../../helpers/app.js';
 import { useTronApp } from '../../helpers/tron.js';
@@ -8,6 +10,7 @@ import { guard, launchBrowser, screenshotPath } from './browser.js';
 // The hosted payment page behind paymentUrl, in Chromium: a TRC20 deposit paid on the devnet turns from
 // waiting to seen (with confirmations) to paid, live, without a reload; bad links explain themselves.
 const t = useTronApp();
+const TRUSTED = JSON.parse(readFileSync(WEB_MANIFEST, 'utf8')) as Record<string, string>;
 let browser: Browser;
 let base: string;
 
@@ -134,9 +137,12 @@ describe('payment page', () => {
     };
     let chainId: number | null = 56;
     await page.route('**/graphql', async (route) => {
-      const body = route.request().postDataJSON() as { query: string };
-      if (route.request().method() !== 'POST' || !body.query.includes('PaymentPage')) return route.continue();
-      const real = (await t.graphql(m, body.query, { id: d.id })).body.data.deposit;
+      // The page sends its trusted document by id; the test runs the same document's text.
+      const body = route.request().postDataJSON() as { documentId?: string; operationName?: string };
+      if (route.request().method() !== 'POST' || body.operationName !== 'PaymentPage')
+        return route.continue();
+      const text = TRUSTED[body.documentId ?? '']!;
+      const real = (await t.graphql(m, text, { id: d.id })).body.data.deposit;
       await route.fulfill({
         json: { data: { deposit: { ...real, ...evm, network: 'BEP20', chainId } } },
       });

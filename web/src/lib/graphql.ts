@@ -1,6 +1,25 @@
-import { type Client, type ClientOptions, createClient } from 'graphql-ws';
+import { type DocumentNode, print } from '@0no-co/graphql.web';
+import type { TadaDocumentNode } from 'gql.tada';
+import { type Client, type ClientOptions, createClient, type Sink } from 'graphql-ws';
 
 // The pages talk to the API only through GraphQL: over HTTP (POST /graphql) and graphql-ws on the same path.
+// Every document is written with gql.tada's `graphql()` (./tada.ts), so tsc checks it against the schema and
+// its result and variables are typed from it; each is a trusted document the server knows by id
+// (web/persisted-documents.json, `npm run schema:print`), so HTTP requests send the id, not the text.
+
+export { graphql, type ResultOf, type VariablesOf } from './tada';
+
+const texts = new WeakMap<object, string>();
+
+/** The document's text as sent: the same print the trusted-documents manifest was made from. */
+export function documentText(doc: DocumentNode): string {
+  let text = texts.get(doc);
+  if (text === undefined) {
+    text = print(doc);
+    texts.set(doc, text);
+  }
+  return text;
+}
 
 /** An API refusal or failure, with the API's error code (invalid_token, forbidden, not_found, …). */
 export class ApiError extends Error {
@@ -23,19 +42,29 @@ export interface RequestAuth {
 type GraphqlBody<T> = {
   data?: T | null;
   errors?: { message: string; extensions?: { code?: string } }[];
-  error?: { code?: string; message?: string };
 };
 
-/** Runs one GraphQL operation; throws ApiError for HTTP refusals and top-level GraphQL errors. */
-export async function gql<T>(query: string, variables: Record<string, unknown>, auth: RequestAuth = {}) {
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...auth.headers };
+/**
+ * Runs one GraphQL operation; throws ApiError for refusals (which /graphql answers in GraphQL's shape, with
+ * the code in extensions) and top-level GraphQL errors.
+ */
+export async function gql<T, V>(
+  doc: TadaDocumentNode<T, V>,
+  variables: V,
+  auth: RequestAuth = {},
+): Promise<T> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/graphql-response+json, application/json',
+    ...auth.headers,
+  };
   if (auth.bearer) headers.authorization = `Bearer ${auth.bearer}`;
   let res: Response;
   try {
     res = await fetch('/graphql', {
       method: 'POST',
       headers,
-      body: JSON.stringify({ query, variables }),
+      body: JSON.stringify(requestBody(doc, variables)),
       credentials: 'same-origin',
       cache: 'no-store',
     });
@@ -48,17 +77,32 @@ export async function gql<T>(query: string, variables: Record<string, unknown>, 
   } catch {
     throw new ApiError('internal_error', `The server answered ${res.status} without JSON`, res.status);
   }
-  if (body.error) {
-    throw new ApiError(
-      body.error.code ?? 'internal_error',
-      body.error.message ?? 'Request failed',
-      res.status,
-    );
-  }
   const first = body.errors?.[0];
   if (first) throw new ApiError(first.extensions?.code ?? 'internal_error', first.message, res.status);
   if (!body.data) throw new ApiError('internal_error', 'The server answered without data', res.status);
   return body.data;
+}
+
+/** A trusted document goes by its id (and operation name, for logs); any other by its text. */
+function requestBody(doc: DocumentNode, variables: unknown) {
+  const documentId = (doc as { documentId?: string }).documentId;
+  if (!documentId) return { query: documentText(doc), variables };
+  const op = doc.definitions.find((d) => d.kind === 'OperationDefinition');
+  const operationName = op && 'name' in op ? op.name?.value : undefined;
+  return { documentId, operationName, variables };
+}
+
+/** Subscribes with a typed document; returns the unsubscribe function. */
+export function subscribe<T, V>(
+  client: Client,
+  doc: TadaDocumentNode<T, V>,
+  variables: V,
+  sink: Sink<{ data?: T | null }>,
+): () => void {
+  return client.subscribe<T>(
+    { query: documentText(doc), variables: variables as Record<string, unknown> },
+    sink as Sink,
+  );
 }
 
 /** ws(s)://<this host>/graphql */

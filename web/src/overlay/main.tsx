@@ -1,8 +1,9 @@
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { type ConnectionState, liveClient } from '../lib/graphql';
+import { type ConnectionState, liveClient, subscribe } from '../lib/graphql';
 import { formatDateTime } from '../lib/time';
 import { isExpired, readClaims } from '../lib/token';
+import { type Donation, Overlay } from './documents';
 import { type Alert, AlertQueue, type Phase } from './queue';
 import './overlay.css';
 
@@ -16,18 +17,6 @@ declare global {
     /** Every alert shown, in order (for tests and for checking a setup). */
     __alerts: Alert[];
   }
-}
-
-const SUBSCRIPTION = `subscription Overlay($streamId: String!) {
-  donationReceived(streamId: $streamId) { id fromUserId amount message metadata }
-}`;
-
-interface Donation {
-  id: string;
-  fromUserId: string;
-  amount: string;
-  message: string | null;
-  metadata: Record<string, unknown> | null;
 }
 
 const SAMPLES: Omit<Alert, 'id'>[] = [
@@ -118,8 +107,10 @@ function App() {
         );
       }
     });
-    const stop = client.subscribe<{ donationReceived: Donation }>(
-      { query: SUBSCRIPTION, variables: { streamId } },
+    const stop = subscribe(
+      client,
+      Overlay,
+      { streamId },
       {
         next: (msg) => {
           const d = msg.data?.donationReceived;

@@ -8,59 +8,16 @@ import {
   closeInfo,
   gql,
   liveClient,
+  subscribe,
 } from '../lib/graphql';
-import { compareDecimal, toUnits, trimDecimal } from '../lib/money';
-import { formatDateTime, formatDuration } from '../lib/time';
+import { toUnits, trimDecimal } from '../lib/money';
 import { isExpired, readClaims } from '../lib/token';
+import { type Deposit, PaymentPage, PaymentPageLive } from './documents';
+import { Status } from './status';
 import './pay.css';
 
 // The hosted payment page behind a deposit's paymentUrl: /pay/<depositId>?t=<deposit token>. The token can
 // read this one deposit and follow its status, nothing else; it expires with the deposit.
-
-interface Deposit {
-  id: string;
-  network: string;
-  currency: string;
-  depositAddress: string;
-  amount: string;
-  amountReceived: string;
-  status: 'pending' | 'confirming' | 'confirmed' | 'expired';
-  confirmations: number;
-  requiredConfirmations: number;
-  txHash: string | null;
-  flags: string[];
-  failureReason: string | null;
-  expiresAt: string;
-  confirmedAt: string | null;
-  tokenContract: string | null;
-  tokenDecimals: number | null;
-  chainId: number | null;
-}
-
-type Update = Pick<
-  Deposit,
-  | 'id'
-  | 'status'
-  | 'confirmations'
-  | 'requiredConfirmations'
-  | 'amountReceived'
-  | 'txHash'
-  | 'flags'
-  | 'failureReason'
->;
-
-const QUERY = `query PaymentPage($id: ID!) {
-  deposit(id: $id) {
-    id network currency depositAddress amount amountReceived status confirmations requiredConfirmations
-    txHash flags failureReason expiresAt confirmedAt tokenContract tokenDecimals chainId
-  }
-}`;
-
-const SUBSCRIPTION = `subscription PaymentPageLive($id: ID!) {
-  depositUpdated(id: $id) {
-    id status confirmations requiredConfirmations amountReceived txHash flags failureReason
-  }
-}`;
 
 const NETWORKS: Record<string, { chain: string; evm: boolean }> = {
   TRC20: { chain: 'TRON', evm: false },
@@ -168,7 +125,7 @@ function App() {
     if (load.state === 'failed') return;
     let stopped = false;
     const refetch = () =>
-      gql<{ deposit: Deposit | null }>(QUERY, { id: depositId }, { bearer: token })
+      gql(PaymentPage, { id: depositId }, { bearer: token })
         .then((r) => {
           if (stopped) return;
           if (!r.deposit) {
@@ -194,8 +151,10 @@ function App() {
         setLoad({ state: 'failed', ...explainFailure(new ApiError('invalid_token', detail ?? '', 401)) });
       }
     });
-    const unsubscribe = client.subscribe<{ depositUpdated: Update }>(
-      { query: SUBSCRIPTION, variables: { id: depositId } },
+    const unsubscribe = subscribe(
+      client,
+      PaymentPageLive,
+      { id: depositId },
       {
         next: (msg) => {
           const u = msg.data?.depositUpdated;
@@ -255,7 +214,7 @@ function Payment({ deposit: d, conn }: { deposit: Deposit; conn: ConnectionState
   const net = networkInfo(d.network);
   const secondsLeft = Math.floor((Date.parse(d.expiresAt) - now) / 1000);
   return (
-    <main class="pay" data-status={d.status}>
+    <main class="pay" data-status={d.status.toLowerCase()}>
       <section class="card">
         <p class="eyebrow">Payment request</p>
         <h1 class="amount" data-testid="amount">
@@ -273,7 +232,7 @@ function Payment({ deposit: d, conn }: { deposit: Deposit; conn: ConnectionState
         </dl>
         <Status d={d} secondsLeft={secondsLeft} />
       </section>
-      {d.status === 'pending' || d.status === 'confirming' ? <Address d={d} /> : null}
+      {d.status === 'PENDING' || d.status === 'CONFIRMING' ? <Address d={d} /> : null}
       <p class="conn" data-testid="connection" data-conn={conn}>
         {conn === 'live'
           ? 'Live: this page updates by itself.'
@@ -331,103 +290,6 @@ function Address({ d }: { d: Deposit }) {
         Send exactly {trimDecimal(d.amount)} {d.currency}. The address is for this payment only.
       </p>
     </section>
-  );
-}
-
-const FLAG_TEXT: Record<string, string> = {
-  underpaid: 'Less than requested arrived. What arrived is credited; send the rest as a new payment.',
-  overpaid: 'More than requested arrived. All of it is credited.',
-  late: 'The payment arrived after the deadline. It is still credited.',
-  multiple: 'The payment arrived in more than one transfer. Every transfer is credited.',
-};
-
-function Status({ d, secondsLeft }: { d: Deposit; secondsLeft: number }) {
-  if (d.status === 'confirmed') {
-    const cmp = compareDecimal(d.amountReceived, d.amount);
-    return (
-      <div class="status paid" role="status" data-testid="status">
-        <p class="label">
-          <span aria-hidden="true">✓ </span>Paid
-        </p>
-        <p>
-          Received{' '}
-          <strong data-testid="received">
-            {trimDecimal(d.amountReceived)} {d.currency}
-          </strong>
-          {cmp !== null && cmp !== 0 ? ` of ${trimDecimal(d.amount)} ${d.currency} requested` : ''}.
-        </p>
-        <Flags flags={d.flags} />
-        {d.txHash ? <TxHash hash={d.txHash} /> : null}
-      </div>
-    );
-  }
-  if (d.status === 'expired') {
-    return (
-      <div class="status expired" role="status" data-testid="status">
-        <p class="label">
-          <span aria-hidden="true">✕ </span>Expired
-        </p>
-        <p>No payment arrived before {formatDateTime(d.expiresAt)}.</p>
-        <p>
-          If you have sent money since, it is still credited: contact the merchant if it does not show up.
-        </p>
-        {d.failureReason ? <p>Reason: {d.failureReason}</p> : null}
-        <Flags flags={d.flags} />
-      </div>
-    );
-  }
-  if (d.status === 'confirming') {
-    const n = Math.min(d.confirmations, d.requiredConfirmations);
-    return (
-      <div class="status seen" role="status" data-testid="status">
-        <p class="label">
-          <span aria-hidden="true">◔ </span>Payment seen on chain
-        </p>
-        <p data-testid="confirmations">
-          Confirmations: {n} of {d.requiredConfirmations}
-        </p>
-        <progress max={d.requiredConfirmations} value={n} aria-label="Confirmations" />
-        <Flags flags={d.flags} />
-        {d.txHash ? <TxHash hash={d.txHash} /> : null}
-      </div>
-    );
-  }
-  return (
-    <div class="status waiting" role="status" data-testid="status">
-      <p class="label">
-        <span aria-hidden="true">… </span>Waiting for payment
-      </p>
-      {secondsLeft > 0 ? (
-        <p data-testid="countdown">
-          Time left: <strong>{formatDuration(secondsLeft)}</strong>
-        </p>
-      ) : (
-        <p data-testid="countdown">The time is up; checking whether the payment is closed.</p>
-      )}
-      <p class="small">Pay before {formatDateTime(d.expiresAt)}.</p>
-    </div>
-  );
-}
-
-function Flags({ flags }: { flags: string[] }) {
-  const known = flags.filter((f) => FLAG_TEXT[f]);
-  if (known.length === 0) return null;
-  return (
-    <ul class="flags" data-testid="flags">
-      {known.map((f) => (
-        <li key={f}>
-          <strong>{f}:</strong> {FLAG_TEXT[f]}
-        </li>
-      ))}
-    </ul>
-  );
-}
-
-function TxHash({ hash }: { hash: string }) {
-  return (
-    <p class="small">
-      Transaction: <code class="hash">{hash}</code>
-    </p>
   );
 }
 

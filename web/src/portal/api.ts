@@ -1,3 +1,4 @@
+import type { TadaDocumentNode } from 'gql.tada';
 import { ApiError, gql } from '../lib/graphql';
 
 // The portal's session is an HttpOnly cookie the page cannot read. Every GraphQL request also carries the
@@ -16,9 +17,9 @@ export function csrfToken(): string {
 }
 
 /** A GraphQL call with the portal session; a lost session sends the browser back to the login page. */
-export async function adminGql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+export async function adminGql<T, V>(doc: TadaDocumentNode<T, V>, variables: V): Promise<T> {
   try {
-    return await gql<T>(query, variables, { headers: { [CSRF_HEADER]: csrfToken() } });
+    return await gql(doc, variables, { headers: { [CSRF_HEADER]: csrfToken() } });
   } catch (e) {
     if (e instanceof ApiError && e.code === 'invalid_token') {
       window.location.assign('/portal/login?expired=1');

@@ -1,6 +1,6 @@
 import { formatDuration } from '../lib/time';
 import { Loading, Panel, TableHead } from './components';
-import type { Ops, QueueStatus, ScannerStatus } from './types';
+import type { Ops, QueueStatus, ScannerStatus } from './documents';
 
 // Chain scanners (head, next block, lag) and BullMQ queues (counts), from `ops`, with a link to the queue
 // dashboard (/admin/queues, opened with the cookie the sign-in set for it).

@@ -1,14 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
 import { adminGql, errorText } from './api';
 import { Loading, Panel, TableHead } from './components';
+import { type DepositRow, PortalDeposits } from './documents';
 import { isRefusal } from './hooks';
-import type { DepositRow } from './types';
 
 // Recent deposits and unexpected funds. The API does not list deposits to admins (and has no GraphQL field for
 // unexpected funds); the portal asks anyway and explains the refusal, so the list appears once it does.
-
-const DEPOSITS = `query PortalDeposits { deposits(first: 20) { totalCount edges { node {
-  id userId network currency amount amountReceived status flags createdAt } } } }`;
 
 type State =
   | { kind: 'loading' }
@@ -19,7 +16,7 @@ type State =
 export function Deposits() {
   const [state, setState] = useState<State>({ kind: 'loading' });
   useEffect(() => {
-    adminGql<{ deposits: { edges: { node: DepositRow }[] } }>(DEPOSITS)
+    adminGql(PortalDeposits, {})
       .then((r) => setState({ kind: 'ok', rows: r.deposits.edges.map((e) => e.node) }))
       .catch((e: unknown) =>
         setState(isRefusal(e) ? { kind: 'missing' } : { kind: 'error', text: errorText(e) }),
@@ -56,8 +53,8 @@ function DepositTable({ rows }: { rows: DepositRow[] }) {
               {d.amountReceived}/{d.amount} {d.currency} ({d.network})
             </td>
             <td>
-              {d.status}
-              {d.flags.length ? ` (${d.flags.join(', ')})` : ''}
+              {d.status.toLowerCase()}
+              {d.flags.length ? ` (${d.flags.map((f) => f.toLowerCase()).join(', ')})` : ''}
             </td>
           </tr>
         ))}

@@ -1,15 +1,11 @@
 import { useCallback, useRef, useState } from 'preact/hooks';
 import { adminGql, errorText } from './api';
+import { type Ops, PortalOps, PortalRetryAll, PortalRetryJob } from './documents';
 import { useInterval } from './hooks';
-import type { Note, Ops } from './types';
+import type { Note } from './types';
 
 // The admin `ops` field (queues, chain scanners, webhook backlog), polled: the webhooks and chains panels show
 // it, and what changed between two polls goes to the live feed (the API has no admin event subscription).
-
-const OPS = 'query PortalOps { ops }';
-const RETRY_JOB =
-  'mutation PortalRetryJob($queue: String!, $jobId: String!) { retryJob(queue: $queue, jobId: $jobId) }';
-const RETRY_ALL = 'mutation PortalRetryAll($queue: String!) { retryAllFailed(queue: $queue) }';
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
@@ -68,7 +64,7 @@ export function useOps(pollMs: number, note: Note) {
 
   const refresh = useCallback(async () => {
     try {
-      const r = await adminGql<{ ops: Ops }>(OPS);
+      const r = await adminGql(PortalOps, {});
       for (const line of diffOps(last.current, r.ops)) note(line);
       last.current = r.ops;
       setOps(r.ops);
@@ -83,14 +79,14 @@ export function useOps(pollMs: number, note: Note) {
     async (queue, jobId) => {
       try {
         if (jobId) {
-          const r = await adminGql<{ retryJob: boolean }>(RETRY_JOB, { queue, jobId });
+          const r = await adminGql(PortalRetryJob, { queue, jobId });
           note(
             r.retryJob
               ? `${queue}: job ${jobId} sent again`
               : `${queue}: job ${jobId} was not failed any more`,
           );
         } else {
-          const r = await adminGql<{ retryAllFailed: number }>(RETRY_ALL, { queue });
+          const r = await adminGql(PortalRetryAll, { queue });
           note(`${queue}: ${r.retryAllFailed} failed job(s) sent again`);
         }
         await refresh();

@@ -1,9 +1,11 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { errorText } from './api';
+import type { Withdrawal } from './documents';
 import { isRefusal, useInterval } from './hooks';
-import type { Note, Withdrawal } from './types';
+import type { Note } from './types';
 import {
   decideWithdrawal,
+  findWithdrawal,
   isMoving,
   type ListFilter,
   listWithdrawals,
@@ -57,7 +59,7 @@ function mergeList(rows: Row[], nodes: Withdrawal[], pinned: Set<string>): Row[]
 function changeText(prev: Withdrawal | null, w: Withdrawal): string | null {
   if (prev && prev.status === w.status && prev.payoutState === w.payoutState) return null;
   const step = w.payoutState && w.payoutState !== w.status ? ` (${w.payoutState})` : '';
-  return `${w.id} ${w.status.replace('_', ' ')}${step}`;
+  return `${w.id} ${w.status.toLowerCase().replace('_', ' ')}${step.toLowerCase()}`;
 }
 
 interface RowsState {
@@ -146,7 +148,7 @@ function useDecide(s: RowsState, note: Note) {
         const r = await decideWithdrawal(id, reason);
         if ('w' in r) {
           upsert(id, { w: r.w, busy: false, error: null });
-          note(`${id} ${r.w.status}${reason ? `: ${reason}` : ''}`);
+          note(`${id} ${r.w.status.toLowerCase()}${reason ? `: ${reason}` : ''}`);
         } else upsert(id, { busy: false, error: r.error });
       } catch (e) {
         upsert(id, { busy: false, error: errorText(e) });
@@ -162,7 +164,7 @@ function useFind(s: RowsState) {
   return useCallback(
     async (id: string): Promise<string | null> => {
       try {
-        const w = (await readWithdrawals([id])).get(id);
+        const w = await findWithdrawal(id);
         if (!w) return `There is no withdrawal ${id}.`;
         pinned.current.add(id);
         upsert(id, { w });

@@ -1,6 +1,6 @@
 import { formatDateTime, formatDuration } from '../lib/time';
 import { Loading, Panel, TableHead } from './components';
-import type { Backlog, Ops, QueueStatus } from './types';
+import type { Backlog, Ops, QueueStatus } from './documents';
 import type { Retry } from './use-ops';
 
 // Webhook endpoints with undelivered events (from `ops.webhookBacklog`, across merchants), and the failed
@@ -41,10 +41,10 @@ function BacklogTable({ backlog }: { backlog: Backlog[] }) {
               <code class="wrap">{b.url}</code>
             </td>
             <td>
-              {b.merchantId} ({b.mode})
+              {b.merchantId} ({b.mode.toLowerCase()})
             </td>
             <td>
-              {b.status}
+              {b.enabled ? 'enabled' : 'disabled'}
               {b.failingSince ? `, failing since ${formatDateTime(b.failingSince)}` : ''}
             </td>
             <td>
@@ -64,10 +64,11 @@ function FailedDeliveries({ queue, retry }: { queue: QueueStatus | undefined; re
     <>
       <ul class="jobs">
         {queue.failedJobs.map((j) => (
-          <li key={j.id}>
-            <code class="wrap">{j.id}</code>: {j.failedReason || 'failed'} after {j.attemptsMade} attempt(s)
+          <li key={j.jobId}>
+            <code class="wrap">{j.jobId}</code>: {j.failedReason || 'failed'} after {j.attemptsMade}{' '}
+            attempt(s)
             {j.failedAt ? `, ${formatDateTime(j.failedAt)}` : ''}{' '}
-            <button type="button" class="small-btn" onClick={() => void retry('webhooks', j.id)}>
+            <button type="button" class="small-btn" onClick={() => void retry('webhooks', j.jobId)}>
               Redeliver
             </button>
           </li>

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { formatDateTime } from '../lib/time';
 import { Badge, Fact } from './components';
-import type { AuditEntry, Withdrawal } from './types';
+import type { AuditEntry, Withdrawal } from './documents';
 import type { Row } from './use-withdrawals';
 
 // One withdrawal: who, how much, where to, its status and payout step, the decision buttons while it waits
@@ -11,21 +11,22 @@ type Decide = (id: string, reason: string | null) => void;
 
 export function WithdrawalRow({ row, decide }: { row: Row; decide: Decide }) {
   const w = row.w;
-  const status = w?.status ?? 'not loaded';
+  // The page shows the API's enum values in lower case (`pending_approval`), as before.
+  const status = w ? w.status.toLowerCase() : 'not loaded';
   return (
     <li
       class="row"
       data-testid="withdrawal-row"
       data-id={row.id}
       data-status={status}
-      data-payout-state={w?.payoutState ?? ''}
+      data-payout-state={w?.payoutState?.toLowerCase() ?? ''}
     >
       <div class="row-head">
         <code>{row.id}</code>
         <Badge status={status} testId="withdrawal-status" />
       </div>
       {w ? <Details w={w} /> : <p class="muted small">Loading the details…</p>}
-      {w?.status === 'pending_approval' ? <Decision row={row} decide={decide} /> : null}
+      {w?.status === 'PENDING_APPROVAL' ? <Decision row={row} decide={decide} /> : null}
       {row.error ? (
         <p class="error" role="alert">
           {row.error}
@@ -39,7 +40,9 @@ export function WithdrawalRow({ row, decide }: { row: Row; decide: Decide }) {
 function Details({ w }: { w: Withdrawal }) {
   return (
     <dl class="kv">
-      <Fact label="Merchant">{w.merchantId ? `${w.merchantId}${w.mode ? ` (${w.mode})` : ''}` : null}</Fact>
+      <Fact label="Merchant">
+        {w.merchantId ? `${w.merchantId}${w.mode ? ` (${w.mode.toLowerCase()})` : ''}` : null}
+      </Fact>
       <Fact label="User">{w.userId}</Fact>
       <Fact label="Amount">
         {w.amount} Stars (fee {w.fee}) → {w.amountUsdt} USDT
@@ -60,10 +63,10 @@ function Details({ w }: { w: Withdrawal }) {
 }
 
 function PayoutStep({ w }: { w: Withdrawal }) {
-  const counting = w.payoutState === 'confirming' || w.payoutState === 'completed' || w.confirmations > 0;
+  const counting = w.payoutState === 'CONFIRMING' || w.payoutState === 'COMPLETED' || w.confirmations > 0;
   return (
     <span data-testid="payout-state">
-      {w.payoutState}
+      {w.payoutState?.toLowerCase()}
       {counting ? (
         <span data-testid="confirmations">
           , {w.confirmations} confirmation{w.confirmations === 1 ? '' : 's'}

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { Panel } from './components';
-import type { Note, WithdrawalStatus } from './types';
+import type { WithdrawalStatus } from './documents';
+import type { Note } from './types';
 import { FOLLOW_MS, type ListState, useWithdrawals } from './use-withdrawals';
 import { WithdrawalRow } from './withdrawal-row';
 import { type ListFilter, PAGE_SIZE } from './withdrawals-api';
@@ -10,17 +11,17 @@ import { type ListFilter, PAGE_SIZE } from './withdrawals-api';
 // (approved → processing → completed | failed) by themselves.
 
 const STATUSES: { value: WithdrawalStatus | ''; label: string }[] = [
-  { value: 'pending_approval', label: 'Waiting for approval' },
-  { value: 'approved', label: 'Approved' },
-  { value: 'processing', label: 'Processing' },
-  { value: 'completed', label: 'Completed' },
-  { value: 'failed', label: 'Failed' },
-  { value: 'rejected', label: 'Rejected' },
+  { value: 'PENDING_APPROVAL', label: 'Waiting for approval' },
+  { value: 'APPROVED', label: 'Approved' },
+  { value: 'PROCESSING', label: 'Processing' },
+  { value: 'COMPLETED', label: 'Completed' },
+  { value: 'FAILED', label: 'Failed' },
+  { value: 'REJECTED', label: 'Rejected' },
   { value: '', label: 'Any status' },
 ];
 
 export function Withdrawals({ note, pollMs }: { note: Note; pollMs: number }) {
-  const [filter, setFilter] = useState<ListFilter>({ status: 'pending_approval', merchantId: '', mode: '' });
+  const [filter, setFilter] = useState<ListFilter>({ status: 'PENDING_APPROVAL', merchantId: '', mode: '' });
   const { rows, list, followError, decide, find } = useWithdrawals(filter, pollMs, note);
   return (
     <Panel id="withdrawals" title="Withdrawals" wide>
@@ -94,8 +95,8 @@ function Filters({ filter, onChange }: { filter: ListFilter; onChange: (f: ListF
         }
       >
         <option value="">Live and test</option>
-        <option value="live">Live</option>
-        <option value="test">Test</option>
+        <option value="LIVE">Live</option>
+        <option value="TEST">Test</option>
       </select>
       <label for="wd-merchant">Merchant</label>
       <input

@@ -1,0 +1,108 @@
+import { type Context, tenantOf } from '../src/context.js';
+import {
+  ForbiddenError,
+  IdempotencyError,
+  InsufficientFundsError,
+  InvalidAddressError,
+  NotFoundError,
+  UnsupportedNetworkError,
+  ValidationError,
+} from '../src/lib/errors.js';
+import { builder } from './builder.js';
+import { resultUnion } from './errors.js';
+import { WithdrawalRef } from './withdrawal.js';
+
+const CreateInput = builder.inputType('CreateWithdrawalInput', {
+  description: "A new withdrawal: Stars out of a user's balance, USDT to a wallet.",
+  fields: (t) => ({
+    userId: t.id({ required: true, description: 'The user whose Stars are paid out.' }),
+    amount: t.field({
+      type: 'Decimal',
+      required: true,
+      description: 'Stars, held from the balance at once.',
+    }),
+    walletAddress: t.string({
+      required: true,
+      description: 'Where the USDT goes (checked for the network).',
+    }),
+    network: t.string({ required: true, description: 'TRC20, ERC20, BEP20 or POLYGON (as configured).' }),
+  }),
+});
+
+/** Admins decide for any merchant; a merchant key only with the `withdrawals:approve` scope. */
+async function decider(ctx: Context, id: string) {
+  const p = ctx.principal;
+  if (p.kind === 'admin')
+    return { tenant: await ctx.services.withdrawals.tenantOf(id), actor: `admin:${p.subject}` };
+  if (p.kind === 'merchant' && p.scopes.includes('withdrawals:approve')) {
+    return { tenant: { merchantId: p.merchantId, mode: p.mode }, actor: `key:${p.keyId}` };
+  }
+  throw new ForbiddenError(
+    'Approving withdrawals needs an admin token or a key with the withdrawals:approve scope',
+  );
+}
+
+const DECISION_ERRORS = {
+  types: [ValidationError, NotFoundError, ForbiddenError],
+  directResult: true,
+};
+const idArg = { required: true, description: 'The withdrawal (`pay_…`).' } as const;
+
+builder.mutationField('createWithdrawal', (t) =>
+  t.field({
+    type: WithdrawalRef,
+    description:
+      "Holds the Stars and creates a withdrawal that waits for approval (or is approved at once below the merchant's threshold). API keys only.",
+    authScopes: { merchant: true },
+    args: {
+      input: t.arg({ type: CreateInput, required: true, description: 'Who, how much, where to.' }),
+      idempotencyKey: t.arg.string({
+        required: false,
+        description: 'Retries with the same key make one withdrawal (1-255 printable ASCII characters).',
+      }),
+    },
+    errors: {
+      types: [
+        ValidationError,
+        NotFoundError,
+        InsufficientFundsError,
+        IdempotencyError,
+        UnsupportedNetworkError,
+        InvalidAddressError,
+      ],
+      directResult: true,
+      union: resultUnion('CreateWithdrawalResult', 'The withdrawal'),
+    },
+    resolve: (_root, { input, idempotencyKey }, ctx) =>
+      ctx.services.withdrawals.create(tenantOf(ctx), input, idempotencyKey),
+  }),
+);
+
+builder.mutationField('approveWithdrawal', (t) =>
+  t.field({
+    type: WithdrawalRef,
+    description: 'Approves a PENDING_APPROVAL withdrawal; the payout worker then sends it.',
+    args: { id: t.arg.id(idArg) },
+    errors: { ...DECISION_ERRORS, union: resultUnion('ApproveWithdrawalResult', 'The approved withdrawal') },
+    resolve: async (_root, { id }, ctx) => {
+      const d = await decider(ctx, id);
+      return ctx.services.withdrawals.approve(d.tenant, id, d.actor);
+    },
+  }),
+);
+
+builder.mutationField('rejectWithdrawal', (t) =>
+  t.field({
+    type: WithdrawalRef,
+    description: 'Rejects a PENDING_APPROVAL withdrawal and refunds the Stars.',
+    args: {
+      id: t.arg.id(idArg),
+      reason: t.arg.string({ required: true, description: 'Why; kept in the audit trail.' }),
+    },
+    errors: { ...DECISION_ERRORS, union: resultUnion('RejectWithdrawalResult', 'The rejected withdrawal') },
+    resolve: async (_root, { id, reason }, ctx) => {
+      const d = await decider(ctx, id);
+      return ctx.services.withdrawals.reject(d.tenant, id, d.actor, reason);
+    },
+  }),
+);
