@@ -6,7 +6,7 @@ import { HttpClient } from './lib/load.js';
 import { callNodeScript, freePort, log, type ServerChild, sleep, startServer } from './lib/proc.js';
 import { Receiver } from './lib/receiver.js';
 import { dropRedisPrefix } from './lib/redis.js';
-import { machineLines, statusSummary } from './lib/report.js';
+import { machineLines, serverLogSummary, statusSummary } from './lib/report.js';
 import {
   CLIENTS,
   createEndpoint,
@@ -229,6 +229,9 @@ export async function run(_args: string[]): Promise<void> {
       }),
       `- servers stopped with SIGTERM: ${exits.join(', ')}; log lines at warn or worse: ${[api, ...c.workers].map((s) => s.lines.length).join(' / ')}` +
         `; POSTs outside any phase: ${receiver.strays}; to the faulty endpoints: ${receiver.hanging} unanswered, ${receiver.failed} answered 500`,
+      ...[api, ...c.workers].flatMap((s, i) =>
+        s.lines.length > 0 ? [`- ${i === 0 ? 'API' : `worker ${i}`} log:`, ...serverLogSummary(s.lines)] : [],
+      ),
     ];
     process.stdout.write(`\n${lines.join('\n')}\n`);
   } finally {

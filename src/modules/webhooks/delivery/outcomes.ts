@@ -73,9 +73,9 @@ export class OutcomeWriter {
 
   private async write(ok: Success[], failed: Failure[]): Promise<void> {
     await this.store.recordSuccesses(ok);
-    const disabled = await this.store.recordFailures(failed, this.disableAfterMs);
+    const { disabled, newlyDisabled } = await this.store.recordFailures(failed, this.disableAfterMs);
     this.writes++;
-    for (const id of disabled)
+    for (const id of newlyDisabled)
       this.log.warn({ endpointId: id }, 'webhook endpoint disabled after failing too long');
     for (const f of failed) if (!f.last && !disabled.has(f.endpointId)) this.hooks.retry(f);
   }

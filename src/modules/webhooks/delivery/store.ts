@@ -92,10 +92,12 @@ const RECORD_FAILURES = {
          a as (
            insert into webhook_attempts (event_id, endpoint_id, attempt, status_code, latency_ms, response_snippet, error)
            select event_id, endpoint_id, attempt, status_code, latency_ms, snippet, error from o returning 1),
+         was as (select id, status from webhook_endpoints where id in (select distinct endpoint_id from o)),
          e as (
            update webhook_endpoints w set failing_since = coalesce(w.failing_since, now()),
-             status = case when w.failing_since < now() - make_interval(secs => $10) then 'disabled' else w.status end,
-             disabled_reason = case when w.failing_since < now() - make_interval(secs => $10)
+             status = case when w.status = 'enabled' and w.failing_since < now() - make_interval(secs => $10)
+               then 'disabled' else w.status end,
+             disabled_reason = case when w.status = 'enabled' and w.failing_since < now() - make_interval(secs => $10)
                then 'failing for ' || round(extract(epoch from now() - w.failing_since) / 3600, 1) || ' h'
                else w.disabled_reason end,
              updated_at = now()
@@ -110,7 +112,7 @@ const RECORD_FAILURES = {
              leased_until = null, lease_owner = null, updated_at = now()
            from o join e on e.id = o.endpoint_id
            where w.event_id = o.event_id and w.endpoint_id = o.endpoint_id and w.lease_owner = $11 returning 1)
-         select e.id from e where e.status = 'disabled'`,
+         select e.id, was.status <> 'disabled' as newly from e join was using (id) where e.status = 'disabled'`,
 };
 
 function toBuffer(hex: string | null): Buffer | null {
@@ -187,11 +189,14 @@ export class DeliveryStore {
    * Writes many failed attempts in one statement: their attempt rows, each endpoint's failing mark once
    * (disabling it when it has failed for longer than `disableAfterMs`), and each delivery's retry time, or
    * its final failure when no retry is left or the endpoint is now disabled. Returns the endpoints that
-   * are disabled after it.
+   * are disabled after it, and those this write disabled.
    */
-  async recordFailures(f: Failure[], disableAfterMs: number): Promise<Set<string>> {
-    if (f.length === 0) return new Set();
-    const r = await this.pool.query<{ id: string }>({
+  async recordFailures(
+    f: Failure[],
+    disableAfterMs: number,
+  ): Promise<{ disabled: Set<string>; newlyDisabled: string[] }> {
+    if (f.length === 0) return { disabled: new Set(), newlyDisabled: [] };
+    const r = await this.pool.query<{ id: string; newly: boolean }>({
       ...RECORD_FAILURES,
       values: [
         f.map((x) => x.eventId),
@@ -207,7 +212,10 @@ export class DeliveryStore {
         this.owner,
       ],
     });
-    return new Set(r.rows.map((x) => x.id));
+    return {
+      disabled: new Set(r.rows.map((x) => x.id)),
+      newlyDisabled: r.rows.filter((x) => x.newly).map((x) => x.id),
+    };
   }
 
   /**
