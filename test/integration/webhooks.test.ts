@@ -50,6 +50,8 @@ async function transfer(m: TestMerchant, amount = 1, extra: Record<string, unkno
 }
 
 const hmac = (secret: string, text: string) => createHmac('sha256', secret).update(text).digest('hex');
+/** The bytes the body `signature` covers: the body from `"event"` up to `,"signature"`, in braces. */
+const signedText = (raw: string) => `{${raw.slice(raw.indexOf('"event"'), raw.lastIndexOf(',"signature"'))}}`;
 
 describe('webhook delivery', () => {
   it('delivers one signed transfer.completed per subscribed endpoint, in the page’s shape', async () => {
@@ -82,15 +84,15 @@ describe('webhook delivery', () => {
       },
     });
     expect(got.json.id).toMatch(/^evt_/);
-    // The body signature: HMAC of the JSON text of {event, data, timestamp}.
-    const { event, data, timestamp, signature } = got.json;
-    expect(signature).toBe(hmac(epA.secret, JSON.stringify({ event, data, timestamp })));
+    // The body signature: HMAC of the body's own text of {event, data, timestamp} (amounts as sent: 12.50).
+    expect(got.body).toContain('"amount":12.50,');
+    expect(got.json.signature).toBe(hmac(epA.secret, signedText(got.body)));
     // The header signature: t=<unix>,v1=HMAC of "<t>.<raw body>".
     expect(got.headers['x-webhook-id']).toBe(got.json.id);
     const [tPart, v1Part] = String(got.headers['x-signature']).split(',');
     expect(tPart).toBe(`t=${got.headers['x-webhook-timestamp']}`);
     expect(v1Part).toBe(`v1=${hmac(epA.secret, `${tPart!.slice(2)}.${got.body}`)}`);
-    expect(b.received[0]!.json.signature).toBe(hmac(epB.secret, JSON.stringify({ event, data, timestamp })));
+    expect(b.received[0]!.json.signature).toBe(hmac(epB.secret, signedText(b.received[0]!.body)));
   });
 
   it('retries a failing receiver with growing delays until it answers 2xx, and logs every attempt', async () => {
@@ -274,7 +276,7 @@ describe('the README', () => {
     expect(block).not.toBeNull();
     const file = join(mkdtempSync(join(tmpdir(), 'novapay-readme-')), 'verify.mjs');
     writeFileSync(file, block![1]!);
-    const { verifyWebhook } = await import(file);
+    const { verifyWebhook, verifyBodySignature } = await import(file);
     const m = await t.merchant();
     await t.credit(m, 'payer', '10');
     const r = await receiver();
@@ -284,8 +286,14 @@ describe('the README', () => {
     const got = r.received[0]!;
     expect(verifyWebhook(got.body, got.headers['x-signature'], ep.secret)).toBe(true);
     expect(
-      verifyWebhook(got.body.replace('"amount":1', '"amount":9'), got.headers['x-signature'], ep.secret),
+      verifyWebhook(
+        got.body.replace('"amount":1.00', '"amount":9.00'),
+        got.headers['x-signature'],
+        ep.secret,
+      ),
     ).toBe(false);
     expect(verifyWebhook(got.body, got.headers['x-signature'], 'whsec_wrong')).toBe(false);
+    expect(verifyBodySignature(got.body, ep.secret)).toBe(true);
+    expect(verifyBodySignature(got.body.replace('"amount":1.00', '"amount":9.00'), ep.secret)).toBe(false);
   });
 });

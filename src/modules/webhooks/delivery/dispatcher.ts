@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { Pool } from '../../../db/database.js';
 import type { Logger } from '../../../lib/logger.js';
 import { WEBHOOKS_CHANNEL, type WebhooksService } from '../service.js';
+import type { SigningSecrets } from '../signing.js';
 import { OutcomeWriter } from './outcomes.js';
 import { retryDelayMs } from './schedule.js';
 import { DeliverySender } from './sender.js';
@@ -51,7 +52,7 @@ interface EndpointState {
   active: number;
   /** Its last attempt failed (or it was failing when claimed): one slot until it answers again. */
   failing: boolean;
-  secrets?: { updatedAt: number; at: number; values: string[]; guarded: boolean };
+  secrets?: { updatedAt: number; at: number; values: SigningSecrets; guarded: boolean };
 }
 
 export class DeliveryDispatcher {
@@ -247,7 +248,7 @@ export class DeliveryDispatcher {
     const updatedAt = d.endpoint.updated_at.getTime();
     const cached = s.secrets;
     if (cached && cached.updatedAt === updatedAt && Date.now() - cached.at < ENDPOINT_CACHE_MS) return cached;
-    const values = this.webhooks.secrets(d.endpoint);
+    const values = await this.webhooks.signingSecrets(d.endpoint);
     const guarded = await this.webhooks.guarded({
       merchantId: d.endpoint.merchant_id,
       mode: d.endpoint.mode,
