@@ -264,7 +264,7 @@ export class MerchantsService {
     const row = await em.findOne(ApiKey, { keyHash: hash });
     let key: ResolvedKey | null = null;
     if (row && !row.revokedAt) {
-      // A timestamp is required when the key says so or the merchant does (its settings, API.md).
+      // A timestamp is required when the key says so or the merchant does (its settings, docs/api.md).
       const requireTimestamp =
         row.requireTimestamp ||
         resolveSettings((await em.findOne(Merchant, { id: row.merchantId }))?.settings).requireTimestamp;
