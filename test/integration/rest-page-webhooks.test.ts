@@ -68,9 +68,9 @@ describe("the page's webhook body, byte for byte", () => {
     );
     const got = await delivered(receiver, 'transfer.completed');
     const data =
-      // (keys in the order PostgreSQL's jsonb keeps them: shorter first)
-      `\\{"id":"${res.body.id}","amount":50\\.00,"currency":"Stars","metadata":\\{"streamId":"stream_123"\\},"toUserId":"user_8a2f",` +
-      `"createdAt":${TIME},"toBalance":4570\\.00,"fromUserId":"user_3b1c","description":"Donation","fromBalance":1180\\.50\\}`;
+      // (the page's fields first, in its order; the others as PostgreSQL's jsonb keeps them: shorter first)
+      `\\{"id":"${res.body.id}","fromUserId":"user_3b1c","toUserId":"user_8a2f","amount":50\\.00,"currency":"Stars",` +
+      `"metadata":\\{"streamId":"stream_123"\\},"createdAt":${TIME},"toBalance":4570\\.00,"description":"Donation","fromBalance":1180\\.50\\}`;
     expect(got.body).toMatch(
       new RegExp(
         `^\\{"id":"evt_\\w+","event":"transfer\\.completed","data":${data},"timestamp":${TIME},"signature":${HEX64}\\}$`,
@@ -147,7 +147,7 @@ describe('the outbox', () => {
     const r = await t.app.pool.query<{ p: string }>(
       `select payload::text as p from events where id = 'evt_digits'`,
     );
-    expect(pageData(r.rows[0]!.p)).toBe('{"stars":3.00,"amount":3.000000000000000001}');
+    expect(pageData(r.rows[0]!.p)).toBe('{"amount":3.000000000000000001,"stars":3.00}');
   });
 });
 

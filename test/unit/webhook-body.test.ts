@@ -10,8 +10,8 @@ describe('the webhook body', () => {
       '{"id": "dep_1", "fee": 30, "stars": 1180.5, "amount": 3.000000000000000001, "network": "BEP20", ' +
       '"metadata": {"n": 1.50, "streamId": "s"}, "createdAt": "2026-12-04T21:36:38.070Z", "confirmations": 20}';
     expect(pageData(stored)).toBe(
-      '{"id":"dep_1","fee":30.00,"stars":1180.50,"amount":3.000000000000000001,"network":"BEP20",' +
-        '"metadata":{"n":1.50,"streamId":"s"},"createdAt":"2026-12-04T21:36:38Z","confirmations":20}',
+      '{"id":"dep_1","amount":3.000000000000000001,"network":"BEP20","confirmations":20,"fee":30.00,' +
+        '"stars":1180.50,"metadata":{"n":1.50,"streamId":"s"},"createdAt":"2026-12-04T21:36:38Z"}',
     );
     expect(pageData('{"amount": 0.000001}')).toBe('{"amount":0.000001}');
   });

@@ -31,16 +31,36 @@ const AMOUNT_FIELDS = new Set([
   'stars',
   'toBalance',
 ]);
+/**
+ * The page's fields come first, in the page's order (its deposit.confirmed example: id, userId, amount, currency,
+ * network, txHash, confirmations); the rest follow in the order the jsonb column keeps them.
+ */
+const PAGE_ORDER = [
+  'id',
+  'userId',
+  'fromUserId',
+  'toUserId',
+  'amount',
+  'currency',
+  'network',
+  'txHash',
+  'confirmations',
+];
+const rank = (key: string) => {
+  const i = PAGE_ORDER.indexOf(key);
+  return i === -1 ? PAGE_ORDER.length : i;
+};
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
 
 /**
  * An event's `data` (the jsonb column's text, read without a float) in the page's formats: amounts with at
  * least two decimals and every digit (100.00, 3.000000000000000001), `…At` times in whole seconds with Z.
- * Everything else (metadata included) is written back exactly as stored.
+ * Everything else (metadata included) is written back exactly as stored; the page's fields first.
  */
 export function pageData(payloadText: string): string {
   const data = parseJsonLossless(payloadText) as Record<string, unknown>;
-  const fields = Object.entries(data).map(([k, v]): [string, unknown] => {
+  const ordered = Object.entries(data).sort(([a], [b]) => rank(a) - rank(b));
+  const fields = ordered.map(([k, v]): [string, unknown] => {
     if (v instanceof JsonNumber && AMOUNT_FIELDS.has(k) && isPlainDecimal(v.text))
       return [k, pageAmount(v.text)];
     if (typeof v === 'string' && k.endsWith('At') && ISO_TIME.test(v)) return [k, pageTime(v)];
