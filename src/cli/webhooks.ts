@@ -57,6 +57,7 @@ export function registerWebhookCommands(program: Command): void {
           events: e.events,
           enabled: e.status === 'enabled',
           disabledReason: e.disabled_reason,
+          bodySignatureKeyId: e.body_signing_key_id,
         }));
         out(
           !!o.json,
