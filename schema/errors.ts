@@ -10,7 +10,7 @@ import {
 } from '../src/lib/errors.js';
 import { builder } from './builder.js';
 
-// Expected failures are typed results with the same codes as the REST face (API.md "Errors").
+// Expected failures are typed results with the same codes as the REST face (docs/api.md "Errors").
 export const ErrorInterface = builder.interfaceRef<AppError>('Error').implement({
   description:
     "An expected failure, returned as a member of a mutation's result union. Select it with `... on Error { code message param }`.",

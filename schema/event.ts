@@ -36,7 +36,8 @@ const EventRef = builder.node(builder.objectRef<StoredEvent>('Event'), {
     type: t.field({ type: EventTypeEnum, description: 'What happened.', resolve: (e) => e.type }),
     data: t.field({
       type: 'JSON',
-      description: "The webhook payload's `data`, exactly as delivered (amounts are JSON numbers there).",
+      description:
+        "The webhook payload's `data` as a JSON value (amounts are JSON numbers; a delivery prints them with the page's two decimals, docs/api.md).",
       resolve: (e) => e.data,
     }),
     createdAt: t.field({ type: 'DateTime', description: 'When it happened.', resolve: (e) => e.createdAt }),

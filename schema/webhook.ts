@@ -1,6 +1,7 @@
 import { type Context, tenantOf } from '../src/context.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../src/lib/errors.js';
 import type { WebhookEventType } from '../src/modules/events/types.js';
+import type { BodySignature } from '../src/modules/webhooks/endpoint-input.js';
 import type { AttemptRow, DeliveryRow, EndpointRow } from '../src/modules/webhooks/service.js';
 import { builder } from './builder.js';
 import { enumValues } from './enums.js';
@@ -14,6 +15,17 @@ const WEBHOOK_EVENTS: Record<WebhookEventType, string> = {
   'payout.failed': 'A withdrawal failed or was rejected, and refunded (`payout.failed`).',
   'transfer.completed': 'A transfer between two users was posted (`transfer.completed`).',
 };
+
+const BODY_SIGNATURES: Record<BodySignature, string> = {
+  endpoint_secret: "The endpoint's own `whsec_…` secret signs the body `signature` (the default).",
+  api_key:
+    "An API key's secret signs the body `signature`, as the legacy page describes (`bodySignatureKeyId`). The `X-Signature` header is still signed with the endpoint secret.",
+};
+
+const BodySignatureEnum = builder.enumType('WebhookBodySignature', {
+  description: 'Which secret signs the `signature` field inside a delivery body (docs/api.md "Webhooks").',
+  values: enumValues<BodySignature>(BODY_SIGNATURES),
+});
 
 export const WebhookEventEnum = builder.enumType('WebhookEventType', {
   description:
@@ -57,6 +69,16 @@ const EndpointRef = builder.node(builder.objectRef<EndpointRow>('WebhookEndpoint
       nullable: true,
       description: 'Since when every delivery has failed; null while deliveries succeed.',
       resolve: (e) => e.failing_since,
+    }),
+    bodySignature: t.field({
+      type: BodySignatureEnum,
+      description: 'Which secret signs the body `signature`.',
+      resolve: (e) => (e.body_signing_key_id ? 'api_key' : 'endpoint_secret'),
+    }),
+    bodySignatureKeyId: t.exposeID('body_signing_key_id', {
+      nullable: true,
+      description:
+        'The API key (`key_…`) whose secret signs the body `signature`; null: the endpoint secret.',
     }),
     createdAt: t.field({
       type: 'DateTime',
@@ -165,6 +187,16 @@ const CreateInput = builder.inputType('CreateWebhookEndpointInput', {
       description: 'Empty or omitted: every event.',
     }),
     description: t.string({ required: false, description: 'Your note about it.' }),
+    bodySignature: t.field({
+      type: BodySignatureEnum,
+      required: false,
+      description: 'Which secret signs the body `signature`; omitted: ENDPOINT_SECRET.',
+    }),
+    bodySignatureKeyId: t.id({
+      required: false,
+      description:
+        'With API_KEY: the key (`key_…`, same merchant and mode) whose secret signs; omitted: the calling key.',
+    }),
   }),
 });
 
@@ -179,8 +211,21 @@ const UpdateInput = builder.inputType('UpdateWebhookEndpointInput', {
     }),
     description: t.string({ required: false, description: 'A new note.' }),
     enabled: t.boolean({ required: false, description: 'Re-enable a disabled endpoint, or pause one.' }),
+    bodySignature: t.field({
+      type: BodySignatureEnum,
+      required: false,
+      description: 'Switch which secret signs the body `signature`; omitted: unchanged.',
+    }),
+    bodySignatureKeyId: t.id({
+      required: false,
+      description:
+        'With API_KEY: the key (`key_…`, same merchant and mode) whose secret signs; omitted: the calling key.',
+    }),
   }),
 });
+
+/** The API key making the request (the default key for `bodySignature: API_KEY`). */
+const callerKey = (ctx: Context) => (ctx.principal.kind === 'merchant' ? ctx.principal.keyId : null);
 
 const ERRORS = { types: [ValidationError, NotFoundError], directResult: true };
 const endpointIdArg = { required: true, description: 'The endpoint (`whe_…`).' } as const;
@@ -226,7 +271,7 @@ builder.mutationField('createWebhookEndpoint', (t) =>
     authScopes: { merchant: true },
     args: { input: t.arg({ type: CreateInput, required: true, description: 'URL, events, note.' }) },
     errors: { ...ERRORS, union: resultUnion('CreateWebhookEndpointResult', 'The endpoint and its secret') },
-    resolve: (_root, { input }, ctx) => ctx.services.webhooks.create(tenantOf(ctx), input),
+    resolve: (_root, { input }, ctx) => ctx.services.webhooks.create(tenantOf(ctx), input, callerKey(ctx)),
   }),
 );
 
@@ -240,7 +285,8 @@ builder.mutationField('updateWebhookEndpoint', (t) =>
       input: t.arg({ type: UpdateInput, required: true, description: 'The changes.' }),
     },
     errors: { ...ERRORS, union: resultUnion('UpdateWebhookEndpointResult', 'The endpoint') },
-    resolve: (_root, { id, input }, ctx) => ctx.services.webhooks.update(tenantOf(ctx), id, input),
+    resolve: (_root, { id, input }, ctx) =>
+      ctx.services.webhooks.update(tenantOf(ctx), id, input, callerKey(ctx)),
   }),
 );
 

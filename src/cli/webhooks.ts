@@ -17,13 +17,27 @@ export function registerWebhookCommands(program: Command): void {
     .addOption(modeOption().makeOptionMandatory())
     .requiredOption('--url <url>', 'http(s) URL that receives POSTs')
     .option('--event <type>', 'subscribe to this event only (repeatable; default: all)', collect, [])
+    .option(
+      '--sign-body-with-key <keyId>',
+      "sign the body `signature` with this API key's secret (the legacy page's scheme) instead of the endpoint secret",
+    )
     .option('--json', 'print one JSON object')
     .action((o) =>
       withContext(async (ctx) => {
-        const { endpoint, secret } = await ctx.webhooks.create(tenant(o), { url: o.url, events: o.event });
+        const { endpoint, secret } = await ctx.webhooks.create(tenant(o), {
+          url: o.url,
+          events: o.event,
+          bodySignatureKeyId: o.signBodyWithKey,
+        });
         out(
           !!o.json,
-          { endpointId: endpoint.id, url: endpoint.url, events: endpoint.events, secret },
+          {
+            endpointId: endpoint.id,
+            url: endpoint.url,
+            events: endpoint.events,
+            bodySignatureKeyId: endpoint.body_signing_key_id,
+            secret,
+          },
           `endpoint ${endpoint.id} → ${endpoint.url}\nsecret ${secret}  (shown once)`,
         );
       }),
@@ -43,6 +57,7 @@ export function registerWebhookCommands(program: Command): void {
           events: e.events,
           enabled: e.status === 'enabled',
           disabledReason: e.disabled_reason,
+          bodySignatureKeyId: e.body_signing_key_id,
         }));
         out(
           !!o.json,

@@ -1,4 +1,4 @@
-// Typed errors with the codes of API.md, mapped to HTTP statuses in this one place.
+// Typed errors with the codes of docs/api.md, mapped to HTTP statuses in this one place.
 
 export const ERROR_STATUS = {
   invalid_request: 400,

@@ -8,10 +8,11 @@ import { OPENAPI_FILE } from '../../src/http/docs.js';
 import { useTestApp } from '../helpers/app.js';
 import { launchBrowser } from './web/browser.js';
 
-// /docs as a person sees it: Debian's Chromium (headless) opens the page served by a listening app and waits
+// /docs as a person sees it: a headless Chromium (the system's, else the one npm ci brings in
+// @sparticuz/chromium: web/browser.ts) opens the page served by a listening app and waits
 // until Swagger UI has rendered every documented operation and webhook. Nothing may be fetched from another
 // host (every such request is blocked and counted), and the page must run without errors or CSP violations.
-// The screenshot is kept in docs/screenshots/docs.png. .ci/run installs the chromium package.
+// The screenshot is kept in docs/screenshots/docs.png.
 
 const SCREENSHOT = fileURLToPath(new URL('../../docs/screenshots/docs.png', import.meta.url));
 const doc = parse(readFileSync(OPENAPI_FILE, 'utf8'));

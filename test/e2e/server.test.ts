@@ -47,7 +47,19 @@ describe('the running server', () => {
   it('works end to end with keys from the CLI, which prints exactly one JSON object', async () => {
     const created = await run(
       'npm',
-      ['run', 'cli', '--', 'merchants', 'create', '--name', 'E2E Shop', '--mode', 'live', '--json'],
+      [
+        'run',
+        '--silent',
+        'cli',
+        '--',
+        'merchants',
+        'create',
+        '--name',
+        'E2E Shop',
+        '--mode',
+        'live',
+        '--json',
+      ],
       env,
     );
     expect(created.code).toBe(0);
@@ -133,6 +145,7 @@ describe('the running server', () => {
         'npm',
         [
           'run',
+          '--silent',
           'cli',
           '--',
           'merchants',
@@ -183,6 +196,7 @@ describe('the running server', () => {
       'npm',
       [
         'run',
+        '--silent',
         'cli',
         '--',
         'users',
@@ -228,6 +242,7 @@ describe('the running server', () => {
         'npm',
         [
           'run',
+          '--silent',
           'cli',
           '--',
           'webhooks',

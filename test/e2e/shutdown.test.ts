@@ -23,7 +23,7 @@ let server: Awaited<ReturnType<typeof startServer>>;
 let db: pg.Client;
 
 const cli = async (...args: string[]) => {
-  const r = await run('npm', ['run', 'cli', '--', ...args], env);
+  const r = await run('npm', ['run', '--silent', 'cli', '--', ...args], env);
   if (r.code !== 0) throw new Error(`cli ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
   return JSON.parse(r.stdout);
 };

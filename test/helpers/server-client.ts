@@ -13,7 +13,7 @@ export interface SignedKey {
 /** Runs `npm run cli -- …args` with `env`; fails on a non-zero exit; returns the JSON it printed. */
 export function cliRunner(env: Record<string, string>, timeoutMs = 120_000) {
   return async (...args: string[]) => {
-    const r = await run('npm', ['run', 'cli', '--', ...args], env, timeoutMs);
+    const r = await run('npm', ['run', '--silent', 'cli', '--', ...args], env, timeoutMs);
     if (r.code !== 0) throw new Error(`cli ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
     return JSON.parse(r.stdout);
   };

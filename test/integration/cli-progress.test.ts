@@ -13,7 +13,7 @@ const PROGRESS_LINE = /^(rescan TRC20:test blocks|seed): \d+\/\d+ \(\d+%\) \d+\.
 async function cli(args: string[], extraEnv: Record<string, string> = {}) {
   const r = await run(
     'npm',
-    ['run', 'cli', '--', ...args],
+    ['run', '--silent', 'cli', '--', ...args],
     {
       DATABASE_URL: databaseUrl(t.dbName),
       REDIS_PREFIX: t.app.config.redisPrefix,

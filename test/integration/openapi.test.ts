@@ -654,8 +654,10 @@ function checkDelivery(event: string, got: Received, secret: string) {
   expect(ts).toBe(String(got.headers['x-webhook-timestamp']));
   const hmac = (text: string) => createHmac('sha256', secret).update(text).digest('hex');
   expect(header).toContain(`v1=${hmac(`${ts}.${got.body}`)}`);
-  const { event: e, data, timestamp } = got.json;
-  expect(got.json.signature).toBe(hmac(JSON.stringify({ event: e, data, timestamp })));
+  const raw = got.body;
+  expect(got.json.signature).toBe(
+    hmac(`{${raw.slice(raw.indexOf('"event"'), raw.lastIndexOf(',"signature"'))}}`),
+  );
 }
 
 describe('webhooks', () => {

@@ -1,6 +1,10 @@
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type TestMerchant, useTestApp } from '../helpers/app.js';
+import { run } from '../helpers/process.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
 
 const t = useTestApp(
@@ -50,6 +54,8 @@ async function transfer(m: TestMerchant, amount = 1, extra: Record<string, unkno
 }
 
 const hmac = (secret: string, text: string) => createHmac('sha256', secret).update(text).digest('hex');
+/** The bytes the body `signature` covers: the body from `"event"` up to `,"signature"`, in braces. */
+const signedText = (raw: string) => `{${raw.slice(raw.indexOf('"event"'), raw.lastIndexOf(',"signature"'))}}`;
 
 describe('webhook delivery', () => {
   it('delivers one signed transfer.completed per subscribed endpoint, in the page’s shape', async () => {
@@ -82,15 +88,15 @@ describe('webhook delivery', () => {
       },
     });
     expect(got.json.id).toMatch(/^evt_/);
-    // The body signature: HMAC of the JSON text of {event, data, timestamp}.
-    const { event, data, timestamp, signature } = got.json;
-    expect(signature).toBe(hmac(epA.secret, JSON.stringify({ event, data, timestamp })));
+    // The body signature: HMAC of the body's own text of {event, data, timestamp} (amounts as sent: 12.50).
+    expect(got.body).toContain('"amount":12.50,');
+    expect(got.json.signature).toBe(hmac(epA.secret, signedText(got.body)));
     // The header signature: t=<unix>,v1=HMAC of "<t>.<raw body>".
     expect(got.headers['x-webhook-id']).toBe(got.json.id);
     const [tPart, v1Part] = String(got.headers['x-signature']).split(',');
     expect(tPart).toBe(`t=${got.headers['x-webhook-timestamp']}`);
     expect(v1Part).toBe(`v1=${hmac(epA.secret, `${tPart!.slice(2)}.${got.body}`)}`);
-    expect(b.received[0]!.json.signature).toBe(hmac(epB.secret, JSON.stringify({ event, data, timestamp })));
+    expect(b.received[0]!.json.signature).toBe(hmac(epB.secret, signedText(b.received[0]!.body)));
   });
 
   it('retries a failing receiver with growing delays until it answers 2xx, and logs every attempt', async () => {
@@ -262,30 +268,69 @@ describe('failing endpoints', () => {
   });
 });
 
-describe('the README', () => {
-  it("verifies a real delivery with the README's Node.js snippet, and refuses a tampered one", async () => {
-    const { readFileSync, writeFileSync, mkdtempSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const block = /<!-- verify-webhook:start -->\s*```js\n([\s\S]*?)```\s*<!-- verify-webhook:end -->/.exec(
-      readme,
-    );
-    expect(block).not.toBeNull();
-    const file = join(mkdtempSync(join(tmpdir(), 'novapay-readme-')), 'verify.mjs');
-    writeFileSync(file, block![1]!);
-    const { verifyWebhook } = await import(file);
+describe('the verification examples of docs/api.md', () => {
+  const doc = readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8');
+  const example = (marker: string, lang: string) => {
+    const block = new RegExp(
+      `<!-- ${marker}:start -->\\s*\`\`\`${lang}\\n([\\s\\S]*?)\`\`\`\\s*<!-- ${marker}:end -->`,
+    ).exec(doc);
+    expect(block, marker).not.toBeNull();
+    return block![1]!;
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'novapay-verify-'));
+
+  /** A real delivery (an amount with two decimals, a metadata number JavaScript and Python print otherwise). */
+  async function delivery(input: Record<string, unknown> = {}) {
     const m = await t.merchant();
     await t.credit(m, 'payer', '10');
     const r = await receiver();
     const ep = await endpoint(m, r.url);
-    await transfer(m);
+    if (input.bodySignature) {
+      const upd = await t.graphql(
+        m,
+        `mutation($id: ID!, $input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(id: $id, input: $input) { __typename } }`,
+        { id: ep.id, input },
+      );
+      expect(upd.body.data.updateWebhookEndpoint.__typename).toBe('WebhookEndpoint');
+    }
+    await transfer(m, 1, { metadata: { ratio: 0.000001 } });
     await eventually(() => r.received.length === 1);
-    const got = r.received[0]!;
-    expect(verifyWebhook(got.body, got.headers['x-signature'], ep.secret)).toBe(true);
-    expect(
-      verifyWebhook(got.body.replace('"amount":1', '"amount":9'), got.headers['x-signature'], ep.secret),
-    ).toBe(false);
-    expect(verifyWebhook(got.body, got.headers['x-signature'], 'whsec_wrong')).toBe(false);
+    return { got: r.received[0]!, secret: ep.secret, m };
+  }
+
+  it('Node.js: verifies a real delivery, and refuses a tampered one or a wrong secret', async () => {
+    const file = join(dir, 'verify.mjs');
+    writeFileSync(file, example('verify-webhook', 'js'));
+    const { verifyWebhook, verifyBodySignature } = await import(file);
+    const { got, secret } = await delivery();
+    // JavaScript would write these back as 1 and 1e-6 / 0.000001: the signed bytes are cut out, not rebuilt.
+    expect(got.body).toContain('"amount":1.00,');
+    expect(got.body).toContain('"ratio":0.000001');
+    const header = got.headers['x-signature'];
+    expect(verifyWebhook(got.body, header, secret)).toBe(true);
+    expect(verifyWebhook(got.body.replace('"amount":1.00', '"amount":9.00'), header, secret)).toBe(false);
+    expect(verifyWebhook(got.body, header, 'whsec_wrong')).toBe(false);
+    expect(verifyBodySignature(got.body, secret)).toBe(true);
+    expect(verifyBodySignature(got.body.replace('"amount":1.00', '"amount":9.00'), secret)).toBe(false);
+  });
+
+  it('Python: verifies the header with the endpoint secret and the body with the API secret', async () => {
+    writeFileSync(join(dir, 'verify_webhook.py'), example('verify-webhook-python', 'python'));
+    const { got, secret, m } = await delivery({ bodySignature: 'API_KEY' });
+    writeFileSync(join(dir, 'body.json'), got.body);
+    const driver = [
+      'import sys, json',
+      `sys.path.insert(0, ${JSON.stringify(dir)})`,
+      'from verify_webhook import verify_webhook, verify_body_signature',
+      `raw = open(${JSON.stringify(join(dir, 'body.json'))}, "rb").read()`,
+      'header, secret, api_secret = sys.argv[1:4]',
+      'tampered = raw.replace(b\'"amount":1.00\', b\'"amount":9.00\')',
+      'print(json.dumps([verify_webhook(raw, header, secret), verify_webhook(tampered, header, secret),',
+      '  verify_body_signature(raw, api_secret), verify_body_signature(raw, secret),',
+      '  verify_body_signature(tampered, api_secret)]))',
+    ].join('\n');
+    const r = await run('python3', ['-c', driver, String(got.headers['x-signature']), secret, m.apiSecret]);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual([true, false, true, false, false]);
   });
 });

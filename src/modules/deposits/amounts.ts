@@ -3,7 +3,7 @@ import { JsonNumber } from '../../lib/json.js';
 import { formatMinor, parseAmount } from '../../lib/money.js';
 
 // Token amounts keep the token's own decimals (6 for USDT on TRON, 18 on BSC) as bigint base units;
-// Stars are 2 decimals. Conversion rounds down to 0.01 Star, never up (API.md "Money").
+// Stars are 2 decimals. Conversion rounds down to 0.01 Star, never up (docs/api.md "Money").
 
 const MAX_TOKEN_UNITS = 10n ** 30n;
 

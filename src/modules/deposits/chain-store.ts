@@ -1,6 +1,7 @@
 import type { ScanResult } from '../../chains/types.js';
 import { inTransaction, type Pool } from '../../db/database.js';
 import { newId } from '../../lib/ids.js';
+import { JsonNumber } from '../../lib/json.js';
 import { insertEvents } from '../events/outbox.js';
 import type { EventDraft } from '../events/types.js';
 import { type DepositRow, depositMessage } from './view.js';
@@ -267,7 +268,7 @@ export class ChainStore {
           data: {
             id: row.id,
             userId: row.user_id,
-            amount: Number(depositMessage(row).amount),
+            amount: new JsonNumber(depositMessage(row).amount),
             currency: row.currency,
             network: row.network,
             depositAddress: row.address,

@@ -1,6 +1,7 @@
 import type { PoolClient } from '../../db/database.js';
 import { AppError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
+import { JsonNumber } from '../../lib/json.js';
 import { minorToJsonNumber } from '../../lib/money.js';
 import { insertEvents } from '../events/outbox.js';
 import type { EventDraft } from '../events/types.js';
@@ -94,14 +95,16 @@ export class DepositCrediting {
           data: {
             id: row.id,
             userId: row.user_id,
-            amount: Number(formatToken(units, row.token_decimals)),
+            amount: new JsonNumber(formatToken(units, row.token_decimals)),
             currency: row.currency,
             network: row.network,
             txHash: t.tx_hash,
             confirmations,
             depositAddress: row.address,
-            expectedAmount: Number(formatToken(BigInt(row.expected_amount_minor), row.token_decimals)),
-            amountReceived: Number(formatToken(received, row.token_decimals)),
+            expectedAmount: new JsonNumber(
+              formatToken(BigInt(row.expected_amount_minor), row.token_decimals),
+            ),
+            amountReceived: new JsonNumber(formatToken(received, row.token_decimals)),
             stars: minorToJsonNumber(stars),
             balance: balanceMinor === null ? null : minorToJsonNumber(balanceMinor),
             transactionId: txId,

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from '../../db/database.js';
+import { stringifyExact } from '../../lib/page-format.js';
 import type { Mode } from '../merchants/entities.js';
 import type { EventDraft, StoredEvent } from './types.js';
 
@@ -22,7 +23,7 @@ export async function insertEvents(client: PoolClient | Pool, drafts: EventDraft
       drafts.map((d) => d.merchantId),
       drafts.map((d) => d.mode),
       drafts.map((d) => d.type),
-      drafts.map((d) => JSON.stringify(d.data)),
+      drafts.map((d) => stringifyExact(d.data)),
       drafts.map((d) => d.createdAt),
     ],
   });

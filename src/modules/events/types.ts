@@ -25,7 +25,10 @@ export interface EventDraft {
   type: EventType;
   merchantId: string;
   mode: Mode;
-  /** The webhook `data`: JSON numbers for amounts, as the legacy page shows. */
+  /**
+   * The webhook `data`: JSON numbers for amounts, as the legacy page shows (a JsonNumber keeps a token amount's
+   * exact digits into the jsonb column; deliveries print them in the page's format, webhooks/page-body.ts).
+   */
   data: Record<string, unknown>;
   createdAt: Date;
 }

@@ -228,8 +228,29 @@ export class MerchantsService {
       signatureVersion: old.signatureVersion,
       trustedDocumentsOnly: old.trustedDocumentsOnly,
     });
+    // Webhook endpoints that sign their body with this key's secret follow it to the new key.
+    await em
+      .getConnection()
+      .execute(
+        'update webhook_endpoints set body_signing_key_id = ?, updated_at = now() where body_signing_key_id = ?',
+        [created.keyId, keyId],
+      );
     await this.revokeKey(keyId);
     return created;
+  }
+
+  /** An API key's tenant, revocation and decrypted secret (for webhook bodies signed with it); null if unknown. */
+  async keySecret(
+    keyId: string,
+  ): Promise<{ merchantId: string; mode: Mode; revoked: boolean; secret: string } | null> {
+    const row = await this.orm.em.fork().findOne(ApiKey, { id: keyId });
+    if (!row) return null;
+    return {
+      merchantId: row.merchantId,
+      mode: row.mode,
+      revoked: row.revokedAt !== null,
+      secret: decrypt(this.masterKey, row.secretCiphertext, secretAad(row.id)),
+    };
   }
 
   /** Looks an API key up for authentication; null when unknown or revoked. */
@@ -243,7 +264,7 @@ export class MerchantsService {
     const row = await em.findOne(ApiKey, { keyHash: hash });
     let key: ResolvedKey | null = null;
     if (row && !row.revokedAt) {
-      // A timestamp is required when the key says so or the merchant does (its settings, API.md).
+      // A timestamp is required when the key says so or the merchant does (its settings, docs/api.md).
       const requireTimestamp =
         row.requireTimestamp ||
         resolveSettings((await em.findOne(Merchant, { id: row.merchantId }))?.settings).requireTimestamp;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-// Merchant settings: stored as overrides, read merged over these defaults (API.md).
+// Merchant settings: stored as overrides, read merged over these defaults (docs/api.md).
 const stars = z.string().regex(/^(0|[1-9]\d{0,11})(\.\d{1,2})?$/, 'must be Stars with at most 2 decimals');
 
 export const settingsSchema = z

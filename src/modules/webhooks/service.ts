@@ -6,6 +6,8 @@ import { parseOptionalText } from '../../lib/text.js';
 import { WEBHOOK_EVENT_TYPES } from '../events/types.js';
 import type { Mode } from '../merchants/entities.js';
 import type { MerchantsService } from '../merchants/service.js';
+import { type BodySignatureInput, bodySigningKey, parseEvents } from './endpoint-input.js';
+import type { SigningSecrets } from './signing.js';
 import { parseWebhookUrl, type WebhookTargets } from './ssrf.js';
 
 const DESCRIPTION_MAX = 500;
@@ -25,6 +27,8 @@ export interface EndpointRow {
   secret_ciphertext: Buffer;
   previous_secret_ciphertext: Buffer | null;
   previous_secret_expires_at: Date | null;
+  /** The API key whose secret signs the body `signature` (opt-in); null: the endpoint's own secret. */
+  body_signing_key_id: string | null;
   status: 'enabled' | 'disabled';
   disabled_reason: string | null;
   failing_since: Date | null;
@@ -67,20 +71,6 @@ export const ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
 
 const aad = (id: string) => `webhook_endpoint:${id}`;
 
-function parseEvents(events: unknown): string[] {
-  if (events === undefined || events === null) return [];
-  if (!Array.isArray(events)) throw new ValidationError('events must be a list of event types', 'events');
-  for (const e of events) {
-    if (!(WEBHOOK_EVENT_TYPES as readonly string[]).includes(e)) {
-      throw new ValidationError(
-        `unknown event '${String(e).slice(0, 40)}'; use ${WEBHOOK_EVENT_TYPES.join(', ')}`,
-        'events',
-      );
-    }
-  }
-  return [...new Set(events as string[])];
-}
-
 export class WebhooksService {
   constructor(
     private readonly pool: Pool,
@@ -104,16 +94,21 @@ export class WebhooksService {
     return url.toString();
   }
 
-  async create(t: Tenant, input: { url: unknown; events?: unknown; description?: unknown }) {
+  async create(
+    t: Tenant,
+    input: { url: unknown; events?: unknown; description?: unknown } & BodySignatureInput,
+    callerKeyId: string | null = null,
+  ) {
     const url = await this.checkUrl(t, input.url);
     const events = parseEvents(input.events);
     const description = parseOptionalText(input.description, 'description', DESCRIPTION_MAX);
+    const bodyKey = await bodySigningKey(this.merchants, t, input, callerKeyId, null);
     const id = newId('whe');
     const secret = `whsec_${randomHex(32)}`;
     const r = await this.pool.query<EndpointRow>(
-      `insert into webhook_endpoints (id, merchant_id, mode, url, description, events, secret_ciphertext)
-       values ($1, $2, $3, $4, $5, $6, $7) returning *`,
-      [id, t.merchantId, t.mode, url, description, events, encrypt(this.masterKey, secret, aad(id))],
+      `insert into webhook_endpoints (id, merchant_id, mode, url, description, events, secret_ciphertext, body_signing_key_id)
+       values ($1, $2, $3, $4, $5, $6, $7, $8) returning *`,
+      [id, t.merchantId, t.mode, url, description, events, encrypt(this.masterKey, secret, aad(id)), bodyKey],
     );
     return { endpoint: r.rows[0]!, secret };
   }
@@ -138,7 +133,8 @@ export class WebhooksService {
   async update(
     t: Tenant,
     id: string,
-    input: { url?: unknown; events?: unknown; description?: unknown; enabled?: unknown },
+    input: { url?: unknown; events?: unknown; description?: unknown; enabled?: unknown } & BodySignatureInput,
+    callerKeyId: string | null = null,
   ) {
     const current = await this.get(t, id);
     const url =
@@ -149,15 +145,16 @@ export class WebhooksService {
       input.description === undefined || input.description === null
         ? current.description
         : parseOptionalText(input.description, 'description', DESCRIPTION_MAX);
+    const bodyKey = await bodySigningKey(this.merchants, t, input, callerKeyId, current.body_signing_key_id);
     const enable = input.enabled === true;
     const disable = input.enabled === false;
     const r = await this.pool.query<EndpointRow>(
       `update webhook_endpoints set url = $2, events = $3, description = $4, updated_at = now(),
          status = case when $5 then 'enabled' when $6 then 'disabled' else status end,
          disabled_reason = case when $5 then null when $6 then 'disabled by the merchant' else disabled_reason end,
-         failing_since = case when $5 then null else failing_since end
+         failing_since = case when $5 then null else failing_since end, body_signing_key_id = $7
        where id = $1 returning *`,
-      [id, url, events, description, enable, disable],
+      [id, url, events, description, enable, disable, bodyKey],
     );
     return r.rows[0]!;
   }
@@ -184,7 +181,21 @@ export class WebhooksService {
     return r.rows[0]!;
   }
 
-  /** The secrets that sign a delivery now: the current one, then the previous one while it overlaps. */
+  /**
+   * What signs a delivery now: the header with the endpoint's secrets, the body `signature` with the first of
+   * them, or with the API key's secret when the endpoint opted in (a key revoked since keeps signing until the
+   * endpoint is switched; `keys rotate` switches it to the new key).
+   */
+  async signingSecrets(row: EndpointRow, now = new Date()): Promise<SigningSecrets> {
+    const header = this.secrets(row, now);
+    if (!row.body_signing_key_id) return { header, body: header[0]! };
+    const key = await this.merchants.keySecret(row.body_signing_key_id);
+    if (!key)
+      throw new Error(`webhook endpoint ${row.id}: signing key ${row.body_signing_key_id} is missing`);
+    return { header, body: key.secret };
+  }
+
+  /** The endpoint's own secrets: the current one, then the previous one while it overlaps. */
   secrets(row: EndpointRow, now = new Date()): string[] {
     const out = [decrypt(this.masterKey, row.secret_ciphertext, aad(row.id))];
     if (

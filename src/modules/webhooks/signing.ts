@@ -1,21 +1,92 @@
 import { hmacSha256Hex } from '../../lib/crypto.js';
+import { JsonNumber, parseJsonLossless } from '../../lib/json.js';
+import { isPlainDecimal, pageAmount, pageTime, stringifyExact } from '../../lib/page-format.js';
 
-// The delivery format of API.md "Webhooks":
-//   body      {id, event, data, timestamp, signature}, signature = hex HMAC-SHA256(secret, JSON of {event, data, timestamp})
+// The delivery format (docs/api.md "Webhooks"):
+//   body      {id, event, data, timestamp, signature}, in the page's formats (amounts with at least two
+//             decimals and every digit, times in whole seconds with Z), compact JSON;
+//             signature = hex HMAC-SHA256(body secret, the signed text `{"event":…,"data":…,"timestamp":…}`),
+//             which is the body's own bytes from `"event"` to before `,"signature"`, in braces
 //   headers   X-Webhook-Id, X-Webhook-Timestamp, X-Signature: t=<unix>,v1=<hex HMAC of "<t>.<raw body>">
-// During a secret rotation both secrets sign the header (one v1= each), like Stripe.
+// The header is always signed with the endpoint's whsec_ secret (during a rotation both secrets, one v1= each,
+// like Stripe). The body signature uses the endpoint secret too, unless the endpoint opted in to the API key's
+// secret (the page's "api_secret"): then `body` below is that secret.
 
-/** The part of the body `signature` signs: `{"event":…,"data":…,"timestamp":…}`, compact JSON. */
-export function signedPayload(event: string, data: unknown, timestamp: string): string {
-  return JSON.stringify({ event, data, timestamp });
+/** The secrets one delivery is signed with: every header `v1=` secret, and the body `signature`'s secret. */
+export interface SigningSecrets {
+  header: string[];
+  body: string;
+}
+
+/** Top-level `data` fields that are amounts (Stars, USDT or a token amount): printed as the page prints them. */
+const AMOUNT_FIELDS = new Set([
+  'amount',
+  'amountReceived',
+  'amountUsdt',
+  'balance',
+  'expectedAmount',
+  'fee',
+  'fromBalance',
+  'networkFee',
+  'stars',
+  'toBalance',
+]);
+/**
+ * The page's fields come first, in the page's order (its deposit.confirmed example: id, userId, amount, currency,
+ * network, txHash, confirmations); the rest follow in the order the jsonb column keeps them.
+ */
+const PAGE_ORDER = [
+  'id',
+  'userId',
+  'fromUserId',
+  'toUserId',
+  'amount',
+  'currency',
+  'network',
+  'txHash',
+  'confirmations',
+];
+const rank = (key: string) => {
+  const i = PAGE_ORDER.indexOf(key);
+  return i === -1 ? PAGE_ORDER.length : i;
+};
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
+
+/**
+ * An event's `data` (the jsonb column's text, read without a float) in the page's formats: amounts with at
+ * least two decimals and every digit (100.00, 3.000000000000000001), `…At` times in whole seconds with Z.
+ * Everything else (metadata included) is written back exactly as stored; the page's fields first.
+ */
+export function pageData(payloadText: string): string {
+  const data = parseJsonLossless(payloadText) as Record<string, unknown>;
+  const ordered = Object.entries(data).sort(([a], [b]) => rank(a) - rank(b));
+  const fields = ordered.map(([k, v]): [string, unknown] => {
+    if (v instanceof JsonNumber && AMOUNT_FIELDS.has(k) && isPlainDecimal(v.text))
+      return [k, pageAmount(v.text)];
+    if (typeof v === 'string' && k.endsWith('At') && ISO_TIME.test(v)) return [k, pageTime(v)];
+    return [k, v];
+  });
+  return stringifyExact(Object.fromEntries(fields));
+}
+
+/** The signed part of the body, `{"event":…,"data":…,"timestamp":…}`, and its fields as JSON texts. */
+export interface EventText {
+  signed: string;
+  event: string;
+  data: string;
+  timestamp: string;
+}
+
+/** The event's JSON texts in the page's format (made once per event, whatever the number of endpoints). */
+export function eventText(type: string, payloadText: string, createdAt: Date): EventText {
+  const event = JSON.stringify(type);
+  const data = pageData(payloadText);
+  const timestamp = JSON.stringify(pageTime(createdAt));
+  return { signed: `{"event":${event},"data":${data},"timestamp":${timestamp}}`, event, data, timestamp };
 }
 
 /** The body `{id, event, data, timestamp, signature}` from the signed part's JSON texts, signed with `secret`. */
-export function deliveryBody(
-  id: string,
-  parts: { signed: string; event: string; data: string; timestamp: string },
-  secret: string,
-): string {
+export function deliveryBody(id: string, parts: EventText, secret: string): string {
   const signature = hmacSha256Hex(secret, parts.signed);
   return `{"id":${JSON.stringify(id)},"event":${parts.event},"data":${parts.data},"timestamp":${parts.timestamp},"signature":"${signature}"}`;
 }

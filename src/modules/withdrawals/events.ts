@@ -1,4 +1,5 @@
 import { newId } from '../../lib/ids.js';
+import { JsonNumber } from '../../lib/json.js';
 import { minorToJsonNumber } from '../../lib/money.js';
 import type { EventDraft } from '../events/types.js';
 import { type WithdrawalRow, withdrawalData, withdrawalUpdateData } from './view.js';
@@ -18,7 +19,7 @@ function payoutData(w: WithdrawalRow) {
     userId: w.user_id,
     amount: minorToJsonNumber(d.amountMinor),
     fee: minorToJsonNumber(d.feeMinor),
-    amountUsdt: Number(d.amountUsdt),
+    amountUsdt: new JsonNumber(d.amountUsdt),
     network: w.network,
     walletAddress: w.wallet_address,
   };

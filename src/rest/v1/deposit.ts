@@ -48,7 +48,7 @@ interface Deposit {
   replayed: boolean;
 }
 
-/** The page's shape first (amounts as JSON numbers), then the fields API.md adds. */
+/** The page's shape first (amounts as JSON numbers), then the fields docs/api.md adds. */
 function legacy(d: Deposit) {
   return {
     id: d.id,

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { Pool } from '../../../db/database.js';
 import type { Logger } from '../../../lib/logger.js';
 import type { WebhooksService } from '../service.js';
+import type { SigningSecrets } from '../signing.js';
 import { OutcomeWriter } from './outcomes.js';
 import { EndpointOwnership, OwnedEndpoints } from './ownership.js';
 import { retryDelayMs } from './schedule.js';
@@ -54,7 +55,7 @@ interface EndpointState {
   active: number;
   /** Its last attempt failed (or it was failing when claimed): one slot until it answers again. */
   failing: boolean;
-  secrets?: { updatedAt: number; at: number; values: string[]; guarded: boolean };
+  secrets?: { updatedAt: number; at: number; values: SigningSecrets; guarded: boolean };
 }
 
 export class DeliveryDispatcher {
@@ -269,7 +270,7 @@ export class DeliveryDispatcher {
     const updatedAt = d.endpoint.updated_at.getTime();
     const cached = s.secrets;
     if (cached && cached.updatedAt === updatedAt && Date.now() - cached.at < ENDPOINT_CACHE_MS) return cached;
-    const values = this.webhooks.secrets(d.endpoint);
+    const values = await this.webhooks.signingSecrets(d.endpoint);
     const guarded = await this.webhooks.guarded({
       merchantId: d.endpoint.merchant_id,
       mode: d.endpoint.mode,

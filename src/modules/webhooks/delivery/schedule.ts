@@ -1,4 +1,4 @@
-// The retry schedule of API.md "Webhooks": the delay before the next attempt after `attempt` failed ones is
+// The retry schedule of docs/api.md "Webhooks": the delay before the next attempt after `attempt` failed ones is
 // the schedule's entry (the last one repeats), with ±20 % jitter so the retries of a burst spread out.
 
 export function retryDelayMs(scheduleMs: number[], attempt: number, random = Math.random): number {

@@ -1,5 +1,5 @@
 import type { EndpointRow } from '../service.js';
-import { deliveryBody, deliveryHeaders, signedPayload } from '../signing.js';
+import { deliveryBody, deliveryHeaders, type EventText, eventText, type SigningSecrets } from '../signing.js';
 import { TARGET_REFUSED, type WebhookTargets } from '../ssrf.js';
 import type { Claimed } from './store.js';
 
@@ -18,14 +18,6 @@ export interface AttemptResult {
   snippet: string | null;
   /** null on a 2xx. */
   error: string | null;
-}
-
-/** The signed part of the body, `{"event":…,"data":…,"timestamp":…}`, and its fields as JSON texts. */
-interface EventText {
-  signed: string;
-  event: string;
-  data: string;
-  timestamp: string;
 }
 
 /** What the attempt log says about a failed request: a refused target in words, else the error's code. */
@@ -64,27 +56,26 @@ export class DeliverySender {
   private eventText(d: Claimed): EventText {
     let t = this.events.get(d.eventId);
     if (!t) {
-      const timestamp = d.eventCreatedAt.toISOString();
-      t = {
-        signed: signedPayload(d.eventType, d.payload, timestamp),
-        event: JSON.stringify(d.eventType),
-        data: JSON.stringify(d.payload),
-        timestamp: JSON.stringify(timestamp),
-      };
+      t = eventText(d.eventType, d.payload, d.eventCreatedAt);
       if (this.events.size >= EVENT_CACHE_MAX) this.events.delete(this.events.keys().next().value!);
       this.events.set(d.eventId, t);
     }
     return t;
   }
 
-  /** The page's body and our headers (API.md "Webhooks", signing.ts). */
-  build(d: Claimed, secrets: string[], nowMs = Date.now()) {
-    const body = deliveryBody(d.eventId, this.eventText(d), secrets[0]!);
-    return { body, headers: deliveryHeaders(d.eventId, body, secrets, nowMs) };
+  /** The page's body and our headers (docs/api.md "Webhooks", signing.ts). */
+  build(d: Claimed, secrets: SigningSecrets, nowMs = Date.now()) {
+    const body = deliveryBody(d.eventId, this.eventText(d), secrets.body);
+    return { body, headers: deliveryHeaders(d.eventId, body, secrets.header, nowMs) };
   }
 
   /** Sends one attempt; never throws (a failure is in the result). */
-  async send(d: Claimed, endpoint: EndpointRow, secrets: string[], guarded: boolean): Promise<AttemptResult> {
+  async send(
+    d: Claimed,
+    endpoint: EndpointRow,
+    secrets: SigningSecrets,
+    guarded: boolean,
+  ): Promise<AttemptResult> {
     const { body, headers } = this.build(d, secrets);
     const started = performance.now();
     let statusCode: number | null = null;

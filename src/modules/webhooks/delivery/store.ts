@@ -13,7 +13,8 @@ export interface Claimed {
   /** Attempts made before this one. */
   attempts: number;
   eventType: string;
-  payload: Record<string, unknown>;
+  /** The event's data as the jsonb column prints it: numbers keep every digit they were written with. */
+  payload: string;
   eventCreatedAt: Date;
   endpoint: EndpointRow;
 }
@@ -61,7 +62,7 @@ const CLAIM = {
            update webhook_deliveries d set leased_until = now() + make_interval(secs => $4), lease_owner = $5
            from picked p where d.event_id = p.event_id and d.endpoint_id = p.endpoint_id
            returning d.event_id, d.endpoint_id, d.attempts)
-         select l.event_id, l.endpoint_id, l.attempts, e.type, e.payload, e.created_at, row_to_json(w) as endpoint
+         select l.event_id, l.endpoint_id, l.attempts, e.type, e.payload::text as payload, e.created_at, row_to_json(w) as endpoint
          from leased l join events e on e.id = l.event_id join webhook_endpoints w on w.id = l.endpoint_id`,
 };
 
@@ -148,7 +149,7 @@ export class DeliveryStore {
       endpoint_id: string;
       attempts: number;
       type: string;
-      payload: Record<string, unknown>;
+      payload: string;
       created_at: Date;
       endpoint: Record<string, unknown>;
     }>({
