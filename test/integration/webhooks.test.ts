@@ -266,6 +266,40 @@ describe('failing endpoints', () => {
     await transfer(m);
     await eventually(() => r.received.length > before && r.received.at(-1)!.headers['x-webhook-id']);
   });
+
+  it('a late failure of an endpoint already deleted neither disables it again nor changes why', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'payer', '10');
+    const r = await receiver();
+    r.setResponder(() => 503);
+    const ep = await endpoint(m, r.url);
+    await transfer(m);
+    const d = await eventually(async () => {
+      const q = await t.app.pool.query('select event_id from webhook_deliveries where endpoint_id = $1', [
+        ep.id,
+      ]);
+      return q.rows[0] ?? null;
+    });
+    // Deleted while failing for four days: an answer that was still in flight comes back afterwards.
+    await t.app.pool.query(
+      `update webhook_endpoints set failing_since = now() - interval '4 days', status = 'disabled',
+         disabled_reason = 'deleted', deleted_at = now() where id = $1`,
+      [ep.id],
+    );
+    const store = t.app.workers!.webhooks.dispatcher.store;
+    const late = { eventId: d.event_id, endpointId: ep.id, attempt: 9, statusCode: null, latencyMs: 10_000 };
+    const out = await store.recordFailures(
+      [{ ...late, snippet: null, error: 'timeout after 10000 ms', last: false, retryMs: 1000 }],
+      t.app.config.webhookDisableAfterMs,
+    );
+    expect([...out.disabled]).toEqual([ep.id]);
+    expect(out.newlyDisabled).toEqual([]); // nothing to log: it was not this write that disabled it
+    const row = await t.app.pool.query(
+      'select status, disabled_reason from webhook_endpoints where id = $1',
+      [ep.id],
+    );
+    expect(row.rows[0]).toEqual({ status: 'disabled', disabled_reason: 'deleted' });
+  });
 });
 
 describe('the verification examples of docs/api.md', () => {
