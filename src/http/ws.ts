@@ -67,7 +67,7 @@ export function attachSubscriptions(
   const byToken = new SocketIndex();
   const operations = new SocketOperations(schema, services, auth);
   const hub = new FanoutHub(
-    (name, key) => (services.pubsub.subscribe as (n: string, k: string) => AsyncIterable<unknown>)(name, key),
+    services.live,
     { coalesceBytes: services.config.wsCoalesceBytes, slowBytes: services.config.wsSlowClientBytes },
     services.log,
   );
