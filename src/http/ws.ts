@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLError, GraphQLSchema } from 'graphql';
 import { handleProtocols, makeServer } from 'graphql-ws';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -86,7 +86,18 @@ export function attachSubscriptions(
   async function authenticate(
     params: Record<string, unknown> | undefined,
     address: string,
+    request: Pick<FastifyRequest, 'headers'>,
   ): Promise<Principal> {
+    if (params && typeof params.portalCsrf === 'string') {
+      // The ops portal: its HttpOnly session cookie came with the upgrade, the CSRF value in connection_init.
+      const session = auth.socketSessionToken?.(request, params.portalCsrf);
+      const principal = session ? await auth.principalFromToken(session) : null;
+      if (principal?.kind !== 'admin') {
+        throw new AppError('invalid_token', 'The portal session is missing or expired: sign in again');
+      }
+      await auth.spend(principal);
+      return principal;
+    }
     if (params && typeof params.token === 'string') {
       const principal = await auth.principalFromToken(params.token);
       await auth.spend(principal);
@@ -106,7 +117,7 @@ export function attachSubscriptions(
     }
     throw new AppError(
       'invalid_token',
-      'connection_init must carry {token} or {apiKey, timestamp, signature}',
+      'connection_init must carry {token}, {apiKey, timestamp, signature} or {portalCsrf}',
     );
   }
 
@@ -123,7 +134,7 @@ export function attachSubscriptions(
       const extra = ctx.extra;
       try {
         const address = upgradeClientAddress(extra.request!, trust);
-        const principal = await authenticate(ctx.connectionParams, address);
+        const principal = await authenticate(ctx.connectionParams, address, extra.request!);
         operations.setPrincipal(extra.socket, principal);
         if (principal.kind === 'merchant') byKey.add(principal.keyId, extra.socket);
         else if (principal.kind !== 'anonymous' && principal.tokenId)
