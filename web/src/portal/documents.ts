@@ -126,51 +126,61 @@ const portalDeposits = graphql(`
   }
 `);
 
-const portalOps = graphql(`
-  query PortalOps {
-    ops {
-      at
-      queues {
+/** What the ops panels show of `OpsStatus`: read by `ops` after a retry, pushed by `opsHealth` (console-documents.ts). */
+export const OpsFields = graphql(`
+  fragment OpsFields on OpsStatus @_unmask {
+    at
+    queues {
+      name
+      paused
+      counts {
+        waiting
+        active
+        delayed
+        failed
+        completed
+      }
+      oldestWaitingAgeSeconds
+      failedJobs {
+        jobId
         name
-        paused
-        counts {
-          waiting
-          active
-          delayed
-          failed
-          completed
-        }
-        oldestWaitingAgeSeconds
-        failedJobs {
-          jobId
-          name
-          failedReason
-          attemptsMade
-          failedAt
-        }
-        error
+        failedReason
+        attemptsMade
+        failedAt
       }
-      scanners {
-        chain
-        headBlock
-        cursorBlock
-        lagBlocks
-        lagSeconds
-      }
-      webhookBacklog {
-        endpointId
-        merchantId
-        mode
-        url
-        enabled
-        failingSince
-        pending
-        due
-        oldestPendingAgeSeconds
-      }
+      error
+    }
+    scanners {
+      chain
+      headBlock
+      cursorBlock
+      lagBlocks
+      lagSeconds
+    }
+    webhookBacklog {
+      endpointId
+      merchantId
+      mode
+      url
+      enabled
+      failingSince
+      pending
+      due
+      oldestPendingAgeSeconds
     }
   }
 `);
+
+const portalOps = graphql(
+  `
+  query PortalOps {
+    ops {
+      ...OpsFields
+    }
+  }
+`,
+  [OpsFields],
+);
 
 const portalRetryJob = graphql(`
   mutation PortalRetryJob($queue: String!, $jobId: ID!) {
@@ -210,7 +220,7 @@ export const PortalDeposits = graphql.persisted<typeof portalDeposits>(
   portalDeposits,
 );
 export const PortalOps = graphql.persisted<typeof portalOps>(
-  'sha256:6d2f07586cbd235f7bea95c6086afc8dbceeb2dc31ae3415bf80f440e2cba596',
+  'sha256:00facd6182d32170b4c988b71280a7eecade24b34f579810a6a3d9b3b5685855',
   portalOps,
 );
 export const PortalRetryJob = graphql.persisted<typeof portalRetryJob>(
