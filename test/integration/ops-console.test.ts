@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TestMerchant } from '../helpers/app.js';
-import { useTronApp } from '../helpers/tron.js';
+import { createTronDeposit, useTronApp } from '../helpers/tron.js';
 
 // The ops console's admin GraphQL (issue 19) on a real TRON devnet: deposits across merchants with their
 // flags and where their money went, unexpected funds resolved once (audited), and search by any id.
@@ -16,15 +16,7 @@ async function gql(query: string, variables: Record<string, unknown> = {}) {
   return r.body.data;
 }
 
-async function deposit(m: TestMerchant, userId: string, amount: number) {
-  const r = await t.request({
-    url: '/api/v1/deposit/create',
-    as: m,
-    body: { userId, amount, currency: 'USDT', network: 'TRC20' },
-  });
-  expect(r.status).toBe(200);
-  return r.body as { id: string; depositAddress: string };
-}
+const deposit = (m: TestMerchant, userId: string, amount: number) => createTronDeposit(t, m, userId, amount);
 
 async function balance(m: TestMerchant, userId: string) {
   return (await t.request({ url: `/api/v1/balance/${userId}`, as: m })).body.balance;

@@ -68,13 +68,6 @@ export function useLive(note: Note): Live {
       { connectionParams: () => ({ portalCsrf: csrfToken() }) },
     );
     client.current = c;
-    const stopHealth = subscribe(c, PortalOpsHealth, {} as Record<string, never>, {
-      next: (r) => {
-        if (r.data) apply(r.data.opsHealth);
-      },
-      error: (e) => setError(errorText(e)),
-      complete: () => undefined,
-    });
     const stopEvents = subscribe(
       c,
       PortalOpsEvents,
@@ -91,6 +84,13 @@ export function useLive(note: Note): Live {
         complete: () => undefined,
       },
     );
+    const stopHealth = subscribe(c, PortalOpsHealth, {} as Record<string, never>, {
+      next: (r) => {
+        if (r.data) apply(r.data.opsHealth);
+      },
+      error: (e) => setError(errorText(e)),
+      complete: () => undefined,
+    });
     return () => {
       stopHealth();
       stopEvents();

@@ -161,7 +161,7 @@ function FundView({ id, note }: { id: string; note: Note }) {
   if (!s.value) return <p class="muted">No unexpected payment {id}.</p>;
   return (
     <ul class="rows">
-      <FundRow fund={s.value} note={note} onResolved={() => undefined} />
+      <FundRow fund={s.value} note={note} />
     </ul>
   );
 }

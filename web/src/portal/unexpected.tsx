@@ -50,7 +50,7 @@ export function UnexpectedFunds({ note, tick }: { note: Note; tick: number }) {
           <p class="muted small">{total} matching, newest first.</p>
           <ul class="rows">
             {rows.map((f) => (
-              <FundRow key={f.unexpectedFundId} fund={f} note={note} onResolved={() => void reload()} />
+              <FundRow key={f.unexpectedFundId} fund={f} note={note} />
             ))}
           </ul>
         </>
@@ -59,7 +59,8 @@ export function UnexpectedFunds({ note, tick }: { note: Note; tick: number }) {
   );
 }
 
-export function FundRow({ fund, note, onResolved }: { fund: Fund; note: Note; onResolved: () => void }) {
+/** One payment; once resolved here it shows its resolution in place (the list drops it on its next read). */
+export function FundRow({ fund, note }: { fund: Fund; note: Note }) {
   const [current, setCurrent] = useState(fund);
   useEffect(() => setCurrent(fund), [fund]);
   const r = current.resolution;
@@ -96,7 +97,6 @@ export function FundRow({ fund, note, onResolved }: { fund: Fund; note: Note; on
           onDone={(f, text) => {
             setCurrent(f);
             note(text);
-            onResolved();
           }}
         />
       )}
