@@ -303,6 +303,34 @@ const portalOpsHealth = graphql(
   [OpsFields],
 );
 
+/** What is stuck, besides what `opsHealth` pushes: payouts waiting, decisions waiting, deposits confirming. */
+const portalStuck = graphql(`
+  query PortalStuck {
+    approved: withdrawals(first: 50, filter: { status: APPROVED }) {
+      totalCount
+      edges {
+        node {
+          id
+          merchantId
+          network
+          amount
+          waitingReason
+          createdAt
+        }
+      }
+    }
+    awaitingApproval: withdrawals(first: 1, filter: { status: PENDING_APPROVAL }) {
+      totalCount
+    }
+    confirming: deposits(first: 1, filter: { status: CONFIRMING }) {
+      totalCount
+    }
+    unexpected: unexpectedFunds(first: 1, filter: { state: OPEN }) {
+      totalCount
+    }
+  }
+`);
+
 // Sent by id (web/persisted-documents.json): the ids are the sha256 of each document's text.
 export const PortalSearch = graphql.persisted<typeof opsSearch>(
   'sha256:df96fc0930222c72cd1a11f7ec7489214f8f59363d27b8b23d741fa4807793a2',
@@ -357,10 +385,16 @@ export const PortalOpsEvents = graphql.persisted<typeof portalOpsEvents>(
   portalOpsEvents,
 );
 export const PortalOpsHealth = graphql.persisted<typeof portalOpsHealth>(
-  'sha256:b24358b2310241430ed6bd6d8c6aad423426ed630a57c32f4877eefbd28c891a',
+  'sha256:672932a2730bcb5e14e5e7ebfb79dbd599fc474223c45a09c93525d7d5574f2d',
   portalOpsHealth,
 );
 
+export const PortalStuck = graphql.persisted<typeof portalStuck>(
+  'sha256:b80daf985f6fb7b20faee64b674be65505934db7035611a88195806c9787a08c',
+  portalStuck,
+);
+
+export type Stuck = ResultOf<typeof PortalStuck>;
 export type SearchHit = ResultOf<typeof PortalSearch>['opsSearch'][number];
 export type DepositSummary = ResultOf<typeof DepositFields>;
 export type DepositDetail = NonNullable<ResultOf<typeof PortalDeposit>['deposit']>;

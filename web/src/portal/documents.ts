@@ -168,6 +168,13 @@ export const OpsFields = graphql(`
       due
       oldestPendingAgeSeconds
     }
+    hotWallets {
+      walletKey
+      address
+      alert
+      inFlight
+      confirming
+    }
   }
 `);
 
@@ -220,7 +227,7 @@ export const PortalDeposits = graphql.persisted<typeof portalDeposits>(
   portalDeposits,
 );
 export const PortalOps = graphql.persisted<typeof portalOps>(
-  'sha256:00facd6182d32170b4c988b71280a7eecade24b34f579810a6a3d9b3b5685855',
+  'sha256:318360e0c0da9b6a853d8aa5c9cf8171e11ea987ed750a662285bd1fb8803d41',
   portalOps,
 );
 export const PortalRetryJob = graphql.persisted<typeof portalRetryJob>(

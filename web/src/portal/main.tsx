@@ -8,12 +8,14 @@ import { Feed } from './feed';
 import { useFeed, usePollMs } from './hooks';
 import { useLive } from './live';
 import { type Opened, Search } from './search';
+import { Stuck } from './stuck';
 import { UnexpectedFunds } from './unexpected';
 import { Webhooks } from './webhooks';
 import { Withdrawals } from './withdrawals';
 import './portal.css';
 
-// The ops portal (/portal, behind the admin session): run the business from one place. Search any id a
+// The ops portal (/portal, behind the admin session): run the business from one place. What is stuck
+// (stuck.tsx); search any id a
 // customer quotes and see where the money is (search.tsx, money-views.tsx); withdrawals across merchants
 // (withdrawals.tsx …); deposits with their flags (deposits.tsx); unexpected funds and their one-time resolution
 // (unexpected.tsx); webhook endpoints and deliveries with redeliver, disable and enable (endpoints.tsx); the
@@ -33,6 +35,7 @@ function App() {
     <div class="portal">
       <Header />
       <main class="grid">
+        <Stuck ops={live.ops} tick={live.moneyTick} />
         <Search opened={opened} open={open} note={note} />
         <Withdrawals note={note} pollMs={pollMs} />
         <Deposits open={open} tick={live.moneyTick} />
@@ -51,6 +54,7 @@ function Header() {
     <header class="top">
       <h1>NovaPay ops</h1>
       <nav aria-label="Sections">
+        <a href="#stuck">Stuck</a>
         <a href="#search">Find</a>
         <a href="#withdrawals">Withdrawals</a>
         <a href="#deposits">Deposits</a>
