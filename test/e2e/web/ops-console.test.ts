@@ -101,6 +101,10 @@ describe('the ops console in a browser', () => {
     }
     expect(txId).toMatch(/^tx_/);
 
+    // The events list catches up on what the feed showed, by type.
+    await page.getByTestId('events-type').selectOption('TRANSFER_COMPLETED');
+    await page.getByTestId('events').getByText(txId).first().waitFor();
+
     // "Where is the money of deposit X?": its payment's tx hash opens the deposit, and the payment its ledger
     // transaction, from the network's clearing book to the user.
     await search(page, paid);

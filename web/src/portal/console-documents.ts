@@ -303,6 +303,24 @@ const portalOpsHealth = graphql(
   [OpsFields],
 );
 
+const portalEvents = graphql(`
+  query PortalEvents($first: Int!, $filter: EventFilter) {
+    events(first: $first, filter: $filter) {
+      totalCount
+      edges {
+        node {
+          id
+          merchantId
+          mode
+          type
+          data
+          createdAt
+        }
+      }
+    }
+  }
+`);
+
 /** What is stuck, besides what `opsHealth` pushes: payouts waiting, decisions waiting, deposits confirming. */
 const portalStuck = graphql(`
   query PortalStuck {
@@ -389,6 +407,7 @@ export const PortalOpsHealth = graphql.persisted<typeof portalOpsHealth>(
   portalOpsHealth,
 );
 
+export const PortalEvents = graphql.persisted<typeof portalEvents>('sha256:d92ed5ea96f6b90a7b2976d7e59fc591b285fe50bf1b11f31c1c5dfe6ae6fdfb', portalEvents);
 export const PortalStuck = graphql.persisted<typeof portalStuck>(
   'sha256:b80daf985f6fb7b20faee64b674be65505934db7035611a88195806c9787a08c',
   portalStuck,

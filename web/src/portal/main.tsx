@@ -4,6 +4,7 @@ import { logout } from './api';
 import { Chains } from './chains';
 import { Deposits } from './deposits';
 import { Endpoints } from './endpoints';
+import { Events } from './events';
 import { Feed } from './feed';
 import { useFeed, usePollMs } from './hooks';
 import { useLive } from './live';
@@ -18,7 +19,7 @@ import './portal.css';
 // (stuck.tsx); search any id a
 // customer quotes and see where the money is (search.tsx, money-views.tsx); withdrawals across merchants
 // (withdrawals.tsx …); deposits with their flags (deposits.tsx); unexpected funds and their one-time resolution
-// (unexpected.tsx); webhook endpoints and deliveries with redeliver, disable and enable (endpoints.tsx); the
+// (unexpected.tsx); every merchant's events (events.tsx); webhook endpoints and deliveries with redeliver, disable and enable (endpoints.tsx); the
 // webhook backlog and failed jobs (webhooks.tsx), scanners and queues (chains.tsx) and the live feed
 // (feed.tsx), pushed over one graphql-ws connection (live.ts: `opsHealth` and `opsEvents`).
 
@@ -41,6 +42,7 @@ function App() {
         <Deposits open={open} tick={live.moneyTick} />
         <UnexpectedFunds note={note} tick={live.moneyTick} />
         <Feed feed={feed} state={live.state} />
+        <Events open={open} tick={live.moneyTick} />
         <Endpoints note={note} />
         <Webhooks ops={live.ops} error={live.error} retry={live.retry} />
         <Chains ops={live.ops} />
@@ -60,6 +62,7 @@ function Header() {
         <a href="#deposits">Deposits</a>
         <a href="#unexpected">Unexpected funds</a>
         <a href="#feed">Live feed</a>
+        <a href="#events">Events</a>
         <a href="#endpoints">Webhooks</a>
         <a href="#chains">Chains and queues</a>
         <a href="/admin/queues" target="_blank" rel="noopener">
