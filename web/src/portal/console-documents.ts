@@ -263,34 +263,39 @@ const portalRedeliver = graphql(`
   }
 `);
 
-const portalEvent = graphql(`
-  query PortalEvent($id: ID!) {
-    node(id: $id) {
-      __typename
-      ... on Event {
-        id
-        merchantId
-        mode
-        type
-        data
-        createdAt
-      }
-    }
+export const EventFields = graphql(`
+  fragment EventFields on Event @_unmask {
+    id
+    merchantId
+    mode
+    type
+    data
+    createdAt
   }
 `);
 
-const portalOpsEvents = graphql(`
-  subscription PortalOpsEvents($filter: OpsEventFilter) {
-    opsEvents(filter: $filter) {
-      id
-      merchantId
-      mode
-      type
-      data
-      createdAt
+const portalEvent = graphql(
+  `
+  query PortalEvent($id: ID!) {
+    node(id: $id) {
+      __typename
+      ...EventFields
     }
   }
-`);
+`,
+  [EventFields],
+);
+
+const portalOpsEvents = graphql(
+  `
+  subscription PortalOpsEvents($filter: OpsEventFilter) {
+    opsEvents(filter: $filter) {
+      ...EventFields
+    }
+  }
+`,
+  [EventFields],
+);
 
 const portalOpsHealth = graphql(
   `
@@ -303,23 +308,21 @@ const portalOpsHealth = graphql(
   [OpsFields],
 );
 
-const portalEvents = graphql(`
+const portalEvents = graphql(
+  `
   query PortalEvents($first: Int!, $filter: EventFilter) {
     events(first: $first, filter: $filter) {
       totalCount
       edges {
         node {
-          id
-          merchantId
-          mode
-          type
-          data
-          createdAt
+          ...EventFields
         }
       }
     }
   }
-`);
+`,
+  [EventFields],
+);
 
 /** What is stuck, besides what `opsHealth` pushes: payouts waiting, decisions waiting, deposits confirming. */
 const portalStuck = graphql(`
@@ -395,11 +398,11 @@ export const PortalRedeliver = graphql.persisted<typeof portalRedeliver>(
   portalRedeliver,
 );
 export const PortalEvent = graphql.persisted<typeof portalEvent>(
-  'sha256:9ed927dae5709e2d6eb93cacfe133c5570e60c8038ccc434237f574a1a0feb99',
+  'sha256:e0f2edce97a7ebb6e0e87521ea7fce7ed2427ebe5b0b60fc183cdda8c91f5ae7',
   portalEvent,
 );
 export const PortalOpsEvents = graphql.persisted<typeof portalOpsEvents>(
-  'sha256:f4f26405a20a68ba3f5e96b68410da5fbaf70ef5eb7bc927ae5b3c3f154a44d5',
+  'sha256:2ba71da8c6f0926d20ad21cbee861c9e4902fd6cb9b32e68cfae33d0601135df',
   portalOpsEvents,
 );
 export const PortalOpsHealth = graphql.persisted<typeof portalOpsHealth>(
@@ -407,7 +410,10 @@ export const PortalOpsHealth = graphql.persisted<typeof portalOpsHealth>(
   portalOpsHealth,
 );
 
-export const PortalEvents = graphql.persisted<typeof portalEvents>('sha256:d92ed5ea96f6b90a7b2976d7e59fc591b285fe50bf1b11f31c1c5dfe6ae6fdfb', portalEvents);
+export const PortalEvents = graphql.persisted<typeof portalEvents>(
+  'sha256:b5d609dc38e3e0e754f18e54ef7519fc4b503a069387e9c01b810e1e2965ce9d',
+  portalEvents,
+);
 export const PortalStuck = graphql.persisted<typeof portalStuck>(
   'sha256:b80daf985f6fb7b20faee64b674be65505934db7035611a88195806c9787a08c',
   portalStuck,
