@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { type CpuSplit, cpuMeter, formatCpu } from './lib/cpu.js';
 import { dropDatabase, PG_BASE } from './lib/db.js';
+import { goalLines, type PhaseSummary } from './lib/fanout-goals.js';
 import { adminToken, createMerchant, fundUsers, type Merchant, signedPost, userId } from './lib/fixtures.js';
 import { HttpClient, percentile } from './lib/load.js';
 import {
@@ -57,8 +58,9 @@ const FD_WANTED = 65_536;
 const SLOW_EVERY = 20;
 const SLOW_READ_MS = 20;
 const SLOW_PERIOD_MS = 500;
-/** After the sockets close, how long before the server's RSS is read again. */
-const CLOSED_SETTLE_MS = 5_000;
+/** After the sockets close, the server's RSS is read every second until it is back within 10 % of its start
+ * (V8 returns freed pages when its memory reducer runs on an idle process), or this long in all. */
+const CLOSED_SETTLE_MAX_MS = 30_000;
 
 type Kind = 'probe' | 'isolated' | 'paced' | 'slow';
 
@@ -103,6 +105,8 @@ interface Run {
   rssAfterKiB: number;
   /** After every socket closed (and a pause): should be back near rssBeforeKiB. */
   rssClosedKiB: number;
+  /** Seconds after the sockets closed when rssClosedKiB was read. */
+  rssClosedSeconds: number;
   /** Slow readers made for the slow phase. */
   slowSockets: number;
   probes: number;
@@ -393,8 +397,15 @@ async function measure(run: Run, intervalMs: number): Promise<void> {
       const closed = await subs.stop();
       run.clientsExit = closed.exit;
       run.clientsClose = closed.sockets;
-      await sleep(CLOSED_SETTLE_MS);
-      run.rssClosedKiB = rssOf(servers);
+      const closedAt = performance.now();
+      do {
+        await sleep(1000);
+        run.rssClosedKiB = rssOf(servers);
+      } while (
+        run.rssClosedKiB > 1.1 * run.rssBeforeKiB &&
+        performance.now() - closedAt < CLOSED_SETTLE_MAX_MS
+      );
+      run.rssClosedSeconds = Math.round((performance.now() - closedAt) / 1000);
     }
     const t = performance.now();
     run.serverExit = (await Promise.all(servers.map((x) => x.stop()))).join(', ');
@@ -544,7 +555,7 @@ function runLines(r: Run): string[] {
       ` ${open.seconds.toFixed(1)} s${open.failed ? ` — ${int(open.failed)} FAILED ${JSON.stringify(open.failures)}` : ''};` +
       ` ${r.probes} probe(s) until every socket had one (${r.probeSeconds.toFixed(1)} s)`,
     `  server RSS: ${mib(r.rssBeforeKiB)} before connecting, ${mib(r.rssConnectedKiB)} with every socket` +
-      ` subscribed, ${mib(r.rssAfterKiB)} after the donations, ${mib(r.rssClosedKiB)} ${CLOSED_SETTLE_MS / 1000} s after` +
+      ` subscribed, ${mib(r.rssAfterKiB)} after the donations, ${mib(r.rssClosedKiB)} ${r.rssClosedSeconds} s after` +
       ` every socket closed (${ratio(r.rssClosedKiB, r.rssBeforeKiB)} of before)`,
   );
   for (const p of r.phases) {
@@ -598,6 +609,31 @@ function runLines(r: Run): string[] {
   return lines;
 }
 
+/** Every measured phase, as the goals (bench/lib/fanout-goals.ts) read it. */
+function summaries(runs: Run[]): PhaseSummary[] {
+  return runs.flatMap((r) =>
+    r.phases.map((p) => {
+      const f = figures(r, p);
+      return {
+        target: r.target.name,
+        n: r.n,
+        kind: p.kind as PhaseSummary['kind'],
+        p99: f.p99,
+        sendP99: f.sendP99,
+        complete: f.complete,
+        donations: f.donations,
+        delivered: f.delivered,
+        expectedMessages: f.expectedMessages,
+        cpuPerMessageUs: cpuPerMessage(p, f),
+        kbPerConnection: kbPerConnection(r),
+        rssBeforeKiB: r.rssBeforeKiB,
+        rssClosedKiB: r.rssClosedKiB,
+        rssClosedSeconds: r.rssClosedSeconds,
+      };
+    }),
+  );
+}
+
 function report(runs: Run[], intervalMs: number, fdLimit: number): string[] {
   const header = [
     'scenario',
@@ -614,6 +650,8 @@ function report(runs: Run[], intervalMs: number, fdLimit: number): string[] {
   ];
   return [
     ...table(header, tableRows(runs, intervalMs)),
+    '',
+    ...goalLines(summaries(runs)),
     '',
     ...runs.flatMap(runLines),
     `- each run: a fresh server process and N fresh sockets; probes until every socket has one, then` +
@@ -640,6 +678,7 @@ function emptyRun(target: Target, n: number): Run {
     rssConnectedKiB: Number.NaN,
     rssAfterKiB: Number.NaN,
     rssClosedKiB: Number.NaN,
+    rssClosedSeconds: 0,
     slowSockets: 0,
     probes: 0,
     probeSeconds: 0,
@@ -653,19 +692,26 @@ function emptyRun(target: Target, n: number): Run {
   };
 }
 
-/** Raises this process's open-files limit (children started later inherit it); prlimit is util-linux. */
-function raiseFileLimit(): void {
-  if (openFilesLimit() >= FD_WANTED) return;
+/**
+ * Raises this process's open-files limit when `needed` descriptors per process do not fit (children started
+ * later inherit it); prlimit is util-linux. Only a limit still too low is worth a line.
+ */
+function raiseFileLimit(needed: number): void {
+  if (openFilesLimit() >= needed) return;
   try {
-    execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${FD_WANTED}:${FD_WANTED}`]);
-  } catch (err) {
-    log(`could not raise the open files limit to ${FD_WANTED}: ${(err as Error).message}`);
+    execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${FD_WANTED}:${FD_WANTED}`], {
+      stdio: 'ignore',
+    });
+  } catch {
+    // Not permitted here: the check below says whether that matters.
   }
+  if (openFilesLimit() < needed)
+    log(`WARNING: ${needed} open files needed per process, the limit is ${openFilesLimit()} (ulimit -n)`);
 }
 
 export async function run(_args: string[]): Promise<void> {
   const { ns, intervalMs } = shape();
-  raiseFileLimit();
+  raiseFileLimit(Math.max(...ns) + FD_MARGIN);
   const fdLimit = openFilesLimit();
   const started = new Date();
   const env = {

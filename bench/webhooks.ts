@@ -35,7 +35,7 @@ import type { SendRequest, SendResult } from './webhooks-sender.js';
 // - live, 10 endpoints: K transfers while delivery runs: the API's rate against the reference;
 // - rate: 500 transfers/s for 10 s to one endpoint: commit → receipt latency while delivery keeps up;
 // - faults: 8 healthy endpoints alone, then with one that never answers and one that answers 500, both at
-//   200 transfers/s;
+//   100 transfers/s;
 // - scale: the drain of 10 endpoints with two worker processes against one.
 // WEBHOOK_TRANSFERS changes K (default 2000).
 
@@ -44,7 +44,7 @@ const REDIS_PREFIX = 'novapay-bench-webhooks';
 const LINGER_MS = 2_000;
 const RATE = { perSecond: 500, seconds: 10 };
 /** The faults phase and its all-healthy twin run at the same event rate, so only the faults differ. */
-const FAULT_RATE = { perSecond: 200, seconds: 10 };
+const FAULT_RATE = { perSecond: 100, seconds: 15 };
 const SETTINGS = ['WEBHOOK_CONCURRENCY', 'WEBHOOK_PER_ENDPOINT_CONCURRENCY', 'WEBHOOK_TIMEOUT_MS'];
 
 export interface Phase {

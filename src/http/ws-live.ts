@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import {
   createSourceEventStream,
   type ExecutionArgs,
@@ -151,10 +152,25 @@ function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
   return typeof v === 'object' && v !== null && Symbol.asyncIterator in v;
 }
 
+/** The TCP socket under a ws WebSocket (ws keeps it as `_socket`; not in its typings). */
+function rawOf(socket: WebSocket): Socket | undefined {
+  const raw = (socket as unknown as { _socket?: unknown })._socket;
+  return raw instanceof Socket ? raw : undefined;
+}
+
+/**
+ * A subscriber's socket for the fan-out. A frame's bytes are written straight to the TCP socket: ws writes
+ * every frame synchronously in the order sent (this server has no permessage-deflate, the only case where
+ * ws queues frames), so this interleaves correctly with ws's own frames (pings, closes) and counts in
+ * `bufferedAmount`. Without a TCP socket (never, with ws 8), ws frames the text itself.
+ */
 function sinkOf(socket: WebSocket): Sink {
+  const raw = rawOf(socket);
   return {
     send: (frame) => {
-      if (socket.readyState === socket.OPEN) socket.send(frame);
+      if (socket.readyState !== socket.OPEN) return;
+      if (raw) raw.write(frame.wire());
+      else socket.send(frame.text);
     },
     get open() {
       return socket.readyState === socket.OPEN;

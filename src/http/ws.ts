@@ -62,7 +62,12 @@ export function attachSubscriptions(
   services: Services,
   auth: Authenticator,
 ) {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 64 * 1024,
+    // No compression: the fan-out writes prebuilt frames to the TCP socket (ws-live.ts sinkOf).
+    perMessageDeflate: false,
+  });
   const byKey = new SocketIndex();
   const byToken = new SocketIndex();
   const operations = new SocketOperations(schema, services, auth);

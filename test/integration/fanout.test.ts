@@ -175,7 +175,7 @@ describe('FanoutHub rules', () => {
       get open() {
         return s.closedWith === null;
       },
-      send: (f) => frames.push(f),
+      send: (f) => frames.push(f.text),
       get bufferedAmount() {
         return s.buffered;
       },

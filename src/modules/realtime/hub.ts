@@ -1,10 +1,12 @@
 import type { Logger } from '../../lib/logger.js';
+import { type Frame, nextFrame } from './frame.js';
 
 // The live fan-out of one API process (issue 14). Subscribers of the same topic (a stream's donations, a
 // user's balance) that sent the same document and variables and see the same things form a group; a
 // message is rendered once per group (the GraphQL execution and its JSON, `render`) and the same text is
-// written to every socket of the group, in a graphql-ws `next` frame with that subscriber's id. The process
-// subscribes to each topic once, whatever its number of subscribers.
+// written to every socket of the group, in a graphql-ws `next` frame with that subscriber's id: the frame's
+// bytes are built once per distinct id (frame.ts), so a socket costs one write. The process subscribes to
+// each topic once, whatever its number of subscribers.
 //
 // Slow readers (a socket whose unsent bytes pile up) never hold the others back, and are handled by one rule
 // per kind of stream:
@@ -18,7 +20,7 @@ export type Policy = 'latest' | 'every';
 
 /** A subscriber's socket, as the fan-out sees it. */
 export interface Sink {
-  send(frame: string): void;
+  send(frame: Frame): void;
   /** False once the socket is closing: nothing more is written to it. */
   readonly open: boolean;
   readonly bufferedAmount: number;
@@ -37,10 +39,10 @@ export interface HubLimits {
 interface Subscriber {
   id: string;
   /** `{"id":"…","type":"next","payload":` for this subscriber, built once. */
-  head: string;
+  head: Buffer;
   sink: Sink;
   /** A coalesced frame waiting for the socket to drain (`latest` only). */
-  pending: string | null;
+  pending: Frame | null;
 }
 
 interface Group {
@@ -91,7 +93,7 @@ export class FanoutHub {
     }
     const s: Subscriber = {
       id: entry.id,
-      head: `{"id":${JSON.stringify(entry.id)},"type":"next","payload":`,
+      head: Buffer.from(`{"id":${JSON.stringify(entry.id)},"type":"next","payload":`),
       sink: entry.sink,
       pending: null,
     };
@@ -153,12 +155,21 @@ export class FanoutHub {
         continue;
       }
       this.stats.renders++;
-      const tail = `${text}}`;
-      for (const s of g.subscribers) this.deliver(s, g.policy, s.head + tail);
+      const bytes = Buffer.from(text);
+      // Subscribers that chose the same id (clients often number theirs from 1) share one frame's bytes.
+      const frames = new Map<string, Frame>();
+      for (const s of g.subscribers) {
+        let f = frames.get(s.id);
+        if (!f) {
+          f = nextFrame(s.head, bytes);
+          frames.set(s.id, f);
+        }
+        this.deliver(s, g.policy, f);
+      }
     }
   }
 
-  private deliver(s: Subscriber, policy: Policy, frame: string): void {
+  private deliver(s: Subscriber, policy: Policy, frame: Frame): void {
     if (!s.sink.open) return;
     const buffered = s.sink.bufferedAmount;
     if (policy === 'latest' && (buffered > this.limits.coalesceBytes || s.pending !== null)) {

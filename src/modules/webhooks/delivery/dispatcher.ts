@@ -1,16 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import pg from 'pg';
 import type { Pool } from '../../../db/database.js';
 import type { Logger } from '../../../lib/logger.js';
-import { WEBHOOKS_CHANNEL, type WebhooksService } from '../service.js';
+import type { WebhooksService } from '../service.js';
 import { OutcomeWriter } from './outcomes.js';
+import { EndpointOwnership, OwnedEndpoints } from './ownership.js';
 import { retryDelayMs } from './schedule.js';
 import { DeliverySender } from './sender.js';
 import { type Claimed, DeliveryStore } from './store.js';
+import { Wakeups } from './wakeups.js';
 
 // The webhook dispatcher of one worker process (issue 13: "webhooks that keep up with the ledger"). The
-// database is the queue: the dispatcher claims due deliveries per endpoint with a lease in its name, keeps
+// database is the queue: each endpoint is dispatched by one worker at a time, which owns it under a lease
+// (ownership.ts: a fair share of the busy endpoints per live worker), so an endpoint's order and cap hold
+// across workers. The dispatcher claims its endpoints' due deliveries with a lease in its name, keeps
 // a few rounds per endpoint claimed and ready in memory so a finished POST is followed by the next at once,
 // sends at most `perEndpoint` at a time to one endpoint (one while it is failing) and `concurrency` in all
 // (a slow or failing receiver holds only its own slots), and writes outcomes many to a statement
@@ -56,6 +59,8 @@ interface EndpointState {
 
 export class DeliveryDispatcher {
   readonly store: DeliveryStore;
+  /** The endpoints this worker dispatches (ownership.ts). */
+  private readonly owned: OwnedEndpoints;
   private readonly sender: DeliverySender;
   private readonly endpoints = new Map<string, EndpointState>();
   /** Every delivery this worker holds a lease on (queued, in flight, or written but not yet flushed). */
@@ -65,8 +70,7 @@ export class DeliveryDispatcher {
   private queued = 0;
   private claiming: Promise<void> | null = null;
   private again = false;
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private listener: pg.Client | null = null;
+  private readonly wake: Wakeups;
   private stopped = true;
   private idle: (() => void)[] = [];
   /** Counters for tests and the benchmark. */
@@ -81,13 +85,17 @@ export class DeliveryDispatcher {
   ) {
     const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     this.store = new DeliveryStore(pool, owner, config.leaseMs);
+    this.owned = new OwnedEndpoints(new EndpointOwnership(pool, owner, config.leaseMs), log, (id) =>
+      this.inHand(id),
+    );
+    this.wake = new Wakeups(config.databaseUrl, log);
     this.sender = new DeliverySender(webhooks.targets, config.timeoutMs);
     this.outcomes = new OutcomeWriter(this.store, config.disableAfterMs, log, {
       written: (keys) => {
         for (const k of keys) this.held.delete(keyOf(k));
       },
       retry: (f) => {
-        this.after(f.retryMs, () => this.kick());
+        this.wake.after(f.retryMs, () => this.kick());
         this.hooks.retryScheduled?.(f.eventId, f.endpointId, f.attempt, f.retryMs);
       },
       settled: () => this.settleIfIdle(),
@@ -96,9 +104,10 @@ export class DeliveryDispatcher {
 
   async start(): Promise<void> {
     this.stopped = false;
-    this.every(this.config.pollMs, () => this.kick());
-    this.every(Math.max(100, Math.floor(this.config.leaseMs / 3)), () => void this.renew());
-    await this.listen();
+    await this.owned.renew([]); // the heartbeat first: the others count this worker in their share
+    this.wake.every(this.config.pollMs, () => this.kick());
+    this.wake.every(Math.max(100, Math.floor(this.config.leaseMs / 3)), () => void this.renew());
+    await this.wake.listen(() => this.kick());
     this.kick();
   }
 
@@ -126,16 +135,20 @@ export class DeliveryDispatcher {
     if (this.hooks.paused && (await this.hooks.paused())) return;
     const room = (READY_PER_SLOT / 2) * this.config.concurrency - this.queued - this.active;
     if (room <= 0) return;
-    // Endpoints with deliveries under way ask for what tops them up to `ready`; any other gets the full
-    // amount. Idle ones are forgotten once their cached secrets are stale, so the map stays as small as the
-    // set of busy endpoints.
+    const owned = await this.owned.refresh();
+    // Each owned endpoint asks for what tops it up to `ready`. Idle ones are forgotten once their cached
+    // secrets are stale, so the map stays as small as the set of busy endpoints.
+    for (const [id, e] of this.endpoints)
+      if (e.queue.length + e.active === 0 && (!e.secrets || Date.now() - e.secrets.at > ENDPOINT_CACHE_MS))
+        this.endpoints.delete(id);
     const wants = new Map<string, number>();
-    for (const [id, e] of this.endpoints) {
-      if (e.queue.length + e.active > 0)
-        wants.set(id, Math.max(0, this.ready(e) - e.queue.length - e.active));
-      else if (!e.secrets || Date.now() - e.secrets.at > ENDPOINT_CACHE_MS) this.endpoints.delete(id);
+    for (const id of owned) {
+      const e = this.endpoints.get(id);
+      const n = e ? this.ready(e) - e.queue.length - e.active : this.ready();
+      if (n > 0) wants.set(id, n);
     }
-    const rows = await this.store.claim(wants, this.ready(), room);
+    if (wants.size === 0) return;
+    const rows = await this.store.claim(wants, room);
     this.stats.claims++;
     this.stats.claimed += rows.length;
     for (const d of rows) {
@@ -148,6 +161,14 @@ export class DeliveryDispatcher {
     this.pump();
     // A full claim means more is due: go again once these are under way.
     if (rows.length === room) this.again = true;
+  }
+
+  /** Deliveries of an endpoint queued, in flight, or with an outcome not yet written. */
+  private inHand(endpointId: string): number {
+    const e = this.endpoints.get(endpointId);
+    let n = e ? e.queue.length + e.active : 0;
+    if (n === 0) for (const k of this.held.values()) if (k.endpointId === endpointId) n++;
+    return n;
   }
 
   /**
@@ -187,6 +208,7 @@ export class DeliveryDispatcher {
           this.pump();
           // Refill before the ready ones run out.
           if (s.queue.length < this.cap(s)) this.kick();
+          this.owned.releaseDrained();
           this.settleIfIdle();
         });
       }
@@ -259,43 +281,14 @@ export class DeliveryDispatcher {
   private async renew(): Promise<void> {
     try {
       await this.store.renew([...this.held.values()]);
+      // Endpoints still worked on stay owned; the rest (idle now) go back at once.
+      const busy = new Set<string>();
+      for (const [id, e] of this.endpoints) if (e.queue.length + e.active > 0) busy.add(id);
+      for (const k of this.held.values()) busy.add(k.endpointId);
+      await this.owned.renew(busy);
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'could not renew webhook leases');
     }
-  }
-
-  private async listen(): Promise<void> {
-    if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.config.databaseUrl });
-    client.on('notification', () => this.kick());
-    client.on('error', (err) => {
-      this.log.warn({ err: err.message }, 'webhook listener lost its connection; polling until it is back');
-      this.listener = null;
-      this.after(1000, () => void this.listen().catch(() => undefined));
-    });
-    try {
-      await client.connect();
-      await client.query(`listen ${WEBHOOKS_CHANNEL}`);
-      this.listener = client;
-    } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'webhook listener could not connect; polling');
-      this.after(1000, () => void this.listen().catch(() => undefined));
-    }
-  }
-
-  private every(ms: number, fn: () => void): void {
-    const t = setInterval(fn, ms);
-    t.unref();
-    this.timers.add(t);
-  }
-
-  private after(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, ms);
-    t.unref();
-    this.timers.add(t);
   }
 
   private settleIfIdle(): void {
@@ -306,8 +299,7 @@ export class DeliveryDispatcher {
   /** Stops claiming, lets the deliveries in flight finish and be written, and gives back the queued ones. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.wake.stopTimers();
     await this.claiming;
     const unsent = [...this.endpoints.values()].flatMap((s) => s.queue.splice(0));
     this.queued = 0;
@@ -315,6 +307,7 @@ export class DeliveryDispatcher {
     if (this.active > 0 || this.outcomes.pending)
       await new Promise<void>((resolve) => this.idle.push(resolve));
     await this.store.release(unsent).catch(() => undefined);
-    await this.listener?.end().catch(() => undefined);
+    await this.owned.leave().catch(() => undefined);
+    await this.wake.close();
   }
 }

@@ -45,19 +45,9 @@ export interface Failure {
 
 const CLAIM = {
   name: 'webhook_claim',
-  // The endpoints that have pending deliveries, by a loose index scan of webhook_deliveries_due_idx (one
-  // probe per endpoint, whatever the backlog); then each endpoint's earliest due, unleased deliveries, up to
-  // what this worker asks for that endpoint ($2 for those it names in $1, else $3), at most $4 in all.
-  text: `with recursive eps(endpoint_id) as (
-           (select endpoint_id from webhook_deliveries where status = 'pending' order by endpoint_id limit 1)
-           union all
-           select (select d.endpoint_id from webhook_deliveries d
-                   where d.status = 'pending' and d.endpoint_id > eps.endpoint_id order by d.endpoint_id limit 1)
-           from eps where eps.endpoint_id is not null),
-         wants as (
-           select e.endpoint_id, coalesce(w.n, $3::int) as n
-           from eps e left join unnest($1::text[], $2::int[]) as w(endpoint_id, n) using (endpoint_id)
-           where e.endpoint_id is not null),
+  // Each endpoint's earliest due, unleased deliveries, up to what this worker asks for that endpoint (the
+  // endpoints it owns, ownership.ts), at most $3 in all.
+  text: `with wants as (select * from unnest($1::text[], $2::int[]) as w(endpoint_id, n)),
          picked as (
            select d.event_id, d.endpoint_id from wants
            cross join lateral (
@@ -66,9 +56,9 @@ const CLAIM = {
                and (d.leased_until is null or d.leased_until < now())
              order by d.next_attempt_at limit wants.n
              for update skip locked) d
-           order by d.next_attempt_at limit $4),
+           order by d.next_attempt_at limit $3),
          leased as (
-           update webhook_deliveries d set leased_until = now() + make_interval(secs => $5), lease_owner = $6
+           update webhook_deliveries d set leased_until = now() + make_interval(secs => $4), lease_owner = $5
            from picked p where d.event_id = p.event_id and d.endpoint_id = p.endpoint_id
            returning d.event_id, d.endpoint_id, d.attempts)
          select l.event_id, l.endpoint_id, l.attempts, e.type, e.payload, e.created_at, row_to_json(w) as endpoint
@@ -149,11 +139,8 @@ export class DeliveryStore {
     private readonly leaseMs: number,
   ) {}
 
-  /**
-   * Leases up to `limit` due deliveries: for each endpoint in `wants` at most its number, for any other at
-   * most `others`, earliest due first.
-   */
-  async claim(wants: Map<string, number>, others: number, limit: number): Promise<Claimed[]> {
+  /** Leases up to `limit` due deliveries: for each endpoint in `wants` at most its number, earliest due first. */
+  async claim(wants: Map<string, number>, limit: number): Promise<Claimed[]> {
     const r = await this.pool.query<{
       event_id: string;
       endpoint_id: string;
@@ -164,7 +151,7 @@ export class DeliveryStore {
       endpoint: Record<string, unknown>;
     }>({
       ...CLAIM,
-      values: [[...wants.keys()], [...wants.values()], others, limit, this.leaseMs / 1000, this.owner],
+      values: [[...wants.keys()], [...wants.values()], limit, this.leaseMs / 1000, this.owner],
     });
     return r.rows.map((row) => ({
       eventId: row.event_id,

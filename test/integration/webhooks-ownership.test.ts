@@ -1,0 +1,97 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/lib/logger.js';
+import { DeliveryDispatcher } from '../../src/modules/webhooks/delivery/dispatcher.js';
+import { useTestApp } from '../helpers/app.js';
+import { eventually } from '../helpers/receiver.js';
+
+// Two workers dispatch webhooks together (src/modules/webhooks/delivery/ownership.ts): each endpoint is
+// owned by one worker at a time, so its concurrency cap holds across workers; the busy endpoints are
+// shared between the live workers; every delivery arrives exactly once.
+const PER_ENDPOINT = 2;
+const t = useTestApp(
+  { webhookConcurrency: 8, webhookPerEndpointConcurrency: PER_ENDPOINT, outboxPollMs: 100 },
+  { role: 'all' },
+);
+
+/** A receiver that answers after `delayMs` and records the most requests it ever had in flight. */
+async function slowReceiver(delayMs: number) {
+  const s = { inFlight: 0, max: 0, ids: [] as string[] };
+  const server: Server = createServer((req, res) => {
+    s.inFlight++;
+    s.max = Math.max(s.max, s.inFlight);
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      s.ids.push(JSON.parse(Buffer.concat(chunks).toString('utf8')).id);
+      setTimeout(() => {
+        s.inFlight--;
+        res.writeHead(200).end('ok');
+      }, delayMs);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  return { s, url, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+const closers: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of closers.reverse()) await c();
+});
+
+describe('webhook dispatch across workers', () => {
+  it('keeps each endpoint’s cap across two workers, shares the endpoints, and delivers each once', async () => {
+    const first = t.app.workers!.webhooks.dispatcher;
+    const second = new DeliveryDispatcher(
+      t.app.pool,
+      t.app.services.webhooks,
+      {
+        databaseUrl: t.app.config.databaseUrl,
+        concurrency: t.app.config.webhookConcurrency,
+        perEndpoint: PER_ENDPOINT,
+        timeoutMs: t.app.config.webhookTimeoutMs,
+        retryScheduleMs: t.app.config.webhookRetryScheduleMs,
+        disableAfterMs: t.app.config.webhookDisableAfterMs,
+        leaseMs: t.app.config.workerLockMs,
+        pollMs: t.app.config.webhookReconcileMs,
+      },
+      createLogger('silent'),
+    );
+    await second.start();
+    closers.push(() => second.stop());
+    const m = await t.merchant();
+    await t.credit(m, 'payer', '1000');
+    const receivers = await Promise.all(Array.from({ length: 4 }, () => slowReceiver(30)));
+    for (const r of receivers) {
+      closers.push(r.close);
+      await t.app.services.webhooks.create({ merchantId: m.merchantId, mode: 'test' }, { url: r.url });
+    }
+    const before = { first: first.stats.sent, second: second.stats.sent };
+    const transfers = 30;
+    const ids: string[] = [];
+    for (let i = 0; i < transfers; i++) {
+      const res = await t.request({
+        url: '/api/v1/transfer',
+        as: m,
+        body: { fromUserId: 'payer', toUserId: 'payee', amount: 1 },
+      });
+      expect(res.status).toBe(200);
+      ids.push(res.body.id);
+    }
+    await eventually(() => receivers.every((r) => r.s.ids.length >= transfers), 30_000, 50);
+    for (const r of receivers) {
+      expect(r.s.ids.length).toBe(transfers); // none twice
+      expect(r.s.max).toBeLessThanOrEqual(PER_ENDPOINT);
+    }
+    const sent = () => [first.stats.sent - before.first, second.stats.sent - before.second];
+    await eventually(() => sent()[0]! + sent()[1]! === 4 * transfers, 10_000, 20); // the last answers are back
+    expect(sent()[0]).toBeGreaterThan(0);
+    expect(sent()[1]).toBeGreaterThan(0);
+    const owners = await t.app.pool.query(
+      `select count(*)::int as n from webhook_workers where seen_until > now()`,
+    );
+    expect(owners.rows[0].n).toBe(2);
+  });
+});
