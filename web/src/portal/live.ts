@@ -32,10 +32,10 @@ export interface Live {
   ops: Ops | null;
   error: string | null;
   state: ConnectionState;
-  /** Events received, newest first (at most 200). */
-  events: OpsEvent[];
   /** Bumped on every deposit or withdrawal event: panels listing those read again. */
   moneyTick: number;
+  /** Bumped on every withdrawal or payout event: the withdrawals panel reads its rows again. */
+  withdrawalTick: number;
   retry: Retry;
 }
 
@@ -43,8 +43,10 @@ export function useLive(note: Note): Live {
   const [ops, setOps] = useState<Ops | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [state, setState] = useState<ConnectionState>('connecting');
-  const [events, setEvents] = useState<OpsEvent[]>([]);
+  /** Event ids already shown: delivery is at least once. */
+  const seen = useRef(new Set<string>());
   const [moneyTick, setMoneyTick] = useState(0);
+  const [withdrawalTick, setWithdrawalTick] = useState(0);
   const last = useRef<Ops | null>(null);
   const client = useRef<Client | null>(null);
 
@@ -76,9 +78,12 @@ export function useLive(note: Note): Live {
         next: (r) => {
           const e = r.data?.opsEvents;
           if (!e) return;
-          setEvents((list) => (list.some((x) => x.id === e.id) ? list : [e, ...list].slice(0, 200)));
+          if (seen.current.has(e.id)) return;
+          seen.current.add(e.id);
+          if (seen.current.size > 1000) seen.current = new Set([...seen.current].slice(-500));
           note(describeEvent(e));
           if (/^(DEPOSIT|WITHDRAWAL|PAYOUT)_/.test(e.type)) setMoneyTick((n) => n + 1);
+          if (/^(WITHDRAWAL|PAYOUT)_/.test(e.type)) setWithdrawalTick((n) => n + 1);
         },
         error: (e) => note(`live events: ${errorText(e)}`),
         complete: () => undefined,
@@ -129,5 +134,5 @@ export function useLive(note: Note): Live {
     [note, refresh],
   );
 
-  return { ops, error, state, events, moneyTick, retry };
+  return { ops, error, state, moneyTick, withdrawalTick, retry };
 }

@@ -38,7 +38,7 @@ function App() {
       <main class="grid">
         <Stuck ops={live.ops} tick={live.moneyTick} />
         <Search opened={opened} open={open} note={note} />
-        <Withdrawals note={note} pollMs={pollMs} />
+        <Withdrawals note={note} pollMs={pollMs} tick={live.withdrawalTick} />
         <Deposits open={open} tick={live.moneyTick} />
         <UnexpectedFunds note={note} tick={live.moneyTick} />
         <Feed feed={feed} state={live.state} />
