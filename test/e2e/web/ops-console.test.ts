@@ -127,6 +127,25 @@ describe('the ops console in a browser', () => {
     );
     expect(await page.getByTestId('ledger-tx').textContent()).toContain('0.10 Stars');
 
+    // "…of payout Z?": a withdrawal's id shows its status, amounts and wallet.
+    await t.credit(m, 'dave', '50');
+    const w = await t.request({
+      url: '/api/v1/withdraw/create',
+      as: m,
+      body: {
+        userId: 'dave',
+        amount: 20,
+        walletAddress: 'TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH',
+        network: 'TRC20',
+      },
+    });
+    expect(w.body).toMatchObject({ status: 'pending_approval' });
+    await search(page, w.body.id);
+    const payout = page.getByTestId('withdrawal-detail');
+    await payout.getByText('pending approval').waitFor();
+    expect(await payout.textContent()).toContain('TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH');
+    await page.getByTestId('stuck').getByText('1 withdrawal(s) wait for an approval').waitFor();
+
     // An address names the deposit and the unexpected TRX paid to it.
     await search(page, other.depositAddress);
     await page.getByTestId('search-hits').getByText(`deposit ${other.id}`).waitFor();

@@ -8,7 +8,7 @@ import { useLoaded } from './hooks';
 // "What is stuck, and since when?" on one screen: from the live health (webhook backlog, failed jobs, the
 // oldest waiting job, scanner lag, hot-wallet alerts) and one read of what waits on people or funds (payouts
 // waiting for the hot wallet, withdrawals waiting for approval, deposits confirming, unexpected funds), read
-// again on every deposit or withdrawal event. Each line links to the panel that acts on it.
+// again with each health message and on every deposit or withdrawal event. Each line links to the panel that acts on it.
 
 interface Line {
   text: string;
@@ -48,7 +48,8 @@ function healthLines(ops: Ops): Line[] {
 }
 
 export function Stuck({ ops, tick }: { ops: Ops | null; tick: number }) {
-  const { value, error } = useLoaded(() => adminGql(PortalStuck, {}), [tick]);
+  // Read again with every health message (every 5 s) and on every deposit or withdrawal event.
+  const { value, error } = useLoaded(() => adminGql(PortalStuck, {}), [tick, ops?.at]);
   const lines: Line[] = ops ? healthLines(ops) : [];
   if (value) {
     for (const { node: w } of value.approved.edges) {
