@@ -9,7 +9,8 @@ export class Where {
   add(sql: string, value: unknown): this {
     if (value === null || value === undefined) return this;
     this.params.push(value);
-    this.parts.push(sql.replace('?', `$${this.params.length}`));
+    const n = this.params.length;
+    this.parts.push(sql.replace('?', () => `$${n}`));
     return this;
   }
 
