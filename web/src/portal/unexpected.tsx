@@ -68,12 +68,11 @@ export function FundRow({ fund, note }: { fund: Fund; note: Note }) {
     <li class="row" data-testid="fund-row" data-id={current.unexpectedFundId}>
       <div class="row-head">
         <strong>
-          {current.amountBaseUnits}{' '}
-          {current.asset === 'TRX' || current.asset === 'native' ? current.asset : 'units of'}
+          {current.amountBaseUnits} base units of{' '}
           {current.asset === 'TRX' || current.asset === 'native' ? (
-            ''
+            current.asset
           ) : (
-            <code class="wrap"> {current.asset}</code>
+            <code class="wrap">{current.asset}</code>
           )}
         </strong>
         <Badge status={r ? r.action.toLowerCase() : 'open'} testId="fund-state" />
