@@ -8,6 +8,7 @@ import { Migration20261126050000_payout_follow } from './Migration20261126050000
 import { Migration20261204000000_doors } from './Migration20261204000000_doors.js';
 import { Migration20261205000000_trusted_documents } from './Migration20261205000000_trusted_documents.js';
 import { Migration20261205000000_webhook_dispatch } from './Migration20261205000000_webhook_dispatch.js';
+import { Migration20261205100000_admin_ops } from './Migration20261205100000_admin_ops.js';
 import { Migration20261205100000_webhook_body_signature } from './Migration20261205100000_webhook_body_signature.js';
 
 // Listed explicitly so the migrator never imports .ts files by path (vitest and tsx both load them
@@ -25,6 +26,7 @@ export const migrationsList: MigrationObject[] = [
     class: Migration20261205000000_trusted_documents,
   },
   { name: 'Migration20261205000000_webhook_dispatch', class: Migration20261205000000_webhook_dispatch },
+  { name: 'Migration20261205100000_admin_ops', class: Migration20261205100000_admin_ops },
   {
     name: 'Migration20261205100000_webhook_body_signature',
     class: Migration20261205100000_webhook_body_signature,

@@ -16,7 +16,7 @@ export const DepositStatusEnum = builder.enumType('DepositStatus', {
 
 type DepositFlag = 'late' | 'underpaid' | 'overpaid' | 'multiple';
 
-const DepositFlagEnum = builder.enumType('DepositFlag', {
+export const DepositFlagEnum = builder.enumType('DepositFlag', {
   description:
     'Something unusual about how a deposit was paid; it is credited for what arrived all the same.',
   values: enumValues<DepositFlag>({

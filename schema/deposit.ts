@@ -9,9 +9,9 @@ import {
 } from '../src/lib/errors.js';
 import type { DepositView } from '../src/modules/deposits/view.js';
 import { builder } from './builder.js';
-import { DepositStatusEnum, progressFields } from './deposit-progress.js';
+import { progressFields } from './deposit-progress.js';
 import { resultUnion } from './errors.js';
-import { offsetConnection, pageComplexity, pageTypes } from './pagination.js';
+import { ModeEnum } from './merchant.js';
 
 /** Deposits carry token amounts as exact decimals in the token's own units (USDT). */
 export const DepositRef = builder.node(builder.objectRef<DepositView & { replayed?: boolean }>('Deposit'), {
@@ -20,6 +20,8 @@ export const DepositRef = builder.node(builder.objectRef<DepositView & { replaye
   id: { resolve: (d) => d.id },
   loadOne: (id, ctx) => loadDeposit(ctx, id),
   fields: (t) => ({
+    merchantId: t.exposeID('merchantId', { description: 'The merchant (`mer_…`).' }),
+    mode: t.field({ type: ModeEnum, description: 'LIVE or TEST.', resolve: (d) => d.mode }),
     userId: t.exposeID('userId', { description: 'The user who is credited.' }),
     network: t.exposeString('network', { description: 'TRC20, ERC20, BEP20 or POLYGON (as configured).' }),
     currency: t.exposeString('currency', { description: 'The token, USDT.' }),
@@ -61,17 +63,17 @@ export const DepositRef = builder.node(builder.objectRef<DepositView & { replaye
     tokenContract: t.string({
       nullable: true,
       description: "The token's contract on this network (for wallet links such as EIP-681).",
-      resolve: (d, _a, ctx) => networkOf(ctx, d.network)?.token.contract ?? null,
+      resolve: (d, _a, ctx) => networkOf(ctx, d)?.token.contract ?? null,
     }),
     tokenDecimals: t.int({
       nullable: true,
       description: "The token's decimals: `amount` × 10^tokenDecimals is the amount in the token's units.",
-      resolve: (d, _a, ctx) => networkOf(ctx, d.network)?.token.decimals ?? null,
+      resolve: (d, _a, ctx) => networkOf(ctx, d)?.token.decimals ?? null,
     }),
     chainId: t.int({
       nullable: true,
       description: 'The EVM chain id when it is configured (null on TRON and on test networks without one).',
-      resolve: (d, _a, ctx) => networkOf(ctx, d.network)?.chainId ?? null,
+      resolve: (d, _a, ctx) => networkOf(ctx, d)?.chainId ?? null,
     }),
     replayed: t.boolean({
       description: 'True when this is the stored result of an earlier request with the same idempotency key.',
@@ -95,20 +97,9 @@ const CreateDepositInput = builder.inputType('CreateDepositInput', {
   }),
 });
 
-const DepositFilter = builder.inputType('DepositFilter', {
-  description: 'Narrows the list of deposits; every field is optional.',
-  fields: (t) => ({
-    userId: t.id({ required: false, description: "Only this user's." }),
-    status: t.field({ type: DepositStatusEnum, required: false, description: 'Only this status.' }),
-    network: t.string({ required: false, description: 'Only this network.' }),
-  }),
-});
-
-/** The network a deposit was made on, in the caller's mode. */
-function networkOf(ctx: Context, network: string): NetworkConfig | null {
-  const p = ctx.principal;
-  if (p.kind !== 'merchant' && p.kind !== 'deposit') return null;
-  return ctx.services.deposits.network(network, p.mode);
+/** The network a deposit was made on, in its mode. */
+function networkOf(ctx: Context, d: DepositView): NetworkConfig | null {
+  return ctx.services.deposits.network(d.network, d.mode);
 }
 
 /** A merchant reads its deposits; a payment-page token only its own deposit. */
@@ -121,8 +112,12 @@ export function depositTenant(ctx: Context, id: string) {
   return tenantOf(ctx);
 }
 
-/** The same rule for `deposit(id:)`, `node(id:)` and `depositUpdated`; null when there is no such deposit. */
+/**
+ * The same rule for `deposit(id:)`, `node(id:)` and `depositUpdated`; null when there is no such deposit.
+ * Admins read any merchant's.
+ */
 async function loadDeposit(ctx: Context, id: string): Promise<DepositView | null> {
+  if (ctx.principal.kind === 'admin') return ctx.services.admin.reads.deposit(id);
   try {
     return await ctx.services.deposits.get(depositTenant(ctx, id), id);
   } catch (err) {
@@ -203,33 +198,9 @@ builder.queryField('deposit', (t) =>
   t.field({
     type: DepositRef,
     nullable: true,
-    description: 'A deposit, by id: API keys read their own, a payment-page token only its deposit.',
+    description:
+      'A deposit, by id: API keys read their own, a payment-page token only its deposit, admins any.',
     args: { id: t.arg.id({ required: true, description: 'The deposit (`dep_…`).' }) },
     resolve: (_root, args, ctx) => loadDeposit(ctx, args.id),
   }),
-);
-
-builder.queryField('deposits', (t) =>
-  t.connection(
-    {
-      type: DepositRef,
-      description: "The merchant's deposits in this mode, newest first (API keys only).",
-      authScopes: { merchant: true },
-      args: {
-        filter: t.arg({ type: DepositFilter, required: false, description: 'User, status, network.' }),
-      },
-      complexity: (args) => pageComplexity(args),
-      resolve: (_root, args, ctx) =>
-        offsetConnection(args, (offset, limit) =>
-          ctx.services.deposits.list(tenantOf(ctx), {
-            userId: args.filter?.userId ?? null,
-            status: args.filter?.status ?? null,
-            network: args.filter?.network ?? null,
-            offset,
-            limit,
-          }),
-        ),
-    },
-    ...pageTypes('DepositConnection', 'deposits'),
-  ),
 );

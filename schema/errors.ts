@@ -1,5 +1,6 @@
 import {
   type AppError,
+  ConflictError,
   ForbiddenError,
   IdempotencyError,
   InsufficientFundsError,
@@ -17,7 +18,7 @@ export const ErrorInterface = builder.interfaceRef<AppError>('Error').implement(
   fields: (t) => ({
     code: t.exposeString('code', {
       description:
-        'The same code as the REST error body and `extensions.code`: invalid_request, invalid_amount, same_user, not_found, insufficient_funds, idempotency_key_reused, request_in_progress, forbidden, invalid_address, unsupported_network.',
+        'The same code as the REST error body and `extensions.code`: invalid_request, invalid_amount, same_user, not_found, insufficient_funds, idempotency_key_reused, request_in_progress, conflict, forbidden, invalid_address, unsupported_network.',
     }),
     message: t.exposeString('message', { description: 'What went wrong, for a developer (English).' }),
     param: t.exposeString('param', {
@@ -45,6 +46,11 @@ for (const [cls, name, description] of [
     'The idempotency key was used with another request (idempotency_key_reused), or that request is still running (request_in_progress).',
   ],
   [ForbiddenError, 'ForbiddenError', 'The credential may not do this (forbidden).'],
+  [
+    ConflictError,
+    'ConflictError',
+    'The object is no longer in a state that allows this, such as an unexpected payment already resolved (conflict).',
+  ],
   [
     InvalidAddressError,
     'InvalidAddressError',

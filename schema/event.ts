@@ -1,11 +1,12 @@
-import { type Context, tenantOf } from '../src/context.js';
+import { adminOrTenant, type Context, tenantOf } from '../src/context.js';
 import { ForbiddenError } from '../src/lib/errors.js';
 import type { EventType, StoredEvent } from '../src/modules/events/types.js';
 import { builder } from './builder.js';
 import { enumValues } from './enums.js';
+import { ModeEnum } from './merchant.js';
 import { offsetConnection, pageComplexity, pageTypes } from './pagination.js';
 
-const EventTypeEnum = builder.enumType('EventType', {
+export const EventTypeEnum = builder.enumType('EventType', {
   description:
     'What happened. The first five are delivered to webhooks (WebhookEventType); the others feed subscriptions and this list only.',
   values: enumValues<EventType>({
@@ -21,18 +22,21 @@ const EventTypeEnum = builder.enumType('EventType', {
   }),
 });
 
-/** A merchant reads its own events (API keys only); null for another merchant's. */
+/** A merchant reads its own events (API keys only); null for another merchant's. Admins read any. */
 async function loadEvent(ctx: Context, id: string): Promise<StoredEvent | null> {
+  if (ctx.principal.kind === 'admin') return ctx.services.admin.reads.event(id);
   if (ctx.principal.kind !== 'merchant') throw new ForbiddenError('This credential may not read events');
   const { merchantId, mode } = tenantOf(ctx);
   return ctx.services.events.get(merchantId, mode, id);
 }
 
-const EventRef = builder.node(builder.objectRef<StoredEvent>('Event'), {
+export const EventRef = builder.node(builder.objectRef<StoredEvent>('Event'), {
   description: 'Something that happened, as delivered to webhooks (`data` is the webhook payload).',
   id: { resolve: (e) => e.id },
   loadOne: (id, ctx) => loadEvent(ctx, id),
   fields: (t) => ({
+    merchantId: t.exposeID('merchantId', { description: 'The merchant it happened to (`mer_…`).' }),
+    mode: t.field({ type: ModeEnum, description: 'LIVE or TEST.', resolve: (e) => e.mode }),
     type: t.field({ type: EventTypeEnum, description: 'What happened.', resolve: (e) => e.type }),
     data: t.field({
       type: 'JSON',
@@ -50,6 +54,8 @@ const EventFilter = builder.inputType('EventFilter', {
     type: t.field({ type: EventTypeEnum, required: false, description: 'Only this type.' }),
     from: t.field({ type: 'DateTime', required: false, description: 'Inclusive lower bound on createdAt.' }),
     to: t.field({ type: 'DateTime', required: false, description: 'Exclusive upper bound on createdAt.' }),
+    merchantId: t.id({ required: false, description: 'Admins only: one merchant (default: every one).' }),
+    mode: t.field({ type: ModeEnum, required: false, description: 'Admins only: one mode (default: both).' }),
   }),
 });
 
@@ -58,21 +64,21 @@ builder.queryField('events', (t) =>
     {
       type: EventRef,
       description:
-        'Every event of this merchant and mode, newest first: catch up after downtime (API keys only).',
-      authScopes: { merchant: true },
+        "Every event of this merchant and mode, newest first: catch up after downtime (API keys); admins see every merchant's.",
+      authScopes: { merchant: true, admin: true },
       args: { filter: t.arg({ type: EventFilter, required: false, description: 'Type and time bounds.' }) },
       complexity: (args) => pageComplexity(args),
       resolve: (_root, args, ctx) =>
-        offsetConnection(args, (offset, limit) => {
-          const { merchantId, mode } = tenantOf(ctx);
-          return ctx.services.events.list(merchantId, mode, {
+        offsetConnection(args, (offset, limit) =>
+          ctx.services.admin.reads.events({
+            ...adminOrTenant(ctx, args.filter),
             type: args.filter?.type ?? null,
             from: args.filter?.from ?? null,
             to: args.filter?.to ?? null,
             offset,
             limit,
-          });
-        }),
+          }),
+        ),
     },
     ...pageTypes('EventConnection', 'events'),
   ),

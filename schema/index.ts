@@ -9,13 +9,18 @@ import './transfer.js';
 import './admin.js';
 import './session.js';
 import './webhook.js';
+import './webhook-admin.js';
 import './event.js';
 import './subscription.js';
 import './deposit.js';
 import './deposit-live.js';
+import './deposit-list.js';
 import './withdrawal.js';
 import './withdrawal-decisions.js';
 import './ops.js';
+import './unexpected-funds.js';
+import './ops-search.js';
+import './ops-live.js';
 
 builder.queryType({
   description:

@@ -170,7 +170,7 @@ const HotWalletRef = builder.objectRef<HotWalletStatus>('HotWalletStatus').imple
   }),
 });
 
-const OpsRef = builder.objectRef<OpsStatus>('OpsStatus').implement({
+export const OpsRef = builder.objectRef<OpsStatus>('OpsStatus').implement({
   description: 'Is everything flowing? Queues, chain scanners, the webhook backlog and the hot wallets.',
   fields: (t) => ({
     at: t.field({ type: 'DateTime', description: 'When this was read.', resolve: (s) => s.at }),

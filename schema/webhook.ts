@@ -1,4 +1,4 @@
-import { type Context, tenantOf } from '../src/context.js';
+import { adminOrTenant, type Context, tenantOf } from '../src/context.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../src/lib/errors.js';
 import type { WebhookEventType } from '../src/modules/events/types.js';
 import type { BodySignature } from '../src/modules/webhooks/endpoint-input.js';
@@ -6,6 +6,7 @@ import type { AttemptRow, DeliveryRow, EndpointRow } from '../src/modules/webhoo
 import { builder } from './builder.js';
 import { enumValues } from './enums.js';
 import { resultUnion } from './errors.js';
+import { ModeEnum } from './merchant.js';
 import { offsetConnection, pageComplexity, pageTypes } from './pagination.js';
 
 const WEBHOOK_EVENTS: Record<WebhookEventType, string> = {
@@ -33,8 +34,9 @@ export const WebhookEventEnum = builder.enumType('WebhookEventType', {
   values: enumValues<WebhookEventType>(WEBHOOK_EVENTS),
 });
 
-/** A merchant reads its own endpoints (API keys only); null for another merchant's or a deleted one. */
+/** A merchant reads its own endpoints (API keys only); null for another merchant's or a deleted one. Admins read any. */
 async function loadEndpoint(ctx: Context, id: string): Promise<EndpointRow | null> {
+  if (ctx.principal.kind === 'admin') return ctx.services.admin.reads.endpoint(id);
   if (ctx.principal.kind !== 'merchant') throw new ForbiddenError('This credential may not read webhooks');
   try {
     return await ctx.services.webhooks.get(tenantOf(ctx), id);
@@ -44,7 +46,7 @@ async function loadEndpoint(ctx: Context, id: string): Promise<EndpointRow | nul
   }
 }
 
-const EndpointRef = builder.node(builder.objectRef<EndpointRow>('WebhookEndpoint'), {
+export const EndpointRef = builder.node(builder.objectRef<EndpointRow>('WebhookEndpoint'), {
   description: 'A URL that receives signed POSTs of the events it is subscribed to.',
   id: { resolve: (e) => e.id },
   loadOne: (id, ctx) => loadEndpoint(ctx, id),
@@ -118,7 +120,7 @@ const AttemptRef = builder.objectRef<AttemptRow>('WebhookAttempt').implement({
   }),
 });
 
-const DeliveryStatusEnum = builder.enumType('WebhookDeliveryStatus', {
+export const DeliveryStatusEnum = builder.enumType('WebhookDeliveryStatus', {
   description: 'Where a delivery stands.',
   values: enumValues<DeliveryRow['status']>({
     pending: 'Not delivered yet; retried on the schedule (see nextAttemptAt).',
@@ -127,7 +129,7 @@ const DeliveryStatusEnum = builder.enumType('WebhookDeliveryStatus', {
   }),
 });
 
-const DeliveryRef = builder.objectRef<DeliveryRow>('WebhookDelivery').implement({
+export const DeliveryRef = builder.objectRef<DeliveryRow>('WebhookDelivery').implement({
   description: 'One event on its way to one endpoint, with every attempt.',
   fields: (t) => ({
     eventId: t.exposeID('event_id', { description: 'The event (`evt_…`), also the `X-Webhook-Id` header.' }),
@@ -174,6 +176,8 @@ const DeliveryFilter = builder.inputType('WebhookDeliveryFilter', {
     endpointId: t.id({ required: false, description: 'Only this endpoint.' }),
     eventId: t.id({ required: false, description: 'Only this event.' }),
     status: t.field({ type: DeliveryStatusEnum, required: false, description: 'Only this status.' }),
+    merchantId: t.id({ required: false, description: 'Admins only: one merchant (default: every one).' }),
+    mode: t.field({ type: ModeEnum, required: false, description: 'Admins only: one mode (default: both).' }),
   }),
 });
 
@@ -243,15 +247,17 @@ builder.queryField('webhookDeliveries', (t) =>
   t.connection(
     {
       type: DeliveryRef,
-      description: 'Deliveries newest first, each with its attempt log (API keys only).',
-      authScopes: { merchant: true },
+      description:
+        "Deliveries newest first, each with its attempt log (API keys); admins see every merchant's.",
+      authScopes: { merchant: true, admin: true },
       args: {
         filter: t.arg({ type: DeliveryFilter, required: false, description: 'Endpoint, event, status.' }),
       },
       complexity: (args) => pageComplexity(args),
       resolve: (_root, args, ctx) =>
         offsetConnection(args, (offset, limit) =>
-          ctx.services.webhooks.deliveries(tenantOf(ctx), {
+          ctx.services.admin.reads.deliveries({
+            ...adminOrTenant(ctx, args.filter),
             endpointId: args.filter?.endpointId ?? null,
             eventId: args.filter?.eventId ?? null,
             status: args.filter?.status ?? null,
@@ -315,8 +321,9 @@ builder.mutationField('deleteWebhookEndpoint', (t) =>
 builder.mutationField('redeliverEvent', (t) =>
   t.field({
     type: [DeliveryRef],
-    description: 'Sends an event again, with the same event id, to one endpoint or to all subscribed ones.',
-    authScopes: { merchant: true },
+    description:
+      "Sends an event again, with the same event id, to one endpoint or to all subscribed ones. Admins may redeliver any merchant's event (audited).",
+    authScopes: { merchant: true, admin: true },
     args: {
       eventId: t.arg.id({ required: true, description: 'The event (`evt_…`).' }),
       endpointId: t.arg.id({
@@ -330,7 +337,16 @@ builder.mutationField('redeliverEvent', (t) =>
       result: { description: 'The deliveries that were queued.' },
       dataField: { description: 'One delivery per endpoint, queued now.' },
     },
-    resolve: (_root, args, ctx) =>
-      ctx.services.webhooks.redeliver(tenantOf(ctx), args.eventId, args.endpointId ?? null),
+    resolve: (_root, args, ctx) => {
+      const p = ctx.principal;
+      if (p.kind === 'admin') {
+        return ctx.services.admin.webhooks.redeliver(
+          args.eventId,
+          args.endpointId ?? null,
+          `admin:${p.subject}`,
+        );
+      }
+      return ctx.services.webhooks.redeliver(tenantOf(ctx), args.eventId, args.endpointId ?? null);
+    },
   }),
 );

@@ -1,4 +1,4 @@
-import { type Context, tenantOf } from '../src/context.js';
+import { adminOrTenant, type Context, tenantOf } from '../src/context.js';
 import { ForbiddenError, NotFoundError } from '../src/lib/errors.js';
 import { topicKey, topicStream } from '../src/modules/events/topics.js';
 import type { Mode } from '../src/modules/merchants/entities.js';
@@ -229,12 +229,3 @@ builder.subscriptionField('withdrawalUpdated', (t) =>
     resolve: (m) => viewFromStored(m as Record<string, unknown>),
   }),
 );
-
-/** Merchants see their own; admins every merchant's, or the merchant and mode the filter names. */
-function adminOrTenant(
-  ctx: Context,
-  filter: { merchantId?: string | null; mode?: Mode | null } | null | undefined,
-): { merchantId: string | null; mode: Mode | null } {
-  if (ctx.principal.kind !== 'admin') return tenantOf(ctx);
-  return { merchantId: filter?.merchantId ?? null, mode: filter?.mode ?? null };
-}

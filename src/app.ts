@@ -22,6 +22,7 @@ import { TrustedDocuments, WEB_MANIFEST } from './http/trusted-documents.js';
 import { registerWeb } from './http/web.js';
 import { attachSubscriptions } from './http/ws.js';
 import { createLogger, type Logger } from './lib/logger.js';
+import { AdminService } from './modules/admin/service.js';
 import { DepositCrediting } from './modules/deposits/crediting.js';
 import { DepositsService } from './modules/deposits/service.js';
 import { EventsReader } from './modules/events/outbox.js';
@@ -31,10 +32,12 @@ import { LedgerService } from './modules/ledger/service.js';
 import { TokenRevocations } from './modules/merchants/revocations.js';
 import { MerchantsService } from './modules/merchants/service.js';
 import { TokenService } from './modules/merchants/tokens.js';
+import { liveSource } from './modules/realtime/ops-live.js';
 import { WebhooksService } from './modules/webhooks/service.js';
 import { WebhookTargets } from './modules/webhooks/ssrf.js';
 import { WithdrawalsService } from './modules/withdrawals/service.js';
 import { registerScannerMetrics } from './ops/scanner-metrics.js';
+import { opsStatus } from './ops/status.js';
 import { registerRestV1 } from './rest/v1/index.js';
 
 export type Role = 'api' | 'worker' | 'all';
@@ -129,8 +132,17 @@ export async function createApp(opts: AppOptions = {}) {
     events,
     webhooks,
     pubsub,
+    live: liveSource(
+      pubsub,
+      async () => {
+        if (!services.ops) throw new Error('ops status is not available in this process');
+        return opsStatus(services.ops);
+      },
+      log,
+    ),
     deposits,
     withdrawals: new WithdrawalsService(pool, ledger, merchants, chains.registry, config.maxAmountMinor),
+    admin: new AdminService(pool, { deposits, ledger, webhooks, maxAmountMinor: config.maxAmountMinor }),
   };
 
   const schema = getSchema();

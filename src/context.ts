@@ -2,6 +2,7 @@ import type { Config } from './config.js';
 import type { TrustedDocuments } from './http/trusted-documents.js';
 import { ForbiddenError } from './lib/errors.js';
 import type { Logger } from './lib/logger.js';
+import type { AdminService } from './modules/admin/service.js';
 import type { DepositsService } from './modules/deposits/service.js';
 import type { EventsReader } from './modules/events/outbox.js';
 import type { PubSub } from './modules/events/topics.js';
@@ -10,6 +11,7 @@ import type { LedgerService } from './modules/ledger/service.js';
 import type { Mode } from './modules/merchants/entities.js';
 import type { MerchantsService } from './modules/merchants/service.js';
 import type { SessionScope, TokenService } from './modules/merchants/tokens.js';
+import type { TopicSource } from './modules/realtime/hub.js';
 import type { WebhooksService } from './modules/webhooks/service.js';
 import type { WithdrawalsService } from './modules/withdrawals/service.js';
 import type { OpsDeps } from './ops/status.js';
@@ -59,8 +61,12 @@ export interface Services {
   events: EventsReader;
   webhooks: WebhooksService;
   pubsub: PubSub;
+  /** Every live topic's messages (Redis pub/sub, and the ops topics of src/modules/realtime/ops-live.ts). */
+  live: TopicSource;
   deposits: DepositsService;
   withdrawals: WithdrawalsService;
+  /** The ops console's reads and actions across merchants (admin tokens only). */
+  admin: AdminService;
   /** Set when the ops routes are registered (queue handles and the pool, for the admin `ops` field). */
   ops?: OpsDeps;
   /** The GraphQL operations known in advance (the API's doors; absent in the CLI). */
@@ -85,4 +91,13 @@ export function tenantOf(ctx: Context): { merchantId: string; mode: Mode } {
 export function canReadUser(ctx: Context, userId: string, scope: SessionScope = 'read'): boolean {
   const p = ctx.principal;
   return p.kind === 'merchant' || (p.kind === 'user' && p.userId === userId && p.scopes.includes(scope));
+}
+
+/** A list's tenant: merchants see their own; admins every merchant's, or the merchant and mode a filter names. */
+export function adminOrTenant(
+  ctx: Context,
+  filter: { merchantId?: string | null; mode?: Mode | null } | null | undefined,
+): { merchantId: string | null; mode: Mode | null } {
+  if (ctx.principal.kind !== 'admin') return tenantOf(ctx);
+  return { merchantId: filter?.merchantId ?? null, mode: filter?.mode ?? null };
 }

@@ -64,6 +64,12 @@ export class Authenticator {
    */
   sessionToken?: (req: FastifyRequest) => string | null;
 
+  /**
+   * Set by the web routes too: the portal's admin session for a WebSocket, from the upgrade request's cookie
+   * and the CSRF value sent in `connection_init` (`{portalCsrf}`); null when they do not match.
+   */
+  socketSessionToken?: (req: Pick<FastifyRequest, 'headers'>, csrf: string) => string | null;
+
   async authenticate(req: FastifyRequest, reply: FastifyReply, opts: AuthOptions): Promise<Principal> {
     const apiKey = header(req, 'x-api-key');
     let principal: Principal;

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 
 /** A cookie's value from the request's Cookie header, or undefined (absent, or malformed percent-encoding). */
-export function cookieOf(req: FastifyRequest, name: string): string | undefined {
+export function cookieOf(req: Pick<FastifyRequest, 'headers'>, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const eq = part.indexOf('=');
     if (eq <= 0 || part.slice(0, eq).trim() !== name) continue;

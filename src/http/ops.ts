@@ -9,6 +9,7 @@ import type { Pool } from '../db/database.js';
 import { AppError, errorBody } from '../lib/errors.js';
 import { registerHotWalletMetrics } from '../ops/hot-wallet-metrics.js';
 import { OpsMetrics } from '../ops/metrics.js';
+import { registerMoneyMetrics } from '../ops/money-metrics.js';
 import { openOpsQueues } from '../ops/queues.js';
 import type { OpsDeps } from '../ops/status.js';
 import { cookieOf } from './cookies.js';
@@ -119,6 +120,7 @@ export async function registerOps(
   });
   services.ledger.observeBatches((b) => metrics.observeLedgerBatch(b));
   registerHotWalletMetrics(metrics, pool);
+  registerMoneyMetrics(metrics, pool);
   registerMetricsEndpoint(server, services, metrics);
 
   await server.register(async (scope) => {

@@ -74,6 +74,29 @@ export function portalSessionToken(req: FastifyRequest, csrfKey: Buffer): string
   return safeEqualHex(csrfFor(csrfKey, session), sent) ? session : null;
 }
 
+/**
+ * The portal session of a WebSocket: the session cookie of the upgrade request, together with the CSRF value
+ * the page sends in `connection_init` ({portalCsrf}), from a page of this server (Origin, when sent, names
+ * this host). The same rule as /graphql's cookie + x-portal-csrf header; null otherwise.
+ */
+export function portalSocketSession(
+  req: Pick<FastifyRequest, 'headers'>,
+  csrf: string,
+  csrfKey: Buffer,
+): string | null {
+  const origin = header(req as FastifyRequest, 'origin');
+  if (origin) {
+    let sameHost = false;
+    try {
+      sameHost = new URL(origin).host === req.headers.host;
+    } catch {}
+    if (!sameHost) return null;
+  }
+  const session = cookieOf(req, PORTAL_COOKIE);
+  if (!session || !csrf) return null;
+  return safeEqualHex(csrfFor(csrfKey, session), csrf) ? session : null;
+}
+
 // ---- Pages -------------------------------------------------------------------------------------------
 
 function csp(page: Page): string {
@@ -95,6 +118,7 @@ export async function registerWeb(server: FastifyInstance, services: Services, a
   const { config, log } = services;
   const csrfKey = deriveKey(config.masterKey, 'portal-csrf');
   auth.sessionToken = (req) => portalSessionToken(req, csrfKey);
+  auth.socketSessionToken = (req, csrf) => portalSocketSession(req, csrf, csrfKey);
 
   if (!config.isProduction && config.nodeEnv !== 'test' && webBuildState() !== 'ok') {
     // npm start on a fresh clone: build in the background; the first page request waits for it.

@@ -23,7 +23,7 @@ import type { SocketOperations } from './ws-operations.js';
 // the subscriber's id, `error` for a refusal, `complete` from the client to stop.
 
 /** Streams whose newest message is all a slow reader needs (a balance, a deposit's or payout's state). */
-const LATEST: ReadonlySet<string> = new Set(['balance', 'deposit', 'withdrawal']);
+const LATEST: ReadonlySet<string> = new Set(['balance', 'deposit', 'withdrawal', 'opsHealth']);
 
 /** What a principal can see: subscribers are grouped only with others who see exactly the same. */
 function visibility(p: Principal): string {

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLError, GraphQLSchema } from 'graphql';
 import { handleProtocols, makeServer } from 'graphql-ws';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -72,7 +72,7 @@ export function attachSubscriptions(
   const byToken = new SocketIndex();
   const operations = new SocketOperations(schema, services, auth);
   const hub = new FanoutHub(
-    (name, key) => (services.pubsub.subscribe as (n: string, k: string) => AsyncIterable<unknown>)(name, key),
+    services.live,
     { coalesceBytes: services.config.wsCoalesceBytes, slowBytes: services.config.wsSlowClientBytes },
     services.log,
   );
@@ -91,7 +91,18 @@ export function attachSubscriptions(
   async function authenticate(
     params: Record<string, unknown> | undefined,
     address: string,
+    request: Pick<FastifyRequest, 'headers'>,
   ): Promise<Principal> {
+    if (params && typeof params.portalCsrf === 'string') {
+      // The ops portal: its HttpOnly session cookie came with the upgrade, the CSRF value in connection_init.
+      const session = auth.socketSessionToken?.(request, params.portalCsrf);
+      const principal = session ? await auth.principalFromToken(session) : null;
+      if (principal?.kind !== 'admin') {
+        throw new AppError('invalid_token', 'The portal session is missing or expired: sign in again');
+      }
+      await auth.spend(principal);
+      return principal;
+    }
     if (params && typeof params.token === 'string') {
       const principal = await auth.principalFromToken(params.token);
       await auth.spend(principal);
@@ -111,7 +122,7 @@ export function attachSubscriptions(
     }
     throw new AppError(
       'invalid_token',
-      'connection_init must carry {token} or {apiKey, timestamp, signature}',
+      'connection_init must carry {token}, {apiKey, timestamp, signature} or {portalCsrf}',
     );
   }
 
@@ -128,7 +139,7 @@ export function attachSubscriptions(
       const extra = ctx.extra;
       try {
         const address = upgradeClientAddress(extra.request!, trust);
-        const principal = await authenticate(ctx.connectionParams, address);
+        const principal = await authenticate(ctx.connectionParams, address, extra.request!);
         operations.setPrincipal(extra.socket, principal);
         if (principal.kind === 'merchant') byKey.add(principal.keyId, extra.socket);
         else if (principal.kind !== 'anonymous' && principal.tokenId)

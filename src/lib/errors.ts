@@ -19,6 +19,8 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   idempotency_key_reused: 409,
   request_in_progress: 409,
+  /** The object is no longer in a state that allows this (an unexpected payment that is already resolved). */
+  conflict: 409,
   payload_too_large: 413,
   rate_limited: 429,
   /** A WebSocket holds as many operations as it (or its API key) may: complete one first. */
@@ -101,6 +103,14 @@ export class ForbiddenError extends AppError {
   }
 }
 
+/** The action was already taken, or the object moved on: nothing was changed (409). */
+export class ConflictError extends AppError {
+  constructor(message: string, param?: string) {
+    super('conflict', message, param);
+    this.name = 'ConflictError';
+  }
+}
+
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; param?: string; requestId: string };
 }
@@ -131,6 +141,8 @@ function buildError(e: { code: string; message: string; param?: string }): AppEr
     }
     case 'invalid_address':
       return new InvalidAddressError(e.message, e.param);
+    case 'conflict':
+      return new ConflictError(e.message, e.param);
     case 'unsupported_network':
       return new UnsupportedNetworkError(e.message, e.param);
     case 'invalid_request':

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
 import { startTronDevnet, type TronDevnet } from '../../src/devnet/tron/index.js';
-import { type TestContext, useTestApp } from './app.js';
+import { type TestContext, type TestMerchant, useTestApp } from './app.js';
 import { MANUAL_SCAN_CONFIG, scanOnce } from './scan.js';
 
 /** A test app whose test-mode TRC20 network is a devnet started for this file (no timer: tests mine). */
@@ -46,4 +46,15 @@ export function useTronApp(config: Partial<Config> = {}, role: 'api' | 'all' = '
   };
   Object.defineProperties(t, Object.getOwnPropertyDescriptors(extra));
   return t as TestContext & typeof extra;
+}
+
+/** A TRC20 deposit of `amount` USDT for `userId`, created through the REST page's route. */
+export async function createTronDeposit(t: TestContext, m: TestMerchant, userId: string, amount: number) {
+  const r = await t.request({
+    url: '/api/v1/deposit/create',
+    as: m,
+    body: { userId, amount, currency: 'USDT', network: 'TRC20' },
+  });
+  expect(r.status).toBe(200);
+  return r.body as { id: string; depositAddress: string };
 }

@@ -23,6 +23,7 @@ interface Service {
   restart?: string;
   stop_grace_period?: string;
   volumes?: string[];
+  profiles?: string[];
 }
 
 const compose = parse(read('docker-compose.yml'), { merge: true }) as {
@@ -75,7 +76,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('has postgres, redis, migrate, api and worker, and every dependency exists', () => {
-    expect(Object.keys(services).sort()).toEqual(['api', 'migrate', 'postgres', 'redis', 'worker']);
+    const always = Object.keys(services).filter((n) => !services[n]!.profiles);
+    expect(always.sort()).toEqual(['api', 'migrate', 'postgres', 'redis', 'worker']);
     for (const [name, s] of Object.entries(services)) {
       expect(s.image ?? s.build, name).toBeDefined();
       for (const dep of Object.keys(s.depends_on ?? {})) expect(Object.keys(services), name).toContain(dep);
@@ -133,6 +135,43 @@ describe('docker-compose.yml', () => {
       for (const k of Object.keys(env)) expect(ENV_KEYS as string[], `${name}: ${k}`).toContain(k);
       const grace = Number(/^(\d+)s$/.exec(s.stop_grace_period ?? '')?.[1]);
       expect(grace * 1000, name).toBeGreaterThan(defaults.shutdownTimeoutMs);
+    }
+  });
+});
+
+describe('docker compose --profile ops', () => {
+  it('adds Prometheus and Grafana, provisioned from monitoring/, and only with the ops profile', () => {
+    const ops = Object.keys(services).filter((n) => services[n]!.profiles);
+    expect(ops.sort()).toEqual(['grafana', 'prometheus']);
+    for (const name of ops) {
+      expect(services[name]!.profiles).toEqual(['ops']);
+      expect(services[name]!.image, name).toMatch(/^(prom\/prometheus|grafana\/grafana):v?\d+\.\d+\.\d+$/);
+      for (const v of services[name]!.volumes ?? []) {
+        const [from, to] = v.split(':');
+        if (from!.startsWith('./')) expect(existsSync(`${ROOT}${from!.slice(2)}`), v).toBe(true);
+        else expect(Object.keys(compose.volumes), v).toContain(from);
+        expect(to).toMatch(/^\//);
+      }
+      // Local only: the dashboards are not published beyond this machine.
+      for (const p of services[name]!.ports ?? []) expect(p).toMatch(/^127\.0\.0\.1:/);
+    }
+    const mounts = (n: string) =>
+      Object.fromEntries(services[n]!.volumes!.map((v) => v.split(':').slice(0, 2).reverse()));
+    expect(mounts('prometheus')).toMatchObject({
+      '/etc/prometheus/prometheus.yml': './monitoring/prometheus/prometheus.yml',
+      '/etc/prometheus/alerts.yml': './monitoring/prometheus/alerts.yml',
+    });
+    expect(mounts('grafana')).toMatchObject({
+      '/etc/grafana/provisioning': './monitoring/grafana/provisioning',
+      '/etc/grafana/dashboards': './monitoring/grafana/dashboards',
+    });
+    expect(services.grafana!.environment!.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH).toBe(
+      '/etc/grafana/dashboards/novapay.json',
+    );
+    // Prometheus scrapes the app's ops port (monitoring/prometheus/prometheus.yml: api:9100, worker:9100).
+    for (const name of ['api', 'worker']) {
+      expect(services[name]!.environment).toMatchObject({ OPS_PORT: '9100', OPS_HOST: '0.0.0.0' });
+      expect(services[name]!.ports ?? []).not.toContain('9100:9100');
     }
   });
 });

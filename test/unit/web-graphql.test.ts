@@ -48,6 +48,7 @@ describe('web GraphQL types and trusted documents', () => {
       await web('pay/documents.ts'),
       await web('overlay/documents.ts'),
       await web('portal/documents.ts'),
+      await web('portal/console-documents.ts'),
     ];
     const docs = pages
       .flatMap((m) => Object.values(m))

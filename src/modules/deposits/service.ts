@@ -32,14 +32,6 @@ export interface CreateDepositInput {
   metadata?: unknown;
 }
 
-export interface DepositFilter {
-  userId?: string | null;
-  status?: string | null;
-  network?: string | null;
-  offset: number;
-  limit: number;
-}
-
 export const DEPOSIT_STATUSES = ['pending', 'confirming', 'confirmed', 'expired'] as const;
 
 export class DepositsService {
@@ -159,20 +151,6 @@ export class DepositsService {
 
   async get(t: Tenant, id: string): Promise<DepositView> {
     return this.view(await this.row(t, id));
-  }
-
-  async list(t: Tenant, f: DepositFilter) {
-    const where = `merchant_id = $1 and mode = $2 and ($3::text is null or user_id = $3)
-                   and ($4::text is null or status = $4) and ($5::text is null or network = $5)`;
-    const base = [t.merchantId, t.mode, f.userId ?? null, f.status ?? null, f.network ?? null];
-    const [rows, count] = await Promise.all([
-      this.pool.query<DepositRow>(
-        `select * from deposits where ${where} order by created_at desc, id desc limit $6 offset $7`,
-        [...base, f.limit, f.offset],
-      ),
-      this.pool.query<{ n: number }>(`select count(*)::int as n from deposits where ${where}`, base),
-    ]);
-    return { rows: await Promise.all(rows.rows.map((r) => this.view(r))), total: count.rows[0]!.n };
   }
 
   /** A network's configuration (token contract, decimals, chain id) in a mode, or null when it is off. */

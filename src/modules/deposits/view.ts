@@ -33,6 +33,8 @@ export interface DepositRow {
 /** A deposit as every face shows it; token amounts are exact decimal strings in the token's units. */
 export interface DepositView {
   id: string;
+  merchantId: string;
+  mode: Mode;
   userId: string;
   network: string;
   currency: string;
@@ -56,6 +58,8 @@ export interface DepositView {
 export function toView(r: DepositRow, paymentUrl: string): DepositView {
   return {
     id: r.id,
+    merchantId: r.merchant_id,
+    mode: r.mode,
     userId: r.user_id,
     network: r.network,
     currency: r.currency,

@@ -45,6 +45,12 @@ export interface EventMessage {
   createdAt: string;
 }
 
+/** Every event of every merchant, for the ops console's live feed (`opsEvents`). */
+export interface OpsEventMessage extends EventMessage {
+  merchantId: string;
+  mode: Mode;
+}
+
 export type Topics = {
   balance: [key: string, payload: BalanceMessage];
   transaction: [key: string, payload: TransactionMessage];
@@ -52,9 +58,16 @@ export type Topics = {
   event: [key: string, payload: EventMessage];
   deposit: [key: string, payload: Record<string, unknown>];
   withdrawal: [key: string, payload: Record<string, unknown>];
+  /** One channel (key `all`) with every event; each subscriber's filter is applied by src/modules/realtime/ops-live.ts. */
+  ops: [key: string, payload: OpsEventMessage];
+  /** Queue, scanner, backlog and hot-wallet health, read in each API process (never published to Redis). */
+  opsHealth: [key: string, payload: unknown];
 };
 
 export type PubSub = ReturnType<typeof createPubSub<Topics>>;
+
+/** The key of the ops channel: every event of every merchant is published under it once. */
+export const OPS_ALL = 'all';
 
 export function topicKey(merchantId: string, mode: Mode, id: string): string {
   return `${merchantId}:${mode}:${id}`;
@@ -105,6 +118,14 @@ export function publishEvent(publish: Publish, e: StoredEvent): void {
   const key = (id: string) => topicKey(e.merchantId, e.mode, id);
   const createdAt = e.createdAt.toISOString();
   publish('event', topicKey(e.merchantId, e.mode, '*'), { id: e.id, type: e.type, data: e.data, createdAt });
+  publish('ops', OPS_ALL, {
+    id: e.id,
+    type: e.type,
+    merchantId: e.merchantId,
+    mode: e.mode,
+    data: e.data,
+    createdAt,
+  });
   const side = (userId: string, amount: string, balanceAfter: string, type: string, txId: string = d.id) => {
     publish('balance', key(userId), {
       userId,

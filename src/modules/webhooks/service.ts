@@ -39,6 +39,8 @@ export interface EndpointRow {
 export interface DeliveryRow {
   event_id: string;
   endpoint_id: string;
+  merchant_id: string;
+  mode: Mode;
   event_type: string;
   status: 'pending' | 'succeeded' | 'failed';
   attempts: number;

@@ -46,3 +46,24 @@ export function TableHead({ columns }: { columns: string[] }) {
     </thead>
   );
 }
+
+/** A labelled text input that reports its value as it is typed. */
+export function TextInput(props: {
+  label: string;
+  value: string;
+  onValue: (v: string) => void;
+  placeholder?: string;
+  testId?: string;
+  class?: string;
+}) {
+  return (
+    <input
+      aria-label={props.label}
+      placeholder={props.placeholder ?? props.label}
+      value={props.value}
+      class={props.class}
+      data-testid={props.testId}
+      onInput={(e) => props.onValue((e.target as HTMLInputElement).value)}
+    />
+  );
+}

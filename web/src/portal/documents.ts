@@ -126,51 +126,68 @@ const portalDeposits = graphql(`
   }
 `);
 
-const portalOps = graphql(`
-  query PortalOps {
-    ops {
-      at
-      queues {
+/** What the ops panels show of `OpsStatus`: read by `ops` after a retry, pushed by `opsHealth` (console-documents.ts). */
+export const OpsFields = graphql(`
+  fragment OpsFields on OpsStatus @_unmask {
+    at
+    queues {
+      name
+      paused
+      counts {
+        waiting
+        active
+        delayed
+        failed
+        completed
+      }
+      oldestWaitingAgeSeconds
+      failedJobs {
+        jobId
         name
-        paused
-        counts {
-          waiting
-          active
-          delayed
-          failed
-          completed
-        }
-        oldestWaitingAgeSeconds
-        failedJobs {
-          jobId
-          name
-          failedReason
-          attemptsMade
-          failedAt
-        }
-        error
+        failedReason
+        attemptsMade
+        failedAt
       }
-      scanners {
-        chain
-        headBlock
-        cursorBlock
-        lagBlocks
-        lagSeconds
-      }
-      webhookBacklog {
-        endpointId
-        merchantId
-        mode
-        url
-        enabled
-        failingSince
-        pending
-        due
-        oldestPendingAgeSeconds
-      }
+      error
+    }
+    scanners {
+      chain
+      headBlock
+      cursorBlock
+      lagBlocks
+      lagSeconds
+    }
+    webhookBacklog {
+      endpointId
+      merchantId
+      mode
+      url
+      enabled
+      failingSince
+      pending
+      due
+      oldestPendingAgeSeconds
+    }
+    hotWallets {
+      walletKey
+      address
+      alert
+      inFlight
+      confirming
     }
   }
 `);
+
+const portalOps = graphql(
+  `
+  query PortalOps {
+    ops {
+      ...OpsFields
+    }
+  }
+`,
+  [OpsFields],
+);
 
 const portalRetryJob = graphql(`
   mutation PortalRetryJob($queue: String!, $jobId: ID!) {
@@ -210,7 +227,7 @@ export const PortalDeposits = graphql.persisted<typeof portalDeposits>(
   portalDeposits,
 );
 export const PortalOps = graphql.persisted<typeof portalOps>(
-  'sha256:6d2f07586cbd235f7bea95c6086afc8dbceeb2dc31ae3415bf80f440e2cba596',
+  'sha256:318360e0c0da9b6a853d8aa5c9cf8171e11ea987ed750a662285bd1fb8803d41',
   portalOps,
 );
 export const PortalRetryJob = graphql.persisted<typeof portalRetryJob>(

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../lib/graphql';
+import { errorText } from './api';
 import type { FeedItem, Note } from './types';
 
 // Hooks shared by the portal's panels.
@@ -48,4 +49,25 @@ export function useInterval(fn: () => Promise<void> | void, ms: number, immediat
     const t = setInterval(() => void tick(), ms);
     return () => clearInterval(t);
   }, [ms, immediate]);
+}
+
+/**
+ * Reads something with `load` when mounted and whenever `deps` change; `reload` reads it again. A failed read
+ * keeps the last value and says why in `error`.
+ */
+export function useLoaded<T>(load: () => Promise<T>, deps: unknown[]) {
+  const [value, setValue] = useState<T | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const reload = useCallback(async () => {
+    try {
+      setValue(await load());
+      setError(null);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  }, deps);
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+  return { value, error, reload };
 }

@@ -1,33 +1,51 @@
 import { render } from 'preact';
+import { useCallback, useState } from 'preact/hooks';
 import { logout } from './api';
 import { Chains } from './chains';
 import { Deposits } from './deposits';
+import { Endpoints } from './endpoints';
+import { Events } from './events';
 import { Feed } from './feed';
 import { useFeed, usePollMs } from './hooks';
-import { useOps } from './use-ops';
+import { useLive } from './live';
+import { type Opened, Search } from './search';
+import { Stuck } from './stuck';
+import { UnexpectedFunds } from './unexpected';
 import { Webhooks } from './webhooks';
 import { Withdrawals } from './withdrawals';
 import './portal.css';
 
-// The ops portal (/portal, behind the admin session). Everything comes from GraphQL with the admin session:
-// withdrawals across merchants (list, approve / reject with their audit trail, followed to completed), the
-// admin `ops` field (queues, scanners, webhook backlog), polled for the live feed because the API has no
-// admin subscription. One module per panel: withdrawals.tsx (with use-withdrawals.ts, withdrawal-row.tsx,
-// withdrawals-api.ts), deposits.tsx, webhooks.tsx, chains.tsx (both from use-ops.ts) and feed.tsx.
+// The ops portal (/portal, behind the admin session): run the business from one place. What is stuck
+// (stuck.tsx); search any id a
+// customer quotes and see where the money is (search.tsx, money-views.tsx); withdrawals across merchants
+// (withdrawals.tsx …); deposits with their flags (deposits.tsx); unexpected funds and their one-time resolution
+// (unexpected.tsx); every merchant's events (events.tsx); webhook endpoints and deliveries with redeliver, disable and enable (endpoints.tsx); the
+// webhook backlog and failed jobs (webhooks.tsx), scanners and queues (chains.tsx) and the live feed
+// (feed.tsx), pushed over one graphql-ws connection (live.ts: `opsHealth` and `opsEvents`).
 
 function App() {
   const pollMs = usePollMs();
   const [feed, note] = useFeed();
-  const { ops, error, retry } = useOps(pollMs, note);
+  const live = useLive(note);
+  const [opened, setOpened] = useState<Opened | null>(null);
+  const open = useCallback((kind: string, id: string) => {
+    setOpened({ kind, id });
+    document.getElementById('search')?.scrollIntoView({ block: 'start' });
+  }, []);
   return (
     <div class="portal">
       <Header />
       <main class="grid">
-        <Withdrawals note={note} pollMs={pollMs} />
-        <Deposits />
-        <Webhooks ops={ops} error={error} retry={retry} />
-        <Chains ops={ops} />
-        <Feed feed={feed} pollMs={pollMs} />
+        <Stuck ops={live.ops} tick={live.moneyTick} />
+        <Search opened={opened} open={open} note={note} />
+        <Withdrawals note={note} pollMs={pollMs} tick={live.withdrawalTick} />
+        <Deposits open={open} tick={live.moneyTick} />
+        <UnexpectedFunds note={note} tick={live.moneyTick} />
+        <Feed feed={feed} state={live.state} />
+        <Events open={open} tick={live.moneyTick} />
+        <Endpoints note={note} />
+        <Webhooks ops={live.ops} error={live.error} retry={live.retry} />
+        <Chains ops={live.ops} />
       </main>
     </div>
   );
@@ -38,11 +56,15 @@ function Header() {
     <header class="top">
       <h1>NovaPay ops</h1>
       <nav aria-label="Sections">
+        <a href="#stuck">Stuck</a>
+        <a href="#search">Find</a>
         <a href="#withdrawals">Withdrawals</a>
         <a href="#deposits">Deposits</a>
-        <a href="#webhooks">Webhooks</a>
-        <a href="#chains">Chains and queues</a>
+        <a href="#unexpected">Unexpected funds</a>
         <a href="#feed">Live feed</a>
+        <a href="#events">Events</a>
+        <a href="#endpoints">Webhooks</a>
+        <a href="#chains">Chains and queues</a>
         <a href="/admin/queues" target="_blank" rel="noopener">
           Queue dashboard ↗
         </a>

@@ -83,7 +83,7 @@ function useRows(): RowsState {
 }
 
 /** The filtered list: read when the filter changes and every `pollMs`, merged into the rows. */
-function useList(s: RowsState, filter: ListFilter, pollMs: number): ListState {
+function useList(s: RowsState, filter: ListFilter, pollMs: number, tick: number): ListState {
   const [list, setList] = useState<ListState>({ kind: 'loading' });
   const filterKey = JSON.stringify(filter);
   const filterRef = useRef(filterKey);
@@ -109,11 +109,15 @@ function useList(s: RowsState, filter: ListFilter, pollMs: number): ListState {
     void load();
   }, [filterKey, load, setRows, pinned]);
   useInterval(load, pollMs);
+  // A withdrawal event came over the live feed: read now rather than at the next poll.
+  useEffect(() => {
+    if (tick > 0) void load();
+  }, [tick, load]);
   return list;
 }
 
 /** Reads approved and processing rows again every FOLLOW_MS; the error of the last read, if it failed. */
-function useFollow(s: RowsState, note: Note): string | null {
+function useFollow(s: RowsState, note: Note, tick: number): string | null {
   const [error, setError] = useState<string | null>(null);
   const { rowsRef, setRows } = s;
   const follow = useCallback(async () => {
@@ -134,6 +138,9 @@ function useFollow(s: RowsState, note: Note): string | null {
     }
   }, [rowsRef, setRows, note]);
   useInterval(follow, FOLLOW_MS);
+  useEffect(() => {
+    if (tick > 0) void follow();
+  }, [tick, follow]);
   return error;
 }
 
@@ -177,9 +184,10 @@ function useFind(s: RowsState) {
   );
 }
 
-export function useWithdrawals(filter: ListFilter, listPollMs: number, note: Note) {
+/** `tick` changes on every withdrawal event of the live feed: the list and the followed rows are read then too. */
+export function useWithdrawals(filter: ListFilter, listPollMs: number, note: Note, tick = 0) {
   const s = useRows();
-  const list = useList(s, filter, listPollMs);
-  const followError = useFollow(s, note);
+  const list = useList(s, filter, listPollMs, tick);
+  const followError = useFollow(s, note, tick);
   return { rows: s.rows, list, followError, decide: useDecide(s, note), find: useFind(s) };
 }

@@ -1,9 +1,9 @@
 import { formatDateTime, formatDuration } from '../lib/time';
 import { Loading, Panel, TableHead } from './components';
 import type { Backlog, Ops, QueueStatus } from './documents';
-import type { Retry } from './use-ops';
+import type { Retry } from './live';
 
-// Webhook endpoints with undelivered events (from `ops.webhookBacklog`, across merchants), and the failed
+// Webhook endpoints with undelivered events (from the live `opsHealth`, across merchants), and the failed
 // delivery jobs of the `webhooks` queue with a Redeliver button each and Redeliver all failed.
 
 export function Webhooks({ ops, error, retry }: { ops: Ops | null; error: string | null; retry: Retry }) {
@@ -23,8 +23,8 @@ export function Webhooks({ ops, error, retry }: { ops: Ops | null; error: string
       <h3>Failed deliveries</h3>
       <FailedDeliveries queue={webhooksQueue} retry={retry} />
       <p class="muted small">
-        Redeliver sends a failed delivery job again. Redelivering one event by id (<code>redeliverEvent</code>
-        ) and the delivery log are merchant-only in the API.
+        Redeliver here sends a failed delivery job again; to send one event again by id, or to disable or
+        enable an endpoint, use <a href="#endpoints">Webhook endpoints and deliveries</a>.
       </p>
     </Panel>
   );

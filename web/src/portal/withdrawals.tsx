@@ -20,9 +20,9 @@ const STATUSES: { value: WithdrawalStatus | ''; label: string }[] = [
   { value: '', label: 'Any status' },
 ];
 
-export function Withdrawals({ note, pollMs }: { note: Note; pollMs: number }) {
+export function Withdrawals({ note, pollMs, tick }: { note: Note; pollMs: number; tick: number }) {
   const [filter, setFilter] = useState<ListFilter>({ status: 'PENDING_APPROVAL', merchantId: '', mode: '' });
-  const { rows, list, followError, decide, find } = useWithdrawals(filter, pollMs, note);
+  const { rows, list, followError, decide, find } = useWithdrawals(filter, pollMs, note, tick);
   return (
     <Panel id="withdrawals" title="Withdrawals" wide>
       <Filters filter={filter} onChange={setFilter} />

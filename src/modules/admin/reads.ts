@@ -1,0 +1,212 @@
+import type { Pool } from '../../db/database.js';
+import { NotFoundError } from '../../lib/errors.js';
+import type { DepositsService } from '../deposits/service.js';
+import type { DepositRow, DepositView } from '../deposits/view.js';
+import { type EventRow, toStoredEvent } from '../events/outbox.js';
+import type { StoredEvent } from '../events/types.js';
+import type { Mode } from '../merchants/entities.js';
+import type { DeliveryRow, EndpointRow } from '../webhooks/service.js';
+import { type Page, type TimeRange, Where } from './where.js';
+
+// Admin reads across merchants (issue 19): deposits, events, webhook endpoints and deliveries, each filtered
+// by merchant and mode when asked. The merchant-facing services keep their tenant-scoped reads; these are
+// the same rows without the tenant bound, for admin tokens only (the schema checks the scope).
+
+export type Tenant = { merchantId: string; mode: Mode };
+
+export interface AdminDepositFilter extends TimeRange {
+  merchantId?: string | null;
+  mode?: Mode | null;
+  network?: string | null;
+  status?: string | null;
+  userId?: string | null;
+  /** Every flag listed must be set (late, underpaid, overpaid, multiple). */
+  flags?: string[] | null;
+}
+
+export interface AdminEventFilter extends TimeRange {
+  merchantId?: string | null;
+  mode?: Mode | null;
+  type?: string | null;
+}
+
+export interface AdminEndpointFilter {
+  merchantId?: string | null;
+  mode?: Mode | null;
+  /** enabled | disabled */
+  status?: string | null;
+  failing?: boolean | null;
+}
+
+export interface AdminDeliveryFilter {
+  merchantId?: string | null;
+  mode?: Mode | null;
+  endpointId?: string | null;
+  eventId?: string | null;
+  status?: string | null;
+}
+
+/** One payment seen on chain for a deposit: where the token went and whether it became Stars. */
+export interface DepositPayment {
+  txHash: string;
+  logIndex: number;
+  blockNumber: number;
+  blockTime: Date;
+  fromAddress: string;
+  amountMinor: string;
+  tokenDecimals: number;
+  status: 'seen' | 'credited' | 'orphaned';
+  transactionId: string | null;
+  creditedStarsMinor: bigint | null;
+  creditedAt: Date | null;
+}
+
+export interface LedgerTransactionView {
+  id: string;
+  merchantId: string;
+  mode: Mode;
+  type: string;
+  amountMinor: bigint;
+  fromKind: string;
+  fromCode: string;
+  toKind: string;
+  toCode: string;
+  fromBalanceAfterMinor: bigint;
+  toBalanceAfterMinor: bigint;
+  description: string | null;
+  metadata: Record<string, string | number | boolean> | null;
+  createdAt: Date;
+}
+
+async function paged<T>(pool: Pool, table: string, w: Where, order: string, p: Page) {
+  const page = w.page(p.limit, p.offset);
+  const [rows, count] = await Promise.all([
+    pool.query<T & object>(`select * from ${table} ${w.sql} order by ${order} ${page.sql}`, page.params),
+    pool.query<{ n: number }>(`select count(*)::int as n from ${table} ${w.sql}`, w.params),
+  ]);
+  return { rows: rows.rows as T[], total: count.rows[0]!.n };
+}
+
+export class AdminReads {
+  constructor(
+    private readonly pool: Pool,
+    private readonly depositsService: DepositsService,
+  ) {}
+
+  async deposits(f: AdminDepositFilter & Page): Promise<{ rows: DepositView[]; total: number }> {
+    const w = new Where()
+      .add('merchant_id = ?', f.merchantId)
+      .add('mode = ?', f.mode)
+      .add('network = ?', f.network)
+      .add('status = ?', f.status)
+      .add('user_id = ?', f.userId)
+      .add('flags @> ?::text[]', f.flags?.length ? f.flags : null)
+      .add('created_at >= ?', f.from)
+      .add('created_at < ?', f.to);
+    const r = await paged<DepositRow>(this.pool, 'deposits', w, 'created_at desc, id desc', f);
+    return { rows: await Promise.all(r.rows.map((row) => this.depositsService.view(row))), total: r.total };
+  }
+
+  async deposit(id: string): Promise<DepositView | null> {
+    const r = await this.pool.query<DepositRow>('select * from deposits where id = $1', [id]);
+    return r.rows[0] ? this.depositsService.view(r.rows[0]) : null;
+  }
+
+  async depositPayments(depositId: string): Promise<DepositPayment[]> {
+    const r = await this.pool.query<DepositPayment>(
+      `select t.tx_hash as "txHash", t.log_index as "logIndex", t.block_number::int as "blockNumber",
+              t.block_time as "blockTime", t.from_address as "fromAddress", t.amount_minor::text as "amountMinor",
+              d.token_decimals as "tokenDecimals", t.status, t.ledger_transaction_id as "transactionId",
+              t.credited_stars_minor as "creditedStarsMinor", t.credited_at as "creditedAt"
+       from chain_transfers t join deposits d on d.id = t.deposit_id
+       where t.deposit_id = $1 order by t.block_number, t.log_index`,
+      [depositId],
+    );
+    return r.rows;
+  }
+
+  async events(f: AdminEventFilter & Page): Promise<{ rows: StoredEvent[]; total: number }> {
+    const w = new Where()
+      .add('merchant_id = ?', f.merchantId)
+      .add('mode = ?', f.mode)
+      .add('type = ?', f.type)
+      .add('created_at >= ?', f.from)
+      .add('created_at < ?', f.to);
+    const r = await paged<EventRow>(this.pool, 'events', w, 'created_at desc, id desc', f);
+    return { rows: r.rows.map(toStoredEvent), total: r.total };
+  }
+
+  async event(id: string): Promise<StoredEvent | null> {
+    const r = await this.pool.query<EventRow>('select * from events where id = $1', [id]);
+    return r.rows[0] ? toStoredEvent(r.rows[0]) : null;
+  }
+
+  async endpoints(f: AdminEndpointFilter & Page): Promise<{ rows: EndpointRow[]; total: number }> {
+    const w = new Where()
+      .always('deleted_at is null')
+      .add('merchant_id = ?', f.merchantId)
+      .add('mode = ?', f.mode)
+      .add('status = ?', f.status)
+      .add('(failing_since is not null) = ?', f.failing);
+    return paged<EndpointRow>(this.pool, 'webhook_endpoints', w, 'created_at desc, id desc', f);
+  }
+
+  async endpoint(id: string): Promise<EndpointRow | null> {
+    const r = await this.pool.query<EndpointRow>(
+      'select * from webhook_endpoints where id = $1 and deleted_at is null',
+      [id],
+    );
+    return r.rows[0] ?? null;
+  }
+
+  async deliveries(f: AdminDeliveryFilter & Page): Promise<{ rows: DeliveryRow[]; total: number }> {
+    const w = new Where()
+      .add('d.merchant_id = ?', f.merchantId)
+      .add('d.mode = ?', f.mode)
+      .add('d.endpoint_id = ?', f.endpointId)
+      .add('d.event_id = ?', f.eventId)
+      .add('d.status = ?', f.status);
+    const page = w.page(f.limit, f.offset);
+    const [rows, count] = await Promise.all([
+      this.pool.query<DeliveryRow>(
+        `select d.*, e.type as event_type from webhook_deliveries d join events e on e.id = d.event_id
+         ${w.sql} order by d.created_at desc, d.event_id desc ${page.sql}`,
+        page.params,
+      ),
+      this.pool.query<{ n: number }>(
+        `select count(*)::int as n from webhook_deliveries d ${w.sql}`,
+        w.params,
+      ),
+    ]);
+    return { rows: rows.rows, total: count.rows[0]!.n };
+  }
+
+  /** The merchant and mode an event or endpoint belongs to (admin mutations act in that tenant). */
+  async tenantOf(table: 'events' | 'webhook_endpoints', id: string, param: string): Promise<Tenant> {
+    const r = await this.pool.query<{ merchant_id: string; mode: Mode }>(
+      `select merchant_id, mode from ${table} where id = $1`,
+      [id],
+    );
+    const row = r.rows[0];
+    if (!row) throw new NotFoundError(table === 'events' ? 'Event' : 'Webhook endpoint', id, param);
+    return { merchantId: row.merchant_id, mode: row.mode };
+  }
+
+  /** A ledger transaction with both accounts and their balances right after it. */
+  async ledgerTransaction(id: string): Promise<LedgerTransactionView | null> {
+    const r = await this.pool.query<LedgerTransactionView>(
+      `select t.id, fa.merchant_id as "merchantId", fa.mode, t.type, t.amount_minor as "amountMinor",
+              fa.kind as "fromKind", fa.code as "fromCode", ta.kind as "toKind", ta.code as "toCode",
+              fe.balance_after_minor as "fromBalanceAfterMinor", te.balance_after_minor as "toBalanceAfterMinor",
+              t.description, t.metadata, t.created_at as "createdAt"
+       from ledger_transactions t
+       join accounts fa on fa.id = t.from_account_id
+       join accounts ta on ta.id = t.to_account_id
+       join ledger_entries fe on fe.transaction_id = t.id and fe.account_id = t.from_account_id
+       join ledger_entries te on te.transaction_id = t.id and te.account_id = t.to_account_id
+       where t.id = $1`,
+      [id],
+    );
+    return r.rows[0] ?? null;
+  }
+}
