@@ -10,8 +10,9 @@ import { Migration } from '@mikro-orm/migrations';
 //   to update on each of a delivery's writes.
 // - fillfactor 80: room on each page for the lease updates (claim, renewal) to stay heap-only (HOT): the
 //   lease columns are in no index, so those updates touch no index at all.
-// - webhook_endpoints.dispatch_owner/dispatch_until: the worker that owns an endpoint's dispatch (its order
-//   and its concurrency cap) until then, renewed while it works; a killed worker's endpoints lapse to others.
+// - webhook_dispatch_owners: the worker that owns an endpoint's dispatch (its order and its concurrency cap)
+//   until then, renewed while it works; a killed worker's endpoints lapse to others. A table of its own, so
+//   the renewals never lock the endpoint rows that outcome writes update.
 // - webhook_workers: the live workers (a heartbeat), so each takes a fair share of the busy endpoints.
 export class Migration20261205000000_webhook_dispatch extends Migration {
   override async up(): Promise<void> {
@@ -23,7 +24,9 @@ export class Migration20261205000000_webhook_dispatch extends Migration {
     this.addSql('drop index if exists webhook_deliveries_pending_idx;');
     this.addSql('alter table webhook_deliveries set (fillfactor = 80);');
     this.addSql(
-      'alter table webhook_endpoints add column dispatch_owner text, add column dispatch_until timestamptz;',
+      `create table webhook_dispatch_owners (
+         endpoint_id text primary key references webhook_endpoints (id) on delete cascade,
+         owner text not null, until timestamptz not null);`,
     );
     this.addSql(
       `create table webhook_workers (owner text primary key, seen_until timestamptz not null,
@@ -33,9 +36,7 @@ export class Migration20261205000000_webhook_dispatch extends Migration {
 
   override async down(): Promise<void> {
     this.addSql('drop table if exists webhook_workers;');
-    this.addSql(
-      'alter table webhook_endpoints drop column if exists dispatch_owner, drop column if exists dispatch_until;',
-    );
+    this.addSql('drop table if exists webhook_dispatch_owners;');
     this.addSql('alter table webhook_deliveries reset (fillfactor);');
     this.addSql(
       `create index if not exists webhook_deliveries_pending_idx on webhook_deliveries (next_attempt_at)

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/lib/logger.js';
 import { DeliveryDispatcher } from '../../src/modules/webhooks/delivery/dispatcher.js';
-import { useTestApp } from '../helpers/app.js';
+import { type TestMerchant, useTestApp } from '../helpers/app.js';
 import { eventually } from '../helpers/receiver.js';
 
 // Two workers dispatch webhooks together (src/modules/webhooks/delivery/ownership.ts): each endpoint is
@@ -36,52 +36,65 @@ async function slowReceiver(delayMs: number) {
   return { s, url, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
+/** A second worker's dispatcher on the same database, with the app's settings. */
+function anotherWorker(): DeliveryDispatcher {
+  return new DeliveryDispatcher(
+    t.app.pool,
+    t.app.services.webhooks,
+    {
+      databaseUrl: t.app.config.databaseUrl,
+      concurrency: t.app.config.webhookConcurrency,
+      perEndpoint: PER_ENDPOINT,
+      timeoutMs: t.app.config.webhookTimeoutMs,
+      retryScheduleMs: t.app.config.webhookRetryScheduleMs,
+      disableAfterMs: t.app.config.webhookDisableAfterMs,
+      leaseMs: t.app.config.workerLockMs,
+      pollMs: t.app.config.webhookReconcileMs,
+    },
+    createLogger('silent'),
+  );
+}
+
 const closers: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const c of closers.reverse()) await c();
 });
 
+/** A merchant with a funded payer and `n` endpoints, each on its own slow receiver. */
+async function merchantWithReceivers(n: number, delayMs: number) {
+  const m = await t.merchant();
+  await t.credit(m, 'payer', '1000');
+  const list = await Promise.all(Array.from({ length: n }, () => slowReceiver(delayMs)));
+  for (const r of list) {
+    closers.push(r.close);
+    await t.app.services.webhooks.create({ merchantId: m.merchantId, mode: 'test' }, { url: r.url });
+  }
+  return { m, list };
+}
+
+async function transfer(m: TestMerchant, n: number) {
+  for (let i = 0; i < n; i++) {
+    const res = await t.request({
+      url: '/api/v1/transfer',
+      as: m,
+      body: { fromUserId: 'payer', toUserId: 'payee', amount: 1 },
+    });
+    expect(res.status).toBe(200);
+  }
+}
+
 describe('webhook dispatch across workers', () => {
   it('keeps each endpoint’s cap across two workers, shares the endpoints, and delivers each once', async () => {
     const first = t.app.workers!.webhooks.dispatcher;
-    const second = new DeliveryDispatcher(
-      t.app.pool,
-      t.app.services.webhooks,
-      {
-        databaseUrl: t.app.config.databaseUrl,
-        concurrency: t.app.config.webhookConcurrency,
-        perEndpoint: PER_ENDPOINT,
-        timeoutMs: t.app.config.webhookTimeoutMs,
-        retryScheduleMs: t.app.config.webhookRetryScheduleMs,
-        disableAfterMs: t.app.config.webhookDisableAfterMs,
-        leaseMs: t.app.config.workerLockMs,
-        pollMs: t.app.config.webhookReconcileMs,
-      },
-      createLogger('silent'),
-    );
+    const second = anotherWorker();
     await second.start();
     closers.push(() => second.stop());
-    const m = await t.merchant();
-    await t.credit(m, 'payer', '1000');
-    const receivers = await Promise.all(Array.from({ length: 4 }, () => slowReceiver(30)));
-    for (const r of receivers) {
-      closers.push(r.close);
-      await t.app.services.webhooks.create({ merchantId: m.merchantId, mode: 'test' }, { url: r.url });
-    }
+    const receivers = await merchantWithReceivers(4, 30);
     const before = { first: first.stats.sent, second: second.stats.sent };
     const transfers = 30;
-    const ids: string[] = [];
-    for (let i = 0; i < transfers; i++) {
-      const res = await t.request({
-        url: '/api/v1/transfer',
-        as: m,
-        body: { fromUserId: 'payer', toUserId: 'payee', amount: 1 },
-      });
-      expect(res.status).toBe(200);
-      ids.push(res.body.id);
-    }
-    await eventually(() => receivers.every((r) => r.s.ids.length >= transfers), 30_000, 50);
-    for (const r of receivers) {
+    await transfer(receivers.m, transfers);
+    await eventually(() => receivers.list.every((r) => r.s.ids.length >= transfers), 30_000, 50);
+    for (const r of receivers.list) {
       expect(r.s.ids.length).toBe(transfers); // none twice
       expect(r.s.max).toBeLessThanOrEqual(PER_ENDPOINT);
     }
@@ -93,5 +106,24 @@ describe('webhook dispatch across workers', () => {
       `select count(*)::int as n from webhook_workers where seen_until > now()`,
     );
     expect(owners.rows[0].n).toBe(2);
+  });
+
+  it('hands a worker that joins during a backlog its share, each endpoint still capped and delivered once', async () => {
+    const { m, list: receivers } = await merchantWithReceivers(6, 60);
+    const transfers = 30;
+    await transfer(m, transfers);
+    // The two workers already running own three endpoints each; a third joins while the backlog drains, and
+    // each of them gives it one (a share of two).
+    await eventually(() => receivers.every((r) => r.s.ids.length > 0), 10_000, 20);
+    const late = anotherWorker();
+    await late.start();
+    closers.push(() => late.stop());
+    await eventually(() => receivers.every((r) => r.s.ids.length >= transfers), 30_000, 50);
+    await eventually(() => late.stats.sent > 0, 10_000, 50);
+    for (const r of receivers) {
+      expect(new Set(r.s.ids).size).toBe(transfers);
+      expect(r.s.ids.length).toBe(transfers);
+      expect(r.s.max).toBeLessThanOrEqual(PER_ENDPOINT);
+    }
   });
 });

@@ -72,6 +72,8 @@ export class DeliveryDispatcher {
   private claiming: Promise<void> | null = null;
   private again = false;
   private readonly wake: Wakeups;
+  private renewTimer: NodeJS.Timeout | null = null;
+  private renewing: Promise<void> | null = null;
   private stopped = true;
   private idle: (() => void)[] = [];
   /** Counters for tests and the benchmark. */
@@ -94,6 +96,7 @@ export class DeliveryDispatcher {
     this.outcomes = new OutcomeWriter(this.store, config.disableAfterMs, log, {
       written: (keys) => {
         for (const k of keys) this.held.delete(keyOf(k));
+        this.owned.releaseDrained();
       },
       retry: (f) => {
         this.wake.after(f.retryMs, () => this.kick());
@@ -105,9 +108,18 @@ export class DeliveryDispatcher {
 
   async start(): Promise<void> {
     this.stopped = false;
-    await this.owned.renew([]); // the heartbeat first: the others count this worker in their share
+    await this.owned.renew(() => []); // the heartbeat first: the others count this worker in their share
     this.wake.every(this.config.pollMs, () => this.kick());
-    this.wake.every(Math.max(100, Math.floor(this.config.leaseMs / 3)), () => void this.renew());
+    // Leases are renewed until the very end of stop(), past the wake-ups.
+    this.renewTimer = setInterval(
+      () => {
+        this.renewing ??= this.renew().finally(() => {
+          this.renewing = null;
+        });
+      },
+      Math.max(100, Math.floor(this.config.leaseMs / 3)),
+    );
+    this.renewTimer.unref();
     await this.wake.listen(() => this.kick());
     this.kick();
   }
@@ -282,13 +294,19 @@ export class DeliveryDispatcher {
   private async renew(): Promise<void> {
     try {
       await this.store.renew([...this.held.values()]);
-      // Endpoints still worked on stay owned; the rest (idle now) go back at once.
-      const busy = new Set<string>();
-      for (const [id, e] of this.endpoints) if (e.queue.length + e.active > 0) busy.add(id);
-      for (const k of this.held.values()) busy.add(k.endpointId);
-      await this.owned.renew(busy);
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'could not renew webhook leases');
+    }
+    try {
+      // The heartbeat; endpoints still worked on stay owned; the rest (idle now) go back at once.
+      await this.owned.renew(() => {
+        const busy = new Set<string>();
+        for (const [id, e] of this.endpoints) if (e.queue.length + e.active > 0) busy.add(id);
+        for (const k of this.held.values()) busy.add(k.endpointId);
+        return busy;
+      });
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'could not renew webhook endpoint ownership');
     }
   }
 
@@ -307,6 +325,8 @@ export class DeliveryDispatcher {
     this.outcomes.flush();
     if (this.active > 0 || this.outcomes.pending)
       await new Promise<void>((resolve) => this.idle.push(resolve));
+    if (this.renewTimer) clearInterval(this.renewTimer);
+    await this.renewing;
     await this.store.release(unsent).catch(() => undefined);
     await this.owned.leave().catch(() => undefined);
     await this.wake.close();

@@ -3,18 +3,18 @@ import type { Logger } from '../../../lib/logger.js';
 import { WEBHOOKS_CHANNEL } from '../service.js';
 
 // Who dispatches each endpoint. One worker at a time owns an endpoint's dispatch (its order and its
-// concurrency cap hold across workers, not per worker), under a lease it renews while it works; a worker
-// killed with SIGKILL stops renewing, and its endpoints lapse to the others after the lease. Workers beat
-// a heartbeat in webhook_workers, and each takes at most its fair share of the endpoints with pending
-// deliveries (busy endpoints ÷ live workers, rounded up); a worker over its share stops claiming for the
-// excess and gives them up once their deliveries in hand are written, so a worker that joins gets work.
+// concurrency cap hold across workers, not per worker), under a lease in webhook_dispatch_owners that it
+// renews while it works; a worker killed with SIGKILL stops renewing, and its endpoints lapse to the others
+// after the lease. Workers beat a heartbeat in webhook_workers, and each takes at most its fair share of the
+// endpoints with pending deliveries (busy endpoints ÷ live workers, rounded up); a worker over its share
+// stops claiming for the excess and gives them up once nothing of them is in hand, so a worker that joins
+// gets work.
 
 const ACQUIRE = {
   name: 'webhook_acquire',
   // The busy endpoints by a loose index scan of webhook_deliveries_due_idx (one probe per endpoint, whatever
   // the backlog); those this worker holds; and free or lapsed ones taken up to its share. Two workers taking
-  // at once pass each other: one skips the endpoints the other is taking (skip locked), and an endpoint
-  // taken since this statement began is found owned by the update's recheck and left alone.
+  // one endpoint at once: the second's insert meets the first's row and, finding it live, leaves it alone.
   text: `with recursive eps(endpoint_id) as (
            (select endpoint_id from webhook_deliveries where status = 'pending' order by endpoint_id limit 1)
            union all
@@ -26,19 +26,21 @@ const ACQUIRE = {
            select ceil((select count(*) from busy)::numeric
              / greatest(1, (select count(*) from webhook_workers where seen_until > now())))::int as n),
          held as (
-           select w.id from webhook_endpoints w join busy using (id)
-           where w.dispatch_owner = $1 and w.dispatch_until > now()),
+           select o.endpoint_id as id from webhook_dispatch_owners o join busy b on b.id = o.endpoint_id
+           where o.owner = $1 and o.until > now()),
          free as (
-           select w.id from webhook_endpoints w join busy using (id)
-           where w.dispatch_owner is null or w.dispatch_until <= now()
-           order by w.dispatch_until nulls first, w.id
-           limit greatest(0, (select n from share) - (select count(*) from held))
-           for update of w skip locked),
+           select b.id from busy b left join webhook_dispatch_owners o on o.endpoint_id = b.id
+           where o.endpoint_id is null or o.until <= now()
+           order by o.until nulls first, b.id
+           limit greatest(0, (select n from share) - (select count(*) from held))),
          taken as (
-           update webhook_endpoints w set dispatch_owner = $1, dispatch_until = now() + make_interval(secs => $2)
-           from free f where w.id = f.id and (w.dispatch_owner is null or w.dispatch_until <= now())
-           returning w.id)
-         select (select n from share) as share, array(select id from held) || array(select id from taken) as owned`,
+           insert into webhook_dispatch_owners (endpoint_id, owner, until)
+           select id, $1, now() + make_interval(secs => $2) from free order by id
+           on conflict (endpoint_id) do update set owner = excluded.owner, until = excluded.until
+             where webhook_dispatch_owners.until <= now()
+           returning endpoint_id)
+         select (select n from share) as share,
+           array(select id from held) || array(select endpoint_id from taken) as owned`,
 };
 
 const RENEW = {
@@ -49,11 +51,11 @@ const RENEW = {
            insert into webhook_workers (owner, seen_until) values ($1, now() + make_interval(secs => $2))
            on conflict (owner) do update set seen_until = excluded.seen_until returning 1),
          kept as (
-           update webhook_endpoints set dispatch_until = now() + make_interval(secs => $2)
-           where dispatch_owner = $1 and id = any($3::text[]) returning 1),
+           update webhook_dispatch_owners set until = now() + make_interval(secs => $2)
+           where owner = $1 and endpoint_id = any($3::text[]) returning 1),
          dropped as (
-           update webhook_endpoints set dispatch_owner = null, dispatch_until = null
-           where dispatch_owner = $1 and not (id = any($3::text[])) returning id),
+           delete from webhook_dispatch_owners where owner = $1 and not (endpoint_id = any($3::text[]))
+           returning endpoint_id),
          gone as (delete from webhook_workers where seen_until < now() - interval '1 hour' returning 1),
          woke as (select pg_notify('${WEBHOOKS_CHANNEL}', '') from (select 1 from dropped limit 1) x)
          select (select count(*) from dropped)::int as dropped, (select count(*) from woke)::int as woke`,
@@ -84,12 +86,12 @@ export class EndpointOwnership {
     return r.rows[0]!.dropped;
   }
 
-  /** Gives up these endpoints now (their deliveries in hand are written), waking the other workers. */
+  /** Gives up these endpoints now (nothing of them is in hand), waking the other workers. */
   async release(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.pool.query(
-      `with r as (update webhook_endpoints set dispatch_owner = null, dispatch_until = null
-                  where dispatch_owner = $1 and id = any($2::text[]) returning 1)
+      `with r as (delete from webhook_dispatch_owners where owner = $1 and endpoint_id = any($2::text[])
+                  returning 1)
        select pg_notify('${WEBHOOKS_CHANNEL}', '') from (select 1 from r limit 1) x`,
       [this.owner, ids],
     );
@@ -98,8 +100,7 @@ export class EndpointOwnership {
   /** This worker stops: every endpoint it owns goes back, and its heartbeat with it. */
   async leave(): Promise<void> {
     await this.pool.query(
-      `with r as (update webhook_endpoints set dispatch_owner = null, dispatch_until = null
-                  where dispatch_owner = $1 returning 1),
+      `with r as (delete from webhook_dispatch_owners where owner = $1 returning 1),
             w as (delete from webhook_workers where owner = $1 returning 1)
        select pg_notify('${WEBHOOKS_CHANNEL}', '') from (select 1 from r limit 1) x`,
       [this.owner],
@@ -110,32 +111,53 @@ export class EndpointOwnership {
 /**
  * A dispatcher's side of ownership: the endpoints it owns, and those it is giving up. Over its share (a
  * worker joined), it stops claiming for the excess endpoints, those with the least in hand first, and gives
- * each up once nothing of it is in hand (`inHand` is 0 and no outcome is unwritten).
+ * each up once nothing of it is in hand (`inHand` is 0: nothing queued, in flight or with an outcome not yet
+ * written). Its statements run one at a time, in order, so a renewal or a release never races an acquire
+ * of the same worker; an endpoint being given up is not claimed for meanwhile.
  */
 export class OwnedEndpoints {
-  /** The busy endpoints this worker owned at its last claim. */
+  /** The busy endpoints this worker owned at its last acquire. */
   private owned = new Set<string>();
+  /** Owned, over the share: no more claims; given up once nothing of them is in hand. */
   private readonly draining = new Set<string>();
+  /** Being given up right now. */
+  private readonly releasing = new Set<string>();
+  private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly ownership: EndpointOwnership,
     private readonly log: Logger,
-    /** Deliveries of an endpoint queued, in flight, or with an outcome not yet written. */
     private readonly inHand: (endpointId: string) => number,
   ) {}
 
+  /** Runs one ownership statement after the ones before it. */
+  private run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(fn, fn);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
   /** Takes this worker's share of the busy endpoints; returns those to claim deliveries for. */
-  async refresh(): Promise<string[]> {
-    const { owned, share } = await this.ownership.acquire();
-    this.owned = new Set(owned);
-    for (const id of this.draining) if (!this.owned.has(id)) this.draining.delete(id);
-    const claimable = owned.filter((id) => !this.draining.has(id));
-    const excess = claimable.length - share;
-    if (excess <= 0) return claimable;
-    const byLoad = [...claimable].sort((a, b) => this.inHand(a) - this.inHand(b));
-    for (const id of byLoad.slice(0, excess)) this.draining.add(id);
-    this.releaseDrained();
-    return claimable.filter((id) => !this.draining.has(id));
+  refresh(): Promise<string[]> {
+    return this.run(async () => {
+      const { owned, share } = await this.ownership.acquire();
+      this.owned = new Set(owned);
+      for (const id of this.draining) if (!this.owned.has(id)) this.draining.delete(id);
+      const live = owned.filter((id) => !this.releasing.has(id));
+      // As many draining as this worker is over its share: more when a worker joined, fewer (claimed for
+      // again) when one left.
+      const target = Math.max(0, live.length - share);
+      if (this.draining.size > target)
+        for (const id of [...this.draining].slice(0, this.draining.size - target)) this.draining.delete(id);
+      else if (this.draining.size < target) {
+        const byLoad = live
+          .filter((id) => !this.draining.has(id))
+          .sort((a, b) => this.inHand(a) - this.inHand(b));
+        for (const id of byLoad.slice(0, target - this.draining.size)) this.draining.add(id);
+      }
+      this.releaseDrained();
+      return live.filter((id) => !this.draining.has(id));
+    });
   }
 
   /** Gives up the draining endpoints with nothing left in hand. */
@@ -145,21 +167,28 @@ export class OwnedEndpoints {
     if (done.length === 0) return;
     for (const id of done) {
       this.draining.delete(id);
-      this.owned.delete(id);
+      this.releasing.add(id);
     }
-    this.ownership
-      .release(done)
-      .catch((err) => this.log.warn({ err: (err as Error).message }, 'could not give up webhook endpoints'));
+    void this.run(() => this.ownership.release(done))
+      .catch((err) => this.log.warn({ err: (err as Error).message }, 'could not give up webhook endpoints'))
+      .finally(() => {
+        for (const id of done) {
+          this.releasing.delete(id);
+          this.owned.delete(id);
+        }
+      });
   }
 
-  /** Heartbeat: keeps the owned endpoints and those still in hand (`busy`), gives up the rest. */
-  async renew(busy: Iterable<string>): Promise<void> {
-    const keep = new Set(this.owned);
-    for (const id of busy) keep.add(id);
-    await this.ownership.renew([...keep]);
+  /** Heartbeat: keeps the owned endpoints and those still in hand (`busy()`), gives up the rest. */
+  renew(busy: () => Iterable<string>): Promise<number> {
+    return this.run(() => {
+      const keep = new Set([...this.owned].filter((id) => !this.releasing.has(id)));
+      for (const id of busy()) keep.add(id);
+      return this.ownership.renew([...keep]);
+    });
   }
 
   leave(): Promise<void> {
-    return this.ownership.leave();
+    return this.run(() => this.ownership.leave());
   }
 }

@@ -47,8 +47,11 @@ export interface Failure {
 const CLAIM = {
   name: 'webhook_claim',
   // Each endpoint's earliest due, unleased deliveries, up to what this worker asks for that endpoint (the
-  // endpoints it owns, ownership.ts), at most $3 in all.
-  text: `with wants as (select * from unnest($1::text[], $2::int[]) as w(endpoint_id, n)),
+  // endpoints it owns, ownership.ts, checked again here), at most $3 in all.
+  text: `with wants as (
+           select * from unnest($1::text[], $2::int[]) as w(endpoint_id, n)
+           where exists (select 1 from webhook_dispatch_owners o
+                         where o.endpoint_id = w.endpoint_id and o.owner = $5 and o.until > now())),
          picked as (
            select d.event_id, d.endpoint_id from wants
            cross join lateral (
@@ -93,7 +96,9 @@ const RECORD_FAILURES = {
          a as (
            insert into webhook_attempts (event_id, endpoint_id, attempt, status_code, latency_ms, response_snippet, error)
            select event_id, endpoint_id, attempt, status_code, latency_ms, snippet, error from o returning 1),
-         was as (select id, status from webhook_endpoints where id in (select distinct endpoint_id from o)),
+         was as (
+           select id, status from webhook_endpoints where id in (select distinct endpoint_id from o)
+           order by id for no key update),
          e as (
            update webhook_endpoints w set failing_since = coalesce(w.failing_since, now()),
              status = case when w.status = 'enabled' and w.failing_since < now() - make_interval(secs => $10)
@@ -102,7 +107,7 @@ const RECORD_FAILURES = {
                then 'failing for ' || round(extract(epoch from now() - w.failing_since) / 3600, 1) || ' h'
                else w.disabled_reason end,
              updated_at = now()
-           where w.id in (select distinct endpoint_id from o)
+           from was where w.id = was.id
            returning w.id, w.status),
          d as (
            update webhook_deliveries w set attempts = o.attempt, last_status_code = o.status_code,
