@@ -55,6 +55,12 @@ interface EndpointState {
   active: number;
   /** Its last attempt failed (or it was failing when claimed): one slot until it answers again. */
   failing: boolean;
+  /**
+   * Its last claim got all it asked for, so more may be due: refill when its ready ones run low. Otherwise
+   * what comes next wakes the dispatcher itself (the relay's NOTIFY, a retry's timer, the poll), and a
+   * finished delivery costs no claim.
+   */
+  more: boolean;
   secrets?: { updatedAt: number; at: number; values: SigningSecrets; guarded: boolean };
 }
 
@@ -164,13 +170,16 @@ export class DeliveryDispatcher {
     const rows = await this.store.claim(wants, room);
     this.stats.claims++;
     this.stats.claimed += rows.length;
+    const got = new Map<string, number>();
     for (const d of rows) {
       this.held.set(keyOf(d), { eventId: d.eventId, endpointId: d.endpointId });
       const s = this.state(d.endpointId);
       s.failing = d.endpoint.failing_since !== null;
       s.queue.push(d);
       this.queued++;
+      got.set(d.endpointId, (got.get(d.endpointId) ?? 0) + 1);
     }
+    for (const [id, n] of wants) this.state(id).more = (got.get(id) ?? 0) >= n;
     this.pump();
     // A full claim means more is due: go again once these are under way.
     if (rows.length === room) this.again = true;
@@ -201,7 +210,7 @@ export class DeliveryDispatcher {
   private state(endpointId: string): EndpointState {
     let s = this.endpoints.get(endpointId);
     if (!s) {
-      s = { queue: [], active: 0, failing: false };
+      s = { queue: [], active: 0, failing: false, more: false };
       this.endpoints.set(endpointId, s);
     }
     return s;
@@ -220,7 +229,7 @@ export class DeliveryDispatcher {
           this.active--;
           this.pump();
           // Refill before the ready ones run out.
-          if (s.queue.length < this.cap(s)) this.kick();
+          if (s.more && s.queue.length < this.cap(s)) this.kick();
           this.owned.releaseDrained();
           this.settleIfIdle();
         });

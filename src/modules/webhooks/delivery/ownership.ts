@@ -156,7 +156,8 @@ export class OwnedEndpoints {
         for (const id of byLoad.slice(0, target - this.draining.size)) this.draining.add(id);
       }
       this.releaseDrained();
-      return live.filter((id) => !this.draining.has(id));
+      // After releaseDrained: what it is giving up now (releasing) is not claimed for either.
+      return owned.filter((id) => !this.draining.has(id) && !this.releasing.has(id));
     });
   }
 
