@@ -179,7 +179,9 @@ export class DeliveryDispatcher {
       this.queued++;
       got.set(d.endpointId, (got.get(d.endpointId) ?? 0) + 1);
     }
-    for (const [id, n] of wants) this.state(id).more = (got.get(id) ?? 0) >= n;
+    // A claim cut short by `room` says nothing of what is left: every endpoint counts as having more.
+    const full = rows.length === room;
+    for (const [id, n] of wants) this.state(id).more = full || (got.get(id) ?? 0) >= n;
     this.pump();
     // A full claim means more is due: go again once these are under way.
     if (rows.length === room) this.again = true;
