@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Fastify, {
   type FastifyBaseLogger,
@@ -90,8 +91,20 @@ export function createServer(services: Services): FastifyInstance {
   });
   app.decorate('drainConnections', async (maxMs: number) => {
     closing = true;
+    // Stop accepting new connections at once (a client is refused at connect, before it sends anything),
+    // but leave the open ones be: each gets its next request answered with 503 and `Connection: close`.
+    // http.Server.close would also close the idle keep-alive ones, which a client may be writing a request
+    // to at that very moment (it would see a reset after sending). Fastify's close later finds the listener
+    // closed, which it expects.
+    if (app.server.listening) NetServer.prototype.close.call(app.server);
+    const open = () =>
+      new Promise<number>((resolve) => app.server.getConnections((err, n) => resolve(err ? 0 : n)));
     const started = Date.now();
-    while (Date.now() - started < maxMs && Date.now() - lastRequestAt < DRAIN_QUIET_MS) {
+    // Until every connection has been answered and closed, or nothing came for a while and none is left.
+    while (
+      Date.now() - started < maxMs &&
+      ((await open()) > 0 || Date.now() - lastRequestAt < DRAIN_QUIET_MS)
+    ) {
       await new Promise((r) => setTimeout(r, 25));
     }
   });
