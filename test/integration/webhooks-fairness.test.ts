@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { type TestMerchant, useTestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
+import { payerTransfers, subscribe } from '../helpers/webhook-load.js';
 
 // Four delivery slots, at most two per endpoint: a slow receiver cannot starve a fast one.
 const t = useTestApp(
@@ -18,29 +19,18 @@ async function setup(respond: () => number | 'hang', hangMs: number) {
   const r = await startReceiver();
   receivers.push(r);
   r.setResponder(respond, hangMs);
-  await t.app.services.webhooks.create({ merchantId: m.merchantId, mode: 'test' }, { url: r.url });
+  await subscribe(t, m, r.url);
   return { m, r };
-}
-
-async function transfers(m: TestMerchant, n: number) {
-  for (let i = 0; i < n; i++) {
-    const res = await t.request({
-      url: '/api/v1/transfer',
-      as: m,
-      body: { fromUserId: 'payer', toUserId: 'payee', amount: 1 },
-    });
-    expect(res.status).toBe(200);
-  }
 }
 
 describe('per-endpoint fairness', () => {
   it('a slow receiver does not delay deliveries to another endpoint', async () => {
     const slow = await setup(() => 'hang', 400);
     const fast = await setup(() => 200, 0);
-    await transfers(slow.m, 30); // 30 × 400 ms on two slots: about 6 s of work
+    await payerTransfers(t, slow.m, 30); // 30 × 400 ms on two slots: about 6 s of work
     await eventually(() => slow.r.received.length >= 2, 10_000, 20);
     const started = Date.now();
-    await transfers(fast.m, 5);
+    await payerTransfers(t, fast.m, 5);
     await eventually(() => fast.r.received.length === 5, 10_000, 20);
     const fastDone = Date.now() - started;
     expect(fastDone).toBeLessThan(2000);

@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/lib/logger.js';
 import { DeliveryDispatcher } from '../../src/modules/webhooks/delivery/dispatcher.js';
-import { type TestMerchant, useTestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { eventually } from '../helpers/receiver.js';
+import { payerTransfers, subscribe } from '../helpers/webhook-load.js';
 
 // Two workers dispatch webhooks together (src/modules/webhooks/delivery/ownership.ts): each endpoint is
 // owned by one worker at a time, so its concurrency cap holds across workers; the busy endpoints are
@@ -67,20 +68,9 @@ async function merchantWithReceivers(n: number, delayMs: number) {
   const list = await Promise.all(Array.from({ length: n }, () => slowReceiver(delayMs)));
   for (const r of list) {
     closers.push(r.close);
-    await t.app.services.webhooks.create({ merchantId: m.merchantId, mode: 'test' }, { url: r.url });
+    await subscribe(t, m, r.url);
   }
   return { m, list };
-}
-
-async function transfer(m: TestMerchant, n: number) {
-  for (let i = 0; i < n; i++) {
-    const res = await t.request({
-      url: '/api/v1/transfer',
-      as: m,
-      body: { fromUserId: 'payer', toUserId: 'payee', amount: 1 },
-    });
-    expect(res.status).toBe(200);
-  }
 }
 
 describe('webhook dispatch across workers', () => {
@@ -92,7 +82,7 @@ describe('webhook dispatch across workers', () => {
     const receivers = await merchantWithReceivers(4, 30);
     const before = { first: first.stats.sent, second: second.stats.sent };
     const transfers = 30;
-    await transfer(receivers.m, transfers);
+    await payerTransfers(t, receivers.m, transfers);
     await eventually(() => receivers.list.every((r) => r.s.ids.length >= transfers), 30_000, 50);
     for (const r of receivers.list) {
       expect(r.s.ids.length).toBe(transfers); // none twice
@@ -111,7 +101,7 @@ describe('webhook dispatch across workers', () => {
   it('hands a worker that joins during a backlog its share, each endpoint still capped and delivered once', async () => {
     const { m, list: receivers } = await merchantWithReceivers(6, 60);
     const transfers = 30;
-    await transfer(m, transfers);
+    await payerTransfers(t, m, transfers);
     // The two workers already running own three endpoints each; a third joins while the backlog drains, and
     // each of them gives it one (a share of two).
     await eventually(() => receivers.every((r) => r.s.ids.length > 0), 10_000, 20);

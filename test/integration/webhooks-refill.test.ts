@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
+import { payerTransfers, subscribe } from '../helpers/webhook-load.js';
 
 // A dispatcher claims again only while there may be more due (src/modules/webhooks/delivery/dispatcher.ts):
 // after a claim that got all it asked for, or one cut short by the room it had. With the poll an hour away,
@@ -27,17 +28,10 @@ describe('webhook refills', () => {
       const r = await startReceiver();
       r.setResponder(() => 'hang', 15);
       receivers.push(r);
-      await t.app.services.webhooks.create({ merchantId: m.merchantId, mode: 'test' }, { url: r.url });
+      await subscribe(t, m, r.url);
     }
     const transfers = 25;
-    for (let i = 0; i < transfers; i++) {
-      const res = await t.request({
-        url: '/api/v1/transfer',
-        as: m,
-        body: { fromUserId: 'payer', toUserId: 'payee', amount: 1 },
-      });
-      expect(res.status).toBe(200);
-    }
+    await payerTransfers(t, m, transfers);
     await eventually(() => receivers.every((r) => r.received.length >= transfers), 30_000, 50);
     for (const r of receivers) expect(r.countsById().size).toBe(transfers);
   });
