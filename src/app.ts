@@ -2,10 +2,11 @@ import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import { openQueues } from '../jobs/queues.js';
+import { startSigner } from '../jobs/signer.js';
 import { startWorkers } from '../jobs/worker.js';
 import { getSchema } from '../schema/index.js';
 import { setupChains } from './chains/setup.js';
-import { type Config, loadConfig } from './config.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
 import type { Services } from './context.js';
 import { createPool, ensureDatabase, migrate, openOrm } from './db/database.js';
 import { Authenticator } from './http/auth.js';
@@ -40,14 +41,17 @@ import { registerScannerMetrics } from './ops/scanner-metrics.js';
 import { opsStatus } from './ops/status.js';
 import { registerRestV1 } from './rest/v1/index.js';
 
-export type Role = 'api' | 'worker' | 'all';
+export type Role = 'api' | 'worker' | 'signer' | 'all';
 
 export interface AppOptions {
   config?: Partial<Config>;
   logger?: Logger;
   /** Apply pending migrations at start-up (npm start does; tests migrate a template once). */
   migrate?: boolean;
-  /** api: HTTP and WebSocket; worker: outbox relay and webhook delivery; all: both (the default). */
+  /**
+   * api: HTTP and WebSocket; worker: outbox relay, webhook delivery, scanning and payouts (and the signer when
+   * SIGNER_ROLE=worker); signer: only the signer (SIGNER_ROLE=signer); all: api and worker (the default).
+   */
   role?: Role;
 }
 
@@ -58,6 +62,11 @@ export async function createApp(opts: AppOptions = {}) {
   const config: Config = { ...loadConfig(), ...opts.config };
   const log = opts.logger ?? createLogger(config.logLevel);
   const role = opts.role ?? 'all';
+  if (role === 'signer' && config.treasury.signerRole !== 'signer')
+    throw new ConfigError(
+      'invalid configuration: --role signer needs SIGNER_ROLE=signer (with SIGNER_ROLE=worker the workers sign)',
+    );
+  const signs = role === 'signer' || (role !== 'api' && config.treasury.signerRole === 'worker');
 
   if (opts.migrate !== false) {
     if (await ensureDatabase(config.databaseUrl))
@@ -158,7 +167,8 @@ export async function createApp(opts: AppOptions = {}) {
   await registerDocs(server);
   services.ops = await registerOps(server, { services, pool, queues });
   await registerWeb(server, services, auth);
-  const ws = role === 'worker' ? null : attachSubscriptions(server, schema, services, auth);
+  const ws =
+    role === 'worker' || role === 'signer' ? null : attachSubscriptions(server, schema, services, auth);
 
   await wireRevocations({
     prefix: config.redisPrefix,
@@ -171,7 +181,7 @@ export async function createApp(opts: AppOptions = {}) {
   });
 
   const workers =
-    role === 'api'
+    role === 'api' || role === 'signer'
       ? null
       : await startWorkers({
           config,
@@ -184,6 +194,7 @@ export async function createApp(opts: AppOptions = {}) {
           crediting,
           ledger,
         });
+  const signer = signs ? await startSigner({ config, log, xpubs: chains.xpubs }) : null;
   registerHealth(server, { pool, orm, redis, scanners: () => workers?.scanning.health.status() ?? [] });
   if (workers && services.ops?.metrics) registerScannerMetrics(services.ops.metrics, workers.scanning.health);
 
@@ -200,6 +211,8 @@ export async function createApp(opts: AppOptions = {}) {
     redis,
     queues,
     workers,
+    /** The deposit addresses' keys and what signs with them (null where this process does not sign). */
+    signer,
     chains,
     /** The live fan-out of this process (null for a worker-only process). */
     fanout: ws?.hub ?? null,
@@ -217,6 +230,7 @@ export async function createApp(opts: AppOptions = {}) {
       await server.drainConnections(config.shutdownDrainMs);
       await server.close();
       await ledger.drain();
+      await signer?.stop();
       await workers?.stop();
       await webhooks.targets.close();
       await queues.close();

@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { treasuryEnvShape } from './config-treasury.js';
 
 // The environment's schema: every variable the app reads, its validation and its default. Read only by
 // loadConfig (src/config.ts), which turns the parsed values into a Config.
@@ -253,6 +254,7 @@ export const envSchema = z.object({
     .min(1_000_000)
     .max(15_000_000_000)
     .default(100_000_000),
+  ...treasuryEnvShape,
 });
 
 /** Every environment variable the app reads (documented in .env.example and the README). */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type Env, envSchema, parseDurations } from './config-env.js';
+import { type TreasuryConfig, treasuryConfig } from './config-treasury.js';
 
 // The only reader of process.env. Everything else receives a Config.
 // The variables themselves (schema, defaults, ENV_KEYS) are in config-env.ts.
@@ -123,6 +124,8 @@ export interface Config {
     devnet: 'auto' | 'off';
     devnetBlockMs: number;
   };
+  /** Sweeps and the signer's seed (src/config-treasury.ts). */
+  treasury: TreasuryConfig;
 }
 
 export class ConfigError extends Error {}
@@ -224,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     depositExpiryIntervalMs: e.DEPOSIT_EXPIRY_INTERVAL_MS,
     payouts: payoutsConfig(e),
     evm: evmConfig(e),
+    treasury: treasuryConfig(e),
   };
 }
 

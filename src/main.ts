@@ -1,4 +1,5 @@
-import { createApp } from './app.js';
+import { createApp, type Role } from './app.js';
+import { SignerConfigError } from './chains/keys.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { ensureDatabase, migrate, openOrm } from './db/database.js';
 import { EmbeddedError, resolveServers, type Servers } from './dev/embedded.js';
@@ -6,17 +7,17 @@ import { createLogger, type Logger } from './lib/logger.js';
 import { portProblem } from './lib/port.js';
 import { startupFailureMessage } from './lib/startup.js';
 
-// Entry point: `npm start [-- --role api|worker|all] [--migrate-only]`. Creates the database and applies
+// Entry point: `npm start [-- --role api|worker|signer|all] [--migrate-only]`. Creates the database and applies
 // migrations, then serves: `api` runs HTTP and WebSocket, `worker` the outbox relay and webhook delivery,
 // `all` both. `--migrate-only` applies migrations and exits (the compose `migrate` step). Without
 // DATABASE_URL/REDIS_URL, and nothing answering at the local defaults, embedded servers are started first
 // (src/dev/embedded.ts; never in production).
 
-function parseRole(argv: string[]): 'api' | 'worker' | 'all' {
+function parseRole(argv: string[]): Role {
   const i = argv.indexOf('--role');
   const role = i >= 0 ? argv[i + 1] : 'all';
-  if (role !== 'api' && role !== 'worker' && role !== 'all') {
-    console.error(`invalid --role '${role}': use api, worker or all`);
+  if (role !== 'api' && role !== 'worker' && role !== 'signer' && role !== 'all') {
+    console.error(`invalid --role '${role}': use api, worker, signer or all`);
     process.exit(1);
   }
   return role;
@@ -68,7 +69,8 @@ async function migrateOnly(): Promise<void> {
 }
 
 function failureMessage(err: unknown, prefix?: string): string {
-  if (err instanceof ConfigError || err instanceof EmbeddedError) return err.message;
+  if (err instanceof ConfigError || err instanceof EmbeddedError || err instanceof SignerConfigError)
+    return err.message;
   return startupFailureMessage(err, urls, prefix);
 }
 

@@ -9,7 +9,7 @@ import { TronWeb } from 'tronweb';
 
 export type Family = 'tron' | 'evm';
 
-const ACCOUNT_PATH: Record<Family, string> = { tron: "m/44'/195'/0'", evm: "m/44'/60'/0'" };
+export const ACCOUNT_PATH: Record<Family, string> = { tron: "m/44'/195'/0'", evm: "m/44'/60'/0'" };
 
 export function devMnemonic(dataDir: string): string {
   const file = resolve(dataDir, 'hd-mnemonic.txt');

@@ -182,9 +182,12 @@ export async function setupChains(config: Config, log: Logger, opts: SetupOption
     config.evm.xpub ?? (config.isProduction ? null : accountXpub(devMnemonic(config.dataDir), 'evm'));
   if (!evmXpub && networks.some((n) => n.family === 'evm'))
     log.warn('EVM_XPUB is not set: EVM deposits are off');
+  const xpubs = { ...(tronXpub ? { tron: tronXpub } : {}), ...(evmXpub ? { evm: evmXpub } : {}) };
   return {
     registry: new NetworkRegistry(networks),
-    hd: new HdAddresses({ ...(tronXpub ? { tron: tronXpub } : {}), ...(evmXpub ? { evm: evmXpub } : {}) }),
+    hd: new HdAddresses(xpubs),
+    /** The account xpubs deposit addresses come from: the signer checks its seed against them. */
+    xpubs,
     devnet,
     evmDevnet: evm.devnet,
     async close() {
