@@ -10,6 +10,7 @@ import { Migration20261205000000_trusted_documents } from './Migration2026120500
 import { Migration20261205000000_webhook_dispatch } from './Migration20261205000000_webhook_dispatch.js';
 import { Migration20261205100000_admin_ops } from './Migration20261205100000_admin_ops.js';
 import { Migration20261205100000_webhook_body_signature } from './Migration20261205100000_webhook_body_signature.js';
+import { Migration20261206000000_house_books } from './Migration20261206000000_house_books.js';
 
 // Listed explicitly so the migrator never imports .ts files by path (vitest and tsx both load them
 // through their own pipelines this way). A test checks this list against the folder.
@@ -31,4 +32,5 @@ export const migrationsList: MigrationObject[] = [
     name: 'Migration20261205100000_webhook_body_signature',
     class: Migration20261205100000_webhook_body_signature,
   },
+  { name: 'Migration20261206000000_house_books', class: Migration20261206000000_house_books },
 ];

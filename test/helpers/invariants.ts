@@ -69,3 +69,21 @@ export async function checkLedgerInvariants(pool: Pool, opts: InvariantOptions =
     expect(found, 'no refused transaction exists').toEqual([]);
   }
 }
+
+/**
+ * The house books' promises (src/modules/ledger/house.ts): every transaction has two entries that sum to zero,
+ * on its own network, mode and asset; so the entries of every network, mode and asset sum to zero.
+ */
+export async function checkHouseInvariants(pool: Pool): Promise<void> {
+  const bad = await pool.query(`select t.id from house_transactions t
+                                join house_entries e on e.transaction_id = t.id
+                                join house_accounts a on a.id = e.account_id
+                                group by t.id
+                                having sum(e.amount) <> 0 or count(*) <> 2
+                                  or bool_or(a.network <> t.network or a.mode <> t.mode or a.asset <> t.asset)`);
+  expect(bad.rows, "each house transaction's two entries sum to zero on its own books").toEqual([]);
+  const sums = await pool.query(`select a.network, a.mode, a.asset, sum(e.amount)::text as total
+                                 from house_entries e join house_accounts a on a.id = e.account_id
+                                 group by a.network, a.mode, a.asset having sum(e.amount) <> 0`);
+  expect(sums.rows, 'house entries sum to zero per network, mode and asset').toEqual([]);
+}

@@ -234,11 +234,12 @@ export class EvmHotWallet implements HotWallet {
   }
 
   async lookup(net: NetworkConfig, txHash: string, head: () => Promise<number>): Promise<TxLookup> {
-    const receipt = await this.rpc<{ status: string; blockNumber: string } | null>(
-      net,
-      'eth_getTransactionReceipt',
-      [txHash],
-    );
+    const receipt = await this.rpc<{
+      status: string;
+      blockNumber: string;
+      gasUsed: string;
+      effectiveGasPrice?: string;
+    } | null>(net, 'eth_getTransactionReceipt', [txHash]);
     if (!receipt) return { state: 'unknown' };
     const top = await head();
     const blockNumber = Number(receipt.blockNumber);
@@ -247,6 +248,7 @@ export class EvmHotWallet implements HotWallet {
       success: Number(receipt.status) === 1,
       blockNumber,
       confirmations: Math.max(0, top - blockNumber + 1),
+      feePaid: BigInt(receipt.gasUsed) * BigInt(receipt.effectiveGasPrice ?? '0'),
     };
   }
 

@@ -28,6 +28,8 @@ interface RawInfo {
   id?: string;
   blockNumber?: number;
   result?: string;
+  /** Sun burned for energy and bandwidth (absent, as protobuf JSON leaves zeros out, when staking paid). */
+  fee?: number;
   receipt?: { result?: string };
 }
 
@@ -256,6 +258,7 @@ export class TronHotWallet implements HotWallet {
       success,
       blockNumber,
       confirmations: Math.max(0, Math.min(top - blockNumber + 1, net.confirmations + 1000)),
+      feePaid: BigInt(info.fee ?? 0),
     };
   }
 

@@ -23,7 +23,14 @@ export type BroadcastResult =
 
 export type TxLookup =
   | { state: 'unknown' }
-  | { state: 'mined'; success: boolean; blockNumber: number; confirmations: number };
+  | {
+      state: 'mined';
+      success: boolean;
+      blockNumber: number;
+      confirmations: number;
+      /** What the sender paid the network for it (wei: gas used × effective price; TRON: the sun burned). */
+      feePaid: bigint;
+    };
 
 export interface WalletBalances {
   /** Token units per network (the token of that network). */

@@ -13,7 +13,8 @@ import type { DepositRow } from './view.js';
 
 // A confirmed payment becomes Stars: one ledger posting from the network's clearing account to the user,
 // in the same database transaction as marking the chain transfer credited (guarded by a row lock, so a
-// transfer is credited once however often it is seen) and the deposit's totals, flags and events.
+// transfer is credited once however often it is seen), the deposit's totals, flags and events, and the house
+// books' record of the tokens now in custody on the deposit address (inflow → custody:deposits).
 // Late, short, over and repeated payments are all credited for what arrived.
 
 export interface ConfirmedTransfer {
@@ -84,6 +85,21 @@ export class DepositCrediting {
         [d.id, received.toString(), stars, confirmations, t.tx_hash, flags],
       );
       const row = updated.rows[0]!;
+      // The coins are ours to account for from now on: in custody on the deposit address until swept.
+      await this.ledger.house.post(c, [
+        {
+          key: `deposit:${row.chain}:${t.tx_hash}:${t.log_index}`,
+          type: 'deposit',
+          network: row.network,
+          mode: row.mode,
+          asset: 'token',
+          from: 'inflow',
+          to: 'custody:deposits',
+          amount: units,
+          reference: t.tx_hash,
+          metadata: { depositId: row.id, address: row.address },
+        },
+      ]);
       return [
         depositUpdated(row),
         {

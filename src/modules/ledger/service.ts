@@ -5,6 +5,7 @@ import type { IdempotencyService } from '../idempotency/service.js';
 import { type AdjustInput, type AdjustResult, adjustmentFromStored, planAdjustment } from './adjustments.js';
 import { Batcher, BatchItemFailure } from './batcher.js';
 import { type HistoryFilter, HistoryReader } from './history.js';
+import { HouseBooks } from './house.js';
 import type { Tenant } from './operation.js';
 import { PostingEngine, toJsonSafe } from './posting-engine.js';
 import { planTransfer, type TransferInput, type TransferResult, transferFromStored } from './transfers.js';
@@ -54,6 +55,8 @@ export class LedgerService {
   private readonly engine: PostingEngine;
   private readonly batcher: Batcher<PostingItem, ItemOutcome>;
   readonly history: HistoryReader;
+  /** The platform's coins on chain, per network (house.ts): posted by deposits, sweeps and payouts. */
+  readonly house: HouseBooks;
 
   constructor(
     private readonly pool: Pool,
@@ -65,6 +68,7 @@ export class LedgerService {
     this.engine = new PostingEngine(pool, log);
     this.batcher = new Batcher((items) => this.engine.postBatch(items), batch.maxBatch, batch.maxInFlight);
     this.history = new HistoryReader(pool);
+    this.house = new HouseBooks(pool);
   }
 
   get batchStats() {

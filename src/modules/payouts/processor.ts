@@ -134,7 +134,7 @@ export class PayoutProcessor {
         return null;
       }
       const settle = at.success
-        ? completePayout(this.ledger, withdrawal, tx, at.blockNumber, at.confirmations)
+        ? completePayout(this.ledger, withdrawal, tx, at.blockNumber, at.confirmations, at.feePaid)
         : failPayout(
             this.ledger,
             withdrawal,
@@ -142,6 +142,7 @@ export class PayoutProcessor {
             at.blockNumber,
             'chain_failed',
             `transaction ${tx.tx_hash} failed on chain`,
+            at.feePaid,
           );
       return settle.then((ok) => {
         if (ok && at.success) result.completed++;

@@ -1,5 +1,6 @@
 import type { PoolClient } from '../../db/database.js';
 import { ValidationError } from '../../lib/errors.js';
+import type { HousePosting } from '../ledger/house.js';
 import type { LedgerService } from '../ledger/service.js';
 import type { Posting } from '../ledger/types.js';
 import { payoutCompleted, payoutFailed, withdrawalUpdated } from '../withdrawals/events.js';
@@ -9,7 +10,8 @@ import { ACTOR, type PayoutTxRow } from './store.js';
 
 // The end of a payout, each in one ledger transaction with the withdrawal's final state and its events:
 // completed → the hold in payouts_in_flight goes to fee revenue (the fee) and to the network's outflow account
-// (the rest); failed on chain → the whole amount goes back to the user (a refund) with payout.failed.
+// (the rest); failed on chain → the whole amount goes back to the user (a refund) with payout.failed. The house
+// books record the tokens that left the hot wallet (completed) and the coin the transaction burned (either).
 
 export const FEE_REVENUE = { kind: 'system', code: 'fee_revenue' } as const;
 export const outflow = (network: string) => ({ kind: 'system', code: `outflow:${network}` }) as const;
@@ -39,6 +41,32 @@ async function finishTx(c: PoolClient, tx: PayoutTxRow, blockNumber: number, sta
   );
 }
 
+/** The house postings of a payout's landed transaction: the tokens out (when it paid) and the network fee. */
+function housePostings(w: WithdrawalRow, tx: PayoutTxRow, feePaid: bigint, paid: boolean): HousePosting[] {
+  const base = { network: w.network, mode: w.mode, reference: tx.tx_hash, metadata: { withdrawalId: w.id } };
+  const out: HousePosting[] = [];
+  if (paid)
+    out.push({
+      ...base,
+      key: `payout:${w.id}`,
+      type: 'payout',
+      asset: 'token',
+      from: 'custody:hot',
+      to: 'outflow',
+      amount: BigInt(w.amount_token_minor),
+    });
+  out.push({
+    ...base,
+    key: `fee:${tx.tx_hash}`,
+    type: 'fee',
+    asset: 'native',
+    from: 'custody:hot',
+    to: 'network_fees',
+    amount: feePaid,
+  });
+  return out;
+}
+
 /** Confirmed on chain: book the fee and the outflow, mark completed, payout.completed. False if already settled. */
 export async function completePayout(
   ledger: LedgerService,
@@ -46,6 +74,7 @@ export async function completePayout(
   tx: PayoutTxRow,
   blockNumber: number,
   confirmations: number,
+  feePaid: bigint,
 ): Promise<boolean> {
   const fee = BigInt(w.fee_minor);
   const rest = BigInt(w.amount_minor) - fee;
@@ -76,6 +105,7 @@ export async function completePayout(
     guard: (c) => lockProcessing(c, w.id),
     after: async (c) => {
       await finishTx(c, tx, blockNumber, 'mined');
+      await ledger.house.post(c, housePostings(w, tx, feePaid, true));
       const r = await c.query<WithdrawalRow>(
         `update withdrawals set status = 'completed', payout_state = 'completed', tx_hash = $2, confirmations = $3,
            waiting_reason = null, completed_at = now(), updated_at = now() where id = $1 returning *`,
@@ -101,6 +131,7 @@ export async function failPayout(
   blockNumber: number,
   reason: string,
   message: string,
+  feePaid: bigint,
 ): Promise<boolean> {
   const outcome = await ledger.post({
     merchantId: w.merchant_id,
@@ -118,6 +149,7 @@ export async function failPayout(
     guard: (c) => lockProcessing(c, w.id),
     after: async (c) => {
       await finishTx(c, tx, blockNumber, 'failed');
+      await ledger.house.post(c, housePostings(w, tx, feePaid, false));
       const r = await c.query<WithdrawalRow>(
         `update withdrawals set status = 'failed', payout_state = 'failed', failure_reason = $2, tx_hash = $3,
            updated_at = now() where id = $1 returning *`,
