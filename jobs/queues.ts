@@ -17,6 +17,11 @@ export function payoutQueueName(walletKey: string): string {
   return `payouts-${walletKey.replace(/[^A-Za-z0-9]+/g, '-')}`;
 }
 
+/** A network's sweep queue (jobs/sweeps.ts), e.g. `sweeps-ERC20-test`. */
+export function sweepQueueName(chain: string): string {
+  return `sweeps-${chain.replace(/[^A-Za-z0-9]+/g, '-')}`;
+}
+
 /** BullMQ keys live under `<REDIS_PREFIX>:bull`, so test runs and tenants of one Redis never collide. */
 export function bullPrefix(redisPrefix: string): string {
   return `${redisPrefix}:bull`;

@@ -194,7 +194,17 @@ export async function createApp(opts: AppOptions = {}) {
           crediting,
           ledger,
         });
-  const signer = signs ? await startSigner({ config, log, xpubs: chains.xpubs }) : null;
+  const signer = signs
+    ? await startSigner({
+        config,
+        pool,
+        log,
+        registry: chains.registry,
+        ledger,
+        xpubs: chains.xpubs,
+        ...(workers ? { wallets: workers.payouts.wallets } : {}),
+      })
+    : null;
   registerHealth(server, { pool, orm, redis, scanners: () => workers?.scanning.health.status() ?? [] });
   if (workers && services.ops?.metrics) registerScannerMetrics(services.ops.metrics, workers.scanning.health);
 

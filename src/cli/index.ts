@@ -7,6 +7,7 @@ import type { CliContext } from './context.js';
 import { registerKeyCommands } from './keys.js';
 import { registerMerchantCommands } from './merchants.js';
 import { registerSeedCommand } from './seed.js';
+import { registerTreasuryCommands } from './treasury.js';
 import { registerUserCommands } from './users.js';
 import { out, positiveInt, withContext } from './util.js';
 import { registerWebhookCommands } from './webhooks.js';
@@ -23,6 +24,7 @@ export function buildCli(): Command {
   registerWebhookCommands(program);
   registerChainCommands(program);
   registerSeedCommand(program);
+  registerTreasuryCommands(program);
 
   const admin = program.command('admin').description('admin credentials');
   admin

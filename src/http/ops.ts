@@ -100,7 +100,11 @@ export async function registerOps(
   deps: { services: Services; pool: Pool; queues: Queues },
 ): Promise<OpsDeps> {
   const { services, pool } = deps;
-  const queues = openOpsQueues(deps.queues, services.config.redisPrefix);
+  const queues = openOpsQueues(
+    deps.queues,
+    services.config.redisPrefix,
+    Object.keys(services.config.treasury.policies),
+  );
   await queues.refresh(pool).catch(() => undefined);
   // Payout queues appear when a worker registers a hot wallet: the dashboard and the metrics pick them up.
   let addToBoard: (q: (typeof queues.all)[number]) => void = () => undefined;

@@ -3,7 +3,7 @@ import { monotonicFactory } from 'ulid';
 // Sortable ids with a type prefix (Stripe style): tx_01JD…, req_01JD…. ULIDs sort by creation time.
 const ulid = monotonicFactory();
 
-export type IdPrefix = 'tx' | 'req' | 'mer' | 'key' | 'evt' | 'dep' | 'pay' | 'whe' | 'adm';
+export type IdPrefix = 'tx' | 'req' | 'mer' | 'key' | 'evt' | 'dep' | 'pay' | 'whe' | 'adm' | 'swp';
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${ulid().toLowerCase()}`;

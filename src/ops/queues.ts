@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { bullPrefix, payoutQueueName, type Queues } from '../../jobs/queues.js';
+import { bullPrefix, payoutQueueName, type Queues, sweepQueueName } from '../../jobs/queues.js';
 import { CHAIN_QUEUE } from '../../jobs/scanning.js';
 import type { Pool } from '../db/database.js';
 
@@ -15,11 +15,11 @@ export interface OpsQueues {
 }
 
 /**
- * The app's webhooks queue plus handles on 'chain-scan' and the per-hot-wallet payout queues (owned by the
- * workers, which may not run in this process). The extra handles share the webhooks queue's Redis connection,
- * so they cost no connection.
+ * The app's webhooks queue plus handles on 'chain-scan', the per-hot-wallet payout queues (owned by the
+ * workers, which may not run in this process) and the sweep queue of each network with a sweep policy (owned by
+ * the signer). The extra handles share the webhooks queue's Redis connection, so they cost no connection.
  */
-export function openOpsQueues(queues: Queues, redisPrefix: string): OpsQueues {
+export function openOpsQueues(queues: Queues, redisPrefix: string, sweptChains: string[] = []): OpsQueues {
   const open = (name: string) => {
     const q = new Queue(name, {
       connection: queues.webhooks.opts.connection,
@@ -29,8 +29,9 @@ export function openOpsQueues(queues: Queues, redisPrefix: string): OpsQueues {
     return q;
   };
   const chainScan = open(CHAIN_QUEUE);
-  const opened: Queue[] = [chainScan];
-  const all: Queue[] = [queues.webhooks as unknown as Queue, chainScan];
+  const sweeps = sweptChains.map((chain) => open(sweepQueueName(chain)));
+  const opened: Queue[] = [chainScan, ...sweeps];
+  const all: Queue[] = [queues.webhooks as unknown as Queue, chainScan, ...sweeps];
   return {
     all,
     byName: (name) => all.find((q) => q.name === name),

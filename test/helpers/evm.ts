@@ -1,7 +1,8 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
 import { type EvmDevnet, startEvmDevnet } from '../../src/devnet/evm/index.js';
-import { type TestContext, useTestApp } from './app.js';
+import { TreasuryService } from '../../src/modules/treasury/index.js';
+import { type TestContext, type TestMerchant, useTestApp } from './app.js';
 import { MANUAL_SCAN_CONFIG, scanOnce } from './scan.js';
 
 /**
@@ -58,4 +59,35 @@ export function useEvmApp(
   };
   Object.defineProperties(t, Object.getOwnPropertyDescriptors(extra));
   return t as TestContext & typeof extra;
+}
+
+/** A deposit request through REST, as a merchant makes it; the answer's body. */
+export async function requestDeposit(
+  t: TestContext,
+  m: TestMerchant,
+  userId: string,
+  network: string,
+  amount: string,
+): Promise<{ id: string; depositAddress: string }> {
+  const r = await t.request({
+    url: '/api/v1/deposit/create',
+    as: m,
+    body: { userId, amount, currency: 'USDT', network },
+  });
+  expect(r.status).toBe(200);
+  return r.body;
+}
+
+/** Ops sends the hot wallet gas and records it in the house books (capital → custody:hot), as the runbook says. */
+export async function fundHotGas(t: TestContext & { devnet: EvmDevnet }, hot: string, wei: bigint) {
+  const tx = await t.devnet.sendEth(hot, wei);
+  const recorded = await new TreasuryService(t.app.services.ledger).recordFunding({
+    network: 'ERC20',
+    mode: 'test',
+    asset: 'native',
+    to: 'hot',
+    amount: String(wei),
+    reference: tx,
+  });
+  expect(recorded).toBe(true);
 }

@@ -2,8 +2,8 @@ import type { Pool } from 'pg';
 import { startServer } from './process.js';
 import { eventually } from './receiver.js';
 
-// A payout worker (`src/main.ts --role worker`) as its own process on a test app's database and Redis, for
-// tests that kill it (SIGKILL) mid-payout and start another.
+// A worker (`src/main.ts --role worker`, or another role) as its own process on a test app's database and Redis,
+// for tests that kill it (SIGKILL) mid-payout or mid-sweep and start another.
 
 export interface WorkerProcess {
   start(): Promise<void>;
@@ -13,6 +13,13 @@ export interface WorkerProcess {
   stop(): Promise<number | null>;
   /** Waits for a withdrawal's row to satisfy `pred`; on a timeout the error carries the worker's log. */
   until(id: string, pred: (r: WithdrawalState) => boolean, timeoutMs?: number): Promise<void>;
+  /** Waits for the first row of a query to satisfy `pred` (null when it has no row). */
+  untilRow<R>(
+    sql: string,
+    params: unknown[],
+    pred: (r: R | null) => boolean,
+    timeoutMs?: number,
+  ): Promise<void>;
   /** Everything every worker process of this handle printed (logs at debug level), for secret checks. */
   output(): string;
   dispose(): void;
@@ -23,7 +30,11 @@ export interface WithdrawalState {
   payout_state: string | null;
 }
 
-export function workerProcess(pool: () => Pool, env: () => Record<string, string>): WorkerProcess {
+export function workerProcess(
+  pool: () => Pool,
+  env: () => Record<string, string>,
+  args: string[] = ['--role', 'worker'],
+): WorkerProcess {
   const port = 43_000 + Math.floor(Math.random() * 4000);
   let worker: Awaited<ReturnType<typeof startServer>> | null = null;
   let earlier = '';
@@ -41,7 +52,7 @@ export function workerProcess(pool: () => Pool, env: () => Record<string, string
           ...env(),
         },
         port,
-        ['--role', 'worker'],
+        args,
       );
     },
     async kill() {
@@ -64,6 +75,15 @@ export function workerProcess(pool: () => Pool, env: () => Record<string, string
         throw new Error(
           `${(err as Error).message}; state ${JSON.stringify(await state(id))}\n${worker?.output().slice(-4000)}`,
         );
+      }
+    },
+    async untilRow<R>(sql: string, params: unknown[], pred: (r: R | null) => boolean, timeoutMs = 30_000) {
+      const row = async () => ((await pool().query(sql, params)).rows[0] as R | undefined) ?? null;
+      try {
+        await eventually(async () => pred(await row()), timeoutMs);
+      } catch (err) {
+        const last = JSON.stringify(await row(), (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+        throw new Error(`${(err as Error).message}; row ${last}\n${worker?.output().slice(-4000)}`);
       }
     },
     output: () => earlier + (worker?.output() ?? ''),

@@ -2,8 +2,7 @@ import { Contract, JsonRpcProvider, Wallet } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { HouseBalance } from '../../src/modules/ledger/house.js';
-import type { TestMerchant } from '../helpers/app.js';
-import { useEvmApp } from '../helpers/evm.js';
+import { requestDeposit, useEvmApp } from '../helpers/evm.js';
 import { checkHouseInvariants, checkLedgerInvariants } from '../helpers/invariants.js';
 import { payoutOnce } from '../helpers/scan.js';
 
@@ -38,16 +37,6 @@ async function books(network: string): Promise<Record<string, string>> {
   return Object.fromEntries(rows.map((r) => [`${r.asset} ${r.code}`, r.balance.toString()]));
 }
 
-async function deposit(m: TestMerchant, userId: string, network: string, amount: string) {
-  const r = await t.request({
-    url: '/api/v1/deposit/create',
-    as: m,
-    body: { userId, amount, currency: 'USDT', network },
-  });
-  expect(r.status).toBe(200);
-  return r.body as { id: string; depositAddress: string };
-}
-
 async function scanAll() {
   for (const c of ['ERC20:test', 'BEP20:test']) await t.scan(c);
 }
@@ -55,9 +44,9 @@ async function scanAll() {
 describe('house books', () => {
   it('a confirmed deposit puts its tokens in custody on its address, once; a payout takes them out with its fee', async () => {
     const m = await t.merchant();
-    const a = await deposit(m, 'alice', 'ERC20', '25');
-    const b = await deposit(m, 'bob', 'ERC20', '10');
-    const c = await deposit(m, 'carol', 'BEP20', '3');
+    const a = await requestDeposit(t, m, 'alice', 'ERC20', '25');
+    const b = await requestDeposit(t, m, 'bob', 'ERC20', '10');
+    const c = await requestDeposit(t, m, 'carol', 'BEP20', '3');
     await t.devnet.sendToken(t.devnet.usdt6, a.depositAddress, 25n * E6);
     await t.devnet.sendToken(t.devnet.usdt6, b.depositAddress, 7n * E6);
     await t.devnet.sendToken(t.devnet.usdt6, b.depositAddress, 3n * E6 + 1n);

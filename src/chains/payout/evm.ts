@@ -35,7 +35,7 @@ function minBig(a: bigint, b: bigint): bigint {
   return a < b ? a : b;
 }
 
-function errorText(err: unknown): string {
+export function errorText(err: unknown): string {
   const e = err as {
     info?: { error?: { message?: string } };
     error?: { message?: string };
@@ -116,7 +116,7 @@ export class EvmHotWallet implements HotWallet {
   >();
 
   /** The node's EIP-1559 fee data, read at most every few seconds per node. */
-  private async fees(net: NetworkConfig): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
+  async fees(net: NetworkConfig): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
     const hit = this.feeCache.get(net.nodeUrl);
     if (hit && Date.now() - hit.at < FEE_TTL_MS) return hit.fees;
     const fees = await this.readFees(net);
@@ -193,10 +193,8 @@ export class EvmHotWallet implements HotWallet {
     const maxFeePerGas = bump(old?.maxFeePerGas, fees.maxFeePerGas);
     const maxPriorityFeePerGas = bump(old?.maxPriorityFeePerGas, fees.maxPriorityFeePerGas);
     const gasLimit = old?.gasLimit ? BigInt(old.gasLimit) : await this.gasLimit(net, to, units);
-    const raw = await this.wallet.signTransaction({
-      type: 2,
-      chainId: this.chainId,
-      nonce: Number(opts.nonce),
+    return this.signTx({
+      nonce: opts.nonce,
       to: net.token.contract,
       data: ERC20.encodeFunctionData('transfer', [to, units]),
       value: 0n,
@@ -204,18 +202,47 @@ export class EvmHotWallet implements HotWallet {
       maxFeePerGas,
       maxPriorityFeePerGas: minBig(maxPriorityFeePerGas, maxFeePerGas),
     });
+  }
+
+  private async signTx(tx: {
+    nonce: bigint;
+    to: string;
+    data: string;
+    value: bigint;
+    gasLimit: bigint;
+    maxFeePerGas: bigint;
+    maxPriorityFeePerGas: bigint;
+  }): Promise<SignedPayout> {
+    const raw = await this.wallet.signTransaction({
+      type: 2,
+      chainId: this.chainId,
+      ...tx,
+      nonce: Number(tx.nonce),
+    });
     return {
       txHash: Transaction.from(raw).hash!,
       raw,
-      nonce: opts.nonce,
+      nonce: tx.nonce,
       expiresAt: null,
       feeParams: {
-        maxCost: (gasLimit * maxFeePerGas).toString(),
-        maxFeePerGas: maxFeePerGas.toString(),
-        maxPriorityFeePerGas: maxPriorityFeePerGas.toString(),
-        gasLimit: gasLimit.toString(),
+        maxCost: (tx.gasLimit * tx.maxFeePerGas).toString(),
+        maxFeePerGas: tx.maxFeePerGas.toString(),
+        maxPriorityFeePerGas: tx.maxPriorityFeePerGas.toString(),
+        gasLimit: tx.gasLimit.toString(),
       },
     };
+  }
+
+  /**
+   * Signs any call from the hot wallet (the treasury's top-ups): the caller gives the nonce (from the database)
+   * and the gas; fees are the node's now.
+   */
+  async signCall(
+    net: NetworkConfig,
+    call: { to: string; data: string; value: bigint; gasLimit: bigint; nonce: bigint },
+  ): Promise<SignedPayout> {
+    const fees = await this.fees(net);
+    return this.signTx({ ...call, ...fees });
   }
 
   async broadcast(net: NetworkConfig, raw: string): Promise<BroadcastResult> {

@@ -32,7 +32,9 @@ export interface ProcessorOptions {
   maxSendsPerPass: number;
 }
 
-const lockKey = (wallet: HotWallet) => `payouts:${wallet.key}`;
+/** The hot wallet's advisory lock: held by a payout pass, and by the treasury while it signs from the wallet. */
+export const hotWalletLockKey = (wallet: HotWallet) => `payouts:${wallet.key}`;
+const lockKey = hotWalletLockKey;
 /** Withdrawals followed at once in a pass (node round trips dominate). */
 const FOLLOW_CONCURRENCY = 8;
 

@@ -32,6 +32,29 @@ async function audit(c: PoolClient, id: string, action: string, reason: string |
   );
 }
 
+/**
+ * The hot wallet's next nonce, taken in the caller's transaction (the row stays locked until it commits, so two
+ * takers never get the same one): seeded once from the node's pending count. Payouts and the treasury's top-ups
+ * and cold moves share it, so every transaction the hot wallet signs has its own nonce.
+ */
+export async function allocateHotNonce(
+  c: PoolClient,
+  walletKey: string,
+  seed: () => Promise<bigint | null>,
+): Promise<bigint> {
+  const n = await c.query<{ next_nonce: bigint | null }>(
+    'select next_nonce from hot_wallets where key = $1 for update',
+    [walletKey],
+  );
+  if (!n.rows[0]) throw new Error(`hot wallet ${walletKey} is not registered`);
+  const nonce = n.rows[0].next_nonce ?? (await seed()) ?? 0n;
+  await c.query('update hot_wallets set next_nonce = $2, updated_at = now() where key = $1', [
+    walletKey,
+    nonce + 1n,
+  ]);
+  return nonce;
+}
+
 export class PayoutStore {
   constructor(private readonly pool: Pool) {}
 
@@ -129,17 +152,7 @@ export class PayoutStore {
       );
       if (open.rowCount) return null;
       let nonce: bigint | null = locked.rows[0].payout_nonce;
-      if (wallet.family === 'evm' && nonce === null) {
-        const n = await c.query<{ next_nonce: bigint | null }>(
-          'select next_nonce from hot_wallets where key = $1 for update',
-          [wallet.key],
-        );
-        nonce = n.rows[0]?.next_nonce ?? (await seedNonce()) ?? 0n;
-        await c.query('update hot_wallets set next_nonce = $2, updated_at = now() where key = $1', [
-          wallet.key,
-          nonce + 1n,
-        ]);
-      }
+      if (wallet.family === 'evm' && nonce === null) nonce = await allocateHotNonce(c, wallet.key, seedNonce);
       const signed = await sign(nonce);
       const tx = await c.query<PayoutTxRow>(
         `insert into payout_transactions (withdrawal_id, wallet_key, tx_hash, nonce, raw_tx, expires_at, fee_params, status)

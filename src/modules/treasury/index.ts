@@ -1,0 +1,10 @@
+// The treasury: sweeping deposit addresses into the hot wallet, topping them up with the chain's coin first,
+// moving the hot wallet's excess to cold, and the house books of all of it (docs/treasury.md). This file is the
+// module's public surface.
+
+export { resolvePolicy, type SweepPolicy } from './policy.js';
+export { type CustodyCheck, reconcileNetwork } from './reconcile.js';
+export { type FundingInput, TreasuryService } from './service.js';
+export { openSweepers, type Sweepers } from './setup.js';
+export type { SweepRow, TreasuryTxRow } from './store.js';
+export { Sweeper, type SweepPassResult } from './sweeper.js';

@@ -1,0 +1,134 @@
+import { recordCold, recordTopUp } from './signing.js';
+import type { TreasuryTxRow } from './store.js';
+import type { SweeperDeps, SweepPassResult } from './sweeper.js';
+
+// What a sweep pass starts: new sweeps by the policy, top-ups for the sweeps that need gas, and the move of the
+// hot wallet's excess to cold. Only credited tokens are swept (a deposit's amount received, less what its sweeps
+// moved), never more than the address holds: a payment still confirming stays where it is until it is credited.
+
+const min = (a: bigint, b: bigint) => (a < b ? a : b);
+
+/** New sweeps: every address at or above the threshold, and while the hot wallet is below its target any. */
+export async function plan(d: SweeperDeps, result: SweepPassResult): Promise<void> {
+  const { net, chain, store, policy } = d;
+  const open = await store.open(net.chain, 'sweep');
+  const room = d.maxPerPass - open.count;
+  if (room <= 0) return;
+  let missing = 0n;
+  if (policy.hotTarget !== null) {
+    const hot = (await d.wallet.balances()).token[net.network] ?? 0n;
+    missing = policy.hotTarget - hot - open.amount;
+  }
+  const candidates = await store.candidates(net.chain, missing > 0n ? 1n : policy.threshold, room);
+  for (const c of candidates) {
+    const unswept = BigInt(c.unswept);
+    if (missing <= 0n && unswept < policy.threshold) continue;
+    const bal = await chain.balances(c.address);
+    const amount = min(unswept, bal.token);
+    if (amount <= 0n || (missing <= 0n && amount < policy.threshold)) continue;
+    const cost = await chain.sweepCost(c.address, amount);
+    const topup = cost.need > bal.native ? cost.need - bal.native : 0n;
+    const row = await store.createSweep({
+      chain: net.chain,
+      network: net.network,
+      mode: net.mode,
+      kind: 'sweep',
+      from_address: c.address,
+      address_index: c.address_index,
+      deposit_id: c.deposit_id,
+      to_address: chain.hotAddress,
+      amount: amount.toString(),
+      topup: topup.toString(),
+      fee_params: cost.feeParams,
+      status: topup > 0n ? 'funding' : 'ready',
+    });
+    if (!row) continue;
+    result.planned++;
+    missing -= amount;
+  }
+}
+
+/**
+ * Top-ups from the hot wallet for the sweeps waiting for gas, as many addresses per transaction as the chain
+ * batches, each stored before it is sent and sent in nonce order. False when the hot wallet cannot pay them
+ * (an alert in the log; the sweeps wait).
+ */
+export async function fund(
+  d: SweeperDeps,
+  result: SweepPassResult,
+  send: (tx: TreasuryTxRow) => Promise<boolean>,
+): Promise<boolean> {
+  const { net, chain, store, wallet, log } = d;
+  const waiting = await store.byStatus(net.chain, 'funding', d.maxPerPass, true);
+  if (!waiting.length) return true;
+  let native = (await wallet.balances()).native;
+  for (let i = 0; i < waiting.length; i += chain.topUpBatch) {
+    const batch = waiting.slice(i, i + chain.topUpBatch);
+    const value = batch.reduce((s, w) => s + BigInt(w.topup), 0n);
+    if (native < value) {
+      log.error(
+        { chain: net.chain, wallet: wallet.key, needs: value.toString(), has: native.toString() },
+        `sweep top-ups waiting: hot wallet ${wallet.address} has too little of the chain's coin`,
+      );
+      return false;
+    }
+    const tx = await recordTopUp(store, batch, {
+      nonces: chain.usesNonces ? 'hot' : 'none',
+      signerKey: wallet.key,
+      seed: () => wallet.chainNonce(),
+      sign: (nonce) =>
+        chain.signTopUp(
+          batch.map((s) => ({ address: s.from_address, amount: BigInt(s.topup) })),
+          nonce,
+        ),
+    });
+    if (!tx) continue;
+    native -= value + BigInt(tx.fee_params.maxCost ?? '0');
+    result.toppedUp += batch.length;
+    if (!(await send(tx))) return false; // the next nonces wait until this one is accepted
+  }
+  return true;
+}
+
+/** Whatever the hot wallet holds above its ceiling (less what payouts have in flight) goes to cold, one move at a time. */
+export async function moveToCold(
+  d: SweeperDeps,
+  result: SweepPassResult,
+  send: (tx: TreasuryTxRow) => Promise<boolean>,
+): Promise<void> {
+  const { net, chain, store, wallet, policy } = d;
+  if (policy.hotCeiling === null || !policy.cold) return;
+  if ((await store.open(net.chain, 'cold')).count > 0) return;
+  const balances = await wallet.balances();
+  const payouts = await d.payouts.inFlight(wallet.key);
+  const held = (balances.token[net.network] ?? 0n) - (payouts.units[net.network] ?? 0n);
+  const excess = held - policy.hotCeiling;
+  if (excess <= 0n) return;
+  const cold = policy.cold;
+  const tx = await recordCold(
+    store,
+    {
+      chain: net.chain,
+      network: net.network,
+      mode: net.mode,
+      kind: 'cold',
+      from_address: wallet.address,
+      address_index: null,
+      deposit_id: null,
+      to_address: cold,
+      amount: excess.toString(),
+      topup: '0',
+      fee_params: {},
+      status: 'signed',
+    },
+    {
+      nonces: chain.usesNonces ? 'hot' : 'none',
+      signerKey: wallet.key,
+      seed: () => wallet.chainNonce(),
+      sign: (nonce) => wallet.sign(net, cold, excess, { nonce }),
+    },
+  );
+  if (!tx) return;
+  result.cold++;
+  await send(tx);
+}

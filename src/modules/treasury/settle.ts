@@ -1,0 +1,110 @@
+import type { PoolClient } from '../../db/database.js';
+import type { HouseCode, HousePosting } from '../ledger/house.js';
+import type { LedgerService } from '../ledger/service.js';
+import type { SweepRow, TreasuryTxRow } from './store.js';
+
+// A treasury transaction deep enough to be final, settled in one database transaction: its state, its sweeps'
+// states and the house postings of what moved (the tokens swept or sent to cold, the coin topped up) and of what
+// it burned. The postings are keyed by sweep and transaction, and the transaction row is locked and must still
+// be open, so a second pass or a replay settles nothing twice.
+
+export interface Landed {
+  success: boolean;
+  blockNumber: number;
+  feePaid: bigint;
+}
+
+const MOVES: Record<
+  TreasuryTxRow['kind'],
+  { from: HouseCode; to: HouseCode; type: 'sweep' | 'cold' | 'topup' }
+> = {
+  sweep: { from: 'custody:deposits', to: 'custody:hot', type: 'sweep' },
+  cold: { from: 'custody:hot', to: 'custody:cold', type: 'cold' },
+  topup: { from: 'custody:hot', to: 'custody:deposits', type: 'topup' },
+};
+
+function postings(tx: TreasuryTxRow, sweeps: SweepRow[], at: Landed): HousePosting[] {
+  const first = sweeps[0];
+  if (!first) return [];
+  const move = MOVES[tx.kind];
+  const out: HousePosting[] = [];
+  if (at.success) {
+    for (const s of sweeps) {
+      const topup = tx.kind === 'topup';
+      out.push({
+        key: `${move.type}:${s.id}`,
+        type: move.type,
+        network: s.network,
+        mode: s.mode,
+        asset: topup ? 'native' : 'token',
+        from: move.from,
+        to: move.to,
+        amount: BigInt(topup ? s.topup : s.amount),
+        reference: tx.tx_hash,
+        metadata: { sweepId: s.id, address: s.from_address },
+      });
+    }
+  }
+  // The fee is burned whether the transaction did what it was for or reverted: the sender's coin paid it.
+  out.push({
+    key: `fee:${tx.tx_hash}`,
+    type: 'fee',
+    network: first.network,
+    mode: first.mode,
+    asset: 'native',
+    from: tx.kind === 'sweep' ? 'custody:deposits' : 'custody:hot',
+    to: 'network_fees',
+    amount: at.feePaid,
+    reference: tx.tx_hash,
+    metadata: { kind: tx.kind },
+  });
+  return out;
+}
+
+async function settleSweeps(c: PoolClient, tx: TreasuryTxRow, at: Landed): Promise<SweepRow[]> {
+  if (tx.kind === 'topup') {
+    const r = await c.query<SweepRow>('select * from sweeps where topup_tx_id = $1 order by id for update', [
+      tx.id,
+    ]);
+    if (!at.success)
+      await c.query(
+        `update sweeps set status = 'failed', failure_reason = $2, updated_at = now()
+         where topup_tx_id = $1 and status = 'funding'`,
+        [tx.id, `top-up ${tx.tx_hash} failed on chain`],
+      );
+    else
+      await c.query(
+        `update sweeps set status = 'ready', updated_at = now() where topup_tx_id = $1 and status = 'funding'`,
+        [tx.id],
+      );
+    return r.rows;
+  }
+  const r = await c.query<SweepRow>(
+    `update sweeps set status = $2, failure_reason = $3, completed_at = case when $2 = 'completed' then now() end,
+       updated_at = now() where tx_id = $1 returning *`,
+    [tx.id, at.success ? 'completed' : 'failed', at.success ? null : `${tx.tx_hash} failed on chain`],
+  );
+  return r.rows;
+}
+
+/** Settles a landed transaction; false when it was settled already. */
+export async function settleTransaction(
+  ledger: LedgerService,
+  tx: TreasuryTxRow,
+  at: Landed,
+): Promise<boolean> {
+  return ledger.withTransaction(async (c) => {
+    const open = await c.query(
+      `select id from treasury_transactions where id = $1 and status in ('signed', 'broadcast', 'mined') for update`,
+      [tx.id],
+    );
+    if (!open.rowCount) return false;
+    await c.query(
+      `update treasury_transactions set status = $2, block_number = $3, fee_paid = $4, updated_at = now() where id = $1`,
+      [tx.id, at.success ? 'confirmed' : 'failed', at.blockNumber, at.feePaid.toString()],
+    );
+    const sweeps = await settleSweeps(c, tx, at);
+    await ledger.house.post(c, postings(tx, sweeps, at));
+    return true;
+  });
+}

@@ -1,0 +1,90 @@
+import type { DepositKeys } from '../../chains/keys.js';
+import type { HotWallet } from '../../chains/payout/types.js';
+import type { NetworkRegistry } from '../../chains/registry.js';
+import { openSweepChain } from '../../chains/sweep/open.js';
+import type { Config } from '../../config.js';
+import { createPool, type Pool } from '../../db/database.js';
+import type { Logger } from '../../lib/logger.js';
+import type { LedgerService } from '../ledger/service.js';
+import { hotWalletLockKey } from '../payouts/processor.js';
+import { PayoutStore } from '../payouts/store.js';
+import { resolvePolicy } from './policy.js';
+import { TreasuryStore } from './store.js';
+import { Sweeper } from './sweeper.js';
+
+// The sweepers of the networks that have a sweep policy, each with its network's hot wallet (where top-ups come
+// from and sweeps go) and the family's sweeping side signing with the deposit keys. A network without a policy,
+// without a hot wallet or whose family cannot sweep yet is left alone, with a line in the log saying so.
+
+export interface Sweepers {
+  byChain: Map<string, Sweeper>;
+  close(): Promise<void>;
+}
+
+export async function openSweepers(deps: {
+  config: Config;
+  pool: Pool;
+  log: Logger;
+  registry: NetworkRegistry;
+  ledger: LedgerService;
+  keys: DepositKeys;
+  wallets: HotWallet[];
+}): Promise<Sweepers> {
+  const { config, pool, log } = deps;
+  const store = new TreasuryStore(pool);
+  const payouts = new PayoutStore(pool);
+  const byChain = new Map<string, Sweeper>();
+  const chains: { close(): void }[] = [];
+  const policies = config.treasury.policies;
+  for (const chainKey of Object.keys(policies)) {
+    if (!deps.registry.byChain(chainKey))
+      log.warn({ chain: chainKey }, 'SWEEP_POLICY names a network this server does not run');
+  }
+  // Two lock connections per swept network (its own pass, the hot wallet's), plus one spare.
+  const lockPool = createPool(config.databaseUrl, 2 * Object.keys(policies).length + 1);
+  for (const net of deps.registry.all()) {
+    const input = policies[net.chain];
+    if (!input) continue;
+    const wallet = deps.wallets.find((w) => w.networks.some((n) => n.chain === net.chain));
+    if (!wallet) {
+      log.warn({ chain: net.chain }, 'no hot wallet for this network: it is not swept');
+      continue;
+    }
+    const policy = resolvePolicy(net, input);
+    const chain = openSweepChain(net, wallet, deps.keys, { disperse: policy.disperse });
+    if (!chain) {
+      log.warn(
+        { chain: net.chain },
+        'this network cannot be swept yet (no seed for its family, or not built)',
+      );
+      continue;
+    }
+    chains.push(chain);
+    await payouts.registerWallet(wallet);
+    byChain.set(
+      net.chain,
+      new Sweeper({
+        net,
+        chain,
+        wallet,
+        store,
+        ledger: deps.ledger,
+        payouts,
+        lockPool,
+        log,
+        policy,
+        maxPerPass: config.treasury.maxSweepsPerPass,
+        rebroadcastMs: Math.max(config.treasury.sweepIntervalMs * 5, 10_000),
+        hotLockKey: hotWalletLockKey(wallet),
+      }),
+    );
+    log.info({ chain: net.chain, hot: wallet.address, batch: chain.topUpBatch }, 'sweeping');
+  }
+  return {
+    byChain,
+    async close() {
+      for (const c of chains) c.close();
+      await lockPool.end();
+    },
+  };
+}

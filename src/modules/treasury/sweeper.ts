@@ -1,0 +1,180 @@
+import { type HotWallet, PayoutChainError } from '../../chains/payout/types.js';
+import type { NetworkConfig } from '../../chains/registry.js';
+import type { SweepChain } from '../../chains/sweep/types.js';
+import type { Pool } from '../../db/database.js';
+import type { Logger } from '../../lib/logger.js';
+import type { LedgerService } from '../ledger/service.js';
+import type { PayoutStore } from '../payouts/store.js';
+import { fund, moveToCold, plan } from './planning.js';
+import type { SweepPolicy } from './policy.js';
+import { settleTransaction } from './settle.js';
+import { recordSweep } from './signing.js';
+import type { TreasuryStore, TreasuryTxRow } from './store.js';
+
+// One pass over one network's sweeps (its BullMQ job runs one at a time, and a PostgreSQL advisory lock makes it
+// exclusive across processes). First every open transaction is followed on chain: deep enough → settled and
+// booked; in a block → mined (a top-up's sweeps become ready); gone after a reorg → sent again; unmined → sent
+// again now and then. Then ready sweeps are signed (stored first) and sent, new sweeps are planned by the policy,
+// and, holding the hot wallet's payout lock so its nonces go out in order, the planned sweeps are topped up and
+// the hot wallet's excess is moved to cold.
+
+export interface SweepPassResult {
+  skipped?: boolean;
+  planned: number;
+  toppedUp: number;
+  signed: number;
+  completed: number;
+  failed: number;
+  cold: number;
+}
+
+export interface SweeperDeps {
+  net: NetworkConfig;
+  chain: SweepChain;
+  wallet: HotWallet;
+  store: TreasuryStore;
+  ledger: LedgerService;
+  /** What payouts have in flight from the hot wallet: kept there when moving its excess to cold. */
+  payouts: PayoutStore;
+  /** Where the pass's advisory-lock connections come from (not the pool the store queries through). */
+  lockPool: Pool;
+  log: Logger;
+  policy: SweepPolicy;
+  /** Most sweeps planned, signed or topped up per pass. */
+  maxPerPass: number;
+  /** Send an unmined transaction again at most this often. */
+  rebroadcastMs: number;
+  /** The hot wallet's payout lock (src/modules/payouts/processor.ts), held while it signs. */
+  hotLockKey: string;
+}
+
+const empty = (): SweepPassResult => ({
+  planned: 0,
+  toppedUp: 0,
+  signed: 0,
+  completed: 0,
+  failed: 0,
+  cold: 0,
+});
+
+export class Sweeper {
+  constructor(readonly deps: SweeperDeps) {}
+
+  get chainKey(): string {
+    return this.deps.net.chain;
+  }
+
+  /** Runs `fn` holding the advisory lock `key` on a connection of its own; null when another holder has it. */
+  private async locked<T>(key: string, fn: () => Promise<T>): Promise<T | null> {
+    const lock = await this.deps.lockPool.connect();
+    try {
+      const got = await lock.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [key]);
+      if (!got.rows[0]?.ok) return null;
+      try {
+        return await fn();
+      } finally {
+        await lock.query('select pg_advisory_unlock(hashtext($1))', [key]);
+      }
+    } finally {
+      lock.release();
+    }
+  }
+
+  async pass(): Promise<SweepPassResult> {
+    const r = await this.locked(`sweeps:${this.chainKey}`, () => this.run());
+    return r ?? { ...empty(), skipped: true };
+  }
+
+  private async run(): Promise<SweepPassResult> {
+    const result = empty();
+    try {
+      await this.follow(result);
+      await this.signReady(result);
+      await plan(this.deps, result);
+      await this.locked(this.deps.hotLockKey, async () => {
+        if (await fund(this.deps, result, (tx) => this.send(tx)))
+          await moveToCold(this.deps, result, (tx) => this.send(tx));
+      });
+    } catch (err) {
+      if (!(err instanceof PayoutChainError)) throw err;
+      this.deps.log.warn(
+        { chain: this.chainKey, err: err.message },
+        'sweep node unavailable; retrying on the next pass',
+      );
+    }
+    return result;
+  }
+
+  /** Sends a stored transaction; true when the node has it. */
+  async send(tx: TreasuryTxRow): Promise<boolean> {
+    const r = await this.deps.wallet.broadcast(this.deps.net, tx.raw_tx);
+    await this.deps.store.markBroadcast(tx, r.ok ? null : r.message);
+    if (!r.ok)
+      this.deps.log.warn(
+        { chain: this.chainKey, tx: tx.tx_hash, kind: tx.kind, err: r.message },
+        'sweep broadcast refused; retrying',
+      );
+    return r.ok;
+  }
+
+  private async follow(result: SweepPassResult) {
+    const { net, wallet, store, ledger } = this.deps;
+    let head: Promise<number> | null = null;
+    const headOf = () => {
+      head ??= wallet.headBlock(net);
+      return head;
+    };
+    for (const tx of await store.openTransactions(this.chainKey)) {
+      const at = await wallet.lookup(net, tx.tx_hash, headOf);
+      if (at.state === 'mined') {
+        if (at.confirmations >= net.confirmations) {
+          if ((await settleTransaction(ledger, tx, at)) && tx.kind !== 'topup') {
+            if (at.success) result.completed++;
+            else result.failed++;
+          }
+        } else if (tx.status !== 'mined') await store.markMined(tx, at.blockNumber, at.success);
+        continue;
+      }
+      if (tx.status === 'mined') await store.markUnmined(tx);
+      const since = Date.now() - (tx.broadcast_at?.getTime() ?? 0);
+      if (tx.status === 'signed' || tx.status === 'mined' || since > this.deps.rebroadcastMs)
+        await this.send(tx);
+    }
+  }
+
+  /** Ready sweeps (funded) are signed, stored and sent, oldest first. */
+  private async signReady(result: SweepPassResult) {
+    const { chain, store, log } = this.deps;
+    for (const s of await store.byStatus(this.chainKey, 'ready', this.deps.maxPerPass)) {
+      const units = BigInt(s.amount);
+      const bal = await chain.balances(s.from_address);
+      if (bal.token < units) {
+        await store.failSweep(
+          s,
+          `the address holds ${bal.token} token units, less than the ${units} planned`,
+        );
+        result.failed++;
+        continue;
+      }
+      if (bal.native < BigInt(s.fee_params.maxCost ?? '0')) {
+        log.debug({ sweep: s.id }, 'sweep waits for its top-up to show in the balance');
+        continue;
+      }
+      if (!(await chain.stillCovered(s.from_address, units, s.fee_params))) {
+        // Never signed, so nothing can land: the next plan tops up only what is missing.
+        await store.failSweep(s, 'the transfer now costs more than it was funded for; planned again');
+        result.failed++;
+        continue;
+      }
+      const tx = await recordSweep(store, s, {
+        nonces: chain.usesNonces ? 'address' : 'none',
+        signerKey: chain.signerKey(s.from_address),
+        seed: () => chain.chainNonce(s.from_address),
+        sign: (nonce) => chain.signSweep(s.address_index!, s.from_address, units, nonce, s.fee_params),
+      });
+      if (!tx) continue;
+      result.signed++;
+      await this.send(tx);
+    }
+  }
+}

@@ -1,0 +1,195 @@
+import { Transaction, Wallet } from 'ethers';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { DISPERSE_ADDRESS } from '../../src/devnet/evm/index.js';
+import { reconcileNetwork, type Sweeper } from '../../src/modules/treasury/index.js';
+import { fundHotGas, requestDeposit, useEvmApp } from '../helpers/evm.js';
+import { checkHouseInvariants, checkLedgerInvariants } from '../helpers/invariants.js';
+
+// Sweeping ERC20 on the hardhat devnet with the shipped code paths: 50 confirmed deposits are topped up with
+// exactly the gas their transfer needs (one Disperse transaction for all of them, from the hot wallet, nonce from
+// the database), swept to the hot wallet, and booked: custody moves from the deposit addresses to the hot wallet,
+// every wei of gas burned is a network fee, and the chain holds what the books say. A payment that arrives later
+// waits until it is credited, and is then swept with the coin left on the address.
+
+const HOT = Wallet.createRandom();
+const base = loadConfig();
+const t = useEvmApp({
+  payouts: { ...base.payouts, monitorMs: 600_000, evmPrivateKey: HOT.privateKey },
+  treasury: {
+    ...base.treasury,
+    signerRole: 'worker',
+    sweepIntervalMs: 600_000,
+    maxSweepsPerPass: 100,
+    policies: { 'ERC20:test': { threshold: '1', disperse: DISPERSE_ADDRESS } },
+  },
+});
+const E6 = 1_000_000n;
+const N = 50;
+
+const sweeper = (): Sweeper => t.app.signer!.sweepers.byChain.get('ERC20:test')!;
+async function pass() {
+  for (;;) {
+    const r = await sweeper().pass();
+    if (!r.skipped) return r;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
+const tokenOf = async (a: string) => (await sweeper().deps.chain.balances(a)).token;
+const ethOf = async (a: string) => BigInt(await t.devnet.request<string>('eth_getBalance', [a, 'latest']));
+const receipt = (hash: string) =>
+  t.devnet.request<{ gasUsed: string; effectiveGasPrice: string; status: string }>(
+    'eth_getTransactionReceipt',
+    [hash],
+  );
+
+async function books() {
+  const rows = await t.app.services.ledger.house.balances({ network: 'ERC20', mode: 'test' });
+  return Object.fromEntries(rows.map((r) => [`${r.asset} ${r.code}`, r.balance]));
+}
+
+/** Sweep passes, a block mined between them (12 at a time once transactions wait for depth), until `done`. */
+async function sweepUntil(done: () => Promise<boolean>) {
+  for (let i = 0; i < 20; i++) {
+    await pass();
+    if (await done()) return;
+    await t.devnet.mine(i < 2 ? 1 : 12);
+  }
+  throw new Error('sweeps did not finish');
+}
+
+const sweepsDone = async (n: number) => {
+  const r = await t.app.pool.query(`select count(*)::int as n from sweeps where status = 'completed'`);
+  return r.rows[0].n >= n;
+};
+
+describe('EVM sweeps', () => {
+  it('sweeps 50 confirmed ERC20 deposits to zero, with exact gas top-ups booked as fees and reconciled books', {
+    timeout: 180_000,
+  }, async () => {
+    // Ops funds the hot wallet with gas and records it, so the books know the coin is there.
+    await fundHotGas(t, HOT.address, 10n ** 19n);
+
+    const m = await t.merchant();
+    const deposits = [];
+    let total = 0n;
+    for (let i = 0; i < N; i++) {
+      const d = await requestDeposit(t, m, `payer${i}`, 'ERC20', String(i + 1));
+      await t.devnet.sendToken(t.devnet.usdt6, d.depositAddress, BigInt(i + 1) * E6 + BigInt(i));
+      total += BigInt(i + 1) * E6 + BigInt(i);
+      deposits.push(d);
+    }
+    await t.devnet.mine(12);
+    await t.scan('ERC20:test');
+    const credited = await t.app.pool.query(
+      `select count(*)::int as n from deposits where id = any($1) and status = 'confirmed'`,
+      [deposits.map((d) => d.id)],
+    );
+    expect(credited.rows[0].n).toBe(N);
+
+    // First pass: 50 sweeps planned, all funded by one Disperse transaction from the hot wallet.
+    const first = await pass();
+    expect(first).toMatchObject({ planned: N, toppedUp: N });
+    const topups = await t.app.pool.query<{ raw_tx: string; nonce: bigint; value: string }>(
+      `select raw_tx, nonce, value from treasury_transactions where kind = 'topup'`,
+    );
+    expect(topups.rows).toHaveLength(1);
+    const topupTx = Transaction.from(topups.rows[0]!.raw_tx);
+    expect(topupTx.to).toBe(DISPERSE_ADDRESS);
+    expect(topupTx.from).toBe(HOT.address);
+    const hotNonce = await t.app.pool.query('select next_nonce from hot_wallets where address = $1', [
+      HOT.address,
+    ]);
+    expect(hotNonce.rows[0].next_nonce).toBe(topups.rows[0]!.nonce + 1n);
+
+    await sweepUntil(() => sweepsDone(N));
+
+    // Every address is empty of tokens; the hot wallet holds all of them.
+    for (const d of deposits) expect(await tokenOf(d.depositAddress)).toBe(0n);
+    expect(await tokenOf(HOT.address)).toBe(total);
+
+    // Exactly the gas: each address was given its transfer's estimated gas × the fee cap it is signed with.
+    const sweeps = await t.app.pool.query<{
+      topup: string;
+      tx_hash: string;
+      raw_tx: string;
+      fee_paid: string;
+    }>(
+      `select s.topup, x.tx_hash, x.raw_tx, x.fee_paid::text from sweeps s join treasury_transactions x on x.id = s.tx_id
+       where s.kind = 'sweep'`,
+    );
+    expect(sweeps.rows).toHaveLength(N);
+    let fees = 0n;
+    let leftover = 0n;
+    for (const s of sweeps.rows) {
+      const tx = Transaction.from(s.raw_tx);
+      expect(BigInt(s.topup)).toBe(tx.gasLimit * tx.maxFeePerGas!);
+      const r = await receipt(s.tx_hash);
+      expect(r.status).toBe('0x1');
+      // The estimate was made while the hot wallet held no tokens (the costliest transfer); later ones use less.
+      expect(BigInt(r.gasUsed)).toBeLessThanOrEqual(tx.gasLimit);
+      const paid = BigInt(r.gasUsed) * BigInt(r.effectiveGasPrice);
+      expect(BigInt(s.fee_paid)).toBe(paid);
+      fees += paid;
+      leftover += BigInt(s.topup) - paid;
+      expect(tx.nonce).toBe(0); // each deposit address's first and only transaction
+    }
+    const topupHash = (
+      await t.app.pool.query(`select tx_hash from treasury_transactions where kind = 'topup'`)
+    ).rows[0].tx_hash;
+    const tr = await receipt(topupHash);
+    const topupFee = BigInt(tr.gasUsed) * BigInt(tr.effectiveGasPrice);
+    fees += topupFee;
+
+    // The books: custody moved from the addresses to the hot wallet; every fee is booked; Σ chain = books.
+    const b = await books();
+    expect(b['token custody:deposits']).toBe(0n);
+    expect(b['token custody:hot']).toBe(total);
+    expect(b['native network_fees']).toBe(fees);
+    expect(b['native custody:deposits']).toBe(leftover);
+    expect(b['native custody:hot']).toBe(10n ** 19n - BigInt(topups.rows[0]!.value) - topupFee);
+    expect(await ethOf(HOT.address)).toBe(b['native custody:hot']);
+    const checks = await reconcileNetwork(sweeper().deps);
+    expect(checks.filter((c) => c.difference !== 0n)).toEqual([]);
+    expect(checks.find((c) => c.asset === 'token' && c.place === 'hot')?.onChain).toBe(total);
+    await checkHouseInvariants(t.app.pool);
+    await checkLedgerInvariants(t.app.pool, { merchantId: m.merchantId });
+
+    // Nothing more to do: another pass plans nothing, signs nothing.
+    await t.devnet.mine(12);
+    expect(await pass()).toMatchObject({ planned: 0, toppedUp: 0, signed: 0 });
+  });
+
+  it('leaves a late payment until it is credited, then sweeps it with the coin left on the address', {
+    timeout: 60_000,
+  }, async () => {
+    const [d] = (
+      await t.app.pool.query<{ address: string; id: string }>(
+        `select d.address, d.id from deposits d join sweeps s on s.from_address = d.address
+         where s.status = 'completed' order by d.id limit 1`,
+      )
+    ).rows;
+    const before = await ethOf(d!.address);
+    await t.devnet.sendToken(t.devnet.usdt6, d!.address, 2n * E6);
+    await t.scan('ERC20:test');
+    // Seen, not confirmed: not ours to move yet.
+    expect(await pass()).toMatchObject({ planned: 0 });
+    await t.devnet.mine(12);
+    await t.scan('ERC20:test');
+    const planned = await pass();
+    expect(planned.planned).toBe(1);
+    const row = await t.app.pool.query<{ amount: string; topup: string; fee_params: Record<string, string> }>(
+      `select amount, topup, fee_params from sweeps where from_address = $1 and status <> 'completed'`,
+      [d!.address],
+    );
+    expect(row.rows[0]!.amount).toBe(String(2n * E6));
+    // Only what the leftover does not cover is topped up.
+    const need = BigInt(row.rows[0]!.fee_params.maxCost!);
+    expect(before).toBeGreaterThan(0n);
+    expect(BigInt(row.rows[0]!.topup)).toBe(need > before ? need - before : 0n);
+    await sweepUntil(async () => (await tokenOf(d!.address)) === 0n && (await sweepsDone(N + 1)));
+    const checks = await reconcileNetwork(sweeper().deps);
+    expect(checks.filter((c) => c.difference !== 0n)).toEqual([]);
+    await checkHouseInvariants(t.app.pool);
+  });
+});
