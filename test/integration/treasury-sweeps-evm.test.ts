@@ -2,7 +2,7 @@ import { Transaction, Wallet } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { DISPERSE_ADDRESS } from '../../src/devnet/evm/index.js';
-import { reconcileNetwork, type Sweeper } from '../../src/modules/treasury/index.js';
+import { reconcileNetwork, Sweeper, type SweepPolicy } from '../../src/modules/treasury/index.js';
 import { fundHotGas, requestDeposit, useEvmApp } from '../helpers/evm.js';
 import { checkHouseInvariants, checkLedgerInvariants } from '../helpers/invariants.js';
 
@@ -189,6 +189,75 @@ describe('EVM sweeps', () => {
     expect(BigInt(row.rows[0]!.topup)).toBe(need > before ? need - before : 0n);
     await sweepUntil(async () => (await tokenOf(d!.address)) === 0n && (await sweepsDone(N + 1)));
     const checks = await reconcileNetwork(sweeper().deps);
+    expect(checks.filter((c) => c.difference !== 0n)).toEqual([]);
+    await checkHouseInvariants(t.app.pool);
+  });
+
+  it('sweeps small balances only while the hot wallet is below its target, and moves its excess above the ceiling to cold', {
+    timeout: 60_000,
+  }, async () => {
+    const cold = Wallet.createRandom().address;
+    const policy: SweepPolicy = {
+      threshold: 100n * E6,
+      hotTarget: null,
+      hotCeiling: null,
+      cold: null,
+      disperse: DISPERSE_ADDRESS,
+    };
+    const custom = (p: Partial<SweepPolicy>) =>
+      new Sweeper({ ...sweeper().deps, policy: { ...policy, ...p } });
+    const run = async (sw: Sweeper) => {
+      for (;;) {
+        const r = await sw.pass();
+        if (!r.skipped) return r;
+        await new Promise((res) => setTimeout(res, 20));
+      }
+    };
+    const m = await t.merchant();
+    const small = [
+      await requestDeposit(t, m, 'small1', 'ERC20', '3'),
+      await requestDeposit(t, m, 'small2', 'ERC20', '4'),
+    ];
+    for (const [i, d] of small.entries())
+      await t.devnet.sendToken(t.devnet.usdt6, d.depositAddress, BigInt(i + 3) * E6);
+    await t.devnet.mine(12);
+    await t.scan('ERC20:test');
+    const hot = await tokenOf(HOT.address);
+    // Below the threshold and the hot wallet at its target: nothing to do.
+    expect(await run(custom({ hotTarget: hot }))).toMatchObject({ planned: 0 });
+    // The hot wallet below its target: the small balances are swept too, largest first.
+    expect(await run(custom({ hotTarget: hot + 5n * E6 }))).toMatchObject({ planned: 2, toppedUp: 2 });
+    await sweepUntil(
+      async () =>
+        (await tokenOf(small[0]!.depositAddress)) + (await tokenOf(small[1]!.depositAddress)) === 0n,
+    );
+    await t.devnet.mine(12);
+    await pass();
+    expect(await tokenOf(HOT.address)).toBe(hot + 7n * E6);
+
+    // Above the ceiling: the excess goes to cold in one transaction from the hot wallet, nonce from the database.
+    const ceiling = 1000n * E6;
+    const toCold = custom({ hotCeiling: ceiling, cold });
+    const nonceBefore = (
+      await t.app.pool.query('select next_nonce from hot_wallets where address = $1', [HOT.address])
+    ).rows[0].next_nonce as bigint;
+    expect(await run(toCold)).toMatchObject({ cold: 1 });
+    expect(await run(toCold)).toMatchObject({ cold: 0 }); // one move at a time
+    await t.devnet.mine(12);
+    await run(toCold);
+    const excess = hot + 7n * E6 - ceiling;
+    expect(await tokenOf(cold)).toBe(excess);
+    expect(await tokenOf(HOT.address)).toBe(ceiling);
+    const moved = await t.app.pool.query<{ nonce: bigint; status: string }>(
+      `select x.nonce, s.status from sweeps s join treasury_transactions x on x.id = s.tx_id where s.kind = 'cold'`,
+    );
+    expect(moved.rows).toEqual([{ nonce: nonceBefore, status: 'completed' }]);
+    expect(await run(toCold)).toMatchObject({ cold: 0 }); // at the ceiling now
+    const b = await books();
+    expect(b['token custody:cold']).toBe(excess);
+    expect(b['token custody:hot']).toBe(ceiling);
+    const checks = await reconcileNetwork(toCold.deps);
+    expect(checks.find((c) => c.place === 'cold')).toMatchObject({ onChain: excess, difference: 0n });
     expect(checks.filter((c) => c.difference !== 0n)).toEqual([]);
     await checkHouseInvariants(t.app.pool);
   });
