@@ -12,6 +12,7 @@ import { Migration20261205100000_admin_ops } from './Migration20261205100000_adm
 import { Migration20261205100000_webhook_body_signature } from './Migration20261205100000_webhook_body_signature.js';
 import { Migration20261206000000_house_books } from './Migration20261206000000_house_books.js';
 import { Migration20261206100000_sweeps } from './Migration20261206100000_sweeps.js';
+import { Migration20261206200000_treasury_expiry } from './Migration20261206200000_treasury_expiry.js';
 
 // Listed explicitly so the migrator never imports .ts files by path (vitest and tsx both load them
 // through their own pipelines this way). A test checks this list against the folder.
@@ -35,4 +36,5 @@ export const migrationsList: MigrationObject[] = [
   },
   { name: 'Migration20261206000000_house_books', class: Migration20261206000000_house_books },
   { name: 'Migration20261206100000_sweeps', class: Migration20261206100000_sweeps },
+  { name: 'Migration20261206200000_treasury_expiry', class: Migration20261206200000_treasury_expiry },
 ];

@@ -78,16 +78,29 @@ export async function requestDeposit(
   return r.body;
 }
 
-/** Ops sends the hot wallet gas and records it in the house books (capital → custody:hot), as the runbook says. */
-export async function fundHotGas(t: TestContext & { devnet: EvmDevnet }, hot: string, wei: bigint) {
-  const tx = await t.devnet.sendEth(hot, wei);
-  const recorded = await new TreasuryService(t.app.services.ledger).recordFunding({
-    network: 'ERC20',
-    mode: 'test',
-    asset: 'native',
-    to: 'hot',
-    amount: String(wei),
-    reference: tx,
-  });
-  expect(recorded).toBe(true);
+/**
+ * Ops sends the hot wallet gas (and tokens, when given) from the faucet and records each in the house books
+ * (capital → custody:hot), as the runbook says.
+ */
+export async function fundHot(
+  t: TestContext & { devnet: EvmDevnet },
+  hot: string,
+  wei: bigint,
+  tokenUnits = 0n,
+): Promise<void> {
+  const treasury = new TreasuryService(t.app.services.ledger);
+  const record = async (asset: 'native' | 'token', amount: bigint, reference: string) =>
+    expect(
+      await treasury.recordFunding({
+        network: 'ERC20',
+        mode: 'test',
+        asset,
+        to: 'hot',
+        amount: String(amount),
+        reference,
+      }),
+    ).toBe(true);
+  await record('native', wei, await t.devnet.sendEth(hot, wei));
+  if (tokenUnits > 0n)
+    await record('token', tokenUnits, await t.devnet.sendToken(t.devnet.usdt6, hot, tokenUnits));
 }

@@ -61,11 +61,13 @@ export class TronHotWallet implements HotWallet {
     this.networks = [net];
   }
 
-  private post<T>(path: string, body: Record<string, unknown>): Promise<T> {
+  /** One call to the node; a failure is a PayoutChainError (the treasury's TRON side calls through these too). */
+  post<T>(path: string, body: Record<string, unknown>): Promise<T> {
     return tronPost<T>(this.net, path, body, (m) => new PayoutChainError(m));
   }
 
-  private async guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  /** Runs a tronweb call, turning its failure into a PayoutChainError that names `what`. */
+  async guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
@@ -220,6 +222,21 @@ export class TronHotWallet implements HotWallet {
         energy: energy.toString(),
         sunPerEnergy: sunPerEnergy.toString(),
       },
+    };
+  }
+
+  /** A TRX transfer from the hot wallet (the treasury's top-ups), built by the node and signed here. */
+  async signTrxTransfer(to: string, sun: bigint): Promise<SignedPayout> {
+    const built = await this.guard('createtransaction', () =>
+      this.tw.transactionBuilder.sendTrx(to, Number(sun), this.address),
+    );
+    const signed = await this.tw.trx.sign(built, this.privateKey);
+    return {
+      txHash: signed.txID,
+      raw: JSON.stringify(signed),
+      nonce: null,
+      expiresAt: new Date(signed.raw_data.expiration),
+      feeParams: {},
     };
   }
 

@@ -12,13 +12,13 @@ const min = (a: bigint, b: bigint) => (a < b ? a : b);
 export async function plan(d: SweeperDeps, result: SweepPassResult): Promise<void> {
   const { net, chain, store, policy } = d;
   const open = await store.open(net.chain, 'sweep');
-  const room = d.maxPerPass - open.count;
+  const hot = (await d.wallet.balances()).token[net.network] ?? 0n;
+  // A transfer to a wallet that holds none of the token costs more (a new storage slot: ~52 k gas on EVM, 130 k
+  // energy on TRON, against ~35 k and 64 k): while the hot wallet holds none, sweep one address first, and size
+  // the others' top-ups once it has landed.
+  const room = hot === 0n ? (open.count > 0 ? 0 : 1) : d.maxPerPass - open.count;
   if (room <= 0) return;
-  let missing = 0n;
-  if (policy.hotTarget !== null) {
-    const hot = (await d.wallet.balances()).token[net.network] ?? 0n;
-    missing = policy.hotTarget - hot - open.amount;
-  }
+  let missing = policy.hotTarget === null ? 0n : policy.hotTarget - hot - open.amount;
   const candidates = await store.candidates(net.chain, missing > 0n ? 1n : policy.threshold, room);
   for (const c of candidates) {
     const unswept = BigInt(c.unswept);

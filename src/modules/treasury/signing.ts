@@ -46,9 +46,20 @@ async function signAndStore(
   else if (req.nonces === 'address') nonce = await allocateAddressNonce(c, req.signerKey, req.seed);
   const s = await req.sign(nonce);
   const r = await c.query<TreasuryTxRow>(
-    `insert into treasury_transactions (chain, kind, signer_key, nonce, tx_hash, raw_tx, value, fee_params, status)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, 'signed') returning *`,
-    [chain, kind, req.signerKey, s.nonce, s.txHash, s.raw, value.toString(), JSON.stringify(s.feeParams)],
+    `insert into treasury_transactions (chain, kind, signer_key, nonce, tx_hash, raw_tx, value, fee_params, expires_at,
+       status)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'signed') returning *`,
+    [
+      chain,
+      kind,
+      req.signerKey,
+      s.nonce,
+      s.txHash,
+      s.raw,
+      value.toString(),
+      JSON.stringify(s.feeParams),
+      s.expiresAt,
+    ],
   );
   return r.rows[0]!;
 }

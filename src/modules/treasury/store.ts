@@ -45,8 +45,10 @@ export interface TreasuryTxRow {
   raw_tx: string;
   value: string;
   fee_params: Record<string, string>;
-  status: 'signed' | 'broadcast' | 'mined' | 'confirmed' | 'failed';
+  status: 'signed' | 'broadcast' | 'mined' | 'confirmed' | 'failed' | 'expired';
   block_number: bigint | null;
+  /** TRON: after this (on the solidified chain) the transaction can no longer be included. */
+  expires_at: Date | null;
   created_at: Date;
   broadcast_at: Date | null;
 }
@@ -209,6 +211,35 @@ export class TreasuryStore {
           `update sweeps set status = 'ready', updated_at = now() where topup_tx_id = $1 and status = 'funding'`,
           [tx.id],
         );
+    });
+  }
+
+  /**
+   * TRON: the transaction expired and is in no block, so it can never land: its sweep is ready to be signed
+   * again, or its sweeps wait for a new top-up.
+   */
+  async markExpired(tx: TreasuryTxRow): Promise<void> {
+    await inTransaction(this.pool, async (c) => {
+      const t = await c.query(
+        `update treasury_transactions set status = 'expired', updated_at = now()
+         where id = $1 and status in ('signed', 'broadcast')`,
+        [tx.id],
+      );
+      if (!t.rowCount) return;
+      await c.query(
+        `update sweeps set status = 'ready', tx_id = null, updated_at = now()
+         where tx_id = $1 and kind = 'sweep' and status in ('signed', 'broadcast')`,
+        [tx.id],
+      );
+      await c.query(
+        `update sweeps set status = 'failed', failure_reason = $2, updated_at = now()
+         where tx_id = $1 and kind = 'cold' and status in ('signed', 'broadcast')`,
+        [tx.id, `${tx.tx_hash} expired unmined`],
+      );
+      await c.query(
+        `update sweeps set topup_tx_id = null, updated_at = now() where topup_tx_id = $1 and status = 'funding'`,
+        [tx.id],
+      );
     });
   }
 

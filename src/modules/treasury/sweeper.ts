@@ -136,6 +136,10 @@ export class Sweeper {
         continue;
       }
       if (tx.status === 'mined') await store.markUnmined(tx);
+      if (await wallet.isDead(net, tx.tx_hash, tx.expires_at)) {
+        await store.markExpired(tx);
+        continue;
+      }
       const since = Date.now() - (tx.broadcast_at?.getTime() ?? 0);
       if (tx.status === 'signed' || tx.status === 'mined' || since > this.deps.rebroadcastMs)
         await this.send(tx);

@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import { TronWeb } from 'tronweb';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { reconcileNetwork, type Sweeper, TreasuryService } from '../../src/modules/treasury/index.js';
+import { checkHouseInvariants, checkLedgerInvariants } from '../helpers/invariants.js';
+import { createTronDeposit, useTronApp } from '../helpers/tron.js';
+
+// Sweeping TRC20 by burning, on the TRON devnet (mainnet's energy price and USDT's dynamic energy): 50 confirmed
+// deposits are each sent exactly the TRX their transfer will burn (estimateenergy × the energy price; the first
+// TRX creates the account, which the hot wallet pays for, and its free bandwidth carries the transfer), swept to
+// the hot wallet and booked, to the sun. A top-up that expires unmined is dead: it is sent again, and only once.
+
+const HOT_KEY = randomBytes(32).toString('hex');
+const HOT = TronWeb.address.fromPrivateKey(HOT_KEY) as string;
+const base = loadConfig();
+const t = useTronApp({
+  payouts: { ...base.payouts, monitorMs: 600_000, tronPrivateKey: HOT_KEY },
+  treasury: {
+    ...base.treasury,
+    signerRole: 'worker',
+    sweepIntervalMs: 600_000,
+    maxSweepsPerPass: 100,
+    policies: { 'TRC20:test': { threshold: '1' } },
+  },
+});
+const E6 = 1_000_000n;
+const N = 50;
+
+const sweeper = (): Sweeper => t.app.signer!.sweepers.byChain.get('TRC20:test')!;
+async function pass() {
+  for (;;) {
+    const r = await sweeper().pass();
+    if (!r.skipped) return r;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
+const post = async <T>(path: string, body: object): Promise<T> =>
+  (
+    await fetch(`${t.devnet.url}${path}`, { method: 'POST', body: JSON.stringify(body) })
+  ).json() as Promise<T>;
+type Info = { fee?: number; receipt?: { energy_usage_total?: number; energy_fee?: number; result?: string } };
+const info = (id: string) => post<Info>('/wallet/gettransactioninfobyid', { value: id });
+
+async function books() {
+  const rows = await t.app.services.ledger.house.balances({ network: 'TRC20', mode: 'test' });
+  return Object.fromEntries(rows.map((r) => [`${r.asset} ${r.code}`, r.balance]));
+}
+
+async function sweepUntil(done: () => Promise<boolean>) {
+  for (let i = 0; i < 20; i++) {
+    await pass();
+    if (await done()) return;
+    t.devnet.mine(i < 3 ? 1 : 19);
+  }
+  throw new Error('sweeps did not finish');
+}
+const completed = async () =>
+  (await t.app.pool.query(`select count(*)::int as n from sweeps where status = 'completed'`)).rows[0]
+    .n as number;
+
+async function fund(asset: 'native' | 'token', amount: bigint) {
+  const txid = asset === 'native' ? t.devnet.sendTrx(HOT, amount) : t.devnet.sendUsdt(HOT, amount);
+  t.devnet.mine();
+  const treasury = new TreasuryService(t.app.services.ledger);
+  expect(
+    await treasury.recordFunding({
+      network: 'TRC20',
+      mode: 'test',
+      asset,
+      to: 'hot',
+      amount: String(amount),
+      reference: txid,
+    }),
+  ).toBe(true);
+}
+
+describe('TRON sweeps (burning TRX)', () => {
+  it('sweeps 50 confirmed TRC20 deposits to zero with exactly the TRX they burn, booked and reconciled', {
+    timeout: 180_000,
+  }, async () => {
+    await fund('native', 10_000_000_000n);
+    await fund('token', E6); // the hot wallet holds USDT, so every transfer to it is sized alike
+    const m = await t.merchant();
+    const deposits = [];
+    let total = 0n;
+    for (let i = 0; i < N; i++) {
+      const d = await createTronDeposit(t, m, `payer${i}`, i + 1);
+      t.devnet.sendUsdt(d.depositAddress, BigInt(i + 1) * E6 + BigInt(i));
+      total += BigInt(i + 1) * E6 + BigInt(i);
+      deposits.push(d);
+    }
+    t.devnet.mine(19);
+    await t.scan();
+
+    // One pass plans all 50 and sends each its top-up (TRON has no batch transfer).
+    expect(await pass()).toMatchObject({ planned: N, toppedUp: N });
+    await sweepUntil(async () => (await completed()) === N);
+
+    for (const d of deposits) expect(t.devnet.tokenBalance(d.depositAddress)).toBe(0n);
+    expect(t.devnet.tokenBalance(HOT)).toBe(total + E6);
+
+    // Exactly the TRX: each sweep burned its whole top-up for the energy estimateenergy said, and nothing is left.
+    const sweeps = await t.app.pool.query<{
+      topup: string;
+      tx_hash: string;
+      fee_params: Record<string, string>;
+    }>(
+      `select s.topup, x.tx_hash, s.fee_params from sweeps s join treasury_transactions x on x.id = s.tx_id`,
+    );
+    expect(sweeps.rows).toHaveLength(N);
+    let fees = 0n;
+    for (const s of sweeps.rows) {
+      const r = await info(s.tx_hash);
+      expect(r.receipt?.result).toBe('SUCCESS');
+      expect(String(r.receipt?.energy_usage_total)).toBe(s.fee_params.energy);
+      expect(BigInt(s.topup)).toBe(BigInt(s.fee_params.feeLimit!));
+      expect(BigInt(r.fee ?? 0)).toBe(BigInt(s.topup));
+      fees += BigInt(r.fee ?? 0);
+    }
+    for (const d of deposits) expect(t.devnet.trxBalance(d.depositAddress)).toBe(0n);
+    const topups = await t.app.pool.query<{ tx_hash: string }>(
+      `select tx_hash from treasury_transactions where kind = 'topup' and status = 'confirmed'`,
+    );
+    expect(topups.rows).toHaveLength(N);
+    for (const x of topups.rows) {
+      const r = await info(x.tx_hash);
+      expect(r.fee).toBe(1_100_000); // creating the deposit address's account
+      fees += BigInt(r.fee ?? 0);
+    }
+
+    const b = await books();
+    expect(b['token custody:deposits']).toBe(0n);
+    expect(b['token custody:hot']).toBe(total + E6);
+    expect(b['native network_fees']).toBe(fees);
+    expect(b['native custody:deposits'] ?? 0n).toBe(0n);
+    expect(b['native custody:hot']).toBe(t.devnet.trxBalance(HOT));
+    const checks = await reconcileNetwork(sweeper().deps);
+    expect(checks.filter((c) => c.difference !== 0n)).toEqual([]);
+    await checkHouseInvariants(t.app.pool);
+    await checkLedgerInvariants(t.app.pool, { merchantId: m.merchantId });
+  });
+
+  it('sends a top-up again only once it has expired unmined; the dead one never lands', {
+    timeout: 60_000,
+  }, async () => {
+    const m = await t.merchant();
+    const d = await createTronDeposit(t, m, 'late', 5);
+    t.devnet.sendUsdt(d.depositAddress, 5n * E6);
+    t.devnet.mine(19);
+    await t.scan();
+    expect(await pass()).toMatchObject({ planned: 1, toppedUp: 1 });
+    const [first] = (
+      await t.app.pool.query(
+        `select x.tx_hash, x.expires_at from treasury_transactions x join sweeps s on s.topup_tx_id = x.id
+                              where s.from_address = $1`,
+        [d.depositAddress],
+      )
+    ).rows;
+    // Never mined: the node drops it once it expires; a pass before the solidified head passes it changes nothing.
+    t.devnet.advanceTime(120_000);
+    await pass();
+    expect(
+      (await t.app.pool.query('select status from treasury_transactions where tx_hash = $1', [first.tx_hash]))
+        .rows[0].status,
+    ).toBe('broadcast');
+    t.devnet.mine(21);
+    const hotBefore = t.devnet.trxBalance(HOT);
+    const again = await pass();
+    expect(again.toppedUp).toBe(1);
+    const txs = await t.app.pool.query<{ status: string; tx_hash: string }>(
+      `select status, tx_hash from treasury_transactions where kind = 'topup' and id >= (select id from treasury_transactions where tx_hash = $1) order by id`,
+      [first.tx_hash],
+    );
+    expect(txs.rows.map((x) => x.status)).toEqual(['expired', 'broadcast']);
+    await sweepUntil(
+      async () => t.devnet.tokenBalance(d.depositAddress) === 0n && (await completed()) === N + 1,
+    );
+    expect((await info(first.tx_hash)).fee).toBeUndefined();
+    const topup = BigInt(
+      (await t.app.pool.query('select topup from sweeps where from_address = $1', [d.depositAddress])).rows[0]
+        .topup,
+    );
+    expect(hotBefore - t.devnet.trxBalance(HOT)).toBe(topup + 1_100_000n);
+    const checks = await reconcileNetwork(sweeper().deps);
+    expect(checks.filter((c) => c.difference !== 0n)).toEqual([]);
+    await checkHouseInvariants(t.app.pool);
+  });
+});
