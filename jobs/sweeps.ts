@@ -7,7 +7,8 @@ import { bullPrefix, sweepQueueName } from './queues.js';
 import type { JobSchedules } from './schedules.js';
 
 // One BullMQ queue per swept network (`sweeps-<network>-<mode>`), concurrency 1, ticked by a job scheduler every
-// SWEEP_INTERVAL_MS and once at start, so a signer that replaces a killed one resumes at once. A pass holds its
+// SWEEP_INTERVAL_MS and once at start, so a signer that replaces a killed one resumes at once; a second
+// scheduler compares custody on chain with the books every SWEEP_RECONCILE_INTERVAL_MS. A pass holds its
 // network's PostgreSQL advisory lock, so passes never overlap across processes; the database holds every step.
 
 export interface SweepJobs {
@@ -31,14 +32,24 @@ export async function startSweepJobs(deps: {
     const name = sweepQueueName(chain);
     const queue = new Queue(name, { connection: deps.connection, prefix });
     queue.on('error', () => undefined);
+    const keep = { removeOnComplete: 100, removeOnFail: 500 };
     await deps.schedules.add(queue, 'sweep', config.treasury.sweepIntervalMs, {
       name: 'sweep',
       data: {},
-      opts: { removeOnComplete: 100, removeOnFail: 500 },
+      opts: keep,
+    });
+    await deps.schedules.add(queue, 'reconcile', config.treasury.reconcileIntervalMs, {
+      name: 'reconcile',
+      data: {},
+      opts: keep,
     });
     const worker = new Worker(
       name,
-      async () => {
+      async (job) => {
+        if (job.name === 'reconcile') {
+          const rec = await sweeper.reconcile();
+          return rec ? { status: rec.status, alert: rec.alert } : { skipped: true };
+        }
         const r = await sweeper.pass();
         if (r.planned || r.toppedUp || r.signed || r.completed || r.failed || r.cold)
           log.info({ chain, ...r }, 'sweep pass');

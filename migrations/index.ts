@@ -13,6 +13,7 @@ import { Migration20261205100000_webhook_body_signature } from './Migration20261
 import { Migration20261206000000_house_books } from './Migration20261206000000_house_books.js';
 import { Migration20261206100000_sweeps } from './Migration20261206100000_sweeps.js';
 import { Migration20261206200000_treasury_expiry } from './Migration20261206200000_treasury_expiry.js';
+import { Migration20261206300000_treasury_reconciliation } from './Migration20261206300000_treasury_reconciliation.js';
 
 // Listed explicitly so the migrator never imports .ts files by path (vitest and tsx both load them
 // through their own pipelines this way). A test checks this list against the folder.
@@ -37,4 +38,8 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261206000000_house_books', class: Migration20261206000000_house_books },
   { name: 'Migration20261206100000_sweeps', class: Migration20261206100000_sweeps },
   { name: 'Migration20261206200000_treasury_expiry', class: Migration20261206200000_treasury_expiry },
+  {
+    name: 'Migration20261206300000_treasury_reconciliation',
+    class: Migration20261206300000_treasury_reconciliation,
+  },
 ];

@@ -21,6 +21,7 @@ import './ops.js';
 import './unexpected-funds.js';
 import './ops-search.js';
 import './ops-live.js';
+import './treasury.js';
 
 builder.queryType({
   description:

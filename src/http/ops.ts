@@ -12,6 +12,7 @@ import { OpsMetrics } from '../ops/metrics.js';
 import { registerMoneyMetrics } from '../ops/money-metrics.js';
 import { openOpsQueues } from '../ops/queues.js';
 import type { OpsDeps } from '../ops/status.js';
+import { registerTreasuryMetrics } from '../ops/treasury-metrics.js';
 import { cookieOf } from './cookies.js';
 
 // Ops surfaces, both behind the admin token: Prometheus metrics at /metrics (Authorization: Bearer, or the
@@ -124,6 +125,7 @@ export async function registerOps(
   });
   services.ledger.observeBatches((b) => metrics.observeLedgerBatch(b));
   registerHotWalletMetrics(metrics, pool);
+  registerTreasuryMetrics(metrics, pool);
   registerMoneyMetrics(metrics, pool);
   registerMetricsEndpoint(server, services, metrics);
 

@@ -1,5 +1,6 @@
 import type { Job, Queue } from 'bullmq';
 import type { Pool } from '../db/database.js';
+import { type TreasuryNetworkStatus, treasuryStatus } from '../modules/treasury/index.js';
 import type { OpsMetrics } from './metrics.js';
 
 // What an operator asks "is everything flowing?": job queues (Redis), chain scanners and the webhook backlog
@@ -102,6 +103,8 @@ export interface OpsStatus {
   scanners: ScannerStatus[];
   webhookBacklog: WebhookBacklog[];
   hotWallets: HotWalletStatus[];
+  /** Per network and mode: custody by the books, sweeps, fees, the last reconciliation (docs/treasury.md). */
+  treasury: TreasuryNetworkStatus[];
 }
 
 const PRIORITIZED_SAMPLE = 50;
@@ -297,13 +300,14 @@ export async function opsStatus(
 ): Promise<OpsStatus> {
   const timeoutMs = deps.redisTimeoutMs ?? 3000;
   await deps.refresh?.();
-  const [queues, scanners, backlog, hotWallets] = await Promise.all([
+  const [queues, scanners, backlog, hotWallets, treasury] = await Promise.all([
     Promise.all(deps.queues.map((q) => queueStatus(q, opts.failedLimit ?? 20, timeoutMs))),
     scannerStatus(deps.pool),
     webhookBacklog(deps.pool, opts.backlogLimit ?? 100),
     hotWalletStatus(deps.pool),
+    treasuryStatus(deps.pool),
   ]);
-  return { at: new Date(), queues, scanners, webhookBacklog: backlog, hotWallets };
+  return { at: new Date(), queues, scanners, webhookBacklog: backlog, hotWallets, treasury };
 }
 
 function queueNamed(deps: OpsDeps, name: string): Queue {

@@ -3,8 +3,9 @@
 // module's public surface.
 
 export { resolvePolicy, type SweepPolicy } from './policy.js';
-export { type CustodyCheck, reconcileNetwork } from './reconcile.js';
+export { type CustodyCheck, type Reconciliation, reconcileNetwork } from './reconcile.js';
 export { type FundingInput, TreasuryService } from './service.js';
 export { openSweepers, type Sweepers } from './setup.js';
+export { type TreasuryDifference, type TreasuryNetworkStatus, treasuryStatus } from './status.js';
 export type { SweepRow, TreasuryTxRow } from './store.js';
 export { Sweeper, type SweepPassResult } from './sweeper.js';

@@ -110,6 +110,39 @@ export class TreasuryStore {
     return r.rows.map((x) => x.address);
   }
 
+  /**
+   * Whether anything that changes custody is still on its way for this chain or its hot wallet: a treasury
+   * transaction not settled, a payout of the wallet not completed, or a payment seen but not yet credited.
+   */
+  async moving(chain: string, walletKey: string): Promise<boolean> {
+    const r = await this.pool.query<{ moving: boolean }>(
+      `select exists(select 1 from treasury_transactions
+                     where (chain = $1 or signer_key = $2) and status in ('signed', 'broadcast', 'mined'))
+           or exists(select 1 from withdrawals where wallet_key = $2 and status = 'processing')
+           or exists(select 1 from chain_transfers where chain = $1 and status = 'seen') as moving`,
+      [chain, walletKey],
+    );
+    return r.rows[0]!.moving;
+  }
+
+  async recordReconciliation(
+    chain: string,
+    network: string,
+    mode: Mode,
+    status: 'ok' | 'in_flight' | 'mismatch',
+    differences: unknown[],
+    alert: string | null,
+  ): Promise<void> {
+    const json = JSON.stringify(differences, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+    await this.pool.query(
+      `insert into treasury_reconciliations (chain, network, mode, status, differences, alert, checked_at)
+       values ($1, $2, $3, $4, $5, $6, now())
+       on conflict (chain) do update set status = excluded.status, differences = excluded.differences,
+         alert = excluded.alert, checked_at = now()`,
+      [chain, network, mode, status, json, alert],
+    );
+  }
+
   /** A new sweep; null when the address already has one open (the unique index decides). */
   async createSweep(s: NewSweep): Promise<SweepRow | null> {
     const r = await this.pool.query<SweepRow>(

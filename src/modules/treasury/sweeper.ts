@@ -7,6 +7,7 @@ import type { LedgerService } from '../ledger/service.js';
 import type { PayoutStore } from '../payouts/store.js';
 import { fund, moveToCold, plan } from './planning.js';
 import type { SweepPolicy } from './policy.js';
+import { type Reconciliation, runReconciliation } from './reconcile.js';
 import { settleTransaction } from './settle.js';
 import { recordSweep } from './signing.js';
 import type { TreasuryStore, TreasuryTxRow } from './store.js';
@@ -78,6 +79,11 @@ export class Sweeper {
     } finally {
       lock.release();
     }
+  }
+
+  /** Compares custody on chain with the books (between passes: never while one runs); null when a pass holds the lock. */
+  reconcile(): Promise<Reconciliation | null> {
+    return this.locked(`sweeps:${this.chainKey}`, () => runReconciliation(this.deps));
   }
 
   async pass(): Promise<SweepPassResult> {
