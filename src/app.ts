@@ -22,6 +22,7 @@ import { TrustedDocuments, WEB_MANIFEST } from './http/trusted-documents.js';
 import { registerWeb } from './http/web.js';
 import { attachSubscriptions } from './http/ws.js';
 import { createLogger, type Logger } from './lib/logger.js';
+import { redisConnectionName } from './lib/redis-name.js';
 import { AdminService } from './modules/admin/service.js';
 import { DepositCrediting } from './modules/deposits/crediting.js';
 import { DepositsService } from './modules/deposits/service.js';
@@ -75,17 +76,23 @@ export async function createApp(opts: AppOptions = {}) {
   });
 
   // Commands fail fast while Redis is away (enableOfflineQueue: false), so the edge can fall back.
+  const named = { connectionName: redisConnectionName(config.redisPrefix) };
   const redis = new Redis(config.redisUrl, {
+    ...named,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     lazyConnect: true,
   });
-  const redisSub = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null });
+  const redisSub = new Redis(config.redisUrl, { ...named, lazyConnect: true, maxRetriesPerRequest: null });
   // Live-event publishes wait out a Redis outage in the offline queue (the pub/sub target does not handle
   // rejections); webhooks do not depend on them, the outbox does that.
-  const pubClient = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null });
-  const eventSub = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null });
-  const queueConnection = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null });
+  const pubClient = new Redis(config.redisUrl, { ...named, lazyConnect: true, maxRetriesPerRequest: null });
+  const eventSub = new Redis(config.redisUrl, { ...named, lazyConnect: true, maxRetriesPerRequest: null });
+  const queueConnection = new Redis(config.redisUrl, {
+    ...named,
+    lazyConnect: true,
+    maxRetriesPerRequest: null,
+  });
   for (const [name, c] of Object.entries({ redis, redisSub, pubClient, eventSub, queueConnection })) {
     c.on('error', (err) => log.warn({ err: err.message, connection: name }, 'redis error'));
   }
