@@ -77,8 +77,10 @@ export async function createApp(opts: AppOptions = {}) {
 
   // Commands fail fast while Redis is away (enableOfflineQueue: false), so the edge can fall back.
   const named = { connectionName: redisConnectionName(config.redisPrefix) };
+  // Auto-pipelining: the commands of one tick (rate limits, a relay batch's publishes) leave in one write.
   const redis = new Redis(config.redisUrl, {
     ...named,
+    enableAutoPipelining: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     lazyConnect: true,
@@ -86,7 +88,12 @@ export async function createApp(opts: AppOptions = {}) {
   const redisSub = new Redis(config.redisUrl, { ...named, lazyConnect: true, maxRetriesPerRequest: null });
   // Live-event publishes wait out a Redis outage in the offline queue (the pub/sub target does not handle
   // rejections); webhooks do not depend on them, the outbox does that.
-  const pubClient = new Redis(config.redisUrl, { ...named, lazyConnect: true, maxRetriesPerRequest: null });
+  const pubClient = new Redis(config.redisUrl, {
+    ...named,
+    enableAutoPipelining: true,
+    lazyConnect: true,
+    maxRetriesPerRequest: null,
+  });
   const eventSub = new Redis(config.redisUrl, { ...named, lazyConnect: true, maxRetriesPerRequest: null });
   const queueConnection = new Redis(config.redisUrl, {
     ...named,
