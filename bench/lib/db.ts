@@ -62,12 +62,12 @@ export interface LedgerCheck {
 }
 
 /** Transfers committed in [from, to] and an estimate of how many ledger batches carried them. */
-export function ledgerCheck(database: string, from: Date, to: Date): Promise<LedgerCheck> {
+export function ledgerCheck(database: string, from: Date, to: Date, type = 'transfer'): Promise<LedgerCheck> {
   return withClient(database, async (c) => {
     const t = await c.query(
       `select count(*)::int as n, count(distinct created_at)::int as b from ledger_transactions
-       where type = 'transfer' and created_at between $1 and $2`,
-      [from, to],
+       where type = $3 and created_at between $1 and $2`,
+      [from, to, type],
     );
     const s = await c.query('select coalesce(sum(balance_minor), 0)::text as s from accounts');
     const hasOutbox = (await c.query(`select to_regclass('events') is not null as ok`)).rows[0].ok;
