@@ -5,6 +5,7 @@ import {
   fundedUsers,
   type LedgerCheck,
   ledgerCheck,
+  outboxDrained,
   PG_BASE,
   vacuumAnalyze,
 } from './lib/db.js';
@@ -37,6 +38,8 @@ export interface Measured {
   cpu: CpuSplit;
   pgbench?: PgbenchResult;
   pgbenchCpu?: CpuSplit;
+  /** How long after the load stopped the outbox had published every event (null: not within 10 s). */
+  outboxMs: number | null;
 }
 
 interface Funding {
@@ -80,7 +83,8 @@ async function measureServer(
       done: new Map(),
     };
     const out: Measured[] = [];
-    for (const phase of PHASES) {
+    const only = process.env.BENCH_PHASES?.split(',');
+    for (const phase of PHASES.filter((p) => !only || only.includes(p.key))) {
       await checkpoint();
       log(`${phase.name}: ${CLIENTS} clients, ${WARMUP_MS / 1000} s warm-up + ${seconds} s`);
       const from = new Date();
@@ -88,10 +92,11 @@ async function measureServer(
       const load = await phase.run(ctx);
       const cpu = cpuDone();
       ctx.done.set(phase.key, load);
+      const outboxMs = await outboxDrained(BENCH_DB, 10_000);
       const type = phase.key === 'f' ? 'adjustment' : 'transfer';
       const ledger = await ledgerCheck(BENCH_DB, from, new Date(), type);
       log(`  ${int(load.perSecond)}/s, p50 ${ms(load.p50Ms)}, p99 ${ms(load.p99Ms)}`);
-      out.push({ phase, load, ledger, cpu });
+      out.push({ phase, load, ledger, cpu, outboxMs });
     }
     return { results: out, funding };
   } finally {
@@ -119,7 +124,7 @@ async function measurePgbench(results: Measured[], seconds: number): Promise<voi
   }
 }
 
-function phaseLines({ phase, load, ledger, cpu, pgbench, pgbenchCpu }: Measured): string[] {
+function phaseLines({ phase, load, ledger, cpu, pgbench, pgbenchCpu, outboxMs }: Measured): string[] {
   const non200 = [...load.statuses].filter(([s]) => s !== '200').reduce((n, [, c]) => n + c, 0);
   const perCommit = ledger.batches ? (ledger.transfers / ledger.batches).toFixed(1) : 'n/a';
   const serverCores = cpu.server + cpu.workers;
@@ -131,7 +136,8 @@ function phaseLines({ phase, load, ledger, cpu, pgbench, pgbenchCpu }: Measured)
     `  ledger: ${int(ledger.transfers)} postings committed for ${int(load.okTotal)} 200s` +
       `${ledger.transfers === load.okTotal ? ' (match)' : ' (MISMATCH)'}; ~${int(ledger.batches)} distinct` +
       ` commit timestamps ≈ ${perCommit} per ledger batch; sum of balances ${ledger.balanceSum}`,
-    `  outbox: ${ledger.unpublished ?? 'n/a (no events table)'} events still unpublished when the load stopped`,
+    `  outbox: ${ledger.unpublished ?? 'n/a'} events unpublished when the load stopped;` +
+      ` ${outboxMs === null ? 'NOT all published 10 s later' : `all published ${int(outboxMs)} ms after it`}`,
   ];
   if (pgbench) {
     lines.push(

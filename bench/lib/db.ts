@@ -78,6 +78,20 @@ export function ledgerCheck(database: string, from: Date, to: Date, type = 'tran
   });
 }
 
+/** Milliseconds until no event is left unpublished (polled every 20 ms), or null after `timeoutMs`. */
+export function outboxDrained(database: string, timeoutMs: number): Promise<number | null> {
+  return withClient(database, async (c) => {
+    const t0 = performance.now();
+    for (;;) {
+      const r = await c.query('select count(*)::int as n from events where published_at is null');
+      const elapsed = performance.now() - t0;
+      if (r.rows[0].n === 0) return elapsed;
+      if (elapsed > timeoutMs) return null;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+  });
+}
+
 /** How many of the given users have at least `minMinor` minor units. */
 export function fundedUsers(database: string, merchantId: string, minMinor: bigint): Promise<number> {
   return withClient(database, async (c) => {

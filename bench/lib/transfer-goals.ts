@@ -47,10 +47,10 @@ export function goalLines(results: Measured[]): string[] {
   vs('e', 'a', 0.9, 'GraphQL transfer (e) within 10 % of REST,');
   vs('f', 'd', 0.9, '`adjustBalance` (f, keyed) within 10 % of a keyed transfer,');
   const invariants = results.every(
-    (m) => m.ledger.transfers === m.load.okTotal && m.ledger.balanceSum === '0' && m.ledger.unpublished === 0,
+    (m) => m.ledger.transfers === m.load.okTotal && m.ledger.balanceSum === '0' && m.outboxMs !== null,
   );
   goals.push({
-    goal: 'every 200 committed, balances sum to 0, outbox kept up (every phase)',
+    goal: 'every 200 committed, balances sum to 0, outbox published all within 10 s (every phase)',
     result: invariants ? 'yes' : 'NO (see the phase lines)',
     met: invariants,
   });
