@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { parse } from 'yaml';
+import { projectPath } from '../lib/paths.js';
 import { browserScope, pageHeaders, serveAssets } from './browser.js';
 
 // Merchant docs: docs/openapi.yaml served as JSON at /api/v1/openapi.json and rendered at /docs by Swagger UI,
 // whose files come from the swagger-ui-dist package through @fastify/static (no CDN, works offline). Both
 // routes sit on the root server, outside the /api/v1 plugin, so they need no API key.
 
-/** The document's source, resolved from this file so it does not depend on the working directory. */
-export const OPENAPI_FILE = fileURLToPath(new URL('../../docs/openapi.yaml', import.meta.url));
+/** The document's source, from the project root so it does not depend on the working directory. */
+export const OPENAPI_FILE = projectPath('docs', 'openapi.yaml');
 export const OPENAPI_JSON_URL = '/api/v1/openapi.json';
 export const DOCS_URL = '/docs';
 const ASSET_PREFIX = '/docs/assets';
