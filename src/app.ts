@@ -9,6 +9,7 @@ import { type Config, loadConfig } from './config.js';
 import type { Services } from './context.js';
 import { createPool, ensureDatabase, migrate, openOrm } from './db/database.js';
 import { Authenticator } from './http/auth.js';
+import { registerCookies } from './http/cookies.js';
 import { registerDocs } from './http/docs.js';
 import { registerGraphql } from './http/graphql.js';
 import { registerHealth } from './http/health.js';
@@ -161,6 +162,7 @@ export async function createApp(opts: AppOptions = {}) {
 
   const schema = getSchema();
   const server = createServer(services);
+  await registerCookies(server);
   const signatures = new SignatureVerifier(
     new ReplayCache(redis, config.redisPrefix),
     config.timestampToleranceSeconds,
