@@ -72,7 +72,7 @@ afterAll(async () => {
 });
 
 describe('API_PROCESSES=2', () => {
-  it('serves transfers through the shared port, sums every process's metrics, replaces a killed one, and stops on SIGTERM', async () => {
+  it("serves transfers through the shared port, sums the processes' metrics, replaces a killed one, and stops on SIGTERM", async () => {
     await until(() => apiProcesses().length === 2);
     const m = await cli('merchants', 'create', '--name', 'Cluster', '--rate-limit', '1000000', '--json');
     await cli(
