@@ -66,8 +66,6 @@ export interface Config {
   embedded: Env['EMBEDDED'];
   databaseUrlSet: boolean;
   redisUrlSet: boolean;
-  /** Set by src/dev/embedded.ts when the database is the embedded PGlite (never from the environment). */
-  embeddedDatabase: boolean;
   shutdownTimeoutMs: number;
   /** On a stop, how long at most requests get a 503 with Connection: close before the listener closes. */
   shutdownDrainMs: number;
@@ -209,7 +207,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embedded: e.EMBEDDED,
     databaseUrlSet: env.DATABASE_URL !== undefined,
     redisUrlSet: env.REDIS_URL !== undefined,
-    embeddedDatabase: false,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     metricsToken: e.METRICS_TOKEN ?? null,

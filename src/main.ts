@@ -95,7 +95,6 @@ async function main(): Promise<void> {
       config: {
         databaseUrl: s.databaseUrl,
         redisUrl: s.redisUrl,
-        embeddedDatabase: s.embeddedDatabase,
       },
     });
   } catch (err) {
