@@ -72,9 +72,7 @@ export async function createApp(opts: AppOptions = {}) {
     const applied = await migrate(orm);
     if (applied.length) log.info({ applied }, 'applied migrations');
   }
-  const pool = createPool(config.databaseUrl, config.dbPoolSize, {
-    namedStatements: !config.embeddedDatabase,
-  });
+  const pool = createPool(config.databaseUrl, config.dbPoolSize);
 
   // Commands fail fast while Redis is away (enableOfflineQueue: false), so the edge can fall back.
   const named = { connectionName: redisConnectionName(config.redisPrefix) };

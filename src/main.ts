@@ -141,10 +141,6 @@ async function primary(role: 'api' | 'all', config: Config): Promise<void> {
   try {
     await checkPorts(config);
     embedded = await servers(config);
-    if (embedded.embeddedDatabase)
-      throw new ConfigError(
-        'API_PROCESSES > 1 needs a PostgreSQL server (the embedded one takes one process)',
-      );
     app = await createApp({
       role: role === 'all' ? 'worker' : 'api',
       config: { databaseUrl: embedded.databaseUrl, redisUrl: embedded.redisUrl },
@@ -206,7 +202,6 @@ async function main(): Promise<void> {
       config: {
         databaseUrl: s.databaseUrl,
         redisUrl: s.redisUrl,
-        embeddedDatabase: s.embeddedDatabase,
       },
     });
   } catch (err) {
