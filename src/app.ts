@@ -73,6 +73,10 @@ export async function createApp(opts: AppOptions = {}) {
     if (applied.length) log.info({ applied }, 'applied migrations');
   }
   const pool = createPool(config.databaseUrl, config.dbPoolSize);
+  // Idempotency claims commit without waiting for the WAL flush: the request's own commit makes them durable.
+  const claimsPool = createPool(config.databaseUrl, Math.max(2, Math.ceil(config.dbPoolSize / 4)), {
+    asyncCommit: true,
+  });
 
   // Commands fail fast while Redis is away (enableOfflineQueue: false), so the edge can fall back.
   const named = { connectionName: redisConnectionName(config.redisPrefix) };
@@ -114,6 +118,7 @@ export async function createApp(opts: AppOptions = {}) {
     pool,
     config.idempotencyLockTimeoutSeconds,
     config.idempotencyTtlHours,
+    claimsPool,
   );
   const merchants = new MerchantsService(orm, config.masterKey, config.defaultRateLimitPerSecond);
   const ledger = new LedgerService(pool, idempotency, config.maxAmountMinor, log, {
@@ -235,6 +240,7 @@ export async function createApp(opts: AppOptions = {}) {
       await webhooks.targets.close();
       await queues.close();
       await pool.end();
+      await claimsPool.end();
       await orm.close(true);
       await chains.close();
       for (const c of [redisSub, pubClient, eventSub, queueConnection]) c.disconnect();

@@ -55,8 +55,18 @@ export async function pendingMigrations(orm: MikroORM): Promise<string[]> {
  * The ledger's own pool: the hot path uses named prepared statements and multi-row `unnest` writes,
  * which node-postgres does directly and an ORM does not. Everything else goes through MikroORM.
  */
-export function createPool(databaseUrl: string, max: number): pg.Pool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max, idleTimeoutMillis: 30_000 });
+/**
+ * `asyncCommit`: its connections commit without waiting for the WAL flush (synchronous_commit=off). Only for
+ * writes that a later synchronous commit makes durable anyway: that commit flushes the WAL up to itself, so
+ * every earlier record with it (an idempotency claim, completed by its ledger batch's commit).
+ */
+export function createPool(databaseUrl: string, max: number, opts: { asyncCommit?: boolean } = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max,
+    idleTimeoutMillis: 30_000,
+    ...(opts.asyncCommit ? { options: '-c synchronous_commit=off' } : {}),
+  });
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.
   });
