@@ -1,10 +1,11 @@
 # syntax=docker/dockerfile:1
-# NovaPayments image: TypeScript run by tsx (a runtime dependency); only the web pages are built (Vite).
+# NovaPayments image: the server compiled to JavaScript (npm run build:server, into dist/) and the web pages
+# built by Vite; nothing is compiled when a container starts.
 #   docker build -t novapayments .
 #   docker run -e MASTER_KEY=... -e DATABASE_URL=... -e REDIS_URL=... -p 3000:3000 novapayments
 # The default command runs API and workers in one process; a role or the migration step is chosen by
-# replacing the whole command, e.g. `... novapayments node --import tsx src/main.ts --role api`
-# (see docker-compose.yml).
+# replacing the whole command, e.g. `... novapayments node --enable-source-maps dist/src/main.js --role api`
+# (see docker-compose.yml); the CLI is `node dist/src/cli/index.js`.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -23,6 +24,16 @@ COPY tsconfig.json ./
 COPY web ./web
 RUN npx vite build --config web/vite.config.ts
 
+# ---- server: src/, jobs/, schema/ and migrations/ as JavaScript in dist/ (esbuild, one file per file) ----
+FROM deps AS server
+COPY tsconfig.json ./
+COPY scripts/build-server.ts ./scripts/build-server.ts
+COPY src ./src
+COPY jobs ./jobs
+COPY schema ./schema
+COPY migrations ./migrations
+RUN npm run build:server
+
 # ---- runtime ----
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
@@ -30,14 +41,12 @@ WORKDIR /app
 
 # Dependencies first: this layer is reused until package-lock.json changes.
 COPY --from=deps /app/node_modules ./node_modules
-# tsconfig.json is read by tsx at run time, so the image compiles exactly as development does.
-COPY package.json .npmrc tsconfig.json ./
-COPY migrations ./migrations
+# package.json says the .js files are ES modules, and marks the project root (src/lib/paths.ts), from which
+# the server reads the files below.
+COPY package.json .npmrc ./
+COPY --from=server /app/dist ./dist
 COPY contracts ./contracts
 COPY docs/openapi.yaml ./docs/openapi.yaml
-COPY schema ./schema
-COPY jobs ./jobs
-COPY src ./src
 COPY --from=web /app/web/dist ./web/dist
 # The web pages' trusted GraphQL documents (src/http/trusted-documents.ts loads them at start).
 COPY web/persisted-documents.json ./web/persisted-documents.json
@@ -54,6 +63,6 @@ EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
-# node --import tsx runs in this one process (the `tsx` CLI would fork a child), so SIGTERM from
-# `docker stop` reaches main.ts's graceful shutdown directly.
-CMD ["node", "--import", "tsx", "src/main.ts"]
+# node runs the server itself (no npm in between), so SIGTERM from `docker stop` reaches main.ts's graceful
+# shutdown directly. --enable-source-maps: stack traces in the logs name the .ts files and lines, as under tsx.
+CMD ["node", "--enable-source-maps", "dist/src/main.js"]

@@ -32,6 +32,11 @@ const BENCHMARKS: Record<string, Benchmark> = {
       'ERC20 deposit scanner in-process on the hardhat EVM devnet: catch-up over 5,000 blocks with transfers (3,000 to 10,000 watched addresses), blocks/s and credits/s, against a bare JSON-RPC loop (~5 min)',
     load: () => import('./scan-evm.js'),
   },
+  embedded: {
+    description:
+      'the embedded default (`npm start`, EMBEDDED=always, new DATA_DIR): first start, memory idle and after 2,000 transfers, stop, second start; `--against <checkout>` runs another checkout alternately in the same run (~1-3 min)',
+    load: () => import('./embedded.js'),
+  },
   payouts: {
     description:
       'EVM payout worker in-process on the hardhat devnet: 1,000 approved withdrawals, passes until all are sent (payouts/s) and completed (completions/s), against bare ethers sends (~2 min)',

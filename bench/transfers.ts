@@ -5,43 +5,41 @@ import {
   fundedUsers,
   type LedgerCheck,
   ledgerCheck,
+  outboxDrained,
   PG_BASE,
   vacuumAnalyze,
 } from './lib/db.js';
-import { adminToken, createMerchant, fundUsers, type Merchant, signedPost, userId } from './lib/fixtures.js';
-import { HttpClient, type LoadResult, runLoad } from './lib/load.js';
+import { adminToken, createMerchant, fundUsers } from './lib/fixtures.js';
+import { HttpClient, type LoadResult } from './lib/load.js';
 import { Pgbench, type PgbenchResult } from './lib/pgbench.js';
-import { freePort, log, type ServerChild, startServer } from './lib/proc.js';
+import { descendants, freePort, log, type ServerChild, startServer } from './lib/proc.js';
 import { int, machineLines, ms, serverLogSummary, statusSummary, table } from './lib/report.js';
+import { goalLines } from './lib/transfer-goals.js';
+import { PHASES, type Phase, type PhaseContext, USERS } from './lib/transfer-phases.js';
 
 // `npm run bench -- transfers`: signed POST /api/v1/transfer over real HTTP against a server in its own
-// process, (a) between random users and (b) all into one hot payee, each next to pgbench's tpcb-like on the
-// same PostgreSQL in the same run. BENCH_SECONDS sets the measured time of each phase (default 15).
+// process(es): random pairs and one hot payee next to pgbench's tpcb-like on the same PostgreSQL in the same
+// run, then random pairs paced at half that rate, with idempotency keys, through GraphQL, and
+// `adjustBalance`. BENCH_SECONDS sets the measured time of each phase (default 15); BENCH_API_PROCESSES
+// the server's API_PROCESSES (default: that of the environment, else 1).
 
 const BENCH_DB = 'novapay_bench';
 const PGBENCH_DB = 'novapay_pgbench';
-const USERS = 10_000;
 const CLIENTS = 32;
 const PGBENCH_THREADS = 2;
 const WARMUP_MS = 2_000;
 const FUND_STARS = '1000000.00';
-const HOT_PAYEE = 'hot_streamer';
 
-interface Scenario {
-  name: string;
-  /** pgbench scale for the baseline: 50 spreads the rows, 1 puts every client on one branch row. */
-  scale: number;
-  pick: () => [from: string, to: string];
-}
-
-interface Measured {
-  scenario: Scenario;
+export interface Measured {
+  phase: Phase;
   load: LoadResult;
   ledger: LedgerCheck;
   /** Where the CPU went during the load (warm-up included), and during the pgbench run. */
   cpu: CpuSplit;
   pgbench?: PgbenchResult;
   pgbenchCpu?: CpuSplit;
+  /** How long after the load stopped the outbox had published every event (null: not within 10 s). */
+  outboxMs: number | null;
 }
 
 interface Funding {
@@ -49,39 +47,12 @@ interface Funding {
   retries: number;
 }
 
-const randomUser = () => Math.floor(Math.random() * USERS);
-
-const SCENARIOS: Scenario[] = [
-  {
-    name: `(a) random payer → random payee, ${int(USERS)} users`,
-    scale: 50,
-    pick: () => {
-      const from = randomUser();
-      let to = Math.floor(Math.random() * (USERS - 1));
-      if (to >= from) to++;
-      return [userId(from), userId(to)];
-    },
-  },
-  {
-    name: `(b) random payer → one hot payee (${HOT_PAYEE})`,
-    scale: 1,
-    pick: () => [userId(randomUser()), HOT_PAYEE],
-  },
-];
-
 function benchSeconds(): number {
   const raw = process.env.BENCH_SECONDS ?? '15';
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 3600)
     throw new Error(`BENCH_SECONDS must be 1-3600, not '${raw}'`);
   return n;
-}
-
-function transferSender(http: HttpClient, m: Merchant, pick: Scenario['pick']) {
-  return () => {
-    const [fromUserId, toUserId] = pick();
-    return signedPost(http, m, '/api/v1/transfer', { fromUserId, toUserId, amount: 1, description: 'bench' });
-  };
 }
 
 async function measureServer(
@@ -102,22 +73,30 @@ async function measureServer(
     if (funded !== USERS) throw new Error(`expected ${USERS} funded users, found ${funded}`);
     await vacuumAnalyze(BENCH_DB);
 
+    const ctx: PhaseContext = {
+      http,
+      merchant,
+      adminToken: token,
+      clients: CLIENTS,
+      warmupMs: WARMUP_MS,
+      durationMs: seconds * 1000,
+      done: new Map(),
+    };
     const out: Measured[] = [];
-    for (const scenario of SCENARIOS) {
+    const only = process.env.BENCH_PHASES?.split(',');
+    for (const phase of PHASES.filter((p) => !only || only.includes(p.key))) {
       await checkpoint();
-      log(`${scenario.name}: ${CLIENTS} clients, ${WARMUP_MS / 1000} s warm-up + ${seconds} s`);
+      log(`${phase.name}: ${CLIENTS} clients, ${WARMUP_MS / 1000} s warm-up + ${seconds} s`);
       const from = new Date();
-      const cpuDone = cpuMeter(server.pid);
-      const load = await runLoad({
-        clients: CLIENTS,
-        warmupMs: WARMUP_MS,
-        durationMs: seconds * 1000,
-        send: transferSender(http, merchant, scenario.pick),
-      });
+      const cpuDone = cpuMeter(server.pid, descendants(server.pid));
+      const load = await phase.run(ctx);
       const cpu = cpuDone();
-      const ledger = await ledgerCheck(BENCH_DB, from, new Date());
-      log(`  ${int(load.perSecond)} transfers/s, p50 ${ms(load.p50Ms)}, p99 ${ms(load.p99Ms)}`);
-      out.push({ scenario, load, ledger, cpu });
+      ctx.done.set(phase.key, load);
+      const outboxMs = await outboxDrained(BENCH_DB, 10_000);
+      const type = phase.key === 'f' ? 'adjustment' : 'transfer';
+      const ledger = await ledgerCheck(BENCH_DB, from, new Date(), type);
+      log(`  ${int(load.perSecond)}/s, p50 ${ms(load.p50Ms)}, p99 ${ms(load.p99Ms)}`);
+      out.push({ phase, load, ledger, cpu, outboxMs });
     }
     return { results: out, funding };
   } finally {
@@ -129,12 +108,14 @@ async function measurePgbench(results: Measured[], seconds: number): Promise<voi
   const pgbench = new Pgbench(PGBENCH_DB);
   try {
     for (const r of results) {
-      log(`pgbench: init scale ${r.scenario.scale}`);
-      await pgbench.init(r.scenario.scale);
+      const scale = r.phase.pgbenchScale;
+      if (scale === undefined) continue;
+      log(`pgbench: init scale ${scale}`);
+      await pgbench.init(scale);
       await checkpoint();
-      log(`pgbench: tpcb-like, scale ${r.scenario.scale}, ${CLIENTS} clients, ${seconds} s`);
+      log(`pgbench: tpcb-like, scale ${scale}, ${CLIENTS} clients, ${seconds} s`);
       const cpuDone = cpuMeter();
-      r.pgbench = await pgbench.run(r.scenario.scale, CLIENTS, PGBENCH_THREADS, seconds);
+      r.pgbench = await pgbench.run(scale, CLIENTS, PGBENCH_THREADS, seconds);
       r.pgbenchCpu = cpuDone();
       log(`  ${int(r.pgbench.tps)} tps`);
     }
@@ -143,55 +124,62 @@ async function measurePgbench(results: Measured[], seconds: number): Promise<voi
   }
 }
 
+function phaseLines({ phase, load, ledger, cpu, pgbench, pgbenchCpu, outboxMs }: Measured): string[] {
+  const non200 = [...load.statuses].filter(([s]) => s !== '200').reduce((n, [, c]) => n + c, 0);
+  const perCommit = ledger.batches ? (ledger.transfers / ledger.batches).toFixed(1) : 'n/a';
+  const serverCores = cpu.server + cpu.workers;
+  const lines = [
+    `- ${phase.name.slice(0, 3)} responses (warm-up included): ${statusSummary(load.statuses)}` +
+      `${non200 ? ` — ${int(non200)} NOT 200` : ''}; max latency ${ms(load.maxMs)};` +
+      ` new TCP connections: ${load.connectionsOpened} (the rest reused)`,
+    `  ${formatCpu(cpu)}; server CPU per request ${((serverCores * 1000) / Math.max(1, load.okTotal / (load.seconds + WARMUP_MS / 1000))).toFixed(3)} ms`,
+    `  ledger: ${int(ledger.transfers)} postings committed for ${int(load.okTotal)} 200s` +
+      `${ledger.transfers === load.okTotal ? ' (match)' : ' (MISMATCH)'}; ~${int(ledger.batches)} distinct` +
+      ` commit timestamps ≈ ${perCommit} per ledger batch; sum of balances ${ledger.balanceSum}`,
+    `  outbox: ${ledger.unpublished ?? 'n/a'} events unpublished when the load stopped;` +
+      ` ${outboxMs === null ? 'NOT all published 10 s later' : `all published ${int(outboxMs)} ms after it`}`,
+  ];
+  if (pgbench) {
+    lines.push(
+      `  pgbench: latency average ${ms(pgbench.latencyAvgMs)}, ${pgbench.failed} failed transactions`,
+      `  pgbench ${pgbenchCpu ? formatCpu(pgbenchCpu, 'pgbench + other processes') : ''}`,
+    );
+  }
+  for (const s of load.samples) lines.push(`  sample non-200: ${s}`);
+  return lines;
+}
+
 function report(
   { results, funding }: { results: Measured[]; funding: Funding },
   seconds: number,
   server: ServerChild,
   exit: string,
+  processes: number,
 ): string[] {
-  const rows = results.map(({ scenario, load, pgbench }) => [
-    scenario.name,
+  const rows = results.map(({ phase, load, pgbench }) => [
+    phase.name,
     int(load.perSecond),
     ms(load.p50Ms),
     ms(load.p99Ms),
-    pgbench ? `${int(pgbench.tps)} (scale ${pgbench.scale})` : 'n/a',
-    pgbench ? (load.perSecond / pgbench.tps).toFixed(2) : 'n/a',
+    pgbench ? `${int(pgbench.tps)} (scale ${pgbench.scale})` : '',
+    pgbench ? (load.perSecond / pgbench.tps).toFixed(2) : '',
   ]);
   const lines = [
-    ...table(['scenario', 'ours transfers/s', 'p50', 'p99', 'pgbench tps', 'ratio (ours / pgbench)'], rows),
+    ...table(['scenario', 'ours /s', 'p50', 'p99', 'pgbench tps', 'ratio (ours / pgbench)'], rows),
+    '',
+    ...goalLines(results),
     '',
   ];
-  for (const { scenario, load, ledger, cpu, pgbench, pgbenchCpu } of results) {
-    const non200 = [...load.statuses].filter(([s]) => s !== '200').reduce((n, [, c]) => n + c, 0);
-    const perCommit = ledger.batches ? (ledger.transfers / ledger.batches).toFixed(1) : 'n/a';
-    lines.push(
-      `- ${scenario.name.slice(0, 3)} responses (warm-up included): ${statusSummary(load.statuses)}` +
-        `${non200 ? ` — ${int(non200)} NOT 200` : ''}; max latency ${ms(load.maxMs)};` +
-        ` new TCP connections: ${load.connectionsOpened} (the rest reused)`,
-      `  ${formatCpu(cpu)}`,
-      `  ledger: ${int(ledger.transfers)} transfers committed for ${int(load.okTotal)} 200s` +
-        `${ledger.transfers === load.okTotal ? ' (match)' : ' (MISMATCH)'}; ~${int(ledger.batches)} distinct` +
-        ` commit timestamps ≈ ${perCommit} transfers per ledger batch; sum of balances ${ledger.balanceSum}`,
-      `  outbox: ${ledger.unpublished ?? 'n/a (no events table)'} events still unpublished when the load stopped`,
-    );
-    if (pgbench) {
-      lines.push(
-        `  pgbench: latency average ${ms(pgbench.latencyAvgMs)}, ${pgbench.failed} failed transactions`,
-        `  pgbench ${pgbenchCpu ? formatCpu(pgbenchCpu, 'pgbench + other processes') : ''}`,
-      );
-    }
-    for (const s of load.samples) lines.push(`  sample non-200: ${s}`);
-  }
-  const logs = serverLogSummary(server.lines);
+  for (const m of results) lines.push(...phaseLines(m));
   lines.push(
     `- funding: ${int(USERS)} adjustBalance mutations (admin GraphQL, one idempotency key each),` +
       ` ${CLIENTS} at a time: ${funding.seconds.toFixed(1)} s = ${int(USERS / funding.seconds)}/s` +
       `${funding.retries ? `, ${funding.retries} retried after 429` : ''}; then VACUUM ANALYZE`,
-    `- server log at LOG_LEVEL=warn: ${server.lines.length ? `${server.lines.length} lines` : 'nothing'}`,
-    ...logs,
+    `- server: API_PROCESSES=${processes}; log at LOG_LEVEL=warn: ${server.lines.length ? `${server.lines.length} lines` : 'nothing'}`,
+    ...serverLogSummary(server.lines),
     `- server stopped with SIGTERM: ${exit}`,
-    `- ours: ${CLIENTS} closed-loop clients, keep-alive HTTP/1.1 (node:http), signed POST /api/v1/transfer` +
-      ` of 1 Star, server in a child process; ${WARMUP_MS / 1000} s warm-up not counted, then ${seconds} s`,
+    `- ours: ${CLIENTS} closed-loop clients (paced phases: open loop, latency from when each request was due),` +
+      ` keep-alive HTTP/1.1 (node:http), 1 Star each, server in child processes; ${WARMUP_MS / 1000} s warm-up not counted, then ${seconds} s`,
     `- pgbench: built-in tpcb-like, -c ${CLIENTS} -j ${PGBENCH_THREADS} -M prepared -T ${seconds}, no warm-up`,
   );
   return lines;
@@ -200,18 +188,20 @@ function report(
 export async function run(_args: string[]): Promise<void> {
   const seconds = benchSeconds();
   const started = new Date();
+  const processes = Number(process.env.BENCH_API_PROCESSES ?? process.env.API_PROCESSES ?? '1');
   const env = {
     ...process.env,
     DATABASE_URL: `${PG_BASE}/${BENCH_DB}`,
     LOG_LEVEL: 'warn',
     REDIS_PREFIX: 'novapay-bench',
+    API_PROCESSES: String(processes),
   };
   let server: ServerChild | null = null;
   try {
     await dropDatabase(BENCH_DB);
     await dropDatabase(PGBENCH_DB);
     const port = await freePort();
-    log(`starting the server on 127.0.0.1:${port} (database ${BENCH_DB})`);
+    log(`starting the server on 127.0.0.1:${port} (database ${BENCH_DB}, API_PROCESSES=${processes})`);
     server = await startServer(port, env);
     const measured = await measureServer(server, env, seconds);
     const exit = await server.stop();
@@ -222,7 +212,7 @@ export async function run(_args: string[]): Promise<void> {
       '',
       ...(await machineLines()),
       '',
-      ...report(measured, seconds, server, exit),
+      ...report(measured, seconds, server, exit, processes),
     ];
     process.stdout.write(`\n${lines.join('\n')}\n`);
   } finally {

@@ -205,12 +205,14 @@ export class ChainScanner {
       [...new Set(ready.map((t) => t.deposit_id))],
     ]);
     const byId = new Map(deps.rows.map((d) => [d.id, d]));
-    // Submitted together, so the ledger batcher commits many credits per transaction (one at a time made
-    // crediting two thirds of a catch-up). Each credit is still guarded by its transfer's row lock.
+    // Handed over together: the ledger batcher commits many credits per transaction, and each
+    // transaction checks and books its credits with set-based SQL (DepositCrediting.creditMany).
     let credited = 0;
     for (let i = 0; i < ready.length; i += CREDIT_CHUNK) {
-      const outcomes = await Promise.all(
-        ready.slice(i, i + CREDIT_CHUNK).map((t) => this.crediting.credit(byId.get(t.deposit_id)!, t, head)),
+      const chunk = ready.slice(i, i + CREDIT_CHUNK);
+      const outcomes = await this.crediting.creditMany(
+        chunk.map((t) => ({ deposit: byId.get(t.deposit_id)!, transfer: t })),
+        head,
       );
       credited += outcomes.filter((o) => o === 'credited').length;
     }

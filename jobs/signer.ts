@@ -7,6 +7,7 @@ import type { NetworkRegistry } from '../src/chains/registry.js';
 import type { Config } from '../src/config.js';
 import type { Pool } from '../src/db/database.js';
 import type { Logger } from '../src/lib/logger.js';
+import { redisConnectionName } from '../src/lib/redis-name.js';
 import type { LedgerService } from '../src/modules/ledger/service.js';
 import { openSweepers, type Sweepers } from '../src/modules/treasury/index.js';
 import { JobSchedules } from './schedules.js';
@@ -48,7 +49,10 @@ export async function startSigner(deps: {
   let connection: Redis | null = null;
   let unwatch: () => void = () => undefined;
   if (deps.schedule !== false && sweepers.byChain.size > 0) {
-    connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+    connection = new Redis(config.redisUrl, {
+      connectionName: redisConnectionName(config.redisPrefix),
+      maxRetriesPerRequest: null,
+    });
     connection.on('error', (err) => log.warn({ err: err.message }, 'signer redis error'));
     const schedules = new JobSchedules(log);
     jobs = await startSweepJobs({ config, log, sweepers, connection, schedules });

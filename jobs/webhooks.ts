@@ -30,7 +30,9 @@ function pausedFlag(queue: Queue<DeliveryJob>, connection: Redis, prefix: string
     );
     value = await Promise.race([queue.isPaused().catch(() => value), timeout]);
   };
-  const events = new QueueEvents(QUEUE.webhooks, { connection: connection.duplicate(), prefix });
+  // Ours to close: BullMQ leaves a connection it was given open (this one kept the process alive).
+  const eventsConnection = connection.duplicate();
+  const events = new QueueEvents(QUEUE.webhooks, { connection: eventsConnection, prefix });
   events.on('paused', () => {
     value = true;
   });
@@ -47,6 +49,7 @@ function pausedFlag(queue: Queue<DeliveryJob>, connection: Redis, prefix: string
     async close() {
       clearInterval(timer);
       await events.close();
+      eventsConnection.disconnect();
     },
   };
 }

@@ -3,6 +3,7 @@ import type { NetworkRegistry } from '../src/chains/registry.js';
 import type { Config } from '../src/config.js';
 import type { Pool } from '../src/db/database.js';
 import type { Logger } from '../src/lib/logger.js';
+import { redisConnectionName } from '../src/lib/redis-name.js';
 import type { DepositCrediting } from '../src/modules/deposits/crediting.js';
 import { OutboxRelay } from '../src/modules/events/relay.js';
 import type { PubSub } from '../src/modules/events/topics.js';
@@ -32,7 +33,10 @@ export async function startWorkers(deps: {
 }) {
   const { config, pool, log } = deps;
   // BullMQ workers block on Redis: their own connection, retried forever (maxRetriesPerRequest: null).
-  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const connection = new Redis(config.redisUrl, {
+    connectionName: redisConnectionName(config.redisPrefix),
+    maxRetriesPerRequest: null,
+  });
   connection.on('error', (err) => log.warn({ err: err.message }, 'worker redis error'));
   const relay = new OutboxRelay({
     pool,

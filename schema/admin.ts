@@ -57,7 +57,7 @@ builder.mutationField('adjustBalance', (t) =>
       union: resultUnion('AdjustBalanceResult', 'The adjustment'),
     },
     resolve: async (_root, { input, idempotencyKey }, ctx) => {
-      await ctx.services.merchants.getMerchant(input.merchantId);
+      await ctx.services.merchants.assertExists(input.merchantId);
       const actor = ctx.principal.kind === 'admin' ? `admin:${ctx.principal.subject}` : 'unknown';
       return ctx.services.ledger.adjust(
         { merchantId: input.merchantId, mode: input.mode },

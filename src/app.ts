@@ -10,6 +10,7 @@ import { type Config, ConfigError, loadConfig } from './config.js';
 import type { Services } from './context.js';
 import { createPool, ensureDatabase, migrate, openOrm } from './db/database.js';
 import { Authenticator } from './http/auth.js';
+import { registerCookies } from './http/cookies.js';
 import { registerDocs } from './http/docs.js';
 import { registerGraphql } from './http/graphql.js';
 import { registerHealth } from './http/health.js';
@@ -23,6 +24,7 @@ import { TrustedDocuments, WEB_MANIFEST } from './http/trusted-documents.js';
 import { registerWeb } from './http/web.js';
 import { attachSubscriptions } from './http/ws.js';
 import { createLogger, type Logger } from './lib/logger.js';
+import { redisConnectionName } from './lib/redis-name.js';
 import { AdminService } from './modules/admin/service.js';
 import { DepositCrediting } from './modules/deposits/crediting.js';
 import { DepositsService } from './modules/deposits/service.js';
@@ -79,22 +81,37 @@ export async function createApp(opts: AppOptions = {}) {
     const applied = await migrate(orm);
     if (applied.length) log.info({ applied }, 'applied migrations');
   }
-  const pool = createPool(config.databaseUrl, config.dbPoolSize, {
-    namedStatements: !config.embeddedDatabase,
+  const pool = createPool(config.databaseUrl, config.dbPoolSize);
+  // Idempotency claims commit without waiting for the WAL flush: the request's own commit makes them durable.
+  const claimsPool = createPool(config.databaseUrl, Math.max(2, Math.ceil(config.dbPoolSize / 4)), {
+    asyncCommit: true,
   });
 
   // Commands fail fast while Redis is away (enableOfflineQueue: false), so the edge can fall back.
+  const named = { connectionName: redisConnectionName(config.redisPrefix) };
+  // Auto-pipelining: the commands of one tick (rate limits, a relay batch's publishes) leave in one write.
   const redis = new Redis(config.redisUrl, {
+    ...named,
+    enableAutoPipelining: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     lazyConnect: true,
   });
-  const redisSub = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null });
+  const redisSub = new Redis(config.redisUrl, { ...named, lazyConnect: true, maxRetriesPerRequest: null });
   // Live-event publishes wait out a Redis outage in the offline queue (the pub/sub target does not handle
   // rejections); webhooks do not depend on them, the outbox does that.
-  const pubClient = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null });
-  const eventSub = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null });
-  const queueConnection = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null });
+  const pubClient = new Redis(config.redisUrl, {
+    ...named,
+    enableAutoPipelining: true,
+    lazyConnect: true,
+    maxRetriesPerRequest: null,
+  });
+  const eventSub = new Redis(config.redisUrl, { ...named, lazyConnect: true, maxRetriesPerRequest: null });
+  const queueConnection = new Redis(config.redisUrl, {
+    ...named,
+    lazyConnect: true,
+    maxRetriesPerRequest: null,
+  });
   for (const [name, c] of Object.entries({ redis, redisSub, pubClient, eventSub, queueConnection })) {
     c.on('error', (err) => log.warn({ err: err.message, connection: name }, 'redis error'));
   }
@@ -110,6 +127,7 @@ export async function createApp(opts: AppOptions = {}) {
     pool,
     config.idempotencyLockTimeoutSeconds,
     config.idempotencyTtlHours,
+    claimsPool,
   );
   const merchants = new MerchantsService(orm, config.masterKey, config.defaultRateLimitPerSecond);
   const ledger = new LedgerService(pool, idempotency, config.maxAmountMinor, log, {
@@ -156,6 +174,7 @@ export async function createApp(opts: AppOptions = {}) {
 
   const schema = getSchema();
   const server = createServer(services);
+  await registerCookies(server);
   const signatures = new SignatureVerifier(
     new ReplayCache(redis, config.redisPrefix),
     config.timestampToleranceSeconds,
@@ -245,6 +264,7 @@ export async function createApp(opts: AppOptions = {}) {
       await webhooks.targets.close();
       await queues.close();
       await pool.end();
+      await claimsPool.end();
       await orm.close(true);
       await chains.close();
       for (const c of [redisSub, pubClient, eventSub, queueConnection]) c.disconnect();

@@ -173,6 +173,8 @@ export const envSchema = z.object({
   /** auto: embedded PostgreSQL/Redis when DATABASE_URL/REDIS_URL are unset and the local default does not answer. */
   EMBEDDED: z.enum(['auto', 'off', 'always']).default('auto'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
+  /** API processes sharing PORT (node:cluster, src/cluster.ts); 1 serves from the main process itself. */
+  API_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   OPS_PORT: z.coerce.number().int().min(0).max(65535).optional(),

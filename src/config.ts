@@ -67,9 +67,9 @@ export interface Config {
   embedded: Env['EMBEDDED'];
   databaseUrlSet: boolean;
   redisUrlSet: boolean;
-  /** Set by src/dev/embedded.ts when the database is the embedded PGlite (never from the environment). */
-  embeddedDatabase: boolean;
   shutdownTimeoutMs: number;
+  /** API processes sharing PORT (API_PROCESSES); above 1 the main process supervises them (src/cluster.ts). */
+  apiProcesses: number;
   /** On a stop, how long at most requests get a 503 with Connection: close before the listener closes. */
   shutdownDrainMs: number;
   /** A bearer accepted by /metrics besides admin tokens. */
@@ -212,8 +212,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embedded: e.EMBEDDED,
     databaseUrlSet: env.DATABASE_URL !== undefined,
     redisUrlSet: env.REDIS_URL !== undefined,
-    embeddedDatabase: false,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    apiProcesses: e.API_PROCESSES,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     metricsToken: e.METRICS_TOKEN ?? null,
     opsPort: e.OPS_PORT ?? null,

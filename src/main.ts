@@ -1,5 +1,6 @@
-import { createApp, type Role } from './app.js';
+import { type App, createApp, type Role } from './app.js';
 import { SignerConfigError } from './chains/keys.js';
+import { ApiProcesses, isApiProcess, joinClusterMetrics } from './cluster.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { ensureDatabase, migrate, openOrm } from './db/database.js';
 import { EmbeddedError, resolveServers, type Servers } from './dev/embedded.js';
@@ -74,40 +75,38 @@ function failureMessage(err: unknown, prefix?: string): string {
   return startupFailureMessage(err, urls, prefix);
 }
 
-async function main(): Promise<void> {
-  if (process.argv.includes('--migrate-only')) {
+/** Stops the process on SIGTERM/SIGINT: `stop` drains, then exit 0 (1 on failure or SHUTDOWN_TIMEOUT_MS). */
+function stopOnSignals(log: Logger, timeoutMs: number, stop: () => Promise<void>): void {
+  let stopping = false;
+  const onSignal = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal, timeoutMs }, 'shutting down');
+    const timer = setTimeout(() => {
+      log.error({ timeoutMs }, 'shutdown timed out (SHUTDOWN_TIMEOUT_MS)');
+      process.exit(1);
+    }, timeoutMs);
+    timer.unref();
     try {
-      await migrateOnly();
-      process.exit(0);
+      await stop();
     } catch (err) {
-      console.error(failureMessage(err, 'migration failed'));
+      log.error({ err }, 'shutdown failed');
       process.exit(1);
     }
-  }
-  const role = parseRole(process.argv.slice(2));
-  let app: Awaited<ReturnType<typeof createApp>>;
-  let embedded: Servers | null = null;
+    log.info('stopped');
+    process.exit(0);
+  };
+  // A library promise rejected without a handler (a dropped Redis connection, say) must not take the
+  // payments API down with it: log it loudly and keep serving; the database stays consistent either way.
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
+  process.on('SIGTERM', () => void onSignal('SIGTERM'));
+  process.on('SIGINT', () => void onSignal('SIGINT'));
+}
+
+/** Listens on PORT; a port taken meanwhile stops the app cleanly and exits with one line. */
+async function listenOrExit(app: App, embedded: Servers | null): Promise<string> {
   try {
-    const config = loadConfig();
-    await checkPorts(config);
-    const s = await servers(config);
-    embedded = s;
-    app = await createApp({
-      role,
-      config: {
-        databaseUrl: s.databaseUrl,
-        redisUrl: s.redisUrl,
-        embeddedDatabase: s.embeddedDatabase,
-      },
-    });
-  } catch (err) {
-    console.error(failureMessage(err));
-    await embedded?.close();
-    process.exit(1);
-  }
-  let address: string;
-  try {
-    address = await app.listen();
+    return await app.listen();
   } catch (err) {
     // Taken between the check and now (another process was quicker): still one line, after a clean stop.
     await app.stop().catch(() => undefined);
@@ -118,34 +117,106 @@ async function main(): Promise<void> {
       `could not start: ${(err as Error).message}`,
     );
   }
-  app.log.info({ address, role }, `NovaPayments listening on ${address}`);
+}
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    const timeoutMs = app.config.shutdownTimeoutMs;
-    app.log.info({ signal, timeoutMs }, 'shutting down');
-    const timer = setTimeout(() => {
-      app.log.error({ timeoutMs }, 'shutdown timed out (SHUTDOWN_TIMEOUT_MS)');
-      process.exit(1);
-    }, timeoutMs);
-    timer.unref();
+/** One of API_PROCESSES: the primary has migrated and passes the servers' URLs in the environment. */
+async function apiProcess(): Promise<void> {
+  let app: App;
+  try {
+    app = await createApp({ role: 'api', migrate: false });
+  } catch (err) {
+    console.error(failureMessage(err));
+    process.exit(1);
+  }
+  if (app.services.ops?.metrics) joinClusterMetrics(app.services.ops.metrics);
+  await listenOrExit(app, null);
+  stopOnSignals(app.log, app.config.shutdownTimeoutMs, () => app.stop());
+}
+
+/**
+ * API_PROCESSES > 1 (src/cluster.ts): this process migrates, runs the workers (role all) or a quiet API app
+ * for the metrics (role api), and forks the API processes that share PORT.
+ */
+async function primary(role: 'api' | 'all', config: Config): Promise<void> {
+  let app: App;
+  let embedded: Servers | null = null;
+  try {
+    await checkPorts(config);
+    embedded = await servers(config);
+    app = await createApp({
+      role: role === 'all' ? 'worker' : 'api',
+      config: { databaseUrl: embedded.databaseUrl, redisUrl: embedded.redisUrl },
+    });
+  } catch (err) {
+    console.error(failureMessage(err));
+    await embedded?.close();
+    process.exit(1);
+  }
+  const s = embedded;
+  const processes = new ApiProcesses(
+    config.apiProcesses,
+    { DATABASE_URL: s.databaseUrl, REDIS_URL: s.redisUrl },
+    app.log,
+    app.services.ops?.metrics ?? null,
+  );
+  try {
+    await processes.start();
+  } catch (err) {
+    await processes.stop();
+    await app.stop().catch(() => undefined);
+    await s.close();
+    exitWith(app.log, {}, `could not start: ${(err as Error).message}`);
+  }
+  const address = `http://${config.host}:${config.port}`;
+  app.log.info(
+    { address, role, apiProcesses: config.apiProcesses },
+    `NovaPayments listening on ${address} (${config.apiProcesses} API processes)`,
+  );
+  stopOnSignals(app.log, config.shutdownTimeoutMs, async () => {
+    await processes.stop();
+    await app.stop();
+    await s.close();
+  });
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--migrate-only')) {
     try {
-      await app.stop();
-      await embedded?.close();
+      await migrateOnly();
+      process.exit(0);
     } catch (err) {
-      app.log.error({ err }, 'shutdown failed');
+      console.error(failureMessage(err, 'migration failed'));
       process.exit(1);
     }
-    app.log.info('stopped');
-    process.exit(0);
-  };
-  // A library promise rejected without a handler (a dropped Redis connection, say) must not take the
-  // payments API down with it: log it loudly and keep serving; the database stays consistent either way.
-  process.on('unhandledRejection', (reason) => app.log.error({ err: reason }, 'unhandled promise rejection'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  }
+  if (isApiProcess()) return apiProcess();
+  const role = parseRole(process.argv.slice(2));
+  let app: App;
+  let embedded: Servers | null = null;
+  try {
+    const config = loadConfig();
+    if (config.apiProcesses > 1 && (role === 'api' || role === 'all')) return primary(role, config);
+    await checkPorts(config);
+    const s = await servers(config);
+    embedded = s;
+    app = await createApp({
+      role,
+      config: {
+        databaseUrl: s.databaseUrl,
+        redisUrl: s.redisUrl,
+      },
+    });
+  } catch (err) {
+    console.error(failureMessage(err));
+    await embedded?.close();
+    process.exit(1);
+  }
+  const address = await listenOrExit(app, embedded);
+  app.log.info({ address, role }, `NovaPayments listening on ${address}`);
+  stopOnSignals(app.log, app.config.shutdownTimeoutMs, async () => {
+    await app.stop();
+    await embedded?.close();
+  });
 }
 
 void main();

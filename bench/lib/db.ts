@@ -62,12 +62,12 @@ export interface LedgerCheck {
 }
 
 /** Transfers committed in [from, to] and an estimate of how many ledger batches carried them. */
-export function ledgerCheck(database: string, from: Date, to: Date): Promise<LedgerCheck> {
+export function ledgerCheck(database: string, from: Date, to: Date, type = 'transfer'): Promise<LedgerCheck> {
   return withClient(database, async (c) => {
     const t = await c.query(
       `select count(*)::int as n, count(distinct created_at)::int as b from ledger_transactions
-       where type = 'transfer' and created_at between $1 and $2`,
-      [from, to],
+       where type = $3 and created_at between $1 and $2`,
+      [from, to, type],
     );
     const s = await c.query('select coalesce(sum(balance_minor), 0)::text as s from accounts');
     const hasOutbox = (await c.query(`select to_regclass('events') is not null as ok`)).rows[0].ok;
@@ -75,6 +75,20 @@ export function ledgerCheck(database: string, from: Date, to: Date): Promise<Led
       ? (await c.query('select count(*)::int as n from events where published_at is null')).rows[0].n
       : null;
     return { transfers: t.rows[0].n, batches: t.rows[0].b, balanceSum: s.rows[0].s, unpublished: u };
+  });
+}
+
+/** Milliseconds until no event is left unpublished (polled every 20 ms), or null after `timeoutMs`. */
+export function outboxDrained(database: string, timeoutMs: number): Promise<number | null> {
+  return withClient(database, async (c) => {
+    const t0 = performance.now();
+    for (;;) {
+      const r = await c.query('select count(*)::int as n from events where published_at is null');
+      const elapsed = performance.now() - t0;
+      if (r.rows[0].n === 0) return elapsed;
+      if (elapsed > timeoutMs) return null;
+      await new Promise((res) => setTimeout(res, 20));
+    }
   });
 }
 

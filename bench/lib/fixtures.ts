@@ -68,9 +68,16 @@ export async function fundUsers(
 }
 
 /** POSTs a JSON body signed as API.md says: X-Signature = hex(HMAC-SHA256(apiSecret, raw body)). */
-export function signedPost(http: HttpClient, m: Merchant, path: string, payload: unknown): Promise<Reply> {
+export function signedPost(
+  http: HttpClient,
+  m: Merchant,
+  path: string,
+  payload: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   const body = Buffer.from(JSON.stringify(payload));
   return http.post(path, body, {
+    ...headers,
     'Content-Type': 'application/json',
     'X-API-Key': m.apiKey,
     'X-Signature': createHmac('sha256', m.apiSecret).update(body).digest('hex'),

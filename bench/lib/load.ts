@@ -150,3 +150,67 @@ export async function forEachConcurrent(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
 }
+
+export interface PacedOptions {
+  perSecond: number;
+  warmupMs: number;
+  durationMs: number;
+  send: () => Promise<Reply>;
+}
+
+/**
+ * Open loop: one request every 1/perSecond s, each on time whatever the others do, its latency counted
+ * from when it was due (so a server that falls behind shows it, rather than slowing the load down).
+ */
+export async function runPaced(opts: PacedOptions): Promise<LoadResult> {
+  const start = performance.now();
+  const measureFrom = start + opts.warmupMs;
+  const end = measureFrom + opts.durationMs;
+  const interval = 1000 / opts.perSecond;
+  const latencies: number[] = [];
+  const statuses = new Map<string, number>();
+  const samples: string[] = [];
+  let okTotal = 0;
+  let connectionsOpened = 0;
+  const inFlight = new Set<Promise<void>>();
+  const count = (key: string) => statuses.set(key, (statuses.get(key) ?? 0) + 1);
+  const one = async (due: number) => {
+    try {
+      const r = await opts.send();
+      if (!r.reused) connectionsOpened++;
+      count(String(r.status));
+      if (r.status === 200) {
+        okTotal++;
+        const t1 = performance.now();
+        if (due >= measureFrom && due < end) latencies.push(t1 - due);
+      } else if (samples.length < 5) samples.push(`${r.status} ${r.body.slice(0, 300)}`);
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      count(`error ${e.code ?? e.message ?? 'unknown'}`);
+      if (samples.length < 5) samples.push(`error ${e.message ?? String(err)}`);
+    }
+  };
+  for (let n = 0; ; n++) {
+    const due = start + n * interval;
+    if (due >= end) break;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    const p = one(due).finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  }
+  await Promise.all(inFlight);
+  const sorted = Float64Array.from(latencies).sort();
+  const seconds = opts.durationMs / 1000;
+  return {
+    seconds,
+    ok: sorted.length,
+    perSecond: sorted.length / seconds,
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
+    maxMs: sorted.length ? sorted[sorted.length - 1]! : Number.NaN,
+    statuses,
+    samples,
+    okTotal,
+    connectionsOpened,
+  };
+}

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -20,9 +20,14 @@ export interface Output {
 }
 
 /** Runs a command to completion and collects its output; rejects when it exits non-zero. */
-export function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Output> {
+export function exec(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = REPO_ROOT,
+): Promise<Output> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => {
@@ -39,9 +44,10 @@ export function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv = proce
   });
 }
 
-/** Runs `src/cli/index.ts <args> --json` and returns the one JSON object it prints. */
-export async function cliJson<T>(args: string[], env: NodeJS.ProcessEnv): Promise<T> {
-  const out = await exec(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args, '--json'], env);
+/** Runs `src/cli/index.ts <args> --json` (of the checkout `cwd`) and returns the one JSON object it prints. */
+export async function cliJson<T>(args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT): Promise<T> {
+  const cli = ['--import', 'tsx', 'src/cli/index.ts', ...args, '--json'];
+  const out = await exec(process.execPath, cli, env, cwd);
   try {
     return JSON.parse(out.stdout.trim()) as T;
   } catch {
@@ -86,10 +92,11 @@ export async function startNodeScript(
   env: NodeJS.ProcessEnv,
   readyPath = '/readyz',
   args: string[] = [],
+  cwd = REPO_ROOT,
 ): Promise<ServerChild> {
   const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   const child = spawn(process.execPath, [...extra, '--import', 'tsx', script, ...args], {
-    cwd: REPO_ROOT,
+    cwd,
     env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -148,6 +155,30 @@ export function cpuSeconds(pid: number | string | undefined): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/** Every live descendant of a process (an API server's cluster workers), by /proc's parent links. */
+export function descendants(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {} // exited meanwhile
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const [child, parent] of parentOf) {
+      if (parent === p) {
+        out.push(child);
+        walk(child);
+      }
+    }
+  };
+  walk(pid);
+  return out;
 }
 
 function isDead(child: ChildProcess): boolean {

@@ -23,7 +23,6 @@ export async function openCliContext() {
     ...loaded,
     databaseUrl: servers.databaseUrl,
     redisUrl: servers.redisUrl,
-    embeddedDatabase: servers.embeddedDatabase,
   };
   try {
     await ensureDatabase(config.databaseUrl);
@@ -33,7 +32,7 @@ export async function openCliContext() {
   }
   const orm = await openOrm(config.databaseUrl, 2, (m) => log.debug({ orm: m }, 'mikro-orm'));
   await migrate(orm);
-  const pool = createPool(config.databaseUrl, 4, { namedStatements: !config.embeddedDatabase });
+  const pool = createPool(config.databaseUrl, 4);
   const idempotency = new IdempotencyService(
     pool,
     config.idempotencyLockTimeoutSeconds,

@@ -52,35 +52,20 @@ export async function pendingMigrations(orm: MikroORM): Promise<string[]> {
 }
 
 /**
- * A client that sends every statement unnamed. For the embedded PGlite (src/dev/embedded.ts), whose one
- * session is shared by all connections: a second connection preparing `ledger_lock_accounts` again would
- * fail with "prepared statement already exists".
- */
-class UnnamedStatementClient extends pg.Client {
-  // biome-ignore lint/suspicious/noExplicitAny: pg's query() has many overloads; this only drops `name`.
-  override query(config: any, ...rest: any[]): any {
-    if (config && typeof config === 'object' && typeof config.submit !== 'function' && 'name' in config) {
-      const { name: _name, ...unnamed } = config;
-      return (super.query as (...a: unknown[]) => unknown)(unnamed, ...rest);
-    }
-    return (super.query as (...a: unknown[]) => unknown)(config, ...rest);
-  }
-}
-
-/**
  * The ledger's own pool: the hot path uses named prepared statements and multi-row `unnest` writes,
  * which node-postgres does directly and an ORM does not. Everything else goes through MikroORM.
  */
-export function createPool(
-  databaseUrl: string,
-  max: number,
-  opts: { namedStatements?: boolean } = {},
-): pg.Pool {
+/**
+ * `asyncCommit`: its connections commit without waiting for the WAL flush (synchronous_commit=off). Only for
+ * writes that a later synchronous commit makes durable anyway: that commit flushes the WAL up to itself, so
+ * every earlier record with it (an idempotency claim, completed by its ledger batch's commit).
+ */
+export function createPool(databaseUrl: string, max: number, opts: { asyncCommit?: boolean } = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max,
     idleTimeoutMillis: 30_000,
-    ...(opts.namedStatements === false ? { Client: UnnamedStatementClient } : {}),
+    ...(opts.asyncCommit ? { options: '-c synchronous_commit=off' } : {}),
   });
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.

@@ -1,13 +1,14 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from '../lib/logger.js';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { alive } from './embedded-state.js';
-import { startPgliteServer } from './pglite-server.js';
+import { EmbeddedError } from './postgres-binaries.js';
 
-// Starting the embedded servers of embedded.ts: PGlite behind a PostgreSQL wire-protocol server, and a
-// private redis-server (redis-memory-server with the system binary).
+// Starting the embedded servers of embedded.ts: PostgreSQL (embedded-postgres.ts) in DATA_DIR/postgres, and
+// a private redis-server (redis-memory-server with the system binary).
 
-export class EmbeddedError extends Error {}
+export { EmbeddedError };
 
 /** Where redis-server usually is when REDISMS_SYSTEM_BINARY / package.json name no existing binary. */
 const REDIS_BINARIES = [
@@ -16,7 +17,7 @@ const REDIS_BINARIES = [
   '/opt/homebrew/bin/redis-server',
 ];
 
-/** One owner per PGlite directory: a lock file holding the owner's pid (taken over when that pid is gone). */
+/** One owner per data directory: a lock file holding the owner's pid (taken over when that pid is gone). */
 function lockDirectory(lockFile: string): boolean {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -32,46 +33,40 @@ function lockDirectory(lockFile: string): boolean {
   return false;
 }
 
-/** PGlite in DATA_DIR/pglite behind a local PostgreSQL server; the directory is locked while it runs. */
-export async function startPostgres(dataDir: string, log: Logger) {
-  const dir = resolve(dataDir, 'pglite');
-  const lockFile = resolve(dataDir, 'pglite.lock');
+/**
+ * PostgreSQL on DATA_DIR/postgres (its log in DATA_DIR/postgres.log), on the port of `url` when free, else
+ * on any free port; the directory is locked while this process owns the server.
+ */
+export async function startPostgres(dataDir: string, url: string, log: Logger) {
+  const dir = resolve(dataDir, 'postgres');
+  const logFile = resolve(dataDir, 'postgres.log');
+  const lockFile = resolve(dataDir, 'postgres.lock');
   mkdirSync(dataDir, { recursive: true });
   if (!lockDirectory(lockFile)) {
     throw new EmbeddedError(
       `another process is starting the embedded PostgreSQL in ${dir}; try again in a few seconds, or set DATABASE_URL`,
     );
   }
+  const releaseLock = () => rmSync(lockFile, { force: true });
+  process.once('exit', releaseLock);
   try {
     const started = Date.now();
-    log.info(
-      { dataDir: dir },
-      'starting the embedded PostgreSQL (PGlite); the first start takes up to a minute',
-    );
-    const { PGlite } = await import('@electric-sql/pglite');
-    const db = await PGlite.create({ dataDir: dir });
-    const releaseLock = () => rmSync(lockFile, { force: true });
-    process.once('exit', releaseLock);
-    const server = await startPgliteServer(db, {
-      onStall: (info) =>
-        log.warn(
-          info,
-          'embedded PostgreSQL: one connection has kept a transaction open while others wait (one backend: this never ends if that code waits for another connection)',
-        ),
-    });
-    log.debug({ ms: Date.now() - started }, 'embedded PostgreSQL ready');
+    log.info({ dataDir: dir }, 'starting the embedded PostgreSQL');
+    const pg = await startEmbeddedPostgres({ dir, url, logFile });
+    log.debug({ ms: Date.now() - started, initialised: pg.initialised }, 'embedded PostgreSQL ready');
     return {
-      url: server.url,
+      ...pg,
       dir,
+      logFile,
       async close() {
-        await server.stop();
-        await db.close();
+        await pg.close();
         process.off('exit', releaseLock);
         releaseLock();
       },
     };
   } catch (err) {
-    rmSync(lockFile, { force: true });
+    process.off('exit', releaseLock);
+    releaseLock();
     throw err;
   }
 }

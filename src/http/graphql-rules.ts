@@ -1,6 +1,7 @@
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { createComplexityRule } from '@pothos/plugin-complexity';
 import {
+  type ArgumentNode,
   type DocumentNode,
   type FieldNode,
   type FragmentSpreadNode,
@@ -9,10 +10,12 @@ import {
   type InlineFragmentNode,
   Kind,
   type SelectionSetNode,
+  TypeInfo,
   type ValidationContext,
   type ValidationRule,
   validate,
   visit,
+  visitWithTypeInfo,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.js';
@@ -124,15 +127,81 @@ export function complexityErrors(
   params: { variables?: unknown; operationName?: string | null },
   context: unknown,
 ): readonly GraphQLError[] {
-  const rule = createComplexityRule({
-    variableValues: (params.variables ?? {}) as Record<string, unknown>,
-    operationName: params.operationName ?? undefined,
-    context: context as object,
-    maxComplexity: config.graphqlMaxComplexity,
-    maxDepth: config.graphqlMaxDepth,
-    maxBreadth: MAX_BREADTH,
-  });
-  return validate(schema, document, [rule]);
+  const measure = () => {
+    const rule = createComplexityRule({
+      variableValues: (params.variables ?? {}) as Record<string, unknown>,
+      operationName: params.operationName ?? undefined,
+      context: context as object,
+      maxComplexity: config.graphqlMaxComplexity,
+      maxDepth: config.graphqlMaxDepth,
+      maxBreadth: MAX_BREADTH,
+    });
+    return validate(schema, document, [rule]);
+  };
+  let bySchema = fixedComplexity.get(schema);
+  if (!bySchema) {
+    bySchema = new WeakMap();
+    fixedComplexity.set(schema, bySchema);
+  }
+  let byOperation: Map<string, readonly GraphQLError[]> | null | undefined = bySchema.get(document);
+  if (byOperation === undefined) {
+    byOperation = complexityUsesVariables(schema, document) ? null : new Map();
+    bySchema.set(document, byOperation);
+  }
+  if (byOperation === null) return measure();
+  const name = params.operationName ?? '';
+  let errors = byOperation.get(name);
+  if (!errors) {
+    errors = measure();
+    byOperation.set(name, errors);
+  }
+  return errors;
+}
+
+/**
+ * A document's complexity errors by operation, for documents whose complexity no variable can change (most:
+ * a `transfer` mutation's variables are its input). Yoga hands the same parsed document for the same text,
+ * so a repeated operation is measured once instead of by a full validation pass per request; null marks a
+ * document measured every time.
+ */
+const fixedComplexity = new WeakMap<
+  GraphQLSchema,
+  WeakMap<DocumentNode, Map<string, readonly GraphQLError[]> | null>
+>();
+
+/**
+ * True when a variable reaches something the complexity depends on: an argument of a field whose complexity
+ * is computed from its arguments (`first`, `ids`), or a directive (`@include(if: $x)` changes what counts).
+ */
+function complexityUsesVariables(schema: GraphQLSchema, document: DocumentNode): boolean {
+  const typeInfo = new TypeInfo(schema);
+  let uses = false;
+  const hasVariable = (nodes: readonly ArgumentNode[] | undefined) =>
+    (nodes ?? []).some((a) => {
+      let found = false;
+      visit(a.value, {
+        Variable() {
+          found = true;
+        },
+      });
+      return found;
+    });
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        if (
+          typeof typeInfo.getFieldDef()?.extensions?.complexity === 'function' &&
+          hasVariable(node.arguments)
+        )
+          uses = true;
+      },
+      Directive(node) {
+        if (hasVariable(node.arguments)) uses = true;
+      },
+    }),
+  );
+  return uses;
 }
 
 /**

@@ -13,7 +13,7 @@ import { registerMoneyMetrics } from '../ops/money-metrics.js';
 import { openOpsQueues } from '../ops/queues.js';
 import type { OpsDeps } from '../ops/status.js';
 import { registerTreasuryMetrics } from '../ops/treasury-metrics.js';
-import { cookieOf } from './cookies.js';
+import { cookieOptions } from './cookies.js';
 
 // Ops surfaces, both behind the admin token: Prometheus metrics at /metrics (Authorization: Bearer, or the
 // METRICS_TOKEN bearer; with OPS_PORT set, only on that port and without auth) and the Bull Board queue
@@ -60,12 +60,6 @@ function bearerOf(req: FastifyRequest): string | undefined {
   return /^Bearer\s+(\S+)$/i.exec(h)?.[1] ?? '';
 }
 
-function adminCookie(req: FastifyRequest, token: string, exp: number): string {
-  const maxAge = Math.max(0, exp - Math.floor(Date.now() / 1000));
-  const secure = req.protocol === 'https' ? '; Secure' : '';
-  return `${ADMIN_COOKIE}=${encodeURIComponent(token)}; Path=${COOKIE_PATH}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${secure}`;
-}
-
 /**
  * The dashboard's gate. `?token=<admin token>` on a GET is checked once, exchanged for an HttpOnly cookie
  * and redirected away (so the token leaves the address bar); afterwards the cookie, or a bearer header,
@@ -81,13 +75,14 @@ async function queuesGate(services: Services, req: FastifyRequest, reply: Fastif
     query.delete('token');
     // The path as routed (it starts with /admin/queues), so the redirect cannot leave this site.
     const rest = query.toString();
+    const maxAge = Math.max(0, c.exp - Math.floor(Date.now() / 1000));
     return reply
-      .header('set-cookie', adminCookie(req, fromQuery, c.exp))
+      .setCookie(ADMIN_COOKIE, fromQuery, cookieOptions(COOKIE_PATH, maxAge, true))
       .header('cache-control', 'no-store')
       .redirect(req.url.slice(0, q) + (rest ? `?${rest}` : ''), 303);
   }
   const bearer = bearerOf(req);
-  const c = await checkAdmin(services, bearer ?? cookieOf(req, ADMIN_COOKIE));
+  const c = await checkAdmin(services, bearer ?? req.cookies[ADMIN_COOKIE]);
   if (!c.ok) return refuse(req, reply, c);
   return undefined;
 }

@@ -5,6 +5,7 @@ import { parse } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Principal } from '../context.js';
 import { AppError } from '../lib/errors.js';
+import { projectPath } from '../lib/paths.js';
 
 // Trusted documents (persisted operations): the GraphQL operations this server knows in advance, from
 // manifests of document id → document text (the web pages' own, web/persisted-documents.json, and any in
@@ -13,7 +14,7 @@ import { AppError } from '../lib/errors.js';
 // --trusted-documents-only`), with the browser tokens it mints, may run nothing else: a known id, or the exact
 // text of a known document (graphql-ws sends text). Everyone else may still send any operation.
 
-export const WEB_MANIFEST = new URL('../../web/persisted-documents.json', import.meta.url);
+export const WEB_MANIFEST = projectPath('web', 'persisted-documents.json');
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 

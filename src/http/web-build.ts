@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Services } from '../context.js';
+import { projectPath } from '../lib/paths.js';
 
 // Building the browser pages (web/, Vite) into web/dist: see web.ts for how they are served. Outside
 // production a missing or stale build is made with Vite's API; production never builds at run time.
 
-export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
+export const WEB_ROOT = projectPath('web');
 export const WEB_DIST = join(WEB_ROOT, 'dist');
 export const PAGES = ['pay', 'overlay', 'portal', 'login'] as const;
 

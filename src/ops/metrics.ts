@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { Registry } from 'prom-client';
+import { type MetricObjectWithValues, type MetricValue, Registry } from 'prom-client';
 import type { Pool } from '../db/database.js';
 import type { Logger } from '../lib/logger.js';
 import { createInstruments, type Instruments, MAX_OPERATION_NAMES } from './metrics-instruments.js';
@@ -45,6 +45,7 @@ export class OpsMetrics {
   /** webhook_attempts rows up to this id are already counted. */
   private attemptsSeen = 0n;
   private refreshing: Promise<void> | null = null;
+  private delegate: (() => Promise<string>) | null = null;
 
   private constructor(private readonly deps: MetricsDeps) {
     this.i = createInstruments(this.registry);
@@ -104,11 +105,35 @@ export class OpsMetrics {
 
   /** The exposition text, after reading the database and the queues once (concurrent scrapes share it). */
   async render(): Promise<string> {
+    if (this.delegate) return this.delegate();
+    await this.refreshOnce();
+    return this.registry.metrics();
+  }
+
+  /**
+   * In an API process of a cluster (src/cluster.ts) a scrape is answered by the primary for every process:
+   * this process then never reads the database for its gauges, so the primary's reading is the only one.
+   */
+  delegateRender(render: () => Promise<string>): void {
+    this.delegate = render;
+  }
+
+  /** This process's metrics as JSON, after a refresh (the primary's share of a cluster scrape). */
+  async renderJson(): Promise<MetricObjectWithValues<MetricValue<string>>[]> {
+    await this.refreshOnce();
+    return this.registry.getMetricsAsJSON();
+  }
+
+  /** As JSON without reading the database (an API process's share: its requests, operations, batches). */
+  localJson(): Promise<MetricObjectWithValues<MetricValue<string>>[]> {
+    return this.registry.getMetricsAsJSON();
+  }
+
+  private async refreshOnce(): Promise<void> {
     this.refreshing ??= this.refresh().finally(() => {
       this.refreshing = null;
     });
     await this.refreshing;
-    return this.registry.metrics();
   }
 
   private async refresh(): Promise<void> {

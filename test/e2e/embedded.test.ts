@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,8 @@ import { cliRunner, signedCaller } from '../helpers/server-client.js';
 // local defaults (the decision itself is tested in test/unit/embedded.test.ts). The chain devnets are off:
 // they are not what this file is about, and they are tested elsewhere.
 const dataDir = mkdtempSync(join(tmpdir(), 'novapay-embedded-'));
+// As root, PostgreSQL runs as another account (it refuses root), which must reach the data directory.
+chmodSync(dataDir, 0o755);
 const port = 43_000 + Math.floor(Math.random() * 2000);
 const env = {
   EMBEDDED: 'always',
@@ -25,7 +27,7 @@ const cli = cliRunner(env);
 const call = signedCaller(port);
 
 beforeAll(async () => {
-  // PGlite.create takes 3–9 s (the first ever ~35 s), then the migrations run on it.
+  // initdb (the first start only) and PostgreSQL's start take about a second, then the migrations run.
   server = await startServer(env, port, [], 170_000);
 }, 180_000);
 
@@ -42,9 +44,11 @@ describe('npm start with the embedded defaults', () => {
     const ready = await (await fetch(`http://127.0.0.1:${port}/readyz`)).json();
     expect(ready).toEqual({ status: 'ready', checks: { postgres: true, redis: true, migrations: true } });
     const log = server.output();
+    // The machine's PostgreSQL has port 5432: the embedded one takes a free port.
     expect(log).toMatch(
-      /using an embedded PostgreSQL \(PGlite\) at postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres/,
+      /started an embedded PostgreSQL 16 at postgres:\/\/root@127\.0\.0\.1:\d+\/novapay, data in /,
     );
+    expect(log).not.toMatch(/embedded PostgreSQL 16 at postgres:\/\/root@127\.0\.0\.1:5432\//);
     expect(log).toContain('set DATABASE_URL or start PostgreSQL on 127.0.0.1:5432 for real use');
     expect(log).toMatch(/started a private redis-server at redis:\/\/127\.0\.0\.1:\d+/);
     expect(log).toContain('set REDIS_URL or start Redis on 127.0.0.1:6379 for real use');
@@ -84,7 +88,7 @@ describe('npm start with the embedded defaults', () => {
       '--json',
     );
     expect(credit).toMatchObject({ balance: '10.00' });
-    // Concurrent transfers: the ledger's batches and the idempotency records share PGlite's one backend.
+    // Concurrent transfers: the ledger's batches and the idempotency records on many connections.
     const transfers = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
         call(m, 'POST', '/api/v1/transfer', { fromUserId: 'fan', toUserId: `star${i % 3}`, amount: 0.25 }),
@@ -98,11 +102,15 @@ describe('npm start with the embedded defaults', () => {
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
     expect(existsSync(join(dataDir, 'embedded.json'))).toBe(false);
-    expect(existsSync(join(dataDir, 'pglite.lock'))).toBe(false);
+    expect(existsSync(join(dataDir, 'postgres.lock'))).toBe(false);
+    // PostgreSQL ended with a shutdown checkpoint (a crash would leave postmaster.pid and need recovery).
+    expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+    expect(readFileSync(join(dataDir, 'postgres.log'), 'utf8')).toMatch(/database system is shut down\n$/);
     // With no server running, the CLI opens the embedded database itself.
     const list = await cli('merchants', 'list', '--json');
     expect(list.merchants.map((x: { name: string }) => x.name)).toEqual(['Embedded Shop']);
-    expect(existsSync(join(dataDir, 'pglite.lock'))).toBe(false);
+    expect(existsSync(join(dataDir, 'postgres.lock'))).toBe(false);
+    expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
   }, 120_000);
 
   it('never falls back in production', async () => {

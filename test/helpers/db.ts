@@ -3,7 +3,13 @@ import pg from 'pg';
 
 // Each test file gets its own database, cloned from a migrated template (fast: a file copy, no migrations).
 
-export const BASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
+/**
+ * The server the tests use: TEST_DATABASE_URL, else the local default. When nothing answers there,
+ * global-setup.ts starts an embedded PostgreSQL and names it in TEST_DATABASE_URL for the test workers.
+ */
+export function baseUrl(): string {
+  return process.env.TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
+}
 /**
  * Each run builds its own migrated template (so two runs on one PostgreSQL never rebuild a template the
  * other is cloning); global-setup.ts names it in NOVAPAY_TEST_TEMPLATE for the test workers.
@@ -17,13 +23,13 @@ export function templateDb(): string {
 export const TEST_DB_PREFIX = 'novapay_t_';
 
 export function databaseUrl(name: string): string {
-  const u = new URL(BASE_URL);
+  const u = new URL(baseUrl());
   u.pathname = `/${name}`;
   return u.toString();
 }
 
 export async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: BASE_URL });
+  const c = new pg.Client({ connectionString: baseUrl() });
   await c.connect();
   try {
     return await fn(c);

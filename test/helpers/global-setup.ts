@@ -1,6 +1,8 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { ormOptions } from '../../src/db/mikro-orm.config.js';
+import { answers } from '../../src/dev/embedded.js';
 import {
+  baseUrl,
   databaseUrl,
   scratchAgeSeconds,
   scratchName,
@@ -8,13 +10,26 @@ import {
   TEST_DB_PREFIX,
   withAdmin,
 } from './db.js';
+import { startTestPostgres } from './embedded-db.js';
 
 const STALE_AFTER_SECONDS = 2 * 3600;
 
 // Once per run: build this run's migrated template, which every test file clones, and drop databases that
 // earlier runs left behind. Databases still in use (another run on the same server) are left alone: a
 // plain DROP refuses them, where a forced one would pull them from under that run.
+//
+// When no PostgreSQL answers at TEST_DATABASE_URL (or the local default), the run starts an embedded one
+// (test/helpers/embedded-db.ts) and names it in TEST_DATABASE_URL for the test files; it is stopped and
+// its folder deleted at the end.
 export default async function setup(): Promise<() => Promise<void>> {
+  let embedded: Awaited<ReturnType<typeof startTestPostgres>> | null = null;
+  if (!(await answers(baseUrl()))) {
+    embedded = await startTestPostgres(baseUrl());
+    console.warn(
+      `no PostgreSQL answers at ${baseUrl()}: the tests use an embedded PostgreSQL ${embedded.major} at ${embedded.url}`,
+    );
+    process.env.TEST_DATABASE_URL = embedded.url;
+  }
   const template = scratchName(TEMPLATE_PREFIX);
   process.env.NOVAPAY_TEST_TEMPLATE = template;
   await withAdmin(async (c) => {
@@ -41,5 +56,6 @@ export default async function setup(): Promise<() => Promise<void>> {
     await withAdmin((c) => c.query(`drop database if exists "${template}" with (force)`)).catch(
       () => undefined,
     );
+    await embedded?.close();
   };
 }

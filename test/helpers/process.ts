@@ -9,16 +9,17 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs a command in the project root to completion. */
+/** Runs a command to completion, in the project root unless `cwd` says otherwise. */
 export function run(
   cmd: string,
   args: string[],
   env: Record<string, string> = {},
   timeoutMs = 60_000,
+  cwd = ROOT,
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
-      cwd: ROOT,
+      cwd,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -42,15 +43,26 @@ export function run(
   });
 }
 
+/**
+ * How a test runs the server: `main` is node's arguments before the server's own (tsx and src/main.ts, as
+ * `npm start` does, unless a test runs a compiled build), `cwd` the folder it runs in.
+ */
+export interface ServerCommand {
+  main: string[];
+  cwd: string;
+}
+const TSX_SERVER: ServerCommand = { main: ['--import', 'tsx', 'src/main.ts'], cwd: ROOT };
+
 /** Starts the server (`src/main.ts`) as its own process and waits until /readyz answers 200. */
 export async function startServer(
   env: Record<string, string>,
   port: number,
   args: string[] = [],
   readyTimeoutMs = 60_000,
+  command: ServerCommand = TSX_SERVER,
 ) {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
-    cwd: ROOT,
+  const child: ChildProcess = spawn(process.execPath, [...command.main, ...args], {
+    cwd: command.cwd,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

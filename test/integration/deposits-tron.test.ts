@@ -1,6 +1,8 @@
 import { TronWeb } from 'tronweb';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DepositCrediting } from '../../src/modules/deposits/crediting.js';
 import type { TestMerchant } from '../helpers/app.js';
+import { checkHouseInvariants } from '../helpers/invariants.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
 import { useTronApp } from '../helpers/tron.js';
 import { wsClient } from '../helpers/ws.js';
@@ -250,6 +252,82 @@ describe('the scanner under failure', () => {
       [m.merchantId],
     );
     expect(credited.rows[0].n).toBe(20);
+  });
+
+  it('credits racing passes each payment once, several payments of one deposit in one transaction', async () => {
+    const m = await t.merchant();
+    await mineAndScan(1);
+    const deps: { id: string; depositAddress: string }[] = [];
+    for (let i = 0; i < 30; i++) deps.push(await deposit(m, `race_${i}`, 3));
+    for (const [i, d] of deps.entries()) {
+      await pay(d.depositAddress, USDT);
+      if (i % 6 === 0) await pay(d.depositAddress, 2n * USDT);
+      if (i % 6 === 0) await pay(d.depositAddress, 4n * USDT);
+    }
+    await mineAndScan(1); // seen, not yet confirmed
+    const chain = 'TRC20:test';
+    const store = t.app.workers!.scanning.store;
+    const seen = (await store.uncredited(chain)).filter((x) => deps.some((d) => d.id === x.deposit_id));
+    expect(seen).toHaveLength(40);
+    const rows = await t.app.pool.query('select * from deposits where id = any($1)', [deps.map((d) => d.id)]);
+    const requests = seen.map((x) => ({
+      deposit: rows.rows.find((d) => d.id === x.deposit_id),
+      transfer: x,
+    }));
+    // Two passes of one process and one of another, all at once, over the same payments.
+    const head = (await store.cursor(chain))! - 1;
+    const here = new DepositCrediting(t.app.services.ledger, t.app.services.merchants);
+    const there = new DepositCrediting(t.app.services.ledger, t.app.services.merchants);
+    const outcomes = (
+      await Promise.all([
+        here.creditMany(requests, head),
+        here.creditMany(requests, head),
+        there.creditMany(requests, head),
+      ])
+    ).flat();
+    expect(outcomes.filter((o) => o === 'credited')).toHaveLength(40);
+    expect(outcomes.filter((o) => o === 'skipped')).toHaveLength(80);
+    for (const [i, d] of deps.entries()) {
+      const paid = i % 6 === 0 ? 7 : 1;
+      expect(await balance(m, `race_${i}`)).toBe(paid);
+      expect(await get(m, d.id)).toMatchObject({
+        status: 'confirmed',
+        amountReceived: paid,
+        flags: i % 6 === 0 ? ['multiple', 'overpaid'] : ['underpaid'],
+      });
+    }
+    const events = await t.app.pool.query(
+      `select type, count(*)::int as n from events where merchant_id = $1 and type in ('deposit.confirmed', 'deposit.updated')
+       and payload->>'status' is distinct from 'confirming' and payload->>'status' is distinct from 'pending' group by type order by type`,
+      [m.merchantId],
+    );
+    expect(events.rows).toEqual([
+      { type: 'deposit.confirmed', n: 40 },
+      { type: 'deposit.updated', n: 40 },
+    ]);
+    const confirmed = await t.app.pool.query(
+      `select payload->>'amountReceived' as received from events where merchant_id = $1 and type = 'deposit.confirmed'
+       and payload->>'id' = $2 order by created_at, id`,
+      [m.merchantId, deps[0]!.id],
+    );
+    // Each payment's event shows the deposit as it stood right after it, in chain order.
+    let sum = 0;
+    const running = seen
+      .filter((x) => x.deposit_id === deps[0]!.id)
+      .map((x) => (sum += Number(x.amount_minor) / 1e6));
+    expect(running).toHaveLength(3);
+    expect(confirmed.rows.map((r) => Number(r.received)).sort((a, b) => a - b)).toEqual(running);
+    // The house books took each payment into custody once too, balanced.
+    const custody = await t.app.pool.query(
+      `select count(*)::int as n, sum(amount)::text as units from house_transactions
+       where type = 'deposit' and reference = any($1)`,
+      [seen.map((x) => x.tx_hash)],
+    );
+    expect(custody.rows[0]).toEqual({
+      n: 40,
+      units: String(seen.reduce((s, x) => s + BigInt(x.amount_minor), 0n)),
+    });
+    await checkHouseInvariants(t.app.pool);
   });
 
   it('rolls back a reorg before confirmation and credits the transfer once when it reappears', async () => {

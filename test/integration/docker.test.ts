@@ -99,7 +99,7 @@ describe('docker-compose.yml', () => {
 
   it('migrates once before api and worker start, which wait for healthy databases', () => {
     const migrate = services.migrate!;
-    expect(cmd(migrate)).toMatch(/src\/main\.ts --migrate-only$/);
+    expect(cmd(migrate)).toMatch(/^node --enable-source-maps dist\/src\/main\.js --migrate-only$/);
     expect(migrate.restart).toBe('no');
     expect(migrate.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
     for (const [name, role] of [
@@ -107,7 +107,7 @@ describe('docker-compose.yml', () => {
       ['worker', 'worker'],
     ] as const) {
       const s = services[name]!;
-      expect(cmd(s)).toMatch(new RegExp(`src/main\\.ts --role ${role}$`));
+      expect(cmd(s)).toMatch(new RegExp(`^node --enable-source-maps dist/src/main\\.js --role ${role}$`));
       expect(s.depends_on).toEqual({
         postgres: { condition: 'service_healthy' },
         redis: { condition: 'service_healthy' },
@@ -185,14 +185,20 @@ describe('Dockerfile', () => {
     .filter((l) => l && !l.startsWith('#'));
   const index = (re: RegExp) => lines.findIndex((l) => re.test(l));
 
-  it('builds in stages: production dependencies with npm ci --omit=dev, the web pages, then a runtime stage', () => {
+  it('builds in stages: production dependencies with npm ci --omit=dev, the web pages, the compiled server, then a runtime stage', () => {
     const stages = lines.filter((l) => /^FROM /.test(l));
-    expect(stages.length).toBeGreaterThanOrEqual(2);
-    expect(stages.map((l) => / AS (\S+)$/i.exec(l)?.[1])).toEqual(['deps', 'web', 'runtime']);
+    expect(stages.map((l) => / AS (\S+)$/i.exec(l)?.[1])).toEqual(['deps', 'web', 'server', 'runtime']);
     expect(lines.some((l) => /^RUN .*vite build --config web\/vite.config.ts/.test(l))).toBe(true);
     expect(index(/^COPY --from=web \/app\/web\/dist \.\/web\/dist/)).toBeGreaterThan(
       index(/^FROM .* AS runtime$/i),
     );
+    // The server is compiled once, in its stage; the runtime stage gets JavaScript only.
+    expect(index(/^RUN npm run build:server$/)).toBeGreaterThan(index(/^FROM deps AS server$/));
+    expect(index(/^COPY --from=server \/app\/dist \.\/dist$/)).toBeGreaterThan(
+      index(/^FROM .* AS runtime$/i),
+    );
+    const runtime = lines.slice(index(/^FROM .* AS runtime$/i));
+    expect(runtime.filter((l) => /^COPY (src|jobs|schema|migrations|tsconfig)/.test(l))).toEqual([]);
     expect(lines.some((l) => /^RUN .*npm ci --omit=dev/.test(l))).toBe(true);
     expect(index(/^COPY --from=deps \/app\/node_modules/)).toBeGreaterThan(index(/^FROM .* AS runtime$/i));
   });
@@ -203,8 +209,16 @@ describe('Dockerfile', () => {
       for (const p of parts) expect(existsSync(`${ROOT}${p}`), l).toBe(true);
     }
     const copied = lines.filter((l) => /^COPY /.test(l)).join('\n');
-    const needs = ['src', 'jobs', 'schema', 'migrations', 'package.json', 'tsconfig.json'];
-    for (const needed of [...needs, 'web/persisted-documents.json']) {
+    const needs = [
+      'src',
+      'jobs',
+      'schema',
+      'migrations',
+      'scripts/build-server.ts',
+      'package.json',
+      'tsconfig.json',
+    ];
+    for (const needed of [...needs, 'docs/openapi.yaml', 'contracts', 'web/persisted-documents.json']) {
       expect(copied).toContain(needed);
     }
   });
@@ -216,12 +230,14 @@ describe('Dockerfile', () => {
     const lastRun = lines.map((l, i) => (/^RUN /.test(l) ? i : -1)).reduce((a, b) => Math.max(a, b));
     expect(lines.indexOf(user!)).toBeGreaterThan(lastRun);
     expect(lines.find((l) => /^HEALTHCHECK /.test(l))).toMatch(/\/healthz/);
-    expect(lines.find((l) => /^CMD /.test(l))).toBe('CMD ["node", "--import", "tsx", "src/main.ts"]');
+    expect(lines.find((l) => /^CMD /.test(l))).toBe(
+      'CMD ["node", "--enable-source-maps", "dist/src/main.js"]',
+    );
   });
 
   it('keeps local state and secrets out of the build context', () => {
     const ignored = read('.dockerignore').split('\n');
-    for (const p of ['node_modules', '.data', '.env']) expect(ignored).toContain(p);
+    for (const p of ['node_modules', '.data', '.env', 'dist', 'web/dist']) expect(ignored).toContain(p);
   });
 });
 

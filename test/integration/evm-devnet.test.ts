@@ -14,7 +14,7 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import {
-  ARTIFACTS_URL,
+  ARTIFACTS_FILE,
   DISPERSE_ADDRESS,
   type EvmDevnet,
   FAKE_TOKEN_ADDRESS,
@@ -99,7 +99,7 @@ describe('start', () => {
     for (const [i, a] of HARDHAT_ACCOUNTS.entries())
       expect(a.privateKey).toBe(root.deriveChild(i).privateKey);
     expect(devnet.faucet.address).toBe('0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266');
-    const artifact = JSON.parse(readFileSync(ARTIFACTS_URL, 'utf8'));
+    const artifact = JSON.parse(readFileSync(ARTIFACTS_FILE, 'utf8'));
     const dir = new URL('../../contracts/', import.meta.url);
     const sources = readdirSync(dir).filter((f) => f.endsWith('.sol'));
     const hashes = Object.fromEntries(

@@ -151,6 +151,22 @@ describe('GraphQL over HTTP', () => {
       const legacy = await ask(query, 'application/json');
       expect([legacy.status, legacy.body.errors[0].message]).toEqual([200, strict.body.errors[0].message]);
     }
+    // The same text with `first: $n` is measured with each request's variables: allowed, refused, allowed.
+    const byVariable = `query($n: Int!) { ${[1, 2, 3, 4, 5].map((i) => `a${i}: ${page.replace('100', '$n')}`).join(' ')} }`;
+    for (const [n, status] of [
+      [1, 200],
+      [100, 400],
+      [1, 200],
+    ] as const) {
+      const payload = JSON.stringify({ query: byVariable, variables: { n } });
+      const r = await post(
+        { 'content-type': 'application/json', accept: GRAPHQL_JSON, ...signedBy(m, payload) },
+        payload,
+      );
+      expect([n, r.status]).toEqual([n, status]);
+      if (status === 400) expect(r.body.errors[0].message).toMatch(/^Query complexity of \d+ exceeds/);
+      else expect(r.body.data.a1.edges).toEqual([]);
+    }
   });
 
   it('lets urql show the server\'s message and code for a refused signature, not "[Network] Unauthorized"', async () => {

@@ -57,4 +57,22 @@ describe('Batcher', () => {
       'bad 6',
     ]);
   });
+
+  it('submitMany fills batches in order from the start, where submit one by one would send the first alone', async () => {
+    const seen: number[][] = [];
+    const run = async (items: number[]) => {
+      seen.push([...items]);
+      return items.map((i) => i * 10);
+    };
+    const many = new Batcher<number, number>(run, 3, 2);
+    expect(await Promise.all(many.submitMany([1, 2, 3, 4, 5]))).toEqual([10, 20, 30, 40, 50]);
+    expect(seen).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
+    seen.length = 0;
+    const single = new Batcher<number, number>(run, 3, 2);
+    await Promise.all([1, 2, 3, 4, 5].map((i) => single.submit(i)));
+    expect(seen[0]).toEqual([1]);
+  });
 });

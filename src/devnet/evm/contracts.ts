@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Interface, type InterfaceAbi, toQuantity } from 'ethers';
+import { projectPath } from '../../lib/paths.js';
 import {
   DEPLOYER,
   DISPERSE_ADDRESS,
@@ -10,7 +11,7 @@ import {
 } from './keys.js';
 
 /** Compiled by scripts/build-contracts.ts from contracts/*.sol (solc-js 0.8.37, evmVersion paris). */
-export const ARTIFACTS_URL = new URL('../../../contracts/artifacts.json', import.meta.url);
+export const ARTIFACTS_FILE = projectPath('contracts', 'artifacts.json');
 
 interface Artifact {
   abi: InterfaceAbi;
@@ -21,7 +22,7 @@ type ContractName = 'TestUSDT' | 'FakeToken' | 'Disperse';
 let cached: Record<ContractName, Artifact> | undefined;
 export function artifacts(): Record<ContractName, Artifact> {
   cached ??= (
-    JSON.parse(readFileSync(ARTIFACTS_URL, 'utf8')) as { contracts: Record<ContractName, Artifact> }
+    JSON.parse(readFileSync(ARTIFACTS_FILE, 'utf8')) as { contracts: Record<ContractName, Artifact> }
   ).contracts;
   return cached;
 }

@@ -171,7 +171,7 @@ export async function startEvmDevnet(options: EvmDevnetOptions = {}): Promise<Ev
 }
 
 export type { EvmTokenHandle } from './contracts.js';
-export { ARTIFACTS_URL, FAUCET_TOKENS } from './contracts.js';
+export { ARTIFACTS_FILE, FAUCET_TOKENS } from './contracts.js';
 export type { SendOptions, SendTokenOptions, TokenRef } from './controls.js';
 export type { EvmFaultKind, EvmFaultSpec } from './faults.js';
 export {

@@ -1,14 +1,12 @@
 import type { PoolClient } from '../../db/database.js';
 import { AppError } from '../../lib/errors.js';
-import { newId } from '../../lib/ids.js';
-import { JsonNumber } from '../../lib/json.js';
-import { minorToJsonNumber } from '../../lib/money.js';
-import { insertEvents } from '../events/outbox.js';
 import type { EventDraft } from '../events/types.js';
+import type { HouseBooks, HousePosting } from '../ledger/house.js';
 import type { LedgerService } from '../ledger/service.js';
+import type { GroupAccepted, PostingGroup, PostingItem, TransactionClaims } from '../ledger/types.js';
 import type { MerchantsService } from '../merchants/service.js';
-import { formatToken, tokenToStarsMinor } from './amounts.js';
-import { depositUpdated } from './chain-store.js';
+import { tokenToStarsMinor } from './amounts.js';
+import { type CreditedDeposit, creditDeposits, type DepositCredit } from './credit-rows.js';
 import type { DepositRow } from './view.js';
 
 // A confirmed payment becomes Stars: one ledger posting from the network's clearing account to the user,
@@ -16,6 +14,11 @@ import type { DepositRow } from './view.js';
 // transfer is credited once however often it is seen), the deposit's totals, flags and events, and the house
 // books' record of the tokens now in custody on the deposit address (inflow → custody:deposits).
 // Late, short, over and repeated payments are all credited for what arrived.
+//
+// A scanner pass hands all its confirmed payments over at once: they go through the ledger's batcher like
+// transfers, and the checks and writes of every credit in one database transaction are set-based (one
+// lock of the transfers, one of the deposits, one update of each), not a few round trips per credit.
+// A credit that fails still fails alone: the engine splits a failing batch until it stands alone.
 
 export interface ConfirmedTransfer {
   id: number;
@@ -33,131 +36,155 @@ class AlreadyCredited extends AppError {
   }
 }
 
-function flagsFor(d: DepositRow, received: bigint, late: boolean): string[] {
-  const flags = new Set(d.flags);
-  if (late) flags.add('late');
-  flags.delete('underpaid');
-  flags.delete('overpaid');
-  const expected = BigInt(d.expected_amount_minor);
-  if (received < expected) flags.add('underpaid');
-  if (received > expected) flags.add('overpaid');
-  if (d.payments + 1 > 1) flags.add('multiple');
-  return [...flags].sort();
+/** One payment to credit: the deposit it paid, as read before the pass. */
+export interface CreditRequest {
+  deposit: DepositRow;
+  transfer: ConfirmedTransfer;
 }
 
+export type CreditOutcome = 'credited' | 'skipped';
+
 export class DepositCrediting {
+  /** Transfers handed to the ledger and not answered yet: a second pass never submits one twice. */
+  private readonly inFlight = new Set<number>();
+
   constructor(
     private readonly ledger: LedgerService,
     private readonly merchants: MerchantsService,
   ) {}
 
-  async credit(deposit: DepositRow, t: ConfirmedTransfer, head: number): Promise<'credited' | 'skipped'> {
+  /** Credits one confirmed payment (see `creditMany`). */
+  async credit(deposit: DepositRow, t: ConfirmedTransfer, head: number): Promise<CreditOutcome> {
+    const [outcome] = await this.creditMany([{ deposit, transfer: t }], head);
+    return outcome!;
+  }
+
+  /**
+   * Credits confirmed payments, each exactly once: 'skipped' for one already credited (by an earlier or
+   * concurrent pass, here or in another process). Rejects when any credit failed, after the others are
+   * decided; each failed credit leaves nothing behind and is tried again by the next pass.
+   */
+  async creditMany(requests: CreditRequest[], head: number): Promise<CreditOutcome[]> {
+    const byItem = new Map<PostingItem, DepositCredit>();
+    const group = creditGroup(byItem, this.ledger.house);
+    const mine = requests.map(({ transfer }) => !this.inFlight.has(transfer.id));
+    requests.forEach(({ transfer }, i) => {
+      if (mine[i]) this.inFlight.add(transfer.id);
+    });
+    try {
+      const planned = await Promise.all(
+        requests.map((r, i) => (mine[i] ? this.plan(r.deposit, r.transfer, head) : null)),
+      );
+      // Queued together in chain order: batches fill at once, and one deposit's payments are booked (and
+      // told) in the order they came.
+      const items = planned.map((credit) => {
+        if (!credit) return null;
+        const item = creditItem(credit, group);
+        byItem.set(item, credit);
+        return item;
+      });
+      const posted = this.ledger.postMany(items.filter((i) => i !== null));
+      let next = 0;
+      const pending = await Promise.allSettled(
+        items.map(async (item): Promise<CreditOutcome> => {
+          if (!item) return 'skipped';
+          const outcome = await posted[next++]!;
+          if (outcome.ok) return 'credited';
+          if (outcome.error instanceof AlreadyCredited) return 'skipped';
+          throw outcome.error;
+        }),
+      );
+      const failed = pending.find((p) => p.status === 'rejected');
+      if (failed) throw failed.reason;
+      return pending.map((p) => (p as PromiseFulfilledResult<CreditOutcome>).value);
+    } finally {
+      requests.forEach(({ transfer }, i) => {
+        if (mine[i]) this.inFlight.delete(transfer.id);
+      });
+    }
+  }
+
+  private async plan(deposit: DepositRow, t: ConfirmedTransfer, head: number): Promise<DepositCredit> {
     const settings = await this.merchants.settings(deposit.merchant_id);
     const units = BigInt(t.amount_minor);
-    const stars = tokenToStarsMinor(units, deposit.token_decimals, settings.starsPerUsdt);
-    const confirmations = Math.max(1, head - t.block_number + 1);
-    const guard = async (c: PoolClient) => {
-      const r = await c.query<{ status: string }>(
-        'select status from chain_transfers where id = $1 for update',
-        [t.id],
-      );
-      return r.rows[0]?.status === 'seen' ? null : new AlreadyCredited();
+    return {
+      deposit,
+      transfer: t,
+      units,
+      stars: tokenToStarsMinor(units, deposit.token_decimals, settings.starsPerUsdt),
+      confirmations: Math.max(1, head - t.block_number + 1),
     };
-    const after = async (
-      c: PoolClient,
-      txId: string | null,
-      balanceMinor: bigint | null,
-    ): Promise<EventDraft[]> => {
-      await c.query(
-        `update chain_transfers set status = 'credited', ledger_transaction_id = $2, credited_stars_minor = $3, credited_at = now()
-         where id = $1`,
-        [t.id, txId, stars],
-      );
-      const cur = await c.query<DepositRow>('select * from deposits where id = $1 for update', [deposit.id]);
-      const d = cur.rows[0]!;
-      const received = BigInt(d.amount_received_minor) + units;
-      const flags = flagsFor(d, received, t.block_time > d.expires_at);
-      const updated = await c.query<DepositRow>(
-        `update deposits set amount_received_minor = $2, credited_stars_minor = credited_stars_minor + $3, payments = payments + 1,
-           status = 'confirmed', confirmations = greatest(confirmations, $4), tx_hash = $5, flags = $6,
-           failure_reason = null, confirmed_at = coalesce(confirmed_at, now()), updated_at = now()
-         where id = $1 returning *`,
-        [d.id, received.toString(), stars, confirmations, t.tx_hash, flags],
-      );
-      const row = updated.rows[0]!;
-      // The coins are ours to account for from now on: in custody on the deposit address until swept.
-      await this.ledger.house.post(c, [
-        {
-          key: `deposit:${row.chain}:${t.tx_hash}:${t.log_index}`,
-          type: 'deposit',
-          network: row.network,
-          mode: row.mode,
-          asset: 'token',
-          from: 'inflow',
-          to: 'custody:deposits',
-          amount: units,
-          reference: t.tx_hash,
-          metadata: { depositId: row.id, address: row.address },
-        },
-      ]);
-      return [
-        depositUpdated(row),
-        {
-          id: newId('evt'),
-          type: 'deposit.confirmed',
-          merchantId: row.merchant_id,
-          mode: row.mode,
-          createdAt: new Date(),
-          data: {
-            id: row.id,
-            userId: row.user_id,
-            amount: new JsonNumber(formatToken(units, row.token_decimals)),
-            currency: row.currency,
-            network: row.network,
-            txHash: t.tx_hash,
-            confirmations,
-            depositAddress: row.address,
-            expectedAmount: new JsonNumber(
-              formatToken(BigInt(row.expected_amount_minor), row.token_decimals),
-            ),
-            amountReceived: new JsonNumber(formatToken(received, row.token_decimals)),
-            stars: minorToJsonNumber(stars),
-            balance: balanceMinor === null ? null : minorToJsonNumber(balanceMinor),
-            transactionId: txId,
-            flags,
-            createdAt: new Date().toISOString(),
-          },
-        },
-      ];
-    };
-    if (stars === 0n) {
-      // Dust below 0.01 Star: recorded on the deposit, nothing to post.
-      return (await this.ledger.withTransaction(async (c) => {
-        if (await guard(c)) return 'skipped';
-        await insertEvents(c, await after(c, null, null));
-        return 'credited';
-      })) as 'credited' | 'skipped';
-    }
-    const outcome = await this.ledger.post({
-      merchantId: deposit.merchant_id,
-      mode: deposit.mode,
-      postings: [
-        {
-          type: 'deposit',
-          from: { kind: 'system', code: `clearing:${deposit.network}` },
-          to: { kind: 'user', code: deposit.user_id },
-          amountMinor: stars,
-          description: `Deposit ${deposit.id}`,
-          metadata: { depositId: deposit.id, txHash: t.tx_hash, network: deposit.network },
-        },
-      ],
-      guard,
-      after: (c, txs) => after(c, txs[0]!.id, txs[0]!.toBalanceAfterMinor),
-    });
-    if (!outcome.ok) {
-      if (outcome.error instanceof AlreadyCredited) return 'skipped';
-      throw outcome.error;
-    }
-    return 'credited';
   }
+}
+
+/** The posting of one credit: clearing → user, or nothing for dust below 0.01 Star (recorded all the same). */
+function creditItem(c: DepositCredit, group: PostingGroup): PostingItem {
+  const { deposit, transfer: t } = c;
+  return {
+    merchantId: deposit.merchant_id,
+    mode: deposit.mode,
+    postings:
+      c.stars === 0n
+        ? []
+        : [
+            {
+              type: 'deposit',
+              from: { kind: 'system', code: `clearing:${deposit.network}` },
+              to: { kind: 'user', code: deposit.user_id },
+              amountMinor: c.stars,
+              description: `Deposit ${deposit.id}`,
+              metadata: { depositId: deposit.id, txHash: t.tx_hash, network: deposit.network },
+            },
+          ],
+    group,
+  };
+}
+
+/** The house books' posting of a credited payment: its tokens are in custody on the deposit address now. */
+function custodyPosting({ deposit: d, transfer: t, units }: DepositCredit): HousePosting {
+  return {
+    key: `deposit:${d.chain}:${t.tx_hash}:${t.log_index}`,
+    type: 'deposit',
+    network: d.network,
+    mode: d.mode,
+    asset: 'token',
+    from: 'inflow',
+    to: 'custody:deposits',
+    amount: units,
+    reference: t.tx_hash,
+    metadata: { depositId: d.id, address: d.address },
+  };
+}
+
+/** The set-based guard and writes of all the credits of one database transaction. */
+function creditGroup(byItem: Map<PostingItem, DepositCredit>, house: HouseBooks): PostingGroup {
+  return {
+    guard: async (client: PoolClient, items: PostingItem[], claims: TransactionClaims) => {
+      const ids = items.map((i) => byItem.get(i)!.transfer.id);
+      const r = await client.query<{ id: number; status: string }>(
+        'select id, status from chain_transfers where id = any($1::bigint[]) order by id for update',
+        [ids],
+      );
+      const seen = new Set(r.rows.filter((x) => x.status === 'seen').map((x) => Number(x.id)));
+      // A transfer twice in one transaction (two passes' requests in one batch) is credited by the first.
+      return ids.map((id) =>
+        seen.has(id) && claims.claim(`chain_transfers:${id}`) ? null : new AlreadyCredited(),
+      );
+    },
+    after: async (client: PoolClient, accepted: GroupAccepted[]): Promise<EventDraft[]> => {
+      const credited = accepted.map(({ item, transactions }): CreditedDeposit => {
+        const tx = transactions[0];
+        return {
+          credit: byItem.get(item)!,
+          transactionId: tx?.id ?? null,
+          balanceMinor: tx?.toBalanceAfterMinor ?? null,
+        };
+      });
+      await house.post(
+        client,
+        credited.map((c) => custodyPosting(c.credit)),
+      );
+      return creditDeposits(client, credited);
+    },
+  };
 }

@@ -57,17 +57,24 @@ export function requestHash(operation: string, input: unknown): Buffer {
 }
 
 export class IdempotencyService {
+  /**
+   * `claims` takes the claim statements: a pool with asynchronous commit may be given (createPool's
+   * asyncCommit), because a claim only matters once the request's own transaction, which completes it,
+   * commits, and that commit makes the claim durable with it. A claim lost in a crash before then leaves
+   * nothing done, so a retry runs the request again, as it should.
+   */
   constructor(
     private readonly pool: Pool,
     private readonly lockTimeoutSeconds: number,
     private readonly ttlHours: number,
+    private readonly claims: Pool = pool,
   ) {}
 
   async claim(scope: IdempotencyScope, operation: string, input: unknown): Promise<Claim> {
     validateIdempotencyKey(scope.key);
     const hash = requestHash(operation, input);
     const values = [scope.merchantId, scope.mode, scope.key];
-    const won = await this.pool.query({
+    const won = await this.claims.query({
       ...SQL.claim,
       values: [...values, operation, hash, this.lockTimeoutSeconds, this.ttlHours],
     });

@@ -38,6 +38,21 @@ export class Batcher<I, R> {
     });
   }
 
+  /**
+   * Queues many items at once, in order, before any batch starts: they fill batches together (a lone
+   * first item does not go alone) and keep their order within each batch.
+   */
+  submitMany(items: I[]): Promise<R>[] {
+    const promises = items.map(
+      (item) =>
+        new Promise<R>((resolve, reject) => {
+          this.queue.push({ item, resolve, reject });
+        }),
+    );
+    this.pump();
+    return promises;
+  }
+
   /** Resolves when nothing is queued or running (used on shutdown). */
   drain(): Promise<void> {
     if (this.inFlight === 0 && this.queue.length === 0) return Promise.resolve();

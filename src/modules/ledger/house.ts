@@ -83,42 +83,44 @@ export class HouseBooks {
   }
 
   /**
-   * Posts in the caller's transaction; returns how many postings were new (a key posted before is skipped).
-   * Zero amounts are skipped too: nothing moved.
+   * Posts in the caller's transaction, all in one statement; returns how many postings were new (a key posted
+   * before, here or earlier in the list, is skipped). Zero amounts are skipped too: nothing moved.
    */
   async post(c: PoolClient, postings: HousePosting[]): Promise<number> {
-    let posted = 0;
-    for (const p of postings) {
-      if (p.amount === 0n) continue;
+    const moved = postings.filter((p) => p.amount !== 0n);
+    if (moved.length === 0) return 0;
+    const from: bigint[] = [];
+    const to: bigint[] = [];
+    for (const p of moved) {
       if (p.amount < 0n) throw new RangeError(`house posting ${p.key}: negative amount`);
       if (p.from === p.to) throw new RangeError(`house posting ${p.key}: from and to are the same account`);
-      const from = await this.accountId(c, p, p.from);
-      const to = await this.accountId(c, p, p.to);
-      const r = await c.query(
-        `with tx as (
-           insert into house_transactions (key, type, network, mode, asset, amount, from_account_id, to_account_id,
-             reference, metadata)
-           values ($1, $2, $3, $4, $5, $6::numeric, $7, $8, $9, $10)
-           on conflict (key) do nothing returning id)
-         insert into house_entries (transaction_id, account_id, amount)
-         select tx.id, e.account_id, e.amount from tx
-           cross join (values ($7::bigint, -($6::numeric)), ($8::bigint, $6::numeric)) e(account_id, amount)`,
-        [
-          p.key,
-          p.type,
-          p.network,
-          p.mode,
-          p.asset,
-          p.amount.toString(),
-          from,
-          to,
-          p.reference ?? null,
-          p.metadata ? JSON.stringify(p.metadata) : null,
-        ],
-      );
-      if (r.rowCount) posted++;
+      from.push(await this.accountId(c, p, p.from));
+      to.push(await this.accountId(c, p, p.to));
     }
-    return posted;
+    const r = await c.query(
+      `with tx as (
+         insert into house_transactions (key, type, network, mode, asset, amount, from_account_id, to_account_id,
+           reference, metadata)
+         select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::bigint[],
+           $8::bigint[], $9::text[], $10::jsonb[])
+         on conflict (key) do nothing
+         returning id, from_account_id, to_account_id, amount)
+       insert into house_entries (transaction_id, account_id, amount)
+       select id, from_account_id, -amount from tx union all select id, to_account_id, amount from tx`,
+      [
+        moved.map((p) => p.key),
+        moved.map((p) => p.type),
+        moved.map((p) => p.network),
+        moved.map((p) => p.mode),
+        moved.map((p) => p.asset),
+        moved.map((p) => p.amount.toString()),
+        from,
+        to,
+        moved.map((p) => p.reference ?? null),
+        moved.map((p) => (p.metadata ? JSON.stringify(p.metadata) : null)),
+      ],
+    );
+    return (r.rowCount ?? 0) / 2;
   }
 
   /** Posts in a transaction of its own (postings that accompany no other write: ops funding). */

@@ -6,7 +6,14 @@ import type { EventDraft } from '../events/types.js';
 import { BatchItemFailure } from './batcher.js';
 import { AccountIds, decide, materialise, RestartBatch } from './planning.js';
 import { SQL } from './sql.js';
-import type { ItemOutcome, PostedTransaction, PostingItem } from './types.js';
+import {
+  type GroupAccepted,
+  type ItemOutcome,
+  type PostedTransaction,
+  type PostingGroup,
+  type PostingItem,
+  TransactionClaims,
+} from './types.js';
 
 // Writes a batch of postings in one database transaction. Every account touched is locked in id order
 // (so concurrent batches never deadlock on each other), each item is decided on the locked balances in
@@ -125,6 +132,18 @@ function writeBatchValues({ deltas, updatedAt, tx, en, idem, events }: BatchColu
     events.map((e) => JSON.stringify(e.data)),
     events.map((e) => e.createdAt),
   ];
+}
+
+/** The items of each posting group, by index in batch order. */
+function groupsOf(items: PostingItem[]): Map<PostingGroup, number[]> {
+  const groups = new Map<PostingGroup, number[]>();
+  for (const [i, item] of items.entries()) {
+    if (!item.group) continue;
+    const list = groups.get(item.group);
+    if (list) list.push(i);
+    else groups.set(item.group, [i]);
+  }
+  return groups;
 }
 
 export class PostingEngine {
@@ -247,6 +266,19 @@ export class PostingEngine {
       const error = item.guard ? await item.guard(client) : null;
       if (error) rejected.set(i, error);
     }
+    const claims = new TransactionClaims();
+    for (const [group, indexes] of groupsOf(items)) {
+      if (!group.guard) continue;
+      const errors = await group.guard(
+        client,
+        indexes.map((i) => items[i]!),
+        claims,
+      );
+      indexes.forEach((itemIndex, k) => {
+        const error = errors[k];
+        if (error && !rejected.has(itemIndex)) rejected.set(itemIndex, error);
+      });
+    }
     return rejected;
   }
 
@@ -258,6 +290,14 @@ export class PostingEngine {
     for (const [i, o] of outcomes.entries()) {
       const after = items[i]!.after;
       if (o.ok && after) later.push(...(await after(client, o.transactions)));
+    }
+    for (const [group, indexes] of groupsOf(items)) {
+      const accepted: GroupAccepted[] = [];
+      for (const i of indexes) {
+        const o = outcomes[i]!;
+        if (o.ok) accepted.push({ item: items[i]!, transactions: o.transactions });
+      }
+      if (group.after && accepted.length > 0) later.push(...(await group.after(client, accepted)));
     }
     await insertEvents(client, later);
   }

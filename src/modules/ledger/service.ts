@@ -122,6 +122,11 @@ export class LedgerService {
     return this.batcher.submit(item);
   }
 
+  /** Posts many items queued together, in order (a scanner pass's credits): see `Batcher.submitMany`. */
+  postMany(items: PostingItem[]): Promise<ItemOutcome>[] {
+    return this.batcher.submitMany(items);
+  }
+
   async transfer(t: Tenant, input: TransferInput, idempotencyKey?: string | null): Promise<TransferResult> {
     const { normalized, item, toResult } = planTransfer(t, input, this.maxAmountMinor);
     const stored = await this.run(t, 'transfer', normalized, idempotencyKey, item, toResult);

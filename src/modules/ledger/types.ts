@@ -62,4 +62,45 @@ export interface PostingItem {
   guard?: (client: PoolClient) => Promise<AppError | null>;
   /** Runs inside the transaction after an accepted item is written; may add outbox events. */
   after?: (client: PoolClient, transactions: PostedTransaction[]) => Promise<EventDraft[]>;
+  /**
+   * Hooks shared by many items (the same object on each): called once per database transaction for all
+   * of its items in the batch, so their checks and writes can be set-based SQL (deposit crediting).
+   */
+  group?: PostingGroup;
+}
+
+/**
+ * What the guards of one database transaction have claimed so far, shared by all its groups: two groups
+ * (two scanner passes) guarding the same row in one transaction both read it unchanged, so the second must
+ * learn from here that the first took it. Fresh for every attempt of a batch.
+ */
+export class TransactionClaims {
+  private readonly taken = new Set<string>();
+
+  /** True the first time `key` is claimed in this transaction, false after. */
+  claim(key: string): boolean {
+    if (this.taken.has(key)) return false;
+    this.taken.add(key);
+    return true;
+  }
+}
+
+/** An accepted item of a group, with what it posted. */
+export interface GroupAccepted {
+  item: PostingItem;
+  transactions: PostedTransaction[];
+}
+
+/**
+ * `guard` and `after` of `PostingItem`, for all of a group's items of one database transaction at once:
+ * `guard` answers one error or null per item, in order; a failure of either fails the batch, which the
+ * engine then splits until the failing item stands alone (so a group may be called with any subset).
+ */
+export interface PostingGroup {
+  guard?: (
+    client: PoolClient,
+    items: PostingItem[],
+    claims: TransactionClaims,
+  ) => Promise<(AppError | null)[]>;
+  after?: (client: PoolClient, accepted: GroupAccepted[]) => Promise<EventDraft[]>;
 }

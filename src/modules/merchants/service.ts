@@ -104,6 +104,14 @@ export class MerchantsService {
     return merchant;
   }
 
+  /**
+   * Throws NotFoundError unless the merchant exists: answered from the settings cache (merchants are never
+   * deleted), so a hot path such as `adjustBalance` does not load the merchant through the ORM each time.
+   */
+  async assertExists(id: string): Promise<void> {
+    await this.settings(id);
+  }
+
   async listMerchants(): Promise<Merchant[]> {
     return this.orm.em.fork().find(Merchant, {}, { orderBy: { createdAt: 'asc' } });
   }

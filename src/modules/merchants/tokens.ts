@@ -29,7 +29,13 @@ export type TokenClaims = { exp: number; jti: string } & (
 
 const ISSUER = 'novapay';
 
+/** Tokens whose signature was checked, kept until they expire (revocation is still checked every time). */
+const VERIFIED_CACHE_MAX = 10_000;
+
 export class TokenService {
+  /** Verified payloads by token text: a token is sent with every request, its HMAC need not be redone. */
+  private readonly verified = new Map<string, JWTPayload>();
+
   private readonly key: Uint8Array;
 
   constructor(
@@ -90,12 +96,18 @@ export class TokenService {
   }
 
   async verify(token: string): Promise<TokenClaims> {
-    let p: JWTPayload;
-    try {
-      ({ payload: p } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'] }));
-    } catch (err) {
-      if (err instanceof joseErrors.JWTExpired) throw new AppError('invalid_token', 'The token has expired');
-      throw new AppError('invalid_token', 'The token is not valid');
+    let p = this.verified.get(token);
+    if (!p || (p.exp !== undefined && p.exp * 1000 <= Date.now())) {
+      this.verified.delete(token);
+      try {
+        ({ payload: p } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'] }));
+      } catch (err) {
+        if (err instanceof joseErrors.JWTExpired)
+          throw new AppError('invalid_token', 'The token has expired');
+        throw new AppError('invalid_token', 'The token is not valid');
+      }
+      if (this.verified.size >= VERIFIED_CACHE_MAX) this.verified.clear();
+      this.verified.set(token, p);
     }
     const jti = typeof p.jti === 'string' ? p.jti : '';
     if (jti && (await this.revocations?.isRevoked(jti))) {

@@ -2,8 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Context } from '../../context.js';
 import { NotFoundError } from '../../lib/errors.js';
+import { restBody } from './body.js';
 import { restAmount, restEnum, restTime, restTimeOrNull } from './format.js';
-import { checkBody, ERROR_FIELDS, idempotencyKeyHeader, PreparedOperation, unwrap } from './operation.js';
+import { ERROR_FIELDS, idempotencyKeyHeader, PreparedOperation, unwrap } from './operation.js';
 
 const FIELDS = `id userId network currency depositAddress amount amountReceived status confirmations requiredConfirmations
   txHash flags failureReason expiresAt createdAt confirmedAt paymentUrl metadata replayed`;
@@ -18,13 +19,13 @@ const GET = /* GraphQL */ `
   query RestDeposit($id: ID!) { deposit(id: $id) { ${FIELDS} } }
 `;
 
-const BODY = {
+const parseBody = restBody({
   userId: { kind: 'string', required: true },
   amount: { kind: 'amount', required: true },
   currency: { kind: 'string', required: true },
   network: { kind: 'string', required: true },
   metadata: { kind: 'object', required: false },
-} as const;
+});
 
 interface Deposit {
   id: string;
@@ -82,7 +83,7 @@ export function depositRoutes(
   const create = new PreparedOperation(schema, CREATE);
   const get = new PreparedOperation(schema, GET);
   app.post('/deposit/create', async (req, reply) => {
-    const input = checkBody(req.body, BODY);
+    const input = parseBody(req.body);
     const key = idempotencyKeyHeader(req);
     const data = await create.run(context(req), { input, key });
     const d = unwrap<Deposit>(data.createDeposit);

@@ -3,7 +3,6 @@ import { execute, type GraphQLError, type GraphQLSchema, getOperationAST, parse,
 import type { Context } from '../../context.js';
 import { AppError, restoreError, ValidationError } from '../../lib/errors.js';
 import { IDEMPOTENCY_KEY_PATTERN } from '../../lib/ids.js';
-import { JsonNumber } from '../../lib/json.js';
 
 // Each REST route runs one fixed GraphQL operation on the same schema and context as /graphql, so the
 // two faces share auth, validation, errors and idempotency. Documents are parsed and validated once at
@@ -69,55 +68,6 @@ export function unwrap<T>(value: unknown): T {
 }
 
 export const ERROR_FIELDS = '... on Error { code message param replayed }';
-
-type FieldKind = 'string' | 'amount' | 'object';
-
-/**
- * Checks a legacy JSON body's shape: an object, no unknown fields (a typo such as `amout` must never pass
- * silently), required fields present, each of the right JSON type. Business rules are the service's.
- */
-export function checkBody(
-  body: unknown,
-  spec: Record<string, { kind: FieldKind; required: boolean }>,
-): Record<string, unknown> {
-  if (body === undefined) throw new ValidationError('A JSON body is required');
-  if (!body || typeof body !== 'object' || Array.isArray(body))
-    throw new ValidationError('The body must be a JSON object');
-  if (body instanceof JsonNumber) throw new ValidationError('The body must be a JSON object');
-  const obj = body as Record<string, unknown>;
-  for (const k of Object.keys(obj)) {
-    // Own fields only: `constructor` or `toString` is an unknown field like any other.
-    if (!Object.hasOwn(spec, k))
-      throw new ValidationError(`Unknown field '${k.slice(0, 64)}'`, k.slice(0, 64));
-  }
-  const out: Record<string, unknown> = {};
-  for (const [k, { kind, required }] of Object.entries(spec)) {
-    const v = obj[k];
-    if (v === undefined || v === null) {
-      if (required) {
-        throw new ValidationError(
-          `${k} is required`,
-          k,
-          kind === 'amount' ? 'invalid_amount' : 'invalid_request',
-        );
-      }
-      continue;
-    }
-    if (kind === 'string' && typeof v !== 'string') throw new ValidationError(`${k} must be a string`, k);
-    if (kind === 'object' && (typeof v !== 'object' || Array.isArray(v) || v instanceof JsonNumber)) {
-      throw new ValidationError(`${k} must be a JSON object`, k);
-    }
-    if (kind === 'amount') {
-      if (!(v instanceof JsonNumber) && typeof v !== 'string') {
-        throw new ValidationError(`${k} must be a number or a decimal string`, k, 'invalid_amount');
-      }
-      out[k] = v instanceof JsonNumber ? v.text : v;
-      continue;
-    }
-    out[k] = v;
-  }
-  return out;
-}
 
 /**
  * The Idempotency-Key header: absent is null; given, it must be one 1-255 printable ASCII key (an empty or

@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Context } from '../../context.js';
+import { restBody } from './body.js';
 import { restAmount, restEnum, restTime } from './format.js';
-import { checkBody, ERROR_FIELDS, idempotencyKeyHeader, PreparedOperation, unwrap } from './operation.js';
+import { ERROR_FIELDS, idempotencyKeyHeader, PreparedOperation, unwrap } from './operation.js';
 
 const MUTATION = /* GraphQL */ `
   mutation RestTransfer($input: TransferInput!, $key: String) {
@@ -16,13 +17,13 @@ const MUTATION = /* GraphQL */ `
   }
 `;
 
-const BODY = {
+const parseBody = restBody({
   fromUserId: { kind: 'string', required: true },
   toUserId: { kind: 'string', required: true },
   amount: { kind: 'amount', required: true },
   description: { kind: 'string', required: false },
   metadata: { kind: 'object', required: false },
-} as const;
+});
 
 interface Transfer {
   transactionId: string;
@@ -46,7 +47,7 @@ export function transferRoute(
 ) {
   const op = new PreparedOperation(schema, MUTATION);
   app.post('/transfer', async (req, reply) => {
-    const input = checkBody(req.body, BODY);
+    const input = parseBody(req.body);
     const key = idempotencyKeyHeader(req);
     const data = await op.run(context(req), { input, key });
     const t = unwrap<Transfer>(data.transfer);

@@ -2,8 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Context } from '../../context.js';
 import { NotFoundError } from '../../lib/errors.js';
+import { restBody } from './body.js';
 import { restAmount, restEnum, restTime } from './format.js';
-import { checkBody, ERROR_FIELDS, idempotencyKeyHeader, PreparedOperation, unwrap } from './operation.js';
+import { ERROR_FIELDS, idempotencyKeyHeader, PreparedOperation, unwrap } from './operation.js';
 
 const FIELDS =
   'id status amount fee amountUsdt networkFee userId network walletAddress txHash failureReason createdAt replayed';
@@ -15,12 +16,12 @@ const CREATE = /* GraphQL */ `
 `;
 const GET = /* GraphQL */ `query RestWithdrawal($id: ID!) { withdrawal(id: $id) { ${FIELDS} } }`;
 
-const BODY = {
+const parseBody = restBody({
   userId: { kind: 'string', required: true },
   amount: { kind: 'amount', required: true },
   walletAddress: { kind: 'string', required: true },
   network: { kind: 'string', required: true },
-} as const;
+});
 
 interface Withdrawal {
   id: string;
@@ -65,7 +66,7 @@ export function withdrawRoutes(
   const create = new PreparedOperation(schema, CREATE);
   const get = new PreparedOperation(schema, GET);
   app.post('/withdraw/create', async (req, reply) => {
-    const input = checkBody(req.body, BODY);
+    const input = parseBody(req.body);
     const key = idempotencyKeyHeader(req);
     const data = await create.run(context(req), { input, key });
     const w = unwrap<Withdrawal>(data.createWithdrawal);
