@@ -5,12 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from '../helpers/app.js';
 import { databaseUrl, dropTestDatabase, scratchName, TEST_DB_PREFIX } from '../helpers/db.js';
 import { checkLedgerInvariants } from '../helpers/invariants.js';
+import { testPort } from '../helpers/ports.js';
 import { run, startServer } from '../helpers/process.js';
 
 // API_PROCESSES=2: two API processes share the port under one primary. Transfers through either commit
 // exactly once, /metrics sums every process, a killed API process is replaced, and SIGTERM stops them all.
 const dbName = scratchName(TEST_DB_PREFIX);
-const port = 47_000 + Math.floor(Math.random() * 2000);
+const port = testPort();
 const METRICS_TOKEN = randomBytes(16).toString('hex');
 const env = {
   DATABASE_URL: databaseUrl(dbName),

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseUrl, dropTestDatabase, scratchName, TEST_DB_PREFIX } from '../helpers/db.js';
+import { testPort } from '../helpers/ports.js';
 import { ROOT, run, type ServerCommand, startServer } from '../helpers/process.js';
 import { signedCaller } from '../helpers/server-client.js';
 
@@ -17,7 +18,7 @@ const APP = mkdtempSync(join(tmpdir(), 'novapay-image-'));
 const MAIN = join(APP, 'dist/src/main.js');
 const COMPILED: ServerCommand = { main: ['--enable-source-maps', MAIN], cwd: APP };
 const dbName = scratchName(TEST_DB_PREFIX);
-const apiPort = 43_000 + Math.floor(Math.random() * 1000);
+const apiPort = testPort();
 const workerPort = apiPort + 1000;
 const env = {
   NODE_ENV: 'production',

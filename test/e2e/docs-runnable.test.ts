@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseUrl, dropTestDatabase, scratchName, TEST_DB_PREFIX } from '../helpers/db.js';
 import { compareOutputs, type DocBlock, docFiles, runnableBlocks } from '../helpers/doc-blocks.js';
+import { testPort } from '../helpers/ports.js';
 import { ROOT, run, startServer } from '../helpers/process.js';
 
 // Every runnable block of README.md and docs/*.md (```sh runnable, ```js runnable, ```python runnable), run
@@ -17,7 +18,7 @@ import { ROOT, run, startServer } from '../helpers/process.js';
 
 const dbName = scratchName(TEST_DB_PREFIX);
 const work = mkdtempSync(join(tmpdir(), 'novapay-docs-'));
-const port = 49_000 + Math.floor(Math.random() * 4000);
+const port = testPort();
 const STATE = join(work, 'state.sh');
 const env = {
   DATABASE_URL: databaseUrl(dbName),

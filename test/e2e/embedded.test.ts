@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testPort } from '../helpers/ports.js';
 import { run, startServer } from '../helpers/process.js';
 import { cliRunner, signedCaller } from '../helpers/server-client.js';
 
@@ -12,7 +13,7 @@ import { cliRunner, signedCaller } from '../helpers/server-client.js';
 const dataDir = mkdtempSync(join(tmpdir(), 'novapay-embedded-'));
 // As root, PostgreSQL runs as another account (it refuses root), which must reach the data directory.
 chmodSync(dataDir, 0o755);
-const port = 43_000 + Math.floor(Math.random() * 2000);
+const port = testPort();
 const env = {
   EMBEDDED: 'always',
   DATA_DIR: dataDir,

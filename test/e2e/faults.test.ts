@@ -4,6 +4,7 @@ import { type App, createApp } from '../../src/app.js';
 import { sign } from '../helpers/app.js';
 import { createTestDatabase, databaseUrl, dropTestDatabase } from '../helpers/db.js';
 import { checkLedgerInvariants } from '../helpers/invariants.js';
+import { testPort } from '../helpers/ports.js';
 import { startServer } from '../helpers/process.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
 import { startPrivateRedis } from '../helpers/redis-server.js';
@@ -88,7 +89,7 @@ describe('faults under load', () => {
       // A claim left by the killed process is taken over by a retry after this long (the minimum).
       IDEMPOTENCY_LOCK_TIMEOUT_SECONDS: '5',
     };
-    const port = 46_000 + Math.floor(Math.random() * 2000);
+    const port = testPort();
     let server = await startServer(env, port, ['--role', 'api']);
     const attempts: Attempt[] = [];
     let stop = false;

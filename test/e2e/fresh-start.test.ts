@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseUrl, dropTestDatabase, scratchName, TEST_DB_PREFIX, withAdmin } from '../helpers/db.js';
+import { testPort } from '../helpers/ports.js';
 import { run, startNpmServer } from '../helpers/process.js';
 import { eventually } from '../helpers/receiver.js';
 import { cliRunner, type SignedKey, signedCaller } from '../helpers/server-client.js';
@@ -15,7 +16,7 @@ import { cliRunner, type SignedKey, signedCaller } from '../helpers/server-clien
 // come in seconds. From start to stop the server logs nothing at warn level or above.
 const dbName = scratchName(TEST_DB_PREFIX);
 const dataDir = mkdtempSync(join(tmpdir(), 'novapay-fresh-'));
-const port = 45_000 + Math.floor(Math.random() * 4000);
+const port = testPort();
 const env = {
   DATABASE_URL: databaseUrl(dbName),
   REDIS_PREFIX: `novapay-fresh:${randomBytes(4).toString('hex')}`,

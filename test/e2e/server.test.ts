@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseUrl, dropTestDatabase, scratchName, TEST_DB_PREFIX } from '../helpers/db.js';
+import { testPort } from '../helpers/ports.js';
 import { run, startServer } from '../helpers/process.js';
 import { cliRunner, signedCaller } from '../helpers/server-client.js';
 
 // The running server as a merchant meets it: its own process, real sockets, the CLI in another process.
 const dbName = scratchName(TEST_DB_PREFIX);
-const port = 41_000 + Math.floor(Math.random() * 2000);
+const port = testPort();
 const env = {
   DATABASE_URL: databaseUrl(dbName),
   REDIS_PREFIX: `novapay-e2e:${randomBytes(4).toString('hex')}`,

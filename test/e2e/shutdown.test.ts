@@ -4,12 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from '../helpers/app.js';
 import { databaseUrl, dropTestDatabase, scratchName, TEST_DB_PREFIX } from '../helpers/db.js';
 import { checkLedgerInvariants } from '../helpers/invariants.js';
+import { testPort } from '../helpers/ports.js';
 import { run, startServer } from '../helpers/process.js';
 
 // SIGTERM in the middle of a steady load of transfers: the server stops accepting, answers what is in
 // flight, commits or refuses each transfer whole, and exits 0 within SHUTDOWN_TIMEOUT_MS.
 const dbName = scratchName(TEST_DB_PREFIX);
-const port = 45_000 + Math.floor(Math.random() * 2000);
+const port = testPort();
 const env = {
   DATABASE_URL: databaseUrl(dbName),
   REDIS_PREFIX: `novapay-shutdown:${randomBytes(4).toString('hex')}`,

@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { Redis } from 'ioredis';
+import { testPort } from './ports.js';
 
 /** A private redis-server (the system binary) on its own port, which a test may stop and start again. */
-export async function startPrivateRedis(port = 16_000 + Math.floor(Math.random() * 20_000)) {
+export async function startPrivateRedis(port = testPort()) {
   let proc: ChildProcess | null = null;
   const up = () =>
     new Promise<boolean>((resolve) => {

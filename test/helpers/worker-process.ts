@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { testPort } from './ports.js';
 import { startServer } from './process.js';
 import { eventually } from './receiver.js';
 
@@ -35,7 +36,7 @@ export function workerProcess(
   env: () => Record<string, string>,
   args: string[] = ['--role', 'worker'],
 ): WorkerProcess {
-  const port = 43_000 + Math.floor(Math.random() * 4000);
+  const port = testPort();
   let worker: Awaited<ReturnType<typeof startServer>> | null = null;
   let earlier = '';
   const state = async (id: string) =>

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app.js';
 import { hmacSha256Hex } from '../../src/lib/crypto.js';
 import { createTestDatabase, databaseUrl, dropTestDatabase } from '../helpers/db.js';
+import { testPort } from '../helpers/ports.js';
 import { startServer } from '../helpers/process.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
 import { startPrivateRedis } from '../helpers/redis-server.js';
@@ -120,7 +121,7 @@ describe('resilience', () => {
         logLevel: 'silent',
       },
     });
-    const port = () => 43_000 + Math.floor(Math.random() * 2000);
+    const port = () => testPort();
     let worker = await startServer({ ...env, NODE_ENV: 'development' }, port()).then((w) => w);
     try {
       const key = await merchantWithEndpoint(api);

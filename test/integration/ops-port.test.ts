@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
+import { testPort } from '../helpers/ports.js';
 
 // OPS_PORT: /metrics moves to its own listener (no auth, OPS_HOST) and leaves the public port.
-const opsPort = 47_000 + Math.floor(Math.random() * 2000);
+const opsPort = testPort();
 const t = useTestApp({ opsPort, opsHost: '127.0.0.1' });
 
 describe('/metrics on the ops port', () => {

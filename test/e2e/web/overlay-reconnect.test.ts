@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureWebBuild } from '../../../src/http/web.js';
 import { type TestMerchant, useTestApp } from '../../helpers/app.js';
 import { databaseUrl } from '../../helpers/db.js';
+import { testPort } from '../../helpers/ports.js';
 import { startServer } from '../../helpers/process.js';
 import { guard, launchBrowser, sleep } from './browser.js';
 
@@ -11,7 +12,7 @@ import { guard, launchBrowser, sleep } from './browser.js';
 // process of its own (src/main.ts) on this file's database and Redis prefix; donations are made through the
 // in-process app, whose outbox relay publishes them through Redis to whichever server the overlay is on.
 const t = useTestApp({ outboxPollMs: 50 }, { role: 'all' });
-const port = 43_000 + Math.floor(Math.random() * 2000);
+const port = testPort();
 const base = `http://127.0.0.1:${port}`;
 let server: Awaited<ReturnType<typeof startServer>> | null = null;
 let browser: Browser;
