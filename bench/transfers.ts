@@ -195,6 +195,8 @@ export async function run(_args: string[]): Promise<void> {
     LOG_LEVEL: 'warn',
     REDIS_PREFIX: 'novapay-bench',
     API_PROCESSES: String(processes),
+    // (f) measures adjustBalance, not the admin token's default limit of 1,000 requests/s.
+    ADMIN_RATE_LIMIT_PER_SECOND: '1000000',
   };
   let server: ServerChild | null = null;
   try {

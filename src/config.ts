@@ -26,6 +26,8 @@ export interface Config {
   corsOrigins: string[];
   bodyLimitBytes: number;
   defaultRateLimitPerSecond: number;
+  /** Requests per second of one admin token subject (ADMIN_RATE_LIMIT_PER_SECOND). */
+  adminRateLimitPerSecond: number;
   maxAmountMinor: bigint;
   timestampToleranceSeconds: number;
   idempotencyTtlHours: number;
@@ -180,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: e.CORS_ORIGINS ?? (isProduction ? [] : ['*']),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     defaultRateLimitPerSecond: e.DEFAULT_RATE_LIMIT_PER_SECOND,
+    adminRateLimitPerSecond: e.ADMIN_RATE_LIMIT_PER_SECOND,
     maxAmountMinor: BigInt(e.MAX_AMOUNT_STARS) * 100n,
     timestampToleranceSeconds: e.TIMESTAMP_TOLERANCE_SECONDS,
     idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS,

@@ -12,7 +12,6 @@ import type { SignatureVerifier } from './signature.js';
 // operations.
 
 const API_KEY_SHAPE = /^sk_(live|test)_[0-9a-f]{32}$/;
-const ADMIN_PER_SECOND = 1000;
 const USER_SESSION_PER_SECOND = 50;
 
 function header(req: FastifyRequest, name: string): string | undefined {
@@ -26,12 +25,12 @@ export interface AuthOptions {
 }
 
 /** The rate-limit budget a credential spends, or null for credentials without one (stream, deposit). */
-export function rateBucket(p: Principal): { id: string; perSecond: number } | null {
+export function rateBucket(p: Principal, adminPerSecond: number): { id: string; perSecond: number } | null {
   switch (p.kind) {
     case 'merchant':
       return { id: p.keyId, perSecond: p.rateLimitPerSecond };
     case 'admin':
-      return { id: `adm:${p.subject}`, perSecond: ADMIN_PER_SECOND };
+      return { id: `adm:${p.subject}`, perSecond: adminPerSecond };
     case 'user':
       return { id: `usr:${p.merchantId}:${p.userId}`, perSecond: USER_SESSION_PER_SECOND };
     default:
@@ -147,14 +146,14 @@ export class Authenticator {
 
   /** Spends one unit of the credential's rate limit; throws rate_limited (with retryAfterSeconds) when out. */
   async spend(principal: Principal): Promise<void> {
-    const bucket = rateBucket(principal);
+    const bucket = rateBucket(principal, this.services.config.adminRateLimitPerSecond);
     if (!bucket) return;
     const d = await this.limits.consume(bucket.id, bucket.perSecond);
     if (!d.allowed) throw rateLimitedError(d);
   }
 
   private async spendHttp(reply: FastifyReply, principal: Principal): Promise<void> {
-    const bucket = rateBucket(principal);
+    const bucket = rateBucket(principal, this.services.config.adminRateLimitPerSecond);
     if (!bucket) return;
     const d = await this.limits.consume(bucket.id, bucket.perSecond);
     reply.header('RateLimit-Limit', d.limit);
