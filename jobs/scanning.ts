@@ -86,7 +86,13 @@ export async function startScanning(deps: {
     scanners,
     store,
     queue,
-    health: new ScannerHealth(adapters, store, config.chainScannerStallMs, log),
+    // A cursor cannot move between scheduled passes: a stall is only a stall after two intervals.
+    health: new ScannerHealth(
+      adapters,
+      store,
+      Math.max(config.chainScannerStallMs, 2 * config.chainScanIntervalMs),
+      log,
+    ),
     async stop() {
       await worker.close();
       await queue.close();
