@@ -179,9 +179,7 @@ function instrument(app: App, scanner: ChainScanner, devnet: EvmDevnet, t: Metho
     'uncredited',
   ])
     t.wrap(s.store, m, `store.${m}`);
-  t.wrap(s.crediting, 'credit', 'credit');
-  t.wrap(app.services.merchants, 'settings', 'merchants.settings');
-  t.wrap(app.services.ledger, 'post', 'ledger.post');
+  t.wrap(s.crediting, 'creditMany', 'creditMany');
 }
 
 /** Every chain's scheduled passes are turned away (and counted); the bench's own calls go through. */
@@ -221,9 +219,7 @@ function stepRows(t: MethodTimers, passMs: number, passes: number): StepRow[] {
   const blocks = g('rpc eth_getBlockByNumber full');
   const logs = g('rpc eth_getLogs');
   const receipts = g('rpc eth_getTransactionReceipt');
-  const credit = g('credit');
-  const settings = g('merchants.settings');
-  const post = g('ledger.post');
+  const credit = g('creditMany');
   const creditConfirmed = g('creditConfirmed');
   const uncredited = g('store.uncredited');
   const rows: StepRow[] = [
@@ -255,13 +251,14 @@ function stepRows(t: MethodTimers, passMs: number, passes: number): StepRow[] {
     { label: 'creditConfirmed', ...creditConfirmed },
     sum('  uncredited (DB, ≤ 1,000 per pass)', 'store.uncredited'),
     {
-      label: '  select deposit (DB, one per transfer)',
-      calls: credit.calls,
+      label: '  select the deposits (DB, one query per pass)',
+      calls: creditConfirmed.calls,
       ms: creditConfirmed.ms - uncredited.ms - credit.ms,
     },
-    { label: '  credit → merchants.settings (MikroORM findOne)', ...settings },
-    { label: '  credit → ledger.post (one DB transaction)', ...post },
-    { label: '  credit → other', calls: credit.calls, ms: credit.ms - settings.ms - post.ms },
+    {
+      label: '  creditMany (settings, then ledger batches with set-based guard and bookkeeping)',
+      ...credit,
+    },
   ];
   const top = [0, 1, 2, 4, 12, 13, 14].reduce((a, i) => a + rows[i]!.ms, 0);
   rows.push({ label: 'rest of the pass (advisory lock, bookkeeping)', calls: passes, ms: passMs - top });

@@ -151,9 +151,7 @@ function instrument(app: App, scanner: ChainScanner, steps: Steps): void {
     'uncredited',
   ])
     steps.wrap(s.store, m, `store.${m}`);
-  steps.wrap(s.crediting, 'credit', 'credit');
-  steps.wrap(app.services.merchants, 'settings', 'merchants.settings');
-  steps.wrap(app.services.ledger, 'post', 'ledger.post');
+  steps.wrap(s.crediting, 'creditMany', 'creditMany');
 }
 
 interface StepRow {
@@ -183,9 +181,7 @@ function stepRows(steps: Steps, passMs: number, passes: number): StepRow[] {
   const scan = g('scanRange');
   const blocksHttp = g(HTTP_BLOCKS);
   const infosHttp = g(HTTP_INFOS);
-  const credit = g('credit');
-  const settings = g('merchants.settings');
-  const post = g('ledger.post');
+  const credit = g('creditMany');
   const creditConfirmed = g('creditConfirmed');
   const uncredited = g('store.uncredited');
   const rows: StepRow[] = [
@@ -209,13 +205,14 @@ function stepRows(steps: Steps, passMs: number, passes: number): StepRow[] {
     { key: 'credit', label: 'creditConfirmed', ...creditConfirmed },
     row('  uncredited (DB, ≤ 1,000 per pass)', 'store.uncredited'),
     {
-      label: '  select deposit (DB, one per transfer)',
-      calls: credit.calls,
+      label: '  select the deposits (DB, one query per pass)',
+      calls: creditConfirmed.calls,
       ms: rest(creditConfirmed.ms, uncredited.ms, credit.ms),
     },
-    { label: '  credit → merchants.settings', ...settings },
-    { label: '  credit → ledger.post (one DB transaction)', ...post },
-    { label: '  credit → other', calls: credit.calls, ms: rest(credit.ms, settings.ms, post.ms) },
+    {
+      label: '  creditMany (settings, then ledger batches with set-based guard and bookkeeping)',
+      ...credit,
+    },
   ];
   const top = rows.filter((r) => r.key).reduce((a, r) => a + r.ms, 0);
   rows.push({ label: 'rest of the pass (advisory lock, bookkeeping)', calls: passes, ms: passMs - top });
