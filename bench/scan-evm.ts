@@ -139,7 +139,7 @@ interface Counters {
   scheduledInCatchUp: number;
 }
 
-function instrument(app: App, scanner: ChainScanner, devnet: EvmDevnet, t: MethodTimers, c: Counters) {
+function instrument(scanner: ChainScanner, devnet: EvmDevnet, t: MethodTimers, c: Counters) {
   const s = scanner as any;
   t.wrap(s, 'run', 'pass body');
   t.wrap(s, 'checkReorg', 'reorg check');
@@ -839,7 +839,7 @@ export async function run(_args: string[]): Promise<void> {
     const benchPass = holdScheduler(app, counters);
     const pass = () => benchPass(scanner);
     const timers = new MethodTimers();
-    instrument(app, scanner, devnet, timers, counters);
+    instrument(scanner, devnet, timers, counters);
 
     const merchant = await app.services.merchants.createMerchant('Bench scan-evm');
     await app.services.merchants.createKey(merchant.id, 'test', { rateLimitPerSecond: 1_000_000 });

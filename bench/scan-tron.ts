@@ -134,7 +134,7 @@ class Steps {
 const HTTP_BLOCKS = 'HTTP getblockbylimitnext';
 const HTTP_INFOS = 'HTTP gettransactioninfobyblocknum';
 
-function instrument(app: App, scanner: ChainScanner, steps: Steps): void {
+function instrument(scanner: ChainScanner, steps: Steps): void {
   const s = scanner as any;
   steps.wrap(s, 'run', 'pass body');
   steps.wrap(s, 'checkReorg', 'reorg check');
@@ -689,7 +689,7 @@ export async function run(_args: string[]): Promise<void> {
     const scanner = app.workers?.scanning.scanners.get(CHAIN);
     if (!scanner) throw new Error(`no scanner for ${CHAIN}`);
     const steps = new Steps();
-    instrument(app, scanner, steps);
+    instrument(scanner, steps);
 
     const merchant = await app.services.merchants.createMerchant('Bench scan-tron');
     await app.services.merchants.createKey(merchant.id, 'test', { rateLimitPerSecond: 1_000_000 });
