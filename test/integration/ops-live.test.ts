@@ -168,7 +168,11 @@ describe('webhooks across merchants', () => {
 
     const DELIVERIES = `query($f: WebhookDeliveryFilter) { webhookDeliveries(first: 10, filter: $f) { totalCount edges { node {
       eventId endpointId merchantId mode status attempts } } } }`;
-    const list = (await gql(DELIVERIES, { f: { merchantId: m.merchantId } })).webhookDeliveries;
+    // The receiver has the POST before the worker writes its outcome: wait for the row to say so.
+    const deliveries = async () =>
+      (await gql(DELIVERIES, { f: { merchantId: m.merchantId } })).webhookDeliveries;
+    await eventually(async () => (await deliveries()).edges[0]?.node.status === 'SUCCEEDED');
+    const list = await deliveries();
     expect(list.edges.map((e: any) => e.node)).toEqual([
       {
         eventId,
