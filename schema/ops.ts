@@ -1,6 +1,6 @@
 import type { Context } from '../src/context.js';
 import { ValidationError } from '../src/lib/errors.js';
-import type { Mode } from '../src/modules/merchants/entities.js';
+import type { Mode } from '../src/lib/tenant.js';
 import {
   type FailedJob,
   type HotWalletStatus,

@@ -1,4 +1,4 @@
-import type { Mode } from '../src/modules/merchants/entities.js';
+import type { Mode } from '../src/lib/tenant.js';
 import type { TreasuryDifference, TreasuryNetworkStatus } from '../src/modules/treasury/index.js';
 import { builder } from './builder.js';
 import { enumValues } from './enums.js';

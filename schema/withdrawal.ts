@@ -1,7 +1,7 @@
 import { adminOrTenant, type Context, tenantOf } from '../src/context.js';
 import { ForbiddenError, NotFoundError } from '../src/lib/errors.js';
+import type { Mode } from '../src/lib/tenant.js';
 import { topicKey, topicStream } from '../src/modules/events/topics.js';
-import type { Mode } from '../src/modules/merchants/entities.js';
 import { type PayoutState, viewFromStored, type WithdrawalView } from '../src/modules/withdrawals/view.js';
 import { builder } from './builder.js';
 import { enumValues } from './enums.js';

@@ -1,6 +1,6 @@
 import { getAddress } from 'ethers';
 import { TronWeb } from 'tronweb';
-import type { Mode } from '../modules/merchants/entities.js';
+import type { Mode } from '../lib/tenant.js';
 import type { Family } from './hd.js';
 
 // Which networks exist, per mode: chain, token contract and decimals, confirmations, node. Adding a

@@ -6,9 +6,9 @@ import { setupChains } from '../chains/setup.js';
 import { TronAdapter } from '../chains/tron/adapter.js';
 import { runningDevnets } from '../dev/devnet-state.js';
 import { AppError } from '../lib/errors.js';
+import type { Mode } from '../lib/tenant.js';
 import { ChainStore } from '../modules/deposits/chain-store.js';
 import { DepositCrediting } from '../modules/deposits/crediting.js';
-import type { Mode } from '../modules/merchants/entities.js';
 import { progress } from './progress.js';
 import { modeOption, out, withContext } from './util.js';
 

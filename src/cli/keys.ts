@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import type { Mode } from '../modules/merchants/entities.js';
+import type { Mode } from '../lib/tenant.js';
 import { booleanArg, collect, modeOption, out, positiveInt, withContext } from './util.js';
 
 const signatureVersionOption = () =>

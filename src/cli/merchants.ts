@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Mode } from '../modules/merchants/entities.js';
+import type { Mode } from '../lib/tenant.js';
 import type { MerchantSettingsOverrides } from '../modules/merchants/settings.js';
 import { booleanArg, collect, modeOption, out, positiveInt, withContext } from './util.js';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatMinor } from '../lib/money.js';
-import type { Mode } from '../modules/merchants/entities.js';
+import type { Mode } from '../lib/tenant.js';
 import { progress } from './progress.js';
 import { modeOption, out, positiveInt, withContext } from './util.js';
 

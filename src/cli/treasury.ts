@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import type { Mode } from '../modules/merchants/entities.js';
+import type { Mode } from '../lib/tenant.js';
 import { TreasuryService } from '../modules/treasury/index.js';
 import { modeOption, out, withContext } from './util.js';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatMinor } from '../lib/money.js';
-import type { Mode } from '../modules/merchants/entities.js';
+import type { Mode } from '../lib/tenant.js';
 import { modeOption, out, withContext } from './util.js';
 
 /** `users credit | debit`: audited ledger adjustments against the merchant's adjustments account. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Mode } from '../modules/merchants/entities.js';
+import type { Mode } from '../lib/tenant.js';
 import { collect, modeOption, out, withContext } from './util.js';
 
 // `webhooks create|list|delete|redeliver`: the same operations as the GraphQL mutations, for ops.

@@ -3,7 +3,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { type App, createApp, type Role } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { hmacSha256Hex } from '../../src/lib/crypto.js';
-import type { Mode } from '../../src/modules/merchants/entities.js';
+import type { Mode } from '../../src/lib/tenant.js';
 import type { KeyOptions } from '../../src/modules/merchants/service.js';
 import { createTestDatabase, databaseUrl, dropTestDatabase } from './db.js';
 

@@ -1,10 +1,10 @@
 import type { Pool } from '../../db/database.js';
 import { NotFoundError } from '../../lib/errors.js';
+import type { Mode, Tenant } from '../../lib/tenant.js';
 import type { DepositsService } from '../deposits/service.js';
 import type { DepositRow, DepositView } from '../deposits/view.js';
 import { type EventRow, toStoredEvent } from '../events/outbox.js';
 import type { StoredEvent } from '../events/types.js';
-import type { Mode } from '../merchants/entities.js';
 import type { DeliveryRow, EndpointRow } from '../webhooks/service.js';
 import { type Page, type TimeRange, Where } from './where.js';
 
@@ -12,7 +12,7 @@ import { type Page, type TimeRange, Where } from './where.js';
 // by merchant and mode when asked. The merchant-facing services keep their tenant-scoped reads; these are
 // the same rows without the tenant bound, for admin tokens only (the schema checks the scope).
 
-export type Tenant = { merchantId: string; mode: Mode };
+export type { Tenant } from '../../lib/tenant.js';
 
 export interface AdminDepositFilter extends TimeRange {
   merchantId?: string | null;

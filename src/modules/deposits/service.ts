@@ -10,9 +10,9 @@ import {
   ValidationError,
 } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
+import type { Mode, Tenant } from '../../lib/tenant.js';
 import type { IdempotencyService } from '../idempotency/service.js';
 import { parseMetadata, parseUserId } from '../ledger/validation.js';
-import type { Mode } from '../merchants/entities.js';
 import type { MerchantsService } from '../merchants/service.js';
 import type { TokenService } from '../merchants/tokens.js';
 import { formatToken, parseTokenAmount } from './amounts.js';
@@ -21,8 +21,6 @@ import { type DepositRow, type DepositView, toView } from './view.js';
 // Deposit requests: a unique HD address per deposit (the index is allocated in the transaction that
 // creates it, so concurrent requests never share one), an expiry, and a watch window after it in which
 // late payments are still credited. Crediting happens in crediting.ts when the scanner confirms a payment.
-
-type Tenant = { merchantId: string; mode: Mode };
 
 export interface CreateDepositInput {
   userId: unknown;

@@ -1,4 +1,4 @@
-import type { Mode } from '../merchants/entities.js';
+import type { Mode } from '../../lib/tenant.js';
 import { formatToken } from './amounts.js';
 
 export interface DepositRow {

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from '../../db/database.js';
 import { stringifyExact } from '../../lib/page-format.js';
-import type { Mode } from '../merchants/entities.js';
+import type { Mode } from '../../lib/tenant.js';
 import type { EventDraft, StoredEvent } from './types.js';
 
 // The transactional outbox: events are rows written with the change they describe. The relay

@@ -1,5 +1,5 @@
 import type { createPubSub } from 'graphql-yoga';
-import type { Mode } from '../merchants/entities.js';
+import type { Mode } from '../../lib/tenant.js';
 import type { StoredEvent } from './types.js';
 
 // Live subscription topics, fanned out through Redis pub/sub so every API instance sees every event.

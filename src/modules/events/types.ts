@@ -1,4 +1,4 @@
-import type { Mode } from '../merchants/entities.js';
+import type { Mode } from '../../lib/tenant.js';
 
 /** Events a merchant can subscribe a webhook endpoint to (the page's list). */
 export const WEBHOOK_EVENT_TYPES = [

@@ -3,7 +3,7 @@ import { sha256 } from '../../lib/crypto.js';
 import { IdempotencyError, ValidationError } from '../../lib/errors.js';
 import { IDEMPOTENCY_KEY_PATTERN } from '../../lib/ids.js';
 import { canonicalJson } from '../../lib/json.js';
-import type { Mode } from '../merchants/entities.js';
+import type { Mode } from '../../lib/tenant.js';
 
 // Idempotency records live in PostgreSQL beside the effect they guard: a claim is taken before the work,
 // and completed with the stored result in the same database transaction as the work itself. A crash in

@@ -1,5 +1,5 @@
 import type { Pool } from '../../db/database.js';
-import type { Mode } from '../merchants/entities.js';
+import type { Mode } from '../../lib/tenant.js';
 import type { Metadata, TxType } from './types.js';
 
 // Read side of the ledger: balances and history. Reads need no locks; entries are append-only.

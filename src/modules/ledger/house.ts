@@ -1,5 +1,5 @@
 import { inTransaction, type Pool, type PoolClient } from '../../db/database.js';
-import type { Mode } from '../merchants/entities.js';
+import type { Mode } from '../../lib/tenant.js';
 
 // The house books: where the platform's coins are, per network and mode, in the chain's units (see
 // migrations/Migration20261206000000_house_books.ts). A posting moves an amount of one asset between two house

@@ -1,15 +1,12 @@
 import { newId } from '../../lib/ids.js';
+import type { Tenant } from '../../lib/tenant.js';
 import type { EventDraft, EventType } from '../events/types.js';
-import type { Mode } from '../merchants/entities.js';
 import type { PostedTransaction, PostingItem } from './types.js';
 
 // What the ledger's own operations (transfers, adjustments) share: the tenant they act for, their outbox
 // events, and the plan they hand to `LedgerService`, which runs it with idempotency.
 
-export interface Tenant {
-  merchantId: string;
-  mode: Mode;
-}
+export type { Tenant };
 
 /** A validated operation, ready to post: what its idempotency key is bound to, and how to report it. */
 export interface PlannedPosting {

@@ -1,3 +1,4 @@
+import { parseDate } from '../../lib/dates.js';
 import { ValidationError } from '../../lib/errors.js';
 import { JsonNumber } from '../../lib/json.js';
 import { parseAmount, STARS_DECIMALS } from '../../lib/money.js';
@@ -83,16 +84,4 @@ export function parseMetadata(value: unknown, param = 'metadata'): Metadata | nu
   return out;
 }
 
-export function parseDate(value: unknown, param: string): Date | null {
-  if (value === undefined || value === null || value === '') return null;
-  if (typeof value !== 'string' && !(value instanceof Date))
-    throw new ValidationError(`${param} must be an ISO 8601 date`, param);
-  const d = value instanceof Date ? value : new Date(value);
-  if (Number.isNaN(d.getTime()) || (typeof value === 'string' && !/^\d{4}-\d{2}-\d{2}/.test(value))) {
-    throw new ValidationError(
-      `${param} must be an ISO 8601 date such as 2025-03-06 or 2025-03-06T00:00:00Z`,
-      param,
-    );
-  }
-  return d;
-}
+export { parseDate };

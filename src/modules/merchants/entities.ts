@@ -1,8 +1,9 @@
 import { EntitySchema } from '@mikro-orm/core';
+import { MODES, type Mode } from '../../lib/tenant.js';
 import type { MerchantSettingsOverrides } from './settings.js';
 
-export type Mode = 'live' | 'test';
-export const MODES: readonly Mode[] = ['live', 'test'];
+// Mode lives in the kernel (src/lib/tenant.ts); re-exported for the entities' own users.
+export { MODES, type Mode };
 
 export class Merchant {
   id!: string;

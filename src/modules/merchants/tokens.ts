@@ -2,7 +2,7 @@ import { type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose'
 import { deriveKey } from '../../lib/crypto.js';
 import { AppError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import type { Mode } from './entities.js';
+import type { Mode } from '../../lib/tenant.js';
 import type { TokenRevocations } from './revocations.js';
 
 // Bearer tokens are compact JWS (HS256) under a key derived from MASTER_KEY: stateless to verify, and each

@@ -1,6 +1,6 @@
 import { inTransaction, type Pool } from '../../db/database.js';
 import { newId } from '../../lib/ids.js';
-import type { Mode } from '../merchants/entities.js';
+import type { Mode } from '../../lib/tenant.js';
 
 // The sweeper's database side. Every step is one short transaction that checks the sweep (or transaction) is
 // still where the step expects it, so a second pass or a replay after a crash changes nothing; a signed

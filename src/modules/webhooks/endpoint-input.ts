@@ -1,12 +1,10 @@
 import { ValidationError } from '../../lib/errors.js';
+import type { Mode, Tenant } from '../../lib/tenant.js';
 import { WEBHOOK_EVENT_TYPES } from '../events/types.js';
-import type { Mode } from '../merchants/entities.js';
 import type { MerchantsService } from '../merchants/service.js';
 
 // The checks of an endpoint's input that are more than a shape: subscribed event types, and which secret
 // signs the body's `signature`.
-
-type Tenant = { merchantId: string; mode: Mode };
 
 /** What signs the body's `signature` field: the endpoint's whsec_ secret (default) or an API key's secret. */
 export const BODY_SIGNATURES = ['endpoint_secret', 'api_key'] as const;

@@ -2,9 +2,9 @@ import type { Pool } from '../../db/database.js';
 import { decrypt, encrypt, randomHex } from '../../lib/crypto.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
+import type { Mode, Tenant } from '../../lib/tenant.js';
 import { parseOptionalText } from '../../lib/text.js';
 import { WEBHOOK_EVENT_TYPES } from '../events/types.js';
-import type { Mode } from '../merchants/entities.js';
 import type { MerchantsService } from '../merchants/service.js';
 import { type BodySignatureInput, bodySigningKey, parseEvents } from './endpoint-input.js';
 import type { SigningSecrets } from './signing.js';
@@ -14,8 +14,6 @@ const DESCRIPTION_MAX = 500;
 
 // Webhook endpoints per merchant and mode, their secrets (shown once, AES-256-GCM at rest) and the
 // delivery log. Deliveries are recorded by fan-out.ts and sent by delivery/dispatcher.ts.
-
-type Tenant = { merchantId: string; mode: Mode };
 
 export interface EndpointRow {
   id: string;

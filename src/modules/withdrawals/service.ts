@@ -11,13 +11,13 @@ import {
 } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { parseAmount } from '../../lib/money.js';
+import type { Mode, Tenant } from '../../lib/tenant.js';
 import { assertStorableText } from '../../lib/text.js';
 import { formatToken, parseRate } from '../deposits/amounts.js';
 import { insertEvents } from '../events/outbox.js';
 import type { LedgerService } from '../ledger/service.js';
 import type { PostingItem } from '../ledger/types.js';
 import { parseStars, parseUserId } from '../ledger/validation.js';
-import type { Mode } from '../merchants/entities.js';
 import type { MerchantsService } from '../merchants/service.js';
 import { payoutFailed, withdrawalUpdated } from './events.js';
 import { viewFromStored, type WithdrawalRow, type WithdrawalView, withdrawalData } from './view.js';
@@ -26,8 +26,6 @@ import { viewFromStored, type WithdrawalRow, type WithdrawalView, withdrawalData
 // (a hold: the balance drops at once and cannot be spent twice), in the same database transaction as the
 // withdrawal row. Approval and rejection are single guarded state changes; a rejection refunds the whole
 // amount with `payout.failed` (reason rejected). Sending the payout on chain is the payout worker's job.
-
-type Tenant = { merchantId: string; mode: Mode };
 
 export const IN_FLIGHT = { kind: 'system', code: 'payouts_in_flight' } as const;
 /** NOTIFY channel: an approval wakes the payout worker at once (it also polls). */

@@ -1,5 +1,5 @@
+import type { Mode } from '../../lib/tenant.js';
 import { formatToken } from '../deposits/amounts.js';
-import type { Mode } from '../merchants/entities.js';
 
 export interface WithdrawalRow {
   id: string;

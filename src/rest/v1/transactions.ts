@@ -1,10 +1,9 @@
 import { offsetToCursor } from '@pothos/plugin-relay';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { GraphQLSchema } from 'graphql';
+import type { GraphQLEnumType, GraphQLSchema } from 'graphql';
 import type { Context } from '../../context.js';
+import { parseDate } from '../../lib/dates.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
-import { TX_TYPES } from '../../modules/ledger/types.js';
-import { parseDate } from '../../modules/ledger/validation.js';
 import { restAmount, restAmountOrNull, restEnum, restTime } from './format.js';
 import { checkQuery, PreparedOperation, positiveInt } from './operation.js';
 
@@ -57,13 +56,17 @@ export function transactionsRoute(
 ) {
   const userOp = new PreparedOperation(schema, USER_QUERY);
   const merchantOp = new PreparedOperation(schema, MERCHANT_QUERY);
+  // The schema's TransactionType values, in its order: REST checks `type` against what GraphQL accepts.
+  const txTypes = (schema.getType('TransactionType') as GraphQLEnumType)
+    .getValues()
+    .map((v) => v.name.toLowerCase());
   app.get('/transactions', async (req) => {
     const q = checkQuery(req.query, ['userId', 'type', 'from', 'to', 'page', 'limit']);
     const page = positiveInt(q.page, 'page', 1, MAX_PAGE);
     const limit = positiveInt(q.limit, 'limit', 20, 100);
     const offset = (page - 1) * limit;
-    if (q.type && !(TX_TYPES as readonly string[]).includes(q.type)) {
-      throw new ValidationError(`type must be one of ${TX_TYPES.join(', ')}`, 'type');
+    if (q.type && !txTypes.includes(q.type)) {
+      throw new ValidationError(`type must be one of ${txTypes.join(', ')}`, 'type');
     }
     const from = parseDate(q.from, 'from');
     const to = parseDate(q.to, 'to');
