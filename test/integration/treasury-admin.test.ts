@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { DISPERSE_ADDRESS } from '../../src/devnet/evm/index.js';
 import { reconcileNetwork, type Sweeper } from '../../src/modules/treasury/index.js';
+import { databaseUrl } from '../helpers/db.js';
 import { fundHot, requestDeposit, useEvmApp } from '../helpers/evm.js';
 import { checkHouseInvariants } from '../helpers/invariants.js';
+import { cliRunner } from '../helpers/server-client.js';
 
 // Ops' sweeping controls on the hardhat devnet, through GraphQL with an admin token: a pause that the scheduled
 // pass and `sweepNow` honour (visible in ops.treasury), `sweepNow` running a pass on the network's queue, and
@@ -177,5 +179,32 @@ describe('treasury admin mutations', () => {
     ]);
     expect(new Set(audit.rows.map((r) => r.actor))).toEqual(new Set(['admin:alice']));
     expect(audit.rows[3]!.target_id).toBe(small.depositAddress);
+  });
+
+  it('has the same controls in the CLI (treasury pause | resume | sweep-now | sweep-address), audited as cli', {
+    timeout: 120_000,
+  }, async () => {
+    const cli = cliRunner({
+      DATABASE_URL: databaseUrl(t.dbName),
+      REDIS_PREFIX: t.app.config.redisPrefix,
+      LOG_LEVEL: 'warn',
+      SWEEP_POLICY: JSON.stringify({ 'ERC20:test': { threshold: '100' } }),
+    });
+    const net = ['--network', 'ERC20', '--mode', 'test', '--json'];
+    expect(await cli('treasury', 'pause', ...net, '--reason', 'maintenance')).toMatchObject({ paused: true });
+    expect(await sweeper().pass()).toMatchObject({ paused: true });
+    expect(await cli('treasury', 'resume', ...net)).toMatchObject({ paused: false });
+    expect(await cli('treasury', 'sweep-now', ...net)).toMatchObject({ network: 'ERC20', mode: 'test' });
+    await expect(
+      cli('treasury', 'sweep-address', ...net, '--address', Wallet.createRandom().address),
+    ).rejects.toThrow(/failed \(1\).*not found/s);
+    const audit = await t.app.pool.query<{ action: string; reason: string | null }>(
+      `select action, reason from admin_audit where actor like 'cli:%' order by id`,
+    );
+    expect(audit.rows).toEqual([
+      { action: 'treasury.pause', reason: 'maintenance' },
+      { action: 'treasury.resume', reason: null },
+      { action: 'treasury.sweep_now', reason: null },
+    ]);
   });
 });
