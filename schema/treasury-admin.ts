@@ -33,7 +33,7 @@ const SweepRequestRef = builder.objectRef<SweepRequest>('SweepRequest').implemen
       description: 'For sweepAddress: its credited tokens not yet swept, in token units (an integer).',
       resolve: (r) => r.unsweptBaseUnits,
     }),
-    jobId: t.exposeString('jobId', {
+    jobId: t.exposeID('jobId', {
       description: 'The BullMQ job (Bull Board: `sweeps-<network>-<mode>`).',
     }),
   }),
