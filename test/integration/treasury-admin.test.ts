@@ -1,12 +1,12 @@
 import { Wallet } from 'ethers';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { DISPERSE_ADDRESS } from '../../src/devnet/evm/index.js';
-import { reconcileNetwork, type Sweeper } from '../../src/modules/treasury/index.js';
+import { reconcileNetwork } from '../../src/modules/treasury/index.js';
 import { databaseUrl } from '../helpers/db.js';
-import { fundHot, requestDeposit, useEvmApp } from '../helpers/evm.js';
+import { fundHot, requestDeposit } from '../helpers/evm.js';
 import { checkHouseInvariants } from '../helpers/invariants.js';
 import { cliRunner } from '../helpers/server-client.js';
+import { useSweptEvmApp } from '../helpers/treasury.js';
 
 // Ops' sweeping controls on the hardhat devnet, through GraphQL with an admin token: a pause that the scheduled
 // pass and `sweepNow` honour (visible in ops.treasury), `sweepNow` running a pass on the network's queue, and
@@ -14,25 +14,11 @@ import { cliRunner } from '../helpers/server-client.js';
 // action is audited; the books stay reconciled.
 
 const HOT = Wallet.createRandom();
-const base = loadConfig();
-const t = useEvmApp({
-  payouts: { ...base.payouts, monitorMs: 600_000, evmPrivateKey: HOT.privateKey },
-  treasury: {
-    ...base.treasury,
-    signerRole: 'worker',
-    sweepIntervalMs: 600_000,
-    policies: { 'ERC20:test': { threshold: '100', disperse: DISPERSE_ADDRESS } },
-  },
+const { t, sweeper, pass, queueIdle } = useSweptEvmApp(HOT.privateKey, {
+  threshold: '100',
+  disperse: DISPERSE_ADDRESS,
 });
 const E6 = 1_000_000n;
-const sweeper = (): Sweeper => t.app.signer!.sweepers.byChain.get('ERC20:test')!;
-async function pass() {
-  for (;;) {
-    const r = await sweeper().pass();
-    if (!r.skipped) return r;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-}
 async function until(what: string, done: () => Promise<boolean>, mine = false) {
   for (let i = 0; i < 400; i++) {
     if (await done()) return;
@@ -64,6 +50,7 @@ describe('treasury admin mutations', () => {
   it('pauses and resumes a network, sweeps now, sweeps one address below the threshold, audited', {
     timeout: 180_000,
   }, async () => {
+    await queueIdle(); // the pass the signer queues at start has run: passes here are the test's
     await fundHot(t, HOT.address, 10n ** 19n);
     const { token } = await t.app.services.tokens.issueAdmin(600, 'alice');
     const admin = { bearer: token };

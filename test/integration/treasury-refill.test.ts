@@ -1,11 +1,11 @@
 import { Contract, JsonRpcProvider, Wallet } from 'ethers';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { DISPERSE_ADDRESS } from '../../src/devnet/evm/index.js';
-import { reconcileNetwork, type Sweeper } from '../../src/modules/treasury/index.js';
-import { fundHot, requestDeposit, useEvmApp } from '../helpers/evm.js';
+import { reconcileNetwork } from '../../src/modules/treasury/index.js';
+import { fundHot, requestDeposit } from '../helpers/evm.js';
 import { checkHouseInvariants } from '../helpers/invariants.js';
 import { payoutOnce } from '../helpers/scan.js';
+import { useSweptEvmApp } from '../helpers/treasury.js';
 
 // Issue 20's failure paths of the treasury on the hardhat devnet: a top-up that lands but whose sweep the node
 // refuses (an injected HTTP 503 on eth_sendRawTransaction) is sent again by a later pass, with no second top-up,
@@ -13,25 +13,11 @@ import { payoutOnce } from '../helpers/scan.js';
 // refills the wallet, then is paid once.
 
 const HOT = Wallet.createRandom();
-const base = loadConfig();
-const t = useEvmApp({
-  payouts: { ...base.payouts, monitorMs: 600_000, evmPrivateKey: HOT.privateKey },
-  treasury: {
-    ...base.treasury,
-    signerRole: 'worker',
-    sweepIntervalMs: 600_000,
-    policies: { 'ERC20:test': { threshold: '1', disperse: DISPERSE_ADDRESS } },
-  },
+const { t, sweeper, pass, queueIdle } = useSweptEvmApp(HOT.privateKey, {
+  threshold: '1',
+  disperse: DISPERSE_ADDRESS,
 });
 const E6 = 1_000_000n;
-const sweeper = (): Sweeper => t.app.signer!.sweepers.byChain.get('ERC20:test')!;
-async function pass() {
-  for (;;) {
-    const r = await sweeper().pass();
-    if (!r.skipped) return r;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-}
 const sweepsOf = async (address: string) =>
   (
     await t.app.pool.query<{ status: string; topup_tx_id: string | null; tx_id: string | null }>(
@@ -76,6 +62,7 @@ describe('treasury failure paths', () => {
   it('sends a sweep the node refused again on a later pass, without a second top-up', {
     timeout: 120_000,
   }, async () => {
+    await queueIdle(); // the pass the signer queues at start has run: passes here are the test's
     await fundHot(t, HOT.address, 10n ** 19n);
     const address = await deposit('refused', 40n * E6);
     expect(await pass()).toMatchObject({ planned: 1, toppedUp: 1 }); // automine: the top-up is in a block
