@@ -9,7 +9,14 @@ export const QUEUE = { webhooks: 'webhooks' } as const;
 
 export interface Queues {
   webhooks: Queue<DeliveryJob>;
+  /** A network's sweep queue (opened on first use), where ops' `sweepNow` and `sweepAddress` add a pass. */
+  sweeps(chain: string): Queue<SweepJob>;
   close(): Promise<void>;
+}
+
+/** A sweep pass; `address` is ops' `sweepAddress` (planned first, whatever the threshold). */
+export interface SweepJob {
+  address?: string;
 }
 
 /** A hot wallet's payout queue (jobs/payouts.ts): one per wallet key, e.g. `payouts-evm-31337-0xAb…`. */
@@ -44,10 +51,20 @@ export function openQueues(connection: Redis, redisPrefix: string): Queues {
     defaultJobOptions: WEBHOOK_JOB_OPTIONS,
   });
   webhooks.on('error', () => undefined); // connection errors surface on the calls that fail
+  const sweeps = new Map<string, Queue<SweepJob>>();
   return {
     webhooks,
+    sweeps(chain) {
+      let q = sweeps.get(chain);
+      if (!q) {
+        q = new Queue<SweepJob>(sweepQueueName(chain), { connection, prefix: bullPrefix(redisPrefix) });
+        q.on('error', () => undefined);
+        sweeps.set(chain, q);
+      }
+      return q;
+    },
     async close() {
-      await webhooks.close();
+      await Promise.all([webhooks, ...sweeps.values()].map((q) => q.close()));
     },
   };
 }

@@ -50,7 +50,10 @@ export async function startSweepJobs(deps: {
           const rec = await sweeper.reconcile();
           return rec ? { status: rec.status, alert: rec.alert } : { skipped: true };
         }
-        const r = await sweeper.pass();
+        const address = typeof job.data?.address === 'string' ? job.data.address : undefined;
+        const r = await sweeper.pass({ address });
+        // Ops' `sweepAddress` must not be lost to another process's pass: its job is retried (attempts).
+        if (r.skipped && address) throw new Error('another sweep pass holds this network; retrying');
         if (r.planned || r.toppedUp || r.signed || r.completed || r.failed || r.cold)
           log.info({ chain, ...r }, 'sweep pass');
         else log.debug({ chain, ...r }, 'sweep pass');

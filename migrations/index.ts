@@ -14,6 +14,7 @@ import { Migration20261206000000_house_books } from './Migration20261206000000_h
 import { Migration20261206100000_sweeps } from './Migration20261206100000_sweeps.js';
 import { Migration20261206200000_treasury_expiry } from './Migration20261206200000_treasury_expiry.js';
 import { Migration20261206300000_treasury_reconciliation } from './Migration20261206300000_treasury_reconciliation.js';
+import { Migration20261206400000_treasury_controls } from './Migration20261206400000_treasury_controls.js';
 
 // Listed explicitly so the migrator never imports .ts files by path (vitest and tsx both load them
 // through their own pipelines this way). A test checks this list against the folder.
@@ -41,5 +42,9 @@ export const migrationsList: MigrationObject[] = [
   {
     name: 'Migration20261206300000_treasury_reconciliation',
     class: Migration20261206300000_treasury_reconciliation,
+  },
+  {
+    name: 'Migration20261206400000_treasury_controls',
+    class: Migration20261206400000_treasury_controls,
   },
 ];

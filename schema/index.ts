@@ -22,6 +22,7 @@ import './unexpected-funds.js';
 import './ops-search.js';
 import './ops-live.js';
 import './treasury.js';
+import './treasury-admin.js';
 
 builder.queryType({
   description:

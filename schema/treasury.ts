@@ -91,6 +91,19 @@ const NetworkRef = builder.objectRef<TreasuryNetworkStatus>('TreasuryNetworkStat
     sweepsFailed24h: t.exposeInt('sweepsFailed24h', {
       description: 'Sweeps that failed in the last 24 hours.',
     }),
+    paused: t.exposeBoolean('paused', {
+      description: 'Ops paused its sweeping (pauseSweeping): passes start nothing new.',
+    }),
+    pausedBy: t.exposeString('pausedBy', {
+      nullable: true,
+      description: 'Who paused it; null unless paused.',
+    }),
+    pausedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it was paused; null unless paused.',
+      resolve: (s) => s.pausedAt,
+    }),
     fees24hBaseUnits: t.field({
       type: 'Decimal',
       description:

@@ -36,6 +36,7 @@ import { TokenRevocations } from './modules/merchants/revocations.js';
 import { MerchantsService } from './modules/merchants/service.js';
 import { TokenService } from './modules/merchants/tokens.js';
 import { liveSource } from './modules/realtime/ops-live.js';
+import { bullEnqueue, TreasuryControls } from './modules/treasury/controls.js';
 import { WebhooksService } from './modules/webhooks/service.js';
 import { WebhookTargets } from './modules/webhooks/ssrf.js';
 import { WithdrawalsService } from './modules/withdrawals/service.js';
@@ -170,6 +171,7 @@ export async function createApp(opts: AppOptions = {}) {
     deposits,
     withdrawals: new WithdrawalsService(pool, ledger, merchants, chains.registry, config.maxAmountMinor),
     admin: new AdminService(pool, { deposits, ledger, webhooks, maxAmountMinor: config.maxAmountMinor }),
+    treasury: new TreasuryControls(pool, Object.keys(config.treasury.policies), bullEnqueue(queues)),
   };
 
   const schema = getSchema();

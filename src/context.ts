@@ -12,6 +12,7 @@ import type { LedgerService } from './modules/ledger/service.js';
 import type { MerchantsService } from './modules/merchants/service.js';
 import type { SessionScope, TokenService } from './modules/merchants/tokens.js';
 import type { TopicSource } from './modules/realtime/hub.js';
+import type { TreasuryControls } from './modules/treasury/controls.js';
 import type { WebhooksService } from './modules/webhooks/service.js';
 import type { WithdrawalsService } from './modules/withdrawals/service.js';
 import type { OpsDeps } from './ops/status.js';
@@ -67,6 +68,8 @@ export interface Services {
   withdrawals: WithdrawalsService;
   /** The ops console's reads and actions across merchants (admin tokens only). */
   admin: AdminService;
+  /** Ops' controls of sweeping (sweep now, pause, sweep one address): checks, audits and enqueues. */
+  treasury: TreasuryControls;
   /** Set when the ops routes are registered (queue handles and the pool, for the admin `ops` field). */
   ops?: OpsDeps;
   /** The GraphQL operations known in advance (the API's doors; absent in the CLI). */

@@ -1,9 +1,13 @@
 import { type Command, Option } from 'commander';
 import type { Mode } from '../lib/tenant.js';
 import { TreasuryService } from '../modules/treasury/index.js';
+import { registerTreasuryControlCommands } from './treasury-controls.js';
 import { modeOption, out, withContext } from './util.js';
 
-/** `treasury fund | books`: record coins ops put in by hand, and read the house books (docs/treasury.md). */
+/**
+ * `treasury fund | books`: record coins ops put in by hand, and read the house books (docs/treasury.md); and
+ * ops' sweeping controls (./treasury-controls.ts).
+ */
 export function registerTreasuryCommands(program: Command): void {
   const treasury = program
     .command('treasury')
@@ -57,4 +61,5 @@ export function registerTreasuryCommands(program: Command): void {
         );
       }),
     );
+  registerTreasuryControlCommands(treasury);
 }

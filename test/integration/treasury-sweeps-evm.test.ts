@@ -1,6 +1,5 @@
 import { Transaction, Wallet } from 'ethers';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { DISPERSE_ADDRESS } from '../../src/devnet/evm/index.js';
 import {
   reconcileNetwork,
@@ -8,8 +7,9 @@ import {
   type SweepPolicy,
   TreasuryService,
 } from '../../src/modules/treasury/index.js';
-import { fundHot, requestDeposit, useEvmApp } from '../helpers/evm.js';
+import { fundHot, requestDeposit } from '../helpers/evm.js';
 import { checkHouseInvariants, checkLedgerInvariants } from '../helpers/invariants.js';
+import { useSweptEvmApp } from '../helpers/treasury.js';
 
 // Sweeping ERC20 on the hardhat devnet with the shipped code paths: 50 confirmed deposits are topped up with
 // exactly the gas their transfer needs (one Disperse transaction for all of them, from the hot wallet, nonce from
@@ -18,28 +18,10 @@ import { checkHouseInvariants, checkLedgerInvariants } from '../helpers/invarian
 // waits until it is credited, and is then swept with the coin left on the address.
 
 const HOT = Wallet.createRandom();
-const base = loadConfig();
-const t = useEvmApp({
-  payouts: { ...base.payouts, monitorMs: 600_000, evmPrivateKey: HOT.privateKey },
-  treasury: {
-    ...base.treasury,
-    signerRole: 'worker',
-    sweepIntervalMs: 600_000,
-    maxSweepsPerPass: 100,
-    policies: { 'ERC20:test': { threshold: '1', disperse: DISPERSE_ADDRESS } },
-  },
-});
+const { t, sweeper, pass } = useSweptEvmApp(HOT.privateKey, { threshold: '1', disperse: DISPERSE_ADDRESS });
 const E6 = 1_000_000n;
 const N = 50;
 
-const sweeper = (): Sweeper => t.app.signer!.sweepers.byChain.get('ERC20:test')!;
-async function pass() {
-  for (;;) {
-    const r = await sweeper().pass();
-    if (!r.skipped) return r;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-}
 const tokenOf = async (a: string) => (await sweeper().deps.chain.balances(a)).token;
 const ethOf = async (a: string) => BigInt(await t.devnet.request<string>('eth_getBalance', [a, 'latest']));
 const receipt = (hash: string) =>

@@ -2,6 +2,12 @@
 // moving the hot wallet's excess to cold, and the house books of all of it (docs/treasury.md). This file is the
 // module's public surface.
 
+export {
+  bullEnqueue,
+  type SweepingControl,
+  type SweepRequest,
+  TreasuryControls,
+} from './controls.js';
 export { resolvePolicy, type SweepPolicy } from './policy.js';
 export { type CustodyCheck, type Reconciliation, reconcileNetwork } from './reconcile.js';
 export { type FundingInput, TreasuryService } from './service.js';

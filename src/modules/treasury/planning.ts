@@ -1,5 +1,5 @@
 import { recordCold, recordTopUp } from './signing.js';
-import type { TreasuryTxRow } from './store.js';
+import type { Candidate, TreasuryTxRow } from './store.js';
 import type { SweeperDeps, SweepPassResult } from './sweeper.js';
 
 // What a sweep pass starts: new sweeps by the policy, top-ups for the sweeps that need gas, and the move of the
@@ -8,9 +8,17 @@ import type { SweeperDeps, SweepPassResult } from './sweeper.js';
 
 const min = (a: bigint, b: bigint) => (a < b ? a : b);
 
-/** New sweeps: every address at or above the threshold, and while the hot wallet is below its target any. */
-export async function plan(d: SweeperDeps, result: SweepPassResult): Promise<void> {
-  const { net, chain, store, policy } = d;
+/**
+ * New sweeps: every address at or above the threshold, and while the hot wallet is below its target any. An
+ * address ops named (`sweepAddress`) is planned first, whatever the threshold, if it has credited tokens to sweep.
+ */
+export async function plan(d: SweeperDeps, result: SweepPassResult, force?: string): Promise<void> {
+  const { net, store, policy } = d;
+  if (force) {
+    const [c] = await store.candidates(net.chain, 1n, 1, force);
+    if (c) await planOne(d, result, c, 0n);
+    else d.log.warn({ chain: net.chain, address: force }, 'sweepAddress: nothing to sweep there any more');
+  }
   const open = await store.open(net.chain, 'sweep');
   const hot = (await d.wallet.balances()).token[net.network] ?? 0n;
   // A transfer to a wallet that holds none of the token costs more (a new storage slot: ~52 k gas on EVM, 130 k
@@ -21,31 +29,36 @@ export async function plan(d: SweeperDeps, result: SweepPassResult): Promise<voi
   let missing = policy.hotTarget === null ? 0n : policy.hotTarget - hot - open.amount;
   const candidates = await store.candidates(net.chain, missing > 0n ? 1n : policy.threshold, room);
   for (const c of candidates) {
-    const unswept = BigInt(c.unswept);
-    if (missing <= 0n && unswept < policy.threshold) continue;
-    const bal = await chain.balances(c.address);
-    const amount = min(unswept, bal.token);
-    if (amount <= 0n || (missing <= 0n && amount < policy.threshold)) continue;
-    const cost = await chain.sweepCost(c.address, amount);
-    const topup = cost.need > bal.native ? cost.need - bal.native : 0n;
-    const row = await store.createSweep({
-      chain: net.chain,
-      network: net.network,
-      mode: net.mode,
-      kind: 'sweep',
-      from_address: c.address,
-      address_index: c.address_index,
-      deposit_id: c.deposit_id,
-      to_address: chain.hotAddress,
-      amount: amount.toString(),
-      topup: topup.toString(),
-      fee_params: cost.feeParams,
-      status: topup > 0n ? 'funding' : 'ready',
-    });
-    if (!row) continue;
-    result.planned++;
-    missing -= amount;
+    if (missing <= 0n && BigInt(c.unswept) < policy.threshold) continue;
+    missing -= await planOne(d, result, c, missing > 0n ? 1n : policy.threshold);
   }
+}
+
+/** Plans the sweep of one address if it holds at least `atLeast` (≥ 1) credited units; the amount planned. */
+async function planOne(d: SweeperDeps, result: SweepPassResult, c: Candidate, atLeast: bigint) {
+  const { net, chain, store } = d;
+  const bal = await chain.balances(c.address);
+  const amount = min(BigInt(c.unswept), bal.token);
+  if (amount <= 0n || amount < atLeast) return 0n;
+  const cost = await chain.sweepCost(c.address, amount);
+  const topup = cost.need > bal.native ? cost.need - bal.native : 0n;
+  const row = await store.createSweep({
+    chain: net.chain,
+    network: net.network,
+    mode: net.mode,
+    kind: 'sweep',
+    from_address: c.address,
+    address_index: c.address_index,
+    deposit_id: c.deposit_id,
+    to_address: chain.hotAddress,
+    amount: amount.toString(),
+    topup: topup.toString(),
+    fee_params: cost.feeParams,
+    status: topup > 0n ? 'funding' : 'ready',
+  });
+  if (!row) return 0n;
+  result.planned++;
+  return amount;
 }
 
 /**

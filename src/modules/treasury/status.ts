@@ -20,6 +20,10 @@ export interface TreasuryNetworkStatus {
   custody: { asset: string; place: string; balance: string }[];
   sweepsOpen: number;
   sweepsFailed24h: number;
+  /** Ops paused its sweeping (`pauseSweeping`), and who last changed that and when. */
+  paused: boolean;
+  pausedBy: string | null;
+  pausedAt: Date | null;
   /** The chain's coin (sun, wei) burned in the last 24 hours by sweeps, top-ups, cold moves and payouts. */
   fees24h: string;
   reconciliation: {
@@ -31,7 +35,7 @@ export interface TreasuryNetworkStatus {
 }
 
 export async function treasuryStatus(pool: Pool): Promise<TreasuryNetworkStatus[]> {
-  const [custody, sweeps, fees, recs] = await Promise.all([
+  const [custody, sweeps, fees, recs, controls] = await Promise.all([
     pool.query<{ network: string; mode: string; asset: string; code: string; balance: string }>(
       `select a.network, a.mode, a.asset, a.code, coalesce(sum(e.amount), 0)::text as balance
        from house_accounts a left join house_entries e on e.account_id = a.id
@@ -54,6 +58,9 @@ export async function treasuryStatus(pool: Pool): Promise<TreasuryNetworkStatus[
       alert: string | null;
       differences: TreasuryDifference[];
     }>('select network, mode, status, checked_at, alert, differences from treasury_reconciliations'),
+    pool.query<{ network: string; mode: string; paused: boolean; changed_by: string; changed_at: Date }>(
+      'select network, mode, paused, changed_by, changed_at from treasury_controls',
+    ),
   ]);
   const out = new Map<string, TreasuryNetworkStatus>();
   const of = (network: string, mode: string) => {
@@ -66,6 +73,9 @@ export async function treasuryStatus(pool: Pool): Promise<TreasuryNetworkStatus[
         custody: [],
         sweepsOpen: 0,
         sweepsFailed24h: 0,
+        paused: false,
+        pausedBy: null,
+        pausedAt: null,
         fees24h: '0',
         reconciliation: null,
       };
@@ -89,5 +99,8 @@ export async function treasuryStatus(pool: Pool): Promise<TreasuryNetworkStatus[
       alert: r.alert,
       differences: r.differences,
     };
+  for (const r of controls.rows)
+    if (r.paused)
+      Object.assign(of(r.network, r.mode), { paused: true, pausedBy: r.changed_by, pausedAt: r.changed_at });
   return [...out.values()].sort((a, b) => `${a.network}:${a.mode}`.localeCompare(`${b.network}:${b.mode}`));
 }

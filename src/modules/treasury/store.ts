@@ -85,17 +85,27 @@ export class TreasuryStore {
    * Deposit addresses of a chain whose credited tokens (the deposit's amount received) exceed what their sweeps
    * moved or are moving, by at least `min`, with no sweep open; largest first.
    */
-  async candidates(chain: string, min: bigint, limit: number): Promise<Candidate[]> {
+  /** Whether ops paused this network's sweeping (`pauseSweeping`). */
+  async paused(chain: string): Promise<boolean> {
+    const r = await this.pool.query<{ paused: boolean }>(
+      'select paused from treasury_controls where chain = $1',
+      [chain],
+    );
+    return r.rows[0]?.paused ?? false;
+  }
+
+  /** Addresses to sweep, largest first; `address` narrows it to that one (ops' `sweepAddress`). */
+  async candidates(chain: string, min: bigint, limit: number, address?: string): Promise<Candidate[]> {
     const r = await this.pool.query<Candidate>(
       `select d.id as deposit_id, d.address, d.address_index, (d.amount_received_minor - coalesce(s.swept, 0))::text as unswept
        from deposits d
        left join lateral (select sum(amount) as swept from sweeps
                           where chain = d.chain and from_address = d.address and kind = 'sweep' and status <> 'failed') s on true
-       where d.chain = $1 and d.amount_received_minor > 0
+       where d.chain = $1 and d.amount_received_minor > 0 and ($4::text is null or d.address = $4)
          and d.amount_received_minor - coalesce(s.swept, 0) >= greatest($2::numeric, 1)
          and not exists (select 1 from sweeps o where o.chain = d.chain and o.from_address = d.address and o.${OPEN_SWEEP})
        order by d.amount_received_minor - coalesce(s.swept, 0) desc, d.id limit $3`,
-      [chain, min.toString(), limit],
+      [chain, min.toString(), limit, address ?? null],
     );
     return r.rows;
   }

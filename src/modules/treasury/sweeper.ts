@@ -21,6 +21,8 @@ import type { TreasuryStore, TreasuryTxRow } from './store.js';
 
 export interface SweepPassResult {
   skipped?: boolean;
+  /** Ops paused this network (`pauseSweeping`): the pass only followed what was already on its way. */
+  paused?: boolean;
   planned: number;
   toppedUp: number;
   signed: number;
@@ -86,17 +88,19 @@ export class Sweeper {
     return this.locked(`sweeps:${this.chainKey}`, () => runReconciliation(this.deps));
   }
 
-  async pass(): Promise<SweepPassResult> {
-    const r = await this.locked(`sweeps:${this.chainKey}`, () => this.run());
+  /** One pass; `address` (ops' `sweepAddress`) is planned first, whatever the threshold. */
+  async pass(opts: { address?: string } = {}): Promise<SweepPassResult> {
+    const r = await this.locked(`sweeps:${this.chainKey}`, () => this.run(opts.address));
     return r ?? { ...empty(), skipped: true };
   }
 
-  private async run(): Promise<SweepPassResult> {
+  private async run(address?: string): Promise<SweepPassResult> {
     const result = empty();
     try {
       await this.follow(result);
+      if (await this.deps.store.paused(this.chainKey)) return { ...result, paused: true };
       await this.signReady(result);
-      await plan(this.deps, result);
+      await plan(this.deps, result, address);
       await this.locked(this.deps.hotLockKey, async () => {
         if (await fund(this.deps, result, (tx) => this.send(tx)))
           await moveToCold(this.deps, result, (tx) => this.send(tx));

@@ -4,6 +4,7 @@ import { TronWeb } from 'tronweb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import { CSRF_COOKIE, CSRF_HEADER, ensureWebBuild, PORTAL_COOKIE } from '../../../src/http/web.js';
+import { TreasuryControls, TreasuryService } from '../../../src/modules/treasury/index.js';
 import type { TestMerchant } from '../../helpers/app.js';
 import { payoutOnce } from '../../helpers/scan.js';
 import { useTronApp } from '../../helpers/tron.js';
@@ -247,6 +248,49 @@ describe('ops portal in a browser', () => {
     await page.waitForURL(`${base}/portal/login`);
     await page.goto(`${base}/portal`, { waitUntil: 'load' });
     expect(new URL(page.url()).pathname).toBe('/portal/login');
+    expect(checks.foreign).toEqual([]);
+    expect(checks.problems).toEqual([]);
+    await context.close();
+  });
+
+  it('shows the treasury by network from the house books, with whether its sweeping is paused', async () => {
+    const treasury = new TreasuryService(t.app.services.ledger);
+    for (const [asset, amount] of [
+      ['token', '1000000000'],
+      ['native', '2000000000'],
+    ] as const)
+      await treasury.recordFunding({
+        network: 'TRC20',
+        mode: 'test',
+        asset,
+        to: 'hot',
+        amount,
+        reference: `portal-treasury-${asset}`,
+      });
+    // Ops paused its sweeping (the service behind pauseSweeping, as if TRC20 test were swept here).
+    const controls = new TreasuryControls(t.app.pool, ['TRC20:test'], async () => 'unused');
+    await controls.setPaused('TRC20', 'test', true, 'portal test', 'admin:ops');
+    const books = await t.app.services.ledger.house.balances({ network: 'TRC20', mode: 'test' });
+    const hot = (asset: string) => books.find((b) => b.asset === asset && b.code === 'custody:hot')!.balance;
+
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    const page = await context.newPage();
+    const checks = await guard(page, base);
+    await signInInBrowser(page);
+    await page.getByRole('heading', { name: 'Treasury' }).waitFor();
+    const cells = page.getByTestId('treasury-TRC20-TEST').locator('td');
+    await cells.first().waitFor();
+    expect(await cells.allTextContents()).toEqual([
+      'TRC20 test',
+      'paused by admin:ops',
+      '0',
+      String(hot('token')),
+      '0',
+      String(hot('native')),
+      '0 / 0',
+      expect.stringMatching(/^\d+$/),
+      'not yet compared',
+    ]);
     expect(checks.foreign).toEqual([]);
     expect(checks.problems).toEqual([]);
     await context.close();

@@ -406,7 +406,7 @@ export const PortalOpsEvents = graphql.persisted<typeof portalOpsEvents>(
   portalOpsEvents,
 );
 export const PortalOpsHealth = graphql.persisted<typeof portalOpsHealth>(
-  'sha256:672932a2730bcb5e14e5e7ebfb79dbd599fc474223c45a09c93525d7d5574f2d',
+  'sha256:3dc71a8f34878d78d989a85f4f0665aa25d657055abbcdf9c01707b661138fd5',
   portalOpsHealth,
 );
 

@@ -175,6 +175,25 @@ export const OpsFields = graphql(`
       inFlight
       confirming
     }
+    treasury {
+      network
+      mode
+      paused
+      pausedBy
+      custody {
+        asset
+        place
+        balanceBaseUnits
+      }
+      sweepsOpen
+      sweepsFailed24h
+      fees24hBaseUnits
+      reconciliation {
+        status
+        checkedAt
+        alert
+      }
+    }
   }
 `);
 
@@ -227,7 +246,7 @@ export const PortalDeposits = graphql.persisted<typeof portalDeposits>(
   portalDeposits,
 );
 export const PortalOps = graphql.persisted<typeof portalOps>(
-  'sha256:318360e0c0da9b6a853d8aa5c9cf8171e11ea987ed750a662285bd1fb8803d41',
+  'sha256:e62bdddf9d9cabb42a6c3f2ba52493e396b01b04e8bed040366d22dc7d35a47b',
   portalOps,
 );
 export const PortalRetryJob = graphql.persisted<typeof portalRetryJob>(
@@ -244,6 +263,7 @@ export type WithdrawalStatus = Withdrawal['status'];
 export type AuditEntry = Withdrawal['audit'][number];
 export type DepositRow = ResultOf<typeof PortalDeposits>['deposits']['edges'][number]['node'];
 export type Ops = ResultOf<typeof PortalOps>['ops'];
+export type TreasuryRow = Ops['treasury'][number];
 export type QueueStatus = Ops['queues'][number];
 export type ScannerStatus = Ops['scanners'][number];
 export type Backlog = Ops['webhookBacklog'][number];

@@ -10,6 +10,7 @@ import { useFeed, usePollMs } from './hooks';
 import { useLive } from './live';
 import { type Opened, Search } from './search';
 import { Stuck } from './stuck';
+import { Treasury } from './treasury';
 import { UnexpectedFunds } from './unexpected';
 import { Webhooks } from './webhooks';
 import { Withdrawals } from './withdrawals';
@@ -20,7 +21,7 @@ import './portal.css';
 // customer quotes and see where the money is (search.tsx, money-views.tsx); withdrawals across merchants
 // (withdrawals.tsx …); deposits with their flags (deposits.tsx); unexpected funds and their one-time resolution
 // (unexpected.tsx); every merchant's events (events.tsx); webhook endpoints and deliveries with redeliver, disable and enable (endpoints.tsx); the
-// webhook backlog and failed jobs (webhooks.tsx), scanners and queues (chains.tsx) and the live feed
+// webhook backlog and failed jobs (webhooks.tsx), scanners and queues (chains.tsx), the treasury (treasury.tsx) and the live feed
 // (feed.tsx), pushed over one graphql-ws connection (live.ts: `opsHealth` and `opsEvents`).
 
 function App() {
@@ -46,6 +47,7 @@ function App() {
         <Endpoints note={note} />
         <Webhooks ops={live.ops} error={live.error} retry={live.retry} />
         <Chains ops={live.ops} />
+        <Treasury ops={live.ops} />
       </main>
     </div>
   );
@@ -65,6 +67,7 @@ function Header() {
         <a href="#events">Events</a>
         <a href="#endpoints">Webhooks</a>
         <a href="#chains">Chains and queues</a>
+        <a href="#treasury">Treasury</a>
         <a href="/admin/queues" target="_blank" rel="noopener">
           Queue dashboard ↗
         </a>

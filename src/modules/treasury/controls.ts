@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { inTransaction, type Pool } from '../../db/database.js';
+import { ConflictError, NotFoundError, UnsupportedNetworkError, ValidationError } from '../../lib/errors.js';
+import { recordAudit } from '../admin/audit.js';
+import { OPEN_SWEEP } from './store.js';
+
+// What ops do to the sweeping of one network (admin mutations, audited): run a pass now, pause or resume it
+// (persisted in `treasury_controls`; a paused pass only follows what is already on its way), and sweep one
+// deposit address now whatever the threshold. The API never signs: it checks, records and enqueues a pass on the
+// network's sweep queue, which the signer runs (jobs/sweeps.ts).
+
+export interface SweepRequest {
+  network: string;
+  mode: 'live' | 'test';
+  /** The deposit address for `sweepAddress`; null for a whole pass. */
+  address: string | null;
+  /** The unswept credited base units of the address (sweepAddress), as text. */
+  unsweptBaseUnits: string | null;
+  jobId: string;
+}
+
+export interface SweepingControl {
+  network: string;
+  mode: 'live' | 'test';
+  paused: boolean;
+  changedBy: string;
+  changedAt: Date;
+}
+
+/** Adds a pass to a network's sweep queue; the job's id. */
+export type EnqueueSweep = (chain: string, job: { address?: string }) => Promise<string>;
+
+const REASON_MAX = 500;
+
+export class TreasuryControls {
+  constructor(
+    private readonly pool: Pool,
+    /** The swept networks, by chain key (`ERC20:test`): SWEEP_POLICY's keys. */
+    private readonly swept: readonly string[],
+    private readonly enqueue: EnqueueSweep,
+  ) {}
+
+  private chainOf(network: string, mode: string): { chain: string; network: string; mode: 'live' | 'test' } {
+    if (mode !== 'live' && mode !== 'test') throw new ValidationError('mode must be live or test', 'mode');
+    const chain = `${network}:${mode}`;
+    if (!this.swept.includes(chain))
+      throw new UnsupportedNetworkError(
+        `${network} (${mode}) is not swept here; swept: ${this.swept.join(', ') || 'none'}`,
+      );
+    return { chain, network, mode };
+  }
+
+  private async refuseWhilePaused(chain: string, network: string, mode: string) {
+    const r = await this.pool.query('select 1 from treasury_controls where chain = $1 and paused', [chain]);
+    if (r.rowCount)
+      throw new ConflictError(`sweeping of ${network} (${mode}) is paused; resume it first`, 'network');
+  }
+
+  async sweepNow(network: string, mode: string, actor: string): Promise<SweepRequest> {
+    const n = this.chainOf(network, mode);
+    await this.refuseWhilePaused(n.chain, network, mode);
+    const jobId = await this.enqueue(n.chain, {});
+    await recordAudit(this.pool, {
+      actor,
+      action: 'treasury.sweep_now',
+      targetType: 'sweep_network',
+      targetId: n.chain,
+      mode: n.mode,
+      details: { jobId },
+    });
+    return { network: n.network, mode: n.mode, address: null, unsweptBaseUnits: null, jobId };
+  }
+
+  async setPaused(
+    network: string,
+    mode: string,
+    paused: boolean,
+    reasonInput: string | null | undefined,
+    actor: string,
+  ): Promise<SweepingControl> {
+    const n = this.chainOf(network, mode);
+    const reason = reasonInput?.trim() || null;
+    if (reason && reason.length > REASON_MAX)
+      throw new ValidationError(`reason must be at most ${REASON_MAX} characters`, 'reason');
+    return inTransaction(this.pool, async (c) => {
+      const r = await c.query<{ changed_at: Date }>(
+        `insert into treasury_controls (chain, network, mode, paused, changed_by) values ($1, $2, $3, $4, $5)
+         on conflict (chain) do update set paused = $4, changed_by = $5, changed_at = now()
+         returning changed_at`,
+        [n.chain, n.network, n.mode, paused, actor],
+      );
+      await recordAudit(c, {
+        actor,
+        action: paused ? 'treasury.pause' : 'treasury.resume',
+        targetType: 'sweep_network',
+        targetId: n.chain,
+        mode: n.mode,
+        reason,
+      });
+      return { network: n.network, mode: n.mode, paused, changedBy: actor, changedAt: r.rows[0]!.changed_at };
+    });
+  }
+
+  async sweepAddress(
+    network: string,
+    mode: string,
+    addressInput: string,
+    actor: string,
+  ): Promise<SweepRequest> {
+    const n = this.chainOf(network, mode);
+    const wanted = addressInput.trim();
+    if (!/^[0-9A-Za-z]{20,64}$/.test(wanted))
+      throw new ValidationError('address must be a deposit address', 'address');
+    const r = await this.pool.query<{ address: string; unswept: string; open: boolean }>(
+      `select d.address, (d.amount_received_minor - coalesce(s.swept, 0))::text as unswept,
+              exists (select 1 from sweeps o where o.chain = d.chain and o.from_address = d.address and o.${OPEN_SWEEP}) as open
+       from deposits d
+       left join lateral (select sum(amount) as swept from sweeps
+                          where chain = d.chain and from_address = d.address and kind = 'sweep' and status <> 'failed') s on true
+       where d.chain = $1 and (d.address = $2 or (d.address like '0x%' and lower(d.address) = lower($2)))
+       order by d.amount_received_minor desc limit 1`,
+      [n.chain, wanted],
+    );
+    const row = r.rows[0];
+    if (!row) throw new NotFoundError(`Deposit address on ${network} (${mode})`, wanted, 'address');
+    if (row.open) throw new ConflictError(`a sweep of ${row.address} is already under way`, 'address');
+    if (BigInt(row.unswept) <= 0n)
+      throw new ConflictError(`${row.address} has nothing credited left to sweep`, 'address');
+    await this.refuseWhilePaused(n.chain, network, mode);
+    const jobId = await this.enqueue(n.chain, { address: row.address });
+    await recordAudit(this.pool, {
+      actor,
+      action: 'treasury.sweep_address',
+      targetType: 'deposit_address',
+      targetId: row.address,
+      mode: n.mode,
+      details: { network: n.network, jobId, unswept: row.unswept },
+    });
+    return { network: n.network, mode: n.mode, address: row.address, unsweptBaseUnits: row.unswept, jobId };
+  }
+}
+
+/** Enqueues on BullMQ sweep queues; a `sweepAddress` job is retried while another process's pass holds the lock. */
+export function bullEnqueue(queues: {
+  sweeps(chain: string): { add(name: string, data: { address?: string }, opts: object): Promise<unknown> };
+}): EnqueueSweep {
+  return async (chain, job) => {
+    const jobId = `ops-${randomUUID()}`;
+    await queues.sweeps(chain).add('sweep', job, {
+      jobId,
+      attempts: job.address ? 10 : 1,
+      backoff: { type: 'fixed', delay: 1000 },
+      removeOnComplete: 100,
+      removeOnFail: 500,
+    });
+    return jobId;
+  };
+}

@@ -1,0 +1,147 @@
+import { Contract, JsonRpcProvider, Wallet } from 'ethers';
+import { describe, expect, it } from 'vitest';
+import { DISPERSE_ADDRESS } from '../../src/devnet/evm/index.js';
+import { reconcileNetwork } from '../../src/modules/treasury/index.js';
+import { fundHot, requestDeposit } from '../helpers/evm.js';
+import { checkHouseInvariants } from '../helpers/invariants.js';
+import { payoutOnce } from '../helpers/scan.js';
+import { useSweptEvmApp } from '../helpers/treasury.js';
+
+// Issue 20's failure paths of the treasury on the hardhat devnet: a top-up that lands but whose sweep the node
+// refuses (an injected HTTP 503 on eth_sendRawTransaction) is sent again by a later pass, with no second top-up,
+// and the books stay reconciled; and an approved withdrawal the hot wallet cannot cover waits until a sweep
+// refills the wallet, then is paid once.
+
+const HOT = Wallet.createRandom();
+const { t, sweeper, pass, queueIdle } = useSweptEvmApp(HOT.privateKey, {
+  threshold: '1',
+  disperse: DISPERSE_ADDRESS,
+});
+const E6 = 1_000_000n;
+const sweepsOf = async (address: string) =>
+  (
+    await t.app.pool.query<{ status: string; topup_tx_id: string | null; tx_id: string | null }>(
+      `select status, topup_tx_id::text, tx_id::text from sweeps where from_address = $1 and kind = 'sweep' order by id`,
+      [address],
+    )
+  ).rows;
+async function sweepUntilCompleted(address: string) {
+  for (let i = 0; i < 20; i++) {
+    await pass();
+    if ((await sweepsOf(address)).at(-1)?.status === 'completed') return;
+    await t.devnet.mine(i < 2 ? 1 : 12);
+  }
+  throw new Error(`the sweep of ${address} did not complete`);
+}
+async function tokenOf(address: string): Promise<bigint> {
+  const p = new JsonRpcProvider(t.devnet.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  try {
+    const c = new Contract(t.devnet.usdt6.address, ['function balanceOf(address) view returns (uint256)'], p);
+    return (await (c.balanceOf as (a: string) => Promise<bigint>)(address)) as bigint;
+  } finally {
+    p.destroy();
+  }
+}
+async function deposit(user: string, units: bigint) {
+  merchant ??= await t.merchant();
+  const m = merchant;
+  const d = await requestDeposit(t, m, user, 'ERC20', String(units / E6));
+  await t.devnet.sendToken(t.devnet.usdt6, d.depositAddress, units);
+  await t.devnet.mine(12);
+  await t.scan('ERC20:test');
+  return d.depositAddress;
+}
+let merchant: Awaited<ReturnType<typeof t.merchant>> | undefined;
+async function reconciled() {
+  const checks = await reconcileNetwork(sweeper().deps);
+  expect(checks.filter((c) => c.difference !== 0n)).toEqual([]);
+  await checkHouseInvariants(t.app.pool);
+}
+
+describe('treasury failure paths', () => {
+  it('sends a sweep the node refused again on a later pass, without a second top-up', {
+    timeout: 120_000,
+  }, async () => {
+    await queueIdle(); // the pass the signer queues at start has run: passes here are the test's
+    await fundHot(t, HOT.address, 10n ** 19n);
+    const address = await deposit('refused', 40n * E6);
+    expect(await pass()).toMatchObject({ planned: 1, toppedUp: 1 }); // automine: the top-up is in a block
+    const fault = t.devnet.injectFault({ method: 'eth_sendRawTransaction', kind: '503', times: Infinity });
+    try {
+      // The top-up is mined: the sweep is signed and stored, and the node refuses it, pass after pass.
+      await pass();
+      await pass();
+      const [s] = await sweepsOf(address);
+      expect(s).toMatchObject({ status: 'signed' });
+      const tx = await t.app.pool.query<{ tx_hash: string; last_error: string | null }>(
+        'select tx_hash, last_error from treasury_transactions where id = $1',
+        [s!.tx_id],
+      );
+      expect(tx.rows[0]!.last_error).toBeTruthy();
+      expect(await t.devnet.request('eth_getTransactionByHash', [tx.rows[0]!.tx_hash])).toBeNull();
+    } finally {
+      t.devnet.clearFaults(fault);
+    }
+    await sweepUntilCompleted(address);
+    // One sweep, one top-up, both landed; the tokens are in the hot wallet and the books match the chain.
+    const rows = await sweepsOf(address);
+    expect(rows).toHaveLength(1);
+    const topups = await t.app.pool.query<{ n: number }>(
+      `select count(*)::int as n from treasury_transactions where kind = 'topup'`,
+    );
+    expect(topups.rows[0]!.n).toBe(1);
+    expect(await tokenOf(address)).toBe(0n);
+    expect(await tokenOf(HOT.address)).toBe(40n * E6);
+    await reconciled();
+  });
+
+  it('pays an approved withdrawal the hot wallet could not cover once a sweep refills it, once', {
+    timeout: 120_000,
+  }, async () => {
+    // The hot wallet holds 40 USDT (the sweep above); the withdrawal pays 94.
+    const m = merchant!;
+    const to = Wallet.createRandom().address;
+    await t.credit(m, 'payee', '100');
+    const created = await t.request({
+      url: '/api/v1/withdraw/create',
+      as: m,
+      body: { userId: 'payee', amount: 100, walletAddress: to, network: 'ERC20' },
+    });
+    expect(created.status).toBe(200);
+    const id = created.body.id as string;
+    const { token } = await t.app.services.tokens.issueAdmin(300, 'ops');
+    const approved = await t.graphql(
+      { bearer: token },
+      `mutation($id: ID!) { approveWithdrawal(id: $id) { __typename ... on Withdrawal { status } } }`,
+      { id },
+    );
+    expect(approved.body.data.approveWithdrawal.status).toBe('APPROVED');
+    const view = async () =>
+      (
+        await t.graphql(m, `query($id: ID!) { withdrawal(id: $id) { status waitingReason } }`, {
+          id,
+        })
+      ).body.data.withdrawal;
+    const [waiting] = await payoutOnce(t.app);
+    expect(waiting).toMatchObject({ sent: 0, waiting: 1 });
+    expect(await view()).toMatchObject({
+      status: 'APPROVED',
+      waitingReason: expect.stringContaining(`can pay ${40n * E6} USDT units on ERC20`),
+    });
+
+    // A deposit of 80 is swept: the hot wallet holds 120, and the waiting payout is sent on the next pass.
+    const address = await deposit('refill', 80n * E6);
+    await sweepUntilCompleted(address);
+    expect(await tokenOf(HOT.address)).toBe(120n * E6);
+    await payoutOnce(t.app);
+    await t.devnet.mine(12);
+    await payoutOnce(t.app);
+    await payoutOnce(t.app);
+    expect(await view()).toMatchObject({ status: 'COMPLETED' });
+    expect(await tokenOf(to)).toBe(94n * E6);
+    expect(await tokenOf(HOT.address)).toBe(26n * E6);
+    const books = await t.app.services.ledger.house.balances({ network: 'ERC20', mode: 'test' });
+    expect(books.find((b) => b.asset === 'token' && b.code === 'custody:hot')?.balance).toBe(26n * E6);
+    await reconciled();
+  });
+});
