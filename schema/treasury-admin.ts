@@ -6,7 +6,7 @@ import {
   UnsupportedNetworkError,
   ValidationError,
 } from '../src/lib/errors.js';
-import type { Mode } from '../src/modules/merchants/entities.js';
+import type { Mode } from '../src/lib/tenant.js';
 import type { SweepingControl, SweepRequest } from '../src/modules/treasury/index.js';
 import { builder } from './builder.js';
 import { resultUnion } from './errors.js';
