@@ -87,55 +87,73 @@ export function percentile(sorted: Float64Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
+/** What a load run counts: each response's status, a few failures' bodies, and the measured latencies. */
+class Tally {
+  readonly latencies: number[] = [];
+  readonly statuses = new Map<string, number>();
+  readonly samples: string[] = [];
+  okTotal = 0;
+  connectionsOpened = 0;
+
+  private count(key: string): void {
+    this.statuses.set(key, (this.statuses.get(key) ?? 0) + 1);
+  }
+
+  /** Sends one request and counts its outcome: a 200, another status, or no answer at all. */
+  async send(send: () => Promise<Reply>): Promise<'ok' | 'refused' | 'error'> {
+    try {
+      const r = await send();
+      if (!r.reused) this.connectionsOpened++;
+      this.count(String(r.status));
+      if (r.status === 200) {
+        this.okTotal++;
+        return 'ok';
+      }
+      if (this.samples.length < 5) this.samples.push(`${r.status} ${r.body.slice(0, 300)}`);
+      return 'refused';
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      this.count(`error ${e.code ?? e.message ?? 'unknown'}`);
+      if (this.samples.length < 5) this.samples.push(`error ${e.message ?? String(err)}`);
+      return 'error';
+    }
+  }
+
+  result(durationMs: number): LoadResult {
+    const sorted = Float64Array.from(this.latencies).sort();
+    const seconds = durationMs / 1000;
+    return {
+      seconds,
+      ok: sorted.length,
+      perSecond: sorted.length / seconds,
+      p50Ms: percentile(sorted, 0.5),
+      p99Ms: percentile(sorted, 0.99),
+      maxMs: sorted.length ? sorted[sorted.length - 1]! : Number.NaN,
+      statuses: this.statuses,
+      samples: this.samples,
+      okTotal: this.okTotal,
+      connectionsOpened: this.connectionsOpened,
+    };
+  }
+}
+
 export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const start = performance.now();
   const measureFrom = start + opts.warmupMs;
   const end = measureFrom + opts.durationMs;
-  const latencies: number[] = [];
-  const statuses = new Map<string, number>();
-  const samples: string[] = [];
-  let okTotal = 0;
-  let connectionsOpened = 0;
-  const count = (key: string) => statuses.set(key, (statuses.get(key) ?? 0) + 1);
-
+  const tally = new Tally();
   const client = async () => {
     for (;;) {
       const t0 = performance.now();
       if (t0 >= end) return;
-      let ok = false;
-      try {
-        const r = await opts.send();
-        if (!r.reused) connectionsOpened++;
-        count(String(r.status));
-        ok = r.status === 200;
-        if (ok) okTotal++;
-        else if (samples.length < 5) samples.push(`${r.status} ${r.body.slice(0, 300)}`);
-      } catch (err) {
-        const e = err as { code?: string; message?: string };
-        count(`error ${e.code ?? e.message ?? 'unknown'}`);
-        if (samples.length < 5) samples.push(`error ${e.message ?? String(err)}`);
-        await sleep(10); // a dead server must not turn this loop into a spin
-      }
+      const outcome = await tally.send(opts.send);
+      if (outcome === 'error') await sleep(10); // a dead server must not turn this loop into a spin
       const t1 = performance.now();
-      if (ok && t0 >= measureFrom && t1 <= end) latencies.push(t1 - t0);
+      if (outcome === 'ok' && t0 >= measureFrom && t1 <= end) tally.latencies.push(t1 - t0);
     }
   };
   await Promise.all(Array.from({ length: opts.clients }, client));
-
-  const sorted = Float64Array.from(latencies).sort();
-  const seconds = opts.durationMs / 1000;
-  return {
-    seconds,
-    ok: sorted.length,
-    perSecond: sorted.length / seconds,
-    p50Ms: percentile(sorted, 0.5),
-    p99Ms: percentile(sorted, 0.99),
-    maxMs: sorted.length ? sorted[sorted.length - 1]! : Number.NaN,
-    statuses,
-    samples,
-    okTotal,
-    connectionsOpened,
-  };
+  return tally.result(opts.durationMs);
 }
 
 /** Runs `task(i)` for i in [0, n) with at most `concurrency` at a time. */
@@ -167,28 +185,11 @@ export async function runPaced(opts: PacedOptions): Promise<LoadResult> {
   const measureFrom = start + opts.warmupMs;
   const end = measureFrom + opts.durationMs;
   const interval = 1000 / opts.perSecond;
-  const latencies: number[] = [];
-  const statuses = new Map<string, number>();
-  const samples: string[] = [];
-  let okTotal = 0;
-  let connectionsOpened = 0;
+  const tally = new Tally();
   const inFlight = new Set<Promise<void>>();
-  const count = (key: string) => statuses.set(key, (statuses.get(key) ?? 0) + 1);
   const one = async (due: number) => {
-    try {
-      const r = await opts.send();
-      if (!r.reused) connectionsOpened++;
-      count(String(r.status));
-      if (r.status === 200) {
-        okTotal++;
-        const t1 = performance.now();
-        if (due >= measureFrom && due < end) latencies.push(t1 - due);
-      } else if (samples.length < 5) samples.push(`${r.status} ${r.body.slice(0, 300)}`);
-    } catch (err) {
-      const e = err as { code?: string; message?: string };
-      count(`error ${e.code ?? e.message ?? 'unknown'}`);
-      if (samples.length < 5) samples.push(`error ${e.message ?? String(err)}`);
-    }
+    const outcome = await tally.send(opts.send);
+    if (outcome === 'ok' && due >= measureFrom && due < end) tally.latencies.push(performance.now() - due);
   };
   for (let n = 0; ; n++) {
     const due = start + n * interval;
@@ -199,18 +200,5 @@ export async function runPaced(opts: PacedOptions): Promise<LoadResult> {
     inFlight.add(p);
   }
   await Promise.all(inFlight);
-  const sorted = Float64Array.from(latencies).sort();
-  const seconds = opts.durationMs / 1000;
-  return {
-    seconds,
-    ok: sorted.length,
-    perSecond: sorted.length / seconds,
-    p50Ms: percentile(sorted, 0.5),
-    p99Ms: percentile(sorted, 0.99),
-    maxMs: sorted.length ? sorted[sorted.length - 1]! : Number.NaN,
-    statuses,
-    samples,
-    okTotal,
-    connectionsOpened,
-  };
+  return tally.result(opts.durationMs);
 }
