@@ -7,6 +7,7 @@ import { databaseUrl, dropTestDatabase, scratchName, TEST_DB_PREFIX } from '../h
 import { checkLedgerInvariants } from '../helpers/invariants.js';
 import { testPort } from '../helpers/ports.js';
 import { run, startServer } from '../helpers/process.js';
+import { eventually } from '../helpers/receiver.js';
 
 // API_PROCESSES=2: two API processes share the port under one primary. Transfers through either commit
 // exactly once, /metrics sums every process, a killed API process is replaced, and SIGTERM stops them all.
@@ -45,14 +46,6 @@ function apiProcesses(): number[] {
   return out;
 }
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function metric(line: RegExp): Promise<number> {
   const res = await fetch(`http://127.0.0.1:${port}/metrics`, {
     headers: { authorization: `Bearer ${METRICS_TOKEN}`, connection: 'close' },
@@ -74,7 +67,7 @@ afterAll(async () => {
 
 describe('API_PROCESSES=2', () => {
   it("serves transfers through the shared port, sums the processes' metrics, replaces a killed one, and stops on SIGTERM", async () => {
-    await until(() => apiProcesses().length === 2);
+    await eventually(() => apiProcesses().length === 2, 60_000);
     const m = await cli('merchants', 'create', '--name', 'Cluster', '--rate-limit', '1000000', '--json');
     await cli(
       ...['users', 'credit', '--merchant', m.merchantId, '--mode', 'test', '--user', 'payer'],
@@ -119,11 +112,11 @@ describe('API_PROCESSES=2', () => {
 
     const [victim] = apiProcesses();
     process.kill(victim!, 'SIGKILL');
-    await until(() => {
+    await eventually(() => {
       const now = apiProcesses();
       return now.length === 2 && !now.includes(victim!);
-    });
-    await until(async () => (await transfer(100).catch(() => 0)) === 200);
+    }, 60_000);
+    await eventually(async () => (await transfer(100).catch(() => 0)) === 200, 60_000);
 
     const children = apiProcesses();
     server.child.kill('SIGTERM');

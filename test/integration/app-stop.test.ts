@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createTestDatabase, databaseUrl, dropTestDatabase } from '../helpers/db.js';
+import { eventually } from '../helpers/receiver.js';
 
 // A stopped app leaves nothing open behind it: every Redis connection it made (its own, BullMQ's
 // duplicates, the queue-events listener) is closed, so a process that stops its app exits on its own.
@@ -15,15 +16,6 @@ const admin = new Redis(loadConfig().redisUrl, { maxRetriesPerRequest: 1 });
 async function connectionsNamed(name: string): Promise<number> {
   const list = (await admin.call('CLIENT', 'LIST')) as string;
   return list.split('\n').filter((line) => line.includes(` name=${name} `)).length;
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
 }
 
 beforeAll(async () => {
@@ -54,7 +46,7 @@ describe('app.stop()', () => {
       const open = await connectionsNamed(prefix);
       await app.stop();
       expect(open).toBeGreaterThanOrEqual(3);
-      expect(await until(async () => (await connectionsNamed(prefix)) === 0)).toBe(true);
+      expect(await eventually(async () => (await connectionsNamed(prefix)) === 0, 10_000)).toBe(true);
     });
   }
 });
