@@ -21,10 +21,19 @@ export const sweepPolicySchema = z
     cold: address.optional(),
     /** EVM: a Disperse contract (disperse.app's disperseEther) that tops many addresses up in one transaction. */
     disperse: address.optional(),
+    /** TRON: how a sweep pays for its energy: `burn` TRX topped up (default), or `delegate` from a staking account. */
+    tronFees: z.enum(['burn', 'delegate']).optional(),
+    /** TRON delegate mode: the account that stakes and delegates (key: TRON_STAKING_PRIVATE_KEY); default the hot wallet. */
+    stakingAccount: address.optional(),
+    /** TRON: whole TRX a deposit address must gain the hot wallet, after the transfer's cost, to be swept back (default 1). */
+    leftoverMin: tokenText.optional(),
   })
   .strict()
   .refine((p) => (p.hotCeiling === undefined) === (p.cold === undefined), {
     message: 'hotCeiling and cold go together',
+  })
+  .refine((p) => p.stakingAccount === undefined || p.tronFees === 'delegate', {
+    message: 'stakingAccount needs "tronFees": "delegate"',
   });
 
 const policyMap = z
@@ -56,6 +65,12 @@ export const treasuryEnvShape = {
     .regex(/^xprv[1-9A-HJ-NP-Za-km-z]{100,}$/, "must be an xprv at m/44'/60'/0'")
     .optional(),
   EVM_XPRV_FILE: z.string().min(1).optional(),
+  /** The key of SWEEP_POLICY's TRON `stakingAccount` (delegate mode), read by the signer only. */
+  TRON_STAKING_PRIVATE_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters')
+    .optional(),
+  TRON_STAKING_PRIVATE_KEY_FILE: z.string().min(1).optional(),
   SWEEP_POLICY: policyMap.optional(),
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(30_000),
   SWEEP_MAX_PER_PASS: z.coerce.number().int().min(1).max(1000).default(100),
@@ -75,6 +90,9 @@ export interface SeedSource {
   tronXprvFile: string | null;
   evmXprv: Secret | null;
   evmXprvFile: string | null;
+  /** TRON delegate mode's staking account key, when it is not the hot wallet. */
+  tronStakingKey: Secret | null;
+  tronStakingKeyFile: string | null;
 }
 
 export interface TreasuryConfig {
@@ -98,6 +116,8 @@ export function treasuryConfig(e: TreasuryEnv): TreasuryConfig {
       tronXprvFile: e.TRON_XPRV_FILE ?? null,
       evmXprv: secret(e.EVM_XPRV),
       evmXprvFile: e.EVM_XPRV_FILE ?? null,
+      tronStakingKey: secret(e.TRON_STAKING_PRIVATE_KEY),
+      tronStakingKeyFile: e.TRON_STAKING_PRIVATE_KEY_FILE ?? null,
     },
     policies: e.SWEEP_POLICY ?? {},
     sweepIntervalMs: e.SWEEP_INTERVAL_MS,

@@ -53,6 +53,17 @@ function accountNode(text: string, family: Family, from: string): HDNodeWallet {
   }
 }
 
+/**
+ * The TRON staking account's private key (delegate mode), from TRON_STAKING_PRIVATE_KEY or its _FILE; null when
+ * neither is set. Like the seed, only the signer reads it.
+ */
+export function tronStakingKey(seed: SeedSource): string | null {
+  const text = oneOf(seed.tronStakingKey, seed.tronStakingKeyFile, 'TRON_STAKING_PRIVATE_KEY');
+  if (text !== null && !/^(0x)?[0-9a-fA-F]{64}$/.test(text))
+    throw new SignerConfigError('TRON_STAKING_PRIVATE_KEY_FILE must hold 64 hex characters');
+  return text?.replace(/^0x/, '') ?? null;
+}
+
 export interface KeyOptions {
   isProduction: boolean;
   dataDir: string;

@@ -23,7 +23,9 @@ export function registerTreasuryCommands(program: Command): void {
         .makeOptionMandatory(),
     )
     .addOption(
-      new Option('--to <place>', 'where the coins are').choices(['hot', 'cold', 'deposits']).default('hot'),
+      new Option('--to <place>', 'where the coins are')
+        .choices(['hot', 'cold', 'deposits', 'staking'])
+        .default('hot'),
     )
     .requiredOption('--amount <units>', 'base units (token units, wei, sun) as an integer')
     .requiredOption('--reference <txHash>', 'the funding transaction: recorded once')

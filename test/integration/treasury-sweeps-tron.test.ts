@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { TronWeb } from 'tronweb';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { reconcileNetwork, type Sweeper, TreasuryService } from '../../src/modules/treasury/index.js';
+import { reconcileNetwork } from '../../src/modules/treasury/index.js';
 import { checkHouseInvariants, checkLedgerInvariants } from '../helpers/invariants.js';
 import { createTronDeposit, useTronApp } from '../helpers/tron.js';
+import { tronSweepTools } from '../helpers/tron-treasury.js';
 
 // Sweeping TRC20 by burning, on the TRON devnet (mainnet's energy price and USDT's dynamic energy): 50 confirmed
 // deposits are each sent exactly the TRX their transfer will burn (estimateenergy × the energy price; the first
@@ -27,25 +28,7 @@ const t = useTronApp({
 const E6 = 1_000_000n;
 const N = 50;
 
-const sweeper = (): Sweeper => t.app.signer!.sweepers.byChain.get('TRC20:test')!;
-async function pass() {
-  for (;;) {
-    const r = await sweeper().pass();
-    if (!r.skipped) return r;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-}
-const post = async <T>(path: string, body: object): Promise<T> =>
-  (
-    await fetch(`${t.devnet.url}${path}`, { method: 'POST', body: JSON.stringify(body) })
-  ).json() as Promise<T>;
-type Info = { fee?: number; receipt?: { energy_usage_total?: number; energy_fee?: number; result?: string } };
-const info = (id: string) => post<Info>('/wallet/gettransactioninfobyid', { value: id });
-
-async function books() {
-  const rows = await t.app.services.ledger.house.balances({ network: 'TRC20', mode: 'test' });
-  return Object.fromEntries(rows.map((r) => [`${r.asset} ${r.code}`, r.balance]));
-}
+const { sweeper, pass, info, books, fund, payDeposits } = tronSweepTools(t);
 
 async function sweepUntil(done: () => Promise<boolean>) {
   for (let i = 0; i < 20; i++) {
@@ -59,37 +42,14 @@ const completed = async () =>
   (await t.app.pool.query(`select count(*)::int as n from sweeps where status = 'completed'`)).rows[0]
     .n as number;
 
-async function fund(asset: 'native' | 'token', amount: bigint) {
-  const txid = asset === 'native' ? t.devnet.sendTrx(HOT, amount) : t.devnet.sendUsdt(HOT, amount);
-  t.devnet.mine();
-  const treasury = new TreasuryService(t.app.services.ledger);
-  expect(
-    await treasury.recordFunding({
-      network: 'TRC20',
-      mode: 'test',
-      asset,
-      to: 'hot',
-      amount: String(amount),
-      reference: txid,
-    }),
-  ).toBe(true);
-}
-
 describe('TRON sweeps (burning TRX)', () => {
   it('sweeps 50 confirmed TRC20 deposits to zero with exactly the TRX they burn, booked and reconciled', {
     timeout: 180_000,
   }, async () => {
-    await fund('native', 10_000_000_000n);
-    await fund('token', E6); // the hot wallet holds USDT, so every transfer to it is sized alike
+    await fund('hot', 'native', HOT, 10_000_000_000n);
+    await fund('hot', 'token', HOT, E6); // the hot wallet holds USDT, so every transfer to it is sized alike
     const m = await t.merchant();
-    const deposits = [];
-    let total = 0n;
-    for (let i = 0; i < N; i++) {
-      const d = await createTronDeposit(t, m, `payer${i}`, i + 1);
-      t.devnet.sendUsdt(d.depositAddress, BigInt(i + 1) * E6 + BigInt(i));
-      total += BigInt(i + 1) * E6 + BigInt(i);
-      deposits.push(d);
-    }
+    const { deposits, total } = await payDeposits(m, N);
     t.devnet.mine(19);
     await t.scan();
 

@@ -23,6 +23,35 @@ export interface SweepCost {
   feeParams: Record<string, string>;
 }
 
+/**
+ * TRON delegate mode: a staking account lends a deposit address exactly the energy its sweep needs
+ * (DelegateResourceContract) and takes it back once the sweep is settled (UnDelegateResourceContract).
+ */
+export interface EnergyLender {
+  /** The staking account. */
+  readonly address: string;
+  /** Its treasury_transactions signer key. */
+  readonly signerKey: string;
+  /** Whether it is an account of its own (custody:staking), not the hot wallet. */
+  readonly separate: boolean;
+  /** Sun of staked TRX to delegate so that `address` has `energy` to use now; 0 when it has it already. */
+  stakeFor(address: string, energy: bigint): Promise<bigint>;
+  /** Energy `address` can use now (its own and delegated stake, less its usage). */
+  energyLeft(address: string): Promise<bigint>;
+  /** Sun of stake the staking account can delegate now (getcandelegatedmaxsize, ENERGY). */
+  available(): Promise<bigint>;
+  signDelegate(to: string, sun: bigint): Promise<SignedTx>;
+  signUndelegate(to: string, sun: bigint): Promise<SignedTx>;
+  /** All the TRX the staking account owns: liquid, staked, delegated and unfreezing (reconciliation). */
+  owned(): Promise<bigint>;
+}
+
+/** What sending a deposit address's leftover coin back to the hot wallet moves and costs. */
+export interface Leftover {
+  amount: bigint;
+  feeParams: Record<string, string>;
+}
+
 export interface SweepChain {
   readonly net: NetworkConfig;
   /** Where sweeps go: the network's hot wallet. */
@@ -52,6 +81,20 @@ export interface SweepChain {
     from: string,
     units: bigint,
     nonce: bigint | null,
+    feeParams: Record<string, string>,
+  ): Promise<SignedTx>;
+  /** TRON delegate mode: where the sweeps' energy comes from (absent: sweeps burn the chain's coin). */
+  readonly lender?: EnergyLender;
+  /**
+   * The coin on a swept deposit address worth sending back to the hot wallet: more than `min` after what the
+   * transfer costs; null when it does not pay. Absent on chains that leave it where it is.
+   */
+  leftover?(address: string, min: bigint): Promise<Leftover | null>;
+  /** The deposit address at `index` sends `amount` of the chain's coin to the hot wallet. */
+  signLeftover?(
+    index: bigint,
+    from: string,
+    amount: bigint,
     feeParams: Record<string, string>,
   ): Promise<SignedTx>;
   close(): void;

@@ -3,8 +3,17 @@ import type { DepositKeys } from '../keys.js';
 import type { TronHotWallet } from '../payout/tron.js';
 import { PayoutChainError } from '../payout/types.js';
 import type { NetworkConfig } from '../registry.js';
-import type { AddressBalances, SignedTx, SweepChain, SweepCost } from '../sweep/types.js';
+import type {
+  AddressBalances,
+  EnergyLender,
+  Leftover,
+  SignedTx,
+  SweepChain,
+  SweepCost,
+} from '../sweep/types.js';
+import { leftoverOf } from './leftover.js';
 import { chainParameter } from './node-json.js';
+import { storedTx } from './signed.js';
 
 // Sweeping TRC20 by burning: a deposit address holds USDT and no TRX. The hot wallet sends it exactly the TRX its
 // transfer will burn: the energy `estimateenergy` says the transfer needs (it depends on whether the hot wallet
@@ -12,6 +21,11 @@ import { chainParameter } from './node-json.js';
 // bandwidth when the address has no free bandwidth left today. The first TRX an address receives creates its
 // account (the hot wallet pays that) and gives it 600 free bytes a day, which a transfer (~345 bytes) fits in.
 // The sweep is signed with fee_limit = that energy × price, so it can burn no more than it was given.
+//
+// Delegate mode (a `lender`): the energy is lent by a staking account instead (./staking.ts), so the address needs
+// no TRX for it; only an address with no account yet is sent 1 sun, which creates it (a staking account cannot
+// delegate to an address that does not exist) and gives it the free bandwidth its sweep uses. fee_limit stays
+// energy × price: java-tron caps the energy a call may use, staked or burned, at fee_limit / price.
 
 /** A signed TRC20 transfer is ~345 bytes; bandwidth bought by burning is charged per byte, so keep a margin. */
 const TRANSFER_BYTES = 400n;
@@ -30,6 +44,7 @@ export class TronSweepChain implements SweepChain {
     readonly net: NetworkConfig,
     private readonly hot: TronHotWallet,
     private readonly keys: DepositKeys,
+    readonly lender?: EnergyLender,
   ) {
     this.hotAddress = hot.address;
     this.tw = new TronWeb({
@@ -106,41 +121,76 @@ export class TronSweepChain implements SweepChain {
     return BigInt(est.energy_required);
   }
 
-  /** Sun the address must burn for bandwidth: none while today's free bytes cover a transfer (or it is new). */
-  private async bandwidthSun(address: string, perByte: bigint): Promise<bigint> {
+  /**
+   * Sun the address must burn for bandwidth: none while today's free bytes cover a transfer, or when it has no
+   * account yet (`exists` false: the TRX that creates it brings the free bytes).
+   */
+  private async bandwidth(address: string, perByte: bigint): Promise<{ sun: bigint; exists: boolean }> {
     const net = await this.post<{ freeNetLimit?: number; freeNetUsed?: number }>('/wallet/getaccountnet', {
       address,
       visible: true,
     });
-    // A new account (no answer yet) gets its free bytes when the top-up creates it.
-    if (net.freeNetLimit === undefined) return 0n;
+    if (net.freeNetLimit === undefined) return { sun: 0n, exists: false };
     const left = BigInt(net.freeNetLimit - (net.freeNetUsed ?? 0));
-    return left >= TRANSFER_BYTES ? 0n : TRANSFER_BYTES * perByte;
+    return { sun: left >= TRANSFER_BYTES ? 0n : TRANSFER_BYTES * perByte, exists: true };
   }
 
   async sweepCost(from: string, units: bigint): Promise<SweepCost> {
     const [energy, prices] = await Promise.all([this.energy(from, units), this.prices()]);
     const feeLimit = energy * prices.energy;
-    const bandwidth = await this.bandwidthSun(from, prices.byte);
+    const bandwidth = await this.bandwidth(from, prices.byte);
+    const params = {
+      energy: energy.toString(),
+      sunPerEnergy: prices.energy.toString(),
+      feeLimit: feeLimit.toString(),
+      bandwidthSun: bandwidth.sun.toString(),
+    };
+    if (this.lender) {
+      // The energy is lent; the address needs TRX only for bandwidth, and 1 sun to exist.
+      return {
+        need: bandwidth.sun + (bandwidth.exists ? 0n : 1n),
+        feeParams: { ...params, fees: 'delegate', maxCost: bandwidth.sun.toString() },
+      };
+    }
     return {
-      need: feeLimit + bandwidth,
-      feeParams: {
-        energy: energy.toString(),
-        sunPerEnergy: prices.energy.toString(),
-        feeLimit: feeLimit.toString(),
-        bandwidthSun: bandwidth.toString(),
-        maxCost: (feeLimit + bandwidth).toString(),
-      },
+      need: feeLimit + bandwidth.sun,
+      feeParams: { ...params, maxCost: (feeLimit + bandwidth.sun).toString() },
     };
   }
 
   async stillCovered(from: string, units: bigint, feeParams: Record<string, string>): Promise<boolean> {
     const [energy, prices] = await Promise.all([this.energy(from, units), this.prices()]);
-    const bandwidth = await this.bandwidthSun(from, prices.byte);
-    return (
+    const bandwidth = await this.bandwidth(from, prices.byte);
+    const priced =
       energy * prices.energy <= BigInt(feeParams.feeLimit ?? '0') &&
-      bandwidth <= BigInt(feeParams.bandwidthSun ?? '0')
+      bandwidth.sun <= BigInt(feeParams.bandwidthSun ?? '0');
+    if (!priced || feeParams.fees !== 'delegate' || !this.lender) return priced;
+    return (await this.lender.energyLeft(from)) >= energy;
+  }
+
+  async leftover(address: string, min: bigint): Promise<Leftover | null> {
+    const prices = await this.prices();
+    return leftoverOf(this.tw, (p, b) => this.post(p, b), {
+      address,
+      hot: this.hotAddress,
+      min,
+      perByte: prices.byte,
+    });
+  }
+
+  async signLeftover(index: bigint, from: string, amount: bigint, feeParams: Record<string, string>) {
+    const key = this.depositKey(index, from);
+    const built = await this.guard('createtransaction', () =>
+      this.tw.transactionBuilder.sendTrx(this.hotAddress, Number(amount), from),
     );
+    return storedTx(await this.tw.trx.sign(built, key), feeParams);
+  }
+
+  private depositKey(index: bigint, from: string): string {
+    const key = this.keys.privateKey('tron', index).slice(2);
+    if (TronWeb.address.fromPrivateKey(key) !== from)
+      throw new Error(`deposit address index ${index} does not derive ${from}`);
+    return key;
   }
 
   async chainNonce(): Promise<null> {
@@ -159,9 +209,7 @@ export class TronSweepChain implements SweepChain {
     _nonce: bigint | null,
     feeParams: Record<string, string>,
   ): Promise<SignedTx> {
-    const key = this.keys.privateKey('tron', index).slice(2);
-    if (TronWeb.address.fromPrivateKey(key) !== from)
-      throw new Error(`deposit address index ${index} does not derive ${from}`);
+    const key = this.depositKey(index, from);
     const built = await this.guard('triggersmartcontract', () =>
       this.tw.transactionBuilder.triggerSmartContract(
         this.net.token.contract,
@@ -173,14 +221,7 @@ export class TronSweepChain implements SweepChain {
     );
     if (!built.result?.result || !built.transaction)
       throw new PayoutChainError(`the node refused to build the sweep of ${from}`);
-    const signed = await this.tw.trx.sign(built.transaction, key);
-    return {
-      txHash: signed.txID,
-      raw: JSON.stringify(signed),
-      nonce: null,
-      expiresAt: new Date(signed.raw_data.expiration),
-      feeParams,
-    };
+    return storedTx(await this.tw.trx.sign(built.transaction, key), feeParams);
   }
 
   close(): void {}

@@ -14,6 +14,7 @@ import type { Mode } from '../../lib/tenant.js';
 //   payout   custody:hot → outflow (token)            a withdrawal paid on chain
 //   fee      custody:* → network_fees (native)        what a transaction burned (gas, TRX)
 //   funding  capital → custody:* (either)             coins ops put in (a hot wallet topped up by hand)
+//   custody:staking: TRON's staking account (liquid, staked and delegated TRX) when it is not the hot wallet
 
 export const HOUSE_CODES = [
   'inflow',
@@ -22,6 +23,7 @@ export const HOUSE_CODES = [
   'custody:deposits',
   'custody:hot',
   'custody:cold',
+  'custody:staking',
   'network_fees',
 ] as const;
 export type HouseCode = (typeof HOUSE_CODES)[number];

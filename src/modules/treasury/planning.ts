@@ -54,7 +54,8 @@ async function planOne(d: SweeperDeps, result: SweepPassResult, c: Candidate, at
     amount: amount.toString(),
     topup: topup.toString(),
     fee_params: cost.feeParams,
-    status: topup > 0n ? 'funding' : 'ready',
+    // delegate mode: an address that exists waits for its energy; one that does not is first sent 1 sun
+    status: topup > 0n ? 'funding' : cost.feeParams.fees === 'delegate' ? 'delegating' : 'ready',
   });
   if (!row) return 0n;
   result.planned++;

@@ -16,7 +16,7 @@ export interface CustodyCheck {
   network: string;
   mode: string;
   asset: HouseAsset;
-  place: 'deposits' | 'hot' | 'cold';
+  place: 'deposits' | 'hot' | 'cold' | 'staking';
   onChain: bigint;
   books: bigint;
   /** onChain − books: positive when the chain holds more than the books say. */
@@ -35,6 +35,7 @@ const CODE: Record<CustodyCheck['place'], HouseCode> = {
   deposits: 'custody:deposits',
   hot: 'custody:hot',
   cold: 'custody:cold',
+  staking: 'custody:staking',
 };
 const sum = (xs: { balance: bigint }[]) => xs.reduce((s, x) => s + x.balance, 0n);
 
@@ -61,6 +62,10 @@ export async function reconcileNetwork(d: SweeperDeps): Promise<CustodyCheck[]> 
     if (b.native > 0n) held.native.push({ address, balance: b.native });
   }
   const hot = await wallet.balances();
+  // TRON delegate mode: a staking account's TRX is all it owns (liquid, staked, lent, unfreezing); when the hot
+  // wallet stakes, its staked TRX is custody:hot too.
+  const lender = chain.lender;
+  const hotNative = lender && !lender.separate ? await lender.owned() : hot.native;
   const check = (
     asset: HouseAsset,
     place: CustodyCheck['place'],
@@ -81,8 +86,10 @@ export async function reconcileNetwork(d: SweeperDeps): Promise<CustodyCheck[]> 
     check('token', 'deposits', sum(held.token), bookOf('token', 'deposits'), held.token),
     check('native', 'deposits', sum(held.native), bookOf('native', 'deposits'), held.native),
     check('token', 'hot', hot.token[net.network] ?? 0n, bookOf('token', 'hot', hotPeers(d, 'token'))),
-    check('native', 'hot', hot.native, bookOf('native', 'hot', hotPeers(d, 'native'))),
+    check('native', 'hot', hotNative, bookOf('native', 'hot', hotPeers(d, 'native'))),
   ];
+  if (lender?.separate)
+    out.push(check('native', 'staking', await lender.owned(), bookOf('native', 'staking')));
   if (policy.cold)
     out.push(check('token', 'cold', (await chain.balances(policy.cold)).token, bookOf('token', 'cold')));
   return out;

@@ -21,7 +21,12 @@ export interface FundingInput {
 
 /** The networks funding can be recorded for: every one a deposit can be made on, and POLYGON. */
 const NETWORKS: readonly string[] = [...SUPPORTED_NETWORKS, 'POLYGON'];
-const PLACES = { hot: 'custody:hot', cold: 'custody:cold', deposits: 'custody:deposits' } as const;
+const PLACES = {
+  hot: 'custody:hot',
+  cold: 'custody:cold',
+  deposits: 'custody:deposits',
+  staking: 'custody:staking',
+} as const;
 
 export class TreasuryService {
   constructor(private readonly ledger: LedgerService) {}
@@ -36,7 +41,7 @@ export class TreasuryService {
     if (input.asset !== 'token' && input.asset !== 'native')
       throw new ValidationError('asset must be token or native', 'asset');
     if (typeof input.to !== 'string' || !(input.to in PLACES))
-      throw new ValidationError('to must be hot, cold or deposits', 'to');
+      throw new ValidationError('to must be hot, cold, deposits or staking', 'to');
     if (typeof input.amount !== 'string' || !/^[1-9]\d{0,77}$/.test(input.amount))
       throw new ValidationError('amount must be a positive integer of base units', 'amount');
     if (typeof input.reference !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(input.reference))

@@ -1,4 +1,5 @@
-import type { DepositKeys } from '../../chains/keys.js';
+import { TronWeb } from 'tronweb';
+import { type DepositKeys, SignerConfigError, tronStakingKey } from '../../chains/keys.js';
 import type { HotWallet } from '../../chains/payout/types.js';
 import type { NetworkRegistry } from '../../chains/registry.js';
 import { openSweepChain } from '../../chains/sweep/open.js';
@@ -8,7 +9,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { LedgerService } from '../ledger/service.js';
 import { hotWalletLockKey } from '../payouts/processor.js';
 import { PayoutStore } from '../payouts/store.js';
-import { resolvePolicy } from './policy.js';
+import { resolvePolicy, type SweepPolicy } from './policy.js';
 import { TreasuryStore } from './store.js';
 import { Sweeper } from './sweeper.js';
 
@@ -19,6 +20,32 @@ import { Sweeper } from './sweeper.js';
 export interface Sweepers {
   byChain: Map<string, Sweeper>;
   close(): Promise<void>;
+}
+
+/**
+ * TRON delegate mode's staking key: TRON_STAKING_PRIVATE_KEY(_FILE) for a `stakingAccount`, which it must derive,
+ * else the hot wallet's own key. Null in burn mode.
+ */
+function stakingKey(config: Config, chain: string, policy: SweepPolicy): string | null {
+  const tron = policy.tron;
+  if (tron?.fees !== 'delegate') return null;
+  if (!tron.stakingAccount) {
+    if (!config.payouts.tronPrivateKey)
+      throw new SignerConfigError(
+        `SWEEP_POLICY ${chain} delegates energy from the hot wallet, which has no key`,
+      );
+    return config.payouts.tronPrivateKey;
+  }
+  const key = tronStakingKey(config.treasury.seed);
+  if (!key)
+    throw new SignerConfigError(
+      `SWEEP_POLICY ${chain} delegates energy from ${tron.stakingAccount}: set TRON_STAKING_PRIVATE_KEY or TRON_STAKING_PRIVATE_KEY_FILE`,
+    );
+  if (TronWeb.address.fromPrivateKey(key) !== tron.stakingAccount)
+    throw new SignerConfigError(
+      `TRON_STAKING_PRIVATE_KEY does not derive SWEEP_POLICY ${chain}.stakingAccount (${tron.stakingAccount})`,
+    );
+  return key;
 }
 
 export async function openSweepers(deps: {
@@ -51,7 +78,10 @@ export async function openSweepers(deps: {
       continue;
     }
     const policy = resolvePolicy(net, input);
-    const chain = openSweepChain(net, wallet, deps.keys, { disperse: policy.disperse });
+    const chain = openSweepChain(net, wallet, deps.keys, {
+      disperse: policy.disperse,
+      tronStakingKey: stakingKey(config, net.chain, policy),
+    });
     if (!chain) {
       log.warn(
         { chain: net.chain },
@@ -78,7 +108,15 @@ export async function openSweepers(deps: {
         hotLockKey: hotWalletLockKey(wallet),
       }),
     );
-    log.info({ chain: net.chain, hot: wallet.address, batch: chain.topUpBatch }, 'sweeping');
+    log.info(
+      {
+        chain: net.chain,
+        hot: wallet.address,
+        batch: chain.topUpBatch,
+        ...(policy.tron ? { tronFees: policy.tron.fees, staking: chain.lender?.address } : {}),
+      },
+      'sweeping',
+    );
   }
   return {
     byChain,

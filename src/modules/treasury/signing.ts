@@ -34,7 +34,7 @@ async function allocateAddressNonce(c: PoolClient, key: string, seed: () => Prom
   return nonce;
 }
 
-async function signAndStore(
+export async function signAndStore(
   c: PoolClient,
   chain: string,
   kind: TreasuryTxRow['kind'],

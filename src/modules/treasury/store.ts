@@ -8,6 +8,7 @@ import type { Mode } from '../../lib/tenant.js';
 
 export type SweepStatus =
   | 'funding'
+  | 'delegating'
   | 'ready'
   | 'signed'
   | 'broadcast'
@@ -20,7 +21,7 @@ export interface SweepRow {
   chain: string;
   network: string;
   mode: Mode;
-  kind: 'sweep' | 'cold';
+  kind: 'sweep' | 'cold' | 'leftover';
   from_address: string;
   address_index: bigint | null;
   deposit_id: string | null;
@@ -32,13 +33,16 @@ export interface SweepRow {
   failure_reason: string | null;
   topup_tx_id: bigint | null;
   tx_id: bigint | null;
+  /** TRON delegate mode: the staking account's delegation for this sweep, and its reclaim. */
+  delegate_tx_id: bigint | null;
+  undelegate_tx_id: bigint | null;
   created_at: Date;
 }
 
 export interface TreasuryTxRow {
   id: bigint;
   chain: string;
-  kind: 'topup' | 'sweep' | 'cold';
+  kind: 'topup' | 'sweep' | 'cold' | 'delegate' | 'undelegate' | 'leftover';
   signer_key: string;
   nonce: bigint | null;
   tx_hash: string;
@@ -77,6 +81,15 @@ export type NewSweep = Pick<
 >;
 
 export const OPEN_SWEEP = `status not in ('completed', 'failed')`;
+
+/** A sweep-back of leftover coin that failed: its address is looked at again after its last sweep. */
+export const LEFTOVER_AGAIN = `update sweeps set leftover_checked = false, updated_at = now() where id = (
+  select s.id from sweeps s join sweeps l on l.chain = s.chain and l.from_address = s.from_address
+  where l.tx_id = $1 and l.kind = 'leftover' and s.kind = 'sweep' order by s.created_at desc limit 1)`;
+
+/** A landed top-up: its sweeps have the coin; in delegate mode they wait for their energy next. */
+export const AFTER_TOPUP = `update sweeps set status = case when fee_params->>'fees' = 'delegate' then 'delegating' else 'ready' end,
+  updated_at = now() where topup_tx_id = $1 and status = 'funding'`;
 
 export class TreasuryStore {
   constructor(readonly pool: Pool) {}
@@ -249,9 +262,10 @@ export class TreasuryStore {
         `update sweeps set status = 'confirming', updated_at = now() where tx_id = $1 and status in ('signed', 'broadcast')`,
         [tx.id],
       );
-      if (success)
+      if (success) await c.query(AFTER_TOPUP, [tx.id]);
+      if (success && tx.kind === 'delegate')
         await c.query(
-          `update sweeps set status = 'ready', updated_at = now() where topup_tx_id = $1 and status = 'funding'`,
+          `update sweeps set status = 'ready', updated_at = now() where delegate_tx_id = $1 and status = 'delegating'`,
           [tx.id],
         );
     });
@@ -276,8 +290,18 @@ export class TreasuryStore {
       );
       await c.query(
         `update sweeps set status = 'failed', failure_reason = $2, updated_at = now()
-         where tx_id = $1 and kind = 'cold' and status in ('signed', 'broadcast')`,
+         where tx_id = $1 and kind in ('cold', 'leftover') and status in ('signed', 'broadcast')`,
         [tx.id, `${tx.tx_hash} expired unmined`],
+      );
+      if (tx.kind === 'leftover') await c.query(LEFTOVER_AGAIN, [tx.id]);
+      // a dead delegation is signed again while its sweep waits; a dead reclaim is signed again
+      await c.query(
+        `update sweeps set delegate_tx_id = null, updated_at = now() where delegate_tx_id = $1 and status = 'delegating'`,
+        [tx.id],
+      );
+      await c.query(
+        'update sweeps set undelegate_tx_id = null, updated_at = now() where undelegate_tx_id = $1',
+        [tx.id],
       );
       await c.query(
         `update sweeps set topup_tx_id = null, updated_at = now() where topup_tx_id = $1 and status = 'funding'`,

@@ -5,6 +5,8 @@ import type { Pool } from '../../db/database.js';
 import type { Logger } from '../../lib/logger.js';
 import type { LedgerService } from '../ledger/service.js';
 import type { PayoutStore } from '../payouts/store.js';
+import { sweepBackLeftovers } from './leftover.js';
+import { delegate, reclaim } from './lending.js';
 import { fund, moveToCold, plan } from './planning.js';
 import type { SweepPolicy } from './policy.js';
 import { type Reconciliation, runReconciliation } from './reconcile.js';
@@ -29,6 +31,11 @@ export interface SweepPassResult {
   completed: number;
   failed: number;
   cold: number;
+  /** TRON delegate mode: energy delegated to sweeps, and delegations reclaimed. */
+  delegated: number;
+  reclaimed: number;
+  /** Leftover TRX sent back to the hot wallet. */
+  leftovers: number;
 }
 
 export interface SweeperDeps {
@@ -58,6 +65,9 @@ const empty = (): SweepPassResult => ({
   completed: 0,
   failed: 0,
   cold: 0,
+  delegated: 0,
+  reclaimed: 0,
+  leftovers: 0,
 });
 
 export class Sweeper {
@@ -97,14 +107,17 @@ export class Sweeper {
   private async run(address?: string): Promise<SweepPassResult> {
     const result = empty();
     try {
+      const send = (tx: TreasuryTxRow) => this.send(tx);
       await this.follow(result);
+      await reclaim(this.deps, result, send); // even while paused: a loan is never left out
       if (await this.deps.store.paused(this.chainKey)) return { ...result, paused: true };
       await this.signReady(result);
       await plan(this.deps, result, address);
+      await delegate(this.deps, result, send);
       await this.locked(this.deps.hotLockKey, async () => {
-        if (await fund(this.deps, result, (tx) => this.send(tx)))
-          await moveToCold(this.deps, result, (tx) => this.send(tx));
+        if (await fund(this.deps, result, send)) await moveToCold(this.deps, result, send);
       });
+      await sweepBackLeftovers(this.deps, result, send);
     } catch (err) {
       if (!(err instanceof PayoutChainError)) throw err;
       this.deps.log.warn(
@@ -138,7 +151,8 @@ export class Sweeper {
       const at = await wallet.lookup(net, tx.tx_hash, headOf);
       if (at.state === 'mined') {
         if (at.confirmations >= net.confirmations) {
-          if ((await settleTransaction(ledger, tx, at)) && tx.kind !== 'topup') {
+          const counted = tx.kind === 'sweep' || tx.kind === 'cold' || tx.kind === 'leftover';
+          if ((await settleTransaction(ledger, tx, at)) && counted) {
             if (at.success) result.completed++;
             else result.failed++;
           }

@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { TronWeb } from 'tronweb';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { secret } from '../../src/lib/secret.js';
+import { reconcileNetwork } from '../../src/modules/treasury/index.js';
+import { checkHouseInvariants, checkLedgerInvariants } from '../helpers/invariants.js';
+import { createTronDeposit, useTronApp } from '../helpers/tron.js';
+import { tronSweepTools } from '../helpers/tron-treasury.js';
+
+// Sweeping TRC20 with delegated energy, on the TRON devnet (mainnet's stake weights and USDT's dynamic energy):
+// a staking account that froze TRX for ENERGY lends each deposit address exactly the energy estimateenergy says
+// its transfer needs, the address (activated with 1 sun when it has no account) sweeps burning nothing, and the
+// stake is taken back once the sweep is settled. Leftover TRX on a swept address goes back to the hot wallet
+// when that pays. Everything is booked, to the sun, and the books reconcile with the chain.
+
+const HOT_KEY = randomBytes(32).toString('hex');
+const HOT = TronWeb.address.fromPrivateKey(HOT_KEY) as string;
+const STAKE_KEY = randomBytes(32).toString('hex');
+const STAKE = TronWeb.address.fromPrivateKey(STAKE_KEY) as string;
+const base = loadConfig();
+const t = useTronApp({
+  payouts: { ...base.payouts, monitorMs: 600_000, tronPrivateKey: HOT_KEY },
+  treasury: {
+    ...base.treasury,
+    seed: { ...base.treasury.seed, tronStakingKey: secret(STAKE_KEY) },
+    signerRole: 'worker',
+    sweepIntervalMs: 600_000,
+    maxSweepsPerPass: 100,
+    policies: { 'TRC20:test': { threshold: '1', tronFees: 'delegate', stakingAccount: STAKE } },
+  },
+});
+const E6 = 1_000_000n;
+const TRX = 1_000_000n;
+const N = 30;
+const STAKED = 400_000n * TRX;
+
+const { sweeper, pass, post, info, books, fund, payDeposits } = tronSweepTools(t);
+const account = (address: string) => post<any>('/wallet/getaccount', { address, visible: true });
+
+const count = async (sql: string, params: unknown[] = []) =>
+  (await t.app.pool.query(`select count(*)::int as n from ${sql}`, params)).rows[0].n as number;
+const settled = async () =>
+  (await count(`sweeps where kind = 'sweep' and status not in ('completed', 'failed')`)) === 0 &&
+  (await count(`sweeps where delegate_tx_id is not null and undelegate_tx_id is null`)) === 0 &&
+  (await count(`treasury_transactions where status in ('signed', 'broadcast', 'mined')`)) === 0 &&
+  (await count(`sweeps where kind = 'sweep' and not leftover_checked`)) === 0;
+
+async function sweepUntil(done: () => Promise<boolean>) {
+  for (let i = 0; i < 30; i++) {
+    await pass();
+    if (await done()) return;
+    t.devnet.mine(i < 4 ? 1 : 19);
+  }
+  throw new Error('sweeps did not finish');
+}
+
+describe('TRON sweeps (delegated energy)', () => {
+  it('sweeps 30 TRC20 deposits with energy lent exactly, reclaims every loan, sends leftover TRX back; books reconcile', {
+    timeout: 240_000,
+  }, async () => {
+    await fund('hot', 'native', HOT, 1_000n * TRX);
+    await fund('hot', 'token', HOT, E6); // the hot wallet holds USDT, so every transfer to it is sized alike
+    await fund('staking', 'native', STAKE, STAKED + 100n * TRX);
+    t.devnet.freezeBalance(STAKE_KEY, STAKED, 'ENERGY');
+    t.devnet.mine();
+
+    const m = await t.merchant();
+    const { deposits, total } = await payDeposits(m, N);
+    // Three customers also sent 5 TRX to their deposit address (recorded by ops): those accounts exist already.
+    const withTrx = deposits.slice(0, 3).map((d) => d.depositAddress);
+    for (const a of withTrx) await fund('deposits', 'native', a, 5n * TRX);
+    t.devnet.mine(19);
+    await t.scan();
+
+    // One pass plans all 30: the 27 without an account get 1 sun (the TRX that creates it), the 3 with one
+    // get their energy at once.
+    expect(await pass()).toMatchObject({ planned: N, toppedUp: N - 3, delegated: 3 });
+    await sweepUntil(settled);
+
+    for (const d of deposits) expect(t.devnet.tokenBalance(d.depositAddress)).toBe(0n);
+    expect(t.devnet.tokenBalance(HOT)).toBe(total + E6);
+
+    // Every sweep used exactly the energy estimated, all of it lent: nothing burned for energy.
+    const sweeps = await t.app.pool.query<{
+      from_address: string;
+      topup: string;
+      fee_params: Record<string, string>;
+      tx: string;
+    }>(
+      `select s.from_address, s.topup, s.fee_params, x.tx_hash as tx from sweeps s join treasury_transactions x on x.id = s.tx_id
+       where s.kind = 'sweep' and s.status = 'completed'`,
+    );
+    expect(sweeps.rows).toHaveLength(N);
+    for (const s of sweeps.rows) {
+      const r = await info(s.tx);
+      expect(r.receipt?.result).toBe('SUCCESS');
+      expect(String(r.receipt?.energy_usage_total)).toBe(s.fee_params.energy);
+      expect(r.receipt?.energy_usage).toBe(r.receipt?.energy_usage_total);
+      expect(r.receipt?.energy_fee).toBeUndefined();
+      expect(r.fee).toBeUndefined(); // bandwidth from the day's free bytes
+      expect(BigInt(s.topup)).toBe(withTrx.includes(s.from_address) ? 0n : 1n);
+    }
+
+    // One delegation and one reclaim per sweep, of the same stake; nothing is lent any more.
+    const lent = await t.app.pool.query<{ kind: string; value: string; tx_hash: string; status: string }>(
+      `select kind, value::text, tx_hash, status from treasury_transactions where kind in ('delegate', 'undelegate') order by id`,
+    );
+    expect(lent.rows.filter((x) => x.kind === 'delegate')).toHaveLength(N);
+    expect(lent.rows.filter((x) => x.kind === 'undelegate')).toHaveLength(N);
+    expect(lent.rows.every((x) => x.status === 'confirmed')).toBe(true);
+    for (const d of deposits) {
+      expect(
+        await post('/wallet/getdelegatedresourcev2', {
+          fromAddress: STAKE,
+          toAddress: d.depositAddress,
+          visible: true,
+        }),
+      ).toEqual({});
+      const a = await account(d.depositAddress);
+      expect(a.account_resource?.acquired_delegated_frozenV2_balance_for_energy).toBeUndefined();
+    }
+    const staking = await account(STAKE);
+    expect(staking.account_resource?.delegated_frozenV2_balance_for_energy).toBeUndefined();
+    expect(staking.frozenV2[1]).toEqual({ type: 'ENERGY', amount: Number(STAKED) });
+    expect(
+      await post('/wallet/getdelegatedresourceaccountindexv2', { value: STAKE, visible: true }),
+    ).not.toHaveProperty('toAccounts');
+
+    // Leftovers: the three 5-TRX addresses sent theirs back (less the bandwidth they burned: their free bytes went
+    // to the sweep); the 1 sun of the others is not worth a transfer and stays.
+    const back = await t.app.pool.query<{ from_address: string; amount: string; tx_hash: string }>(
+      `select s.from_address, s.amount::text, x.tx_hash from sweeps s join treasury_transactions x on x.id = s.tx_id
+       where s.kind = 'leftover' and s.status = 'completed'`,
+    );
+    expect(back.rows.map((r) => r.from_address).sort()).toEqual([...withTrx].sort());
+    for (const r of back.rows) {
+      const fee = BigInt((await info(r.tx_hash)).fee ?? 0);
+      expect(fee).toBeGreaterThan(0n);
+      expect(BigInt(r.amount) + fee).toBe(5n * TRX);
+      expect(t.devnet.trxBalance(r.from_address)).toBe(0n);
+    }
+    for (const d of deposits.slice(3)) expect(t.devnet.trxBalance(d.depositAddress)).toBe(1n);
+
+    // Books: every fee each receipt shows, from whoever paid it.
+    let fees = 0n;
+    const all = await t.app.pool.query<{ tx_hash: string }>(
+      `select tx_hash from treasury_transactions where status = 'confirmed'`,
+    );
+    for (const x of all.rows) fees += BigInt((await info(x.tx_hash)).fee ?? 0);
+    const b = await books();
+    expect(b['token custody:deposits']).toBe(0n);
+    expect(b['token custody:hot']).toBe(total + E6);
+    expect(b['native network_fees']).toBe(fees);
+    expect(b['native custody:deposits']).toBe(BigInt(N - 3));
+    expect(b['native custody:hot']).toBe(t.devnet.trxBalance(HOT));
+    expect(b['native custody:staking']).toBe(BigInt(staking.balance ?? 0) + STAKED);
+    const checks = await reconcileNetwork(sweeper().deps);
+    expect(checks.filter((c) => c.difference !== 0n)).toEqual([]);
+    expect(checks.some((c) => c.place === 'staking')).toBe(true);
+    expect((await sweeper().reconcile())?.status).toBe('ok');
+    await checkHouseInvariants(t.app.pool);
+    await checkLedgerInvariants(t.app.pool, { merchantId: m.merchantId });
+  });
+});
