@@ -162,4 +162,84 @@ describe('TRON sweeps (delegated energy)', () => {
     await checkHouseInvariants(t.app.pool);
     await checkLedgerInvariants(t.app.pool, { merchantId: m.merchantId });
   });
+
+  it('a sweep that reverts with its energy lent is failed and its loan reclaimed (even while paused); the address is swept again with a new loan', {
+    timeout: 120_000,
+  }, async () => {
+    const m = await t.merchant();
+    const d = await createTronDeposit(t, m, 'reverts', 5);
+    const addr = d.depositAddress;
+    t.devnet.sendUsdt(addr, 5n * E6);
+    t.devnet.mine(19);
+    await t.scan();
+    expect(await pass()).toMatchObject({ planned: 1, toppedUp: 1 }); // 1 sun: the account
+    t.devnet.mine();
+    expect(await pass()).toMatchObject({ delegated: 1 });
+    t.devnet.mine();
+    t.devnet.failNextContractCall('REVERT');
+    expect(await pass()).toMatchObject({ signed: 1 });
+    t.devnet.mine(19);
+    // Paused: nothing new starts, but the failed sweep's loan is taken back.
+    await t.app.pool.query(
+      `insert into treasury_controls (chain, network, mode, paused, changed_by) values ('TRC20:test', 'TRC20', 'test', true, 'test')
+       on conflict (chain) do update set paused = true`,
+    );
+    expect(await pass()).toMatchObject({ paused: true, failed: 1, reclaimed: 1, planned: 0 });
+    await t.app.pool.query(`update treasury_controls set paused = false where chain = 'TRC20:test'`);
+    await sweepUntil(settled);
+
+    const rows = await t.app.pool.query<{ status: string; delegate: string; undelegate: string }>(
+      `select s.status, d.status as delegate, u.status as undelegate from sweeps s
+       join treasury_transactions d on d.id = s.delegate_tx_id join treasury_transactions u on u.id = s.undelegate_tx_id
+       where s.from_address = $1 and s.kind = 'sweep' order by s.created_at`,
+      [addr],
+    );
+    expect(rows.rows).toEqual([
+      { status: 'failed', delegate: 'confirmed', undelegate: 'confirmed' },
+      { status: 'completed', delegate: 'confirmed', undelegate: 'confirmed' },
+    ]);
+    expect(t.devnet.tokenBalance(addr)).toBe(0n);
+    expect(
+      await post('/wallet/getdelegatedresourcev2', { fromAddress: STAKE, toAddress: addr, visible: true }),
+    ).toEqual({});
+    expect((await account(STAKE)).account_resource?.delegated_frozenV2_balance_for_energy).toBeUndefined();
+    expect((await sweeper().reconcile())?.status).toBe('ok');
+    await checkHouseInvariants(t.app.pool);
+  });
+
+  it('a delegation that expires unmined is signed again, once; the dead one never lands', {
+    timeout: 120_000,
+  }, async () => {
+    const m = await t.merchant();
+    const d = await createTronDeposit(t, m, 'late-loan', 6);
+    const addr = d.depositAddress;
+    t.devnet.sendUsdt(addr, 6n * E6);
+    t.devnet.mine(19);
+    await t.scan();
+    await pass();
+    t.devnet.mine();
+    expect(await pass()).toMatchObject({ delegated: 1 });
+    const loans = () =>
+      t.app.pool.query<{ status: string; tx_hash: string }>(
+        `select status, tx_hash from treasury_transactions where kind = 'delegate' and fee_params->>'receiver' = $1 order by id`,
+        [addr],
+      );
+    const [first] = (await loans()).rows;
+    // Never mined: the node drops it once it expires; until the solidified head passes it, nothing changes.
+    t.devnet.advanceTime(120_000);
+    await pass();
+    expect((await loans()).rows.map((x) => x.status)).toEqual(['broadcast']);
+    t.devnet.mine(21);
+    expect(await pass()).toMatchObject({ delegated: 1 });
+    expect((await loans()).rows.map((x) => x.status)).toEqual(['expired', 'broadcast']);
+    await sweepUntil(settled);
+    expect((await loans()).rows.map((x) => x.status)).toEqual(['expired', 'confirmed']);
+    expect((await info(first!.tx_hash)).fee).toBeUndefined();
+    expect(await post('/wallet/gettransactionbyid', { value: first!.tx_hash })).toEqual({});
+    expect(t.devnet.tokenBalance(addr)).toBe(0n);
+    expect(
+      await post('/wallet/getdelegatedresourcev2', { fromAddress: STAKE, toAddress: addr, visible: true }),
+    ).toEqual({});
+    expect((await sweeper().reconcile())?.status).toBe('ok');
+  });
 });
