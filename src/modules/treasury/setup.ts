@@ -26,7 +26,7 @@ export interface Sweepers {
  * TRON delegate mode's staking key: TRON_STAKING_PRIVATE_KEY(_FILE) for a `stakingAccount`, which it must derive,
  * else the hot wallet's own key. Null in burn mode.
  */
-function stakingKey(config: Config, chain: string, policy: SweepPolicy): string | null {
+export function stakingKeyFor(config: Config, chain: string, policy: SweepPolicy): string | null {
   const tron = policy.tron;
   if (tron?.fees !== 'delegate') return null;
   if (!tron.stakingAccount) {
@@ -80,7 +80,7 @@ export async function openSweepers(deps: {
     const policy = resolvePolicy(net, input);
     const chain = openSweepChain(net, wallet, deps.keys, {
       disperse: policy.disperse,
-      tronStakingKey: stakingKey(config, net.chain, policy),
+      tronStakingKey: stakingKeyFor(config, net.chain, policy),
     });
     if (!chain) {
       log.warn(
