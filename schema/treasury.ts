@@ -27,7 +27,8 @@ const CustodyRef = builder.objectRef<Custody>('TreasuryCustody').implement({
       description: "The asset: token (the network's USDT) or native (TRX, ETH, BNB).",
     }),
     place: t.exposeString('place', {
-      description: 'The place: deposits (stranded on deposit addresses), hot or cold.',
+      description:
+        'The place: deposits (stranded on deposit addresses), hot, cold, or staking (TRON: the staking account that lends sweeps their energy).',
     }),
     balanceBaseUnits: t.field({
       type: 'Decimal',
@@ -41,7 +42,7 @@ const DifferenceRef = builder.objectRef<TreasuryDifference>('TreasuryDifference'
   description: 'A place where the chain and the books disagree.',
   fields: (t) => ({
     asset: t.exposeString('asset', { description: 'The asset: token or native.' }),
-    place: t.exposeString('place', { description: 'The place: deposits, hot or cold.' }),
+    place: t.exposeString('place', { description: 'The place: deposits, hot, cold or staking.' }),
     onChainBaseUnits: t.field({
       type: 'Decimal',
       description: 'What the chain holds.',
@@ -87,7 +88,9 @@ const NetworkRef = builder.objectRef<TreasuryNetworkStatus>('TreasuryNetworkStat
     network: t.exposeString('network', { description: 'The network (TRC20, ERC20, …).' }),
     mode: t.field({ type: ModeEnum, description: 'Live or test.', resolve: (s) => s.mode as Mode }),
     custody: t.field({ type: [CustodyRef], description: 'Custody by the books.', resolve: (s) => s.custody }),
-    sweepsOpen: t.exposeInt('sweepsOpen', { description: 'Sweeps planned, funding, signed or confirming.' }),
+    sweepsOpen: t.exposeInt('sweepsOpen', {
+      description: 'Sweeps planned, funding, waiting for energy, signed or confirming.',
+    }),
     sweepsFailed24h: t.exposeInt('sweepsFailed24h', {
       description: 'Sweeps that failed in the last 24 hours.',
     }),
