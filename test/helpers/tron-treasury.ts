@@ -1,7 +1,11 @@
+import { randomBytes } from 'node:crypto';
+import { TronWeb } from 'tronweb';
 import { expect } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import type { SweepPolicyInput, TreasuryConfig } from '../../src/config-treasury.js';
 import { type Sweeper, type SweepPassResult, TreasuryService } from '../../src/modules/treasury/index.js';
 import type { TestMerchant } from './app.js';
-import { createTronDeposit, type useTronApp } from './tron.js';
+import { createTronDeposit, useTronApp } from './tron.js';
 
 export type TronInfo = {
   fee?: number;
@@ -13,6 +17,27 @@ export type TronInfo = {
     result?: string;
   };
 };
+
+/**
+ * A TRON devnet app that sweeps TRC20 test mode with `policy` from a new hot wallet (`hot`, `hotKey`), with
+ * scheduled passes far away (tests drive passes by hand); `seed` adds to the signer's secrets.
+ */
+export function useSweptTronApp(policy: SweepPolicyInput, seed: Partial<TreasuryConfig['seed']> = {}) {
+  const hotKey = randomBytes(32).toString('hex');
+  const base = loadConfig();
+  const t = useTronApp({
+    payouts: { ...base.payouts, monitorMs: 600_000, tronPrivateKey: hotKey },
+    treasury: {
+      ...base.treasury,
+      seed: { ...base.treasury.seed, ...seed },
+      signerRole: 'worker',
+      sweepIntervalMs: 600_000,
+      maxSweepsPerPass: 100,
+      policies: { 'TRC20:test': policy },
+    },
+  });
+  return { t, hotKey, hot: TronWeb.address.fromPrivateKey(hotKey) as string };
+}
 
 /** Driving TRC20:test's sweeper by hand, and reading the devnet and the house books, for the TRON sweep tests. */
 export function tronSweepTools(t: ReturnType<typeof useTronApp>) {

@@ -1,27 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { TronWeb } from 'tronweb';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { checkHouseInvariants } from '../helpers/invariants.js';
-import { useTronApp } from '../helpers/tron.js';
-import { tronSweepTools } from '../helpers/tron-treasury.js';
+import { tronSweepTools, useSweptTronApp } from '../helpers/tron-treasury.js';
 
 // Delegate mode without a stakingAccount: the hot wallet stakes and lends. Its staked TRX stays custody:hot (the
 // reconciliation counts all it owns, not only its liquid balance), its loans' fees are booked from custody:hot,
 // and no staking account appears in the books.
 
-const HOT_KEY = randomBytes(32).toString('hex');
-const HOT = TronWeb.address.fromPrivateKey(HOT_KEY) as string;
-const base = loadConfig();
-const t = useTronApp({
-  payouts: { ...base.payouts, monitorMs: 600_000, tronPrivateKey: HOT_KEY },
-  treasury: {
-    ...base.treasury,
-    signerRole: 'worker',
-    sweepIntervalMs: 600_000,
-    policies: { 'TRC20:test': { threshold: '1', tronFees: 'delegate' } },
-  },
-});
+const { t, hotKey: HOT_KEY, hot: HOT } = useSweptTronApp({ threshold: '1', tronFees: 'delegate' });
 const TRX = 1_000_000n;
 const N = 5;
 const { sweeper, pass, books, fund, payDeposits } = tronSweepTools(t);

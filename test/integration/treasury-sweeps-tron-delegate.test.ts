@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { TronWeb } from 'tronweb';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { secret } from '../../src/lib/secret.js';
 import { reconcileNetwork } from '../../src/modules/treasury/index.js';
 import { checkHouseInvariants, checkLedgerInvariants } from '../helpers/invariants.js';
-import { createTronDeposit, useTronApp } from '../helpers/tron.js';
-import { tronSweepTools } from '../helpers/tron-treasury.js';
+import { createTronDeposit } from '../helpers/tron.js';
+import { tronSweepTools, useSweptTronApp } from '../helpers/tron-treasury.js';
 
 // Sweeping TRC20 with delegated energy, on the TRON devnet (mainnet's stake weights and USDT's dynamic energy):
 // a staking account that froze TRX for ENERGY lends each deposit address exactly the energy estimateenergy says
@@ -14,22 +13,12 @@ import { tronSweepTools } from '../helpers/tron-treasury.js';
 // stake is taken back once the sweep is settled. Leftover TRX on a swept address goes back to the hot wallet
 // when that pays. Everything is booked, to the sun, and the books reconcile with the chain.
 
-const HOT_KEY = randomBytes(32).toString('hex');
-const HOT = TronWeb.address.fromPrivateKey(HOT_KEY) as string;
 const STAKE_KEY = randomBytes(32).toString('hex');
 const STAKE = TronWeb.address.fromPrivateKey(STAKE_KEY) as string;
-const base = loadConfig();
-const t = useTronApp({
-  payouts: { ...base.payouts, monitorMs: 600_000, tronPrivateKey: HOT_KEY },
-  treasury: {
-    ...base.treasury,
-    seed: { ...base.treasury.seed, tronStakingKey: secret(STAKE_KEY) },
-    signerRole: 'worker',
-    sweepIntervalMs: 600_000,
-    maxSweepsPerPass: 100,
-    policies: { 'TRC20:test': { threshold: '1', tronFees: 'delegate', stakingAccount: STAKE } },
-  },
-});
+const { t, hot: HOT } = useSweptTronApp(
+  { threshold: '1', tronFees: 'delegate', stakingAccount: STAKE },
+  { tronStakingKey: secret(STAKE_KEY) },
+);
 const E6 = 1_000_000n;
 const TRX = 1_000_000n;
 const N = 30;

@@ -1,30 +1,15 @@
-import { randomBytes } from 'node:crypto';
-import { TronWeb } from 'tronweb';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { reconcileNetwork } from '../../src/modules/treasury/index.js';
 import { checkHouseInvariants, checkLedgerInvariants } from '../helpers/invariants.js';
-import { createTronDeposit, useTronApp } from '../helpers/tron.js';
-import { tronSweepTools } from '../helpers/tron-treasury.js';
+import { createTronDeposit } from '../helpers/tron.js';
+import { tronSweepTools, useSweptTronApp } from '../helpers/tron-treasury.js';
 
 // Sweeping TRC20 by burning, on the TRON devnet (mainnet's energy price and USDT's dynamic energy): 50 confirmed
 // deposits are each sent exactly the TRX their transfer will burn (estimateenergy × the energy price; the first
 // TRX creates the account, which the hot wallet pays for, and its free bandwidth carries the transfer), swept to
 // the hot wallet and booked, to the sun. A top-up that expires unmined is dead: it is sent again, and only once.
 
-const HOT_KEY = randomBytes(32).toString('hex');
-const HOT = TronWeb.address.fromPrivateKey(HOT_KEY) as string;
-const base = loadConfig();
-const t = useTronApp({
-  payouts: { ...base.payouts, monitorMs: 600_000, tronPrivateKey: HOT_KEY },
-  treasury: {
-    ...base.treasury,
-    signerRole: 'worker',
-    sweepIntervalMs: 600_000,
-    maxSweepsPerPass: 100,
-    policies: { 'TRC20:test': { threshold: '1' } },
-  },
-});
+const { t, hot: HOT } = useSweptTronApp({ threshold: '1' });
 const E6 = 1_000_000n;
 const N = 50;
 
