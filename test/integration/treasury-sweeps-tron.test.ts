@@ -131,4 +131,47 @@ describe('TRON sweeps (burning TRX)', () => {
     expect(checks.filter((c) => c.difference !== 0n)).toEqual([]);
     await checkHouseInvariants(t.app.pool);
   });
+
+  it('TRX a sweep did not burn (the energy factor fell after planning) goes back to the hot wallet, as it pays', {
+    timeout: 60_000,
+  }, async () => {
+    const m = await t.merchant();
+    const d = await createTronDeposit(t, m, 'cheaper', 7);
+    const addr = d.depositAddress;
+    t.devnet.sendUsdt(addr, 7n * E6);
+    t.devnet.mine(19);
+    await t.scan();
+    expect(await pass()).toMatchObject({ planned: 1, toppedUp: 1 });
+    t.devnet.mine();
+    t.devnet.setEnergyFactor(t.devnet.usdt.address, 0); // the transfer now needs less than was topped up
+    try {
+      expect(await pass()).toMatchObject({ signed: 1 });
+      await sweepUntil(async () => {
+        const r = await t.app.pool.query(
+          `select 1 from sweeps where from_address = $1 and kind = 'leftover' and status = 'completed'`,
+          [addr],
+        );
+        return r.rowCount === 1;
+      });
+    } finally {
+      t.devnet.setEnergyFactor(t.devnet.usdt.address, 34_000);
+    }
+    const rows = await t.app.pool.query<{ kind: string; amount: string; topup: string; tx_hash: string }>(
+      `select s.kind, s.amount::text, s.topup::text, x.tx_hash from sweeps s join treasury_transactions x on x.id = s.tx_id
+       where s.from_address = $1 order by s.created_at`,
+      [addr],
+    );
+    const [sweep, back] = rows.rows;
+    const burned = BigInt((await info(sweep!.tx_hash)).fee ?? 0);
+    const left = BigInt(sweep!.topup) - burned;
+    expect(left).toBeGreaterThan(1_000_000n);
+    // the sweep used the day's free bytes, so the transfer back burns its own: what arrives is the rest
+    const cost = BigInt((await info(back!.tx_hash)).fee ?? 0);
+    expect(cost).toBeGreaterThan(0n);
+    expect(BigInt(back!.amount)).toBe(left - cost);
+    expect(t.devnet.trxBalance(addr)).toBe(0n);
+    const checks = await reconcileNetwork(sweeper().deps);
+    expect(checks.filter((c) => c.difference !== 0n)).toEqual([]);
+    await checkHouseInvariants(t.app.pool);
+  });
 });
