@@ -1,11 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { TronWeb } from 'tronweb';
 import { describe, expect, it } from 'vitest';
+import { TronHotWallet } from '../../src/chains/payout/tron.js';
 import { evmToken, type NetworkConfig, tronToken } from '../../src/chains/registry.js';
 import { chargedBytes } from '../../src/chains/tron/leftover.js';
-import { energyOfStake, stakeForEnergy } from '../../src/chains/tron/staking.js';
+import { energyOfStake, stakeForEnergy, TronEnergyLender } from '../../src/chains/tron/staking.js';
 import { type ConfigError, loadConfig } from '../../src/config.js';
 import { secret } from '../../src/lib/secret.js';
 import { resolvePolicy } from '../../src/modules/treasury/policy.js';
@@ -114,6 +116,16 @@ describe('SWEEP_POLICY for TRON fees', () => {
     expect(() => stakingKeyFor(loadConfig({ DATA_DIR: dataDir() }), 'TRC20:live', fromHot)).toThrow(
       'SWEEP_POLICY TRC20:live delegates energy from the hot wallet, which has no key',
     );
+  });
+
+  it('never prints the staking key', () => {
+    const hot = new TronHotWallet(tron, '2'.repeat(64), 100_000_000n);
+    const lender = new TronEnergyLender(tron, hot, KEY);
+    expect(lender.address).toBe(STAKE);
+    expect(inspect(lender, { depth: 10, showHidden: true })).not.toContain(KEY);
+    const config = loadConfig({ DATA_DIR: dataDir(), TRON_STAKING_PRIVATE_KEY: KEY });
+    expect(JSON.stringify(config.treasury.seed)).not.toContain(KEY);
+    expect(inspect(config.treasury.seed, { depth: 10 })).not.toContain(KEY);
   });
 
   it('lends the least stake whose share of the network energy covers the transfer', () => {
