@@ -1,6 +1,6 @@
 import { type Context, tenantOf } from '../src/context.js';
 import { ValidationError } from '../src/lib/errors.js';
-import { parseUserId } from '../src/modules/ledger/validation.js';
+import { parseUserId } from '../src/lib/ids.js';
 import {
   MAX_SESSION_TTL_SECONDS,
   SESSION_SCOPES,

@@ -1,5 +1,6 @@
 import { type Context, canReadUser, tenantOf } from '../src/context.js';
 import { ForbiddenError } from '../src/lib/errors.js';
+import { parseUserId } from '../src/lib/ids.js';
 import {
   type BalanceMessage,
   type DonationMessage,
@@ -8,7 +9,6 @@ import {
   topicStream,
 } from '../src/modules/events/topics.js';
 import type { TxType } from '../src/modules/ledger/types.js';
-import { parseUserId } from '../src/modules/ledger/validation.js';
 import { builder } from './builder.js';
 import { DirectionEnum, TransactionTypeEnum } from './transaction.js';
 

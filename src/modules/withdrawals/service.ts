@@ -9,15 +9,13 @@ import {
   UnsupportedNetworkError,
   ValidationError,
 } from '../../lib/errors.js';
-import { newId } from '../../lib/ids.js';
-import { parseAmount } from '../../lib/money.js';
+import { newId, parseUserId } from '../../lib/ids.js';
+import { formatToken, parseAmount, parseRate, parseStars } from '../../lib/money.js';
 import type { Mode, Tenant } from '../../lib/tenant.js';
 import { assertStorableText } from '../../lib/text.js';
-import { formatToken, parseRate } from '../deposits/amounts.js';
 import { insertEvents } from '../events/outbox.js';
 import type { LedgerService } from '../ledger/service.js';
 import type { PostingItem } from '../ledger/types.js';
-import { parseStars, parseUserId } from '../ledger/validation.js';
 import type { MerchantsService } from '../merchants/service.js';
 import { payoutFailed, withdrawalUpdated } from './events.js';
 import { viewFromStored, type WithdrawalRow, type WithdrawalView, withdrawalData } from './view.js';
