@@ -5,7 +5,7 @@ import {
   MAX_SESSION_TTL_SECONDS,
   SESSION_SCOPES,
   type SessionScope,
-} from '../src/modules/merchants/tokens.js';
+} from '../src/modules/merchants/index.js';
 import { builder } from './builder.js';
 import { enumValues } from './enums.js';
 import { resultUnion } from './errors.js';

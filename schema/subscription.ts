@@ -7,8 +7,8 @@ import {
   type TransactionMessage,
   topicKey,
   topicStream,
-} from '../src/modules/events/topics.js';
-import type { TxType } from '../src/modules/ledger/types.js';
+} from '../src/modules/events/index.js';
+import type { TxType } from '../src/modules/ledger/index.js';
 import { builder } from './builder.js';
 import { DirectionEnum, TransactionTypeEnum } from './transaction.js';
 

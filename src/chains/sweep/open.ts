@@ -1,10 +1,7 @@
-import { EvmSweepChain } from '../evm/sweep.js';
+import { familyOf } from '../families.js';
 import type { DepositKeys } from '../keys.js';
-import { EvmHotWallet } from '../payout/evm.js';
-import { TronHotWallet } from '../payout/tron.js';
 import type { HotWallet } from '../payout/types.js';
 import type { NetworkConfig } from '../registry.js';
-import { TronSweepChain } from '../tron/sweep.js';
 import type { SweepChain } from './types.js';
 
 /**
@@ -18,8 +15,5 @@ export function openSweepChain(
   opts: { disperse: string | null },
 ): SweepChain | null {
   if (!keys.has(net.family)) return null;
-  if (net.family === 'evm' && wallet instanceof EvmHotWallet)
-    return new EvmSweepChain(net, wallet, keys, opts.disperse);
-  if (net.family === 'tron' && wallet instanceof TronHotWallet) return new TronSweepChain(net, wallet, keys);
-  return null;
+  return familyOf(net.family).openSweepChain(net, wallet, keys, opts);
 }

@@ -1,9 +1,9 @@
 import { TronWeb } from 'tronweb';
 import type { DepositKeys } from '../keys.js';
-import type { TronHotWallet } from '../payout/tron.js';
 import { PayoutChainError } from '../payout/types.js';
 import type { NetworkConfig } from '../registry.js';
 import type { AddressBalances, SignedTx, SweepChain, SweepCost } from '../sweep/types.js';
+import type { TronHotWallet } from './hot-wallet.js';
 import { chainParameter } from './node-json.js';
 
 // Sweeping TRC20 by burning: a deposit address holds USDT and no TRX. The hot wallet sends it exactly the TRX its

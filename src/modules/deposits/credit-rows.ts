@@ -2,7 +2,7 @@ import type { PoolClient } from '../../db/database.js';
 import { newId } from '../../lib/ids.js';
 import { JsonNumber } from '../../lib/json.js';
 import { formatToken, minorToJsonNumber } from '../../lib/money.js';
-import type { EventDraft } from '../events/types.js';
+import type { EventDraft } from '../events/index.js';
 import { depositUpdated } from './chain-store.js';
 import type { ConfirmedTransfer } from './crediting.js';
 import type { DepositRow } from './view.js';
