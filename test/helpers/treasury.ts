@@ -1,7 +1,11 @@
+import type { Pool } from 'pg';
+import { expect } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { SweepPolicyInput } from '../../src/config-treasury.js';
-import type { Sweeper, SweepPassResult } from '../../src/modules/treasury/index.js';
+import { reconcileNetwork, type Sweeper, type SweepPassResult } from '../../src/modules/treasury/index.js';
+import type { TestContext } from './app.js';
 import { useEvmApp } from './evm.js';
+import { checkHouseInvariants } from './invariants.js';
 
 /**
  * An EVM devnet app that sweeps ERC20 test mode with `policy`, `hotKey` as its hot wallet, and scheduled passes
@@ -38,4 +42,28 @@ export function useSweptEvmApp(hotKey: string, policy: SweepPolicyInput) {
     throw new Error('the sweep queue never went idle');
   }
   return { t, sweeper, pass, queueIdle };
+}
+
+/** The house books of one network in test mode, by `<asset> <code>` (`token custody:hot`). */
+export async function houseBooks(app: { services: TestContext['app']['services'] }, network: string) {
+  const rows = await app.services.ledger.house.balances({ network, mode: 'test' });
+  return Object.fromEntries(rows.map((r) => [`${r.asset} ${r.code}`, r.balance])) as Record<string, bigint>;
+}
+
+/** What the house books posted for a transaction hash: `<type> <asset> <from>→<to> <amount>`, in order. */
+export async function housePostings(pool: Pool, txHash: string): Promise<string[]> {
+  const r = await pool.query<{ line: string }>(
+    `select t.type || ' ' || t.asset || ' ' || fa.code || '→' || ta.code || ' ' || t.amount::text as line
+     from house_transactions t join house_accounts fa on fa.id = t.from_account_id
+     join house_accounts ta on ta.id = t.to_account_id where t.reference = $1 order by t.id`,
+    [txHash],
+  );
+  return r.rows.map((x) => x.line);
+}
+
+/** The network's custody on chain matches the books (no difference in any check), and the books balance. */
+export async function expectReconciled(sweeper: Sweeper, pool: Pool): Promise<void> {
+  const checks = await reconcileNetwork(sweeper.deps);
+  expect(checks.filter((c) => c.difference !== 0n)).toEqual([]);
+  await checkHouseInvariants(pool);
 }
