@@ -7,6 +7,15 @@ import type { TestContext } from './app.js';
 import { useEvmApp } from './evm.js';
 import { checkHouseInvariants } from './invariants.js';
 
+/** One sweep pass, retried while another pass (the queue's) holds the network's lock. */
+export async function passOf(sweeper: Sweeper): Promise<SweepPassResult> {
+  for (;;) {
+    const r = await sweeper.pass();
+    if (!r.skipped) return r;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
+
 /**
  * An EVM devnet app that sweeps ERC20 test mode with `policy`, `hotKey` as its hot wallet, and scheduled passes
  * far away (tests drive passes by hand with `pass`, or through the queue).
@@ -23,14 +32,7 @@ export function useSweptEvmApp(hotKey: string, policy: SweepPolicyInput) {
     },
   });
   const sweeper = (): Sweeper => t.app.signer!.sweepers.byChain.get('ERC20:test')!;
-  /** One sweep pass, retried while another pass (the queue's) holds the network's lock. */
-  async function pass(): Promise<SweepPassResult> {
-    for (;;) {
-      const r = await sweeper().pass();
-      if (!r.skipped) return r;
-      await new Promise((res) => setTimeout(res, 20));
-    }
-  }
+  const pass = () => passOf(sweeper());
   /** Waits until the sweep queue's due jobs (the pass added at start, the schedulers' first runs) have run. */
   async function queueIdle(): Promise<void> {
     const queue = t.app.queues.sweeps('ERC20:test');
