@@ -2,7 +2,9 @@ import { TronWeb } from 'tronweb';
 import { expect } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { SweepPolicyInput } from '../../src/config-treasury.js';
+import type { TronDevnet } from '../../src/devnet/tron/index.js';
 import { type Sweeper, TreasuryService } from '../../src/modules/treasury/index.js';
+import type { TestContext } from './app.js';
 import { passOf } from './treasury.js';
 import { useTronApp } from './tron.js';
 
@@ -24,6 +26,28 @@ export interface TronInfo {
   log?: unknown[];
   result?: string;
   resMessage?: string;
+}
+
+/** Ops sends the hot wallet TRX or USDT from the faucet (mined) and records it as funding (capital → custody:hot). */
+export async function fundTronHot(
+  t: TestContext & { devnet: TronDevnet },
+  hot: string,
+  asset: 'native' | 'token',
+  amount: bigint,
+): Promise<void> {
+  const txid = asset === 'native' ? t.devnet.sendTrx(hot, amount) : t.devnet.sendUsdt(hot, amount);
+  t.devnet.mine();
+  const treasury = new TreasuryService(t.app.services.ledger);
+  expect(
+    await treasury.recordFunding({
+      network: 'TRC20',
+      mode: 'test',
+      asset,
+      to: 'hot',
+      amount: String(amount),
+      reference: txid,
+    }),
+  ).toBe(true);
 }
 
 /**
@@ -50,22 +74,7 @@ export function useSweptTronApp(hotKey: string, policy: SweepPolicyInput) {
       await fetch(`${t.devnet.url}${path}`, { method: 'POST', body: JSON.stringify(body) })
     ).json() as Promise<T>;
   const info = (txid: string) => post<TronInfo>('/wallet/gettransactioninfobyid', { value: txid });
-  /** Ops sends the hot wallet TRX or USDT from the faucet (mined) and records it as funding. */
-  async function fund(asset: 'native' | 'token', amount: bigint) {
-    const txid = asset === 'native' ? t.devnet.sendTrx(hot, amount) : t.devnet.sendUsdt(hot, amount);
-    t.devnet.mine();
-    const treasury = new TreasuryService(t.app.services.ledger);
-    expect(
-      await treasury.recordFunding({
-        network: 'TRC20',
-        mode: 'test',
-        asset,
-        to: 'hot',
-        amount: String(amount),
-        reference: txid,
-      }),
-    ).toBe(true);
-  }
+  const fund = (asset: 'native' | 'token', amount: bigint) => fundTronHot(t, hot, asset, amount);
   /** Sweep passes, a block mined between them (19 at a time once transactions wait for depth), until `done`. */
   async function sweepUntil(done: () => Promise<boolean>) {
     for (let i = 0; i < 20; i++) {

@@ -69,3 +69,29 @@ export async function expectReconciled(sweeper: Sweeper, pool: Pool): Promise<vo
   expect(checks.filter((c) => c.difference !== 0n)).toEqual([]);
   await checkHouseInvariants(pool);
 }
+
+/**
+ * The books of a network after its sweeps settled: no token left in custody on deposit addresses, and what the
+ * chain holds (the hot wallet's token and coin, the coin left on deposit addresses) and burned is what they say.
+ */
+export async function expectSettledBooks(
+  app: { services: TestContext['app']['services']; pool: Pool },
+  network: string,
+  chain: { hotToken: bigint; hotNative: bigint; depositsNative: bigint; fees: bigint },
+): Promise<void> {
+  const house = await houseBooks(app, network);
+  expect({
+    'token custody:deposits': house['token custody:deposits'] ?? 0n,
+    'token custody:hot': house['token custody:hot'],
+    'native custody:hot': house['native custody:hot'],
+    'native custody:deposits': house['native custody:deposits'] ?? 0n,
+    'native network_fees': house['native network_fees'],
+  }).toEqual({
+    'token custody:deposits': 0n,
+    'token custody:hot': chain.hotToken,
+    'native custody:hot': chain.hotNative,
+    'native custody:deposits': chain.depositsNative,
+    'native network_fees': chain.fees,
+  });
+  await checkHouseInvariants(app.pool);
+}
