@@ -82,6 +82,14 @@ describe('signer crashes (TRON sweeps)', () => {
     );
 
     // On chain, each address received one TRX transfer (its top-up) and sent one USDT transfer (its sweep).
+    const hotHex = TronWeb.address.toHex(HOT);
+    const topups = t.devnet.chain.blocks.flatMap((b) =>
+      b.txs
+        .map((x) => x.tx.raw_data.contract[0]!)
+        .filter((c) => c.type === 'TransferContract' && c.parameter.value.owner_address === hotHex)
+        .map((c) => TronWeb.address.fromHex(String(c.parameter.value.to_address))),
+    );
+    expect(topups.sort()).toEqual([...addresses].sort());
     for (const a of addresses) {
       const grid = await (
         await fetch(`${t.devnet.url}/v1/accounts/${a}/transactions/trc20?only_from=true`)
