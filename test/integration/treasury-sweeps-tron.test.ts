@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { TronWeb } from 'tronweb';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { reconcileNetwork, type Sweeper, TreasuryService } from '../../src/modules/treasury/index.js';
+import { reconcileNetwork } from '../../src/modules/treasury/index.js';
 import { checkHouseInvariants, checkLedgerInvariants } from '../helpers/invariants.js';
-import { createTronDeposit, useTronApp } from '../helpers/tron.js';
+import { houseBooks } from '../helpers/treasury.js';
+import { useSweptTronApp } from '../helpers/treasury-tron.js';
+import { createTronDeposit } from '../helpers/tron.js';
 
 // Sweeping TRC20 by burning, on the TRON devnet (mainnet's energy price and USDT's dynamic energy): 50 confirmed
 // deposits are each sent exactly the TRX their transfer will burn (estimateenergy × the energy price; the first
@@ -12,68 +12,13 @@ import { createTronDeposit, useTronApp } from '../helpers/tron.js';
 // the hot wallet and booked, to the sun. A top-up that expires unmined is dead: it is sent again, and only once.
 
 const HOT_KEY = randomBytes(32).toString('hex');
-const HOT = TronWeb.address.fromPrivateKey(HOT_KEY) as string;
-const base = loadConfig();
-const t = useTronApp({
-  payouts: { ...base.payouts, monitorMs: 600_000, tronPrivateKey: HOT_KEY },
-  treasury: {
-    ...base.treasury,
-    signerRole: 'worker',
-    sweepIntervalMs: 600_000,
-    maxSweepsPerPass: 100,
-    policies: { 'TRC20:test': { threshold: '1' } },
-  },
-});
+const { t, hot: HOT, sweeper, pass, info, fund, sweepUntil } = useSweptTronApp(HOT_KEY, { threshold: '1' });
 const E6 = 1_000_000n;
 const N = 50;
 
-const sweeper = (): Sweeper => t.app.signer!.sweepers.byChain.get('TRC20:test')!;
-async function pass() {
-  for (;;) {
-    const r = await sweeper().pass();
-    if (!r.skipped) return r;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-}
-const post = async <T>(path: string, body: object): Promise<T> =>
-  (
-    await fetch(`${t.devnet.url}${path}`, { method: 'POST', body: JSON.stringify(body) })
-  ).json() as Promise<T>;
-type Info = { fee?: number; receipt?: { energy_usage_total?: number; energy_fee?: number; result?: string } };
-const info = (id: string) => post<Info>('/wallet/gettransactioninfobyid', { value: id });
-
-async function books() {
-  const rows = await t.app.services.ledger.house.balances({ network: 'TRC20', mode: 'test' });
-  return Object.fromEntries(rows.map((r) => [`${r.asset} ${r.code}`, r.balance]));
-}
-
-async function sweepUntil(done: () => Promise<boolean>) {
-  for (let i = 0; i < 20; i++) {
-    await pass();
-    if (await done()) return;
-    t.devnet.mine(i < 3 ? 1 : 19);
-  }
-  throw new Error('sweeps did not finish');
-}
 const completed = async () =>
   (await t.app.pool.query(`select count(*)::int as n from sweeps where status = 'completed'`)).rows[0]
     .n as number;
-
-async function fund(asset: 'native' | 'token', amount: bigint) {
-  const txid = asset === 'native' ? t.devnet.sendTrx(HOT, amount) : t.devnet.sendUsdt(HOT, amount);
-  t.devnet.mine();
-  const treasury = new TreasuryService(t.app.services.ledger);
-  expect(
-    await treasury.recordFunding({
-      network: 'TRC20',
-      mode: 'test',
-      asset,
-      to: 'hot',
-      amount: String(amount),
-      reference: txid,
-    }),
-  ).toBe(true);
-}
 
 describe('TRON sweeps (burning TRX)', () => {
   it('sweeps 50 confirmed TRC20 deposits to zero with exactly the TRX they burn, booked and reconciled', {
@@ -129,7 +74,7 @@ describe('TRON sweeps (burning TRX)', () => {
       fees += BigInt(r.fee ?? 0);
     }
 
-    const b = await books();
+    const b = await houseBooks(t.app, 'TRC20');
     expect(b['token custody:deposits']).toBe(0n);
     expect(b['token custody:hot']).toBe(total + E6);
     expect(b['native network_fees']).toBe(fees);
