@@ -3,7 +3,7 @@ import { computeAddress, HDNodeWallet, Mnemonic } from 'ethers';
 import type { Pool } from 'pg';
 import { TronWeb } from 'tronweb';
 import { expect } from 'vitest';
-import { ACCOUNT_PATH, accountXpub, type Family } from '../../src/chains/hd.js';
+import { accountPath, accountXpub, type Family } from '../../src/chains/hd.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { TestContext } from './app.js';
 import { MANUAL_SCAN_CONFIG } from './scan.js';
@@ -135,7 +135,7 @@ export async function crashThroughSweeps(
 
 /** The private keys (hex, no 0x) of these deposit addresses, derived by their stored index and checked. */
 async function depositKeys(pool: Pool, family: Family, mnemonic: string, addresses: string[]) {
-  const node = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(mnemonic), `${ACCOUNT_PATH[family]}/0`);
+  const node = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(mnemonic), `${accountPath(family)}/0`);
   const rows = await pool.query<{ address_index: bigint; address: string }>(
     'select address_index, address from deposits where address = any($1)',
     [addresses],
