@@ -17,7 +17,7 @@ import { log, sleep } from './lib/proc.js';
 import { dropRedisPrefix } from './lib/redis.js';
 import { int, machineLines, ms, serverLogSummary, table } from './lib/report.js';
 
-// `npm run bench -- payouts`: the EVM payout worker (src/modules/payouts, src/chains/payout/evm.ts) on the
+// `npm run bench -- payouts`: the EVM payout worker (src/modules/payouts, src/chains/evm/hot-wallet.ts) on the
 // hardhat devnet, in this process (app with role all, the hot wallet from PAYOUT_EVM_PRIVATE_KEY's config).
 // Set-up, not timed: one merchant, N users credited 100 Stars each, N ERC20 withdrawals of 20 Stars (18.8 USDT
 // after the 6 % fee) created through WithdrawalsService and approved by an admin (the service, as GraphQL's
@@ -62,7 +62,7 @@ const WARM_UP = 20;
 const MONITOR_MS = 600_000;
 const MAX_PASSES = 2_000;
 const PHASE_MAX_MS = 10 * 60_000;
-/** As src/chains/payout/evm.ts. */
+/** As src/chains/evm/hot-wallet.ts. */
 const FEE_TTL_MS = 2_000;
 const GAS_MARGIN_PERCENT = 125n;
 const REQUEST_TIMEOUT_MS = 10_000;

@@ -1,5 +1,4 @@
 import { FetchRequest, JsonRpcProvider, zeroPadValue } from 'ethers';
-import type { ChainScanner, ScanPass } from '../jobs/chain-scan.js';
 import { type App, createApp } from '../src/app.js';
 import { EvmAdapter } from '../src/chains/evm/adapter.js';
 import type { NetworkConfig } from '../src/chains/registry.js';
@@ -7,6 +6,7 @@ import { MAX_RANGE } from '../src/chains/tron/adapter.js';
 import { loadConfig } from '../src/config.js';
 import { type EvmDevnet, startEvmDevnet } from '../src/devnet/evm/index.js';
 import { createLogger } from '../src/lib/logger.js';
+import type { ChainScanner, ScanPass } from '../src/modules/deposits/scanner.js';
 import { type CpuSplit, cpuMeter } from './lib/cpu.js';
 import { type ProfileSummary, saveProfile, startProfiler, summarizeProfile } from './lib/cpu-profile.js';
 import { dropDatabase, PG_BASE, vacuumAnalyze } from './lib/db.js';

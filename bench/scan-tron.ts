@@ -1,9 +1,9 @@
 import os from 'node:os';
-import type { ChainScanner, ScanPass } from '../jobs/chain-scan.js';
 import { type App, createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { startTronDevnet, type TronDevnet } from '../src/devnet/tron/index.js';
 import { createLogger } from '../src/lib/logger.js';
+import type { ChainScanner, ScanPass } from '../src/modules/deposits/scanner.js';
 import { type CpuSplit, cpuMeter } from './lib/cpu.js';
 import { type ProfileSummary, saveProfile, startProfiler, summarizeProfile } from './lib/cpu-profile.js';
 import { dropDatabase, PG_BASE, vacuumAnalyze } from './lib/db.js';

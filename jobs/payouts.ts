@@ -1,16 +1,17 @@
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import pg from 'pg';
 import type { HotWallet } from '../src/chains/payout/types.js';
-import { openHotWallets } from '../src/chains/payout/wallets.js';
 import type { NetworkRegistry } from '../src/chains/registry.js';
 import type { Config } from '../src/config.js';
-import { createPool, type Pool } from '../src/db/database.js';
+import type { Pool } from '../src/db/database.js';
 import type { Logger } from '../src/lib/logger.js';
-import type { LedgerService } from '../src/modules/ledger/service.js';
-import { PayoutProcessor, type TickResult } from '../src/modules/payouts/processor.js';
-import { PayoutStore } from '../src/modules/payouts/store.js';
-import { PAYOUTS_CHANNEL } from '../src/modules/withdrawals/service.js';
+import type { LedgerService } from '../src/modules/ledger/index.js';
+import {
+  listenForApprovals,
+  openPayoutWorkflow,
+  type PayoutProcessor,
+  type TickResult,
+} from '../src/modules/payouts/index.js';
 import { bullPrefix, payoutQueueName } from './queues.js';
 import type { JobSchedules } from './schedules.js';
 
@@ -41,28 +42,13 @@ export async function startPayouts(deps: {
   /** Where the monitor schedules are kept, re-created if Redis loses them. */
   schedules: JobSchedules;
 }): Promise<Payouts> {
-  const { config, pool, log } = deps;
-  const store = new PayoutStore(pool);
-  const wallets = await openHotWallets(config, deps.registry, log);
-  const processors = new Map<string, PayoutProcessor>();
-  // A pass holds its wallet's lock connection while it queries through `pool`: the lock connections come from
-  // a pool of their own, or lock holders could use up `pool` waiting for a second connection.
-  const lockPool = createPool(config.databaseUrl, wallets.length + 1);
-  for (const w of wallets) {
-    await store.registerWallet(w);
-    processors.set(
-      w.key,
-      new PayoutProcessor(w, store, deps.ledger, lockPool, log, {
-        replaceAfterMs: config.payouts.evmReplaceAfterMs,
-        rebroadcastMs: Math.max(config.payouts.monitorMs * 5, 10_000),
-        maxSendsPerPass: 200,
-      }),
-    );
-  }
+  const { config, log } = deps;
+  const workflow = await openPayoutWorkflow(deps);
+  const { processors } = workflow;
   const prefix = bullPrefix(config.redisPrefix);
   const queues: Queue[] = [];
   const workers: Worker[] = [];
-  let listener: pg.Client | null = null;
+  let unlisten: (() => Promise<void>) | null = null;
   if (deps.schedule !== false) {
     for (const [key, processor] of processors) {
       const name = payoutQueueName(key);
@@ -105,31 +91,17 @@ export async function startPayouts(deps: {
           () => undefined,
         );
     };
-    listener = new pg.Client({ connectionString: config.databaseUrl });
-    listener.on('error', (err) =>
-      log.warn({ err: err.message }, 'payout listener error (polling continues)'),
-    );
-    listener.on('notification', poke);
-    try {
-      await listener.connect();
-      await listener.query(`listen ${PAYOUTS_CHANNEL}`);
-    } catch (err) {
-      log.warn(
-        { err: (err as Error).message },
-        'payout listener unavailable; approvals wait for the next tick',
-      );
-    }
+    unlisten = await listenForApprovals(config.databaseUrl, poke, log);
   }
   return {
-    wallets,
+    wallets: workflow.wallets,
     processors,
-    tickAll: () => Promise.all([...processors.values()].map((p) => p.tick())),
+    tickAll: workflow.tickAll,
     async stop() {
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all(queues.map((q) => q.close()));
-      await listener?.end().catch(() => undefined);
-      for (const w of wallets) w.close();
-      await lockPool.end();
+      await unlisten?.();
+      await workflow.close();
     },
   };
 }

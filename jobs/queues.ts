@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { DeliveryJob } from '../src/modules/webhooks/service.js';
+import type { DeliveryJob } from '../src/modules/webhooks/index.js';
 
 // Queue names, payloads and retry policy in one place. Jobs are small (ids only) and idempotent: the
 // database holds the truth, a job only says "look at this now".

@@ -1,23 +1,17 @@
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { EvmAdapter } from '../src/chains/evm/adapter.js';
-import type { NetworkConfig, NetworkRegistry } from '../src/chains/registry.js';
-import { TronAdapter } from '../src/chains/tron/adapter.js';
-import type { ChainAdapter } from '../src/chains/types.js';
+import type { NetworkRegistry } from '../src/chains/registry.js';
 import type { Config } from '../src/config.js';
-import { createPool, type Pool } from '../src/db/database.js';
+import type { Pool } from '../src/db/database.js';
 import type { Logger } from '../src/lib/logger.js';
-import { ChainStore } from '../src/modules/deposits/chain-store.js';
-import type { DepositCrediting } from '../src/modules/deposits/crediting.js';
-import { ChainScanner } from './chain-scan.js';
+import { type DepositCrediting, openDepositScanners } from '../src/modules/deposits/index.js';
 import { bullPrefix } from './queues.js';
-import { ScannerHealth } from './scanner-health.js';
 import type { JobSchedules } from './schedules.js';
 
-// A BullMQ job scheduler per chain runs its scanner every CHAIN_SCAN_INTERVAL_MS, and one more expires
-// unpaid deposits. Any number of workers may run these: each pass takes its chain's advisory lock. The
-// schedules are re-created if Redis loses them (jobs/schedules.ts), and `health` tells whether each
-// scanner keeps up (jobs/scanner-health.ts).
+// A BullMQ job scheduler per chain runs its scanner (src/modules/deposits/scanner.ts) every
+// CHAIN_SCAN_INTERVAL_MS, and one more expires unpaid deposits. Any number of workers may run these: each pass
+// takes its chain's advisory lock. The schedules are re-created if Redis loses them (jobs/schedules.ts), and
+// `health` tells whether each scanner keeps up (src/modules/deposits/scanner-health.ts).
 
 export const CHAIN_QUEUE = 'chain-scan';
 
@@ -30,24 +24,19 @@ export async function startScanning(deps: {
   connection: Redis;
   schedules: JobSchedules;
 }) {
-  const { config, pool, log } = deps;
-  const store = new ChainStore(pool);
-  const scanners = new Map<string, ChainScanner>();
-  const adapters: { net: NetworkConfig; adapter: ChainAdapter }[] = [];
-  // One lock connection per chain (plus one spare), apart from the pool the passes query through.
-  const lockPool = createPool(config.databaseUrl, deps.registry.all().length + 1);
-  for (const net of deps.registry.all()) {
-    const adapter = net.family === 'tron' ? new TronAdapter(net) : new EvmAdapter(net);
-    adapters.push({ net, adapter });
-    scanners.set(
-      net.chain,
-      new ChainScanner(net, adapter, store, deps.crediting, pool, log, {
-        maxRangesPerPass: config.chainScanMaxRanges,
-        initialLookback: config.chainInitialLookbackBlocks,
-        lockPool,
-      }),
-    );
-  }
+  const { config, log } = deps;
+  const scanning = openDepositScanners({
+    databaseUrl: config.databaseUrl,
+    pool: deps.pool,
+    log,
+    registry: deps.registry,
+    crediting: deps.crediting,
+    maxRangesPerPass: config.chainScanMaxRanges,
+    initialLookback: config.chainInitialLookbackBlocks,
+    // A cursor cannot move between scheduled passes: a stall is only a stall after two intervals.
+    stallMs: Math.max(config.chainScannerStallMs, 2 * config.chainScanIntervalMs),
+  });
+  const { scanners } = scanning;
   const prefix = bullPrefix(config.redisPrefix);
   const queue = new Queue(CHAIN_QUEUE, { connection: deps.connection, prefix });
   queue.on('error', () => undefined);
@@ -67,7 +56,7 @@ export async function startScanning(deps: {
   const worker = new Worker(
     CHAIN_QUEUE,
     async (job) => {
-      if (job.name === 'expire') return { expired: await store.expire() };
+      if (job.name === 'expire') return { expired: await scanning.expire() };
       const scanner = scanners.get(job.data.chain);
       return scanner ? scanner.pass() : { skipped: true };
     },
@@ -84,19 +73,13 @@ export async function startScanning(deps: {
   );
   return {
     scanners,
-    store,
+    store: scanning.store,
     queue,
-    // A cursor cannot move between scheduled passes: a stall is only a stall after two intervals.
-    health: new ScannerHealth(
-      adapters,
-      store,
-      Math.max(config.chainScannerStallMs, 2 * config.chainScanIntervalMs),
-      log,
-    ),
+    health: scanning.health,
     async stop() {
       await worker.close();
       await queue.close();
-      await lockPool.end();
+      await scanning.close();
     },
   };
 }

@@ -8,7 +8,7 @@ import type { Config } from '../src/config.js';
 import type { Pool } from '../src/db/database.js';
 import type { Logger } from '../src/lib/logger.js';
 import { redisConnectionName } from '../src/lib/redis-name.js';
-import type { LedgerService } from '../src/modules/ledger/service.js';
+import type { LedgerService } from '../src/modules/ledger/index.js';
 import { openSweepers, type Sweepers } from '../src/modules/treasury/index.js';
 import { JobSchedules } from './schedules.js';
 import { type SweepJobs, startSweepJobs } from './sweeps.js';

@@ -3,8 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../src/config.js';
 import type { Pool } from '../src/db/database.js';
 import type { Logger } from '../src/lib/logger.js';
-import { DeliveryDispatcher } from '../src/modules/webhooks/delivery/dispatcher.js';
-import type { DeliveryJob, WebhooksService } from '../src/modules/webhooks/service.js';
+import type { DeliveryJob, WebhooksService } from '../src/modules/webhooks/index.js';
+import { DeliveryDispatcher, wakeForRetry } from '../src/modules/webhooks/index.js';
 import { bullPrefix, QUEUE } from './queues.js';
 
 // Binds webhook delivery (src/modules/webhooks/delivery) to this worker process and to BullMQ. The
@@ -54,18 +54,11 @@ function pausedFlag(queue: Queue<DeliveryJob>, connection: Redis, prefix: string
   };
 }
 
-/**
- * A mirror job came due: wake the dispatcher. A job for a delivery that does not exist fails, so ops see
- * it among the failed jobs.
- */
+/** A mirror job came due: wake the dispatcher; a job for a delivery that does not exist fails, for ops to see. */
 async function mirrorJob(pool: Pool, job: Job<DeliveryJob>, dispatcher: DeliveryDispatcher): Promise<string> {
   const { eventId, endpointId } = job.data;
-  const r = await pool.query('select 1 from webhook_deliveries where event_id = $1 and endpoint_id = $2', [
-    eventId,
-    endpointId,
-  ]);
-  if (r.rowCount === 0) throw new UnrecoverableError(`no delivery ${eventId} → ${endpointId}`);
-  dispatcher.kick();
+  if (!(await wakeForRetry(pool, dispatcher, eventId, endpointId)))
+    throw new UnrecoverableError(`no delivery ${eventId} → ${endpointId}`);
   return 'woke the dispatcher';
 }
 

@@ -1,4 +1,4 @@
-import type { AdjustResult } from '../src/modules/ledger/service.js';
+import type { AdjustResult } from '../src/modules/ledger/index.js';
 import { builder } from './builder.js';
 import { MONEY_ERRORS, resultUnion } from './errors.js';
 import { ModeEnum } from './merchant.js';

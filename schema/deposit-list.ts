@@ -1,6 +1,6 @@
 import { adminOrTenant } from '../src/context.js';
-import type { DepositPayment } from '../src/modules/admin/reads.js';
-import { formatToken } from '../src/modules/deposits/amounts.js';
+import { formatToken } from '../src/lib/money.js';
+import type { DepositPayment } from '../src/modules/admin/index.js';
 import { builder } from './builder.js';
 import { DepositRef } from './deposit.js';
 import { DepositFlagEnum, DepositStatusEnum } from './deposit-progress.js';

@@ -1,4 +1,4 @@
-import { topicKey, topicStream } from '../src/modules/events/topics.js';
+import { topicKey, topicStream } from '../src/modules/events/index.js';
 import { builder } from './builder.js';
 import { depositTenant } from './deposit.js';
 import { type DepositProgress, progressFields } from './deposit-progress.js';

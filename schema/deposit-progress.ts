@@ -1,4 +1,4 @@
-import type { DepositView } from '../src/modules/deposits/view.js';
+import type { DepositView } from '../src/modules/deposits/index.js';
 import { builder } from './builder.js';
 import { enumValues } from './enums.js';
 

@@ -7,7 +7,7 @@ import {
   UnsupportedNetworkError,
   ValidationError,
 } from '../src/lib/errors.js';
-import type { DepositView } from '../src/modules/deposits/view.js';
+import type { DepositView } from '../src/modules/deposits/index.js';
 import { builder } from './builder.js';
 import { progressFields } from './deposit-progress.js';
 import { resultUnion } from './errors.js';

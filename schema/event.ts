@@ -1,6 +1,6 @@
 import { adminOrTenant, type Context, tenantOf } from '../src/context.js';
 import { ForbiddenError } from '../src/lib/errors.js';
-import type { EventType, StoredEvent } from '../src/modules/events/types.js';
+import type { EventType, StoredEvent } from '../src/modules/events/index.js';
 import { builder } from './builder.js';
 import { enumValues } from './enums.js';
 import { ModeEnum } from './merchant.js';

@@ -1,7 +1,7 @@
 import { type Context, tenantOf } from '../src/context.js';
 import { ForbiddenError } from '../src/lib/errors.js';
 import type { Mode } from '../src/lib/tenant.js';
-import type { MerchantSettings } from '../src/modules/merchants/settings.js';
+import type { MerchantSettings } from '../src/modules/merchants/index.js';
 import { builder } from './builder.js';
 import { enumValues } from './enums.js';
 

@@ -1,8 +1,7 @@
 import type { Context } from '../src/context.js';
 import { ForbiddenError } from '../src/lib/errors.js';
-import type { OpsEventMessage } from '../src/modules/events/topics.js';
-import type { EventType, StoredEvent } from '../src/modules/events/types.js';
-import { liveStream, opsEventsKey } from '../src/modules/realtime/ops-live.js';
+import type { EventType, OpsEventMessage, StoredEvent } from '../src/modules/events/index.js';
+import { liveStream, opsEventsKey } from '../src/modules/realtime/index.js';
 import type { OpsStatus } from '../src/ops/status.js';
 import { builder } from './builder.js';
 import { EventRef, EventTypeEnum } from './event.js';

@@ -1,6 +1,4 @@
-import type { AuditRow } from '../src/modules/admin/audit.js';
-import type { LedgerTransactionView } from '../src/modules/admin/reads.js';
-import type { SearchHit, SearchKind } from '../src/modules/admin/search.js';
+import type { AuditRow, LedgerTransactionView, SearchHit, SearchKind } from '../src/modules/admin/index.js';
 import { builder } from './builder.js';
 import { enumValues } from './enums.js';
 import { ModeEnum } from './merchant.js';

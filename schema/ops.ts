@@ -20,7 +20,6 @@ import { ModeEnum } from './merchant.js';
 // the webhook backlog per endpoint and the hot wallets, typed so dashboards (the portal) get checked types.
 
 function deps(ctx: Context) {
-  if (!ctx.services.ops) throw new ValidationError('ops status is not available in this process');
   return ctx.services.ops;
 }
 

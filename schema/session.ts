@@ -1,11 +1,11 @@
 import { type Context, tenantOf } from '../src/context.js';
 import { ValidationError } from '../src/lib/errors.js';
-import { parseUserId } from '../src/modules/ledger/validation.js';
+import { parseUserId } from '../src/lib/ids.js';
 import {
   MAX_SESSION_TTL_SECONDS,
   SESSION_SCOPES,
   type SessionScope,
-} from '../src/modules/merchants/tokens.js';
+} from '../src/modules/merchants/index.js';
 import { builder } from './builder.js';
 import { enumValues } from './enums.js';
 import { resultUnion } from './errors.js';

@@ -1,14 +1,14 @@
 import { type Context, canReadUser, tenantOf } from '../src/context.js';
 import { ForbiddenError } from '../src/lib/errors.js';
+import { parseUserId } from '../src/lib/ids.js';
 import {
   type BalanceMessage,
   type DonationMessage,
   type TransactionMessage,
   topicKey,
   topicStream,
-} from '../src/modules/events/topics.js';
-import type { TxType } from '../src/modules/ledger/types.js';
-import { parseUserId } from '../src/modules/ledger/validation.js';
+} from '../src/modules/events/index.js';
+import type { TxType } from '../src/modules/ledger/index.js';
 import { builder } from './builder.js';
 import { DirectionEnum, TransactionTypeEnum } from './transaction.js';
 

@@ -1,8 +1,7 @@
 import { type Context, canReadUser, tenantOf } from '../src/context.js';
 import { ForbiddenError } from '../src/lib/errors.js';
-import type { HistoryRow } from '../src/modules/ledger/history.js';
-import type { TxType } from '../src/modules/ledger/types.js';
-import { parseUserId } from '../src/modules/ledger/validation.js';
+import { parseUserId } from '../src/lib/ids.js';
+import type { HistoryRow, TxType } from '../src/modules/ledger/index.js';
 import { builder } from './builder.js';
 import { enumValues } from './enums.js';
 import { parseUserTransactionKey, userTransactionKey } from './global-id.js';

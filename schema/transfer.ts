@@ -1,5 +1,5 @@
 import { tenantOf } from '../src/context.js';
-import type { TransferResult } from '../src/modules/ledger/service.js';
+import type { TransferResult } from '../src/modules/ledger/index.js';
 import { builder } from './builder.js';
 import { enumValues } from './enums.js';
 import { MONEY_ERRORS, resultUnion } from './errors.js';

@@ -5,7 +5,7 @@ import {
   NotFoundError,
   ValidationError,
 } from '../src/lib/errors.js';
-import type { Resolution, ResolutionAction, UnexpectedFund } from '../src/modules/admin/unexpected.js';
+import type { Resolution, ResolutionAction, UnexpectedFund } from '../src/modules/admin/index.js';
 import { builder } from './builder.js';
 import { enumValues } from './enums.js';
 import { resultUnion } from './errors.js';

@@ -1,8 +1,8 @@
 import { type Context, canReadUser, tenantOf } from '../src/context.js';
 import { ForbiddenError } from '../src/lib/errors.js';
+import { parseUserId } from '../src/lib/ids.js';
 import type { Mode } from '../src/lib/tenant.js';
-import type { BalanceRow } from '../src/modules/ledger/history.js';
-import { parseUserId } from '../src/modules/ledger/validation.js';
+import type { BalanceRow } from '../src/modules/ledger/index.js';
 import { builder } from './builder.js';
 import { offsetConnection, pageComplexity, pageTypes } from './pagination.js';
 import { TransactionFilter, UserTransactionRef } from './transaction.js';

@@ -1,8 +1,7 @@
 import { adminOrTenant, type Context, tenantOf } from '../src/context.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../src/lib/errors.js';
-import type { WebhookEventType } from '../src/modules/events/types.js';
-import type { BodySignature } from '../src/modules/webhooks/endpoint-input.js';
-import type { AttemptRow, DeliveryRow, EndpointRow } from '../src/modules/webhooks/service.js';
+import type { WebhookEventType } from '../src/modules/events/index.js';
+import type { AttemptRow, BodySignature, DeliveryRow, EndpointRow } from '../src/modules/webhooks/index.js';
 import { builder } from './builder.js';
 import { enumValues } from './enums.js';
 import { resultUnion } from './errors.js';

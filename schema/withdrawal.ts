@@ -1,8 +1,8 @@
 import { adminOrTenant, type Context, tenantOf } from '../src/context.js';
 import { ForbiddenError, NotFoundError } from '../src/lib/errors.js';
 import type { Mode } from '../src/lib/tenant.js';
-import { topicKey, topicStream } from '../src/modules/events/topics.js';
-import { type PayoutState, viewFromStored, type WithdrawalView } from '../src/modules/withdrawals/view.js';
+import { topicKey, topicStream } from '../src/modules/events/index.js';
+import { type PayoutState, viewFromStored, type WithdrawalView } from '../src/modules/withdrawals/index.js';
 import { builder } from './builder.js';
 import { enumValues } from './enums.js';
 import { ModeEnum } from './merchant.js';

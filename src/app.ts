@@ -6,6 +6,7 @@ import { startSigner } from '../jobs/signer.js';
 import { startWorkers } from '../jobs/worker.js';
 import { getSchema } from '../schema/index.js';
 import { setupChains } from './chains/setup.js';
+import { openCore } from './compose.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import type { Services } from './context.js';
 import { createPool, ensureDatabase, migrate, openOrm } from './db/database.js';
@@ -25,21 +26,18 @@ import { registerWeb } from './http/web.js';
 import { attachSubscriptions } from './http/ws.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { redisConnectionName } from './lib/redis-name.js';
-import { AdminService } from './modules/admin/service.js';
-import { DepositCrediting } from './modules/deposits/crediting.js';
-import { DepositsService } from './modules/deposits/service.js';
-import { EventsReader } from './modules/events/outbox.js';
-import type { Topics } from './modules/events/topics.js';
-import { IdempotencyService } from './modules/idempotency/service.js';
-import { LedgerService } from './modules/ledger/service.js';
-import { TokenRevocations } from './modules/merchants/revocations.js';
-import { MerchantsService } from './modules/merchants/service.js';
-import { TokenService } from './modules/merchants/tokens.js';
-import { liveSource } from './modules/realtime/ops-live.js';
-import { bullEnqueue, TreasuryControls } from './modules/treasury/controls.js';
-import { WebhooksService } from './modules/webhooks/service.js';
-import { WebhookTargets } from './modules/webhooks/ssrf.js';
-import { WithdrawalsService } from './modules/withdrawals/service.js';
+import { AdminService } from './modules/admin/index.js';
+import { DepositCrediting, DepositsService } from './modules/deposits/index.js';
+import type { Topics } from './modules/events/index.js';
+import { EventsReader } from './modules/events/index.js';
+import { IdempotencyService } from './modules/idempotency/index.js';
+import { LedgerService } from './modules/ledger/index.js';
+import { MerchantsService, TokenRevocations, TokenService } from './modules/merchants/index.js';
+import { liveSource } from './modules/realtime/index.js';
+import { bullEnqueue, TreasuryControls } from './modules/treasury/index.js';
+import { WebhooksService, WebhookTargets } from './modules/webhooks/index.js';
+import { WithdrawalsService } from './modules/withdrawals/index.js';
+import { openOps } from './ops/open.js';
 import { registerScannerMetrics } from './ops/scanner-metrics.js';
 import { opsStatus } from './ops/status.js';
 import { registerRestV1 } from './rest/v1/index.js';
@@ -60,7 +58,10 @@ export interface AppOptions {
 
 export type App = Awaited<ReturnType<typeof createApp>>;
 
-/** Composition root: everything the process needs, wired once, with one way to stop it. */
+/**
+ * Composition root of the server's roles: the core every process shares (src/compose.ts, as the CLI), then the
+ * chains, live events, queues, ops, HTTP and workers, wired once, with one way to stop it.
+ */
 export async function createApp(opts: AppOptions = {}) {
   const config: Config = { ...loadConfig(), ...opts.config };
   const log = opts.logger ?? createLogger(config.logLevel);
@@ -71,22 +72,15 @@ export async function createApp(opts: AppOptions = {}) {
     );
   const signs = role === 'signer' || (role !== 'api' && config.treasury.signerRole === 'worker');
 
-  if (opts.migrate !== false) {
-    if (await ensureDatabase(config.databaseUrl))
-      log.info({ database: new URL(config.databaseUrl).pathname }, 'created database');
-  }
-  const orm = await openOrm(config.databaseUrl, Math.max(2, Math.floor(config.dbPoolSize / 4)), (message) =>
-    log.debug({ orm: message }, 'mikro-orm'),
-  );
-  if (opts.migrate !== false) {
-    const applied = await migrate(orm);
-    if (applied.length) log.info({ applied }, 'applied migrations');
-  }
-  const pool = createPool(config.databaseUrl, config.dbPoolSize);
-  // Idempotency claims commit without waiting for the WAL flush: the request's own commit makes them durable.
-  const claimsPool = createPool(config.databaseUrl, Math.max(2, Math.ceil(config.dbPoolSize / 4)), {
-    asyncCommit: true,
+  const core = await openCore({
+    config,
+    log,
+    migrate: opts.migrate !== false,
+    poolSize: config.dbPoolSize,
+    ledger: { maxBatch: config.ledgerMaxBatch, maxInFlight: config.ledgerMaxInFlight },
+    asyncClaims: true,
   });
+  const { orm, pool, idempotency, merchants, ledger, revocations, tokens, webhooks } = core;
 
   // Commands fail fast while Redis is away (enableOfflineQueue: false), so the edge can fall back.
   const named = { connectionName: redisConnectionName(config.redisPrefix) };
@@ -124,20 +118,6 @@ export async function createApp(opts: AppOptions = {}) {
   });
   const queues = openQueues(queueConnection, config.redisPrefix);
 
-  const idempotency = new IdempotencyService(
-    pool,
-    config.idempotencyLockTimeoutSeconds,
-    config.idempotencyTtlHours,
-    claimsPool,
-  );
-  const merchants = new MerchantsService(orm, config.masterKey, config.defaultRateLimitPerSecond);
-  const ledger = new LedgerService(pool, idempotency, config.maxAmountMinor, log, {
-    maxBatch: config.ledgerMaxBatch,
-    maxInFlight: config.ledgerMaxInFlight,
-  });
-  const revocations = new TokenRevocations(pool);
-  const tokens = new TokenService(config.masterKey, revocations);
-  const webhooks = new WebhooksService(pool, config.masterKey, merchants, new WebhookTargets(config));
   const events = new EventsReader(pool);
   const chains = await setupChains(config, log);
   const deposits = new DepositsService(
@@ -150,6 +130,7 @@ export async function createApp(opts: AppOptions = {}) {
     config.publicBaseUrl,
   );
   const crediting = new DepositCrediting(ledger, merchants);
+  const ops = await openOps({ config, log, pool, queues, ledger });
   const services: Services = {
     config,
     log,
@@ -160,18 +141,13 @@ export async function createApp(opts: AppOptions = {}) {
     events,
     webhooks,
     pubsub,
-    live: liveSource(
-      pubsub,
-      async () => {
-        if (!services.ops) throw new Error('ops status is not available in this process');
-        return opsStatus(services.ops);
-      },
-      log,
-    ),
+    live: liveSource(pubsub, () => opsStatus(ops), log),
     deposits,
     withdrawals: new WithdrawalsService(pool, ledger, merchants, chains.registry, config.maxAmountMinor),
     admin: new AdminService(pool, { deposits, ledger, webhooks, maxAmountMinor: config.maxAmountMinor }),
     treasury: new TreasuryControls(pool, Object.keys(config.treasury.policies), bullEnqueue(queues)),
+    ops,
+    trustedDocuments: TrustedDocuments.load([WEB_MANIFEST, ...config.graphqlTrustedDocuments]),
   };
 
   const schema = getSchema();
@@ -182,11 +158,10 @@ export async function createApp(opts: AppOptions = {}) {
     config.timestampToleranceSeconds,
   );
   const auth = new Authenticator(services, new RateLimits(redis, config.redisPrefix), signatures);
-  services.trustedDocuments = TrustedDocuments.load([WEB_MANIFEST, ...config.graphqlTrustedDocuments]);
   registerGraphql(server, schema, services, auth);
   await registerRestV1(server, schema, services, auth);
   await registerDocs(server);
-  services.ops = await registerOps(server, { services, pool, queues });
+  await registerOps(server, services, ops);
   await registerWeb(server, services, auth);
   const ws =
     role === 'worker' || role === 'signer' ? null : attachSubscriptions(server, schema, services, auth);
@@ -197,6 +172,7 @@ export async function createApp(opts: AppOptions = {}) {
     subscriber: redisSub,
     merchants,
     revocations,
+    notices: core.notices,
     sockets: ws,
     log,
   });
@@ -227,7 +203,7 @@ export async function createApp(opts: AppOptions = {}) {
       })
     : null;
   registerHealth(server, { pool, orm, redis, scanners: () => workers?.scanning.health.status() ?? [] });
-  if (workers && services.ops?.metrics) registerScannerMetrics(services.ops.metrics, workers.scanning.health);
+  if (workers) registerScannerMetrics(ops.metrics, workers.scanning.health);
 
   let stopped = false;
   return {
@@ -260,14 +236,13 @@ export async function createApp(opts: AppOptions = {}) {
       await ws?.close();
       await server.drainConnections(config.shutdownDrainMs);
       await server.close();
+      await ops.close();
       await ledger.drain();
       await signer?.stop();
       await workers?.stop();
       await webhooks.targets.close();
       await queues.close();
-      await pool.end();
-      await claimsPool.end();
-      await orm.close(true);
+      await core.close();
       await chains.close();
       for (const c of [redisSub, pubClient, eventSub, queueConnection]) c.disconnect();
       await redis.quit().catch(() => redis.disconnect());

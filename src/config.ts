@@ -95,7 +95,7 @@ export interface Config {
   chainScanIntervalMs: number;
   chainScanMaxRanges: number;
   chainInitialLookbackBlocks: number;
-  /** A scanner whose cursor has not moved this long while the chain head advanced is stalled (jobs/scanner-health.ts). */
+  /** A scanner whose cursor has not moved this long while the chain head advanced is stalled (src/modules/deposits/scanner-health.ts). */
   chainScannerStallMs: number;
   depositExpiryIntervalMs: number;
   /** Hot-wallet keys: read only by the worker role (src/chains/payout/wallets.ts), never logged. */

@@ -3,19 +3,17 @@ import type { TrustedDocuments } from './http/trusted-documents.js';
 import { ForbiddenError } from './lib/errors.js';
 import type { Logger } from './lib/logger.js';
 import type { Mode } from './lib/tenant.js';
-import type { AdminService } from './modules/admin/service.js';
-import type { DepositsService } from './modules/deposits/service.js';
-import type { EventsReader } from './modules/events/outbox.js';
-import type { PubSub } from './modules/events/topics.js';
-import type { IdempotencyService } from './modules/idempotency/service.js';
-import type { LedgerService } from './modules/ledger/service.js';
-import type { MerchantsService } from './modules/merchants/service.js';
-import type { SessionScope, TokenService } from './modules/merchants/tokens.js';
-import type { TopicSource } from './modules/realtime/hub.js';
-import type { TreasuryControls } from './modules/treasury/controls.js';
-import type { WebhooksService } from './modules/webhooks/service.js';
-import type { WithdrawalsService } from './modules/withdrawals/service.js';
-import type { OpsDeps } from './ops/status.js';
+import type { AdminService } from './modules/admin/index.js';
+import type { DepositsService } from './modules/deposits/index.js';
+import type { EventsReader, PubSub } from './modules/events/index.js';
+import type { IdempotencyService } from './modules/idempotency/index.js';
+import type { LedgerService } from './modules/ledger/index.js';
+import type { MerchantsService, SessionScope, TokenService } from './modules/merchants/index.js';
+import type { TopicSource } from './modules/realtime/index.js';
+import type { TreasuryControls } from './modules/treasury/index.js';
+import type { WebhooksService } from './modules/webhooks/index.js';
+import type { WithdrawalsService } from './modules/withdrawals/index.js';
+import type { Ops } from './ops/open.js';
 
 // Who is calling. Resolved once at the edge (HMAC key or bearer token) and carried in the context.
 // `tokenId` is a bearer token's jti (its sockets close when it is revoked).
@@ -70,10 +68,10 @@ export interface Services {
   admin: AdminService;
   /** Ops' controls of sweeping (sweep now, pause, sweep one address): checks, audits and enqueues. */
   treasury: TreasuryControls;
-  /** Set when the ops routes are registered (queue handles and the pool, for the admin `ops` field). */
-  ops?: OpsDeps;
-  /** The GraphQL operations known in advance (the API's doors; absent in the CLI). */
-  trustedDocuments?: TrustedDocuments;
+  /** What ops look at (queues, metrics, the pool), for the admin `ops` field and /metrics (src/ops/open.ts). */
+  ops: Ops;
+  /** The GraphQL operations known in advance (the API's doors). */
+  trustedDocuments: TrustedDocuments;
 }
 
 export interface Context {

@@ -128,7 +128,7 @@ async function apiProcess(): Promise<void> {
     console.error(failureMessage(err));
     process.exit(1);
   }
-  if (app.services.ops?.metrics) joinClusterMetrics(app.services.ops.metrics);
+  joinClusterMetrics(app.services.ops.metrics);
   await listenOrExit(app, null);
   stopOnSignals(app.log, app.config.shutdownTimeoutMs, () => app.stop());
 }
@@ -157,7 +157,7 @@ async function primary(role: 'api' | 'all', config: Config): Promise<void> {
     config.apiProcesses,
     { DATABASE_URL: s.databaseUrl, REDIS_URL: s.redisUrl },
     app.log,
-    app.services.ops?.metrics ?? null,
+    app.services.ops.metrics,
   );
   try {
     await processes.start();

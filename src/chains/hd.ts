@@ -1,15 +1,19 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { HDNodeWallet, Mnemonic, randomBytes } from 'ethers';
-import { TronWeb } from 'tronweb';
+import { familyOf } from './families.js';
+import type { Family } from './family.js';
 
 // Deposit addresses come from extended *public* keys: the API derives m/…/0/i without ever holding a
 // private key. Production gives TRON_XPUB (the account node m/44'/195'/0'); development and tests derive
 // it from a mnemonic generated once into DATA_DIR, and keep only the public node in memory.
 
-export type Family = 'tron' | 'evm';
+export type { Family } from './family.js';
 
-export const ACCOUNT_PATH: Record<Family, string> = { tron: "m/44'/195'/0'", evm: "m/44'/60'/0'" };
+/** The account node deposit addresses of a family come from: m/44'/<coin type>'/0'. */
+export function accountPath(family: Family): string {
+  return `m/44'/${familyOf(family).coinType}'/0'`;
+}
 
 export function devMnemonic(dataDir: string): string {
   const file = resolve(dataDir, 'hd-mnemonic.txt');
@@ -21,7 +25,7 @@ export function devMnemonic(dataDir: string): string {
 }
 
 export function accountXpub(mnemonic: string, family: Family): string {
-  return HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(mnemonic), ACCOUNT_PATH[family]).neuter().extendedKey;
+  return HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(mnemonic), accountPath(family)).neuter().extendedKey;
 }
 
 export class HdAddresses {
@@ -42,7 +46,6 @@ export class HdAddresses {
   derive(family: Family, index: number): string {
     const node = this.nodes.get(family);
     if (!node) throw new Error(`no extended public key configured for ${family}`);
-    const evm = node.deriveChild(index).address;
-    return family === 'tron' ? TronWeb.address.fromHex(`41${evm.slice(2)}`) : evm;
+    return familyOf(family).addressFromEvm(node.deriveChild(index).address);
   }
 }

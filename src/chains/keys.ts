@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { HDNodeWallet, Mnemonic } from 'ethers';
-import { TronWeb } from 'tronweb';
 import type { SeedSource } from '../config-treasury.js';
-import { ACCOUNT_PATH, devMnemonic, type Family } from './hd.js';
+import { familyOf } from './families.js';
+import { accountPath, devMnemonic, type Family } from './hd.js';
 
 // The private half of the deposit addresses, for the role that sweeps them and for nothing else. The seed is
 // HD_MNEMONIC (or HD_MNEMONIC_FILE), or one account-level xprv per family (TRON_XPRV/EVM_XPRV or their _FILE);
@@ -40,10 +40,10 @@ function accountNode(text: string, family: Family, from: string): HDNodeWallet {
     if (text.startsWith('xprv')) {
       const node = HDNodeWallet.fromExtendedKey(text);
       if (!(node instanceof HDNodeWallet) || node.depth !== 3)
-        throw new Error(`not an account-level xprv (depth 3, ${ACCOUNT_PATH[family]})`);
+        throw new Error(`not an account-level xprv (depth 3, ${accountPath(family)})`);
       return node;
     }
-    return HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(text), ACCOUNT_PATH[family]);
+    return HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(text), accountPath(family));
   } catch (err) {
     // The message of a parse error may quote the input: say only which variable failed.
     const why = (err as Error).message.startsWith('not an account') ? `: ${(err as Error).message}` : '';
@@ -86,10 +86,10 @@ export class DepositKeys {
       tron: oneOf(seed.tronXprv, seed.tronXprvFile, 'TRON_XPRV'),
       evm: oneOf(seed.evmXprv, seed.evmXprvFile, 'EVM_XPRV'),
     };
-    for (const family of ['tron', 'evm'] as const) {
+    for (const family of Object.keys(xpubs) as Family[]) {
       const xpub = xpubs[family];
       if (!xpub) continue;
-      const name = family === 'tron' ? 'TRON' : 'EVM';
+      const name = familyOf(family).label;
       let text = xprvs[family];
       let from = `${name}_XPRV`;
       if (!text && mnemonic) {
@@ -104,7 +104,7 @@ export class DepositKeys {
       const node = accountNode(text, family, from);
       if (node.neuter().extendedKey !== xpub)
         throw new SignerConfigError(
-          `${from} does not derive ${name}_XPUB (${ACCOUNT_PATH[family]}): refusing to sign for ${name} deposit addresses`,
+          `${from} does not derive ${name}_XPUB (${accountPath(family)}): refusing to sign for ${name} deposit addresses`,
         );
       keys.#nodes.set(family, node.deriveChild(0));
     }
@@ -134,8 +134,7 @@ export class DepositKeys {
 
   /** The address of deposit address `index`, as HdAddresses derives it from the xpub. */
   address(family: Family, index: number | bigint): string {
-    const evm = this.child(family, index).address;
-    return family === 'tron' ? TronWeb.address.fromHex(`41${evm.slice(2)}`) : evm;
+    return familyOf(family).addressFromEvm(this.child(family, index).address);
   }
 
   toJSON(): string {

@@ -1,7 +1,7 @@
 import { getAddress } from 'ethers';
 import { TronWeb } from 'tronweb';
 import type { Mode } from '../lib/tenant.js';
-import type { Family } from './hd.js';
+import type { Family } from './family.js';
 
 // Which networks exist, per mode: chain, token contract and decimals, confirmations, node. Adding a
 // network or a token is configuration, not code. The chain key (`TRC20:test`) names a scanner's cursor.

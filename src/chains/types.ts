@@ -38,6 +38,8 @@ export interface ScanResult {
 }
 
 export interface ChainAdapter {
+  /** The most blocks one scanRange call may cover. */
+  readonly maxRange: number;
   /** Height of the latest block. */
   head(): Promise<number>;
   /** Height of the latest irreversible block (TRON: solidified; EVM: `finalized`), when the chain says. */

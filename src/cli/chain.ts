@@ -1,14 +1,10 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import { ChainScanner } from '../../jobs/chain-scan.js';
-import { EvmAdapter } from '../chains/evm/adapter.js';
 import { setupChains } from '../chains/setup.js';
-import { TronAdapter } from '../chains/tron/adapter.js';
 import { runningDevnets } from '../dev/devnet-state.js';
 import { AppError } from '../lib/errors.js';
 import type { Mode } from '../lib/tenant.js';
-import { ChainStore } from '../modules/deposits/chain-store.js';
-import { DepositCrediting } from '../modules/deposits/crediting.js';
+import { type ChainScanner, DepositCrediting, openScanner } from '../modules/deposits/index.js';
 import { progress } from './progress.js';
 import { modeOption, out, withContext } from './util.js';
 
@@ -59,16 +55,11 @@ export function registerChainCommands(program: Command): void {
               `${network} has no node configured in ${o.mode} mode here (TRC20: TRON_NODE_URL / TRON_TEST_NODE_URL; EVM: <NETWORK>_RPC_URLS / EVM_TEST_RPC_URL), and no development server on this DATA_DIR and database runs a devnet for it (start one with npm start)`,
             );
           }
-          const adapter = net.family === 'tron' ? new TronAdapter(net) : new EvmAdapter(net);
-          const scanner = new ChainScanner(
-            net,
-            adapter,
-            new ChainStore(ctx.pool),
-            new DepositCrediting(ctx.ledger, ctx.merchants),
-            ctx.pool,
-            ctx.log,
-            { maxRangesPerPass: 1, initialLookback: 0 },
-          );
+          const scanner = openScanner(net, {
+            pool: ctx.pool,
+            log: ctx.log,
+            crediting: new DepositCrediting(ctx.ledger, ctx.merchants),
+          });
           const bar = progress(`rescan ${net.chain} blocks`, Math.max(0, (o.to ?? o.from) - o.from + 1));
           let r: Awaited<ReturnType<ChainScanner['rescan']>>;
           try {

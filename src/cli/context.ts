@@ -1,16 +1,9 @@
 import { Redis } from 'ioredis';
+import { type Core, openCore } from '../compose.js';
 import { loadConfig } from '../config.js';
-import { createPool, ensureDatabase, migrate, openOrm } from '../db/database.js';
 import { resolveServers } from '../dev/embedded.js';
 import { revocationChannels } from '../http/revocation-bus.js';
 import { createLogger } from '../lib/logger.js';
-import { IdempotencyService } from '../modules/idempotency/service.js';
-import { LedgerService } from '../modules/ledger/service.js';
-import { TokenRevocations } from '../modules/merchants/revocations.js';
-import { MerchantsService } from '../modules/merchants/service.js';
-import { TokenService } from '../modules/merchants/tokens.js';
-import { WebhooksService } from '../modules/webhooks/service.js';
-import { WebhookTargets } from '../modules/webhooks/ssrf.js';
 
 /** What CLI commands need: the database (created and migrated if new) and the services, no HTTP server. */
 export async function openCliContext() {
@@ -24,33 +17,27 @@ export async function openCliContext() {
     databaseUrl: servers.databaseUrl,
     redisUrl: servers.redisUrl,
   };
+  let core: Core;
   try {
-    await ensureDatabase(config.databaseUrl);
+    core = await openCore({
+      config,
+      log,
+      migrate: true,
+      poolSize: 4,
+      ledger: { maxBatch: 1, maxInFlight: 1 },
+      asyncClaims: false,
+    });
   } catch (err) {
     await servers.close();
     throw err;
   }
-  const orm = await openOrm(config.databaseUrl, 2, (m) => log.debug({ orm: m }, 'mikro-orm'));
-  await migrate(orm);
-  const pool = createPool(config.databaseUrl, 4);
-  const idempotency = new IdempotencyService(
-    pool,
-    config.idempotencyLockTimeoutSeconds,
-    config.idempotencyTtlHours,
-  );
-  const merchants = new MerchantsService(orm, config.masterKey, config.defaultRateLimitPerSecond);
-  const ledger = new LedgerService(pool, idempotency, config.maxAmountMinor, log, {
-    maxBatch: 1,
-    maxInFlight: 1,
-  });
-  const revocations = new TokenRevocations(pool);
-  const tokens = new TokenService(config.masterKey, revocations);
-  const webhooks = new WebhooksService(pool, config.masterKey, merchants, new WebhookTargets(config));
   const channels = revocationChannels(config.redisPrefix);
   const revoked: [string, string][] = [];
-  merchants.onKeyRevoked = (hash, keyId) => revoked.push([channels.keys, JSON.stringify({ hash, keyId })]);
-  revocations.onRevoked = (jti, expiresAtMs) =>
-    revoked.push([channels.tokens, JSON.stringify({ jti, expiresAtMs })]);
+  core.notices.onKey((hash, keyId) => revoked.push([channels.keys, JSON.stringify({ hash, keyId })]));
+  core.notices.onToken((jti, expiresAtMs) =>
+    revoked.push([channels.tokens, JSON.stringify({ jti, expiresAtMs })]),
+  );
+  const { pool, merchants, ledger, tokens, webhooks } = core;
   return {
     config,
     log,
@@ -73,8 +60,7 @@ export async function openCliContext() {
           redis.disconnect();
         }
       }
-      await pool.end();
-      await orm.close(true);
+      await core.close();
       await servers.close();
     },
   };

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ADMIN_TOKEN_MAX_SECONDS } from '../config-env.js';
 import { ValidationError } from '../lib/errors.js';
-import { MAX_SESSION_TTL_SECONDS } from '../modules/merchants/tokens.js';
+import { MAX_SESSION_TTL_SECONDS } from '../modules/merchants/index.js';
 import { registerChainCommands } from './chain.js';
 import type { CliContext } from './context.js';
 import { registerKeyCommands } from './keys.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Mode } from '../lib/tenant.js';
-import type { MerchantSettingsOverrides } from '../modules/merchants/settings.js';
+import type { MerchantSettingsOverrides } from '../modules/merchants/index.js';
 import { booleanArg, collect, modeOption, out, positiveInt, withContext } from './util.js';
 
 /** `merchants create | list | settings`. */

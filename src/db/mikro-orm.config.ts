@@ -1,7 +1,7 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { migrationsList } from '../../migrations/index.js';
-import { ApiKeySchema, MerchantSchema } from '../modules/merchants/entities.js';
+import { ApiKeySchema, MerchantSchema } from '../modules/merchants/index.js';
 
 export const entities = [MerchantSchema, ApiKeySchema];
 

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal, Services } from '../context.js';
 import { AppError } from '../lib/errors.js';
-import type { ResolvedKey } from '../modules/merchants/service.js';
+import type { ResolvedKey } from '../modules/merchants/index.js';
 import { parseAddress } from './client-address.js';
 import type { RateDecision, RateLimits } from './rate-limit.js';
 import type { SignatureVerifier } from './signature.js';

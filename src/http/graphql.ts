@@ -90,8 +90,7 @@ function oneErrorList(services: Services): Plugin {
 function operationMetrics(services: Services): Plugin {
   return {
     onExecute({ args }) {
-      const metrics = services.ops?.metrics;
-      if (!metrics) return undefined;
+      const metrics = services.ops.metrics;
       const started = performance.now();
       const op = getOperationAST(args.document, args.operationName);
       return {

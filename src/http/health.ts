@@ -1,12 +1,12 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import type { ScannerHealthStatus } from '../../jobs/scanner-health.js';
 import { type Pool, pendingMigrations } from '../db/database.js';
+import type { ScannerHealthStatus } from '../modules/deposits/index.js';
 
 // /healthz: the process answers (no dependency checks). /readyz: PostgreSQL answers, migrations are applied,
 // Redis answers, and, in a process that runs chain scanners (--role worker|all), none of them is stalled
-// (jobs/scanner-health.ts): each scanner is a check of its own, `scanner:<chain>`, false while stalled.
+// (src/modules/deposits/scanner-health.ts): each scanner is a check of its own, `scanner:<chain>`, false while stalled.
 
 export function registerHealth(
   server: FastifyInstance,

@@ -3,16 +3,11 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { QUEUE, type Queues } from '../../jobs/queues.js';
+import { QUEUE } from '../../jobs/queues.js';
 import type { Services } from '../context.js';
-import type { Pool } from '../db/database.js';
 import { AppError, errorBody } from '../lib/errors.js';
-import { registerHotWalletMetrics } from '../ops/hot-wallet-metrics.js';
-import { OpsMetrics } from '../ops/metrics.js';
-import { registerMoneyMetrics } from '../ops/money-metrics.js';
-import { openOpsQueues } from '../ops/queues.js';
-import type { OpsDeps } from '../ops/status.js';
-import { registerTreasuryMetrics } from '../ops/treasury-metrics.js';
+import type { OpsMetrics } from '../ops/metrics.js';
+import type { Ops } from '../ops/open.js';
 import { cookieOptions } from './cookies.js';
 
 // Ops surfaces, both behind the admin token: Prometheus metrics at /metrics (Authorization: Bearer, or the
@@ -87,49 +82,19 @@ async function queuesGate(services: Services, req: FastifyRequest, reply: Fastif
   return undefined;
 }
 
-/**
- * Registers /metrics and /admin/queues. Returns what the GraphQL `ops` field needs (`opsStatus(deps)`): the
- * pool and the queues, including a handle on 'chain-scan' that is closed with the server.
- */
-export async function registerOps(
-  server: FastifyInstance,
-  deps: { services: Services; pool: Pool; queues: Queues },
-): Promise<OpsDeps> {
-  const { services, pool } = deps;
-  const queues = openOpsQueues(
-    deps.queues,
-    services.config.redisPrefix,
-    Object.keys(services.config.treasury.policies),
-  );
-  await queues.refresh(pool).catch(() => undefined);
-  // Payout queues appear when a worker registers a hot wallet: the dashboard and the metrics pick them up.
-  let addToBoard: (q: (typeof queues.all)[number]) => void = () => undefined;
-  const refresh = async () => {
-    for (const q of await queues.refresh(pool)) addToBoard(q);
-  };
-  const timer = setInterval(() => refresh().catch(() => undefined), 15_000);
-  timer.unref();
-  server.addHook('onClose', async () => {
-    clearInterval(timer);
-    await queues.close();
-  });
-
-  const metrics = await OpsMetrics.create({ pool, queues: queues.all, log: services.log });
+/** Serves /metrics and /admin/queues from what the composition root opened (src/ops/open.ts). */
+export async function registerOps(server: FastifyInstance, services: Services, ops: Ops): Promise<void> {
   server.addHook('onResponse', async (req, reply) => {
-    metrics.observeRequest(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime);
+    ops.metrics.observeRequest(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime);
   });
-  services.ledger.observeBatches((b) => metrics.observeLedgerBatch(b));
-  registerHotWalletMetrics(metrics, pool);
-  registerTreasuryMetrics(metrics, pool);
-  registerMoneyMetrics(metrics, pool);
-  registerMetricsEndpoint(server, services, metrics);
+  registerMetricsEndpoint(server, services, ops.metrics);
 
   await server.register(async (scope) => {
     scope.addHook('onRequest', (req, reply) => queuesGate(services, req, reply));
     const adapter = new FastifyAdapter();
     adapter.setBasePath(QUEUES_PATH);
     const board = createBullBoard({
-      queues: queues.all.map(
+      queues: ops.queues.map(
         (q) =>
           // Chain-scan jobs are driven by job schedulers the workers own: look, do not touch.
           new BullMQAdapter(q, { readOnlyMode: q.name !== QUEUE.webhooks, allowRetries: true }),
@@ -137,11 +102,9 @@ export async function registerOps(
       serverAdapter: adapter,
       options: { uiConfig: { boardTitle: 'NovaPay queues' } },
     });
-    addToBoard = (q) => board.addQueue(new BullMQAdapter(q, { readOnlyMode: true }));
+    ops.onQueueAdded((q) => board.addQueue(new BullMQAdapter(q, { readOnlyMode: true })));
     await scope.register(adapter.registerPlugin(), { prefix: QUEUES_PATH });
   });
-
-  return { pool, queues: queues.all, refresh, metrics };
 }
 
 /** Compares without leaking how much of the token matched. */

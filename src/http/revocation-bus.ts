@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
-import type { TokenRevocations } from '../modules/merchants/revocations.js';
-import type { MerchantsService } from '../modules/merchants/service.js';
+import type { MerchantsService, RevocationNotices, TokenRevocations } from '../modules/merchants/index.js';
 
 // Revocations reach every API process at once through Redis pub/sub: an API key revoked anywhere (API, CLI,
 // another instance) is dropped from every cache, a bearer token is added to every process's revoked list, and
@@ -23,6 +22,7 @@ export async function wireRevocations(o: {
   subscriber: Redis;
   merchants: MerchantsService;
   revocations: TokenRevocations;
+  notices: RevocationNotices;
   sockets: Sockets | null;
   log: Logger;
 }): Promise<void> {
@@ -31,14 +31,14 @@ export async function wireRevocations(o: {
     o.redis
       .publish(channel, JSON.stringify(message))
       .catch((err) => o.log.warn({ err: err.message, channel }, 'could not publish a revocation'));
-  o.merchants.onKeyRevoked = (hash, keyId) => {
+  o.notices.onKey((hash, keyId) => {
     o.sockets?.closeForKey(keyId);
     publish(channels.keys, { hash, keyId });
-  };
-  o.revocations.onRevoked = (jti, expiresAtMs) => {
+  });
+  o.notices.onToken((jti, expiresAtMs) => {
     o.sockets?.closeForToken(jti);
     publish(channels.tokens, { jti, expiresAtMs });
-  };
+  });
   await o.subscriber.subscribe(channels.keys, channels.tokens);
   o.subscriber.on('message', (channel, message) => {
     try {

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { hmacSha256Hex, safeEqualHex } from '../lib/crypto.js';
 import { AppError } from '../lib/errors.js';
-import type { ResolvedKey } from '../modules/merchants/service.js';
+import type { ResolvedKey } from '../modules/merchants/index.js';
 import type { ReplayCache } from './replay-cache.js';
 
 // Request signatures. Version 1 is the legacy page's: HMAC-SHA256(secret, raw body), the empty string for a

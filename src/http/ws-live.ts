@@ -10,8 +10,8 @@ import type { SubscribePayload } from 'graphql-ws';
 import type { WebSocket } from 'ws';
 import type { Principal, Services } from '../context.js';
 import { canonicalJson } from '../lib/json.js';
-import { isTopicStream, TOPIC } from '../modules/events/topics.js';
-import type { FanoutHub, Policy, Sink } from '../modules/realtime/hub.js';
+import { isTopicStream, TOPIC } from '../modules/events/index.js';
+import type { FanoutHub, Policy, Sink } from '../modules/realtime/index.js';
 import { maskError } from './graphql.js';
 import type { SocketOperations } from './ws-operations.js';
 

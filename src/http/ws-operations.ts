@@ -136,7 +136,7 @@ export class SocketOperations {
       await this.auth.spend(principal);
       this.checkCaps(state, principal);
       // A key set to trusted documents only (and its tokens) sends a known document's exact text here.
-      this.services.trustedDocuments?.check(principal, exact);
+      this.services.trustedDocuments.check(principal, exact);
     } catch (err) {
       if (err instanceof AppError) return refusal(err);
       throw err;

@@ -6,7 +6,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import type { Context, Principal, Services } from '../context.js';
 import { AppError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
-import { FanoutHub } from '../modules/realtime/hub.js';
+import { FanoutHub } from '../modules/realtime/index.js';
 import type { Authenticator } from './auth.js';
 import { trustProxyFn, upgradeClientAddress } from './client-address.js';
 import { maskError } from './graphql.js';

@@ -1,5 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
+import { ValidationError } from './errors.js';
 
 // Sortable ids with a type prefix (Stripe style): tx_01JD…, req_01JD…. ULIDs sort by creation time.
 
@@ -27,3 +28,14 @@ export function newId(prefix: IdPrefix): string {
 
 /** An idempotency key: 1-255 printable ASCII characters (Stripe's rule), the same on REST and GraphQL. */
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/** A merchant's id for one of its users: what every face accepts. */
+export const USER_ID_PATTERN = /^[A-Za-z0-9_\-.:]{1,64}$/;
+
+export function parseUserId(value: unknown, param: string): string {
+  if (typeof value !== 'string') throw new ValidationError(`${param} must be a string`, param);
+  if (!USER_ID_PATTERN.test(value)) {
+    throw new ValidationError(`${param} must be 1-64 characters of A-Z a-z 0-9 _ - . :`, param);
+  }
+  return value;
+}

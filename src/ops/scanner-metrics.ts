@@ -1,8 +1,8 @@
 import { Gauge } from 'prom-client';
-import type { ScannerHealth } from '../../jobs/scanner-health.js';
+import type { ScannerHealth } from '../modules/deposits/index.js';
 import type { OpsMetrics } from './metrics.js';
 
-// Stalled chain scanners in /metrics, as the worker's last health check found them (jobs/scanner-health.ts):
+// Stalled chain scanners in /metrics, as the worker's last health check found them (src/modules/deposits/scanner-health.ts):
 // 1 while a scanner's cursor has not moved for CHAIN_SCANNER_STALL_SECONDS although the chain head advanced.
 // Only processes that run the scanners (--role worker|all) have these series.
 

@@ -1,12 +1,12 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { ChainScanner } from '../../jobs/chain-scan.js';
 import { TronAdapter } from '../../src/chains/tron/adapter.js';
 import { startTronDevnet } from '../../src/devnet/tron/index.js';
 import type { Logger } from '../../src/lib/logger.js';
 import { ChainStore } from '../../src/modules/deposits/chain-store.js';
 import { DepositCrediting } from '../../src/modules/deposits/crediting.js';
+import { ChainScanner } from '../../src/modules/deposits/scanner.js';
 import { useTronApp } from '../helpers/tron.js';
 
 // `npm start` a second time on the same database starts a new in-process devnet: a new chain whose blocks

@@ -1,16 +1,15 @@
 import { Contract, JsonRpcProvider, Wallet } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import { DISPERSE_ADDRESS } from '../../src/devnet/evm/index.js';
-import { reconcileNetwork } from '../../src/modules/treasury/index.js';
 import { fundHot, requestDeposit } from '../helpers/evm.js';
-import { checkHouseInvariants } from '../helpers/invariants.js';
 import { payoutOnce } from '../helpers/scan.js';
-import { useSweptEvmApp } from '../helpers/treasury.js';
+import { expectReconciled, housePostings, useSweptEvmApp } from '../helpers/treasury.js';
 
 // Issue 20's failure paths of the treasury on the hardhat devnet: a top-up that lands but whose sweep the node
 // refuses (an injected HTTP 503 on eth_sendRawTransaction) is sent again by a later pass, with no second top-up,
-// and the books stay reconciled; and an approved withdrawal the hot wallet cannot cover waits until a sweep
-// refills the wallet, then is paid once.
+// and the books stay reconciled; an approved withdrawal the hot wallet cannot cover waits until a sweep refills
+// the wallet, then is paid once; and a sweep that is mined but reverts (the devnet's 'revert' fault) is failed, its
+// gas booked as a fee, and the address topped up again for what it burned and swept once.
 
 const HOT = Wallet.createRandom();
 const { t, sweeper, pass, queueIdle } = useSweptEvmApp(HOT.privateKey, {
@@ -52,11 +51,12 @@ async function deposit(user: string, units: bigint) {
   return d.depositAddress;
 }
 let merchant: Awaited<ReturnType<typeof t.merchant>> | undefined;
-async function reconciled() {
-  const checks = await reconcileNetwork(sweeper().deps);
-  expect(checks.filter((c) => c.difference !== 0n)).toEqual([]);
-  await checkHouseInvariants(t.app.pool);
-}
+const reconciled = () => expectReconciled(sweeper(), t.app.pool);
+const receipt = (hash: string) =>
+  t.devnet.request<{ gasUsed: string; effectiveGasPrice: string; status: string }>(
+    'eth_getTransactionReceipt',
+    [hash],
+  );
 
 describe('treasury failure paths', () => {
   it('sends a sweep the node refused again on a later pass, without a second top-up', {
@@ -142,6 +142,54 @@ describe('treasury failure paths', () => {
     expect(await tokenOf(HOT.address)).toBe(26n * E6);
     const books = await t.app.services.ledger.house.balances({ network: 'ERC20', mode: 'test' });
     expect(books.find((b) => b.asset === 'token' && b.code === 'custody:hot')?.balance).toBe(26n * E6);
+    await reconciled();
+  });
+
+  it('fails a sweep that reverted on chain, books its gas, tops the address up for what it burned and sweeps it once', {
+    timeout: 120_000,
+  }, async () => {
+    const address = await deposit('reverted', 30n * E6);
+    const hotTokens = await tokenOf(HOT.address);
+    expect(await pass()).toMatchObject({ planned: 1, toppedUp: 1 }); // automine: the top-up is in a block
+    // The sweep is estimated, signed and sent as always; the token refuses it when it runs: mined, status 0.
+    t.devnet.injectFault({ kind: 'revert', from: address });
+    expect(await pass()).toMatchObject({ signed: 1 });
+    const sweepTxs = `select s.id, s.status, s.topup, s.fee_params, s.failure_reason, x.tx_hash
+      from sweeps s left join treasury_transactions x on x.id = s.tx_id where s.from_address = $1 order by s.created_at`;
+    type Row = {
+      id: string;
+      status: string;
+      topup: string;
+      fee_params: Record<string, string>;
+      failure_reason: string | null;
+      tx_hash: string | null;
+    };
+    const [first] = (await t.app.pool.query<Row>(sweepTxs, [address])).rows;
+    const reverted = await receipt(first!.tx_hash!);
+    expect(reverted.status).toBe('0x0');
+    const burned = BigInt(reverted.gasUsed) * BigInt(reverted.effectiveGasPrice);
+    expect(burned).toBeGreaterThan(0n);
+
+    // Deep enough: the sweep fails and its gas is booked; the same pass plans the address again, and tops it up
+    // with what the transfer needs less what is left on it: the gas the reverted one burned.
+    await t.devnet.mine(12);
+    expect(await pass()).toMatchObject({ failed: 1, planned: 1, toppedUp: 1 });
+    const [failed, again] = (await t.app.pool.query<Row>(sweepTxs, [address])).rows;
+    expect(failed).toMatchObject({ status: 'failed', failure_reason: `${first!.tx_hash} failed on chain` });
+    expect(await housePostings(t.app.pool, first!.tx_hash!)).toEqual([
+      `fee native custody:deposits→network_fees ${burned}`,
+    ]);
+    const left = BigInt(first!.topup) - burned;
+    expect(BigInt(again!.topup)).toBe(BigInt(again!.fee_params.maxCost!) - left);
+    expect(BigInt(again!.topup)).toBeGreaterThan(0n);
+
+    await sweepUntilCompleted(address);
+    // Swept once: two transactions from the address (the reverted one and the sweep), the tokens moved once.
+    const rows = await sweepsOf(address);
+    expect(rows.map((r) => r.status)).toEqual(['failed', 'completed']);
+    expect(Number(await t.devnet.request<string>('eth_getTransactionCount', [address, 'latest']))).toBe(2);
+    expect(await tokenOf(address)).toBe(0n);
+    expect(await tokenOf(HOT.address)).toBe(hotTokens + 30n * E6);
     await reconciled();
   });
 });

@@ -1,26 +1,34 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { checkHouseInvariants } from '../helpers/invariants.js';
-import { tronSweepTools, useSweptTronApp } from '../helpers/tron-treasury.js';
+import { houseBooks } from '../helpers/treasury.js';
+import { payTronDeposits, useSweptTronApp } from '../helpers/treasury-tron.js';
 
 // Delegate mode without a stakingAccount: the hot wallet stakes and lends. Its staked TRX stays custody:hot (the
 // reconciliation counts all it owns, not only its liquid balance), its loans' fees are booked from custody:hot,
 // and no staking account appears in the books.
 
-const { t, hotKey: HOT_KEY, hot: HOT } = useSweptTronApp({ threshold: '1', tronFees: 'delegate' });
+const HOT_KEY = randomBytes(32).toString('hex');
+const {
+  t,
+  hot: HOT,
+  sweeper,
+  pass,
+  fund,
+} = useSweptTronApp(HOT_KEY, { threshold: '1', tronFees: 'delegate' });
 const TRX = 1_000_000n;
 const N = 5;
-const { sweeper, pass, books, fund, payDeposits } = tronSweepTools(t);
 
 describe('TRON sweeps with energy delegated by the hot wallet', () => {
   it('lends from the hot wallet, books its loans there, and reconciles its staked TRX as hot', {
     timeout: 120_000,
   }, async () => {
-    await fund('hot', 'native', HOT, 100_100n * TRX);
-    await fund('hot', 'token', HOT, TRX);
+    await fund('native', 100_100n * TRX);
+    await fund('token', TRX);
     t.devnet.freezeBalance(HOT_KEY, 100_000n * TRX, 'ENERGY');
     t.devnet.mine();
     const m = await t.merchant();
-    const { deposits, total } = await payDeposits(m, N);
+    const { deposits, total } = await payTronDeposits(t, m, N);
     t.devnet.mine(19);
     await t.scan();
     expect(await pass()).toMatchObject({ planned: N, toppedUp: N });
@@ -42,7 +50,7 @@ describe('TRON sweeps with energy delegated by the hot wallet', () => {
     expect(
       lent.rows.every((x) => x.signer_key === `tron:TRC20:test:${HOT}` && x.status === 'confirmed'),
     ).toBe(true);
-    const b = await books();
+    const b = await houseBooks(t.app, 'TRC20');
     expect(b['token custody:hot']).toBe(total + TRX);
     expect(b['native custody:staking']).toBeUndefined();
     // all the hot wallet owns: what it holds liquid and the 100 000 TRX it staked

@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { secret } from '../../src/lib/secret.js';
 import { reconcileNetwork } from '../../src/modules/treasury/index.js';
 import { checkHouseInvariants, checkLedgerInvariants } from '../helpers/invariants.js';
+import { houseBooks } from '../helpers/treasury.js';
+import { fundTron, payTronDeposits, useSweptTronApp } from '../helpers/treasury-tron.js';
 import { createTronDeposit } from '../helpers/tron.js';
-import { tronSweepTools, useSweptTronApp } from '../helpers/tron-treasury.js';
 
 // Sweeping TRC20 with delegated energy, on the TRON devnet (mainnet's stake weights and USDT's dynamic energy):
 // a staking account that froze TRX for ENERGY lends each deposit address exactly the energy estimateenergy says
@@ -15,7 +16,16 @@ import { tronSweepTools, useSweptTronApp } from '../helpers/tron-treasury.js';
 
 const STAKE_KEY = randomBytes(32).toString('hex');
 const STAKE = TronWeb.address.fromPrivateKey(STAKE_KEY) as string;
-const { t, hot: HOT } = useSweptTronApp(
+const {
+  t,
+  hot: HOT,
+  sweeper,
+  pass,
+  post,
+  info,
+  sweepUntil,
+} = useSweptTronApp(
+  randomBytes(32).toString('hex'),
   { threshold: '1', tronFees: 'delegate', stakingAccount: STAKE },
   { tronStakingKey: secret(STAKE_KEY) },
 );
@@ -24,7 +34,9 @@ const TRX = 1_000_000n;
 const N = 30;
 const STAKED = 400_000n * TRX;
 
-const { sweeper, pass, post, info, books, fund, payDeposits } = tronSweepTools(t);
+const fund = (place: 'hot' | 'staking' | 'deposits', asset: 'native' | 'token', to: string, amount: bigint) =>
+  fundTron(t, place, to, asset, amount);
+const books = () => houseBooks(t.app, 'TRC20');
 const account = (address: string) => post<any>('/wallet/getaccount', { address, visible: true });
 
 const count = async (sql: string, params: unknown[] = []) =>
@@ -34,15 +46,6 @@ const settled = async () =>
   (await count(`sweeps where delegate_tx_id is not null and undelegate_tx_id is null`)) === 0 &&
   (await count(`treasury_transactions where status in ('signed', 'broadcast', 'mined')`)) === 0 &&
   (await count(`sweeps where kind = 'sweep' and not leftover_checked`)) === 0;
-
-async function sweepUntil(done: () => Promise<boolean>) {
-  for (let i = 0; i < 30; i++) {
-    await pass();
-    if (await done()) return;
-    t.devnet.mine(i < 4 ? 1 : 19);
-  }
-  throw new Error('sweeps did not finish');
-}
 
 describe('TRON sweeps (delegated energy)', () => {
   it('sweeps 30 TRC20 deposits with energy lent exactly, reclaims every loan, sends leftover TRX back; books reconcile', {
@@ -55,7 +58,7 @@ describe('TRON sweeps (delegated energy)', () => {
     t.devnet.mine();
 
     const m = await t.merchant();
-    const { deposits, total } = await payDeposits(m, N);
+    const { deposits, total } = await payTronDeposits(t, m, N);
     // Three customers also sent 5 TRX to their deposit address (recorded by ops): those accounts exist already.
     const withTrx = deposits.slice(0, 3).map((d) => d.depositAddress);
     for (const a of withTrx) await fund('deposits', 'native', a, 5n * TRX);

@@ -1,28 +1,21 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { reconcileNetwork } from '../../src/modules/treasury/index.js';
 import { checkHouseInvariants, checkLedgerInvariants } from '../helpers/invariants.js';
+import { houseBooks } from '../helpers/treasury.js';
+import { useSweptTronApp } from '../helpers/treasury-tron.js';
 import { createTronDeposit } from '../helpers/tron.js';
-import { tronSweepTools, useSweptTronApp } from '../helpers/tron-treasury.js';
 
 // Sweeping TRC20 by burning, on the TRON devnet (mainnet's energy price and USDT's dynamic energy): 50 confirmed
 // deposits are each sent exactly the TRX their transfer will burn (estimateenergy × the energy price; the first
 // TRX creates the account, which the hot wallet pays for, and its free bandwidth carries the transfer), swept to
 // the hot wallet and booked, to the sun. A top-up that expires unmined is dead: it is sent again, and only once.
 
-const { t, hot: HOT } = useSweptTronApp({ threshold: '1' });
+const HOT_KEY = randomBytes(32).toString('hex');
+const { t, hot: HOT, sweeper, pass, info, fund, sweepUntil } = useSweptTronApp(HOT_KEY, { threshold: '1' });
 const E6 = 1_000_000n;
 const N = 50;
 
-const { sweeper, pass, info, books, fund, payDeposits } = tronSweepTools(t);
-
-async function sweepUntil(done: () => Promise<boolean>) {
-  for (let i = 0; i < 20; i++) {
-    await pass();
-    if (await done()) return;
-    t.devnet.mine(i < 3 ? 1 : 19);
-  }
-  throw new Error('sweeps did not finish');
-}
 const completed = async () =>
   (await t.app.pool.query(`select count(*)::int as n from sweeps where status = 'completed'`)).rows[0]
     .n as number;
@@ -31,10 +24,17 @@ describe('TRON sweeps (burning TRX)', () => {
   it('sweeps 50 confirmed TRC20 deposits to zero with exactly the TRX they burn, booked and reconciled', {
     timeout: 180_000,
   }, async () => {
-    await fund('hot', 'native', HOT, 10_000_000_000n);
-    await fund('hot', 'token', HOT, E6); // the hot wallet holds USDT, so every transfer to it is sized alike
+    await fund('native', 10_000_000_000n);
+    await fund('token', E6); // the hot wallet holds USDT, so every transfer to it is sized alike
     const m = await t.merchant();
-    const { deposits, total } = await payDeposits(m, N);
+    const deposits = [];
+    let total = 0n;
+    for (let i = 0; i < N; i++) {
+      const d = await createTronDeposit(t, m, `payer${i}`, i + 1);
+      t.devnet.sendUsdt(d.depositAddress, BigInt(i + 1) * E6 + BigInt(i));
+      total += BigInt(i + 1) * E6 + BigInt(i);
+      deposits.push(d);
+    }
     t.devnet.mine(19);
     await t.scan();
 
@@ -74,7 +74,7 @@ describe('TRON sweeps (burning TRX)', () => {
       fees += BigInt(r.fee ?? 0);
     }
 
-    const b = await books();
+    const b = await houseBooks(t.app, 'TRC20');
     expect(b['token custody:deposits']).toBe(0n);
     expect(b['token custody:hot']).toBe(total + E6);
     expect(b['native network_fees']).toBe(fees);

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TronHotWallet } from '../../src/chains/payout/tron.js';
 import { type NetworkConfig, tronToken } from '../../src/chains/registry.js';
 import { TronAdapter } from '../../src/chains/tron/adapter.js';
+import { TronHotWallet } from '../../src/chains/tron/hot-wallet.js';
 import { chainParameter, readBlock } from '../../src/chains/tron/node-json.js';
 import { ChainUnavailableError } from '../../src/chains/types.js';
 import { startTronDevnet, type TronDevnet } from '../../src/devnet/tron/index.js';

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { cruise, type ICruiseResult, type IForbiddenRuleType } from 'dependency-cruiser';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -40,6 +42,20 @@ const RULES: IForbiddenRuleType[] = [
     from: { path: '^jobs/' },
     to: { path: '^src/http/' },
   },
+  {
+    name: 'modules-through-their-index',
+    comment: 'outside a module, only its index.ts is its public surface',
+    severity: 'error',
+    from: { path: '^(src|jobs|schema)/', pathNot: '^src/modules/' },
+    to: { path: '^src/modules/[^/]+/', pathNot: '^src/modules/[^/]+/index\\.ts$' },
+  },
+  {
+    name: 'modules-reach-each-other-through-their-index',
+    comment: 'one module imports another only through its index.ts',
+    severity: 'error',
+    from: { path: '^src/modules/([^/]+)/' },
+    to: { path: '^src/modules/', pathNot: ['^src/modules/$1/', '^src/modules/[^/]+/index\\.ts$'] },
+  },
 ];
 
 let result: ICruiseResult;
@@ -70,5 +86,38 @@ describe('the import graph', () => {
   it('breaks none of the layers’ rules', () => {
     const broken = result.summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`);
     expect(broken).toEqual([]);
+  });
+});
+
+/** Every .ts file under `dir`, as a path from the project root. */
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && /\.tsx?$/.test(e.name))
+    .map((e) => join(e.parentPath, e.name));
+}
+
+describe('the seams', () => {
+  it('jobs/ binds queues to module methods and runs no SQL of its own', () => {
+    const withSql = sources('jobs').filter((f) =>
+      /\.query\s*[<(]|\bpg\.Client\b/.test(readFileSync(f, 'utf8')),
+    );
+    expect(withSql).toEqual([]);
+  });
+
+  it('no file outside src/chains asks which chain family a network is', () => {
+    const asking = ['src', 'jobs', 'schema']
+      .flatMap(sources)
+      .filter((f) => !f.startsWith('src/chains/'))
+      .filter((f) =>
+        /\bfamily\s*[!=]==|[!=]==\s*[\w.]*\bfamily\b|case '(tron|evm)':/.test(readFileSync(f, 'utf8')),
+      );
+    expect(asking).toEqual([]);
+  });
+
+  it('every module has an index.ts', () => {
+    const modules = readdirSync('src/modules', { withFileTypes: true }).filter((e) => e.isDirectory());
+    expect(modules.length).toBeGreaterThan(5);
+    const without = modules.filter((m) => !readdirSync(join('src/modules', m.name)).includes('index.ts'));
+    expect(without.map((m) => m.name)).toEqual([]);
   });
 });

@@ -60,6 +60,9 @@ export class EvmAdapter implements ChainAdapter {
   private readonly providers: JsonRpcProvider[];
   private current = 0;
 
+  /** Ranges the scanner hands over (getLogs itself splits one a provider refuses as too wide). */
+  readonly maxRange = 100;
+
   constructor(private readonly net: NetworkConfig & { rpcUrls?: string[] }) {
     const urls = net.rpcUrls?.length ? net.rpcUrls : [net.nodeUrl];
     this.providers = urls.map((u) => {

@@ -1,9 +1,9 @@
 import { FetchRequest, getAddress, Interface, JsonRpcProvider, Transaction, Wallet } from 'ethers';
 import type { DepositKeys } from '../keys.js';
-import { type EvmHotWallet, errorText } from '../payout/evm.js';
 import { PayoutChainError } from '../payout/types.js';
 import type { NetworkConfig } from '../registry.js';
 import type { AddressBalances, SignedTx, SweepChain, SweepCost } from '../sweep/types.js';
+import { type EvmHotWallet, errorText } from './hot-wallet.js';
 
 // Sweeping an EVM network: a deposit address holds tokens and no gas. The hot wallet tops it up with exactly the
 // gas the token transfer needs (eth_estimateGas of that transfer × the node's EIP-1559 fee cap), many addresses

@@ -1,8 +1,8 @@
-import type { Family } from '../hd.js';
+import type { Family } from '../family.js';
 import type { NetworkConfig } from '../registry.js';
 
 // What the payout worker needs from a hot wallet on one chain family. Keys live inside the implementation
-// (src/chains/payout/tron.ts, evm.ts), built only by the worker role; nothing here exposes them.
+// (src/chains/tron/hot-wallet.ts, src/chains/evm/hot-wallet.ts), built only by the worker role; nothing here exposes them.
 
 /** A signed transaction as stored before it is sent: enough to rebroadcast it after a crash. */
 export interface SignedPayout {
@@ -43,6 +43,11 @@ export interface HotWallet {
   /** `tron:<network chain>:<address>` or `evm:<chainId>:<address>`: one nonce space, one payout queue. */
   readonly key: string;
   readonly family: Family;
+  /**
+   * The chain orders an account's transactions by nonce (EVM): the database allocates them, and a payout stuck
+   * below the fees of the day is replaced at its nonce. Without (TRON), a transaction expires instead.
+   */
+  readonly nonces: boolean;
   readonly address: string;
   readonly networks: NetworkConfig[];
   balances(): Promise<WalletBalances>;

@@ -1,12 +1,11 @@
-import { HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet } from 'ethers';
-import { TronWeb } from 'tronweb';
+import { HDNodeWallet, Mnemonic } from 'ethers';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../lib/logger.js';
+import { families, familyOf } from '../families.js';
+import type { ChainFamily } from '../family.js';
 import { payFromFaucet } from '../faucet.js';
-import { devMnemonic, type Family } from '../hd.js';
+import { devMnemonic } from '../hd.js';
 import type { NetworkConfig, NetworkRegistry } from '../registry.js';
-import { EvmHotWallet } from './evm.js';
-import { TronHotWallet } from './tron.js';
 import type { HotWallet } from './types.js';
 
 // Hot wallets for the worker role, from PAYOUT_TRON_PRIVATE_KEY / PAYOUT_EVM_PRIVATE_KEY, or PAYOUT_MNEMONIC
@@ -14,19 +13,19 @@ import type { HotWallet } from './types.js';
 // from the development mnemonic in DATA_DIR at account 1' (deposits use account 0'), and on a development chain
 // with a faucet it is funded once, so `npm start` pays out end to end. The API role never calls this.
 
-const DEV_FUNDING = { tokenWhole: 1_000_000n, trxSun: 10_000_000_000n, wei: 10n ** 19n };
+/** Whole tokens a fresh development hot wallet gets (its coin: the family's `devFundingNative`). */
+const DEV_FUNDING_TOKENS = 1_000_000n;
 
 interface KeySource {
   key: string;
   development: boolean;
 }
 
-function keyFor(config: Config, family: Family): KeySource | null {
+function keyFor(config: Config, family: ChainFamily): KeySource | null {
   const p = config.payouts;
-  const direct = family === 'tron' ? p.tronPrivateKey : p.evmPrivateKey;
+  const direct = family.configuredPayoutKey(config);
   if (direct) return { key: direct.replace(/^0x/, ''), development: false };
-  const path = (account: number) =>
-    family === 'tron' ? `m/44'/195'/${account}'/0/0` : `m/44'/60'/${account}'/0/0`;
+  const path = (account: number) => `m/44'/${family.coinType}'/${account}'/0/0`;
   if (p.mnemonic) {
     return {
       key: HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(p.mnemonic), path(0)).privateKey.slice(2),
@@ -38,89 +37,52 @@ function keyFor(config: Config, family: Family): KeySource | null {
   return { key: node.privateKey.slice(2), development: true };
 }
 
-async function chainIdOf(net: NetworkConfig): Promise<number> {
-  if (net.chainId) return net.chainId;
-  const p = new JsonRpcProvider(net.nodeUrl, undefined, { staticNetwork: true });
-  try {
-    return Number(await p.send('eth_chainId', []));
-  } finally {
-    p.destroy();
-  }
-}
-
 export async function openHotWallets(
   config: Config,
   registry: NetworkRegistry,
   log: Logger,
 ): Promise<HotWallet[]> {
   const wallets: HotWallet[] = [];
-  const tron = keyFor(config, 'tron');
-  const evm = keyFor(config, 'evm');
-  const byChainId = new Map<number, NetworkConfig[]>();
-  for (const net of registry.all()) {
-    if (net.family === 'tron') {
-      if (!tron) {
+  for (const family of Object.values(families())) {
+    const nets = registry.all().filter((n) => n.family === family.name);
+    if (nets.length === 0) continue;
+    const source = keyFor(config, family);
+    if (!source) {
+      for (const net of nets)
         log.warn(
           { network: net.network, mode: net.mode },
-          'no TRON payout key configured: TRC20 payouts wait',
+          `no ${family.label} payout key configured: ${net.network} payouts wait`,
         );
-        continue;
-      }
-      wallets.push(new TronHotWallet(net, tron.key, BigInt(config.payouts.tronMaxFeeLimitSun)));
-    } else {
-      if (!evm) {
-        log.warn({ network: net.network, mode: net.mode }, 'no EVM payout key configured: EVM payouts wait');
-        continue;
-      }
-      let id: number;
-      try {
-        id = await chainIdOf(net);
-      } catch (err) {
-        log.warn(
-          { network: net.network, err: (err as Error).message },
-          'EVM node unreachable: its payouts wait',
-        );
-        continue;
-      }
-      byChainId.set(id, [...(byChainId.get(id) ?? []), net]);
+      continue;
     }
-  }
-  for (const [id, nets] of byChainId) wallets.push(new EvmHotWallet(id, nets, evm!.key));
-  for (const w of wallets) {
-    log.info({ wallet: w.key, networks: w.networks.map((n) => n.chain) }, 'payout hot wallet');
-    const dev = (w.family === 'tron' ? tron : evm)?.development;
-    if (dev) await fundDevelopmentWallet(w, registry, log);
+    const opened = await family.openHotWallets(nets, source.key, config, log);
+    for (const w of opened) {
+      log.info({ wallet: w.key, networks: w.networks.map((n) => n.chain) }, 'payout hot wallet');
+      if (source.development) await fundDevelopmentWallet(w, registry, log);
+    }
+    wallets.push(...opened);
   }
   return wallets;
 }
 
 /** Development only: a fresh dev hot wallet on a chain with a faucet gets tokens and gas once. */
 async function fundDevelopmentWallet(w: HotWallet, registry: NetworkRegistry, log: Logger) {
+  const family = familyOf(w.family);
   try {
     const b = await w.balances();
     for (const net of w.networks) {
       const faucet =
         net.faucetPrivateKey ??
-        registry.all().find((n) => n.nodeUrl === net.nodeUrl && n.faucetPrivateKey)?.faucetPrivateKey;
+        registry.all().find((n: NetworkConfig) => n.nodeUrl === net.nodeUrl && n.faucetPrivateKey)
+          ?.faucetPrivateKey;
       if (!faucet || (b.token[net.network] ?? 0n) > 0n) continue;
       await payFromFaucet(
         { ...net, faucetPrivateKey: faucet },
         w.address,
-        DEV_FUNDING.tokenWhole * 10n ** BigInt(net.token.decimals),
+        DEV_FUNDING_TOKENS * 10n ** BigInt(net.token.decimals),
       );
       if (b.native === 0n) {
-        if (w.family === 'tron') {
-          const tw = new TronWeb({ fullHost: net.nodeUrl, privateKey: faucet });
-          await tw.trx.sendTransaction(w.address, Number(DEV_FUNDING.trxSun));
-        } else {
-          const p = new JsonRpcProvider(net.nodeUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
-          try {
-            // Sent, not awaited: a devnet without automine includes it in its next block.
-            await new Wallet(faucet, p).sendTransaction({ to: w.address, value: DEV_FUNDING.wei });
-          } finally {
-            p.destroy();
-          }
-        }
+        await family.payNative(net, faucet, w.address, family.devFundingNative);
         b.native = 1n;
       }
       log.info(

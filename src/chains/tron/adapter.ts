@@ -41,6 +41,8 @@ function hexToTron(hex20: string): string {
 }
 
 export class TronAdapter implements ChainAdapter {
+  readonly maxRange = MAX_RANGE;
+
   constructor(private readonly net: NetworkConfig) {}
 
   private call<T>(path: string, body: Record<string, unknown> = {}): Promise<T> {

@@ -1,8 +1,8 @@
 import { TronWeb, type Types } from 'tronweb';
-import type { TronHotWallet } from '../payout/tron.js';
 import { PayoutChainError } from '../payout/types.js';
 import type { NetworkConfig } from '../registry.js';
 import type { EnergyLender, SignedTx } from '../sweep/types.js';
+import type { TronHotWallet } from './hot-wallet.js';
 import { storedTx } from './signed.js';
 
 // TRON delegate mode's staking account: TRX it staked for ENERGY (FreezeBalanceV2, done by ops) is lent to a

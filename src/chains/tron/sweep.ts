@@ -1,6 +1,5 @@
 import { TronWeb } from 'tronweb';
 import type { DepositKeys } from '../keys.js';
-import type { TronHotWallet } from '../payout/tron.js';
 import { PayoutChainError } from '../payout/types.js';
 import type { NetworkConfig } from '../registry.js';
 import type {
@@ -11,6 +10,7 @@ import type {
   SweepChain,
   SweepCost,
 } from '../sweep/types.js';
+import type { TronHotWallet } from './hot-wallet.js';
 import { leftoverOf } from './leftover.js';
 import { chainParameter } from './node-json.js';
 import { storedTx } from './signed.js';

@@ -1,11 +1,12 @@
 /**
  * Faults and provider limits in front of the Hardhat Network provider, so scanners meet what public RPC
  * providers do: HTTP 429/503, slow answers, and eth_getLogs refused when a range is too wide or returns too
- * many logs (JSON-RPC error -32005, Infura's code; Alchemy, Ankr and BSC nodes answer alike with other codes).
+ * many logs (JSON-RPC error -32005, Infura's code; Alchemy, Ankr and BSC nodes answer alike with other codes);
+ * and a token transfer that is mined but reverts (`revert.ts`).
  */
 import { ProviderError } from 'hardhat/internal/core/providers/errors.js';
 
-export type EvmFaultKind = '429' | '503' | 'slow' | 'limit';
+export type EvmFaultKind = '429' | '503' | 'slow' | 'limit' | 'revert';
 
 export interface EvmFaultSpec {
   /**
@@ -17,9 +18,17 @@ export interface EvmFaultSpec {
    * '429': HTTP 429 with Alchemy's body (ethers retries 429 by itself, up to 12 attempts with backoff).
    * '503': HTTP 503 with an nginx HTML page. 'slow': answer normally after delayMs.
    * 'limit': that call alone fails with -32005 "query returned more than 10000 results".
+   * 'revert': the next transaction `from` sends to one of the devnet's tokens (eth_sendRawTransaction) is mined
+   * and reverts: status 0, no log, its gas burned up to the revert, as when a token refuses a transfer (see
+   * revert.ts). Needs automine.
    */
   kind: EvmFaultKind;
-  /** How many matching requests (HTTP requests; calls for 'limit') get the fault (default 1; Infinity allowed). */
+  /** For 'revert': the sender (any case). */
+  from?: string;
+  /**
+   * How many matching requests (HTTP requests; calls for 'limit'; transactions for 'revert') get the fault
+   * (default 1; Infinity allowed).
+   */
   times?: number;
   /** For 'slow' (default 2 000 ms). */
   delayMs?: number;
@@ -37,8 +46,10 @@ export class Faults {
   private nextId = 1;
 
   inject(spec: EvmFaultSpec): number {
-    if (!['429', '503', 'slow', 'limit'].includes(spec.kind))
+    if (!['429', '503', 'slow', 'limit', 'revert'].includes(spec.kind))
       throw new TypeError(`unknown fault ${spec.kind}`);
+    if (spec.kind === 'revert' && !/^0x[0-9a-fA-F]{40}$/.test(spec.from ?? ''))
+      throw new TypeError('a revert fault needs `from`, the sender address');
     const id = this.nextId++;
     this.list.push({ ...spec, id, remaining: spec.times ?? 1 });
     return id;
@@ -62,6 +73,17 @@ export class Faults {
   takeCall(method: string): ActiveFault | undefined {
     if (this.list.length === 0) return undefined;
     return this.take((f) => f.kind === 'limit' && matches(f, method));
+  }
+
+  /** Whether any 'revert' fault is pending (eth_sendRawTransaction then decodes the transaction's sender). */
+  hasRevert(): boolean {
+    return this.list.some((f) => f.kind === 'revert');
+  }
+
+  /** A 'revert' fault for a transaction sent by `from`, consumed once. */
+  takeRevert(from: string): ActiveFault | undefined {
+    const sender = from.toLowerCase();
+    return this.take((f) => f.kind === 'revert' && f.from?.toLowerCase() === sender);
   }
 
   private take(pred: (f: ActiveFault) => boolean): ActiveFault | undefined {

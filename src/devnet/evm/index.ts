@@ -133,7 +133,8 @@ export async function startEvmDevnet(options: EvmDevnetOptions = {}): Promise<Ev
     maxLogsResults: options.maxLogsResults,
     finalizedDepth: options.finalizedDepth,
   };
-  const server = new EvmRpcServer(gatedProvider(provider, faults, limits, controls, info), faults);
+  const tokens = [USDT6.address, USDT18.address, FAKE_TOKEN.address];
+  const server = new EvmRpcServer(gatedProvider(provider, faults, limits, controls, info, tokens), faults);
   const host = options.host ?? '127.0.0.1';
   const port = await server.listen(options.port ?? 0, host);
   const blockNumber = async () => Number(await request<string>('eth_blockNumber'));

@@ -2,6 +2,7 @@ import { MethodNotFoundError } from 'hardhat/internal/core/providers/errors.js';
 import type { EIP1193Provider, RequestArguments } from 'hardhat/types/provider.js';
 import type { Controls } from './controls.js';
 import { type EvmFaultKind, type Faults, type LogsLimits, limitError, limitedGetLogs } from './faults.js';
+import { revertTarget, sendReverting } from './revert.js';
 
 /** Where a block tag sits in the params of the methods that take one. */
 const TAG_PARAM: Record<string, number> = {
@@ -20,7 +21,7 @@ const TAG_PARAM: Record<string, number> = {
  *   devnet_info                                   → { chainId, faucet, usdt6, usdt18, fakeToken, disperse }
  *   devnet_sendToken [token, to, amount, opts?]   → txHash (amount a decimal string; opts { from?, revert? })
  *   devnet_sendEth [to, wei, opts?]               → txHash
- *   devnet_injectFault [{ method?, methodPattern?, kind, times?, delayMs? }] → id
+ *   devnet_injectFault [{ method?, methodPattern?, kind, times?, delayMs?, from? }] → id
  *   devnet_clearFaults [id?]                      → true
  *
  * Hardhat's own test methods (evm_mine, hardhat_mine, evm_setAutomine, evm_snapshot, evm_revert…) pass through.
@@ -31,7 +32,10 @@ export function gatedProvider(
   limits: LogsLimits & { finalizedDepth?: number },
   controls: Controls,
   info: () => unknown,
+  /** The devnet's token contracts: a 'revert' fault applies to transactions sent to them. */
+  tokens: string[] = [],
 ): EIP1193Provider {
+  const tokenSet = new Set(tokens.map((a) => a.toLowerCase()));
   const call = (method: string, params: unknown[] = []) => inner.request({ method, params });
 
   async function devnet(method: string, p: unknown[]): Promise<unknown> {
@@ -79,6 +83,11 @@ export function gatedProvider(
   async function request({ method, params }: RequestArguments): Promise<unknown> {
     if (faults.takeCall(method)) throw limitError('query returned more than 10000 results');
     if (method.startsWith('devnet_')) return devnet(method, (params ?? []) as unknown[]);
+    if (method === 'eth_sendRawTransaction') {
+      const raw = ((params ?? []) as unknown[])[0];
+      const reverting = revertTarget(faults, raw, tokenSet);
+      if (reverting) return sendReverting(call, raw as string, reverting);
+    }
     const p = await pinTags(method, (params ?? []) as unknown[]);
     if (method === 'eth_getLogs' && (limits.maxLogsBlockRange || limits.maxLogsResults))
       return limitedGetLogs(p, limits, call);

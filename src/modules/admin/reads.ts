@@ -1,11 +1,10 @@
 import type { Pool } from '../../db/database.js';
 import { NotFoundError } from '../../lib/errors.js';
 import type { Mode, Tenant } from '../../lib/tenant.js';
-import type { DepositsService } from '../deposits/service.js';
-import type { DepositRow, DepositView } from '../deposits/view.js';
-import { type EventRow, toStoredEvent } from '../events/outbox.js';
-import type { StoredEvent } from '../events/types.js';
-import type { DeliveryRow, EndpointRow } from '../webhooks/service.js';
+import type { DepositRow, DepositsService, DepositView } from '../deposits/index.js';
+import type { StoredEvent } from '../events/index.js';
+import { type EventRow, toStoredEvent } from '../events/index.js';
+import type { DeliveryRow, EndpointRow } from '../webhooks/index.js';
 import { type Page, type TimeRange, Where } from './where.js';
 
 // Admin reads across merchants (issue 19): deposits, events, webhook endpoints and deliveries, each filtered

@@ -1,7 +1,7 @@
 import type { Pool } from '../../db/database.js';
-import type { DepositsService } from '../deposits/service.js';
-import type { LedgerService } from '../ledger/service.js';
-import type { WebhooksService } from '../webhooks/service.js';
+import type { DepositsService } from '../deposits/index.js';
+import type { LedgerService } from '../ledger/index.js';
+import type { WebhooksService } from '../webhooks/index.js';
 import { type AuditRow, auditTrail } from './audit.js';
 import { AdminReads } from './reads.js';
 import { type SearchHit, search } from './search.js';

@@ -1,12 +1,10 @@
 import { inTransaction, type Pool, type PoolClient } from '../../db/database.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.js';
-import { newId } from '../../lib/ids.js';
-import { minorToJsonNumber } from '../../lib/money.js';
+import { newId, parseUserId } from '../../lib/ids.js';
+import { minorToJsonNumber, parseStars } from '../../lib/money.js';
 import type { Mode } from '../../lib/tenant.js';
 import { parseOptionalText } from '../../lib/text.js';
-import type { LedgerService } from '../ledger/service.js';
-import type { PostedTransaction } from '../ledger/types.js';
-import { parseStars, parseUserId } from '../ledger/validation.js';
+import type { LedgerService, PostedTransaction } from '../ledger/index.js';
 import { recordAudit } from './audit.js';
 import { type Page, type TimeRange, Where } from './where.js';
 

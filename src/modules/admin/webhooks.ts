@@ -1,7 +1,7 @@
 import { inTransaction, type Pool } from '../../db/database.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { parseOptionalText } from '../../lib/text.js';
-import type { DeliveryRow, EndpointRow, WebhooksService } from '../webhooks/service.js';
+import type { DeliveryRow, EndpointRow, WebhooksService } from '../webhooks/index.js';
 import { recordAudit } from './audit.js';
 import type { AdminReads } from './reads.js';
 

@@ -2,8 +2,8 @@ import type { ScanResult } from '../../chains/types.js';
 import { inTransaction, type Pool } from '../../db/database.js';
 import { newId } from '../../lib/ids.js';
 import { JsonNumber } from '../../lib/json.js';
-import { insertEvents } from '../events/outbox.js';
-import type { EventDraft } from '../events/types.js';
+import type { EventDraft } from '../events/index.js';
+import { insertEvents } from '../events/index.js';
 import { type DepositRow, depositMessage } from './view.js';
 
 // What the scanners persist: the cursor (advanced only in the transaction that stores a fully processed
@@ -213,6 +213,12 @@ export class ChainStore {
       chain,
       next,
     ]);
+  }
+
+  /** The deposits of these ids, by id. */
+  async depositsByIds(ids: string[]): Promise<Map<string, DepositRow>> {
+    const r = await this.pool.query<DepositRow>('select * from deposits where id = any($1)', [ids]);
+    return new Map(r.rows.map((d) => [d.id, d]));
   }
 
   /** Transfers seen but not credited yet, oldest first. */

@@ -1,9 +1,8 @@
 import type { PoolClient } from '../../db/database.js';
 import { newId } from '../../lib/ids.js';
 import { JsonNumber } from '../../lib/json.js';
-import { minorToJsonNumber } from '../../lib/money.js';
-import type { EventDraft } from '../events/types.js';
-import { formatToken } from './amounts.js';
+import { formatToken, minorToJsonNumber } from '../../lib/money.js';
+import type { EventDraft } from '../events/index.js';
 import { depositUpdated } from './chain-store.js';
 import type { ConfirmedTransfer } from './crediting.js';
 import type { DepositRow } from './view.js';

@@ -1,11 +1,17 @@
 import type { PoolClient } from '../../db/database.js';
 import { AppError } from '../../lib/errors.js';
-import type { EventDraft } from '../events/types.js';
-import type { HouseBooks, HousePosting } from '../ledger/house.js';
-import type { LedgerService } from '../ledger/service.js';
-import type { GroupAccepted, PostingGroup, PostingItem, TransactionClaims } from '../ledger/types.js';
-import type { MerchantsService } from '../merchants/service.js';
-import { tokenToStarsMinor } from './amounts.js';
+import { tokenToStarsMinor } from '../../lib/money.js';
+import type { EventDraft } from '../events/index.js';
+import type {
+  GroupAccepted,
+  HouseBooks,
+  HousePosting,
+  LedgerService,
+  PostingGroup,
+  PostingItem,
+  TransactionClaims,
+} from '../ledger/index.js';
+import type { MerchantsService } from '../merchants/index.js';
 import { type CreditedDeposit, creditDeposits, type DepositCredit } from './credit-rows.js';
 import type { DepositRow } from './view.js';
 

@@ -9,13 +9,12 @@ import {
   UnsupportedNetworkError,
   ValidationError,
 } from '../../lib/errors.js';
-import { newId } from '../../lib/ids.js';
+import { newId, parseUserId } from '../../lib/ids.js';
+import { formatToken, parseTokenAmount } from '../../lib/money.js';
 import type { Mode, Tenant } from '../../lib/tenant.js';
-import type { IdempotencyService } from '../idempotency/service.js';
-import { parseMetadata, parseUserId } from '../ledger/validation.js';
-import type { MerchantsService } from '../merchants/service.js';
-import type { TokenService } from '../merchants/tokens.js';
-import { formatToken, parseTokenAmount } from './amounts.js';
+import type { IdempotencyService } from '../idempotency/index.js';
+import { parseMetadata } from '../ledger/index.js';
+import type { MerchantsService, TokenService } from '../merchants/index.js';
 import { type DepositRow, type DepositView, toView } from './view.js';
 
 // Deposit requests: a unique HD address per deposit (the index is allocated in the transaction that

@@ -1,6 +1,6 @@
 import { newId } from '../../lib/ids.js';
 import type { Tenant } from '../../lib/tenant.js';
-import type { EventDraft, EventType } from '../events/types.js';
+import type { EventDraft, EventType } from '../events/index.js';
 import type { PostedTransaction, PostingItem } from './types.js';
 
 // What the ledger's own operations (transfers, adjustments) share: the tenant they act for, their outbox

@@ -1,8 +1,8 @@
 import type { Pool, PoolClient } from '../../db/database.js';
 import { type AppError, ValidationError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import { insertEvents } from '../events/outbox.js';
-import type { EventDraft } from '../events/types.js';
+import type { EventDraft } from '../events/index.js';
+import { insertEvents } from '../events/index.js';
 import { BatchItemFailure } from './batcher.js';
 import { AccountIds, decide, materialise, RestartBatch } from './planning.js';
 import { SQL } from './sql.js';

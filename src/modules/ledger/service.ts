@@ -1,7 +1,8 @@
 import { inTransaction, type Pool, type PoolClient } from '../../db/database.js';
 import { NotFoundError, restoreError, ValidationError } from '../../lib/errors.js';
+import { parseUserId } from '../../lib/ids.js';
 import type { Logger } from '../../lib/logger.js';
-import type { IdempotencyService } from '../idempotency/service.js';
+import type { IdempotencyService } from '../idempotency/index.js';
 import { type AdjustInput, type AdjustResult, adjustmentFromStored, planAdjustment } from './adjustments.js';
 import { Batcher, BatchItemFailure } from './batcher.js';
 import { type HistoryFilter, HistoryReader } from './history.js';
@@ -16,7 +17,7 @@ import {
   TX_TYPES,
   type TxType,
 } from './types.js';
-import { parseDate, parseUserId } from './validation.js';
+import { parseDate } from './validation.js';
 
 // Transfers and adjustments live in their own files; their public names are still exported from here.
 export { ADJUSTMENTS_ACCOUNT, type AdjustInput, type AdjustResult } from './adjustments.js';

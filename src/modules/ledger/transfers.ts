@@ -1,8 +1,9 @@
 import { ValidationError } from '../../lib/errors.js';
-import { minorToJsonNumber } from '../../lib/money.js';
+import { parseUserId } from '../../lib/ids.js';
+import { minorToJsonNumber, parseStars } from '../../lib/money.js';
 import { event, type PlannedPosting, type Tenant } from './operation.js';
 import type { Metadata, PostedTransaction, PostingItem } from './types.js';
-import { parseDescription, parseMetadata, parseStars, parseUserId } from './validation.js';
+import { parseDescription, parseMetadata } from './validation.js';
 
 export interface TransferInput {
   fromUserId: unknown;

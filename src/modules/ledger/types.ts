@@ -1,7 +1,7 @@
 import type { PoolClient } from '../../db/database.js';
 import type { AppError } from '../../lib/errors.js';
 import type { Mode } from '../../lib/tenant.js';
-import type { EventDraft } from '../events/types.js';
+import type { EventDraft } from '../events/index.js';
 
 export const TX_TYPES = ['deposit', 'withdrawal', 'transfer', 'refund', 'fee', 'adjustment'] as const;
 export type TxType = (typeof TX_TYPES)[number];

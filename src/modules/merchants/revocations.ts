@@ -1,9 +1,10 @@
 import type { Pool } from '../../db/database.js';
+import { RevocationNotices } from './notices.js';
 
 // Bearer tokens revoked before they expire (portal sign-out, `admin revoke`), by jti. PostgreSQL is the record
 // (table revoked_tokens); each process keeps the unexpired list in memory, so verifying a token costs no query.
 // The list reaches every process three ways: the revoking process adds it at once; it is published on Redis
-// (`<REDIS_PREFIX>:tokens:revoked`, wired in src/app.ts) for the others; and every process reloads the list
+// (`<REDIS_PREFIX>:tokens:revoked`, wired by the composition root) for the others; and every process reloads the list
 // from PostgreSQL when it is older than SYNC_MS, so a missed message (Redis away) costs at most that long.
 
 const SYNC_MS = 2_000;
@@ -13,10 +14,11 @@ export class TokenRevocations {
   private readonly revoked = new Map<string, number>();
   private syncedAtMs = 0;
   private syncing: Promise<void> | null = null;
-  /** Set by the app: tell the other processes (Redis pub/sub). */
-  onRevoked: ((jti: string, expiresAtMs: number) => void) | null = null;
-
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    /** Told of each revocation, so other processes and open sockets hear of it. */
+    private readonly notices: RevocationNotices = new RevocationNotices(),
+  ) {}
 
   async revoke(jti: string, expiresAt: Date, who: { subject?: string; reason?: string } = {}): Promise<void> {
     await this.pool.query(
@@ -27,7 +29,7 @@ export class TokenRevocations {
     // Rows past their token's expiry guard nothing: drop them now and then.
     await this.pool.query(`delete from revoked_tokens where expires_at < now() - interval '1 day'`);
     this.add(jti, expiresAt.getTime());
-    this.onRevoked?.(jti, expiresAt.getTime());
+    this.notices.tokenRevoked(jti, expiresAt.getTime());
   }
 
   /** Records a revocation made elsewhere (another process's message). */

@@ -4,6 +4,7 @@ import { decrypt, encrypt, randomHex, sha256 } from '../../lib/crypto.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { ApiKey, Merchant, type Mode } from './entities.js';
+import { RevocationNotices } from './notices.js';
 import {
   type MerchantSettings,
   type MerchantSettingsOverrides,
@@ -74,13 +75,12 @@ function secretAad(keyId: string): string {
 export class MerchantsService {
   private readonly cache = new Map<string, { key: ResolvedKey | null; expiresAtMs: number }>();
   private readonly settingsCache = new Map<string, { settings: MerchantSettings; expiresAtMs: number }>();
-  /** Set by the app to tell other instances that a key changed (Redis pub/sub). */
-  onKeyRevoked: ((keyHashHex: string, keyId: string) => void) | null = null;
-
   constructor(
     private readonly orm: MikroORM,
     private readonly masterKey: Buffer,
     private readonly defaultRateLimitPerSecond: number,
+    /** Told when a key changes, so other instances and open sockets hear of it. */
+    private readonly notices: RevocationNotices = new RevocationNotices(),
   ) {}
 
   async createMerchant(name: string, settings: MerchantSettingsOverrides = {}): Promise<Merchant> {
@@ -200,7 +200,7 @@ export class MerchantsService {
     }
     const hashHex = key.keyHash.toString('hex');
     this.evict(hashHex);
-    this.onKeyRevoked?.(hashHex, key.id);
+    this.notices.keyRevoked(hashHex, key.id);
     return key;
   }
 

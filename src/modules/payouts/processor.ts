@@ -2,8 +2,8 @@ import { type HotWallet, PayoutChainError, type WalletBalances } from '../../cha
 import type { NetworkConfig } from '../../chains/registry.js';
 import type { Pool } from '../../db/database.js';
 import type { Logger } from '../../lib/logger.js';
-import type { LedgerService } from '../ledger/service.js';
-import type { WithdrawalRow } from '../withdrawals/view.js';
+import type { LedgerService } from '../ledger/index.js';
+import type { WithdrawalRow } from '../withdrawals/index.js';
 import { completePayout, failPayout } from './settle.js';
 import type { PayoutStore, PayoutTxRow } from './store.js';
 
@@ -159,7 +159,7 @@ export class PayoutProcessor {
       return null;
     }
     const age = Date.now() - latest.created_at.getTime();
-    if (this.wallet.family === 'evm' && latest.status !== 'signed' && age > this.opts.replaceAfterMs) {
+    if (this.wallet.nonces && latest.status !== 'signed' && age > this.opts.replaceAfterMs) {
       if (await this.replace(net, withdrawal, latest)) result.replaced++;
       return null;
     }

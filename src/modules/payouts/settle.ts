@@ -1,11 +1,8 @@
 import type { PoolClient } from '../../db/database.js';
 import { ValidationError } from '../../lib/errors.js';
-import type { HousePosting } from '../ledger/house.js';
-import type { LedgerService } from '../ledger/service.js';
-import type { Posting } from '../ledger/types.js';
-import { payoutCompleted, payoutFailed, withdrawalUpdated } from '../withdrawals/events.js';
-import { IN_FLIGHT } from '../withdrawals/service.js';
-import type { WithdrawalRow } from '../withdrawals/view.js';
+import type { HousePosting, LedgerService, Posting } from '../ledger/index.js';
+import type { WithdrawalRow } from '../withdrawals/index.js';
+import { IN_FLIGHT, payoutCompleted, payoutFailed, withdrawalUpdated } from '../withdrawals/index.js';
 import { ACTOR, type PayoutTxRow } from './store.js';
 
 // The end of a payout, each in one ledger transaction with the withdrawal's final state and its events:

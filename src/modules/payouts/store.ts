@@ -1,8 +1,8 @@
 import type { HotWallet, SignedPayout, WalletBalances } from '../../chains/payout/types.js';
 import { inTransaction, type Pool, type PoolClient } from '../../db/database.js';
-import { insertEvents } from '../events/outbox.js';
-import { withdrawalUpdated } from '../withdrawals/events.js';
-import type { WithdrawalRow } from '../withdrawals/view.js';
+import { insertEvents } from '../events/index.js';
+import type { WithdrawalRow } from '../withdrawals/index.js';
+import { withdrawalUpdated } from '../withdrawals/index.js';
 
 // The payout worker's database side. Every step is one short transaction that checks the withdrawal is still
 // where the step expects it (so a second worker, or a replay after a crash, changes nothing) and writes its
@@ -152,7 +152,7 @@ export class PayoutStore {
       );
       if (open.rowCount) return null;
       let nonce: bigint | null = locked.rows[0].payout_nonce;
-      if (wallet.family === 'evm' && nonce === null) nonce = await allocateHotNonce(c, wallet.key, seedNonce);
+      if (wallet.nonces && nonce === null) nonce = await allocateHotNonce(c, wallet.key, seedNonce);
       const signed = await sign(nonce);
       const tx = await c.query<PayoutTxRow>(
         `insert into payout_transactions (withdrawal_id, wallet_key, tx_hash, nonce, raw_tx, expires_at, fee_params, status)

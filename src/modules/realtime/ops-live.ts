@@ -8,7 +8,7 @@ import {
   TOPIC,
   type TopicStream,
   type Topics,
-} from '../events/topics.js';
+} from '../events/index.js';
 import type { TopicSource } from './hub.js';
 
 // The ops console's live topics (issue 19), served by the same fan-out as every subscription

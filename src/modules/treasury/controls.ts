@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { inTransaction, type Pool } from '../../db/database.js';
 import { ConflictError, NotFoundError, UnsupportedNetworkError, ValidationError } from '../../lib/errors.js';
-import { recordAudit } from '../admin/audit.js';
+import { recordAudit } from '../admin/index.js';
 import { OPEN_SWEEP } from './store.js';
 
 // What ops do to the sweeping of one network (admin mutations, audited): run a pass now, pause or resume it

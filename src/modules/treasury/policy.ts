@@ -1,4 +1,4 @@
-import { TronWeb } from 'tronweb';
+import { familyOf } from '../../chains/families.js';
 import type { NetworkConfig } from '../../chains/registry.js';
 import type { SweepPolicyInput } from '../../config-treasury.js';
 import { parseAmount } from '../../lib/money.js';
@@ -36,20 +36,25 @@ function units(text: string, decimals: number, what: string): bigint {
   return r.minor;
 }
 
+const FAMILY_FIELDS = ['tronFees', 'stakingAccount', 'leftoverMin'] as const;
+
+/** The TRON fee fields, refused on a network whose family does not take them. */
 function tronPolicy(net: NetworkConfig, p: SweepPolicyInput): TronFeePolicy | null {
-  const tronOnly = [p.tronFees, p.stakingAccount, p.leftoverMin].some((x) => x !== undefined);
-  if (net.family !== 'tron') {
-    if (tronOnly)
-      throw new Error(
-        `SWEEP_POLICY ${net.chain}: tronFees, stakingAccount and leftoverMin are for TRON networks`,
-      );
-    return null;
+  const family = familyOf(net.family);
+  const takes = family.sweepPolicyFields ?? [];
+  for (const field of FAMILY_FIELDS) {
+    if (p[field] !== undefined && !takes.includes(field))
+      throw new Error(`SWEEP_POLICY ${net.chain}: ${field} is not for ${family.label} networks`);
   }
-  if (p.stakingAccount !== undefined && !TronWeb.isAddress(p.stakingAccount))
-    throw new Error(`SWEEP_POLICY ${net.chain}.stakingAccount: ${p.stakingAccount} is not a TRON address`);
+  if (!takes.includes('tronFees')) return null;
+  const staking = p.stakingAccount === undefined ? null : family.parsePayoutAddress(p.stakingAccount);
+  if (staking && !staking.ok)
+    throw new Error(
+      `SWEEP_POLICY ${net.chain}.stakingAccount: ${p.stakingAccount} is not an address (${staking.why})`,
+    );
   return {
     fees: p.tronFees ?? 'burn',
-    stakingAccount: p.stakingAccount ?? null,
+    stakingAccount: staking?.ok ? staking.address : null,
     leftoverMin: units(p.leftoverMin ?? '1', TRX_DECIMALS, `${net.chain}.leftoverMin`),
   };
 }

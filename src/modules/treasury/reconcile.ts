@@ -1,4 +1,4 @@
-import type { HouseAsset, HouseBalance, HouseCode } from '../ledger/house.js';
+import type { HouseAsset, HouseBalance, HouseCode } from '../ledger/index.js';
 import type { SweeperDeps } from './sweeper.js';
 
 // Σ custody on chain against the house books, for one network and mode: the token and the chain's coin on the

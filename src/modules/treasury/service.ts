@@ -1,8 +1,7 @@
 import { SUPPORTED_NETWORKS } from '../../chains/registry.js';
 import { ValidationError } from '../../lib/errors.js';
 import type { Mode } from '../../lib/tenant.js';
-import type { HouseAsset, HouseBalance } from '../ledger/house.js';
-import type { LedgerService } from '../ledger/service.js';
+import type { HouseAsset, HouseBalance, LedgerService } from '../ledger/index.js';
 
 // What operators do to the treasury's books by hand: record coins they put in (a hot wallet topped up with gas
 // or tokens from outside, a cold wallet's opening balance) as capital, so the books keep matching the chain,

@@ -1,6 +1,5 @@
 import type { PoolClient } from '../../db/database.js';
-import type { HouseCode, HousePosting } from '../ledger/house.js';
-import type { LedgerService } from '../ledger/service.js';
+import type { HouseCode, HousePosting, LedgerService } from '../ledger/index.js';
 import { AFTER_TOPUP, LEFTOVER_AGAIN, type SweepRow, type TreasuryTxRow } from './store.js';
 
 // A treasury transaction deep enough to be final, settled in one database transaction: its state, its sweeps'

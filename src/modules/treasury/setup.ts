@@ -6,9 +6,8 @@ import { openSweepChain } from '../../chains/sweep/open.js';
 import type { Config } from '../../config.js';
 import { createPool, type Pool } from '../../db/database.js';
 import type { Logger } from '../../lib/logger.js';
-import type { LedgerService } from '../ledger/service.js';
-import { hotWalletLockKey } from '../payouts/processor.js';
-import { PayoutStore } from '../payouts/store.js';
+import type { LedgerService } from '../ledger/index.js';
+import { hotWalletLockKey, PayoutStore } from '../payouts/index.js';
 import { resolvePolicy, type SweepPolicy } from './policy.js';
 import { TreasuryStore } from './store.js';
 import { Sweeper } from './sweeper.js';
@@ -80,7 +79,7 @@ export async function openSweepers(deps: {
     const policy = resolvePolicy(net, input);
     const chain = openSweepChain(net, wallet, deps.keys, {
       disperse: policy.disperse,
-      tronStakingKey: stakingKeyFor(config, net.chain, policy),
+      stakingKey: stakingKeyFor(config, net.chain, policy),
     });
     if (!chain) {
       log.warn(

@@ -1,7 +1,7 @@
 import type { SignedTx } from '../../chains/sweep/types.js';
 import { inTransaction, type PoolClient } from '../../db/database.js';
 import { newId } from '../../lib/ids.js';
-import { allocateHotNonce } from '../payouts/store.js';
+import { allocateHotNonce } from '../payouts/index.js';
 import { type NewSweep, OPEN_SWEEP, type SweepRow, type TreasuryStore, type TreasuryTxRow } from './store.js';
 
 // Store first, send second: each of these takes a nonce from the database, signs, stores the signed transaction

@@ -1,7 +1,7 @@
 import { ValidationError } from '../../lib/errors.js';
-import type { Mode, Tenant } from '../../lib/tenant.js';
-import { WEBHOOK_EVENT_TYPES } from '../events/types.js';
-import type { MerchantsService } from '../merchants/service.js';
+import type { Tenant } from '../../lib/tenant.js';
+import { WEBHOOK_EVENT_TYPES } from '../events/index.js';
+import type { MerchantsService } from '../merchants/index.js';
 
 // The checks of an endpoint's input that are more than a shape: subscribed event types, and which secret
 // signs the body's `signature`.

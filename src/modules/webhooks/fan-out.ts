@@ -1,6 +1,6 @@
 import type { PoolClient } from '../../db/database.js';
-import type { StoredEvent } from '../events/types.js';
-import { isWebhookEvent } from '../events/types.js';
+import type { StoredEvent } from '../events/index.js';
+import { isWebhookEvent } from '../events/index.js';
 import { WEBHOOKS_CHANNEL } from './service.js';
 
 // From the outbox to the deliveries: inside the relay's transaction, one webhook_deliveries row per enabled

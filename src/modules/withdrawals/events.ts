@@ -1,7 +1,7 @@
 import { newId } from '../../lib/ids.js';
 import { JsonNumber } from '../../lib/json.js';
 import { minorToJsonNumber } from '../../lib/money.js';
-import type { EventDraft } from '../events/types.js';
+import type { EventDraft } from '../events/index.js';
 import { type WithdrawalRow, withdrawalData, withdrawalUpdateData } from './view.js';
 
 // Outbox events of a withdrawal, written in the transaction of the change they describe: the webhook events

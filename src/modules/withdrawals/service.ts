@@ -1,5 +1,4 @@
-import { getAddress, isAddress } from 'ethers';
-import { TronWeb } from 'tronweb';
+import { type Family, familyOf } from '../../chains/families.js';
 import type { NetworkRegistry } from '../../chains/registry.js';
 import type { Pool, PoolClient } from '../../db/database.js';
 import {
@@ -9,16 +8,13 @@ import {
   UnsupportedNetworkError,
   ValidationError,
 } from '../../lib/errors.js';
-import { newId } from '../../lib/ids.js';
-import { parseAmount } from '../../lib/money.js';
+import { newId, parseUserId } from '../../lib/ids.js';
+import { formatToken, parseAmount, parseRate, parseStars } from '../../lib/money.js';
 import type { Mode, Tenant } from '../../lib/tenant.js';
 import { assertStorableText } from '../../lib/text.js';
-import { formatToken, parseRate } from '../deposits/amounts.js';
-import { insertEvents } from '../events/outbox.js';
-import type { LedgerService } from '../ledger/service.js';
-import type { PostingItem } from '../ledger/types.js';
-import { parseStars, parseUserId } from '../ledger/validation.js';
-import type { MerchantsService } from '../merchants/service.js';
+import { insertEvents } from '../events/index.js';
+import type { LedgerService, PostingItem } from '../ledger/index.js';
+import type { MerchantsService } from '../merchants/index.js';
 import { payoutFailed, withdrawalUpdated } from './events.js';
 import { viewFromStored, type WithdrawalRow, type WithdrawalView, withdrawalData } from './view.js';
 
@@ -43,29 +39,12 @@ const starsMinor = (text: string) => {
   return r.ok ? r.minor : 0n;
 };
 
-/** TRON's base58 form of 0x41000…0: like EVM's zero address, nobody holds its key. */
-const TRON_ZERO_ADDRESS = 'T9yD14Nj9j7xAB4dbGeiX9h8unkKHxuWwb';
-
-/** Validates a payout address for its network: TRON base58check, EVM with a correct checksum. */
-export function parseWalletAddress(family: 'tron' | 'evm', value: unknown): string {
+/** Validates a payout address for its network's family (TRON base58check, EVM with a correct checksum). */
+export function parseWalletAddress(family: Family, value: unknown): string {
   if (typeof value !== 'string') throw new InvalidAddressError('walletAddress must be a string');
-  if (family === 'tron') {
-    if (!/^T[1-9A-HJ-NP-Za-km-z]{33}$/.test(value) || !TronWeb.isAddress(value)) {
-      throw new InvalidAddressError('walletAddress is not a valid TRON address');
-    }
-    if (value === TRON_ZERO_ADDRESS) {
-      throw new InvalidAddressError('walletAddress is the zero address: tokens sent there are burnt');
-    }
-    return value;
-  }
-  const mixed = /[a-f]/.test(value.slice(2)) && /[A-F]/.test(value.slice(2));
-  if (!isAddress(value) || (mixed && getAddress(value) !== value)) {
-    throw new InvalidAddressError('walletAddress is not a valid EVM address (check its checksum)');
-  }
-  if (BigInt(value) === 0n) {
-    throw new InvalidAddressError('walletAddress is the zero address: tokens sent there are burnt');
-  }
-  return getAddress(value);
+  const r = familyOf(family).parsePayoutAddress(value);
+  if (!r.ok) throw new InvalidAddressError(`walletAddress ${r.why}`);
+  return r.address;
 }
 
 export class WithdrawalsService {

@@ -1,5 +1,5 @@
+import { formatToken } from '../../lib/money.js';
 import type { Mode } from '../../lib/tenant.js';
-import { formatToken } from '../deposits/amounts.js';
 
 export interface WithdrawalRow {
   id: string;

@@ -30,7 +30,7 @@ export class PreparedOperation {
       contextValue: ctx,
       variableValues: variables,
     });
-    ctx.services.ops?.metrics?.observeOperation(
+    ctx.services.ops.metrics.observeOperation(
       this.operation?.name?.value,
       this.operation?.operation ?? 'unknown',
       'rest',

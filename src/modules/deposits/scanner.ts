@@ -1,11 +1,9 @@
-import type { NetworkConfig } from '../src/chains/registry.js';
-import { MAX_RANGE } from '../src/chains/tron/adapter.js';
-import { type ChainAdapter, ChainUnavailableError } from '../src/chains/types.js';
-import type { Pool } from '../src/db/database.js';
-import type { Logger } from '../src/lib/logger.js';
-import { type ChainStore, ReorgDetected } from '../src/modules/deposits/chain-store.js';
-import type { DepositCrediting } from '../src/modules/deposits/crediting.js';
-import type { DepositRow } from '../src/modules/deposits/view.js';
+import type { NetworkConfig } from '../../chains/registry.js';
+import { type ChainAdapter, ChainUnavailableError } from '../../chains/types.js';
+import type { Pool } from '../../db/database.js';
+import type { Logger } from '../../lib/logger.js';
+import { type ChainStore, ReorgDetected } from './chain-store.js';
+import type { DepositCrediting } from './crediting.js';
 
 // One pass of a chain's deposit scanner. Exclusive per chain across every worker (a PostgreSQL advisory
 // lock). The cursor moves only in the transaction that stores a fully processed range; a reorg found by
@@ -51,7 +49,7 @@ export class ChainScanner {
       maxRangesPerPass: number;
       initialLookback: number;
       /**
-       * Where the pass's lock connection comes from. Its own pool (jobs/scanning.ts): a pass holds that
+       * Where the pass's lock connection comes from. Its own pool (openDepositScanners): a pass holds that
        * connection while it queries through `pool`, so drawing both from one pool can use it up with lock
        * holders that all wait for a second connection.
        */
@@ -99,7 +97,7 @@ export class ChainScanner {
     const watched = await this.store.watched(this.chain);
     let scannedBlocks = 0;
     for (let ranges = 0; cursor <= head && ranges < this.opts.maxRangesPerPass; ranges++) {
-      const to = Math.min(head, cursor + MAX_RANGE - 1);
+      const to = Math.min(head, cursor + this.adapter.maxRange - 1);
       const result = await this.adapter.scanRange(cursor, to, watched);
       try {
         await this.store.record(this.chain, result, to + 1);
@@ -137,8 +135,8 @@ export class ChainScanner {
     const total = Math.max(0, last - from + 1);
     let transfers = 0;
     onProgress?.(0, total);
-    for (let start = from; start <= last; start += MAX_RANGE) {
-      const end = Math.min(last, start + MAX_RANGE - 1);
+    for (let start = from; start <= last; start += this.adapter.maxRange) {
+      const end = Math.min(last, start + this.adapter.maxRange - 1);
       const result = await this.adapter.scanRange(start, end, watched);
       const inWindow = result.transfers.filter((t) => {
         const until = windows.get(t.to);
@@ -201,10 +199,7 @@ export class ChainScanner {
     const confirmedHeight = Math.max(head - this.net.confirmations + 1, finalized ?? -1);
     const ready = (await this.store.uncredited(this.chain)).filter((t) => t.block_number <= confirmedHeight);
     if (ready.length === 0) return 0;
-    const deps = await this.pool.query<DepositRow>('select * from deposits where id = any($1)', [
-      [...new Set(ready.map((t) => t.deposit_id))],
-    ]);
-    const byId = new Map(deps.rows.map((d) => [d.id, d]));
+    const byId = await this.store.depositsByIds([...new Set(ready.map((t) => t.deposit_id))]);
     // Handed over together: the ledger batcher commits many credits per transaction, and each
     // transaction checks and books its credits with set-based SQL (DepositCrediting.creditMany).
     let credited = 0;

@@ -1,5 +1,4 @@
 import { Contract, FetchRequest, Interface, JsonRpcProvider, Transaction, Wallet } from 'ethers';
-import type { NetworkConfig } from '../registry.js';
 import {
   type BroadcastResult,
   type HotWallet,
@@ -7,7 +6,8 @@ import {
   type SignedPayout,
   type TxLookup,
   type WalletBalances,
-} from './types.js';
+} from '../payout/types.js';
+import type { NetworkConfig } from '../registry.js';
 
 // An EVM hot wallet: one key, one nonce space per chain id, shared by every network (token) of that chain.
 // Nonces come from the database (the worker passes them in), never from the node's pending count, so a crash
@@ -52,6 +52,7 @@ export function errorText(err: unknown): string {
 
 export class EvmHotWallet implements HotWallet {
   readonly family = 'evm' as const;
+  readonly nonces = true;
   readonly address: string;
   readonly key: string;
   private readonly wallet: Wallet;

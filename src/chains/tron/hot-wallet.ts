@@ -1,7 +1,4 @@
 import { TronWeb } from 'tronweb';
-import type { NetworkConfig } from '../registry.js';
-import { tronPost } from '../tron/http.js';
-import { chainParameter, type RawBlockHeader, readBlock } from '../tron/node-json.js';
 import {
   type BroadcastResult,
   type HotWallet,
@@ -9,7 +6,10 @@ import {
   type SignedPayout,
   type TxLookup,
   type WalletBalances,
-} from './types.js';
+} from '../payout/types.js';
+import type { NetworkConfig } from '../registry.js';
+import { tronPost } from './http.js';
+import { chainParameter, type RawBlockHeader, readBlock } from './node-json.js';
 
 // A TRON hot wallet: USDT transfers built by the full node (triggersmartcontract, which tronweb checks byte for
 // byte), signed here, sent with broadcasttransaction. fee_limit comes from estimateenergy (falling back to
@@ -40,6 +40,7 @@ function decodeMessage(m: unknown): string {
 
 export class TronHotWallet implements HotWallet {
   readonly family = 'tron' as const;
+  readonly nonces = false;
   readonly address: string;
   readonly key: string;
   readonly networks: NetworkConfig[];

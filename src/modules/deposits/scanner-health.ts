@@ -1,7 +1,7 @@
-import type { NetworkConfig } from '../src/chains/registry.js';
-import type { ChainAdapter } from '../src/chains/types.js';
-import type { Logger } from '../src/lib/logger.js';
-import type { ChainStore } from '../src/modules/deposits/chain-store.js';
+import type { NetworkConfig } from '../../chains/registry.js';
+import type { ChainAdapter } from '../../chains/types.js';
+import type { Logger } from '../../lib/logger.js';
+import type { ChainStore } from './chain-store.js';
 
 // Is each chain's scanner keeping up? A scanner is *stalled* when its cursor (the next block to scan, in
 // PostgreSQL) has not moved for CHAIN_SCANNER_STALL_SECONDS while the chain's head advanced past it: its

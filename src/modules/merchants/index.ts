@@ -1,0 +1,7 @@
+// The merchants module's public surface: what the rest of the system may import from it.
+export { ApiKeySchema, MerchantSchema } from './entities.js';
+export { RevocationNotices } from './notices.js';
+export { TokenRevocations } from './revocations.js';
+export { MerchantsService, type ResolvedKey } from './service.js';
+export type { MerchantSettings, MerchantSettingsOverrides } from './settings.js';
+export { MAX_SESSION_TTL_SECONDS, SESSION_SCOPES, type SessionScope, TokenService } from './tokens.js';

@@ -1,0 +1,3 @@
+// The realtime module's public surface: what the rest of the system may import from it.
+export { FanoutHub, type Policy, type Sink, type TopicSource } from './hub.js';
+export { liveSource, liveStream, opsEventsKey } from './ops-live.js';
