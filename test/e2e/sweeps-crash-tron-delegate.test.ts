@@ -3,7 +3,7 @@ import { TronWeb } from 'tronweb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { apiSideConfig, expectNoSecretsLogged, freshSeed, signerProcess } from '../helpers/signer-crash.js';
 import { houseBooks } from '../helpers/treasury.js';
-import { fundTron } from '../helpers/treasury-tron.js';
+import { fundTron, tronSignerEnv } from '../helpers/treasury-tron.js';
 import { createTronDeposit, useTronApp } from '../helpers/tron.js';
 
 // Signer crashes in TRON delegate mode: a `--role signer` process is killed with SIGKILL right after it stored a
@@ -24,16 +24,13 @@ const t = useTronApp(apiSideConfig({ tronPrivateKey: HOT_KEY }));
 const signer = signerProcess(
   () => t.app,
   SEED,
-  () => ({
-    TRON_TEST_NODE_URL: t.devnet.url,
-    TRC20_TEST_USDT_CONTRACT: t.devnet.usdt.address,
-    TRC20_CONFIRMATIONS: '19',
-    PAYOUT_TRON_PRIVATE_KEY: HOT_KEY,
-    TRON_STAKING_PRIVATE_KEY: STAKE_KEY,
-    SWEEP_POLICY: JSON.stringify({
-      'TRC20:test': { threshold: '1', tronFees: 'delegate', stakingAccount: STAKE },
-    }),
-  }),
+  () =>
+    tronSignerEnv(
+      t.devnet,
+      HOT_KEY,
+      { threshold: '1', tronFees: 'delegate', stakingAccount: STAKE },
+      { TRON_STAKING_PRIVATE_KEY: STAKE_KEY },
+    ),
 );
 afterAll(() => signer.dispose());
 

@@ -9,7 +9,7 @@ import {
   signerProcess,
 } from '../helpers/signer-crash.js';
 import { expectSettledBooks } from '../helpers/treasury.js';
-import { fundTronHot, type TronInfo } from '../helpers/treasury-tron.js';
+import { fundTronHot, type TronInfo, tronSignerEnv } from '../helpers/treasury-tron.js';
 import { createTronDeposit, useTronApp } from '../helpers/tron.js';
 
 // The TRON twin of sweeps-crash.test.ts (same five signers and kills, test/helpers/signer-crash.ts), sweeping
@@ -27,13 +27,7 @@ const t = useTronApp(apiSideConfig({ tronPrivateKey: HOT_KEY }));
 const signer = signerProcess(
   () => t.app,
   SEED,
-  () => ({
-    TRON_TEST_NODE_URL: t.devnet.url,
-    TRC20_TEST_USDT_CONTRACT: t.devnet.usdt.address,
-    TRC20_CONFIRMATIONS: '19',
-    PAYOUT_TRON_PRIVATE_KEY: HOT_KEY,
-    SWEEP_POLICY: JSON.stringify({ 'TRC20:test': { threshold: '1' } }),
-  }),
+  () => tronSignerEnv(t.devnet, HOT_KEY, { threshold: '1' }),
 );
 afterAll(() => signer.dispose());
 

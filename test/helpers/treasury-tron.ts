@@ -29,6 +29,23 @@ export interface TronInfo {
   resMessage?: string;
 }
 
+/** A `--role signer` process's environment for the TRON devnet: its node and token, the hot wallet, the policy. */
+export function tronSignerEnv(
+  devnet: TronDevnet,
+  hotKey: string,
+  policy: SweepPolicyInput,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    TRON_TEST_NODE_URL: devnet.url,
+    TRC20_TEST_USDT_CONTRACT: devnet.usdt.address,
+    TRC20_CONFIRMATIONS: '19',
+    PAYOUT_TRON_PRIVATE_KEY: hotKey,
+    SWEEP_POLICY: JSON.stringify({ 'TRC20:test': policy }),
+    ...extra,
+  };
+}
+
 /** Ops sends the hot wallet TRX or USDT from the faucet (mined) and records it as funding (capital → custody:hot). */
 export function fundTronHot(
   t: TestContext & { devnet: TronDevnet },
