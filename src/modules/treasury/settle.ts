@@ -1,6 +1,7 @@
 import type { PoolClient } from '../../db/database.js';
 import type { HouseCode, HousePosting, LedgerService } from '../ledger/index.js';
-import { AFTER_TOPUP, LEFTOVER_AGAIN, type SweepRow, type TreasuryTxRow } from './store.js';
+import type { SweepRow, TreasuryTxRow } from './store.js';
+import { AFTER_TOPUP, LEFTOVER_AGAIN } from './store-tron.js';
 
 // A treasury transaction deep enough to be final, settled in one database transaction: its state, its sweeps'
 // states and the house postings of what moved (the tokens swept or sent to cold, the coin topped up) and of what

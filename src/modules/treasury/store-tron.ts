@@ -1,8 +1,42 @@
-import type { Pool } from '../../db/database.js';
-import type { SweepRow } from './store.js';
+import type { Pool, PoolClient } from '../../db/database.js';
+import type { SweepRow, TreasuryTxRow } from './store.js';
 
 // The sweeper's queries for TRON's delegate mode (loans of energy and their reclaim) and for leftover TRX sent
 // back from swept deposit addresses. Their state changes are in lending.ts and leftover.ts.
+
+/** A sweep-back of leftover coin that failed: its address is looked at again after its last sweep. */
+export const LEFTOVER_AGAIN = `update sweeps set leftover_checked = false, updated_at = now() where id = (
+  select s.id from sweeps s join sweeps l on l.chain = s.chain and l.from_address = s.from_address
+  where l.tx_id = $1 and l.kind = 'leftover' and s.kind = 'sweep' order by s.created_at desc limit 1)`;
+
+/** A landed top-up: its sweeps have the coin; in delegate mode they wait for their energy next. */
+export const AFTER_TOPUP = `update sweeps set status = case when fee_params->>'fees' = 'delegate' then 'delegating' else 'ready' end,
+  updated_at = now() where topup_tx_id = $1 and status = 'funding'`;
+
+/** A top-up or a loan is in a block: its sweeps move on (a top-up's to their energy in delegate mode, or ready). */
+export async function afterLanded(c: PoolClient, tx: TreasuryTxRow): Promise<void> {
+  await c.query(AFTER_TOPUP, [tx.id]);
+  if (tx.kind === 'delegate')
+    await c.query(
+      `update sweeps set status = 'ready', updated_at = now() where delegate_tx_id = $1 and status = 'delegating'`,
+      [tx.id],
+    );
+}
+
+/**
+ * A transaction expired unmined: a dead sweep-back is looked at again, a dead loan is signed again while its sweep
+ * waits, a dead reclaim is signed again.
+ */
+export async function afterExpired(c: PoolClient, tx: TreasuryTxRow): Promise<void> {
+  if (tx.kind === 'leftover') await c.query(LEFTOVER_AGAIN, [tx.id]);
+  await c.query(
+    `update sweeps set delegate_tx_id = null, updated_at = now() where delegate_tx_id = $1 and status = 'delegating'`,
+    [tx.id],
+  );
+  await c.query('update sweeps set undelegate_tx_id = null, updated_at = now() where undelegate_tx_id = $1', [
+    tx.id,
+  ]);
+}
 
 /**
  * Delegate mode: sweeps waiting for energy with no delegation stored, oldest first. An address still holding an

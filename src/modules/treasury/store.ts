@@ -1,6 +1,7 @@
 import { inTransaction, type Pool } from '../../db/database.js';
 import { newId } from '../../lib/ids.js';
 import type { Mode } from '../../lib/tenant.js';
+import { afterExpired, afterLanded } from './store-tron.js';
 
 // The sweeper's database side. Every step is one short transaction that checks the sweep (or transaction) is
 // still where the step expects it, so a second pass or a replay after a crash changes nothing; a signed
@@ -81,15 +82,6 @@ export type NewSweep = Pick<
 >;
 
 export const OPEN_SWEEP = `status not in ('completed', 'failed')`;
-
-/** A sweep-back of leftover coin that failed: its address is looked at again after its last sweep. */
-export const LEFTOVER_AGAIN = `update sweeps set leftover_checked = false, updated_at = now() where id = (
-  select s.id from sweeps s join sweeps l on l.chain = s.chain and l.from_address = s.from_address
-  where l.tx_id = $1 and l.kind = 'leftover' and s.kind = 'sweep' order by s.created_at desc limit 1)`;
-
-/** A landed top-up: its sweeps have the coin; in delegate mode they wait for their energy next. */
-export const AFTER_TOPUP = `update sweeps set status = case when fee_params->>'fees' = 'delegate' then 'delegating' else 'ready' end,
-  updated_at = now() where topup_tx_id = $1 and status = 'funding'`;
 
 export class TreasuryStore {
   constructor(readonly pool: Pool) {}
@@ -262,12 +254,7 @@ export class TreasuryStore {
         `update sweeps set status = 'confirming', updated_at = now() where tx_id = $1 and status in ('signed', 'broadcast')`,
         [tx.id],
       );
-      if (success) await c.query(AFTER_TOPUP, [tx.id]);
-      if (success && tx.kind === 'delegate')
-        await c.query(
-          `update sweeps set status = 'ready', updated_at = now() where delegate_tx_id = $1 and status = 'delegating'`,
-          [tx.id],
-        );
+      if (success) await afterLanded(c, tx);
     });
   }
 
@@ -293,20 +280,11 @@ export class TreasuryStore {
          where tx_id = $1 and kind in ('cold', 'leftover') and status in ('signed', 'broadcast')`,
         [tx.id, `${tx.tx_hash} expired unmined`],
       );
-      if (tx.kind === 'leftover') await c.query(LEFTOVER_AGAIN, [tx.id]);
-      // a dead delegation is signed again while its sweep waits; a dead reclaim is signed again
-      await c.query(
-        `update sweeps set delegate_tx_id = null, updated_at = now() where delegate_tx_id = $1 and status = 'delegating'`,
-        [tx.id],
-      );
-      await c.query(
-        'update sweeps set undelegate_tx_id = null, updated_at = now() where undelegate_tx_id = $1',
-        [tx.id],
-      );
       await c.query(
         `update sweeps set topup_tx_id = null, updated_at = now() where topup_tx_id = $1 and status = 'funding'`,
         [tx.id],
       );
+      await afterExpired(c, tx);
     });
   }
 
