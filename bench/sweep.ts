@@ -140,7 +140,7 @@ async function checks(
   return {
     leftOnDeposits: left,
     hotTokenUnits: await d.tokenBalance(d.usdt6, hot),
-    expectedUnits: UNITS * BigInt(addresses.length),
+    expectedUnits: UNITS * BigInt(addresses.length + 1), // and the 1 USDT it started with
     reconciliationDifferences: recon.filter((c) => c.difference !== 0n).length,
     baselineSwept,
   };
@@ -165,22 +165,32 @@ export async function run(_args: string[]): Promise<void> {
     app = await startApp(d, hot.privateKey, logger);
     const sweeper = app.signer?.sweepers.byChain.get(CHAIN);
     if (!sweeper) throw new Error(`no sweeper for ${CHAIN}`);
-    const probe = instrument(sweeper);
+    const probe = instrument(sweeper, 'evm');
     const maxPerPass = app.config.treasury.maxSweepsPerPass;
 
     log(`set-up: ${int(n)} credited deposits of 1 USDT; hot wallet ${hot.address}`);
     const setup = await setUp(app, d, n, baselineKeys);
-    await d.sendEth(hot.address, 100n * 10n ** 18n);
-    await d.sendEth(bareHot.address, 100n * 10n ** 18n);
+    // Gas, and 1 USDT so that every transfer into either hot wallet costs alike (the steady state; a wallet that
+    // holds none of the token makes the first sweep cost more, and ours then sweeps one address alone first).
+    const wei = 100n * 10n ** 18n;
+    for (const w of [hot, bareHot]) {
+      await d.sendEth(w.address, wei);
+      await d.sendToken(d.usdt6, w.address, UNITS);
+    }
     await d.mine(1);
-    await new TreasuryService(app.services.ledger).recordFunding({
-      network: NETWORK,
-      mode: 'test',
-      asset: 'native',
-      to: 'hot',
-      amount: String(100n * 10n ** 18n),
-      reference: 'bench-sweep-gas',
-    });
+    const treasury = new TreasuryService(app.services.ledger);
+    for (const [asset, amount] of [
+      ['native', wei],
+      ['token', UNITS],
+    ] as const)
+      await treasury.recordFunding({
+        network: NETWORK,
+        mode: 'test',
+        asset,
+        to: 'hot',
+        amount: String(amount),
+        reference: `bench-sweep-${asset}`,
+      });
     await vacuumAnalyze(BENCH_DB);
     await checkpoint();
 
@@ -199,7 +209,7 @@ export async function run(_args: string[]): Promise<void> {
     log(`  ${(n / bare.seconds).toFixed(2)} sweeps/s end to end (${bare.seconds.toFixed(2)} s)`);
     await checkpoint();
     log(`ours: sweep passes until all ${int(n)} are completed and booked`);
-    const ours = await runOurs(app, sweeper, probe, d, n);
+    const ours = await runOurs(app, sweeper, probe, () => d.blockNumber(), n);
     log(`  ${(n / ours.seconds).toFixed(2)} sweeps/s end to end (${ours.seconds.toFixed(2)} s)`);
     await d.request('evm_setIntervalMining', [0]);
     const stages = await milestones(app, CHAIN, ours.startedAt);
@@ -212,11 +222,18 @@ export async function run(_args: string[]): Promise<void> {
       '',
       ...(await machineLines()),
       `- sizes: ${int(n)} credited ${NETWORK} deposits of 1 USDT on as many addresses, swept into one EVM hot wallet` +
-        ` (${CHAIN}; threshold 1, Disperse top-ups); confirmations ${CONFIRMATIONS}; hardhat devnet in this process,` +
+        ` (${CHAIN}; threshold 1, Disperse top-ups; both hot wallets hold 1 USDT at the start); confirmations` +
+        ` ${CONFIRMATIONS}; hardhat devnet in this process,` +
         ` automine off, one block every ${int(blockMs)} ms (interval mining), eth_estimateGas at 'latest';` +
         ` SWEEP_MAX_PER_PASS ${int(maxPerPass)}; default pool and ledger settings`,
       '',
       ...report({
+        labels: {
+          estimate: 'gas estimated',
+          topup: 'Disperse, ≤ 100 addresses each',
+          setup: 'devnet disperseToken, 100 per transaction',
+          bareWait: 'eth_blockNumber is its wait, polled every 20 ms',
+        },
         n,
         blockMs,
         maxPerPass,

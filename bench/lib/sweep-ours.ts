@@ -1,7 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { JsonRpcProvider } from 'ethers';
 import type { App } from '../../src/app.js';
-import type { EvmDevnet } from '../../src/devnet/evm/index.js';
 import type { Sweeper, SweepPassResult } from '../../src/modules/treasury/index.js';
 import { type CpuSplit, cpuMeter } from './cpu.js';
 import { MethodTimers } from './method-timers.js';
@@ -23,7 +22,21 @@ export interface Probe {
   scheduled: number;
 }
 
-export function instrument(sweeper: Sweeper): Probe {
+/** Times an RPC-making method of `obj` as "RPC (any)" and "rpc <name>", inside the bench's passes only. */
+function timeRpc(probe: Probe, obj: any, method: string, name: (args: any[]) => string): void {
+  const orig = obj[method] as (...args: any[]) => Promise<unknown>;
+  obj[method] = async function (this: unknown, ...args: any[]) {
+    if (!probe.t.active || probe.als.getStore() !== true) return orig.apply(this, args);
+    const done = [probe.t.start('RPC (any)'), probe.t.start(`rpc ${name(args)}`)];
+    try {
+      return await orig.apply(this, args);
+    } finally {
+      for (const d of done) d();
+    }
+  };
+}
+
+export function instrument(sweeper: Sweeper, family: 'evm' | 'tron'): Probe {
   const t = new MethodTimers();
   const probe: Probe = { t, als: new AsyncLocalStorage<true>(), scheduled: 0 };
   const s = sweeper as any;
@@ -44,20 +57,16 @@ export function instrument(sweeper: Sweeper): Probe {
   for (const m of methods(store)) t.wrap(store, m, `store.${m}`);
   for (const m of ['balances', 'sweepCost', 'stillCovered', 'chainNonce', 'signTopUp', 'signSweep'])
     t.wrap(chain, m, `chain.${m}`);
-  for (const m of ['balances', 'fees', 'lookup', 'broadcast', 'headBlock', 'chainNonce'])
-    t.wrap(wallet, m, `wallet.${m}`);
-  // Every JSON-RPC request of the sweeper's providers (the chain side's and the hot wallet's), while timing.
-  const proto = JsonRpcProvider.prototype as any;
-  const send = proto.send as (this: JsonRpcProvider, m: string, p: unknown) => Promise<unknown>;
-  proto.send = async function (this: JsonRpcProvider, method: string, params: unknown) {
-    if (!t.active || probe.als.getStore() !== true) return send.call(this, method, params);
-    const done = [t.start('RPC (any)'), t.start(`rpc ${method}`)];
-    try {
-      return await send.call(this, method, params);
-    } finally {
-      for (const d of done) d();
-    }
-  };
+  for (const m of ['balances', 'fees', 'lookup', 'isDead', 'broadcast', 'headBlock', 'chainNonce'])
+    if (typeof wallet[m] === 'function') t.wrap(wallet, m, `wallet.${m}`);
+  if (family === 'evm') {
+    // Every JSON-RPC request of the sweeper's providers (the chain side's and the hot wallet's).
+    timeRpc(probe, JsonRpcProvider.prototype, 'send', (args) => String(args[0]));
+  } else {
+    // The TRON side calls the node through the hot wallet: HTTP posts, and tronweb calls named by guard().
+    timeRpc(probe, wallet, 'post', (args) => String(args[0]));
+    timeRpc(probe, wallet, 'guard', (args) => String(args[0]));
+  }
   return probe;
 }
 
@@ -94,7 +103,7 @@ export async function runOurs(
   app: App,
   sweeper: Sweeper,
   probe: Probe,
-  devnet: EvmDevnet,
+  head: () => Promise<number> | number,
   n: number,
 ): Promise<OursPhase> {
   const passes: PassLine[] = [];
@@ -109,7 +118,7 @@ export async function runOurs(
     while (done < n) {
       if (performance.now() - t0 > PHASE_MAX_MS)
         throw new Error(`sweeps unfinished after ${passes.length} passes: ${done}/${n} completed`);
-      const head = await devnet.blockNumber();
+      const at = await head();
       const p0 = performance.now();
       const r = await probe.als.run(true, () => sweeper.pass());
       if (r.skipped) {
@@ -121,7 +130,7 @@ export async function runOurs(
       if (passes.length % 20 === 0) log(`  pass ${passes.length}: ${int(done)}/${int(n)} completed`);
       if (r.planned + r.toppedUp + r.signed + r.completed + r.failed > 0) continue;
       idleWaits++;
-      while ((await devnet.blockNumber()) === head) await sleep(10);
+      while ((await head()) === at) await sleep(10);
     }
   } finally {
     probe.t.active = false;

@@ -17,7 +17,20 @@ export interface SweepChecks {
   baselineSwept: number;
 }
 
+/** What differs between the chains' reports. */
+export interface SweepLabels {
+  /** The first stage of the bare loop: gas or energy estimated. */
+  estimate: string;
+  /** How top-ups go out (Disperse batches, one transfer each). */
+  topup: string;
+  /** How the set-up paid the deposits. */
+  setup: string;
+  /** How the bare loop waits for blocks. */
+  bareWait: string;
+}
+
 export interface SweepRun {
+  labels: SweepLabels;
   n: number;
   blockMs: number;
   maxPerPass: number;
@@ -55,8 +68,8 @@ function stageRows(r: SweepRun): string[][] {
     `${(base / ours).toFixed(2)}×`,
   ];
   return [
-    row('gas estimated (bare) / sweeps planned (ours)', stages.planned, b.estimated),
-    row('top-ups sent (Disperse, ≤ 100 addresses each)', stages.toppedUp, b.toppedUp),
+    row(`${r.labels.estimate} (bare) / sweeps planned (ours)`, stages.planned, b.estimated),
+    row(`top-ups sent (${r.labels.topup})`, stages.toppedUp, b.toppedUp),
     row('sweep transfers sent', stages.sent, b.sent),
     row(
       `**end to end: ${r.confirmations} deep (bare) / completed and booked (ours)**`,
@@ -109,8 +122,8 @@ export function report(r: SweepRun): string[] {
     '',
     `- end to end: ours ${f2(n / stages.completed)} sweeps/s against ${f2(n / bare.milestones.confirmed)}/s for the` +
       ` bare loop (${(bare.milestones.confirmed / stages.completed).toFixed(2)}×). Ours keeps at most` +
-      ` ${int(r.maxPerPass)} sweeps open (SWEEP_MAX_PER_PASS) and plans one address alone while the hot wallet holds` +
-      ` none of the token; the bare loop sends all ${int(n)} at once: with ${r.confirmations} confirmations of` +
+      ` ${int(r.maxPerPass)} sweeps open (SWEEP_MAX_PER_PASS), each until it is ${r.confirmations} deep; the bare loop` +
+      ` sends all ${int(n)} at once: with ${r.confirmations} confirmations of` +
       ` ${int(r.blockMs)} ms blocks, each round of ours costs at least ~${f2(((r.confirmations + 2) * r.blockMs) / 1000)} s`,
     `- median per sweep (ours): planned → top-up sent ${f2(m.planToTopup)} s, top-up sent → sweep sent` +
       ` ${f2(m.topupToSent)} s, sweep sent → completed and booked ${f2(m.sentToCompleted)} s; bare: top-ups mined` +
@@ -120,7 +133,7 @@ export function report(r: SweepRun): string[] {
       ` transactions (bare ${int(bare.topups)}); ${int(stages.completedSweeps)} sweeps completed,` +
       ` ${int(stages.failedSweeps)} failed and planned again`,
     `- RPCs: ours ${int(oursRpc)} = ${f2(oursRpc / n)} per sweep (${rpcs.map(([x, v]) => `${x.slice(4)} ${int(v.calls)}`).join(', ')});` +
-      ` bare ${int(bareRpc)} = ${f2(bareRpc / n)} per sweep (${fmt(bare.rpcCalls)}; eth_blockNumber is its wait, polled every 20 ms)`,
+      ` bare ${int(bareRpc)} = ${f2(bareRpc / n)} per sweep (${fmt(bare.rpcCalls)}; ${r.labels.bareWait})`,
     '',
     `ours, where the time inside the passes went (timers around the sweeper's steps, its store, chain side and hot` +
       ' wallet; wall time, nested steps overlap):',
@@ -131,7 +144,7 @@ export function report(r: SweepRun): string[] {
     `- ours ${cpuLine(ours.cpu)}`,
     '',
     `- set-up (not timed): ${int(n)} deposits created in ${f2(r.setupSeconds.deposits)} s, 2 × ${int(n)} addresses` +
-      ` funded with 1 USDT (devnet disperseToken, 100 per transaction) in ${f2(r.setupSeconds.funding)} s, ours` +
+      ` funded with 1 USDT (${r.labels.setup}) in ${f2(r.setupSeconds.funding)} s, ours` +
       ` credited by the scanner in ${f2(r.setupSeconds.credit)} s`,
     `- checks: deposit addresses still holding tokens ${int(c.leftOnDeposits)} of ${int(n)}; the hot wallet holds` +
       ` ${c.hotTokenUnits} token units (expected ${c.expectedUnits}); reconciliation differences` +
