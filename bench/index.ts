@@ -47,6 +47,11 @@ const BENCHMARKS: Record<string, Benchmark> = {
       'treasury sweeper in-process on the hardhat devnet: 500 credited ERC20 deposits topped up (Disperse) and swept into the hot wallet, sweeps/s end to end and per stage, against the same RPCs in a bare ethers loop (~5 min)',
     load: () => import('./sweep.js'),
   },
+  'sweep-tron': {
+    description:
+      'the same for TRC20 on the TRON devnet, burning TRX (one top-up per address, 19 confirmations, a block every 3 s), against a bare tronweb loop (~5-10 min)',
+    load: () => import('./sweep-tron.js'),
+  },
 };
 
 function usage(): string {

@@ -4,16 +4,22 @@ import { type App, createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { DISPERSE_ADDRESS, type EvmDevnet, startEvmDevnet } from '../src/devnet/evm/index.js';
 import type { Logger } from '../src/lib/logger.js';
-import { reconcileNetwork, type Sweeper, TreasuryService } from '../src/modules/treasury/index.js';
 import { evmDevnetChains, warnLog } from './lib/bench-app.js';
-import { checkpoint, dropDatabase, PG_BASE, vacuumAnalyze } from './lib/db.js';
-import { log, sleep } from './lib/proc.js';
+import { dropDatabase, PG_BASE, vacuumAnalyze } from './lib/db.js';
+import { log } from './lib/proc.js';
 import { dropRedisPrefix } from './lib/redis.js';
-import { int, machineLines } from './lib/report.js';
-import { createDeposits, creditedCount } from './lib/scan.js';
+import { int } from './lib/report.js';
 import { bareSweep, TOPUP_BATCH } from './lib/sweep-baseline.js';
-import { instrument, milestones, runOurs } from './lib/sweep-ours.js';
-import { report, type SweepChecks } from './lib/sweep-report.js';
+import {
+  creditedDeposits,
+  measure,
+  printReport,
+  recordHotFunding,
+  sweepChecks,
+  sweepSizes,
+  UNITS,
+} from './lib/sweep-common.js';
+import { instrument } from './lib/sweep-ours.js';
 import { estimateAtLatest } from './payouts.js';
 
 // `npm run bench -- sweep`: the treasury's ERC20 sweeper (src/modules/treasury, src/chains/evm/sweep.ts) on the
@@ -35,22 +41,9 @@ const REDIS_PREFIX = 'novapay-bench-sweep';
 const NETWORK = 'ERC20';
 const CHAIN = `${NETWORK}:test`;
 const CONFIRMATIONS = 12;
-const UNITS = 1_000_000n; // 1 USDT (6 decimals): what each deposit asks for and receives
 const HOLD_MS = 600_000;
 
 const randomWallet = () => new Wallet(`0x${randomBytes(32).toString('hex')}`);
-
-function sizes(): { n: number; blockMs: number } {
-  const rawN = process.env.SWEEP_DEPOSITS ?? '500';
-  const n = Number(rawN);
-  if (!(Number.isInteger(n) && n >= 10 && n <= 5_000))
-    throw new Error(`SWEEP_DEPOSITS must be 10-5000, not '${rawN}'`);
-  const rawBlock = process.env.SWEEP_BLOCK_MS ?? '2000';
-  const blockMs = Number(rawBlock);
-  if (!(Number.isInteger(blockMs) && blockMs >= 100 && blockMs <= 12_000))
-    throw new Error(`SWEEP_BLOCK_MS must be 100-12000, not '${rawBlock}'`);
-  return { n, blockMs };
-}
 
 async function startApp(d: EvmDevnet, hotKey: string, logger: Logger) {
   const base = loadConfig();
@@ -87,67 +80,8 @@ async function payEach(d: EvmDevnet, addresses: string[]): Promise<void> {
   }
 }
 
-/** A scanner pass of ERC20 test mode (another pass holding the chain's lock: try again). */
-async function scanOnce(app: App): Promise<void> {
-  const scanner = app.workers?.scanning.scanners.get(CHAIN);
-  if (!scanner) throw new Error(`no scanner for ${CHAIN}`);
-  for (let i = 0; i < 500; i++) {
-    if (!(await scanner.pass()).skipped) return;
-    await sleep(20);
-  }
-  throw new Error('the scanner lock was never free');
-}
-
-async function setUp(app: App, d: EvmDevnet, n: number, baselineKeys: Wallet[]) {
-  const t0 = performance.now();
-  const merchant = await app.services.merchants.createMerchant('Bench sweep');
-  const addresses = await createDeposits(app, merchant.id, n, NETWORK);
-  await d.mine(1);
-  await scanOnce(app); // the cursor now sits right after the current head
-  const t1 = performance.now();
-  log(`  ${int(n)} deposits created; paying them and the ${int(n)} baseline keys`);
-  await payEach(d, addresses);
-  await payEach(
-    d,
-    baselineKeys.map((k) => k.address),
-  );
-  await d.mine(CONFIRMATIONS);
-  const t2 = performance.now();
-  for (let i = 0; (await creditedCount(app, CHAIN)) < n; i++) {
-    if (i > 200) throw new Error(`only ${await creditedCount(app, CHAIN)} of ${n} deposits credited`);
-    await scanOnce(app);
-  }
-  const t3 = performance.now();
-  log(`  ${int(n)} deposits credited`);
-  return {
-    addresses,
-    seconds: { deposits: (t1 - t0) / 1000, funding: (t2 - t1) / 1000, credit: (t3 - t2) / 1000 },
-  };
-}
-
-async function checks(
-  d: EvmDevnet,
-  sweeper: Sweeper,
-  addresses: string[],
-  hot: string,
-  baselineKeys: Wallet[],
-): Promise<SweepChecks> {
-  let left = 0;
-  for (const a of addresses) if ((await d.tokenBalance(d.usdt6, a)) > 0n) left++;
-  let baselineSwept = 0;
-  for (const k of baselineKeys) if ((await d.tokenBalance(d.usdt6, k.address)) === 0n) baselineSwept++;
-  const recon = await reconcileNetwork(sweeper.deps);
-  return {
-    leftOnDeposits: left,
-    hotTokenUnits: await d.tokenBalance(d.usdt6, hot),
-    expectedUnits: UNITS * BigInt(addresses.length + 1), // and the 1 USDT it started with
-    reconciliationDifferences: recon.filter((c) => c.difference !== 0n).length,
-    baselineSwept,
-  };
-}
-
 export async function run(_args: string[]): Promise<void> {
-  const { n, blockMs } = sizes();
+  const { n, blockMs } = sweepSizes(2_000);
   const started = new Date();
   const { logger, lines: logLines } = warnLog();
   let devnet: EvmDevnet | null = null;
@@ -169,7 +103,16 @@ export async function run(_args: string[]): Promise<void> {
     const maxPerPass = app.config.treasury.maxSweepsPerPass;
 
     log(`set-up: ${int(n)} credited deposits of 1 USDT; hot wallet ${hot.address}`);
-    const setup = await setUp(app, d, n, baselineKeys);
+    const baseline = baselineKeys.map((k) => k.address);
+    const setup = await creditedDeposits(app, {
+      chain: CHAIN,
+      network: NETWORK,
+      n,
+      baseline,
+      pay: (addresses) => payEach(d, addresses),
+      mine: (k) => d.mine(k),
+      confirmations: CONFIRMATIONS,
+    });
     // Gas, and 1 USDT so that every transfer into either hot wallet costs alike (the steady state; a wallet that
     // holds none of the token makes the first sweep cost more, and ours then sweeps one address alone first).
     const wei = 100n * 10n ** 18n;
@@ -178,56 +121,51 @@ export async function run(_args: string[]): Promise<void> {
       await d.sendToken(d.usdt6, w.address, UNITS);
     }
     await d.mine(1);
-    const treasury = new TreasuryService(app.services.ledger);
-    for (const [asset, amount] of [
-      ['native', wei],
-      ['token', UNITS],
-    ] as const)
-      await treasury.recordFunding({
-        network: NETWORK,
-        mode: 'test',
-        asset,
-        to: 'hot',
-        amount: String(amount),
-        reference: `bench-sweep-${asset}`,
-      });
+    await recordHotFunding(app, NETWORK, wei);
     await vacuumAnalyze(BENCH_DB);
-    await checkpoint();
 
-    await d.request('evm_setIntervalMining', [blockMs]);
-    log(`bare loop: ${int(n)} sweeps' RPCs, no database, a block every ${blockMs} ms`);
-    const bare = await bareSweep({
-      url: d.url,
-      chainId: d.chainId,
-      token: d.usdt6.address,
-      disperse: DISPERSE_ADDRESS,
-      hotKey: bareHot.privateKey,
-      keys: baselineKeys,
-      units: UNITS,
-      confirmations: CONFIRMATIONS,
+    const measured = await measure({
+      app,
+      sweeper,
+      probe,
+      n,
+      blockMs,
+      head: () => d.blockNumber(),
+      blocks: {
+        start: () => d.request('evm_setIntervalMining', [blockMs]),
+        stop: () => d.request('evm_setIntervalMining', [0]),
+      },
+      bare: () =>
+        bareSweep({
+          url: d.url,
+          chainId: d.chainId,
+          token: d.usdt6.address,
+          disperse: DISPERSE_ADDRESS,
+          hotKey: bareHot.privateKey,
+          keys: baselineKeys,
+          units: UNITS,
+          confirmations: CONFIRMATIONS,
+        }),
     });
-    log(`  ${(n / bare.seconds).toFixed(2)} sweeps/s end to end (${bare.seconds.toFixed(2)} s)`);
-    await checkpoint();
-    log(`ours: sweep passes until all ${int(n)} are completed and booked`);
-    const ours = await runOurs(app, sweeper, probe, () => d.blockNumber(), n);
-    log(`  ${(n / ours.seconds).toFixed(2)} sweeps/s end to end (${ours.seconds.toFixed(2)} s)`);
-    await d.request('evm_setIntervalMining', [0]);
-    const stages = await milestones(app, CHAIN, ours.startedAt);
-    const checked = await checks(d, sweeper, setup.addresses, hot.address, baselineKeys);
+    const checked = await sweepChecks({
+      sweeper,
+      addresses: setup.addresses,
+      baseline,
+      hot: hot.address,
+      tokenOf: (a) => d.tokenBalance(d.usdt6, a),
+    });
 
     await app.stop();
     app = null;
-    const lines = [
-      `sweep benchmark, ${started.toISOString().replace(/\.\d+Z$/, 'Z')}`,
-      '',
-      ...(await machineLines()),
+    await printReport(
+      'sweep benchmark',
+      started,
       `- sizes: ${int(n)} credited ${NETWORK} deposits of 1 USDT on as many addresses, swept into one EVM hot wallet` +
         ` (${CHAIN}; threshold 1, Disperse top-ups; both hot wallets hold 1 USDT at the start); confirmations` +
         ` ${CONFIRMATIONS}; hardhat devnet in this process,` +
         ` automine off, one block every ${int(blockMs)} ms (interval mining), eth_estimateGas at 'latest';` +
         ` SWEEP_MAX_PER_PASS ${int(maxPerPass)}; default pool and ledger settings`,
-      '',
-      ...report({
+      {
         labels: {
           estimate: 'gas estimated',
           topup: 'Disperse, ≤ 100 addresses each',
@@ -239,15 +177,12 @@ export async function run(_args: string[]): Promise<void> {
         maxPerPass,
         confirmations: CONFIRMATIONS,
         setupSeconds: setup.seconds,
-        bare,
-        ours,
-        stages,
+        ...measured,
         checks: checked,
         scheduled: probe.scheduled,
         logLines,
-      }),
-    ];
-    process.stdout.write(`\n${lines.join('\n')}\n`);
+      },
+    );
   } finally {
     await app?.stop().catch((e) => log(`could not stop the app: ${e.message}`));
     await devnet?.close().catch((e) => log(`could not close the devnet: ${e.message}`));

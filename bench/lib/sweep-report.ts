@@ -51,7 +51,7 @@ const rate = (n: number) => (n >= 100 ? int(n) : f2(n));
 export function cpuLine(c: CpuSplit): string {
   const other = Math.max(0, c.machine - c.generator - c.postgres - c.redis);
   return (
-    `CPU busy ${f2(c.machine)} of ${os.availableParallelism()} cores: this process (app + devnet + bench, one event loop; EDR's own threads)` +
+    `CPU busy ${f2(c.machine)} of ${os.availableParallelism()} cores: this process (app, devnet and bench on one event loop, and the devnet's own threads)` +
     ` ${f2(c.generator)}, PostgreSQL ${f2(c.postgres)}, Redis ${f2(c.redis)}, other (kernel, other processes) ${f2(other)}`
   );
 }
