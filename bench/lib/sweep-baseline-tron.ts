@@ -25,41 +25,105 @@ export interface BareTronInput {
 
 type Info = { id?: string; blockNumber?: number; result?: string; receipt?: { result?: string } };
 
-export async function bareSweepTron(input: BareTronInput): Promise<BareSweep> {
-  const tw = new TronWeb({ fullHost: input.url });
-  const rpcCalls: Record<string, number> = {};
-  const rpc = <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-    rpcCalls[name] = (rpcCalls[name] ?? 0) + 1;
+/** The loop's node calls, each counted by name. */
+class BareTron {
+  readonly rpcCalls: Record<string, number> = {};
+  private readonly tw: TronWeb;
+  private readonly hot: string;
+  readonly from: string[];
+  private readonly params: { type: string; value: string }[];
+
+  constructor(private readonly input: BareTronInput) {
+    this.tw = new TronWeb({ fullHost: input.url });
+    this.hot = TronWeb.address.fromPrivateKey(input.hotKey) as string;
+    this.from = input.keys.map((k) => TronWeb.address.fromPrivateKey(k) as string);
+    this.params = [
+      { type: 'address', value: this.hot },
+      { type: 'uint256', value: input.units.toString() },
+    ];
+  }
+
+  private rpc<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    this.rpcCalls[name] = (this.rpcCalls[name] ?? 0) + 1;
     return fn();
-  };
-  const hot = TronWeb.address.fromPrivateKey(input.hotKey) as string;
-  const from = input.keys.map((k) => TronWeb.address.fromPrivateKey(k) as string);
-  const params = [
-    { type: 'address', value: hot },
-    { type: 'uint256', value: input.units.toString() },
-  ];
-  const send = async (signed: { txID: string }) => {
-    const r = await rpc('broadcasttransaction', () => tw.trx.sendRawTransaction(signed as never));
+  }
+
+  private async send(signed: { txID: string }): Promise<string> {
+    const r = await this.rpc('broadcasttransaction', () => this.tw.trx.sendRawTransaction(signed as never));
     if (!(r as { result?: boolean }).result)
       throw new Error(`baseline broadcast refused: ${JSON.stringify(r).slice(0, 300)}`);
     return signed.txID;
-  };
+  }
+
+  /** The sun each address's transfer burns: estimateenergy × the energy price. */
+  async estimate(): Promise<bigint[]> {
+    const chainParams = await this.rpc('getchainparameters', () => this.tw.trx.getChainParameters());
+    const sunPerEnergy = BigInt(chainParams.find((p) => p.key === 'getEnergyFee')?.value ?? 420);
+    const fees: bigint[] = [];
+    for (const a of this.from) {
+      const est = await this.rpc('estimateenergy', () =>
+        this.tw.transactionBuilder.estimateEnergy(
+          this.input.token,
+          'transfer(address,uint256)',
+          {},
+          this.params,
+          a,
+        ),
+      );
+      if (!est.result?.result || !est.energy_required) throw new Error(`estimateenergy refused ${a}`);
+      fees.push(BigInt(est.energy_required) * sunPerEnergy);
+    }
+    return fees;
+  }
+
+  /** One TRX transfer per address from the hot wallet (built by the node, signed here); their ids. */
+  async topUp(fees: bigint[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const [i, a] of this.from.entries()) {
+      const built = await this.rpc('createtransaction', () =>
+        this.tw.transactionBuilder.sendTrx(a, Number(fees[i]!), this.hot),
+      );
+      ids.push(await this.send(await this.tw.trx.sign(built, this.input.hotKey)));
+    }
+    return ids;
+  }
+
+  /** Each address's USDT transfer to the hot wallet with fee_limit = its top-up; their ids. */
+  async sweep(fees: bigint[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const [i, a] of this.from.entries()) {
+      const built = await this.rpc('triggersmartcontract', () =>
+        this.tw.transactionBuilder.triggerSmartContract(
+          this.input.token,
+          'transfer(address,uint256)',
+          { feeLimit: Number(fees[i]!) },
+          this.params,
+          a,
+        ),
+      );
+      if (!built.result?.result || !built.transaction)
+        throw new Error(`the node refused to build ${a}'s sweep`);
+      ids.push(await this.send(await this.tw.trx.sign(built.transaction, this.input.keys[i]!)));
+    }
+    return ids;
+  }
 
   /** Waits until every id has a successful info and the highest block of them is `confirmations` deep. */
-  async function waitMined(ids: string[], confirmations: number): Promise<void> {
+  async waitMined(ids: string[], confirmations: number): Promise<void> {
     const pending = new Set(ids);
     const deadline = Date.now() + WAIT_MAX_MS;
     let checked = -1;
     let highest = 0;
     for (;;) {
-      const head = (await rpc('getnowblock', () => tw.trx.getCurrentBlock())).block_header.raw_data.number;
+      const head = (await this.rpc('getnowblock', () => this.tw.trx.getCurrentBlock())).block_header.raw_data
+        .number;
       if (head !== checked) {
         checked = head;
         for (const id of [...pending]) {
           // The full node's view, as the hot wallet's lookup asks (tronweb's getTransactionInfo asks the
           // solidity node, which answers only 19 blocks later).
-          const info = await rpc('gettransactioninfobyid', () =>
-            tw.fullNode.request<Info>('wallet/gettransactioninfobyid', { value: id }, 'post'),
+          const info = await this.rpc('gettransactioninfobyid', () =>
+            this.tw.fullNode.request<Info>('wallet/gettransactioninfobyid', { value: id }, 'post'),
           );
           if (!info.id) continue;
           if (info.result === 'FAILED' || (info.receipt?.result ?? 'SUCCESS') !== 'SUCCESS')
@@ -73,57 +137,29 @@ export async function bareSweepTron(input: BareTronInput): Promise<BareSweep> {
       await sleep(20);
     }
   }
+}
 
+export async function bareSweepTron(input: BareTronInput): Promise<BareSweep> {
+  const b = new BareTron(input);
   const cpuDone = cpuMeter();
   const t0 = performance.now();
   const at = () => (performance.now() - t0) / 1000;
-  const chainParams = await rpc('getchainparameters', () => tw.trx.getChainParameters());
-  const sunPerEnergy = BigInt(chainParams.find((p) => p.key === 'getEnergyFee')?.value ?? 420);
-  const fees: bigint[] = [];
-  for (const a of from) {
-    const est = await rpc('estimateenergy', () =>
-      tw.transactionBuilder.estimateEnergy(input.token, 'transfer(address,uint256)', {}, params, a),
-    );
-    if (!est.result?.result || !est.energy_required) throw new Error(`estimateenergy refused ${a}`);
-    fees.push(BigInt(est.energy_required) * sunPerEnergy);
-  }
+  const fees = await b.estimate();
   const estimated = at();
-
-  const topups: string[] = [];
-  for (const [i, a] of from.entries()) {
-    const built = await rpc('createtransaction', () =>
-      tw.transactionBuilder.sendTrx(a, Number(fees[i]!), hot),
-    );
-    topups.push(await send(await tw.trx.sign(built, input.hotKey)));
-  }
+  const topups = await b.topUp(fees);
   const toppedUp = at();
-  await waitMined(topups, 1);
+  await b.waitMined(topups, 1);
   const fundedMined = at();
-
-  const sweeps: string[] = [];
-  for (const [i, a] of from.entries()) {
-    const built = await rpc('triggersmartcontract', () =>
-      tw.transactionBuilder.triggerSmartContract(
-        input.token,
-        'transfer(address,uint256)',
-        { feeLimit: Number(fees[i]!) },
-        params,
-        a,
-      ),
-    );
-    if (!built.result?.result || !built.transaction)
-      throw new Error(`the node refused to build ${a}'s sweep`);
-    sweeps.push(await send(await tw.trx.sign(built.transaction, input.keys[i]!)));
-  }
+  const sweeps = await b.sweep(fees);
   const sent = at();
-  await waitMined(sweeps, input.confirmations);
+  await b.waitMined(sweeps, input.confirmations);
   const confirmed = at();
   return {
-    n: from.length,
+    n: b.from.length,
     seconds: confirmed,
     milestones: { estimated, toppedUp, fundedMined, sent, confirmed },
     topups: topups.length,
-    rpcCalls,
+    rpcCalls: b.rpcCalls,
     cpu: cpuDone(),
   };
 }

@@ -1,5 +1,5 @@
 import { Interface, type JsonRpcProvider, Transaction, Wallet } from 'ethers';
-import { readFees, walletLikeProvider } from '../payouts.js';
+import { type Fees, readFees, walletLikeProvider } from '../payouts.js';
 import { type CpuSplit, cpuMeter } from './cpu.js';
 import { sleep } from './proc.js';
 
@@ -82,73 +82,97 @@ async function waitMined(p: JsonRpcProvider, hashes: string[], confirmations: nu
   }
 }
 
+interface Ctx {
+  p: JsonRpcProvider;
+  input: BareSweepInput;
+  hot: Wallet;
+  fees: Fees;
+  /** The token transfer to the hot wallet (the same call data for every address). */
+  data: string;
+}
+
+/** One disperseEther per TOPUP_BATCH addresses of gas × maxFeePerGas each, from the hot wallet; their hashes. */
+async function topUp(c: Ctx, gas: bigint[]): Promise<string[]> {
+  const { p, input, hot, fees } = c;
+  let nonce = Number(await p.send('eth_getTransactionCount', [hot.address, 'pending']));
+  const topups: string[] = [];
+  for (let i = 0; i < input.keys.length; i += TOPUP_BATCH) {
+    const batch = input.keys.slice(i, i + TOPUP_BATCH).map((k) => k.address);
+    const values = gas.slice(i, i + TOPUP_BATCH).map((g) => g * fees.maxFeePerGas);
+    const value = values.reduce((a, b) => a + b, 0n);
+    const call = DISPERSE.encodeFunctionData('disperseEther', [batch, values]);
+    const valueHex = `0x${value.toString(16)}`;
+    const topupGas = BigInt(
+      await p.send('eth_estimateGas', [
+        { from: hot.address, to: input.disperse, data: call, value: valueHex },
+      ]),
+    );
+    const raw = await hot.signTransaction({
+      type: 2,
+      chainId: input.chainId,
+      nonce: nonce++,
+      to: input.disperse,
+      data: call,
+      value,
+      gasLimit: (topupGas * TOPUP_GAS_MARGIN_PERCENT) / 100n,
+      ...fees,
+    });
+    topups.push(await p.send('eth_sendRawTransaction', [raw]));
+  }
+  return topups;
+}
+
+/** Each address's token transfer to the hot wallet, signed with exactly its estimated gas; their hashes. */
+async function sendSweeps(c: Ctx, gas: bigint[]): Promise<string[]> {
+  const sweeps: string[] = [];
+  for (const [i, k] of c.input.keys.entries()) {
+    const raw = await k.signTransaction({
+      type: 2,
+      chainId: c.input.chainId,
+      nonce: 0,
+      to: c.input.token,
+      data: c.data,
+      value: 0n,
+      gasLimit: gas[i]!,
+      ...c.fees,
+    });
+    const hash = await c.p.send('eth_sendRawTransaction', [raw]);
+    if (hash !== Transaction.from(raw).hash) throw new Error(`the node answered ${hash} for another hash`);
+    sweeps.push(hash);
+  }
+  return sweeps;
+}
+
 export async function bareSweep(input: BareSweepInput): Promise<BareSweep> {
   const p = walletLikeProvider(input.url, input.chainId);
   const rpcCalls: Record<string, number> = {};
   counted(p, rpcCalls);
   const hot = new Wallet(input.hotKey);
-  const n = input.keys.length;
   const cpuDone = cpuMeter();
   const t0 = performance.now();
   const at = () => (performance.now() - t0) / 1000;
   try {
-    const fees = await readFees(p);
-    const data = ERC20.encodeFunctionData('transfer', [hot.address, input.units]);
+    const c: Ctx = {
+      p,
+      input,
+      hot,
+      fees: await readFees(p),
+      data: ERC20.encodeFunctionData('transfer', [hot.address, input.units]),
+    };
     const gas: bigint[] = [];
     for (const k of input.keys)
-      gas.push(BigInt(await p.send('eth_estimateGas', [{ from: k.address, to: input.token, data }])));
+      gas.push(BigInt(await p.send('eth_estimateGas', [{ from: k.address, to: input.token, data: c.data }])));
     const estimated = at();
-
-    let nonce = Number(await p.send('eth_getTransactionCount', [hot.address, 'pending']));
-    const topups: string[] = [];
-    for (let i = 0; i < n; i += TOPUP_BATCH) {
-      const batch = input.keys.slice(i, i + TOPUP_BATCH).map((k) => k.address);
-      const values = gas.slice(i, i + TOPUP_BATCH).map((g) => g * fees.maxFeePerGas);
-      const value = values.reduce((a, b) => a + b, 0n);
-      const call = DISPERSE.encodeFunctionData('disperseEther', [batch, values]);
-      const valueHex = `0x${value.toString(16)}`;
-      const topupGas = BigInt(
-        await p.send('eth_estimateGas', [
-          { from: hot.address, to: input.disperse, data: call, value: valueHex },
-        ]),
-      );
-      const raw = await hot.signTransaction({
-        type: 2,
-        chainId: input.chainId,
-        nonce: nonce++,
-        to: input.disperse,
-        data: call,
-        value,
-        gasLimit: (topupGas * TOPUP_GAS_MARGIN_PERCENT) / 100n,
-        ...fees,
-      });
-      topups.push(await p.send('eth_sendRawTransaction', [raw]));
-    }
+    const topups = await topUp(c, gas);
     const toppedUp = at();
     await waitMined(p, topups, 1);
     const fundedMined = at();
-
-    const sweeps: string[] = [];
-    for (const [i, k] of input.keys.entries()) {
-      const raw = await k.signTransaction({
-        type: 2,
-        chainId: input.chainId,
-        nonce: 0,
-        to: input.token,
-        data,
-        value: 0n,
-        gasLimit: gas[i]!,
-        ...fees,
-      });
-      const hash = await p.send('eth_sendRawTransaction', [raw]);
-      if (hash !== Transaction.from(raw).hash) throw new Error(`the node answered ${hash} for another hash`);
-      sweeps.push(hash);
-    }
+    const sweeps = await sendSweeps(c, gas);
     const sent = at();
     await waitMined(p, sweeps, input.confirmations);
     const confirmed = at();
     return {
-      n,
+      n: input.keys.length,
       seconds: confirmed,
       milestones: { estimated, toppedUp, fundedMined, sent, confirmed },
       topups: topups.length,

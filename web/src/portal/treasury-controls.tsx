@@ -15,36 +15,42 @@ type Action = 'sweepNow' | 'pause' | 'resume' | 'sweepAddress';
 
 const REASON_MAX = 500;
 
-export function NetworkControls(props: { row: TreasuryRow; note: Note; refresh: () => Promise<void> }) {
-  const { row, note, refresh } = props;
-  const mode = row.mode as Mode;
-  const label = `${row.network} ${mode.toLowerCase()}`;
+/** One mutation at a time per network: which is in flight, and the last answer (also sent to the feed). */
+function useAction(label: string, note: Note) {
   const [busy, setBusy] = useState<Action | null>(null);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
-  const [pausing, setPausing] = useState(false);
-  const [reason, setReason] = useState('');
-  const [address, setAddress] = useState('');
-
-  const act = async (action: Action, call: () => Promise<Outcome>) => {
+  /** Runs `call`; true when the API did what was asked. */
+  const act = async (action: Action, call: () => Promise<Outcome>): Promise<boolean> => {
     setBusy(action);
     setOutcome(null);
     try {
       const r = await call();
       setOutcome(r);
       note(`treasury ${label}: ${r.text}`);
-      if (r.ok && (action === 'pause' || action === 'resume')) {
-        setPausing(false);
-        setReason('');
-        await refresh();
-      }
-      if (r.ok && action === 'sweepAddress') setAddress('');
+      return r.ok;
     } catch (e) {
       setOutcome({ ok: false, code: 'error', text: `Failed: ${errorText(e)}` });
+      return false;
     } finally {
       setBusy(null);
     }
   };
+  return { busy, outcome, act };
+}
+
+export function NetworkControls(props: { row: TreasuryRow; note: Note; refresh: () => Promise<void> }) {
+  const { row, refresh } = props;
+  const mode = row.mode as Mode;
+  const label = `${row.network} ${mode.toLowerCase()}`;
   const id = `${row.network}-${mode}`;
+  const { busy, outcome, act } = useAction(label, props.note);
+  const [pausing, setPausing] = useState(false);
+  const pause = async (paused: boolean, reason: string | null) => {
+    if (await act(paused ? 'pause' : 'resume', () => setPaused(row.network, mode, paused, reason))) {
+      setPausing(false);
+      await refresh();
+    }
+  };
   return (
     <li class="row" data-testid={`treasury-controls-${id}`} aria-busy={busy !== null}>
       <div class="row-head">
@@ -65,7 +71,7 @@ export function NetworkControls(props: { row: TreasuryRow; note: Note; refresh: 
             type="button"
             disabled={busy !== null}
             data-testid="resume-sweeping"
-            onClick={() => void act('resume', () => setPaused(row.network, mode, false, null))}
+            onClick={() => void pause(false, null)}
           >
             {busy === 'resume' ? 'Resuming…' : 'Resume sweeping'}
           </button>
@@ -82,64 +88,93 @@ export function NetworkControls(props: { row: TreasuryRow; note: Note; refresh: 
         )}
       </div>
       {pausing && !row.paused ? (
-        <form
-          class="inline"
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (reason.trim()) void act('pause', () => setPaused(row.network, mode, true, reason.trim()));
-          }}
-        >
-          <label for={`pause-reason-${id}`}>Why pause {label}? (required)</label>
-          <input
-            id={`pause-reason-${id}`}
-            value={reason}
-            required
-            maxLength={REASON_MAX}
-            onInput={(e) => setReason((e.target as HTMLInputElement).value)}
-            data-testid="pause-reason"
-          />
-          <button
-            type="submit"
-            class="danger"
-            disabled={busy !== null || !reason.trim()}
-            data-testid="confirm-pause"
-          >
-            {busy === 'pause' ? 'Pausing…' : `Pause ${label}`}
-          </button>
-          <button
-            type="button"
-            class="secondary"
-            disabled={busy !== null}
-            onClick={() => {
-              setPausing(false);
-              setReason('');
-            }}
-          >
-            Cancel
-          </button>
-        </form>
-      ) : null}
-      <form
-        class="inline"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (address.trim()) void act('sweepAddress', () => sweepAddress(row.network, mode, address.trim()));
-        }}
-      >
-        <TextInput
-          label={`Deposit address on ${label}`}
-          placeholder="deposit address"
-          value={address}
-          testId="sweep-address-input"
-          class="grow"
-          onValue={setAddress}
+        <PauseForm
+          id={id}
+          label={label}
+          busy={busy}
+          onPause={(reason) => void pause(true, reason)}
+          onCancel={() => setPausing(false)}
         />
-        <button type="submit" disabled={busy !== null || !address.trim()} data-testid="sweep-address">
-          {busy === 'sweepAddress' ? 'Queuing…' : 'Sweep address'}
-        </button>
-      </form>
+      ) : null}
+      <AddressForm
+        label={label}
+        busy={busy}
+        onSweep={(address) => act('sweepAddress', () => sweepAddress(row.network, mode, address))}
+      />
       {outcome ? <OutcomeLine outcome={outcome} /> : null}
     </li>
+  );
+}
+
+/** The confirmation of a pause: the reason is required, and nothing is paused before "Pause <network>". */
+function PauseForm(props: {
+  id: string;
+  label: string;
+  busy: Action | null;
+  onPause: (reason: string) => void;
+  onCancel: () => void;
+}) {
+  const [reason, setReason] = useState('');
+  return (
+    <form
+      class="inline"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (reason.trim()) props.onPause(reason.trim());
+      }}
+    >
+      <label for={`pause-reason-${props.id}`}>Why pause {props.label}? (required)</label>
+      <input
+        id={`pause-reason-${props.id}`}
+        value={reason}
+        required
+        maxLength={REASON_MAX}
+        onInput={(e) => setReason((e.target as HTMLInputElement).value)}
+        data-testid="pause-reason"
+      />
+      <button
+        type="submit"
+        class="danger"
+        disabled={props.busy !== null || !reason.trim()}
+        data-testid="confirm-pause"
+      >
+        {props.busy === 'pause' ? 'Pausing…' : `Pause ${props.label}`}
+      </button>
+      <button type="button" class="secondary" disabled={props.busy !== null} onClick={props.onCancel}>
+        Cancel
+      </button>
+    </form>
+  );
+}
+
+/** A deposit address to sweep now; cleared once the sweep is queued. */
+function AddressForm(props: {
+  label: string;
+  busy: Action | null;
+  onSweep: (address: string) => Promise<boolean>;
+}) {
+  const [address, setAddress] = useState('');
+  return (
+    <form
+      class="inline"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const a = address.trim();
+        if (a) void props.onSweep(a).then((ok) => ok && setAddress(''));
+      }}
+    >
+      <TextInput
+        label={`Deposit address on ${props.label}`}
+        placeholder="deposit address"
+        value={address}
+        testId="sweep-address-input"
+        class="grow"
+        onValue={setAddress}
+      />
+      <button type="submit" disabled={props.busy !== null || !address.trim()} data-testid="sweep-address">
+        {props.busy === 'sweepAddress' ? 'Queuing…' : 'Sweep address'}
+      </button>
+    </form>
   );
 }
 
