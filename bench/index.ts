@@ -42,6 +42,16 @@ const BENCHMARKS: Record<string, Benchmark> = {
       'EVM payout worker in-process on the hardhat devnet: 1,000 approved withdrawals, passes until all are sent (payouts/s) and completed (completions/s), against bare ethers sends (~2 min)',
     load: () => import('./payouts.js'),
   },
+  sweep: {
+    description:
+      'treasury sweeper in-process on the hardhat devnet: 500 credited ERC20 deposits topped up (Disperse) and swept into the hot wallet, sweeps/s end to end and per stage, against the same RPCs in a bare ethers loop (~5 min)',
+    load: () => import('./sweep.js'),
+  },
+  'sweep-tron': {
+    description:
+      'the same for TRC20 on the TRON devnet, burning TRX (one top-up per address, 19 confirmations, a block every 3 s), against a bare tronweb loop (~5-10 min)',
+    load: () => import('./sweep-tron.js'),
+  },
 };
 
 function usage(): string {

@@ -5,8 +5,8 @@ import { type App, createApp } from '../src/app.js';
 import type { NetworkConfig } from '../src/chains/registry.js';
 import { loadConfig } from '../src/config.js';
 import { type EvmDevnet, startEvmDevnet } from '../src/devnet/evm/index.js';
-import { createLogger } from '../src/lib/logger.js';
 import type { PayoutProcessor, TickResult } from '../src/modules/payouts/processor.js';
+import { evmDevnetChains, warnLog } from './lib/bench-app.js';
 import { type CpuSplit, cpuMeter } from './lib/cpu.js';
 import { type ProfileSummary, saveProfile, startProfiler, summarizeProfile } from './lib/cpu-profile.js';
 import { checkpoint, dropDatabase, PG_BASE, vacuumAnalyze } from './lib/db.js';
@@ -98,7 +98,7 @@ function sizes(): Sizes {
  * pending transaction here, so each estimate would cost in proportion to how fast the sender fills the
  * mempool, and the faster loop would pay more per estimate.
  */
-function estimateAtLatest(devnet: EvmDevnet): void {
+export function estimateAtLatest(devnet: EvmDevnet): void {
   const p = devnet.provider as any;
   const request = p.request.bind(p) as (a: { method: string; params?: unknown[] }) => Promise<unknown>;
   p.request = (a: { method: string; params?: unknown[] }) =>
@@ -345,19 +345,19 @@ async function setUp(app: App, merchantId: string, n: number): Promise<SetUp> {
 // --- baselines: the node alone, no database --------------------------------------------------------------
 
 /** As EvmHotWallet builds its provider. */
-function walletLikeProvider(url: string, chainId: number): JsonRpcProvider {
+export function walletLikeProvider(url: string, chainId: number): JsonRpcProvider {
   const req = new FetchRequest(url);
   req.timeout = REQUEST_TIMEOUT_MS;
   req.setThrottleParams({ maxAttempts: 1 });
   return new JsonRpcProvider(req, chainId, { staticNetwork: true, cacheTimeout: -1, batchStallTime: 0 });
 }
 
-interface Fees {
+export interface Fees {
   maxFeePerGas: bigint;
   maxPriorityFeePerGas: bigint;
 }
 
-async function readFees(p: JsonRpcProvider): Promise<Fees> {
+export async function readFees(p: JsonRpcProvider): Promise<Fees> {
   const d = await p.getFeeData();
   const max = d.maxFeePerGas ?? d.gasPrice!;
   const priority = d.maxPriorityFeePerGas ?? 0n;
@@ -1076,12 +1076,7 @@ export async function run(_args: string[]): Promise<void> {
   const s = sizes();
   const n = s.n;
   const started = new Date();
-  const logLines: string[] = [];
-  const logger = createLogger('warn', {
-    write: (line: string) => {
-      if (logLines.length < 10_000) logLines.push(line.trim());
-    },
-  });
+  const { logger, lines: logLines } = warnLog();
   let devnet: EvmDevnet | null = null;
   let app: App | null = null;
   try {
@@ -1108,17 +1103,7 @@ export async function run(_args: string[]): Promise<void> {
         depositExpiryIntervalMs: MONITOR_MS,
         chainInitialLookbackBlocks: 0,
         payouts: { ...base.payouts, monitorMs: MONITOR_MS, evmPrivateKey: hot.privateKey },
-        tron: { ...base.tron, devnet: 'off', nodeUrl: null, testNodeUrl: null },
-        evm: {
-          ...base.evm,
-          networks: [],
-          devnet: 'off',
-          testRpcUrl: d.url,
-          testUsdt6: d.usdt6.address,
-          testUsdt18: d.usdt18.address,
-          testFaucetPrivateKey: d.faucet.privateKey,
-          testConfirmations: CONFIRMATIONS,
-        },
+        ...evmDevnetChains(d, CONFIRMATIONS),
       },
     });
     const processors = [...(app.workers?.payouts.processors.values() ?? [])];

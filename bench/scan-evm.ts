@@ -3,10 +3,9 @@ import { type App, createApp } from '../src/app.js';
 import { EvmAdapter } from '../src/chains/evm/adapter.js';
 import type { NetworkConfig } from '../src/chains/registry.js';
 import { MAX_RANGE } from '../src/chains/tron/adapter.js';
-import { loadConfig } from '../src/config.js';
 import { type EvmDevnet, startEvmDevnet } from '../src/devnet/evm/index.js';
-import { createLogger } from '../src/lib/logger.js';
 import type { ChainScanner, ScanPass } from '../src/modules/deposits/scanner.js';
+import { evmDevnetChains, warnLog } from './lib/bench-app.js';
 import { type CpuSplit, cpuMeter } from './lib/cpu.js';
 import { type ProfileSummary, saveProfile, startProfiler, summarizeProfile } from './lib/cpu-profile.js';
 import { dropDatabase, PG_BASE, vacuumAnalyze } from './lib/db.js';
@@ -783,12 +782,7 @@ function report(r: Run): string[] {
 export async function run(_args: string[]): Promise<void> {
   const s = sizes();
   const started = new Date();
-  const logLines: string[] = [];
-  const logger = createLogger('warn', {
-    write: (line: string) => {
-      if (logLines.length < 10_000) logLines.push(line.trim());
-    },
-  });
+  const { logger, lines: logLines } = warnLog();
   let devnet: EvmDevnet | null = null;
   let app: App | null = null;
   const cleanups: (() => void)[] = [];
@@ -802,7 +796,6 @@ export async function run(_args: string[]): Promise<void> {
     });
     log(`EVM devnet at ${devnet.url}; starting the app in this process (database ${BENCH_DB}, role all)`);
     const d = devnet;
-    const base = loadConfig();
     app = await createApp({
       migrate: true,
       role: 'all',
@@ -814,17 +807,7 @@ export async function run(_args: string[]): Promise<void> {
         chainScanIntervalMs: SCHEDULE_MS,
         depositExpiryIntervalMs: SCHEDULE_MS,
         chainInitialLookbackBlocks: 0,
-        tron: { ...base.tron, devnet: 'off', nodeUrl: null, testNodeUrl: null },
-        evm: {
-          ...base.evm,
-          networks: [],
-          devnet: 'off',
-          testRpcUrl: d.url,
-          testUsdt6: d.usdt6.address,
-          testUsdt18: d.usdt18.address,
-          testFaucetPrivateKey: d.faucet.privateKey,
-          testConfirmations: CONFIRMATIONS,
-        },
+        ...evmDevnetChains(d, CONFIRMATIONS),
       },
     });
     const scanner = app.workers?.scanning.scanners.get(CHAIN);

@@ -2,8 +2,8 @@ import os from 'node:os';
 import { type App, createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { startTronDevnet, type TronDevnet } from '../src/devnet/tron/index.js';
-import { createLogger } from '../src/lib/logger.js';
 import type { ChainScanner, ScanPass } from '../src/modules/deposits/scanner.js';
+import { warnLog } from './lib/bench-app.js';
 import { type CpuSplit, cpuMeter } from './lib/cpu.js';
 import { type ProfileSummary, saveProfile, startProfiler, summarizeProfile } from './lib/cpu-profile.js';
 import { dropDatabase, PG_BASE, vacuumAnalyze } from './lib/db.js';
@@ -650,12 +650,7 @@ function report(r: Run): string[] {
 export async function run(_args: string[]): Promise<void> {
   const s = sizes();
   const started = new Date();
-  const logLines: string[] = [];
-  const logger = createLogger('warn', {
-    write: (line: string) => {
-      if (logLines.length < 10_000) logLines.push(line.trim());
-    },
-  });
+  const { logger, lines: logLines } = warnLog();
   let devnet: TronDevnet | null = null;
   let app: App | null = null;
   try {

@@ -15,6 +15,7 @@ import { Migration20261206100000_sweeps } from './Migration20261206100000_sweeps
 import { Migration20261206200000_treasury_expiry } from './Migration20261206200000_treasury_expiry.js';
 import { Migration20261206300000_treasury_reconciliation } from './Migration20261206300000_treasury_reconciliation.js';
 import { Migration20261206400000_treasury_controls } from './Migration20261206400000_treasury_controls.js';
+import { Migration20261206500000_sweep_requests } from './Migration20261206500000_sweep_requests.js';
 import { Migration20261207000000_tron_delegation } from './Migration20261207000000_tron_delegation.js';
 
 // Listed explicitly so the migrator never imports .ts files by path (vitest and tsx both load them
@@ -48,5 +49,6 @@ export const migrationsList: MigrationObject[] = [
     name: 'Migration20261206400000_treasury_controls',
     class: Migration20261206400000_treasury_controls,
   },
+  { name: 'Migration20261206500000_sweep_requests', class: Migration20261206500000_sweep_requests },
   { name: 'Migration20261207000000_tron_delegation', class: Migration20261207000000_tron_delegation },
 ];

@@ -1,5 +1,4 @@
 import type { Context } from '../src/context.js';
-import { ValidationError } from '../src/lib/errors.js';
 import type { Mode } from '../src/lib/tenant.js';
 import {
   type FailedJob,

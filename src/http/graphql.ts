@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError, type GraphQLSchema, getOperationAST } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Context, Services } from '../context.js';
-import { AppError, ERROR_STATUS, type ErrorCode, errorBody } from '../lib/errors.js';
+import { AppError, ERROR_STATUS, type ErrorCode, errorBody, unavailableError } from '../lib/errors.js';
 import type { Authenticator } from './auth.js';
 import { sendError } from './graphql-errors.js';
 import { corsFor, documentLimits, introspectionAccess, withoutSuggestions } from './graphql-rules.js';
@@ -33,6 +33,15 @@ export function maskError(error: unknown, services: Services): GraphQLError {
       nodes: gqlError.nodes,
       path: gqlError.path,
       extensions: { ...extensions, code: ourCode(extensions.code) ?? codeForStatus(extensions.http) },
+    });
+  }
+  const unavailable = unavailableError(original);
+  if (unavailable) {
+    services.log.warn({ err: (original as Error).message }, 'a dependency is unavailable');
+    return new GraphQLError(unavailable.message, {
+      nodes: gqlError?.nodes,
+      path: gqlError?.path,
+      extensions: { code: unavailable.code },
     });
   }
   services.log.error({ err: original }, 'unexpected GraphQL error');

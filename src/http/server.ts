@@ -10,7 +10,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Principal, Services } from '../context.js';
-import { AppError, errorBody } from '../lib/errors.js';
+import { AppError, errorBody, unavailableError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import { JsonSyntaxError, parseGraphqlJson, parseJsonLossless } from '../lib/json.js';
 import { trustProxyFn } from './client-address.js';
@@ -159,7 +159,10 @@ export function createServer(services: Services): FastifyInstance {
   app.setErrorHandler((err: FastifyError | AppError | Error, req, reply) => {
     const { status, body } = toErrorResponse(err, req, config.bodyLimitBytes);
     if (err instanceof AppError && err.replayed) reply.header('Idempotent-Replayed', 'true');
-    if (status >= 500) req.log.error({ err, requestId: req.id }, 'unhandled error');
+    if (status === 503) {
+      reply.header('retry-after', '1');
+      req.log.warn({ err: (err as Error).message, requestId: req.id }, 'a dependency is unavailable');
+    } else if (status >= 500) req.log.error({ err, requestId: req.id }, 'unhandled error');
     sendError(req, reply, status, body);
   });
 
@@ -246,6 +249,8 @@ export function toErrorResponse(err: unknown, req: FastifyRequest, bodyLimitByte
       body: errorBody('invalid_request', 'Content-Type must be application/json', req.id),
     };
   }
+  const unavailable = unavailableError(err);
+  if (unavailable) return { status: 503, body: errorBody(unavailable.code, unavailable.message, req.id) };
   const statusCode = (err as FastifyError).statusCode;
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     return { status: 400, body: errorBody('invalid_request', (err as Error).message, req.id) };

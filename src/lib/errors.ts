@@ -111,6 +111,31 @@ export class ConflictError extends AppError {
   }
 }
 
+/**
+ * PostgreSQL (or Redis) refused or lost the connection: too many clients, starting up or shutting down, a
+ * network failure, a pool that could not connect in time. The request did not run, or what it committed is kept
+ * by its idempotency record: the caller retries (503), where a 500 would say our code is wrong.
+ */
+export function unavailableError(err: unknown): AppError | null {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const message = typeof e?.message === 'string' ? e.message : '';
+  if (
+    /^08[0-9A-Z]{3}$/.test(code) || // connection_exception
+    code === '53300' || // too_many_connections
+    /^57P0[1-3]$/.test(code) || // admin_shutdown, crash_shutdown, cannot_connect_now
+    (code === '55000' && /not currently accepting connections/.test(message)) || // ALLOW_CONNECTIONS false
+    code === 'ECONNREFUSED' ||
+    code === 'ECONNRESET' ||
+    /timeout exceeded when trying to connect|Connection terminated/.test(message)
+  )
+    return new AppError(
+      'service_unavailable',
+      'The database is busy or unreachable; retry the request (with the same Idempotency-Key)',
+    );
+  return null;
+}
+
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; param?: string; requestId: string };
 }

@@ -1,7 +1,7 @@
 import { Wallet } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import { DISPERSE_ADDRESS } from '../../src/devnet/evm/index.js';
-import { reconcileNetwork } from '../../src/modules/treasury/index.js';
+import { reconcileNetwork, TreasuryControls } from '../../src/modules/treasury/index.js';
 import { databaseUrl } from '../helpers/db.js';
 import { fundHot, requestDeposit } from '../helpers/evm.js';
 import { checkHouseInvariants } from '../helpers/invariants.js';
@@ -166,6 +166,67 @@ describe('treasury admin mutations', () => {
     ]);
     expect(new Set(audit.rows.map((r) => r.actor))).toEqual(new Set(['admin:alice']));
     expect(audit.rows[3]!.target_id).toBe(small.depositAddress);
+  });
+
+  it('keeps a sweepAddress request through a pause that follows it and a job Redis lost; audits only what it queues', {
+    timeout: 120_000,
+  }, async () => {
+    await queueIdle();
+    const m = await t.merchant();
+    const late = await requestDeposit(t, m, 'late', 'ERC20', '7');
+    await t.devnet.sendToken(t.devnet.usdt6, late.depositAddress, 7n * E6);
+    await t.devnet.mine(12);
+    await t.scan('ERC20:test');
+    const requests = async () =>
+      (
+        await t.app.pool.query<{ address: string; served: boolean; outcome: string | null }>(
+          `select address, served_at is not null as served, outcome from sweep_requests where address = $1`,
+          [late.depositAddress],
+        )
+      ).rows;
+    const audits = async (action: string) =>
+      (
+        await t.app.pool.query(`select 1 from admin_audit where action = $1 and actor = 'admin:bob'`, [
+          action,
+        ])
+      ).rowCount;
+
+    // Redis refuses the job: the mutation fails, and neither an audit row nor a request stays behind.
+    const refusing = new TreasuryControls(t.app.pool, ['ERC20:test'], async () => {
+      throw new Error('Redis is away');
+    });
+    await expect(refusing.sweepNow('ERC20', 'test', 'admin:bob')).rejects.toThrow(/Redis is away/);
+    await expect(refusing.sweepAddress('ERC20', 'test', late.depositAddress, 'admin:bob')).rejects.toThrow(
+      /Redis is away/,
+    );
+    expect(await audits('treasury.sweep_now')).toBe(0);
+    expect(await audits('treasury.sweep_address')).toBe(0);
+    expect(await requests()).toEqual([]);
+
+    // Accepted, but its job is lost (queued nowhere); then ops pause the network. The request waits out the
+    // pause: a paused pass leaves it, and a second request for the address is refused meanwhile.
+    const losing = new TreasuryControls(t.app.pool, ['ERC20:test'], async () => undefined);
+    expect(await losing.sweepAddress('ERC20', 'test', late.depositAddress, 'admin:bob')).toMatchObject({
+      address: late.depositAddress,
+      unsweptBaseUnits: String(7n * E6),
+    });
+    await expect(losing.sweepAddress('ERC20', 'test', late.depositAddress, 'admin:bob')).rejects.toThrow(
+      /already requested/,
+    );
+    await losing.setPaused('ERC20', 'test', true, 'rotation', 'admin:bob');
+    expect(await pass()).toMatchObject({ paused: true, planned: 0 });
+    expect(await requests()).toEqual([{ address: late.depositAddress, served: false, outcome: null }]);
+    expect(await sweepOf(late.depositAddress)).toBeUndefined();
+
+    // Resumed: the next pass plans the address although it is below the threshold, and serves the request.
+    await losing.setPaused('ERC20', 'test', false, null, 'admin:bob');
+    await until('the request is served', async () => (await requests())[0]?.served === true, true);
+    expect(await requests()).toEqual([{ address: late.depositAddress, served: true, outcome: 'planned' }]);
+    await until('late swept', async () => (await sweepOf(late.depositAddress))?.status === 'completed', true);
+    expect(await audits('treasury.sweep_address')).toBe(1);
+    expect(await reconcileNetwork(sweeper().deps)).toSatisfy((checks: { difference: bigint }[]) =>
+      checks.every((c) => c.difference === 0n),
+    );
   });
 
   it('has the same controls in the CLI (treasury pause | resume | sweep-now | sweep-address), audited as cli', {

@@ -49,6 +49,7 @@ describe('web GraphQL types and trusted documents', () => {
       await web('overlay/documents.ts'),
       await web('portal/documents.ts'),
       await web('portal/console-documents.ts'),
+      await web('portal/treasury-documents.ts'),
     ];
     const docs = pages
       .flatMap((m) => Object.values(m))

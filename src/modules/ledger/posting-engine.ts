@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from '../../db/database.js';
-import { type AppError, ValidationError } from '../../lib/errors.js';
+import { type AppError, unavailableError, ValidationError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { EventDraft } from '../events/index.js';
 import { insertEvents } from '../events/index.js';
@@ -197,7 +197,9 @@ export class PostingEngine {
         new ValidationError('The request holds a value that cannot be stored', undefined),
       );
     }
-    this.log.error({ err }, 'ledger item failed; nothing of it was committed');
+    if (unavailableError(err))
+      this.log.warn({ err: (err as Error).message }, 'ledger item: the database is unavailable');
+    else this.log.error({ err }, 'ledger item failed; nothing of it was committed');
     return new BatchItemFailure(err);
   }
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { inTransaction, type Pool } from '../../db/database.js';
+import { inTransaction, type Pool, type PoolClient } from '../../db/database.js';
 import { ConflictError, NotFoundError, UnsupportedNetworkError, ValidationError } from '../../lib/errors.js';
 import { recordAudit } from '../admin/index.js';
+import { recordRequest } from './requests.js';
 import { OPEN_SWEEP } from './store.js';
 
 // What ops do to the sweeping of one network (admin mutations, audited): run a pass now, pause or resume it
@@ -27,10 +28,12 @@ export interface SweepingControl {
   changedAt: Date;
 }
 
-/** Adds a pass to a network's sweep queue; the job's id. */
-export type EnqueueSweep = (chain: string, job: { address?: string }) => Promise<string>;
+/** Adds a pass with this id to a network's sweep queue. */
+export type EnqueueSweep = (chain: string, job: { address?: string }, jobId: string) => Promise<void>;
 
 const REASON_MAX = 500;
+
+const newJobId = () => `ops-${randomUUID()}`;
 
 export class TreasuryControls {
   constructor(
@@ -50,23 +53,29 @@ export class TreasuryControls {
     return { chain, network, mode };
   }
 
-  private async refuseWhilePaused(chain: string, network: string, mode: string) {
-    const r = await this.pool.query('select 1 from treasury_controls where chain = $1 and paused', [chain]);
-    if (r.rowCount)
+  /** Refuses while the network is paused; holds its control row (if any) until the transaction ends. */
+  private async refuseWhilePaused(c: PoolClient, chain: string, network: string, mode: string) {
+    const r = await c.query('select paused from treasury_controls where chain = $1 for share', [chain]);
+    if (r.rows[0]?.paused)
       throw new ConflictError(`sweeping of ${network} (${mode}) is paused; resume it first`, 'network');
   }
 
   async sweepNow(network: string, mode: string, actor: string): Promise<SweepRequest> {
     const n = this.chainOf(network, mode);
-    await this.refuseWhilePaused(n.chain, network, mode);
-    const jobId = await this.enqueue(n.chain, {});
-    await recordAudit(this.pool, {
-      actor,
-      action: 'treasury.sweep_now',
-      targetType: 'sweep_network',
-      targetId: n.chain,
-      mode: n.mode,
-      details: { jobId },
+    const jobId = newJobId();
+    // The audit row and the job go together: the job is queued inside the transaction that writes the audit
+    // row, which rolls back if Redis refuses it.
+    await inTransaction(this.pool, async (c) => {
+      await this.refuseWhilePaused(c, n.chain, network, mode);
+      await recordAudit(c, {
+        actor,
+        action: 'treasury.sweep_now',
+        targetType: 'sweep_network',
+        targetId: n.chain,
+        mode: n.mode,
+        details: { jobId },
+      });
+      await this.enqueue(n.chain, {}, jobId);
     });
     return { network: n.network, mode: n.mode, address: null, unsweptBaseUnits: null, jobId };
   }
@@ -126,15 +135,22 @@ export class TreasuryControls {
     if (row.open) throw new ConflictError(`a sweep of ${row.address} is already under way`, 'address');
     if (BigInt(row.unswept) <= 0n)
       throw new ConflictError(`${row.address} has nothing credited left to sweep`, 'address');
-    await this.refuseWhilePaused(n.chain, network, mode);
-    const jobId = await this.enqueue(n.chain, { address: row.address });
-    await recordAudit(this.pool, {
-      actor,
-      action: 'treasury.sweep_address',
-      targetType: 'deposit_address',
-      targetId: row.address,
-      mode: n.mode,
-      details: { network: n.network, jobId, unswept: row.unswept },
+    const jobId = newJobId();
+    // Request, audit row and job together. The request is what the signer serves (the next unpaused pass
+    // plans the address first), so a pause that comes after it, or a job Redis lost, only delays it.
+    await inTransaction(this.pool, async (c) => {
+      await this.refuseWhilePaused(c, n.chain, network, mode);
+      if (!(await recordRequest(c, { chain: n.chain, address: row.address, requestedBy: actor, jobId })))
+        throw new ConflictError(`a sweep of ${row.address} is already requested`, 'address');
+      await recordAudit(c, {
+        actor,
+        action: 'treasury.sweep_address',
+        targetType: 'deposit_address',
+        targetId: row.address,
+        mode: n.mode,
+        details: { network: n.network, jobId, unswept: row.unswept },
+      });
+      await this.enqueue(n.chain, { address: row.address }, jobId);
     });
     return { network: n.network, mode: n.mode, address: row.address, unsweptBaseUnits: row.unswept, jobId };
   }
@@ -144,8 +160,7 @@ export class TreasuryControls {
 export function bullEnqueue(queues: {
   sweeps(chain: string): { add(name: string, data: { address?: string }, opts: object): Promise<unknown> };
 }): EnqueueSweep {
-  return async (chain, job) => {
-    const jobId = `ops-${randomUUID()}`;
+  return async (chain, job, jobId) => {
     await queues.sweeps(chain).add('sweep', job, {
       jobId,
       attempts: job.address ? 10 : 1,
@@ -153,6 +168,5 @@ export function bullEnqueue(queues: {
       removeOnComplete: 100,
       removeOnFail: 500,
     });
-    return jobId;
   };
 }

@@ -9,16 +9,30 @@ import type { SweeperDeps, SweepPassResult } from './sweeper.js';
 const min = (a: bigint, b: bigint) => (a < b ? a : b);
 
 /**
- * New sweeps: every address at or above the threshold, and while the hot wallet is below its target any. An
- * address ops named (`sweepAddress`) is planned first, whatever the threshold, if it has credited tokens to sweep.
+ * New sweeps: every address at or above the threshold, and while the hot wallet is below its target any. The
+ * addresses ops named (`sweepAddress`) are planned first, whatever the threshold, if they have credited tokens
+ * to sweep. Returns what became of each of those.
  */
-export async function plan(d: SweeperDeps, result: SweepPassResult, force?: string): Promise<void> {
-  const { net, store, policy } = d;
-  if (force) {
-    const [c] = await store.candidates(net.chain, 1n, 1, force);
-    if (c) await planOne(d, result, c, 0n);
-    else d.log.warn({ chain: net.chain, address: force }, 'sweepAddress: nothing to sweep there any more');
+export async function plan(
+  d: SweeperDeps,
+  result: SweepPassResult,
+  forced: readonly string[] = [],
+): Promise<Map<string, string>> {
+  const { net, store } = d;
+  const outcomes = new Map<string, string>();
+  for (const address of forced) {
+    const [c] = await store.candidates(net.chain, 1n, 1, address);
+    const planned = c ? await planOne(d, result, c, 0n) : 0n;
+    outcomes.set(address, planned > 0n ? 'planned' : 'nothing credited left to sweep, or a sweep under way');
+    if (planned === 0n)
+      d.log.warn({ chain: net.chain, address }, 'sweepAddress: nothing to sweep there any more');
   }
+  await planByPolicy(d, result);
+  return outcomes;
+}
+
+async function planByPolicy(d: SweeperDeps, result: SweepPassResult): Promise<void> {
+  const { net, store, policy } = d;
   const open = await store.open(net.chain, 'sweep');
   const hot = (await d.wallet.balances()).token[net.network] ?? 0n;
   // A transfer to a wallet that holds none of the token costs more (a new storage slot: ~52 k gas on EVM, 130 k

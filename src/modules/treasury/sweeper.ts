@@ -10,6 +10,7 @@ import { delegate, reclaim } from './lending.js';
 import { fund, moveToCold, plan } from './planning.js';
 import type { SweepPolicy } from './policy.js';
 import { type Reconciliation, runReconciliation } from './reconcile.js';
+import { pendingRequests, serveRequest } from './requests.js';
 import { settleTransaction } from './settle.js';
 import { recordSweep } from './signing.js';
 import type { TreasuryStore, TreasuryTxRow } from './store.js';
@@ -112,7 +113,7 @@ export class Sweeper {
       await reclaim(this.deps, result, send); // even while paused: a loan is never left out
       if (await this.deps.store.paused(this.chainKey)) return { ...result, paused: true };
       await this.signReady(result);
-      await plan(this.deps, result, address);
+      await this.planRequested(result, address);
       await delegate(this.deps, result, send);
       await this.locked(this.deps.hotLockKey, async () => {
         if (await fund(this.deps, result, send)) await moveToCold(this.deps, result, send);
@@ -126,6 +127,18 @@ export class Sweeper {
       );
     }
     return result;
+  }
+
+  /**
+   * Plans by the policy, the addresses ops asked for first (`sweepAddress`: the requests waiting in the
+   * database, and the job's own address), and marks those requests served.
+   */
+  private async planRequested(result: SweepPassResult, jobAddress?: string) {
+    const { store, net } = this.deps;
+    const requests = await pendingRequests(store.pool, net.chain, this.deps.maxPerPass);
+    const forced = [...new Set([...requests.map((r) => r.address), ...(jobAddress ? [jobAddress] : [])])];
+    const outcomes = await plan(this.deps, result, forced);
+    for (const r of requests) await serveRequest(store.pool, r.id, outcomes.get(r.address) ?? 'not planned');
   }
 
   /** Sends a stored transaction; true when the node has it. */

@@ -268,7 +268,7 @@ describe('ops portal in a browser', () => {
         reference: `portal-treasury-${asset}`,
       });
     // Ops paused its sweeping (the service behind pauseSweeping, as if TRC20 test were swept here).
-    const controls = new TreasuryControls(t.app.pool, ['TRC20:test'], async () => 'unused');
+    const controls = new TreasuryControls(t.app.pool, ['TRC20:test'], async () => undefined);
     await controls.setPaused('TRC20', 'test', true, 'portal test', 'admin:ops');
     const books = await t.app.services.ledger.house.balances({ network: 'TRC20', mode: 'test' });
     const hot = (asset: string) => books.find((b) => b.asset === asset && b.code === 'custody:hot')!.balance;

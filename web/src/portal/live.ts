@@ -37,6 +37,8 @@ export interface Live {
   /** Bumped on every withdrawal or payout event: the withdrawals panel reads its rows again. */
   withdrawalTick: number;
   retry: Retry;
+  /** Reads `ops` at once, without waiting for the next health message (after an admin action). */
+  refresh: () => Promise<void>;
 }
 
 export function useLive(note: Note): Live {
@@ -134,5 +136,5 @@ export function useLive(note: Note): Live {
     [note, refresh],
   );
 
-  return { ops, error, state, moneyTick, withdrawalTick, retry };
+  return { ops, error, state, moneyTick, withdrawalTick, retry, refresh };
 }

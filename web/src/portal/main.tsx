@@ -47,7 +47,7 @@ function App() {
         <Endpoints note={note} />
         <Webhooks ops={live.ops} error={live.error} retry={live.retry} />
         <Chains ops={live.ops} />
-        <Treasury ops={live.ops} />
+        <Treasury ops={live.ops} note={note} refresh={live.refresh} />
       </main>
     </div>
   );

@@ -1,18 +1,38 @@
 import { Badge, Loading, Panel, TableHead } from './components';
 import type { Ops, TreasuryRow } from './documents';
+import { NetworkControls } from './treasury-controls';
+import type { Note } from './types';
 
 // The treasury per network and mode (docs/treasury.md), from `ops.treasury`, pushed with the rest of `ops`:
 // custody by the house books (token on deposit addresses, hot and cold; the chain's coin in the hot wallet),
 // sweeps open and failed in the last day, fees of the last day, the last reconciliation and whether ops paused
-// its sweeping. Amounts are base units (token units, wei, sun), as the books keep them.
+// its sweeping. Amounts are base units (token units, wei, sun), as the books keep them. Under the table, each
+// network's controls: sweep now, pause or resume, sweep one address (treasury-controls.tsx).
 
 const custodyOf = (r: TreasuryRow, asset: string, place: string) =>
   r.custody.find((c) => c.asset === asset && c.place === place)?.balanceBaseUnits ?? '0';
 
-export function Treasury({ ops }: { ops: Ops | null }) {
+export function Treasury(props: { ops: Ops | null; note: Note; refresh: () => Promise<void> }) {
+  const { ops, note, refresh } = props;
   return (
     <Panel id="treasury" title="Treasury" wide>
-      {ops ? <TreasuryTable rows={ops.treasury} /> : <Loading />}
+      {ops ? (
+        <>
+          <TreasuryTable rows={ops.treasury} />
+          {ops.treasury.length > 0 ? (
+            <>
+              <h3>Sweeping controls</h3>
+              <ul class="rows" data-testid="treasury-controls">
+                {ops.treasury.map((r) => (
+                  <NetworkControls key={`${r.network}:${r.mode}`} row={r} note={note} refresh={refresh} />
+                ))}
+              </ul>
+            </>
+          ) : null}
+        </>
+      ) : (
+        <Loading />
+      )}
     </Panel>
   );
 }
