@@ -120,6 +120,7 @@ export async function run(_args: string[]): Promise<void> {
     if (!sweeper) throw new Error(`no sweeper for ${CHAIN}`);
     const probe = instrument(sweeper, 'tron');
     const maxPerPass = app.config.treasury.maxSweepsPerPass;
+    const maxOpen = app.config.treasury.maxOpenSweeps;
 
     log(`set-up: ${int(n)} credited deposits of 1 USDT; hot wallet ${addressOf(hotKey)}`);
     const setup = await creditedDeposits(app, {
@@ -174,7 +175,7 @@ export async function run(_args: string[]): Promise<void> {
       `- sizes: ${int(n)} credited ${NETWORK} deposits of 1 USDT on as many addresses, swept into one TRON hot wallet` +
         ` (${CHAIN}; threshold 1, burning TRX: one top-up per address; both hot wallets hold 1 USDT at the start);` +
         ` confirmations ${CONFIRMATIONS}; TRON devnet in this process (mainnet's energy price and USDT's dynamic` +
-        ` energy), one block every ${int(blockMs)} ms; SWEEP_MAX_PER_PASS ${int(maxPerPass)}; default pool and` +
+        ` energy), one block every ${int(blockMs)} ms; SWEEP_MAX_PER_PASS ${int(maxPerPass)}, SWEEP_MAX_OPEN ${int(maxOpen)}; default pool and` +
         ' ledger settings',
       {
         labels: {
@@ -186,6 +187,7 @@ export async function run(_args: string[]): Promise<void> {
         n,
         blockMs,
         maxPerPass,
+        maxOpen,
         confirmations: CONFIRMATIONS,
         setupSeconds: setup.seconds,
         ...measured,

@@ -101,6 +101,7 @@ export async function run(_args: string[]): Promise<void> {
     if (!sweeper) throw new Error(`no sweeper for ${CHAIN}`);
     const probe = instrument(sweeper, 'evm');
     const maxPerPass = app.config.treasury.maxSweepsPerPass;
+    const maxOpen = app.config.treasury.maxOpenSweeps;
 
     log(`set-up: ${int(n)} credited deposits of 1 USDT; hot wallet ${hot.address}`);
     const baseline = baselineKeys.map((k) => k.address);
@@ -164,7 +165,7 @@ export async function run(_args: string[]): Promise<void> {
         ` (${CHAIN}; threshold 1, Disperse top-ups; both hot wallets hold 1 USDT at the start); confirmations` +
         ` ${CONFIRMATIONS}; hardhat devnet in this process,` +
         ` automine off, one block every ${int(blockMs)} ms (interval mining), eth_estimateGas at 'latest';` +
-        ` SWEEP_MAX_PER_PASS ${int(maxPerPass)}; default pool and ledger settings`,
+        ` SWEEP_MAX_PER_PASS ${int(maxPerPass)}, SWEEP_MAX_OPEN ${int(maxOpen)}; default pool and ledger settings`,
       {
         labels: {
           estimate: 'gas estimated',
@@ -175,6 +176,7 @@ export async function run(_args: string[]): Promise<void> {
         n,
         blockMs,
         maxPerPass,
+        maxOpen,
         confirmations: CONFIRMATIONS,
         setupSeconds: setup.seconds,
         ...measured,

@@ -74,6 +74,7 @@ export const treasuryEnvShape = {
   SWEEP_POLICY: policyMap.optional(),
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(30_000),
   SWEEP_MAX_PER_PASS: z.coerce.number().int().min(1).max(1000).default(100),
+  SWEEP_MAX_OPEN: z.coerce.number().int().min(1).max(100_000).default(1000),
   SWEEP_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(300_000),
 };
 
@@ -102,6 +103,8 @@ export interface TreasuryConfig {
   policies: Record<string, SweepPolicyInput>;
   sweepIntervalMs: number;
   maxSweepsPerPass: number;
+  /** Most sweeps of one network under way at once (planned and not yet settled). */
+  maxOpenSweeps: number;
   /** How often each swept network's custody on chain is compared with the books. */
   reconcileIntervalMs: number;
 }
@@ -122,6 +125,7 @@ export function treasuryConfig(e: TreasuryEnv): TreasuryConfig {
     policies: e.SWEEP_POLICY ?? {},
     sweepIntervalMs: e.SWEEP_INTERVAL_MS,
     maxSweepsPerPass: e.SWEEP_MAX_PER_PASS,
+    maxOpenSweeps: e.SWEEP_MAX_OPEN,
     reconcileIntervalMs: e.SWEEP_RECONCILE_INTERVAL_MS,
   };
 }

@@ -34,6 +34,7 @@ export interface SweepRun {
   n: number;
   blockMs: number;
   maxPerPass: number;
+  maxOpen: number;
   confirmations: number;
   setupSeconds: { deposits: number; funding: number; credit: number };
   bare: BareSweep;
@@ -121,10 +122,11 @@ export function report(r: SweepRun): string[] {
     ),
     '',
     `- end to end: ours ${f2(n / stages.completed)} sweeps/s against ${f2(n / bare.milestones.confirmed)}/s for the` +
-      ` bare loop (${(bare.milestones.confirmed / stages.completed).toFixed(2)}×). Ours keeps at most` +
-      ` ${int(r.maxPerPass)} sweeps open (SWEEP_MAX_PER_PASS), each until it is ${r.confirmations} deep; the bare loop` +
-      ` sends all ${int(n)} at once: with ${r.confirmations} confirmations of` +
-      ` ${int(r.blockMs)} ms blocks, each round of ours costs at least ~${f2(((r.confirmations + 2) * r.blockMs) / 1000)} s`,
+      ` bare loop (${(bare.milestones.confirmed / stages.completed).toFixed(2)}×). Ours starts at most` +
+      ` ${int(r.maxPerPass)} sweeps a pass (SWEEP_MAX_PER_PASS) while fewer than ${int(r.maxOpen)} are open` +
+      ` (SWEEP_MAX_OPEN), each open until it is ${r.confirmations} deep; the bare loop sends all ${int(n)} at once.` +
+      ` A sweep needs at least ~${f2(((r.confirmations + 2) * r.blockMs) / 1000)} s (${r.confirmations}` +
+      ` confirmations of ${int(r.blockMs)} ms blocks, its top-up's block and its own)`,
     `- median per sweep (ours): planned → top-up sent ${f2(m.planToTopup)} s, top-up sent → sweep sent` +
       ` ${f2(m.topupToSent)} s, sweep sent → completed and booked ${f2(m.sentToCompleted)} s; bare: top-ups mined` +
       ` ${f2(bare.milestones.fundedMined - bare.milestones.toppedUp)} s after the last was sent`,

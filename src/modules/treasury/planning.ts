@@ -38,7 +38,9 @@ async function planByPolicy(d: SweeperDeps, result: SweepPassResult): Promise<vo
   // A transfer to a wallet that holds none of the token costs more (a new storage slot: ~52 k gas on EVM, 130 k
   // energy on TRON, against ~35 k and 64 k): while the hot wallet holds none, sweep one address first, and size
   // the others' top-ups once it has landed.
-  const room = hot === 0n ? (open.count > 0 ? 0 : 1) : d.maxPerPass - open.count;
+  // Otherwise each pass starts up to maxPerPass more while fewer than maxOpen are under way: sweeps waiting for
+  // their confirmations do not hold back the next addresses.
+  const room = hot === 0n ? (open.count > 0 ? 0 : 1) : Math.min(d.maxPerPass, d.maxOpen - open.count);
   if (room <= 0) return;
   let missing = policy.hotTarget === null ? 0n : policy.hotTarget - hot - open.amount;
   const candidates = await store.candidates(net.chain, missing > 0n ? 1n : policy.threshold, room);

@@ -103,6 +103,7 @@ export async function openSweepers(deps: {
         log,
         policy,
         maxPerPass: config.treasury.maxSweepsPerPass,
+        maxOpen: config.treasury.maxOpenSweeps,
         rebroadcastMs: Math.max(config.treasury.sweepIntervalMs * 5, 10_000),
         hotLockKey: hotWalletLockKey(wallet),
       }),

@@ -53,6 +53,8 @@ export interface SweeperDeps {
   policy: SweepPolicy;
   /** Most sweeps planned, signed or topped up per pass. */
   maxPerPass: number;
+  /** Most sweeps under way at once: a pass plans no more while this many are open. */
+  maxOpen: number;
   /** Send an unmined transaction again at most this often. */
   rebroadcastMs: number;
   /** The hot wallet's payout lock (src/modules/payouts/processor.ts), held while it signs. */
