@@ -26,11 +26,11 @@ import { attachSubscriptions } from './http/ws.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { redisConnectionName } from './lib/redis-name.js';
 import { AdminService } from './modules/admin/index.js';
-import { DepositCrediting, DepositsService } from './modules/deposits/index.js';
+import { DepositsService } from './modules/deposits/index.js';
 import type { Topics } from './modules/events/index.js';
 import { EventsReader } from './modules/events/index.js';
 import { liveSource } from './modules/realtime/index.js';
-import { bullEnqueue, TreasuryControls } from './modules/treasury/index.js';
+import { bullEnqueue } from './modules/treasury/index.js';
 import { WithdrawalsService } from './modules/withdrawals/index.js';
 import { openOps } from './ops/open.js';
 import { registerScannerMetrics } from './ops/scanner-metrics.js';
@@ -124,7 +124,7 @@ export async function createApp(opts: AppOptions = {}) {
     tokens,
     config.publicBaseUrl,
   );
-  const crediting = new DepositCrediting(ledger, merchants);
+  const { crediting } = core;
   const ops = await openOps({ config, log, pool, queues, ledger });
   const services: Services = {
     config,
@@ -140,7 +140,7 @@ export async function createApp(opts: AppOptions = {}) {
     deposits,
     withdrawals: new WithdrawalsService(pool, ledger, merchants, chains.registry, config.maxAmountMinor),
     admin: new AdminService(pool, { deposits, ledger, webhooks, maxAmountMinor: config.maxAmountMinor }),
-    treasury: new TreasuryControls(pool, Object.keys(config.treasury.policies), bullEnqueue(queues)),
+    treasury: core.treasuryControls(bullEnqueue(queues)),
     ops,
     trustedDocuments: TrustedDocuments.load([WEB_MANIFEST, ...config.graphqlTrustedDocuments]),
   };

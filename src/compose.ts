@@ -2,6 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from './config.js';
 import { createPool, ensureDatabase, migrate, openOrm, type Pool } from './db/database.js';
 import type { Logger } from './lib/logger.js';
+import { DepositCrediting } from './modules/deposits/index.js';
 import { IdempotencyService } from './modules/idempotency/index.js';
 import { LedgerService } from './modules/ledger/index.js';
 import {
@@ -10,6 +11,7 @@ import {
   TokenRevocations,
   TokenService,
 } from './modules/merchants/index.js';
+import { type EnqueueSweep, TreasuryControls, TreasuryService } from './modules/treasury/index.js';
 import { WebhooksService, WebhookTargets } from './modules/webhooks/index.js';
 
 // The composition root's first half, shared by every process: the server's roles (src/app.ts builds the rest
@@ -42,6 +44,12 @@ export interface Core {
   webhooks: WebhooksService;
   /** Revocations announced by the services above; listeners are added by the HTTP layer or the CLI. */
   notices: RevocationNotices;
+  /** Confirmed deposit payments into the ledger (the scanners, and the CLI's rescan). */
+  crediting: DepositCrediting;
+  /** The house books' funding and reports (treasury CLI). */
+  treasury: TreasuryService;
+  /** Ops' controls of sweeping, queueing passes through `enqueue` (BullMQ in the server and the CLI). */
+  treasuryControls(enqueue: EnqueueSweep): TreasuryControls;
   /** Ends the pools and the ORM (after the ledger drained). */
   close(): Promise<void>;
 }
@@ -84,6 +92,9 @@ export async function openCore(o: CoreOptions): Promise<Core> {
     tokens: new TokenService(config.masterKey, revocations),
     webhooks: new WebhooksService(pool, config.masterKey, merchants, new WebhookTargets(config)),
     notices,
+    crediting: new DepositCrediting(ledger, merchants),
+    treasury: new TreasuryService(ledger),
+    treasuryControls: (enqueue) => new TreasuryControls(pool, Object.keys(config.treasury.policies), enqueue),
     async close() {
       await pool.end();
       await claimsPool?.end();

@@ -4,7 +4,7 @@ import { setupChains } from '../chains/setup.js';
 import { runningDevnets } from '../dev/devnet-state.js';
 import { AppError } from '../lib/errors.js';
 import type { Mode } from '../lib/tenant.js';
-import { type ChainScanner, DepositCrediting, openScanner } from '../modules/deposits/index.js';
+import { type ChainScanner, openScanner } from '../modules/deposits/index.js';
 import { progress } from './progress.js';
 import { modeOption, out, withContext } from './util.js';
 
@@ -58,7 +58,7 @@ export function registerChainCommands(program: Command): void {
           const scanner = openScanner(net, {
             pool: ctx.pool,
             log: ctx.log,
-            crediting: new DepositCrediting(ctx.ledger, ctx.merchants),
+            crediting: ctx.crediting,
           });
           const bar = progress(`rescan ${net.chain} blocks`, Math.max(0, (o.to ?? o.from) - o.from + 1));
           let r: Awaited<ReturnType<ChainScanner['rescan']>>;

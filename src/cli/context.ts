@@ -46,6 +46,9 @@ export async function openCliContext() {
     ledger,
     tokens,
     webhooks,
+    crediting: core.crediting,
+    treasury: core.treasury,
+    treasuryControls: core.treasuryControls,
     async close() {
       if (revoked.length > 0) {
         // Tell running API instances at once: they drop revoked keys from their caches, add revoked tokens to

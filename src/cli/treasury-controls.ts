@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { openQueues } from '../../jobs/queues.js';
-import { bullEnqueue, TreasuryControls } from '../modules/treasury/index.js';
+import { bullEnqueue, type TreasuryControls } from '../modules/treasury/index.js';
 import type { CliContext } from './context.js';
 import { modeOption, out, withContext } from './util.js';
 
@@ -15,11 +15,7 @@ async function withControls(fn: (c: TreasuryControls, actor: string) => Promise<
     connection.on('error', () => undefined);
     const queues = openQueues(connection, ctx.config.redisPrefix);
     try {
-      const controls = new TreasuryControls(
-        ctx.pool,
-        Object.keys(ctx.config.treasury.policies),
-        bullEnqueue(queues),
-      );
+      const controls = ctx.treasuryControls(bullEnqueue(queues));
       await fn(controls, `cli:${process.env.USER ?? 'unknown'}`);
     } finally {
       await queues.close();

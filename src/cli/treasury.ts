@@ -1,6 +1,5 @@
 import { type Command, Option } from 'commander';
 import type { Mode } from '../lib/tenant.js';
-import { TreasuryService } from '../modules/treasury/index.js';
 import { registerTreasuryControlCommands } from './treasury-controls.js';
 import { modeOption, out, withContext } from './util.js';
 
@@ -32,7 +31,7 @@ export function registerTreasuryCommands(program: Command): void {
     .option('--json', 'print one JSON object')
     .action((o) =>
       withContext(async (ctx) => {
-        const recorded = await new TreasuryService(ctx.ledger).recordFunding(o);
+        const recorded = await ctx.treasury.recordFunding(o);
         out(
           !!o.json,
           { recorded, network: o.network, mode: o.mode, asset: o.asset, to: o.to, amount: o.amount },
@@ -50,7 +49,7 @@ export function registerTreasuryCommands(program: Command): void {
     .option('--json', 'print one JSON object')
     .action((o) =>
       withContext(async (ctx) => {
-        const rows = await new TreasuryService(ctx.ledger).books({
+        const rows = await ctx.treasury.books({
           ...(o.network ? { network: o.network as string } : {}),
           ...(o.mode ? { mode: o.mode as Mode } : {}),
         });

@@ -4,6 +4,7 @@
 
 export {
   bullEnqueue,
+  type EnqueueSweep,
   type SweepingControl,
   type SweepRequest,
   TreasuryControls,
