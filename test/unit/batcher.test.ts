@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Batcher, BatchItemFailure } from '../../src/modules/ledger/batcher.js';
+import { Batcher, BatchItemFailure } from '../../src/lib/batcher.js';
 
 describe('Batcher', () => {
   it('runs an idle request at once and gathers the ones that arrive meanwhile', async () => {

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from '../../db/database.js';
+import { Batcher } from '../../lib/batcher.js';
 import { sha256 } from '../../lib/crypto.js';
 import { IdempotencyError, ValidationError } from '../../lib/errors.js';
 import { IDEMPOTENCY_KEY_PATTERN } from '../../lib/ids.js';
@@ -18,10 +19,12 @@ export interface IdempotencyScope {
 }
 
 const SQL = {
+  // One statement for every claim of a batch (one row per key: see claimMany).
   claim: {
-    name: 'idem_claim',
+    name: 'idem_claim_many',
     text: `insert into idempotency_keys (merchant_id, mode, key, operation, request_hash, state)
-           values ($1, $2, $3, $4, $5, 'in_progress')
+           select m, md, k, op, h, 'in_progress'
+           from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[]) as c(m, md, k, op, h)
            on conflict (merchant_id, mode, key) do update
              set state = 'in_progress', result = null, completed_at = null, locked_at = now(),
                  created_at = case when idempotency_keys.state = 'completed' then now() else idempotency_keys.created_at end,
@@ -29,7 +32,7 @@ const SQL = {
            where (idempotency_keys.state = 'in_progress' and idempotency_keys.request_hash = excluded.request_hash
                   and idempotency_keys.locked_at < now() - make_interval(secs => $6))
               or (idempotency_keys.state = 'completed' and idempotency_keys.created_at < now() - make_interval(hours => $7))
-           returning 1`,
+           returning merchant_id, mode, key`,
   },
   read: {
     name: 'idem_read',
@@ -56,6 +59,17 @@ export function requestHash(operation: string, input: unknown): Buffer {
   return sha256(`${operation}\n${canonicalJson(input)}`);
 }
 
+interface ClaimItem {
+  scope: IdempotencyScope;
+  operation: string;
+  hash: Buffer;
+}
+
+const scopeKey = (s: IdempotencyScope) => `${s.merchantId}\u0000${s.mode}\u0000${s.key}`;
+
+/** Claims sent in one statement at most. */
+const CLAIM_BATCH = 100;
+
 export class IdempotencyService {
   /**
    * `claims` takes the claim statements: a pool with asynchronous commit may be given (createPool's
@@ -70,15 +84,51 @@ export class IdempotencyService {
     private readonly claims: Pool = pool,
   ) {}
 
+  /**
+   * Concurrent claims go to PostgreSQL together, one statement and one commit per batch instead of one each;
+   * an idle service sends a claim at once.
+   */
+  private readonly claimBatcher = new Batcher<ClaimItem, boolean>(
+    (items) => this.claimMany(items),
+    CLAIM_BATCH,
+    2,
+  );
+
+  /**
+   * Whether each claim was won. A key claimed twice in one batch goes into the statement once (an upsert may
+   * not touch a row twice): its first claim is decided by PostgreSQL, the later ones lose, as they would one
+   * statement later, and find the first one's record.
+   */
+  private async claimMany(items: ClaimItem[]): Promise<boolean[]> {
+    const inserted = new Map<string, number>();
+    const rows: ClaimItem[] = [];
+    for (const [i, it] of items.entries()) {
+      const k = scopeKey(it.scope);
+      if (inserted.has(k)) continue;
+      inserted.set(k, i);
+      rows.push(it);
+    }
+    const r = await this.claims.query<{ merchant_id: string; mode: Mode; key: string }>({
+      ...SQL.claim,
+      values: [
+        rows.map((x) => x.scope.merchantId),
+        rows.map((x) => x.scope.mode),
+        rows.map((x) => x.scope.key),
+        rows.map((x) => x.operation),
+        rows.map((x) => x.hash),
+        this.lockTimeoutSeconds,
+        this.ttlHours,
+      ],
+    });
+    const won = new Set(r.rows.map((x) => scopeKey({ merchantId: x.merchant_id, mode: x.mode, key: x.key })));
+    return items.map((it, i) => won.has(scopeKey(it.scope)) && inserted.get(scopeKey(it.scope)) === i);
+  }
+
   async claim(scope: IdempotencyScope, operation: string, input: unknown): Promise<Claim> {
     validateIdempotencyKey(scope.key);
     const hash = requestHash(operation, input);
     const values = [scope.merchantId, scope.mode, scope.key];
-    const won = await this.claims.query({
-      ...SQL.claim,
-      values: [...values, operation, hash, this.lockTimeoutSeconds, this.ttlHours],
-    });
-    if (won.rowCount === 1) return { kind: 'new' };
+    if (await this.claimBatcher.submit({ scope, operation, hash })) return { kind: 'new' };
     const res = await this.pool.query<{
       operation: string;
       request_hash: Buffer;

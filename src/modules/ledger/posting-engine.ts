@@ -1,9 +1,9 @@
 import type { Pool, PoolClient } from '../../db/database.js';
+import { BatchItemFailure } from '../../lib/batcher.js';
 import { type AppError, unavailableError, ValidationError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { EventDraft } from '../events/index.js';
 import { insertEvents } from '../events/index.js';
-import { BatchItemFailure } from './batcher.js';
 import { AccountIds, decide, materialise, RestartBatch } from './planning.js';
 import { SQL } from './sql.js';
 import {

@@ -1,10 +1,10 @@
 import { inTransaction, type Pool, type PoolClient } from '../../db/database.js';
+import { Batcher, BatchItemFailure } from '../../lib/batcher.js';
 import { NotFoundError, restoreError, ValidationError } from '../../lib/errors.js';
 import { parseUserId } from '../../lib/ids.js';
 import type { Logger } from '../../lib/logger.js';
 import type { IdempotencyService } from '../idempotency/index.js';
 import { type AdjustInput, type AdjustResult, adjustmentFromStored, planAdjustment } from './adjustments.js';
-import { Batcher, BatchItemFailure } from './batcher.js';
 import { type HistoryFilter, HistoryReader } from './history.js';
 import { HouseBooks } from './house.js';
 import type { Tenant } from './operation.js';
