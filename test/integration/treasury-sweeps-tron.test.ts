@@ -80,6 +80,11 @@ describe('TRON sweeps (burning TRX)', () => {
     expect(b['native network_fees']).toBe(fees);
     expect(b['native custody:deposits'] ?? 0n).toBe(0n);
     expect(b['native custody:hot']).toBe(t.devnet.trxBalance(HOT));
+    // The scanner saw the hot wallet's TRX top-ups land on the (still watched) deposit addresses: ours, not a
+    // customer's unexpected funds.
+    await t.scan();
+    const unexpected = await t.app.pool.query(`select tx_hash from unexpected_funds where asset = 'TRX'`);
+    expect(unexpected.rows).toEqual([]);
     const checks = await reconcileNetwork(sweeper().deps);
     expect(checks.filter((c) => c.difference !== 0n)).toEqual([]);
     await checkHouseInvariants(t.app.pool);

@@ -145,6 +145,9 @@ export class ChainStore {
         await insertEvents(c, moved.rows.map(depositUpdated));
       }
       if (result.unexpected.length > 0) {
+        // The treasury's own transactions to a deposit address (a TRX or gas top-up, a 1-sun activation) are not
+        // a customer's funds: each is stored before it is sent (treasury_transactions, read here only), so its
+        // hash is known by the time its block is scanned.
         const u = result.unexpected;
         await c.query(
           `insert into unexpected_funds (chain, tx_hash, log_index, block_number, address, asset, amount_minor, deposit_id)
@@ -152,6 +155,7 @@ export class ChainStore {
                   (select id from deposits d where d.chain = $1 and d.address = x.address)
            from unnest($2::text[], $3::int[], $4::bigint[], $5::text[], $6::text[], $7::numeric[])
              as x(tx_hash, log_index, block_number, address, asset, amount)
+           where not exists (select 1 from treasury_transactions t where t.tx_hash = x.tx_hash)
            on conflict do nothing`,
           [
             chain,
