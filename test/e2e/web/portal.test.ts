@@ -267,6 +267,15 @@ describe('ops portal in a browser', () => {
         amount,
         reference: `portal-treasury-${asset}`,
       });
+    // TRX put into a staking account that lends energy (delegate mode): its own column.
+    await treasury.recordFunding({
+      network: 'TRC20',
+      mode: 'test',
+      asset: 'native',
+      to: 'staking',
+      amount: '3000000000',
+      reference: 'portal-treasury-staking',
+    });
     // Ops paused its sweeping (the service behind pauseSweeping, as if TRC20 test were swept here).
     const controls = new TreasuryControls(t.app.pool, ['TRC20:test'], async () => undefined);
     await controls.setPaused('TRC20', 'test', true, 'portal test', 'admin:ops');
@@ -287,6 +296,7 @@ describe('ops portal in a browser', () => {
       String(hot('token')),
       '0',
       String(hot('native')),
+      '3000000000',
       '0 / 0',
       expect.stringMatching(/^\d+$/),
       'not yet compared',

@@ -4,7 +4,8 @@ import { NetworkControls } from './treasury-controls';
 import type { Note } from './types';
 
 // The treasury per network and mode (docs/treasury.md), from `ops.treasury`, pushed with the rest of `ops`:
-// custody by the house books (token on deposit addresses, hot and cold; the chain's coin in the hot wallet),
+// custody by the house books (token on deposit addresses, hot and cold; the chain's coin in the hot wallet and,
+// on TRON with energy delegation, what the staking account owns),
 // sweeps open and failed in the last day, fees of the last day, the last reconciliation and whether ops paused
 // its sweeping. Amounts are base units (token units, wei, sun), as the books keep them. Under the table, each
 // network's controls: sweep now, pause or resume, sweep one address (treasury-controls.tsx).
@@ -48,6 +49,7 @@ function TreasuryTable({ rows }: { rows: TreasuryRow[] }) {
           'Token hot',
           'Token cold',
           'Coin hot',
+          'Coin staking',
           'Sweeps open / failed 24 h',
           'Fees 24 h',
           'Books vs chain',
@@ -56,7 +58,7 @@ function TreasuryTable({ rows }: { rows: TreasuryRow[] }) {
       <tbody>
         {rows.length === 0 ? (
           <tr>
-            <td colSpan={9} class="muted">
+            <td colSpan={10} class="muted">
               No treasury books yet.
             </td>
           </tr>
@@ -71,6 +73,7 @@ function TreasuryTable({ rows }: { rows: TreasuryRow[] }) {
               <td>{custodyOf(r, 'token', 'hot')}</td>
               <td>{custodyOf(r, 'token', 'cold')}</td>
               <td>{custodyOf(r, 'native', 'hot')}</td>
+              <td>{custodyOf(r, 'native', 'staking')}</td>
               <td>
                 {r.sweepsOpen} / {r.sweepsFailed24h}
               </td>
