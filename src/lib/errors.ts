@@ -112,26 +112,27 @@ export class ConflictError extends AppError {
 }
 
 /**
- * PostgreSQL (or Redis) refused or lost the connection: too many clients, starting up or shutting down, a
- * network failure, a pool that could not connect in time. The request did not run, or what it committed is kept
- * by its idempotency record: the caller retries (503), where a 500 would say our code is wrong.
+ * A dependency refused the connection before the request could use it: PostgreSQL out of connection slots,
+ * starting up, or closed to connections; nothing listening; the pool could not connect in time. Nothing of the
+ * request ran, so the caller may retry (503). A connection lost while in use ("Connection terminated", an
+ * administrator's shutdown, a reset) is not one of these: the change may have been committed just before, and a
+ * keyless request retried could run twice, so that stays a 500 whose outcome the caller must check.
  */
 export function unavailableError(err: unknown): AppError | null {
   const e = err as { code?: unknown; message?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';
   const message = typeof e?.message === 'string' ? e.message : '';
   if (
-    /^08[0-9A-Z]{3}$/.test(code) || // connection_exception
     code === '53300' || // too_many_connections
-    /^57P0[1-3]$/.test(code) || // admin_shutdown, crash_shutdown, cannot_connect_now
+    code === '57P03' || // cannot_connect_now (starting up, recovering)
     (code === '55000' && /not currently accepting connections/.test(message)) || // ALLOW_CONNECTIONS false
     code === 'ECONNREFUSED' ||
-    code === 'ECONNRESET' ||
-    /timeout exceeded when trying to connect|Connection terminated/.test(message)
+    // node-postgres refusing to send on a connection it already knows is dead: the query never left.
+    /timeout exceeded when trying to connect|is not queryable/.test(message)
   )
     return new AppError(
       'service_unavailable',
-      'The database is busy or unreachable; retry the request (with the same Idempotency-Key)',
+      'A service this request needs refused the connection (the database is busy or down); nothing was done: retry the request',
     );
   return null;
 }

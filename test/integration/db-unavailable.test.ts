@@ -3,10 +3,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
 import { databaseUrl } from '../helpers/db.js';
 
-// PostgreSQL stops taking the API's connections (its backends terminated, the database closed to new ones, as in
-// a failover or with every connection slot taken): a money-moving request answers 503 service_unavailable with
-// Retry-After on REST and GraphQL alike, never a 500, with nothing committed and its idempotency key free; the
-// same request with the same key, once the database is back, is applied exactly once.
+// PostgreSQL refuses the API's connections (the database closed to new ones after its backends were ended, as in
+// a failover, or every connection slot taken): a money-moving request, which cannot even start, answers 503
+// service_unavailable with Retry-After on REST and GraphQL alike, never a 500, with nothing committed and its
+// idempotency key free; the same request with the same key, once the database is back, is applied exactly once.
 
 const t = useTestApp();
 const admin = new pg.Client({ connectionString: databaseUrl('postgres') });
@@ -15,10 +15,17 @@ let closed = false;
 async function closeDatabase(open: boolean) {
   await admin.query(`alter database "${t.dbName}" allow_connections ${open}`);
   closed = !open;
-  if (!open)
+  if (!open) {
     await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [
       t.dbName,
     ]);
+    // The app's pools drop the connections they held once their backends are gone; the next query connects.
+    for (;;) {
+      const left = await admin.query('select 1 from pg_stat_activity where datname = $1', [t.dbName]);
+      if (left.rowCount === 0 && t.app.pool.totalCount === 0) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
 }
 
 afterAll(async () => {
