@@ -59,6 +59,12 @@ export function requestHash(operation: string, input: unknown): Buffer {
   return sha256(`${operation}\n${canonicalJson(input)}`);
 }
 
+interface ClaimedRow {
+  merchant_id: string;
+  mode: Mode;
+  key: string;
+}
+
 interface ClaimItem {
   scope: IdempotencyScope;
   operation: string;
@@ -108,7 +114,27 @@ export class IdempotencyService {
       inserted.set(k, i);
       rows.push(it);
     }
-    const r = await this.claims.query<{ merchant_id: string; mode: Mode; key: string }>({
+    // In key order: two batches (of this process or another) that share keys lock them in the same order and
+    // cannot deadlock each other.
+    rows.sort((x, y) => (scopeKey(x.scope) < scopeKey(y.scope) ? -1 : 1));
+    const r = await this.upsertClaims(rows);
+    const won = new Set(r.rows.map((x) => scopeKey({ merchantId: x.merchant_id, mode: x.mode, key: x.key })));
+    return items.map((it, i) => won.has(scopeKey(it.scope)) && inserted.get(scopeKey(it.scope)) === i);
+  }
+
+  /** The batch's one statement; a deadlock with another writer of these rows (40P01) is tried once more. */
+  private async upsertClaims(rows: ClaimItem[], attempt = 1): Promise<{ rows: ClaimedRow[] }> {
+    try {
+      return await this.claimStatement(rows);
+    } catch (err) {
+      if ((err as { code?: string }).code === '40P01' && attempt < 2)
+        return this.upsertClaims(rows, attempt + 1);
+      throw err;
+    }
+  }
+
+  private claimStatement(rows: ClaimItem[]) {
+    return this.claims.query<ClaimedRow>({
       ...SQL.claim,
       values: [
         rows.map((x) => x.scope.merchantId),
@@ -120,8 +146,6 @@ export class IdempotencyService {
         this.ttlHours,
       ],
     });
-    const won = new Set(r.rows.map((x) => scopeKey({ merchantId: x.merchant_id, mode: x.mode, key: x.key })));
-    return items.map((it, i) => won.has(scopeKey(it.scope)) && inserted.get(scopeKey(it.scope)) === i);
   }
 
   async claim(scope: IdempotencyScope, operation: string, input: unknown): Promise<Claim> {
