@@ -74,7 +74,7 @@ export const treasuryEnvShape = {
   SWEEP_POLICY: policyMap.optional(),
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(30_000),
   SWEEP_MAX_PER_PASS: z.coerce.number().int().min(1).max(1000).default(100),
-  SWEEP_MAX_OPEN: z.coerce.number().int().min(1).max(100_000).default(1000),
+  SWEEP_MAX_OPEN: z.coerce.number().int().min(1).max(100_000).default(500),
   SWEEP_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(300_000),
 };
 

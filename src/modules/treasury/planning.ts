@@ -20,6 +20,7 @@ export async function plan(
 ): Promise<Map<string, string>> {
   const { net, store } = d;
   const outcomes = new Map<string, string>();
+  const before = result.planned;
   for (const address of forced) {
     const [c] = await store.candidates(net.chain, 1n, 1, address);
     const planned = c ? await planOne(d, result, c, 0n) : 0n;
@@ -27,11 +28,12 @@ export async function plan(
     if (planned === 0n)
       d.log.warn({ chain: net.chain, address }, 'sweepAddress: nothing to sweep there any more');
   }
-  await planByPolicy(d, result);
+  // What ops asked for counts against this pass's share.
+  await planByPolicy(d, result, result.planned - before);
   return outcomes;
 }
 
-async function planByPolicy(d: SweeperDeps, result: SweepPassResult): Promise<void> {
+async function planByPolicy(d: SweeperDeps, result: SweepPassResult, alreadyPlanned: number): Promise<void> {
   const { net, store, policy } = d;
   const open = await store.open(net.chain, 'sweep');
   const hot = (await d.wallet.balances()).token[net.network] ?? 0n;
@@ -40,7 +42,8 @@ async function planByPolicy(d: SweeperDeps, result: SweepPassResult): Promise<vo
   // the others' top-ups once it has landed.
   // Otherwise each pass starts up to maxPerPass more while fewer than maxOpen are under way: sweeps waiting for
   // their confirmations do not hold back the next addresses.
-  const room = hot === 0n ? (open.count > 0 ? 0 : 1) : Math.min(d.maxPerPass, d.maxOpen - open.count);
+  const room =
+    hot === 0n ? (open.count > 0 ? 0 : 1) : Math.min(d.maxPerPass - alreadyPlanned, d.maxOpen - open.count);
   if (room <= 0) return;
   let missing = policy.hotTarget === null ? 0n : policy.hotTarget - hot - open.amount;
   const candidates = await store.candidates(net.chain, missing > 0n ? 1n : policy.threshold, room);

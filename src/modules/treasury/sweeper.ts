@@ -1,3 +1,4 @@
+import pMap from 'p-map';
 import { type HotWallet, PayoutChainError } from '../../chains/payout/types.js';
 import type { NetworkConfig } from '../../chains/registry.js';
 import type { SweepChain } from '../../chains/sweep/types.js';
@@ -14,6 +15,9 @@ import { pendingRequests, serveRequest } from './requests.js';
 import { settleTransaction } from './settle.js';
 import { recordSweep } from './signing.js';
 import type { TreasuryStore, TreasuryTxRow } from './store.js';
+
+/** Open transactions looked up on the node at once while a pass follows them. */
+const FOLLOW_CONCURRENCY = 8;
 
 // One pass over one network's sweeps (its BullMQ job runs one at a time, and a PostgreSQL advisory lock makes it
 // exclusive across processes). First every open transaction is followed on chain: deep enough → settled and
@@ -162,8 +166,14 @@ export class Sweeper {
       head ??= wallet.headBlock(net);
       return head;
     };
-    for (const tx of await store.openTransactions(this.chainKey)) {
-      const at = await wallet.lookup(net, tx.tx_hash, headOf);
+    const open = await store.openTransactions(this.chainKey);
+    // The node is asked about several transactions at once (each lookup is a round trip to a remote RPC); what
+    // it answers is then acted on in order, one database transaction each.
+    const lookups = await pMap(open, (tx) => wallet.lookup(net, tx.tx_hash, headOf), {
+      concurrency: FOLLOW_CONCURRENCY,
+    });
+    for (const [i, tx] of open.entries()) {
+      const at = lookups[i]!;
       if (at.state === 'mined') {
         if (at.confirmations >= net.confirmations) {
           const counted = tx.kind === 'sweep' || tx.kind === 'cold' || tx.kind === 'leftover';
