@@ -12,9 +12,15 @@ import { rawSocket } from '../helpers/ws.js';
 // still exactly graphql-ws's `next` frame with its own id; slow readers are handled by the documented rule.
 const t = useTestApp({ outboxPollMs: 50, wsSlowClientBytes: 16 * 1024 }, { role: 'all' });
 
-let url = '';
+// Listened on once: the first test opens 40 sockets at once, and each must not start the server again (it did,
+// 40 times, which Node reported as a listener leak on the server).
+let listening: Promise<string> | null = null;
+function wsUrl(): Promise<string> {
+  listening ??= t.app.listen(0, '127.0.0.1').then((base) => `${base.replace('http', 'ws')}/graphql`);
+  return listening;
+}
 async function open(m: TestMerchant) {
-  url ||= `${(await t.app.listen(0, '127.0.0.1')).replace('http', 'ws')}/graphql`;
+  const url = await wsUrl();
   const ts = String(Math.floor(Date.now() / 1000));
   const s = await rawSocket(url, {
     apiKey: m.apiKey,
@@ -82,8 +88,7 @@ describe('live fan-out', () => {
       's2',
       600,
     );
-    url ||= `${(await t.app.listen(0, '127.0.0.1')).replace('http', 'ws')}/graphql`;
-    const viewer = await rawSocket(url, { token: streamToken });
+    const viewer = await rawSocket(await wsUrl(), { token: streamToken });
     viewer.subscribe('mine', 'subscription { donationReceived(streamId: "s2") { id } }');
     viewer.subscribe('theirs', 'subscription { donationReceived(streamId: "s3") { id } }');
     const refused = await viewer.result('theirs');
@@ -95,7 +100,7 @@ describe('live fan-out', () => {
     const m = await t.merchant();
     await t.credit(m, 'fan', '1000');
     const ts = String(Math.floor(Date.now() / 1000));
-    const slow = new WebSocket(url, 'graphql-transport-ws');
+    const slow = new WebSocket(await wsUrl(), 'graphql-transport-ws');
     const closed = new Promise<number>((resolve) => slow.on('close', (code) => resolve(code)));
     await new Promise((r) => slow.once('open', r));
     slow.send(
