@@ -94,7 +94,8 @@ export async function openCore(o: CoreOptions): Promise<Core> {
     notices,
     crediting: new DepositCrediting(ledger, merchants),
     treasury: new TreasuryService(ledger),
-    treasuryControls: (enqueue) => new TreasuryControls(pool, Object.keys(config.treasury.policies), enqueue),
+    treasuryControls: (enqueue) =>
+      new TreasuryControls(pool, Object.keys(config.treasury.policies), enqueue, log),
     async close() {
       await pool.end();
       await claimsPool?.end();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { inTransaction, type Pool, type PoolClient } from '../../db/database.js';
 import { ConflictError, NotFoundError, UnsupportedNetworkError, ValidationError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
 import { recordAudit } from '../admin/index.js';
 import { recordRequest } from './requests.js';
 import { OPEN_SWEEP } from './store.js';
@@ -41,6 +42,7 @@ export class TreasuryControls {
     /** The swept networks, by chain key (`ERC20:test`): SWEEP_POLICY's keys. */
     private readonly swept: readonly string[],
     private readonly enqueue: EnqueueSweep,
+    private readonly log?: Logger,
   ) {}
 
   private chainOf(network: string, mode: string): { chain: string; network: string; mode: 'live' | 'test' } {
@@ -136,8 +138,9 @@ export class TreasuryControls {
     if (BigInt(row.unswept) <= 0n)
       throw new ConflictError(`${row.address} has nothing credited left to sweep`, 'address');
     const jobId = newJobId();
-    // Request, audit row and job together. The request is what the signer serves (the next unpaused pass
-    // plans the address first), so a pause that comes after it, or a job Redis lost, only delays it.
+    // Request and audit row together; the job only after they committed. The request is what the signer
+    // serves (the next unpaused pass plans the address first), so a pause that comes after it, a job Redis
+    // refused or lost, only delays it, and no pass can run before the request is there to serve.
     await inTransaction(this.pool, async (c) => {
       await this.refuseWhilePaused(c, n.chain, network, mode);
       if (!(await recordRequest(c, { chain: n.chain, address: row.address, requestedBy: actor, jobId })))
@@ -150,8 +153,13 @@ export class TreasuryControls {
         mode: n.mode,
         details: { network: n.network, jobId, unswept: row.unswept },
       });
-      await this.enqueue(n.chain, { address: row.address }, jobId);
     });
+    await this.enqueue(n.chain, { address: row.address }, jobId).catch((err) =>
+      this.log?.warn(
+        { chain: n.chain, address: row.address, err: (err as Error).message },
+        'sweepAddress: could not queue a pass now; the next scheduled pass serves the request',
+      ),
+    );
     return { network: n.network, mode: n.mode, address: row.address, unsweptBaseUnits: row.unswept, jobId };
   }
 }
