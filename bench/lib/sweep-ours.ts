@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { JsonRpcProvider } from 'ethers';
 import type { App } from '../../src/app.js';
-import type { Sweeper, SweepPassResult } from '../../src/modules/treasury/index.js';
+import { emptyPassResult, type Sweeper, type SweepPassResult } from '../../src/modules/treasury/index.js';
 import { type CpuSplit, cpuMeter } from './cpu.js';
 import { MethodTimers } from './method-timers.js';
 import { log, sleep } from './proc.js';
@@ -44,18 +44,7 @@ export function instrument(sweeper: Sweeper, family: 'evm' | 'tron'): Probe {
   s.pass = async (opts?: { address?: string }): Promise<SweepPassResult> => {
     if (probe.als.getStore() === true) return pass(opts);
     probe.scheduled++;
-    return {
-      skipped: true,
-      planned: 0,
-      toppedUp: 0,
-      signed: 0,
-      completed: 0,
-      failed: 0,
-      cold: 0,
-      delegated: 0,
-      reclaimed: 0,
-      leftovers: 0,
-    };
+    return { ...emptyPassResult(), skipped: true };
   };
   t.wrap(s, 'follow', 'pass: follow open transactions (settle, book)');
   t.wrap(s, 'signReady', 'pass: sign and send funded sweeps');

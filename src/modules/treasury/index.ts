@@ -15,4 +15,4 @@ export { type FundingInput, TreasuryService } from './service.js';
 export { openSweepers, type Sweepers } from './setup.js';
 export { type TreasuryDifference, type TreasuryNetworkStatus, treasuryStatus } from './status.js';
 export type { SweepRow, TreasuryTxRow } from './store.js';
-export { Sweeper, type SweepPassResult } from './sweeper.js';
+export { emptyPassResult, Sweeper, type SweepPassResult } from './sweeper.js';

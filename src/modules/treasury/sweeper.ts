@@ -65,7 +65,8 @@ export interface SweeperDeps {
   hotLockKey: string;
 }
 
-const empty = (): SweepPassResult => ({
+/** A pass that did nothing (yet). */
+export const emptyPassResult = (): SweepPassResult => ({
   planned: 0,
   toppedUp: 0,
   signed: 0,
@@ -108,11 +109,11 @@ export class Sweeper {
   /** One pass; `address` (ops' `sweepAddress`) is planned first, whatever the threshold. */
   async pass(opts: { address?: string } = {}): Promise<SweepPassResult> {
     const r = await this.locked(`sweeps:${this.chainKey}`, () => this.run(opts.address));
-    return r ?? { ...empty(), skipped: true };
+    return r ?? { ...emptyPassResult(), skipped: true };
   }
 
   private async run(address?: string): Promise<SweepPassResult> {
-    const result = empty();
+    const result = emptyPassResult();
     try {
       const send = (tx: TreasuryTxRow) => this.send(tx);
       await this.follow(result);
