@@ -172,7 +172,10 @@ export function registerGraphql(
         reply.header(key, value);
       });
       reply.status(response.status);
-      reply.send(response.body);
+      // A JSON answer is one string already: sent as it is, not through the stream (a proxied Readable
+      // piped by fastify) that `body` would wrap it in. Event streams and GraphiQL's page still stream.
+      const json = /^application\/(graphql-response\+)?json/.test(response.headers.get('content-type') ?? '');
+      reply.send(json ? await response.text() : response.body);
       return reply;
     },
   });
