@@ -1,4 +1,3 @@
-import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import { openQueues } from '../jobs/queues.js';
@@ -28,7 +27,7 @@ import { redisConnectionName } from './lib/redis-name.js';
 import { AdminService } from './modules/admin/index.js';
 import { DepositsService } from './modules/deposits/index.js';
 import type { Topics } from './modules/events/index.js';
-import { EventsReader } from './modules/events/index.js';
+import { createBatchedRedisEventTarget, EventsReader } from './modules/events/index.js';
 import { liveSource } from './modules/realtime/index.js';
 import { bullEnqueue } from './modules/treasury/index.js';
 import { WithdrawalsService } from './modules/withdrawals/index.js';
@@ -109,7 +108,7 @@ export async function createApp(opts: AppOptions = {}) {
 
   // Live events fan out through Redis pub/sub so a subscriber on any instance sees every event.
   const pubsub = createPubSub<Topics>({
-    eventTarget: createRedisEventTarget({ publishClient: pubClient, subscribeClient: eventSub }),
+    eventTarget: createBatchedRedisEventTarget({ publishClient: pubClient, subscribeClient: eventSub, log }),
   });
   const queues = openQueues(queueConnection, config.redisPrefix);
 

@@ -126,7 +126,10 @@ export const PHASES: Phase[] = [
     name: '(c) REST, random pairs paced at half of (a)',
     run: (c) =>
       runPaced({
-        perSecond: Math.max(1, Math.round((c.done.get('a')?.perSecond ?? 200) / 2)),
+        // BENCH_PACED_PER_SECOND fixes the rate (to profile (c) without running (a) first).
+        perSecond:
+          Number(process.env.BENCH_PACED_PER_SECOND) ||
+          Math.max(1, Math.round((c.done.get('a')?.perSecond ?? 200) / 2)),
         warmupMs: c.warmupMs,
         durationMs: c.durationMs,
         send: restTransfer(c, randomPair),

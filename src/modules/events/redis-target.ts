@@ -1,0 +1,58 @@
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../lib/logger.js';
+
+// The live events' Redis pub/sub target: graphql-yoga's own for subscribing, and publishing batched. Each
+// outbox event implies several messages (the raw event, the ops feed, each side's balance and history row,
+// a donation), so a relay pass publishes dozens at once. One PUBLISH command each cost ioredis ~10 µs of
+// CPU apiece (a command object, its encoding, its reply); gathered per tick into one script call that
+// publishes them in order, ~4 µs (docs/benchmarks.md, issue 15). Channels and message text are exactly
+// yoga's (`topic:key`, JSON), so subscribers on any instance see nothing different.
+
+/** At most this many messages go into one script call (a bounded time for Redis to run it). */
+const MAX_PER_CALL = 500;
+
+const PUBLISH_ALL = `for i = 1, #ARGV, 2 do redis.call('PUBLISH', ARGV[i], ARGV[i + 1]) end return #ARGV / 2`;
+
+interface PublishingRedis extends Redis {
+  novapayPublishAll(...channelsAndMessages: string[]): Promise<number>;
+}
+
+/**
+ * A yoga pub/sub event target over Redis whose publishes of one tick go to Redis as one command, in order.
+ * `publishClient` should keep an offline queue (live messages wait out an outage; the outbox keeps the
+ * truth); a publish Redis refuses is logged, as yoga's target would have left it unhandled.
+ */
+export function createBatchedRedisEventTarget(args: {
+  publishClient: Redis;
+  subscribeClient: Redis;
+  log: Logger;
+}): EventTarget {
+  const { publishClient, subscribeClient, log } = args;
+  const target = createRedisEventTarget({ publishClient, subscribeClient });
+  const client = publishClient as PublishingRedis;
+  // EVALSHA, with EVAL when Redis lost its scripts (a restart): ioredis handles NOSCRIPT itself.
+  if (!client.novapayPublishAll)
+    client.defineCommand('novapayPublishAll', { numberOfKeys: 0, lua: PUBLISH_ALL });
+  let pending: string[] = [];
+  const flush = () => {
+    const all = pending;
+    pending = [];
+    for (let i = 0; i < all.length; i += MAX_PER_CALL * 2) {
+      client.novapayPublishAll(...all.slice(i, i + MAX_PER_CALL * 2)).catch((err: Error) => {
+        log.warn({ err: err.message }, 'live messages not published to Redis');
+      });
+    }
+  };
+  const dispatchEvent = (event: Event): boolean => {
+    const detail = (event as CustomEvent).detail;
+    if (pending.length === 0) queueMicrotask(flush);
+    pending.push(event.type, detail === undefined ? '' : JSON.stringify(detail));
+    return true;
+  };
+  return {
+    addEventListener: target.addEventListener.bind(target),
+    removeEventListener: target.removeEventListener.bind(target),
+    dispatchEvent,
+  } as EventTarget;
+}
