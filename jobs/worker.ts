@@ -46,6 +46,7 @@ export async function startWorkers(deps: {
     log,
     batchSize: config.outboxBatchSize,
     pollMs: config.outboxPollMs,
+    coalesceMs: config.outboxCoalesceMs,
   });
   await relay.start();
   const webhooks = await startWebhookDelivery({

@@ -150,6 +150,7 @@ export const envSchema = z.object({
     .max(ADMIN_TOKEN_MAX_SECONDS)
     .default(12 * 3600),
   OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  OUTBOX_COALESCE_MS: z.coerce.number().int().min(0).max(1000).default(5),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
   WEBHOOK_RETRY_SCHEDULE: z
     .string()

@@ -54,6 +54,7 @@ export interface Config {
   adminTokenTtlSeconds: number;
   outboxPollMs: number;
   outboxBatchSize: number;
+  outboxCoalesceMs: number;
   /** Delay before each retry of a failed webhook delivery; its length is the number of retries. */
   webhookRetryScheduleMs: number[];
   webhookTimeoutMs: number;
@@ -203,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminTokenTtlSeconds: e.ADMIN_TOKEN_TTL_SECONDS,
     outboxPollMs: e.OUTBOX_POLL_MS,
     outboxBatchSize: e.OUTBOX_BATCH_SIZE,
+    outboxCoalesceMs: e.OUTBOX_COALESCE_MS,
     webhookRetryScheduleMs: parseDurations(e.WEBHOOK_RETRY_SCHEDULE),
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
     webhookConcurrency: e.WEBHOOK_CONCURRENCY,

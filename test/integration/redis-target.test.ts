@@ -38,8 +38,9 @@ describe('batched Redis event target', () => {
   });
 
   /** Collects `count` messages of a subscription. */
-  async function take<K extends keyof T>(topic: K, key: string, count: number) {
-    const it = pubsub.subscribe(topic, key as never)[Symbol.asyncIterator]();
+  async function take(topic: keyof T, key: string, count: number) {
+    const subscribe = pubsub.subscribe as (topic: string, key: string) => AsyncIterable<unknown>;
+    const it = subscribe(topic, key)[Symbol.asyncIterator]();
     const out: unknown[] = [];
     const done = (async () => {
       while (out.length < count) out.push((await it.next()).value);

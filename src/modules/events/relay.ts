@@ -20,12 +20,18 @@ export interface RelayDeps {
   log: Logger;
   batchSize: number;
   pollMs: number;
+  /**
+   * How long an idle relay waits after a wake-up before its pass, so one pass carries the commits of that
+   * window instead of one pass per commit (OUTBOX_COALESCE_MS; 0 runs at once).
+   */
+  coalesceMs: number;
 }
 
 export class OutboxRelay {
   private listener: pg.Client | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  private soon: NodeJS.Timeout | null = null;
   private again = false;
   private stopped = false;
   /** Events published so far by this relay (for tests and metrics). */
@@ -58,18 +64,34 @@ export class OutboxRelay {
     }
   }
 
-  /** Runs a drain now, or right after the one in progress. */
+  /**
+   * Runs a drain `coalesceMs` from now when idle, or right after the one in progress (whose wait already
+   * gathered what came meanwhile). Under load passes follow each other; at a trickle one pass per window
+   * carries several commits, where one pass per commit cost a transaction of five statements each.
+   */
   kick(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.soon) return;
     if (this.running) {
       this.again = true;
       return;
     }
+    if (this.d.coalesceMs <= 0) {
+      this.run();
+      return;
+    }
+    this.soon = setTimeout(() => {
+      this.soon = null;
+      this.run();
+    }, this.d.coalesceMs);
+  }
+
+  private run(): void {
+    if (this.stopped) return;
     this.running = this.drain().finally(() => {
       this.running = null;
       if (this.again && !this.stopped) {
         this.again = false;
-        this.kick();
+        this.run();
       }
     });
   }
@@ -122,6 +144,7 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.soon) clearTimeout(this.soon);
     await this.running;
     await this.listener?.end().catch(() => undefined);
   }
