@@ -22,9 +22,14 @@ import {
 const RETRYABLE = new Set(['40P01', '40001']);
 const MAX_ATTEMPTS = 5;
 
-/** A JSON-safe copy of a value (bigint → string), for idempotency results. */
+/** The JSON text of a value, bigints as strings: what an idempotency record stores. */
+export function jsonSafeText(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+/** A JSON-safe copy of a value (bigint → string): what a replay of its stored text gives back. */
 export function toJsonSafe(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+  return JSON.parse(jsonSafeText(value));
 }
 
 /** The rows of one batch write, as the column arrays that `SQL.writeBatch` unnests. */
@@ -69,7 +74,7 @@ function collectColumns(items: PostingItem[], outcomes: ItemOutcome[]): BatchCol
       c.idem.m.push(item.merchantId);
       c.idem.mode.push(item.mode);
       c.idem.key.push(item.idempotency.key);
-      c.idem.result.push(JSON.stringify(toJsonSafe(item.idempotency.result(o))));
+      c.idem.result.push(jsonSafeText(item.idempotency.result(o)));
     }
     if (!o.ok) return;
     if (item.events) c.events.push(...item.events(o.transactions));

@@ -35,13 +35,14 @@ export interface HistoryQuery {
 
 export const MAX_PAGE_SIZE = 100;
 
+/** An idempotency record's result: stored as JSON text (jsonSafeText), so bigints come back as strings. */
 type Stored =
   | { ok: true; value: Record<string, unknown> }
   | { ok: false; error: { code: string; message: string; param?: string } };
 
 function storedOutcome(o: ItemOutcome, ok: (t: PostedTransaction[]) => Record<string, unknown>): Stored {
   return o.ok
-    ? { ok: true, value: toJsonSafe(ok(o.transactions)) as Record<string, unknown> }
+    ? { ok: true, value: ok(o.transactions) }
     : {
         ok: false,
         error: {
