@@ -14,7 +14,10 @@ import { Subscribers } from './lib/subscribers.js';
 // DevTools protocol: process.memoryUsage() before connecting, with N subscribed, after DONATIONS donations,
 // then each second for SETTLE_S seconds after every socket closed (no forced GC, as the bench reads it),
 // then after a forced full GC; with FANOUT_MEMORY_SNAPSHOTS=1 a heap snapshot before opening and after the
-// close + GC, and the constructors whose count or size grew between them. FANOUT_MEMORY_N (default 5000).
+// close + GC, and the constructors whose count or size grew between them; with FANOUT_MEMORY_ALLOC=1 the
+// functions that allocated most while the sockets opened (sampling heap profiler, garbage included).
+// FANOUT_MEMORY_N (default 5000), FANOUT_MEMORY_ROUNDS (default 1), FANOUT_MEMORY_BASELINE_GC=1,
+// FANOUT_MEMORY_GC=async (with --expose-gc in BENCH_SERVER_NODE_ARGS).
 
 const DB = 'novapay_bench_fanout_memory';
 const REDIS_PREFIX = 'novapay-bench-fanout-memory';
@@ -107,6 +110,32 @@ async function snapshot(call: Cdp, chunks: { sink: ((s: string) => void) | null 
   return byConstructor(path);
 }
 
+interface ProfileNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: ProfileNode[];
+}
+
+/** The sampling heap profile's top allocating functions (bytes allocated while sampling, live or not). */
+function topAllocations(root: ProfileNode): string[] {
+  const by = new Map<string, number>();
+  const walk = (n: ProfileNode) => {
+    const f = n.callFrame;
+    const k = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/src\//, 'src/')}:${f.lineNumber + 1}`;
+    by.set(k, (by.get(k) ?? 0) + n.selfSize);
+    for (const c of n.children) walk(c);
+  };
+  walk(root);
+  const total = [...by.values()].reduce((a, b) => a + b, 0);
+  return [
+    `  ${String(Math.round(total / 1024)).padStart(8)} KiB  in all`,
+    ...[...by]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 20)
+      .map(([k, v]) => `  ${String(Math.round(v / 1024)).padStart(8)} KiB  ${k.slice(0, 110)}`),
+  ];
+}
+
 function diff(before: Map<string, { count: number; size: number }>, after: typeof before): string[] {
   const rows = [...after].map(([k, a]) => {
     const b = before.get(k) ?? { count: 0, size: 0 };
@@ -176,6 +205,13 @@ export async function run(_args: string[]): Promise<void> {
     for (let round = 1; round <= rounds; round++) {
       const r = rounds > 1 ? ` (round ${round})` : '';
       const subs = new Subscribers();
+      const sampling = process.env.FANOUT_MEMORY_ALLOC === '1' && round === 1;
+      if (sampling)
+        await cdp.call('HeapProfiler.startSampling', {
+          samplingInterval: 4096,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true,
+        });
       const open = await subs.open({
         urls: [`ws://127.0.0.1:${server.port}/graphql`],
         connectionParams: { token },
@@ -185,6 +221,10 @@ export async function run(_args: string[]): Promise<void> {
         timeoutMs: 120_000,
       });
       log(`${open.subscribed} of ${n} subscribed`);
+      if (sampling) {
+        const p = (await cdp.call('HeapProfiler.stopSampling')) as { profile: { head: ProfileNode } };
+        log(`allocated while opening, by function:\n${topAllocations(p.profile.head).join('\n')}`);
+      }
       await sleep(1000);
       samples.push(await sample(cdp.call, server.pid, `${open.subscribed} subscribed${r}`));
       await donations(http, merchant, subs, open.subscribed);
