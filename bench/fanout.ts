@@ -32,12 +32,12 @@ const BENCH_DB = 'novapay_bench_fanout';
 /** The N at which ours also runs as two API processes behind one Redis. */
 const TWO_PROCESS_N = Number(process.env.FANOUT_TWO_PROCESS_N ?? 5000);
 const REDIS_PREFIX = 'novapay-bench-fanout';
-const STREAM = 'bench_stream';
+export const STREAM = 'bench_stream';
 const DONOR = userId(0);
 const STREAMER = 'bench_streamer';
 const ISOLATED = 20;
 const PACED = 100;
-const QUERY = `subscription { donationReceived(streamId: "${STREAM}") { id amount } }`;
+export const QUERY = `subscription { donationReceived(streamId: "${STREAM}") { id amount } }`;
 const OPEN_CONCURRENCY = 100;
 const OPEN_TIMEOUT_MS = 120_000;
 const PROBES = 20;
@@ -146,7 +146,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]);
 }
 
-async function streamToken(http: HttpClient, m: Merchant): Promise<string> {
+export async function streamToken(http: HttpClient, m: Merchant): Promise<string> {
   const query = `mutation { createStreamToken(streamId: "${STREAM}", ttlSeconds: 3600) {
     __typename ... on BrowserToken { token } ... on Error { message } } }`;
   const r = await signedPost(http, m, '/graphql', { query });
@@ -692,6 +692,19 @@ function emptyRun(target: Target, n: number): Run {
   };
 }
 
+/** A fanout server's environment: its own database and Redis prefix, warnings only. */
+export function serverEnv(database: string, redisPrefix: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DATABASE_URL: `${PG_BASE}/${database}`,
+    LOG_LEVEL: 'warn',
+    REDIS_PREFIX: redisPrefix,
+    // No in-process devnets: their blocks would share the server's event loop.
+    TRON_DEVNET: 'off',
+    EVM_DEVNET: 'off',
+  };
+}
+
 /**
  * Raises this process's open-files limit when `needed` descriptors per process do not fit (children started
  * later inherit it); prlimit is util-linux. Only a limit still too low is worth a line.
@@ -714,15 +727,7 @@ export async function run(_args: string[]): Promise<void> {
   raiseFileLimit(Math.max(...ns) + FD_MARGIN);
   const fdLimit = openFilesLimit();
   const started = new Date();
-  const env = {
-    ...process.env,
-    DATABASE_URL: `${PG_BASE}/${BENCH_DB}`,
-    LOG_LEVEL: 'warn',
-    REDIS_PREFIX,
-    // No in-process devnets: their blocks would share the server's event loop.
-    TRON_DEVNET: 'off',
-    EVM_DEVNET: 'off',
-  };
+  const env = serverEnv(BENCH_DB, REDIS_PREFIX);
   let merchant: Merchant | null = null;
   let token = '';
   const ours = oursTarget(

@@ -17,6 +17,11 @@ const BENCHMARKS: Record<string, Benchmark> = {
       '1,000 and 5,000 graphql-ws subscribers of one stream, donations one at a time and every 50 ms: commit → last client, against bare graphql-ws (~4-5 min)',
     load: () => import('./fanout.js'),
   },
+  'fanout-memory': {
+    description:
+      'a diagnosis for issue 14: one server, N (FANOUT_MEMORY_N, 5,000) stream subscribers open, 40 donations, close; process.memoryUsage() through it and after a forced GC, heap snapshots with FANOUT_MEMORY_SNAPSHOTS=1 (~2 min)',
+    load: () => import('./fanout-memory.js'),
+  },
   webhooks: {
     description:
       '2,000 transfers to 1 and 10 webhook endpoints on a local receiver: deliveries/s, against plain fetch (~4 min)',

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { hmacSha256Hex } from '../../src/lib/crypto.js';
@@ -94,6 +96,40 @@ describe('live fan-out', () => {
     const refused = await viewer.result('theirs');
     expect(refused.find((x) => x.type === 'error')?.payload[0].extensions.code).toBe('forbidden');
     viewer.close();
+  });
+
+  it('releases everything once every socket has closed: no subscriber, group or topic, no Redis channel', async () => {
+    // Issue 14: after thousands of sockets close nothing of theirs may stay reachable (docs/benchmarks.md,
+    // "fanout, issue 14: memory after the sockets close"); here through real sockets on two streams.
+    const m = await t.merchant();
+    await t.credit(m, 'fan', '100');
+    const hub = t.app.fanout!;
+    const streams = [`rel-a-${randomBytes(4).toString('hex')}`, `rel-b-${randomBytes(4).toString('hex')}`];
+    const redis = new Redis(t.app.config.redisUrl);
+    const channels = async () =>
+      (await Promise.all(streams.map((s) => redis.pubsub('CHANNELS', `*${s}*`)))).flat();
+    try {
+      const sockets = await Promise.all(Array.from({ length: 20 }, () => open(m)));
+      for (const [i, s] of sockets.entries()) {
+        s.subscribe('a', `subscription { donationReceived(streamId: "${streams[0]}") { id } }`);
+        if (i % 2 === 0)
+          s.subscribe('b', `subscription { donationReceived(streamId: "${streams[1]}") { id } }`);
+      }
+      await eventually(() => hub.registered.subscribers === 30);
+      expect(hub.registered).toMatchObject({ topics: 2, groups: 2 });
+      expect(await channels()).toHaveLength(2);
+      await donate(m, streams[0]!);
+      await donate(m, streams[1]!);
+      await eventually(() =>
+        sockets.every((s, i) => nexts(s, 'a').length === 1 && nexts(s, 'b').length === (i % 2 === 0 ? 1 : 0)),
+      );
+      for (const s of sockets) s.close();
+      await eventually(() => hub.registered.subscribers === 0);
+      expect(hub.registered).toEqual({ topics: 0, groups: 0, subscribers: 0, coalesced: 0 });
+      await eventually(async () => (await channels()).length === 0);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('closes a socket that stops reading with 4408 too_slow instead of dropping donations', async () => {

@@ -118,6 +118,13 @@ export class FanoutHub {
     return n;
   }
 
+  /** What is registered: every count is zero once every subscriber has left (tests, metrics). */
+  get registered(): { topics: number; groups: number; subscribers: number; coalesced: number } {
+    let groups = 0;
+    for (const t of this.topics.values()) groups += t.groups.size;
+    return { topics: this.topics.size, groups, subscribers: this.size, coalesced: this.coalesced.size };
+  }
+
   private open(topicId: string, topic: { name: string; key: string }): Topic {
     const iterator = this.source(topic.name, topic.key)[Symbol.asyncIterator]();
     let stopped = false;
