@@ -1,4 +1,3 @@
-import { createComplexityRule } from '@pothos/plugin-complexity';
 import {
   type DocumentNode,
   type ExecutionArgs,
@@ -17,7 +16,7 @@ import type { Context, Principal, Services } from '../context.js';
 import { AppError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import type { Authenticator } from './auth.js';
-import { documentRules } from './graphql-rules.js';
+import { complexityErrors, documentRules } from './graphql-rules.js';
 import { StorableTextRule, variablesTextError } from './storable-text.js';
 
 // Every operation a socket sends (query, mutation or subscription) passes what the same operation passes
@@ -199,17 +198,18 @@ export class SocketOperations {
     // Text PostgreSQL cannot store is refused here as at the HTTP door (storable-text.ts), naming the field.
     const textError = variablesTextError(variableValues);
     if (textError) return [textError];
-    const complexity = createComplexityRule({
-      variableValues: variableValues ?? {},
-      operationName: payload.operationName ?? undefined,
-      context: contextValue,
-      maxComplexity: config.graphqlMaxComplexity,
-      maxDepth: config.graphqlMaxDepth,
-      maxBreadth: 200,
-    });
-    // Complexity only for a valid document (it would report an unknown field a second time).
+    // Complexity only for a valid document (it would report an unknown field a second time); measured once
+    // per document and operation when no variable can change it, as over HTTP (5,000 viewers subscribing
+    // with one document no longer run a validation pass each).
     let errors = prepared.errors;
-    if (errors.length === 0) errors = validate(this.schema, document, [complexity]);
+    if (errors.length === 0)
+      errors = complexityErrors(
+        config,
+        this.schema,
+        document,
+        { variables: variableValues, operationName: payload.operationName },
+        contextValue,
+      );
     if (errors.length > 0) return [...errors];
     return {
       schema: this.schema,

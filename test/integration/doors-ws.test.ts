@@ -96,6 +96,31 @@ describe('every operation on a socket', () => {
     s.close();
   });
 
+  it('measures complexity as over HTTP: a fixed document each time it comes, a variable one per its variables', async () => {
+    const m = await t.merchant();
+    const s = await rawSocket(wsUrl, keyInit(m));
+    const page = 'transactions(first: 100) { edges { node { id metadata } } }';
+    const complex = `{ ${[1, 2, 3, 4, 5].map((i) => `a${i}: ${page}`).join(' ')} }`;
+    // Twice: the second answer comes from the document's measured complexity, and must be the same refusal.
+    for (const id of ['complex-1', 'complex-2']) {
+      s.subscribe(id, complex);
+      const error = (await s.result(id)).find((x) => x.type === 'error');
+      expect(error?.payload[0].message).toMatch(/^Query complexity of \d+ exceeds max complexity of 2000$/);
+    }
+    const byVariable = `query($n: Int!) { ${[1, 2, 3, 4, 5].map((i) => `a${i}: ${page.replace('100', '$n')}`).join(' ')} }`;
+    for (const [n, refused] of [
+      [1, false],
+      [100, true],
+      [1, false],
+    ] as const) {
+      s.subscribe(`n${n}-${refused}`, byVariable, { n });
+      const answers = await s.result(`n${n}-${refused}`);
+      expect([n, answers.some((x) => x.type === 'error')]).toEqual([n, refused]);
+      if (!refused) expect(answers.find((x) => x.type === 'next')?.payload.data.a1.edges).toEqual([]);
+    }
+    s.close();
+  });
+
   it('caps the operations of one socket (default 100) and of one key across sockets', async () => {
     const m = await t.merchant();
     const a = await rawSocket(wsUrl, keyInit(m));
