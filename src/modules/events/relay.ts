@@ -5,11 +5,22 @@ import { type EventRow, toStoredEvent } from './outbox.js';
 import { type PubSub, publishEvent } from './topics.js';
 import type { StoredEvent } from './types.js';
 
-// Publishes outbox rows: claims unpublished events with FOR UPDATE SKIP LOCKED (several relays are safe),
-// hands them to the webhooks module to record their deliveries (`fanOut`, in this same transaction),
-// publishes the live messages, and marks the events published, all before one commit. Nothing here needs
+// Publishes outbox rows: claims unpublished events with FOR UPDATE SKIP LOCKED (several relays are safe)
+// and marks them published in one statement, hands them to the webhooks module to record their deliveries
+// (`fanOut`, in this same transaction), and publishes the live messages, all before one commit. Nothing here needs
 // Redis to succeed: live messages wait in the pub/sub client's offline queue, and deliveries are rows.
 // Woken by LISTEN/NOTIFY, with polling as the fallback.
+
+const CLAIM = {
+  name: 'outbox_claim',
+  // Claimed and marked in one statement, then read in the order the events were created (RETURNING has none).
+  text: `with claimed as (
+           update events set published_at = now()
+           where id in (select id from events where published_at is null
+                        order by created_at, id limit $1 for update skip locked)
+           returning *)
+         select * from claimed order by created_at, id`,
+} as const;
 
 export interface RelayDeps {
   pool: Pool;
@@ -112,10 +123,8 @@ export class OutboxRelay {
     const client = await this.d.pool.connect();
     try {
       await client.query('begin');
-      const events = await client.query<EventRow>(
-        `select * from events where published_at is null order by created_at, id limit $1 for update skip locked`,
-        [this.d.batchSize],
-      );
+      // The mark is undone with the rest if anything after it fails: the next pass takes the events again.
+      const events = await client.query<EventRow>({ ...CLAIM, values: [this.d.batchSize] });
       if (events.rows.length === 0) {
         await client.query('commit');
         return 0;
@@ -127,9 +136,6 @@ export class OutboxRelay {
           (topic, key, payload) => this.d.pubsub.publish(topic, key as never, payload as never),
           e,
         );
-      await client.query('update events set published_at = now() where id = any($1)', [
-        stored.map((e) => e.id),
-      ]);
       await client.query('commit');
       this.published += stored.length;
       return stored.length;
