@@ -82,9 +82,14 @@ describe('idempotency on REST', () => {
     const release = await holdAccount(m, 'slow');
     const body = { fromUserId: 'slow', toUserId: 'b', amount: 1 };
     const first = rest(m, 'k-slow', body);
+    // The first request's batch has claimed its key and waits for the held account (a claim taken in the
+    // batch's transaction is not visible as a row until it commits; the running request is what counts).
     await until(async () => {
-      const r = await t.app.pool.query(`select state from idempotency_keys where key = 'k-slow'`);
-      return r.rows[0]?.state === 'in_progress';
+      const r = await t.app.pool.query(
+        `select count(*)::int as n from pg_stat_activity
+         where datname = current_database() and wait_event_type = 'Lock' and query like '%for update%'`,
+      );
+      return r.rows[0].n > 0;
     });
     const during = await rest(m, 'k-slow', body);
     expect([during.status, during.body.error.code]).toEqual([409, 'request_in_progress']);
@@ -109,6 +114,38 @@ describe('idempotency on REST', () => {
     expect(new Set(ok.map((r) => r.body.id)).size).toBe(1);
     expect(await balance(m, 'a')).toBe(93);
     expect((await t.request({ url: '/api/v1/transactions?userId=b', as: m })).body.total).toBe(1);
+  });
+
+  it('keeps ten keys apart when their retries share batches: ten transfers, every answer one of them', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'mix', '100');
+    const sends = Array.from({ length: 40 }, (_, i) => ({ key: `mix-${i % 10}`, amount: 1 + (i % 10) }));
+    const results = await Promise.all(
+      sends.map((s) => rest(m, s.key, { fromUserId: 'mix', toUserId: 'mix-b', amount: s.amount })),
+    );
+    const idByKey = new Map<string, string>();
+    for (const [i, r] of results.entries()) {
+      if (r.status !== 200) {
+        expect([r.status, r.body.error.code]).toEqual([409, 'request_in_progress']);
+        continue;
+      }
+      expect(r.body.amount).toBe(sends[i]!.amount);
+      const seen = idByKey.get(sends[i]!.key);
+      if (seen) expect(r.body.id).toBe(seen);
+      else idByKey.set(sends[i]!.key, r.body.id);
+    }
+    // Every key ran exactly once (a key whose answers were all 409 is run by its retry now).
+    for (let k = 0; k < 10; k++) {
+      const again = await rest(m, `mix-${k}`, { fromUserId: 'mix', toUserId: 'mix-b', amount: 1 + k });
+      expect(again.status).toBe(200);
+      if (idByKey.has(`mix-${k}`)) expect(again.body.id).toBe(idByKey.get(`mix-${k}`));
+    }
+    expect(await balance(m, 'mix')).toBe(100 - 55);
+    const stored = await t.app.pool.query(
+      `select count(*)::int as n from idempotency_keys where merchant_id = $1 and state = 'completed' and key like 'mix-%'`,
+      [m.merchantId],
+    );
+    expect(stored.rows[0].n).toBe(10);
   });
 
   it('stores a decided failure and replays it; validation errors are not stored', async () => {

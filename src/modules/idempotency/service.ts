@@ -18,6 +18,15 @@ export interface IdempotencyScope {
   key: string;
 }
 
+/** What a claim may take over: a stale claim of the same request, or a completed record past its TTL. */
+const TAKE_OVER = `on conflict (merchant_id, mode, key) do update
+             set state = 'in_progress', result = null, completed_at = null, locked_at = now(),
+                 created_at = case when idempotency_keys.state = 'completed' then now() else idempotency_keys.created_at end,
+                 operation = excluded.operation, request_hash = excluded.request_hash
+           where (idempotency_keys.state = 'in_progress' and idempotency_keys.request_hash = excluded.request_hash
+                  and idempotency_keys.locked_at < now() - make_interval(secs => $6))
+              or (idempotency_keys.state = 'completed' and idempotency_keys.created_at < now() - make_interval(hours => $7))`;
+
 const SQL = {
   // One statement for every claim of a batch (one row per key: see claimMany).
   claim: {
@@ -25,14 +34,27 @@ const SQL = {
     text: `insert into idempotency_keys (merchant_id, mode, key, operation, request_hash, state)
            select m, md, k, op, h, 'in_progress'
            from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[]) as c(m, md, k, op, h)
-           on conflict (merchant_id, mode, key) do update
-             set state = 'in_progress', result = null, completed_at = null, locked_at = now(),
-                 created_at = case when idempotency_keys.state = 'completed' then now() else idempotency_keys.created_at end,
-                 operation = excluded.operation, request_hash = excluded.request_hash
-           where (idempotency_keys.state = 'in_progress' and idempotency_keys.request_hash = excluded.request_hash
-                  and idempotency_keys.locked_at < now() - make_interval(secs => $6))
-              or (idempotency_keys.state = 'completed' and idempotency_keys.created_at < now() - make_interval(hours => $7))
+           ${TAKE_OVER}
            returning merchant_id, mode, key`,
+  },
+  // Claims taken inside the caller's transaction (a ledger batch), completed by it before it commits: a
+  // transaction-scoped advisory lock per key says "a request with this key is running" to every other
+  // transaction at once (the row it inserts is invisible until commit), so a concurrent duplicate is told
+  // request_in_progress instead of waiting; one row per key (see claimWithin).
+  claimWithin: {
+    name: 'idem_claim_within',
+    text: `with req as materialized (
+             select m, md, k, op, h,
+                    pg_try_advisory_xact_lock(hashtextextended(m || ' ' || md || ' ' || k, 0)) as got
+             from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[]) as c(m, md, k, op, h)),
+           ins as (
+             insert into idempotency_keys (merchant_id, mode, key, operation, request_hash, state)
+             select m, md, k, op, h, 'in_progress' from req where got
+             ${TAKE_OVER}
+             returning merchant_id, mode, key)
+           select r.m as merchant_id, r.md as mode, r.k as key, r.got,
+                  exists (select 1 from ins where ins.merchant_id = r.m and ins.mode = r.md and ins.key = r.k) as won
+           from req r`,
   },
   read: {
     name: 'idem_read',
@@ -65,10 +87,31 @@ interface ClaimedRow {
   key: string;
 }
 
-interface ClaimItem {
+export interface ClaimItem {
   scope: IdempotencyScope;
   operation: string;
   hash: Buffer;
+}
+
+/** How a claim taken inside a transaction went (claimWithin). */
+export type WithinClaim = 'won' | 'busy' | 'lost';
+
+/**
+ * A claim taken inside a ledger batch met a record (claimWithin 'lost'): the item is not posted, and its
+ * caller answers from that record once the batch committed (IdempotencyService.existing).
+ */
+export class ClaimLost extends IdempotencyError {
+  constructor() {
+    super('request_in_progress', 'This Idempotency-Key already has a record');
+  }
+}
+
+/** A request with this key is being processed right now. */
+export function inProgress(): IdempotencyError {
+  return new IdempotencyError(
+    'request_in_progress',
+    'A request with this Idempotency-Key is still being processed; retry after it finishes',
+  );
 }
 
 const scopeKey = (s: IdempotencyScope) => `${s.merchantId}\u0000${s.mode}\u0000${s.key}`;
@@ -136,23 +179,61 @@ export class IdempotencyService {
   private claimStatement(rows: ClaimItem[]) {
     return this.claims.query<ClaimedRow>({
       ...SQL.claim,
-      values: [
-        rows.map((x) => x.scope.merchantId),
-        rows.map((x) => x.scope.mode),
-        rows.map((x) => x.scope.key),
-        rows.map((x) => x.operation),
-        rows.map((x) => x.hash),
-        this.lockTimeoutSeconds,
-        this.ttlHours,
-      ],
+      values: [...this.claimColumns(rows), this.lockTimeoutSeconds, this.ttlHours],
     });
+  }
+
+  private claimColumns(rows: ClaimItem[]): unknown[] {
+    return [
+      rows.map((x) => x.scope.merchantId),
+      rows.map((x) => x.scope.mode),
+      rows.map((x) => x.scope.key),
+      rows.map((x) => x.operation),
+      rows.map((x) => x.hash),
+    ];
   }
 
   async claim(scope: IdempotencyScope, operation: string, input: unknown): Promise<Claim> {
     validateIdempotencyKey(scope.key);
     const hash = requestHash(operation, input);
-    const values = [scope.merchantId, scope.mode, scope.key];
     if (await this.claimBatcher.submit({ scope, operation, hash })) return { kind: 'new' };
+    return (await this.existing(scope, operation, hash)) ?? this.claim(scope, operation, input); // expired and removed meanwhile
+  }
+
+  /**
+   * Claims keys inside `client`'s transaction, which must complete every claim it wins (ledger batches do, in
+   * their write) before it commits; nothing of a claim outlives a rollback. Per item: 'won'; 'busy' when
+   * another transaction holds the key right now (the caller answers request_in_progress); 'lost' when a
+   * record stands (read it with `existing` after the transaction). A key given twice is claimed once: its
+   * later items lose to the first, as they would one statement later.
+   */
+  async claimWithin(client: PoolClient, items: ClaimItem[]): Promise<WithinClaim[]> {
+    const first = new Map<string, ClaimItem>();
+    for (const it of items) if (!first.has(scopeKey(it.scope))) first.set(scopeKey(it.scope), it);
+    const rows = [...first.values()].sort((x, y) => (scopeKey(x.scope) < scopeKey(y.scope) ? -1 : 1));
+    const r = await client.query<ClaimedRow & { got: boolean; won: boolean }>({
+      ...SQL.claimWithin,
+      values: [...this.claimColumns(rows), this.lockTimeoutSeconds, this.ttlHours],
+    });
+    const byKey = new Map<string, WithinClaim>();
+    for (const row of r.rows) {
+      const scope = { merchantId: row.merchant_id, mode: row.mode, key: row.key };
+      byKey.set(scopeKey(scope), !row.got ? 'busy' : row.won ? 'won' : 'lost');
+    }
+    return items.map((it) =>
+      first.get(scopeKey(it.scope)) === it ? (byKey.get(scopeKey(it.scope)) ?? 'lost') : 'lost',
+    );
+  }
+
+  /**
+   * The record a lost claim met: its replay, or the refusal (another request's key, or one still running);
+   * null when there is none (expired and removed meanwhile).
+   */
+  async existing(
+    scope: IdempotencyScope,
+    operation: string,
+    hash: Buffer,
+  ): Promise<{ kind: 'replay'; result: unknown } | null> {
     const res = await this.pool.query<{
       operation: string;
       request_hash: Buffer;
@@ -160,22 +241,17 @@ export class IdempotencyService {
       result: unknown;
     }>({
       ...SQL.read,
-      values,
+      values: [scope.merchantId, scope.mode, scope.key],
     });
     const row = res.rows[0];
-    if (!row) return this.claim(scope, operation, input); // expired and removed meanwhile
+    if (!row) return null;
     if (row.operation !== operation || !row.request_hash.equals(hash)) {
       throw new IdempotencyError(
         'idempotency_key_reused',
         'This Idempotency-Key was already used with a different request; use a new key for a new request',
       );
     }
-    if (row.state !== 'completed') {
-      throw new IdempotencyError(
-        'request_in_progress',
-        'A request with this Idempotency-Key is still being processed; retry after it finishes',
-      );
-    }
+    if (row.state !== 'completed') throw inProgress();
     return { kind: 'replay', result: row.result };
   }
 

@@ -4,6 +4,7 @@ import { type AppError, unavailableError, ValidationError } from '../../lib/erro
 import type { Logger } from '../../lib/logger.js';
 import type { EventDraft } from '../events/index.js';
 import { insertEvents } from '../events/index.js';
+import { ClaimLost, inProgress, type WithinClaim } from '../idempotency/index.js';
 import { AccountIds, decide, materialise, RestartBatch } from './planning.js';
 import { SQL } from './sql.js';
 import {
@@ -65,12 +66,15 @@ function emptyColumns(): BatchColumns {
   };
 }
 
-/** Every item's idempotency result, and each accepted item's events, transactions and entries. */
-function collectColumns(items: PostingItem[], outcomes: ItemOutcome[]): BatchColumns {
+/**
+ * The idempotency result of every item that won its claim, and each accepted item's events, transactions and
+ * entries.
+ */
+function collectColumns(items: PostingItem[], outcomes: ItemOutcome[], won: Set<number>): BatchColumns {
   const c = emptyColumns();
   outcomes.forEach((o, i) => {
     const item = items[i]!;
-    if (item.idempotency) {
+    if (item.idempotency && won.has(i)) {
       c.idem.m.push(item.merchantId);
       c.idem.mode.push(item.mode);
       c.idem.key.push(item.idempotency.key);
@@ -151,12 +155,16 @@ function groupsOf(items: PostingItem[]): Map<PostingGroup, number[]> {
   return groups;
 }
 
+/** Claims the keyed items' Idempotency-Keys in the batch's transaction (IdempotencyService.claimWithin). */
+export type ClaimKeys = (client: PoolClient, items: PostingItem[]) => Promise<WithinClaim[]>;
+
 export class PostingEngine {
   private readonly accounts = new AccountIds();
 
   constructor(
     private readonly pool: Pool,
     private readonly log: Logger,
+    private readonly claimKeys: ClaimKeys,
   ) {}
 
   /**
@@ -217,7 +225,13 @@ export class PostingEngine {
       await this.accounts.resolve(client, items);
       await client.query('begin');
       began = true;
-      const existing = this.accounts.existing(items);
+      // Keys first, before any account is locked: a claim never waits while holding a balance.
+      const claims = await this.claim(client, items);
+      // Only the accounts of items still to be decided: a refused claim's item must not wait for (or hold)
+      // balances it will not touch, e.g. those the running request with its key holds.
+      const existing = this.accounts.existing(
+        claims.refused.size > 0 ? items.filter((_, i) => !claims.refused.has(i)) : items,
+      );
       const balances = new Map<bigint, bigint>();
       if (existing.size > 0) {
         const locked = await client.query<{ id: bigint; balance_minor: bigint }>({
@@ -226,11 +240,11 @@ export class PostingEngine {
         });
         for (const r of locked.rows) balances.set(r.id, r.balance_minor);
       }
-      const guarded = await this.runGuards(client, items);
+      const guarded = await this.runGuards(client, items, claims.refused);
       const plan = decide(this.accounts, items, balances, guarded);
       await this.accounts.create(client, plan.newAccounts);
       const outcomes = materialise(this.accounts, items, plan.decisions, balances);
-      await this.write(client, items, outcomes);
+      await this.write(client, items, outcomes, claims.won);
       began = false;
       committing = true;
       await this.commit(client, outcomes);
@@ -266,10 +280,40 @@ export class PostingEngine {
     }
   }
 
+  /**
+   * The keyed items' claims: the items that won theirs (their result is stored by this batch), and those
+   * refused: busy (another transaction runs the key: request_in_progress) or lost (a record stands: ClaimLost,
+   * answered from that record after the batch).
+   */
+  private async claim(
+    client: PoolClient,
+    items: PostingItem[],
+  ): Promise<{ won: Set<number>; refused: Map<number, AppError> }> {
+    const won = new Set<number>();
+    const refused = new Map<number, AppError>();
+    const keyed = [...items.keys()].filter((i) => items[i]!.idempotency);
+    if (keyed.length === 0) return { won, refused };
+    const results = await this.claimKeys(
+      client,
+      keyed.map((i) => items[i]!),
+    );
+    keyed.forEach((itemIndex, k) => {
+      const r = results[k];
+      if (r === 'won') won.add(itemIndex);
+      else refused.set(itemIndex, r === 'busy' ? inProgress() : new ClaimLost());
+    });
+    return { won, refused };
+  }
+
   /** Items' own checks inside the transaction (e.g. "this chain transfer is not credited yet"). */
-  private async runGuards(client: PoolClient, items: PostingItem[]): Promise<Map<number, AppError>> {
-    const rejected = new Map<number, AppError>();
+  private async runGuards(
+    client: PoolClient,
+    items: PostingItem[],
+    refused: Map<number, AppError>,
+  ): Promise<Map<number, AppError>> {
+    const rejected = new Map(refused);
     for (const [i, item] of items.entries()) {
+      if (rejected.has(i)) continue;
       const error = item.guard ? await item.guard(client) : null;
       if (error) rejected.set(i, error);
     }
@@ -289,8 +333,13 @@ export class PostingEngine {
     return rejected;
   }
 
-  private async write(client: PoolClient, items: PostingItem[], outcomes: ItemOutcome[]): Promise<void> {
-    const columns = collectColumns(items, outcomes);
+  private async write(
+    client: PoolClient,
+    items: PostingItem[],
+    outcomes: ItemOutcome[],
+    won: Set<number>,
+  ): Promise<void> {
+    const columns = collectColumns(items, outcomes, won);
     // Balances, transactions, entries, idempotency results and outbox events in one round trip.
     await client.query({ ...SQL.writeBatch, values: writeBatchValues(columns) });
     const later: EventDraft[] = [];

@@ -3,7 +3,12 @@ import { Batcher, BatchItemFailure } from '../../lib/batcher.js';
 import { NotFoundError, restoreError, ValidationError } from '../../lib/errors.js';
 import { parseUserId } from '../../lib/ids.js';
 import type { Logger } from '../../lib/logger.js';
-import type { IdempotencyService } from '../idempotency/index.js';
+import {
+  ClaimLost,
+  type IdempotencyService,
+  requestHash,
+  validateIdempotencyKey,
+} from '../idempotency/index.js';
 import { type AdjustInput, type AdjustResult, adjustmentFromStored, planAdjustment } from './adjustments.js';
 import { type HistoryFilter, HistoryReader } from './history.js';
 import { HouseBooks } from './house.js';
@@ -67,7 +72,16 @@ export class LedgerService {
     log: Logger,
     batch: { maxBatch: number; maxInFlight: number },
   ) {
-    this.engine = new PostingEngine(pool, log);
+    this.engine = new PostingEngine(pool, log, (client, items) =>
+      this.idempotency.claimWithin(
+        client,
+        items.map((it) => ({
+          scope: { merchantId: it.merchantId, mode: it.mode, key: it.idempotency!.key },
+          operation: it.idempotency!.operation,
+          hash: it.idempotency!.hash,
+        })),
+      ),
+    );
     this.batcher = new Batcher((items) => this.engine.postBatch(items), batch.maxBatch, batch.maxInFlight);
     this.history = new HistoryReader(pool);
     this.house = new HouseBooks(pool);
@@ -141,11 +155,6 @@ export class LedgerService {
     return adjustmentFromStored(stored.value, stored.replayed);
   }
 
-  /**
-   * Runs one posting item with idempotency: claim the key, post (the batch completes the claim in the same
-   * database transaction), or replay what the first request stored. Errors that the posting decided
-   * (insufficient funds, unknown payer) are stored and replayed too; unexpected failures release the claim.
-   */
   /** For other modules' money-moving writes (withdrawals): the same idempotent posting as transfers. */
   runIdempotent(
     t: Tenant,
@@ -158,6 +167,13 @@ export class LedgerService {
     return this.run(t, operation, normalized, key, item, toResult);
   }
 
+  /**
+   * Runs one posting item with idempotency: the batch claims the key in its own database transaction, posts,
+   * and stores the result before it commits, so a key is never left claimed by a failure; a key that has a
+   * record is answered from it (a replay of what the first request stored, or a refusal), and a key another
+   * transaction is running now is request_in_progress. Errors that the posting decided (insufficient funds,
+   * unknown payer) are stored and replayed too.
+   */
   private async run(
     t: Tenant,
     operation: string,
@@ -167,28 +183,20 @@ export class LedgerService {
     toResult: (txs: PostedTransaction[]) => Record<string, unknown>,
   ): Promise<{ value: Record<string, unknown>; replayed: boolean }> {
     if (key !== undefined && key !== null) {
-      const scope = { ...t, key };
-      const claim = await this.idempotency.claim(scope, operation, normalized);
-      if (claim.kind === 'replay') {
-        const s = claim.result as Stored;
-        if (!s.ok) throw restoreError(s.error, true);
-        return { value: s.value, replayed: true };
-      }
-      item.idempotency = { key, result: (o) => storedOutcome(o, toResult) };
-      let outcome: ItemOutcome;
-      try {
-        outcome = await this.batcher.submit(item);
-      } catch (err) {
-        await this.idempotency.release(scope).catch(() => undefined);
-        throw err;
-      }
-      if (!outcome.ok) throw outcome.error;
-      return {
-        value: toJsonSafe(toResult(outcome.transactions)) as Record<string, unknown>,
-        replayed: false,
-      };
+      validateIdempotencyKey(key);
+      const hash = requestHash(operation, normalized);
+      item.idempotency = { key, operation, hash, result: (o) => storedOutcome(o, toResult) };
     }
     const outcome = await this.batcher.submit(item);
+    if (!outcome.ok && outcome.error instanceof ClaimLost && item.idempotency) {
+      const scope = { ...t, key: item.idempotency.key };
+      const claim = await this.idempotency.existing(scope, operation, item.idempotency.hash);
+      // No record any more: it expired and was removed between the claim and this read; run it anew.
+      if (!claim) return this.run(t, operation, normalized, key, item, toResult);
+      const s = claim.result as Stored;
+      if (!s.ok) throw restoreError(s.error, true);
+      return { value: s.value, replayed: true };
+    }
     if (!outcome.ok) throw outcome.error;
     return { value: toJsonSafe(toResult(outcome.transactions)) as Record<string, unknown>, replayed: false };
   }

@@ -46,13 +46,22 @@ export type ItemOutcome = { ok: true; transactions: PostedTransaction[] } | { ok
 
 /**
  * One unit of the batch: its postings all commit or none do. Other items of the same batch are decided
- * on their own. When `idempotency` is set, its record is completed in the same database transaction.
+ * on their own. When `idempotency` is set, its key is claimed and completed in the same database transaction.
  */
 export interface PostingItem {
   merchantId: string;
   mode: Mode;
   postings: Posting[];
-  idempotency?: { key: string; result: (outcome: ItemOutcome) => unknown };
+  /**
+   * The item's Idempotency-Key, claimed inside the batch's transaction before anything is decided (the
+   * request's operation name and hash go into the claim) and completed with `result` before it commits.
+   */
+  idempotency?: {
+    key: string;
+    operation: string;
+    hash: Buffer;
+    result: (outcome: ItemOutcome) => unknown;
+  };
   /** Outbox events for an accepted item, written in the same database transaction. */
   events?: (transactions: PostedTransaction[]) => EventDraft[];
   /**
