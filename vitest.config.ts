@@ -16,7 +16,6 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    execArgv: ['--import', 'tsx'],
     env: { NODE_ENV: 'test', LOG_LEVEL: 'silent' },
     projects: [
       {

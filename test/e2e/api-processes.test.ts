@@ -3,10 +3,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from '../helpers/app.js';
+import { inProcessCliRunner } from '../helpers/cli-in-process.js';
 import { databaseUrl, dropTestDatabase, scratchName, TEST_DB_PREFIX } from '../helpers/db.js';
 import { checkLedgerInvariants } from '../helpers/invariants.js';
 import { testPort } from '../helpers/ports.js';
-import { run, startServer } from '../helpers/process.js';
+import { startServer } from '../helpers/process.js';
 import { eventually } from '../helpers/receiver.js';
 
 // API_PROCESSES=2: two API processes share the port under one primary. Transfers through either commit
@@ -26,11 +27,8 @@ const env = {
 };
 let server: Awaited<ReturnType<typeof startServer>>;
 
-const cli = async (...args: string[]) => {
-  const r = await run('npm', ['run', '--silent', 'cli', '--', ...args], env);
-  if (r.code !== 0) throw new Error(`cli ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return JSON.parse(r.stdout);
-};
+// The CLI's commands set up the merchant in-process (test/e2e/server.test.ts spawns the CLI itself).
+const cli = inProcessCliRunner(env);
 
 /** The API processes: children of the server process (/proc's parent links). */
 function apiProcesses(): number[] {

@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import pg, { type Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from '../helpers/app.js';
+import { inProcessCliRunner } from '../helpers/cli-in-process.js';
 import { databaseUrl, dropTestDatabase, scratchName, TEST_DB_PREFIX } from '../helpers/db.js';
 import { checkLedgerInvariants } from '../helpers/invariants.js';
 import { testPort } from '../helpers/ports.js';
-import { run, startServer } from '../helpers/process.js';
+import { startServer } from '../helpers/process.js';
+import { eventually } from '../helpers/receiver.js';
 
 // SIGTERM in the middle of a steady load of transfers: the server stops accepting, answers what is in
 // flight, commits or refuses each transfer whole, and exits 0 within SHUTDOWN_TIMEOUT_MS.
@@ -23,11 +25,8 @@ const env = {
 let server: Awaited<ReturnType<typeof startServer>>;
 let db: pg.Client;
 
-const cli = async (...args: string[]) => {
-  const r = await run('npm', ['run', '--silent', 'cli', '--', ...args], env);
-  if (r.code !== 0) throw new Error(`cli ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return JSON.parse(r.stdout);
-};
+// The CLI's commands set up the merchant in-process (test/e2e/server.test.ts spawns the CLI itself).
+const cli = inProcessCliRunner(env);
 
 interface Outcome {
   key: string;
@@ -87,8 +86,8 @@ describe('graceful shutdown under load', () => {
       while (!stopLoad) await transfer();
     });
 
-    // A steady load first, then SIGTERM in the middle of it.
-    await new Promise((r) => setTimeout(r, 2500));
+    // A steady load first (more than 50 transfers answered), then SIGTERM in the middle of it.
+    await eventually(() => outcomes.filter((o) => o.status === 200).length > 50, 60_000, 20);
     const answeredBefore = outcomes.filter((o) => o.status === 200).length;
     const termAt = Date.now();
     server.child.kill('SIGTERM');

@@ -113,7 +113,8 @@ async function untilReady(child: ChildProcess, port: number, readyTimeoutMs: num
       kill();
       throw new Error(`server did not become ready:\n${output}`);
     }
-    await new Promise((r) => setTimeout(r, 200));
+    // A short step: tests start dozens of servers and workers, each waited on here.
+    await new Promise((r) => setTimeout(r, 50));
   }
   return { child, exited, output: () => output };
 }

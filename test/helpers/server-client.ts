@@ -1,4 +1,5 @@
 import { sign, type TestContext } from './app.js';
+import { inProcessCliRunner } from './cli-in-process.js';
 import { databaseUrl } from './db.js';
 import { run } from './process.js';
 
@@ -19,9 +20,9 @@ export function cliRunner(env: Record<string, string>, timeoutMs = 120_000) {
   };
 }
 
-/** The CLI against a test app's own database and Redis prefix. */
+/** The CLI's commands (in-process) against a test app's own database and Redis prefix. */
 export function appCli(t: TestContext) {
-  return cliRunner({
+  return inProcessCliRunner({
     DATABASE_URL: databaseUrl(t.dbName),
     REDIS_PREFIX: t.app.config.redisPrefix,
     LOG_LEVEL: 'warn',

@@ -1,34 +1,33 @@
 import { describe, expect, it } from 'vitest';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { databaseUrl } from '../helpers/db.js';
 import { run } from '../helpers/process.js';
 import { useTronApp } from '../helpers/tron.js';
 
 // The long CLI operations, run as an operator runs them (their own process, not a terminal): `chain
 // rescan` and `seed`. Off a terminal they print plain progress lines on stderr; stdout keeps exactly one
-// JSON object with --json.
+// JSON object with --json. The refusals (one error line, exit code 1) run in-process.
 const t = useTronApp();
 
 const PROGRESS_LINE = /^(rescan TRC20:test blocks|seed): \d+\/\d+ \(\d+%\) \d+\.\ds$/;
 
+const cliEnv = () => ({
+  DATABASE_URL: databaseUrl(t.dbName),
+  REDIS_PREFIX: t.app.config.redisPrefix,
+  TRON_DEVNET: 'off',
+  EVM_DEVNET: 'off',
+  TRON_TEST_NODE_URL: t.devnet.url,
+  TRC20_TEST_USDT_CONTRACT: t.devnet.usdt.address,
+  TRC20_CONFIRMATIONS: '19',
+  LOG_LEVEL: 'warn',
+});
+
 async function cli(args: string[], extraEnv: Record<string, string> = {}) {
-  const r = await run(
-    'npm',
-    ['run', '--silent', 'cli', '--', ...args],
-    {
-      DATABASE_URL: databaseUrl(t.dbName),
-      REDIS_PREFIX: t.app.config.redisPrefix,
-      TRON_DEVNET: 'off',
-      EVM_DEVNET: 'off',
-      TRON_TEST_NODE_URL: t.devnet.url,
-      TRC20_TEST_USDT_CONTRACT: t.devnet.usdt.address,
-      TRC20_CONFIRMATIONS: '19',
-      LOG_LEVEL: 'warn',
-      ...extraEnv,
-    },
-    120_000,
-  );
-  return r;
+  return run('npm', ['run', '--silent', 'cli', '--', ...args], { ...cliEnv(), ...extraEnv }, 120_000);
 }
+
+/** The refusals are about the command, not the process: the same program in-process (cli-in-process.ts). */
+const cliInProcess = (args: string[]) => runCliInProcess(args, cliEnv());
 
 function progressLines(stderr: string): string[] {
   return stderr.split('\n').filter((l) => PROGRESS_LINE.test(l));
@@ -97,10 +96,19 @@ describe('chain rescan', () => {
   });
 
   it('refuses a network without a node, and a range backwards, with one line and exit code 1', async () => {
-    const none = await cli(['chain', 'rescan', '--network', 'ERC20', '--mode', 'test', '--from', '1']);
+    const none = await cliInProcess([
+      'chain',
+      'rescan',
+      '--network',
+      'ERC20',
+      '--mode',
+      'test',
+      '--from',
+      '1',
+    ]);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/^error: ERC20 has no node configured in test mode here/m);
-    const back = await cli([
+    const back = await cliInProcess([
       'chain',
       'rescan',
       '--network',

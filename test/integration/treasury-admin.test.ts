@@ -2,10 +2,10 @@ import { Wallet } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import { DISPERSE_ADDRESS } from '../../src/devnet/evm/index.js';
 import { reconcileNetwork, TreasuryControls } from '../../src/modules/treasury/index.js';
+import { inProcessCliRunner } from '../helpers/cli-in-process.js';
 import { databaseUrl } from '../helpers/db.js';
 import { fundHot, requestDeposit } from '../helpers/evm.js';
 import { checkHouseInvariants } from '../helpers/invariants.js';
-import { cliRunner } from '../helpers/server-client.js';
 import { useSweptEvmApp } from '../helpers/treasury.js';
 
 // Ops' sweeping controls on the hardhat devnet, through GraphQL with an admin token: a pause that the scheduled
@@ -230,7 +230,7 @@ describe('treasury admin mutations', () => {
   it('has the same controls in the CLI (treasury pause | resume | sweep-now | sweep-address), audited as cli', {
     timeout: 120_000,
   }, async () => {
-    const cli = cliRunner({
+    const cli = inProcessCliRunner({
       DATABASE_URL: databaseUrl(t.dbName),
       REDIS_PREFIX: t.app.config.redisPrefix,
       LOG_LEVEL: 'warn',

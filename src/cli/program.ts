@@ -1,0 +1,76 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { ADMIN_TOKEN_MAX_SECONDS } from '../config-env.js';
+import { ValidationError } from '../lib/errors.js';
+import { MAX_SESSION_TTL_SECONDS } from '../modules/merchants/index.js';
+import { registerChainCommands } from './chain.js';
+import type { CliContext } from './context.js';
+import { registerKeyCommands } from './keys.js';
+import { registerMerchantCommands } from './merchants.js';
+import { registerSeedCommand } from './seed.js';
+import { registerTreasuryCommands } from './treasury.js';
+import { registerUserCommands } from './users.js';
+import { out, positiveInt, withContext } from './util.js';
+import { registerWebhookCommands } from './webhooks.js';
+
+// The CLI's commands (src/cli/index.ts runs them: `npm run cli -- <command>`); every command has --help. With
+// --json a command prints exactly one JSON object on stdout; diagnostics go to stderr.
+
+export function buildCli(): Command {
+  const program = new Command('novapay').description('NovaPayments operations CLI').showHelpAfterError();
+
+  registerMerchantCommands(program);
+  registerKeyCommands(program);
+  registerUserCommands(program);
+  registerWebhookCommands(program);
+  registerChainCommands(program);
+  registerSeedCommand(program);
+  registerTreasuryCommands(program);
+
+  const admin = program.command('admin').description('admin credentials');
+  admin
+    .command('token')
+    .description('issue an admin bearer token for the admin GraphQL fields')
+    .option('--ttl <seconds>', `lifetime in seconds (at most ${ADMIN_TOKEN_MAX_SECONDS})`, (v: string) => {
+      const ttl = positiveInt(v);
+      if (ttl > ADMIN_TOKEN_MAX_SECONDS)
+        throw new InvalidArgumentError(`must be at most ${ADMIN_TOKEN_MAX_SECONDS}`);
+      return ttl;
+    })
+    .option('--subject <name>', 'who the token is for (kept in audit trails)', 'ops')
+    .option('--json', 'print one JSON object')
+    .action((o) =>
+      withContext(async (ctx) => {
+        const { token, expiresAt, tokenId } = await ctx.tokens.issueAdmin(
+          o.ttl ?? ctx.config.adminTokenTtlSeconds,
+          o.subject,
+        );
+        out(!!o.json, { token, expiresAt: expiresAt.toISOString(), tokenId }, token);
+      }),
+    );
+  admin
+    .command('revoke')
+    .description('revoke a bearer token (admin, portal session, user session, stream) before it expires')
+    .argument('<tokenOrId>', 'the token itself, or its tokenId (jti) as `admin token --json` prints it')
+    .option('--json', 'print one JSON object')
+    .action((tokenOrId: string, o) =>
+      withContext(async (ctx) => {
+        const tokenId = await revokeToken(ctx, tokenOrId);
+        out(!!o.json, { tokenId, revoked: true }, `revoked ${tokenId}`);
+      }),
+    );
+
+  return program;
+}
+
+/**
+ * A token is verified first (an expired one needs no revoking); a bare id is kept for the longest any token
+ * lives, since its expiry is unknown.
+ */
+async function revokeToken(ctx: CliContext, tokenOrId: string): Promise<string> {
+  if (tokenOrId.split('.').length === 3) return (await ctx.tokens.revoke(tokenOrId, 'admin revoke')).jti;
+  if (!/^[A-Za-z0-9_-]{1,100}$/.test(tokenOrId))
+    throw new ValidationError('not a token or a token id', 'token');
+  const longestMs = Math.max(ADMIN_TOKEN_MAX_SECONDS, MAX_SESSION_TTL_SECONDS) * 1000;
+  await ctx.tokens.revokeId(tokenOrId, new Date(Date.now() + longestMs), 'admin revoke');
+  return tokenOrId;
+}
