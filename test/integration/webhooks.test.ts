@@ -300,6 +300,42 @@ describe('failing endpoints', () => {
     );
     expect(row.rows[0]).toEqual({ status: 'disabled', disabled_reason: 'deleted' });
   });
+
+  it('marks a failing endpoint once: its further failed attempts are logged without writing its row again', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'payer', '10');
+    const r = await receiver();
+    r.setResponder(() => 500);
+    const ep = await endpoint(m, r.url);
+    const row = async () =>
+      (
+        await t.app.pool.query(
+          `select xmin::text as version, failing_since, updated_at, status from webhook_endpoints where id = $1`,
+          [ep.id],
+        )
+      ).rows[0];
+    const attempts = async () =>
+      Number(
+        (await t.app.pool.query('select count(*) from webhook_attempts where endpoint_id = $1', [ep.id]))
+          .rows[0].count,
+      );
+    await transfer(m);
+    const marked = await eventually(async () => {
+      const x = await row();
+      return x.failing_since ? x : null;
+    });
+    const before = await attempts();
+    await transfer(m);
+    await transfer(m);
+    // Three deliveries failing and retried (200 ms, 400 ms, …): several more attempts, each logged.
+    await eventually(async () => (await attempts()) >= before + 4);
+    expect(await row()).toEqual(marked);
+    const failed = await t.app.pool.query(
+      `select count(*)::int as n from webhook_attempts where endpoint_id = $1 and error = 'HTTP 500'`,
+      [ep.id],
+    );
+    expect(failed.rows[0].n).toBe(await attempts());
+  });
 });
 
 describe('the verification examples of docs/api.md', () => {
