@@ -53,6 +53,15 @@ async function transfer(m: TestMerchant, amount = 1, extra: Record<string, unkno
   return r.body;
 }
 
+/** A funded merchant with an endpoint whose receiver answers `status` to everything. */
+async function failingEndpoint(status: number) {
+  const m = await t.merchant();
+  await t.credit(m, 'payer', '10');
+  const r = await receiver();
+  r.setResponder(() => status);
+  return { m, r, ep: await endpoint(m, r.url) };
+}
+
 const hmac = (secret: string, text: string) => createHmac('sha256', secret).update(text).digest('hex');
 /** The bytes the body `signature` covers: the body from `"event"` up to `,"signature"`, in braces. */
 const signedText = (raw: string) => `{${raw.slice(raw.indexOf('"event"'), raw.lastIndexOf(',"signature"'))}}`;
@@ -226,11 +235,7 @@ describe('webhook delivery', () => {
 
 describe('failing endpoints', () => {
   it('disables an endpoint that has failed for longer than the window, and says why', async () => {
-    const m = await t.merchant();
-    await t.credit(m, 'payer', '10');
-    const r = await receiver();
-    r.setResponder(() => 503);
-    const ep = await endpoint(m, r.url);
+    const { m, r, ep } = await failingEndpoint(503);
     // It has been failing for four days already (the window is WEBHOOK_DISABLE_AFTER_HOURS, 72 by default).
     await t.app.pool.query(
       `update webhook_endpoints set failing_since = now() - interval '4 days' where id = $1`,
@@ -268,11 +273,7 @@ describe('failing endpoints', () => {
   });
 
   it('a late failure of an endpoint already deleted neither disables it again nor changes why', async () => {
-    const m = await t.merchant();
-    await t.credit(m, 'payer', '10');
-    const r = await receiver();
-    r.setResponder(() => 503);
-    const ep = await endpoint(m, r.url);
+    const { m, ep } = await failingEndpoint(503);
     await transfer(m);
     const d = await eventually(async () => {
       const q = await t.app.pool.query('select event_id from webhook_deliveries where endpoint_id = $1', [
@@ -302,11 +303,7 @@ describe('failing endpoints', () => {
   });
 
   it('marks a failing endpoint once: its further failed attempts are logged without writing its row again', async () => {
-    const m = await t.merchant();
-    await t.credit(m, 'payer', '10');
-    const r = await receiver();
-    r.setResponder(() => 500);
-    const ep = await endpoint(m, r.url);
+    const { m, ep } = await failingEndpoint(500);
     const row = async () =>
       (
         await t.app.pool.query(
