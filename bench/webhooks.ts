@@ -22,7 +22,7 @@ import {
   waitFor,
   waitForBacklog,
 } from './lib/webhook-phases.js';
-import { report } from './lib/webhook-report.js';
+import { type ReportInput, report } from './lib/webhook-report.js';
 import type { SendRequest, SendResult } from './webhooks-sender.js';
 
 // `npm run bench -- webhooks` (issue 13). The API in one process (`--role api`) and webhook delivery in
@@ -37,7 +37,9 @@ import type { SendRequest, SendResult } from './webhooks-sender.js';
 // - faults: 8 healthy endpoints alone, then with one that never answers and one that answers 500, both at
 //   100 transfers/s;
 // - scale: the drain of 10 endpoints with two worker processes against one.
-// WEBHOOK_TRANSFERS changes K (default 2000).
+// WEBHOOK_TRANSFERS changes K (default 2000). BENCH_PHASES runs only the phases named (comma-separated, from
+// reference, drain1, drain10, live10, rate1, healthy8, faults, scale10; default: all of them), e.g.
+// BENCH_PHASES=healthy8,faults; the report then has the goals of the phases that ran and their details.
 
 const BENCH_DB = 'novapay_bench_webhooks';
 const REDIS_PREFIX = 'novapay-bench-webhooks';
@@ -76,6 +78,19 @@ interface Ctx {
   receiver: Receiver;
   pause: DeliveryPause;
   k: number;
+}
+
+const PHASES = ['reference', 'drain1', 'drain10', 'live10', 'rate1', 'healthy8', 'faults', 'scale10'];
+
+/** The phases BENCH_PHASES selects (all when unset). */
+function selectedPhases(): Set<string> {
+  const raw = process.env.BENCH_PHASES?.trim();
+  if (!raw) return new Set(PHASES);
+  const names = raw.split(',').map((x) => x.trim());
+  const unknown = names.filter((n) => !PHASES.includes(n));
+  if (unknown.length > 0)
+    throw new Error(`BENCH_PHASES: unknown phase(s) ${unknown.join(', ')}; known: ${PHASES.join(', ')}`);
+  return new Set(names);
 }
 
 function transferCount(): number {
@@ -186,25 +201,33 @@ export async function run(_args: string[]): Promise<void> {
     const c: Ctx = { api, workers: [worker], http, merchant, receiver, pause, k };
     const closed = () => sendTransfers(k, http!, merchant);
 
-    log(`reference: ${k} transfers, no endpoint`);
-    const refCpu = cpuMeter(api.pid, pids(c));
-    const reference = { transfers: await closed(), cpu: refCpu() };
+    const want = selectedPhases();
+    let reference: ReportInput['reference'];
+    if (want.has('reference')) {
+      log(`reference: ${k} transfers, no endpoint`);
+      const refCpu = cpuMeter(api.pid, pids(c));
+      reference = { transfers: await closed(), cpu: refCpu() };
+    }
     const drains: { ours: Phase; base: Baseline | null }[] = [];
     for (const n of [1, 10]) {
+      if (!want.has(`drain${n}`)) continue;
       const ours = await phase(c, `drain${n}`, range(n), closed, true);
       const concurrency = Math.min(cfg.webhookConcurrency, n * cfg.webhookPerEndpointConcurrency);
       drains.push({ ours, base: ours.sample ? await baseline(c, n, concurrency, ours.sample) : null });
     }
-    const live = await phase(c, 'live10', range(10), closed);
-    const rate = await phase(c, 'rate1', ['0'], () =>
-      sendAtRate(RATE.perSecond, RATE.seconds, http!, merchant),
+    const only = <T>(name: string, run: () => Promise<T>) => (want.has(name) ? run() : undefined);
+    const live = await only('live10', () => phase(c, 'live10', range(10), closed));
+    const rate = await only('rate1', () =>
+      phase(c, 'rate1', ['0'], () => sendAtRate(RATE.perSecond, RATE.seconds, http!, merchant)),
     );
     const steady = () => sendAtRate(FAULT_RATE.perSecond, FAULT_RATE.seconds, http!, merchant);
-    const healthy8 = await phase(c, 'healthy8', range(8), steady);
-    const faults = await phase(c, 'faults', [...range(8), 'hang-0', 'fail-0'], steady);
-    c.workers.push(await startWorker(env));
-    servers.push(c.workers[1]!);
-    const scale = await phase(c, 'scale10', range(10), closed, true);
+    const healthy8 = await only('healthy8', () => phase(c, 'healthy8', range(8), steady));
+    const faults = await only('faults', () => phase(c, 'faults', [...range(8), 'hang-0', 'fail-0'], steady));
+    const scale = await only('scale10', async () => {
+      c.workers.push(await startWorker(env));
+      servers.push(c.workers[1]!);
+      return phase(c, 'scale10', range(10), closed, true);
+    });
     http.close();
     http = null;
     const exits: string[] = [];

@@ -53,6 +53,15 @@ async function transfer(m: TestMerchant, amount = 1, extra: Record<string, unkno
   return r.body;
 }
 
+/** A funded merchant with an endpoint whose receiver answers `status` to everything. */
+async function failingEndpoint(status: number) {
+  const m = await t.merchant();
+  await t.credit(m, 'payer', '10');
+  const r = await receiver();
+  r.setResponder(() => status);
+  return { m, r, ep: await endpoint(m, r.url) };
+}
+
 const hmac = (secret: string, text: string) => createHmac('sha256', secret).update(text).digest('hex');
 /** The bytes the body `signature` covers: the body from `"event"` up to `,"signature"`, in braces. */
 const signedText = (raw: string) => `{${raw.slice(raw.indexOf('"event"'), raw.lastIndexOf(',"signature"'))}}`;
@@ -226,11 +235,7 @@ describe('webhook delivery', () => {
 
 describe('failing endpoints', () => {
   it('disables an endpoint that has failed for longer than the window, and says why', async () => {
-    const m = await t.merchant();
-    await t.credit(m, 'payer', '10');
-    const r = await receiver();
-    r.setResponder(() => 503);
-    const ep = await endpoint(m, r.url);
+    const { m, r, ep } = await failingEndpoint(503);
     // It has been failing for four days already (the window is WEBHOOK_DISABLE_AFTER_HOURS, 72 by default).
     await t.app.pool.query(
       `update webhook_endpoints set failing_since = now() - interval '4 days' where id = $1`,
@@ -268,11 +273,7 @@ describe('failing endpoints', () => {
   });
 
   it('a late failure of an endpoint already deleted neither disables it again nor changes why', async () => {
-    const m = await t.merchant();
-    await t.credit(m, 'payer', '10');
-    const r = await receiver();
-    r.setResponder(() => 503);
-    const ep = await endpoint(m, r.url);
+    const { m, ep } = await failingEndpoint(503);
     await transfer(m);
     const d = await eventually(async () => {
       const q = await t.app.pool.query('select event_id from webhook_deliveries where endpoint_id = $1', [
@@ -299,6 +300,38 @@ describe('failing endpoints', () => {
       [ep.id],
     );
     expect(row.rows[0]).toEqual({ status: 'disabled', disabled_reason: 'deleted' });
+  });
+
+  it('marks a failing endpoint once: its further failed attempts are logged without writing its row again', async () => {
+    const { m, ep } = await failingEndpoint(500);
+    const row = async () =>
+      (
+        await t.app.pool.query(
+          `select xmin::text as version, failing_since, updated_at, status from webhook_endpoints where id = $1`,
+          [ep.id],
+        )
+      ).rows[0];
+    const attempts = async () =>
+      Number(
+        (await t.app.pool.query('select count(*) from webhook_attempts where endpoint_id = $1', [ep.id]))
+          .rows[0].count,
+      );
+    await transfer(m);
+    const marked = await eventually(async () => {
+      const x = await row();
+      return x.failing_since ? x : null;
+    });
+    const before = await attempts();
+    await transfer(m);
+    await transfer(m);
+    // Three deliveries failing and retried (200 ms, 400 ms, …): several more attempts, each logged.
+    await eventually(async () => (await attempts()) >= before + 4);
+    expect(await row()).toEqual(marked);
+    const failed = await t.app.pool.query(
+      `select count(*)::int as n from webhook_attempts where endpoint_id = $1 and error = 'HTTP 500'`,
+      [ep.id],
+    );
+    expect(failed.rows[0].n).toBe(await attempts());
   });
 });
 

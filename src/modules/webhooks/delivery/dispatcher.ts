@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Pool } from '../../../db/database.js';
+import { createPool, type Pool } from '../../../db/database.js';
 import type { Logger } from '../../../lib/logger.js';
 import type { WebhooksService } from '../service.js';
 import type { SigningSecrets } from '../signing.js';
@@ -72,6 +72,8 @@ export class DeliveryDispatcher {
   private readonly endpoints = new Map<string, EndpointState>();
   /** Every delivery this worker holds a lease on (queued, in flight, or written but not yet flushed). */
   private readonly held = new Map<Key, { eventId: string; endpointId: string }>();
+  /** The claims' own connection (one claim runs at a time), committing without waiting for the WAL flush. */
+  private readonly claimPool: Pool;
   private readonly outcomes: OutcomeWriter;
   private active = 0;
   private queued = 0;
@@ -93,7 +95,8 @@ export class DeliveryDispatcher {
     private readonly hooks: DispatcherHooks = {},
   ) {
     const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-    this.store = new DeliveryStore(pool, owner, config.leaseMs);
+    this.claimPool = createPool(config.databaseUrl, 1, { asyncCommit: true });
+    this.store = new DeliveryStore(pool, this.claimPool, owner, config.leaseMs);
     this.owned = new OwnedEndpoints(new EndpointOwnership(pool, owner, config.leaseMs), log, (id) =>
       this.inHand(id),
     );
@@ -341,5 +344,6 @@ export class DeliveryDispatcher {
     await this.store.release(unsent).catch(() => undefined);
     await this.owned.leave().catch(() => undefined);
     await this.wake.close();
+    await this.claimPool.end().catch(() => undefined);
   }
 }

@@ -96,8 +96,14 @@ const RECORD_FAILURES = {
          a as (
            insert into webhook_attempts (event_id, endpoint_id, attempt, status_code, latency_ms, response_snippet, error)
            select event_id, endpoint_id, attempt, status_code, latency_ms, snippet, error from o returning 1),
+         -- Only an endpoint whose state changes is locked and written: its first failure (failing_since) or
+         -- its disabling. Its further failures leave its row alone: no row version, lock or updated_at per
+         -- failed attempt (a row every claim and the relay's foreign key check read, and whose updated_at
+         -- keys the dispatcher's cached secrets).
          was as (
-           select id, status from webhook_endpoints where id in (select distinct endpoint_id from o)
+           select id, status from webhook_endpoints
+           where id in (select distinct endpoint_id from o)
+             and (failing_since is null or (status = 'enabled' and failing_since < now() - make_interval(secs => $10)))
            order by id for no key update),
          e as (
            update webhook_endpoints w set failing_since = coalesce(w.failing_since, now()),
@@ -109,16 +115,20 @@ const RECORD_FAILURES = {
              updated_at = now()
            from was where w.id = was.id
            returning w.id, w.status),
+         cur as (
+           select w.id, coalesce(e.status, w.status) as status from webhook_endpoints w left join e on e.id = w.id
+           where w.id in (select distinct endpoint_id from o)),
          d as (
            update webhook_deliveries w set attempts = o.attempt, last_status_code = o.status_code,
-             last_error = case when e.status = 'disabled' then o.error || '; endpoint disabled' else o.error end,
-             status = case when o.last or e.status = 'disabled' then 'failed' else 'pending' end,
-             next_attempt_at = case when o.last or e.status = 'disabled' then w.next_attempt_at
+             last_error = case when cur.status = 'disabled' then o.error || '; endpoint disabled' else o.error end,
+             status = case when o.last or cur.status = 'disabled' then 'failed' else 'pending' end,
+             next_attempt_at = case when o.last or cur.status = 'disabled' then w.next_attempt_at
                                     else now() + make_interval(secs => o.retry_secs) end,
              leased_until = null, lease_owner = null, updated_at = now()
-           from o join e on e.id = o.endpoint_id
+           from o join cur on cur.id = o.endpoint_id
            where w.event_id = o.event_id and w.endpoint_id = o.endpoint_id and w.lease_owner = $11 returning 1)
-         select e.id, was.status <> 'disabled' as newly from e join was using (id) where e.status = 'disabled'`,
+         select cur.id, coalesce(was.status <> 'disabled', false) as newly from cur left join was using (id)
+         where cur.status = 'disabled'`,
 };
 
 function toBuffer(hex: string | null): Buffer | null {
@@ -142,6 +152,14 @@ function endpointRow(ep: Record<string, unknown>): EndpointRow {
 export class DeliveryStore {
   constructor(
     private readonly pool: Pool,
+    /**
+     * Where claims commit: a connection with synchronous_commit off (database.ts, `asyncCommit`). A claim
+     * is on every delivery's path from commit to receipt, and waiting for its WAL flush queued it behind
+     * every other commit of the database (a failing endpoint's attempt rows; docs/benchmarks.md). A lease
+     * lost with a database crash only makes its delivery claimable again (sent at least once), and the
+     * outcome's commit, which is flushed, makes the lease written before it durable too.
+     */
+    private readonly claimPool: Pool,
     /** This worker's name on its leases. */
     readonly owner: string,
     private readonly leaseMs: number,
@@ -149,7 +167,7 @@ export class DeliveryStore {
 
   /** Leases up to `limit` due deliveries: for each endpoint in `wants` at most its number, earliest due first. */
   async claim(wants: Map<string, number>, limit: number): Promise<Claimed[]> {
-    const r = await this.pool.query<{
+    const r = await this.claimPool.query<{
       event_id: string;
       endpoint_id: string;
       attempts: number;
