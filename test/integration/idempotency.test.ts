@@ -116,6 +116,23 @@ describe('idempotency on REST', () => {
     expect((await t.request({ url: '/api/v1/transactions?userId=b', as: m })).body.total).toBe(1);
   });
 
+  it('answers 20 concurrent retries of a finished request with its replay, none with 409', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'done', '100');
+    const body = { fromUserId: 'done', toUserId: 'b', amount: 3 };
+    const first = await rest(m, 'k-done', body);
+    expect(first.status).toBe(200);
+    const retries = await Promise.all(Array.from({ length: 20 }, () => rest(m, 'k-done', body)));
+    for (const r of retries) {
+      expect([r.status, r.headers['idempotent-replayed'], r.body.id]).toEqual([200, 'true', first.body.id]);
+    }
+    const reused = await Promise.all(
+      Array.from({ length: 10 }, () => rest(m, 'k-done', { ...body, amount: 4 })),
+    );
+    for (const r of reused) expect([r.status, r.body.error.code]).toEqual([409, 'idempotency_key_reused']);
+    expect(await balance(m, 'done')).toBe(97);
+  });
+
   it('keeps ten keys apart when their retries share batches: ten transfers, every answer one of them', async () => {
     const m = await t.merchant();
     await t.credit(m, 'mix', '100');

@@ -19,7 +19,8 @@ interface PublishingRedis extends Redis {
 }
 
 /**
- * A yoga pub/sub event target over Redis whose publishes of one tick go to Redis as one command, in order.
+ * A yoga pub/sub event target over Redis whose publishes go to Redis in order, those of one tick (or made
+ * while the previous call was in flight) as one command.
  * `publishClient` should keep an offline queue (live messages wait out an outage; the outbox keeps the
  * truth); a publish Redis refuses is logged, as yoga's target would have left it unhandled.
  */
@@ -34,20 +35,36 @@ export function createBatchedRedisEventTarget(args: {
   // EVALSHA, with EVAL when Redis lost its scripts (a restart): ioredis handles NOSCRIPT itself.
   if (!client.novapayPublishAll)
     client.defineCommand('novapayPublishAll', { numberOfKeys: 0, lua: PUBLISH_ALL });
-  let pending: string[] = [];
-  const flush = () => {
-    const all = pending;
-    pending = [];
-    for (let i = 0; i < all.length; i += MAX_PER_CALL * 2) {
-      client.novapayPublishAll(...all.slice(i, i + MAX_PER_CALL * 2)).catch((err: Error) => {
+  // One call in flight at a time, the next with everything published meanwhile: two calls in flight could be
+  // reordered by ioredis when Redis lost the script without a reconnect (each NOSCRIPT is resent as EVAL on
+  // its own), and a subscriber would see an older balance last.
+  const pending: string[] = [];
+  let sending = false;
+  let scheduled = false;
+  const send = (): void => {
+    if (sending || pending.length === 0) return;
+    sending = true;
+    const batch = pending.splice(0, MAX_PER_CALL * 2);
+    client
+      .novapayPublishAll(...batch)
+      .catch((err: Error) => {
         log.warn({ err: err.message }, 'live messages not published to Redis');
+      })
+      .finally(() => {
+        sending = false;
+        send();
       });
-    }
   };
   const dispatchEvent = (event: Event): boolean => {
     const detail = (event as CustomEvent).detail;
-    if (pending.length === 0) queueMicrotask(flush);
     pending.push(event.type, detail === undefined ? '' : JSON.stringify(detail));
+    if (!scheduled) {
+      scheduled = true;
+      queueMicrotask(() => {
+        scheduled = false;
+        send();
+      });
+    }
     return true;
   };
   return {

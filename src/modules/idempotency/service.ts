@@ -18,6 +18,12 @@ export interface IdempotencyScope {
   key: string;
 }
 
+/**
+ * The first half of every key's advisory lock: PostgreSQL keeps two-integer locks apart from one-bigint
+ * locks, so no Idempotency-Key a client chooses can hash onto a scanner's, payout's or sweeper's lock.
+ */
+const KEY_LOCK_SPACE = 0x4e504b59; // "NPKY"
+
 /** What a claim may take over: a stale claim of the same request, or a completed record past its TTL. */
 const TAKE_OVER = `on conflict (merchant_id, mode, key) do update
              set state = 'in_progress', result = null, completed_at = null, locked_at = now(),
@@ -45,7 +51,7 @@ const SQL = {
     name: 'idem_claim_within',
     text: `with req as materialized (
              select m, md, k, op, h,
-                    pg_try_advisory_xact_lock(hashtextextended(m || ' ' || md || ' ' || k, 0)) as got
+                    pg_try_advisory_xact_lock(${KEY_LOCK_SPACE}, hashtext(m || ' ' || md || ' ' || k)) as got
              from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[]) as c(m, md, k, op, h)),
            ins as (
              insert into idempotency_keys (merchant_id, mode, key, operation, request_hash, state)
@@ -101,8 +107,9 @@ export type WithinClaim = 'won' | 'busy' | 'lost';
  * caller answers from that record once the batch committed (IdempotencyService.existing).
  */
 export class ClaimLost extends IdempotencyError {
-  constructor() {
-    super('request_in_progress', 'This Idempotency-Key already has a record');
+  /** `busy`: another transaction held the key (it may be running it now, or losing to a record as well). */
+  constructor(readonly busy: boolean) {
+    super('request_in_progress', 'This Idempotency-Key already has a record or is being processed');
   }
 }
 

@@ -4,7 +4,7 @@ import { type AppError, unavailableError, ValidationError } from '../../lib/erro
 import type { Logger } from '../../lib/logger.js';
 import type { EventDraft } from '../events/index.js';
 import { insertEvents } from '../events/index.js';
-import { ClaimLost, inProgress, type WithinClaim } from '../idempotency/index.js';
+import { ClaimLost, type WithinClaim } from '../idempotency/index.js';
 import { AccountIds, decide, materialise, RestartBatch } from './planning.js';
 import { SQL } from './sql.js';
 import {
@@ -300,7 +300,7 @@ export class PostingEngine {
     keyed.forEach((itemIndex, k) => {
       const r = results[k];
       if (r === 'won') won.add(itemIndex);
-      else refused.set(itemIndex, r === 'busy' ? inProgress() : new ClaimLost());
+      else refused.set(itemIndex, new ClaimLost(r === 'busy'));
     });
     return { won, refused };
   }

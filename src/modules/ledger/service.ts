@@ -6,6 +6,7 @@ import type { Logger } from '../../lib/logger.js';
 import {
   ClaimLost,
   type IdempotencyService,
+  inProgress,
   requestHash,
   validateIdempotencyKey,
 } from '../idempotency/index.js';
@@ -190,9 +191,14 @@ export class LedgerService {
     const outcome = await this.batcher.submit(item);
     if (!outcome.ok && outcome.error instanceof ClaimLost && item.idempotency) {
       const scope = { ...t, key: item.idempotency.key };
+      // Whoever held the key or its record answers: a replay, a reused key, or one still running.
       const claim = await this.idempotency.existing(scope, operation, item.idempotency.hash);
-      // No record any more: it expired and was removed between the claim and this read; run it anew.
-      if (!claim) return this.run(t, operation, normalized, key, item, toResult);
+      if (!claim) {
+        // No committed record: the transaction that held the key is running it now; or it expired and was
+        // removed between the claim and this read, and the request runs anew.
+        if (outcome.error.busy) throw inProgress();
+        return this.run(t, operation, normalized, key, item, toResult);
+      }
       const s = claim.result as Stored;
       if (!s.ok) throw restoreError(s.error, true);
       return { value: s.value, replayed: true };
