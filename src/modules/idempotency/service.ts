@@ -123,6 +123,24 @@ export function inProgress(): IdempotencyError {
 
 const scopeKey = (s: IdempotencyScope) => `${s.merchantId}\u0000${s.mode}\u0000${s.key}`;
 
+/**
+ * The first item of each key: an upsert may not touch a row twice, so a key given twice goes into a statement
+ * once, and its later items lose to the first, as they would one statement later.
+ */
+function firstPerKey(items: ClaimItem[]): Map<string, ClaimItem> {
+  const first = new Map<string, ClaimItem>();
+  for (const it of items) if (!first.has(scopeKey(it.scope))) first.set(scopeKey(it.scope), it);
+  return first;
+}
+
+/**
+ * In key order: two statements (of this process or another) that share keys lock them in the same order and
+ * cannot deadlock each other.
+ */
+function inKeyOrder(first: Map<string, ClaimItem>): ClaimItem[] {
+  return [...first.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, it]) => it);
+}
+
 /** Claims sent in one statement at most. */
 const CLAIM_BATCH = 100;
 
@@ -156,20 +174,10 @@ export class IdempotencyService {
    * statement later, and find the first one's record.
    */
   private async claimMany(items: ClaimItem[]): Promise<boolean[]> {
-    const inserted = new Map<string, number>();
-    const rows: ClaimItem[] = [];
-    for (const [i, it] of items.entries()) {
-      const k = scopeKey(it.scope);
-      if (inserted.has(k)) continue;
-      inserted.set(k, i);
-      rows.push(it);
-    }
-    // In key order: two batches (of this process or another) that share keys lock them in the same order and
-    // cannot deadlock each other.
-    rows.sort((x, y) => (scopeKey(x.scope) < scopeKey(y.scope) ? -1 : 1));
-    const r = await this.upsertClaims(rows);
+    const first = firstPerKey(items);
+    const r = await this.upsertClaims(inKeyOrder(first));
     const won = new Set(r.rows.map((x) => scopeKey({ merchantId: x.merchant_id, mode: x.mode, key: x.key })));
-    return items.map((it, i) => won.has(scopeKey(it.scope)) && inserted.get(scopeKey(it.scope)) === i);
+    return items.map((it) => won.has(scopeKey(it.scope)) && first.get(scopeKey(it.scope)) === it);
   }
 
   /** The batch's one statement; a deadlock with another writer of these rows (40P01) is tried once more. */
@@ -210,17 +218,15 @@ export class IdempotencyService {
   /**
    * Claims keys inside `client`'s transaction, which must complete every claim it wins (ledger batches do, in
    * their write) before it commits; nothing of a claim outlives a rollback. Per item: 'won'; 'busy' when
-   * another transaction holds the key right now (the caller answers request_in_progress); 'lost' when a
-   * record stands (read it with `existing` after the transaction). A key given twice is claimed once: its
+   * another transaction holds the key right now; 'lost' when a record stands. The caller answers both from
+   * the key's record (`existing`) after its transaction, request_in_progress while there is none. A key given twice is claimed once: its
    * later items lose to the first, as they would one statement later.
    */
   async claimWithin(client: PoolClient, items: ClaimItem[]): Promise<WithinClaim[]> {
-    const first = new Map<string, ClaimItem>();
-    for (const it of items) if (!first.has(scopeKey(it.scope))) first.set(scopeKey(it.scope), it);
-    const rows = [...first.values()].sort((x, y) => (scopeKey(x.scope) < scopeKey(y.scope) ? -1 : 1));
+    const first = firstPerKey(items);
     const r = await client.query<ClaimedRow & { got: boolean; won: boolean }>({
       ...SQL.claimWithin,
-      values: [...this.claimColumns(rows), this.lockTimeoutSeconds, this.ttlHours],
+      values: [...this.claimColumns(inKeyOrder(first)), this.lockTimeoutSeconds, this.ttlHours],
     });
     const byKey = new Map<string, WithinClaim>();
     for (const row of r.rows) {
