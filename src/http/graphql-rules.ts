@@ -1,5 +1,4 @@
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { createComplexityRule } from '@pothos/plugin-complexity';
 import {
   type ArgumentNode,
   type DocumentNode,
@@ -20,6 +19,7 @@ import {
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.js';
 import type { Context } from '../context.js';
+import { complexityErrors } from './graphql-complexity.js';
 
 // The limits every GraphQL document meets, on every door (HTTP through the yoga plugin below, the WebSocket
 // in ws-operations.ts). Ordinary selections are bounded by GRAPHQL_MAX_DEPTH; introspection is left to its
@@ -29,8 +29,6 @@ import type { Context } from '../context.js';
 // (one of its specified rules) cuts fields → type → fields cycles.
 
 const INTROSPECTION_ROOTS = new Set(['__schema', '__type']);
-/** Most fields one document may select (Pothos' breadth), the same as the builder's limit. */
-export const MAX_BREADTH = 200;
 
 export function documentRules(config: Config): ValidationRule[] {
   return [depthRule(config.graphqlMaxDepth), introspectionDepthRule(config.graphqlMaxIntrospectionDepth)];
@@ -114,94 +112,6 @@ export function usesIntrospection(document: DocumentNode): boolean {
     },
   });
   return found;
-}
-
-/**
- * The complexity (and breadth) of a valid document with its variables (`first: $n`), Pothos' own rule: a
- * refusal is a validation error, as over the WebSocket, instead of an execution error with `data: null`.
- */
-export function complexityErrors(
-  config: Config,
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  params: { variables?: unknown; operationName?: string | null },
-  context: unknown,
-): readonly GraphQLError[] {
-  const measure = () => {
-    const rule = createComplexityRule({
-      variableValues: (params.variables ?? {}) as Record<string, unknown>,
-      operationName: params.operationName ?? undefined,
-      context: context as object,
-      maxComplexity: config.graphqlMaxComplexity,
-      maxDepth: config.graphqlMaxDepth,
-      maxBreadth: MAX_BREADTH,
-    });
-    return validate(schema, document, [rule]);
-  };
-  let bySchema = fixedComplexity.get(schema);
-  if (!bySchema) {
-    bySchema = new WeakMap();
-    fixedComplexity.set(schema, bySchema);
-  }
-  let byOperation: Map<string, readonly GraphQLError[]> | null | undefined = bySchema.get(document);
-  if (byOperation === undefined) {
-    byOperation = complexityUsesVariables(schema, document) ? null : new Map();
-    bySchema.set(document, byOperation);
-  }
-  if (byOperation === null) return measure();
-  const name = params.operationName ?? '';
-  let errors = byOperation.get(name);
-  if (!errors) {
-    errors = measure();
-    byOperation.set(name, errors);
-  }
-  return errors;
-}
-
-/**
- * A document's complexity errors by operation, for documents whose complexity no variable can change (most:
- * a `transfer` mutation's variables are its input). Yoga hands the same parsed document for the same text,
- * so a repeated operation is measured once instead of by a full validation pass per request; null marks a
- * document measured every time.
- */
-const fixedComplexity = new WeakMap<
-  GraphQLSchema,
-  WeakMap<DocumentNode, Map<string, readonly GraphQLError[]> | null>
->();
-
-/**
- * True when a variable reaches something the complexity depends on: an argument of a field whose complexity
- * is computed from its arguments (`first`, `ids`), or a directive (`@include(if: $x)` changes what counts).
- */
-function complexityUsesVariables(schema: GraphQLSchema, document: DocumentNode): boolean {
-  const typeInfo = new TypeInfo(schema);
-  let uses = false;
-  const hasVariable = (nodes: readonly ArgumentNode[] | undefined) =>
-    (nodes ?? []).some((a) => {
-      let found = false;
-      visit(a.value, {
-        Variable() {
-          found = true;
-        },
-      });
-      return found;
-    });
-  visit(
-    document,
-    visitWithTypeInfo(typeInfo, {
-      Field(node) {
-        if (
-          typeof typeInfo.getFieldDef()?.extensions?.complexity === 'function' &&
-          hasVariable(node.arguments)
-        )
-          uses = true;
-      },
-      Directive(node) {
-        if (hasVariable(node.arguments)) uses = true;
-      },
-    }),
-  );
-  return uses;
 }
 
 /**

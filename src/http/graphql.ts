@@ -8,6 +8,7 @@ import { sendError } from './graphql-errors.js';
 import { corsFor, documentLimits, introspectionAccess, withoutSuggestions } from './graphql-rules.js';
 import { storableText } from './storable-text.js';
 import { operationParams, TrustedDocuments } from './trusted-documents.js';
+import { cachedValidation } from './validation-cache.js';
 
 type ServerContext = { req: FastifyRequest; reply: FastifyReply };
 
@@ -129,7 +130,11 @@ export function registerGraphql(
     // Only listed origins, never with credentials (the portal's cookie is same-origin only).
     cors: (request) => corsFor(services.config, request.headers.get('origin')),
     // Pothos' complexity plugin bounds each root field; documentLimits bounds the whole document.
+    // Validation is cached by cachedValidation (first, so every later plugin's rules run through it), not by
+    // yoga, whose cache kept per-request complexity refusals as a document's verdict.
+    parserAndValidationCache: { validationCache: false },
     plugins: [
+      cachedValidation(),
       trusted.plugin(),
       documentLimits(services.config),
       introspectionAccess(services.config),

@@ -16,7 +16,8 @@ import type { Context, Principal, Services } from '../context.js';
 import { AppError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import type { Authenticator } from './auth.js';
-import { complexityErrors, documentRules } from './graphql-rules.js';
+import { complexityErrors } from './graphql-complexity.js';
+import { documentRules } from './graphql-rules.js';
 import { StorableTextRule, variablesTextError } from './storable-text.js';
 
 // Every operation a socket sends (query, mutation or subscription) passes what the same operation passes

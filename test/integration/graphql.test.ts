@@ -267,6 +267,34 @@ describe('GraphQL', () => {
     expect(syntax.body.errors[0].message).toMatch(/Syntax Error/);
   });
 
+  it("judges each request on its own: a document's first request decides nothing for the next", async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'first-a', '5.00');
+    // Missing variables first (the text is new to this server), then the same text with them.
+    const text = `${TRANSFER} # first request decides nothing`;
+    const missing = await t.graphql(m, text, {});
+    expect(missing.body.errors[0].message).toMatch(/Variable "\$input" of required type/);
+    const ok = await t.graphql(m, text, {
+      input: { fromUserId: 'first-a', toUserId: 'first-b', amount: '1' },
+    });
+    expect(ok.body.data.transfer).toMatchObject({ __typename: 'Transfer', fromBalance: '4.00' });
+    // A refusal for complexity that came from the variables, then the same text with cheaper ones.
+    const nodes =
+      'edges { node { id transactionId type amount direction balanceBefore balanceAfter description createdAt metadata } }';
+    const costly = `query($n: Int) { user(userId: "first-a") { a: transactions(first: $n) { ${nodes} } b: transactions(first: $n) { ${nodes} } } }`;
+    const refused = await t.graphql(m, costly, { n: 100 });
+    expect(refused.body.errors[0].message).toMatch(/complexity/);
+    const cheap = await t.graphql(m, costly, { n: 2 });
+    expect(cheap.body.errors).toBeUndefined();
+    expect(cheap.body.data.user.a.edges).toHaveLength(2);
+    // One operation refused for complexity, then the cheap operation of the same document.
+    const two = `query Cheap { __typename } query Costly { user(userId: "first-a") { a: transactions(first: 100) { ${nodes} } b: transactions(first: 100) { ${nodes} } } }`;
+    const send = (operationName: string) =>
+      t.request({ url: '/graphql', body: { query: two, operationName }, as: m });
+    expect((await send('Costly')).body.errors[0].message).toMatch(/complexity/);
+    expect((await send('Cheap')).body).toEqual({ data: { __typename: 'Query' } });
+  });
+
   it('has a committed schema/schema.graphql and possible-types.json that match the code (npm run schema:print)', () => {
     const committed = (name: string) =>
       readFileSync(new URL(`../../schema/${name}`, import.meta.url), 'utf8');

@@ -1,0 +1,134 @@
+import { createComplexityRule } from '@pothos/plugin-complexity';
+import {
+  type ArgumentNode,
+  type DocumentNode,
+  type GraphQLError,
+  type GraphQLSchema,
+  getVariableValues,
+  Kind,
+  type OperationDefinitionNode,
+  TypeInfo,
+  validate,
+  visit,
+  visitWithTypeInfo,
+} from 'graphql';
+import type { Config } from '../config.js';
+
+// The complexity limit of a GraphQL operation, on every door (the HTTP plugin in graphql-rules.ts, the
+// WebSocket in ws-operations.ts): Pothos' own rule, measured with the request's variables and operation name.
+
+/** Most fields one document may select (Pothos' breadth), the same as the builder's limit. */
+export const MAX_BREADTH = 200;
+
+/**
+ * The complexity (and breadth) of a valid document with its variables (`first: $n`), Pothos' own rule: a
+ * refusal is a validation error, as over the WebSocket, instead of an execution error with `data: null`.
+ */
+export function complexityErrors(
+  config: Config,
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  params: { variables?: unknown; operationName?: string | null },
+  context: unknown,
+): readonly GraphQLError[] {
+  const measure = () => {
+    const rule = createComplexityRule({
+      variableValues: (params.variables ?? {}) as Record<string, unknown>,
+      operationName: params.operationName ?? undefined,
+      context: context as object,
+      maxComplexity: config.graphqlMaxComplexity,
+      maxDepth: config.graphqlMaxDepth,
+      maxBreadth: MAX_BREADTH,
+    });
+    return validate(schema, document, [rule]);
+  };
+  let bySchema = fixedComplexity.get(schema);
+  if (!bySchema) {
+    bySchema = new WeakMap();
+    fixedComplexity.set(schema, bySchema);
+  }
+  let byOperation: Map<string, readonly GraphQLError[]> | null | undefined = bySchema.get(document);
+  if (byOperation === undefined) {
+    byOperation = complexityUsesVariables(schema, document) ? null : new Map();
+    bySchema.set(document, byOperation);
+  }
+  // Pothos reports variables that do not coerce as its own errors, so a verdict is shared only between
+  // requests whose variables coerce: the one verdict a fixed document has for any valid variables.
+  if (byOperation === null || !variablesCoerce(schema, document, params)) return measure();
+  const name = params.operationName ?? '';
+  let errors = byOperation.get(name);
+  if (!errors) {
+    errors = measure();
+    byOperation.set(name, errors);
+  }
+  return errors;
+}
+
+/**
+ * True when the variables coerce for every operation the complexity rule measures (the named one, or all of
+ * them without a name). A request with a missing or mistyped variable is measured on its own: before, the
+ * first request of a document decided for all later ones, so one without `$input` made every later
+ * `transfer` with that text fail with "Variable "$input" … was not provided".
+ */
+function variablesCoerce(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  params: { variables?: unknown; operationName?: string | null },
+): boolean {
+  const inputs = (params.variables ?? {}) as Record<string, unknown>;
+  return document.definitions.every(
+    (d) =>
+      d.kind !== Kind.OPERATION_DEFINITION ||
+      (params.operationName != null && d.name?.value !== params.operationName) ||
+      !(
+        'errors' in
+        getVariableValues(schema, (d as OperationDefinitionNode).variableDefinitions ?? [], inputs)
+      ),
+  );
+}
+
+/**
+ * A document's complexity errors by operation, for documents whose complexity no variable can change (most:
+ * a `transfer` mutation's variables are its input). Yoga hands the same parsed document for the same text,
+ * so a repeated operation is measured once instead of by a full validation pass per request; null marks a
+ * document measured every time.
+ */
+const fixedComplexity = new WeakMap<
+  GraphQLSchema,
+  WeakMap<DocumentNode, Map<string, readonly GraphQLError[]> | null>
+>();
+
+/**
+ * True when a variable reaches something the complexity depends on: an argument of a field whose complexity
+ * is computed from its arguments (`first`, `ids`), or a directive (`@include(if: $x)` changes what counts).
+ */
+function complexityUsesVariables(schema: GraphQLSchema, document: DocumentNode): boolean {
+  const typeInfo = new TypeInfo(schema);
+  let uses = false;
+  const hasVariable = (nodes: readonly ArgumentNode[] | undefined) =>
+    (nodes ?? []).some((a) => {
+      let found = false;
+      visit(a.value, {
+        Variable() {
+          found = true;
+        },
+      });
+      return found;
+    });
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        if (
+          typeof typeInfo.getFieldDef()?.extensions?.complexity === 'function' &&
+          hasVariable(node.arguments)
+        )
+          uses = true;
+      },
+      Directive(node) {
+        if (hasVariable(node.arguments)) uses = true;
+      },
+    }),
+  );
+  return uses;
+}
