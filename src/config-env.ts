@@ -116,6 +116,8 @@ export const envSchema = z.object({
   /** Unset: on outside production, off in production. */
   GRAPHQL_PUBLIC_INTROSPECTION: bool.optional(),
   GRAPHQL_FIELD_SUGGESTIONS: bool.optional(),
+  /** Plain JSON POSTs skip yoga's fetch-API envelope (src/http/graphql-direct.ts); off: every request through yoga whole. */
+  GRAPHQL_DIRECT_PATH: bool.default(true),
   /**
    * Trusted-document manifests (JSON objects of document id → document text, as gql.tada generate-persisted
    * or codegen's client preset write them), comma-separated paths; the web pages' own is always loaded.

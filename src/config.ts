@@ -42,6 +42,8 @@ export interface Config {
   graphqlPublicIntrospection: boolean;
   /** Validation errors may suggest field names ("Did you mean …?"). */
   graphqlFieldSuggestions: boolean;
+  /** POST /graphql with a plain JSON body runs without yoga's fetch-API envelope (src/http/graphql-direct.ts). */
+  graphqlDirectPath: boolean;
   /** Extra trusted-document manifests (paths), besides the web pages' own. */
   graphqlTrustedDocuments: string[];
   wsMaxSubscriptionsPerSocket: number;
@@ -196,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphqlMaxIntrospectionDepth: e.GRAPHQL_MAX_INTROSPECTION_DEPTH,
     graphqlPublicIntrospection: e.GRAPHQL_PUBLIC_INTROSPECTION ?? !isProduction,
     graphqlFieldSuggestions: e.GRAPHQL_FIELD_SUGGESTIONS ?? !isProduction,
+    graphqlDirectPath: e.GRAPHQL_DIRECT_PATH,
     graphqlTrustedDocuments: e.GRAPHQL_TRUSTED_DOCUMENTS ?? [],
     wsMaxSubscriptionsPerSocket: e.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
     wsMaxSubscriptionsPerKey: e.WS_MAX_SUBSCRIPTIONS_PER_KEY,

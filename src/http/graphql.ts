@@ -4,6 +4,7 @@ import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Context, Services } from '../context.js';
 import { AppError, ERROR_STATUS, type ErrorCode, errorBody, unavailableError } from '../lib/errors.js';
 import type { Authenticator } from './auth.js';
+import { directMediaType, directParams, runDirect } from './graphql-direct.js';
 import { sendError } from './graphql-errors.js';
 import { corsFor, documentLimits, introspectionAccess, withoutSuggestions } from './graphql-rules.js';
 import { storableText } from './storable-text.js';
@@ -172,6 +173,15 @@ export function registerGraphql(
         return sendError(req, reply, 400, errorBody('invalid_request', message, req.id));
       }
       trusted.check(req.principal, operationParams(req.method, req.body, req.query));
+      const direct = services.config.graphqlDirectPath ? directParams(req) : null;
+      const mediaType = direct && directMediaType(req.headers.accept);
+      if (
+        direct &&
+        mediaType &&
+        (await runDirect(yoga, services, maskError, req, reply, direct, mediaType))
+      ) {
+        return reply;
+      }
       const response = await yoga.handleNodeRequestAndResponse(req, reply, { req, reply });
       response.headers.forEach((value, key) => {
         reply.header(key, value);
