@@ -7,9 +7,11 @@ import { redisConnectionName } from '../src/lib/redis-name.js';
 import type { DepositCrediting } from '../src/modules/deposits/index.js';
 import type { PubSub } from '../src/modules/events/index.js';
 import { OutboxRelay } from '../src/modules/events/index.js';
+import type { IdempotencyService } from '../src/modules/idempotency/index.js';
 import type { LedgerService } from '../src/modules/ledger/index.js';
 import type { WebhooksService } from '../src/modules/webhooks/index.js';
 import { recordDeliveries } from '../src/modules/webhooks/index.js';
+import { startMaintenance } from './maintenance.js';
 import { startPayouts } from './payouts.js';
 import type { Queues } from './queues.js';
 import { startScanning } from './scanning.js';
@@ -30,6 +32,7 @@ export async function startWorkers(deps: {
   registry: NetworkRegistry;
   crediting: DepositCrediting;
   ledger: LedgerService;
+  idempotency: IdempotencyService;
 }) {
   const { config, pool, log } = deps;
   // BullMQ workers block on Redis: their own connection, retried forever (maxRetriesPerRequest: null).
@@ -76,6 +79,13 @@ export async function startWorkers(deps: {
     connection,
     schedules,
   });
+  const maintenance = await startMaintenance({
+    config,
+    log,
+    idempotency: deps.idempotency,
+    connection,
+    schedules,
+  });
   // Lost schedules come back and stalled scanners show, within a few seconds (or a quarter of the stall time).
   const unwatch = schedules.watch(connection, Math.min(WATCH_MS, config.chainScannerStallMs / 4), () =>
     scanning.health.check(),
@@ -85,8 +95,10 @@ export async function startWorkers(deps: {
     webhooks,
     scanning,
     payouts,
+    maintenance,
     async stop() {
       unwatch();
+      await maintenance.stop();
       await payouts.stop();
       await scanning.stop();
       await relay.stop();

@@ -184,6 +184,7 @@ export async function createApp(opts: AppOptions = {}) {
           registry: chains.registry,
           crediting,
           ledger,
+          idempotency,
         });
   const signer = signs
     ? await startSigner({
@@ -197,7 +198,10 @@ export async function createApp(opts: AppOptions = {}) {
       })
     : null;
   registerHealth(server, { pool, orm, redis, scanners: () => workers?.scanning.health.status() ?? [] });
-  if (workers) registerScannerMetrics(ops.metrics, workers.scanning.health);
+  if (workers) {
+    registerScannerMetrics(ops.metrics, workers.scanning.health);
+    workers.maintenance.onPurged((r) => ops.metrics.observeIdempotencyPurge(r.purged));
+  }
 
   let stopped = false;
   return {

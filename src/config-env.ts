@@ -106,6 +106,7 @@ export const envSchema = z.object({
     .max(24 * 30)
     .default(48),
   IDEMPOTENCY_LOCK_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+  IDEMPOTENCY_PURGE_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(3_600_000),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(16),
   LEDGER_MAX_BATCH: z.coerce.number().int().min(1).max(1000).default(200),
   LEDGER_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(2),

@@ -32,6 +32,8 @@ export interface Config {
   timestampToleranceSeconds: number;
   idempotencyTtlHours: number;
   idempotencyLockTimeoutSeconds: number;
+  /** How often the worker deletes expired idempotency records (jobs/maintenance.ts). */
+  idempotencyPurgeIntervalMs: number;
   dbPoolSize: number;
   ledgerMaxBatch: number;
   ledgerMaxInFlight: number;
@@ -190,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     timestampToleranceSeconds: e.TIMESTAMP_TOLERANCE_SECONDS,
     idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS,
     idempotencyLockTimeoutSeconds: e.IDEMPOTENCY_LOCK_TIMEOUT_SECONDS,
+    idempotencyPurgeIntervalMs: e.IDEMPOTENCY_PURGE_INTERVAL_MS,
     dbPoolSize: e.DB_POOL_SIZE,
     ledgerMaxBatch: e.LEDGER_MAX_BATCH,
     ledgerMaxInFlight: e.LEDGER_MAX_IN_FLIGHT,

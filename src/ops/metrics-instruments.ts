@@ -34,6 +34,7 @@ export function createInstruments(registry: Registry) {
     ...webhookInstruments(registers),
     ...operationInstruments(registers),
     ...ledgerInstruments(registers),
+    ...maintenanceInstruments(registers),
     ...sourceInstruments(registers),
   };
 }
@@ -177,6 +178,16 @@ function ledgerInstruments(registers: Registers) {
     registers,
   });
   return { ledgerPostings, ledgerTransactions, ledgerBatchSize, ledgerBatchDuration };
+}
+
+function maintenanceInstruments(registers: Registers) {
+  return {
+    idempotencyPurged: new Counter({
+      name: 'novapay_idempotency_purged_total',
+      help: 'Expired idempotency records deleted by the scheduled purge of this worker since it started',
+      registers,
+    }),
+  };
 }
 
 function sourceInstruments(registers: Registers) {

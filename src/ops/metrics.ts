@@ -95,6 +95,11 @@ export class OpsMetrics {
     if (b.transactions) this.i.ledgerTransactions.inc(b.transactions);
   }
 
+  /** One scheduled purge of expired idempotency records (jobs/maintenance.ts): how many it deleted. */
+  observeIdempotencyPurge(purged: number): void {
+    this.i.idempotencyPurged.inc(Math.max(0, purged));
+  }
+
   /**
    * Runs `collect` on every scrape before rendering, so a module can keep its own gauges in `registry`
    * current (hot-wallet balances, say). A failing collector is logged; the scrape still answers.

@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import { MAINTENANCE_QUEUE } from '../../jobs/maintenance.js';
 import { bullPrefix, payoutQueueName, type Queues, sweepQueueName } from '../../jobs/queues.js';
 import { CHAIN_QUEUE } from '../../jobs/scanning.js';
 import type { Pool } from '../db/database.js';
@@ -15,7 +16,7 @@ export interface OpsQueues {
 }
 
 /**
- * The app's webhooks queue plus handles on 'chain-scan', the per-hot-wallet payout queues (owned by the
+ * The app's webhooks queue plus handles on 'chain-scan', 'maintenance' (the idempotency purge), the per-hot-wallet payout queues (owned by the
  * workers, which may not run in this process) and the sweep queue of each network with a sweep policy (owned by
  * the signer). The extra handles share the webhooks queue's Redis connection, so they cost no connection.
  */
@@ -29,9 +30,10 @@ export function openOpsQueues(queues: Queues, redisPrefix: string, sweptChains: 
     return q;
   };
   const chainScan = open(CHAIN_QUEUE);
+  const maintenance = open(MAINTENANCE_QUEUE);
   const sweeps = sweptChains.map((chain) => open(sweepQueueName(chain)));
-  const opened: Queue[] = [chainScan, ...sweeps];
-  const all: Queue[] = [queues.webhooks as unknown as Queue, chainScan, ...sweeps];
+  const opened: Queue[] = [chainScan, maintenance, ...sweeps];
+  const all: Queue[] = [queues.webhooks as unknown as Queue, chainScan, maintenance, ...sweeps];
   return {
     all,
     byName: (name) => all.find((q) => q.name === name),

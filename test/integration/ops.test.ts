@@ -198,6 +198,7 @@ describe('/metrics', () => {
     for (const state of ['waiting', 'active', 'delayed', 'failed']) {
       expect(sample(text, 'novapay_queue_jobs', { queue: 'webhooks', state })).toBeGreaterThanOrEqual(0);
       expect(sample(text, 'novapay_queue_jobs', { queue: 'chain-scan', state })).toBeGreaterThanOrEqual(0);
+      expect(sample(text, 'novapay_queue_jobs', { queue: 'maintenance', state })).toBeGreaterThanOrEqual(0);
     }
     // The failing endpoint's three deliveries wait a minute for their retry.
     expect(
@@ -312,13 +313,13 @@ describe('/admin/queues', () => {
     const api = await get('/admin/queues/api/queues', { cookie });
     expect(api.statusCode).toBe(200);
     const names = api.json().queues.map((q: { name: string }) => q.name);
-    expect(names.sort()).toEqual(['chain-scan', 'webhooks']);
+    expect(names.sort()).toEqual(['chain-scan', 'maintenance', 'webhooks']);
 
     // A bearer header works as well as the cookie.
     const bearer = await get('/admin/queues/api/queues', { authorization: `Bearer ${admin}` });
     expect(bearer.statusCode).toBe(200);
 
-    // Actions (bodiless PUTs, as the UI sends them) go through on webhooks; chain-scan is read-only.
+    // Actions (bodiless PUTs, as the UI sends them) go through on webhooks; chain-scan and maintenance are read-only.
     const put = (url: string, headers: Record<string, string> = { cookie }) =>
       t.app.server.inject({ method: 'PUT', url, headers });
     expect((await put('/admin/queues/api/queues/webhooks/pause', {})).statusCode).toBe(401);
@@ -327,6 +328,7 @@ describe('/admin/queues', () => {
     expect((await put('/admin/queues/api/queues/webhooks/resume')).statusCode).toBe(200);
     expect(await t.app.queues.webhooks.isPaused()).toBe(false);
     expect((await put('/admin/queues/api/queues/chain-scan/pause')).statusCode).toBe(405);
+    expect((await put('/admin/queues/api/queues/maintenance/pause')).statusCode).toBe(405);
   });
 });
 
@@ -421,7 +423,7 @@ describe('opsStatus', () => {
       headSeenAt: expect.any(Date),
     });
     expect(s.scanners.find((c) => c.chain === 'OPSTEST')!.lagSeconds).toBeGreaterThanOrEqual(29);
-    expect(s.queues.map((q) => q.name)).toEqual(['webhooks', 'chain-scan']);
+    expect(s.queues.map((q) => q.name)).toEqual(['webhooks', 'chain-scan', 'maintenance']);
     expect(s.queues.every((q) => q.error === null)).toBe(true);
   });
 });
@@ -433,7 +435,11 @@ describe('GraphQL ops field', () => {
       { bearer: token },
       '{ ops { queues { name counts { waiting failed } } scanners { chain lagBlocks } } }',
     );
-    expect(r.body.data.ops.queues.map((q: any) => q.name).sort()).toEqual(['chain-scan', 'webhooks']);
+    expect(r.body.data.ops.queues.map((q: any) => q.name).sort()).toEqual([
+      'chain-scan',
+      'maintenance',
+      'webhooks',
+    ]);
     expect(r.body.data.ops.queues[0].counts).toEqual(
       expect.objectContaining({ waiting: expect.any(Number), failed: expect.any(Number) }),
     );

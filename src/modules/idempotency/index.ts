@@ -1,4 +1,6 @@
 // The idempotency module's public surface: what the rest of the system may import from it.
+
+export { PURGE_BATCH, type PurgeOptions, type PurgeResult } from './purge.js';
 export {
   type ClaimItem,
   ClaimLost,

@@ -5,6 +5,7 @@ import { IdempotencyError, ValidationError } from '../../lib/errors.js';
 import { IDEMPOTENCY_KEY_PATTERN } from '../../lib/ids.js';
 import { canonicalJson } from '../../lib/json.js';
 import type { Mode } from '../../lib/tenant.js';
+import { type PurgeOptions, type PurgeResult, purgeExpiredRecords } from './purge.js';
 
 // Idempotency records live in PostgreSQL beside the effect they guard: a claim is taken before the work,
 // and completed with the stored result in the same database transaction as the work itself. A crash in
@@ -281,12 +282,16 @@ export class IdempotencyService {
     });
   }
 
-  /** Deletes records past their time to live (run periodically). */
-  async purgeExpired(): Promise<number> {
-    const res = await this.pool.query(
-      `delete from idempotency_keys where state = 'completed' and created_at < now() - make_interval(hours => $1)`,
-      [this.ttlHours],
-    );
-    return res.rowCount ?? 0;
+  /**
+   * Deletes the completed records past their time to live, in small batches that skip any row a claim holds
+   * (purge.ts); returns how many. The worker runs it every IDEMPOTENCY_PURGE_INTERVAL_MS (jobs/maintenance.ts).
+   */
+  async purgeExpired(opts: PurgeOptions = {}): Promise<number> {
+    return (await this.purgeExpiredBatches(opts)).purged;
+  }
+
+  /** purgeExpired, with how many statements it took. */
+  purgeExpiredBatches(opts: PurgeOptions = {}): Promise<PurgeResult> {
+    return purgeExpiredRecords(this.pool, this.ttlHours, opts);
   }
 }
