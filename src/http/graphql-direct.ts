@@ -1,17 +1,19 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type DocumentNode, type ExecutionResult, getOperationAST, parse } from 'graphql';
 import { processRegularResult, type YogaServerInstance } from 'graphql-yoga';
+import type { Config } from '../config.js';
 import type { Context, Services } from '../context.js';
+import { corsFor } from './graphql-rules.js';
 import { variablesTextError } from './storable-text.js';
 
 // The direct path of POST /graphql. A plain JSON request (a query text, optional variables and operationName,
-// no documentId or extensions, no Origin, an Accept of one JSON type or none) runs through yoga's own
+// no documentId or extensions, an Accept of one JSON type or none) runs through yoga's own
 // operation pipeline, `yoga.getEnveloped` (the graphql-ws integration's entry point): the same validation
 // cache, the same plugins (document limits, complexity, stored-text rule, introspection access,
 // error masking, metrics) and yoga's own result serialiser (`processRegularResult`: status, content type and
 // body as yoga writes them). What it skips is the fetch-API envelope around them: a whatwg Request built from
 // the Node request, the request parser, the onParams hooks and a whatwg Response read back into Fastify,
-// about a sixth of a GraphQL transfer's CPU. Everything else (GET, GraphiQL, persisted ids, CORS, batches,
+// about a sixth of a GraphQL transfer's CPU. Everything else (GET, GraphiQL, persisted ids, preflights, batches,
 // anything yoga would refuse, any document that does not parse or validate) goes through yoga whole, so its
 // answers stay yoga's; test/integration/graphql-direct.test.ts compares the two paths request by request.
 
@@ -46,7 +48,7 @@ export function directMediaType(accept: string | undefined): string | null {
 
 /** The request's operation, when it is one the direct path runs exactly as yoga would; else null. */
 export function directParams(req: FastifyRequest): DirectParams | null {
-  if (req.method !== 'POST' || req.headers.origin !== undefined) return null;
+  if (req.method !== 'POST') return null;
   const body = req.body;
   if (!isPlainObject(body)) return null;
   for (const key of Object.keys(body)) if (!PARAM_NAMES.has(key)) return null;
@@ -77,6 +79,23 @@ function parsed(text: string): DocumentNode | null {
   if (documents.size >= DOCUMENT_CACHE_MAX) documents.delete(documents.keys().next().value as string);
   documents.set(text, document);
   return document;
+}
+
+/**
+ * The CORS headers yoga's CORS plugin (@whatwg-node/server's getCORSHeadersByRequestAndOptions) writes on an
+ * answer to an allowed origin, for the options corsFor gives: one origin, named as it is (so no Vary), no
+ * credentials header, the methods, request headers, exposed headers and max age. None for any other origin.
+ */
+function corsHeaders(config: Config, origin: string | undefined): Record<string, string> | null {
+  const cors = corsFor(config, origin ?? null);
+  if (!cors) return null;
+  return {
+    'access-control-allow-origin': cors.origin[0]!,
+    'access-control-allow-methods': cors.methods.join(', '),
+    'access-control-allow-headers': cors.allowedHeaders.join(', '),
+    'access-control-expose-headers': cors.exposedHeaders.join(', '),
+    'access-control-max-age': String(cors.maxAge),
+  };
 }
 
 /** yoga's serialiser writes into a Response; this one keeps what it was given. */
@@ -126,6 +145,8 @@ export async function runDirect(
   const answer = processRegularResult(result, CAPTURE, mediaType) as unknown as Captured;
   reply.status(answer.init.status);
   for (const [name, value] of Object.entries(answer.init.headers)) reply.header(name, value);
+  const cors = corsHeaders(services.config, req.headers.origin);
+  if (cors) for (const [name, value] of Object.entries(cors)) reply.header(name, value);
   reply.send(answer.body);
   return true;
 }

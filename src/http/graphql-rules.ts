@@ -1,20 +1,15 @@
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import {
-  type ArgumentNode,
   type DocumentNode,
   type FieldNode,
   type FragmentSpreadNode,
   GraphQLError,
-  type GraphQLSchema,
   type InlineFragmentNode,
   Kind,
   type SelectionSetNode,
-  TypeInfo,
   type ValidationContext,
   type ValidationRule,
-  validate,
   visit,
-  visitWithTypeInfo,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.js';

@@ -14,7 +14,11 @@ import { fuzzParams } from '../helpers/fuzz.js';
 // refused introspection, unstorable text, odd Accept headers and bodies yoga refuses. Status, content type,
 // CORS headers and body must be equal; the spy shows which requests the direct path answered.
 
-const CONFIG = { graphqlPublicIntrospection: false, graphqlMaxDepth: 8 };
+const CONFIG = {
+  graphqlPublicIntrospection: false,
+  graphqlMaxDepth: 8,
+  corsOrigins: ['https://app.example'],
+};
 const t = useTestApp(CONFIG);
 let viaYoga: App;
 let m: TestMerchant;
@@ -120,6 +124,7 @@ const request = fc
     accept: mostly(fc.constantFrom(undefined, 'application/json'), accepts),
     extra: mostly(fc.constant({}), extras),
     anonymous: fc.boolean(),
+    origin: mostly(fc.constant(undefined), fc.constantFrom('https://app.example', 'https://evil.example')),
   }) // A subscription that may be answered as an event stream would stream until the client leaves.
   .filter(
     (r) => !(r.query.startsWith('subscription') && (r.accept === undefined || r.accept.includes('*/*'))),
@@ -131,13 +136,19 @@ async function send(app: App, r: Req) {
   const payload = JSON.stringify(body);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (r.accept !== undefined) headers.accept = r.accept;
+  if (r.origin !== undefined) headers.origin = r.origin;
   if (!r.anonymous) {
     headers['x-api-key'] = m.apiKey;
     headers['x-signature'] = sign(m.apiSecret, payload);
   }
   const res = await app.server.inject({ method: 'POST', url: '/graphql', payload, headers });
   const kept = Object.entries(res.headers).filter(
-    ([k]) => k === 'content-type' || k === 'allow' || k === 'accept' || k.startsWith('access-control-'),
+    ([k]) =>
+      k === 'content-type' ||
+      k === 'allow' ||
+      k === 'accept' ||
+      k === 'vary' ||
+      k.startsWith('access-control-'),
   );
   let parsed: unknown = res.body;
   try {
