@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { requestHash } from '../../src/modules/idempotency/index.js';
 import { type TestMerchant, useTestApp } from '../helpers/app.js';
 import { databaseUrl } from '../helpers/db.js';
 
@@ -223,5 +224,36 @@ describe('idempotency on GraphQL', () => {
     ).body.data.transfer;
     expect(g).toMatchObject({ transactionId: r.body.id, replayed: true });
     expect(await balance(m, 'x')).toBe(9);
+  });
+});
+
+describe('idempotency records taken over', () => {
+  it('keeps the outcome of a request retried after its stale claim outlived the TTL', async () => {
+    // A deposit request whose server died mid-way left its claim in_progress; the client retries 50 hours
+    // later (past IDEMPOTENCY_TTL_HOURS, 48), takes the claim over and completes it. A retry a second later
+    // must replay that outcome, not run the request again.
+    const m = await t.merchant();
+    const scope = { merchantId: m.merchantId, mode: m.mode, key: 'stale-then-done' };
+    const input = { userId: 'u', network: 'tron' };
+    const hash = requestHash('deposit.create', input);
+    await t.app.pool.query(
+      `insert into idempotency_keys (merchant_id, mode, key, operation, request_hash, state, created_at, locked_at)
+       values ($1, $2, $3, 'deposit.create', $4, 'in_progress', now() - interval '50 hours', now() - interval '50 hours')`,
+      [scope.merchantId, scope.mode, scope.key, hash],
+    );
+    const idem = t.app.services.idempotency;
+    expect(await idem.claim(scope, 'deposit.create', input)).toEqual({ kind: 'new' });
+    const client = await t.app.pool.connect();
+    try {
+      await client.query('begin');
+      await idem.complete(client, scope, { address: 'T-once' });
+      await client.query('commit');
+    } finally {
+      client.release();
+    }
+    expect(await idem.claim(scope, 'deposit.create', input)).toEqual({
+      kind: 'replay',
+      result: { address: 'T-once' },
+    });
   });
 });

@@ -25,10 +25,13 @@ export interface IdempotencyScope {
  */
 const KEY_LOCK_SPACE = 0x4e504b59; // "NPKY"
 
-/** What a claim may take over: a stale claim of the same request, or a completed record past its TTL. */
+/**
+ * What a claim may take over: a stale claim of the same request, or a completed record past its TTL. Either
+ * way the record starts again (created_at = now()): a claim that died and was taken over 50 hours later must
+ * not complete as an already expired record, which the next retry would run again instead of replaying.
+ */
 const TAKE_OVER = `on conflict (merchant_id, mode, key) do update
-             set state = 'in_progress', result = null, completed_at = null, locked_at = now(),
-                 created_at = case when idempotency_keys.state = 'completed' then now() else idempotency_keys.created_at end,
+             set state = 'in_progress', result = null, completed_at = null, locked_at = now(), created_at = now(),
                  operation = excluded.operation, request_hash = excluded.request_hash
            where (idempotency_keys.state = 'in_progress' and idempotency_keys.request_hash = excluded.request_hash
                   and idempotency_keys.locked_at < now() - make_interval(secs => $6))
