@@ -96,20 +96,23 @@ describe('purging expired idempotency records', () => {
     expect(await purger.purgeExpired()).toBe(5);
   });
 
-  it('skips, without waiting, an expired key a claim has taken over, and the claim keeps it', async () => {
+  it('never waits for a batch that claimed expired keys, and the batch keeps its records', async () => {
     const m = await t.merchant();
     await insert(m, ['a', 'b', 'c'], TTL_HOURS + 1);
     const client = await pool.connect();
     try {
       await client.query('begin');
-      // The batch holds 'a' (taken over, uncommitted) and then wants 'b': the shape that deadlocked with a
-      // purge deleting every expired row in one statement.
+      // The batch holds 'a' (claimed, uncommitted) and then wants 'b': the shape that deadlocked with a purge
+      // deleting every expired row in one statement while claims wrote their rows at once.
       expect(await claimer.claimWithin(client, [item(m, 'a')])).toEqual(['won']);
-      // Runs to the end while the claim's transaction is open (its connections give up on any lock wait).
-      expect(await purger.purgeExpired()).toBe(2);
+      // Runs to the end while the claim's transaction is open (its connections give up on any lock wait). A
+      // won claim writes nothing before its batch's write, so all three expired records go.
+      expect(await purger.purgeExpired()).toBe(3);
       expect(await claimer.claimWithin(client, [item(m, 'b')])).toEqual(['won']);
-      await claimer.complete(client, item(m, 'a').scope, { ok: 'a' });
-      await claimer.complete(client, item(m, 'b').scope, { ok: 'b' });
+      await claimer.recordWithin(client, [
+        { ...item(m, 'a'), result: { ok: 'a' } },
+        { ...item(m, 'b'), result: { ok: 'b' } },
+      ]);
       await client.query('commit');
     } finally {
       client.release();
@@ -165,7 +168,10 @@ describe('a purge running with claims that take expired keys over', () => {
             const mine = b.keys.filter((k) => k < all.length).map((k) => item(m, all[k]!));
             const claims = await claimer.claimWithin(client, mine);
             const won = mine.filter((_, i) => claims[i] === 'won');
-            for (const w of won) await claimer.complete(client, w.scope, { batch: n });
+            await claimer.recordWithin(
+              client,
+              won.map((w) => ({ ...w, result: { batch: n } })),
+            );
             await client.query(b.commit ? 'commit' : 'rollback');
             if (b.commit) for (const w of won) winners.set(w.scope.key, n);
           } finally {

@@ -257,3 +257,33 @@ describe('idempotency records taken over', () => {
     });
   });
 });
+
+describe('one key between a ledger batch and a standalone claim', () => {
+  it('answers request_in_progress while the batch holds the key, and the batch record after it commits', async () => {
+    const m = await t.merchant();
+    const idem = t.app.services.idempotency;
+    const scope = { merchantId: m.merchantId, mode: m.mode, key: 'shared-key' };
+    const transfer = { scope, operation: 'ledger.transfer', hash: requestHash('ledger.transfer', { n: 1 }) };
+    const client = await t.app.pool.connect();
+    try {
+      await client.query('begin');
+      expect(await idem.claimWithin(client, [transfer])).toEqual(['won']);
+      // The batch has written nothing yet; its key lock alone keeps the deposit claim out.
+      await expect(idem.claim(scope, 'deposit.create', { userId: 'u' })).rejects.toMatchObject({
+        code: 'request_in_progress',
+      });
+      await idem.recordWithin(client, [{ ...transfer, result: { ok: true } }]);
+      await client.query('commit');
+    } finally {
+      client.release();
+    }
+    await expect(idem.claim(scope, 'deposit.create', { userId: 'u' })).rejects.toMatchObject({
+      code: 'idempotency_key_reused',
+    });
+    const row = await t.app.pool.query(
+      'select state, result, operation from idempotency_keys where merchant_id = $1 and key = $2',
+      [m.merchantId, 'shared-key'],
+    );
+    expect(row.rows).toEqual([{ state: 'completed', result: { ok: true }, operation: 'ledger.transfer' }]);
+  });
+});

@@ -6,6 +6,7 @@ export {
   ClaimLost,
   IdempotencyService,
   inProgress,
+  recordCompleted,
   requestHash,
   validateIdempotencyKey,
   type WithinClaim,

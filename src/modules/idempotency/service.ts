@@ -37,22 +37,25 @@ const TAKE_OVER = `on conflict (merchant_id, mode, key) do update
                   and idempotency_keys.locked_at < now() - make_interval(secs => $6))
               or (idempotency_keys.state = 'completed' and idempotency_keys.created_at < now() - make_interval(hours => $7))`;
 
+/**
+ * Writes the records of claims won inside a transaction (claimWithin), completed with their results: a new
+ * row, or over whatever the claim found in its way (an expired record, a stale claim). `rows` is a source of
+ * (m, md, k, result, op, h) rows. The ledger's write statement uses it with its own parameters.
+ */
+export const recordCompleted = (rows: string) => `insert into idempotency_keys
+               (merchant_id, mode, key, operation, request_hash, state, result, completed_at, created_at, locked_at)
+             select d.m, d.md, d.k, d.op, d.h, 'completed', d.result, now(), now(), now() from ${rows}
+             on conflict (merchant_id, mode, key) do update
+               set operation = excluded.operation, request_hash = excluded.request_hash, state = 'completed',
+                   result = excluded.result, completed_at = now(), created_at = now(), locked_at = now()`;
+
 const SQL = {
-  // One statement for every claim of a batch (one row per key: see claimMany).
+  // One statement for every standalone claim of a batch (one row per key: see claimMany), committed on its
+  // own: the key's transaction-scoped advisory lock (the one ledger batches hold for their whole transaction,
+  // see claimWithin) for the statement, then the upsert. A key whose lock is held is 'busy': a ledger batch is
+  // running a request with it right now.
   claim: {
     name: 'idem_claim_many',
-    text: `insert into idempotency_keys (merchant_id, mode, key, operation, request_hash, state)
-           select m, md, k, op, h, 'in_progress'
-           from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[]) as c(m, md, k, op, h)
-           ${TAKE_OVER}
-           returning merchant_id, mode, key`,
-  },
-  // Claims taken inside the caller's transaction (a ledger batch), completed by it before it commits: a
-  // transaction-scoped advisory lock per key says "a request with this key is running" to every other
-  // transaction at once (the row it inserts is invisible until commit), so a concurrent duplicate is told
-  // request_in_progress instead of waiting; one row per key (see claimWithin).
-  claimWithin: {
-    name: 'idem_claim_within',
     text: `with req as materialized (
              select m, md, k, op, h,
                     pg_try_advisory_xact_lock(${KEY_LOCK_SPACE}, hashtext(m || ' ' || md || ' ' || k)) as got
@@ -65,6 +68,33 @@ const SQL = {
            select r.m as merchant_id, r.md as mode, r.k as key, r.got,
                   exists (select 1 from ins where ins.merchant_id = r.m and ins.mode = r.md and ins.key = r.k) as won
            from req r`,
+  },
+  // Claims taken inside the caller's transaction (a ledger batch): a transaction-scoped advisory lock per key
+  // says "a request with this key is running" to every other transaction at once, and is held until the
+  // batch commits. No row is written here: the batch writes each won key's record once, completed, with its
+  // result (LedgerSql.writeBatch). A key is won when nothing stands in the way: no record, a stale claim of
+  // the same request, or a completed record past its TTL (the conditions of TAKE_OVER). Every writer of a
+  // key takes its lock first (standalone claims above), so nothing can write the key between this read and
+  // the batch's write; the purge may delete an expired record meanwhile, and the write then inserts it.
+  claimWithin: {
+    name: 'idem_claim_within',
+    text: `with req as materialized (
+             select m, md, k, h,
+                    pg_try_advisory_xact_lock(${KEY_LOCK_SPACE}, hashtext(m || ' ' || md || ' ' || k)) as got
+             from unnest($1::text[], $2::text[], $3::text[], $4::bytea[]) as c(m, md, k, h))
+           select r.m as merchant_id, r.md as mode, r.k as key, r.got,
+                  r.got and (x.state is null
+                    or (x.state = 'in_progress' and x.request_hash = r.h
+                        and x.locked_at < now() - make_interval(secs => $5))
+                    or (x.state = 'completed' and x.created_at < now() - make_interval(hours => $6))) as won
+           from req r
+           left join idempotency_keys x on r.got and x.merchant_id = r.m and x.mode = r.md and x.key = r.k`,
+  },
+  recordWithin: {
+    name: 'idem_record_within',
+    text: recordCompleted(
+      'unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::bytea[]) as d(m, md, k, result, op, h)',
+    ),
   },
   read: {
     name: 'idem_read',
@@ -145,6 +175,23 @@ function inKeyOrder(first: Map<string, ClaimItem>): ClaimItem[] {
   return [...first.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, it]) => it);
 }
 
+interface DecidedRow extends ClaimedRow {
+  got: boolean;
+  won: boolean;
+}
+
+/** Each item's claim from its key's row: the first item of a key gets the key's outcome, the others lose. */
+function decided(items: ClaimItem[], first: Map<string, ClaimItem>, rows: DecidedRow[]): WithinClaim[] {
+  const byKey = new Map<string, WithinClaim>();
+  for (const row of rows) {
+    const scope = { merchantId: row.merchant_id, mode: row.mode, key: row.key };
+    byKey.set(scopeKey(scope), !row.got ? 'busy' : row.won ? 'won' : 'lost');
+  }
+  return items.map((it) =>
+    first.get(scopeKey(it.scope)) === it ? (byKey.get(scopeKey(it.scope)) ?? 'lost') : 'lost',
+  );
+}
+
 /** Claims sent in one statement at most. */
 const CLAIM_BATCH = 100;
 
@@ -166,26 +213,25 @@ export class IdempotencyService {
    * Concurrent claims go to PostgreSQL together, one statement and one commit per batch instead of one each;
    * an idle service sends a claim at once.
    */
-  private readonly claimBatcher = new Batcher<ClaimItem, boolean>(
+  private readonly claimBatcher = new Batcher<ClaimItem, WithinClaim>(
     (items) => this.claimMany(items),
     CLAIM_BATCH,
     2,
   );
 
   /**
-   * Whether each claim was won. A key claimed twice in one batch goes into the statement once (an upsert may
-   * not touch a row twice): its first claim is decided by PostgreSQL, the later ones lose, as they would one
+   * How each claim went. A key claimed twice in one batch goes into the statement once (an upsert may not
+   * touch a row twice): its first claim is decided by PostgreSQL, the later ones lose, as they would one
    * statement later, and find the first one's record.
    */
-  private async claimMany(items: ClaimItem[]): Promise<boolean[]> {
+  private async claimMany(items: ClaimItem[]): Promise<WithinClaim[]> {
     const first = firstPerKey(items);
     const r = await this.upsertClaims(inKeyOrder(first));
-    const won = new Set(r.rows.map((x) => scopeKey({ merchantId: x.merchant_id, mode: x.mode, key: x.key })));
-    return items.map((it) => won.has(scopeKey(it.scope)) && first.get(scopeKey(it.scope)) === it);
+    return decided(items, first, r.rows);
   }
 
   /** The batch's one statement; a deadlock with another writer of these rows (40P01) is tried once more. */
-  private async upsertClaims(rows: ClaimItem[], attempt = 1): Promise<{ rows: ClaimedRow[] }> {
+  private async upsertClaims(rows: ClaimItem[], attempt = 1): Promise<{ rows: DecidedRow[] }> {
     try {
       return await this.claimStatement(rows);
     } catch (err) {
@@ -196,7 +242,7 @@ export class IdempotencyService {
   }
 
   private claimStatement(rows: ClaimItem[]) {
-    return this.claims.query<ClaimedRow>({
+    return this.claims.query<DecidedRow>({
       ...SQL.claim,
       values: [...this.claimColumns(rows), this.lockTimeoutSeconds, this.ttlHours],
     });
@@ -215,31 +261,50 @@ export class IdempotencyService {
   async claim(scope: IdempotencyScope, operation: string, input: unknown): Promise<Claim> {
     validateIdempotencyKey(scope.key);
     const hash = requestHash(operation, input);
-    if (await this.claimBatcher.submit({ scope, operation, hash })) return { kind: 'new' };
+    const claimed = await this.claimBatcher.submit({ scope, operation, hash });
+    if (claimed === 'won') return { kind: 'new' };
+    if (claimed === 'busy') throw inProgress(); // a ledger batch runs a request with this key right now
     return (await this.existing(scope, operation, hash)) ?? this.claim(scope, operation, input); // expired and removed meanwhile
   }
 
   /**
-   * Claims keys inside `client`'s transaction, which must complete every claim it wins (ledger batches do, in
-   * their write) before it commits; nothing of a claim outlives a rollback. Per item: 'won'; 'busy' when
-   * another transaction holds the key right now; 'lost' when a record stands. The caller answers both from
-   * the key's record (`existing`) after its transaction, request_in_progress while there is none. A key given twice is claimed once: its
-   * later items lose to the first, as they would one statement later.
+   * Claims keys inside `client`'s transaction, which must write every claim it wins as a completed record
+   * before it commits (ledger batches do, in their write); nothing of a claim outlives a rollback, and no row
+   * is written before that write. Per item: 'won'; 'busy' when another transaction holds the key right now;
+   * 'lost' when a record stands. The caller answers both from the key's record (`existing`) after its
+   * transaction, request_in_progress while there is none. A key given twice is claimed once: its later items
+   * lose to the first, as they would one statement later.
    */
   async claimWithin(client: PoolClient, items: ClaimItem[]): Promise<WithinClaim[]> {
     const first = firstPerKey(items);
-    const r = await client.query<ClaimedRow & { got: boolean; won: boolean }>({
+    const rows = inKeyOrder(first);
+    const r = await client.query<DecidedRow>({
       ...SQL.claimWithin,
-      values: [...this.claimColumns(inKeyOrder(first)), this.lockTimeoutSeconds, this.ttlHours],
+      values: [
+        rows.map((x) => x.scope.merchantId),
+        rows.map((x) => x.scope.mode),
+        rows.map((x) => x.scope.key),
+        rows.map((x) => x.hash),
+        this.lockTimeoutSeconds,
+        this.ttlHours,
+      ],
     });
-    const byKey = new Map<string, WithinClaim>();
-    for (const row of r.rows) {
-      const scope = { merchantId: row.merchant_id, mode: row.mode, key: row.key };
-      byKey.set(scopeKey(scope), !row.got ? 'busy' : row.won ? 'won' : 'lost');
-    }
-    return items.map((it) =>
-      first.get(scopeKey(it.scope)) === it ? (byKey.get(scopeKey(it.scope)) ?? 'lost') : 'lost',
-    );
+    return decided(items, first, r.rows);
+  }
+
+  /** Writes won claims' records inside `client`'s transaction (what a ledger batch's write does in bulk). */
+  async recordWithin(client: PoolClient, records: (ClaimItem & { result: unknown })[]): Promise<void> {
+    await client.query({
+      ...SQL.recordWithin,
+      values: [
+        records.map((r) => r.scope.merchantId),
+        records.map((r) => r.scope.mode),
+        records.map((r) => r.scope.key),
+        records.map((r) => JSON.stringify(r.result)),
+        records.map((r) => r.operation),
+        records.map((r) => r.hash),
+      ],
+    });
   }
 
   /**

@@ -51,7 +51,7 @@ interface BatchColumns {
     at: Date[];
   };
   en: { tx: string[]; account: bigint[]; amount: bigint[]; after: bigint[]; at: Date[] };
-  idem: { m: string[]; mode: string[]; key: string[]; result: string[] };
+  idem: { m: string[]; mode: string[]; key: string[]; result: string[]; op: string[]; hash: Buffer[] };
   events: EventDraft[];
 }
 
@@ -61,7 +61,7 @@ function emptyColumns(): BatchColumns {
     updatedAt: null,
     tx: { id: [], m: [], mode: [], type: [], amount: [], from: [], to: [], desc: [], meta: [], at: [] },
     en: { tx: [], account: [], amount: [], after: [], at: [] },
-    idem: { m: [], mode: [], key: [], result: [] },
+    idem: { m: [], mode: [], key: [], result: [], op: [], hash: [] },
     events: [],
   };
 }
@@ -79,6 +79,8 @@ function collectColumns(items: PostingItem[], outcomes: ItemOutcome[], won: Set<
       c.idem.mode.push(item.mode);
       c.idem.key.push(item.idempotency.key);
       c.idem.result.push(jsonSafeText(item.idempotency.result(o)));
+      c.idem.op.push(item.idempotency.operation);
+      c.idem.hash.push(item.idempotency.hash);
     }
     if (!o.ok) return;
     if (item.events) c.events.push(...item.events(o.transactions));
@@ -140,6 +142,8 @@ function writeBatchValues({ deltas, updatedAt, tx, en, idem, events }: BatchColu
     events.map((e) => e.type),
     events.map((e) => JSON.stringify(e.data)),
     events.map((e) => e.createdAt),
+    idem.op,
+    idem.hash,
   ];
 }
 

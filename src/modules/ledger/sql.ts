@@ -1,3 +1,5 @@
+import { recordCompleted } from '../idempotency/index.js';
+
 // The posting engine's statements. They are named, so node-postgres prepares each of them once per
 // connection.
 
@@ -37,9 +39,11 @@ export const SQL = {
              insert into ledger_entries (transaction_id, account_id, amount_minor, balance_after_minor, created_at)
              select * from unnest($14::text[], $15::bigint[], $16::bigint[], $17::bigint[], $18::timestamptz[]) returning 1),
            i as (
-             update idempotency_keys k set state = 'completed', result = d.result, completed_at = now()
-             from unnest($19::text[], $20::text[], $21::text[], $22::jsonb[]) as d(merchant_id, mode, key, result)
-             where k.merchant_id = d.merchant_id and k.mode = d.mode and k.key = d.key returning 1),
+             ${recordCompleted(
+               `unnest($19::text[], $20::text[], $21::text[], $22::jsonb[], $29::text[], $30::bytea[])
+                  as d(m, md, k, result, op, h)`,
+             )}
+             returning 1),
            v as (
              insert into events (id, merchant_id, mode, type, payload, created_at)
              select * from unnest($23::text[], $24::text[], $25::text[], $26::text[], $27::jsonb[], $28::timestamptz[]) returning 1)
