@@ -42,10 +42,15 @@ export function complexityErrors(
     });
     return validate(schema, document, [rule]);
   };
-  let bySchema = fixedComplexity.get(schema);
+  let byConfig = fixedComplexity.get(config);
+  if (!byConfig) {
+    byConfig = new WeakMap();
+    fixedComplexity.set(config, byConfig);
+  }
+  let bySchema = byConfig.get(schema);
   if (!bySchema) {
     bySchema = new WeakMap();
-    fixedComplexity.set(schema, bySchema);
+    byConfig.set(schema, bySchema);
   }
   let byOperation: Map<string, readonly GraphQLError[]> | null | undefined = bySchema.get(document);
   if (byOperation === undefined) {
@@ -53,15 +58,26 @@ export function complexityErrors(
     bySchema.set(document, byOperation);
   }
   // Pothos reports variables that do not coerce as its own errors, so a verdict is shared only between
-  // requests whose variables coerce: the one verdict a fixed document has for any valid variables.
-  if (byOperation === null || !variablesCoerce(schema, document, params)) return measure();
-  const name = params.operationName ?? '';
+  // requests whose variables coerce: the one verdict a fixed document has for any valid variables. A name
+  // that no operation of the document has (`""` included) is measured on its own as well: its refusal is
+  // about that request, and such names would otherwise grow the map without bound.
+  const name = sharedName(document, params.operationName);
+  if (byOperation === null || name === null || !variablesCoerce(schema, document, params)) return measure();
   let errors = byOperation.get(name);
   if (!errors) {
     errors = measure();
     byOperation.set(name, errors);
   }
   return errors;
+}
+
+/** The key a verdict is shared under: '' without a name, the name when an operation has it, else null. */
+function sharedName(document: DocumentNode, operationName: string | null | undefined): string | null {
+  if (operationName == null) return '';
+  const named = document.definitions.some(
+    (d) => d.kind === Kind.OPERATION_DEFINITION && d.name?.value === operationName,
+  );
+  return named ? operationName : null;
 }
 
 /**
@@ -89,13 +105,13 @@ function variablesCoerce(
 
 /**
  * A document's complexity errors by operation, for documents whose complexity no variable can change (most:
- * a `transfer` mutation's variables are its input). Yoga hands the same parsed document for the same text,
- * so a repeated operation is measured once instead of by a full validation pass per request; null marks a
- * document measured every time.
+ * a `transfer` mutation's variables are its input), per app configuration (its limits). The document caches
+ * hand the same parsed document for the same text, so a repeated operation is measured once instead of by a
+ * full validation pass per request; null marks a document measured every time.
  */
 const fixedComplexity = new WeakMap<
-  GraphQLSchema,
-  WeakMap<DocumentNode, Map<string, readonly GraphQLError[]> | null>
+  Config,
+  WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, readonly GraphQLError[]> | null>>
 >();
 
 /**
