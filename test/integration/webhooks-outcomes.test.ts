@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Pool } from '../../src/db/database.js';
+import { createPool } from '../../src/db/database.js';
+import { DeliveryStore } from '../../src/modules/webhooks/delivery/store.js';
+import { useTestApp } from '../helpers/app.js';
+import { databaseUrl } from '../helpers/db.js';
+import { eventually } from '../helpers/receiver.js';
+
+// A batch of outcomes is written by the worker that holds the deliveries' leases
+// (src/modules/webhooks/delivery/store.ts): one statement for the batch, each delivery matched by its key and
+// this worker's lease. One whose lease this worker lost (another worker took it, a redelivery reset it) is
+// left alone without losing the others', and one whose lease is being renewed at that moment is written once
+// the renewal commits (a write by the rows' tid instead loses it). No dispatcher runs here (the API role):
+// two stores stand for two workers.
+const t = useTestApp({}, { role: 'api' });
+const LEASE_MS = 60_000;
+let claims: Pool;
+let stores: { a: DeliveryStore; b: DeliveryStore };
+let merchantId: string;
+
+beforeAll(async () => {
+  claims = createPool(databaseUrl(t.dbName), 1);
+  stores = {
+    a: new DeliveryStore(t.app.pool, claims, 'worker-a', LEASE_MS),
+    b: new DeliveryStore(t.app.pool, claims, 'worker-b', LEASE_MS),
+  };
+  merchantId = (await t.merchant()).merchantId;
+});
+afterAll(async () => {
+  await claims.end();
+});
+
+/** An endpoint owned by `owner`, with `n` due deliveries of events already published. */
+async function backlog(owner: string, n: number) {
+  const endpointId = `we_${randomBytes(6).toString('hex')}`;
+  const q = (text: string, values: unknown[]) => t.app.pool.query(text, values);
+  await q(
+    `insert into webhook_endpoints (id, merchant_id, mode, url, secret_ciphertext)
+     values ($1, $2, 'test', 'https://receiver.example/hook', '\\x00')`,
+    [endpointId, merchantId],
+  );
+  await q(
+    `insert into webhook_dispatch_owners (endpoint_id, owner, until) values ($1, $2, now() + interval '1 hour')`,
+    [endpointId, owner],
+  );
+  const events = Array.from({ length: n }, (_, i) => `evt_${endpointId}_${i}`);
+  await q(
+    `insert into events (id, merchant_id, mode, type, payload, published_at)
+     select id, $2, 'test', 'transfer.completed', '{"amount":"1.00"}', now() from unnest($1::text[]) as id`,
+    [events, merchantId],
+  );
+  await q(
+    `insert into webhook_deliveries (event_id, endpoint_id, merchant_id, mode, next_attempt_at)
+     select id, $2, $3, 'test', now() - interval '1 minute' from unnest($1::text[]) as id`,
+    [events, endpointId, merchantId],
+  );
+  return { endpointId, events };
+}
+
+async function deliveries(endpointId: string) {
+  const r = await t.app.pool.query(
+    `select event_id, status, attempts, lease_owner, last_error from webhook_deliveries
+     where endpoint_id = $1 order by event_id`,
+    [endpointId],
+  );
+  return r.rows;
+}
+
+const attemptsLogged = async (endpointId: string) =>
+  Number(
+    (await t.app.pool.query('select count(*) from webhook_attempts where endpoint_id = $1', [endpointId]))
+      .rows[0].count,
+  );
+
+const success = (eventId: string, endpointId: string) => ({
+  eventId,
+  endpointId,
+  attempt: 1,
+  statusCode: 200,
+  latencyMs: 3,
+  snippet: 'ok',
+  recovers: false,
+});
+
+describe('webhook outcome batches', () => {
+  it("writes each delivery this worker still holds and leaves the ones it lost, without losing the others'", async () => {
+    const { endpointId, events } = await backlog('worker-a', 4);
+    const claimed = await stores.a.claim(new Map([[endpointId, 10]]), 10);
+    expect(claimed.map((d) => d.eventId).sort()).toEqual([...events].sort());
+    // Meanwhile another worker took the second (its lease had lapsed) and the third was redelivered.
+    await t.app.pool.query(
+      `update webhook_deliveries set lease_owner = 'worker-b' where event_id = $1 and endpoint_id = $2`,
+      [events[1], endpointId],
+    );
+    await t.app.pool.query(
+      `update webhook_deliveries set lease_owner = null, leased_until = null where event_id = $1 and endpoint_id = $2`,
+      [events[2], endpointId],
+    );
+    const written = await stores.a.recordSuccesses(events.slice(0, 3).map((e) => success(e, endpointId)));
+    expect(written).toBe(1);
+    const failed = await stores.a.recordFailures(
+      [
+        {
+          eventId: events[3]!,
+          endpointId,
+          attempt: 1,
+          statusCode: 500,
+          latencyMs: 3,
+          snippet: 'no',
+          error: 'HTTP 500',
+          last: false,
+          retryMs: 60_000,
+        },
+      ],
+      3_600_000,
+    );
+    expect([...failed.disabled]).toEqual([]);
+    expect(await deliveries(endpointId)).toEqual([
+      { event_id: events[0], status: 'succeeded', attempts: 1, lease_owner: null, last_error: null },
+      { event_id: events[1], status: 'pending', attempts: 0, lease_owner: 'worker-b', last_error: null },
+      { event_id: events[2], status: 'pending', attempts: 0, lease_owner: null, last_error: null },
+      { event_id: events[3], status: 'pending', attempts: 1, lease_owner: null, last_error: 'HTTP 500' },
+    ]);
+    // Every attempt is logged, written or not (the request was made).
+    expect(await attemptsLogged(endpointId)).toBe(4);
+  });
+
+  it('writes a batch whose rows a lease renewal holds once the renewal commits', async () => {
+    const { endpointId, events } = await backlog('worker-a', 3);
+    await stores.a.claim(new Map([[endpointId, 10]]), 10);
+    // A renewal of the same leases, from another connection, still open.
+    const renewal = new pg.Client({ connectionString: databaseUrl(t.dbName) });
+    await renewal.connect();
+    try {
+      await renewal.query('begin');
+      await renewal.query(
+        `update webhook_deliveries set leased_until = now() + interval '1 minute'
+         where endpoint_id = $1 and lease_owner = 'worker-a'`,
+        [endpointId],
+      );
+      const write = stores.a.recordSuccesses(events.map((e) => success(e, endpointId)));
+      await eventually(async () => {
+        const r = await t.app.pool.query(
+          `select count(*)::int as n from pg_stat_activity
+           where datname = current_database() and wait_event_type = 'Lock' and query like '%insert into webhook_attempts%'`,
+        );
+        return r.rows[0].n > 0 ? true : null;
+      });
+      await renewal.query('commit');
+      expect(await write).toBe(3);
+    } finally {
+      await renewal.end();
+    }
+    expect((await deliveries(endpointId)).map((d) => d.status)).toEqual([
+      'succeeded',
+      'succeeded',
+      'succeeded',
+    ]);
+    expect(await attemptsLogged(endpointId)).toBe(3);
+  });
+
+  it('writes only the deliveries a batch names, not the others this worker holds', async () => {
+    // Other deliveries the worker holds on another endpoint are not written by a batch that does not name them.
+    const other = await backlog('worker-b', 5);
+    await stores.b.claim(new Map([[other.endpointId, 10]]), 10);
+    const mine = await backlog('worker-b', 2);
+    await stores.b.claim(new Map([[mine.endpointId, 10]]), 10);
+    expect(await stores.b.recordSuccesses(mine.events.map((e) => success(e, mine.endpointId)))).toBe(2);
+    expect(
+      (await deliveries(other.endpointId)).every(
+        (d) => d.status === 'pending' && d.lease_owner === 'worker-b',
+      ),
+    ).toBe(true);
+  });
+});
