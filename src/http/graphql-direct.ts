@@ -3,6 +3,7 @@ import { type DocumentNode, type ExecutionResult, getOperationAST, parse } from 
 import { processRegularResult, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from '../config.js';
 import type { Context, Services } from '../context.js';
+import { DocumentCache } from './document-cache.js';
 import { corsFor } from './graphql-rules.js';
 import { variablesTextError } from './storable-text.js';
 
@@ -60,15 +61,7 @@ export function directParams(req: FastifyRequest): DirectParams | null {
   return body as unknown as DirectParams;
 }
 
-/**
- * Documents kept by the length of their texts: a parsed document takes ~250 times its text (a 64 KB text,
- * the body limit, ~16 MB), so the cache is bounded in text bytes, and a text above DOCUMENT_MAX_CACHED is
- * parsed for its request alone.
- */
-const DOCUMENT_CACHE_BYTES = 256 * 1024;
-const DOCUMENT_MAX_CACHED = 8 * 1024;
-const documents = new Map<string, DocumentNode | null>();
-let cachedBytes = 0;
+const documents = new DocumentCache<DocumentNode | null>();
 
 /**
  * The document of a query text, or null when it does not parse (yoga then answers with its error). Parsed
@@ -83,14 +76,7 @@ function parsed(text: string): DocumentNode | null {
   } catch {
     document = null;
   }
-  if (text.length > DOCUMENT_MAX_CACHED) return document;
-  for (const oldest of documents.keys()) {
-    if (cachedBytes + text.length <= DOCUMENT_CACHE_BYTES) break;
-    documents.delete(oldest);
-    cachedBytes -= oldest.length;
-  }
   documents.set(text, document);
-  cachedBytes += text.length;
   return document;
 }
 

@@ -4,6 +4,7 @@ import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Context, Services } from '../context.js';
 import { AppError, ERROR_STATUS, type ErrorCode, errorBody, unavailableError } from '../lib/errors.js';
 import type { Authenticator } from './auth.js';
+import { DocumentCache } from './document-cache.js';
 import { directMediaType, directParams, runDirect } from './graphql-direct.js';
 import { sendError } from './graphql-errors.js';
 import { corsFor, documentLimits, introspectionAccess, withoutSuggestions } from './graphql-rules.js';
@@ -133,7 +134,12 @@ export function registerGraphql(
     // Pothos' complexity plugin bounds each root field; documentLimits bounds the whole document.
     // Validation is cached by cachedValidation (first, so every later plugin's rules run through it), not by
     // yoga, whose cache kept per-request complexity refusals as a document's verdict.
-    parserAndValidationCache: { validationCache: false },
+    // Parsed documents (and parse errors) are kept in caches bounded by text length (document-cache.ts).
+    parserAndValidationCache: {
+      documentCache: new DocumentCache(),
+      errorCache: new DocumentCache(),
+      validationCache: false,
+    },
     plugins: [
       cachedValidation(),
       trusted.plugin(),

@@ -16,6 +16,7 @@ import type { Context, Principal, Services } from '../context.js';
 import { AppError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import type { Authenticator } from './auth.js';
+import { DocumentCache } from './document-cache.js';
 import { complexityErrors } from './graphql-complexity.js';
 import { documentRules } from './graphql-rules.js';
 import { StorableTextRule, variablesTextError } from './storable-text.js';
@@ -44,8 +45,6 @@ interface Prepared {
   operation: OperationTypeNode | null;
 }
 
-const DOCUMENT_CACHE_MAX = 1000;
-
 interface OperationCtx {
   extra: { socket: WebSocket };
 }
@@ -57,7 +56,7 @@ function refusal(err: AppError): GraphQLError[] {
 export class SocketOperations {
   private readonly perKey = new Map<string, number>();
   private readonly states = new WeakMap<WebSocket, SocketState>();
-  private readonly documents = new Map<string, Prepared>();
+  private readonly documents = new DocumentCache<Prepared>();
   private readonly rules: ValidationRule[];
 
   constructor(
@@ -106,7 +105,6 @@ export class SocketOperations {
       errors: validate(this.schema, document, this.rules),
       operation: getOperationAST(document)?.operation ?? null,
     };
-    if (this.documents.size >= DOCUMENT_CACHE_MAX) this.documents.delete(this.documents.keys().next().value!);
     this.documents.set(query, prepared);
     return prepared;
   }
