@@ -28,6 +28,8 @@ export interface Config {
   defaultRateLimitPerSecond: number;
   /** Requests per second of one admin token subject (ADMIN_RATE_LIMIT_PER_SECOND). */
   adminRateLimitPerSecond: number;
+  /** Requests per second of one IP address without a credential. */
+  anonymousRateLimitPerSecond: number;
   maxAmountMinor: bigint;
   timestampToleranceSeconds: number;
   idempotencyTtlHours: number;
@@ -188,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     defaultRateLimitPerSecond: e.DEFAULT_RATE_LIMIT_PER_SECOND,
     adminRateLimitPerSecond: e.ADMIN_RATE_LIMIT_PER_SECOND,
+    anonymousRateLimitPerSecond: e.ANONYMOUS_RATE_LIMIT_PER_SECOND,
     maxAmountMinor: BigInt(e.MAX_AMOUNT_STARS) * 100n,
     timestampToleranceSeconds: e.TIMESTAMP_TOLERANCE_SECONDS,
     idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS,

@@ -24,15 +24,29 @@ export interface AuthOptions {
   merchantOnly: boolean;
 }
 
-/** The rate-limit budget a credential spends, or null for credentials without one (stream, deposit). */
-export function rateBucket(p: Principal, adminPerSecond: number): { id: string; perSecond: number } | null {
+export interface BucketLimits {
+  adminPerSecond: number;
+  anonymousPerSecond: number;
+}
+
+/**
+ * The rate-limit budget a request spends, or null for credentials without one (stream, deposit): the
+ * credential's, or without one the client address's (an anonymous request still costs a parse).
+ */
+export function rateBucket(
+  p: Principal,
+  limits: BucketLimits,
+  address?: string,
+): { id: string; perSecond: number } | null {
   switch (p.kind) {
     case 'merchant':
       return { id: p.keyId, perSecond: p.rateLimitPerSecond };
     case 'admin':
-      return { id: `adm:${p.subject}`, perSecond: adminPerSecond };
+      return { id: `adm:${p.subject}`, perSecond: limits.adminPerSecond };
     case 'user':
       return { id: `usr:${p.merchantId}:${p.userId}`, perSecond: USER_SESSION_PER_SECOND };
+    case 'anonymous':
+      return address === undefined ? null : { id: `ip:${address}`, perSecond: limits.anonymousPerSecond };
     default:
       return null;
   }
@@ -146,14 +160,19 @@ export class Authenticator {
 
   /** Spends one unit of the credential's rate limit; throws rate_limited (with retryAfterSeconds) when out. */
   async spend(principal: Principal): Promise<void> {
-    const bucket = rateBucket(principal, this.services.config.adminRateLimitPerSecond);
+    const bucket = rateBucket(principal, this.rateLimits());
     if (!bucket) return;
     const d = await this.limits.consume(bucket.id, bucket.perSecond);
     if (!d.allowed) throw rateLimitedError(d);
   }
 
+  private rateLimits(): BucketLimits {
+    const c = this.services.config;
+    return { adminPerSecond: c.adminRateLimitPerSecond, anonymousPerSecond: c.anonymousRateLimitPerSecond };
+  }
+
   private async spendHttp(reply: FastifyReply, principal: Principal): Promise<void> {
-    const bucket = rateBucket(principal, this.services.config.adminRateLimitPerSecond);
+    const bucket = rateBucket(principal, this.rateLimits(), reply.request.ip);
     if (!bucket) return;
     const d = await this.limits.consume(bucket.id, bucket.perSecond);
     reply.header('RateLimit-Limit', d.limit);

@@ -171,6 +171,28 @@ describe('HMAC authentication', () => {
     expect(ok.status).toBe(404);
   });
 
+  it('rate-limits anonymous /graphql requests per client address (ANONYMOUS_RATE_LIMIT_PER_SECOND, 50)', async () => {
+    const anonymous = (remoteAddress: string) =>
+      t.request({ url: '/graphql', body: { query: '{ __typename }' }, remoteAddress });
+    const results = await Promise.all(Array.from({ length: 60 }, () => anonymous('203.0.113.7')));
+    const limited = results.filter((r) => r.status === 429);
+    expect(limited.length).toBeGreaterThanOrEqual(10);
+    expect(results.filter((r) => r.status === 200).length).toBeLessThanOrEqual(50);
+    expect(limited[0]!.body.errors[0].extensions.code).toBe('rate_limited');
+    expect(Number(limited[0]!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(limited[0]!.headers['ratelimit-limit']).toBe('50');
+    // Another address has its own budget, and a credential spends its own.
+    expect((await anonymous('203.0.113.8')).body).toEqual({ data: { __typename: 'Query' } });
+    const m = await t.merchant();
+    const signed = await t.request({
+      url: '/graphql',
+      body: { query: '{ __typename }' },
+      as: m,
+      remoteAddress: '203.0.113.7',
+    });
+    expect(signed.body).toEqual({ data: { __typename: 'Query' } });
+  });
+
   it('authenticates /graphql with the same HMAC, or an admin bearer token', async () => {
     const m = await t.merchant();
     const viewer = await t.graphql(m, '{ viewer { id mode } }');
