@@ -21,6 +21,8 @@ export async function startMaintenance(deps: {
   idempotency: IdempotencyService;
   connection: Redis;
   schedules: JobSchedules;
+  /** Told of each finished purge (metrics); given here so that the first run, at once, is counted too. */
+  onPurged?: (r: PurgeResult) => void;
 }) {
   const { config, log } = deps;
   const prefix = bullPrefix(config.redisPrefix);
@@ -31,7 +33,6 @@ export async function startMaintenance(deps: {
     data: {},
     opts: { removeOnComplete: 100, removeOnFail: 100 },
   });
-  const listeners: ((r: PurgeResult) => void)[] = [];
   let stopping = false;
   const worker = new Worker(
     MAINTENANCE_QUEUE,
@@ -40,7 +41,7 @@ export async function startMaintenance(deps: {
       // A long backlog (the first run on a big table) stops between batches when the worker shuts down.
       const r = await deps.idempotency.purgeExpiredBatches({ shouldStop: () => stopping });
       log.info({ purged: r.purged, batches: r.batches }, 'purged expired idempotency records');
-      for (const l of listeners) l(r);
+      deps.onPurged?.(r);
       return r;
     },
     { connection: deps.connection, prefix, concurrency: 1, lockDuration: config.workerLockMs },
@@ -49,10 +50,6 @@ export async function startMaintenance(deps: {
   worker.on('failed', (job, err) => log.warn({ job: job?.name, err: err.message }, 'maintenance job failed'));
   return {
     queue,
-    /** Told of each finished purge (metrics). */
-    onPurged(listener: (r: PurgeResult) => void): void {
-      listeners.push(listener);
-    },
     async stop() {
       stopping = true;
       await worker.close();

@@ -7,7 +7,7 @@ import { redisConnectionName } from '../src/lib/redis-name.js';
 import type { DepositCrediting } from '../src/modules/deposits/index.js';
 import type { PubSub } from '../src/modules/events/index.js';
 import { OutboxRelay } from '../src/modules/events/index.js';
-import type { IdempotencyService } from '../src/modules/idempotency/index.js';
+import type { IdempotencyService, PurgeResult } from '../src/modules/idempotency/index.js';
 import type { LedgerService } from '../src/modules/ledger/index.js';
 import type { WebhooksService } from '../src/modules/webhooks/index.js';
 import { recordDeliveries } from '../src/modules/webhooks/index.js';
@@ -33,6 +33,8 @@ export async function startWorkers(deps: {
   crediting: DepositCrediting;
   ledger: LedgerService;
   idempotency: IdempotencyService;
+  /** Told of each finished idempotency purge (metrics). */
+  onPurged?: (r: PurgeResult) => void;
 }) {
   const { config, pool, log } = deps;
   // BullMQ workers block on Redis: their own connection, retried forever (maxRetriesPerRequest: null).
@@ -85,6 +87,7 @@ export async function startWorkers(deps: {
     idempotency: deps.idempotency,
     connection,
     schedules,
+    ...(deps.onPurged ? { onPurged: deps.onPurged } : {}),
   });
   // Lost schedules come back and stalled scanners show, within a few seconds (or a quarter of the stall time).
   const unwatch = schedules.watch(connection, Math.min(WATCH_MS, config.chainScannerStallMs / 4), () =>

@@ -185,6 +185,7 @@ export async function createApp(opts: AppOptions = {}) {
           crediting,
           ledger,
           idempotency,
+          onPurged: (r) => ops.metrics.observeIdempotencyPurge(r.purged),
         });
   const signer = signs
     ? await startSigner({
@@ -200,7 +201,6 @@ export async function createApp(opts: AppOptions = {}) {
   registerHealth(server, { pool, orm, redis, scanners: () => workers?.scanning.health.status() ?? [] });
   if (workers) {
     registerScannerMetrics(ops.metrics, workers.scanning.health);
-    workers.maintenance.onPurged((r) => ops.metrics.observeIdempotencyPurge(r.purged));
   }
 
   let stopped = false;
