@@ -13,6 +13,7 @@ import {
   visitWithTypeInfo,
 } from 'graphql';
 import type { Config } from '../config.js';
+import { getOrSet } from '../lib/maps.js';
 
 // The complexity limit of a GraphQL operation, on every door (the HTTP plugin in graphql-rules.ts, the
 // WebSocket in ws-operations.ts): Pothos' own rule, measured with the request's variables and operation name.
@@ -42,33 +43,21 @@ export function complexityErrors(
     });
     return validate(schema, document, [rule]);
   };
-  let byConfig = fixedComplexity.get(config);
-  if (!byConfig) {
-    byConfig = new WeakMap();
-    fixedComplexity.set(config, byConfig);
-  }
-  let bySchema = byConfig.get(schema);
-  if (!bySchema) {
-    bySchema = new WeakMap();
-    byConfig.set(schema, bySchema);
-  }
-  let byOperation: Map<string, readonly GraphQLError[]> | null | undefined = bySchema.get(document);
-  if (byOperation === undefined) {
-    byOperation = complexityUsesVariables(schema, document) ? null : new Map();
-    bySchema.set(document, byOperation);
-  }
+  const bySchema = getOrSet(
+    getOrSet(fixedComplexity, config, () => new WeakMap()),
+    schema,
+    () => new WeakMap(),
+  );
+  const byOperation = getOrSet(bySchema, document, () =>
+    complexityUsesVariables(schema, document) ? null : new Map<string, readonly GraphQLError[]>(),
+  );
   // Pothos reports variables that do not coerce as its own errors, so a verdict is shared only between
   // requests whose variables coerce: the one verdict a fixed document has for any valid variables. A name
   // that no operation of the document has (`""` included) is measured on its own as well: its refusal is
   // about that request, and such names would otherwise grow the map without bound.
   const name = sharedName(document, params.operationName);
   if (byOperation === null || name === null || !variablesCoerce(schema, document, params)) return measure();
-  let errors = byOperation.get(name);
-  if (!errors) {
-    errors = measure();
-    byOperation.set(name, errors);
-  }
-  return errors;
+  return getOrSet(byOperation, name, measure);
 }
 
 /** The key a verdict is shared under: '' without a name, the name when an operation has it, else null. */

@@ -1,5 +1,6 @@
 import type { DocumentNode, GraphQLError, GraphQLSchema, ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { getOrSet } from '../lib/maps.js';
 
 // Validation results cached by schema, parsed document and rule set: what yoga's own validation cache did, minus
 // its flaw for us. Yoga's cache runs after the plugins' validation hooks and stored the result they left, so
@@ -20,22 +21,12 @@ export function cachedValidation(): Plugin {
   return {
     onValidate({ validateFn, setValidationFn }) {
       setValidationFn((schema, document, rules, ...rest) => {
-        let byDocument = bySchema.get(schema);
-        if (!byDocument) {
-          byDocument = new WeakMap();
-          bySchema.set(schema, byDocument);
-        }
-        let byRules = byDocument.get(document);
-        if (!byRules) {
-          byRules = new Map();
-          byDocument.set(document, byRules);
-        }
-        const key = ruleSetKey(rules);
-        const cached = byRules.get(key);
-        if (cached) return cached;
-        const errors = validateFn(schema, document, rules, ...rest) ?? [];
-        byRules.set(key, errors);
-        return errors;
+        const byRules = getOrSet(
+          getOrSet(bySchema, schema, () => new WeakMap()),
+          document,
+          () => new Map(),
+        );
+        return getOrSet(byRules, ruleSetKey(rules), () => validateFn(schema, document, rules, ...rest) ?? []);
       });
     },
   };

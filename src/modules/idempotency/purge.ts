@@ -4,8 +4,9 @@ import type { Pool } from '../../db/database.js';
 // jobs/maintenance.ts). A record past IDEMPOTENCY_TTL_HOURS is already ignored by claims (they take its key
 // over), so purging only reclaims space; it must never get in a claim's way:
 // - each batch locks its rows with FOR UPDATE SKIP LOCKED, so the purge never waits for a row a claim holds
-//   (a ledger batch taking over an expired key locks that row in its transaction) and cannot be part of a
-//   deadlock: it waits for nothing. A skipped row is being taken over, or is gone at the next pass;
+//   (a standalone claim taking an expired key over, or a ledger batch writing the record of one it won) and
+//   cannot be part of a deadlock: it waits for nothing. A skipped row is being taken over, or is gone at the
+//   next pass;
 // - a batch is one short statement of its own (BATCH rows at most), so the locks it takes, which a claim of
 //   one of those keys waits for, last only as long as that statement;
 // - rows are chosen oldest first, the order `idempotency_keys_created_idx` serves: a batch reads about as many

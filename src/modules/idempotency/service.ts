@@ -26,16 +26,23 @@ export interface IdempotencyScope {
 const KEY_LOCK_SPACE = 0x4e504b59; // "NPKY"
 
 /**
- * What a claim may take over: a stale claim of the same request, or a completed record past its TTL. Either
- * way the record starts again (created_at = now()): a claim that died and was taken over 50 hours later must
- * not complete as an already expired record, which the next retry would run again instead of replaying.
+ * What a claim may take over, as SQL over the record `row`: a stale claim of the same request (`hash`, locked
+ * longer ago than `lockSeconds`), or a completed record past its TTL (`ttlHours`). The one rule of both claims.
+ */
+const takeable = (row: string, hash: string, lockSeconds: string, ttlHours: string) =>
+  `(${row}.state = 'in_progress' and ${row}.request_hash = ${hash}
+                   and ${row}.locked_at < now() - make_interval(secs => ${lockSeconds}))
+              or (${row}.state = 'completed' and ${row}.created_at < now() - make_interval(hours => ${ttlHours}))`;
+
+/**
+ * A standalone claim's upsert. A record taken over starts again (created_at = now()): a claim that died and
+ * was taken over 50 hours later must not complete as an already expired record, which the next retry would
+ * run again instead of replaying.
  */
 const TAKE_OVER = `on conflict (merchant_id, mode, key) do update
              set state = 'in_progress', result = null, completed_at = null, locked_at = now(), created_at = now(),
                  operation = excluded.operation, request_hash = excluded.request_hash
-           where (idempotency_keys.state = 'in_progress' and idempotency_keys.request_hash = excluded.request_hash
-                  and idempotency_keys.locked_at < now() - make_interval(secs => $6))
-              or (idempotency_keys.state = 'completed' and idempotency_keys.created_at < now() - make_interval(hours => $7))`;
+           where ${takeable('idempotency_keys', 'excluded.request_hash', '$6', '$7')}`;
 
 /**
  * Writes the records of claims won inside a transaction (claimWithin), completed with their results: a new
@@ -73,7 +80,7 @@ const SQL = {
   // says "a request with this key is running" to every other transaction at once, and is held until the
   // batch commits. No row is written here: the batch writes each won key's record once, completed, with its
   // result (LedgerSql.writeBatch). A key is won when nothing stands in the way: no record, a stale claim of
-  // the same request, or a completed record past its TTL (the conditions of TAKE_OVER). Every writer of a
+  // the same request, or a completed record past its TTL (`takeable`, as for standalone claims). Every writer of a
   // key takes its lock first (standalone claims above), so nothing can write the key between this read and
   // the batch's write; the purge may delete an expired record meanwhile, and the write then inserts it.
   claimWithin: {
@@ -83,10 +90,7 @@ const SQL = {
                     pg_try_advisory_xact_lock(${KEY_LOCK_SPACE}, hashtext(m || ' ' || md || ' ' || k)) as got
              from unnest($1::text[], $2::text[], $3::text[], $4::bytea[]) as c(m, md, k, h))
            select r.m as merchant_id, r.md as mode, r.k as key, r.got,
-                  r.got and (x.state is null
-                    or (x.state = 'in_progress' and x.request_hash = r.h
-                        and x.locked_at < now() - make_interval(secs => $5))
-                    or (x.state = 'completed' and x.created_at < now() - make_interval(hours => $6))) as won
+                  r.got and (x.state is null or ${takeable('x', 'r.h', '$5', '$6')}) as won
            from req r
            left join idempotency_keys x on r.got and x.merchant_id = r.m and x.mode = r.md and x.key = r.k`,
   },
