@@ -48,9 +48,10 @@ describe('TRON devnet pending state', () => {
     expect(await post('/wallet/getpendingsize')).toEqual({ pendingSize: 1 });
     expect((await post('/wallet/gettransactionfrompending', { value: txid })).txID).toBe(txid);
     expect(await info(txid)).toEqual({});
-    // the second transfer is validated against the pending balance, as java-tron does
+    // the second transfer is validated against the pending balance, as java-tron does (another amount: the same
+    // transfer built in the same millisecond would be the same transaction, DUP_TRANSACTION_ERROR)
     const tw = new TronWeb({ fullHost: d.url });
-    const again = await tw.transactionBuilder.sendTrx(d.faucet.address, 2_000_000, a.address);
+    const again = await tw.transactionBuilder.sendTrx(d.faucet.address, 2_000_001, a.address);
     const r = await tw.trx.sendRawTransaction(await tw.trx.sign(again, a.privateKey));
     expect(r.code).toBe('CONTRACT_VALIDATE_ERROR');
     expect(fromHex(r.message)).toBe(
