@@ -70,6 +70,13 @@ export function createPool(databaseUrl: string, max: number, opts: { asyncCommit
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.
   });
+  // A checked-out client has no listener of the pool's: when its connection ends between two of its queries
+  // (pg_terminate_backend, a failover, a network cut) the client emits 'error', which unheard would end the
+  // process. The queries in flight fail with it, the next one is refused ('not queryable'), and the pool drops
+  // the client when it comes back.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return pool;
 }
 
