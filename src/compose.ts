@@ -65,7 +65,7 @@ export async function openCore(o: CoreOptions): Promise<Core> {
     const applied = await migrate(orm);
     if (applied.length) log.info({ applied }, 'applied migrations');
   }
-  const pool = createPool(config.databaseUrl, o.poolSize);
+  const pool = createPool(config.databaseUrl, o.poolSize, { pipeline: true });
   // Idempotency claims commit without waiting for the WAL flush: the request's own commit makes them durable.
   const claimsPool = o.asyncClaims
     ? createPool(config.databaseUrl, Math.max(2, Math.ceil(o.poolSize / 4)), { asyncCommit: true })

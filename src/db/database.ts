@@ -56,15 +56,26 @@ export async function pendingMigrations(orm: MikroORM): Promise<string[]> {
  * which node-postgres does directly and an ORM does not. Everything else goes through MikroORM.
  */
 /**
+ * `pipeline`: a statement is sent without waiting for the answer to the one before it on the connection
+ * (node-postgres' pipeline mode; answers still come in order, each statement ends with its own Sync, so an
+ * error fails only its own statement). Code that awaits each statement behaves as without it; the ledger
+ * sends BEGIN with its first statement and COMMIT with its write (posting-engine.ts). Cursors and the `rows`
+ * option are refused on such a connection.
+ *
  * `asyncCommit`: its connections commit without waiting for the WAL flush (synchronous_commit=off). Only for
  * writes that a later synchronous commit makes durable anyway: that commit flushes the WAL up to itself, so
  * every earlier record with it (an idempotency claim, completed by its ledger batch's commit).
  */
-export function createPool(databaseUrl: string, max: number, opts: { asyncCommit?: boolean } = {}): pg.Pool {
+export function createPool(
+  databaseUrl: string,
+  max: number,
+  opts: { asyncCommit?: boolean; pipeline?: boolean } = {},
+): pg.Pool {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max,
     idleTimeoutMillis: 30_000,
+    pipeline: opts.pipeline ?? false,
     ...(opts.asyncCommit ? { options: '-c synchronous_commit=off' } : {}),
   });
   pool.on('error', () => {

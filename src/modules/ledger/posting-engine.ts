@@ -2,15 +2,14 @@ import type { Pool, PoolClient } from '../../db/database.js';
 import { BatchItemFailure } from '../../lib/batcher.js';
 import { type AppError, unavailableError, ValidationError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import type { EventDraft } from '../events/index.js';
-import { insertEvents } from '../events/index.js';
+import { type EventDraft, insertEvents } from '../events/index.js';
 import { ClaimLost, type WithinClaim } from '../idempotency/index.js';
+import { type BatchColumns, collectColumns, writeBatchValues } from './batch-columns.js';
 import { AccountIds, decide, materialise, RestartBatch } from './planning.js';
 import { SQL } from './sql.js';
 import {
   type GroupAccepted,
   type ItemOutcome,
-  type PostedTransaction,
   type PostingGroup,
   type PostingItem,
   TransactionClaims,
@@ -19,133 +18,14 @@ import {
 // Writes a batch of postings in one database transaction. Every account touched is locked in id order
 // (so concurrent batches never deadlock on each other), each item is decided on the locked balances in
 // turn, and then the whole batch lands with one UPDATE per account and one multi-row INSERT per table.
+//
+// The pool's connections pipeline (createPool's `pipeline`): BEGIN goes out with the batch's first statement,
+// and COMMIT with its write when no item has an `after` hook, so a plain batch costs two round trips (BEGIN +
+// lock, write + COMMIT) instead of four. A COMMIT behind a write that failed answers ROLLBACK: the write's
+// error is the batch's, and nothing of it is committed, as before.
 
 const RETRYABLE = new Set(['40P01', '40001']);
 const MAX_ATTEMPTS = 5;
-
-/** The JSON text of a value, bigints as strings: what an idempotency record stores. */
-export function jsonSafeText(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
-}
-
-/** A JSON-safe copy of a value (bigint → string): what a replay of its stored text gives back. */
-export function toJsonSafe(value: unknown): unknown {
-  return JSON.parse(jsonSafeText(value));
-}
-
-/** The rows of one batch write, as the column arrays that `SQL.writeBatch` unnests. */
-interface BatchColumns {
-  /** Net balance change per account id. */
-  deltas: Map<bigint, bigint>;
-  updatedAt: Date | null;
-  tx: {
-    id: string[];
-    m: string[];
-    mode: string[];
-    type: string[];
-    amount: bigint[];
-    from: bigint[];
-    to: bigint[];
-    desc: (string | null)[];
-    meta: (string | null)[];
-    at: Date[];
-  };
-  en: { tx: string[]; account: bigint[]; amount: bigint[]; after: bigint[]; at: Date[] };
-  idem: { m: string[]; mode: string[]; key: string[]; result: string[]; op: string[]; hash: Buffer[] };
-  events: EventDraft[];
-}
-
-function emptyColumns(): BatchColumns {
-  return {
-    deltas: new Map(),
-    updatedAt: null,
-    tx: { id: [], m: [], mode: [], type: [], amount: [], from: [], to: [], desc: [], meta: [], at: [] },
-    en: { tx: [], account: [], amount: [], after: [], at: [] },
-    idem: { m: [], mode: [], key: [], result: [], op: [], hash: [] },
-    events: [],
-  };
-}
-
-/**
- * The idempotency result of every item that won its claim, and each accepted item's events, transactions and
- * entries.
- */
-function collectColumns(items: PostingItem[], outcomes: ItemOutcome[], won: Set<number>): BatchColumns {
-  const c = emptyColumns();
-  outcomes.forEach((o, i) => {
-    const item = items[i]!;
-    if (item.idempotency && won.has(i)) {
-      c.idem.m.push(item.merchantId);
-      c.idem.mode.push(item.mode);
-      c.idem.key.push(item.idempotency.key);
-      c.idem.result.push(jsonSafeText(item.idempotency.result(o)));
-      c.idem.op.push(item.idempotency.operation);
-      c.idem.hash.push(item.idempotency.hash);
-    }
-    if (!o.ok) return;
-    if (item.events) c.events.push(...item.events(o.transactions));
-    for (const t of o.transactions) addTransaction(c, item, t);
-  });
-  return c;
-}
-
-function addTransaction(c: BatchColumns, item: PostingItem, t: PostedTransaction): void {
-  const { deltas, tx, en } = c;
-  c.updatedAt = t.createdAt;
-  deltas.set(t.fromAccountId, (deltas.get(t.fromAccountId) ?? 0n) - t.amountMinor);
-  deltas.set(t.toAccountId, (deltas.get(t.toAccountId) ?? 0n) + t.amountMinor);
-  tx.id.push(t.id);
-  tx.m.push(item.merchantId);
-  tx.mode.push(item.mode);
-  tx.type.push(t.type);
-  tx.amount.push(t.amountMinor);
-  tx.from.push(t.fromAccountId);
-  tx.to.push(t.toAccountId);
-  tx.desc.push(t.description);
-  tx.meta.push(t.metadata ? JSON.stringify(t.metadata) : null);
-  tx.at.push(t.createdAt);
-  en.tx.push(t.id, t.id);
-  en.account.push(t.fromAccountId, t.toAccountId);
-  en.amount.push(-t.amountMinor, t.amountMinor);
-  en.after.push(t.fromBalanceAfterMinor, t.toBalanceAfterMinor);
-  en.at.push(t.createdAt, t.createdAt);
-}
-
-/** The parameters of `SQL.writeBatch`, in order ($1 … $28). */
-function writeBatchValues({ deltas, updatedAt, tx, en, idem, events }: BatchColumns): unknown[] {
-  return [
-    [...deltas.keys()],
-    [...deltas.values()],
-    updatedAt,
-    tx.id,
-    tx.m,
-    tx.mode,
-    tx.type,
-    tx.amount,
-    tx.from,
-    tx.to,
-    tx.desc,
-    tx.meta,
-    tx.at,
-    en.tx,
-    en.account,
-    en.amount,
-    en.after,
-    en.at,
-    idem.m,
-    idem.mode,
-    idem.key,
-    idem.result,
-    events.map((e) => e.id),
-    events.map((e) => e.merchantId),
-    events.map((e) => e.mode),
-    events.map((e) => e.type),
-    events.map((e) => JSON.stringify(e.data)),
-    events.map((e) => e.createdAt),
-    idem.op,
-    idem.hash,
-  ];
-}
 
 /** The items of each posting group, by index in batch order. */
 function groupsOf(items: PostingItem[]): Map<PostingGroup, number[]> {
@@ -222,13 +102,12 @@ export class PostingEngine {
 
   private async attempt(items: PostingItem[]): Promise<ItemOutcome[]> {
     const client = await this.pool.connect();
-    let began = false;
-    let committing = false;
-    let broken: Error | undefined;
+    const state: TransactionState = { open: false, committing: false };
     try {
       await this.accounts.resolve(client, items);
-      await client.query('begin');
-      began = true;
+      const begun = client.query('begin');
+      state.open = true;
+      begun.catch(() => undefined); // awaited below; its answer comes before the next statement's
       // Keys first, before any account is locked: a claim never waits while holding a balance.
       const claims = await this.claim(client, items);
       // Only the accounts of items still to be decided: a refused claim's item must not wait for (or hold)
@@ -236,34 +115,65 @@ export class PostingEngine {
       const existing = this.accounts.existing(
         claims.refused.size > 0 ? items.filter((_, i) => !claims.refused.has(i)) : items,
       );
+      const locking =
+        existing.size > 0
+          ? client.query<{ id: bigint; balance_minor: bigint }>({ ...SQL.lock, values: [[...existing]] })
+          : null;
+      await begun;
       const balances = new Map<bigint, bigint>();
-      if (existing.size > 0) {
-        const locked = await client.query<{ id: bigint; balance_minor: bigint }>({
-          ...SQL.lock,
-          values: [[...existing]],
-        });
-        for (const r of locked.rows) balances.set(r.id, r.balance_minor);
-      }
+      if (locking) for (const r of (await locking).rows) balances.set(r.id, r.balance_minor);
       const guarded = await this.runGuards(client, items, claims.refused);
       const plan = decide(this.accounts, items, balances, guarded);
       await this.accounts.create(client, plan.newAccounts);
       const outcomes = materialise(this.accounts, items, plan.decisions, balances);
-      await this.write(client, items, outcomes, claims.won);
-      began = false;
-      committing = true;
-      await this.commit(client, outcomes);
+      await this.writeAndCommit(client, items, outcomes, collectColumns(items, outcomes, claims.won), state);
       return outcomes;
     } catch (err) {
       // A connection that could not roll back, or whose COMMIT got no answer, is not handed out again.
-      if (began)
+      if (state.open)
         await client.query('rollback').catch((e: Error) => {
-          broken = e;
+          state.broken = e;
         });
-      else if (committing && (err as { code?: string }).code === undefined) broken = err as Error;
+      else if (state.committing && outcomeUnknown(err)) state.broken ??= err as Error;
       throw err;
     } finally {
-      client.release(broken);
+      client.release(state.broken);
     }
+  }
+
+  /**
+   * The batch's write, its items' `after` hooks, and COMMIT. Without hooks the write and COMMIT are sent
+   * together: a COMMIT behind a failed write ends the transaction as ROLLBACK, and the write's error is thrown.
+   */
+  private async writeAndCommit(
+    client: PoolClient,
+    items: PostingItem[],
+    outcomes: ItemOutcome[],
+    columns: BatchColumns,
+    state: TransactionState,
+  ): Promise<void> {
+    const written = client.query({ ...SQL.writeBatch, values: writeBatchValues(columns) });
+    if (hasAfterHooks(items)) {
+      await written;
+      await this.afterHooks(client, items, outcomes);
+      state.open = false;
+      state.committing = true;
+      await this.commit(client, outcomes);
+      return;
+    }
+    state.open = false;
+    state.committing = true;
+    const committed = this.commit(client, outcomes);
+    try {
+      await written;
+    } catch (err) {
+      // The COMMIT sent behind it answers ROLLBACK (commit's error); without an answer the connection goes.
+      await committed.catch((e: Error) => {
+        if (!(e instanceof NotCommitted) && outcomeUnknown(e)) state.broken = e;
+      });
+      throw err;
+    }
+    await committed;
   }
 
   /**
@@ -271,17 +181,21 @@ export class PostingEngine {
    * that committed must be answered as committed, never as an error a client would retry.
    */
   private async commit(client: PoolClient, outcomes: ItemOutcome[]): Promise<void> {
+    let command: string;
     try {
-      await client.query('commit');
+      command = (await client.query('commit')).command;
     } catch (err) {
       const probe = outcomes.find((o) => o.ok && o.transactions.length > 0);
-      if (!probe?.ok || (err as { code?: string }).code !== undefined) throw err;
+      if (!probe?.ok || !outcomeUnknown(err)) throw err;
       const landed = await this.pool
         .query({ ...SQL.transactionExists, values: [probe.transactions[0]!.id] })
         .then((r) => r.rowCount === 1);
       if (!landed) throw err;
       this.log.warn({ err }, 'ledger COMMIT answered with an error but the batch had committed');
+      return;
     }
+    // PostgreSQL answers ROLLBACK to the COMMIT of a transaction an error ended: nothing was committed.
+    if (command !== 'COMMIT') throw new NotCommitted(command);
   }
 
   /**
@@ -337,15 +251,8 @@ export class PostingEngine {
     return rejected;
   }
 
-  private async write(
-    client: PoolClient,
-    items: PostingItem[],
-    outcomes: ItemOutcome[],
-    won: Set<number>,
-  ): Promise<void> {
-    const columns = collectColumns(items, outcomes, won);
-    // Balances, transactions, entries, idempotency results and outbox events in one round trip.
-    await client.query({ ...SQL.writeBatch, values: writeBatchValues(columns) });
+  /** The accepted items' `after` hooks and their groups', and the events they return. */
+  private async afterHooks(client: PoolClient, items: PostingItem[], outcomes: ItemOutcome[]): Promise<void> {
     const later: EventDraft[] = [];
     for (const [i, o] of outcomes.entries()) {
       const after = items[i]!.after;
@@ -361,4 +268,35 @@ export class PostingEngine {
     }
     await insertEvents(client, later);
   }
+}
+
+/**
+ * Whether a COMMIT's error leaves it unknown whether the transaction committed: no answer at all (a broken
+ * connection), or a FATAL one (the backend ended, e.g. pg_terminate_backend: it may end after the commit record
+ * is durable and before the answer). An ERROR-severity answer (a deferred constraint, a serialization failure)
+ * comes before the commit record: nothing was committed.
+ */
+function outcomeUnknown(err: unknown): boolean {
+  const e = err as { code?: string; severity?: string };
+  return e.code === undefined || e.severity === 'FATAL' || e.severity === 'PANIC';
+}
+
+/** A COMMIT that PostgreSQL answered with another command (ROLLBACK): the transaction had failed. */
+class NotCommitted extends Error {
+  constructor(command: string) {
+    super(`ledger batch not committed: COMMIT answered ${command}`);
+  }
+}
+
+/** Where a batch's transaction stands, for the error path: roll back, or drop the connection. */
+interface TransactionState {
+  /** A transaction is open: roll it back. */
+  open: boolean;
+  /** COMMIT was sent: an error without a SQLSTATE leaves the outcome unknown, so the connection goes. */
+  committing: boolean;
+  broken?: Error;
+}
+
+function hasAfterHooks(items: PostingItem[]): boolean {
+  return items.some((item) => item.after !== undefined || item.group?.after !== undefined);
 }

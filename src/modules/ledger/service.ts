@@ -11,10 +11,11 @@ import {
   validateIdempotencyKey,
 } from '../idempotency/index.js';
 import { type AdjustInput, type AdjustResult, adjustmentFromStored, planAdjustment } from './adjustments.js';
+import { toJsonSafe } from './batch-columns.js';
 import { type HistoryFilter, HistoryReader } from './history.js';
 import { HouseBooks } from './house.js';
 import type { Tenant } from './operation.js';
-import { PostingEngine, toJsonSafe } from './posting-engine.js';
+import { PostingEngine } from './posting-engine.js';
 import { planTransfer, type TransferInput, type TransferResult, transferFromStored } from './transfers.js';
 import {
   type ItemOutcome,
