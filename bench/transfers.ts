@@ -14,6 +14,7 @@ import { HttpClient, type LoadResult } from './lib/load.js';
 import { Pgbench, type PgbenchResult } from './lib/pgbench.js';
 import { descendants, freePort, log, type ServerChild, startServer } from './lib/proc.js';
 import { int, machineLines, ms, serverLogSummary, statusSummary, table } from './lib/report.js';
+import { metricsLine, scrapeMetrics } from './lib/server-metrics.js';
 import { goalLines } from './lib/transfer-goals.js';
 import { PHASES, type Phase, type PhaseContext, USERS } from './lib/transfer-phases.js';
 
@@ -40,6 +41,8 @@ export interface Measured {
   pgbenchCpu?: CpuSplit;
   /** How long after the load stopped the outbox had published every event (null: not within 10 s). */
   outboxMs: number | null;
+  /** The server's GC pauses and event-loop delay over the phase (bench/lib/server-metrics.ts). */
+  metrics: string;
 }
 
 interface Funding {
@@ -88,15 +91,17 @@ async function measureServer(
       await checkpoint();
       log(`${phase.name}: ${CLIENTS} clients, ${WARMUP_MS / 1000} s warm-up + ${seconds} s`);
       const from = new Date();
+      const metrics0 = await scrapeMetrics(server.port, token);
       const cpuDone = cpuMeter(server.pid, descendants(server.pid));
       const load = await phase.run(ctx);
       const cpu = cpuDone();
+      const metrics = metricsLine(metrics0, await scrapeMetrics(server.port, token));
       ctx.done.set(phase.key, load);
       const outboxMs = await outboxDrained(BENCH_DB, 10_000);
       const type = phase.key === 'f' ? 'adjustment' : 'transfer';
       const ledger = await ledgerCheck(BENCH_DB, from, new Date(), type);
       log(`  ${int(load.perSecond)}/s, p50 ${ms(load.p50Ms)}, p99 ${ms(load.p99Ms)}`);
-      out.push({ phase, load, ledger, cpu, outboxMs });
+      out.push({ phase, load, ledger, cpu, outboxMs, metrics });
     }
     return { results: out, funding };
   } finally {
@@ -124,7 +129,16 @@ async function measurePgbench(results: Measured[], seconds: number): Promise<voi
   }
 }
 
-function phaseLines({ phase, load, ledger, cpu, pgbench, pgbenchCpu, outboxMs }: Measured): string[] {
+function phaseLines({
+  phase,
+  load,
+  ledger,
+  cpu,
+  pgbench,
+  pgbenchCpu,
+  outboxMs,
+  metrics,
+}: Measured): string[] {
   const non200 = [...load.statuses].filter(([s]) => s !== '200').reduce((n, [, c]) => n + c, 0);
   const perCommit = ledger.batches ? (ledger.transfers / ledger.batches).toFixed(1) : 'n/a';
   const serverCores = cpu.server + cpu.workers;
@@ -138,6 +152,7 @@ function phaseLines({ phase, load, ledger, cpu, pgbench, pgbenchCpu, outboxMs }:
       ` commit timestamps ≈ ${perCommit} per ledger batch; sum of balances ${ledger.balanceSum}`,
     `  outbox: ${ledger.unpublished ?? 'n/a'} events unpublished when the load stopped;` +
       ` ${outboxMs === null ? 'NOT all published 10 s later' : `all published ${int(outboxMs)} ms after it`}`,
+    `  ${metrics} (one API process's /metrics, warm-up included)`,
   ];
   if (pgbench) {
     lines.push(

@@ -1,0 +1,68 @@
+import { getOrSet } from '../../src/lib/maps.js';
+
+// What the server's own /metrics says about a phase: its garbage collector's pauses (prom-client's
+// nodejs_gc_duration_seconds, by kind) and its event loop's delay (nodejs_eventloop_lag_*, whose histogram
+// prom-client resets at every scrape, so a scrape at the end of a phase reads that phase). Read to explain a
+// latency tail: a paced phase's p99 next to the GC pauses and event-loop stalls of the same seconds.
+
+export interface GcKind {
+  count: number;
+  seconds: number;
+  /** Pauses longer than 10 ms (the histogram's bucket edge). */
+  over10ms: number;
+}
+
+export interface ServerMetrics {
+  gc: Map<string, GcKind>;
+  loopLagP99Ms: number;
+  loopLagMaxMs: number;
+}
+
+const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})? ([0-9.eE+-]+|NaN)$/;
+
+/** One scrape of GET /metrics (admin bearer token); null when it does not answer 200. */
+export async function scrapeMetrics(port: number, token: string): Promise<ServerMetrics | null> {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (res.status !== 200) return null;
+  const gc = new Map<string, GcKind>();
+  const kindOf = (labels: string) => /kind="([^"]+)"/.exec(labels)?.[1] ?? '?';
+  const entry = (kind: string) => getOrSet(gc, kind, () => ({ count: 0, seconds: 0, over10ms: 0 }));
+  let p99 = 0;
+  let max = 0;
+  const upTo10ms = new Map<string, number>();
+  for (const line of (await res.text()).split('\n')) {
+    const m = SAMPLE.exec(line);
+    if (!m) continue;
+    const [, name, labels = '', raw] = m;
+    const value = Number(raw);
+    if (name === 'nodejs_gc_duration_seconds_count') entry(kindOf(labels)).count += value;
+    else if (name === 'nodejs_gc_duration_seconds_sum') entry(kindOf(labels)).seconds += value;
+    else if (name === 'nodejs_gc_duration_seconds_bucket' && /le="0\.01"/.test(labels))
+      upTo10ms.set(kindOf(labels), (upTo10ms.get(kindOf(labels)) ?? 0) + value);
+    else if (name === 'nodejs_eventloop_lag_p99_seconds') p99 = value * 1000;
+    else if (name === 'nodejs_eventloop_lag_max_seconds') max = value * 1000;
+  }
+  for (const [kind, e] of gc) e.over10ms = e.count - (upTo10ms.get(kind) ?? e.count);
+  return { gc, loopLagP99Ms: p99, loopLagMaxMs: max };
+}
+
+/** The GC pauses between two scrapes, and the event loop's delay over the second one's window, as one line. */
+export function metricsLine(before: ServerMetrics | null, after: ServerMetrics | null): string {
+  if (!before || !after) return 'server /metrics: not read';
+  const parts: string[] = [];
+  for (const [kind, a] of after.gc) {
+    const b = before.gc.get(kind) ?? { count: 0, seconds: 0, over10ms: 0 };
+    const n = a.count - b.count;
+    if (n <= 0) continue;
+    const over = a.over10ms - b.over10ms;
+    parts.push(
+      `${kind} ${n} (${((a.seconds - b.seconds) * 1000).toFixed(0)} ms${over > 0 ? `, ${over} over 10 ms` : ''})`,
+    );
+  }
+  return (
+    `server GC pauses: ${parts.join(', ') || 'none'}; event-loop delay p99 ${after.loopLagP99Ms.toFixed(1)} ms,` +
+    ` max ${after.loopLagMaxMs.toFixed(1)} ms`
+  );
+}
