@@ -74,7 +74,10 @@ function collectColumns(items: PostingItem[], outcomes: ItemOutcome[], won: Set<
   const c = emptyColumns();
   outcomes.forEach((o, i) => {
     const item = items[i]!;
-    if (item.idempotency && won.has(i)) {
+    // A refusal of the caller's input (a guard's ValidationError) is not stored, as before the batch: the
+    // request can be fixed and sent again with the same key (docs/api.md, Idempotency).
+    const stored = o.ok || !(o.error instanceof ValidationError);
+    if (item.idempotency && won.has(i) && stored) {
       c.idem.m.push(item.merchantId);
       c.idem.mode.push(item.mode);
       c.idem.key.push(item.idempotency.key);
@@ -322,8 +325,11 @@ export class PostingEngine {
       if (error) rejected.set(i, error);
     }
     const claims = new TransactionClaims();
-    for (const [group, indexes] of groupsOf(items)) {
-      if (!group.guard) continue;
+    for (const [group, all] of groupsOf(items)) {
+      // Only the items still to be decided: one refused already (its key's record answers it) must not count
+      // in a group's check of the others (the daily withdrawal limit).
+      const indexes = all.filter((i) => !rejected.has(i));
+      if (!group.guard || indexes.length === 0) continue;
       const errors = await group.guard(
         client,
         indexes.map((i) => items[i]!),
@@ -331,7 +337,7 @@ export class PostingEngine {
       );
       indexes.forEach((itemIndex, k) => {
         const error = errors[k];
-        if (error && !rejected.has(itemIndex)) rejected.set(itemIndex, error);
+        if (error) rejected.set(itemIndex, error);
       });
     }
     return rejected;
