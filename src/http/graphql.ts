@@ -7,6 +7,7 @@ import type { Authenticator } from './auth.js';
 import { DocumentCache } from './document-cache.js';
 import { directMediaType, directParams, runDirect } from './graphql-direct.js';
 import { sendError } from './graphql-errors.js';
+import { acceptsAnAnswer, NOT_ACCEPTABLE, unparsableGetParam } from './graphql-request-checks.js';
 import { corsFor, documentLimits, introspectionAccess, withoutSuggestions } from './graphql-rules.js';
 import { storableText } from './storable-text.js';
 import { operationParams, TrustedDocuments } from './trusted-documents.js';
@@ -178,6 +179,15 @@ export function registerGraphql(
         const message = 'POST /graphql needs a JSON body such as {"query": "{ __typename }"}';
         return sendError(req, reply, 400, errorBody('invalid_request', message, req.id));
       }
+      // Before anything runs: yoga would execute a mutation and only then find no way to answer it (406).
+      if (req.method === 'POST' && !acceptsAnAnswer(req.headers.accept)) {
+        return sendError(req, reply, 406, errorBody('invalid_request', NOT_ACCEPTABLE, req.id));
+      }
+      const badParam = unparsableGetParam(req);
+      if (badParam) {
+        const message = `${badParam} must be JSON (URL-encoded), such as {"first":5}`;
+        return sendError(req, reply, 400, errorBody('invalid_request', message, req.id, badParam));
+      }
       trusted.check(req.principal, operationParams(req.method, req.body, req.query));
       const direct = services.config.graphqlDirectPath ? directParams(req) : null;
       const mediaType = direct && directMediaType(req.headers.accept);
@@ -192,6 +202,11 @@ export function registerGraphql(
       response.headers.forEach((value, key) => {
         reply.header(key, value);
       });
+      if (response.status === 406) {
+        // Yoga's bodyless 406 (a subscription asked for JSON; a GET query accepting nothing yoga writes).
+        await response.body?.cancel();
+        return sendError(req, reply, 406, errorBody('invalid_request', NOT_ACCEPTABLE, req.id));
+      }
       reply.status(response.status);
       // A JSON answer is one string already: sent as it is, not through the stream (a proxied Readable
       // piped by fastify) that `body` would wrap it in. Event streams and GraphiQL's page still stream.

@@ -10,6 +10,7 @@ import type { SocketOperations, SocketState } from './ws-operations.js';
 // answers and closes exactly as the protocol says. Subscribe payloads are kept as HTTP parses them, so
 // variables reach the Decimal scalar exactly.
 
+const CLOSE_BAD_REQUEST = 4400;
 const CLOSE_DUPLICATE_ID = 4409;
 /** How often every socket is pinged; one that has not answered the last ping by the next is terminated. */
 const KEEP_ALIVE_MS = 12_000;
@@ -25,12 +26,15 @@ export class MessageRouter {
   async route(socket: WebSocket, state: SocketState, text: string, forward: Forward): Promise<void> {
     let message: { type?: unknown; id?: unknown; payload?: unknown };
     try {
-      // JSON.parse for the type and id; only a subscribe is read again exactly (its variables' numbers as
-      // written), so connection_init and complete cost no lossless parse (a sixth of a socket's garbage).
-      message = JSON.parse(text) as typeof message;
-      if (message?.type === 'subscribe') message = parseGraphqlJson(text) as typeof message;
+      // Every message is read exactly, as HTTP reads a body, so a key given twice is refused in any of them
+      // (JSON.parse alone would let `"type":"subscribe",…,"type":"complete"` through as a complete).
+      message = parseGraphqlJson(text) as typeof message;
     } catch {
-      return forward(text); // not JSON: graphql-ws closes the socket for it (4400)
+      // Not JSON, or JSON that HTTP refuses too (a key given twice, which JSON.parse, and so graphql-ws, would
+      // read as its last value: `"amount":"1","amount":"2"` moved 2): closed as graphql-ws closes for text
+      // that is not JSON.
+      socket.close(CLOSE_BAD_REQUEST, 'Invalid message received');
+      return;
     }
     const id = typeof message?.id === 'string' ? message.id : null;
     if (message?.type === 'complete' && id !== null) {

@@ -115,6 +115,10 @@ export async function rawSocket(
     sendRaw(id: string, payloadText: string) {
       ws.send(`{"id":${JSON.stringify(id)},"type":"subscribe","payload":${payloadText}}`);
     },
+    /** Sends `text` as the whole message, exactly. */
+    sendText(text: string) {
+      ws.send(text);
+    },
     subscribe(id: string, query: string, variables: Record<string, unknown> = {}) {
       ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } }));
     },

@@ -1,3 +1,4 @@
+import { ValidationError } from '../../lib/errors.js';
 import type { EventDraft } from '../events/index.js';
 import type { ItemOutcome, PostedTransaction, PostingItem } from './types.js';
 
@@ -58,7 +59,10 @@ export function collectColumns(
   const c = emptyColumns();
   outcomes.forEach((o, i) => {
     const item = items[i]!;
-    if (item.idempotency && won.has(i)) {
+    // A refusal of the caller's input (a guard's ValidationError) is not stored, as before the batch: the
+    // request can be fixed and sent again with the same key (docs/api.md, Idempotency).
+    const stored = o.ok || !(o.error instanceof ValidationError);
+    if (item.idempotency && won.has(i) && stored) {
       c.idem.m.push(item.merchantId);
       c.idem.mode.push(item.mode);
       c.idem.key.push(item.idempotency.key);

@@ -236,8 +236,11 @@ export class PostingEngine {
       if (error) rejected.set(i, error);
     }
     const claims = new TransactionClaims();
-    for (const [group, indexes] of groupsOf(items)) {
-      if (!group.guard) continue;
+    for (const [group, all] of groupsOf(items)) {
+      // Only the items still to be decided: one refused already (its key's record answers it) must not count
+      // in a group's check of the others (the daily withdrawal limit).
+      const indexes = all.filter((i) => !rejected.has(i));
+      if (!group.guard || indexes.length === 0) continue;
       const errors = await group.guard(
         client,
         indexes.map((i) => items[i]!),
@@ -245,7 +248,7 @@ export class PostingEngine {
       );
       indexes.forEach((itemIndex, k) => {
         const error = errors[k];
-        if (error && !rejected.has(itemIndex)) rejected.set(itemIndex, error);
+        if (error) rejected.set(itemIndex, error);
       });
     }
     return rejected;

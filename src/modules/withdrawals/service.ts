@@ -13,8 +13,9 @@ import { formatToken, parseAmount, parseRate, parseStars } from '../../lib/money
 import type { Mode, Tenant } from '../../lib/tenant.js';
 import { assertStorableText } from '../../lib/text.js';
 import { insertEvents } from '../events/index.js';
-import type { LedgerService, PostingItem } from '../ledger/index.js';
+import type { LedgerService, PostingGroup, PostingItem } from '../ledger/index.js';
 import type { MerchantsService } from '../merchants/index.js';
+import { type DailyLimitCheck, dailyLimitGroup } from './daily-limit.js';
 import { payoutFailed, withdrawalUpdated } from './events.js';
 import { viewFromStored, type WithdrawalRow, type WithdrawalView, withdrawalData } from './view.js';
 
@@ -48,6 +49,10 @@ export function parseWalletAddress(family: Family, value: unknown): string {
 }
 
 export class WithdrawalsService {
+  /** What each withdrawal hold of a batch asks, for the daily limit's check inside the batch (daily-limit.ts). */
+  private readonly dailyChecks = new WeakMap<PostingItem, DailyLimitCheck>();
+  private readonly dailyLimit: PostingGroup = dailyLimitGroup(this.dailyChecks);
+
   constructor(
     private readonly pool: Pool,
     private readonly ledger: LedgerService,
@@ -75,18 +80,6 @@ export class WithdrawalsService {
     if (amountMinor > starsMinor(s.withdrawalMaximum)) {
       throw new ValidationError(
         `amount is above the maximum withdrawal of ${s.withdrawalMaximum} Stars`,
-        'amount',
-        'invalid_amount',
-      );
-    }
-    const today = await this.pool.query<{ total: string }>(
-      `select coalesce(sum(amount_minor), 0)::text as total from withdrawals
-       where merchant_id = $1 and mode = $2 and user_id = $3 and status <> 'rejected' and created_at > now() - interval '24 hours'`,
-      [t.merchantId, t.mode, userId],
-    );
-    if (BigInt(today.rows[0]!.total) + amountMinor > starsMinor(s.withdrawalDailyLimit)) {
-      throw new ValidationError(
-        `amount exceeds the daily withdrawal limit of ${s.withdrawalDailyLimit} Stars`,
         'amount',
         'invalid_amount',
       );
@@ -171,7 +164,15 @@ export class WithdrawalsService {
         if (status === 'approved') await c.query('select pg_notify($1, $2)', [PAYOUTS_CHANNEL, id]);
         return [];
       },
+      group: this.dailyLimit,
     };
+    this.dailyChecks.set(item, {
+      ...t,
+      userId,
+      amountMinor,
+      limitMinor: starsMinor(s.withdrawalDailyLimit),
+      limitText: s.withdrawalDailyLimit,
+    });
     const stored = await this.ledger.runIdempotent(t, 'withdrawal.create', normalized, key, item, () => ({
       ...view,
     }));
