@@ -18,7 +18,7 @@ const ANSWERABLE = [
 
 export const NOT_ACCEPTABLE =
   'Accept names no media type this operation can be answered with: application/json, ' +
-  'application/graphql-response+json, text/event-stream (a subscription needs it, or the WebSocket) or ' +
+  'application/graphql-response+json, text/event-stream or ' +
   'multipart/mixed, in UTF-8';
 
 /**

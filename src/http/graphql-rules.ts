@@ -161,6 +161,30 @@ export function introspectionAccess(config: Config): Plugin<Context> {
   };
 }
 
+export const SUBSCRIPTIONS_ON_WEBSOCKET =
+  'Subscriptions are served over the WebSocket (graphql-ws) at /graphql, where their caps apply; over HTTP only queries and mutations run';
+
+/**
+ * Subscriptions over HTTP (yoga would stream them as server-sent events) are refused before they start: the
+ * contract serves them over graphql-ws only (docs/api.md), and an HTTP stream would hold no place under the
+ * WebSocket's per-socket and per-key caps, so a key could open streams without bound. The WebSocket's own
+ * subscriptions never reach this hook (ws-live.ts starts them itself); over HTTP the answer is one result,
+ * 400 as JSON (in an event stream, one error event).
+ */
+export function subscriptionsOnWebSocket(): Plugin<Context> {
+  return {
+    onSubscribe({ setResultAndStopExecution }) {
+      setResultAndStopExecution({
+        errors: [
+          new GraphQLError(SUBSCRIPTIONS_ON_WEBSOCKET, {
+            extensions: { http: { spec: true, status: 400 }, code: 'invalid_request' },
+          }),
+        ],
+      });
+    },
+  };
+}
+
 const SUGGESTION = / Did you mean .+\?$/;
 
 /** Drops graphql-js's "Did you mean …?" from a message when field suggestions are off. */

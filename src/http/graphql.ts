@@ -8,7 +8,13 @@ import { DocumentCache } from './document-cache.js';
 import { directMediaType, directParams, runDirect } from './graphql-direct.js';
 import { sendError } from './graphql-errors.js';
 import { acceptsAnAnswer, NOT_ACCEPTABLE, unparsableGetParam } from './graphql-request-checks.js';
-import { corsFor, documentLimits, introspectionAccess, withoutSuggestions } from './graphql-rules.js';
+import {
+  corsFor,
+  documentLimits,
+  introspectionAccess,
+  subscriptionsOnWebSocket,
+  withoutSuggestions,
+} from './graphql-rules.js';
 import { storableText } from './storable-text.js';
 import { operationParams, TrustedDocuments } from './trusted-documents.js';
 import { cachedValidation } from './validation-cache.js';
@@ -146,6 +152,7 @@ export function registerGraphql(
       trusted.plugin(),
       documentLimits(services.config),
       introspectionAccess(services.config),
+      subscriptionsOnWebSocket(),
       operationMetrics(services),
       storableText(),
       oneErrorList(services),

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { SUBSCRIPTIONS_ON_WEBSOCKET } from '../../src/http/graphql-rules.js';
 import { ERROR_STATUS } from '../../src/lib/errors.js';
 import { sign, type TestMerchant, useTestApp } from '../helpers/app.js';
 import { fuzzParams } from '../helpers/fuzz.js';
@@ -126,12 +127,43 @@ describe('POST /graphql with any Accept header', () => {
     expect(await balanceOf(m, 'html_payee')).toBe(0n);
   });
 
-  it('answers a subscription asked for as JSON with 406 in the GraphQL error shape', async () => {
+  it('refuses a subscription, whatever the Accept header: subscriptions are served over the WebSocket only', async () => {
+    // An HTTP stream (server-sent events) would hold no place under the WebSocket's per-socket and per-key caps.
+    // inject() returns when the response ends: a stream that started would never end, and time the test out.
     const m = await t.merchant();
     const payload = JSON.stringify({ query: 'subscription { balanceUpdated(userId: "u1") { balance } }' });
-    const res = await post(m, payload, 'application/json');
-    expectGraphqlRefusal(res.statusCode, res.body, res.body);
-    expect(res.statusCode).toBe(406);
+    await fc.assert(
+      fc.asyncProperty(acceptHeader, async (accept) => {
+        const res = await post(m, payload, accept);
+        const context = `Accept: ${accept}`;
+        if (/^(text\/event-stream|multipart\/mixed)/.test(res.headers['content-type']?.toString() ?? '')) {
+          // Asked for a streaming format first: the refusal is its one part (an event, a multipart part), and
+          // the response ends.
+          expect(res.body, context).toContain(SUBSCRIPTIONS_ON_WEBSOCKET);
+          expect(res.body, context).toContain('invalid_request');
+          return;
+        }
+        if (res.statusCode === 200) {
+          // application/json: a request error is answered 200, as validation errors are (GraphQL over HTTP).
+          expect(res.headers['content-type'], context).toMatch(/^application\/json/);
+          expect(res.json(), context).toEqual({
+            errors: [{ message: SUBSCRIPTIONS_ON_WEBSOCKET, extensions: { code: 'invalid_request' } }],
+          });
+          return;
+        }
+        expectGraphqlRefusal(res.statusCode, res.body, context);
+        if (res.statusCode !== 406)
+          expect(res.json().errors[0].message, context).toBe(SUBSCRIPTIONS_ON_WEBSOCKET);
+      }),
+      { ...fuzzParams(), seed: fuzzParams().seed ?? 7321, numRuns: 40 },
+    );
+    // Both media types, as for any request error: 400 in application/graphql-response+json, 200 in JSON.
+    const spec = await post(m, payload, 'application/graphql-response+json');
+    expect(spec.statusCode).toBe(400);
+    expect(spec.json().errors[0].extensions.code).toBe('invalid_request');
+    const none = await post(m, payload, undefined);
+    expect(none.statusCode).toBe(200);
+    expect(none.json().errors[0].message).toBe(SUBSCRIPTIONS_ON_WEBSOCKET);
   });
 });
 
