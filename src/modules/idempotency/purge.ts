@@ -24,43 +24,44 @@ import { KEY_LOCK_SPACE, keyLockId } from './key-lock.js';
 //     TTL), complete() finds no claim and fails, so that request commits nothing;
 //   . a retry taking it over holds the row during its statement (skipped) and restarts it (created_at =
 //     locked_at = now()); a ledger batch that took it over holds the key's advisory lock until it commits.
-//     So the purge takes the advisory lock of each dead claim it deletes, with pg_try_advisory_xact_lock
-//     (never waiting), for its own statement: a key another transaction holds is skipped, and no claim can
-//     take a key over while the purge deletes it. The price: a claim of that key in those milliseconds finds
-//     it busy (request_in_progress, which clients retry), as it would while any request holds it. Completed
-//     rows take no advisory lock: a batch that won an expired record writes it whether or not it is there.
+//     So the purge takes the advisory lock of each dead claim it has locked, with pg_try_advisory_xact_lock
+//     (never waiting), for its own statement: a key another transaction holds is skipped (left for a later
+//     pass, like a skipped row), and no claim can take a key over while the purge deletes it. The price: a
+//     claim of that key in those milliseconds finds it busy (request_in_progress, which clients retry), as it
+//     would while any request holds it. Completed rows take no advisory lock: a batch that won an expired
+//     record writes it whether or not it is there.
 //   Before this, a dead claim stayed forever at the head of the index every batch walks.
 
 /** Rows one statement deletes at most. */
 export const PURGE_BATCH = 1000;
 
 /**
- * Whether the record `row` is past its time to live and may go: completed, or a dead claim whose key no
- * transaction holds (see above; the CASEs keep the advisory lock for the rows that need it, in that order).
- * $1 is the TTL in hours, $3 the lock timeout in seconds.
+ * Whether the record `row` is past its time to live: completed, or a dead claim (see above). $1 is the TTL in
+ * hours, $3 the lock timeout in seconds.
  */
-const expired = (row: string, lockKey: boolean) =>
+const expired = (row: string) =>
   `${row}.created_at < now() - make_interval(hours => $1)
-             and case ${row}.state
-                   when 'completed' then true
-                   when 'in_progress' then
-                     case when ${row}.locked_at < now() - make_interval(secs => $3)
-                       then ${lockKey ? `pg_try_advisory_xact_lock(${KEY_LOCK_SPACE}, ${keyLockId(`${row}.merchant_id`, `${row}.mode`, `${row}.key`)})` : 'true'}
-                       else false end
-                   else false end`;
+             and (${row}.state = 'completed'
+                  or (${row}.state = 'in_progress' and ${row}.locked_at < now() - make_interval(secs => $3)))`;
 
 const PURGE_SQL = {
   name: 'idem_purge_batch',
-  // The outer conditions repeat the inner ones: what is deleted is what was found expired and locked (the
-  // advisory lock, already held, is not taken twice).
-  text: `with doomed as (
-           select merchant_id, mode, key from idempotency_keys i
-           where ${expired('i', true)}
+  // `found`: the batch, locked. Only then are the dead claims' advisory locks tried (`doomed`), at most a batch
+  // of them: a filter beside the LIMIT may run on every expired row (the planner may sort them all first),
+  // and a backlog of dead claims would fill the lock table. The outer conditions repeat the inner ones: what is
+  // deleted is what was found expired and locked.
+  text: `with found as materialized (
+           select merchant_id, mode, key, state from idempotency_keys i
+           where ${expired('i')}
            order by created_at
            limit $2
-           for update skip locked)
+           for update skip locked),
+         doomed as materialized (
+           select merchant_id, mode, key from found f
+           where f.state = 'completed'
+              or pg_try_advisory_xact_lock(${KEY_LOCK_SPACE}, ${keyLockId('f.merchant_id', 'f.mode', 'f.key')}))
          delete from idempotency_keys k using doomed d
-         where k.merchant_id = d.merchant_id and k.mode = d.mode and k.key = d.key and ${expired('k', false)}`,
+         where k.merchant_id = d.merchant_id and k.mode = d.mode and k.key = d.key and ${expired('k')}`,
 } as const;
 
 export interface PurgeOptions {
