@@ -136,6 +136,8 @@ export const envSchema = z.object({
     .optional(),
   WS_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(100_000).default(100),
   WS_MAX_SUBSCRIPTIONS_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(2_000),
+  WS_MESSAGES_PER_SECOND: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  WS_MESSAGE_BURST: z.coerce.number().int().min(1).max(10_000_000).default(500),
   WS_COALESCE_BYTES: z.coerce
     .number()
     .int()

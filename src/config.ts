@@ -53,6 +53,10 @@ export interface Config {
   wsMaxSubscriptionsPerSocket: number;
   /** Across every socket of one process opened with the same API key. */
   wsMaxSubscriptionsPerKey: number;
+  /** Messages per second one WebSocket may send, on average (its token bucket's refill; src/http/ws-budget.ts). */
+  wsMessagesPerSecond: number;
+  /** Messages one WebSocket may send at once (its token bucket's size). */
+  wsMessageBurst: number;
   /** Unsent bytes on a socket past which balance-like streams send only their newest message. */
   wsCoalesceBytes: number;
   /** Unsent bytes on a socket past which it is closed (4408 too_slow) rather than a donation dropped. */
@@ -208,6 +212,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphqlTrustedDocuments: e.GRAPHQL_TRUSTED_DOCUMENTS ?? [],
     wsMaxSubscriptionsPerSocket: e.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
     wsMaxSubscriptionsPerKey: e.WS_MAX_SUBSCRIPTIONS_PER_KEY,
+    wsMessagesPerSecond: e.WS_MESSAGES_PER_SECOND,
+    wsMessageBurst: e.WS_MESSAGE_BURST,
     wsCoalesceBytes: e.WS_COALESCE_BYTES,
     wsSlowClientBytes: e.WS_SLOW_CLIENT_BYTES,
     adminTokenTtlSeconds: e.ADMIN_TOKEN_TTL_SECONDS,

@@ -10,6 +10,7 @@ import { FanoutHub } from '../modules/realtime/index.js';
 import type { Authenticator } from './auth.js';
 import { trustProxyFn, upgradeClientAddress } from './client-address.js';
 import { maskError } from './graphql.js';
+import { MessageBudget } from './ws-budget.js';
 import { LiveSubscriptions } from './ws-live.js';
 import { SocketOperations } from './ws-operations.js';
 import { MessageRouter, startKeepAlive } from './ws-router.js';
@@ -19,7 +20,9 @@ import { MessageRouter, startKeepAlive } from './ws-router.js';
 // door: the key's IP allow-list against the client address of the upgrade request (TRUST_PROXY applies), the
 // signature, and one unit of the credential's rate limit. A refusal closes the socket: 4403 `ip_not_allowed`,
 // 4429 `rate_limited`, 4401 anything else (the reason is the error code). Every operation then passes
-// ws-operations.ts. Sockets close with 4401 when their API key or bearer token is revoked.
+// ws-operations.ts. Sockets close with 4401 when their API key or bearer token is revoked. Every message, of
+// any type and from the first, spends the socket's message budget (ws-budget.ts); a socket past it is closed
+// with 4429 `too_many_messages`, which graphql-ws clients take as fatal (they do not reconnect on their own).
 
 type Extra = { socket: WebSocket; request?: IncomingMessage };
 
@@ -171,8 +174,21 @@ export function attachSubscriptions(
   });
   wss.options.handleProtocols = handleProtocols;
   const router = new MessageRouter(operations, live);
+  const { wsMessagesPerSecond, wsMessageBurst } = services.config;
+  /** Whether a message may be read: the socket is open and within its budget (closed with 4429 if not). */
+  const withinBudget = (socket: WebSocket, budget: MessageBudget): boolean => {
+    if (socket.readyState !== socket.OPEN) return false; // closing: what is still in flight is not read
+    if (budget.spend()) return true;
+    services.log.info(
+      { principal: operations.principal(socket).kind },
+      'WebSocket closed: over its message budget',
+    );
+    socket.close(CLOSE_RATE_LIMITED, 'too_many_messages');
+    return false;
+  };
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
     const state = operations.open(socket);
+    const budget = new MessageBudget(wsMessagesPerSecond, wsMessageBurst);
     const closed = server.opened(
       {
         protocol: socket.protocol,
@@ -184,6 +200,7 @@ export function attachSubscriptions(
         close: (code, reason) => socket.close(code, reason),
         onMessage: (cb) =>
           socket.on('message', (data) => {
+            if (!withinBudget(socket, budget)) return;
             router.route(socket, state, String(data), cb).catch((err) => {
               services.log.error({ err }, 'WebSocket message handling failed');
               socket.close(CLOSE_INTERNAL_ERROR, 'Internal server error');

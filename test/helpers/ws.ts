@@ -125,6 +125,10 @@ export async function rawSocket(
     complete(id: string) {
       ws.send(JSON.stringify({ id, type: 'complete' }));
     },
+    /** Sends `text` as it is (any message: a ping, something malformed). */
+    send(text: string) {
+      ws.send(text);
+    },
     result,
     close: () => ws.close(),
   };

@@ -5,6 +5,7 @@ import { IdempotencyError, ValidationError } from '../../lib/errors.js';
 import { IDEMPOTENCY_KEY_PATTERN } from '../../lib/ids.js';
 import { canonicalJson } from '../../lib/json.js';
 import type { Mode } from '../../lib/tenant.js';
+import { KEY_LOCK_SPACE, keyLockId } from './key-lock.js';
 import { type PurgeOptions, type PurgeResult, purgeExpiredRecords } from './purge.js';
 
 // Idempotency records live in PostgreSQL beside the effect they guard: a claim is taken before the work,
@@ -18,12 +19,6 @@ export interface IdempotencyScope {
   mode: Mode;
   key: string;
 }
-
-/**
- * The first half of every key's advisory lock: PostgreSQL keeps two-integer locks apart from one-bigint
- * locks, so no Idempotency-Key a client chooses can hash onto a scanner's, payout's or sweeper's lock.
- */
-const KEY_LOCK_SPACE = 0x4e504b59; // "NPKY"
 
 /**
  * What a claim may take over, as SQL over the record `row`: a stale claim of the same request (`hash`, locked
@@ -65,7 +60,7 @@ const SQL = {
     name: 'idem_claim_many',
     text: `with req as materialized (
              select m, md, k, op, h,
-                    pg_try_advisory_xact_lock(${KEY_LOCK_SPACE}, hashtext(m || ' ' || md || ' ' || k)) as got
+                    pg_try_advisory_xact_lock(${KEY_LOCK_SPACE}, ${keyLockId('m', 'md', 'k')}) as got
              from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[]) as c(m, md, k, op, h)),
            ins as (
              insert into idempotency_keys (merchant_id, mode, key, operation, request_hash, state)
@@ -87,7 +82,7 @@ const SQL = {
     name: 'idem_claim_within',
     text: `with req as materialized (
              select m, md, k, h,
-                    pg_try_advisory_xact_lock(${KEY_LOCK_SPACE}, hashtext(m || ' ' || md || ' ' || k)) as got
+                    pg_try_advisory_xact_lock(${KEY_LOCK_SPACE}, ${keyLockId('m', 'md', 'k')}) as got
              from unnest($1::text[], $2::text[], $3::text[], $4::bytea[]) as c(m, md, k, h))
            select r.m as merchant_id, r.md as mode, r.k as key, r.got,
                   r.got and (x.state is null or ${takeable('x', 'r.h', '$5', '$6')}) as won
@@ -111,7 +106,7 @@ const SQL = {
   complete: {
     name: 'idem_complete',
     text: `update idempotency_keys set state = 'completed', result = $4, completed_at = now()
-           where merchant_id = $1 and mode = $2 and key = $3`,
+           where merchant_id = $1 and mode = $2 and key = $3 and state = 'in_progress'`,
   },
 } as const;
 
@@ -346,17 +341,23 @@ export class IdempotencyService {
     await this.pool.query({ ...SQL.release, values: [scope.merchantId, scope.mode, scope.key] });
   }
 
-  /** Completes a claim inside the caller's transaction (for work that is not a ledger batch). */
+  /**
+   * Completes a claim inside the caller's transaction (for work that is not a ledger batch). A claim that is no
+   * longer there (purged as dead after its request stalled past the TTL, or completed by a retry that took it
+   * over) throws request_in_progress, so the caller's transaction rolls back instead of committing work that
+   * no record guards; a retry then replays the record or runs the request again.
+   */
   async complete(client: PoolClient, scope: IdempotencyScope, result: unknown): Promise<void> {
-    await client.query({
+    const r = await client.query({
       ...SQL.complete,
       values: [scope.merchantId, scope.mode, scope.key, JSON.stringify(result)],
     });
+    if (r.rowCount !== 1) throw inProgress();
   }
 
   /**
-   * Deletes the completed records past their time to live, in small batches that skip any row a claim holds
-   * (purge.ts); returns how many. The worker runs it every IDEMPOTENCY_PURGE_INTERVAL_MS (jobs/maintenance.ts).
+   * Deletes the completed records past their time to live, and the claims past it whose requests died, in
+   * small batches that skip any row or key a claim or a request holds (purge.ts); returns how many. The worker runs it every IDEMPOTENCY_PURGE_INTERVAL_MS (jobs/maintenance.ts).
    */
   async purgeExpired(opts: PurgeOptions = {}): Promise<number> {
     return (await this.purgeExpiredBatches(opts)).purged;
@@ -364,6 +365,6 @@ export class IdempotencyService {
 
   /** purgeExpired, with how many statements it took. */
   purgeExpiredBatches(opts: PurgeOptions = {}): Promise<PurgeResult> {
-    return purgeExpiredRecords(this.pool, this.ttlHours, opts);
+    return purgeExpiredRecords(this.pool, this.ttlHours, this.lockTimeoutSeconds, opts);
   }
 }
