@@ -36,6 +36,11 @@ export interface SocketState {
   admitted: Set<string>;
   /** Ids of the operations graphql-ws runs for this socket (queries, mutations), until they finish. */
   forwarded: Set<string>;
+  /**
+   * Subscriptions being started (admitted, authorised, joined: asynchronous), by id: true once a `complete`
+   * for it arrived meanwhile, so it is completed as soon as it has started.
+   */
+  starting: Map<string, boolean>;
 }
 
 /** A document parsed and checked against the static rules once, however many sockets send its text. */
@@ -69,7 +74,12 @@ export class SocketOperations {
 
   /** A socket's state, from its opening to its close. */
   open(socket: WebSocket): SocketState {
-    const state: SocketState = { exact: new Map(), admitted: new Set(), forwarded: new Set() };
+    const state: SocketState = {
+      exact: new Map(),
+      admitted: new Set(),
+      forwarded: new Set(),
+      starting: new Map(),
+    };
     this.states.set(socket, state);
     socket.once('close', () => {
       for (const id of [...state.admitted]) this.done(socket, id);

@@ -39,6 +39,8 @@ export class MessageRouter {
     const id = typeof message?.id === 'string' ? message.id : null;
     if (message?.type === 'complete' && id !== null) {
       if (this.live.complete(socket, id)) return;
+      // Still starting: it is completed once started, and nothing of it is sent.
+      if (state.starting.has(id)) return void state.starting.set(id, true);
       return forward(text);
     }
     const payload = message?.payload as SubscribePayload | undefined;
@@ -46,7 +48,7 @@ export class MessageRouter {
       return forward(text);
     // Not acknowledged yet: graphql-ws closes the socket (4401), as the protocol says.
     if (!state.principal) return forward(text);
-    if (state.forwarded.has(id) || this.live.ids(socket).has(id)) {
+    if (state.forwarded.has(id) || state.starting.has(id) || this.live.ids(socket).has(id)) {
       socket.close(CLOSE_DUPLICATE_ID, `Subscriber for ${id} already exists`);
       return;
     }
@@ -57,7 +59,15 @@ export class MessageRouter {
       state.forwarded.add(id);
       return forward(text);
     }
-    await this.live.subscribe(socket, id, payload);
+    // The id is taken from now on: a second subscribe with it while this one starts is a duplicate (4409).
+    state.starting.set(id, false);
+    try {
+      await this.live.subscribe(socket, id, payload);
+    } finally {
+      const completed = state.starting.get(id);
+      state.starting.delete(id);
+      if (completed) this.live.complete(socket, id);
+    }
   }
 }
 

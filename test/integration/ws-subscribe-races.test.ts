@@ -1,0 +1,77 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { hmacSha256Hex } from '../../src/lib/crypto.js';
+import { type TestMerchant, useTestApp } from '../helpers/app.js';
+import { rawSocket } from '../helpers/ws.js';
+
+// A subscription starts asynchronously (admitted, authorised, joined to its topic), and a client may send its
+// next message before that is done. graphql-ws's protocol still holds: a second subscribe with an id in use
+// closes the socket with 4409, and a complete for an id that is still starting ends it (nothing is sent for it,
+// and the id is free again). Both were seen to fail by the attacker review: the duplicate was dropped silently,
+// and the complete was lost, leaving a subscription the client had ended.
+
+const t = useTestApp({ outboxPollMs: 100 }, { role: 'all' });
+let wsUrl = '';
+beforeAll(async () => {
+  wsUrl = `${(await t.app.listen(0, '127.0.0.1')).replace('http', 'ws')}/graphql`;
+});
+
+const keyInit = (m: TestMerchant) => {
+  const ts = String(Math.floor(Date.now() / 1000));
+  return { apiKey: m.apiKey, timestamp: ts, signature: hmacSha256Hex(m.apiSecret, ts) };
+};
+const BALANCE = (userId: string) => `subscription { balanceUpdated(userId: "${userId}") { balance } }`;
+const nexts = (s: Awaited<ReturnType<typeof rawSocket>>, id: string) =>
+  s.messages.filter((x) => x.id === id && x.type === 'next');
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 1000 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
+  if (!condition()) throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('subscribe messages that arrive while one is starting', () => {
+  it('closes with 4409 for a second subscribe with the same id sent right behind the first', async () => {
+    const m = await t.merchant();
+    const s = await rawSocket(wsUrl, keyInit(m));
+    expect(s.acked).toBe(true);
+    s.subscribe('same', BALANCE('race_a'));
+    s.subscribe('same', BALANCE('race_b'));
+    // A query behind them: answered only if the socket is still open.
+    s.subscribe('after', '{ __typename }');
+    await Promise.race([s.closing, s.result('after')]);
+    expect(s.closed()).toEqual({ code: 4409, reason: 'Subscriber for same already exists' });
+  });
+
+  it('ends a subscription whose complete came while it was starting: nothing is sent for it, and its id is free', async () => {
+    const m = await t.merchant();
+    const s = await rawSocket(wsUrl, keyInit(m));
+    s.subscribe('gone', BALANCE('race_user'));
+    s.complete('gone');
+    // The same subscription under another id, started after: it gets every update.
+    s.subscribe('kept', BALANCE('race_user'));
+    const credit = () => t.credit(m, 'race_user', '1');
+    // Credit until 'kept' is live and has seen an update (its start is asynchronous too), as untilLive does.
+    for (let i = 0; i < 50 && nexts(s, 'kept').length === 0; i++) {
+      await credit();
+      const deadline = Date.now() + 200;
+      while (nexts(s, 'kept').length === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(nexts(s, 'kept').length).toBeGreaterThan(0);
+    // Once more: by the time 'kept' has this later update, a frame for 'gone' from an earlier one would have
+    // arrived before it on this socket.
+    const seen = nexts(s, 'kept').length;
+    await credit();
+    await until(() => nexts(s, 'kept').length > seen, "'kept' second update");
+    expect(nexts(s, 'gone')).toEqual([]);
+    expect(s.closed()).toBeNull();
+
+    // The id is free: subscribing with it again is no duplicate, and it is live.
+    s.subscribe('gone', BALANCE('race_user'));
+    const before = nexts(s, 'kept').length;
+    await credit();
+    await until(() => nexts(s, 'kept').length > before, "'kept' third update");
+    await until(() => nexts(s, 'gone').length > 0 || s.closed() !== null, "'gone' again");
+    expect(s.closed()).toBeNull();
+    s.close();
+  });
+});
