@@ -18,10 +18,18 @@ builder.subscriptionField('depositUpdated', (t) =>
     type: DepositUpdateRef,
     description: 'Every change of a deposit: seen on chain, each new confirmation, credited, expired.',
     args: { id: t.arg.id({ required: true, description: 'The deposit (`dep_…`).' }) },
-    subscribe: (_root, args, ctx) => {
+    subscribe: async (_root, args, ctx) => {
       const id = String(args.id);
-      const { merchantId, mode } = depositTenant(ctx, id);
-      return topicStream(ctx.services.pubsub, 'deposit', topicKey(merchantId, mode, id)) as never;
+      const tenant = depositTenant(ctx, id);
+      // A key's subscription names a deposit of its merchant that exists (not_found otherwise), as
+      // withdrawalUpdated does: any text was taken, so a typo never heard anything, and a 64 KB id was a topic.
+      // A deposit token is minted for its one deposit (depositTenant checked that it is this one).
+      if (ctx.principal.kind === 'merchant') await ctx.services.deposits.get(tenant, id);
+      return topicStream(
+        ctx.services.pubsub,
+        'deposit',
+        topicKey(tenant.merchantId, tenant.mode, id),
+      ) as never;
     },
     resolve: (m) => m as never,
   }),
