@@ -119,6 +119,7 @@ export class PostingEngine {
         existing.size > 0
           ? client.query<{ id: bigint; balance_minor: bigint }>({ ...SQL.lock, values: [[...existing]] })
           : null;
+      locking?.catch(() => undefined); // awaited below, unless BEGIN's error (answered first) is thrown before
       await begun;
       const balances = new Map<bigint, bigint>();
       if (locking) for (const r of (await locking).rows) balances.set(r.id, r.balance_minor);
