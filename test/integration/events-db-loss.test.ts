@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app.js';
-import { hmacSha256Hex } from '../../src/lib/crypto.js';
 import { createTestDatabase, databaseUrl, dropTestDatabase } from '../helpers/db.js';
+import { injectTransfer } from '../helpers/inject.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
 
 // PostgreSQL ends every connection of the app (pg_terminate_backend, as in a failover) again and again while
@@ -38,19 +38,9 @@ async function killBackends(): Promise<number> {
 
 /** A signed keyed transfer, retried with its key until it answers 200 (a killed connection answers 500). */
 async function transfer(app: App, key: { apiKey: string; apiSecret: string }, i: number): Promise<string> {
-  const raw = JSON.stringify({ fromUserId: 'payer', toUserId: `payee${i % 5}`, amount: 1 });
+  const body = { fromUserId: 'payer', toUserId: `payee${i % 5}`, amount: 1 };
   for (let attempt = 1; ; attempt++) {
-    const res = await app.server.inject({
-      method: 'POST',
-      url: '/api/v1/transfer',
-      payload: raw,
-      headers: {
-        'content-type': 'application/json',
-        'x-api-key': key.apiKey,
-        'x-signature': hmacSha256Hex(key.apiSecret, raw),
-        'idempotency-key': `db-loss-${i}`,
-      },
-    });
+    const res = await injectTransfer(app, key, body, { 'idempotency-key': `db-loss-${i}` });
     if (res.statusCode === 200) return res.json().id as string;
     expect([500, 503]).toContain(res.statusCode);
     if (attempt >= 20) throw new Error(`transfer ${i}: still ${res.statusCode} after ${attempt} attempts`);

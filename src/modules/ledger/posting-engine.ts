@@ -5,6 +5,7 @@ import type { Logger } from '../../lib/logger.js';
 import { type EventDraft, insertEvents } from '../events/index.js';
 import { ClaimLost, type WithinClaim } from '../idempotency/index.js';
 import { type BatchColumns, collectColumns, writeBatchValues } from './batch-columns.js';
+import { type Committed, commitBatch, NotCommitted, OutcomeUnknown, outcomeUnknown } from './batch-commit.js';
 import { AccountIds, decide, materialise, RestartBatch } from './planning.js';
 import { SQL } from './sql.js';
 import {
@@ -60,6 +61,11 @@ export class PostingEngine {
     try {
       return await this.attemptWithRetries(items);
     } catch (err) {
+      if (err instanceof OutcomeUnknown) {
+        // Posting any of it again could post it twice: every item fails with the unknown outcome (a 500).
+        this.log.error({ err: err.commitError, lookup: err.cause, size: items.length }, err.message);
+        return items.map(() => new BatchItemFailure(err));
+      }
       if (items.length === 1) return [this.itemFailure(err)];
       this.log.debug(
         { err, size: items.length },
@@ -159,44 +165,40 @@ export class PostingEngine {
       await this.afterHooks(client, items, outcomes);
       state.open = false;
       state.committing = true;
-      await this.commit(client, outcomes);
+      await commitBatch(this.pool, this.log, client, outcomes);
       return;
     }
     state.open = false;
     state.committing = true;
-    const committed = this.commit(client, outcomes);
+    const committed = commitBatch(this.pool, this.log, client, outcomes);
     try {
       await written;
     } catch (err) {
-      // The COMMIT sent behind it answers ROLLBACK (commit's error); without an answer the connection goes.
-      await committed.catch((e: Error) => {
-        if (!(e instanceof NotCommitted) && outcomeUnknown(e)) state.broken = e;
-      });
+      // The write and COMMIT were answered (or not) together: what COMMIT found out decides.
+      let how: Committed;
+      try {
+        how = await committed;
+      } catch (e) {
+        // ROLLBACK (NotCommitted): the write's error is the batch's. Without an answer the connection goes.
+        if (!(e instanceof NotCommitted) && outcomeUnknown(e)) state.broken = e as Error;
+        if (e instanceof OutcomeUnknown) throw e;
+        throw err;
+      }
+      if (how === 'probed') {
+        // Both answers were lost, and the batch is there: it committed, whatever the write's error said.
+        state.broken = err as Error;
+        this.log.warn({ err }, "ledger write's answer was lost, but the batch had committed");
+        return;
+      }
+      // COMMIT answered COMMIT behind a write that never reached PostgreSQL (refused by the client before it
+      // was sent): the transaction committed without its write, so no money moved; the batch fails.
+      this.log.error(
+        { err },
+        'ledger write refused before it was sent; its transaction committed without it',
+      );
       throw err;
     }
     await committed;
-  }
-
-  /**
-   * COMMIT, and when it fails without an answer (a broken connection), find out whether it landed: a batch
-   * that committed must be answered as committed, never as an error a client would retry.
-   */
-  private async commit(client: PoolClient, outcomes: ItemOutcome[]): Promise<void> {
-    let command: string;
-    try {
-      command = (await client.query('commit')).command;
-    } catch (err) {
-      const probe = outcomes.find((o) => o.ok && o.transactions.length > 0);
-      if (!probe?.ok || !outcomeUnknown(err)) throw err;
-      const landed = await this.pool
-        .query({ ...SQL.transactionExists, values: [probe.transactions[0]!.id] })
-        .then((r) => r.rowCount === 1);
-      if (!landed) throw err;
-      this.log.warn({ err }, 'ledger COMMIT answered with an error but the batch had committed');
-      return;
-    }
-    // PostgreSQL answers ROLLBACK to the COMMIT of a transaction an error ended: nothing was committed.
-    if (command !== 'COMMIT') throw new NotCommitted(command);
   }
 
   /**
@@ -271,24 +273,6 @@ export class PostingEngine {
       if (group.after && accepted.length > 0) later.push(...(await group.after(client, accepted)));
     }
     await insertEvents(client, later);
-  }
-}
-
-/**
- * Whether a COMMIT's error leaves it unknown whether the transaction committed: no answer at all (a broken
- * connection), or a FATAL one (the backend ended, e.g. pg_terminate_backend: it may end after the commit record
- * is durable and before the answer). An ERROR-severity answer (a deferred constraint, a serialization failure)
- * comes before the commit record: nothing was committed.
- */
-function outcomeUnknown(err: unknown): boolean {
-  const e = err as { code?: string; severity?: string };
-  return e.code === undefined || e.severity === 'FATAL' || e.severity === 'PANIC';
-}
-
-/** A COMMIT that PostgreSQL answered with another command (ROLLBACK): the transaction had failed. */
-class NotCommitted extends Error {
-  constructor(command: string) {
-    super(`ledger batch not committed: COMMIT answered ${command}`);
   }
 }
 

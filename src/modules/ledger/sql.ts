@@ -25,6 +25,11 @@ export const SQL = {
     name: 'ledger_transaction_exists',
     text: 'select 1 from ledger_transactions where id = $1',
   },
+  /** Whether a backend (a batch's, whose connection was lost) is still running. */
+  backendAlive: {
+    name: 'ledger_backend_alive',
+    text: 'select 1 from pg_stat_activity where pid = $1',
+  },
   writeBatch: {
     name: 'ledger_write_batch',
     text: `with u as (
