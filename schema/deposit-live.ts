@@ -24,7 +24,7 @@ builder.subscriptionField('depositUpdated', (t) =>
       // A key's subscription names a deposit of its merchant that exists (not_found otherwise), as
       // withdrawalUpdated does: any text was taken, so a typo never heard anything, and a 64 KB id was a topic.
       // A deposit token is minted for its one deposit (depositTenant checked that it is this one).
-      if (ctx.principal.kind === 'merchant') await ctx.services.deposits.get(tenant, id);
+      if (ctx.principal.kind === 'merchant') await ctx.services.deposits.row(tenant, id);
       return topicStream(
         ctx.services.pubsub,
         'deposit',

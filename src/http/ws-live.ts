@@ -81,7 +81,14 @@ export class LiveSubscriptions {
     const ids = this.ids(socket);
     const args = await this.operations.admit({ extra: { socket } }, id, payload);
     if (Array.isArray(args)) return this.refuse(socket, id, args);
-    const source = await createSourceEventStream(args);
+    let source: Awaited<ReturnType<typeof createSourceEventStream>>;
+    try {
+      source = await createSourceEventStream(args);
+    } catch (err) {
+      // Admitted, so it holds a place under the caps: give it back (graphql-js asserts on malformed input).
+      this.operations.done(socket, id);
+      throw err;
+    }
     if (!isAsyncIterable(source)) {
       this.operations.done(socket, id);
       return this.refuse(socket, id, (source as ExecutionResult).errors ?? []);

@@ -37,10 +37,10 @@ export interface SocketState {
   /** Ids of the operations graphql-ws runs for this socket (queries, mutations), until they finish. */
   forwarded: Set<string>;
   /**
-   * Subscriptions being started (admitted, authorised, joined: asynchronous), by id: true once a `complete`
-   * for it arrived meanwhile, so it is completed as soon as it has started.
+   * Subscriptions being started (admitted, authorised, joined: asynchronous), by id: `completed` once a
+   * `complete` for it arrived meanwhile (it is completed as soon as it has started), `ended` when it has.
    */
-  starting: Map<string, boolean>;
+  starting: Map<string, { completed: boolean; ended: Promise<void> }>;
 }
 
 /** A document parsed and checked against the static rules once, however many sockets send its text. */

@@ -40,14 +40,26 @@ export class MessageRouter {
     if (message?.type === 'complete' && id !== null) {
       if (this.live.complete(socket, id)) return;
       // Still starting: it is completed once started, and nothing of it is sent.
-      if (state.starting.has(id)) return void state.starting.set(id, true);
-      return forward(text);
+      const starting = state.starting.get(id);
+      if (!starting) return forward(text);
+      starting.completed = true;
+      return;
     }
     const payload = message?.payload as SubscribePayload | undefined;
-    if (message?.type !== 'subscribe' || id === null || !payload || typeof payload !== 'object')
+    // A payload graphql-ws would refuse (variables that are not an object): it closes the socket (4400).
+    if (
+      message?.type !== 'subscribe' ||
+      id === null ||
+      !isObject(payload) ||
+      !optionalObject(payload.variables)
+    )
       return forward(text);
     // Not acknowledged yet: graphql-ws closes the socket (4401), as the protocol says.
     if (!state.principal) return forward(text);
+    // The client completed the subscription with this id while it was starting, and may use the id again: once
+    // that one has ended.
+    const earlier = state.starting.get(id);
+    if (earlier?.completed) await earlier.ended;
     if (state.forwarded.has(id) || state.starting.has(id) || this.live.ids(socket).has(id)) {
       socket.close(CLOSE_DUPLICATE_ID, `Subscriber for ${id} already exists`);
       return;
@@ -60,16 +72,22 @@ export class MessageRouter {
       return forward(text);
     }
     // The id is taken from now on: a second subscribe with it while this one starts is a duplicate (4409).
-    state.starting.set(id, false);
+    let end = () => {};
+    const entry = { completed: false, ended: new Promise<void>((resolve) => (end = resolve)) };
+    state.starting.set(id, entry);
     try {
       await this.live.subscribe(socket, id, payload);
     } finally {
-      const completed = state.starting.get(id);
       state.starting.delete(id);
-      if (completed) this.live.complete(socket, id);
+      if (entry.completed) this.live.complete(socket, id);
+      end();
     }
   }
 }
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const optionalObject = (v: unknown) => v === undefined || v === null || isObject(v);
 
 /** One timer pings every socket (not one timer per socket); a socket that missed a pong is terminated. */
 export function startKeepAlive(wss: WebSocketServer, everyMs = KEEP_ALIVE_MS) {

@@ -74,4 +74,38 @@ describe('subscribe messages that arrive while one is starting', () => {
     expect(s.closed()).toBeNull();
     s.close();
   });
+
+  it('lets a subscribe reuse the id of one completed while starting: no 4409, one frame per update', async () => {
+    const m = await t.merchant();
+    const s = await rawSocket(wsUrl, keyInit(m));
+    s.subscribe('reused', BALANCE('reuse_user'));
+    s.complete('reused');
+    s.subscribe('reused', BALANCE('reuse_user'));
+    s.subscribe('probe', BALANCE('reuse_user'));
+    const credit = () => t.credit(m, 'reuse_user', '1');
+    for (let i = 0; i < 50 && (nexts(s, 'probe').length === 0 || nexts(s, 'reused').length === 0); i++) {
+      await credit();
+      const deadline = Date.now() + 200;
+      while (nexts(s, 'reused').length === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(s.closed()).toBeNull();
+    expect(nexts(s, 'reused').length).toBeGreaterThan(0);
+    // Both live: two more updates are two more frames for each (a leaked first subscription would double them).
+    const [reused, probe] = [nexts(s, 'reused').length, nexts(s, 'probe').length];
+    await credit();
+    await credit();
+    await until(() => nexts(s, 'probe').length >= probe + 2, "the probe's two updates");
+    await until(() => nexts(s, 'reused').length >= reused + 2, "the reused id's two updates");
+    expect(nexts(s, 'reused').length - reused).toBe(nexts(s, 'probe').length - probe);
+    s.close();
+  });
+
+  it('closes with 4400 for a subscribe whose variables are not an object, as graphql-ws does', async () => {
+    const m = await t.merchant();
+    const s = await rawSocket(wsUrl, keyInit(m));
+    s.sendRaw('bad', `{"query":${JSON.stringify(BALANCE('x'))},"variables":"not an object"}`);
+    await s.closing;
+    expect(s.closed()?.code).toBe(4400);
+  });
 });
