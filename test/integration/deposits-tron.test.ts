@@ -5,7 +5,7 @@ import type { TestMerchant } from '../helpers/app.js';
 import { checkHouseInvariants } from '../helpers/invariants.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
 import { useTronApp } from '../helpers/tron.js';
-import { wsClient } from '../helpers/ws.js';
+import { liveChannel, untilSubscribed, wsClient } from '../helpers/ws.js';
 
 // TRC20 deposits end to end on the devnet: real signed transfers, the scanner, confirmations, the ledger,
 // webhooks and subscriptions.
@@ -401,7 +401,8 @@ describe('live deposit status', () => {
       { id: d.id },
     );
     expect(q.body.data.deposit).toMatchObject({ status: 'PENDING', depositAddress: d.depositAddress });
-    await new Promise((r) => setTimeout(r, 1000)); // the token may only watch this deposit: no probe possible
+    // The token may only watch this deposit (no probe user): wait until its channel is subscribed.
+    await untilSubscribed(t.app.config.redisUrl, liveChannel('deposit', m, d.id));
     await pay(d.depositAddress, 2n * USDT);
     await mineAndScan(1);
     await mineAndScan(18);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app.js';
 import { hmacSha256Hex } from '../../src/lib/crypto.js';
 import { createTestDatabase, databaseUrl, dropTestDatabase } from '../helpers/db.js';
+import { untilPublished, untilWebhooksSettled } from '../helpers/outbox.js';
 import { testPort } from '../helpers/ports.js';
 import { startServer } from '../helpers/process.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
@@ -79,10 +80,11 @@ describe('resilience', () => {
       for (let i = 0; i < 30; i++) txIds.push(await transfer(app, key, i));
       await redis.stop();
       for (let i = 30; i < 100; i++) txIds.push(await transfer(app, key, i)); // the ledger does not need Redis
-      await new Promise((r) => setTimeout(r, 1500));
+      // Redis stays down until the relay has published every event (their live messages wait offline).
+      await untilPublished(app.pool, key.merchantId);
       await redis.start();
       await eventually(() => new Set(transferEvents().map((r) => r.json.data.id)).size === 100, 60_000, 200);
-      await new Promise((r) => setTimeout(r, 1500)); // would any duplicate still arrive?
+      await untilWebhooksSettled(app.pool, key.merchantId); // no duplicate can arrive any more
       const byEvent = receiver.countsById();
       const dupes = [...byEvent.entries()].filter(([, n]) => n > 1);
       expect(dupes).toEqual([]);
