@@ -76,8 +76,8 @@ export async function untilLive(
 }
 
 /**
- * The Redis pub/sub channel a tenant's live topic is published on: yoga's `topic:key`. Channels are not keys,
- * so REDIS_PREFIX is not part of them (the merchant id in the key keeps tests apart).
+ * The Redis pub/sub channel a tenant's live topic is published on: yoga's `topic:key`, with no REDIS_PREFIX
+ * (src/modules/events/redis-target.ts; the merchant id in the key keeps tests apart).
  */
 export function liveChannel(
   topic: keyof Topics,

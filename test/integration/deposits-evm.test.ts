@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EvmAdapter } from '../../src/chains/evm/adapter.js';
 import type { TestMerchant } from '../helpers/app.js';
 import { useEvmApp } from '../helpers/evm.js';
+import { untilPublished } from '../helpers/outbox.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
 import { liveChannel, untilSubscribed, wsClient } from '../helpers/ws.js';
 
@@ -222,6 +223,7 @@ describe('EVM events', () => {
       );
       const d = await deposit(m, 'evm_events', 'BEP20', 3);
       const token = new URL(d.paymentUrl).searchParams.get('t')!;
+      await untilPublished(t.app.pool, m.merchantId); // the subscription sees only what follows
       const c = wsClient(`${address.replace('http', 'ws')}/graphql`, { token });
       const sub = c.subscribe<any>(
         `subscription($id: ID!) { depositUpdated(id: $id) { status confirmations } }`,

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DepositCrediting } from '../../src/modules/deposits/crediting.js';
 import type { TestMerchant } from '../helpers/app.js';
 import { checkHouseInvariants } from '../helpers/invariants.js';
+import { untilPublished } from '../helpers/outbox.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
 import { useTronApp } from '../helpers/tron.js';
 import { liveChannel, untilSubscribed, wsClient } from '../helpers/ws.js';
@@ -382,6 +383,7 @@ describe('live deposit status', () => {
     const m = await t.merchant();
     const d = await deposit(m, 'watcher', 2);
     const token = new URL(d.paymentUrl).searchParams.get('t')!;
+    await untilPublished(t.app.pool, m.merchantId); // the subscription sees only what follows
     const c = wsClient(`${address.replace('http', 'ws')}/graphql`, { token });
     const sub = c.subscribe<any>(
       `subscription($id: ID!) { depositUpdated(id: $id) { id status confirmations requiredConfirmations amountReceived } }`,

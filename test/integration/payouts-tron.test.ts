@@ -3,6 +3,7 @@ import { TronWeb } from 'tronweb';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { TestMerchant } from '../helpers/app.js';
+import { untilPublished } from '../helpers/outbox.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
 import { MANUAL_SCAN_CONFIG, payoutOnce } from '../helpers/scan.js';
 import { useTronApp } from '../helpers/tron.js';
@@ -257,6 +258,7 @@ describe('TRC20 payouts', () => {
     });
     const { token } = await t.app.services.tokens.issueAdmin(300, 'ops');
     const address = await t.app.listen(0, '127.0.0.1');
+    await untilPublished(t.app.pool, m.merchantId); // the subscription sees only what follows
     const c = wsClient(`${address.replace('http', 'ws')}/graphql`, { token });
     const sub = c.subscribe<any>(
       `subscription($id: ID!) { withdrawalUpdated(id: $id) { id status payoutState confirmations txHash } }`,

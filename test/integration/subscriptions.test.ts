@@ -3,6 +3,7 @@ import { type App, createApp } from '../../src/app.js';
 import { hmacSha256Hex } from '../../src/lib/crypto.js';
 import { type TestMerchant, useTestApp } from '../helpers/app.js';
 import { databaseUrl } from '../helpers/db.js';
+import { untilPublished } from '../helpers/outbox.js';
 import { eventually } from '../helpers/receiver.js';
 import { liveChannel, untilSubscribed, wsClient } from '../helpers/ws.js';
 
@@ -56,6 +57,8 @@ describe('live subscriptions over graphql-ws', () => {
   it('a subscriber on instance A gets balanceUpdated and donationReceived for a transfer made through B', async () => {
     const m = await t.merchant();
     await t.credit(m, 'fan', '100');
+    // The relay has published what came before (the credit): the subscriptions see only what follows.
+    await untilPublished(t.app.pool, m.merchantId);
     const ts = String(Math.floor(Date.now() / 1000));
     const c = wsClient(wsUrl, { apiKey: m.apiKey, timestamp: ts, signature: hmacSha256Hex(m.apiSecret, ts) });
     const balance = c.subscribe<any>(
@@ -155,6 +158,8 @@ describe('live subscriptions over graphql-ws', () => {
       /forbidden|ForbiddenError/,
     );
 
+    // The credits' updates are out before subscribing: the first one seen is the transfer's.
+    await untilPublished(t.app.pool, m.merchantId);
     const c = wsClient(wsUrl, { token: tok });
     const mine = c.subscribe<any>('subscription { balanceUpdated(userId: "alice") { balance } }');
     const theirs = c.subscribe<any>('subscription { balanceUpdated(userId: "bob") { balance } }');
