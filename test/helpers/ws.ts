@@ -88,7 +88,7 @@ export function liveChannel(
 }
 
 /** How many connections Redis has subscribed to `channel` (PUBSUB NUMSUB). */
-export async function channelSubscribers(redis: Redis, channel: string): Promise<number> {
+async function channelSubscribers(redis: Redis, channel: string): Promise<number> {
   const [, n] = (await redis.pubsub('NUMSUB', channel)) as [string, number | string];
   return Number(n);
 }

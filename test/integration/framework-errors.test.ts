@@ -12,7 +12,7 @@ const server = createServer({ config, log: createLogger('silent') } as Services)
 server.get('/p/:id', async (req) => ({ id: (req.params as { id: string }).id }));
 server.post('/echo', async (req) => req.body);
 /** `/slow` answers once the test lets it: `entered` resolves when a request is in it, `release()` lets it answer. */
-let slow = gate();
+const slow = gate();
 server.get('/slow', async () => {
   slow.enter();
   await slow.released;
@@ -129,7 +129,6 @@ describe('framework errors in our error format', () => {
   it('503 with Connection: close for a request that arrives while the server closes; in-flight ones finish', async () => {
     // Two pipelined requests on one connection: the first is in flight when close() starts, the second
     // is read after it.
-    slow = gate();
     let closing: Promise<void> | undefined;
     // The second request has been read once the HTTP server emits it; only then may the first one answer.
     const secondRead = new Promise<void>((resolve) => {
