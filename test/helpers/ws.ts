@@ -1,5 +1,9 @@
 import { type Client, createClient } from 'graphql-ws';
+import { Redis } from 'ioredis';
 import WebSocket from 'ws';
+import type { Mode } from '../../src/lib/tenant.js';
+import { type Topics, topicKey } from '../../src/modules/events/index.js';
+import { eventually } from './receiver.js';
 
 export interface Subscription<T> {
   values: T[];
@@ -69,6 +73,58 @@ export async function untilLive(
   }
   probe.stop();
   if (probe.values.length === 0) throw new Error('subscriptions never became live');
+}
+
+/**
+ * The Redis pub/sub channel a tenant's live topic is published on: yoga's `topic:key`, with no REDIS_PREFIX
+ * (src/modules/events/redis-target.ts; the merchant id in the key keeps tests apart).
+ */
+export function liveChannel(
+  topic: keyof Topics,
+  tenant: { merchantId: string; mode: Mode },
+  id: string,
+): string {
+  return `${topic}:${topicKey(tenant.merchantId, tenant.mode, id)}`;
+}
+
+/** How many connections Redis has subscribed to `channel` (PUBSUB NUMSUB). */
+async function channelSubscribers(redis: Redis, channel: string): Promise<number> {
+  const [, n] = (await redis.pubsub('NUMSUB', channel)) as [string, number | string];
+  return Number(n);
+}
+
+/** Polls `channel`'s subscriber count on its own connection (an app's client pipelines, which PUBSUB breaks). */
+async function untilSubscribers(
+  redisUrl: string,
+  channel: string,
+  ok: (n: number) => boolean,
+  timeoutMs: number,
+) {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    await eventually(async () => ok(await channelSubscribers(redis, channel)), timeoutMs, 10);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
+ * Waits until a server process has subscribed to `channel` in Redis. A server's fan-out registers the
+ * subscriber in the same step as it sends SUBSCRIBE (src/modules/realtime/hub.ts), so from then on every
+ * message published on the channel reaches it. For a subscription whose credential allows no probe user
+ * (untilLive), or a socket served by another process; only meaningful while no one else watches the channel.
+ */
+export async function untilSubscribed(redisUrl: string, channel: string, timeoutMs = 15_000): Promise<void> {
+  await untilSubscribers(redisUrl, channel, (n) => n > 0, timeoutMs);
+}
+
+/** Waits until no connection is subscribed to `channel` any more (its last subscriber left). */
+export async function untilUnsubscribed(
+  redisUrl: string,
+  channel: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  await untilSubscribers(redisUrl, channel, (n) => n === 0, timeoutMs);
 }
 
 /**

@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { EvmAdapter } from '../../src/chains/evm/adapter.js';
 import type { TestMerchant } from '../helpers/app.js';
 import { useEvmApp } from '../helpers/evm.js';
+import { untilPublished } from '../helpers/outbox.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
-import { wsClient } from '../helpers/ws.js';
+import { liveChannel, untilSubscribed, wsClient } from '../helpers/ws.js';
 
 // EVM deposits end to end on a real local EVM node (hardhat): ERC20 (6 decimals) and BEP20 (18 decimals)
 // on the same deposit module, scanner and crediting as TRC20. The devnet refuses eth_getLogs wider than
@@ -222,12 +223,14 @@ describe('EVM events', () => {
       );
       const d = await deposit(m, 'evm_events', 'BEP20', 3);
       const token = new URL(d.paymentUrl).searchParams.get('t')!;
+      await untilPublished(t.app.pool, m.merchantId); // the subscription sees only what follows
       const c = wsClient(`${address.replace('http', 'ws')}/graphql`, { token });
       const sub = c.subscribe<any>(
         `subscription($id: ID!) { depositUpdated(id: $id) { status confirmations } }`,
         { id: d.id },
       );
-      await new Promise((r) => setTimeout(r, 1000)); // the token may only watch this deposit: no probe possible
+      // The token may only watch this deposit (no probe user): wait until its channel is subscribed.
+      await untilSubscribed(t.app.config.redisUrl, liveChannel('deposit', m, d.id));
       const txHash = await t.devnet.sendToken(t.devnet.usdt18, d.depositAddress, 3n * E18);
       await mineAndScan(0, ['BEP20:test']);
       await mineAndScan(11, ['BEP20:test']);

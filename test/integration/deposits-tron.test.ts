@@ -3,9 +3,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DepositCrediting } from '../../src/modules/deposits/crediting.js';
 import type { TestMerchant } from '../helpers/app.js';
 import { checkHouseInvariants } from '../helpers/invariants.js';
+import { untilPublished } from '../helpers/outbox.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
 import { useTronApp } from '../helpers/tron.js';
-import { wsClient } from '../helpers/ws.js';
+import { liveChannel, untilSubscribed, wsClient } from '../helpers/ws.js';
 
 // TRC20 deposits end to end on the devnet: real signed transfers, the scanner, confirmations, the ledger,
 // webhooks and subscriptions.
@@ -382,6 +383,7 @@ describe('live deposit status', () => {
     const m = await t.merchant();
     const d = await deposit(m, 'watcher', 2);
     const token = new URL(d.paymentUrl).searchParams.get('t')!;
+    await untilPublished(t.app.pool, m.merchantId); // the subscription sees only what follows
     const c = wsClient(`${address.replace('http', 'ws')}/graphql`, { token });
     const sub = c.subscribe<any>(
       `subscription($id: ID!) { depositUpdated(id: $id) { id status confirmations requiredConfirmations amountReceived } }`,
@@ -401,7 +403,8 @@ describe('live deposit status', () => {
       { id: d.id },
     );
     expect(q.body.data.deposit).toMatchObject({ status: 'PENDING', depositAddress: d.depositAddress });
-    await new Promise((r) => setTimeout(r, 1000)); // the token may only watch this deposit: no probe possible
+    // The token may only watch this deposit (no probe user): wait until its channel is subscribed.
+    await untilSubscribed(t.app.config.redisUrl, liveChannel('deposit', m, d.id));
     await pay(d.depositAddress, 2n * USDT);
     await mineAndScan(1);
     await mineAndScan(18);

@@ -11,10 +11,25 @@ const config = { ...loadConfig({ MASTER_KEY: 'ab'.repeat(32) }), bodyLimitBytes:
 const server = createServer({ config, log: createLogger('silent') } as Services);
 server.get('/p/:id', async (req) => ({ id: (req.params as { id: string }).id }));
 server.post('/echo', async (req) => req.body);
+/** `/slow` answers once the test lets it: `entered` resolves when a request is in it, `release()` lets it answer. */
+const slow = gate();
 server.get('/slow', async () => {
-  await new Promise((r) => setTimeout(r, 400));
+  slow.enter();
+  await slow.released;
   return { slow: true };
 });
+
+function gate() {
+  let enter = () => {};
+  let release = () => {};
+  const entered = new Promise<void>((r) => {
+    enter = r;
+  });
+  const released = new Promise<void>((r) => {
+    release = r;
+  });
+  return { entered, enter, released, release };
+}
 let port = 0;
 
 beforeAll(async () => {
@@ -115,11 +130,23 @@ describe('framework errors in our error format', () => {
     // Two pipelined requests on one connection: the first is in flight when close() starts, the second
     // is read after it.
     let closing: Promise<void> | undefined;
+    // The second request has been read once the HTTP server emits it; only then may the first one answer.
+    const secondRead = new Promise<void>((resolve) => {
+      const seen = (req: { url?: string }) => {
+        if (req.url !== '/p/after-close') return;
+        server.server.off('request', seen);
+        setImmediate(resolve); // after Fastify's own listener has handled it
+      };
+      server.server.on('request', seen);
+    });
     const responses = await raw(get('/slow'), (write) => {
-      setTimeout(() => {
+      void (async () => {
+        await slow.entered;
         closing = server.close();
         write(get('/p/after-close'));
-      }, 100);
+        await secondRead;
+        slow.release();
+      })();
     });
     await closing;
     expect(responses).toHaveLength(2);

@@ -6,7 +6,7 @@ import { hmacSha256Hex } from '../../src/lib/crypto.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createTestDatabase, databaseUrl, dropTestDatabase } from '../helpers/db.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
-import { wsClient } from '../helpers/ws.js';
+import { liveChannel, untilSubscribed, untilUnsubscribed, wsClient } from '../helpers/ws.js';
 
 // Every log line the app writes at info level, captured in memory while requests carry every kind of
 // secret: API key and secret, request signatures, admin and user bearer tokens, the admin cookie, a webhook
@@ -185,16 +185,21 @@ describe('logs', () => {
     const ts = String(Math.floor(Date.now() / 1000));
     const wsSignature = hmacSha256Hex(key.apiSecret, ts);
     remember('ws signature', wsSignature);
-    for (const params of [
-      { apiKey: key.apiKey, timestamp: ts, signature: wsSignature },
-      { token: userToken },
-      { apiKey: key.apiKey, timestamp: ts, signature: hmacSha256Hex('wrong', ts) },
-    ]) {
+    // Each socket is served to the end before the next: an accepted one until its subscription is live (and
+    // gone again), the refused one until the server closed it.
+    const channel = liveChannel('balance', { merchantId: merchant.id, mode: 'test' }, 'payer');
+    for (const [params, accepted] of [
+      [{ apiKey: key.apiKey, timestamp: ts, signature: wsSignature }, true],
+      [{ token: userToken }, true],
+      [{ apiKey: key.apiKey, timestamp: ts, signature: hmacSha256Hex('wrong', ts) }, false],
+    ] as const) {
       const c = wsClient(wsUrl, params);
       const sub = c.subscribe(`subscription { balanceUpdated(userId: "payer") { balance } }`);
-      await new Promise((r) => setTimeout(r, 300));
+      if (accepted) await untilSubscribed(app.config.redisUrl, channel);
+      else await sub.done;
       sub.stop();
       await c.dispose();
+      if (accepted) await untilUnsubscribed(app.config.redisUrl, channel);
     }
 
     // The webhook is delivered and signed; its signature is a secret of sorts too.

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { TestMerchant } from '../helpers/app.js';
 import { useEvmApp } from '../helpers/evm.js';
+import { eventually } from '../helpers/receiver.js';
 import { payoutOnce } from '../helpers/scan.js';
 
 // EVM payouts on the local hardhat node: nonces come from the database (100 approvals → 100 consecutive
@@ -120,8 +121,15 @@ describe('EVM payouts', () => {
       await approve(id);
       await payoutOnce(t.app);
       expect(await view(m, id)).toMatchObject({ payoutState: 'BROADCAST' });
-      await new Promise((r) => setTimeout(r, 400));
-      await payoutOnce(t.app); // past PAYOUT_EVM_REPLACE_AFTER (300 ms here): replaced
+      // Replacement is due once the transaction is older than PAYOUT_EVM_REPLACE_AFTER (300 ms here), by the
+      // processor's own measure: now minus its created_at.
+      const sent = await t.app.pool.query<{ created_at: Date }>(
+        'select created_at from payout_transactions where withdrawal_id = $1 order by id desc limit 1',
+        [id],
+      );
+      const due = sent.rows[0]!.created_at.getTime() + t.app.config.payouts.evmReplaceAfterMs;
+      await eventually(() => Date.now() > due, 10_000, 10);
+      await payoutOnce(t.app); // past PAYOUT_EVM_REPLACE_AFTER: replaced
       const txs = await t.app.pool.query<{ raw_tx: string; tx_hash: string }>(
         'select raw_tx, tx_hash from payout_transactions where withdrawal_id = $1 order by id',
         [id],

@@ -3,10 +3,11 @@ import { TronWeb } from 'tronweb';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { TestMerchant } from '../helpers/app.js';
+import { untilPublished } from '../helpers/outbox.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
 import { MANUAL_SCAN_CONFIG, payoutOnce } from '../helpers/scan.js';
 import { useTronApp } from '../helpers/tron.js';
-import { wsClient } from '../helpers/ws.js';
+import { liveChannel, untilSubscribed, wsClient } from '../helpers/ws.js';
 
 // TRC20 payouts on the TRON devnet: approve → signed → broadcast → confirming → completed, with the token
 // arriving at the wallet (read back with tronweb), the fee and outflow booked, and payout.completed delivered;
@@ -257,12 +258,14 @@ describe('TRC20 payouts', () => {
     });
     const { token } = await t.app.services.tokens.issueAdmin(300, 'ops');
     const address = await t.app.listen(0, '127.0.0.1');
+    await untilPublished(t.app.pool, m.merchantId); // the subscription sees only what follows
     const c = wsClient(`${address.replace('http', 'ws')}/graphql`, { token });
     const sub = c.subscribe<any>(
       `subscription($id: ID!) { withdrawalUpdated(id: $id) { id status payoutState confirmations txHash } }`,
       { id: w.body.id },
     );
-    await new Promise((r) => setTimeout(r, 500)); // an admin token has no probe user: give the subscription a moment
+    // An admin token has no probe user: wait until the withdrawal's channel is subscribed.
+    await untilSubscribed(t.app.config.redisUrl, liveChannel('withdrawal', m, w.body.id));
     const results = await Promise.all(
       Array.from({ length: 20 }, () => t.graphql({ bearer: token }, APPROVE, { id: w.body.id })),
     );

@@ -3,8 +3,9 @@ import { type App, createApp } from '../../src/app.js';
 import { hmacSha256Hex } from '../../src/lib/crypto.js';
 import { type TestMerchant, useTestApp } from '../helpers/app.js';
 import { databaseUrl } from '../helpers/db.js';
+import { untilPublished } from '../helpers/outbox.js';
 import { eventually } from '../helpers/receiver.js';
-import { wsClient } from '../helpers/ws.js';
+import { liveChannel, untilSubscribed, wsClient } from '../helpers/ws.js';
 
 // Instance A serves HTTP and sockets and runs the relay; instance B (same database and Redis prefix)
 // takes the transfers. A subscriber on A must see what happens through B.
@@ -56,6 +57,8 @@ describe('live subscriptions over graphql-ws', () => {
   it('a subscriber on instance A gets balanceUpdated and donationReceived for a transfer made through B', async () => {
     const m = await t.merchant();
     await t.credit(m, 'fan', '100');
+    // The relay has published what came before (the credit): the subscriptions see only what follows.
+    await untilPublished(t.app.pool, m.merchantId);
     const ts = String(Math.floor(Date.now() / 1000));
     const c = wsClient(wsUrl, { apiKey: m.apiKey, timestamp: ts, signature: hmacSha256Hex(m.apiSecret, ts) });
     const balance = c.subscribe<any>(
@@ -67,19 +70,22 @@ describe('live subscriptions over graphql-ws', () => {
     const history = c.subscribe<any>(
       'subscription { transactionCreated(userId: "fan") { id amount direction balanceBefore balanceAfter } }',
     );
-    // Warm up until every one of the three subscriptions has delivered (each registers on its own, in no
-    // guaranteed order), then measure fresh donations.
+    // Each of the three subscriptions registers on its own, in no guaranteed order: once instance A has
+    // subscribed to all three channels, a warm-up transfer reaches each; then measure fresh donations.
+    for (const [topic, id] of [
+      ['balance', 'streamer'],
+      ['donation', 'stream_123'],
+      ['transaction', 'fan'],
+    ] as const)
+      await untilSubscribed(t.app.config.redisUrl, liveChannel(topic, m, id));
     const all = () => Math.min(balance.values.length, donations.values.length, history.values.length);
-    for (let i = 0; i < 40 && all() === 0; i++) {
-      await transferViaB(m, {
-        fromUserId: 'fan',
-        toUserId: 'streamer',
-        amount: 1,
-        metadata: { streamId: 'stream_123' },
-      });
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    expect(all()).toBeGreaterThan(0);
+    await transferViaB(m, {
+      fromUserId: 'fan',
+      toUserId: 'streamer',
+      amount: 1,
+      metadata: { streamId: 'stream_123' },
+    });
+    await eventually(() => all() > 0, 20_000, 10);
     await eventually(
       () =>
         balance.values.length === history.values.length && balance.values.length === donations.values.length,
@@ -152,12 +158,15 @@ describe('live subscriptions over graphql-ws', () => {
       /forbidden|ForbiddenError/,
     );
 
+    // The credits' updates are out before subscribing: the first one seen is the transfer's.
+    await untilPublished(t.app.pool, m.merchantId);
     const c = wsClient(wsUrl, { token: tok });
     const mine = c.subscribe<any>('subscription { balanceUpdated(userId: "alice") { balance } }');
     const theirs = c.subscribe<any>('subscription { balanceUpdated(userId: "bob") { balance } }');
     await eventually(() => theirs.errors.length > 0, 3000);
     expect(JSON.stringify(theirs.errors)).toContain('forbidden');
-    await new Promise((r) => setTimeout(r, 500)); // its pub/sub subscription is set up after the refusal arrives
+    // Its pub/sub subscription may be set up after the refusal arrives.
+    await untilSubscribed(t.app.config.redisUrl, liveChannel('balance', m, 'alice'));
     await transferViaB(m, { fromUserId: 'bob', toUserId: 'alice', amount: 2 });
     await eventually(() => mine.values.length === 1, 5000);
     expect(mine.values[0].balanceUpdated.balance).toBe('12.00');
@@ -175,7 +184,8 @@ describe('live subscriptions over graphql-ws', () => {
     await eventually(() => other.errors.length > 0 && user.errors.length > 0, 3000);
     expect(JSON.stringify(other.errors)).toContain('forbidden');
     expect(JSON.stringify(user.errors)).toContain('forbidden');
-    await new Promise((r) => setTimeout(r, 500)); // its pub/sub subscription is set up after the refusal arrives
+    // Its pub/sub subscription may be set up after the refusals arrive.
+    await untilSubscribed(t.app.config.redisUrl, liveChannel('donation', m, 'stream_A'));
     await transferViaB(m, {
       fromUserId: 'fan',
       toUserId: 'star',
@@ -203,7 +213,7 @@ describe('live subscriptions over graphql-ws', () => {
     const ts = String(Math.floor(Date.now() / 1000));
     const c = wsClient(wsUrl, { apiKey: m.apiKey, timestamp: ts, signature: hmacSha256Hex(m.apiSecret, ts) });
     const s = c.subscribe('subscription { balanceUpdated(userId: "x") { balance } }');
-    await new Promise((r) => setTimeout(r, 300));
+    await untilSubscribed(t.app.config.redisUrl, liveChannel('balance', m, 'x')); // the socket is authenticated and live
     await b.services.merchants.revokeKey(m.keyId); // revoked through the other instance
     await s.done;
     expect(c.closeCode()).toBe(4401);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type TestMerchant, useTestApp } from '../helpers/app.js';
+import { untilWebhooksSettled } from '../helpers/outbox.js';
 import { run } from '../helpers/process.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
 
@@ -78,7 +79,7 @@ describe('webhook delivery', () => {
     await endpoint(m, other.url, ['DEPOSIT_CONFIRMED']);
     const tx = await transfer(m, 12.5, { description: 'Donation', metadata: { streamId: 'stream_123' } });
     await eventually(() => a.received.length === 1 && b.received.length === 1);
-    await new Promise((r) => setTimeout(r, 600));
+    await untilWebhooksSettled(t.app.pool, m.merchantId); // nothing more will be sent
     expect(a.received).toHaveLength(1);
     expect(b.received).toHaveLength(1);
     expect(other.received).toHaveLength(0);

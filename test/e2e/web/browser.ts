@@ -63,8 +63,6 @@ export async function guard(page: Page, base: string) {
   return { foreign, problems };
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 declare global {
   interface Window {
     /** The overlay's list of alerts shown, in order (web/src/overlay/main.tsx). */

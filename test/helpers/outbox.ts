@@ -1,0 +1,46 @@
+import type { Pool } from '../../src/db/database.js';
+import { eventually } from './receiver.js';
+
+// Conditions on the outbox and the webhook deliveries, read from the tables that are their truth.
+
+/** Waits until the outbox relay has published every event of the merchant (and recorded their deliveries). */
+export async function untilPublished(pool: Pool, merchantId: string, timeoutMs = 30_000): Promise<void> {
+  await eventually(
+    async () => {
+      const r = await pool.query<{ n: number }>(
+        'select count(*)::int as n from events where merchant_id = $1 and published_at is null',
+        [merchantId],
+      );
+      return r.rows[0]!.n === 0;
+    },
+    timeoutMs,
+    20,
+  );
+}
+
+/**
+ * Waits until the merchant's webhooks have nothing left to send: every event published (so every delivery it
+ * implies is a row, recorded in the relay's transaction) and no delivery pending or leased by a sender. A
+ * delivery is marked succeeded only after its receiver answered, and only a pending one is sent again, so
+ * from then on no endpoint of the merchant gets another request until a new event: a test can count what
+ * arrived, duplicates included, without waiting to see whether more comes.
+ */
+export async function untilWebhooksSettled(
+  pool: Pool,
+  merchantId: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  await untilPublished(pool, merchantId, timeoutMs);
+  await eventually(
+    async () => {
+      const r = await pool.query<{ n: number }>(
+        `select count(*)::int as n from webhook_deliveries
+         where merchant_id = $1 and (status = 'pending' or lease_owner is not null)`,
+        [merchantId],
+      );
+      return r.rows[0]!.n === 0;
+    },
+    timeoutMs,
+    20,
+  );
+}
