@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app.js';
-import { hmacSha256Hex } from '../../src/lib/crypto.js';
 import { redisConnectionName } from '../../src/lib/redis-name.js';
 import { createTestDatabase, databaseUrl, dropTestDatabase } from '../helpers/db.js';
+import { injectTransfer } from '../helpers/inject.js';
 import { untilPublished, untilWebhooksSettled } from '../helpers/outbox.js';
 import { testPort } from '../helpers/ports.js';
 import { startServer } from '../helpers/process.js';
@@ -40,17 +40,7 @@ async function merchantWithEndpoint(app: App) {
 }
 
 async function transfer(app: App, key: { apiKey: string; apiSecret: string }, i: number) {
-  const raw = JSON.stringify({ fromUserId: 'payer', toUserId: `payee${i % 5}`, amount: 1 });
-  const res = await app.server.inject({
-    method: 'POST',
-    url: '/api/v1/transfer',
-    payload: raw,
-    headers: {
-      'content-type': 'application/json',
-      'x-api-key': key.apiKey,
-      'x-signature': hmacSha256Hex(key.apiSecret, raw),
-    },
-  });
+  const res = await injectTransfer(app, key, { fromUserId: 'payer', toUserId: `payee${i % 5}`, amount: 1 });
   expect(res.statusCode).toBe(200);
   return res.json().id as string;
 }
