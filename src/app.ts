@@ -108,7 +108,12 @@ export async function createApp(opts: AppOptions = {}) {
 
   // Live events fan out through Redis pub/sub so a subscriber on any instance sees every event.
   const pubsub = createPubSub<Topics>({
-    eventTarget: createBatchedRedisEventTarget({ publishClient: pubClient, subscribeClient: eventSub, log }),
+    eventTarget: createBatchedRedisEventTarget({
+      publishClient: pubClient,
+      subscribeClient: eventSub,
+      log,
+      prefix: config.redisPrefix,
+    }),
   });
   const queues = openQueues(queueConnection, config.redisPrefix);
 

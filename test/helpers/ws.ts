@@ -2,7 +2,7 @@ import { type Client, createClient } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import type { Mode } from '../../src/lib/tenant.js';
-import { type Topics, topicKey } from '../../src/modules/events/index.js';
+import { liveChannelName, type Topics, topicKey } from '../../src/modules/events/index.js';
 import { eventually } from './receiver.js';
 
 export interface Subscription<T> {
@@ -75,16 +75,14 @@ export async function untilLive(
   if (probe.values.length === 0) throw new Error('subscriptions never became live');
 }
 
-/**
- * The Redis pub/sub channel a tenant's live topic is published on: yoga's `topic:key`, with no REDIS_PREFIX
- * (src/modules/events/redis-target.ts; the merchant id in the key keeps tests apart).
- */
+/** The Redis pub/sub channel a tenant's live topic is published on, under the app's REDIS_PREFIX. */
 export function liveChannel(
+  app: { config: { redisPrefix: string } },
   topic: keyof Topics,
   tenant: { merchantId: string; mode: Mode },
   id: string,
 ): string {
-  return `${topic}:${topicKey(tenant.merchantId, tenant.mode, id)}`;
+  return liveChannelName(app.config.redisPrefix, `${topic}:${topicKey(tenant.merchantId, tenant.mode, id)}`);
 }
 
 /** How many connections Redis has subscribed to `channel` (PUBSUB NUMSUB). */

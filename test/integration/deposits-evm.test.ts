@@ -230,7 +230,7 @@ describe('EVM events', () => {
         { id: d.id },
       );
       // The token may only watch this deposit (no probe user): wait until its channel is subscribed.
-      await untilSubscribed(t.app.config.redisUrl, liveChannel('deposit', m, d.id));
+      await untilSubscribed(t.app.config.redisUrl, liveChannel(t.app, 'deposit', m, d.id));
       const txHash = await t.devnet.sendToken(t.devnet.usdt18, d.depositAddress, 3n * E18);
       await mineAndScan(0, ['BEP20:test']);
       await mineAndScan(11, ['BEP20:test']);

@@ -404,7 +404,7 @@ describe('live deposit status', () => {
     );
     expect(q.body.data.deposit).toMatchObject({ status: 'PENDING', depositAddress: d.depositAddress });
     // The token may only watch this deposit (no probe user): wait until its channel is subscribed.
-    await untilSubscribed(t.app.config.redisUrl, liveChannel('deposit', m, d.id));
+    await untilSubscribed(t.app.config.redisUrl, liveChannel(t.app, 'deposit', m, d.id));
     await pay(d.depositAddress, 2n * USDT);
     await mineAndScan(1);
     await mineAndScan(18);

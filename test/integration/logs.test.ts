@@ -187,7 +187,7 @@ describe('logs', () => {
     remember('ws signature', wsSignature);
     // Each socket is served to the end before the next: an accepted one until its subscription is live (and
     // gone again), the refused one until the server closed it.
-    const channel = liveChannel('balance', { merchantId: merchant.id, mode: 'test' }, 'payer');
+    const channel = liveChannel(app, 'balance', { merchantId: merchant.id, mode: 'test' }, 'payer');
     for (const [params, accepted] of [
       [{ apiKey: key.apiKey, timestamp: ts, signature: wsSignature }, true],
       [{ token: userToken }, true],

@@ -265,7 +265,7 @@ describe('TRC20 payouts', () => {
       { id: w.body.id },
     );
     // An admin token has no probe user: wait until the withdrawal's channel is subscribed.
-    await untilSubscribed(t.app.config.redisUrl, liveChannel('withdrawal', m, w.body.id));
+    await untilSubscribed(t.app.config.redisUrl, liveChannel(t.app, 'withdrawal', m, w.body.id));
     const results = await Promise.all(
       Array.from({ length: 20 }, () => t.graphql({ bearer: token }, APPROVE, { id: w.body.id })),
     );

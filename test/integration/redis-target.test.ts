@@ -2,7 +2,7 @@ import { createPubSub } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/lib/logger.js';
-import { createBatchedRedisEventTarget } from '../../src/modules/events/index.js';
+import { createBatchedRedisEventTarget, liveChannelName } from '../../src/modules/events/index.js';
 
 // The live events' batched publishing against a real Redis: what a subscriber receives is what yoga's own
 // target would deliver (the same channels and JSON, in publish order), also after Redis lost its scripts.
@@ -21,6 +21,8 @@ describe('batched Redis event target', () => {
     return c;
   };
   const tag = `rt-${process.pid}-${Date.now()}`;
+  const PREFIX = `novapay-test:${tag}`;
+  const channel = (topicAndKey: string) => liveChannelName(PREFIX, topicAndKey);
   let pubsub: ReturnType<typeof createPubSub<T>>;
 
   beforeAll(async () => {
@@ -30,6 +32,7 @@ describe('batched Redis event target', () => {
       publishClient: pub,
       subscribeClient: sub,
       log: createLogger('silent'),
+      prefix: PREFIX,
     });
     pubsub = createPubSub<T>({ eventTarget });
   });
@@ -63,8 +66,8 @@ describe('batched Redis event target', () => {
   it('delivers one tick of publishes across channels, each channel in order, the JSON unchanged', async () => {
     const a = await take('balance', `${tag}:a`, 300);
     const b = await take('event', `${tag}:b`, 300);
-    await subscribed(`balance:${tag}:a`);
-    await subscribed(`event:${tag}:b`);
+    await subscribed(channel(`balance:${tag}:a`));
+    await subscribed(channel(`event:${tag}:b`));
     // 1,200 messages in one tick: more than one script call, and 600 to channels nobody listens to.
     for (let n = 0; n < 300; n++) {
       pubsub.publish('balance', `${tag}:a`, { n, text: `é "quoted" \u0000 ${n}` });
@@ -84,10 +87,38 @@ describe('batched Redis event target', () => {
     await admin.connect();
     await admin.script('FLUSH');
     const a = await take('balance', `${tag}:after-flush`, 2);
-    await subscribed(`balance:${tag}:after-flush`);
+    await subscribed(channel(`balance:${tag}:after-flush`));
     pubsub.publish('balance', `${tag}:after-flush`, { n: 1 });
     pubsub.publish('balance', `${tag}:after-flush`, { n: 2 });
     await a.done;
     expect(a.out).toEqual([{ n: 1 }, { n: 2 }]);
+  });
+
+  it('keeps deployments with different REDIS_PREFIXes apart on one Redis', async () => {
+    const [pub, sub] = [client(), client()];
+    await Promise.all([pub.connect(), sub.connect()]);
+    const other = createPubSub<T>({
+      eventTarget: createBatchedRedisEventTarget({
+        publishClient: pub,
+        subscribeClient: sub,
+        log: createLogger('silent'),
+        prefix: `${PREFIX}-other`,
+      }),
+    });
+    const mine = await take('balance', `${tag}:shared`, 1);
+    const theirs = (other.subscribe as (t: string, k: string) => AsyncIterable<unknown>)(
+      'balance',
+      `${tag}:shared`,
+    )[Symbol.asyncIterator]();
+    const theirFirst = theirs.next();
+    await subscribed(channel(`balance:${tag}:shared`));
+    await subscribed(liveChannelName(`${PREFIX}-other`, `balance:${tag}:shared`));
+    // The other deployment publishes on the same topic and key, and its own subscriber has it; then this one.
+    (other.publish as (t: string, k: string, p: unknown) => void)('balance', `${tag}:shared`, { n: 1 });
+    expect((await theirFirst).value).toEqual({ n: 1 });
+    await theirs.return?.();
+    pubsub.publish('balance', `${tag}:shared`, { n: 2 });
+    await mine.done;
+    expect(mine.out).toEqual([{ n: 2 }]);
   });
 });

@@ -77,7 +77,7 @@ describe('live subscriptions over graphql-ws', () => {
       ['donation', 'stream_123'],
       ['transaction', 'fan'],
     ] as const)
-      await untilSubscribed(t.app.config.redisUrl, liveChannel(topic, m, id));
+      await untilSubscribed(t.app.config.redisUrl, liveChannel(t.app, topic, m, id));
     const all = () => Math.min(balance.values.length, donations.values.length, history.values.length);
     await transferViaB(m, {
       fromUserId: 'fan',
@@ -166,7 +166,7 @@ describe('live subscriptions over graphql-ws', () => {
     await eventually(() => theirs.errors.length > 0, 3000);
     expect(JSON.stringify(theirs.errors)).toContain('forbidden');
     // Its pub/sub subscription may be set up after the refusal arrives.
-    await untilSubscribed(t.app.config.redisUrl, liveChannel('balance', m, 'alice'));
+    await untilSubscribed(t.app.config.redisUrl, liveChannel(t.app, 'balance', m, 'alice'));
     await transferViaB(m, { fromUserId: 'bob', toUserId: 'alice', amount: 2 });
     await eventually(() => mine.values.length === 1, 5000);
     expect(mine.values[0].balanceUpdated.balance).toBe('12.00');
@@ -185,7 +185,7 @@ describe('live subscriptions over graphql-ws', () => {
     expect(JSON.stringify(other.errors)).toContain('forbidden');
     expect(JSON.stringify(user.errors)).toContain('forbidden');
     // Its pub/sub subscription may be set up after the refusals arrive.
-    await untilSubscribed(t.app.config.redisUrl, liveChannel('donation', m, 'stream_A'));
+    await untilSubscribed(t.app.config.redisUrl, liveChannel(t.app, 'donation', m, 'stream_A'));
     await transferViaB(m, {
       fromUserId: 'fan',
       toUserId: 'star',
@@ -213,7 +213,7 @@ describe('live subscriptions over graphql-ws', () => {
     const ts = String(Math.floor(Date.now() / 1000));
     const c = wsClient(wsUrl, { apiKey: m.apiKey, timestamp: ts, signature: hmacSha256Hex(m.apiSecret, ts) });
     const s = c.subscribe('subscription { balanceUpdated(userId: "x") { balance } }');
-    await untilSubscribed(t.app.config.redisUrl, liveChannel('balance', m, 'x')); // the socket is authenticated and live
+    await untilSubscribed(t.app.config.redisUrl, liveChannel(t.app, 'balance', m, 'x')); // the socket is authenticated and live
     await b.services.merchants.revokeKey(m.keyId); // revoked through the other instance
     await s.done;
     expect(c.closeCode()).toBe(4401);

@@ -1,6 +1,6 @@
 // The events module's public surface: what the rest of the system may import from it.
 export { type EventRow, EventsReader, insertEvents, toStoredEvent } from './outbox.js';
-export { createBatchedRedisEventTarget } from './redis-target.js';
+export { createBatchedRedisEventTarget, liveChannelName } from './redis-target.js';
 export { OutboxRelay } from './relay.js';
 export {
   type BalanceMessage,

@@ -6,8 +6,14 @@ import type { Logger } from '../../lib/logger.js';
 // outbox event implies several messages (the raw event, the ops feed, each side's balance and history row,
 // a donation), so a relay pass publishes dozens at once. One PUBLISH command each cost ioredis ~10 µs of
 // CPU apiece (a command object, its encoding, its reply); gathered per tick into one script call that
-// publishes them in order, ~4 µs (docs/benchmarks.md, issue 15). Channels and message text are exactly
-// yoga's (`topic:key`, JSON), so subscribers on any instance see nothing different.
+// publishes them in order, ~4 µs (docs/benchmarks.md, issue 15). Message text is exactly yoga's (JSON); each
+// channel is yoga's `topic:key` under REDIS_PREFIX (liveChannelName), so deployments sharing one Redis do not
+// hear each other's live events (the ops feed carries every merchant's).
+
+/** The Redis channel of a live topic's key (`donation`, `m:test:stream_1` → `novapay:live:donation:m:test:…`). */
+export function liveChannelName(prefix: string, topicAndKey: string): string {
+  return `${prefix}:live:${topicAndKey}`;
+}
 
 /** At most this many messages go into one script call (a bounded time for Redis to run it). */
 const MAX_PER_CALL = 500;
@@ -28,8 +34,11 @@ export function createBatchedRedisEventTarget(args: {
   publishClient: Redis;
   subscribeClient: Redis;
   log: Logger;
+  /** REDIS_PREFIX: every channel is under it. */
+  prefix: string;
 }): EventTarget {
-  const { publishClient, subscribeClient, log } = args;
+  const { publishClient, subscribeClient, log, prefix } = args;
+  const channel = (type: string) => liveChannelName(prefix, type);
   const target = createRedisEventTarget({ publishClient, subscribeClient });
   const client = publishClient as PublishingRedis;
   // EVALSHA, with EVAL when Redis lost its scripts (a restart): ioredis handles NOSCRIPT itself.
@@ -57,7 +66,7 @@ export function createBatchedRedisEventTarget(args: {
   };
   const dispatchEvent = (event: Event): boolean => {
     const detail = (event as CustomEvent).detail;
-    pending.push(event.type, detail === undefined ? '' : JSON.stringify(detail));
+    pending.push(channel(event.type), detail === undefined ? '' : JSON.stringify(detail));
     if (!scheduled) {
       scheduled = true;
       queueMicrotask(() => {
@@ -68,8 +77,16 @@ export function createBatchedRedisEventTarget(args: {
     return true;
   };
   return {
-    addEventListener: target.addEventListener.bind(target),
-    removeEventListener: target.removeEventListener.bind(target),
+    addEventListener: (
+      type: string,
+      listener: EventListenerOrEventListenerObject | null,
+      options?: unknown,
+    ) => target.addEventListener(channel(type), listener, options as AddEventListenerOptions),
+    removeEventListener: (
+      type: string,
+      listener: EventListenerOrEventListenerObject | null,
+      options?: unknown,
+    ) => target.removeEventListener(channel(type), listener, options as EventListenerOptions),
     dispatchEvent,
   } as EventTarget;
 }

@@ -68,7 +68,7 @@ const count = (page: Page) => page.evaluate(() => window.__alerts.length);
  */
 async function untilDelivering(page: Page, m: TestMerchant, label: string) {
   const before = await count(page);
-  await untilSubscribed(t.app.config.redisUrl, liveChannel('donation', m, 'live_1'), 30_000);
+  await untilSubscribed(t.app.config.redisUrl, liveChannel(t.app, 'donation', m, 'live_1'), 30_000);
   await donate(m, label);
   await page.waitForFunction((k) => window.__alerts.length > k, before, { timeout: 20_000 });
 }

@@ -51,7 +51,7 @@ async function openOverlay(m: TestMerchant, streamId: string, token: string) {
   const res = await page.goto(`${base}/overlay?t=${token}&hold=250`, { waitUntil: 'load' });
   expect(res?.status()).toBe(200);
   await page.locator('[data-conn="live"]').waitFor();
-  await untilSubscribed(t.app.config.redisUrl, liveChannel('donation', m, streamId));
+  await untilSubscribed(t.app.config.redisUrl, liveChannel(t.app, 'donation', m, streamId));
   await donate(m, streamId, 'probe');
   await untilShown(page, 1);
   return { page, checks };
