@@ -17,6 +17,7 @@ import type { LedgerService, PostingGroup, PostingItem } from '../ledger/index.j
 import type { MerchantsService } from '../merchants/index.js';
 import { type DailyLimitCheck, dailyLimitGroup } from './daily-limit.js';
 import { payoutFailed, withdrawalUpdated } from './events.js';
+import { guardWithdrawal } from './guard.js';
 import { viewFromStored, type WithdrawalRow, type WithdrawalView, withdrawalData } from './view.js';
 
 // Withdrawals: at creation the full amount moves from the user to the merchant's payouts-in-flight account
@@ -265,15 +266,7 @@ export class WithdrawalsService {
           metadata: { withdrawalId: id },
         },
       ],
-      guard: async (c) => {
-        const r = await c.query<{ status: string }>(
-          'select status from withdrawals where id = $1 for update',
-          [id],
-        );
-        return r.rows[0]?.status === 'pending_approval'
-          ? null
-          : new ValidationError(`withdrawal ${id} is ${r.rows[0]?.status}, not pending approval`, 'id');
-      },
+      guard: (c, claims) => guardWithdrawal(c, claims, id, 'pending_approval'),
       after: async (c) => {
         const r = await c.query<WithdrawalRow>(
           `update withdrawals set status = 'rejected', failure_reason = 'rejected', updated_at = now() where id = $1 returning *`,
