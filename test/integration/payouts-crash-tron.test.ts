@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import type { TestMerchant } from '../helpers/app.js';
 import { checkLedgerInvariants } from '../helpers/invariants.js';
 import { MANUAL_SCAN_CONFIG, payoutOnce } from '../helpers/scan.js';
-import { useTronApp } from '../helpers/tron.js';
+import { tronTokenBalance, useTronApp } from '../helpers/tron.js';
 
 // A payout pass that dies around its broadcast (the worker killed between storing the signed transaction and
 // sending it, or between sending it and recording that it was sent): the next pass must send that same stored
@@ -21,17 +21,7 @@ const t = useTronApp({
 const APPROVE = `mutation($id: ID!) { approveWithdrawal(id: $id) { __typename ... on Error { code } } }`;
 const fresh = () => TronWeb.address.fromPrivateKey(randomBytes(32).toString('hex')) as string;
 
-async function tokenBalance(address: string): Promise<bigint> {
-  const tw = new TronWeb({ fullHost: t.devnet.url });
-  const r = await tw.transactionBuilder.triggerConstantContract(
-    t.devnet.usdt.address,
-    'balanceOf(address)',
-    {},
-    [{ type: 'address', value: address }],
-    address,
-  );
-  return BigInt(`0x${r.constant_result[0]}`);
-}
+const tokenBalance = (address: string) => tronTokenBalance(t.devnet, address);
 
 async function approved(m: TestMerchant, user: string, to: string): Promise<string> {
   await t.credit(m, user, '100');
