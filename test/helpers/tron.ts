@@ -1,3 +1,4 @@
+import { TronWeb } from 'tronweb';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
 import { startTronDevnet, type TronDevnet } from '../../src/devnet/tron/index.js';
@@ -57,4 +58,17 @@ export async function createTronDeposit(t: TestContext, m: TestMerchant, userId:
   });
   expect(r.status).toBe(200);
   return r.body as { id: string; depositAddress: string };
+}
+
+/** The devnet's USDT balance of an address, in base units (read with tronweb, as a wallet would). */
+export async function tronTokenBalance(devnet: TronDevnet, address: string): Promise<bigint> {
+  const tw = new TronWeb({ fullHost: devnet.url });
+  const r = await tw.transactionBuilder.triggerConstantContract(
+    devnet.usdt.address,
+    'balanceOf(address)',
+    {},
+    [{ type: 'address', value: address }],
+    address,
+  );
+  return BigInt(`0x${r.constant_result[0]}`);
 }

@@ -6,7 +6,7 @@ import type { TestMerchant } from '../helpers/app.js';
 import { untilPublished } from '../helpers/outbox.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
 import { MANUAL_SCAN_CONFIG, payoutOnce } from '../helpers/scan.js';
-import { useTronApp } from '../helpers/tron.js';
+import { tronTokenBalance, useTronApp } from '../helpers/tron.js';
 import { liveChannel, untilSubscribed, wsClient } from '../helpers/ws.js';
 
 // TRC20 payouts on the TRON devnet: approve → signed → broadcast → confirming → completed, with the token
@@ -26,17 +26,7 @@ const WALLET_Q = `query($id: ID!) { withdrawal(id: $id) { status payoutState con
 
 const fresh = () => TronWeb.address.fromPrivateKey(randomBytes(32).toString('hex')) as string;
 
-async function tokenBalance(address: string): Promise<bigint> {
-  const tw = new TronWeb({ fullHost: t.devnet.url });
-  const r = await tw.transactionBuilder.triggerConstantContract(
-    t.devnet.usdt.address,
-    'balanceOf(address)',
-    {},
-    [{ type: 'address', value: address }],
-    address,
-  );
-  return BigInt(`0x${r.constant_result[0]}`);
-}
+const tokenBalance = (address: string) => tronTokenBalance(t.devnet, address);
 
 async function fundHot(usdt: bigint, trxSun = 2_000_000_000n) {
   if (usdt > 0n) t.devnet.sendUsdt(HOT, usdt);

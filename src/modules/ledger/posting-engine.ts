@@ -233,12 +233,12 @@ export class PostingEngine {
     refused: Map<number, AppError>,
   ): Promise<Map<number, AppError>> {
     const rejected = new Map(refused);
+    const claims = new TransactionClaims();
     for (const [i, item] of items.entries()) {
       if (rejected.has(i)) continue;
-      const error = item.guard ? await item.guard(client) : null;
+      const error = item.guard ? await item.guard(client, claims) : null;
       if (error) rejected.set(i, error);
     }
-    const claims = new TransactionClaims();
     for (const [group, all] of groupsOf(items)) {
       // Only the items still to be decided: one refused already (its key's record answers it) must not count
       // in a group's check of the others (the daily withdrawal limit).

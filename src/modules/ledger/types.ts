@@ -67,8 +67,11 @@ export interface PostingItem {
   /**
    * Runs first inside the transaction; an error rejects this item alone. Read and lock here (SELECT … FOR
    * UPDATE), write in `after`: a guard's writes would commit with the batch even if the item were refused.
+   * Every guard of a batch runs before any `after`, so two items guarding the same row both read it
+   * unchanged: a guard that decides a row's state change claims the row in `claims` (one winner per
+   * transaction), as a group guard does.
    */
-  guard?: (client: PoolClient) => Promise<AppError | null>;
+  guard?: (client: PoolClient, claims: TransactionClaims) => Promise<AppError | null>;
   /** Runs inside the transaction after an accepted item is written; may add outbox events. */
   after?: (client: PoolClient, transactions: PostedTransaction[]) => Promise<EventDraft[]>;
   /**

@@ -1,8 +1,13 @@
 import type { PoolClient } from '../../db/database.js';
-import { ValidationError } from '../../lib/errors.js';
 import type { HousePosting, LedgerService, Posting } from '../ledger/index.js';
 import type { WithdrawalRow } from '../withdrawals/index.js';
-import { IN_FLIGHT, payoutCompleted, payoutFailed, withdrawalUpdated } from '../withdrawals/index.js';
+import {
+  guardWithdrawal,
+  IN_FLIGHT,
+  payoutCompleted,
+  payoutFailed,
+  withdrawalUpdated,
+} from '../withdrawals/index.js';
 import { ACTOR, type PayoutTxRow } from './store.js';
 
 // The end of a payout, each in one ledger transaction with the withdrawal's final state and its events:
@@ -12,15 +17,6 @@ import { ACTOR, type PayoutTxRow } from './store.js';
 
 export const FEE_REVENUE = { kind: 'system', code: 'fee_revenue' } as const;
 export const outflow = (network: string) => ({ kind: 'system', code: `outflow:${network}` }) as const;
-
-async function lockProcessing(c: PoolClient, id: string) {
-  const r = await c.query<{ status: string }>('select status from withdrawals where id = $1 for update', [
-    id,
-  ]);
-  return r.rows[0]?.status === 'processing'
-    ? null
-    : new ValidationError(`withdrawal ${id} is ${r.rows[0]?.status}`, 'id');
-}
 
 async function audit(c: PoolClient, id: string, action: string, reason: string) {
   await c.query(
@@ -99,7 +95,7 @@ export async function completePayout(
     merchantId: w.merchant_id,
     mode: w.mode,
     postings,
-    guard: (c) => lockProcessing(c, w.id),
+    guard: (c, claims) => guardWithdrawal(c, claims, w.id, 'processing'),
     after: async (c) => {
       await finishTx(c, tx, blockNumber, 'mined');
       await ledger.house.post(c, housePostings(w, tx, feePaid, true));
@@ -143,7 +139,7 @@ export async function failPayout(
         metadata: { withdrawalId: w.id, txHash: tx.tx_hash },
       },
     ],
-    guard: (c) => lockProcessing(c, w.id),
+    guard: (c, claims) => guardWithdrawal(c, claims, w.id, 'processing'),
     after: async (c) => {
       await finishTx(c, tx, blockNumber, 'failed');
       await ledger.house.post(c, housePostings(w, tx, feePaid, false));

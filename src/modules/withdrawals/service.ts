@@ -15,8 +15,10 @@ import { assertStorableText } from '../../lib/text.js';
 import { insertEvents } from '../events/index.js';
 import type { LedgerService, PostingGroup, PostingItem } from '../ledger/index.js';
 import type { MerchantsService } from '../merchants/index.js';
+import { audit, auditCommitted } from './audit.js';
 import { type DailyLimitCheck, dailyLimitGroup } from './daily-limit.js';
 import { payoutFailed, withdrawalUpdated } from './events.js';
+import { guardWithdrawal } from './guard.js';
 import { viewFromStored, type WithdrawalRow, type WithdrawalView, withdrawalData } from './view.js';
 
 // Withdrawals: at creation the full amount moves from the user to the merchant's payouts-in-flight account
@@ -229,20 +231,31 @@ export class WithdrawalsService {
     return r.rows;
   }
 
-  /** pending_approval → approved, once: of concurrent approvals exactly one changes the row. */
+  /**
+   * pending_approval → approved, once: of concurrent approvals exactly one changes the row. When the transaction
+   * fails (a COMMIT whose answer was lost may still have landed), its own audit row says whether it committed:
+   * a committed approval is answered as one, never as an error.
+   */
   async approve(t: Tenant, id: string, actor: string) {
-    return this.ledger.withTransaction(async (c) => {
-      const r = await c.query<WithdrawalRow>(
-        `update withdrawals set status = 'approved', updated_at = now()
-         where id = $1 and merchant_id = $2 and mode = $3 and status = 'pending_approval' returning *`,
-        [id, t.merchantId, t.mode],
-      );
-      if (!r.rows[0]) throw await this.notPending(c, t, id);
-      await audit(c, id, 'approved', actor, null);
-      await insertEvents(c, [withdrawalUpdated(r.rows[0])]);
-      await c.query('select pg_notify($1, $2)', [PAYOUTS_CHANNEL, id]);
-      return withdrawalData(r.rows[0]);
-    });
+    let approved: { row: WithdrawalRow; auditId: string } | null = null;
+    try {
+      return await this.ledger.withTransaction(async (c) => {
+        const r = await c.query<WithdrawalRow>(
+          `update withdrawals set status = 'approved', updated_at = now()
+           where id = $1 and merchant_id = $2 and mode = $3 and status = 'pending_approval' returning *`,
+          [id, t.merchantId, t.mode],
+        );
+        if (!r.rows[0]) throw await this.notPending(c, t, id);
+        approved = { row: r.rows[0], auditId: await audit(c, id, 'approved', actor, null) };
+        await insertEvents(c, [withdrawalUpdated(r.rows[0])]);
+        await c.query('select pg_notify($1, $2)', [PAYOUTS_CHANNEL, id]);
+        return withdrawalData(r.rows[0]);
+      });
+    } catch (err) {
+      const a = approved as { row: WithdrawalRow; auditId: string } | null;
+      if (!a || !(await auditCommitted(this.pool, a.auditId))) throw err;
+      return withdrawalData(a.row);
+    }
   }
 
   /** pending_approval → rejected with a full refund and `payout.failed` (reason rejected), in one transaction. */
@@ -265,15 +278,7 @@ export class WithdrawalsService {
           metadata: { withdrawalId: id },
         },
       ],
-      guard: async (c) => {
-        const r = await c.query<{ status: string }>(
-          'select status from withdrawals where id = $1 for update',
-          [id],
-        );
-        return r.rows[0]?.status === 'pending_approval'
-          ? null
-          : new ValidationError(`withdrawal ${id} is ${r.rows[0]?.status}, not pending approval`, 'id');
-      },
+      guard: (c, claims) => guardWithdrawal(c, claims, id, 'pending_approval'),
       after: async (c) => {
         const r = await c.query<WithdrawalRow>(
           `update withdrawals set status = 'rejected', failure_reason = 'rejected', updated_at = now() where id = $1 returning *`,
@@ -296,11 +301,4 @@ export class WithdrawalsService {
     if (!r.rows[0]) return new NotFoundError('Withdrawal', id, 'id');
     return new ValidationError(`withdrawal ${id} is ${r.rows[0].status}, not pending approval`, 'id');
   }
-}
-
-async function audit(c: PoolClient, id: string, action: string, actor: string, reason: string | null) {
-  await c.query(
-    'insert into withdrawal_audit (withdrawal_id, action, actor, reason) values ($1, $2, $3, $4)',
-    [id, action, actor, reason],
-  );
 }
