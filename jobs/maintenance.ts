@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../src/config.js';
 import type { Logger } from '../src/lib/logger.js';
 import type { IdempotencyService, PurgeResult } from '../src/modules/idempotency/index.js';
-import { bullPrefix } from './queues.js';
+import { bullPrefix, closeBudgetMs, closeWithin } from './queues.js';
 import type { JobSchedules } from './schedules.js';
 
 // Periodic housekeeping of the database: a BullMQ job scheduler on the `maintenance` queue deletes expired
@@ -52,8 +52,8 @@ export async function startMaintenance(deps: {
     queue,
     async stop() {
       stopping = true;
-      await worker.close();
-      await queue.close();
+      await closeWithin('maintenance worker', worker, log, closeBudgetMs(config));
+      await closeWithin('maintenance queue', queue, log, closeBudgetMs(config));
     },
   };
 }

@@ -12,7 +12,7 @@ import {
   type PayoutProcessor,
   type TickResult,
 } from '../src/modules/payouts/index.js';
-import { bullPrefix, payoutQueueName } from './queues.js';
+import { bullPrefix, closeBudgetMs, closeWithin, payoutQueueName } from './queues.js';
 import type { JobSchedules } from './schedules.js';
 
 // The payout worker: one BullMQ queue per hot wallet (`payouts-<family>-…`), concurrency 1 per worker, and a
@@ -98,8 +98,12 @@ export async function startPayouts(deps: {
     processors,
     tickAll: workflow.tickAll,
     async stop() {
-      await Promise.all(workers.map((w) => w.close()));
-      await Promise.all(queues.map((q) => q.close()));
+      await Promise.all(
+        workers.map((w) => closeWithin(`payout worker ${w.name}`, w, log, closeBudgetMs(config))),
+      );
+      await Promise.all(
+        queues.map((q) => closeWithin(`payout queue ${q.name}`, q, log, closeBudgetMs(config))),
+      );
       await unlisten?.();
       await workflow.close();
     },

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from '../src/lib/logger.js';
 import type { DeliveryJob } from '../src/modules/webhooks/index.js';
 
 // Queue names, payloads and retry policy in one place. Jobs are small (ids only) and idempotent: the
@@ -44,7 +45,7 @@ export const WEBHOOK_JOB_OPTIONS = {
   removeOnFail: { age: 30 * 86_400 },
 };
 
-export function openQueues(connection: Redis, redisPrefix: string): Queues {
+export function openQueues(connection: Redis, redisPrefix: string, log: Logger, closeMs: number): Queues {
   const webhooks = new Queue<DeliveryJob>(QUEUE.webhooks, {
     connection,
     prefix: bullPrefix(redisPrefix),
@@ -64,7 +65,43 @@ export function openQueues(connection: Redis, redisPrefix: string): Queues {
       return q;
     },
     async close() {
-      await Promise.all([webhooks, ...sweeps.values()].map((q) => q.close()));
+      await Promise.all(
+        [webhooks, ...sweeps.values()].map((q) => closeWithin(`queue ${q.name}`, q, log, closeMs)),
+      );
     },
   };
+}
+
+/** How long one BullMQ worker or queue may take to close at shutdown: half of SHUTDOWN_TIMEOUT_MS. */
+export function closeBudgetMs(config: { shutdownTimeoutMs: number }): number {
+  return Math.floor(config.shutdownTimeoutMs / 2);
+}
+
+/**
+ * Closes a BullMQ worker or queue, or gives up after `ms`: BullMQ's close waits for its Redis connections to
+ * end, which never happens while one is still reconnecting (Redis down at shutdown, or back only just before:
+ * taskforcesh/bullmq#4656), and the whole stop would hang there. Given up on, a worker's active jobs (if any)
+ * are retried by BullMQ as stalled; the database holds the truth, jobs only say "look at this now".
+ */
+export async function closeWithin(
+  what: string,
+  closable: { close(): Promise<void> },
+  log: Logger,
+  ms: number,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
+  });
+  const closing = closable.close().then(
+    () => 'closed' as const,
+    (err: Error) => {
+      log.warn({ what, err: err.message }, 'could not close cleanly');
+      return 'closed' as const;
+    },
+  );
+  const how = await Promise.race([closing, late]);
+  clearTimeout(timer);
+  if (how === 'late')
+    log.warn({ what, ms }, 'did not close in time (Redis unreachable?); stopping without it');
 }

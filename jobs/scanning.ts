@@ -5,7 +5,7 @@ import type { Config } from '../src/config.js';
 import type { Pool } from '../src/db/database.js';
 import type { Logger } from '../src/lib/logger.js';
 import { type DepositCrediting, openDepositScanners } from '../src/modules/deposits/index.js';
-import { bullPrefix } from './queues.js';
+import { bullPrefix, closeBudgetMs, closeWithin } from './queues.js';
 import type { JobSchedules } from './schedules.js';
 
 // A BullMQ job scheduler per chain runs its scanner (src/modules/deposits/scanner.ts) every
@@ -77,8 +77,8 @@ export async function startScanning(deps: {
     queue,
     health: scanning.health,
     async stop() {
-      await worker.close();
-      await queue.close();
+      await closeWithin('scanning worker', worker, log, closeBudgetMs(config));
+      await closeWithin('scanning queue', queue, log, closeBudgetMs(config));
       await scanning.close();
     },
   };

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../src/config.js';
 import type { Logger } from '../src/lib/logger.js';
 import type { Sweepers, SweepPassResult } from '../src/modules/treasury/index.js';
-import { bullPrefix, sweepQueueName } from './queues.js';
+import { bullPrefix, closeBudgetMs, closeWithin, sweepQueueName } from './queues.js';
 import type { JobSchedules } from './schedules.js';
 
 // One BullMQ queue per swept network (`sweeps-<network>-<mode>`), concurrency 1, ticked by a job scheduler every
@@ -74,8 +74,12 @@ export async function startSweepJobs(deps: {
   return {
     passAll: () => Promise.all([...deps.sweepers.byChain.values()].map((s) => s.pass())),
     async stop() {
-      await Promise.all(workers.map((w) => w.close()));
-      await Promise.all(queues.map((q) => q.close()));
+      await Promise.all(
+        workers.map((w) => closeWithin(`sweep worker ${w.name}`, w, log, closeBudgetMs(config))),
+      );
+      await Promise.all(
+        queues.map((q) => closeWithin(`sweep queue ${q.name}`, q, log, closeBudgetMs(config))),
+      );
     },
   };
 }

@@ -5,7 +5,7 @@ import type { Pool } from '../src/db/database.js';
 import type { Logger } from '../src/lib/logger.js';
 import type { DeliveryJob, WebhooksService } from '../src/modules/webhooks/index.js';
 import { DeliveryDispatcher, wakeForRetry } from '../src/modules/webhooks/index.js';
-import { bullPrefix, QUEUE } from './queues.js';
+import { bullPrefix, closeBudgetMs, closeWithin, QUEUE } from './queues.js';
 
 // Binds webhook delivery (src/modules/webhooks/delivery) to this worker process and to BullMQ. The
 // dispatcher works from PostgreSQL alone; BullMQ's `webhooks` queue only mirrors each scheduled retry as a
@@ -22,7 +22,14 @@ const PAUSE_TIMEOUT_MS = 500;
  * The dashboard's pause flag, kept current by BullMQ's paused/resumed events (so a pause takes effect at
  * once) and read again every few seconds in case an event was missed.
  */
-function pausedFlag(queue: Queue<DeliveryJob>, connection: Redis, prefix: string, onResume: () => void) {
+function pausedFlag(
+  queue: Queue<DeliveryJob>,
+  connection: Redis,
+  prefix: string,
+  onResume: () => void,
+  log: Logger,
+  closeMs: number,
+) {
   let value = false;
   const read = async () => {
     const timeout = new Promise<boolean>((resolve) =>
@@ -32,6 +39,9 @@ function pausedFlag(queue: Queue<DeliveryJob>, connection: Redis, prefix: string
   };
   // Ours to close: BullMQ leaves a connection it was given open (this one kept the process alive).
   const eventsConnection = connection.duplicate();
+  // A duplicate has none of the original's listeners: unheard, each failed reconnect while Redis is down
+  // printed "[ioredis] Unhandled error event". Its errors surface on the calls that fail.
+  eventsConnection.on('error', () => undefined);
   const events = new QueueEvents(QUEUE.webhooks, { connection: eventsConnection, prefix });
   events.on('paused', () => {
     value = true;
@@ -48,7 +58,7 @@ function pausedFlag(queue: Queue<DeliveryJob>, connection: Redis, prefix: string
     start: read,
     async close() {
       clearInterval(timer);
-      await events.close();
+      await closeWithin('webhook pause events', events, log, closeMs);
       eventsConnection.disconnect();
     },
   };
@@ -73,7 +83,14 @@ export async function startWebhookDelivery(deps: {
   const { config, log, queue } = deps;
   const prefix = bullPrefix(config.redisPrefix);
   let dispatcher: DeliveryDispatcher | null = null;
-  const pause = pausedFlag(queue, deps.connection, prefix, () => dispatcher?.kick());
+  const pause = pausedFlag(
+    queue,
+    deps.connection,
+    prefix,
+    () => dispatcher?.kick(),
+    log,
+    closeBudgetMs(config),
+  );
   await pause.start();
   dispatcher = new DeliveryDispatcher(
     deps.pool,
@@ -113,7 +130,7 @@ export async function startWebhookDelivery(deps: {
   return {
     dispatcher: running,
     async stop() {
-      await worker.close();
+      await closeWithin('webhook retry worker', worker, log, closeBudgetMs(config));
       await pause.close();
       await running.stop();
     },

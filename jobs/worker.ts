@@ -101,9 +101,8 @@ export async function startWorkers(deps: {
     maintenance,
     async stop() {
       unwatch();
-      await maintenance.stop();
-      await payouts.stop();
-      await scanning.stop();
+      // Independent consumers, closed together: each waits for its active jobs (or gives up: closeWithin).
+      await Promise.all([maintenance.stop(), payouts.stop(), scanning.stop()]);
       await relay.stop();
       await webhooks.stop();
       connection.disconnect();

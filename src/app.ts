@@ -1,6 +1,6 @@
 import { createPubSub } from 'graphql-yoga';
 import { Redis } from 'ioredis';
-import { openQueues } from '../jobs/queues.js';
+import { closeBudgetMs, openQueues } from '../jobs/queues.js';
 import { startSigner } from '../jobs/signer.js';
 import { startWorkers } from '../jobs/worker.js';
 import { getSchema } from '../schema/index.js';
@@ -115,7 +115,7 @@ export async function createApp(opts: AppOptions = {}) {
       prefix: config.redisPrefix,
     }),
   });
-  const queues = openQueues(queueConnection, config.redisPrefix);
+  const queues = openQueues(queueConnection, config.redisPrefix, log, closeBudgetMs(config));
 
   const events = new EventsReader(pool);
   const chains = await setupChains(config, log);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Redis } from 'ioredis';
-import { openQueues } from '../../jobs/queues.js';
+import { closeBudgetMs, openQueues } from '../../jobs/queues.js';
 import { bullEnqueue, type TreasuryControls } from '../modules/treasury/index.js';
 import type { CliContext } from './context.js';
 import { modeOption, out, withContext } from './util.js';
@@ -13,7 +13,7 @@ async function withControls(fn: (c: TreasuryControls, actor: string) => Promise<
   return withContext(async (ctx: CliContext) => {
     const connection = new Redis(ctx.config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
     connection.on('error', () => undefined);
-    const queues = openQueues(connection, ctx.config.redisPrefix);
+    const queues = openQueues(connection, ctx.config.redisPrefix, ctx.log, closeBudgetMs(ctx.config));
     try {
       const controls = ctx.treasuryControls(bullEnqueue(queues));
       await fn(controls, `cli:${process.env.USER ?? 'unknown'}`);
