@@ -18,18 +18,24 @@ let app: App;
 let key: { apiKey: string; apiSecret: string };
 let merchantId = '';
 
-beforeAll(async () => {
-  dbName = await createTestDatabase();
-  proxy = await startPgProxy();
-  app = await createApp({
+/** An API process whose PostgreSQL connections go through the proxy. */
+function appThroughProxy(config: { dbPoolSize?: number; ledgerMaxInFlight?: number } = {}): Promise<App> {
+  return createApp({
     migrate: false,
     role: 'api',
     config: {
       databaseUrl: proxy.url(dbName),
       redisPrefix: `novapay-test:${randomBytes(4).toString('hex')}`,
       logLevel: 'silent',
+      ...config,
     },
   });
+}
+
+beforeAll(async () => {
+  dbName = await createTestDatabase();
+  proxy = await startPgProxy();
+  app = await appThroughProxy();
   const m = await app.services.merchants.createMerchant('Lost answers');
   merchantId = m.id;
   key = await app.services.merchants.createKey(m.id, 'test', { rateLimitPerSecond: 100_000 });
@@ -87,5 +93,23 @@ describe('a ledger batch whose answers are lost after PostgreSQL committed it', 
       merchantId,
       acknowledged: results.flatMap((r) => (r.id ? [r.id] : [])),
     });
+  });
+
+  it('finds the fate of a lost answer even when the pool has no other connection to ask with', async () => {
+    // One connection, one batch in flight: the broken client is still checked out while the engine asks.
+    const small = await appThroughProxy({ dbPoolSize: 1, ledgerMaxInFlight: 1 });
+    try {
+      proxy.cutAfterCommit();
+      const res = await injectTransfer(small, key, {
+        fromUserId: 'payer0',
+        toUserId: 'payee0',
+        amount: 1,
+        description: 'lost-answer small pool',
+      });
+      expect(res.statusCode).toBe(200);
+      expect(await postedTimes(['lost-answer small pool'])).toEqual(new Map([['lost-answer small pool', 1]]));
+    } finally {
+      await small.stop();
+    }
   });
 });

@@ -1,27 +1,28 @@
+import pg from 'pg';
 import type { Pool, PoolClient } from '../../db/database.js';
 import type { Logger } from '../../lib/logger.js';
 import { SQL } from './sql.js';
-import type { ItemOutcome } from './types.js';
 
 // A batch's COMMIT, and what the engine knows after it: committed (answered, or found after its answer was
 // lost), not committed (ROLLBACK, or an ERROR answer, which comes before the commit record), or unknown (no
 // answer and no way to find out), which the engine never posts again.
 
 /**
- * COMMIT, and when it fails without an answer (a broken connection), find out whether it landed: a batch
- * that committed must be answered as committed, never as an error a client would retry.
+ * COMMIT, and when it fails without a usable answer (a broken connection, a FATAL one), find out whether it
+ * landed: a batch that committed must be answered as committed, never as an error a client would retry.
+ * `xid` is the batch transaction's id (SQL.currentXid, read before the write).
  */
 export async function commitBatch(
   pool: Pool,
   log: Logger,
   client: PoolClient,
-  outcomes: ItemOutcome[],
+  xid: string,
 ): Promise<Committed> {
   let command: string;
   try {
     command = (await client.query('commit')).command;
   } catch (err) {
-    if (!outcomeUnknown(err) || !(await landed(pool, client, outcomes, err))) throw err;
+    if (!outcomeUnknown(err) || !(await landed(pool, xid, err))) throw err;
     log.warn({ err }, 'ledger COMMIT answered with an error but the batch had committed');
     return 'probed';
   }
@@ -31,32 +32,35 @@ export async function commitBatch(
 }
 
 /**
- * Whether a batch whose COMMIT got no usable answer committed: its first transaction looked up on another
- * connection, once the batch's backend has ended (cut off from its client, a backend may still be committing,
- * and a lookup before it is done would see nothing). A batch with no transaction wrote no money (nothing to
- * look up: posting it again replays or re-runs its keyed items). When the backend does not end, or the lookup
- * fails, the outcome stays unknown (OutcomeUnknown), and nothing of the batch is posted again.
+ * Whether the transaction `xid`, whose COMMIT got no usable answer, committed: PostgreSQL's own record
+ * (pg_xact_status), asked until it is no longer in progress (cut off from its client, a backend may still be
+ * committing). Asked on a connection of its own, not one of the pool's: the pool may have none free (its
+ * broken client is still checked out, and the other batches may be waiting the same way). When the record
+ * cannot tell within a few seconds, or cannot be read, the outcome stays unknown (OutcomeUnknown), and nothing
+ * of the batch is posted again.
  */
-async function landed(
-  pool: Pool,
-  client: PoolClient,
-  outcomes: ItemOutcome[],
-  err: unknown,
-): Promise<boolean> {
-  const probe = outcomes.find((o) => o.ok && o.transactions.length > 0);
-  if (!probe?.ok) return false;
-  const pid = (client as unknown as { processID?: number }).processID;
+async function landed(pool: Pool, xid: string, err: unknown): Promise<boolean> {
+  const probe = new pg.Client({
+    connectionString: pool.options.connectionString,
+    connectionTimeoutMillis: PROBE_CONNECT_MS,
+  });
+  probe.on('error', () => undefined);
   try {
-    for (let i = 0; pid !== undefined; i++) {
-      const alive = await pool.query({ ...SQL.backendAlive, values: [pid] });
-      if (alive.rowCount === 0) break;
-      if (i >= BACKEND_END_POLLS) throw new Error(`backend ${pid} still running`);
-      await new Promise((r) => setTimeout(r, BACKEND_END_POLL_MS));
+    await probe.connect();
+    for (let i = 0; ; i++) {
+      const status = (await probe.query({ ...SQL.xactStatus, values: [xid] })).rows[0]?.status as
+        | string
+        | null;
+      if (status === 'committed') return true;
+      if (status === 'aborted') return false;
+      if (status !== 'in progress' || i >= PROBE_POLLS)
+        throw new Error(`transaction ${xid}: ${status ?? 'unknown'}`);
+      await new Promise((r) => setTimeout(r, PROBE_POLL_MS));
     }
-    const found = await pool.query({ ...SQL.transactionExists, values: [probe.transactions[0]!.id] });
-    return found.rowCount === 1;
   } catch (e) {
     throw new OutcomeUnknown(err, e);
+  } finally {
+    await probe.end().catch(() => undefined);
   }
 }
 
@@ -77,9 +81,10 @@ export function outcomeUnknown(err: unknown): boolean {
 /** How a batch's COMMIT was known to have landed: by its answer, or by a lookup after its answer was lost. */
 export type Committed = 'answered' | 'probed';
 
-/** How long `landed` waits for a batch's backend to end (polls × ms). */
-const BACKEND_END_POLLS = 100;
-const BACKEND_END_POLL_MS = 20;
+/** How long `landed` waits for a transaction in progress to end (polls × ms), and to connect. */
+const PROBE_POLLS = 100;
+const PROBE_POLL_MS = 20;
+const PROBE_CONNECT_MS = 5_000;
 
 /**
  * A batch whose COMMIT got no answer, and whose outcome could not be found out (its backend did not end, or
@@ -90,7 +95,9 @@ export class OutcomeUnknown extends Error {
     readonly commitError: unknown,
     cause: unknown,
   ) {
-    super('ledger batch outcome unknown: COMMIT got no answer and the lookup could not tell', { cause });
+    super("ledger batch outcome unknown: COMMIT got no answer and PostgreSQL's record could not tell", {
+      cause,
+    });
   }
 }
 

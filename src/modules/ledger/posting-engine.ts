@@ -113,7 +113,10 @@ export class PostingEngine {
       await this.accounts.resolve(client, items);
       const begun = client.query('begin');
       state.open = true;
-      begun.catch(() => undefined); // awaited below; its answer comes before the next statement's
+      // The transaction's id, for asking its fate should COMMIT's answer be lost (batch-commit.ts).
+      const xidRead = client.query<{ xid: string }>(SQL.currentXid);
+      begun.catch(() => undefined); // awaited below; their answers come before the next statement's
+      xidRead.catch(() => undefined);
       // Keys first, before any account is locked: a claim never waits while holding a balance.
       const claims = await this.claim(client, items);
       // Only the accounts of items still to be decided: a refused claim's item must not wait for (or hold)
@@ -127,13 +130,21 @@ export class PostingEngine {
           : null;
       locking?.catch(() => undefined); // awaited below, unless BEGIN's error (answered first) is thrown before
       await begun;
+      const xid = (await xidRead).rows[0]!.xid;
       const balances = new Map<bigint, bigint>();
       if (locking) for (const r of (await locking).rows) balances.set(r.id, r.balance_minor);
       const guarded = await this.runGuards(client, items, claims.refused);
       const plan = decide(this.accounts, items, balances, guarded);
       await this.accounts.create(client, plan.newAccounts);
       const outcomes = materialise(this.accounts, items, plan.decisions, balances);
-      await this.writeAndCommit(client, items, outcomes, collectColumns(items, outcomes, claims.won), state);
+      await this.writeAndCommit(
+        client,
+        items,
+        outcomes,
+        collectColumns(items, outcomes, claims.won),
+        state,
+        xid,
+      );
       return outcomes;
     } catch (err) {
       // A connection that could not roll back, or whose COMMIT got no answer, is not handed out again.
@@ -158,6 +169,7 @@ export class PostingEngine {
     outcomes: ItemOutcome[],
     columns: BatchColumns,
     state: TransactionState,
+    xid: string,
   ): Promise<void> {
     const written = client.query({ ...SQL.writeBatch, values: writeBatchValues(columns) });
     if (hasAfterHooks(items)) {
@@ -165,12 +177,12 @@ export class PostingEngine {
       await this.afterHooks(client, items, outcomes);
       state.open = false;
       state.committing = true;
-      await commitBatch(this.pool, this.log, client, outcomes);
+      await commitBatch(this.pool, this.log, client, xid);
       return;
     }
     state.open = false;
     state.committing = true;
-    const committed = commitBatch(this.pool, this.log, client, outcomes);
+    const committed = commitBatch(this.pool, this.log, client, xid);
     try {
       await written;
     } catch (err) {

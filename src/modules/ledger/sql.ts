@@ -21,14 +21,15 @@ export const SQL = {
            on conflict do nothing
            returning id, merchant_id, mode, kind, code`,
   },
-  transactionExists: {
-    name: 'ledger_transaction_exists',
-    text: 'select 1 from ledger_transactions where id = $1',
+  /** The batch transaction's id (assigned now), to ask its fate if COMMIT's answer is lost. */
+  currentXid: {
+    name: 'ledger_current_xid',
+    text: 'select pg_current_xact_id()::text as xid',
   },
-  /** Whether a backend (a batch's, whose connection was lost) is still running. */
-  backendAlive: {
-    name: 'ledger_backend_alive',
-    text: 'select 1 from pg_stat_activity where pid = $1',
+  /** A transaction's fate: 'in progress', 'committed', 'aborted' (null when too old to tell). */
+  xactStatus: {
+    name: 'ledger_xact_status',
+    text: 'select pg_xact_status($1::xid8) as status',
   },
   writeBatch: {
     name: 'ledger_write_batch',
