@@ -72,9 +72,14 @@ export function openQueues(connection: Redis, redisPrefix: string, log: Logger, 
   };
 }
 
-/** How long one BullMQ worker or queue may take to close at shutdown: half of SHUTDOWN_TIMEOUT_MS. */
+/**
+ * How long one BullMQ worker or queue may take to close at shutdown: an eighth of SHUTDOWN_TIMEOUT_MS. A stop
+ * closes them in at most five steps one after another (the job workers with their queues, the webhook retry
+ * worker and its pause watcher, the app's queues), so even when every close is given up on, the stop still
+ * reaches the database pools before SHUTDOWN_TIMEOUT_MS ends the process.
+ */
 export function closeBudgetMs(config: { shutdownTimeoutMs: number }): number {
-  return Math.floor(config.shutdownTimeoutMs / 2);
+  return Math.floor(config.shutdownTimeoutMs / 8);
 }
 
 /**

@@ -7,7 +7,7 @@ import { startPrivateRedis } from '../helpers/redis-server.js';
 // A process told to stop while Redis is down (or only just coming back) stops: BullMQ's close waits for its
 // Redis connections to end, which a connection still reconnecting never does (taskforcesh/bullmq#4656), so the
 // stop hung in the first worker's close until something killed the process. Each worker and queue now gets
-// half of SHUTDOWN_TIMEOUT_MS to close, and the stop goes on without the ones that did not.
+// an eighth of SHUTDOWN_TIMEOUT_MS to close, and the stop goes on without the ones that did not.
 
 let dbName = '';
 let redis: Awaited<ReturnType<typeof startPrivateRedis>>;
