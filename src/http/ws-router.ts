@@ -56,29 +56,46 @@ export class MessageRouter {
       return forward(text);
     // Not acknowledged yet: graphql-ws closes the socket (4401), as the protocol says.
     if (!state.principal) return forward(text);
-    // The client completed the subscription with this id while it was starting, and may use the id again: once
-    // that one has ended.
     const earlier = state.starting.get(id);
-    if (earlier?.completed) await earlier.ended;
-    if (state.forwarded.has(id) || state.starting.has(id) || this.live.ids(socket).has(id)) {
+    // In use: forwarded and running, live, or still starting and not completed by the client.
+    if (state.forwarded.has(id) || this.live.ids(socket).has(id) || (earlier && !earlier.completed)) {
       socket.close(CLOSE_DUPLICATE_ID, `Subscriber for ${id} already exists`);
       return;
     }
-    state.exact.set(id, payload);
-    if (
-      this.operations.operationOf(payload.query, payload.operationName) !== OperationTypeNode.SUBSCRIPTION
-    ) {
-      state.forwarded.add(id);
-      return forward(text);
-    }
-    // The id is taken from now on: a second subscribe with it while this one starts is a duplicate (4409).
+    await this.start(socket, state, id, payload, earlier, () => forward(text));
+  }
+
+  /**
+   * Runs a subscribe whose id is free, or whose earlier subscription the client completed while it was starting
+   * (`earlier`; the protocol lets a client reuse a completed id): the id is this one's from now on, so a
+   * `complete` marks this one, and it begins once the earlier one has ended.
+   */
+  private async start(
+    socket: WebSocket,
+    state: SocketState,
+    id: string,
+    payload: SubscribePayload,
+    earlier: { ended: Promise<void> } | undefined,
+    forward: () => Promise<void>,
+  ): Promise<void> {
     let end = () => {};
     const entry = { completed: false, ended: new Promise<void>((resolve) => (end = resolve)) };
     state.starting.set(id, entry);
     try {
+      if (earlier) await earlier.ended;
+      if (entry.completed) return;
+      state.exact.set(id, payload);
+      if (
+        this.operations.operationOf(payload.query, payload.operationName) !== OperationTypeNode.SUBSCRIPTION
+      ) {
+        // graphql-ws runs it, and hears its complete.
+        state.forwarded.add(id);
+        state.starting.delete(id);
+        return await forward();
+      }
       await this.live.subscribe(socket, id, payload);
     } finally {
-      state.starting.delete(id);
+      if (state.starting.get(id) === entry) state.starting.delete(id);
       if (entry.completed) this.live.complete(socket, id);
       end();
     }

@@ -28,6 +28,15 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   if (!condition()) throw new Error(`timed out waiting for ${what}`);
 }
 
+/** Pokes (a credit) until `live` holds, as untilLive does: a subscription's start is asynchronous too. */
+async function pokeUntil(poke: () => Promise<void>, live: () => boolean): Promise<void> {
+  for (let i = 0; i < 50 && !live(); i++) {
+    await poke();
+    const deadline = Date.now() + 200;
+    while (!live() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 describe('subscribe messages that arrive while one is starting', () => {
   it('closes with 4409 for a second subscribe with the same id sent right behind the first', async () => {
     const m = await t.merchant();
@@ -50,12 +59,7 @@ describe('subscribe messages that arrive while one is starting', () => {
     s.subscribe('kept', BALANCE('race_user'));
     const credit = () => t.credit(m, 'race_user', '1');
     // Credit until 'kept' is live and has seen an update (its start is asynchronous too), as untilLive does.
-    for (let i = 0; i < 50 && nexts(s, 'kept').length === 0; i++) {
-      await credit();
-      const deadline = Date.now() + 200;
-      while (nexts(s, 'kept').length === 0 && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 10));
-    }
+    await pokeUntil(credit, () => nexts(s, 'kept').length > 0);
     expect(nexts(s, 'kept').length).toBeGreaterThan(0);
     // Once more: by the time 'kept' has this later update, a frame for 'gone' from an earlier one would have
     // arrived before it on this socket.
@@ -83,12 +87,7 @@ describe('subscribe messages that arrive while one is starting', () => {
     s.subscribe('reused', BALANCE('reuse_user'));
     s.subscribe('probe', BALANCE('reuse_user'));
     const credit = () => t.credit(m, 'reuse_user', '1');
-    for (let i = 0; i < 50 && (nexts(s, 'probe').length === 0 || nexts(s, 'reused').length === 0); i++) {
-      await credit();
-      const deadline = Date.now() + 200;
-      while (nexts(s, 'reused').length === 0 && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 10));
-    }
+    await pokeUntil(credit, () => nexts(s, 'probe').length > 0 && nexts(s, 'reused').length > 0);
     expect(s.closed()).toBeNull();
     expect(nexts(s, 'reused').length).toBeGreaterThan(0);
     // Both live: two more updates are two more frames for each (a leaked first subscription would double them).
@@ -98,6 +97,29 @@ describe('subscribe messages that arrive while one is starting', () => {
     await until(() => nexts(s, 'probe').length >= probe + 2, "the probe's two updates");
     await until(() => nexts(s, 'reused').length >= reused + 2, "the reused id's two updates");
     expect(nexts(s, 'reused').length - reused).toBe(nexts(s, 'probe').length - probe);
+    s.close();
+  });
+
+  it('ends a reuse completed while it waited: subscribe, complete, subscribe, complete sends nothing for the id', async () => {
+    const m = await t.merchant();
+    const s = await rawSocket(wsUrl, keyInit(m));
+    for (let k = 0; k < 2; k++) {
+      s.subscribe('twice', BALANCE('twice_user'));
+      s.complete('twice');
+    }
+    s.subscribe('probe', BALANCE('twice_user'));
+    const credit = () => t.credit(m, 'twice_user', '1');
+    await pokeUntil(credit, () => nexts(s, 'probe').length > 0);
+    // One more update after the probe is live: any frame for 'twice' would have come before its frame.
+    const seen = nexts(s, 'probe').length;
+    await credit();
+    await until(() => nexts(s, 'probe').length > seen, "the probe's next update");
+    expect(nexts(s, 'twice')).toEqual([]);
+    // And the id is free again.
+    s.subscribe('twice', BALANCE('twice_user'));
+    await credit();
+    await until(() => nexts(s, 'twice').length > 0 || s.closed() !== null, "'twice' live");
+    expect(s.closed()).toBeNull();
     s.close();
   });
 
