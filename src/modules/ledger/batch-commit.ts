@@ -40,6 +40,18 @@ export async function commitBatch(
  * of the batch is posted again.
  */
 async function landed(pool: Pool, xid: string, err: unknown): Promise<boolean> {
+  try {
+    return await transactionCommitted(pool, xid);
+  } catch (e) {
+    throw new OutcomeUnknown(err, e);
+  }
+}
+
+/**
+ * Whether transaction `xid` (pg_current_xact_id() read inside it) committed, by PostgreSQL's own record, on a
+ * connection of its own; waits while it is still in progress. Throws when the record cannot tell.
+ */
+export async function transactionCommitted(pool: Pool, xid: string): Promise<boolean> {
   const probe = new pg.Client({
     connectionString: pool.options.connectionString,
     connectionTimeoutMillis: PROBE_CONNECT_MS,
@@ -57,8 +69,6 @@ async function landed(pool: Pool, xid: string, err: unknown): Promise<boolean> {
         throw new Error(`transaction ${xid}: ${status ?? 'unknown'}`);
       await new Promise((r) => setTimeout(r, PROBE_POLL_MS));
     }
-  } catch (e) {
-    throw new OutcomeUnknown(err, e);
   } finally {
     await probe.end().catch(() => undefined);
   }

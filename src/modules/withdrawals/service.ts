@@ -13,9 +13,14 @@ import { formatToken, parseAmount, parseRate, parseStars } from '../../lib/money
 import type { Mode, Tenant } from '../../lib/tenant.js';
 import { assertStorableText } from '../../lib/text.js';
 import { insertEvents } from '../events/index.js';
-import type { LedgerService, PostingGroup, PostingItem } from '../ledger/index.js';
+import {
+  type LedgerService,
+  type PostingGroup,
+  type PostingItem,
+  transactionCommitted,
+} from '../ledger/index.js';
 import type { MerchantsService } from '../merchants/index.js';
-import { audit, auditCommitted } from './audit.js';
+import { audit } from './audit.js';
 import { type DailyLimitCheck, dailyLimitGroup } from './daily-limit.js';
 import { payoutFailed, withdrawalUpdated } from './events.js';
 import { guardWithdrawal } from './guard.js';
@@ -233,11 +238,12 @@ export class WithdrawalsService {
 
   /**
    * pending_approval → approved, once: of concurrent approvals exactly one changes the row. When the transaction
-   * fails (a COMMIT whose answer was lost may still have landed), its own audit row says whether it committed:
-   * a committed approval is answered as one, never as an error.
+   * fails (a COMMIT whose answer was lost may still have landed), PostgreSQL's record of its transaction says
+   * whether it committed: a committed approval is answered as one, never as an error (when the record cannot
+   * tell, the error stands).
    */
   async approve(t: Tenant, id: string, actor: string) {
-    let approved: { row: WithdrawalRow; auditId: string } | null = null;
+    let approved: { row: WithdrawalRow; xid: string } | null = null;
     try {
       return await this.ledger.withTransaction(async (c) => {
         const r = await c.query<WithdrawalRow>(
@@ -246,14 +252,14 @@ export class WithdrawalsService {
           [id, t.merchantId, t.mode],
         );
         if (!r.rows[0]) throw await this.notPending(c, t, id);
-        approved = { row: r.rows[0], auditId: await audit(c, id, 'approved', actor, null) };
+        approved = { row: r.rows[0], xid: await audit(c, id, 'approved', actor, null) };
         await insertEvents(c, [withdrawalUpdated(r.rows[0])]);
         await c.query('select pg_notify($1, $2)', [PAYOUTS_CHANNEL, id]);
         return withdrawalData(r.rows[0]);
       });
     } catch (err) {
-      const a = approved as { row: WithdrawalRow; auditId: string } | null;
-      if (!a || !(await auditCommitted(this.pool, a.auditId))) throw err;
+      const a = approved as { row: WithdrawalRow; xid: string } | null;
+      if (!a || !(await transactionCommitted(this.pool, a.xid).catch(() => false))) throw err;
       return withdrawalData(a.row);
     }
   }
