@@ -42,7 +42,9 @@ describe('a deposit-address claim whose request died', () => {
     // The claim DepositService.create takes for this request, and then the process dies: never completed.
     const scope = { merchantId: m.merchantId, mode: m.mode, key: 'dep-1' };
     const input = { userId: 'u-dead', network: 'TRC20', amountMinor: 100_000_000n, metadata: null };
-    expect(await t.app.services.idempotency.claim(scope, 'deposit.create', input)).toEqual({ kind: 'new' });
+    expect(await t.app.services.idempotency.claim(scope, 'deposit.create', input)).toMatchObject({
+      kind: 'new',
+    });
     const retried = await send();
     expect([retried.status, retried.body.error?.code]).toEqual([409, 'request_in_progress']);
 
@@ -99,7 +101,7 @@ describe('completing a claim that is no longer there', () => {
   it('fails, so the request commits nothing that no record guards', async () => {
     const m = await t.merchant();
     const scope = { merchantId: m.merchantId, mode: m.mode, key: 'stalled' };
-    expect(await rig.claimer.claim(scope, 'deposit.create', { n: 1 })).toEqual({ kind: 'new' });
+    expect(await rig.claimer.claim(scope, 'deposit.create', { n: 1 })).toMatchObject({ kind: 'new' });
     // The request stalls past the TTL; its claim is purged as dead.
     await age(m, TTL_HOURS + 1);
     expect(await rig.purger.purgeExpired()).toBe(1);

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { inTransaction } from '../../src/db/database.js';
 import { requestHash } from '../../src/modules/idempotency/index.js';
 import { type TestMerchant, useTestApp } from '../helpers/app.js';
 import { databaseUrl } from '../helpers/db.js';
@@ -242,7 +243,7 @@ describe('idempotency records taken over', () => {
       [scope.merchantId, scope.mode, scope.key, hash],
     );
     const idem = t.app.services.idempotency;
-    expect(await idem.claim(scope, 'deposit.create', input)).toEqual({ kind: 'new' });
+    expect(await idem.claim(scope, 'deposit.create', input)).toMatchObject({ kind: 'new' });
     const client = await t.app.pool.connect();
     try {
       await client.query('begin');
@@ -254,6 +255,49 @@ describe('idempotency records taken over', () => {
     expect(await idem.claim(scope, 'deposit.create', input)).toEqual({
       kind: 'replay',
       result: { address: 'T-once' },
+    });
+  });
+});
+
+describe('a claim taken over by a retry', () => {
+  it("lets the first request neither release nor complete the retry's claim", async () => {
+    const m = await t.merchant();
+    const scope = { merchantId: m.merchantId, mode: m.mode, key: 'stalled-then-retried' };
+    const input = { userId: 'u', network: 'tron' };
+    const idem = t.app.services.idempotency;
+    const first = await idem.claim(scope, 'deposit.create', input);
+    expect(first.kind).toBe('new');
+    // The first request stalls past the lock timeout; its retry takes the key over.
+    await t.app.pool.query(
+      `update idempotency_keys set created_at = created_at - interval '1 hour', locked_at = locked_at - interval '1 hour'
+       where merchant_id = $1 and mode = $2 and key = $3`,
+      [scope.merchantId, scope.mode, scope.key],
+    );
+    const retry = await idem.claim(scope, 'deposit.create', input);
+    expect(retry.kind).toBe('new');
+    const tokenOf = (c: typeof first) => (c.kind === 'new' ? c.token : null);
+    expect(tokenOf(retry)).not.toBe(tokenOf(first));
+
+    // The first request fails and gives its claim back: the retry's stays.
+    await idem.release(scope, tokenOf(first));
+    const state = async () =>
+      (
+        await t.app.pool.query(
+          'select state from idempotency_keys where merchant_id = $1 and mode = $2 and key = $3',
+          [scope.merchantId, scope.mode, scope.key],
+        )
+      ).rows[0]?.state;
+    expect(await state()).toBe('in_progress');
+    // Or it completes late: refused (its transaction rolls back), and the retry's claim is untouched.
+    await expect(
+      inTransaction(t.app.pool, (c) => idem.complete(c, scope, { address: 'T-first' }, tokenOf(first))),
+    ).rejects.toMatchObject({ code: 'request_in_progress' });
+    expect(await state()).toBe('in_progress');
+    // The retry completes its own claim, and that is what a later request with the key replays.
+    await inTransaction(t.app.pool, (c) => idem.complete(c, scope, { address: 'T-retry' }, tokenOf(retry)));
+    expect(await idem.claim(scope, 'deposit.create', input)).toEqual({
+      kind: 'replay',
+      result: { address: 'T-retry' },
     });
   });
 });

@@ -64,8 +64,10 @@ export class DepositsService {
     const metadata = parseMetadata(input.metadata);
     const normalized = { userId, network, amountMinor, metadata };
     const scope = key !== undefined && key !== null ? { ...t, key } : null;
+    let token: string | null = null;
     if (scope) {
       const claim = await this.idempotency.claim(scope, 'deposit.create', normalized);
+      if (claim.kind === 'new') token = claim.token;
       if (claim.kind === 'replay') {
         const stored = claim.result as
           | { ok: true; view: DepositView }
@@ -122,15 +124,17 @@ export class DepositsService {
       );
       const view = toView(row.rows[0]!, '');
       if (scope)
-        await this.idempotency.complete(client, scope, {
-          ok: true,
-          view: { ...view, creditedStarsMinor: '0' },
-        });
+        await this.idempotency.complete(
+          client,
+          scope,
+          { ok: true, view: { ...view, creditedStarsMinor: '0' } },
+          token,
+        );
       await client.query('commit');
       return { ...view, paymentUrl: await this.paymentUrl(row.rows[0]!), replayed: false };
     } catch (err) {
       await client.query('rollback').catch(() => undefined);
-      if (scope) await this.idempotency.release(scope).catch(() => undefined);
+      if (scope) await this.idempotency.release(scope, token).catch(() => undefined);
       throw err;
     } finally {
       client.release();

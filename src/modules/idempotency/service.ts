@@ -12,7 +12,11 @@ import { type PurgeOptions, type PurgeResult, purgeExpiredRecords } from './purg
 // and completed with the stored result in the same database transaction as the work itself. A crash in
 // between leaves an in-progress claim that a retry may take over once it is stale; nothing can commit twice.
 
-export type Claim = { kind: 'new' } | { kind: 'replay'; result: unknown };
+/**
+ * A standalone claim: `new` (this request runs; `token` names this claim of the key, for completing or
+ * releasing it and no later one), or `replay` (the key's stored result).
+ */
+export type Claim = { kind: 'new'; token: string } | { kind: 'replay'; result: unknown };
 
 export interface IdempotencyScope {
   merchantId: string;
@@ -66,10 +70,9 @@ const SQL = {
              insert into idempotency_keys (merchant_id, mode, key, operation, request_hash, state)
              select m, md, k, op, h, 'in_progress' from req where got
              ${TAKE_OVER}
-             returning merchant_id, mode, key)
-           select r.m as merchant_id, r.md as mode, r.k as key, r.got,
-                  exists (select 1 from ins where ins.merchant_id = r.m and ins.mode = r.md and ins.key = r.k) as won
-           from req r`,
+             returning merchant_id, mode, key, created_at::text as token)
+           select r.m as merchant_id, r.md as mode, r.k as key, r.got, i.token, i.token is not null as won
+           from req r left join ins i on i.merchant_id = r.m and i.mode = r.md and i.key = r.k`,
   },
   // Claims taken inside the caller's transaction (a ledger batch): a transaction-scoped advisory lock per key
   // says "a request with this key is running" to every other transaction at once, and is held until the
@@ -99,14 +102,17 @@ const SQL = {
     name: 'idem_read',
     text: 'select operation, request_hash, state, result from idempotency_keys where merchant_id = $1 and mode = $2 and key = $3',
   },
+  // `$4`/`$5`: the claim's token (its created_at, restarted by a takeover), or null for whichever claim stands.
   release: {
     name: 'idem_release',
-    text: `delete from idempotency_keys where merchant_id = $1 and mode = $2 and key = $3 and state = 'in_progress'`,
+    text: `delete from idempotency_keys where merchant_id = $1 and mode = $2 and key = $3 and state = 'in_progress'
+           and ($4::timestamptz is null or created_at = $4::timestamptz)`,
   },
   complete: {
     name: 'idem_complete',
     text: `update idempotency_keys set state = 'completed', result = $4, completed_at = now()
-           where merchant_id = $1 and mode = $2 and key = $3 and state = 'in_progress'`,
+           where merchant_id = $1 and mode = $2 and key = $3 and state = 'in_progress'
+             and ($5::timestamptz is null or created_at = $5::timestamptz)`,
   },
 } as const;
 
@@ -177,6 +183,8 @@ function inKeyOrder(first: Map<string, ClaimItem>): ClaimItem[] {
 interface DecidedRow extends ClaimedRow {
   got: boolean;
   won: boolean;
+  /** A standalone claim's token when it won (SQL.claim). */
+  token?: string | null;
 }
 
 /** Each item's claim from its key's row: the first item of a key gets the key's outcome, the others lose. */
@@ -212,7 +220,7 @@ export class IdempotencyService {
    * Concurrent claims go to PostgreSQL together, one statement and one commit per batch instead of one each;
    * an idle service sends a claim at once.
    */
-  private readonly claimBatcher = new Batcher<ClaimItem, WithinClaim>(
+  private readonly claimBatcher = new Batcher<ClaimItem, { outcome: WithinClaim; token: string | null }>(
     (items) => this.claimMany(items),
     CLAIM_BATCH,
     2,
@@ -223,10 +231,16 @@ export class IdempotencyService {
    * touch a row twice): its first claim is decided by PostgreSQL, the later ones lose, as they would one
    * statement later, and find the first one's record.
    */
-  private async claimMany(items: ClaimItem[]): Promise<WithinClaim[]> {
+  private async claimMany(items: ClaimItem[]): Promise<{ outcome: WithinClaim; token: string | null }[]> {
     const first = firstPerKey(items);
     const r = await this.upsertClaims(inKeyOrder(first));
-    return decided(items, first, r.rows);
+    const tokens = new Map(
+      r.rows.map((row) => [scopeKey({ ...row, merchantId: row.merchant_id }), row.token]),
+    );
+    return decided(items, first, r.rows).map((outcome, i) => ({
+      outcome,
+      token: outcome === 'won' ? (tokens.get(scopeKey(items[i]!.scope)) ?? null) : null,
+    }));
   }
 
   /** The batch's one statement; a deadlock with another writer of these rows (40P01) is tried once more. */
@@ -260,8 +274,8 @@ export class IdempotencyService {
   async claim(scope: IdempotencyScope, operation: string, input: unknown): Promise<Claim> {
     validateIdempotencyKey(scope.key);
     const hash = requestHash(operation, input);
-    const claimed = await this.claimBatcher.submit({ scope, operation, hash });
-    if (claimed === 'won') return { kind: 'new' };
+    const { outcome: claimed, token } = await this.claimBatcher.submit({ scope, operation, hash });
+    if (claimed === 'won') return { kind: 'new', token: token! };
     if (claimed === 'busy') throw inProgress(); // a ledger batch runs a request with this key right now
     return (await this.existing(scope, operation, hash)) ?? this.claim(scope, operation, input); // expired and removed meanwhile
   }
@@ -336,21 +350,30 @@ export class IdempotencyService {
     return { kind: 'replay', result: row.result };
   }
 
-  /** Gives a claim back after an unexpected failure, so a retry can run the request again. */
-  async release(scope: IdempotencyScope): Promise<void> {
-    await this.pool.query({ ...SQL.release, values: [scope.merchantId, scope.mode, scope.key] });
+  /**
+   * Gives a claim back after an unexpected failure, so a retry can run the request again. With the claim's
+   * `token`, only that claim: a request that stalled past the lock timeout, whose key a retry took over, must
+   * not delete the retry's claim (a third request could then run beside it).
+   */
+  async release(scope: IdempotencyScope, token: string | null = null): Promise<void> {
+    await this.pool.query({ ...SQL.release, values: [scope.merchantId, scope.mode, scope.key, token] });
   }
 
   /**
    * Completes a claim inside the caller's transaction (for work that is not a ledger batch). A claim that is no
-   * longer there (purged as dead after its request stalled past the TTL, or completed by a retry that took it
-   * over) throws request_in_progress, so the caller's transaction rolls back instead of committing work that
+   * longer there (purged as dead after its request stalled past the TTL, or taken over by a retry: with its
+   * `token`, a claim completes only itself) throws request_in_progress, so the caller's transaction rolls back instead of committing work that
    * no record guards; a retry then replays the record or runs the request again.
    */
-  async complete(client: PoolClient, scope: IdempotencyScope, result: unknown): Promise<void> {
+  async complete(
+    client: PoolClient,
+    scope: IdempotencyScope,
+    result: unknown,
+    token: string | null = null,
+  ): Promise<void> {
     const r = await client.query({
       ...SQL.complete,
-      values: [scope.merchantId, scope.mode, scope.key, JSON.stringify(result)],
+      values: [scope.merchantId, scope.mode, scope.key, JSON.stringify(result), token],
     });
     if (r.rowCount !== 1) throw inProgress();
   }
