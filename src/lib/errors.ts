@@ -59,10 +59,15 @@ export class ValidationError extends AppError {
   }
 }
 
+/** An id as a message shows it: whole up to 100 characters (every valid id is shorter), else its start and length. */
+function shownId(id: string): string {
+  return id.length <= 100 ? id : `${id.slice(0, 100)}… (${id.length} characters)`;
+}
+
 export class NotFoundError extends AppError {
   readonly resource: string;
   constructor(resource: string, id: string, param?: string) {
-    super('not_found', `${resource} '${id}' not found`, param);
+    super('not_found', `${resource} '${shownId(id)}' not found`, param);
     this.name = 'NotFoundError';
     this.resource = resource;
   }
