@@ -1,6 +1,7 @@
 import { type Client, createClient } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
+import { hmacSha256Hex } from '../../src/lib/crypto.js';
 import type { Mode } from '../../src/lib/tenant.js';
 import { liveChannelName, type Topics, topicKey } from '../../src/modules/events/index.js';
 import { eventually } from './receiver.js';
@@ -186,4 +187,10 @@ export async function rawSocket(
     result,
     close: () => ws.close(),
   };
+}
+
+/** connection_init's payload for an API key: the current Unix time, signed with the key's secret. */
+export function keyInit(m: { apiKey: string; apiSecret: string }) {
+  const ts = String(Math.floor(Date.now() / 1000));
+  return { apiKey: m.apiKey, timestamp: ts, signature: hmacSha256Hex(m.apiSecret, ts) };
 }

@@ -1,10 +1,9 @@
 import { type Client, createClient } from 'graphql-ws';
 import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { hmacSha256Hex } from '../../src/lib/crypto.js';
 import { type TestMerchant, useTestApp } from '../helpers/app.js';
 import { eventually } from '../helpers/receiver.js';
-import { rawSocket } from '../helpers/ws.js';
+import { keyInit, rawSocket } from '../helpers/ws.js';
 
 // Every message a WebSocket sends spends its own budget (src/http/ws-budget.ts): with the shipped defaults (500
 // at once, 100 a second), a flood closes the socket with 4429 too_many_messages, whatever the messages are and
@@ -17,10 +16,6 @@ beforeAll(async () => {
   wsUrl = `${(await t.app.listen(0, '127.0.0.1')).replace('http', 'ws')}/graphql`;
 });
 
-const keyInit = (m: TestMerchant) => {
-  const ts = String(Math.floor(Date.now() / 1000));
-  return { apiKey: m.apiKey, timestamp: ts, signature: hmacSha256Hex(m.apiSecret, ts) };
-};
 const streamToken = async (m: TestMerchant, streamId: string) =>
   (await t.app.services.tokens.issueStreamToken({ merchantId: m.merchantId, mode: m.mode }, streamId, 600))
     .token;

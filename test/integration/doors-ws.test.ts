@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hmacSha256Hex } from '../../src/lib/crypto.js';
 import { type TestMerchant, useTestApp } from '../helpers/app.js';
 import { eventually } from '../helpers/receiver.js';
-import { rawSocket } from '../helpers/ws.js';
+import { keyInit, rawSocket } from '../helpers/ws.js';
 
 // The WebSocket door passes the HTTP door's checks (issue 12): the key's IP allow-list against the upgrade
 // request's client address (TRUST_PROXY applies), its rate limit for connection_init and every operation, the
@@ -14,10 +13,6 @@ beforeAll(async () => {
   wsUrl = `${(await t.app.listen(0, '127.0.0.1')).replace('http', 'ws')}/graphql`;
 });
 
-const keyInit = (m: TestMerchant) => {
-  const ts = String(Math.floor(Date.now() / 1000));
-  return { apiKey: m.apiKey, timestamp: ts, signature: hmacSha256Hex(m.apiSecret, ts) };
-};
 const codes = (msgs: { type: string; payload?: any }[]) =>
   msgs.filter((x) => x.type === 'error').flatMap((x) => x.payload.map((e: any) => e.extensions?.code));
 let probes = 0;

@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hmacSha256Hex } from '../../src/lib/crypto.js';
 import { type TestMerchant, useTestApp } from '../helpers/app.js';
-import { rawSocket } from '../helpers/ws.js';
+import { keyInit, rawSocket } from '../helpers/ws.js';
 
 // depositUpdated(id:) with an API key names a deposit of the key's merchant that exists, as withdrawalUpdated
 // does: it took any text before (a 5,000-character id became a topic, and a mistyped id listened to nothing
@@ -12,11 +11,6 @@ let wsUrl = '';
 beforeAll(async () => {
   wsUrl = `${(await t.app.listen(0, '127.0.0.1')).replace('http', 'ws')}/graphql`;
 });
-
-const keyInit = (m: TestMerchant) => {
-  const ts = String(Math.floor(Date.now() / 1000));
-  return { apiKey: m.apiKey, timestamp: ts, signature: hmacSha256Hex(m.apiSecret, ts) };
-};
 
 describe('depositUpdated with an id that is no deposit of the merchant', () => {
   it('answers not_found for an unknown id and for an overlong one, and the socket stays open', async () => {

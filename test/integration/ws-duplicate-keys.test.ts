@@ -1,10 +1,9 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hmacSha256Hex } from '../../src/lib/crypto.js';
 import { type TestMerchant, useTestApp } from '../helpers/app.js';
 import { fuzzParams } from '../helpers/fuzz.js';
 import { checkLedgerInvariants } from '../helpers/invariants.js';
-import { rawSocket } from '../helpers/ws.js';
+import { keyInit, rawSocket } from '../helpers/ws.js';
 
 // A JSON object with a key given twice is refused at the HTTP doors ("not valid JSON"); over the WebSocket it
 // reached graphql-ws, whose JSON.parse keeps the last value: `"amount":"1","amount":"2"` posted 2.00. The socket
@@ -17,11 +16,6 @@ beforeAll(async () => {
 
 const TRANSFER =
   'mutation($input: TransferInput!, $key: String) { transfer(input: $input, idempotencyKey: $key) { __typename ... on Transfer { amount } ... on Error { code } } }';
-
-const keyInit = (m: TestMerchant) => {
-  const ts = String(Math.floor(Date.now() / 1000));
-  return { apiKey: m.apiKey, timestamp: ts, signature: hmacSha256Hex(m.apiSecret, ts) };
-};
 
 /**
  * A subscribe message's text with the key `field` of one of its objects written twice, with another value (a

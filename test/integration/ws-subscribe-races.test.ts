@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hmacSha256Hex } from '../../src/lib/crypto.js';
 import { type TestMerchant, useTestApp } from '../helpers/app.js';
-import { rawSocket } from '../helpers/ws.js';
+import { keyInit, rawSocket } from '../helpers/ws.js';
 
 // A subscription starts asynchronously (admitted, authorised, joined to its topic), and a client may send its
 // next message before that is done. graphql-ws's protocol still holds: a second subscribe with an id in use
@@ -15,10 +14,6 @@ beforeAll(async () => {
   wsUrl = `${(await t.app.listen(0, '127.0.0.1')).replace('http', 'ws')}/graphql`;
 });
 
-const keyInit = (m: TestMerchant) => {
-  const ts = String(Math.floor(Date.now() / 1000));
-  return { apiKey: m.apiKey, timestamp: ts, signature: hmacSha256Hex(m.apiSecret, ts) };
-};
 const BALANCE = (userId: string) => `subscription { balanceUpdated(userId: "${userId}") { balance } }`;
 const nexts = (s: Awaited<ReturnType<typeof rawSocket>>, id: string) =>
   s.messages.filter((x) => x.id === id && x.type === 'next');
