@@ -146,6 +146,12 @@ function phaseLines({
     `- ${phase.name.slice(0, 3)} responses (warm-up included): ${statusSummary(load.statuses)}` +
       `${non200 ? ` — ${int(non200)} NOT 200` : ''}; max latency ${ms(load.maxMs)};` +
       ` new TCP connections: ${load.connectionsOpened} (the rest reused)`,
+    ...(load.sentP99Ms === undefined
+      ? []
+      : [
+          `  paced: p99 ${ms(load.p99Ms)} from when each request was due, ${ms(load.sentP99Ms)} from when it was` +
+            ` sent; the load generator's own event-loop delay p99 ${ms(load.generatorDelayP99Ms ?? Number.NaN)}`,
+        ]),
     `  ${formatCpu(cpu)}; server CPU per request ${((serverCores * 1000) / Math.max(1, load.okTotal / (load.seconds + WARMUP_MS / 1000))).toFixed(3)} ms`,
     `  ledger: ${int(ledger.transfers)} postings committed for ${int(load.okTotal)} 200s` +
       `${ledger.transfers === load.okTotal ? ' (match)' : ' (MISMATCH)'}; ~${int(ledger.batches)} distinct` +

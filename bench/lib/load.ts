@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { sleep } from './proc.js';
 
 // A closed-loop HTTP load generator: N clients, each sending its next request when the last one answered,
@@ -79,6 +79,10 @@ export interface LoadResult {
   /** 200s over the whole run, warm-up included (to compare with what the database committed). */
   okTotal: number;
   connectionsOpened: number;
+  /** Paced runs only: the p99 from when each request actually left this process (not from when it was due). */
+  sentP99Ms?: number;
+  /** Paced runs only: this load generator's own event-loop delay p99 over the run (ms beyond the timer). */
+  generatorDelayP99Ms?: number;
 }
 
 /** Nearest-rank percentile of an ascending array. */
@@ -90,6 +94,8 @@ export function percentile(sorted: Float64Array, q: number): number {
 /** What a load run counts: each response's status, a few failures' bodies, and the measured latencies. */
 class Tally {
   readonly latencies: number[] = [];
+  /** Paced runs: latency from when the request was sent, beside `latencies` (from when it was due). */
+  readonly sentLatencies: number[] = [];
   readonly statuses = new Map<string, number>();
   readonly samples: string[] = [];
   okTotal = 0;
@@ -188,9 +194,18 @@ export async function runPaced(opts: PacedOptions): Promise<LoadResult> {
   const tally = new Tally();
   const inFlight = new Set<Promise<void>>();
   const one = async (due: number) => {
+    const sentAt = performance.now();
     const outcome = await tally.send(opts.send);
-    if (outcome === 'ok' && due >= measureFrom && due < end) tally.latencies.push(performance.now() - due);
+    if (outcome === 'ok' && due >= measureFrom && due < end) {
+      const t = performance.now();
+      tally.latencies.push(t - due);
+      tally.sentLatencies.push(t - sentAt);
+    }
   };
+  // The generator's own stalls (GC, or no core free for it) delay requests past their due time, which the
+  // latency from due counts; this and the latency from send tell them apart from the server's.
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  loop.enable();
   for (let n = 0; ; n++) {
     const due = start + n * interval;
     if (due >= end) break;
@@ -200,5 +215,13 @@ export async function runPaced(opts: PacedOptions): Promise<LoadResult> {
     inFlight.add(p);
   }
   await Promise.all(inFlight);
-  return tally.result(opts.durationMs);
+  loop.disable();
+  return {
+    ...tally.result(opts.durationMs),
+    sentP99Ms: percentile(Float64Array.from(tally.sentLatencies).sort(), 0.99),
+    // The histogram records the interval between its timer's callbacks, the resolution included.
+    generatorDelayP99Ms: Math.max(0, loop.percentile(99) / 1e6 - LOOP_RESOLUTION_MS),
+  };
 }
+
+const LOOP_RESOLUTION_MS = 1;

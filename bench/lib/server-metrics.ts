@@ -4,6 +4,12 @@ import { getOrSet } from '../../src/lib/maps.js';
 // nodejs_gc_duration_seconds, by kind) and its event loop's delay (nodejs_eventloop_lag_*, whose histogram
 // prom-client resets at every scrape, so a scrape at the end of a phase reads that phase). Read to explain a
 // latency tail: a paced phase's p99 next to the GC pauses and event-loop stalls of the same seconds.
+// prom-client's lag histogram is Node's monitorEventLoopDelay, which records the interval between the
+// callbacks of a timer of eventLoopMonitoringPrecision (10 ms by default, as the app leaves it), so an idle
+// loop reads ~10 ms: the delay is what lies beyond that interval.
+
+/** prom-client's default eventLoopMonitoringPrecision (src/ops/metrics-instruments.ts keeps it). */
+const LAG_RESOLUTION_MS = 10;
 
 export interface GcKind {
   count: number;
@@ -41,8 +47,8 @@ export async function scrapeMetrics(port: number, token: string): Promise<Server
     else if (name === 'nodejs_gc_duration_seconds_sum') entry(kindOf(labels)).seconds += value;
     else if (name === 'nodejs_gc_duration_seconds_bucket' && /le="0\.01"/.test(labels))
       upTo10ms.set(kindOf(labels), (upTo10ms.get(kindOf(labels)) ?? 0) + value);
-    else if (name === 'nodejs_eventloop_lag_p99_seconds') p99 = value * 1000;
-    else if (name === 'nodejs_eventloop_lag_max_seconds') max = value * 1000;
+    else if (name === 'nodejs_eventloop_lag_p99_seconds') p99 = Math.max(0, value * 1000 - LAG_RESOLUTION_MS);
+    else if (name === 'nodejs_eventloop_lag_max_seconds') max = Math.max(0, value * 1000 - LAG_RESOLUTION_MS);
   }
   for (const [kind, e] of gc) e.over10ms = e.count - (upTo10ms.get(kind) ?? e.count);
   return { gc, loopLagP99Ms: p99, loopLagMaxMs: max };
@@ -62,7 +68,7 @@ export function metricsLine(before: ServerMetrics | null, after: ServerMetrics |
     );
   }
   return (
-    `server GC pauses: ${parts.join(', ') || 'none'}; event-loop delay p99 ${after.loopLagP99Ms.toFixed(1)} ms,` +
-    ` max ${after.loopLagMaxMs.toFixed(1)} ms`
+    `server GC pauses: ${parts.join(', ') || 'none'}; event-loop delay beyond its ${LAG_RESOLUTION_MS} ms timer:` +
+    ` p99 ${after.loopLagP99Ms.toFixed(1)} ms, max ${after.loopLagMaxMs.toFixed(1)} ms`
   );
 }
