@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { completePayout, failPayout } from '../../src/modules/payouts/settle.js';
-import type { PayoutTxRow } from '../../src/modules/payouts/store.js';
-import type { WithdrawalRow } from '../../src/modules/withdrawals/index.js';
 import type { TestMerchant } from '../helpers/app.js';
 import { checkLedgerInvariants } from '../helpers/invariants.js';
+import { broadcastPayout } from '../helpers/payout-state.js';
 import { useTronApp } from '../helpers/tron.js';
 
 // Decisions that move money are guarded by a row lock taken in the ledger batch's transaction, but concurrent
@@ -103,24 +102,7 @@ describe('decisions on one withdrawal in one ledger batch', () => {
     const id = await withdrawal(m, 'paid', 100);
     await t.app.services.withdrawals.approve({ merchantId: m.merchantId, mode: m.mode }, id, 'admin:test');
     // As the payout worker leaves it once its transaction is broadcast.
-    await t.app.pool.query(
-      `insert into hot_wallets (key, family, address) values ('race:tron', 'tron', $1) on conflict do nothing`,
-      [WALLET],
-    );
-    const tx = (
-      await t.app.pool.query<PayoutTxRow>(
-        `insert into payout_transactions (withdrawal_id, wallet_key, tx_hash, raw_tx, status)
-         values ($1, 'race:tron', $2, 'raw', 'broadcast') returning *`,
-        [id, `race-${id}`],
-      )
-    ).rows[0]!;
-    const w = (
-      await t.app.pool.query<WithdrawalRow>(
-        `update withdrawals set status = 'processing', payout_state = 'broadcast', wallet_key = 'race:tron'
-         where id = $1 returning *`,
-        [id],
-      )
-    ).rows[0]!;
+    const { w, tx } = await broadcastPayout(t.app.pool, id, WALLET);
     const settled = await inOneBatch(m, 2, () => [
       completePayout(t.app.services.ledger, w, tx, 10, 20, 1n),
       failPayout(t.app.services.ledger, w, tx, 10, 'chain_failed', 'reverted', 1n),

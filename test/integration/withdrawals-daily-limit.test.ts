@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { failPayout } from '../../src/modules/payouts/settle.js';
 import type { TestMerchant } from '../helpers/app.js';
 import { fuzzParams } from '../helpers/fuzz.js';
 import { checkLedgerInvariants } from '../helpers/invariants.js';
+import { broadcastPayout } from '../helpers/payout-state.js';
 import { useTronApp } from '../helpers/tron.js';
 
 // The per-user 24-hour withdrawal limit (docs/api.md, Withdrawals). It was checked before the ledger batch:
@@ -55,6 +57,24 @@ describe('the daily withdrawal limit', () => {
     await t.app.services.merchants.updateSettings(m.merchantId, { withdrawalDailyLimit: '200.00' });
     const later = await withdraw(m, 'dl_again', 20, 'dl-later');
     expect([later.status, later.headers['idempotent-replayed']]).toEqual([200, undefined]);
+  });
+
+  it("does not count a withdrawal whose payout failed: its Stars came back, as a rejected one's do", async () => {
+    const m = await merchantWithLimit('100.00');
+    await t.credit(m, 'dl_failed', '1000');
+    const first = await withdraw(m, 'dl_failed', 100);
+    expect(first.status).toBe(200);
+    const tenant = { merchantId: m.merchantId, mode: m.mode };
+    await t.app.services.withdrawals.approve(tenant, first.body.id, 'admin:test');
+    const { w, tx } = await broadcastPayout(t.app.pool, first.body.id, WALLET);
+    expect(await failPayout(t.app.services.ledger, w, tx, 10, 'chain_failed', 'reverted', 1n)).toBeTruthy();
+    expect((await t.request({ url: '/api/v1/balance/dl_failed', as: m })).body.balance).toBe(1000);
+    const again = await withdraw(m, 'dl_failed', 100);
+    expect([again.status, again.body.error]).toEqual([200, undefined]);
+    // A completed or still open one does count: a third is over the limit.
+    const over = await withdraw(m, 'dl_failed', 10);
+    expect([over.status, over.body.error?.code]).toEqual([400, 'invalid_amount']);
+    await checkLedgerInvariants(t.app.pool, { merchantId: m.merchantId });
   });
 
   it('holds for concurrent withdrawals of one user: what is accepted never exceeds it', async () => {

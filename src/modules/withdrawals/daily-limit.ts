@@ -7,7 +7,8 @@ import type { PostingGroup, PostingItem } from '../ledger/index.js';
 // the ones committed before it, and the withdrawals of one batch count the earlier ones of the same batch. A
 // request whose Idempotency-Key already has a record never reaches this check: it gets its first answer.
 // (Checked before the batch, the limit let concurrent withdrawals through together, and refused the retry of
-// a withdrawal that had itself used up the limit instead of replaying it.)
+// a withdrawal that had itself used up the limit instead of replaying it.) Withdrawals refunded to the user,
+// rejected or failed on chain, do not count: their Stars came back.
 
 export interface DailyLimitCheck {
   merchantId: string;
@@ -21,7 +22,7 @@ export interface DailyLimitCheck {
 
 const USED_SQL = `select d.m, d.md, d.u,
          (select coalesce(sum(w.amount_minor), 0) from withdrawals w
-          where w.merchant_id = d.m and w.mode = d.md and w.user_id = d.u and w.status <> 'rejected'
+          where w.merchant_id = d.m and w.mode = d.md and w.user_id = d.u and w.status not in ('rejected', 'failed')
             and w.created_at > now() - interval '24 hours')::text as used
        from unnest($1::text[], $2::text[], $3::text[]) as d(m, md, u)`;
 
