@@ -10,6 +10,8 @@ export const HOT_PAYEE = 'hot_streamer';
 
 export interface PhaseContext {
   http: HttpClient;
+  /** The paced phase's client: as many connections as requests in flight (an open loop never queues). */
+  pacedHttp: HttpClient;
   merchant: Merchant;
   adminToken: string;
   clients: number;
@@ -42,12 +44,17 @@ const runKey = randomBytes(4).toString('hex');
 let keySeq = 0;
 const nextKey = () => `bench-${runKey}-${keySeq++}`;
 
-function restTransfer(c: PhaseContext, pick: () => [string, string], withKey = false): () => Promise<Reply> {
+function restTransfer(
+  c: PhaseContext,
+  pick: () => [string, string],
+  withKey = false,
+  http = c.http,
+): () => Promise<Reply> {
   return () => {
     const [fromUserId, toUserId] = pick();
     const body = { fromUserId, toUserId, amount: 1, description: 'bench' };
     return signedPost(
-      c.http,
+      http,
       c.merchant,
       '/api/v1/transfer',
       body,
@@ -132,7 +139,7 @@ export const PHASES: Phase[] = [
           Math.max(1, Math.round((c.done.get('a')?.perSecond ?? 200) / 2)),
         warmupMs: c.warmupMs,
         durationMs: c.durationMs,
-        send: restTransfer(c, randomPair),
+        send: restTransfer(c, randomPair, false, c.pacedHttp),
       }),
   },
   {
