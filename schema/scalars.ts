@@ -53,12 +53,16 @@ builder.scalarType('DateTime', {
 
 builder.scalarType('Metadata', {
   description:
-    "A flat JSON object of at most 20 keys whose values are strings, numbers or booleans (4 KB at most), for your own references such as an order id. `streamId` in a transfer's metadata marks a donation to that stream.",
+    "A flat JSON object of at most 20 keys whose values are strings, numbers or booleans (4 KB at most), for your own references such as an order id. A number must stay exact as a JSON number (an integer within ±9007199254740991, or at most 15 significant digits); send a longer one as a string. `streamId` in a transfer's metadata marks a donation to that stream.",
   serialize: (v) => v,
+  // Number values stay JsonNumbers (their text as sent) for parseMetadata, which refuses one a double would
+  // change rather than storing it rounded.
   parseValue: (value) => {
     if (!value || typeof value !== 'object' || Array.isArray(value) || value instanceof JsonNumber)
       throw new TypeError('Metadata must be a JSON object');
-    return plainJson(value) as Record<string, unknown>;
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, v instanceof JsonNumber ? v : plainJson(v)]),
+    );
   },
   parseLiteral: (ast) => {
     if (ast.kind !== Kind.OBJECT) throw new TypeError('Metadata must be an object');
@@ -66,7 +70,7 @@ builder.scalarType('Metadata', {
     for (const f of ast.fields) {
       const v = f.value;
       if (v.kind === Kind.STRING || v.kind === Kind.BOOLEAN) out[f.name.value] = v.value;
-      else if (v.kind === Kind.INT || v.kind === Kind.FLOAT) out[f.name.value] = Number(v.value);
+      else if (v.kind === Kind.INT || v.kind === Kind.FLOAT) out[f.name.value] = new JsonNumber(v.value);
       else throw new TypeError('Metadata values must be strings, numbers or booleans');
     }
     return out;

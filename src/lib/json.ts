@@ -44,6 +44,35 @@ export function parseGraphqlJson(text: string): unknown {
   }
 }
 
+const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
+
+/** A decimal text as sign, significant digits and exponent (value = digits × 10^exp), or null. */
+function decimalOf(text: string): string | null {
+  const m = DECIMAL.exec(text);
+  if (!m) return null;
+  const [, sign, whole, fraction = '', exp = '0'] = m;
+  let digits = `${whole}${fraction}`.replace(/^0+/, '');
+  if (digits === '') return '0';
+  let e = BigInt(exp) - BigInt(fraction.length);
+  const trimmed = digits.replace(/0+$/, '');
+  e += BigInt(digits.length - trimmed.length);
+  digits = trimmed;
+  return `${sign}${digits}e${e}`;
+}
+
+/**
+ * The number a JSON number text stands for, when a JavaScript number holds that very value; else null. A
+ * double keeps about 15-17 significant digits: `9007199254740993` would become …992 and
+ * `0.1000000000000000055` would become 0.1, silently (stored, echoed and sent in webhooks changed, and two
+ * requests differing only there would count as the same). `1.10`, `1e3` and `-0` are exact.
+ */
+export function exactNumber(text: string): number | null {
+  const n = Number(text);
+  if (!Number.isFinite(n)) return null;
+  const written = decimalOf(text);
+  return written !== null && written === decimalOf(String(n)) ? n : null;
+}
+
 /** Turns JsonNumber leaves back into plain numbers (for metadata and other non-money values). */
 export function plainJson(value: unknown): unknown {
   if (value instanceof JsonNumber) return Number(value.text);

@@ -54,6 +54,9 @@ describe('transfer input validation', () => {
       [body('1', `,"description":"${'x'.repeat(501)}"`), 400, 'invalid_request', 'description'],
       [body('1', ',"metadata":"x"'), 400, 'invalid_request', 'metadata'],
       [body('1', ',"metadata":{"nested":{"a":1}}'), 400, 'invalid_request', 'metadata.nested'],
+      // Numbers a double would change (stored, echoed and sent in webhooks rounded): refused, not rounded.
+      [body('1', ',"metadata":{"orderId":12345678901234567}'), 400, 'invalid_request', 'metadata.orderId'],
+      [body('1', ',"metadata":{"x":0.1000000000000000055}'), 400, 'invalid_request', 'metadata.x'],
       [
         body('1', `,"metadata":{${Array.from({ length: 21 }, (_, i) => `"k${i}":1`).join(',')}}`),
         400,
@@ -95,6 +98,52 @@ describe('transfer input validation', () => {
     const p = await t.request({ url: '/api/v1/balance/p', as: m });
     const q = await t.request({ url: '/api/v1/balance/q', as: m });
     expect([p.body.balance, q.body.balance]).toEqual([0, 0.3]);
+  });
+
+  it('keeps metadata numbers exactly or refuses them, on REST and through GraphQL variables and literals', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'mp', '10');
+    const before = await ledgerCounts();
+    const exact = '{"a":9007199254740991,"b":1.10,"c":1e3,"d":-0.5,"e":"12345678901234567"}';
+    const kept = { a: 9007199254740991, b: 1.1, c: 1000, d: -0.5, e: '12345678901234567' };
+    const rest = await t.request({
+      url: '/api/v1/transfer',
+      as: m,
+      rawBody: `{"fromUserId":"mp","toUserId":"mq","amount":1,"metadata":${exact}}`,
+    });
+    expect([rest.status, rest.body.metadata]).toEqual([200, kept]);
+    const gql = (rawBody: string) => t.request({ url: '/graphql', as: m, rawBody });
+    const TRANSFER = `mutation($input: TransferInput!) { transfer(input: $input) {
+      __typename ... on Transfer { metadata } ... on Error { code param } } }`;
+    const viaVariables = (metadata: string) =>
+      gql(
+        JSON.stringify({
+          query: TRANSFER,
+          variables: { input: { fromUserId: 'mp', toUserId: 'mq', amount: '1', metadata: '@' } },
+        }).replace('"@"', metadata),
+      );
+    expect((await viaVariables(exact)).body.data.transfer).toEqual({
+      __typename: 'Transfer',
+      metadata: kept,
+    });
+    const inline = (n: string) =>
+      gql(
+        JSON.stringify({
+          query: `mutation { transfer(input: {fromUserId: "mp", toUserId: "mq", amount: "1", metadata: {n: ${n}}}) {
+            __typename ... on Transfer { metadata } ... on Error { code param } } }`,
+        }),
+      );
+    expect((await inline('1.10')).body.data.transfer).toEqual({
+      __typename: 'Transfer',
+      metadata: { n: 1.1 },
+    });
+    const refused = { __typename: 'ValidationError', code: 'invalid_request', param: 'metadata.n' };
+    const afterExact = await ledgerCounts();
+    expect((await viaVariables('{"n":12345678901234567}')).body.data.transfer).toEqual(refused);
+    expect((await viaVariables('{"n":0.1000000000000000055}')).body.data.transfer).toEqual(refused);
+    expect((await inline('9007199254740993')).body.data.transfer).toEqual(refused);
+    expect(afterExact.tx).toBe(before.tx + 3);
+    expect(await ledgerCounts()).toEqual(afterExact);
   });
 
   it('refuses a body over 64 KB with 413 and a non-JSON content type with 400', async () => {

@@ -1,6 +1,6 @@
 import { parseDate } from '../../lib/dates.js';
 import { ValidationError } from '../../lib/errors.js';
-import { JsonNumber } from '../../lib/json.js';
+import { exactNumber, JsonNumber } from '../../lib/json.js';
 import { assertStorableText, parseOptionalText } from '../../lib/text.js';
 import type { Metadata } from './types.js';
 
@@ -37,9 +37,13 @@ export function parseMetadata(value: unknown, param = 'metadata'): Metadata | nu
         `${param} key '${k.slice(0, 50)}' is not 1-40 of A-Z a-z 0-9 _ - . :`,
         `${param}.${k.slice(0, 40)}`,
       );
-    const v = raw instanceof JsonNumber ? Number(raw.text) : raw;
-    if (typeof v === 'number' && !Number.isFinite(v))
-      throw new ValidationError(`${param}.${k} must be a finite number`, `${param}.${k}`);
+    const v = raw instanceof JsonNumber ? exactNumber(raw.text) : raw;
+    if ((raw instanceof JsonNumber && v === null) || (typeof v === 'number' && !Number.isFinite(v)))
+      throw new ValidationError(
+        `${param}.${k} must be a number that stays exact (an integer within ±9007199254740991, or at most` +
+          ' 15 significant digits); send a longer one as a string',
+        `${param}.${k}`,
+      );
     if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
       throw new ValidationError(`${param}.${k} must be a string, number or boolean`, `${param}.${k}`);
     }
