@@ -1,5 +1,6 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
+import { CURRENT_XID, commitLanded, NotCommitted, outcomeUnknown } from './commit-outcome.js';
 import { ormOptions } from './mikro-orm.config.js';
 
 // node-postgres returns int8 as text by default; the ledger wants bigint, never a float.
@@ -91,18 +92,49 @@ export function createPool(
   return pool;
 }
 
-/** Runs `fn` in one database transaction on a pooled connection: commit on success, roll back on error. */
+/**
+ * Runs `fn` in one database transaction on a pooled connection: commit on success, roll back on error.
+ *
+ * An answer of failure never hides a committed change. The transaction's id is read behind BEGIN (pipelined on
+ * the main pool: no round trip of its own); when COMMIT fails without PostgreSQL's answer (a broken connection,
+ * a socket error: no severity) or with a FATAL one (the backend ended, possibly after the commit record was
+ * durable), PostgreSQL's record of the transaction settles it (commit-outcome.ts): committed, `fn`'s result is
+ * returned; aborted, COMMIT's error is thrown; cannot tell, OutcomeUnknown is thrown (it may have committed).
+ * An ERROR answer to COMMIT (a deferred constraint, a serialization failure) and a COMMIT answered ROLLBACK (an
+ * error inside `fn` was swallowed: NotCommitted) are failures with nothing committed. A connection that lost an
+ * answer, or could not roll back, is released with its error, so the pool discards it.
+ */
 export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  let open = true;
+  let broken: Error | undefined;
   try {
-    await client.query('begin');
+    const begun = client.query('begin');
+    const xidRead = client.query<{ xid: string }>(CURRENT_XID);
+    xidRead.catch(() => undefined); // awaited below, unless BEGIN's error (answered first) is thrown before
+    await begun;
+    const xid = (await xidRead).rows[0]!.xid;
     const out = await fn(client);
-    await client.query('commit');
+    // COMMIT ends the transaction whatever its answer: nothing is left to roll back.
+    open = false;
+    let command: string;
+    try {
+      command = (await client.query('commit')).command;
+    } catch (err) {
+      if (!outcomeUnknown(err)) throw err;
+      broken = err as Error;
+      if (await commitLanded(pool, xid, err)) return out;
+      throw err;
+    }
+    if (command !== 'COMMIT') throw new NotCommitted(command);
     return out;
   } catch (err) {
-    await client.query('rollback').catch(() => undefined);
+    if (open)
+      await client.query('rollback').catch((e: Error) => {
+        broken = e;
+      });
     throw err;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }

@@ -49,7 +49,13 @@ export function sign(secret: string, body: string, timestamp?: number): string {
 /** Starts an app on its own database and Redis prefix for the current test file. */
 export function useTestApp(
   config: Partial<Config> = {},
-  opts: { role?: Role; redisPrefix?: string; configure?: () => Promise<Partial<Config>> } = {},
+  opts: {
+    role?: Role;
+    redisPrefix?: string;
+    configure?: () => Promise<Partial<Config>>;
+    /** The app's DATABASE_URL for its database (e.g. through a proxy); databaseUrl(dbName) by default. */
+    databaseUrl?: (dbName: string) => string | Promise<string>;
+  } = {},
 ): TestContext {
   const ctx = {} as TestContext;
   beforeAll(async () => {
@@ -58,7 +64,7 @@ export function useTestApp(
       migrate: false,
       role: opts.role ?? 'api',
       config: {
-        databaseUrl: databaseUrl(dbName),
+        databaseUrl: opts.databaseUrl ? await opts.databaseUrl(dbName) : databaseUrl(dbName),
         redisPrefix: opts.redisPrefix ?? `novapay-test:${randomBytes(4).toString('hex')}`,
         logLevel: 'silent',
         dbPoolSize: 8,

@@ -16,14 +16,21 @@ export interface PgProxy {
   cutAfterCommit(count?: number): void;
   /** COMMITs forwarded and cut so far. */
   readonly cuts: number;
+  /** While on, new connections are closed at once (the server unreachable); open ones go on. */
+  refuseNewConnections(on: boolean): void;
   close(): Promise<void>;
 }
 
 export async function startPgProxy(target = { host: '127.0.0.1', port: 5432 }): Promise<PgProxy> {
   let armed = 0;
   let cuts = 0;
+  let refusing = false;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
+    if (refusing) {
+      client.destroy();
+      return;
+    }
     const upstream = net.connect(target.port, target.host);
     sockets.add(client).add(upstream);
     const drop = () => {
@@ -58,6 +65,9 @@ export async function startPgProxy(target = { host: '127.0.0.1', port: 5432 }): 
     },
     get cuts() {
       return cuts;
+    },
+    refuseNewConnections(on) {
+      refusing = on;
     },
     async close() {
       for (const s of sockets) s.destroy();

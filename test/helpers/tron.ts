@@ -6,7 +6,11 @@ import { type TestContext, type TestMerchant, useTestApp } from './app.js';
 import { MANUAL_SCAN_CONFIG, scanOnce } from './scan.js';
 
 /** A test app whose test-mode TRC20 network is a devnet started for this file (no timer: tests mine). */
-export function useTronApp(config: Partial<Config> = {}, role: 'api' | 'all' = 'all') {
+export function useTronApp(
+  config: Partial<Config> = {},
+  role: 'api' | 'all' = 'all',
+  opts: { databaseUrl?: (dbName: string) => string | Promise<string> } = {},
+) {
   const holder: { devnet: TronDevnet } = {} as never;
   const devnetReady = startTronDevnet({ solidDepth: 19 }).then((d) => {
     holder.devnet = d;
@@ -19,6 +23,7 @@ export function useTronApp(config: Partial<Config> = {}, role: 'api' | 'all' = '
     { ...MANUAL_SCAN_CONFIG, ...config },
     {
       role,
+      databaseUrl: opts.databaseUrl,
       configure: async () => {
         const d = await devnetReady;
         return {

@@ -1,7 +1,7 @@
 import { payFromFaucet } from '../../chains/faucet.js';
 import type { HdAddresses } from '../../chains/hd.js';
 import { type NetworkConfig, type NetworkRegistry, SUPPORTED_NETWORKS } from '../../chains/registry.js';
-import type { Pool } from '../../db/database.js';
+import { inTransaction, type Pool } from '../../db/database.js';
 import {
   ForbiddenError,
   NotFoundError,
@@ -91,54 +91,55 @@ export class DepositsService {
     const index = Number(idx.rows[0]!.idx);
     const address = this.hd.derive(net.family, index);
     const id = newId('dep');
-    const client = await this.pool.connect();
+    let created: { row: DepositRow; view: DepositView };
     try {
-      await client.query('begin');
-      // Users are created on first use: a deposit is one.
-      await client.query(
-        `insert into accounts (merchant_id, mode, kind, code) values ($1, $2, 'user', $3) on conflict do nothing`,
-        [t.merchantId, t.mode, userId],
-      );
-      const row = await client.query<DepositRow>(
-        `insert into deposits (id, merchant_id, mode, user_id, network, chain, currency, token_decimals,
-           expected_amount_minor, address, address_index, required_confirmations, metadata, expires_at, watch_until)
-         values ($1, $2, $3, $4, $5, $6, 'USDT', $7, $8, $9, $10, $11, $12,
-           now() + make_interval(mins => $13), now() + make_interval(mins => $13) + make_interval(days => $14))
-         returning *`,
-        [
-          id,
-          t.merchantId,
-          t.mode,
-          userId,
-          network,
-          net.chain,
-          net.token.decimals,
-          amountMinor.toString(),
-          address,
-          index,
-          net.confirmations,
-          metadata ? JSON.stringify(metadata) : null,
-          settings.depositExpiryMinutes,
-          settings.lateDepositWatchDays,
-        ],
-      );
-      const view = toView(row.rows[0]!, '');
-      if (scope)
-        await this.idempotency.complete(
-          client,
-          scope,
-          { ok: true, view: { ...view, creditedStarsMinor: '0' } },
-          token,
+      // inTransaction settles a COMMIT whose answer was lost by PostgreSQL's record: a deposit that was created
+      // is answered with its address, never with a 500 (a retry without a key would create a second one).
+      created = await inTransaction(this.pool, async (client) => {
+        // Users are created on first use: a deposit is one.
+        await client.query(
+          `insert into accounts (merchant_id, mode, kind, code) values ($1, $2, 'user', $3) on conflict do nothing`,
+          [t.merchantId, t.mode, userId],
         );
-      await client.query('commit');
-      return { ...view, paymentUrl: await this.paymentUrl(row.rows[0]!), replayed: false };
+        const r = await client.query<DepositRow>(
+          `insert into deposits (id, merchant_id, mode, user_id, network, chain, currency, token_decimals,
+             expected_amount_minor, address, address_index, required_confirmations, metadata, expires_at, watch_until)
+           values ($1, $2, $3, $4, $5, $6, 'USDT', $7, $8, $9, $10, $11, $12,
+             now() + make_interval(mins => $13), now() + make_interval(mins => $13) + make_interval(days => $14))
+           returning *`,
+          [
+            id,
+            t.merchantId,
+            t.mode,
+            userId,
+            network,
+            net.chain,
+            net.token.decimals,
+            amountMinor.toString(),
+            address,
+            index,
+            net.confirmations,
+            metadata ? JSON.stringify(metadata) : null,
+            settings.depositExpiryMinutes,
+            settings.lateDepositWatchDays,
+          ],
+        );
+        const view = toView(r.rows[0]!, '');
+        if (scope)
+          await this.idempotency.complete(
+            client,
+            scope,
+            { ok: true, view: { ...view, creditedStarsMinor: '0' } },
+            token,
+          );
+        return { row: r.rows[0]!, view };
+      });
     } catch (err) {
-      await client.query('rollback').catch(() => undefined);
+      // release deletes the claim only while it is in progress: one this transaction completed and committed stays.
       if (scope) await this.idempotency.release(scope, token).catch(() => undefined);
       throw err;
-    } finally {
-      client.release();
     }
+    return { ...created.view, paymentUrl: await this.paymentUrl(created.row), replayed: false };
   }
 
   async row(t: Tenant, id: string): Promise<DepositRow> {

@@ -1,5 +1,4 @@
 // The ledger module's public surface: what the rest of the system may import from it.
-export { transactionCommitted } from './batch-commit.js';
 export type { BalanceRow, HistoryRow } from './history.js';
 export type { HouseAsset, HouseBalance, HouseBooks, HouseCode, HousePosting } from './house.js';
 export { type AdjustResult, LedgerService, type TransferResult } from './service.js';

@@ -1,3 +1,4 @@
+import { NotCommitted, OutcomeUnknown, outcomeUnknown } from '../../db/commit-outcome.js';
 import type { Pool, PoolClient } from '../../db/database.js';
 import { BatchItemFailure } from '../../lib/batcher.js';
 import { type AppError, unavailableError, ValidationError } from '../../lib/errors.js';
@@ -5,7 +6,7 @@ import type { Logger } from '../../lib/logger.js';
 import { type EventDraft, insertEvents } from '../events/index.js';
 import { ClaimLost, type WithinClaim } from '../idempotency/index.js';
 import { type BatchColumns, collectColumns, writeBatchValues } from './batch-columns.js';
-import { type Committed, commitBatch, NotCommitted, OutcomeUnknown, outcomeUnknown } from './batch-commit.js';
+import { type Committed, commitBatch } from './batch-commit.js';
 import { AccountIds, decide, materialise, RestartBatch } from './planning.js';
 import { SQL } from './sql.js';
 import {

@@ -1,3 +1,4 @@
+import { CURRENT_XID } from '../../db/commit-outcome.js';
 import { recordCompleted } from '../idempotency/index.js';
 
 // The posting engine's statements. They are named, so node-postgres prepares each of them once per
@@ -22,15 +23,7 @@ export const SQL = {
            returning id, merchant_id, mode, kind, code`,
   },
   /** The batch transaction's id (assigned now), to ask its fate if COMMIT's answer is lost. */
-  currentXid: {
-    name: 'ledger_current_xid',
-    text: 'select pg_current_xact_id()::text as xid',
-  },
-  /** A transaction's fate: 'in progress', 'committed', 'aborted' (null when too old to tell). */
-  xactStatus: {
-    name: 'ledger_xact_status',
-    text: 'select pg_xact_status($1::xid8) as status',
-  },
+  currentXid: CURRENT_XID,
   writeBatch: {
     name: 'ledger_write_batch',
     text: `with u as (

@@ -2,7 +2,7 @@ import type { PoolClient } from '../../db/database.js';
 
 // The withdrawal's audit trail (withdrawal_audit): every step, who took it and why, in the transaction that
 // took it. Writing a step also reads that transaction's id, which tells whether it committed when its COMMIT
-// got no answer (ledger's transactionCommitted, by PostgreSQL's own record).
+// got no answer (transactionCommitted, src/db/commit-outcome.ts, by PostgreSQL's own record).
 
 /** Records a step of the withdrawal; returns the id of the transaction that took it. */
 export async function audit(

@@ -1,5 +1,6 @@
 import { type Family, familyOf } from '../../chains/families.js';
 import type { NetworkRegistry } from '../../chains/registry.js';
+import { transactionCommitted } from '../../db/commit-outcome.js';
 import type { Pool, PoolClient } from '../../db/database.js';
 import {
   type AppError,
@@ -13,12 +14,7 @@ import { formatToken, parseAmount, parseRate, parseStars } from '../../lib/money
 import type { Mode, Tenant } from '../../lib/tenant.js';
 import { assertStorableText } from '../../lib/text.js';
 import { insertEvents } from '../events/index.js';
-import {
-  type LedgerService,
-  type PostingGroup,
-  type PostingItem,
-  transactionCommitted,
-} from '../ledger/index.js';
+import type { LedgerService, PostingGroup, PostingItem } from '../ledger/index.js';
 import type { MerchantsService } from '../merchants/index.js';
 import { audit } from './audit.js';
 import { type DailyLimitCheck, dailyLimitGroup } from './daily-limit.js';
