@@ -81,11 +81,17 @@ export async function commitLanded(
  */
 export function outcomeUnknown(err: unknown): boolean {
   if (err instanceof NotCommitted) return false;
+  // node-postgres refuses a query on a client whose connection had already failed without sending it: that
+  // COMMIT never reached PostgreSQL, so nothing committed (and PostgreSQL may be unreachable: no lookup).
+  if (err instanceof Error && NOT_SENT.test(err.message)) return false;
   // Only PostgreSQL's own answers have a severity: a socket error (ECONNRESET, EPIPE), a connection that
   // ended, or a client-side failure has none.
   const severity = (err as { severity?: string }).severity;
   return severity === undefined || severity === 'FATAL' || severity === 'PANIC';
 }
+
+/** node-postgres' message for a query it refused to send ('… and is not queryable'). */
+const NOT_SENT = /^Client (?:has encountered a connection error|was closed) and is not queryable$/;
 
 /**
  * A transaction whose COMMIT got no answer, and whose outcome could not be found out (its backend did not end,

@@ -85,6 +85,30 @@ describe('inTransaction whose COMMIT answer is lost', () => {
   });
 });
 
+describe('inTransaction whose connection ended before COMMIT', () => {
+  it("throws the connection's error, not OutcomeUnknown, without a lookup: COMMIT was never sent", async () => {
+    await pool.query('select 1');
+    // Unreachable for new connections: a lookup would fail and answer OutcomeUnknown (a 500, not a retry).
+    proxy.refuseNewConnections(true);
+    try {
+      const err = await inTransaction(pool, async (c) => {
+        await insertRow('terminated')(c);
+        const pid = (await c.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+        const ended = new Promise((resolve) => c.once('end', resolve));
+        await direct.query('select pg_terminate_backend($1)', [pid]);
+        await ended; // node-postgres has seen its connection end: it sends nothing more
+        return 'never';
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect(err).not.toBeInstanceOf(OutcomeUnknown);
+      expect((err as Error).message).toMatch(/not queryable/);
+    } finally {
+      proxy.refuseNewConnections(false);
+    }
+    expect(await committed('terminated')).toBe(0);
+  });
+});
+
 describe('inTransaction whose transaction PostgreSQL did not commit', () => {
   it("throws fn's error, and nothing of it is committed", async () => {
     const boom = new Error('fn failed');
