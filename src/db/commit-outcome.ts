@@ -108,6 +108,15 @@ export class OutcomeUnknown extends Error {
   }
 }
 
+/**
+ * What a caller is told of an OutcomeUnknown (still a 500 `internal_error`: nothing internal in it), so it
+ * knows the request may have been applied and how to find out safely.
+ */
+export const OUTCOME_UNKNOWN_MESSAGE =
+  'The connection to the database was lost while this request was committing, and whether it was applied ' +
+  'could not be found out. Retry it with the same Idempotency-Key (it is applied at most once); without a key, ' +
+  'check whether it was applied before sending it again.';
+
 /** A COMMIT that PostgreSQL answered with another command (ROLLBACK): the transaction had failed. */
 export class NotCommitted extends Error {
   constructor(command: string, what = 'transaction') {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError, type GraphQLSchema, getOperationAST } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Context, Services } from '../context.js';
+import { OUTCOME_UNKNOWN_MESSAGE, OutcomeUnknown } from '../db/commit-outcome.js';
 import { AppError, ERROR_STATUS, type ErrorCode, errorBody, unavailableError } from '../lib/errors.js';
 import type { Authenticator } from './auth.js';
 import { DocumentCache } from './document-cache.js';
@@ -55,7 +56,7 @@ export function maskError(error: unknown, services: Services): GraphQLError {
     });
   }
   services.log.error({ err: original }, 'unexpected GraphQL error');
-  return new GraphQLError('Unexpected error', {
+  return new GraphQLError(original instanceof OutcomeUnknown ? OUTCOME_UNKNOWN_MESSAGE : 'Unexpected error', {
     nodes: gqlError?.nodes,
     path: gqlError?.path,
     extensions: { code: 'internal_error' },

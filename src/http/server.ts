@@ -10,6 +10,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Principal, Services } from '../context.js';
+import { OUTCOME_UNKNOWN_MESSAGE, OutcomeUnknown } from '../db/commit-outcome.js';
 import { AppError, errorBody, unavailableError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import { JsonSyntaxError, parseGraphqlJson, parseJsonLossless } from '../lib/json.js';
@@ -255,5 +256,7 @@ export function toErrorResponse(err: unknown, req: FastifyRequest, bodyLimitByte
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     return { status: 400, body: errorBody('invalid_request', (err as Error).message, req.id) };
   }
+  if (err instanceof OutcomeUnknown)
+    return { status: 500, body: errorBody('internal_error', OUTCOME_UNKNOWN_MESSAGE, req.id) };
   return { status: 500, body: errorBody('internal_error', 'Something went wrong on our side', req.id) };
 }

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import type { TestMerchant } from '../helpers/app.js';
 import { type PgProxy, startPgProxy } from '../helpers/pg-proxy.js';
 import { useTronApp } from '../helpers/tron.js';
 
@@ -20,16 +21,19 @@ const t = useTronApp({}, 'api', {
   },
 });
 
+/** POST /api/v1/deposit/create for `userId`, with Idempotency-Key `key`. */
+const deposit = (m: TestMerchant, userId: string, key: string) =>
+  t.request({
+    url: '/api/v1/deposit/create',
+    as: m,
+    body: { userId, amount: 100, currency: 'USDT', network: 'TRC20' },
+    headers: { 'idempotency-key': key },
+  });
+
 describe('a deposit whose COMMIT answer is lost', () => {
   it('is answered 200 with the deposit that was committed, which exists once', async () => {
     const m = await t.merchant();
-    const create = () =>
-      t.request({
-        url: '/api/v1/deposit/create',
-        as: m,
-        body: { userId: 'lost-answer', amount: 100, currency: 'USDT', network: 'TRC20' },
-        headers: { 'idempotency-key': 'deposit-lost-answer' },
-      });
+    const create = () => deposit(m, 'lost-answer', 'deposit-lost-answer');
     const p = proxy!;
     const before = p.cuts;
     p.cutAfterCommit();
@@ -50,5 +54,30 @@ describe('a deposit whose COMMIT answer is lost', () => {
       r.body.id,
       'true',
     ]);
+  });
+
+  it('is answered 500 saying to retry with the same key when the outcome cannot be read, and the retry is its replay', async () => {
+    const m = await t.merchant();
+    const create = () => deposit(m, 'unknown-outcome', 'deposit-unknown-outcome');
+    const p = proxy!;
+    // The request runs on connections already open; the lookup's new connection is refused.
+    p.refuseNewConnections(true);
+    let r: Awaited<ReturnType<typeof create>>;
+    try {
+      p.cutAfterCommit();
+      r = await create();
+    } finally {
+      p.refuseNewConnections(false);
+    }
+    expect([r.status, r.body.error?.code]).toEqual([500, 'internal_error']);
+    expect(r.body.error.message).toMatch(/whether it was applied could not be found out/);
+    expect(r.body.error.message).toMatch(/same Idempotency-Key/);
+    const rows = async () =>
+      (await t.app.pool.query('select id from deposits where merchant_id = $1', [m.merchantId])).rows;
+    // PostgreSQL committed it: the retry with the same key is its replay, not a second deposit.
+    await expect.poll(async () => (await rows()).length).toBe(1);
+    const again = await create();
+    expect([again.status, again.headers['idempotent-replayed']]).toEqual([200, 'true']);
+    expect(await rows()).toEqual([{ id: again.body.id }]);
   });
 });
