@@ -1,6 +1,5 @@
 import { type Family, familyOf } from '../../chains/families.js';
 import type { NetworkRegistry } from '../../chains/registry.js';
-import { transactionCommitted } from '../../db/commit-outcome.js';
 import type { Pool, PoolClient } from '../../db/database.js';
 import {
   type AppError,
@@ -233,31 +232,23 @@ export class WithdrawalsService {
   }
 
   /**
-   * pending_approval → approved, once: of concurrent approvals exactly one changes the row. When the transaction
-   * fails (a COMMIT whose answer was lost may still have landed), PostgreSQL's record of its transaction says
-   * whether it committed: a committed approval is answered as one, never as an error (when the record cannot
-   * tell, the error stands).
+   * pending_approval → approved, once: of concurrent approvals exactly one changes the row. A COMMIT whose
+   * answer was lost is settled by inTransaction (PostgreSQL's record of the transaction): a committed approval
+   * is answered as one, never as an error.
    */
   async approve(t: Tenant, id: string, actor: string) {
-    let approved: { row: WithdrawalRow; xid: string } | null = null;
-    try {
-      return await this.ledger.withTransaction(async (c) => {
-        const r = await c.query<WithdrawalRow>(
-          `update withdrawals set status = 'approved', updated_at = now()
-           where id = $1 and merchant_id = $2 and mode = $3 and status = 'pending_approval' returning *`,
-          [id, t.merchantId, t.mode],
-        );
-        if (!r.rows[0]) throw await this.notPending(c, t, id);
-        approved = { row: r.rows[0], xid: await audit(c, id, 'approved', actor, null) };
-        await insertEvents(c, [withdrawalUpdated(r.rows[0])]);
-        await c.query('select pg_notify($1, $2)', [PAYOUTS_CHANNEL, id]);
-        return withdrawalData(r.rows[0]);
-      });
-    } catch (err) {
-      const a = approved as { row: WithdrawalRow; xid: string } | null;
-      if (!a || !(await transactionCommitted(this.pool, a.xid).catch(() => false))) throw err;
-      return withdrawalData(a.row);
-    }
+    return this.ledger.withTransaction(async (c) => {
+      const r = await c.query<WithdrawalRow>(
+        `update withdrawals set status = 'approved', updated_at = now()
+         where id = $1 and merchant_id = $2 and mode = $3 and status = 'pending_approval' returning *`,
+        [id, t.merchantId, t.mode],
+      );
+      if (!r.rows[0]) throw await this.notPending(c, t, id);
+      await audit(c, id, 'approved', actor, null);
+      await insertEvents(c, [withdrawalUpdated(r.rows[0])]);
+      await c.query('select pg_notify($1, $2)', [PAYOUTS_CHANNEL, id]);
+      return withdrawalData(r.rows[0]);
+    });
   }
 
   /** pending_approval → rejected with a full refund and `payout.failed` (reason rejected), in one transaction. */
