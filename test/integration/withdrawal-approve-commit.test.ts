@@ -5,7 +5,8 @@ import { useTronApp } from '../helpers/tron.js';
 // An approval whose COMMIT lands but whose answer is lost (the connection ends just after PostgreSQL committed,
 // as in a failover or pg_terminate_backend at that moment) was answered 500, hiding a committed approval; a
 // retry then got 400 "is approved, not pending approval", so the approver could not tell that it was theirs.
-// The approval now looks for its own audit row when COMMIT fails: found, the approval is answered.
+// A lost COMMIT answer is now settled by PostgreSQL's record of the transaction (inTransaction): committed, the
+// approval is answered.
 const t = useTronApp({}, 'api');
 const WALLET = 'TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH';
 const APPROVE = `mutation($id: ID!) { approveWithdrawal(id: $id) { __typename ... on Withdrawal { status } ... on Error { code } } }`;
