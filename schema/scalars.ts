@@ -53,7 +53,7 @@ builder.scalarType('DateTime', {
 
 builder.scalarType('Metadata', {
   description:
-    "A flat JSON object of at most 20 keys whose values are strings, numbers or booleans (4 KB at most), for your own references such as an order id. A number must stay exact as a JSON number (an integer within ±9007199254740991, or at most 15 significant digits); send a longer one as a string. `streamId` in a transfer's metadata marks a donation to that stream.",
+    "A flat JSON object of at most 20 keys whose values are strings, numbers or booleans (4 KB at most), for your own references such as an order id. A number must be one a JSON number keeps exactly (an integer within ±9007199254740991, or at most 15 significant digits between 1e-307 and 1e308 in size, in at most 100 characters); send others as strings. `streamId` in a transfer's metadata marks a donation to that stream.",
   serialize: (v) => v,
   // Number values stay JsonNumbers (their text as sent) for parseMetadata, which refuses one a double would
   // change rather than storing it rounded.

@@ -114,8 +114,8 @@ export class OutcomeUnknown extends Error {
  */
 export const OUTCOME_UNKNOWN_MESSAGE =
   'The connection to the database was lost while this request was committing, and whether it was applied ' +
-  'could not be found out. Retry it with the same Idempotency-Key (it is applied at most once); without a key, ' +
-  'check whether it was applied before sending it again.';
+  'could not be found out. Retry it with the same Idempotency-Key if it had one (it is applied at most once); ' +
+  'otherwise check whether it was applied before sending it again.';
 
 /** A COMMIT that PostgreSQL answered with another command (ROLLBACK): the transaction had failed. */
 export class NotCommitted extends Error {

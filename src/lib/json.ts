@@ -46,27 +46,34 @@ export function parseGraphqlJson(text: string): unknown {
 
 const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
 
+/** Longest number text taken: a double's shortest form has at most 24 characters. */
+const MAX_NUMBER_TEXT = 100;
+
 /** A decimal text as sign, significant digits and exponent (value = digits × 10^exp), or null. */
 function decimalOf(text: string): string | null {
   const m = DECIMAL.exec(text);
   if (!m) return null;
   const [, sign, whole, fraction = '', exp = '0'] = m;
-  let digits = `${whole}${fraction}`.replace(/^0+/, '');
-  if (digits === '') return '0';
-  let e = BigInt(exp) - BigInt(fraction.length);
-  const trimmed = digits.replace(/0+$/, '');
-  e += BigInt(digits.length - trimmed.length);
-  digits = trimmed;
-  return `${sign}${digits}e${e}`;
+  const all = `${whole}${fraction}`;
+  // Index loops, not /0+$/: that one backtracks quadratically over zeros that are not at the end.
+  let start = 0;
+  while (start < all.length && all.charCodeAt(start) === 48) start++;
+  let end = all.length;
+  while (end > start && all.charCodeAt(end - 1) === 48) end--;
+  if (start === end) return '0';
+  const e = BigInt(exp) - BigInt(fraction.length) + BigInt(all.length - end);
+  return `${sign}${all.slice(start, end)}e${e}`;
 }
 
 /**
  * The number a JSON number text stands for, when a JavaScript number holds that very value; else null. A
  * double keeps about 15-17 significant digits: `9007199254740993` would become …992 and
  * `0.1000000000000000055` would become 0.1, silently (stored, echoed and sent in webhooks changed, and two
- * requests differing only there would count as the same). `1.10`, `1e3` and `-0` are exact.
+ * requests differing only there would count as the same). `1.10`, `1e3` and 2^53 are exact (`-0` is taken,
+ * as 0). A text over MAX_NUMBER_TEXT characters is refused whatever its value.
  */
 export function exactNumber(text: string): number | null {
+  if (text.length > MAX_NUMBER_TEXT) return null;
   const n = Number(text);
   if (!Number.isFinite(n)) return null;
   const written = decimalOf(text);

@@ -57,6 +57,8 @@ describe('transfer input validation', () => {
       // Numbers a double would change (stored, echoed and sent in webhooks rounded): refused, not rounded.
       [body('1', ',"metadata":{"orderId":12345678901234567}'), 400, 'invalid_request', 'metadata.orderId'],
       [body('1', ',"metadata":{"x":0.1000000000000000055}'), 400, 'invalid_request', 'metadata.x'],
+      // A number of 60,000 digits (the body limit is 64 KB) is refused for its length, not examined digit by digit.
+      [body('1', `,"metadata":{"x":1.${'0'.repeat(60_000)}1}`), 400, 'invalid_request', 'metadata.x'],
       [
         body('1', `,"metadata":{${Array.from({ length: 21 }, (_, i) => `"k${i}":1`).join(',')}}`),
         400,

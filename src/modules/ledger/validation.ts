@@ -40,8 +40,9 @@ export function parseMetadata(value: unknown, param = 'metadata'): Metadata | nu
     const v = raw instanceof JsonNumber ? exactNumber(raw.text) : raw;
     if ((raw instanceof JsonNumber && v === null) || (typeof v === 'number' && !Number.isFinite(v)))
       throw new ValidationError(
-        `${param}.${k} must be a number that stays exact (an integer within ±9007199254740991, or at most` +
-          ' 15 significant digits); send a longer one as a string',
+        `${param}.${k} must be a number a JSON number keeps exactly (an integer within ±9007199254740991, or at` +
+          ' most 15 significant digits between 1e-307 and 1e308 in size; at most 100 characters); send other' +
+          ' numbers as strings',
         `${param}.${k}`,
       );
     if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
