@@ -1,5 +1,6 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
+import { AppError } from '../lib/errors.js';
 import { CURRENT_XID, commitLanded, NotCommitted, outcomeUnknown } from './commit-outcome.js';
 import { ormOptions } from './mikro-orm.config.js';
 
@@ -99,7 +100,8 @@ export function createPool(
  * the main pool: no round trip of its own); when COMMIT fails without PostgreSQL's answer (a broken connection,
  * a socket error: no severity) or with a FATAL one (the backend ended, possibly after the commit record was
  * durable), PostgreSQL's record of the transaction settles it (commit-outcome.ts): committed, `fn`'s result is
- * returned; aborted, COMMIT's error is thrown; cannot tell, OutcomeUnknown is thrown (it may have committed).
+ * returned; aborted, a 503 `service_unavailable` (nothing was done: retry); cannot tell, OutcomeUnknown is thrown
+ * (it may have committed).
  * An ERROR answer to COMMIT (a deferred constraint, a serialization failure) and a COMMIT answered ROLLBACK (an
  * error inside `fn` was swallowed: NotCommitted) are failures with nothing committed. A connection that lost an
  * answer, or could not roll back, is released with its error, so the pool discards it.
@@ -124,7 +126,11 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
       if (!outcomeUnknown(err)) throw err;
       broken = err as Error;
       if (await commitLanded(pool, xid, err)) return out;
-      throw err;
+      // PostgreSQL's record says it did not commit: nothing was done, and a retry is safe (a 503, not a 500).
+      throw new AppError(
+        'service_unavailable',
+        'The connection to the database was lost before this request committed; nothing was done: retry the request',
+      );
     }
     if (command !== 'COMMIT') throw new NotCommitted(command);
     return out;

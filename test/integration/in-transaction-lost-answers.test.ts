@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotCommitted, OutcomeUnknown } from '../../src/db/commit-outcome.js';
 import { createPool, inTransaction, type Pool, type PoolClient } from '../../src/db/database.js';
+import { AppError } from '../../src/lib/errors.js';
 import { createTestDatabase, databaseUrl, dropTestDatabase } from '../helpers/db.js';
 import { type PgProxy, startPgProxy } from '../helpers/pg-proxy.js';
 
@@ -55,16 +56,17 @@ describe('inTransaction whose COMMIT answer is lost', () => {
     await expect(inTransaction(pool, insertRow('after'))).resolves.toBe('inserted after');
   });
 
-  it('throws when PostgreSQL rolled it back at COMMIT (a deferred constraint)', async () => {
+  it('throws a 503 service_unavailable (nothing was done: retry) when PostgreSQL rolled it back at COMMIT', async () => {
     const before = proxy.cuts;
     proxy.cutAfterCommit();
     const err = await inTransaction(pool, async (c) => {
+      // A deferred constraint: COMMIT itself fails, and its answer is lost.
       await c.query('insert into intx_deferred values (1)');
       await c.query(`insert into intx_rows values ('lost-rolled-back')`);
     }).catch((e: unknown) => e);
     expect(proxy.cuts).toBe(before + 1);
-    expect(err).toBeInstanceOf(Error);
-    expect(err).not.toBeInstanceOf(OutcomeUnknown);
+    expect(err).toBeInstanceOf(AppError);
+    expect([(err as AppError).code, (err as AppError).status]).toEqual(['service_unavailable', 503]);
     expect(await committed('lost-rolled-back')).toBe(0);
   });
 
