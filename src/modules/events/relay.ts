@@ -1,5 +1,5 @@
-import pg from 'pg';
 import type { Pool, PoolClient } from '../../db/database.js';
+import { type ChannelListener, listenChannel } from '../../db/listener.js';
 import type { Logger } from '../../lib/logger.js';
 import { type EventRow, toStoredEvent } from './outbox.js';
 import { type PubSub, publishEvent } from './topics.js';
@@ -22,6 +22,9 @@ const CLAIM = {
          select * from claimed order by created_at, id`,
 } as const;
 
+/** The channel the `events` table's trigger notifies (migrations/Migration20261126010000_events.ts). */
+const OUTBOX_CHANNEL = 'novapay_outbox';
+
 export interface RelayDeps {
   pool: Pool;
   databaseUrl: string;
@@ -39,7 +42,7 @@ export interface RelayDeps {
 }
 
 export class OutboxRelay {
-  private listener: pg.Client | null = null;
+  private listener: ChannelListener | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private soon: NodeJS.Timeout | null = null;
@@ -52,27 +55,14 @@ export class OutboxRelay {
 
   async start(): Promise<void> {
     this.timer = setInterval(() => this.kick(), this.d.pollMs);
-    await this.listen();
-    this.kick();
-  }
-
-  private async listen(): Promise<void> {
-    if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.d.databaseUrl });
-    client.on('notification', () => this.kick());
-    client.on('error', (err) => {
-      this.d.log.warn({ err: err.message }, 'outbox listener lost its connection; polling until it is back');
-      this.listener = null;
-      setTimeout(() => void this.listen().catch(() => undefined), 1000);
+    this.listener = await listenChannel({
+      databaseUrl: this.d.databaseUrl,
+      channel: OUTBOX_CHANNEL,
+      onNotify: () => this.kick(),
+      log: this.d.log,
+      what: 'outbox',
     });
-    try {
-      await client.connect();
-      await client.query('listen novapay_outbox');
-      this.listener = client;
-    } catch (err) {
-      this.d.log.warn({ err: (err as Error).message }, 'outbox listener could not connect; polling');
-      setTimeout(() => void this.listen().catch(() => undefined), 1000);
-    }
+    this.kick();
   }
 
   /**
@@ -152,6 +142,6 @@ export class OutboxRelay {
     if (this.timer) clearInterval(this.timer);
     if (this.soon) clearTimeout(this.soon);
     await this.running;
-    await this.listener?.end().catch(() => undefined);
+    await this.listener?.close();
   }
 }

@@ -1,9 +1,9 @@
-import pg from 'pg';
 import type { HotWallet } from '../../chains/payout/types.js';
 import { openHotWallets } from '../../chains/payout/wallets.js';
 import type { NetworkRegistry } from '../../chains/registry.js';
 import type { Config } from '../../config.js';
 import { createPool, type Pool } from '../../db/database.js';
+import { listenChannel } from '../../db/listener.js';
 import type { Logger } from '../../lib/logger.js';
 import type { LedgerService } from '../ledger/index.js';
 import { PAYOUTS_CHANNEL } from '../withdrawals/index.js';
@@ -63,17 +63,13 @@ export async function listenForApprovals(
   onApproved: () => void,
   log: Logger,
 ): Promise<() => Promise<void>> {
-  const listener = new pg.Client({ connectionString: databaseUrl });
-  listener.on('error', (err) => log.warn({ err: err.message }, 'payout listener error (polling continues)'));
-  listener.on('notification', onApproved);
-  try {
-    await listener.connect();
-    await listener.query(`listen ${PAYOUTS_CHANNEL}`);
-  } catch (err) {
-    log.warn(
-      { err: (err as Error).message },
-      'payout listener unavailable; approvals wait for the next tick',
-    );
-  }
-  return () => listener.end().catch(() => undefined);
+  // Reconnects on its own (it did not: after one lost connection, approvals waited for the next tick for good).
+  const listener = await listenChannel({
+    databaseUrl,
+    channel: PAYOUTS_CHANNEL,
+    onNotify: onApproved,
+    log,
+    what: 'payout',
+  });
+  return () => listener.close();
 }

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { type ChannelListener, listenChannel } from '../../../db/listener.js';
 import type { Logger } from '../../../lib/logger.js';
 import { WEBHOOKS_CHANNEL } from '../service.js';
 
@@ -8,7 +8,7 @@ import { WEBHOOKS_CHANNEL } from '../service.js';
 
 export class Wakeups {
   private readonly timers = new Set<NodeJS.Timeout>();
-  private listener: pg.Client | null = null;
+  private listener: ChannelListener | null = null;
   private stopped = false;
 
   constructor(
@@ -19,21 +19,13 @@ export class Wakeups {
   /** Calls `onNotify` on every NOTIFY of the webhooks channel, reconnecting when the connection drops. */
   async listen(onNotify: () => void): Promise<void> {
     if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.databaseUrl });
-    client.on('notification', onNotify);
-    client.on('error', (err) => {
-      this.log.warn({ err: err.message }, 'webhook listener lost its connection; polling until it is back');
-      this.listener = null;
-      this.after(1000, () => void this.listen(onNotify).catch(() => undefined));
+    this.listener = await listenChannel({
+      databaseUrl: this.databaseUrl,
+      channel: WEBHOOKS_CHANNEL,
+      onNotify,
+      log: this.log,
+      what: 'webhook',
     });
-    try {
-      await client.connect();
-      await client.query(`listen ${WEBHOOKS_CHANNEL}`);
-      this.listener = client;
-    } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'webhook listener could not connect; polling');
-      this.after(1000, () => void this.listen(onNotify).catch(() => undefined));
-    }
   }
 
   every(ms: number, fn: () => void): void {
@@ -61,6 +53,6 @@ export class Wakeups {
 
   async close(): Promise<void> {
     this.stopTimers();
-    await this.listener?.end().catch(() => undefined);
+    await this.listener?.close();
   }
 }
