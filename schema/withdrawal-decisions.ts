@@ -43,10 +43,15 @@ async function decider(ctx: Context, id: string) {
 }
 
 const DECISION_ERRORS = {
-  types: [ValidationError, NotFoundError, ForbiddenError],
+  types: [ValidationError, NotFoundError, ForbiddenError, IdempotencyError],
   directResult: true,
 };
 const idArg = { required: true, description: 'The withdrawal (`pay_…`).' } as const;
+const decisionKey = {
+  required: false,
+  description:
+    'Retries with the same key get the first answer (the decision, or its refusal) instead of deciding again (1-255 printable ASCII characters).',
+} as const;
 
 builder.mutationField('createWithdrawal', (t) =>
   t.field({
@@ -82,11 +87,11 @@ builder.mutationField('approveWithdrawal', (t) =>
   t.field({
     type: WithdrawalRef,
     description: 'Approves a PENDING_APPROVAL withdrawal; the payout worker then sends it.',
-    args: { id: t.arg.id(idArg) },
+    args: { id: t.arg.id(idArg), idempotencyKey: t.arg.string(decisionKey) },
     errors: { ...DECISION_ERRORS, union: resultUnion('ApproveWithdrawalResult', 'The approved withdrawal') },
-    resolve: async (_root, { id }, ctx) => {
+    resolve: async (_root, { id, idempotencyKey }, ctx) => {
       const d = await decider(ctx, id);
-      return ctx.services.withdrawals.approve(d.tenant, id, d.actor);
+      return ctx.services.withdrawals.approve(d.tenant, id, d.actor, idempotencyKey);
     },
   }),
 );
@@ -98,11 +103,12 @@ builder.mutationField('rejectWithdrawal', (t) =>
     args: {
       id: t.arg.id(idArg),
       reason: t.arg.string({ required: true, description: 'Why; kept in the audit trail.' }),
+      idempotencyKey: t.arg.string(decisionKey),
     },
     errors: { ...DECISION_ERRORS, union: resultUnion('RejectWithdrawalResult', 'The rejected withdrawal') },
-    resolve: async (_root, { id, reason }, ctx) => {
+    resolve: async (_root, { id, reason, idempotencyKey }, ctx) => {
       const d = await decider(ctx, id);
-      return ctx.services.withdrawals.reject(d.tenant, id, d.actor, reason);
+      return ctx.services.withdrawals.reject(d.tenant, id, d.actor, reason, idempotencyKey);
     },
   }),
 );

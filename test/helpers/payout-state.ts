@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { PayoutTxRow } from '../../src/modules/payouts/store.js';
 import type { WithdrawalRow } from '../../src/modules/withdrawals/index.js';
+import type { TestContext, TestMerchant } from './app.js';
 
 /**
  * Puts an approved withdrawal where the payout worker leaves it once its transaction is broadcast: a hot
@@ -31,4 +32,20 @@ export async function broadcastPayout(
     )
   ).rows[0]!;
   return { w, tx };
+}
+
+/** `userId` of merchant `m` credited `credit` Stars, then a withdrawal of `amount` to `wallet` (TRC20): its id. */
+export async function createdWithdrawal(
+  t: TestContext,
+  m: TestMerchant,
+  o: { userId: string; credit: string; amount: number; wallet: string },
+): Promise<string> {
+  await t.credit(m, o.userId, o.credit);
+  const w = await t.request({
+    url: '/api/v1/withdraw/create',
+    as: m,
+    body: { userId: o.userId, amount: o.amount, walletAddress: o.wallet, network: 'TRC20' },
+  });
+  if (w.status !== 200) throw new Error(`withdrawal not created: ${w.status} ${w.text}`);
+  return w.body.id;
 }

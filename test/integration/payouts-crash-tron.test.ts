@@ -5,6 +5,7 @@ import type { HotWallet } from '../../src/chains/payout/types.js';
 import { loadConfig } from '../../src/config.js';
 import type { TestMerchant } from '../helpers/app.js';
 import { checkLedgerInvariants } from '../helpers/invariants.js';
+import { createdWithdrawal } from '../helpers/payout-state.js';
 import { MANUAL_SCAN_CONFIG, payoutOnce } from '../helpers/scan.js';
 import { tronTokenBalance, useTronApp } from '../helpers/tron.js';
 
@@ -24,17 +25,11 @@ const fresh = () => TronWeb.address.fromPrivateKey(randomBytes(32).toString('hex
 const tokenBalance = (address: string) => tronTokenBalance(t.devnet, address);
 
 async function approved(m: TestMerchant, user: string, to: string): Promise<string> {
-  await t.credit(m, user, '100');
-  const w = await t.request({
-    url: '/api/v1/withdraw/create',
-    as: m,
-    body: { userId: user, amount: 100, walletAddress: to, network: 'TRC20' },
-  });
-  expect(w.status).toBe(200);
+  const id = await createdWithdrawal(t, m, { userId: user, credit: '100', amount: 100, wallet: to });
   const { token } = await t.app.services.tokens.issueAdmin(300, 'ops');
-  const ok = await t.graphql({ bearer: token }, APPROVE, { id: w.body.id });
+  const ok = await t.graphql({ bearer: token }, APPROVE, { id });
   expect(ok.body.data.approveWithdrawal.__typename).toBe('Withdrawal');
-  return w.body.id;
+  return id;
 }
 
 const hotWallet = (): HotWallet => [...t.app.workers!.payouts.processors.values()][0]!.wallet;

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { createdWithdrawal } from '../helpers/payout-state.js';
 import { useTronApp } from '../helpers/tron.js';
 
 // An approval whose COMMIT lands but whose answer is lost (the connection ends just after PostgreSQL committed,
@@ -35,40 +36,32 @@ function loseNextCommitAnswer(opts: { rollback?: boolean } = {}): void {
   };
 }
 
-/** A new merchant's user with 100 Stars and a withdrawal of 50 waiting for approval. */
-async function pendingWithdrawal(user: string) {
-  const m = await t.merchant();
-  await t.credit(m, user, '100');
-  const w = await t.request({
-    url: '/api/v1/withdraw/create',
-    as: m,
-    body: { userId: user, amount: 50, walletAddress: WALLET, network: 'TRC20' },
-  });
-  expect(w.status).toBe(200);
-  return w;
+/** A new merchant's user with 100 Stars and a withdrawal of 50 waiting for approval: its id. */
+async function pendingWithdrawal(userId: string): Promise<string> {
+  return createdWithdrawal(t, await t.merchant(), { userId, credit: '100', amount: 50, wallet: WALLET });
 }
 
 describe('an approval whose COMMIT answer is lost', () => {
   it('is answered as the approval it was, not 500', async () => {
-    const w = await pendingWithdrawal('lost');
+    const id = await pendingWithdrawal('lost');
     const { token } = await t.app.services.tokens.issueAdmin(60, 'alice');
     loseNextCommitAnswer();
-    const r = await t.graphql({ bearer: token }, APPROVE, { id: w.body.id });
+    const r = await t.graphql({ bearer: token }, APPROVE, { id: id });
     expect([r.status, r.body.data?.approveWithdrawal ?? r.body.errors]).toEqual([
       200,
       { __typename: 'Withdrawal', status: 'APPROVED' },
     ]);
-    const audit = await t.app.services.withdrawals.auditTrail(w.body.id);
+    const audit = await t.app.services.withdrawals.auditTrail(id);
     expect(audit.map((a) => a.action)).toEqual(['created', 'approved']);
   });
 
   it('is still an error when nothing was committed', async () => {
-    const w = await pendingWithdrawal('lost2');
+    const id = await pendingWithdrawal('lost2');
     const { token } = await t.app.services.tokens.issueAdmin(60, 'alice');
     loseNextCommitAnswer({ rollback: true });
-    const r = await t.graphql({ bearer: token }, APPROVE, { id: w.body.id });
+    const r = await t.graphql({ bearer: token }, APPROVE, { id: id });
     expect(r.body.data?.approveWithdrawal?.__typename).not.toBe('Withdrawal');
-    const row = await t.app.pool.query('select status from withdrawals where id = $1', [w.body.id]);
+    const row = await t.app.pool.query('select status from withdrawals where id = $1', [id]);
     expect(row.rows[0].status).toBe('pending_approval');
   });
 });

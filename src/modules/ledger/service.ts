@@ -1,6 +1,6 @@
 import { inTransaction, type Pool, type PoolClient } from '../../db/database.js';
 import { Batcher, BatchItemFailure } from '../../lib/batcher.js';
-import { NotFoundError, restoreError, ValidationError } from '../../lib/errors.js';
+import { AppError, NotFoundError, restoreError, ValidationError } from '../../lib/errors.js';
 import { parseUserId } from '../../lib/ids.js';
 import type { Logger } from '../../lib/logger.js';
 import {
@@ -167,6 +167,54 @@ export class LedgerService {
     toResult: (txs: PostedTransaction[]) => Record<string, unknown>,
   ) {
     return this.run(t, operation, normalized, key, item, toResult);
+  }
+
+  /**
+   * For other modules' keyed writes that move no money themselves (approving a withdrawal): `fn` runs in one
+   * transaction, and its answer (a JSON-safe copy) or its refusal (an AppError it returns, not throws) is
+   * stored under the key in that same transaction, as a posting's is; a key with a record is answered from
+   * it. A refusal is thrown once the transaction has committed; an error thrown by `fn` rolls back and gives
+   * the key back.
+   */
+  async keyedTransaction(
+    t: Tenant,
+    operation: string,
+    normalized: unknown,
+    key: string | null | undefined,
+    fn: (client: PoolClient) => Promise<Record<string, unknown> | AppError>,
+  ): Promise<{ value: Record<string, unknown>; replayed: boolean }> {
+    const scope = key !== undefined && key !== null ? { ...t, key } : null;
+    let token: string | null = null;
+    if (scope) {
+      const claim = await this.idempotency.claim(scope, operation, normalized);
+      if (claim.kind === 'replay') {
+        const s = claim.result as Stored;
+        if (!s.ok) throw restoreError(s.error, true);
+        return { value: s.value, replayed: true };
+      }
+      token = claim.token;
+    }
+    let out: Record<string, unknown> | AppError;
+    try {
+      out = await inTransaction(this.pool, async (c) => {
+        const r = await fn(c);
+        const stored: Stored =
+          r instanceof AppError
+            ? {
+                ok: false,
+                error: { code: r.code, message: r.message, ...(r.param ? { param: r.param } : {}) },
+              }
+            : { ok: true, value: toJsonSafe(r) as Record<string, unknown> };
+        if (scope) await this.idempotency.complete(c, scope, stored, token);
+        return r;
+      });
+    } catch (err) {
+      // Only an in-progress claim is deleted: one this transaction completed and committed stays.
+      if (scope) await this.idempotency.release(scope, token).catch(() => undefined);
+      throw err;
+    }
+    if (out instanceof AppError) throw out;
+    return { value: toJsonSafe(out) as Record<string, unknown>, replayed: false };
   }
 
   /**

@@ -234,32 +234,36 @@ export class WithdrawalsService {
   /**
    * pending_approval → approved, once: of concurrent approvals exactly one changes the row. A COMMIT whose
    * answer was lost is settled by inTransaction (PostgreSQL's record of the transaction): a committed approval
-   * is answered as one, never as an error.
+   * is answered as one, never as an error. With an Idempotency-Key, a retry gets the first answer (the approval,
+   * or the refusal) instead of "is approved, not pending approval".
    */
-  async approve(t: Tenant, id: string, actor: string) {
-    return this.ledger.withTransaction(async (c) => {
+  async approve(t: Tenant, id: string, actor: string, key?: string | null) {
+    const stored = await this.ledger.keyedTransaction(t, 'withdrawal.approve', { id }, key, async (c) => {
       const r = await c.query<WithdrawalRow>(
         `update withdrawals set status = 'approved', updated_at = now()
          where id = $1 and merchant_id = $2 and mode = $3 and status = 'pending_approval' returning *`,
         [id, t.merchantId, t.mode],
       );
-      if (!r.rows[0]) throw await this.notPending(c, t, id);
+      if (!r.rows[0]) return this.notPending(c, t, id);
       await audit(c, id, 'approved', actor, null);
       await insertEvents(c, [withdrawalUpdated(r.rows[0])]);
       await c.query('select pg_notify($1, $2)', [PAYOUTS_CHANNEL, id]);
-      return withdrawalData(r.rows[0]);
+      return { ...withdrawalData(r.rows[0]) };
     });
+    return viewFromStored(stored.value);
   }
 
-  /** pending_approval → rejected with a full refund and `payout.failed` (reason rejected), in one transaction. */
-  async reject(t: Tenant, id: string, actor: string, reason: unknown) {
+  /**
+   * pending_approval → rejected with a full refund and `payout.failed` (reason rejected), in one transaction.
+   * With an Idempotency-Key, a retry gets the first answer (stored in the same ledger transaction).
+   */
+  async reject(t: Tenant, id: string, actor: string, reason: unknown, key?: string | null) {
     if (typeof reason !== 'string' || !reason.trim() || reason.length > 500) {
       throw new ValidationError('reason is required (at most 500 characters)', 'reason');
     }
     assertStorableText(reason, 'reason');
     const w = await this.get(t, id);
-    let updated: WithdrawalRow | null = null;
-    const outcome = await this.ledger.post({
+    const item: PostingItem = {
       ...t,
       postings: [
         {
@@ -277,13 +281,19 @@ export class WithdrawalsService {
           `update withdrawals set status = 'rejected', failure_reason = 'rejected', updated_at = now() where id = $1 returning *`,
           [id],
         );
-        updated = r.rows[0]!;
+        const updated = r.rows[0]!;
         await audit(c, id, 'rejected', actor, reason);
         return [payoutFailed(updated, 'rejected', reason), withdrawalUpdated(updated)];
       },
-    });
-    if (!outcome.ok) throw outcome.error;
-    return withdrawalData(updated!);
+    };
+    // The answer is the withdrawal as the after hook leaves it (the view has no update time): it is stored
+    // with the key before that hook runs.
+    const stored = await this.ledger.runIdempotent(t, 'withdrawal.reject', { id, reason }, key, item, () => ({
+      ...w,
+      status: 'rejected',
+      failureReason: 'rejected',
+    }));
+    return viewFromStored(stored.value);
   }
 
   private async notPending(c: PoolClient, t: Tenant, id: string): Promise<AppError> {
