@@ -1,4 +1,5 @@
 import { type Context, tenantOf } from '../src/context.js';
+import { sha256 } from '../src/lib/crypto.js';
 import {
   ForbiddenError,
   IdempotencyError,
@@ -8,6 +9,7 @@ import {
   UnsupportedNetworkError,
   ValidationError,
 } from '../src/lib/errors.js';
+import { validateIdempotencyKey } from '../src/modules/idempotency/index.js';
 import { builder } from './builder.js';
 import { resultUnion } from './errors.js';
 import { WithdrawalRef } from './withdrawal.js';
@@ -29,13 +31,26 @@ const CreateInput = builder.inputType('CreateWithdrawalInput', {
   }),
 });
 
-/** Admins decide for any merchant; a merchant key only with the `withdrawals:approve` scope. */
-async function decider(ctx: Context, id: string) {
+/**
+ * Admins decide for any merchant; a merchant key only with the `withdrawals:approve` scope. An admin's
+ * Idempotency-Key is their own: kept apart from the merchant's keys (which share the withdrawal's tenant) and
+ * from other admins', so it neither collides with nor replays anyone else's answer.
+ */
+async function decider(ctx: Context, id: string, key: string | null | undefined) {
   const p = ctx.principal;
-  if (p.kind === 'admin')
-    return { tenant: await ctx.services.withdrawals.tenantOf(id), actor: `admin:${p.subject}` };
+  if (p.kind === 'admin') {
+    if (key !== undefined && key !== null) validateIdempotencyKey(key);
+    return {
+      tenant: await ctx.services.withdrawals.tenantOf(id),
+      actor: `admin:${p.subject}`,
+      key:
+        key === undefined || key === null
+          ? null
+          : `admin:${sha256(`${p.subject}\u0000${key}`).toString('hex')}`,
+    };
+  }
   if (p.kind === 'merchant' && p.scopes.includes('withdrawals:approve')) {
-    return { tenant: { merchantId: p.merchantId, mode: p.mode }, actor: `key:${p.keyId}` };
+    return { tenant: { merchantId: p.merchantId, mode: p.mode }, actor: `key:${p.keyId}`, key };
   }
   throw new ForbiddenError(
     'Approving withdrawals needs an admin token or a key with the withdrawals:approve scope',
@@ -90,8 +105,8 @@ builder.mutationField('approveWithdrawal', (t) =>
     args: { id: t.arg.id(idArg), idempotencyKey: t.arg.string(decisionKey) },
     errors: { ...DECISION_ERRORS, union: resultUnion('ApproveWithdrawalResult', 'The approved withdrawal') },
     resolve: async (_root, { id, idempotencyKey }, ctx) => {
-      const d = await decider(ctx, id);
-      return ctx.services.withdrawals.approve(d.tenant, id, d.actor, idempotencyKey);
+      const d = await decider(ctx, id, idempotencyKey);
+      return ctx.services.withdrawals.approve(d.tenant, id, d.actor, d.key);
     },
   }),
 );
@@ -107,8 +122,8 @@ builder.mutationField('rejectWithdrawal', (t) =>
     },
     errors: { ...DECISION_ERRORS, union: resultUnion('RejectWithdrawalResult', 'The rejected withdrawal') },
     resolve: async (_root, { id, reason, idempotencyKey }, ctx) => {
-      const d = await decider(ctx, id);
-      return ctx.services.withdrawals.reject(d.tenant, id, d.actor, reason, idempotencyKey);
+      const d = await decider(ctx, id, idempotencyKey);
+      return ctx.services.withdrawals.reject(d.tenant, id, d.actor, reason, d.key);
     },
   }),
 );

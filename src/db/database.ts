@@ -126,10 +126,14 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
       if (!outcomeUnknown(err)) throw err;
       broken = err as Error;
       if (await commitLanded(pool, xid, err)) return out;
-      // PostgreSQL's record says it did not commit: nothing was done, and a retry is safe (a 503, not a 500).
-      throw new AppError(
-        'service_unavailable',
-        'The connection to the database was lost before this request committed; nothing was done: retry the request',
+      // PostgreSQL's record says it did not commit: a 503 (retry), not a 500. Its cause is COMMIT's error.
+      throw Object.assign(
+        new AppError(
+          'service_unavailable',
+          'The connection to the database was lost while this request was committing, and the database shows ' +
+            'that its change was not committed: retry the request',
+        ),
+        { cause: err },
       );
     }
     if (command !== 'COMMIT') throw new NotCommitted(command);

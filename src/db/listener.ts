@@ -25,6 +25,8 @@ export interface ListenOptions {
 }
 
 const DEFAULT_RETRY_MS = 1_000;
+/** A connect that takes longer is abandoned and tried again (an unreachable host would hang ~2 minutes). */
+const CONNECT_TIMEOUT_MS = 5_000;
 
 /** Starts listening; resolves once the first attempt has connected or failed (retries go on in the background). */
 export async function listenChannel(o: ListenOptions): Promise<ChannelListener> {
@@ -33,7 +35,15 @@ export async function listenChannel(o: ListenOptions): Promise<ChannelListener> 
   let listening = false;
   let closed = false;
   let retry: NodeJS.Timeout | null = null;
-  let everListened = false;
+  /** Every connect but the first (awaited below) is a return after a gap. */
+  let first = true;
+  const notify = () => {
+    try {
+      o.onNotify();
+    } catch (err) {
+      o.log.error({ err }, `${o.what} listener's callback failed`);
+    }
+  };
 
   const scheduleRetry = () => {
     if (closed || retry) return;
@@ -56,9 +66,16 @@ export async function listenChannel(o: ListenOptions): Promise<ChannelListener> 
 
   async function connect(): Promise<void> {
     if (closed || client) return;
-    const c = new pg.Client({ connectionString: o.databaseUrl });
+    const initial = first;
+    first = false;
+    // keepAlive: a connection whose server vanished without closing it is noticed, then replaced.
+    const c = new pg.Client({
+      connectionString: o.databaseUrl,
+      keepAlive: true,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    });
     client = c;
-    c.on('notification', () => o.onNotify());
+    c.on('notification', notify);
     c.on('error', (err) => drop(c, err));
     c.on('end', () => drop(c, new Error('connection ended')));
     try {
@@ -70,9 +87,8 @@ export async function listenChannel(o: ListenOptions): Promise<ChannelListener> 
         return;
       }
       listening = true;
-      // Back after a gap: whatever was notified meanwhile is looked at now.
-      if (everListened) o.onNotify();
-      everListened = true;
+      // Back after a gap (or a first attempt that failed): whatever was notified meanwhile is looked at now.
+      if (!initial) notify();
     } catch (err) {
       if (client !== c) return;
       client = null;

@@ -3,6 +3,7 @@ import { createPool, type Pool } from '../../src/db/database.js';
 import { listenChannel } from '../../src/db/listener.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { listenForApprovals } from '../../src/modules/payouts/index.js';
+import { Wakeups } from '../../src/modules/webhooks/delivery/wakeups.js';
 import { PAYOUTS_CHANNEL } from '../../src/modules/withdrawals/index.js';
 import { createTestDatabase, databaseUrl, dropTestDatabase } from '../helpers/db.js';
 
@@ -83,5 +84,35 @@ describe('a LISTEN connection', () => {
     } finally {
       await stop();
     }
+  });
+
+  it('calls back when it first gets through after failed attempts (what was notified meanwhile)', async () => {
+    const later = `${dbName}_later`;
+    let calls = 0;
+    const l = await listenChannel({
+      databaseUrl: databaseUrl(later),
+      channel: 'test_wake',
+      onNotify: () => calls++,
+      log,
+      what: 'test',
+      retryMs: 50,
+    });
+    try {
+      expect(l.listening).toBe(false); // the database does not exist yet
+      await pool.query(`create database ${later}`);
+      await expect.poll(() => l.listening).toBe(true);
+      expect(calls).toBe(1);
+    } finally {
+      await l.close();
+      await pool.query(`drop database if exists ${later} with (force)`);
+    }
+  });
+
+  it('is closed when its owner stops while it is still connecting', async () => {
+    const w = new Wakeups(databaseUrl(dbName), log);
+    const listening = w.listen(() => undefined);
+    await w.close(); // before the LISTEN is in place
+    await listening;
+    await expect.poll(() => listeners()).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@ import { useTronApp } from '../helpers/tron.js';
 // retry gets the first answer; the Stars still move once.
 const t = useTronApp({}, 'api');
 const WALLET = 'TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH';
-const RESULT = `__typename ... on Withdrawal { id status failureReason } ... on Error { code message }`;
+const RESULT = `__typename ... on Withdrawal { id status failureReason replayed } ... on Error { code message }`;
 const APPROVE = `mutation($id: ID!, $key: String) { approveWithdrawal(id: $id, idempotencyKey: $key) { ${RESULT} } }`;
 const REJECT = `mutation($id: ID!, $key: String) {
   rejectWithdrawal(id: $id, reason: "not this wallet", idempotencyKey: $key) { ${RESULT} } }`;
@@ -31,9 +31,15 @@ describe('withdrawal decisions with an idempotency key', () => {
     const id = await pending(m, 'dk_a');
     const as = await admin();
     const first = (await t.graphql(as, APPROVE, { id, key: 'approve-1' })).body.data.approveWithdrawal;
-    expect(first).toEqual({ __typename: 'Withdrawal', id, status: 'APPROVED', failureReason: null });
+    expect(first).toEqual({
+      __typename: 'Withdrawal',
+      id,
+      status: 'APPROVED',
+      failureReason: null,
+      replayed: false,
+    });
     const again = (await t.graphql(as, APPROVE, { id, key: 'approve-1' })).body.data.approveWithdrawal;
-    expect(again).toEqual(first);
+    expect(again).toEqual({ ...first, replayed: true });
     // Without the key the state speaks, as before.
     const bare = (await t.graphql(as, APPROVE, { id })).body.data.approveWithdrawal;
     expect([bare.__typename, bare.code]).toEqual(['ValidationError', 'invalid_request']);
@@ -51,9 +57,15 @@ describe('withdrawal decisions with an idempotency key', () => {
     expect(await balance(m, 'dk_r')).toBe(50);
     const as = await admin();
     const first = (await t.graphql(as, REJECT, { id, key: 'reject-1' })).body.data.rejectWithdrawal;
-    expect(first).toEqual({ __typename: 'Withdrawal', id, status: 'REJECTED', failureReason: 'rejected' });
+    expect(first).toEqual({
+      __typename: 'Withdrawal',
+      id,
+      status: 'REJECTED',
+      failureReason: 'rejected',
+      replayed: false,
+    });
     const again = (await t.graphql(as, REJECT, { id, key: 'reject-1' })).body.data.rejectWithdrawal;
-    expect(again).toEqual(first);
+    expect(again).toEqual({ ...first, replayed: true });
     expect(await balance(m, 'dk_r')).toBe(100);
     // A refusal is the key's answer too: approving a rejected withdrawal, then the same again.
     const refused = (await t.graphql(as, APPROVE, { id, key: 'approve-after' })).body.data.approveWithdrawal;
@@ -82,5 +94,31 @@ describe('withdrawal decisions with an idempotency key', () => {
     expect(kinds).toContain('Withdrawal');
     expect(await balance(m, 'dk_c')).toBe(100);
     await checkLedgerInvariants(t.app.pool, { merchantId: m.merchantId });
+  });
+
+  it("keep an admin's keys apart from the merchant's and from other admins'", async () => {
+    const m = await t.merchant();
+    // The merchant's own key, on the request that created the withdrawal.
+    await t.credit(m, 'dk_ns', '100');
+    const created = await t.request({
+      url: '/api/v1/withdraw/create',
+      as: m,
+      body: { userId: 'dk_ns', amount: 50, walletAddress: WALLET, network: 'TRC20' },
+      headers: { 'idempotency-key': 'shared-1' },
+    });
+    expect(created.status).toBe(200);
+    const alice = await admin();
+    const approved = (await t.graphql(alice, APPROVE, { id: created.body.id, key: 'shared-1' })).body.data
+      .approveWithdrawal;
+    expect([approved.__typename, approved.status, approved.replayed]).toEqual([
+      'Withdrawal',
+      'APPROVED',
+      false,
+    ]);
+    // Another admin with the same text: their own key, so the state answers, not alice's stored approval.
+    const bob = { bearer: (await t.app.services.tokens.issueAdmin(60, 'bob')).token };
+    const again = (await t.graphql(bob, APPROVE, { id: created.body.id, key: 'shared-1' })).body.data
+      .approveWithdrawal;
+    expect([again.__typename, again.code]).toEqual(['ValidationError', 'invalid_request']);
   });
 });

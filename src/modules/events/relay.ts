@@ -55,13 +55,19 @@ export class OutboxRelay {
 
   async start(): Promise<void> {
     this.timer = setInterval(() => this.kick(), this.d.pollMs);
-    this.listener = await listenChannel({
+    const listener = await listenChannel({
       databaseUrl: this.d.databaseUrl,
       channel: OUTBOX_CHANNEL,
       onNotify: () => this.kick(),
       log: this.d.log,
       what: 'outbox',
     });
+    // Stopped while it was connecting: nobody else will close it (and it would reconnect for good).
+    if (this.stopped) {
+      await listener.close();
+      return;
+    }
+    this.listener = listener;
     this.kick();
   }
 

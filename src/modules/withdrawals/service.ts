@@ -250,7 +250,7 @@ export class WithdrawalsService {
       await c.query('select pg_notify($1, $2)', [PAYOUTS_CHANNEL, id]);
       return { ...withdrawalData(r.rows[0]) };
     });
-    return viewFromStored(stored.value);
+    return { ...viewFromStored(stored.value), replayed: stored.replayed };
   }
 
   /**
@@ -293,7 +293,7 @@ export class WithdrawalsService {
       status: 'rejected',
       failureReason: 'rejected',
     }));
-    return viewFromStored(stored.value);
+    return { ...viewFromStored(stored.value), replayed: stored.replayed };
   }
 
   private async notPending(c: PoolClient, t: Tenant, id: string): Promise<AppError> {

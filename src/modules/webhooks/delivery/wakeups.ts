@@ -19,13 +19,16 @@ export class Wakeups {
   /** Calls `onNotify` on every NOTIFY of the webhooks channel, reconnecting when the connection drops. */
   async listen(onNotify: () => void): Promise<void> {
     if (this.stopped) return;
-    this.listener = await listenChannel({
+    const listener = await listenChannel({
       databaseUrl: this.databaseUrl,
       channel: WEBHOOKS_CHANNEL,
       onNotify,
       log: this.log,
       what: 'webhook',
     });
+    // Closed while it was connecting: nobody else will close it (and it would reconnect for good).
+    if (this.stopped) await listener.close();
+    else this.listener = listener;
   }
 
   every(ms: number, fn: () => void): void {
