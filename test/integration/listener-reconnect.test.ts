@@ -39,30 +39,36 @@ async function killListeners(): Promise<void> {
   await pool.query('select pg_terminate_backend(pid) from unnest($1::int[]) as pid', [pids]);
 }
 
+/** A listener of channel test_wake on database `db`, retrying every 50 ms, counting its calls. */
+async function testListener(db: string) {
+  const counter = { calls: 0 };
+  const l = await listenChannel({
+    databaseUrl: databaseUrl(db),
+    channel: 'test_wake',
+    onNotify: () => counter.calls++,
+    log,
+    what: 'test',
+    retryMs: 50,
+  });
+  return { l, counter };
+}
+
 describe('a LISTEN connection', () => {
   it('comes back after its backend is terminated, once, and says so with a call', async () => {
-    let calls = 0;
-    const l = await listenChannel({
-      databaseUrl: databaseUrl(dbName),
-      channel: 'test_wake',
-      onNotify: () => calls++,
-      log,
-      what: 'test',
-      retryMs: 50,
-    });
+    const { l, counter } = await testListener(dbName);
     try {
       expect(l.listening).toBe(true);
       await pool.query(`select pg_notify('test_wake', '')`);
-      await expect.poll(() => calls).toBe(1);
+      await expect.poll(() => counter.calls).toBe(1);
       for (let round = 0; round < 3; round++) {
-        const before = calls;
+        const before = counter.calls;
         await killListeners();
         // Back: one call for the gap, and exactly one listening connection again.
-        await expect.poll(() => calls).toBe(before + 1);
+        await expect.poll(() => counter.calls).toBe(before + 1);
         expect(l.listening).toBe(true);
         expect(await listeners()).toHaveLength(1);
         await pool.query(`select pg_notify('test_wake', '')`);
-        await expect.poll(() => calls).toBe(before + 2);
+        await expect.poll(() => counter.calls).toBe(before + 2);
       }
     } finally {
       await l.close();
@@ -88,20 +94,12 @@ describe('a LISTEN connection', () => {
 
   it('calls back when it first gets through after failed attempts (what was notified meanwhile)', async () => {
     const later = `${dbName}_later`;
-    let calls = 0;
-    const l = await listenChannel({
-      databaseUrl: databaseUrl(later),
-      channel: 'test_wake',
-      onNotify: () => calls++,
-      log,
-      what: 'test',
-      retryMs: 50,
-    });
+    const { l, counter } = await testListener(later);
     try {
       expect(l.listening).toBe(false); // the database does not exist yet
       await pool.query(`create database ${later}`);
       await expect.poll(() => l.listening).toBe(true);
-      expect(calls).toBe(1);
+      expect(counter.calls).toBe(1);
     } finally {
       await l.close();
       await pool.query(`drop database if exists ${later} with (force)`);
