@@ -105,3 +105,13 @@ export function canonicalJson(value: unknown): string {
     return v;
   });
 }
+
+/** The JSON text of a value, bigints as strings: what an idempotency record stores. */
+export function jsonSafeText(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+/** A JSON-safe copy of a value (bigint → string): what a replay of its stored text gives back. */
+export function toJsonSafe(value: unknown): unknown {
+  return JSON.parse(jsonSafeText(value));
+}

@@ -1,18 +1,10 @@
 import { ValidationError } from '../../lib/errors.js';
+import { jsonSafeText } from '../../lib/json.js';
 import type { EventDraft } from '../events/index.js';
 import type { ItemOutcome, PostedTransaction, PostingItem } from './types.js';
 
 // The rows one batch writes, as the column arrays of `SQL.writeBatch`: balances, transactions, entries, the
 // won keys' idempotency records and the accepted items' outbox events.
-/** The JSON text of a value, bigints as strings: what an idempotency record stores. */
-export function jsonSafeText(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
-}
-
-/** A JSON-safe copy of a value (bigint → string): what a replay of its stored text gives back. */
-export function toJsonSafe(value: unknown): unknown {
-  return JSON.parse(jsonSafeText(value));
-}
 
 /** The rows of one batch write, as the column arrays that `SQL.writeBatch` unnests. */
 export interface BatchColumns {

@@ -1,17 +1,20 @@
 import { inTransaction, type Pool, type PoolClient } from '../../db/database.js';
 import { Batcher, BatchItemFailure } from '../../lib/batcher.js';
-import { AppError, NotFoundError, restoreError, ValidationError } from '../../lib/errors.js';
+import { type AppError, NotFoundError, restoreError, ValidationError } from '../../lib/errors.js';
 import { parseUserId } from '../../lib/ids.js';
+import { toJsonSafe } from '../../lib/json.js';
 import type { Logger } from '../../lib/logger.js';
 import {
   ClaimLost,
   type IdempotencyService,
   inProgress,
+  keyedTransaction,
   requestHash,
+  type StoredAnswer,
+  storedRefusal,
   validateIdempotencyKey,
 } from '../idempotency/index.js';
 import { type AdjustInput, type AdjustResult, adjustmentFromStored, planAdjustment } from './adjustments.js';
-import { toJsonSafe } from './batch-columns.js';
 import { type HistoryFilter, HistoryReader } from './history.js';
 import { HouseBooks } from './house.js';
 import type { Tenant } from './operation.js';
@@ -43,21 +46,10 @@ export interface HistoryQuery {
 export const MAX_PAGE_SIZE = 100;
 
 /** An idempotency record's result: stored as JSON text (jsonSafeText), so bigints come back as strings. */
-type Stored =
-  | { ok: true; value: Record<string, unknown> }
-  | { ok: false; error: { code: string; message: string; param?: string } };
+type Stored = StoredAnswer;
 
 function storedOutcome(o: ItemOutcome, ok: (t: PostedTransaction[]) => Record<string, unknown>): Stored {
-  return o.ok
-    ? { ok: true, value: ok(o.transactions) }
-    : {
-        ok: false,
-        error: {
-          code: o.error.code,
-          message: o.error.message,
-          ...(o.error.param ? { param: o.error.param } : {}),
-        },
-      };
+  return o.ok ? { ok: true, value: ok(o.transactions) } : storedRefusal(o.error);
 }
 
 export class LedgerService {
@@ -169,52 +161,16 @@ export class LedgerService {
     return this.run(t, operation, normalized, key, item, toResult);
   }
 
-  /**
-   * For other modules' keyed writes that move no money themselves (approving a withdrawal): `fn` runs in one
-   * transaction, and its answer (a JSON-safe copy) or its refusal (an AppError it returns, not throws) is
-   * stored under the key in that same transaction, as a posting's is; a key with a record is answered from
-   * it. A refusal is thrown once the transaction has committed; an error thrown by `fn` rolls back and gives
-   * the key back.
-   */
-  async keyedTransaction(
+  /** For other modules' keyed writes that post nothing (approving a withdrawal): idempotency's keyedTransaction. */
+  keyedTransaction(
     t: Tenant,
     operation: string,
     normalized: unknown,
     key: string | null | undefined,
     fn: (client: PoolClient) => Promise<Record<string, unknown> | AppError>,
-  ): Promise<{ value: Record<string, unknown>; replayed: boolean }> {
+  ) {
     const scope = key !== undefined && key !== null ? { ...t, key } : null;
-    let token: string | null = null;
-    if (scope) {
-      const claim = await this.idempotency.claim(scope, operation, normalized);
-      if (claim.kind === 'replay') {
-        const s = claim.result as Stored;
-        if (!s.ok) throw restoreError(s.error, true);
-        return { value: s.value, replayed: true };
-      }
-      token = claim.token;
-    }
-    let out: Record<string, unknown> | AppError;
-    try {
-      out = await inTransaction(this.pool, async (c) => {
-        const r = await fn(c);
-        const stored: Stored =
-          r instanceof AppError
-            ? {
-                ok: false,
-                error: { code: r.code, message: r.message, ...(r.param ? { param: r.param } : {}) },
-              }
-            : { ok: true, value: toJsonSafe(r) as Record<string, unknown> };
-        if (scope) await this.idempotency.complete(c, scope, stored, token);
-        return r;
-      });
-    } catch (err) {
-      // Only an in-progress claim is deleted: one this transaction completed and committed stays.
-      if (scope) await this.idempotency.release(scope, token).catch(() => undefined);
-      throw err;
-    }
-    if (out instanceof AppError) throw out;
-    return { value: toJsonSafe(out) as Record<string, unknown>, replayed: false };
+    return keyedTransaction(this.idempotency, this.pool, scope, operation, normalized, fn);
   }
 
   /**
