@@ -14,6 +14,7 @@ import { callNodeScript, freePort, log, type ServerChild, sleep, startServer } f
 import { Receiver } from './lib/receiver.js';
 import { dropRedisPrefix } from './lib/redis.js';
 import { machineLines, serverLogSummary, statusSummary } from './lib/report.js';
+import { scrapeYieldTicks, yieldLine } from './lib/server-metrics.js';
 import {
   CLIENTS,
   createEndpoint,
@@ -67,6 +68,8 @@ export interface Phase {
   sample?: { body: string; headers: Record<string, string> } | null;
   /** For faults: the healthy endpoints only. */
   healthy?: Delivered;
+  /** How often the workers yielded to a pressured ledger during the phase. */
+  yielded?: string;
 }
 
 export interface Baseline {
@@ -85,6 +88,8 @@ interface Ctx {
   receiver: Receiver;
   pause: DeliveryPause;
   k: number;
+  /** The admin token, for the servers' /metrics. */
+  token: string;
 }
 
 const PHASES = ['reference', 'drain1', 'drain10', 'live10', 'rate1', 'healthy8', 'faults', 'scale10'];
@@ -126,6 +131,10 @@ async function phase(c: Ctx, name: string, names: string[], load: () => Promise<
   log(`${name}: ${names.length} endpoint(s)${drain ? ', delivery paused while the backlog builds' : ''}`);
   if (drain) await c.pause.pause();
   let cpuDone = cpuMeter(c.api.pid, pids(c));
+  const yieldedBefore = await scrapeYieldTicks(
+    c.workers.map((w) => w.port),
+    c.token,
+  );
   const transfers = await load();
   const expected = transfers.commits.size * healthyCount;
   if (drain) {
@@ -139,6 +148,13 @@ async function phase(c: Ctx, name: string, names: string[], load: () => Promise<
   );
   const waited = await waitFor(() => plog.receipts.filter((r) => healthy(r.endpoint)).length, expected);
   const cpu = cpuDone();
+  const yielded = yieldLine(
+    yieldedBefore,
+    await scrapeYieldTicks(
+      c.workers.map((w) => w.port),
+      c.token,
+    ),
+  );
   await sleep(LINGER_MS);
   const figures = summarize(plog, expected, (id) => (id ? transfers.commits.get(id) : undefined), healthy);
   logFigures(name, waited, figures);
@@ -153,7 +169,17 @@ async function phase(c: Ctx, name: string, names: string[], load: () => Promise<
           headers: Object.fromEntries(keep.flatMap((k) => (h[k] ? [[k, String(h[k])]] : []))),
         }
       : null;
-  return { name, endpoints: names.length, transfers, waited, figures, cpu, db, sample } satisfies Phase;
+  return {
+    name,
+    endpoints: names.length,
+    transfers,
+    waited,
+    figures,
+    cpu,
+    db,
+    sample,
+    yielded,
+  } satisfies Phase;
 }
 
 async function baseline(c: Ctx, n: number, concurrency: number, sample: NonNullable<Phase['sample']>) {
@@ -211,8 +237,9 @@ export async function run(_args: string[]): Promise<void> {
     servers.push(worker);
     const merchant = await createMerchant(env);
     http = new HttpClient(api.port, CLIENTS);
-    await fundUsers(http, await adminToken(env), merchant.merchantId, DONORS, '1000000.00', DONORS);
-    const c: Ctx = { api, workers: [worker], http, merchant, receiver, pause, k };
+    const token = await adminToken(env);
+    await fundUsers(http, token, merchant.merchantId, DONORS, '1000000.00', DONORS);
+    const c: Ctx = { api, workers: [worker], http, merchant, receiver, pause, k, token };
     const closed = () => sendTransfers(k, http!, merchant);
 
     const want = selectedPhases();

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../src/config.js';
 import type { Pool } from '../src/db/database.js';
 import type { Logger } from '../src/lib/logger.js';
+import { pressureKey } from '../src/modules/ledger/index.js';
 import type { DeliveryJob, WebhooksService } from '../src/modules/webhooks/index.js';
 import { DeliveryDispatcher, wakeForRetry } from '../src/modules/webhooks/index.js';
 import { bullPrefix, closeBudgetMs, closeWithin, QUEUE } from './queues.js';
@@ -92,12 +93,20 @@ export async function startWebhookDelivery(deps: {
     closeBudgetMs(config),
   );
   await pause.start();
+  // The ledger's pressure is read on a connection of its own that fails at once while Redis is away (the
+  // worker's own waits out outages, and a read a tick would pile up behind it).
+  const pressureConnection = deps.connection.duplicate({
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+  });
+  pressureConnection.on('error', () => undefined);
   dispatcher = new DeliveryDispatcher(
     deps.pool,
     deps.webhooks,
     {
       databaseUrl: config.databaseUrl,
       concurrency: config.webhookConcurrency,
+      minConcurrency: config.webhookMinConcurrency,
       perEndpoint: config.webhookPerEndpointConcurrency,
       timeoutMs: config.webhookTimeoutMs,
       retryScheduleMs: config.webhookRetryScheduleMs,
@@ -108,6 +117,7 @@ export async function startWebhookDelivery(deps: {
     log,
     {
       paused: pause.paused,
+      ledgerPressure: () => pressureConnection.get(pressureKey(config.redisPrefix)),
       retryScheduled: (eventId, endpointId, attempt, delayMs) => {
         queue
           .add(
@@ -133,6 +143,7 @@ export async function startWebhookDelivery(deps: {
       await closeWithin('webhook retry worker', worker, log, closeBudgetMs(config));
       await pause.close();
       await running.stop();
+      pressureConnection.disconnect();
     },
   };
 }

@@ -72,3 +72,36 @@ export function metricsLine(before: ServerMetrics | null, after: ServerMetrics |
     ` p99 ${after.loopLagP99Ms.toFixed(1)} ms, max ${after.loopLagMaxMs.toFixed(1)} ms`
   );
 }
+
+/** Webhook delivery yielding to the ledger (src/ops/pressure-metrics.ts): reads of the pressure so far. */
+export interface YieldTicks {
+  ticks: number;
+  pressured: number;
+}
+
+/** The yield counters of the processes on `ports`, summed; null when one does not answer. */
+export async function scrapeYieldTicks(ports: number[], token: string): Promise<YieldTicks | null> {
+  const sum: YieldTicks = { ticks: 0, pressured: 0 };
+  for (const port of ports) {
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`, {
+      headers: { authorization: `Bearer ${token}` },
+    }).catch(() => null);
+    if (!res || res.status !== 200) return null;
+    for (const line of (await res.text()).split('\n')) {
+      const m = SAMPLE.exec(line);
+      if (!m || m[1] !== 'novapay_webhook_delivery_yield_ticks_total') continue;
+      const value = Number(m[3]);
+      sum.ticks += value;
+      if (/pressured="true"/.test(m[2] ?? '')) sum.pressured += value;
+    }
+  }
+  return sum;
+}
+
+/** What the workers did between two reads, as a phrase. */
+export function yieldLine(before: YieldTicks | null, after: YieldTicks | null): string {
+  if (!before || !after) return 'yielding to the ledger: not read';
+  const ticks = after.ticks - before.ticks;
+  const pressured = after.pressured - before.pressured;
+  return `delivery yielded to a pressured ledger in ${pressured} of ${ticks} reads (100 ms each, per worker)`;
+}

@@ -97,6 +97,7 @@ function phaseLines(p: Phase): string[] {
     `  where the time went (database clocks, p50 / p99): event → delivery row (relay) ${pair(p.db.relayMs)};` +
       ` delivery row → delivered (wait, POST, write) ${pair(p.db.queueMs)}; the POST as the worker timed it ${pair(p.db.postMs)}`,
     `  ${formatCpu(p.cpu)}`,
+    ...(p.yielded ? [`  ${p.yielded}`] : []),
     ...t.samples.map((s) => `  sample non-200 transfer: ${s}`),
   ];
 }

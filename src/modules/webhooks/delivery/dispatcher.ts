@@ -3,13 +3,14 @@ import { hostname } from 'node:os';
 import { createPool, type Pool } from '../../../db/database.js';
 import type { Logger } from '../../../lib/logger.js';
 import type { WebhooksService } from '../service.js';
-import type { SigningSecrets } from '../signing.js';
+import { ENDPOINT_CACHE_MS, EndpointQueues, type EndpointState, READY_PER_SLOT } from './endpoint-queues.js';
 import { OutcomeWriter } from './outcomes.js';
 import { EndpointOwnership, OwnedEndpoints } from './ownership.js';
 import { retryDelayMs } from './schedule.js';
 import { DeliverySender } from './sender.js';
 import { type Claimed, DeliveryStore } from './store.js';
 import { Wakeups } from './wakeups.js';
+import { DeliveryBudget, type PressureReader } from './yielding.js';
 
 // The webhook dispatcher of one worker process (issue 13: "webhooks that keep up with the ledger"). The
 // database is the queue: each endpoint is dispatched by one worker at a time, which owns it under a lease
@@ -25,6 +26,8 @@ import { Wakeups } from './wakeups.js';
 export interface DispatcherConfig {
   databaseUrl: string;
   concurrency: number;
+  /** In flight at least, however pressured the ledger (yielding.ts); `concurrency` means never yield. */
+  minConcurrency?: number;
   perEndpoint: number;
   timeoutMs: number;
   retryScheduleMs: number[];
@@ -40,43 +43,27 @@ export interface DispatcherHooks {
   retryScheduled?: (eventId: string, endpointId: string, attempt: number, delayMs: number) => void;
   /** While true (the queue is paused on the dashboard), nothing is claimed. */
   paused?: () => Promise<boolean>;
+  /** The ledger's pressure (yielding.ts): while some ledger reports it, fewer deliveries are in flight. */
+  ledgerPressure?: PressureReader;
 }
-
-/** Deliveries kept claimed per slot: enough that a slow claim never leaves a slot idle. */
-const READY_PER_SLOT = 8;
-/** How long cached endpoint secrets and the target policy are trusted before being looked at again. */
-const ENDPOINT_CACHE_MS = 30_000;
 
 type Key = `${string}__${string}`;
 const keyOf = (d: { eventId: string; endpointId: string }): Key => `${d.eventId}__${d.endpointId}`;
-
-interface EndpointState {
-  queue: Claimed[];
-  active: number;
-  /** Its last attempt failed (or it was failing when claimed): one slot until it answers again. */
-  failing: boolean;
-  /**
-   * Its last claim got all it asked for, so more may be due: refill when its ready ones run low. Otherwise
-   * what comes next wakes the dispatcher itself (the relay's NOTIFY, a retry's timer, the poll), and a
-   * finished delivery costs no claim.
-   */
-  more: boolean;
-  secrets?: { updatedAt: number; at: number; values: SigningSecrets; guarded: boolean };
-}
 
 export class DeliveryDispatcher {
   readonly store: DeliveryStore;
   /** The endpoints this worker dispatches (ownership.ts). */
   private readonly owned: OwnedEndpoints;
   private readonly sender: DeliverySender;
-  private readonly endpoints = new Map<string, EndpointState>();
+  private readonly endpoints: EndpointQueues;
   /** Every delivery this worker holds a lease on (queued, in flight, or written but not yet flushed). */
   private readonly held = new Map<Key, { eventId: string; endpointId: string }>();
   /** The claims' own connection (one claim runs at a time), committing without waiting for the WAL flush. */
   private readonly claimPool: Pool;
   private readonly outcomes: OutcomeWriter;
+  /** How many deliveries may be in flight now: `concurrency`, less while the ledger is pressured. */
+  readonly budget: DeliveryBudget;
   private active = 0;
-  private queued = 0;
   private claiming: Promise<void> | null = null;
   private again = false;
   private readonly wake: Wakeups;
@@ -102,6 +89,13 @@ export class DeliveryDispatcher {
     );
     this.wake = new Wakeups(config.databaseUrl, log);
     this.sender = new DeliverySender(webhooks.targets, config.timeoutMs);
+    this.endpoints = new EndpointQueues(config.perEndpoint, config.concurrency);
+    this.budget = new DeliveryBudget(
+      config.concurrency,
+      config.minConcurrency ?? config.concurrency,
+      hooks.ledgerPressure ?? null,
+      log,
+    );
     this.outcomes = new OutcomeWriter(this.store, config.disableAfterMs, log, {
       written: (keys) => {
         for (const k of keys) this.held.delete(keyOf(k));
@@ -119,6 +113,7 @@ export class DeliveryDispatcher {
     this.stopped = false;
     await this.owned.renew(() => []); // the heartbeat first: the others count this worker in their share
     this.wake.every(this.config.pollMs, () => this.kick());
+    this.budget.start(() => this.pump());
     // Leases are renewed until the very end of stop(), past the wake-ups.
     this.renewTimer = setInterval(
       () => {
@@ -155,18 +150,15 @@ export class DeliveryDispatcher {
 
   private async claim(): Promise<void> {
     if (this.hooks.paused && (await this.hooks.paused())) return;
-    const room = (READY_PER_SLOT / 2) * this.config.concurrency - this.queued - this.active;
+    const room = (READY_PER_SLOT / 2) * this.config.concurrency - this.endpoints.queued - this.active;
     if (room <= 0) return;
     const owned = await this.owned.refresh();
-    // Each owned endpoint asks for what tops it up to `ready`. Idle ones are forgotten once their cached
-    // secrets are stale, so the map stays as small as the set of busy endpoints.
-    for (const [id, e] of this.endpoints)
-      if (e.queue.length + e.active === 0 && (!e.secrets || Date.now() - e.secrets.at > ENDPOINT_CACHE_MS))
-        this.endpoints.delete(id);
+    // Each owned endpoint asks for what tops it up to `ready`.
+    this.endpoints.forgetIdle(Date.now());
     const wants = new Map<string, number>();
     for (const id of owned) {
-      const e = this.endpoints.get(id);
-      const n = e ? this.ready(e) - e.queue.length - e.active : this.ready();
+      const e = this.endpoints.byId.get(id);
+      const n = e ? this.endpoints.ready(e) - e.queue.length - e.active : this.endpoints.ready();
       if (n > 0) wants.set(id, n);
     }
     if (wants.size === 0) return;
@@ -176,15 +168,12 @@ export class DeliveryDispatcher {
     const got = new Map<string, number>();
     for (const d of rows) {
       this.held.set(keyOf(d), { eventId: d.eventId, endpointId: d.endpointId });
-      const s = this.state(d.endpointId);
-      s.failing = d.endpoint.failing_since !== null;
-      s.queue.push(d);
-      this.queued++;
+      this.endpoints.push(d);
       got.set(d.endpointId, (got.get(d.endpointId) ?? 0) + 1);
     }
     // A claim cut short by `room` says nothing of what is left: every endpoint counts as having more.
     const full = rows.length === room;
-    for (const [id, n] of wants) this.state(id).more = full || (got.get(id) ?? 0) >= n;
+    for (const [id, n] of wants) this.endpoints.state(id).more = full || (got.get(id) ?? 0) >= n;
     this.pump();
     // A full claim means more is due: go again once these are under way.
     if (rows.length === room) this.again = true;
@@ -192,53 +181,25 @@ export class DeliveryDispatcher {
 
   /** Deliveries of an endpoint queued, in flight, or with an outcome not yet written. */
   private inHand(endpointId: string): number {
-    const e = this.endpoints.get(endpointId);
+    const e = this.endpoints.byId.get(endpointId);
     let n = e ? e.queue.length + e.active : 0;
     if (n === 0) for (const k of this.held.values()) if (k.endpointId === endpointId) n++;
     return n;
   }
 
-  /**
-   * Deliveries an endpoint may have in flight at once: the configured cap, or one while it is failing (a
-   * receiver that times out or errors holds one slot, not its whole share, until it answers again).
-   */
-  private cap(s: EndpointState): number {
-    return s.failing ? 1 : this.config.perEndpoint;
-  }
-
-  /** How many deliveries to keep claimed and ready for an endpoint: a few rounds of its slots. */
-  private ready(s?: EndpointState): number {
-    const cap = s ? this.cap(s) : this.config.perEndpoint;
-    return Math.min(READY_PER_SLOT * cap, 2 * this.config.concurrency);
-  }
-
-  private state(endpointId: string): EndpointState {
-    let s = this.endpoints.get(endpointId);
-    if (!s) {
-      s = { queue: [], active: 0, failing: false, more: false };
-      this.endpoints.set(endpointId, s);
-    }
-    return s;
-  }
-
-  /** Starts every queued delivery that has a free slot, per endpoint and in all. */
+  /** Starts every queued delivery that has a free slot, per endpoint and within the budget. */
   private pump(): void {
-    for (const s of this.endpoints.values()) {
-      while (s.queue.length > 0 && s.active < this.cap(s) && this.active < this.config.concurrency) {
-        const d = s.queue.shift()!;
-        this.queued--;
-        s.active++;
-        this.active++;
-        void this.deliver(d, s).finally(() => {
-          s.active--;
-          this.active--;
-          this.pump();
-          // Refill before the ready ones run out.
-          if (s.more && s.queue.length < this.cap(s)) this.kick();
-          this.owned.releaseDrained();
-          this.settleIfIdle();
-        });
-      }
+    for (const [d, s] of this.endpoints.take(this.budget.limit - this.active)) {
+      this.active++;
+      void this.deliver(d, s).finally(() => {
+        s.active--;
+        this.active--;
+        this.pump();
+        // Refill before the ready ones run out.
+        if (s.more && s.queue.length < this.endpoints.cap(s)) this.kick();
+        this.owned.releaseDrained();
+        this.settleIfIdle();
+      });
     }
   }
 
@@ -284,9 +245,7 @@ export class DeliveryDispatcher {
 
   /** A disabled or deleted endpoint: its whole backlog fails at once, unsent (`endpoint <reason>`). */
   private async closeEndpoint(d: Claimed): Promise<void> {
-    const s = this.endpoints.get(d.endpointId);
-    const dropped = s ? s.queue.splice(0) : [];
-    this.queued -= dropped.length;
+    const dropped = this.endpoints.drop(d.endpointId);
     await this.store.closeEndpoint(d.endpointId, `endpoint ${d.endpoint.disabled_reason ?? 'disabled'}`);
     for (const x of [d, ...dropped]) this.held.delete(keyOf(x));
   }
@@ -314,8 +273,7 @@ export class DeliveryDispatcher {
     try {
       // The heartbeat; endpoints still worked on stay owned; the rest (idle now) go back at once.
       await this.owned.renew(() => {
-        const busy = new Set<string>();
-        for (const [id, e] of this.endpoints) if (e.queue.length + e.active > 0) busy.add(id);
+        const busy = new Set(this.endpoints.busy());
         for (const k of this.held.values()) busy.add(k.endpointId);
         return busy;
       });
@@ -333,9 +291,9 @@ export class DeliveryDispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake.stopTimers();
+    this.budget.stop();
     await this.claiming;
-    const unsent = [...this.endpoints.values()].flatMap((s) => s.queue.splice(0));
-    this.queued = 0;
+    const unsent = this.endpoints.dropAll();
     this.outcomes.flush();
     if (this.active > 0 || this.outcomes.pending)
       await new Promise<void>((resolve) => this.idle.push(resolve));
