@@ -70,6 +70,32 @@ describe('webhook delivery yields to a pressured ledger', () => {
     expect([...r.countsById().values()].every((n) => n === 1)).toBe(true);
   });
 
+  it('a failing endpoint’s slot does not count against the yielding budget of the healthy ones', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'payer', '1000');
+    const failing = await startReceiver();
+    receivers.push(failing);
+    failing.setResponder(() => 500);
+    const healthy = await slowReceiver();
+    await subscribe(t, m, failing.url);
+    await subscribe(t, m, healthy.r.url);
+    const key = pressureKey(t.app.config.redisPrefix);
+    const report = setInterval(() => void t.app.redis.set(key, '2.00', 'PX', 300), 50);
+    try {
+      await eventually(() => dispatcher().budget.limit === 2, 5000, 10);
+      await payerTransfers(t, m, 1); // its first attempt fails: the endpoint is failing (one slot)
+      await eventually(() => failing.received.length === 1 && healthy.r.received.length === 1, 10_000, 20);
+      failing.setResponder(() => 'hang', 3000); // and now holds its one slot for seconds at a time
+      healthy.seen.max = 0;
+      await payerTransfers(t, m, 8);
+      await eventually(() => healthy.r.received.length === 9, 20_000, 20);
+      expect(failing.received.length).toBeGreaterThanOrEqual(2); // it was holding a slot meanwhile
+      expect(healthy.seen.max).toBe(2); // the whole budget, not what the failing endpoint left of it
+    } finally {
+      clearInterval(report);
+    }
+  });
+
   it('a process whose ledger batches slow by half again publishes the pressure, and it lapses on its own', async () => {
     const durations: ((ms: number) => void)[] = [];
     const pub = publishLedgerPressure(

@@ -64,6 +64,8 @@ export class DeliveryDispatcher {
   /** How many deliveries may be in flight now: `concurrency`, less while the ledger is pressured. */
   readonly budget: DeliveryBudget;
   private active = 0;
+  /** Of `active`, those counted against the budget (to endpoints that were not failing when started). */
+  private budgeted = 0;
   private claiming: Promise<void> | null = null;
   private again = false;
   private readonly wake: Wakeups;
@@ -187,13 +189,16 @@ export class DeliveryDispatcher {
     return n;
   }
 
-  /** Starts every queued delivery that has a free slot, per endpoint and within the budget. */
+  /** Starts every queued delivery that has a free slot, per endpoint, in all, and within the budget. */
   private pump(): void {
-    for (const [d, s] of this.endpoints.take(this.budget.limit - this.active)) {
+    const slots = { total: this.config.concurrency - this.active, budget: this.budget.limit - this.budgeted };
+    for (const { d, s, budgeted } of this.endpoints.take(slots)) {
       this.active++;
+      if (budgeted) this.budgeted++;
       void this.deliver(d, s).finally(() => {
         s.active--;
         this.active--;
+        if (budgeted) this.budgeted--;
         this.pump();
         // Refill before the ready ones run out.
         if (s.more && s.queue.length < this.endpoints.cap(s)) this.kick();

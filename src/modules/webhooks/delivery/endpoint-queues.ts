@@ -74,24 +74,30 @@ export class EndpointQueues {
   }
 
   /**
-   * Takes up to `slots` deliveries to start, one per endpoint with a free slot per turn, starting from a
-   * different endpoint each time: when slots are fewer than the endpoints' caps (a yielding budget, or many
-   * busy endpoints) none waits behind another's backlog. Each taken delivery counts as active.
+   * Takes deliveries to start, one per endpoint with a free slot per turn, starting from a different endpoint
+   * each time: when slots are fewer than the endpoints' caps (a yielding budget, or many busy endpoints) none
+   * waits behind another's backlog. `slots.total` bounds them all; `slots.budget` bounds those of endpoints
+   * that are not failing (a failing endpoint's one slot mostly waits on a receiver that does not answer,
+   * which costs the ledger nothing, so it is not what delivery yields). Each taken delivery counts as active;
+   * `budgeted` says whether it counts against the budget.
    */
-  take(slots: number): [Claimed, EndpointState][] {
-    const taken: [Claimed, EndpointState][] = [];
-    if (this.queued === 0 || slots <= 0) return taken;
+  take(slots: { total: number; budget: number }): { d: Claimed; s: EndpointState; budgeted: boolean }[] {
+    const taken: { d: Claimed; s: EndpointState; budgeted: boolean }[] = [];
+    let { total, budget } = slots;
+    if (this.queued === 0 || total <= 0) return taken;
     const list = [...this.byId.values()];
     const start = this.turn++ % list.length;
     let progress = true;
-    while (progress && taken.length < slots) {
+    while (progress && total > 0) {
       progress = false;
-      for (let i = 0; i < list.length && taken.length < slots; i++) {
+      for (let i = 0; i < list.length && total > 0; i++) {
         const s = list[(start + i) % list.length]!;
-        if (s.queue.length === 0 || s.active >= this.cap(s)) continue;
+        if (s.queue.length === 0 || s.active >= this.cap(s) || (!s.failing && budget <= 0)) continue;
         s.active++;
         this.queued--;
-        taken.push([s.queue.shift()!, s]);
+        total--;
+        if (!s.failing) budget--;
+        taken.push({ d: s.queue.shift()!, s, budgeted: !s.failing });
         progress = true;
       }
     }
