@@ -106,7 +106,7 @@ export async function startWebhookDelivery(deps: {
     {
       databaseUrl: config.databaseUrl,
       concurrency: config.webhookConcurrency,
-      minConcurrency: config.webhookMinConcurrency,
+      yieldMinPerSecond: config.webhookYieldMinPerSecond,
       perEndpoint: config.webhookPerEndpointConcurrency,
       timeoutMs: config.webhookTimeoutMs,
       retryScheduleMs: config.webhookRetryScheduleMs,

@@ -5,7 +5,7 @@ import type { OpsMetrics } from './metrics.js';
 
 // Webhook delivery yielding to the money path, in /metrics (modules/ledger/pressure.ts,
 // modules/webhooks/delivery/yielding.ts): the ledger's floor and whether its last window was pressured (every
-// process with a ledger), and how many deliveries this worker may have in flight now (--role worker|all).
+// process with a ledger), and the pace of this worker's deliveries (--role worker|all).
 
 export function registerLedgerPressureMetrics(metrics: OpsMetrics, pressure: LedgerPressure): void {
   const registers = [metrics.registry];
@@ -27,9 +27,9 @@ export function registerLedgerPressureMetrics(metrics: OpsMetrics, pressure: Led
 
 export function registerDeliveryBudgetMetrics(metrics: OpsMetrics, budget: DeliveryBudget): void {
   const registers = [metrics.registry];
-  const limit = new Gauge({
-    name: 'novapay_webhook_delivery_limit',
-    help: 'Webhook deliveries this worker may have in flight now: WEBHOOK_CONCURRENCY, less while a ledger is pressured',
+  const pace = new Gauge({
+    name: 'novapay_webhook_delivery_pace',
+    help: 'Deliveries per second this worker may start while it yields to a pressured ledger; 0 while unpaced',
     registers,
   });
   const ticks = new Counter<'pressured'>({
@@ -40,7 +40,7 @@ export function registerDeliveryBudgetMetrics(metrics: OpsMetrics, budget: Deliv
   });
   let seen = { ticks: 0, pressured: 0 };
   metrics.onScrape(async () => {
-    limit.set(budget.limit);
+    pace.set(budget.paced ? budget.rate : 0);
     const { ticks: t, pressured: p } = budget.stats;
     ticks.inc({ pressured: 'true' }, p - seen.pressured);
     ticks.inc({ pressured: 'false' }, t - p - (seen.ticks - seen.pressured));

@@ -5,14 +5,14 @@ import { eventually, startReceiver } from '../helpers/receiver.js';
 import { payerTransfers, subscribe } from '../helpers/webhook-load.js';
 
 // Webhook delivery yields to the money path (issue 13, src/modules/webhooks/delivery/yielding.ts): while a
-// ledger reports pressure in Redis, a worker has at most WEBHOOK_MIN_CONCURRENCY deliveries in flight, and
-// every delivery still arrives; once the report lapses (or Redis loses it) it is back at WEBHOOK_CONCURRENCY.
+// ledger reports pressure in Redis, a worker paces its deliveries (down to WEBHOOK_YIELD_MIN_PER_SECOND) and
+// every delivery still arrives; once the report lapses (or Redis loses it) it is unpaced again.
 
-const HANG_MS = 150;
+const MIN_PER_SECOND = 20;
 const t = useTestApp(
   {
     webhookConcurrency: 8,
-    webhookMinConcurrency: 2,
+    webhookYieldMinPerSecond: MIN_PER_SECOND,
     webhookPerEndpointConcurrency: 8,
     outboxPollMs: 100,
     webhookTimeoutMs: 5000,
@@ -24,75 +24,66 @@ afterAll(async () => {
   for (const r of receivers) await r.close();
 });
 
-/** A receiver that answers each POST after HANG_MS and records the most it had in flight at once. */
-async function slowReceiver() {
+async function receiver() {
   const r = await startReceiver();
   receivers.push(r);
-  const seen = { now: 0, max: 0 };
-  r.setResponder(() => {
-    seen.now++;
-    seen.max = Math.max(seen.max, seen.now);
-    setTimeout(() => seen.now--, HANG_MS);
-    return 'hang';
-  }, HANG_MS);
-  return { r, seen };
+  return r;
 }
 
 const dispatcher = () => t.app.workers!.webhooks.dispatcher;
 
+/** Keeps the pressure key alive as a pressured ledger does (three windows' life, renewed every window). */
+function pressured(): () => void {
+  const key = pressureKey(t.app.config.redisPrefix);
+  const timer = setInterval(() => void t.app.redis.set(key, '2.00', 'PX', 300), 50);
+  return () => clearInterval(timer);
+}
+
 describe('webhook delivery yields to a pressured ledger', () => {
-  it('sends at most the minimum at once while a ledger reports pressure, loses nothing, and recovers', async () => {
+  it('paces deliveries while a ledger reports pressure, loses nothing, and is unpaced once it lapses', async () => {
     const m = await t.merchant();
     await t.credit(m, 'payer', '1000');
-    const { r, seen } = await slowReceiver();
+    const r = await receiver();
     await subscribe(t, m, r.url);
-    const key = pressureKey(t.app.config.redisPrefix);
-
-    // A pressured ledger keeps the key alive (three windows' life, renewed every window).
-    const report = setInterval(() => void t.app.redis.set(key, '2.00', 'PX', 300), 50);
+    const release = pressured();
     try {
-      await eventually(() => dispatcher().budget.limit === 2, 5000, 10);
+      // Nothing was being delivered when the pressure came: paced at the minimum.
+      await eventually(() => dispatcher().budget.rate === MIN_PER_SECOND, 5000, 10);
       await payerTransfers(t, m, 16);
       await eventually(() => r.received.length === 16, 20_000, 20);
-      expect(seen.max).toBeLessThanOrEqual(2);
+      // 16 deliveries at 20 a second, with at most one tick's worth (2) banked: at least 0.65 s apart.
+      const span = r.received[15]!.at - r.received[0]!.at;
+      expect(span).toBeGreaterThanOrEqual(((16 - 1 - 2) / MIN_PER_SECOND) * 1000 - 20);
       expect(dispatcher().budget.stats.pressured).toBeGreaterThan(0);
     } finally {
-      clearInterval(report);
+      release();
     }
 
-    // The report lapses (a quiet ledger, a process gone, or Redis without its data): full concurrency again.
-    await t.app.redis.del(key);
-    await eventually(() => dispatcher().budget.limit === 8, 5000, 10);
-    seen.max = 0;
+    // The report lapses (a quiet ledger, a process gone, or Redis without its data): unpaced again.
+    await t.app.redis.del(pressureKey(t.app.config.redisPrefix));
+    await eventually(() => !dispatcher().budget.paced, 10_000, 10);
     await payerTransfers(t, m, 24);
     await eventually(() => r.received.length === 40, 20_000, 20);
-    expect(seen.max).toBeGreaterThan(2);
     expect([...r.countsById().values()].every((n) => n === 1)).toBe(true);
   });
 
-  it('a failing endpoint’s slot does not count against the yielding budget of the healthy ones', async () => {
+  it('does not pace a failing endpoint’s deliveries (they cost the ledger little: mostly waits)', async () => {
     const m = await t.merchant();
     await t.credit(m, 'payer', '1000');
-    const failing = await startReceiver();
-    receivers.push(failing);
+    const failing = await receiver();
     failing.setResponder(() => 500);
-    const healthy = await slowReceiver();
     await subscribe(t, m, failing.url);
-    await subscribe(t, m, healthy.r.url);
-    const key = pressureKey(t.app.config.redisPrefix);
-    const report = setInterval(() => void t.app.redis.set(key, '2.00', 'PX', 300), 50);
+    await payerTransfers(t, m, 1); // its first attempt fails: the endpoint is failing from now on
+    await eventually(() => failing.received.length === 1, 10_000, 20);
+    const release = pressured();
     try {
-      await eventually(() => dispatcher().budget.limit === 2, 5000, 10);
-      await payerTransfers(t, m, 1); // its first attempt fails: the endpoint is failing (one slot)
-      await eventually(() => failing.received.length === 1 && healthy.r.received.length === 1, 10_000, 20);
-      failing.setResponder(() => 'hang', 3000); // and now holds its one slot for seconds at a time
-      healthy.seen.max = 0;
-      await payerTransfers(t, m, 8);
-      await eventually(() => healthy.r.received.length === 9, 20_000, 20);
-      expect(failing.received.length).toBeGreaterThanOrEqual(2); // it was holding a slot meanwhile
-      expect(healthy.seen.max).toBe(2); // the whole budget, not what the failing endpoint left of it
+      await eventually(() => dispatcher().budget.rate === MIN_PER_SECOND, 5000, 10);
+      const spentBefore = dispatcher().budget.stats.spent;
+      await payerTransfers(t, m, 6);
+      await eventually(() => failing.received.length === 7, 20_000, 20);
+      expect(dispatcher().budget.stats.spent).toBe(spentBefore); // none of the six counted against the pace
     } finally {
-      clearInterval(report);
+      release();
     }
   });
 

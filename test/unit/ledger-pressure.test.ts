@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/lib/logger.js';
 import { LedgerPressure, PRESSURE_RULE } from '../../src/modules/ledger/pressure.js';
+import { EndpointQueues } from '../../src/modules/webhooks/delivery/endpoint-queues.js';
+import type { Claimed } from '../../src/modules/webhooks/delivery/store.js';
 import { DeliveryBudget } from '../../src/modules/webhooks/delivery/yielding.js';
 
 // The rule by which webhook delivery yields to the money path (issue 13): the ledger says when its batches
@@ -66,37 +68,68 @@ describe('LedgerPressure', () => {
 });
 
 describe('DeliveryBudget', () => {
-  it('stays within [min, max] under any sequence of ticks, halving under pressure and growing otherwise', () => {
+  it('is unpaced or at least the minimum under any ticks, halving under pressure', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 1000 }),
-        fc.integer({ min: 1, max: 1000 }),
-        fc.array(fc.boolean(), { maxLength: 200 }),
-        (max, min, ticks) => {
-          const b = new DeliveryBudget(max, min, null, log);
-          const floor = Math.min(min, max);
-          for (const pressured of ticks) {
-            const before = b.limit;
-            const grew = b.step(pressured);
-            expect(b.limit).toBeGreaterThanOrEqual(floor);
-            expect(b.limit).toBeLessThanOrEqual(max);
-            if (pressured) expect(b.limit).toBe(Math.max(floor, Math.floor(before / 2)));
-            else expect(grew).toBe(before < max);
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 2000 })), { maxLength: 200 }),
+        (min, ticks) => {
+          const b = new DeliveryBudget(min, null, log);
+          let now = 0;
+          for (const [pressured, started] of ticks) {
+            const before = b.rate;
+            b.spend(started);
+            now += 100;
+            b.step(pressured, now);
+            expect(b.rate === Number.POSITIVE_INFINITY || b.rate >= min).toBe(true);
+            if (pressured) {
+              const from = before === Number.POSITIVE_INFINITY ? started * 10 : before;
+              expect(b.rate).toBe(Math.max(min, from / 2));
+            } else if (before === Number.POSITIVE_INFINITY) expect(b.paced).toBe(false);
           }
         },
       ),
     );
   });
 
-  it('is back at full concurrency within 16 quiet ticks (1.6 s) of the deepest yield', () => {
+  it('starts no more than its pace allows, give or take one tick’s worth', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 1000 }), (max, min) => {
-        const b = new DeliveryBudget(max, min, null, log);
-        for (let i = 0; i < 20; i++) b.step(true);
-        for (let i = 0; i < 16; i++) b.step(false);
-        expect(b.limit).toBe(max);
+      fc.property(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 1, max: 50 }), (min, ticks) => {
+        const b = new DeliveryBudget(min, null, log);
+        b.step(true, 0); // nothing was being sent: paced at the minimum from now
+        let started = 0;
+        for (let t = 1; t <= ticks * 100; t++) {
+          const n = b.allowance(t);
+          b.spend(n);
+          started += n;
+        }
+        const seconds = ticks / 10;
+        expect(started).toBeLessThanOrEqual(Math.ceil(min * seconds) + 1);
+        expect(started).toBeGreaterThanOrEqual(Math.floor(min * seconds) - Math.max(1, min / 10) - 1);
       }),
     );
+  });
+
+  it('is unpaced again soon after the pressure lapses, once the pace holds nothing back', () => {
+    const b = new DeliveryBudget(100, null, log);
+    let now = 0;
+    const tick = (pressured: boolean) => {
+      now += 100;
+      b.step(pressured, now);
+    };
+    b.spend(500); // 5,000/s before the pressure
+    tick(true);
+    expect(b.rate).toBe(2500);
+    for (let i = 0; i < 10; i++) tick(true);
+    expect(b.rate).toBe(100);
+    let ticks = 0;
+    while (b.paced && ticks < 100) {
+      b.spend(Math.min(b.allowance(now), 300)); // what the worker can send: 3,000/s
+      tick(false);
+      ticks++;
+    }
+    expect(b.paced).toBe(false);
+    expect(ticks).toBeLessThanOrEqual(25);
   });
 
   it('counts a failed or slow read as no pressure (Redis is not the truth)', async () => {
@@ -106,12 +139,55 @@ describe('DeliveryBudget', () => {
       () => new Promise<string | null>(() => undefined), // never answers
       () => Promise.resolve('2.00'),
     ];
-    const b = new DeliveryBudget(32, 4, () => reads[Math.min(calls++, reads.length - 1)]!(), log, 20);
+    const b = new DeliveryBudget(50, () => reads[Math.min(calls++, reads.length - 1)]!(), log, 20);
     let opened = 0;
     b.start(() => opened++);
     await expect.poll(() => b.stats.pressured, { timeout: 5000, interval: 10 }).toBeGreaterThan(0);
     b.stop();
     expect(b.stats.ticks - b.stats.pressured).toBeGreaterThanOrEqual(2);
-    expect(b.limit).toBe(32); // stopped: back to the full concurrency
+    expect(b.paced).toBe(false); // stopped: unpaced
+  });
+});
+
+describe('EndpointQueues.take', () => {
+  const claimed = (endpointId: string, i: number, failing = false) =>
+    ({
+      eventId: `evt_${i}`,
+      endpointId,
+      attempts: 0,
+      eventType: 'transfer.completed',
+      payload: '{}',
+      eventCreatedAt: new Date(0),
+      endpoint: { failing_since: failing ? new Date(0) : null },
+    }) as unknown as Claimed;
+
+  it('gives each endpoint its turn when slots are short, and never paces a failing endpoint', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.boolean()), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 0, max: 40 }),
+        (endpoints, total, budget) => {
+          const q = new EndpointQueues(4, 32);
+          endpoints.forEach(([n, failing], e) => {
+            for (let i = 0; i < n; i++) q.push(claimed(`ep${e}`, i, failing));
+          });
+          const taken = q.take({ total, budget });
+          const budgeted = taken.filter((t) => t.budgeted);
+          expect(taken.length).toBeLessThanOrEqual(total);
+          expect(budgeted.length).toBeLessThanOrEqual(budget);
+          for (const t of taken) expect(t.budgeted).toBe(!t.s.failing);
+          // Fair: two healthy endpoints with deliveries left never differ by more than one started.
+          const startedBy = new Map<string, number>();
+          for (const t of budgeted) startedBy.set(t.d.endpointId, (startedBy.get(t.d.endpointId) ?? 0) + 1);
+          const waiting = [...q.byId].filter(([, s]) => !s.failing && s.queue.length > 0 && s.active < 4);
+          for (const [id] of waiting)
+            for (const n of startedBy.values()) expect(n - (startedBy.get(id) ?? 0)).toBeLessThanOrEqual(1);
+          // A failing endpoint gets its one slot whatever the budget, if any slot is left at all.
+          const failingWaiting = [...q.byId.values()].filter((s) => s.failing && s.queue.length > 0);
+          if (taken.length < total) for (const s of failingWaiting) expect(s.active).toBe(1);
+        },
+      ),
+    );
   });
 });

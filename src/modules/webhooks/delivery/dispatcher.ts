@@ -26,8 +26,8 @@ import { DeliveryBudget, type PressureReader } from './yielding.js';
 export interface DispatcherConfig {
   databaseUrl: string;
   concurrency: number;
-  /** In flight at least, however pressured the ledger (yielding.ts); `concurrency` means never yield. */
-  minConcurrency?: number;
+  /** Deliveries per second at least while a ledger is pressured (yielding.ts); null: never yield. */
+  yieldMinPerSecond?: number | null;
   perEndpoint: number;
   timeoutMs: number;
   retryScheduleMs: number[];
@@ -61,11 +61,11 @@ export class DeliveryDispatcher {
   /** The claims' own connection (one claim runs at a time), committing without waiting for the WAL flush. */
   private readonly claimPool: Pool;
   private readonly outcomes: OutcomeWriter;
-  /** How many deliveries may be in flight now: `concurrency`, less while the ledger is pressured. */
+  /** The pace of deliveries to endpoints that are not failing: unpaced, unless a ledger is pressured. */
   readonly budget: DeliveryBudget;
+  /** The pump waiting for the pace to allow the next delivery. */
+  private paceTimer: NodeJS.Timeout | null = null;
   private active = 0;
-  /** Of `active`, those counted against the budget (to endpoints that were not failing when started). */
-  private budgeted = 0;
   private claiming: Promise<void> | null = null;
   private again = false;
   private readonly wake: Wakeups;
@@ -93,9 +93,8 @@ export class DeliveryDispatcher {
     this.sender = new DeliverySender(webhooks.targets, config.timeoutMs);
     this.endpoints = new EndpointQueues(config.perEndpoint, config.concurrency);
     this.budget = new DeliveryBudget(
-      config.concurrency,
-      config.minConcurrency ?? config.concurrency,
-      hooks.ledgerPressure ?? null,
+      config.yieldMinPerSecond ?? 0,
+      config.yieldMinPerSecond ? (hooks.ledgerPressure ?? null) : null,
       log,
     );
     this.outcomes = new OutcomeWriter(this.store, config.disableAfterMs, log, {
@@ -189,16 +188,27 @@ export class DeliveryDispatcher {
     return n;
   }
 
-  /** Starts every queued delivery that has a free slot, per endpoint, in all, and within the budget. */
+  /** Starts every queued delivery that has a free slot, per endpoint and in all, at the budget's pace. */
   private pump(): void {
-    const slots = { total: this.config.concurrency - this.active, budget: this.budget.limit - this.budgeted };
-    for (const { d, s, budgeted } of this.endpoints.take(slots)) {
+    const slots = { total: this.config.concurrency - this.active, budget: this.budget.allowance() };
+    const taken = this.endpoints.take(slots);
+    const paced = taken.filter((t) => t.budgeted).length;
+    this.budget.spend(paced);
+    // The pace is spent and deliveries wait: come back when it allows the next one.
+    if (paced >= slots.budget && this.endpoints.queued > 0 && !this.paceTimer && !this.stopped) {
+      this.paceTimer = setTimeout(
+        () => {
+          this.paceTimer = null;
+          this.pump();
+        },
+        Math.max(1, this.budget.waitMs()),
+      );
+    }
+    for (const { d, s } of taken) {
       this.active++;
-      if (budgeted) this.budgeted++;
       void this.deliver(d, s).finally(() => {
         s.active--;
         this.active--;
-        if (budgeted) this.budgeted--;
         this.pump();
         // Refill before the ready ones run out.
         if (s.more && s.queue.length < this.endpoints.cap(s)) this.kick();
@@ -297,6 +307,8 @@ export class DeliveryDispatcher {
     this.stopped = true;
     this.wake.stopTimers();
     this.budget.stop();
+    if (this.paceTimer) clearTimeout(this.paceTimer);
+    this.paceTimer = null;
     await this.claiming;
     const unsent = this.endpoints.dropAll();
     this.outcomes.flush();
