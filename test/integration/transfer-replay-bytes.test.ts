@@ -25,4 +25,18 @@ describe('a transfer replayed with its Idempotency-Key', () => {
     expect(row.id).toBe(first.body.id);
     expect(Object.keys(row.metadata)).toEqual(Object.keys(first.body.metadata));
   });
+
+  it("replays a decided refusal with the retry's own requestId, the one in its X-Request-Id", async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'poor', '1');
+    const body = { fromUserId: 'poor', toUserId: 'rich', amount: 5 };
+    const send = () =>
+      t.request({ url: '/api/v1/transfer', as: m, body, headers: { 'idempotency-key': 'refused-1' } });
+    const first = await send();
+    const again = await send();
+    expect([first.status, again.status, again.headers['idempotent-replayed']]).toEqual([400, 400, 'true']);
+    expect(again.body.error.requestId).toBe(again.headers['x-request-id']);
+    expect(again.body.error.requestId).not.toBe(first.body.error.requestId);
+    expect({ ...again.body.error, requestId: null }).toEqual({ ...first.body.error, requestId: null });
+  });
 });
