@@ -1,4 +1,5 @@
 import { Kind } from 'graphql';
+import { isoDate } from '../src/lib/dates.js';
 import { JsonNumber, plainJson } from '../src/lib/json.js';
 import { formatMinor } from '../src/lib/money.js';
 import { builder } from './builder.js';
@@ -39,14 +40,15 @@ builder.scalarType('DateTime', {
     if (Number.isNaN(d.getTime())) throw new TypeError(`not a time: ${String(value)}`);
     return d.toISOString();
   },
+  // The same reading as REST's from/to (src/lib/dates.ts): no rolled-over days, zone-less times in UTC.
   parseValue: (value) => {
-    const d = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? new Date(value) : null;
-    if (!d || Number.isNaN(d.getTime())) throw new TypeError('DateTime must be an ISO 8601 string');
+    const d = typeof value === 'string' ? isoDate(value) : null;
+    if (!d) throw new TypeError('DateTime must be an ISO 8601 string');
     return d;
   },
   parseLiteral: (ast) => {
-    const d = ast.kind === Kind.STRING && /^\d{4}-\d{2}-\d{2}/.test(ast.value) ? new Date(ast.value) : null;
-    if (!d || Number.isNaN(d.getTime())) throw new TypeError('DateTime must be an ISO 8601 string');
+    const d = ast.kind === Kind.STRING ? isoDate(ast.value) : null;
+    if (!d) throw new TypeError('DateTime must be an ISO 8601 string');
     return d;
   },
 });

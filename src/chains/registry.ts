@@ -33,7 +33,7 @@ export interface NetworkConfig {
   chainId?: number;
 }
 
-export const SUPPORTED_NETWORKS = ['TRC20', 'ERC20', 'BEP20'] as const;
+export const SUPPORTED_NETWORKS = ['TRC20', 'ERC20', 'BEP20', 'POLYGON'] as const;
 
 export function tronToken(contract: string, decimals: number): TokenConfig {
   if (!TronWeb.isAddress(contract)) throw new Error(`not a TRON address: ${contract}`);

@@ -12,7 +12,7 @@ import { ROOT, run, startServer } from '../helpers/process.js';
 // as a reader runs them: in order, README first, against a server started on a database that does not exist
 // yet, with an empty DATA_DIR. Shell blocks share their variables (BASE, API_KEY, SECRET, MERCHANT … from the
 // walk-through) as a terminal would; Node and Python blocks see them in their environment. A block fails the
-// test when it exits non-zero or when what it prints differs in shape from what it shows
+// test when it exits non-zero or when what it prints differs in shape or value from what it shows
 // (test/helpers/doc-blocks.ts). Settings are the shipped defaults but the devnets' block time, as in
 // test/e2e/fresh-start.test.ts.
 

@@ -7,7 +7,10 @@ import { isLosslessNumber, type LosslessNumber, parse } from 'lossless-json';
 // line of a block that starts with `{` or `[` (`# {…}` in shell and Python, `// {…}` in Node), continued on
 // the next comment lines until it is JSON, is one output the block must print, as one line of JSON, in order.
 // Outputs are compared by shape: the same keys, the same JSON types, numbers with decimals where the shown
-// number has them (`100.00`) and without where it has none, and times in the shown format.
+// number has them (`100.00`) and without where it has none, and times in the shown format. Values are compared
+// too, since the blocks run in order on a fresh server and print the same every time: a shown number, boolean
+// or string is what must be printed, except a string with `…` in it (ids, hashes, secrets, messages: any value)
+// and a time (its format only).
 
 export type Lang = 'sh' | 'js' | 'python';
 
@@ -90,8 +93,8 @@ export function printedOutputs(stdout: string): string[] {
 const decimals = (n: LosslessNumber) => /\.(\d+)$/.exec(n.value)?.[1]?.length ?? 0;
 const TIME_FORMATS = [/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/];
 
-/** Where `actual` differs in shape from `expected` (empty: none), each as `path: what`. */
-export function shapeDifferences(expected: unknown, actual: unknown, path = '$'): string[] {
+/** Where `actual` differs in shape or value from `expected` (empty: none), each as `path: what`. */
+export function outputDifferences(expected: unknown, actual: unknown, path = '$'): string[] {
   const kind = (v: unknown) =>
     v === null ? 'null' : isLosslessNumber(v) ? 'number' : Array.isArray(v) ? 'array' : typeof v;
   const e = kind(expected);
@@ -101,23 +104,19 @@ export function shapeDifferences(expected: unknown, actual: unknown, path = '$')
   if (e !== a) return [`${path}: ${a} where ${e} is shown`];
   if (e === 'number') {
     const [de, da] = [decimals(expected as LosslessNumber), decimals(actual as LosslessNumber)];
-    if ((de >= 2 && da < 2) || (de === 0 && da > 0))
-      return [
-        `${path}: ${(actual as LosslessNumber).value} where ${(expected as LosslessNumber).value} is shown`,
-      ];
+    const [ve, va] = [(expected as LosslessNumber).value, (actual as LosslessNumber).value];
+    const sameValue = Number(ve) === Number(va);
+    if ((de >= 2 && da < 2) || (de === 0 && da > 0) || !sameValue)
+      return [`${path}: ${va} where ${ve} is shown`];
     return [];
   }
-  if (e === 'string') {
-    const format = TIME_FORMATS.find((f) => f.test(expected as string));
-    return format && !format.test(actual as string)
-      ? [`${path}: "${actual}" where a time like "${expected}" is shown`]
-      : [];
-  }
+  if (e === 'boolean') return expected === actual ? [] : [`${path}: ${actual} where ${expected} is shown`];
+  if (e === 'string') return stringDifferences(expected as string, actual as string, path);
   if (e === 'array') {
     const [ex, ac] = [expected as unknown[], actual as unknown[]];
     if (ex.length === 0) return [];
     if (ac.length === 0) return [`${path}: an empty array where items are shown`];
-    return ac.flatMap((item, i) => shapeDifferences(ex[Math.min(i, ex.length - 1)], item, `${path}[${i}]`));
+    return ac.flatMap((item, i) => outputDifferences(ex[Math.min(i, ex.length - 1)], item, `${path}[${i}]`));
   }
   if (e === 'object') {
     const [ex, ac] = [expected as Record<string, unknown>, actual as Record<string, unknown>];
@@ -128,10 +127,19 @@ export function shapeDifferences(expected: unknown, actual: unknown, path = '$')
       ...extra.map((k) => `${path}.${k}: printed but not shown`),
       ...Object.keys(ex)
         .filter((k) => k in ac)
-        .flatMap((k) => shapeDifferences(ex[k], ac[k], `${path}.${k}`)),
+        .flatMap((k) => outputDifferences(ex[k], ac[k], `${path}.${k}`)),
     ];
   }
   return [];
+}
+
+/** A shown string with `…` stands for any string, a shown time for any time in its format; others are exact. */
+function stringDifferences(shown: string, printed: string, path: string): string[] {
+  if (shown.includes('…')) return [];
+  const format = TIME_FORMATS.find((f) => f.test(shown));
+  if (format)
+    return format.test(printed) ? [] : [`${path}: "${printed}" where a time like "${shown}" is shown`];
+  return shown === printed ? [] : [`${path}: "${printed}" where "${shown}" is shown`];
 }
 
 /** Compares every shown output with the printed one at its place; the count must match too. */
@@ -140,6 +148,6 @@ export function compareOutputs(block: DocBlock, stdout: string): string[] {
   if (printed.length !== block.expected.length)
     return [`shows ${block.expected.length} JSON outputs, printed ${printed.length}:\n${stdout}`];
   return block.expected.flatMap((shown, i) =>
-    shapeDifferences(parse(shown), parse(printed[i]!)).map((d) => `output ${i + 1}: ${d}`),
+    outputDifferences(parse(shown), parse(printed[i]!)).map((d) => `output ${i + 1}: ${d}`),
   );
 }

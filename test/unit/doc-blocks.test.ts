@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'lossless-json';
 import { describe, expect, it } from 'vitest';
-import { compareOutputs, runnableBlocks, shapeDifferences } from '../helpers/doc-blocks.js';
+import { compareOutputs, outputDifferences, runnableBlocks } from '../helpers/doc-blocks.js';
 
 // The checker behind test/e2e/docs-runnable.test.ts: which blocks run, what they show, and which differences
 // in what they print fail them.
-const diff = (shown: string, printed: string) => shapeDifferences(parse(shown), parse(printed));
+const diff = (shown: string, printed: string) => outputDifferences(parse(shown), parse(printed));
 
 describe('runnable documentation blocks', () => {
   it('finds only blocks marked runnable, with the JSON they show (continued over comment lines)', () => {
@@ -36,11 +36,11 @@ describe('runnable documentation blocks', () => {
     ]);
   });
 
-  it('passes the same shape with other values, and names every difference in shape', () => {
+  it('passes any id, time or null-shown value, and names every difference in shape', () => {
     expect(
       diff(
-        '{"id":"tx_…","amount":50.00,"at":"2025-03-06T00:05:00Z","tx":null}',
-        '{"id":"tx_9","amount":7.25,"at":"2026-01-01T10:00:00Z","tx":"0xab"}',
+        '{"id":"tx_…","amount":50.00,"at":"2025-03-06T00:05:00Z","tx":null,"message":"…"}',
+        '{"id":"tx_9","amount":50.00,"at":"2026-01-01T10:00:00Z","tx":"0xab","message":"Not enough"}',
       ),
     ).toEqual([]);
     expect(diff('{"amount":50.00}', '{"amount":50}')).toEqual(['$.amount: 50 where 50.00 is shown']);
@@ -60,9 +60,34 @@ describe('runnable documentation blocks', () => {
     expect(diff('{"data":{"ok":true}}', '{"error":{"code":"forbidden"}}')).toHaveLength(2);
   });
 
+  it('names a value that differs from the one shown: a balance, an error code, a message, a flag', () => {
+    // Each of these passed when only shapes were compared, and each was a wrong example in docs/api.md.
+    expect(diff('{"toBalance":46.50}', '{"toBalance":47.00}')).toEqual([
+      '$.toBalance: 47.00 where 46.50 is shown',
+    ]);
+    expect(
+      diff(
+        '{"error":{"code":"insufficient_funds","param":"amount"}}',
+        '{"error":{"code":"not_found","param":"fromUserId"}}',
+      ),
+    ).toEqual([
+      '$.error.code: "not_found" where "insufficient_funds" is shown',
+      '$.error.param: "fromUserId" where "amount" is shown',
+    ]);
+    expect(diff('{"m":"Withdrawal pay_x not found"}', '{"m":"Withdrawal \'pay_x\' not found"}')).toHaveLength(
+      1,
+    );
+    expect(diff('{"replayed":false}', '{"replayed":true}')).toEqual([
+      '$.replayed: true where false is shown',
+    ]);
+    // The same number written with other trailing zeros is the same value when the decimals rule holds.
+    expect(diff('{"a":44.5}', '{"a":44.5}')).toEqual([]);
+    expect(diff('{"a":1.0}', '{"a":1.00}')).toEqual([]);
+  });
+
   it('fails a block that prints a different number of JSON outputs than it shows', () => {
     const block = { file: 'x.md', line: 1, lang: 'sh' as const, code: '', expected: ['{"a":1}'] };
-    expect(compareOutputs(block, 'progress…\n{"a":2}\n')).toEqual([]);
+    expect(compareOutputs(block, 'progress…\n{"a":1}\n')).toEqual([]);
     expect(compareOutputs(block, '')[0]).toMatch(/^shows 1 JSON outputs, printed 0/);
   });
 });

@@ -74,12 +74,15 @@ export class DepositsService {
           | { ok: false; error: { code: string; message: string } };
         if (!stored.ok) throw restoreError(stored.error, true);
         const v = stored.view;
-        const paymentUrl = await this.paymentUrl({
-          id: v.id,
-          merchant_id: t.merchantId,
-          mode: t.mode,
-          expires_at: new Date(v.expiresAt),
-        });
+        // The first answer's link (records stored before it was kept have none: those get a new one).
+        const paymentUrl =
+          v.paymentUrl ||
+          (await this.paymentUrl({
+            id: v.id,
+            merchant_id: t.merchantId,
+            mode: t.mode,
+            expires_at: new Date(v.expiresAt),
+          }));
         return { ...v, creditedStarsMinor: BigInt(v.creditedStarsMinor), paymentUrl, replayed: true };
       }
     }
@@ -91,7 +94,7 @@ export class DepositsService {
     const index = Number(idx.rows[0]!.idx);
     const address = this.hd.derive(net.family, index);
     const id = newId('dep');
-    let created: { row: DepositRow; view: DepositView };
+    let created: DepositView;
     try {
       // inTransaction settles a COMMIT whose answer was lost by PostgreSQL's record: a deposit that was created
       // is answered with its address, never with a 500 (a retry without a key would create a second one).
@@ -124,7 +127,9 @@ export class DepositsService {
             settings.lateDepositWatchDays,
           ],
         );
-        const view = toView(r.rows[0]!, '');
+        // The link is part of the answer a retry with the key replays, so it is stored with it: a replay is the
+        // first answer byte for byte, not the same deposit with a newly minted token.
+        const view = toView(r.rows[0]!, await this.paymentUrl(r.rows[0]!));
         if (scope)
           await this.idempotency.complete(
             client,
@@ -132,14 +137,14 @@ export class DepositsService {
             { ok: true, view: { ...view, creditedStarsMinor: '0' } },
             token,
           );
-        return { row: r.rows[0]!, view };
+        return view;
       });
     } catch (err) {
       // release deletes the claim only while it is in progress: one this transaction completed and committed stays.
       if (scope) await this.idempotency.release(scope, token).catch(() => undefined);
       throw err;
     }
-    return { ...created.view, paymentUrl: await this.paymentUrl(created.row), replayed: false };
+    return { ...created, replayed: false };
   }
 
   async row(t: Tenant, id: string): Promise<DepositRow> {

@@ -18,6 +18,12 @@ export function parseDescription(value: unknown, param = 'description'): string 
   return parseOptionalText(value, param, DESCRIPTION_MAX);
 }
 
+/** jsonb's order of object keys: shorter first, then byte by byte (metadata keys are ASCII). */
+function jsonbKeyOrder(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export function parseMetadata(value: unknown, param = 'metadata'): Metadata | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'object' || Array.isArray(value)) {
@@ -28,7 +34,9 @@ export function parseMetadata(value: unknown, param = 'metadata'): Metadata | nu
   if (entries.length > METADATA_MAX_KEYS)
     throw new ValidationError(`${param} has more than ${METADATA_MAX_KEYS} keys`, param);
   const out: Metadata = {};
-  for (const [k, raw] of entries) {
+  // In PostgreSQL's jsonb order, the order it is stored and read back in: the first answer then prints its
+  // keys as its idempotent replay, the history and the webhook do.
+  for (const [k, raw] of entries.sort(([a], [b]) => jsonbKeyOrder(a, b))) {
     if (RESERVED_KEYS.has(k)) {
       throw new ValidationError(`${param} key '${k}' is reserved`, `${param}.${k}`);
     }

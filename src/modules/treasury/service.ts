@@ -18,8 +18,8 @@ export interface FundingInput {
   reference: unknown;
 }
 
-/** The networks funding can be recorded for: every one a deposit can be made on, and POLYGON. */
-const NETWORKS: readonly string[] = [...SUPPORTED_NETWORKS, 'POLYGON'];
+/** The networks funding can be recorded for: every one a deposit can be made on. */
+const NETWORKS: readonly string[] = SUPPORTED_NETWORKS;
 const PLACES = {
   hot: 'custody:hot',
   cold: 'custody:cold',

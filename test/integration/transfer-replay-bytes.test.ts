@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../helpers/app.js';
+
+// docs/api.md "Idempotency": a retry with the same key and request gets the first answer again, "the same
+// status and body". The replay is read back from the stored record (jsonb), so the first answer must print
+// what that record holds: a transfer's metadata keys came back in another order than the first answer's.
+
+const t = useTestApp();
+
+describe('a transfer replayed with its Idempotency-Key', () => {
+  it('answers the first body byte for byte, metadata keys in the order the history shows them', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'user_8a2f', '100');
+    const rawBody =
+      '{"fromUserId":"user_8a2f","toUserId":"user_3b1c","amount":"1.5","description":"d",' +
+      '"metadata":{"orderId":"o-2","n":1.1,"flag":true,"zz":"last","a":"first","10":"ten","9":"nine"}}';
+    const send = () =>
+      t.request({ url: '/api/v1/transfer', as: m, rawBody, headers: { 'idempotency-key': 'meta-order-1' } });
+    const first = await send();
+    const again = await send();
+    expect([first.status, again.status, again.headers['idempotent-replayed']]).toEqual([200, 200, 'true']);
+    expect(again.text).toBe(first.text);
+    const history = await t.request({ url: '/api/v1/transactions?userId=user_3b1c', as: m });
+    const row = history.body.data[0];
+    expect(row.id).toBe(first.body.id);
+    expect(Object.keys(row.metadata)).toEqual(Object.keys(first.body.metadata));
+  });
+
+  it("replays a decided refusal with the retry's own requestId, the one in its X-Request-Id", async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'poor', '1');
+    const body = { fromUserId: 'poor', toUserId: 'rich', amount: 5 };
+    const send = () =>
+      t.request({ url: '/api/v1/transfer', as: m, body, headers: { 'idempotency-key': 'refused-1' } });
+    const first = await send();
+    const again = await send();
+    expect([first.status, again.status, again.headers['idempotent-replayed']]).toEqual([400, 400, 'true']);
+    expect(again.body.error.requestId).toBe(again.headers['x-request-id']);
+    expect(again.body.error.requestId).not.toBe(first.body.error.requestId);
+    expect({ ...again.body.error, requestId: null }).toEqual({ ...first.body.error, requestId: null });
+  });
+});
