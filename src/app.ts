@@ -134,6 +134,7 @@ export async function createApp(opts: AppOptions = {}) {
   const ops = await openOps({ config, log, pool, queues, ledger });
   // Webhook delivery yields while this process's ledger batches are slowed (modules/ledger/pressure.ts).
   const pressure = publishLedgerPressure(
+    config.ledgerMaxInFlight,
     (fn) => ledger.watchBatchDurations(fn),
     redis,
     config.redisPrefix,

@@ -90,6 +90,7 @@ describe('webhook delivery yields to a pressured ledger', () => {
   it('a process whose ledger batches slow by half again publishes the pressure, and it lapses on its own', async () => {
     const durations: ((ms: number) => void)[] = [];
     const pub = publishLedgerPressure(
+      2,
       (fn) => durations.push(fn),
       t.app.redis,
       `${t.app.config.redisPrefix}:probe`,

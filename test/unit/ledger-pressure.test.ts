@@ -25,7 +25,7 @@ describe('LedgerPressure', () => {
         fc.double({ min: 0.05, max: 500, noNaN: true }),
         fc.array(fc.integer({ min: 0, max: 200 }), { minLength: 1, maxLength: 300 }),
         (ms, counts) => {
-          const p = new LedgerPressure();
+          const p = new LedgerPressure(2);
           for (const n of counts) expect(window(p, n, ms)).toBeNull();
         },
       ),
@@ -33,24 +33,36 @@ describe('LedgerPressure', () => {
   });
 
   it('is pressured when a busy ledger’s batches take half again their floor and a millisecond more', () => {
-    const p = new LedgerPressure();
-    expect(window(p, 10, 4)).toBeNull(); // the floor: 4 ms
-    expect(window(p, 10, 5)).toBeNull(); // 1.25×: not yet
-    expect(window(p, 10, 6.5)).toBeCloseTo(6.5 / (4 * 2 ** (2 * (100 / 60_000))), 6);
+    const p = new LedgerPressure(2);
+    expect(window(p, 25, 4)).toBeNull(); // the floor: 4 ms, half of two slots' 100 ms taken
+    expect(window(p, 25, 5)).toBeNull(); // 1.25×: not yet
+    expect(window(p, 25, 6.5)).toBeCloseTo(6.5 / (4 * 2 ** (2 * (100 / 60_000))), 6);
     expect(window(p, PRESSURE_RULE.minBatches - 1, 40)).toBeNull(); // a few slow batches are not a busy ledger
-    expect(window(p, 10, 4)).toBeNull(); // back to its floor
+    expect(window(p, 25, 4)).toBeNull(); // back to its floor
+  });
+
+  it('is not pressured while its batch slots are mostly free, however slow the batches', () => {
+    const p = new LedgerPressure(2);
+    expect(window(p, 25, 4)).toBeNull();
+    expect(window(p, 8, 12)).toBeNull(); // 3× the floor, but 96 of 200 slot-milliseconds
+    expect(window(p, 9, 12)).not.toBeNull(); // 108 of 200: busy
+    expect(new LedgerPressure(4).close()).toBeNull();
+    const four = new LedgerPressure(4);
+    window(four, 50, 4);
+    expect(window(four, 16, 12)).toBeNull(); // 192 of 400
+    expect(window(four, 17, 12)).not.toBeNull();
   });
 
   it('ignores slowdowns of less than a millisecond, however large in ratio', () => {
-    const p = new LedgerPressure();
-    expect(window(p, 10, 0.4)).toBeNull();
-    expect(window(p, 10, 1.2)).toBeNull(); // 3× but 0.8 ms more
-    expect(window(p, 10, 1.5)).not.toBeNull();
+    const p = new LedgerPressure(2);
+    expect(window(p, 250, 0.4)).toBeNull();
+    expect(window(p, 250, 1.2)).toBeNull(); // 3× but 0.8 ms more
+    expect(window(p, 250, 1.5)).not.toBeNull();
   });
 
   it('forgets a floor from a quieter past: the floor doubles in a minute without lower windows', () => {
-    const p = new LedgerPressure();
-    window(p, 10, 4);
+    const p = new LedgerPressure(2);
+    window(p, 25, 4);
     let pressuredWindows = 0;
     for (let i = 0; i < 1200; i++) if (window(p, 10, 12) !== null) pressuredWindows++; // two minutes at 12 ms
     expect(pressuredWindows).toBeGreaterThan(0);
@@ -59,8 +71,8 @@ describe('LedgerPressure', () => {
   });
 
   it('takes no notice of impossible durations', () => {
-    const p = new LedgerPressure();
-    window(p, 10, 4);
+    const p = new LedgerPressure(2);
+    window(p, 25, 4);
     for (const bad of [Number.NaN, -1, Number.POSITIVE_INFINITY]) for (let i = 0; i < 10; i++) p.observe(bad);
     expect(p.close()).toBeNull();
     expect(p.floorMs).toBeGreaterThan(3.9);

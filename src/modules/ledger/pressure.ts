@@ -6,9 +6,11 @@
 //
 // Every `windowMs` the mean duration of the batches that finished in the window is compared with the
 // ledger's floor, the lowest such mean seen, which drifts up slowly (doubling in `floorDoublingMs`) so a
-// floor from a quieter past is forgotten. The ledger is under pressure when a window had at least
-// `minBatches` batches and their mean is both `ratio` times the floor and `minExtraMs` above it: a busy
-// ledger slowed by half again, not a lone slow batch nor a few tenths of a millisecond. Each API process
+// floor from a quieter past is forgotten. The ledger is under pressure when it is both busy and slowed:
+// busy, its batches took at least `minBusy` of its batch slots' time in the window (LEDGER_MAX_IN_FLIGHT
+// slots: below that, requests find a slot free and slower batches only cost them a few milliseconds, not
+// throughput), from at least `minBatches` batches; and slowed, their mean is `ratio` times the floor and
+// `minExtraMs` above it (half again, not a few tenths of a millisecond). Each API process
 // publishes its pressure in Redis (publishLedgerPressure); webhook delivery halves its concurrency while any
 // process reports it (delivery/yielding.ts). Losing the key (Redis restarted, a process gone) only means
 // delivery runs at its full concurrency again.
@@ -19,6 +21,8 @@ import type { Logger } from '../../lib/logger.js';
 export interface PressureRule {
   windowMs: number;
   minBatches: number;
+  /** The share of the batch slots' time the window's batches must take for the ledger to count as busy. */
+  minBusy: number;
   ratio: number;
   minExtraMs: number;
   floorDoublingMs: number;
@@ -27,6 +31,7 @@ export interface PressureRule {
 export const PRESSURE_RULE: PressureRule = {
   windowMs: 100,
   minBatches: 5,
+  minBusy: 0.5,
   ratio: 1.5,
   minExtraMs: 1,
   floorDoublingMs: 60_000,
@@ -41,7 +46,11 @@ export class LedgerPressure {
   private floor: number | null = null;
   private readonly drift: number;
 
-  constructor(private readonly rule: PressureRule = PRESSURE_RULE) {
+  constructor(
+    /** The ledger's batch slots (LEDGER_MAX_IN_FLIGHT). */
+    private readonly slots: number,
+    private readonly rule: PressureRule = PRESSURE_RULE,
+  ) {
     this.drift = 2 ** (rule.windowMs / rule.floorDoublingMs);
   }
 
@@ -70,6 +79,7 @@ export class LedgerPressure {
     const mean = sum / count;
     if (this.floor === null || mean < this.floor) this.floor = mean;
     const floor = this.floor;
+    if (sum < this.rule.minBusy * this.slots * this.rule.windowMs) return null;
     if (mean < floor * this.rule.ratio || mean - floor < this.rule.minExtraMs) return null;
     return mean / floor;
   }
@@ -86,13 +96,14 @@ export class LedgerPressure {
  * error is logged at debug and the next window tries again.
  */
 export function publishLedgerPressure(
+  slots: number,
   watch: (fn: (ms: number) => void) => void,
   redis: Pick<Redis, 'set'>,
   prefix: string,
   log: Logger,
   rule: PressureRule = PRESSURE_RULE,
 ): { stop(): void; pressure: LedgerPressure } {
-  const pressure = new LedgerPressure(rule);
+  const pressure = new LedgerPressure(slots, rule);
   watch((ms) => pressure.observe(ms));
   const key = pressureKey(prefix);
   const timer = setInterval(() => {
