@@ -14,7 +14,7 @@ import { callNodeScript, freePort, log, type ServerChild, sleep, startServer } f
 import { Receiver } from './lib/receiver.js';
 import { dropRedisPrefix } from './lib/redis.js';
 import { machineLines, serverLogSummary, statusSummary } from './lib/report.js';
-import { scrapeYieldTicks, yieldLine } from './lib/server-metrics.js';
+import { ledgerLine, scrapeLedgerBatches } from './lib/server-metrics.js';
 import {
   CLIENTS,
   createEndpoint,
@@ -50,6 +50,8 @@ import type { SendRequest, SendResult } from './webhooks-sender.js';
 // BENCH_PHASES=healthy8,faults; the report then has the goals of the phases that ran and their details.
 
 const BENCH_DB = 'novapay_bench_webhooks';
+/** The API's LEDGER_MAX_IN_FLIGHT (the bench leaves it at its default). */
+const LEDGER_SLOTS = Number(process.env.LEDGER_MAX_IN_FLIGHT ?? 2);
 const REDIS_PREFIX = 'novapay-bench-webhooks';
 const LINGER_MS = 2_000;
 const RATE = { perSecond: 500, seconds: 10 };
@@ -68,8 +70,8 @@ export interface Phase {
   sample?: { body: string; headers: Record<string, string> } | null;
   /** For faults: the healthy endpoints only. */
   healthy?: Delivered;
-  /** How often the workers yielded to a pressured ledger during the phase. */
-  yielded?: string;
+  /** The API's ledger batches while the phase's transfers ran. */
+  ledger?: string;
 }
 
 export interface Baseline {
@@ -131,11 +133,9 @@ async function phase(c: Ctx, name: string, names: string[], load: () => Promise<
   log(`${name}: ${names.length} endpoint(s)${drain ? ', delivery paused while the backlog builds' : ''}`);
   if (drain) await c.pause.pause();
   let cpuDone = cpuMeter(c.api.pid, pids(c));
-  const yieldedBefore = await scrapeYieldTicks(
-    c.workers.map((w) => w.port),
-    c.token,
-  );
+  const batchesBefore = await scrapeLedgerBatches(c.api.port, c.token);
   const transfers = await load();
+  const batches = ledgerLine(batchesBefore, await scrapeLedgerBatches(c.api.port, c.token), LEDGER_SLOTS);
   const expected = transfers.commits.size * healthyCount;
   if (drain) {
     await waitForBacklog(BENCH_DB, ids, transfers.commits.size * names.length);
@@ -148,13 +148,7 @@ async function phase(c: Ctx, name: string, names: string[], load: () => Promise<
   );
   const waited = await waitFor(() => plog.receipts.filter((r) => healthy(r.endpoint)).length, expected);
   const cpu = cpuDone();
-  const yielded = yieldLine(
-    yieldedBefore,
-    await scrapeYieldTicks(
-      c.workers.map((w) => w.port),
-      c.token,
-    ),
-  );
+  const ledger = `while the transfers ran, ${batches}`;
   await sleep(LINGER_MS);
   const figures = summarize(plog, expected, (id) => (id ? transfers.commits.get(id) : undefined), healthy);
   logFigures(name, waited, figures);
@@ -178,7 +172,7 @@ async function phase(c: Ctx, name: string, names: string[], load: () => Promise<
     cpu,
     db,
     sample,
-    yielded,
+    ledger,
   } satisfies Phase;
 }
 
@@ -247,7 +241,10 @@ export async function run(_args: string[]): Promise<void> {
     if (want.has('reference')) {
       log(`reference: ${k} transfers, no endpoint`);
       const refCpu = cpuMeter(api.pid, pids(c));
-      reference = { transfers: await closed(), cpu: refCpu() };
+      const before = await scrapeLedgerBatches(api.port, token);
+      const transfers = await closed();
+      const ledger = ledgerLine(before, await scrapeLedgerBatches(api.port, token), LEDGER_SLOTS);
+      reference = { transfers, cpu: refCpu(), ledger };
     }
     const drains: { ours: Phase; base: Baseline | null }[] = [];
     for (const n of [1, 10]) {

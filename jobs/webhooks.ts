@@ -3,7 +3,6 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../src/config.js';
 import type { Pool } from '../src/db/database.js';
 import type { Logger } from '../src/lib/logger.js';
-import { pressureKey } from '../src/modules/ledger/index.js';
 import type { DeliveryJob, WebhooksService } from '../src/modules/webhooks/index.js';
 import { DeliveryDispatcher, wakeForRetry } from '../src/modules/webhooks/index.js';
 import { bullPrefix, closeBudgetMs, closeWithin, QUEUE } from './queues.js';
@@ -93,20 +92,12 @@ export async function startWebhookDelivery(deps: {
     closeBudgetMs(config),
   );
   await pause.start();
-  // The ledger's pressure is read on a connection of its own that fails at once while Redis is away (the
-  // worker's own waits out outages, and a read a tick would pile up behind it).
-  const pressureConnection = deps.connection.duplicate({
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-  });
-  pressureConnection.on('error', () => undefined);
   dispatcher = new DeliveryDispatcher(
     deps.pool,
     deps.webhooks,
     {
       databaseUrl: config.databaseUrl,
       concurrency: config.webhookConcurrency,
-      yieldMinPerSecond: config.webhookYieldMinPerSecond,
       perEndpoint: config.webhookPerEndpointConcurrency,
       timeoutMs: config.webhookTimeoutMs,
       retryScheduleMs: config.webhookRetryScheduleMs,
@@ -117,7 +108,6 @@ export async function startWebhookDelivery(deps: {
     log,
     {
       paused: pause.paused,
-      ledgerPressure: () => pressureConnection.get(pressureKey(config.redisPrefix)),
       retryScheduled: (eventId, endpointId, attempt, delayMs) => {
         queue
           .add(
@@ -143,7 +133,6 @@ export async function startWebhookDelivery(deps: {
       await closeWithin('webhook retry worker', worker, log, closeBudgetMs(config));
       await pause.close();
       await running.stop();
-      pressureConnection.disconnect();
     },
   };
 }

@@ -28,12 +28,10 @@ import { AdminService } from './modules/admin/index.js';
 import { DepositsService } from './modules/deposits/index.js';
 import type { Topics } from './modules/events/index.js';
 import { createBatchedRedisEventTarget, EventsReader } from './modules/events/index.js';
-import { publishLedgerPressure } from './modules/ledger/index.js';
 import { liveSource } from './modules/realtime/index.js';
 import { bullEnqueue } from './modules/treasury/index.js';
 import { WithdrawalsService } from './modules/withdrawals/index.js';
 import { openOps } from './ops/open.js';
-import { registerDeliveryBudgetMetrics, registerLedgerPressureMetrics } from './ops/pressure-metrics.js';
 import { registerScannerMetrics } from './ops/scanner-metrics.js';
 import { opsStatus } from './ops/status.js';
 import { registerRestV1 } from './rest/v1/index.js';
@@ -132,15 +130,6 @@ export async function createApp(opts: AppOptions = {}) {
   );
   const { crediting } = core;
   const ops = await openOps({ config, log, pool, queues, ledger });
-  // Webhook delivery yields while this process's ledger batches are slowed (modules/ledger/pressure.ts).
-  const pressure = publishLedgerPressure(
-    config.ledgerMaxInFlight,
-    (fn) => ledger.watchBatchDurations(fn),
-    redis,
-    config.redisPrefix,
-    log,
-  );
-  registerLedgerPressureMetrics(ops.metrics, pressure.pressure);
   const services: Services = {
     config,
     log,
@@ -217,7 +206,6 @@ export async function createApp(opts: AppOptions = {}) {
   registerHealth(server, { pool, orm, redis, scanners: () => workers?.scanning.health.status() ?? [] });
   if (workers) {
     registerScannerMetrics(ops.metrics, workers.scanning.health);
-    registerDeliveryBudgetMetrics(ops.metrics, workers.webhooks.dispatcher.budget);
   }
 
   let stopped = false;
@@ -253,7 +241,6 @@ export async function createApp(opts: AppOptions = {}) {
       await server.close();
       await ops.close();
       await ledger.drain();
-      pressure.stop();
       await signer?.stop();
       await workers?.stop();
       await webhooks.targets.close();

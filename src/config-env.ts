@@ -169,8 +169,6 @@ export const envSchema = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
   WEBHOOK_PER_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
-  WEBHOOK_YIELD: bool.default(true),
-  WEBHOOK_YIELD_MIN_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(100),
   WEBHOOK_DISABLE_AFTER_HOURS: z.coerce
     .number()
     .min(0.001)

@@ -70,8 +70,6 @@ export interface Config {
   webhookTimeoutMs: number;
   webhookConcurrency: number;
   webhookPerEndpointConcurrency: number;
-  /** Deliveries per second per worker at least while a ledger is pressured; null: delivery never yields. */
-  webhookYieldMinPerSecond: number | null;
   webhookDisableAfterMs: number;
   webhookReconcileMs: number;
   webhookAllowPrivateUrls: boolean;
@@ -226,7 +224,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
     webhookConcurrency: e.WEBHOOK_CONCURRENCY,
     webhookPerEndpointConcurrency: e.WEBHOOK_PER_ENDPOINT_CONCURRENCY,
-    webhookYieldMinPerSecond: e.WEBHOOK_YIELD ? e.WEBHOOK_YIELD_MIN_PER_SECOND : null,
     webhookDisableAfterMs: Math.round(e.WEBHOOK_DISABLE_AFTER_HOURS * 3_600_000),
     webhookReconcileMs: Math.round(e.WEBHOOK_RECONCILE_SECONDS * 1000),
     webhookAllowPrivateUrls: e.WEBHOOK_ALLOW_PRIVATE_URLS,

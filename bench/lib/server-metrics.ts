@@ -73,35 +73,33 @@ export function metricsLine(before: ServerMetrics | null, after: ServerMetrics |
   );
 }
 
-/** Webhook delivery yielding to the ledger (src/ops/pressure-metrics.ts): reads of the pressure so far. */
-export interface YieldTicks {
-  ticks: number;
-  pressured: number;
+/** The ledger's batches so far (novapay_ledger_batch_duration_seconds), of the process on `port`. */
+export interface LedgerBatches {
+  count: number;
+  seconds: number;
+  at: number;
 }
 
-/** The yield counters of the processes on `ports`, summed; null when one does not answer. */
-export async function scrapeYieldTicks(ports: number[], token: string): Promise<YieldTicks | null> {
-  const sum: YieldTicks = { ticks: 0, pressured: 0 };
-  for (const port of ports) {
-    const res = await fetch(`http://127.0.0.1:${port}/metrics`, {
-      headers: { authorization: `Bearer ${token}` },
-    }).catch(() => null);
-    if (!res || res.status !== 200) return null;
-    for (const line of (await res.text()).split('\n')) {
-      const m = SAMPLE.exec(line);
-      if (!m || m[1] !== 'novapay_webhook_delivery_yield_ticks_total') continue;
-      const value = Number(m[3]);
-      sum.ticks += value;
-      if (/pressured="true"/.test(m[2] ?? '')) sum.pressured += value;
-    }
+export async function scrapeLedgerBatches(port: number, token: string): Promise<LedgerBatches | null> {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`, {
+    headers: { authorization: `Bearer ${token}` },
+  }).catch(() => null);
+  if (!res || res.status !== 200) return null;
+  const out: LedgerBatches = { count: 0, seconds: 0, at: performance.now() };
+  for (const line of (await res.text()).split('\n')) {
+    const m = SAMPLE.exec(line);
+    if (m?.[1] === 'novapay_ledger_batch_duration_seconds_count') out.count += Number(m[3]);
+    else if (m?.[1] === 'novapay_ledger_batch_duration_seconds_sum') out.seconds += Number(m[3]);
   }
-  return sum;
+  return out;
 }
 
-/** What the workers did between two reads, as a phrase. */
-export function yieldLine(before: YieldTicks | null, after: YieldTicks | null): string {
-  if (!before || !after) return 'yielding to the ledger: not read';
-  const ticks = after.ticks - before.ticks;
-  const pressured = after.pressured - before.pressured;
-  return `delivery yielded to a pressured ledger in ${pressured} of ${ticks} reads (100 ms each, per worker)`;
+/** The ledger's batches between two reads: how many, their mean, and the share of `slots` they kept busy. */
+export function ledgerLine(before: LedgerBatches | null, after: LedgerBatches | null, slots: number): string {
+  if (!before || !after) return 'ledger batches: not read';
+  const n = after.count - before.count;
+  const busy = (after.seconds - before.seconds) * 1000;
+  const wall = after.at - before.at;
+  const mean = n > 0 ? busy / n : 0;
+  return `ledger batches: ${n} at ${((n * 1000) / wall).toFixed(0)}/s, mean ${mean.toFixed(2)} ms, ${((100 * busy) / (wall * slots)).toFixed(0)} % of ${slots} slots busy`;
 }

@@ -14,7 +14,7 @@ const verdict = (ok: boolean) => (ok ? 'met' : '**NOT MET**');
 export interface ReportInput {
   k: number;
   /** Each phase is missing when BENCH_PHASES left it out; its goal row is then left out too. */
-  reference?: { transfers: Transfers; cpu: CpuSplit };
+  reference?: { transfers: Transfers; cpu: CpuSplit; ledger?: string };
   drains: { ours: Phase; base: Baseline | null }[];
   live?: Phase;
   rate?: Phase;
@@ -97,7 +97,7 @@ function phaseLines(p: Phase): string[] {
     `  where the time went (database clocks, p50 / p99): event → delivery row (relay) ${pair(p.db.relayMs)};` +
       ` delivery row → delivered (wait, POST, write) ${pair(p.db.queueMs)}; the POST as the worker timed it ${pair(p.db.postMs)}`,
     `  ${formatCpu(p.cpu)}`,
-    ...(p.yielded ? [`  ${p.yielded}`] : []),
+    ...(p.ledger ? [`  ${p.ledger}`] : []),
     ...t.samples.map((s) => `  sample non-200 transfer: ${s}`),
   ];
 }
@@ -109,6 +109,7 @@ export function report(r: ReportInput): string[] {
     lines.push(
       `- reference: ${int(rt.commits.size)} transfers at ${int(rt.perSecond)}/s with no endpoint (${statusSummary(rt.statuses)})`,
       `  ${formatCpu(r.reference.cpu)}`,
+      ...(r.reference.ledger ? [`  ${r.reference.ledger}`] : []),
     );
   }
   for (const { ours, base } of r.drains) {

@@ -1,13 +1,6 @@
 // The ledger module's public surface: what the rest of the system may import from it.
 export type { BalanceRow, HistoryRow } from './history.js';
 export type { HouseAsset, HouseBalance, HouseBooks, HouseCode, HousePosting } from './house.js';
-export {
-  LedgerPressure,
-  PRESSURE_RULE,
-  type PressureRule,
-  pressureKey,
-  publishLedgerPressure,
-} from './pressure.js';
 export { type AdjustResult, LedgerService, type TransferResult } from './service.js';
 export type {
   GroupAccepted,

@@ -55,7 +55,6 @@ function storedOutcome(o: ItemOutcome, ok: (t: PostedTransaction[]) => Record<st
 export class LedgerService {
   private readonly engine: PostingEngine;
   private readonly batcher: Batcher<PostingItem, ItemOutcome>;
-  private readonly watchers: NonNullable<Batcher<PostingItem, ItemOutcome>['observer']>[] = [];
   readonly history: HistoryReader;
   /** The platform's coins on chain, per network (house.ts): posted by deposits, sweeps and payouts. */
   readonly house: HouseBooks;
@@ -78,15 +77,6 @@ export class LedgerService {
       ),
     );
     this.batcher = new Batcher((items) => this.engine.postBatch(items), batch.maxBatch, batch.maxInFlight);
-    this.batcher.observer = (b) => {
-      for (const w of this.watchers) {
-        try {
-          w(b);
-        } catch {
-          // A watcher (metrics, pressure) must never stop another, nor decide a posting's outcome.
-        }
-      }
-    };
     this.history = new HistoryReader(pool);
     this.house = new HouseBooks(pool);
   }
@@ -106,7 +96,7 @@ export class LedgerService {
       seconds: number;
     }) => void,
   ): void {
-    this.watchers.push(({ items, results, ms }) => {
+    this.batcher.observer = ({ items, results, ms }) => {
       let committed = 0;
       let failed = results ? 0 : items.length;
       let transactions = 0;
@@ -125,12 +115,7 @@ export class LedgerService {
         transactions,
         seconds: ms / 1000,
       });
-    });
-  }
-
-  /** Tells `fn` how long each posting batch took, in milliseconds (the ledger's pressure, pressure.ts). */
-  watchBatchDurations(fn: (ms: number) => void): void {
-    this.watchers.push(({ ms }) => fn(ms));
+    };
   }
 
   drain(): Promise<void> {

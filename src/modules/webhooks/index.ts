@@ -1,7 +1,6 @@
 // The webhooks module's public surface: what the rest of the system may import from it.
 export { DeliveryDispatcher } from './delivery/dispatcher.js';
 export { wakeForRetry } from './delivery/mirror.js';
-export type { DeliveryBudget } from './delivery/yielding.js';
 export type { BodySignature } from './endpoint-input.js';
 export { recordDeliveries } from './fan-out.js';
 export {

@@ -10,7 +10,6 @@ import { retryDelayMs } from './schedule.js';
 import { DeliverySender } from './sender.js';
 import { type Claimed, DeliveryStore } from './store.js';
 import { Wakeups } from './wakeups.js';
-import { DeliveryBudget, type PressureReader } from './yielding.js';
 
 // The webhook dispatcher of one worker process (issue 13: "webhooks that keep up with the ledger"). The
 // database is the queue: each endpoint is dispatched by one worker at a time, which owns it under a lease
@@ -26,8 +25,6 @@ import { DeliveryBudget, type PressureReader } from './yielding.js';
 export interface DispatcherConfig {
   databaseUrl: string;
   concurrency: number;
-  /** Deliveries per second at least while a ledger is pressured (yielding.ts); null: never yield. */
-  yieldMinPerSecond?: number | null;
   perEndpoint: number;
   timeoutMs: number;
   retryScheduleMs: number[];
@@ -43,8 +40,6 @@ export interface DispatcherHooks {
   retryScheduled?: (eventId: string, endpointId: string, attempt: number, delayMs: number) => void;
   /** While true (the queue is paused on the dashboard), nothing is claimed. */
   paused?: () => Promise<boolean>;
-  /** The ledger's pressure (yielding.ts): while some ledger reports it, fewer deliveries are in flight. */
-  ledgerPressure?: PressureReader;
 }
 
 type Key = `${string}__${string}`;
@@ -61,10 +56,6 @@ export class DeliveryDispatcher {
   /** The claims' own connection (one claim runs at a time), committing without waiting for the WAL flush. */
   private readonly claimPool: Pool;
   private readonly outcomes: OutcomeWriter;
-  /** The pace of deliveries to endpoints that are not failing: unpaced, unless a ledger is pressured. */
-  readonly budget: DeliveryBudget;
-  /** The pump waiting for the pace to allow the next delivery. */
-  private paceTimer: NodeJS.Timeout | null = null;
   private active = 0;
   private claiming: Promise<void> | null = null;
   private again = false;
@@ -92,11 +83,6 @@ export class DeliveryDispatcher {
     this.wake = new Wakeups(config.databaseUrl, log);
     this.sender = new DeliverySender(webhooks.targets, config.timeoutMs);
     this.endpoints = new EndpointQueues(config.perEndpoint, config.concurrency);
-    this.budget = new DeliveryBudget(
-      config.yieldMinPerSecond ?? 0,
-      config.yieldMinPerSecond ? (hooks.ledgerPressure ?? null) : null,
-      log,
-    );
     this.outcomes = new OutcomeWriter(this.store, config.disableAfterMs, log, {
       written: (keys) => {
         for (const k of keys) this.held.delete(keyOf(k));
@@ -114,7 +100,6 @@ export class DeliveryDispatcher {
     this.stopped = false;
     await this.owned.renew(() => []); // the heartbeat first: the others count this worker in their share
     this.wake.every(this.config.pollMs, () => this.kick());
-    this.budget.start(() => this.pump());
     // Leases are renewed until the very end of stop(), past the wake-ups.
     this.renewTimer = setInterval(
       () => {
@@ -188,22 +173,9 @@ export class DeliveryDispatcher {
     return n;
   }
 
-  /** Starts every queued delivery that has a free slot, per endpoint and in all, at the budget's pace. */
+  /** Starts every queued delivery that has a free slot, per endpoint and in all. */
   private pump(): void {
-    const slots = { total: this.config.concurrency - this.active, budget: this.budget.allowance() };
-    const taken = this.endpoints.take(slots);
-    const paced = taken.filter((t) => t.budgeted).length;
-    this.budget.spend(paced);
-    // The pace is spent and deliveries wait: come back when it allows the next one.
-    if (paced >= slots.budget && this.endpoints.queued > 0 && !this.paceTimer && !this.stopped) {
-      this.paceTimer = setTimeout(
-        () => {
-          this.paceTimer = null;
-          this.pump();
-        },
-        Math.max(1, this.budget.waitMs()),
-      );
-    }
+    const taken = this.endpoints.take(this.config.concurrency - this.active);
     for (const { d, s } of taken) {
       this.active++;
       void this.deliver(d, s).finally(() => {
@@ -306,9 +278,6 @@ export class DeliveryDispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake.stopTimers();
-    this.budget.stop();
-    if (this.paceTimer) clearTimeout(this.paceTimer);
-    this.paceTimer = null;
     await this.claiming;
     const unsent = this.endpoints.dropAll();
     this.outcomes.flush();

@@ -74,30 +74,24 @@ export class EndpointQueues {
   }
 
   /**
-   * Takes deliveries to start, one per endpoint with a free slot per turn, starting from a different endpoint
-   * each time: when slots are fewer than the endpoints' caps (a yielding budget, or many busy endpoints) none
-   * waits behind another's backlog. `slots.total` bounds them all; `slots.budget` bounds those of endpoints
-   * that are not failing (a failing endpoint's one slot mostly waits on a receiver that does not answer,
-   * which costs the ledger nothing, so it is not what delivery yields). Each taken delivery counts as active;
-   * `budgeted` says whether it counts against the budget.
+   * Takes up to `slots` deliveries to start, one per endpoint with a free slot per turn, starting from a
+   * different endpoint each time: when slots are fewer than the busy endpoints' caps none waits behind
+   * another's backlog. Each taken delivery counts as active.
    */
-  take(slots: { total: number; budget: number }): { d: Claimed; s: EndpointState; budgeted: boolean }[] {
-    const taken: { d: Claimed; s: EndpointState; budgeted: boolean }[] = [];
-    let { total, budget } = slots;
-    if (this.queued === 0 || total <= 0) return taken;
+  take(slots: number): { d: Claimed; s: EndpointState }[] {
+    const taken: { d: Claimed; s: EndpointState }[] = [];
+    if (this.queued === 0 || slots <= 0) return taken;
     const list = [...this.byId.values()];
     const start = this.turn++ % list.length;
     let progress = true;
-    while (progress && total > 0) {
+    while (progress && taken.length < slots) {
       progress = false;
-      for (let i = 0; i < list.length && total > 0; i++) {
+      for (let i = 0; i < list.length && taken.length < slots; i++) {
         const s = list[(start + i) % list.length]!;
-        if (s.queue.length === 0 || s.active >= this.cap(s) || (!s.failing && budget <= 0)) continue;
+        if (s.queue.length === 0 || s.active >= this.cap(s)) continue;
         s.active++;
         this.queued--;
-        total--;
-        if (!s.failing) budget--;
-        taken.push({ d: s.queue.shift()!, s, budgeted: !s.failing });
+        taken.push({ d: s.queue.shift()!, s });
         progress = true;
       }
     }
