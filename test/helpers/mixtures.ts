@@ -72,15 +72,24 @@ export function restOutcome(res: { status: number; body: any; headers: Record<st
   };
 }
 
+const listening = new WeakMap<object, Promise<string>>();
+/** The app's graphql-ws URL: it listens on a free port the first time (once per app). */
+export function wsUrlOf(t: TestContext): Promise<string> {
+  let url = listening.get(t.app);
+  if (!url) {
+    url = t.app.listen(0, '127.0.0.1').then((address) => `${address.replace('http', 'ws')}/graphql`);
+    listening.set(t.app, url);
+  }
+  return url;
+}
+
 /** The three doors for one merchant; the WebSocket is opened on first use and reused. */
 export function doors(t: TestContext, m: TestMerchant) {
   let socket: Awaited<ReturnType<typeof rawSocket>> | null = null;
-  let wsUrl = '';
   let op = 0;
   const ws = async () => {
     if (socket && !socket.closed()) return socket;
-    if (!wsUrl) wsUrl = `${(await t.app.listen(0, '127.0.0.1')).replace('http', 'ws')}/graphql`;
-    socket = await rawSocket(wsUrl, keyInit(m));
+    socket = await rawSocket(await wsUrlOf(t), keyInit(m));
     expect(socket.acked).toBe(true);
     return socket;
   };

@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
 import { fuzzParams } from '../helpers/fuzz.js';
 import { checkLedgerInvariants } from '../helpers/invariants.js';
-import { CODES, graphqlOutcome, ledgerSnapshot, mutationText, TRANSFER } from '../helpers/mixtures.js';
+import {
+  CODES,
+  graphqlOutcome,
+  ledgerSnapshot,
+  mutationText,
+  TRANSFER,
+  wsUrlOf,
+} from '../helpers/mixtures.js';
 import { badTransfer, transferText } from '../helpers/mixtures-values.js';
 import { keyInit, rawSocket } from '../helpers/ws.js';
 
@@ -41,8 +48,6 @@ const field = fc
   })
   .map(({ body, key }) => ({ ...body, key }));
 
-let wsUrl = '';
-
 async function sendDocument(
   m: Awaited<ReturnType<typeof t.merchant>>,
   fields: Field[],
@@ -59,8 +64,7 @@ async function sendDocument(
     expect(res.status, res.text).toBeLessThan(500);
     return res.body;
   }
-  if (!wsUrl) wsUrl = `${(await t.app.listen(0, '127.0.0.1')).replace('http', 'ws')}/graphql`;
-  const s = await rawSocket(wsUrl, keyInit(m));
+  const s = await rawSocket(await wsUrlOf(t), keyInit(m));
   try {
     s.sendRaw('doc', payload);
     const messages = await s.result('doc');
