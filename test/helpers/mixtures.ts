@@ -20,6 +20,8 @@ export type Outcome =
 
 export interface Op {
   rest: string;
+  /** The count in ledgerSnapshot that one success grows by one. */
+  effect: 'tx' | 'withdrawals' | 'deposits';
   field: string;
   inputType: string;
   success: string;
@@ -27,15 +29,24 @@ export interface Op {
 
 export const TRANSFER: Op = {
   rest: '/api/v1/transfer',
+  effect: 'tx',
   field: 'transfer',
   inputType: 'TransferInput',
   success: '... on Transfer { id: transactionId replayed }',
 };
 export const WITHDRAWAL: Op = {
   rest: '/api/v1/withdraw/create',
+  effect: 'withdrawals',
   field: 'createWithdrawal',
   inputType: 'CreateWithdrawalInput',
   success: '... on Withdrawal { id replayed }',
+};
+export const DEPOSIT: Op = {
+  rest: '/api/v1/deposit/create',
+  effect: 'deposits',
+  field: 'createDeposit',
+  inputType: 'CreateDepositInput',
+  success: '... on Deposit { id replayed }',
 };
 
 export function mutationText(op: Op, count = 1): string {
