@@ -83,6 +83,20 @@ export function restOutcome(res: { status: number; body: any; headers: Record<st
   };
 }
 
+type RawSocket = Awaited<ReturnType<typeof rawSocket>>;
+
+/** Runs one operation on a graphql-ws socket: its answer as over HTTP (an `error` message as `{errors}`). */
+export async function overSocket(s: RawSocket, id: string, payload: string): Promise<any> {
+  s.sendRaw(id, payload);
+  const messages = await s.result(id);
+  expect(s.closed(), `${payload} closed the socket`).toBeNull();
+  const error = messages.find((x) => x.type === 'error');
+  return error ? { errors: error.payload } : messages.find((x) => x.type === 'next')?.payload;
+}
+
+/** A socket's answer (overSocket) as an outcome: an operation refused whole is a 400, as over HTTP. */
+export const socketOutcome = (body: any): Outcome => graphqlOutcome(body?.data ? 200 : 400, body);
+
 const listening = new WeakMap<object, Promise<string>>();
 /** The app's graphql-ws URL: it listens on a free port the first time (once per app). */
 export function wsUrlOf(t: TestContext): Promise<string> {
@@ -96,7 +110,7 @@ export function wsUrlOf(t: TestContext): Promise<string> {
 
 /** The three doors for one merchant; the WebSocket is opened on first use and reused. */
 export function doors(t: TestContext, m: TestMerchant) {
-  let socket: Awaited<ReturnType<typeof rawSocket>> | null = null;
+  let socket: RawSocket | null = null;
   let op = 0;
   const ws = async () => {
     if (socket && !socket.closed()) return socket;
@@ -126,13 +140,7 @@ export function doors(t: TestContext, m: TestMerchant) {
       }
       const s = await ws();
       const id = `m${op++}`;
-      s.sendRaw(id, payload);
-      const messages = await s.result(id);
-      expect(s.closed(), `${payload} closed the socket`).toBeNull();
-      const error = messages.find((x) => x.type === 'error');
-      if (error) return { ok: false, code: error.payload?.[0]?.extensions?.code, status: 400, raw: error };
-      const next = messages.find((x) => x.type === 'next');
-      return graphqlOutcome(200, next?.payload);
+      return socketOutcome(await overSocket(s, id, payload));
     },
     close: () => socket?.close(),
   };

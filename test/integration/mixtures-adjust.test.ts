@@ -3,7 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
 import { fuzzParams } from '../helpers/fuzz.js';
 import { checkLedgerInvariants } from '../helpers/invariants.js';
-import { CODES, graphqlOutcome, ledgerSnapshot, type Outcome, wsUrlOf } from '../helpers/mixtures.js';
+import {
+  CODES,
+  graphqlOutcome,
+  ledgerSnapshot,
+  type Outcome,
+  overSocket,
+  socketOutcome,
+  wsUrlOf,
+} from '../helpers/mixtures.js';
 import { badAmount, badUser } from '../helpers/mixtures-values.js';
 import { rawSocket } from '../helpers/ws.js';
 
@@ -92,12 +100,7 @@ describe('adjustBalance, good and bad, over HTTP and the WebSocket', () => {
         return graphqlOutcome(res.status, res.body);
       }
       const id = `ad${n++}`;
-      socket.sendRaw(id, payload);
-      const messages = await socket.result(id);
-      expect(socket.closed()).toBeNull();
-      const error = messages.find((x) => x.type === 'error');
-      if (error) return { ok: false, code: error.payload?.[0]?.extensions?.code, status: 400, raw: error };
-      return graphqlOutcome(200, messages.find((x) => x.type === 'next')?.payload);
+      return socketOutcome(await overSocket(socket, id, payload));
     };
     try {
       await fc.assert(

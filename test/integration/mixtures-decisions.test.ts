@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fuzzParams } from '../helpers/fuzz.js';
 import { checkLedgerInvariants } from '../helpers/invariants.js';
-import { CODES, ledgerSnapshot, wsUrlOf } from '../helpers/mixtures.js';
+import { CODES, ledgerSnapshot, overSocket, wsUrlOf } from '../helpers/mixtures.js';
 import { createdWithdrawal } from '../helpers/payout-state.js';
 import { useTronApp } from '../helpers/tron.js';
 import { rawSocket } from '../helpers/ws.js';
@@ -51,14 +51,7 @@ describe('concurrent decisions on one withdrawal, good and bad', () => {
       expect(res.status, res.text).toBeLessThan(500);
       return res.body;
     };
-    const sendWs = async (payload: string) => {
-      const id = `d${n++}`;
-      socket.sendRaw(id, payload);
-      const messages = await socket.result(id);
-      expect(socket.closed()).toBeNull();
-      const error = messages.find((x) => x.type === 'error');
-      return error ? { errors: error.payload } : messages.find((x) => x.type === 'next')?.payload;
-    };
+    const sendWs = (payload: string) => overSocket(socket, `d${n++}`, payload);
     try {
       await fc.assert(
         fc.asyncProperty(fc.array(decision, { minLength: 2, maxLength: 8 }), async (batch) => {

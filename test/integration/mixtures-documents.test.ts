@@ -8,6 +8,7 @@ import {
   graphqlOutcome,
   ledgerSnapshot,
   mutationText,
+  overSocket,
   TRANSFER,
   wsUrlOf,
 } from '../helpers/mixtures.js';
@@ -66,11 +67,7 @@ async function sendDocument(
   }
   const s = await rawSocket(await wsUrlOf(t), keyInit(m));
   try {
-    s.sendRaw('doc', payload);
-    const messages = await s.result('doc');
-    expect(s.closed()).toBeNull();
-    const error = messages.find((x) => x.type === 'error');
-    return error ? { errors: error.payload } : messages.find((x) => x.type === 'next')?.payload;
+    return await overSocket(s, 'doc', payload);
   } finally {
     s.close();
   }
