@@ -1,10 +1,13 @@
 import type { FastifyRequest } from 'fastify';
+import { JsonNumber } from '../lib/json.js';
 
 // Checks of a /graphql request that yoga makes only after the operation has run, or not at all, made here
 // before anything runs:
 // - the Accept header: yoga picks how to write the answer (JSON, an event stream, multipart) after executing
 //   the operation, and answers 406 with no body when the client accepts none of them; for a mutation that is
 //   an error hiding a committed change (a transfer posted, its client told "Not Acceptable").
+// - a POST body that is JSON but not an object: yoga called it "POST body sent invalid JSON." (a 200 under
+//   application/json, without the request id), and an array "Batching is not supported." without the id.
 // - GET's `variables` and `extensions`: yoga JSON.parses them, and text that is not JSON surfaced as an
 //   unexpected error (internal_error) instead of the caller's 400.
 
@@ -58,4 +61,18 @@ export function unparsableGetParam(req: FastifyRequest): string | null {
     }
   }
   return null;
+}
+
+/**
+ * Why a POST's JSON body is no GraphQL request (an array: a batch, which is not offered; a number, string,
+ * boolean or null), else null. Answered 400 whatever the Accept header, as a body that is not JSON is.
+ */
+export function notAGraphqlRequest(req: FastifyRequest): string | null {
+  const body = req.body;
+  if (req.method !== 'POST' || body === undefined) return null;
+  if (Array.isArray(body) && body.length > 0)
+    return 'Batching is not supported: send one operation per request, such as {"query": "{ __typename }"}';
+  if (typeof body === 'object' && body !== null && !Array.isArray(body) && !(body instanceof JsonNumber))
+    return null;
+  return 'The body must be a JSON object such as {"query": "{ __typename }"}';
 }

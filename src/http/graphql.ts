@@ -8,7 +8,12 @@ import type { Authenticator } from './auth.js';
 import { DocumentCache } from './document-cache.js';
 import { directMediaType, directParams, runDirect } from './graphql-direct.js';
 import { sendError } from './graphql-errors.js';
-import { acceptsAnAnswer, NOT_ACCEPTABLE, unparsableGetParam } from './graphql-request-checks.js';
+import {
+  acceptsAnAnswer,
+  NOT_ACCEPTABLE,
+  notAGraphqlRequest,
+  unparsableGetParam,
+} from './graphql-request-checks.js';
 import {
   corsFor,
   documentLimits,
@@ -187,6 +192,8 @@ export function registerGraphql(
         const message = 'POST /graphql needs a JSON body such as {"query": "{ __typename }"}';
         return sendError(req, reply, 400, errorBody('invalid_request', message, req.id));
       }
+      const notRequest = notAGraphqlRequest(req);
+      if (notRequest) return sendError(req, reply, 400, errorBody('invalid_request', notRequest, req.id));
       // Before anything runs: yoga would execute a mutation and only then find no way to answer it (406).
       if (req.method === 'POST' && !acceptsAnAnswer(req.headers.accept)) {
         return sendError(req, reply, 406, errorBody('invalid_request', NOT_ACCEPTABLE, req.id));

@@ -3,6 +3,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { type App, createApp, type Role } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { hmacSha256Hex } from '../../src/lib/crypto.js';
+import type { Logger } from '../../src/lib/logger.js';
 import type { Mode } from '../../src/lib/tenant.js';
 import type { KeyOptions } from '../../src/modules/merchants/service.js';
 import { createTestDatabase, databaseUrl, dropTestDatabase } from './db.js';
@@ -55,6 +56,8 @@ export function useTestApp(
     configure?: () => Promise<Partial<Config>>;
     /** The app's DATABASE_URL for its database (e.g. through a proxy); databaseUrl(dbName) by default. */
     databaseUrl?: (dbName: string) => string | Promise<string>;
+    /** The app's logger (to read what it logs); none by default (LOG_LEVEL silent). */
+    logger?: Logger;
   } = {},
 ): TestContext {
   const ctx = {} as TestContext;
@@ -63,6 +66,7 @@ export function useTestApp(
     const app = await createApp({
       migrate: false,
       role: opts.role ?? 'api',
+      ...(opts.logger ? { logger: opts.logger } : {}),
       config: {
         databaseUrl: opts.databaseUrl ? await opts.databaseUrl(dbName) : databaseUrl(dbName),
         redisPrefix: opts.redisPrefix ?? `novapay-test:${randomBytes(4).toString('hex')}`,

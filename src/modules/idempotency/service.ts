@@ -81,16 +81,20 @@ const SQL = {
   // the same request, or a completed record past its TTL (`takeable`, as for standalone claims). Every writer of a
   // key takes its lock first (standalone claims above), so nothing can write the key between this read and
   // the batch's write; the purge may delete an expired record meanwhile, and the write then inserts it.
-  claimWithin: {
-    name: 'idem_claim_within',
-    text: `with req as materialized (
-             select m, md, k, h,
-                    pg_try_advisory_xact_lock(${KEY_LOCK_SPACE}, ${keyLockId('m', 'md', 'k')}) as got
-             from unnest($1::text[], $2::text[], $3::text[], $4::bytea[]) as c(m, md, k, h))
-           select r.m as merchant_id, r.md as mode, r.k as key, r.got,
-                  r.got and (x.state is null or ${takeable('x', 'r.h', '$5', '$6')}) as won
-           from req r
-           left join idempotency_keys x on r.got and x.merchant_id = r.m and x.mode = r.md and x.key = r.k`,
+  // Two statements, the locks first and then the read: a statement reads from the snapshot it started with,
+  // so a read in the statement that took the lock would not see the record of a batch that committed (and
+  // released the lock) between the statement's start and its lock, and both batches would post the key.
+  lockWithin: {
+    name: 'idem_lock_within',
+    text: `select pg_try_advisory_xact_lock(${KEY_LOCK_SPACE}, ${keyLockId('m', 'md', 'k')}) as got
+           from unnest($1::text[], $2::text[], $3::text[]) with ordinality as c(m, md, k, n) order by n`,
+  },
+  readWithin: {
+    name: 'idem_read_within',
+    text: `select x.state is null or ${takeable('x', 'r.h', '$5', '$6')} as free
+           from unnest($1::text[], $2::text[], $3::text[], $4::bytea[]) with ordinality as r(m, md, k, h, n)
+           left join idempotency_keys x on x.merchant_id = r.m and x.mode = r.md and x.key = r.k
+           order by r.n`,
   },
   recordWithin: {
     name: 'idem_record_within',
@@ -291,18 +295,27 @@ export class IdempotencyService {
   async claimWithin(client: PoolClient, items: ClaimItem[]): Promise<WithinClaim[]> {
     const first = firstPerKey(items);
     const rows = inKeyOrder(first);
-    const r = await client.query<DecidedRow>({
-      ...SQL.claimWithin,
-      values: [
-        rows.map((x) => x.scope.merchantId),
-        rows.map((x) => x.scope.mode),
-        rows.map((x) => x.scope.key),
-        rows.map((x) => x.hash),
-        this.lockTimeoutSeconds,
-        this.ttlHours,
-      ],
+    const keys = [
+      rows.map((x) => x.scope.merchantId),
+      rows.map((x) => x.scope.mode),
+      rows.map((x) => x.scope.key),
+    ];
+    // Sent together (the read queued behind the locks, no extra round trip); the read starts after the locks.
+    const locked = client.query<{ got: boolean }>({ ...SQL.lockWithin, values: keys });
+    const read = client.query<{ free: boolean }>({
+      ...SQL.readWithin,
+      values: [...keys, rows.map((x) => x.hash), this.lockTimeoutSeconds, this.ttlHours],
     });
-    return decided(items, first, r.rows);
+    read.catch(() => undefined); // awaited below, unless the locks' error is thrown first
+    const [got, free] = [(await locked).rows, (await read).rows];
+    const decidedRows = rows.map((x, i) => ({
+      merchant_id: x.scope.merchantId,
+      mode: x.scope.mode,
+      key: x.scope.key,
+      got: got[i]!.got,
+      won: got[i]!.got && free[i]!.free,
+    }));
+    return decided(items, first, decidedRows);
   }
 
   /** Writes won claims' records inside `client`'s transaction (what a ledger batch's write does in bulk). */
