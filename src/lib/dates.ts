@@ -3,18 +3,18 @@ import { ValidationError } from './errors.js';
 // Dates in requests, the same on every door (REST query strings, GraphQL arguments and DateTime inputs).
 
 /**
- * The forms read: a day, optionally a time (`T` or a space, then hh:mm, :ss, a fraction), optionally a zone
- * (Z, UTC, GMT, ±hh:mm or ±hhmm, after an optional space). Nothing else: Date's own fallback reads other texts
- * in the server's zone or as something else altogether (`2026-03-06junk` as June 2, `2026-03-06 13:00:00 ` with
- * its trailing space in local time).
+ * The forms read: a day, optionally a time (`T` or a space, then hh:mm, :ss, a fraction) and its zone (Z, UTC,
+ * GMT, ±hh:mm, ±hhmm, or ±hh as PostgreSQL prints it, after an optional space), or a day and Z. Nothing else:
+ * Date's own fallback reads other texts in the server's zone or as something else altogether
+ * (`2026-03-06junk` as June 2, `2026-03-06 13:00:00 ` with its trailing space in local time).
  */
 const ISO =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?(?: ?(Z|UTC|GMT|[+-]\d{2}:?\d{2}))?$/i;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(?: ?(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?))?|(Z))?$/i;
 
 /** A zone's offset from UTC in minutes, or null when it names none (minutes or hours out of range). */
 function offsetMinutes(zone: string | undefined): number | null {
   if (!zone || /^(Z|UTC|GMT)$/i.test(zone)) return 0;
-  const [h, m] = [Number(zone.slice(1, 3)), Number(zone.slice(-2))];
+  const [h, m] = [Number(zone.slice(1, 3)), zone.length > 3 ? Number(zone.slice(-2)) : 0];
   if (h > 23 || m > 59) return null;
   return (zone[0] === '-' ? -1 : 1) * (h * 60 + m);
 }
@@ -31,7 +31,7 @@ export function isoDate(text: string): Date | null {
   const [y, mo, d] = [Number(p[1]), Number(p[2]), Number(p[3])];
   const [h, mi, s] = [Number(p[4] ?? 0), Number(p[5] ?? 0), Number(p[6] ?? 0)];
   const ms = Number((p[7] ?? '').padEnd(3, '0').slice(0, 3));
-  const offset = offsetMinutes(p[8]);
+  const offset = offsetMinutes(p[8] ?? p[9]);
   const endOfDay = h === 24 && mi === 0 && s === 0 && /^0*$/.test(p[7] ?? '');
   if (offset === null || (h > 23 && !endOfDay) || mi > 59 || s > 59) return null;
   const date = new Date(0);

@@ -33,6 +33,9 @@ describe('parseDate', () => {
     expect(iso('2026-12-06T13:00:00.123Z')).toBe('2026-12-06T13:00:00.123Z');
     expect(iso('2026-12-06T13:00:00+01:00')).toBe('2026-12-06T12:00:00.000Z');
     expect(iso('2024-02-29')).toBe('2024-02-29T00:00:00.000Z');
+    // PostgreSQL's text of a timestamptz (an hour-only offset), as psql prints it.
+    expect(iso('2026-12-06 13:00:00.123456+00')).toBe('2026-12-06T13:00:00.123Z');
+    expect(iso('2026-12-06 13:00:00-05')).toBe('2026-12-06T18:00:00.000Z');
     expect(parseDate('', 'from')).toBeNull();
     expect(parseDate(undefined, 'from')).toBeNull();
   });
@@ -86,6 +89,7 @@ describe('isoDate: ISO 8601 texts only, whatever the server zone', () => {
         '2026-03-06  13:00',
         '2026-03-06 1:00 PM',
         '2026-03-06 GMT+0900',
+        '2026-03-06-05', // a zone needs a time
       ])
         refused(text, 'from');
     });
