@@ -58,6 +58,23 @@ export async function pendingMigrations(orm: MikroORM): Promise<string[]> {
  * which node-postgres does directly and an ORM does not. Everything else goes through MikroORM.
  */
 /**
+ * The connections' settings, after the operator's PGOPTIONS (the last -c of a name wins). READ COMMITTED
+ * whatever the role's or the database's default: the code is written for it. A ledger batch's key claim reads
+ * the key's record in a statement after the one that took its lock (idempotency/service.ts claimWithin), to
+ * see a batch that committed in between; under REPEATABLE READ that read would use the transaction's first
+ * snapshot, taken before the lock, and two batches could post one key.
+ */
+function connectionOptions(asyncCommit: boolean): string {
+  return [
+    process.env.PGOPTIONS,
+    '-c default_transaction_isolation=read\\ committed',
+    asyncCommit ? '-c synchronous_commit=off' : null,
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
+/**
  * `pipeline`: a statement is sent without waiting for the answer to the one before it on the connection
  * (node-postgres' pipeline mode; answers still come in order, each statement ends with its own Sync, so an
  * error fails only its own statement). Code that awaits each statement behaves as without it; the ledger
@@ -78,7 +95,7 @@ export function createPool(
     max,
     idleTimeoutMillis: 30_000,
     pipeline: opts.pipeline ?? false,
-    ...(opts.asyncCommit ? { options: '-c synchronous_commit=off' } : {}),
+    options: connectionOptions(opts.asyncCommit ?? false),
   });
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.

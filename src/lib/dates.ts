@@ -2,24 +2,43 @@ import { ValidationError } from './errors.js';
 
 // Dates in requests, the same on every door (REST query strings, GraphQL arguments and DateTime inputs).
 
-/** The calendar day a text starts with, and whether a time follows it with no zone (`T13:00`, ` 13:00:00.5`). */
-const DAY = /^(\d{4})-(\d{2})-(\d{2})/;
-const ZONELESS_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/i;
+/**
+ * The forms read: a day, optionally a time (`T` or a space, then hh:mm, :ss, a fraction) and its zone (Z, UTC,
+ * GMT, ±hh:mm, ±hhmm, or ±hh as PostgreSQL prints it, after an optional space), or a day and Z. Nothing else:
+ * Date's own fallback reads other texts in the server's zone or as something else altogether
+ * (`2026-03-06junk` as June 2, `2026-03-06 13:00:00 ` with its trailing space in local time).
+ */
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(?: ?(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?))?|(Z))?$/i;
+
+/** A zone's offset from UTC in minutes, or null when it names none (minutes or hours out of range). */
+function offsetMinutes(zone: string | undefined): number | null {
+  if (!zone || /^(Z|UTC|GMT)$/i.test(zone)) return 0;
+  const [h, m] = [Number(zone.slice(1, 3)), zone.length > 3 ? Number(zone.slice(-2)) : 0];
+  if (h > 23 || m > 59) return null;
+  return (zone[0] === '-' ? -1 : 1) * (h * 60 + m);
+}
 
 /**
  * The date an ISO 8601 text names, or null when it names none. A day that does not exist (2026-02-30,
  * 2026-11-31) is none: Date would roll it into the next month. A time without a zone is UTC, as every time
- * of the API is (Date would read the server's zone).
+ * of the API is (Date would read the server's zone). Years 0000-0099 are those years (Date.UTC reads 1900+).
+ * 24:00 (with nothing after the minutes but zeros) is the end of the day, as ISO 8601 and Date have it.
  */
 export function isoDate(text: string): Date | null {
-  const day = DAY.exec(text);
-  if (!day) return null;
-  const [y, m, d] = [Number(day[1]), Number(day[2]), Number(day[3])];
-  const calendar = new Date(Date.UTC(y, m - 1, d));
-  if (calendar.getUTCFullYear() !== y || calendar.getUTCMonth() !== m - 1 || calendar.getUTCDate() !== d)
-    return null;
-  const date = new Date(ZONELESS_TIME.test(text) ? `${text}Z` : text);
-  return Number.isNaN(date.getTime()) ? null : date;
+  const p = ISO.exec(text);
+  if (!p) return null;
+  const [y, mo, d] = [Number(p[1]), Number(p[2]), Number(p[3])];
+  const [h, mi, s] = [Number(p[4] ?? 0), Number(p[5] ?? 0), Number(p[6] ?? 0)];
+  const ms = Number((p[7] ?? '').padEnd(3, '0').slice(0, 3));
+  const offset = offsetMinutes(p[8] ?? p[9]);
+  const endOfDay = h === 24 && mi === 0 && s === 0 && /^0*$/.test(p[7] ?? '');
+  if (offset === null || (h > 23 && !endOfDay) || mi > 59 || s > 59) return null;
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d);
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return null;
+  date.setUTCHours(h, mi, s, ms);
+  return new Date(date.getTime() - offset * 60_000);
 }
 
 export function parseDate(value: unknown, param: string): Date | null {

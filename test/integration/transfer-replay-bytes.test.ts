@@ -26,6 +26,21 @@ describe('a transfer replayed with its Idempotency-Key', () => {
     expect(Object.keys(row.metadata)).toEqual(Object.keys(first.body.metadata));
   });
 
+  it('prints whole-number metadata keys first, smallest first, in the answer, its replay and the history', async () => {
+    // JavaScript objects keep such keys first whatever their order in jsonb (CHANGELOG.md says so).
+    const m = await t.merchant();
+    await t.credit(m, 'user_8a2f', '10');
+    const rawBody =
+      '{"fromUserId":"user_8a2f","toUserId":"user_3b1c","amount":1,"metadata":{"a":1,"10":2,"9":3}}';
+    const send = () =>
+      t.request({ url: '/api/v1/transfer', as: m, rawBody, headers: { 'idempotency-key': 'meta-int-1' } });
+    const [first, again] = [await send(), await send()];
+    expect(first.text).toContain('"metadata":{"9":3,"10":2,"a":1}');
+    expect(again.text).toBe(first.text);
+    const history = await t.request({ url: '/api/v1/transactions?userId=user_3b1c', as: m });
+    expect(history.text).toContain('"metadata":{"9":3,"10":2,"a":1}');
+  });
+
   it("replays a decided refusal with the retry's own requestId, the one in its X-Request-Id", async () => {
     const m = await t.merchant();
     await t.credit(m, 'poor', '1');

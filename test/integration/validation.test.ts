@@ -212,6 +212,7 @@ describe('transfer input validation', () => {
       ['/api/v1/transactions?page=-1', 400, 'invalid_request', 'page'],
       ['/api/v1/transactions?type=bogus', 400, 'invalid_request', 'type'],
       ['/api/v1/transactions?from=yesterday', 400, 'invalid_request', 'from'],
+      ['/api/v1/transactions?from=2025-03-06junk', 400, 'invalid_request', 'from'],
       ['/api/v1/transactions?from=2025-03-06&to=2025-03-01', 400, 'invalid_request', 'from'],
       ['/api/v1/transactions?usrId=u1', 400, 'invalid_request', 'usrId'],
       ['/api/v1/transactions?limit=1&limit=2', 400, 'invalid_request', 'limit'],
@@ -230,5 +231,11 @@ describe('transfer input validation', () => {
       as: m,
     });
     expect(ok.body.total).toBe(1);
+    // 0001-01-01 (.NET's DateTime.MinValue) as the lower bound: every transaction since.
+    const sinceYearOne = await t.request({
+      url: '/api/v1/transactions?type=adjustment&from=0001-01-01',
+      as: m,
+    });
+    expect([sinceYearOne.status, sinceYearOne.body.total]).toEqual([200, 1]);
   });
 });

@@ -63,3 +63,40 @@ describe('EndpointQueues.take', () => {
     expect(new Set(firsts).size).toBe(3);
   });
 });
+
+describe('EndpointQueues.take, slot after slot', () => {
+  it('gives busy endpoints turns in rotation, whatever idle endpoints lie between them in the map', () => {
+    // The dispatcher's steady state: every finished delivery frees one slot, and take(1) hands it out. Idle
+    // endpoints stay in the map (an owned endpoint's claim creates its state; cached secrets keep it 30 s).
+    fc.assert(
+      fc.property(
+        fc
+          .array(fc.boolean(), { minLength: 2, maxLength: 12 })
+          .filter((busy) => busy.filter(Boolean).length >= 2),
+        fc.integer({ min: 1, max: 3 }),
+        (busy, slots) => {
+          const q = new EndpointQueues(64, 32);
+          const busyIds = busy.flatMap((b, e) => (b ? [`ep${e}`] : []));
+          busy.forEach((b, e) => {
+            const s = q.state(`ep${e}`);
+            if (b) for (let i = 0; i < 200; i++) q.push(claimed(`ep${e}`, i));
+            else s.secrets = { updatedAt: 0, at: 0, values: {} as never, guarded: false };
+          });
+          const started = new Map<string, number>(busyIds.map((id) => [id, 0]));
+          const inFlight = q.take(Math.min(slots, busyIds.length - 1));
+          for (let round = 0; round < 100; round++) {
+            for (const t of inFlight.splice(0, 1)) t.s.active--; // the oldest finishes
+            for (const t of q.take(1)) {
+              started.set(t.d.endpointId, started.get(t.d.endpointId)! + 1);
+              inFlight.push(t);
+            }
+          }
+          const counts = [...started.values()];
+          expect(Math.max(...counts) - Math.min(...counts), JSON.stringify([...started])).toBeLessThanOrEqual(
+            1,
+          );
+        },
+      ),
+    );
+  });
+});

@@ -27,7 +27,10 @@ export class EndpointQueues {
   readonly byId = new Map<string, EndpointState>();
   /** Deliveries queued (claimed, not yet started) over all endpoints. */
   queued = 0;
-  /** Where the next pick starts among the endpoints. */
+  /**
+   * Where the next pick starts among the endpoints: just after the last one served. (A start that merely moved
+   * one place per call gave a busy endpoint every turn that started on the idle ones before it in the map.)
+   */
   private turn = 0;
 
   constructor(
@@ -82,16 +85,18 @@ export class EndpointQueues {
     const taken: { d: Claimed; s: EndpointState }[] = [];
     if (this.queued === 0 || slots <= 0) return taken;
     const list = [...this.byId.values()];
-    const start = this.turn++ % list.length;
     let progress = true;
     while (progress && taken.length < slots) {
       progress = false;
+      const start = this.turn % list.length;
       for (let i = 0; i < list.length && taken.length < slots; i++) {
-        const s = list[(start + i) % list.length]!;
+        const at = (start + i) % list.length;
+        const s = list[at]!;
         if (s.queue.length === 0 || s.active >= this.cap(s)) continue;
         s.active++;
         this.queued--;
         taken.push({ d: s.queue.shift()!, s });
+        this.turn = at + 1;
         progress = true;
       }
     }
