@@ -1,48 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type App, createApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import { describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
 import { hmacSha256Hex } from '../../src/lib/crypto.js';
-import { createTestDatabase, databaseUrl, dropTestDatabase } from '../helpers/db.js';
-import { startPrivateRedis } from '../helpers/redis-server.js';
+import { useInstances } from '../helpers/instances.js';
 
 // While Redis is away, a version-2 signature is still accepted once across every API instance: the replay
 // record is in PostgreSQL. Before, each instance remembered in its own memory only the signatures it had seen
 // during the outage, so a captured transfer sent to a second instance (or one first used before the outage,
 // sent again to the same instance) moved the money again.
 
-let dbName = '';
-let redis: Awaited<ReturnType<typeof startPrivateRedis>>;
-const apps: App[] = [];
-
-async function instance(prefix: string): Promise<App> {
-  const app = await createApp({
-    migrate: false,
-    role: 'api',
-    config: {
-      databaseUrl: databaseUrl(dbName),
-      redisUrl: redis.url,
-      redisPrefix: prefix,
-      logLevel: 'silent',
-      shutdownTimeoutMs: 2000,
-      tron: { ...loadConfig().tron, devnet: 'off' },
-      evm: { ...loadConfig().evm, devnet: 'off' },
-    },
-  });
-  apps.push(app);
-  return app;
-}
-
-beforeAll(async () => {
-  dbName = await createTestDatabase();
-  redis = await startPrivateRedis();
-});
-afterAll(async () => {
-  await redis?.start();
-  for (const app of apps) await app.stop();
-  await redis?.stop();
-  if (dbName) await dropTestDatabase(dbName);
-});
+const t = useInstances();
 
 function transferSender(key: { apiKey: string; apiSecret: string }, body: string) {
   const ts = Math.floor(Date.now() / 1000);
@@ -67,7 +34,7 @@ function transferSender(key: { apiKey: string; apiSecret: string }, body: string
 describe('a captured version-2 transfer while Redis is away', () => {
   it('is refused by every instance, whether first sent before or during the outage', async () => {
     const prefix = `novapay-test:${randomBytes(4).toString('hex')}`;
-    const [a, b] = [await instance(prefix), await instance(prefix)];
+    const [a, b] = [(await t.instance(prefix)).app, (await t.instance(prefix)).app];
     const m = await a.services.merchants.createMerchant('Away');
     const key = await a.services.merchants.createKey(m.id, 'test', { rateLimitPerSecond: 100_000 });
     const tenant = { merchantId: m.id, mode: 'test' as const };
@@ -82,14 +49,14 @@ describe('a captured version-2 transfer while Redis is away', () => {
       transferSender(key, JSON.stringify({ fromUserId: 'payer', toUserId: 'thief', amount: n }));
     const beforeOutage = transfer(1);
     expect(await beforeOutage(a)).toEqual([200, undefined]);
-    await redis.stop();
+    await t.redis.stop();
     const duringOutage = transfer(2);
     expect(await duringOutage(a)).toEqual([200, undefined]); // payments go on without Redis
     for (const app of [a, b]) {
       expect(await beforeOutage(app)).toEqual([401, 'invalid_signature']);
       expect(await duringOutage(app)).toEqual([401, 'invalid_signature']);
     }
-    await redis.start();
+    await t.redis.start();
     expect(await duringOutage(b)).toEqual([401, 'invalid_signature']);
     // Exactly 1 + 2 of the 10 moved.
     const payer = (await a.services.ledger.balance(tenant, 'payer')).balanceMinor;
