@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
-import { type App, createApp } from '../../src/app.js';
+import { type App, createApp, type Role } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createTestDatabase, databaseUrl, dropTestDatabase } from './db.js';
 import { startPrivateRedis } from './redis-server.js';
@@ -13,11 +13,11 @@ export function useInstances() {
     dbName: '',
     redis: undefined as unknown as Awaited<ReturnType<typeof startPrivateRedis>>,
     apps: [] as App[],
-    /** A new `api` process on the shared database and Redis, under `prefix`, listening on a free port. */
-    async instance(prefix: string): Promise<{ app: App; wsUrl: string }> {
+    /** A new process (`api` unless told) on the shared database and Redis, under `prefix`, on a free port. */
+    async instance(prefix: string, role: Role = 'api'): Promise<{ app: App; wsUrl: string }> {
       const app = await createApp({
         migrate: false,
-        role: 'api',
+        role,
         config: {
           databaseUrl: databaseUrl(ctx.dbName),
           redisUrl: ctx.redis.url,
