@@ -17,6 +17,7 @@ import { Migration20261206300000_treasury_reconciliation } from './Migration2026
 import { Migration20261206400000_treasury_controls } from './Migration20261206400000_treasury_controls.js';
 import { Migration20261206500000_sweep_requests } from './Migration20261206500000_sweep_requests.js';
 import { Migration20261207000000_tron_delegation } from './Migration20261207000000_tron_delegation.js';
+import { Migration20261207100000_signature_uses } from './Migration20261207100000_signature_uses.js';
 
 // Listed explicitly so the migrator never imports .ts files by path (vitest and tsx both load them
 // through their own pipelines this way). A test checks this list against the folder.
@@ -51,4 +52,5 @@ export const migrationsList: MigrationObject[] = [
   },
   { name: 'Migration20261206500000_sweep_requests', class: Migration20261206500000_sweep_requests },
   { name: 'Migration20261207000000_tron_delegation', class: Migration20261207000000_tron_delegation },
+  { name: 'Migration20261207100000_signature_uses', class: Migration20261207100000_signature_uses },
 ];

@@ -152,10 +152,10 @@ export async function createApp(opts: AppOptions = {}) {
   const schema = getSchema();
   const server = createServer(services);
   await registerCookies(server);
-  const signatures = new SignatureVerifier(
-    new ReplayCache(redis, config.redisPrefix),
-    config.timestampToleranceSeconds,
+  const replay = new ReplayCache(pool, (err) =>
+    log.warn({ err: err.message }, 'could not purge expired signature records'),
   );
+  const signatures = new SignatureVerifier(replay, config.timestampToleranceSeconds);
   const auth = new Authenticator(services, new RateLimits(redis, config.redisPrefix), signatures);
   registerGraphql(server, schema, services, auth);
   await registerRestV1(server, schema, services, auth);
@@ -241,6 +241,7 @@ export async function createApp(opts: AppOptions = {}) {
       await server.close();
       await ops.close();
       await ledger.drain();
+      await replay.settled();
       await signer?.stop();
       await workers?.stop();
       await webhooks.targets.close();

@@ -1,42 +1,70 @@
-import type { Redis } from 'ioredis';
+import type { Pool } from '../db/database.js';
 
 // Remembers the signatures of version-2 requests for as long as their timestamp is accepted, so a captured
-// request cannot be sent again. Redis holds them (SET NX with an expiry), so the refusal holds across API
-// instances. While Redis is away, this process remembers them itself: a replay to the same instance is still
-// refused, and after the outage Redis is asked again.
+// request cannot be sent again. PostgreSQL holds them (table signature_uses, one INSERT … ON CONFLICT DO NOTHING
+// per signature), so the refusal holds across API instances and survives anything Redis does: it used to be
+// Redis (SET NX), and a Redis that came back empty or was away let a captured request in again within its
+// window, a transfer without an Idempotency-Key included (it moved the money twice). While PostgreSQL does not
+// answer, the request fails (503), as it would at its first query: nothing is let in unchecked.
+//
+// Rows past their window are deleted by whichever process records a signature at least PURGE_EVERY_MS after
+// its last purge: a row lives about twice the timestamp tolerance, so the table stays the size of that much
+// version-2 traffic.
 
-/** Beyond this many signatures remembered in-process (only while Redis is away), the oldest are dropped. */
-const LOCAL_MAX = 200_000;
+const PURGE_EVERY_MS = 60_000;
+/** Rows one purge statement deletes at most; a purge repeats it until a statement finds fewer. */
+const PURGE_BATCH = 5000;
+
+const FIRST_USE_SQL = {
+  name: 'sig_first_use',
+  text: `insert into signature_uses (id, expires_at) values ($1, now() + make_interval(secs => $2))
+         on conflict (id) do nothing`,
+} as const;
+
+const PURGE_SQL = {
+  name: 'sig_purge',
+  text: `delete from signature_uses where id in (
+           select id from signature_uses where expires_at < now() order by expires_at limit $1)`,
+} as const;
 
 export class ReplayCache {
-  private readonly local = new Map<string, number>();
+  private lastPurge = Date.now();
+  private purging: Promise<void> | null = null;
 
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly pool: Pool,
+    private readonly onPurgeError: (err: Error) => void = () => undefined,
   ) {}
 
   /** True the first time `id` is seen within `ttlSeconds`; false for a replay. */
   async firstUse(id: string, ttlSeconds: number): Promise<boolean> {
-    const key = `${this.prefix}:sig:${id}`;
-    const now = Date.now();
-    const seenHere = this.local.get(key);
-    if (seenHere !== undefined && seenHere > now) return false;
-    try {
-      return (await this.redis.set(key, '1', 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX')) === 'OK';
-    } catch {
-      this.remember(key, now + ttlSeconds * 1000, now);
-      return true;
+    const r = await this.pool.query({ ...FIRST_USE_SQL, values: [id, Math.max(1, Math.ceil(ttlSeconds))] });
+    this.purgeNowAndThen();
+    return r.rowCount === 1;
+  }
+
+  /** Deletes the rows past their window (also run now and then by firstUse); returns how many. */
+  async purgeExpired(): Promise<number> {
+    let purged = 0;
+    for (;;) {
+      const n = (await this.pool.query({ ...PURGE_SQL, values: [PURGE_BATCH] })).rowCount ?? 0;
+      purged += n;
+      if (n < PURGE_BATCH) return purged;
     }
   }
 
-  private remember(key: string, expiresAtMs: number, now: number): void {
-    if (this.local.size >= LOCAL_MAX) {
-      for (const [k, exp] of this.local) {
-        if (exp <= now || this.local.size >= LOCAL_MAX) this.local.delete(k);
-        else break;
-      }
-    }
-    this.local.set(key, expiresAtMs);
+  /** The purge running in the background, if any (shutdown waits for it). */
+  settled(): Promise<void> {
+    return this.purging ?? Promise.resolve();
+  }
+
+  private purgeNowAndThen(): void {
+    if (this.purging || Date.now() - this.lastPurge < PURGE_EVERY_MS) return;
+    this.lastPurge = Date.now();
+    this.purging = this.purgeExpired()
+      .then(() => undefined, this.onPurgeError)
+      .finally(() => {
+        this.purging = null;
+      });
   }
 }

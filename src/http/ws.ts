@@ -13,6 +13,7 @@ import { maskError } from './graphql.js';
 import { MessageBudget } from './ws-budget.js';
 import { LiveSubscriptions } from './ws-live.js';
 import { SocketOperations } from './ws-operations.js';
+import { startRevocationSweep } from './ws-revocation-sweep.js';
 import { MessageRouter, startKeepAlive } from './ws-router.js';
 
 // GraphQL over graphql-ws on the same port and path as /graphql. The socket authenticates in connection_init:
@@ -56,6 +57,10 @@ class SocketIndex {
   close(id: string, reason: string): void {
     for (const ws of this.sockets.get(id) ?? []) ws.close(CLOSE_UNAUTHORIZED, reason);
     this.sockets.delete(id);
+  }
+
+  ids(): string[] {
+    return [...this.sockets.keys()];
   }
 }
 
@@ -213,6 +218,15 @@ export function attachSubscriptions(
     socket.on('error', () => socket.terminate());
   });
   const keepAlive = startKeepAlive(wss);
+  const revocationSweep = startRevocationSweep(
+    {
+      keyIds: () => byKey.ids(),
+      tokenIds: () => byToken.ids(),
+      closeForKey: (keyId) => byKey.close(keyId, 'key_revoked'),
+      closeForToken: (tokenId) => byToken.close(tokenId, 'token_revoked'),
+    },
+    services,
+  );
 
   return {
     /** The process's live fan-out (its counters are in metrics and tests). */
@@ -228,6 +242,7 @@ export function attachSubscriptions(
     /** On shutdown: tell every client we are going away (1001), so they reconnect elsewhere. */
     async close(): Promise<void> {
       keepAlive.stop();
+      revocationSweep.stop();
       hub.close();
       for (const ws of wss.clients) ws.close(CLOSE_GOING_AWAY, 'server shutting down');
       await new Promise<void>((resolve) => wss.close(() => resolve()));

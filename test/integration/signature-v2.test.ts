@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ReplayCache } from '../../src/http/replay-cache.js';
 import { hmacSha256Hex } from '../../src/lib/crypto.js';
@@ -104,13 +103,17 @@ describe('signature version 2 over HTTP: timestamp, method, path and body, each 
     expect(keys.find((k) => k.id === rotated.keyId)?.signatureVersion).toBe(2);
   });
 
-  it('remembers signatures in-process while Redis is away', async () => {
-    const away = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false });
-    const cache = new ReplayCache(away, 'novapay-test:away');
+  it('records each signature in PostgreSQL until its window is over, then purges it', async () => {
+    const cache = new ReplayCache(t.app.pool);
     expect(await cache.firstUse('key_x:abc', 300)).toBe(true);
     expect(await cache.firstUse('key_x:abc', 300)).toBe(false);
-    expect(await cache.firstUse('key_x:def', 300)).toBe(true);
-    away.disconnect();
+    expect(await cache.firstUse('key_x:def', 1)).toBe(true);
+    await t.app.pool.query(
+      "update signature_uses set expires_at = now() - interval '1 second' where id = 'key_x:def'",
+    );
+    expect(await cache.purgeExpired()).toBe(1);
+    const left = await t.app.pool.query("select id from signature_uses where id like 'key_x:%'");
+    expect(left.rows).toEqual([{ id: 'key_x:abc' }]);
   });
 });
 

@@ -247,6 +247,16 @@ export class MerchantsService {
     return created;
   }
 
+  /** Which of `keyIds` are revoked (or gone): the sockets opened with them must close (src/http/ws-revocation-sweep.ts). */
+  async revokedKeyIds(keyIds: string[]): Promise<string[]> {
+    if (keyIds.length === 0) return [];
+    const rows = await this.orm.em
+      .fork()
+      .find(ApiKey, { id: { $in: keyIds }, revokedAt: null }, { fields: ['id'] });
+    const live = new Set(rows.map((r) => r.id));
+    return keyIds.filter((id) => !live.has(id));
+  }
+
   /** An API key's tenant, revocation and decrypted secret (for webhook bodies signed with it); null if unknown. */
   async keySecret(
     keyId: string,

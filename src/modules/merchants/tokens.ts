@@ -116,6 +116,11 @@ export class TokenService {
     return claimsOf(p, { exp: p.exp ?? 0, jti });
   }
 
+  /** Whether the token with this jti was revoked (PostgreSQL's list, reloaded every 2 s). */
+  async isRevoked(jti: string): Promise<boolean> {
+    return (await this.revocations?.isRevoked(jti)) ?? false;
+  }
+
   /** Revokes a token that verifies now (an expired or foreign one needs nothing); returns its claims. */
   async revoke(token: string, reason: string): Promise<TokenClaims> {
     const claims = await this.verify(token);

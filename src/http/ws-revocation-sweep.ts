@@ -1,0 +1,43 @@
+import type { Logger } from '../lib/logger.js';
+import type { MerchantsService, TokenService } from '../modules/merchants/index.js';
+
+// The sockets opened with a key or token revoked elsewhere are closed at once by the Redis message that tells
+// of it (src/http/revocation-bus.ts). That message is lost when Redis is away, and a socket, unlike an HTTP
+// request, never shows its credential again: it stayed open and went on running queries and mutations. So
+// every SWEEP_MS each process asks PostgreSQL, the record, about the credentials behind its open sockets
+// (one query for the keys; the tokens from the revoked list each process reloads every 2 s anyway) and
+// closes those that were revoked.
+
+export const SWEEP_MS = 2_000;
+
+export interface SweptSockets {
+  keyIds(): string[];
+  tokenIds(): string[];
+  closeForKey(keyId: string): void;
+  closeForToken(tokenId: string): void;
+}
+
+export function startRevocationSweep(
+  sockets: SweptSockets,
+  services: { merchants: MerchantsService; tokens: TokenService; log: Logger },
+  everyMs = SWEEP_MS,
+): { stop(): void } {
+  let running = false;
+  const sweep = async () => {
+    for (const keyId of await services.merchants.revokedKeyIds(sockets.keyIds())) sockets.closeForKey(keyId);
+    for (const tokenId of sockets.tokenIds()) {
+      if (await services.tokens.isRevoked(tokenId)) sockets.closeForToken(tokenId);
+    }
+  };
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    sweep()
+      .catch((err) => services.log.warn({ err: err.message }, 'could not check open sockets for revocations'))
+      .finally(() => {
+        running = false;
+      });
+  }, everyMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
