@@ -230,11 +230,19 @@ export class DeliveryDispatcher {
     }
   }
 
-  /** A disabled or deleted endpoint: its whole backlog fails at once, unsent (`endpoint <reason>`). */
+  /**
+   * A disabled or deleted endpoint: its whole backlog fails at once, unsent (`endpoint <reason>`). Whether
+   * or not that write lands, the worker lets go of the deliveries it dropped: kept among those it holds, their
+   * leases were renewed and the endpoint kept as this worker's for good; let go, a failed close is done again
+   * when their leases lapse and a worker claims one of them.
+   */
   private async closeEndpoint(d: Claimed): Promise<void> {
     const dropped = this.endpoints.drop(d.endpointId);
-    await this.store.closeEndpoint(d.endpointId, `endpoint ${d.endpoint.disabled_reason ?? 'disabled'}`);
-    for (const x of [d, ...dropped]) this.held.delete(keyOf(x));
+    try {
+      await this.store.closeEndpoint(d.endpointId, `endpoint ${d.endpoint.disabled_reason ?? 'disabled'}`);
+    } finally {
+      for (const x of [d, ...dropped]) this.held.delete(keyOf(x));
+    }
   }
 
   /** The endpoint's secrets (decrypted once) and whether its connections must pass the target check. */
