@@ -117,9 +117,14 @@ async function play(url: string, sequence: Frame[]) {
     if (closed !== null) break;
     ws.send(f.kind === 'binary' ? Buffer.from(f.text) : f.text);
     if (f.wait === 'ack') {
-      // A client subscribes once acknowledged (before, graphql-ws closes with 4401): wait for the answer.
-      while (closed === null && !received.some((r) => r.type === 'connection_ack'))
+      // A client subscribes once acknowledged (before, graphql-ws closes with 4401): wait for the answer,
+      // and fail with what arrived rather than hang until the test's timeout when it never comes.
+      const ackBy = Date.now() + 5000;
+      while (closed === null && !received.some((r) => r.type === 'connection_ack')) {
+        if (Date.now() > ackBy)
+          throw new Error(`no connection_ack in 5 s; received ${JSON.stringify(received)}`);
         await new Promise((r) => setTimeout(r, 5));
+      }
     } else if (f.wait) waits.add(f.wait);
     // The client gave up on an operation: the server owes it no answer any more.
     const completed = /^\{"id":"(\w+)","type":"complete"\}$/.exec(f.text)?.[1];
