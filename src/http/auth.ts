@@ -148,11 +148,18 @@ export class Authenticator {
    * the key's allow-list, the signature of the timestamp (signature.ts), and one unit of its rate limit.
    */
   async principalFromKeySignature(
-    params: { apiKey: string; timestamp: string; signature: string; signatureVersion?: string },
+    params: {
+      apiKey: string;
+      timestamp: string;
+      signature: string;
+      signatureVersion?: string;
+      nonce?: string;
+    },
     address: string,
   ): Promise<Principal> {
     const key = await this.key(params.apiKey, address);
-    await this.signatures.verifyConnection(key, params.timestamp, params.signature, params.signatureVersion);
+    const { timestamp, signature, signatureVersion, nonce } = params;
+    await this.signatures.verifyConnection(key, timestamp, signature, signatureVersion, nonce);
     const principal = merchantPrincipal(key);
     await this.spend(principal);
     return principal;

@@ -13,6 +13,8 @@ import type { ReplayCache } from './replay-cache.js';
 
 const SIGNATURE_SHAPE = /^[0-9a-fA-F]{64}$/;
 const TIMESTAMP_SHAPE = /^\d{1,12}$/;
+/** connection_init's optional nonce (version 2): what tells apart two sockets of one key opened in one second. */
+const NONCE_SHAPE = /^[A-Za-z0-9_-]{1,64}$/;
 
 export type SignatureVersion = 1 | 2;
 
@@ -66,19 +68,30 @@ export class SignatureVerifier {
   }
 
   /**
-   * connection_init's `{apiKey, timestamp, signature, signatureVersion?}`: version 1 signs the timestamp;
-   * version 2 signs the upgrade request as a GET of /graphql without a body, and is accepted once.
+   * connection_init's `{apiKey, timestamp, signature, signatureVersion?, nonce?}`: version 1 signs the
+   * timestamp; version 2 signs the upgrade request as a GET of /graphql whose body is the nonce (none without
+   * one), and is accepted once. Without a nonce, a key's sockets opened in the same second carry the same
+   * signature, so only the first of them opens.
    */
   async verifyConnection(
     key: ResolvedKey,
     timestamp: string,
     signature: string,
     requested: string | undefined,
+    nonce?: string,
   ): Promise<void> {
     const version = this.version(requested, key);
     this.checkTimestamp(timestamp, 'timestamp');
+    if (nonce !== undefined && (version !== 2 || !NONCE_SHAPE.test(nonce))) {
+      throw new AppError(
+        'invalid_signature',
+        'nonce must be 1 to 64 letters, digits, "-" or "_" (signature version 2)',
+      );
+    }
     const signed =
-      version === 2 ? v2SignedText(timestamp, 'GET', '/graphql', Buffer.alloc(0)) : Buffer.from(timestamp);
+      version === 2
+        ? v2SignedText(timestamp, 'GET', '/graphql', Buffer.from(nonce ?? ''))
+        : Buffer.from(timestamp);
     if (
       !SIGNATURE_SHAPE.test(signature) ||
       !safeEqualHex(hmacSha256Hex(key.secret, signed), signature.toLowerCase())

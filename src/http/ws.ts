@@ -117,13 +117,14 @@ export function attachSubscriptions(
       return principal;
     }
     if (params && typeof params.apiKey === 'string') {
-      const { apiKey, timestamp, signature, signatureVersion } = params;
+      const { apiKey, timestamp, signature, signatureVersion, nonce } = params;
       return auth.principalFromKeySignature(
         {
           apiKey,
           timestamp: String(timestamp ?? ''),
           signature: String(signature ?? ''),
           signatureVersion: signatureVersion === undefined ? undefined : String(signatureVersion),
+          nonce: nonce === undefined ? undefined : String(nonce),
         },
         address,
       );
