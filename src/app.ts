@@ -226,6 +226,8 @@ export async function createApp(opts: AppOptions = {}) {
     chains,
     /** The live fan-out of this process (null for a worker-only process). */
     fanout: ws?.hub ?? null,
+    /** The WebSocket endpoint of this process (null for a worker-only process). */
+    sockets: ws,
     async listen(port = config.port, host = config.host): Promise<string> {
       return server.listen({ port, host });
     },

@@ -45,6 +45,9 @@ class SocketIndex {
   private readonly sockets = new Map<string, Set<WebSocket>>();
 
   add(id: string, ws: WebSocket): void {
+    // Closed while it authenticated: its 'close' has fired already, so it would stay here (and in every
+    // revocation sweep's query) for as long as the process runs.
+    if (ws.readyState === ws.CLOSING || ws.readyState === ws.CLOSED) return;
     const set = this.sockets.get(id) ?? new Set();
     set.add(ws);
     this.sockets.set(id, set);
@@ -61,6 +64,12 @@ class SocketIndex {
 
   ids(): string[] {
     return [...this.sockets.keys()];
+  }
+
+  size(): number {
+    let n = 0;
+    for (const set of this.sockets.values()) n += set.size;
+    return n;
   }
 }
 
@@ -232,6 +241,10 @@ export function attachSubscriptions(
   return {
     /** The process's live fan-out (its counters are in metrics and tests). */
     hub,
+    /** How many open sockets are indexed by the key or token that opened them (to close them on revocation). */
+    indexedSockets(): number {
+      return byKey.size() + byToken.size();
+    },
     /** Closes the sockets that authenticated with a revoked key. */
     closeForKey(keyId: string): void {
       byKey.close(keyId, 'key_revoked');
