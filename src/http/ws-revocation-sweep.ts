@@ -5,8 +5,8 @@ import type { MerchantsService, TokenService } from '../modules/merchants/index.
 // of it (src/http/revocation-bus.ts). That message is lost when Redis is away, and a socket, unlike an HTTP
 // request, never shows its credential again: it stayed open and went on running queries and mutations. So
 // every SWEEP_MS each process asks PostgreSQL, the record, about the credentials behind its open sockets
-// (one query for the keys; the tokens from the revoked list each process reloads every 2 s anyway) and
-// closes those that were revoked.
+// (one query for the keys; one reload of the revoked tokens' list, when it has token sockets) and closes
+// those that were revoked.
 
 export const SWEEP_MS = 2_000;
 
@@ -24,10 +24,15 @@ export function startRevocationSweep(
 ): { stop(): void } {
   let running = false;
   const sweep = async () => {
-    for (const keyId of await services.merchants.revokedKeyIds(sockets.keyIds())) sockets.closeForKey(keyId);
-    for (const tokenId of sockets.tokenIds()) {
+    // Tokens first: their list is reloaded at each sweep (it is counted stale only 2 s after its last read
+    // ended, so relying on that skipped every other sweep), and a failed reload keeps the list, so a
+    // PostgreSQL error on the keys' query below does not hold back what Redis brought.
+    const tokenIds = sockets.tokenIds();
+    if (tokenIds.length > 0) await services.tokens.refreshRevocations();
+    for (const tokenId of tokenIds) {
       if (await services.tokens.isRevoked(tokenId)) sockets.closeForToken(tokenId);
     }
+    for (const keyId of await services.merchants.revokedKeyIds(sockets.keyIds())) sockets.closeForKey(keyId);
   };
   const timer = setInterval(() => {
     if (running) return;

@@ -37,13 +37,16 @@ export class TokenRevocations {
     if (expiresAtMs > Date.now()) this.revoked.set(jti, expiresAtMs);
   }
 
+  /** Reloads the list from PostgreSQL now (the WebSocket revocation sweep, every 2 s); failures keep the list. */
+  async refresh(): Promise<void> {
+    this.syncing ??= this.load().finally(() => {
+      this.syncing = null;
+    });
+    await this.syncing;
+  }
+
   async isRevoked(jti: string): Promise<boolean> {
-    if (Date.now() - this.syncedAtMs >= SYNC_MS) {
-      this.syncing ??= this.load().finally(() => {
-        this.syncing = null;
-      });
-      await this.syncing;
-    }
+    if (Date.now() - this.syncedAtMs >= SYNC_MS) await this.refresh();
     return (this.revoked.get(jti) ?? 0) > Date.now();
   }
 

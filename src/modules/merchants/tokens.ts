@@ -116,6 +116,11 @@ export class TokenService {
     return claimsOf(p, { exp: p.exp ?? 0, jti });
   }
 
+  /** Reloads the revoked list from PostgreSQL now. */
+  async refreshRevocations(): Promise<void> {
+    await this.revocations?.refresh();
+  }
+
   /** Whether the token with this jti was revoked (PostgreSQL's list, reloaded every 2 s). */
   async isRevoked(jti: string): Promise<boolean> {
     return (await this.revocations?.isRevoked(jti)) ?? false;
