@@ -8,7 +8,7 @@ import type { Pool } from '../db/database.js';
 // answer, the request fails (503), as it would at its first query: nothing is let in unchecked.
 //
 // Rows past their window are deleted by whichever process records a signature at least PURGE_EVERY_MS after
-// its last purge: a row lives about twice the timestamp tolerance, so the table stays the size of that much
+// its last purge: a row lives about twice the timestamp tolerance plus a minute for clock skew between hosts, so the table stays the size of that much
 // version-2 traffic.
 
 const PURGE_EVERY_MS = 60_000;

@@ -4,6 +4,9 @@ import { AppError } from '../lib/errors.js';
 import type { ResolvedKey } from '../modules/merchants/index.js';
 import type { ReplayCache } from './replay-cache.js';
 
+/** How far behind this host's clock another API host's may be without reopening a replay window. */
+const CLOCK_SKEW_MARGIN_SECONDS = 60;
+
 // Request signatures. Version 1 is the legacy page's: HMAC-SHA256(secret, raw body), the empty string for a
 // GET, "<X-Timestamp>.<raw body>" when a timestamp is sent. It signs neither the method nor the path, so one
 // captured GET signature reads any path, and a timestamped POST can be sent again for the whole window.
@@ -123,7 +126,11 @@ export class SignatureVerifier {
 
   /** A version-2 signature is remembered until its timestamp leaves the window. */
   private async once(keyId: string, signature: string, timestamp: string): Promise<void> {
-    const ttlSeconds = Number(timestamp) + this.toleranceSeconds - Date.now() / 1000 + 1;
+    // Kept a minute past the timestamp's window on this host's clock: another API host whose clock is behind
+    // this one's still accepts the timestamp for that long (review: with a second of margin, a host more than
+    // a second behind accepted a replay once the purge had run).
+    const ttlSeconds =
+      Number(timestamp) + this.toleranceSeconds - Date.now() / 1000 + CLOCK_SKEW_MARGIN_SECONDS;
     if (!(await this.replay.firstUse(`${keyId}:${signature.toLowerCase()}`, ttlSeconds))) {
       throw new AppError(
         'invalid_signature',

@@ -46,6 +46,24 @@ describe('a version-2 signature has one record', () => {
     ]);
   });
 
+  it('outlives its timestamp’s window by a minute, for API hosts whose clocks are behind', async () => {
+    const m = await t.merchant('test', { signatureVersion: 2 });
+    await t.credit(m, 'a', '1');
+    const ts = now();
+    const sig = hmacSha256Hex(m.apiSecret, `${ts}\nGET\n/api/v1/balance/a\n`);
+    const res = await t.request({
+      url: '/api/v1/balance/a',
+      headers: { 'x-api-key': m.apiKey, 'x-signature': sig, 'x-timestamp': String(ts) },
+    });
+    expect(res.status).toBe(200);
+    const { rows } = await t.app.pool.query<{ past: number }>(
+      'select extract(epoch from expires_at) - $2::bigint as past from signature_uses where id = $1',
+      [`${m.keyId}:${sig}`, ts + t.app.config.timestampToleranceSeconds],
+    );
+    // A host 59 s behind accepts this timestamp until then on its own clock: the record must still be there.
+    expect(Number(rows[0]!.past)).toBeGreaterThanOrEqual(59);
+  });
+
   it('is not written for a bad HMAC or a timestamp out of the window', async () => {
     const m = await t.merchant('test', { signatureVersion: 2 });
     await t.credit(m, 'a', '1');
