@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { TestMerchant } from '../helpers/app.js';
 import { useTestApp } from '../helpers/app.js';
 import { fuzzParams } from '../helpers/fuzz.js';
+import { liveKeyOf } from '../helpers/tenants.js';
 
 // One Idempotency-Key string used at once by two merchants and by both modes of one merchant: three
 // independent keys. Sent together (so they often share a ledger batch), each tenant's request is posted once
@@ -26,11 +27,7 @@ describe('idempotency keys of different tenants', () => {
   it('keeps one key string of two merchants and two modes apart, even in one batch', async () => {
     const a = await t.merchant();
     const b = await t.merchant();
-    const aLive = {
-      ...a,
-      ...(await t.app.services.merchants.createKey(a.merchantId, 'live', { rateLimitPerSecond: 100_000 })),
-      mode: 'live' as const,
-    };
+    const aLive = await liveKeyOf(t, a);
     const tenants = [a, b, aLive];
     for (const m of tenants) await t.credit(m, 'payer', '1000');
     await fc.assert(

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TestMerchant } from '../helpers/app.js';
 import { useTestApp } from '../helpers/app.js';
 import { eventually } from '../helpers/receiver.js';
+import { liveKeyOf } from '../helpers/tenants.js';
 import { keyInit, wsClient } from '../helpers/ws.js';
 
 // Live events keep to their tenant: a merchant's key, a user session it minted and a stream token it minted
@@ -56,11 +57,7 @@ describe('live events keep to their tenant', () => {
     const url = `${(await t.app.listen(0, '127.0.0.1')).replace('http', 'ws')}/graphql`;
     const a = await t.merchant();
     const b = await t.merchant();
-    const aLive = {
-      ...a,
-      ...(await t.app.services.merchants.createKey(a.merchantId, 'live', { rateLimitPerSecond: 100_000 })),
-      mode: 'live' as const,
-    };
+    const aLive = await liveKeyOf(t, a);
     const [ofA, ofB, ofALive] = [
       await listeners(url, a),
       await listeners(url, b),
