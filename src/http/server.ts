@@ -113,6 +113,10 @@ export function createServer(services: Services): FastifyInstance {
   app.addHook('onRequest', async (req, reply) => {
     req.principal = ANONYMOUS;
     reply.header('X-Request-Id', req.id);
+    // A tenant's answers are for that caller alone: no shared cache may keep one and hand it to the next caller
+    // of the URL. REST's X-API-Key is not a credential to caches (only Authorization is), and a 200 to a GET
+    // without Cache-Control may be cached heuristically. Refusals too (they tell what exists).
+    if (isApiPath(req.url)) reply.header('Cache-Control', 'no-store');
     lastRequestAt = Date.now();
     if (closing) {
       // Fastify has stopped accepting connections; this request came on one still open. Nothing has run
@@ -171,6 +175,12 @@ export function createServer(services: Services): FastifyInstance {
 }
 
 /** Fastify's pre-routing errors as a status and a message for the caller. */
+/** The API's own paths (REST and GraphQL), whose answers belong to the caller. */
+export function isApiPath(url: string): boolean {
+  const path = url.split('?', 1)[0]!;
+  return path === '/graphql' || path.startsWith('/graphql/') || path.startsWith('/api/');
+}
+
 export function frameworkError(err: FastifyError): { status: number; message: string } {
   if (err.code === 'FST_ERR_MAX_PARAM_LENGTH')
     return { status: 414, message: 'A path parameter is too long' };
