@@ -147,12 +147,13 @@ export class DepositsService {
     return { ...created, replayed: false };
   }
 
-  async row(t: Tenant, id: string): Promise<DepositRow> {
+  /** `param`: the argument that named the deposit, for the not-found error (`id`, or `depositId`). */
+  async row(t: Tenant, id: string, param = 'id'): Promise<DepositRow> {
     const r = await this.pool.query<DepositRow>(
       'select * from deposits where id = $1 and merchant_id = $2 and mode = $3',
       [id, t.merchantId, t.mode],
     );
-    if (!r.rows[0]) throw new NotFoundError('Deposit', id, 'id');
+    if (!r.rows[0]) throw new NotFoundError('Deposit', id, param);
     return r.rows[0];
   }
 
@@ -187,7 +188,7 @@ export class DepositsService {
    */
   async simulate(t: Tenant, id: string, amount?: unknown): Promise<{ txHash: string; amount: string }> {
     if (t.mode !== 'test') throw new ForbiddenError('simulateDeposit works with test-mode keys only');
-    const dep = await this.row(t, id);
+    const dep = await this.row(t, id, 'depositId');
     const net = this.registry.get(dep.network, 'test');
     if (!net?.faucetPrivateKey)
       throw new UnsupportedNetworkError(`${dep.network} has no development faucet`, 'depositId');

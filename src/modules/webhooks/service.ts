@@ -113,12 +113,13 @@ export class WebhooksService {
     return { endpoint: r.rows[0]!, secret };
   }
 
-  async get(t: Tenant, id: string): Promise<EndpointRow> {
+  /** `param`: the argument that named the endpoint, for the not-found error (`id`, or `endpointId`). */
+  async get(t: Tenant, id: string, param = 'id'): Promise<EndpointRow> {
     const r = await this.pool.query<EndpointRow>(
       'select * from webhook_endpoints where id = $1 and merchant_id = $2 and mode = $3 and deleted_at is null',
       [id, t.merchantId, t.mode],
     );
-    if (!r.rows[0]) throw new NotFoundError('Webhook endpoint', id, 'id');
+    if (!r.rows[0]) throw new NotFoundError('Webhook endpoint', id, param);
     return r.rows[0];
   }
 
@@ -255,7 +256,7 @@ export class WebhooksService {
       throw new ValidationError(`${type} events are not delivered to webhooks`, 'eventId');
     }
     const targets = endpointId
-      ? [await this.get(t, endpointId)]
+      ? [await this.get(t, endpointId, 'endpointId')]
       : (await this.list(t)).filter(
           (e) => e.status === 'enabled' && (e.events.length === 0 || e.events.includes(type)),
         );
