@@ -67,7 +67,14 @@ export async function fundUsers(
   return retries;
 }
 
-/** POSTs a JSON body signed as API.md says: X-Signature = hex(HMAC-SHA256(apiSecret, raw body)). */
+/** BENCH_SIGNATURE_VERSION=2 signs every request with signature version 2 (docs/api.md), else version 1. */
+const SIGNATURE_VERSION = process.env.BENCH_SIGNATURE_VERSION === '2' ? 2 : 1;
+
+/**
+ * POSTs a JSON body signed as docs/api.md says: version 1, X-Signature = hex(HMAC-SHA256(apiSecret, raw
+ * body)); version 2 (BENCH_SIGNATURE_VERSION=2), the HMAC of "<timestamp>\nPOST\n<path>\n<body>" with
+ * X-Timestamp and X-Signature-Version: 2, each signature accepted once.
+ */
 export function signedPost(
   http: HttpClient,
   m: Merchant,
@@ -76,10 +83,18 @@ export function signedPost(
   headers: Record<string, string> = {},
 ): Promise<Reply> {
   const body = Buffer.from(JSON.stringify(payload));
+  const signing: Record<string, string> = {};
+  if (SIGNATURE_VERSION === 2) {
+    const ts = String(Math.floor(Date.now() / 1000));
+    const text = Buffer.concat([Buffer.from(`${ts}\nPOST\n${path}\n`), body]);
+    signing['X-Timestamp'] = ts;
+    signing['X-Signature-Version'] = '2';
+    signing['X-Signature'] = createHmac('sha256', m.apiSecret).update(text).digest('hex');
+  } else signing['X-Signature'] = createHmac('sha256', m.apiSecret).update(body).digest('hex');
   return http.post(path, body, {
     ...headers,
     'Content-Type': 'application/json',
     'X-API-Key': m.apiKey,
-    'X-Signature': createHmac('sha256', m.apiSecret).update(body).digest('hex'),
+    ...signing,
   });
 }
