@@ -174,13 +174,14 @@ export function createServer(services: Services): FastifyInstance {
   return app;
 }
 
-/** Fastify's pre-routing errors as a status and a message for the caller. */
 /** The API's own paths (REST and GraphQL), whose answers belong to the caller. */
 export function isApiPath(url: string): boolean {
-  const path = url.split('?', 1)[0]!;
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
   return path === '/graphql' || path.startsWith('/graphql/') || path.startsWith('/api/');
 }
 
+/** Fastify's pre-routing errors as a status and a message for the caller. */
 export function frameworkError(err: FastifyError): { status: number; message: string } {
   if (err.code === 'FST_ERR_MAX_PARAM_LENGTH')
     return { status: 414, message: 'A path parameter is too long' };
