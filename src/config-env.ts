@@ -150,6 +150,7 @@ export const envSchema = z.object({
     .min(16 * 1024)
     .max(256 * 1024 * 1024)
     .default(1024 * 1024),
+  WS_HEAP_RELEASE_AFTER_CLOSES: z.coerce.number().int().min(0).max(10_000_000).default(1_000),
   ADMIN_TOKEN_TTL_SECONDS: z.coerce
     .number()
     .int()

@@ -61,6 +61,8 @@ export interface Config {
   wsCoalesceBytes: number;
   /** Unsent bytes on a socket past which it is closed (4408 too_slow) rather than a donation dropped. */
   wsSlowClientBytes: number;
+  /** Sockets closed in a wave (half the peak gone) after which one major GC returns their memory; 0 = off. */
+  wsHeapReleaseAfterCloses: number;
   adminTokenTtlSeconds: number;
   outboxPollMs: number;
   outboxBatchSize: number;
@@ -216,6 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsMessageBurst: e.WS_MESSAGE_BURST,
     wsCoalesceBytes: e.WS_COALESCE_BYTES,
     wsSlowClientBytes: e.WS_SLOW_CLIENT_BYTES,
+    wsHeapReleaseAfterCloses: e.WS_HEAP_RELEASE_AFTER_CLOSES,
     adminTokenTtlSeconds: e.ADMIN_TOKEN_TTL_SECONDS,
     outboxPollMs: e.OUTBOX_POLL_MS,
     outboxBatchSize: e.OUTBOX_BATCH_SIZE,

@@ -11,6 +11,7 @@ import type { Authenticator } from './auth.js';
 import { trustProxyFn, upgradeClientAddress } from './client-address.js';
 import { maskError } from './graphql.js';
 import { MessageBudget } from './ws-budget.js';
+import { HeapRelease } from './ws-heap-release.js';
 import { LiveSubscriptions } from './ws-live.js';
 import { SocketOperations } from './ws-operations.js';
 import { startRevocationSweep } from './ws-revocation-sweep.js';
@@ -32,6 +33,8 @@ export const CLOSE_IP_NOT_ALLOWED = 4403;
 export const CLOSE_RATE_LIMITED = 4429;
 export const CLOSE_GOING_AWAY = 1001;
 const CLOSE_INTERNAL_ERROR = 4500;
+/** A disconnect wave is over when no socket has closed for this long (ws-heap-release.ts). */
+const HEAP_RELEASE_QUIET_MS = 2_000;
 
 function closeCode(err: unknown): number {
   if (!(err instanceof AppError)) return CLOSE_UNAUTHORIZED;
@@ -95,6 +98,15 @@ export function attachSubscriptions(
   );
   const live = new LiveSubscriptions(services, operations, hub);
   const trust = trustProxyFn(services.config.trustProxy);
+  let heapReleases = 0;
+  const heap = new HeapRelease({
+    minCloses: services.config.wsHeapReleaseAfterCloses,
+    quietMs: HEAP_RELEASE_QUIET_MS,
+    onRelease: (closes) => {
+      heapReleases++;
+      services.log.info({ closes, open: wss.clients.size }, 'WebSockets closed in a wave: memory released');
+    },
+  });
 
   app.server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
@@ -203,6 +215,8 @@ export function attachSubscriptions(
   };
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
     const state = operations.open(socket);
+    heap.opened();
+    socket.once('close', () => heap.closed());
     const budget = new MessageBudget(wsMessagesPerSecond, wsMessageBurst);
     const closed = server.opened(
       {
@@ -241,6 +255,10 @@ export function attachSubscriptions(
   return {
     /** The process's live fan-out (its counters are in metrics and tests). */
     hub,
+    /** How many times a wave of closed sockets started a major GC (ws-heap-release.ts). */
+    heapReleases(): number {
+      return heapReleases;
+    },
     /** How many open sockets are indexed by the key or token that opened them (to close them on revocation). */
     indexedSockets(): number {
       return byKey.size() + byToken.size();
@@ -257,6 +275,7 @@ export function attachSubscriptions(
     async close(): Promise<void> {
       keepAlive.stop();
       revocationSweep.stop();
+      heap.stop();
       hub.close();
       for (const ws of wss.clients) ws.close(CLOSE_GOING_AWAY, 'server shutting down');
       await new Promise<void>((resolve) => wss.close(() => resolve()));

@@ -1,0 +1,86 @@
+import vm from 'node:vm';
+
+// Memory back after a mass disconnect. Thousands of WebSockets that close at once (a stream ends, a deploy
+// moves viewers) leave their objects as garbage in V8's old space, and an idle process runs no major GC to
+// collect it: V8's memory reducer is armed only by old-space growth before the first mark-compact or by a
+// mark-compact that shrank memory, so the RSS stayed 1.2-1.4x its start for as long as the process idled
+// (docs/benchmarks.md, fanout). When at least `minCloses` sockets have closed since the last release and at
+// most half of the peak since then is still open, and no socket has closed for `quietMs`, this starts one
+// major GC the way `vm.measureMemory({execution: 'eager'})` does: incremental marking, concurrent on V8's
+// background thread, finished by a short pause on the event loop (not a blocking `gc()`, which took 122 ms
+// at 85 MiB live). The mark-compact that frees the sockets' pages also arms the memory reducer, which then
+// returns them to the operating system.
+
+export interface HeapReleaseOptions {
+  /** Sockets closed since the last release before one is considered; 0 turns releases off. */
+  minCloses: number;
+  /** How long no socket may have closed before the release runs (a disconnect wave is over). */
+  quietMs: number;
+  /** Starts the collection (tests pass a recorder); by default an eager memory measurement. */
+  collect?: () => Promise<unknown>;
+  /** Told after each release is started, with how many sockets closed since the one before. */
+  onRelease?: (closes: number) => void;
+}
+
+/** Node prints an ExperimentalWarning the first time vm.measureMemory is called: ours is deliberate. */
+function measureMemoryQuietly(): Promise<unknown> {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : warning.message;
+    if (/measureMemory/.test(text)) return;
+    (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return vm.measureMemory({ mode: 'summary', execution: 'eager' });
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
+
+export class HeapRelease {
+  private open = 0;
+  private peak = 0;
+  private closes = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly collect: () => Promise<unknown>;
+
+  constructor(private readonly options: HeapReleaseOptions) {
+    this.collect = options.collect ?? measureMemoryQuietly;
+  }
+
+  opened(): void {
+    this.open++;
+    if (this.open > this.peak) this.peak = this.open;
+  }
+
+  closed(): void {
+    this.open = Math.max(0, this.open - 1);
+    this.closes++;
+    if (!this.due()) return;
+    // Debounced: every close of the wave pushes the release back, so it runs once, after the wave.
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.release(), this.options.quietMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private due(): boolean {
+    const { minCloses } = this.options;
+    return minCloses > 0 && this.closes >= minCloses && this.open * 2 <= this.peak;
+  }
+
+  private release(): void {
+    this.timer = undefined;
+    if (!this.due()) return;
+    const closes = this.closes;
+    this.closes = 0;
+    this.peak = this.open;
+    // A measurement that fails (never seen) only means the memory waits for V8's own next major GC.
+    this.collect().catch(() => undefined);
+    this.options.onRelease?.(closes);
+  }
+}
