@@ -34,11 +34,25 @@ export function startRevocationSweep(
     }
     for (const keyId of await services.merchants.revokedKeyIds(sockets.keyIds())) sockets.closeForKey(keyId);
   };
+  // While PostgreSQL is away every sweep fails: one warning when they start failing, one line when a sweep
+  // works again (with how many failed), not a warning every SWEEP_MS from every process.
+  let failedSweeps = 0;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
     sweep()
-      .catch((err) => services.log.warn({ err: err.message }, 'could not check open sockets for revocations'))
+      .then(() => {
+        if (failedSweeps === 0) return;
+        services.log.info({ failedSweeps }, 'open sockets are checked for revocations again');
+        failedSweeps = 0;
+      })
+      .catch((err) => {
+        if (failedSweeps++ === 0)
+          services.log.warn(
+            { err: err.message },
+            'could not check open sockets for revocations; logged again when a sweep works',
+          );
+      })
       .finally(() => {
         running = false;
       });

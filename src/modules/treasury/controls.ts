@@ -65,8 +65,11 @@ export class TreasuryControls {
   async sweepNow(network: string, mode: string, actor: string): Promise<SweepRequest> {
     const n = this.chainOf(network, mode);
     const jobId = newJobId();
-    // The audit row and the job go together: the job is queued inside the transaction that writes the audit
-    // row, which rolls back if Redis refuses it.
+    // The audit row first, the job only after it committed (as sweepAddress). The job used to be queued inside
+    // the transaction: a commit that failed after it left a pass no audit row accounts for, and a Redis call
+    // that hung held the network's control row, so pausing the network waited for Redis. A whole pass is what
+    // the network's scheduled pass runs every SWEEP_INTERVAL_MS anyway (it honours a pause that comes later), so
+    // a job Redis refuses is logged and only delays the pass: the request is audited and answered.
     await inTransaction(this.pool, async (c) => {
       await this.refuseWhilePaused(c, n.chain, network, mode);
       await recordAudit(c, {
@@ -77,8 +80,13 @@ export class TreasuryControls {
         mode: n.mode,
         details: { jobId },
       });
-      await this.enqueue(n.chain, {}, jobId);
     });
+    await this.enqueue(n.chain, {}, jobId).catch((err) =>
+      this.log?.warn(
+        { chain: n.chain, jobId, err: (err as Error).message },
+        'sweepNow: could not queue a pass now; the next scheduled pass runs it',
+      ),
+    );
     return { network: n.network, mode: n.mode, address: null, unsweptBaseUnits: null, jobId };
   }
 
