@@ -702,6 +702,8 @@ export function serverEnv(database: string, redisPrefix: string): NodeJS.Process
     // No in-process devnets: their blocks would share the server's event loop.
     TRON_DEVNET: 'off',
     EVM_DEVNET: 'off',
+    // Every subscriber connects from 127.0.0.1 with the one stream token: a whole audience behind one address.
+    PAGE_TOKEN_RATE_LIMIT_PER_SECOND: '1000000',
   };
 }
 

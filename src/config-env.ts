@@ -99,6 +99,8 @@ export const envSchema = z.object({
   ADMIN_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   /** Requests per second one IP address may make without a credential (GraphQL introspection, `{ __typename }`). */
   ANONYMOUS_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).max(1_000_000).default(50),
+  /** Requests and socket operations per second of one page (stream or deposit) from one IP address. */
+  PAGE_TOKEN_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).max(1_000_000).default(50),
   MAX_AMOUNT_STARS: z.coerce.number().int().min(1).max(1_000_000_000_000).default(1_000_000_000),
   TIMESTAMP_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   IDEMPOTENCY_TTL_HOURS: z.coerce

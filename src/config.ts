@@ -30,6 +30,8 @@ export interface Config {
   adminRateLimitPerSecond: number;
   /** Requests per second of one IP address without a credential. */
   anonymousRateLimitPerSecond: number;
+  /** Requests and socket operations per second of a stream or deposit token's page from one IP address. */
+  pageTokenRateLimitPerSecond: number;
   maxAmountMinor: bigint;
   timestampToleranceSeconds: number;
   idempotencyTtlHours: number;
@@ -197,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultRateLimitPerSecond: e.DEFAULT_RATE_LIMIT_PER_SECOND,
     adminRateLimitPerSecond: e.ADMIN_RATE_LIMIT_PER_SECOND,
     anonymousRateLimitPerSecond: e.ANONYMOUS_RATE_LIMIT_PER_SECOND,
+    pageTokenRateLimitPerSecond: e.PAGE_TOKEN_RATE_LIMIT_PER_SECOND,
     maxAmountMinor: BigInt(e.MAX_AMOUNT_STARS) * 100n,
     timestampToleranceSeconds: e.TIMESTAMP_TOLERANCE_SECONDS,
     idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS,

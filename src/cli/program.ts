@@ -49,7 +49,9 @@ export function buildCli(): Command {
     );
   admin
     .command('revoke')
-    .description('revoke a bearer token (admin, portal session, user session, stream) before it expires')
+    .description(
+      'revoke a bearer token (admin, portal session, user session, stream, deposit link) before it expires',
+    )
     .argument('<tokenOrId>', 'the token itself, or its tokenId (jti) as `admin token --json` prints it')
     .option('--json', 'print one JSON object')
     .action((tokenOrId: string, o) =>

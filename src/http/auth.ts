@@ -9,7 +9,7 @@ import type { SignatureVerifier } from './signature.js';
 // Who is calling, for every door: HTTP (REST and GraphQL) and the WebSocket's connection_init. An API key
 // passes the same checks everywhere: its IP allow-list against the client address (behind proxies, read with
 // the TRUST_PROXY rule), its signature (signature.ts) and its rate limit, shared by HTTP requests and socket
-// operations.
+// operations. Every other credential spends a budget too (rateBucket), at every door.
 
 const API_KEY_SHAPE = /^sk_(live|test)_[0-9a-f]{32}$/;
 const USER_SESSION_PER_SECOND = 50;
@@ -27,28 +27,44 @@ export interface AuthOptions {
 export interface BucketLimits {
   adminPerSecond: number;
   anonymousPerSecond: number;
+  /** A stream or deposit token's page, per client address (every viewer of the page holds the same token). */
+  pageTokenPerSecond: number;
 }
 
 /**
- * The rate-limit budget a request spends, or null for credentials without one (stream, deposit): the
- * credential's, or without one the client address's (an anonymous request still costs a parse).
+ * The rate-limit budget a request or socket operation from `address` spends; every credential has one.
+ * - An API key its own, an admin token its subject's, a user session its user's in its mode (test-mode
+ *   traffic never spends a live user's budget).
+ * - A stream or deposit token is handed to every viewer of a page, so its budget is per page (the stream or
+ *   the deposit, not the token: a new token for the same page spends the same) and client address: one
+ *   viewer cannot spend the others', and no browser token spends its merchant's API key budget.
+ * - Without a credential, the client address's (an anonymous request still costs a parse).
+ * A page's id puts the address before a '/', which no address holds, so no two pairs share an id.
  */
 export function rateBucket(
   p: Principal,
   limits: BucketLimits,
-  address?: string,
-): { id: string; perSecond: number } | null {
+  address: string,
+): { id: string; perSecond: number } {
   switch (p.kind) {
     case 'merchant':
       return { id: p.keyId, perSecond: p.rateLimitPerSecond };
     case 'admin':
       return { id: `adm:${p.subject}`, perSecond: limits.adminPerSecond };
     case 'user':
-      return { id: `usr:${p.merchantId}:${p.userId}`, perSecond: USER_SESSION_PER_SECOND };
+      return { id: `usr:${p.merchantId}:${p.mode}:${p.userId}`, perSecond: USER_SESSION_PER_SECOND };
+    case 'stream':
+      return {
+        id: `stm:${p.merchantId}:${p.mode}:${address}/${p.streamId}`,
+        perSecond: limits.pageTokenPerSecond,
+      };
+    case 'deposit':
+      return {
+        id: `dep:${p.merchantId}:${p.mode}:${address}/${p.depositId}`,
+        perSecond: limits.pageTokenPerSecond,
+      };
     case 'anonymous':
-      return address === undefined ? null : { id: `ip:${address}`, perSecond: limits.anonymousPerSecond };
-    default:
-      return null;
+      return { id: `ip:${address}`, perSecond: limits.anonymousPerSecond };
   }
 }
 
@@ -161,26 +177,31 @@ export class Authenticator {
     const { timestamp, signature, signatureVersion, nonce } = params;
     await this.signatures.verifyConnection(key, timestamp, signature, signatureVersion, nonce);
     const principal = merchantPrincipal(key);
-    await this.spend(principal);
+    await this.spend(principal, address);
     return principal;
   }
 
-  /** Spends one unit of the credential's rate limit; throws rate_limited (with retryAfterSeconds) when out. */
-  async spend(principal: Principal): Promise<void> {
-    const bucket = rateBucket(principal, this.rateLimits());
-    if (!bucket) return;
+  /**
+   * Spends one unit of the credential's rate limit (for a socket, `address` is its upgrade request's client
+   * address); throws rate_limited (with retryAfterSeconds) when out.
+   */
+  async spend(principal: Principal, address: string): Promise<void> {
+    const bucket = rateBucket(principal, this.rateLimits(), address);
     const d = await this.limits.consume(bucket.id, bucket.perSecond);
     if (!d.allowed) throw rateLimitedError(d);
   }
 
   private rateLimits(): BucketLimits {
     const c = this.services.config;
-    return { adminPerSecond: c.adminRateLimitPerSecond, anonymousPerSecond: c.anonymousRateLimitPerSecond };
+    return {
+      adminPerSecond: c.adminRateLimitPerSecond,
+      anonymousPerSecond: c.anonymousRateLimitPerSecond,
+      pageTokenPerSecond: c.pageTokenRateLimitPerSecond,
+    };
   }
 
   private async spendHttp(reply: FastifyReply, principal: Principal): Promise<void> {
     const bucket = rateBucket(principal, this.rateLimits(), reply.request.ip);
-    if (!bucket) return;
     const d = await this.limits.consume(bucket.id, bucket.perSecond);
     reply.header('RateLimit-Limit', d.limit);
     reply.header('RateLimit-Remaining', d.remaining);

@@ -30,6 +30,8 @@ import { StorableTextRule, variablesTextError } from './storable-text.js';
 
 export interface SocketState {
   principal?: Principal;
+  /** The upgrade request's client address (TRUST_PROXY applied): a stream or deposit token's budget is per address. */
+  address?: string;
   /** Subscribe payloads as parsed by parseGraphqlJson, by operation id, until they are admitted. */
   exact: Map<string, SubscribePayload>;
   /** Operations admitted and not yet complete (they count against the caps). */
@@ -119,10 +121,12 @@ export class SocketOperations {
     return prepared;
   }
 
-  /** The socket's credential, once connection_init passed. */
-  setPrincipal(socket: WebSocket, principal: Principal): void {
+  /** The socket's credential and client address, once connection_init passed. */
+  setPrincipal(socket: WebSocket, principal: Principal, address: string): void {
     const state = this.states.get(socket);
-    if (state) state.principal = principal;
+    if (!state) return;
+    state.principal = principal;
+    state.address = address;
   }
 
   principal(socket: WebSocket): Principal {
@@ -136,12 +140,13 @@ export class SocketOperations {
     payload: SubscribePayload,
   ): Promise<ExecutionArgs | GraphQLError[]> {
     const state = this.states.get(ctx.extra.socket);
-    if (!state?.principal) return refusal(new AppError('invalid_token', 'The socket is not authenticated'));
+    if (!state?.principal || state.address === undefined)
+      return refusal(new AppError('invalid_token', 'The socket is not authenticated'));
     const exact = state.exact.get(id) ?? payload;
     state.exact.delete(id);
     const principal = state.principal;
     try {
-      await this.auth.spend(principal);
+      await this.auth.spend(principal, state.address);
       this.checkCaps(state, principal);
       // A key set to trusted documents only (and its tokens) sends a known document's exact text here.
       this.services.trustedDocuments.check(principal, exact);

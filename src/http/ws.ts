@@ -129,12 +129,12 @@ export function attachSubscriptions(
       if (principal?.kind !== 'admin') {
         throw new AppError('invalid_token', 'The portal session is missing or expired: sign in again');
       }
-      await auth.spend(principal);
+      await auth.spend(principal, address);
       return principal;
     }
     if (params && typeof params.token === 'string') {
       const principal = await auth.principalFromToken(params.token);
-      await auth.spend(principal);
+      await auth.spend(principal, address);
       return principal;
     }
     if (params && typeof params.apiKey === 'string') {
@@ -170,7 +170,7 @@ export function attachSubscriptions(
       try {
         const address = upgradeClientAddress(extra.request!, trust);
         const principal = await authenticate(ctx.connectionParams, address, extra.request!);
-        operations.setPrincipal(extra.socket, principal);
+        operations.setPrincipal(extra.socket, principal, address);
         if (principal.kind === 'merchant') byKey.add(principal.keyId, extra.socket);
         else if (principal.kind !== 'anonymous' && principal.tokenId)
           byToken.add(principal.tokenId, extra.socket);

@@ -46,6 +46,35 @@ describe('a deposit created again with its Idempotency-Key', () => {
       replayed: true,
     });
   });
+
+  it('answers the first link even when its token was revoked since; GET /deposit/:id mints a working one', async () => {
+    const m = await t.merchant();
+    const body = { userId: 'user_8a2f', amount: 25, currency: 'USDT', network: 'TRC20' };
+    const first = await create(m, body, 'deposit-2002');
+    expect(first.status).toBe(200);
+    const linkToken = (url: string) => new URL(url).searchParams.get('t')!;
+    const opens = async (url: string) =>
+      (
+        await t.request({
+          url: '/graphql',
+          body: { query: '{ __typename }' },
+          headers: { authorization: `Bearer ${linkToken(url)}` },
+        })
+      ).status;
+    expect(await opens(first.body.paymentUrl)).toBe(200);
+    // Ops revoke the link's token (npm run cli -- admin revoke <token>).
+    await t.app.services.tokens.revoke(linkToken(first.body.paymentUrl), 'test: link leaked');
+    // The replay is still the first answer, byte for byte: its link no longer opens.
+    const again = await create(m, body, 'deposit-2002');
+    expect([again.status, again.headers['idempotent-replayed']]).toEqual([200, 'true']);
+    expect(again.text).toBe(first.text);
+    expect(await opens(again.body.paymentUrl)).toBe(401);
+    // Reading the deposit hands out a link with a token of its own, which opens.
+    const read = await t.request({ url: `/api/v1/deposit/${first.body.id}`, as: m });
+    expect(read.status).toBe(200);
+    expect(read.body.paymentUrl).not.toBe(first.body.paymentUrl);
+    expect(await opens(read.body.paymentUrl)).toBe(200);
+  });
 });
 
 describe('a deposit on a network the server does not take', () => {

@@ -9,7 +9,9 @@ import { keyInit, rawSocket } from '../helpers/ws.js';
 // at once, 100 a second), a flood closes the socket with 4429 too_many_messages, whatever the messages are and
 // whether they are refused, and a graphql-ws client used as clients use it never comes near it.
 
-const t = useTestApp();
+// Behind one proxy (TRUST_PROXY=1), so two viewers of a stream can come from two addresses: a stream token's
+// rate limit is per client address.
+const t = useTestApp({ trustProxy: 1 });
 let wsUrl = '';
 beforeAll(async () => {
   expect([t.app.config.wsMessageBurst, t.app.config.wsMessagesPerSecond]).toEqual([500, 100]);
@@ -40,9 +42,13 @@ describe('a socket over its message budget', () => {
   it('spends it on refused subscribes too, and only that socket of a shared stream token is closed', async () => {
     const m = await t.merchant();
     const token = await streamToken(m, 'show');
-    const [flooder, viewer] = await Promise.all([rawSocket(wsUrl, { token }), rawSocket(wsUrl, { token })]);
-    // Another stream's donations: every one refused (forbidden, or too_many_subscriptions while the ones
-    // before it are still being refused), holding no place under the operation caps once answered.
+    const [flooder, viewer] = await Promise.all([
+      rawSocket(wsUrl, { token }, { 'x-forwarded-for': '198.51.100.1' }),
+      rawSocket(wsUrl, { token }, { 'x-forwarded-for': '198.51.100.2' }),
+    ]);
+    // Another stream's donations: every one refused (forbidden, too_many_subscriptions while the ones before
+    // it are still being refused, or rate_limited once the token's budget for its address is spent), holding
+    // no place under the operation caps once answered.
     for (let i = 0; i < FLOOD; i++)
       flooder.subscribe(`x${i}`, 'subscription { donationReceived(streamId: "other") { id } }');
     await eventually(() => flooder.closed(), 5000);
@@ -50,7 +56,7 @@ describe('a socket over its message budget', () => {
     const refusals = flooder.messages.filter((x) => x.type === 'error');
     expect(refusals.length).toBeLessThan(FLOOD);
     for (const r of refusals)
-      expect(['forbidden', 'too_many_subscriptions']).toContain(r.payload[0].extensions.code);
+      expect(['forbidden', 'too_many_subscriptions', 'rate_limited']).toContain(r.payload[0].extensions.code);
 
     // The viewer sharing the token still subscribes and is answered.
     viewer.subscribe('mine', 'subscription { donationReceived(streamId: "show") { id } }');
