@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { formatMinor } from '../lib/money.js';
 import type { Mode } from '../lib/tenant.js';
 import { progress } from './progress.js';
-import { modeOption, out, positiveInt, withContext } from './util.js';
+import { cliActor, modeOption, out, positiveInt, withContext } from './util.js';
 
 // `seed`: demo data for trying the API, the web pages and the dashboards: a merchant with a key (or an
 // existing merchant), users with balances, and transfers between them. Each user's funding carries an
@@ -61,7 +61,7 @@ export function registerSeedCommand(program: Command): void {
                 amount: o.balance,
                 direction: 'credit',
                 reason: 'demo data (npm run cli -- seed)',
-                actor: `cli:${process.env.USER ?? 'unknown'}`,
+                actor: cliActor(),
               },
               `seed:${users[i]}:${o.balance}`,
             );

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { closeBudgetMs, openQueues } from '../../jobs/queues.js';
 import { bullEnqueue, type TreasuryControls } from '../modules/treasury/index.js';
 import type { CliContext } from './context.js';
-import { modeOption, out, withContext } from './util.js';
+import { cliActor, modeOption, out, withContext } from './util.js';
 
 // `treasury sweep-now | pause | resume | sweep-address`: the admin mutations of the same names (docs/treasury.md
 // "Runbook"), audited as `cli:<user>`. They check, record and add a pass to the network's sweep queue; the
@@ -16,7 +16,7 @@ async function withControls(fn: (c: TreasuryControls, actor: string) => Promise<
     const queues = openQueues(connection, ctx.config.redisPrefix, ctx.log, closeBudgetMs(ctx.config));
     try {
       const controls = ctx.treasuryControls(bullEnqueue(queues));
-      await fn(controls, `cli:${process.env.USER ?? 'unknown'}`);
+      await fn(controls, cliActor());
     } finally {
       await queues.close();
       connection.disconnect();

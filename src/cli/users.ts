@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { formatMinor } from '../lib/money.js';
 import type { Mode } from '../lib/tenant.js';
-import { modeOption, out, withContext } from './util.js';
+import { cliActor, modeOption, out, withContext } from './util.js';
 
 /** `users credit | debit`: audited ledger adjustments against the merchant's adjustments account. */
 export function registerUserCommands(program: Command): void {
@@ -24,7 +24,7 @@ export function registerUserCommands(program: Command): void {
       .action((o) =>
         withContext(async (ctx) => {
           await ctx.merchants.getMerchant(o.merchant);
-          const actor = `cli:${process.env.USER ?? 'unknown'}`;
+          const actor = cliActor();
           const r = await ctx.ledger.adjust(
             { merchantId: o.merchant, mode: o.mode as Mode },
             { userId: o.user, amount: o.amount, direction, reason: o.reason, actor },

@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../config.js';
 import { AppError } from '../lib/errors.js';
@@ -22,6 +23,24 @@ export function booleanArg(value: string): boolean {
   if (value === 'true') return true;
   if (value === 'false') return false;
   throw new InvalidArgumentError('must be true or false');
+}
+
+/**
+ * Who ran the command, kept with what it changes (`metadata.actor`, the admin audit): `cli:` and the login name.
+ * $USER, else $LOGNAME, else the account the process runs as: containers, cron and `docker exec` often set
+ * neither variable, and an audit line must still name someone.
+ */
+export function cliActor(): string {
+  const name = process.env.USER || process.env.LOGNAME || accountName();
+  return `cli:${name || 'unknown'}`;
+}
+
+function accountName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return ''; // a uid without a passwd entry
+  }
 }
 
 export const modeOption = () => new Option('--mode <mode>', 'live or test').choices(['live', 'test']);
