@@ -8,8 +8,10 @@ import { keyInit, rawSocket } from '../helpers/ws.js';
 
 // Webhook endpoints managed with bad input through GraphQL over HTTP and the WebSocket, in production: every
 // request is answered (a typed error or a 4xx, never a 5xx or internal_error), a refused one changes nothing,
-// and whatever is stored points at a public address whatever spelling of an internal one was tried.
-const t = useTestApp({ isProduction: true, nodeEnv: 'production' });
+// and whatever is stored points at a public address whatever spelling of an internal one was tried. A merchant
+// has at most WEBHOOK_MAX_ENDPOINTS in each mode, however many creations race.
+const MAX = 5;
+const t = useTestApp({ isProduction: true, nodeEnv: 'production', webhookMaxEndpoints: MAX });
 
 const PUBLIC = ['https://93.184.216.34/hook', 'http://[2606:2800:220:1:248:1893:25c8:1946]:8080/x?y=1'];
 /** Internal addresses in every spelling, and URLs that are no webhook target at all. */
@@ -144,6 +146,30 @@ function isPublic(stored: string): boolean {
 }
 
 describe('webhook endpoint management with bad input', () => {
+  it('keeps a merchant at the cap of endpoints per mode, however many creations race', async () => {
+    const m = await t.merchant('test');
+    let n = 1000;
+    const race = () =>
+      Promise.all(
+        Array.from({ length: 3 * MAX }, (_, i) =>
+          send(m, i % 2 ? 'ws' : 'http', CREATE, { input: { url: PUBLIC[i % 2] } }, n++),
+        ),
+      );
+    const first = await race();
+    expect(first.filter((r) => r.ok)).toHaveLength(MAX);
+    for (const r of first.filter((x) => !x.ok))
+      expect(r.body.data.r).toMatchObject({ __typename: 'ValidationError', code: 'invalid_request' });
+    expect((await endpointRows(m.merchantId)).filter((r) => !r.deleted)).toHaveLength(MAX);
+    // A deleted endpoint frees its place; the other mode has places of its own.
+    await send(m, 'http', DELETE, { id: first.find((r) => r.ok)!.body.data.r.endpoint.id }, n++);
+    expect((await race()).filter((r) => r.ok)).toHaveLength(1);
+    const live = await t.app.services.webhooks.create(
+      { merchantId: m.merchantId, mode: 'live' },
+      { url: PUBLIC[0] },
+    );
+    expect(live.endpoint.mode).toBe('live');
+  });
+
   it('refuses every spelling of an internal target, on both doors and in both modes', async () => {
     let n = 0;
     for (const mode of ['test', 'live'] as const) {
