@@ -178,6 +178,7 @@ export const envSchema = z.object({
     .max(24 * 30)
     .default(72),
   WEBHOOK_RECONCILE_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
+  WEBHOOK_MAX_ENDPOINTS: z.coerce.number().int().min(1).max(1000).default(16),
   WEBHOOK_ALLOW_PRIVATE_URLS: bool.default(false),
   WEBHOOK_ALLOWED_PRIVATE_CIDRS: cidrList.default([]),
   /** How long a delivery job's lock lasts; a worker that died holding one is noticed after about this long. */

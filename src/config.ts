@@ -76,6 +76,8 @@ export interface Config {
   webhookPerEndpointConcurrency: number;
   webhookDisableAfterMs: number;
   webhookReconcileMs: number;
+  /** Endpoints a merchant may have in each mode (every event fans out to all of them). */
+  webhookMaxEndpoints: number;
   webhookAllowPrivateUrls: boolean;
   /** Non-public networks webhooks may reach; in production the only way to reach one. */
   webhookAllowedPrivateCidrs: string[];
@@ -232,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookPerEndpointConcurrency: e.WEBHOOK_PER_ENDPOINT_CONCURRENCY,
     webhookDisableAfterMs: Math.round(e.WEBHOOK_DISABLE_AFTER_HOURS * 3_600_000),
     webhookReconcileMs: Math.round(e.WEBHOOK_RECONCILE_SECONDS * 1000),
+    webhookMaxEndpoints: e.WEBHOOK_MAX_ENDPOINTS,
     webhookAllowPrivateUrls: e.WEBHOOK_ALLOW_PRIVATE_URLS,
     webhookAllowedPrivateCidrs: e.WEBHOOK_ALLOWED_PRIVATE_CIDRS,
     workerLockMs: e.WORKER_LOCK_MS,

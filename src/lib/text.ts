@@ -9,9 +9,19 @@ import { JsonNumber } from './json.js';
 /** A high surrogate not followed by a low one, or a low surrogate not preceded by a high one. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+const UNSTORABLE = new RegExp(`\\u0000|${LONE_SURROGATE.source}`, 'g');
+
 /** True when PostgreSQL can store `s` as text: no U+0000 and no unpaired surrogate. */
 export function isStorableText(s: string): boolean {
   return !s.includes('\u0000') && !LONE_SURROGATE.test(s);
+}
+
+/**
+ * `s` with each U+0000 and unpaired surrogate replaced by U+FFFD: for text we keep but did not choose (what
+ * a webhook receiver answered), which must be stored rather than refused.
+ */
+export function toStorableText(s: string): string {
+  return isStorableText(s) ? s : s.replace(UNSTORABLE, '\ufffd');
 }
 
 const MAX_DEPTH = 64;

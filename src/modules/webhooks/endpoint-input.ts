@@ -1,10 +1,12 @@
+import { inTransaction, type Pool } from '../../db/database.js';
 import { ValidationError } from '../../lib/errors.js';
 import type { Tenant } from '../../lib/tenant.js';
 import { WEBHOOK_EVENT_TYPES } from '../events/index.js';
 import type { MerchantsService } from '../merchants/index.js';
+import type { EndpointRow } from './service.js';
 
-// The checks of an endpoint's input that are more than a shape: subscribed event types, and which secret
-// signs the body's `signature`.
+// The checks of an endpoint's input that are more than a shape: subscribed event types, which secret signs
+// the body's `signature`, and how many endpoints a merchant may have.
 
 /** What signs the body's `signature` field: the endpoint's whsec_ secret (default) or an API key's secret. */
 export const BODY_SIGNATURES = ['endpoint_secret', 'api_key'] as const;
@@ -62,4 +64,28 @@ export async function bodySigningKey(
       'bodySignatureKeyId',
     );
   return keyId;
+}
+
+/**
+ * Inserts an endpoint (`values`: id, merchant, mode, url, description, events, secret, body key) unless its
+ * merchant already has `max` in that mode; undefined then. Every event fans out to each endpoint, so without
+ * a cap one transfer could be made into any number of requests to any URL. One creation at a time per
+ * merchant and mode (a transaction-scoped advisory lock: no row lock that transfers' foreign key checks would
+ * wait on), so concurrent creations cannot pass the cap together.
+ */
+export function insertEndpoint(pool: Pool, values: unknown[], max: number): Promise<EndpointRow | undefined> {
+  return inTransaction(pool, async (c) => {
+    await c.query(
+      `select pg_advisory_xact_lock(hashtextextended('webhook_endpoints:' || $1 || ':' || $2, 0))`,
+      [values[1], values[2]],
+    );
+    const r = await c.query<EndpointRow>(
+      `insert into webhook_endpoints (id, merchant_id, mode, url, description, events, secret_ciphertext, body_signing_key_id)
+       select $1, $2, $3, $4, $5, $6, $7, $8
+       where (select count(*) from webhook_endpoints where merchant_id = $2 and mode = $3 and deleted_at is null) < $9
+       returning *`,
+      [...values, max],
+    );
+    return r.rows[0];
+  });
 }

@@ -6,7 +6,7 @@ import type { Mode, Tenant } from '../../lib/tenant.js';
 import { parseOptionalText } from '../../lib/text.js';
 import { WEBHOOK_EVENT_TYPES } from '../events/index.js';
 import type { MerchantsService } from '../merchants/index.js';
-import { type BodySignatureInput, bodySigningKey, parseEvents } from './endpoint-input.js';
+import { type BodySignatureInput, bodySigningKey, insertEndpoint, parseEvents } from './endpoint-input.js';
 import type { SigningSecrets } from './signing.js';
 import { parseWebhookUrl, type WebhookTargets } from './ssrf.js';
 
@@ -78,6 +78,8 @@ export class WebhooksService {
     private readonly merchants: MerchantsService,
     /** Where deliveries may go (ssrf.ts); the delivery job posts through it. */
     readonly targets: WebhookTargets,
+    /** Endpoints a merchant may have in each mode: each event fans out to all of them (WEBHOOK_MAX_ENDPOINTS). */
+    private readonly maxEndpoints = 16,
   ) {}
 
   /** Whether a tenant's endpoints may reach only public (or operator-allowed) addresses. */
@@ -105,12 +107,21 @@ export class WebhooksService {
     const bodyKey = await bodySigningKey(this.merchants, t, input, callerKeyId, null);
     const id = newId('whe');
     const secret = `whsec_${randomHex(32)}`;
-    const r = await this.pool.query<EndpointRow>(
-      `insert into webhook_endpoints (id, merchant_id, mode, url, description, events, secret_ciphertext, body_signing_key_id)
-       values ($1, $2, $3, $4, $5, $6, $7, $8) returning *`,
-      [id, t.merchantId, t.mode, url, description, events, encrypt(this.masterKey, secret, aad(id)), bodyKey],
-    );
-    return { endpoint: r.rows[0]!, secret };
+    const values = [
+      id,
+      t.merchantId,
+      t.mode,
+      url,
+      description,
+      events,
+      encrypt(this.masterKey, secret, aad(id)),
+    ];
+    const row = await insertEndpoint(this.pool, [...values, bodyKey], this.maxEndpoints);
+    if (!row)
+      throw new ValidationError(
+        `at most ${this.maxEndpoints} webhook endpoints in each mode; delete one before adding another`,
+      );
+    return { endpoint: row, secret };
   }
 
   /** `param`: the argument that named the endpoint, for the not-found error (`id`, or `endpointId`). */

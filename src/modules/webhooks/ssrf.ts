@@ -18,6 +18,13 @@ import { ValidationError } from '../../lib/errors.js';
 
 type Lookup = typeof dnsLookup;
 
+/**
+ * IPv6's global unicast space, the only one public hosts are in. ipaddr.js calls every address outside its
+ * special ranges unicast, including ::/96 (deprecated IPv4-compatible addresses: [::127.0.0.1] is ::7f00:1,
+ * which a host with automatic tunnelling (sit0) sends to 127.0.0.1) and the rest of unassigned space.
+ */
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3') as [ipaddr.IPv6, number];
+
 export const TARGET_REFUSED = 'ERR_WEBHOOK_TARGET_REFUSED';
 const REFUSED_MESSAGE =
   'the URL resolves to a private, loopback, link-local or reserved address, which webhooks may not reach';
@@ -34,6 +41,9 @@ export function parseWebhookUrl(raw: unknown): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new ValidationError('url must be http or https', 'url');
   if (url.username || url.password) throw new ValidationError('url must not contain credentials', 'url');
+  // What is stored is the normalised URL, which percent-encoding can make several times longer (é is %C3%A9).
+  if (url.href.length > 2048)
+    throw new ValidationError('url is longer than 2048 characters once percent-encoded', 'url');
   return url;
 }
 
@@ -79,7 +89,7 @@ export class WebhookTargets {
     } catch {
       return false;
     }
-    if (a.range() === 'unicast') return true;
+    if (a.range() === 'unicast' && (a.kind() === 'ipv4' || a.match(GLOBAL_UNICAST_V6))) return true;
     return this.cidrs.some(([net, bits]) => net.kind() === a.kind() && a.match(net, bits));
   }
 

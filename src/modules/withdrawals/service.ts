@@ -19,6 +19,7 @@ import { audit } from './audit.js';
 import { type DailyLimitCheck, dailyLimitGroup } from './daily-limit.js';
 import { payoutFailed, withdrawalUpdated } from './events.js';
 import { guardWithdrawal } from './guard.js';
+import { assertNotOwnAddress } from './own-addresses.js';
 import { viewFromStored, type WithdrawalRow, type WithdrawalView, withdrawalData } from './view.js';
 
 // Withdrawals: at creation the full amount moves from the user to the merchant's payouts-in-flight account
@@ -71,6 +72,7 @@ export class WithdrawalsService {
     if (!net)
       throw new UnsupportedNetworkError(`${input.network} is not available for ${t.mode} mode withdrawals`);
     const wallet = parseWalletAddress(net.family, input.walletAddress);
+    await assertNotOwnAddress(this.pool, net, wallet);
     const s = await this.merchants.settings(t.merchantId);
     if (amountMinor < starsMinor(s.withdrawalMinimum)) {
       throw new ValidationError(

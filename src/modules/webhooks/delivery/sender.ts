@@ -1,3 +1,4 @@
+import { toStorableText } from '../../../lib/text.js';
 import type { EndpointRow } from '../service.js';
 import { deliveryBody, deliveryHeaders, type EventText, eventText, type SigningSecrets } from '../signing.js';
 import { TARGET_REFUSED, type WebhookTargets } from '../ssrf.js';
@@ -41,7 +42,8 @@ async function readSnippet(body: AsyncIterable<Buffer> & { destroy(): void }): P
       break;
     }
   }
-  return Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8');
+  // The receiver's bytes, as text PostgreSQL stores: a NUL would fail the whole batch of outcomes.
+  return toStorableText(Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8'));
 }
 
 export class DeliverySender {
@@ -88,7 +90,7 @@ export class DeliverySender {
       snippet = await readSnippet(res.body);
       if (statusCode < 200 || statusCode > 299) error = `HTTP ${statusCode}`;
     } catch (err) {
-      error = attemptError(err, this.timeoutMs);
+      error = toStorableText(attemptError(err, this.timeoutMs));
     }
     return { statusCode, latencyMs: Math.round(performance.now() - started), snippet, error };
   }
