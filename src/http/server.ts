@@ -38,6 +38,15 @@ const DRAIN_QUIET_MS = 250;
 
 const ANONYMOUS: Principal = { kind: 'anonymous' };
 
+/**
+ * Resolves after the event loop's next poll phase, in which libuv accepts every connection waiting in a
+ * listener's accept queue (setImmediate runs after the poll phase, so the second one runs after a whole
+ * poll phase that began after this call).
+ */
+function acceptQueued(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+}
+
 /** The Fastify edge: request ids, JSON bodies kept raw for HMAC, one error format, JSON 404s. */
 export function createServer(services: Services): FastifyInstance {
   const { config, log } = services;
@@ -92,11 +101,16 @@ export function createServer(services: Services): FastifyInstance {
   });
   app.decorate('drainConnections', async (maxMs: number) => {
     closing = true;
-    // Stop accepting new connections at once (a client is refused at connect, before it sends anything),
-    // but leave the open ones be: each gets its next request answered with 503 and `Connection: close`.
+    // Stop accepting new connections (a client is refused at connect, before it sends anything), but leave
+    // the open ones be: each gets its next request answered with 503 and `Connection: close`.
     // http.Server.close would also close the idle keep-alive ones, which a client may be writing a request
     // to at that very moment (it would see a reset after sending). Fastify's close later finds the listener
     // closed, which it expects.
+    // The kernel completes a client's handshake before the server accepts it, so the client may already
+    // have written its request into a connection still waiting in the accept queue (under load, for some
+    // milliseconds); closing the listener resets those. Accept what is queued first: one full turn of the
+    // event loop, whose poll phase accepts every queued connection; only those arriving after it are reset.
+    await acceptQueued();
     if (app.server.listening) NetServer.prototype.close.call(app.server);
     const open = () =>
       new Promise<number>((resolve) => app.server.getConnections((err, n) => resolve(err ? 0 : n)));
