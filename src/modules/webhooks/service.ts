@@ -149,26 +149,48 @@ export class WebhooksService {
     callerKeyId: string | null = null,
   ) {
     const current = await this.get(t, id);
-    const url =
-      input.url === undefined || input.url === null ? current.url : await this.checkUrl(t, input.url);
+    const url = input.url === undefined || input.url === null ? undefined : await this.checkUrl(t, input.url);
     const events =
-      input.events === undefined || input.events === null ? current.events : parseEvents(input.events);
+      input.events === undefined || input.events === null ? undefined : parseEvents(input.events);
     const description =
       input.description === undefined || input.description === null
-        ? current.description
+        ? undefined
         : parseOptionalText(input.description, 'description', DESCRIPTION_MAX);
     const bodyKey = await bodySigningKey(this.merchants, t, input, callerKeyId, current.body_signing_key_id);
     const enable = input.enabled === true;
     const disable = input.enabled === false;
+    // Only the fields given change, in one statement, on a row that is still there: a concurrent update of
+    // other fields is not overwritten with what this request read, and an endpoint deleted meanwhile stays
+    // deleted (not_found, as if the delete had come first).
     const r = await this.pool.query<EndpointRow>(
-      `update webhook_endpoints set url = $2, events = $3, description = $4, updated_at = now(),
-         status = case when $5 then 'enabled' when $6 then 'disabled' else status end,
-         disabled_reason = case when $5 then null when $6 then 'disabled by the merchant' else disabled_reason end,
-         failing_since = case when $5 then null else failing_since end, body_signing_key_id = $7
-       where id = $1 returning *`,
-      [id, url, events, description, enable, disable, bodyKey],
+      `update webhook_endpoints set
+         url = case when $2::boolean then $3 else url end,
+         events = case when $4::boolean then $5::text[] else events end,
+         description = case when $6::boolean then $7 else description end,
+         updated_at = now(),
+         status = case when $8 then 'enabled' when $9 then 'disabled' else status end,
+         disabled_reason = case when $8 then null when $9 then 'disabled by the merchant' else disabled_reason end,
+         failing_since = case when $8 then null else failing_since end,
+         body_signing_key_id = case when $10::boolean then $11 else body_signing_key_id end
+       where id = $1 and merchant_id = $12 and mode = $13 and deleted_at is null returning *`,
+      [
+        id,
+        url !== undefined,
+        url ?? null,
+        events !== undefined,
+        events ?? null,
+        description !== undefined,
+        description ?? null,
+        enable,
+        disable,
+        bodyKey !== current.body_signing_key_id,
+        bodyKey,
+        t.merchantId,
+        t.mode,
+      ],
     );
-    return r.rows[0]!;
+    if (!r.rows[0]) throw new NotFoundError('Webhook endpoint', id, 'id');
+    return r.rows[0];
   }
 
   /** New secret now; the old one keeps signing (a second v1=) for 24 hours. */
@@ -178,19 +200,23 @@ export class WebhooksService {
     const r = await this.pool.query<EndpointRow>(
       `update webhook_endpoints set previous_secret_ciphertext = secret_ciphertext,
          previous_secret_expires_at = now() + make_interval(secs => $3), secret_ciphertext = $2, updated_at = now()
-       where id = $1 returning *`,
+       where id = $1 and deleted_at is null returning *`,
       [id, encrypt(this.masterKey, secret, aad(id)), ROTATION_OVERLAP_MS / 1000],
     );
-    return { endpoint: r.rows[0]!, secret };
+    if (!r.rows[0]) throw new NotFoundError('Webhook endpoint', id, 'id');
+    return { endpoint: r.rows[0], secret };
   }
 
   async delete(t: Tenant, id: string): Promise<EndpointRow> {
     await this.get(t, id);
     const r = await this.pool.query<EndpointRow>(
-      `update webhook_endpoints set deleted_at = now(), status = 'disabled', disabled_reason = 'deleted' where id = $1 returning *`,
+      `update webhook_endpoints set deleted_at = now(), status = 'disabled', disabled_reason = 'deleted'
+       where id = $1 and deleted_at is null returning *`,
       [id],
     );
-    return r.rows[0]!;
+    // Two deletes at once: the second finds it gone, as a delete after a delete does.
+    if (!r.rows[0]) throw new NotFoundError('Webhook endpoint', id, 'id');
+    return r.rows[0];
   }
 
   /**
