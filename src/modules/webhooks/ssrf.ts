@@ -2,7 +2,8 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { Agent } from 'undici';
-import { ValidationError } from '../../lib/errors.js';
+import { AppError, ValidationError } from '../../lib/errors.js';
+import { BoundedLookup, DEFAULT_LOOKUP_BOUNDS, type LookupBounds } from './bounded-lookup.js';
 
 // Webhooks must not become a way into our own network (SSRF): an endpoint whose host is or resolves to a
 // loopback, private, link-local (cloud metadata at 169.254.169.254), carrier-grade NAT or otherwise reserved
@@ -61,11 +62,14 @@ export class WebhookTargets {
   private readonly cidrs: [ipaddr.IPv4 | ipaddr.IPv6, number][];
   private readonly guardedAgent: Agent;
   private readonly openAgent = new Agent();
+  private readonly lookup: BoundedLookup;
 
   constructor(
     private readonly config: TargetPolicyConfig,
-    private readonly lookup: Lookup = dnsLookup,
+    lookup: Lookup = dnsLookup,
+    bounds: LookupBounds = DEFAULT_LOOKUP_BOUNDS,
   ) {
+    this.lookup = new BoundedLookup(lookup, bounds);
     this.cidrs = config.webhookAllowedPrivateCidrs.map((c) => {
       if (c.includes('/')) return ipaddr.parseCIDR(c);
       const a = ipaddr.parse(c);
@@ -99,7 +103,8 @@ export class WebhookTargets {
     let addresses: string[];
     try {
       addresses = isIP(host) ? [host] : await this.resolve(host);
-    } catch {
+    } catch (err) {
+      if (err instanceof AppError) throw err; // every lookup slot busy: 503, retry
       throw new ValidationError(`url host '${host}' does not resolve`, 'url');
     }
     if (!addresses.every((a) => this.allows(a))) throw new ValidationError(`url: ${REFUSED_MESSAGE}`, 'url');
@@ -131,12 +136,8 @@ export class WebhookTargets {
     await Promise.all([this.guardedAgent.close(), this.openAgent.close()]);
   }
 
-  private resolve(host: string): Promise<string[]> {
-    return new Promise((resolve, reject) =>
-      this.lookup(host, { all: true }, (err, addresses: LookupAddress[]) =>
-        err ? reject(err) : resolve(addresses.map((a) => a.address)),
-      ),
-    );
+  private async resolve(host: string): Promise<string[]> {
+    return (await this.lookup.all(host)).map((a) => a.address);
   }
 
   /** A dns.lookup for net.connect that answers only with addresses that pass, or fails the connection. */
@@ -146,13 +147,15 @@ export class WebhookTargets {
       options: { all?: boolean },
       callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void,
     ) => {
-      this.lookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
-        if (err) return callback(err, []);
-        if (addresses.length === 0 || !addresses.every((a) => this.allows(a.address)))
-          return callback(refused(), []);
-        if (options.all) return callback(null, addresses);
-        return callback(null, addresses[0]!.address, addresses[0]!.family);
-      });
+      this.lookup.all(hostname, options).then(
+        (addresses) => {
+          if (addresses.length === 0 || !addresses.every((a) => this.allows(a.address)))
+            return callback(refused(), []);
+          if (options.all) return callback(null, addresses);
+          return callback(null, addresses[0]!.address, addresses[0]!.family);
+        },
+        (err: Error) => callback(err, []),
+      );
     };
   }
 }

@@ -1,0 +1,66 @@
+import type { lookup as dnsLookup, LookupAddress } from 'node:dns';
+import { AppError } from '../../lib/errors.js';
+
+// DNS lookups of merchants' webhook hosts, bounded. dns.lookup runs getaddrinfo on libuv's thread pool (4
+// threads by default, shared with file reads and the rest), has no timeout, and a host behind a slow or silent
+// DNS server holds a thread for as long as the resolver retries (tens of seconds). Merchants choose these
+// hosts: without a bound, a few endpoints whose names never answer could occupy the whole pool of an API
+// process (saving endpoints) or a worker (delivering). Here at most `inFlight` lookups hold a thread at once
+// (a lookup past its timeout still counts until getaddrinfo returns, since its thread is still busy); a caller
+// waits at most `timeoutMs`; one more while all are busy fails at once with 503 service_unavailable.
+
+type Lookup = typeof dnsLookup;
+
+export interface LookupBounds {
+  timeoutMs: number;
+  inFlight: number;
+}
+
+export const DEFAULT_LOOKUP_BOUNDS: LookupBounds = { timeoutMs: 5_000, inFlight: 2 };
+
+export class LookupTimeoutError extends Error {
+  readonly code = 'ETIMEOUT';
+}
+
+export class BoundedLookup {
+  private busy = 0;
+
+  constructor(
+    private readonly lookup: Lookup,
+    private readonly bounds: LookupBounds,
+  ) {}
+
+  /** How many lookups hold a thread now (tests, metrics). */
+  get inFlight(): number {
+    return this.busy;
+  }
+
+  all(host: string, options: object = {}): Promise<LookupAddress[]> {
+    if (this.busy >= this.bounds.inFlight)
+      return Promise.reject(
+        new AppError(
+          'service_unavailable',
+          'too many webhook host lookups in progress; retry in a few seconds',
+        ),
+      );
+    this.busy++;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        reject(
+          new LookupTimeoutError(`DNS lookup of '${host}' took longer than ${this.bounds.timeoutMs} ms`),
+        );
+      }, this.bounds.timeoutMs);
+      timer.unref();
+      this.lookup(host, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+        this.busy--;
+        clearTimeout(timer);
+        if (settled) return;
+        settled = true;
+        if (err) reject(err);
+        else resolve(addresses);
+      });
+    });
+  }
+}
