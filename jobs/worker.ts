@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import type { NetworkRegistry } from '../src/chains/registry.js';
 import type { Config } from '../src/config.js';
 import type { Pool } from '../src/db/database.js';
+import { FailureRun } from '../src/lib/failure-run.js';
 import type { Logger } from '../src/lib/logger.js';
 import { redisConnectionName } from '../src/lib/redis-name.js';
 import type { DepositCrediting } from '../src/modules/deposits/index.js';
@@ -42,7 +43,13 @@ export async function startWorkers(deps: {
     connectionName: redisConnectionName(config.redisPrefix),
     maxRetriesPerRequest: null,
   });
-  connection.on('error', (err) => log.warn({ err: err.message }, 'worker redis error'));
+  const redisFailures = new FailureRun(log, {
+    failing: 'worker redis connection failed; reconnecting (logged again when it is back)',
+    recovered: 'worker redis connection is back',
+    countField: 'failedAttempts',
+  });
+  connection.on('error', (err) => redisFailures.failed(err));
+  connection.on('ready', () => redisFailures.worked());
   const relay = new OutboxRelay({
     pool,
     databaseUrl: config.databaseUrl,

@@ -22,6 +22,7 @@ import { SignatureVerifier } from './http/signature.js';
 import { TrustedDocuments, WEB_MANIFEST } from './http/trusted-documents.js';
 import { registerWeb } from './http/web.js';
 import { attachSubscriptions } from './http/ws.js';
+import { FailureRun } from './lib/failure-run.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { redisConnectionName } from './lib/redis-name.js';
 import { AdminService } from './modules/admin/index.js';
@@ -102,7 +103,14 @@ export async function createApp(opts: AppOptions = {}) {
     maxRetriesPerRequest: null,
   });
   for (const [name, c] of Object.entries({ redis, redisSub, pubClient, eventSub, queueConnection })) {
-    c.on('error', (err) => log.warn({ err: err.message, connection: name }, 'redis error'));
+    // ioredis reports every failed reconnect while Redis is away: one warning per outage, one line when back.
+    const failures = new FailureRun(log, {
+      failing: `redis connection ${name} failed; reconnecting (logged again when it is back)`,
+      recovered: `redis connection ${name} is back`,
+      countField: 'failedAttempts',
+    });
+    c.on('error', (err) => failures.failed(err));
+    c.on('ready', () => failures.worked());
   }
   await Promise.all([redis, redisSub, pubClient, eventSub, queueConnection].map((c) => c.connect()));
 

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { FailureRun } from '../lib/failure-run.js';
 import type { Logger } from '../lib/logger.js';
 
 // A LISTEN connection that heals itself (the outbox relay, the webhook dispatchers and the payout worker are
@@ -37,6 +38,12 @@ export async function listenChannel(o: ListenOptions): Promise<ChannelListener> 
   let retry: NodeJS.Timeout | null = null;
   /** Every connect but the first (awaited below) is a return after a gap. */
   let first = true;
+  // While PostgreSQL is away every reconnect fails (one a second): logged once, and once when it is back.
+  const failures = new FailureRun(o.log, {
+    failing: `${o.what} listener could not connect; polling (logged again when it connects)`,
+    recovered: `${o.what} listener connected again`,
+    countField: 'failedConnects',
+  });
   const notify = () => {
     try {
       o.onNotify();
@@ -87,6 +94,7 @@ export async function listenChannel(o: ListenOptions): Promise<ChannelListener> 
         return;
       }
       listening = true;
+      failures.worked();
       // Back after a gap (or a first attempt that failed): whatever was notified meanwhile is looked at now.
       if (!initial) notify();
     } catch (err) {
@@ -94,7 +102,7 @@ export async function listenChannel(o: ListenOptions): Promise<ChannelListener> 
       client = null;
       c.end().catch(() => undefined);
       if (closed) return;
-      o.log.warn({ err: (err as Error).message }, `${o.what} listener could not connect; polling`);
+      failures.failed(err);
       scheduleRetry();
     }
   }

@@ -1,3 +1,4 @@
+import { FailureRun } from '../lib/failure-run.js';
 import type { Logger } from '../lib/logger.js';
 import type { MerchantsService, TokenService } from '../modules/merchants/index.js';
 
@@ -36,23 +37,17 @@ export function startRevocationSweep(
   };
   // While PostgreSQL is away every sweep fails: one warning when they start failing, one line when a sweep
   // works again (with how many failed), not a warning every SWEEP_MS from every process.
-  let failedSweeps = 0;
+  const failures = new FailureRun(services.log, {
+    failing: 'could not check open sockets for revocations; logged again when a sweep works',
+    recovered: 'open sockets are checked for revocations again',
+    countField: 'failedSweeps',
+  });
   const timer = setInterval(() => {
     if (running) return;
     running = true;
     sweep()
-      .then(() => {
-        if (failedSweeps === 0) return;
-        services.log.info({ failedSweeps }, 'open sockets are checked for revocations again');
-        failedSweeps = 0;
-      })
-      .catch((err) => {
-        if (failedSweeps++ === 0)
-          services.log.warn(
-            { err: err.message },
-            'could not check open sockets for revocations; logged again when a sweep works',
-          );
-      })
+      .then(() => failures.worked())
+      .catch((err) => failures.failed(err))
       .finally(() => {
         running = false;
       });

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from '../../db/database.js';
 import { type ChannelListener, listenChannel } from '../../db/listener.js';
+import { FailureRun } from '../../lib/failure-run.js';
 import type { Logger } from '../../lib/logger.js';
 import { type EventRow, toStoredEvent } from './outbox.js';
 import { type PubSub, publishEvent } from './topics.js';
@@ -51,7 +52,16 @@ export class OutboxRelay {
   /** Events published so far by this relay (for tests and metrics). */
   published = 0;
 
-  constructor(private readonly d: RelayDeps) {}
+  /** While PostgreSQL is away every pass fails: logged once, and once more when a pass works again. */
+  private readonly failures: FailureRun;
+
+  constructor(private readonly d: RelayDeps) {
+    this.failures = new FailureRun(d.log, {
+      failing: 'outbox relay pass failed; events wait for the next pass (logged again when a pass works)',
+      recovered: 'outbox relay passes work again',
+      countField: 'failedPasses',
+    });
+  }
 
   async start(): Promise<void> {
     this.timer = setInterval(() => this.kick(), this.d.pollMs);
@@ -106,11 +116,9 @@ export class OutboxRelay {
   private async drain(): Promise<void> {
     try {
       while (!this.stopped && (await this.publishBatch()) === this.d.batchSize) {}
+      this.failures.worked();
     } catch (err) {
-      this.d.log.warn(
-        { err: (err as Error).message },
-        'outbox relay pass failed; events wait for the next pass',
-      );
+      this.failures.failed(err);
     }
   }
 
