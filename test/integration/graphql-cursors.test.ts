@@ -153,6 +153,46 @@ describe('keyset cursors', () => {
   });
 });
 
+describe('keys within one millisecond', () => {
+  it('pages rows a microsecond apart, and rows of one instant by id, one at a time both ways', async () => {
+    const m = await merchantWith(6);
+    // Three instants within one millisecond (a JavaScript Date would round them together), two rows each.
+    await t.app.pool.query(
+      `with x as (select id, ntile(3) over (order by id) as k from ledger_transactions where merchant_id = $1)
+       update ledger_transactions l set created_at = '2026-01-01T00:00:00.000Z'::timestamptz + x.k * interval '1 microsecond'
+       from x where l.id = x.id`,
+      [m.merchantId],
+    );
+    await t.app.pool.query(
+      `with x as (select id, ntile(3) over (order by id) as k from events where merchant_id = $1)
+       update events e set created_at = '2026-01-01T00:00:00.000Z'::timestamptz + x.k * interval '1 microsecond'
+       from x where e.id = x.id`,
+      [m.merchantId],
+    );
+    for (const list of ['transactions', 'events'] as const) {
+      const all = ids(await page(m, list, { first: 100 }));
+      expect(all.length).toBeGreaterThanOrEqual(6);
+      const forward: string[] = [];
+      const backward: string[] = [];
+      let after: string | null = null;
+      let before: string | null = null;
+      for (let i = 0; i < all.length; i++) {
+        const f = await page(m, list, { first: 1, after });
+        const b = await page(m, list, { last: 1, before });
+        forward.push(...ids(f));
+        backward.unshift(...ids(b));
+        after = f.pageInfo.endCursor;
+        before = b.pageInfo.startCursor;
+        expect([f.pageInfo.hasNextPage, b.pageInfo.hasPreviousPage]).toEqual([
+          i < all.length - 1,
+          i < all.length - 1,
+        ]);
+      }
+      expect({ list, forward, backward }).toEqual({ list, forward: all, backward: all });
+    }
+  });
+});
+
 describe('cursors that are not this list’s', () => {
   const Q = LISTS.transactions.query;
   const offsetCursor = (n: number) => Buffer.from(`OffsetConnection:${n}`).toString('base64');
@@ -161,7 +201,7 @@ describe('cursors that are not this list’s', () => {
     return Buffer.from(JSON.stringify({ ...c, k })).toString('base64url');
   };
 
-  it('are a 400 naming the argument, never a 500 and never rows', async () => {
+  it('are an invalid_request error naming the argument, never internal_error and never rows', async () => {
     const m = await merchantWith(3);
     const other = await merchantWith(3);
     const mine = (await page(m, 'transactions', { first: 1 })).pageInfo.endCursor;
