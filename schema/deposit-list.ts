@@ -6,7 +6,7 @@ import { DepositRef } from './deposit.js';
 import { DepositFlagEnum, DepositStatusEnum } from './deposit-progress.js';
 import { enumValues } from './enums.js';
 import { ModeEnum } from './merchant.js';
-import { offsetConnection, pageComplexity, pageTypes } from './pagination.js';
+import { keysetConnection, listScope, pageComplexity, pageTypes } from './pagination.js';
 
 // The list of deposits (a merchant's own; every merchant's for admins, issue 19) and where a deposit's money
 // went: each payment seen on chain and the ledger transaction that credited it.
@@ -45,7 +45,7 @@ builder.queryField('deposits', (t) =>
       },
       complexity: (args) => pageComplexity(args),
       resolve: (_root, args, ctx) =>
-        offsetConnection(args, (offset, limit) =>
+        keysetConnection(ctx, args, { list: 'deposits', scope: listScope(ctx) }, (page) =>
           ctx.services.admin.reads.deposits({
             ...adminOrTenant(ctx, args.filter),
             userId: args.filter?.userId ?? null,
@@ -54,8 +54,7 @@ builder.queryField('deposits', (t) =>
             flags: args.filter?.flags ?? null,
             from: args.filter?.from ?? null,
             to: args.filter?.to ?? null,
-            offset,
-            limit,
+            ...page,
           }),
         ),
     },

@@ -4,7 +4,7 @@ import type { EventType, StoredEvent } from '../src/modules/events/index.js';
 import { builder } from './builder.js';
 import { enumValues } from './enums.js';
 import { ModeEnum } from './merchant.js';
-import { offsetConnection, pageComplexity, pageTypes } from './pagination.js';
+import { keysetConnection, listScope, pageComplexity, pageTypes } from './pagination.js';
 
 export const EventTypeEnum = builder.enumType('EventType', {
   description:
@@ -69,14 +69,13 @@ builder.queryField('events', (t) =>
       args: { filter: t.arg({ type: EventFilter, required: false, description: 'Type and time bounds.' }) },
       complexity: (args) => pageComplexity(args),
       resolve: (_root, args, ctx) =>
-        offsetConnection(args, (offset, limit) =>
+        keysetConnection(ctx, args, { list: 'events', scope: listScope(ctx) }, (page) =>
           ctx.services.admin.reads.events({
             ...adminOrTenant(ctx, args.filter),
             type: args.filter?.type ?? null,
             from: args.filter?.from ?? null,
             to: args.filter?.to ?? null,
-            offset,
-            limit,
+            ...page,
           }),
         ),
     },

@@ -1,10 +1,15 @@
-import { offsetToCursor } from '@pothos/plugin-relay';
+import { createHash } from 'node:crypto';
+import { type Context, tenantOf } from '../src/context.js';
 import { ValidationError } from '../src/lib/errors.js';
+import type { Key, KeyedRows, Page } from '../src/lib/keyset.js';
 import type { builder } from './builder.js';
 
-// Offset pagination for every connection, in both directions: `first`/`after` forwards and `last`/`before`
-// backwards (Relay's cursor connections spec), with the cursors Pothos' relay plugin writes
-// ("OffsetConnection:<n>", base64). A cursor that is not one of ours is the caller's 400, naming the argument.
+// Keyset pagination for every connection, in both directions: `first`/`after` forwards and `last`/`before`
+// backwards (Relay's cursor connections spec). A cursor is the sort key of its row (src/lib/keyset.ts), so a
+// page is "the rows after this row", and rows that arrive while a client pages shift nothing: no duplicates,
+// no gaps. It also names its list: the connection and whose rows (merchant and mode, the user, or admin),
+// hashed, so a cursor of another list is refused instead of silently positioning this one. A cursor that is
+// not one of ours (a random string, an offset cursor of the old API) is the caller's 400, naming the argument.
 
 export const PAGE = { defaultSize: 20, maxSize: 100 } as const;
 
@@ -15,13 +20,62 @@ export interface PageArgs {
   before?: string | null;
 }
 
-const CURSOR = /^OffsetConnection:(\d{1,9})$/;
+/** Which list a connection pages: its name and whose rows (e.g. merchant and mode). */
+export interface ListSpec {
+  list: string;
+  scope: readonly (string | null)[];
+}
 
-function cursorOffset(cursor: string, param: 'after' | 'before'): number {
-  const text = /^[A-Za-z0-9+/]+={0,2}$/.test(cursor) ? Buffer.from(cursor, 'base64').toString('utf8') : '';
-  const m = CURSOR.exec(text);
-  if (!m) throw new ValidationError(`${param} is not a cursor this API returned`, param);
-  return Number(m[1]);
+/** The scope of a tenant's list: admins page every merchant's, a merchant its own in one mode. */
+export function listScope(ctx: Context): string[] {
+  if (ctx.principal.kind === 'admin') return ['admin'];
+  const t = tenantOf(ctx);
+  return [t.merchantId, t.mode];
+}
+
+function listTag(spec: ListSpec): string {
+  return createHash('sha256')
+    .update(JSON.stringify([spec.list, ...spec.scope]))
+    .digest('base64url')
+    .slice(0, 16);
+}
+
+export function encodeCursor(tag: string, key: Key): string {
+  return Buffer.from(JSON.stringify({ v: 1, l: tag, k: key })).toString('base64url');
+}
+
+function parseCursor(cursor: string): { l: string; k: string[] } | 'offset' | null {
+  if (cursor.length > 2048 || !/^[A-Za-z0-9_+/-]+={0,2}$/.test(cursor)) return null;
+  const text = Buffer.from(cursor, 'base64').toString('utf8');
+  if (/^OffsetConnection:\d+$/.test(text)) return 'offset';
+  try {
+    const c = JSON.parse(text) as { v?: unknown; l?: unknown; k?: unknown };
+    const key = c.k;
+    const keyOk =
+      Array.isArray(key) && key.length > 0 && key.length <= 4 && key.every((v) => typeof v === 'string');
+    return c.v === 1 && typeof c.l === 'string' && keyOk ? { l: c.l, k: key as string[] } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The key a cursor names, checked to be one this list gave out. (Its values are checked by the list's columns.) */
+function cursorKey(cursor: string, param: 'after' | 'before', tag: string): Key {
+  const c = parseCursor(cursor);
+  if (c === 'offset') {
+    throw new ValidationError(
+      `${param} is an offset cursor, which this API no longer accepts: cursors are now stable keyset cursors. Start paging again without ${param}`,
+      param,
+    );
+  }
+  if (!c) throw new ValidationError(`${param} is not a cursor this API returned`, param);
+  if (c.l !== tag) {
+    throw new ValidationError(
+      `${param} is a cursor of another list (another connection, user, merchant or mode); use a cursor this list returned`,
+      param,
+    );
+  }
+  return c.k;
 }
 
 function pageSize(value: number | null | undefined, param: 'first' | 'last'): number | null {
@@ -32,42 +86,47 @@ function pageSize(value: number | null | undefined, param: 'first' | 'last'): nu
   return value;
 }
 
-type Loader<T> = (offset: number, limit: number) => Promise<{ rows: T[]; total: number }>;
-
-/** The window [start, end) that first/after/last/before select, given a way to learn the total. */
-async function window(args: PageArgs, total: () => Promise<number>): Promise<{ start: number; end: number }> {
+/** The page that first/after/last/before ask for, one row more than its size (to learn whether more follow). */
+function askedPage(ctx: Context, args: PageArgs, tag: string): { page: Page; size: number } {
   const first = pageSize(args.first, 'first');
   const last = pageSize(args.last, 'last');
   if (first !== null && last !== null) throw new ValidationError('Give first or last, not both', 'last');
-  const start = args.after ? cursorOffset(args.after, 'after') + 1 : 0;
-  let end = args.before ? cursorOffset(args.before, 'before') : null;
-  if (last !== null) {
-    end ??= await total();
-    return { start: Math.max(start, end - last), end };
-  }
-  const size = first ?? PAGE.defaultSize;
-  return { start, end: end === null ? start + size : Math.min(end, start + size) };
+  const after = args.after ? cursorKey(args.after, 'after', tag) : null;
+  const before = args.before ? cursorKey(args.before, 'before', tag) : null;
+  const size = first ?? last ?? PAGE.defaultSize;
+  const offset = ctx.restOffset !== undefined && !after && !before && last === null ? ctx.restOffset : 0;
+  return { page: { limit: size + 1, offset, after, before, backward: last !== null }, size };
 }
 
-/** Resolves an offset connection, with totalCount, from a page loader that also counts. */
-export async function offsetConnection<T>(args: PageArgs, load: Loader<T>) {
-  let counted: number | null = null;
-  const { start, end } = await window(args, async () => {
-    counted = (await load(0, 1)).total;
-    return counted;
-  });
-  const res =
-    end > start
-      ? await load(start, end - start)
-      : { rows: [] as T[], total: counted ?? (await load(0, 1)).total };
-  const edges = res.rows.map((node, i) => ({ cursor: offsetToCursor(start + i), node }));
+/**
+ * Resolves a keyset connection, with totalCount, from a loader of one list's page (rows with their keys, in
+ * list order, or oldest first when `backward`). pageInfo costs no query: the extra row says whether more rows
+ * follow in the paging direction; in the other, a cursor given means its row is there (lists only grow).
+ */
+export async function keysetConnection<T>(
+  ctx: Context,
+  args: PageArgs,
+  spec: ListSpec,
+  load: (page: Page) => Promise<KeyedRows<T>>,
+) {
+  const tag = listTag(spec);
+  const { page, size } = askedPage(ctx, args, tag);
+  const res = await load(page);
+  const more = res.rows.length > size;
+  let rows = res.rows.slice(0, size);
+  let keys = res.keys.slice(0, size);
+  if (page.backward) {
+    rows = rows.reverse();
+    keys = keys.reverse();
+  }
+  const edges = rows.map((node, i) => ({ cursor: encodeCursor(tag, keys[i]!), node }));
   return {
     edges,
     pageInfo: {
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
-      hasPreviousPage: start > 0,
-      hasNextPage: start + res.rows.length < res.total,
+      hasPreviousPage: page.backward ? more || !!page.after : !!page.after || (page.offset ?? 0) > 0,
+      hasNextPage: page.backward ? !!page.before : more || !!page.before,
     },
     totalCount: res.total,
   };

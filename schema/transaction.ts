@@ -5,7 +5,7 @@ import type { HistoryRow, TxType } from '../src/modules/ledger/index.js';
 import { builder } from './builder.js';
 import { enumValues } from './enums.js';
 import { parseUserTransactionKey, userTransactionKey } from './global-id.js';
-import { offsetConnection, pageComplexity, pageTypes } from './pagination.js';
+import { keysetConnection, listScope, pageComplexity, pageTypes } from './pagination.js';
 
 export const TransactionTypeEnum = builder.enumType('TransactionType', {
   description: 'What moved Stars.',
@@ -169,8 +169,8 @@ builder.queryField('transactions', (t) =>
       },
       complexity: (args) => pageComplexity(args),
       resolve: (_root, args, ctx) =>
-        offsetConnection(args, (offset, limit) =>
-          ctx.services.ledger.transactions(tenantOf(ctx), { ...args.filter, offset, limit }),
+        keysetConnection(ctx, args, { list: 'transactions', scope: listScope(ctx) }, (page) =>
+          ctx.services.ledger.transactions(tenantOf(ctx), { ...args.filter, ...page }),
         ),
     },
     ...pageTypes('TransactionConnection', 'transactions'),

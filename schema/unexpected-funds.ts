@@ -10,7 +10,7 @@ import { builder } from './builder.js';
 import { enumValues } from './enums.js';
 import { resultUnion } from './errors.js';
 import { ModeEnum } from './merchant.js';
-import { offsetConnection, pageComplexity, pageTypes } from './pagination.js';
+import { keysetConnection, pageComplexity, pageTypes } from './pagination.js';
 
 // Unexpected funds (issue 19): payments to our deposit addresses that no deposit takes (the chain's coin, a
 // foreign token), and their one-time resolution by an admin (src/modules/admin/unexpected.ts).
@@ -122,8 +122,8 @@ builder.queryField('unexpectedFunds', (t) =>
       },
       complexity: (args) => pageComplexity(args),
       resolve: (_root, args, ctx) =>
-        offsetConnection(args, (offset, limit) =>
-          ctx.services.admin.unexpected.list({ ...(args.filter ?? {}), offset, limit }),
+        keysetConnection(ctx, args, { list: 'unexpectedFunds', scope: ['admin'] }, (page) =>
+          ctx.services.admin.unexpected.list({ ...(args.filter ?? {}), ...page }),
         ),
     },
     ...pageTypes('UnexpectedFundConnection', 'unexpected payments'),

@@ -4,7 +4,7 @@ import { parseUserId } from '../src/lib/ids.js';
 import type { Mode } from '../src/lib/tenant.js';
 import type { BalanceRow } from '../src/modules/ledger/index.js';
 import { builder } from './builder.js';
-import { offsetConnection, pageComplexity, pageTypes } from './pagination.js';
+import { keysetConnection, pageComplexity, pageTypes } from './pagination.js';
 import { TransactionFilter, UserTransactionRef } from './transaction.js';
 
 type UserShape = BalanceRow & { merchantId: string; mode: Mode };
@@ -44,16 +44,19 @@ export const UserRef = builder.node(builder.objectRef<UserShape>('User'), {
         },
         complexity: (args) => pageComplexity(args),
         resolve: (u, args, ctx) =>
-          offsetConnection(args, (offset, limit) =>
-            ctx.services.ledger.history
-              .userHistory(u.merchantId, u.mode, u.userId, {
-                type: args.filter?.type ?? null,
-                from: args.filter?.from ?? null,
-                to: args.filter?.to ?? null,
-                offset,
-                limit,
-              })
-              .then((r) => ({ ...r, rows: r.rows.map((row) => ({ ...row, userId: u.userId })) })),
+          keysetConnection(
+            ctx,
+            args,
+            { list: 'user.transactions', scope: [u.merchantId, u.mode, u.userId] },
+            (page) =>
+              ctx.services.ledger.history
+                .userHistory(u.merchantId, u.mode, u.userId, {
+                  type: args.filter?.type ?? null,
+                  from: args.filter?.from ?? null,
+                  to: args.filter?.to ?? null,
+                  ...page,
+                })
+                .then((r) => ({ ...r, rows: r.rows.map((row) => ({ ...row, userId: u.userId })) })),
           ),
       },
       ...pageTypes('UserTransactionConnection', 'history rows'),

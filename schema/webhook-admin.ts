@@ -2,7 +2,7 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../src/lib/error
 import { builder } from './builder.js';
 import { resultUnion } from './errors.js';
 import { ModeEnum } from './merchant.js';
-import { offsetConnection, pageComplexity, pageTypes } from './pagination.js';
+import { keysetConnection, pageComplexity, pageTypes } from './pagination.js';
 import { DeliveryRef, EndpointRef } from './webhook.js';
 
 // The webhook side of the ops console (issue 19): every merchant's endpoints, and disabling or enabling one,
@@ -45,7 +45,7 @@ builder.queryField('adminWebhookEndpoints', (t) =>
       },
       complexity: (args) => pageComplexity(args),
       resolve: (_root, args, ctx) =>
-        offsetConnection(args, (offset, limit) => {
+        keysetConnection(ctx, args, { list: 'adminWebhookEndpoints', scope: ['admin'] }, (page) => {
           const f = args.filter;
           const enabled = f?.enabled;
           return ctx.services.admin.reads.endpoints({
@@ -53,8 +53,7 @@ builder.queryField('adminWebhookEndpoints', (t) =>
             mode: f?.mode ?? null,
             status: enabled === true ? 'enabled' : enabled === false ? 'disabled' : null,
             failing: f?.failing ?? null,
-            offset,
-            limit,
+            ...page,
           });
         }),
     },

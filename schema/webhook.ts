@@ -6,7 +6,7 @@ import { builder } from './builder.js';
 import { enumValues } from './enums.js';
 import { resultUnion } from './errors.js';
 import { ModeEnum } from './merchant.js';
-import { offsetConnection, pageComplexity, pageTypes } from './pagination.js';
+import { keysetConnection, listScope, pageComplexity, pageTypes } from './pagination.js';
 
 const WEBHOOK_EVENTS: Record<WebhookEventType, string> = {
   'deposit.confirmed': 'A deposit was confirmed on chain and credited (`deposit.confirmed`).',
@@ -254,14 +254,13 @@ builder.queryField('webhookDeliveries', (t) =>
       },
       complexity: (args) => pageComplexity(args),
       resolve: (_root, args, ctx) =>
-        offsetConnection(args, (offset, limit) =>
+        keysetConnection(ctx, args, { list: 'webhookDeliveries', scope: listScope(ctx) }, (page) =>
           ctx.services.admin.reads.deliveries({
             ...adminOrTenant(ctx, args.filter),
             endpointId: args.filter?.endpointId ?? null,
             eventId: args.filter?.eventId ?? null,
             status: args.filter?.status ?? null,
-            offset,
-            limit,
+            ...page,
           }),
         ),
     },

@@ -6,7 +6,7 @@ import { type PayoutState, viewFromStored, type WithdrawalView } from '../src/mo
 import { builder } from './builder.js';
 import { enumValues } from './enums.js';
 import { ModeEnum } from './merchant.js';
-import { offsetConnection, pageComplexity, pageTypes } from './pagination.js';
+import { keysetConnection, listScope, pageComplexity, pageTypes } from './pagination.js';
 
 const PayoutStateEnum = builder.enumType('PayoutState', {
   description: "The payout worker's step once a withdrawal is approved.",
@@ -192,12 +192,11 @@ builder.queryField('withdrawals', (t) =>
       },
       complexity: (args) => pageComplexity(args),
       resolve: (_root, args, ctx) =>
-        offsetConnection(args, (offset, limit) =>
+        keysetConnection(ctx, args, { list: 'withdrawals', scope: listScope(ctx) }, (page) =>
           ctx.services.withdrawals.list(adminOrTenant(ctx, args.filter), {
             status: args.filter?.status ?? null,
             userId: args.filter?.userId ?? null,
-            offset,
-            limit,
+            ...page,
           }),
         ),
     },

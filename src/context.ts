@@ -78,6 +78,11 @@ export interface Context {
   principal: Principal;
   services: Services;
   requestId: string;
+  /**
+   * The REST API's page/limit: the row offset its legacy `page` asks for. Only the REST routes set it (no
+   * cursor carries an offset): GraphQL clients page by keyset cursors.
+   */
+  restOffset?: number;
 }
 
 /** The merchant and mode a tenant-scoped field works on; scope-auth guarantees the principal kind. */

@@ -1,5 +1,6 @@
 import type { Pool } from '../../db/database.js';
 import { NotFoundError } from '../../lib/errors.js';
+import { byTime, type KeyColumn, type KeyedRows, keySelect } from '../../lib/keyset.js';
 import type { Mode, Tenant } from '../../lib/tenant.js';
 import type { DepositRow, DepositsService, DepositView } from '../deposits/index.js';
 import type { StoredEvent } from '../events/index.js';
@@ -77,14 +78,24 @@ export interface LedgerTransactionView {
   createdAt: Date;
 }
 
-async function paged<T>(pool: Pool, table: string, w: Where, order: string, p: Page) {
-  const page = w.page(p.limit, p.offset);
+async function paged<T>(pool: Pool, table: string, w: Where, cols: readonly KeyColumn[], p: Page) {
+  const page = w.page(cols, p);
   const [rows, count] = await Promise.all([
-    pool.query<T & object>(`select * from ${table} ${w.sql} order by ${order} ${page.sql}`, page.params),
+    pool.query<T & { page_key: string[] }>(
+      `select *, ${keySelect(cols)} from ${table} ${w.sql} ${page.sql}`,
+      page.params,
+    ),
     pool.query<{ n: number }>(`select count(*)::int as n from ${table} ${w.sql}`, w.params),
   ]);
-  return { rows: rows.rows as T[], total: count.rows[0]!.n };
+  return { rows: rows.rows as T[], keys: rows.rows.map((r) => r.page_key), total: count.rows[0]!.n };
 }
+
+/** The sort key of the deliveries list: a delivery is one event to one endpoint. */
+const DELIVERY_KEY: KeyColumn[] = [
+  { sql: 'd.created_at', type: 'timestamptz' },
+  { sql: 'd.event_id', type: 'text' },
+  { sql: 'd.endpoint_id', type: 'text' },
+];
 
 export class AdminReads {
   constructor(
@@ -92,7 +103,7 @@ export class AdminReads {
     private readonly depositsService: DepositsService,
   ) {}
 
-  async deposits(f: AdminDepositFilter & Page): Promise<{ rows: DepositView[]; total: number }> {
+  async deposits(f: AdminDepositFilter & Page): Promise<KeyedRows<DepositView>> {
     const w = new Where()
       .add('merchant_id = ?', f.merchantId)
       .add('mode = ?', f.mode)
@@ -102,8 +113,8 @@ export class AdminReads {
       .add('flags @> ?::text[]', f.flags?.length ? f.flags : null)
       .add('created_at >= ?', f.from)
       .add('created_at < ?', f.to);
-    const r = await paged<DepositRow>(this.pool, 'deposits', w, 'created_at desc, id desc', f);
-    return { rows: await Promise.all(r.rows.map((row) => this.depositsService.view(row))), total: r.total };
+    const r = await paged<DepositRow>(this.pool, 'deposits', w, byTime(), f);
+    return { ...r, rows: await Promise.all(r.rows.map((row) => this.depositsService.view(row))) };
   }
 
   async deposit(id: string): Promise<DepositView | null> {
@@ -124,15 +135,15 @@ export class AdminReads {
     return r.rows;
   }
 
-  async events(f: AdminEventFilter & Page): Promise<{ rows: StoredEvent[]; total: number }> {
+  async events(f: AdminEventFilter & Page): Promise<KeyedRows<StoredEvent>> {
     const w = new Where()
       .add('merchant_id = ?', f.merchantId)
       .add('mode = ?', f.mode)
       .add('type = ?', f.type)
       .add('created_at >= ?', f.from)
       .add('created_at < ?', f.to);
-    const r = await paged<EventRow>(this.pool, 'events', w, 'created_at desc, id desc', f);
-    return { rows: r.rows.map(toStoredEvent), total: r.total };
+    const r = await paged<EventRow>(this.pool, 'events', w, byTime(), f);
+    return { ...r, rows: r.rows.map(toStoredEvent) };
   }
 
   async event(id: string): Promise<StoredEvent | null> {
@@ -140,14 +151,14 @@ export class AdminReads {
     return r.rows[0] ? toStoredEvent(r.rows[0]) : null;
   }
 
-  async endpoints(f: AdminEndpointFilter & Page): Promise<{ rows: EndpointRow[]; total: number }> {
+  async endpoints(f: AdminEndpointFilter & Page): Promise<KeyedRows<EndpointRow>> {
     const w = new Where()
       .always('deleted_at is null')
       .add('merchant_id = ?', f.merchantId)
       .add('mode = ?', f.mode)
       .add('status = ?', f.status)
       .add('(failing_since is not null) = ?', f.failing);
-    return paged<EndpointRow>(this.pool, 'webhook_endpoints', w, 'created_at desc, id desc', f);
+    return paged<EndpointRow>(this.pool, 'webhook_endpoints', w, byTime(), f);
   }
 
   async endpoint(id: string): Promise<EndpointRow | null> {
@@ -158,18 +169,18 @@ export class AdminReads {
     return r.rows[0] ?? null;
   }
 
-  async deliveries(f: AdminDeliveryFilter & Page): Promise<{ rows: DeliveryRow[]; total: number }> {
+  async deliveries(f: AdminDeliveryFilter & Page): Promise<KeyedRows<DeliveryRow>> {
     const w = new Where()
       .add('d.merchant_id = ?', f.merchantId)
       .add('d.mode = ?', f.mode)
       .add('d.endpoint_id = ?', f.endpointId)
       .add('d.event_id = ?', f.eventId)
       .add('d.status = ?', f.status);
-    const page = w.page(f.limit, f.offset);
+    const page = w.page(DELIVERY_KEY, f);
     const [rows, count] = await Promise.all([
-      this.pool.query<DeliveryRow>(
-        `select d.*, e.type as event_type from webhook_deliveries d join events e on e.id = d.event_id
-         ${w.sql} order by d.created_at desc, d.event_id desc ${page.sql}`,
+      this.pool.query<DeliveryRow & { page_key: string[] }>(
+        `select d.*, e.type as event_type, ${keySelect(DELIVERY_KEY)}
+         from webhook_deliveries d join events e on e.id = d.event_id ${w.sql} ${page.sql}`,
         page.params,
       ),
       this.pool.query<{ n: number }>(
@@ -177,7 +188,7 @@ export class AdminReads {
         w.params,
       ),
     ]);
-    return { rows: rows.rows, total: count.rows[0]!.n };
+    return { rows: rows.rows, keys: rows.rows.map((r) => r.page_key), total: count.rows[0]!.n };
   }
 
   /** The merchant and mode an event or endpoint belongs to (admin mutations act in that tenant). */

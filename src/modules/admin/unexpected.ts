@@ -1,6 +1,7 @@
 import { inTransaction, type Pool, type PoolClient } from '../../db/database.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { newId, parseUserId } from '../../lib/ids.js';
+import { byTime, type KeyedRows, keySelect } from '../../lib/keyset.js';
 import { minorToJsonNumber, parseStars } from '../../lib/money.js';
 import type { Mode } from '../../lib/tenant.js';
 import { parseOptionalText } from '../../lib/text.js';
@@ -100,6 +101,9 @@ function toFund(r: RawFund): UnexpectedFund {
   };
 }
 
+/** The list's sort key: newest first, the bigserial id as the tie-breaker. */
+const KEY = byTime('u.', 'bigint');
+
 function parseFundId(id: string): string {
   if (!/^[1-9][0-9]{0,17}$/.test(id)) throw new ValidationError('id is not an unexpected payment id', 'id');
   return id;
@@ -112,7 +116,7 @@ export class UnexpectedFunds {
     private readonly maxAmountMinor: bigint,
   ) {}
 
-  async list(f: UnexpectedFilter & Page): Promise<{ rows: UnexpectedFund[]; total: number }> {
+  async list(f: UnexpectedFilter & Page): Promise<KeyedRows<UnexpectedFund>> {
     const w = new Where()
       .add('d.merchant_id = ?', f.merchantId)
       .add('d.mode = ?', f.mode)
@@ -123,10 +127,10 @@ export class UnexpectedFunds {
       .add('u.created_at < ?', f.to);
     if (f.state === 'open') w.always('r.unexpected_fund_id is null');
     if (f.state === 'resolved') w.always('r.unexpected_fund_id is not null');
-    const page = w.page(f.limit, f.offset);
+    const page = w.page(KEY, f);
     const [rows, count] = await Promise.all([
-      this.pool.query<RawFund>(
-        `${SELECT} ${w.sql} order by u.created_at desc, u.id desc ${page.sql}`,
+      this.pool.query<RawFund & { page_key: string[] }>(
+        `${SELECT.replace('select ', `select ${keySelect(KEY)}, `)} ${w.sql} ${page.sql}`,
         page.params,
       ),
       this.pool.query<{ n: number }>(
@@ -135,7 +139,7 @@ export class UnexpectedFunds {
         w.params,
       ),
     ]);
-    return { rows: rows.rows.map(toFund), total: count.rows[0]!.n };
+    return { rows: rows.rows.map(toFund), keys: rows.rows.map((r) => r.page_key), total: count.rows[0]!.n };
   }
 
   async get(id: string): Promise<UnexpectedFund | null> {

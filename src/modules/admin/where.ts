@@ -1,3 +1,5 @@
+import { type KeyColumn, type Page, pageTail } from '../../lib/keyset.js';
+
 // A WHERE clause from optional filters: each condition is added only when its value is given, with numbered
 // parameters, so admin lists filter on any combination without string-built SQL injections.
 
@@ -24,17 +26,14 @@ export class Where {
     return this.parts.length ? `where ${this.parts.join(' and ')}` : '';
   }
 
-  /** The placeholders of the page size and offset, after the filter's own. */
-  page(limit: number, offset: number): { sql: string; params: unknown[] } {
-    const n = this.params.length;
-    return { sql: `limit $${n + 1} offset $${n + 2}`, params: [...this.params, limit, offset] };
+  /** The page's key window, order and limit on `cols`, after the filter (with its parameters). */
+  page(cols: readonly KeyColumn[], page: Page): { sql: string; params: unknown[] } {
+    const tail = pageTail(cols, page, this.params.length + 1, this.parts.length > 0);
+    return { sql: tail.sql, params: [...this.params, ...tail.params] };
   }
 }
 
-export interface Page {
-  offset: number;
-  limit: number;
-}
+export type { Page } from '../../lib/keyset.js';
 
 export interface TimeRange {
   from?: Date | null;

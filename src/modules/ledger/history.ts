@@ -1,4 +1,5 @@
 import type { Pool } from '../../db/database.js';
+import { byTime, type KeyColumn, keySelect, type Page, pageTail } from '../../lib/keyset.js';
 import type { Mode } from '../../lib/tenant.js';
 import type { Metadata, TxType } from './types.js';
 
@@ -10,12 +11,10 @@ export interface BalanceRow {
   updatedAt: Date;
 }
 
-export interface HistoryFilter {
+export interface HistoryFilter extends Page {
   type?: TxType | null;
   from?: Date | null;
   to?: Date | null;
-  offset: number;
-  limit: number;
 }
 
 /** One row of history. For a user's history, amounts are signed (debits negative). */
@@ -48,6 +47,7 @@ interface RawRow {
   from_code: string;
   to_kind: string;
   to_code: string;
+  page_key: string[];
 }
 
 // A user's rows: their entries ($1 merchant, $2 mode, $3 user code), each with its transaction.
@@ -72,19 +72,31 @@ const MERCHANT_ROWS = `select t.id, t.type, t.amount_minor, e.amount_minor as en
              and e.account_id = case when ta.kind = 'user' then ta.id when fa.kind = 'user' then fa.id end
            where t.merchant_id = $1 and t.mode = $2 and (fa.kind = 'user' or ta.kind = 'user')`;
 
+// The lists' sort keys: a user's entries by their bigserial (the order they were written), the merchant's
+// transactions newest first with the id as the tie-breaker.
+const USER_KEY: KeyColumn[] = [{ sql: 'e.id', type: 'bigint' }];
+const MERCHANT_KEY = byTime('t.');
+
+/** A list statement with the page's tail: one prepared statement per shape of tail. */
+function listQuery(q: { name: string; text: string }, cols: KeyColumn[], f: Page, base: unknown[]) {
+  const tail = pageTail(cols, f, base.length + 1);
+  const shape = `${f.after ? 'a' : ''}${f.before ? 'b' : ''}${f.backward ? 'r' : ''}`;
+  return { name: `${q.name}_${shape}`, text: `${q.text} ${tail.sql}`, values: [...base, ...tail.params] };
+}
+
 const SQL = {
   balance: {
     name: 'history_balance',
     text: `select code, balance_minor, updated_at from accounts
            where merchant_id = $1 and mode = $2 and kind = 'user' and code = $3`,
   },
+  // Followed by the page's tail (pageTail: key window, order, limit) from $7.
   userRows: {
     name: 'history_user_rows',
-    text: `${USER_ROWS}
+    text: `${USER_ROWS.replace('select ', `select ${keySelect(USER_KEY)}, `)}
              and ($4::text is null or t.type = $4)
              and ($5::timestamptz is null or e.created_at >= $5)
-             and ($6::timestamptz is null or e.created_at < $6)
-           order by e.id desc limit $7 offset $8`,
+             and ($6::timestamptz is null or e.created_at < $6)`,
   },
   // One row of a user's history, by its transaction (a Node read: `node(id:)`).
   userRow: {
@@ -106,13 +118,13 @@ const SQL = {
   // merchant's books), so the page's balanceBefore/balanceAfter stay meaningful without a userId. Movements
   // between the merchant's own books (a payout's settlement into fee revenue and outflow) touch no user and
   // have no such side: they are not listed here (docs/architecture.md, "History").
+  // Followed by the page's tail from $6.
   merchantRows: {
     name: 'history_merchant_rows',
-    text: `${MERCHANT_ROWS}
+    text: `${MERCHANT_ROWS.replace('select ', `select ${keySelect(MERCHANT_KEY)}, `)}
              and ($3::text is null or t.type = $3)
              and ($4::timestamptz is null or t.created_at >= $4)
-             and ($5::timestamptz is null or t.created_at < $5)
-           order by t.created_at desc, t.id desc limit $6 offset $7`,
+             and ($5::timestamptz is null or t.created_at < $5)`,
   },
   // One merchant-wide row, by id (a Node read): the same side as in the list.
   merchantRow: {
@@ -165,10 +177,10 @@ export class HistoryReader {
   async userHistory(merchantId: string, mode: Mode, userId: string, f: HistoryFilter) {
     const base = [merchantId, mode, userId, f.type ?? null, f.from ?? null, f.to ?? null];
     const [rows, count] = await Promise.all([
-      this.pool.query<RawRow>({ ...SQL.userRows, values: [...base, f.limit, f.offset] }),
+      this.pool.query<RawRow>(listQuery(SQL.userRows, USER_KEY, f, base)),
       this.pool.query<{ n: number }>({ ...SQL.userCount, values: base }),
     ]);
-    return { rows: rows.rows.map(toRow), total: count.rows[0]!.n };
+    return { rows: rows.rows.map(toRow), keys: rows.rows.map((r) => r.page_key), total: count.rows[0]!.n };
   }
 
   /** The user's side of one transaction, or null when it did not touch that user (or does not exist). */
@@ -191,9 +203,9 @@ export class HistoryReader {
   async merchantHistory(merchantId: string, mode: Mode, f: HistoryFilter) {
     const base = [merchantId, mode, f.type ?? null, f.from ?? null, f.to ?? null];
     const [rows, count] = await Promise.all([
-      this.pool.query<RawRow>({ ...SQL.merchantRows, values: [...base, f.limit, f.offset] }),
+      this.pool.query<RawRow>(listQuery(SQL.merchantRows, MERCHANT_KEY, f, base)),
       this.pool.query<{ n: number }>({ ...SQL.merchantCount, values: base }),
     ]);
-    return { rows: rows.rows.map(toRow), total: count.rows[0]!.n };
+    return { rows: rows.rows.map(toRow), keys: rows.rows.map((r) => r.page_key), total: count.rows[0]!.n };
   }
 }

@@ -3,6 +3,7 @@ import { Batcher, BatchItemFailure } from '../../lib/batcher.js';
 import { type AppError, NotFoundError, restoreError, ValidationError } from '../../lib/errors.js';
 import { parseUserId } from '../../lib/ids.js';
 import { toJsonSafe } from '../../lib/json.js';
+import type { Page } from '../../lib/keyset.js';
 import type { Logger } from '../../lib/logger.js';
 import {
   ClaimLost,
@@ -34,13 +35,11 @@ export { ADJUSTMENTS_ACCOUNT, type AdjustInput, type AdjustResult } from './adju
 export type { Tenant } from './operation.js';
 export type { TransferInput, TransferResult } from './transfers.js';
 
-export interface HistoryQuery {
+export interface HistoryQuery extends Page {
   userId?: unknown;
   type?: unknown;
   from?: unknown;
   to?: unknown;
-  offset: number;
-  limit: number;
 }
 
 export const MAX_PAGE_SIZE = 100;
@@ -242,12 +241,14 @@ export class LedgerService {
     const from = parseDate(q.from, 'from');
     const to = parseDate(q.to, 'to');
     if (from && to && from >= to) throw new ValidationError('from must be before to', 'from');
-    if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > MAX_PAGE_SIZE) {
+    // A connection asks one row more than its page, to learn whether another page follows.
+    if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > MAX_PAGE_SIZE + 1) {
       throw new ValidationError(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}`, 'limit');
     }
-    if (!Number.isInteger(q.offset) || q.offset < 0 || q.offset > 10_000_000) {
+    const offset = q.offset ?? 0;
+    if (!Number.isInteger(offset) || offset < 0 || offset > 10_000_000) {
       throw new ValidationError('page is out of range', 'page');
     }
-    return { type, from, to, offset: q.offset, limit: q.limit };
+    return { type, from, to, offset, limit: q.limit, after: q.after, before: q.before, backward: q.backward };
   }
 }

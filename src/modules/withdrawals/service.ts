@@ -9,6 +9,7 @@ import {
   ValidationError,
 } from '../../lib/errors.js';
 import { newId, parseUserId } from '../../lib/ids.js';
+import { byTime, type KeyedRows, keySelect, type Page, pageTail } from '../../lib/keyset.js';
 import { formatToken, parseAmount, parseRate, parseStars } from '../../lib/money.js';
 import type { Mode, Tenant } from '../../lib/tenant.js';
 import { assertStorableText } from '../../lib/text.js';
@@ -37,6 +38,9 @@ export interface CreateWithdrawalInput {
   walletAddress: unknown;
   network: unknown;
 }
+
+/** The list's sort key: newest first, the id as the tie-breaker. */
+const LIST_KEY = byTime();
 
 const starsMinor = (text: string) => {
   const r = parseAmount(text, 2, 10n ** 18n);
@@ -205,19 +209,24 @@ export class WithdrawalsService {
   /** A merchant's withdrawals; for admins (`t` with nulls) every merchant's, or one merchant's and mode's. */
   async list(
     t: { merchantId: string | null; mode: Mode | null },
-    f: { status?: string | null; userId?: string | null; offset: number; limit: number },
-  ) {
+    f: { status?: string | null; userId?: string | null } & Page,
+  ): Promise<KeyedRows<WithdrawalView>> {
     const where = `($1::text is null or merchant_id = $1) and ($2::text is null or mode = $2)
       and ($3::text is null or status = $3) and ($4::text is null or user_id = $4)`;
     const base = [t.merchantId, t.mode, f.status ?? null, f.userId ?? null];
+    const page = pageTail(LIST_KEY, f, base.length + 1);
     const [rows, count] = await Promise.all([
-      this.pool.query<WithdrawalRow>(
-        `select * from withdrawals where ${where} order by created_at desc, id desc limit $5 offset $6`,
-        [...base, f.limit, f.offset],
+      this.pool.query<WithdrawalRow & { page_key: string[] }>(
+        `select *, ${keySelect(LIST_KEY)} from withdrawals where ${where} ${page.sql}`,
+        [...base, ...page.params],
       ),
       this.pool.query<{ n: number }>(`select count(*)::int as n from withdrawals where ${where}`, base),
     ]);
-    return { rows: rows.rows.map(withdrawalData), total: count.rows[0]!.n };
+    return {
+      rows: rows.rows.map(withdrawalData),
+      keys: rows.rows.map((r) => r.page_key),
+      total: count.rows[0]!.n,
+    };
   }
 
   async auditTrail(id: string) {

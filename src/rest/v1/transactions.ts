@@ -1,4 +1,3 @@
-import { offsetToCursor } from '@pothos/plugin-relay';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLEnumType, GraphQLSchema } from 'graphql';
 import type { Context } from '../../context.js';
@@ -13,9 +12,9 @@ const ROW =
 // A user's history rows are UserTransaction Nodes (their `id` is the row's Node id): the page's `id` is the
 // transaction's, `transactionId`, aliased so both queries answer rows of one shape.
 const USER_QUERY = /* GraphQL */ `
-  query RestUserTransactions($id: ID!, $filter: TransactionFilter, $first: Int!, $after: String) {
+  query RestUserTransactions($id: ID!, $filter: TransactionFilter, $first: Int!) {
     user(userId: $id) {
-      transactions(filter: $filter, first: $first, after: $after) {
+      transactions(filter: $filter, first: $first) {
         totalCount edges { node { id: transactionId ${ROW} } }
       }
     }
@@ -23,8 +22,8 @@ const USER_QUERY = /* GraphQL */ `
 `;
 
 const MERCHANT_QUERY = /* GraphQL */ `
-  query RestTransactions($filter: TransactionFilter, $first: Int!, $after: String) {
-    transactions(filter: $filter, first: $first, after: $after) { totalCount edges { node { id ${ROW} } } }
+  query RestTransactions($filter: TransactionFilter, $first: Int!) {
+    transactions(filter: $filter, first: $first) { totalCount edges { node { id ${ROW} } } }
   }
 `;
 
@@ -75,15 +74,17 @@ export function transactionsRoute(
       from: from?.toISOString() ?? null,
       to: to?.toISOString() ?? null,
     };
-    const vars = { filter, first: limit, after: offset > 0 ? offsetToCursor(offset - 1) : null };
+    // The legacy page/limit is an offset, which no GraphQL cursor carries: the context asks for it.
+    const vars = { filter, first: limit };
+    const ctx: Context = { ...context(req), restOffset: offset };
     let conn: Connection;
     if (q.userId !== undefined) {
-      const data = await userOp.run(context(req), { ...vars, id: q.userId });
+      const data = await userOp.run(ctx, { ...vars, id: q.userId });
       const user = data.user as { transactions: Connection } | null;
       if (!user) throw new NotFoundError('User', q.userId, 'userId');
       conn = user.transactions;
     } else {
-      conn = (await merchantOp.run(context(req), vars)).transactions as Connection;
+      conn = (await merchantOp.run(ctx, vars)).transactions as Connection;
     }
     return {
       data: conn.edges.map(({ node: r }) => ({
