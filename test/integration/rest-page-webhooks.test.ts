@@ -8,8 +8,9 @@ import { eventually, type Received, startReceiver } from '../helpers/receiver.js
 import { useTronApp } from '../helpers/tron.js';
 
 // The legacy page's webhook example, byte for byte (seed/novapayments-api-docs.txt "Webhook Payload Example"):
-// amounts are JSON numbers with at least two decimals and every digit of a token amount, times are whole
-// seconds with Z, the body is compact JSON; and the page's `signature`, signed with the API secret when the
+// `amount` is a whole number when its value is whole (`"amount": 100`), otherwise exact (Stars 12.50, every
+// digit of a token amount); the other money fields have at least two decimals; times are whole seconds with Z,
+// the body is compact JSON; and the page's `signature`, signed with the API secret when the
 // endpoint opts in.
 const t = useTronApp({ outboxPollMs: 100, webhookRetryScheduleMs: [200, 400, 800] }, 'all');
 const receivers: Awaited<ReturnType<typeof startReceiver>>[] = [];
@@ -48,7 +49,7 @@ function headerSignedWith(got: Received, secret: string) {
 }
 
 describe("the page's webhook body, byte for byte", () => {
-  it('transfer.completed: two-decimal amounts, whole-second times, compact JSON, signed', async () => {
+  it('transfer.completed: a whole amount without decimals, two-decimal balances, whole-second times, compact JSON, signed', async () => {
     const m = await t.merchant();
     await t.credit(m, 'user_3b1c', '1230.50');
     await t.credit(m, 'user_8a2f', '4520.00');
@@ -62,14 +63,15 @@ describe("the page's webhook body, byte for byte", () => {
     };
     const res = await t.request({ url: '/api/v1/transfer', as: m, body });
     expect(res.status).toBe(200);
-    // The page's transfer response, byte for byte in its fields: "fromBalance": 1180.50, "toBalance": 4570.00.
+    // The page's transfer response, byte for byte in its fields: "amount": 50, "fromBalance": 1180.50,
+    // "toBalance": 4570.00.
     expect(res.text).toMatch(
-      /^\{"id":"tx_\w+","status":"completed","amount":50\.00,"fromBalance":1180\.50,"toBalance":4570\.00,/,
+      /^\{"id":"tx_\w+","status":"completed","amount":50,"fromBalance":1180\.50,"toBalance":4570\.00,/,
     );
     const got = await delivered(receiver, 'transfer.completed');
     const data =
       // (the page's fields first, in its order; the others as PostgreSQL's jsonb keeps them: shorter first)
-      `\\{"id":"${res.body.id}","fromUserId":"user_3b1c","toUserId":"user_8a2f","amount":50\\.00,"currency":"Stars",` +
+      `\\{"id":"${res.body.id}","fromUserId":"user_3b1c","toUserId":"user_8a2f","amount":50,"currency":"Stars",` +
       `"metadata":\\{"streamId":"stream_123"\\},"createdAt":${TIME},"toBalance":4570\\.00,"description":"Donation","fromBalance":1180\\.50\\}`;
     expect(got.body).toMatch(
       new RegExp(
@@ -81,7 +83,21 @@ describe("the page's webhook body, byte for byte", () => {
     expect(headerSignedWith(got, secret)).toBe(true);
   });
 
-  it('deposit.failed keeps every digit of a token amount; payout.failed prints Stars and USDT with two decimals', async () => {
+  it('transfer.completed: an amount that is not whole has two decimals, in the answer and the webhook', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'user_3b1c', '100');
+    const { receiver } = await hook(m, { events: ['TRANSFER_COMPLETED'] });
+    const body = { fromUserId: 'user_3b1c', toUserId: 'user_8a2f', amount: 12.5 };
+    const res = await t.request({ url: '/api/v1/transfer', as: m, body });
+    expect(res.status).toBe(200);
+    expect(res.text).toMatch(/"amount":12\.50,"fromBalance":87\.50,"toBalance":12\.50,/);
+    const got = await delivered(receiver, 'transfer.completed');
+    expect(got.body).toContain('"toUserId":"user_8a2f","amount":12.50,"currency":"Stars",');
+    expect(got.body).toMatch(/"fromBalance":87\.50[,}]/);
+    expect(got.body).toMatch(/"toBalance":12\.50[,}]/);
+  });
+
+  it('deposit.failed keeps every digit of a token amount; payout.failed prints a whole amount without decimals, fee and USDT with two', async () => {
     const m = await t.merchant();
     const { receiver } = await hook(m);
     const dep = await t.request({
@@ -91,6 +107,19 @@ describe("the page's webhook body, byte for byte", () => {
     });
     expect(dep.status).toBe(200);
     expect(dep.text).toContain('"amount":100.000001,');
+    // Other money fields keep two decimals at least; a whole deposit amount has none, as the page's `"amount": 100`.
+    expect(dep.text).toContain('"expectedAmount":100.000001,"amountReceived":0.00,');
+    const whole = await t.request({
+      url: '/api/v1/deposit/create',
+      as: m,
+      body: { userId: 'user_8a2f', amount: 100, currency: 'USDT', network: 'TRC20' },
+    });
+    expect(whole.text).toMatch(
+      /^\{"id":"dep_\w+","depositAddress":"T\w+","network":"TRC20","amount":100,"currency":"USDT",/,
+    );
+    expect(whole.text).toContain('"expectedAmount":100.00,"amountReceived":0.00,');
+    const again = await t.request({ url: `/api/v1/deposit/${whole.body.id}`, as: m });
+    expect(again.text).toContain('"amount":100,');
     expect(dep.body.expiresAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     await t.app.pool.query(`update deposits set expires_at = now() - interval '1 second' where id = $1`, [
       dep.body.id,
@@ -113,10 +142,11 @@ describe("the page's webhook body, byte for byte", () => {
       },
     });
     expect(w.status).toBe(200);
-    // The page's withdrawal response: "amountUsdt": 470.00, "fee": 30.00, "networkFee": 1.00.
-    expect(w.text).toMatch(
-      /^\{"id":"pay_\w+","status":"pending_approval","amount":500\.00,"amountUsdt":470\.00,"fee":30\.00,"networkFee":1\.00,/,
-    );
+    // The page's withdrawal response: "amount": 500, "amountUsdt": 470.00, "fee": 30.00, "networkFee": 1.00.
+    const PAGE_WITHDRAWAL =
+      /^\{"id":"pay_\w+","status":"pending_approval","amount":500,"amountUsdt":470\.00,"fee":30\.00,"networkFee":1\.00,/;
+    expect(w.text).toMatch(PAGE_WITHDRAWAL);
+    expect((await t.request({ url: `/api/v1/withdraw/${w.body.id}`, as: m })).text).toMatch(PAGE_WITHDRAWAL);
     const { token } = await t.app.services.tokens.issueAdmin(60, 'reviewer');
     await t.graphql(
       { bearer: token },
@@ -124,7 +154,7 @@ describe("the page's webhook body, byte for byte", () => {
       { id: w.body.id },
     );
     const payout = await delivered(receiver, 'payout.failed');
-    expect(payout.body).toContain('"amount":500.00,');
+    expect(payout.body).toContain('"amount":500,');
     expect(payout.body).toContain('"fee":30.00,');
     expect(payout.body).toContain('"amountUsdt":470.00,');
     expect(payout.body).toMatch(new RegExp(`"timestamp":${TIME},"signature":${HEX64}\\}$`));
@@ -147,7 +177,7 @@ describe('the outbox', () => {
     const r = await t.app.pool.query<{ p: string }>(
       `select payload::text as p from events where id = 'evt_digits'`,
     );
-    expect(pageData(r.rows[0]!.p)).toBe('{"amount":3.000000000000000001,"stars":3.00}');
+    expect(pageData(r.rows[0]!.p, 'deposit.failed')).toBe('{"amount":3.000000000000000001,"stars":3.00}');
   });
 });
 

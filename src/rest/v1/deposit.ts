@@ -3,7 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Context } from '../../context.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { restBody } from './body.js';
-import { restAmount, restEnum, restTime, restTimeOrNull } from './format.js';
+import { restAmount, restEnum, restTime, restTimeOrNull, restTokenAmount } from './format.js';
 import { ERROR_FIELDS, idempotencyKeyHeader, PreparedOperation, unwrap } from './operation.js';
 
 const FIELDS = `id userId network currency depositAddress amount amountReceived status confirmations requiredConfirmations
@@ -55,7 +55,7 @@ function legacy(d: Deposit) {
     id: d.id,
     depositAddress: d.depositAddress,
     network: d.network,
-    amount: restAmount(d.amount),
+    amount: restTokenAmount(d.amount),
     currency: d.currency,
     expiresAt: restTime(d.expiresAt),
     status: restEnum(d.status),

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Context } from '../../context.js';
 import { restBody } from './body.js';
-import { restAmount, restEnum, restTime } from './format.js';
+import { restAmount, restEnum, restStarsAmount, restTime } from './format.js';
 import { ERROR_FIELDS, idempotencyKeyHeader, PreparedOperation, unwrap } from './operation.js';
 
 const MUTATION = /* GraphQL */ `
@@ -55,7 +55,7 @@ export function transferRoute(
     return {
       id: t.transactionId,
       status: restEnum(t.status),
-      amount: restAmount(t.amount),
+      amount: restStarsAmount(t.amount),
       fromBalance: restAmount(t.fromBalance),
       toBalance: restAmount(t.toBalance),
       fromUserId: t.fromUserId,

@@ -3,7 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Context } from '../../context.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { restBody } from './body.js';
-import { restAmount, restEnum, restTime } from './format.js';
+import { restAmount, restEnum, restStarsAmount, restTime } from './format.js';
 import { ERROR_FIELDS, idempotencyKeyHeader, PreparedOperation, unwrap } from './operation.js';
 
 const FIELDS =
@@ -44,7 +44,7 @@ function legacy(w: Withdrawal) {
   return {
     id: w.id,
     status: restEnum(w.status),
-    amount: restAmount(w.amount),
+    amount: restStarsAmount(w.amount),
     amountUsdt: restAmount(w.amountUsdt),
     fee: restAmount(w.fee),
     networkFee: restAmount(w.networkFee),
