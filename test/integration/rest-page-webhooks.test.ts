@@ -23,6 +23,13 @@ const hmac = (secret: string, text: string) => createHmac('sha256', secret).upda
 const signedText = (raw: string) => `{${raw.slice(raw.indexOf('"event"'), raw.lastIndexOf(',"signature"'))}}`;
 const TIME = '"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ"';
 const HEX64 = '"[0-9a-f]{64}"';
+/** The page's withdrawal request: 500 Stars, which pay out 470.00 USDT with a fee of 30.00. */
+const PAGE_WITHDRAWAL_REQUEST = {
+  userId: 'seller',
+  amount: 500,
+  walletAddress: 'TJCnKsPa7y5okkXvQAidZBzqx3QyQ6sxMW',
+  network: 'TRC20',
+};
 
 async function hook(m: TestMerchant, input: Record<string, unknown> = {}) {
   const r = await startReceiver();
@@ -134,12 +141,7 @@ describe("the page's webhook body, byte for byte", () => {
     const w = await t.request({
       url: '/api/v1/withdraw/create',
       as: m,
-      body: {
-        userId: 'seller',
-        amount: 500,
-        walletAddress: 'TJCnKsPa7y5okkXvQAidZBzqx3QyQ6sxMW',
-        network: 'TRC20',
-      },
+      body: PAGE_WITHDRAWAL_REQUEST,
     });
     expect(w.status).toBe(200);
     // The page's withdrawal response: "amount": 500, "amountUsdt": 470.00, "fee": 30.00, "networkFee": 1.00.
@@ -158,6 +160,54 @@ describe("the page's webhook body, byte for byte", () => {
     expect(payout.body).toContain('"fee":30.00,');
     expect(payout.body).toContain('"amountUsdt":470.00,');
     expect(payout.body).toMatch(new RegExp(`"timestamp":${TIME},"signature":${HEX64}\\}$`));
+  });
+});
+
+describe('replays of deposits and withdrawals', () => {
+  it('answer as the first answer did: the page format now, two decimals for a record answered before it', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'seller', '1000');
+    const format = async (key: string) =>
+      (
+        await t.app.pool.query<{ f: number }>(
+          'select answer_format as f from idempotency_keys where merchant_id = $1 and key = $2',
+          [m.merchantId, key],
+        )
+      ).rows[0]?.f;
+    const markOld = (key: string) =>
+      t.app.pool.query('update idempotency_keys set answer_format = 1 where merchant_id = $1 and key = $2', [
+        m.merchantId,
+        key,
+      ]);
+    const deposit = (key: string) =>
+      t.request({
+        url: '/api/v1/deposit/create',
+        as: m,
+        body: { userId: 'user_8a2f', amount: 100, currency: 'USDT', network: 'TRC20' },
+        headers: { 'idempotency-key': key },
+      });
+    const withdraw = (key: string) =>
+      t.request({
+        url: '/api/v1/withdraw/create',
+        as: m,
+        body: PAGE_WITHDRAWAL_REQUEST,
+        headers: { 'idempotency-key': key },
+      });
+    for (const [send, whole, old] of [
+      [deposit, '"amount":100,', '"amount":100.00,'],
+      [withdraw, '"amount":500,', '"amount":500.00,'],
+    ] as const) {
+      const first = await send(`${whole}now`);
+      expect(first.status).toBe(200);
+      expect(first.text).toContain(whole);
+      expect(await format(`${whole}now`)).toBe(2);
+      expect((await send(`${whole}now`)).text).toBe(first.text);
+      const before = await send(`${whole}old`);
+      await markOld(`${whole}old`);
+      const replay = await send(`${whole}old`);
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      expect(replay.text).toBe(before.text.replace(whole, old));
+    }
   });
 });
 
