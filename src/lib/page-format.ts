@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { JsonNumber } from './json.js';
 
 // The legacy page's formats, byte for byte, for every JSON the page describes (REST bodies and webhook
-// deliveries): amounts are JSON numbers printed with at least two decimals and every digit they have
-// (4520.00, 1180.50, 3.000000000000000001), never passed through a float; times are whole seconds in UTC with
-// a Z (2025-03-06T00:05:00Z). `stringifyExact` writes JsonNumber leaves as their text.
+// deliveries), never passed through a float: an `amount` field is a whole number when its value is whole
+// (`"amount": 50`, `"amount": 100`), otherwise exact (Stars 12.50, a token 100.5 or 100.000000000000000001);
+// every other money field (balances, fees, USDT conversions) has at least two decimals and every digit it has
+// (4520.00, 1180.50, 470.00); times are whole seconds in UTC with a Z (2025-03-06T00:05:00Z). `stringifyExact`
+// writes JsonNumber leaves as their text.
 
 const DECIMAL = /^-?\d+(\.\d+)?$/;
 
@@ -20,6 +22,25 @@ export function pageAmount(text: string): JsonNumber {
   const frac = m[1] ?? '';
   const digits = frac.length - 1;
   return new JsonNumber(digits >= 2 ? text : frac ? `${text}${'0'.repeat(2 - digits)}` : `${text}.00`);
+}
+
+/** What an `amount` field holds: Stars (two decimals) or a token amount (its own decimals). */
+export type AmountUnit = 'stars' | 'token';
+
+/**
+ * A Decimal text as the page prints an `amount` field: a whole value as an integer ("50.00" → 50, "-50" → -50),
+ * otherwise exact: Stars with two decimals ("12.5" → 12.50), a token amount with every digit it has
+ * ("100.5", "100.000000000000000001").
+ */
+export function pageAmountField(text: string, unit: AmountUnit): JsonNumber {
+  const m = DECIMAL.exec(text);
+  if (!m) throw new Error(`not a decimal: ${text}`);
+  const frac = m[1] ?? '';
+  if (/^\.?0*$/.test(frac)) {
+    const whole = text.slice(0, text.length - frac.length);
+    return new JsonNumber(/^-0+$/.test(whole) ? '0' : whole);
+  }
+  return unit === 'stars' ? pageAmount(text) : new JsonNumber(text);
 }
 
 /** An ISO time as the page prints it: whole seconds, UTC, `Z` (milliseconds are dropped, not rounded). */

@@ -127,6 +127,12 @@ describe('crediting', () => {
         confirmations: 19,
       },
     });
+    // The page's deposit.confirmed example byte for byte in its formats: `"amount": 100`, a whole number; the
+    // credited Stars and the balance keep two decimals.
+    const raw = receiver.received[0]!.body;
+    expect(raw).toContain(`"data":{"id":"${d.id}","userId":"payer_1","amount":100,"currency":"USDT",`);
+    expect(raw).toMatch(/"stars":100\.00[,}]/);
+    expect(raw).toMatch(/"balance":100\.00[,}]/);
   });
 });
 

@@ -4,6 +4,27 @@ import { useTestApp } from '../helpers/app.js';
 // The page's own examples (seed/novapayments-api-docs.txt) with its field names and JSON types.
 const t = useTestApp();
 
+// The page's responses as it prints them (copied from seed/novapayments-api-docs.txt): merchants coded their
+// parsers from these texts, so each number must come back written as the page writes it, not only with the
+// same value: `"amount": 50` is a whole number (a Go `Amount int`), `"fromBalance": 1180.50` has two decimals.
+const PAGE = {
+  balance: `{ "userId": "user_8a2f", "balance": 4520.00, "currency": "Stars", "updatedAt": "2025-03-06T00:05:00Z" }`,
+  transfer: `{ "id": "tx_001", "status": "completed", "amount": 50, "fromBalance": 1180.50, "toBalance": 4570.00 }`,
+  transaction: `{ "id": "tx_001", "type": "transfer", "amount": 50, "balanceBefore": 4520.00, "balanceAfter": 4570.00,
+    "createdAt": "2025-03-05T22:30:00Z" }`,
+};
+
+/** The page's numbers of an example, each as `"key":text` the way compact JSON writes it. */
+const pageNumbers = (example: string) =>
+  [...example.matchAll(/"(\w+)": (-?\d+(?:\.\d+)?)\b/g)].map(([, key, text]) => `"${key}":${text}`);
+
+/** Every number of the page's example appears in the raw answer written exactly as the page writes it. */
+function expectPageNumbers(raw: string, example: string) {
+  const numbers = pageNumbers(example);
+  expect(numbers.length).toBeGreaterThan(0);
+  for (const n of numbers) expect(raw, n).toMatch(new RegExp(`${n.replace(/\./g, '\\.')}[,}]`));
+}
+
 describe('the API page examples', () => {
   it('GET /balance/:userId answers the page shape with a JSON number', async () => {
     const m = await t.merchant();
@@ -41,6 +62,61 @@ describe('the API page examples', () => {
     expect(res.body).toMatchObject({ status: 'completed', amount: 50, fromBalance: 1180.5, toBalance: 4570 });
     expect(res.body.id).toMatch(/^tx_/);
     expect(typeof res.body.amount).toBe('number');
+    // Byte for byte in the page's formats: "amount": 50 (no decimals), "fromBalance": 1180.50, "toBalance": 4570.00.
+    expectPageNumbers(res.text, PAGE.transfer);
+    expect(res.text).toMatch(
+      /^\{"id":"tx_\w+","status":"completed","amount":50,"fromBalance":1180\.50,"toBalance":4570\.00,/,
+    );
+    const history = await t.request({ url: '/api/v1/transactions?userId=user_8a2f&limit=1', as: m });
+    expect(history.status).toBe(200);
+    expectPageNumbers(history.text, PAGE.transaction);
+    const balance = await t.request({ url: '/api/v1/balance/user_8a2f', as: m });
+    expectPageNumbers(balance.text, PAGE.balance.replace('4520.00', '4570.00'));
+  });
+
+  it('prints an amount that is not whole with two decimals (Stars), and negative amounts by the same rule', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'user_3b1c', '100');
+    const send = (amount: unknown) =>
+      t.request({
+        url: '/api/v1/transfer',
+        as: m,
+        body: { fromUserId: 'user_3b1c', toUserId: 'user_8a2f', amount },
+      });
+    const half = await send(12.5);
+    expect(half.status).toBe(200);
+    expect(half.text).toMatch(/"amount":12\.50,"fromBalance":87\.50,"toBalance":12\.50,/);
+    const whole = await send('30.00');
+    expect(whole.text).toMatch(/"amount":30,"fromBalance":57\.50,"toBalance":42\.50,/);
+    const payer = await t.request({ url: '/api/v1/transactions?userId=user_3b1c&type=transfer', as: m });
+    expect(payer.text).toMatch(
+      /"amount":-30,"direction":"debit","balanceBefore":87\.50,"balanceAfter":57\.50,/,
+    );
+    expect(payer.text).toMatch(
+      /"amount":-12\.50,"direction":"debit","balanceBefore":100\.00,"balanceAfter":87\.50,/,
+    );
+    const payee = await t.request({ url: '/api/v1/transactions?userId=user_8a2f', as: m });
+    expect(payee.text).toMatch(
+      /"amount":30,"direction":"credit","balanceBefore":12\.50,"balanceAfter":42\.50,/,
+    );
+  });
+
+  it('replays a transfer with the first answer byte for byte, amount format included', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'user_3b1c', '100');
+    for (const amount of [50, 12.5]) {
+      const send = () =>
+        t.request({
+          url: '/api/v1/transfer',
+          as: m,
+          body: { fromUserId: 'user_3b1c', toUserId: 'user_8a2f', amount },
+          headers: { 'idempotency-key': `page-amount-${amount}` },
+        });
+      const [first, again] = [await send(), await send()];
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.text).toBe(first.text);
+      expect(first.text).toContain(amount === 50 ? '"amount":50,' : '"amount":12.50,');
+    }
   });
 
   it('GET /transactions pages newest first with balanceBefore/After for a user', async () => {

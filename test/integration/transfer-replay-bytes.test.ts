@@ -41,6 +41,40 @@ describe('a transfer replayed with its Idempotency-Key', () => {
     expect(history.text).toContain('"metadata":{"9":3,"10":2,"a":1}');
   });
 
+  it('replays a record first answered before the page amount format as it was answered: "amount":50.00', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'user_8a2f', '100');
+    const send = (key: string) =>
+      t.request({
+        url: '/api/v1/transfer',
+        as: m,
+        body: { fromUserId: 'user_8a2f', toUserId: 'user_3b1c', amount: 50 },
+        headers: { 'idempotency-key': key },
+      });
+    const format = async (key: string) =>
+      (
+        await t.app.pool.query<{ f: number }>(
+          'select answer_format as f from idempotency_keys where merchant_id = $1 and key = $2',
+          [m.merchantId, key],
+        )
+      ).rows[0]?.f;
+    // Answered now: the page's format, recorded as such, replayed byte for byte.
+    const now = await send('format-now');
+    expect(now.text).toContain('"amount":50,"fromBalance":50.00,"toBalance":50.00,');
+    expect(await format('format-now')).toBe(2);
+    expect((await send('format-now')).text).toBe(now.text);
+    // A record completed before the column existed, or by a process that predates the format, keeps the
+    // default 1: its first answer said "amount":50.00, and so does its replay.
+    const old = await send('format-old');
+    await t.app.pool.query(
+      'update idempotency_keys set answer_format = 1 where merchant_id = $1 and key = $2',
+      [m.merchantId, 'format-old'],
+    );
+    const replay = await send('format-old');
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.text).toBe(old.text.replace('"amount":50,', '"amount":50.00,'));
+  });
+
   it("replays a decided refusal with the retry's own requestId, the one in its X-Request-Id", async () => {
     const m = await t.merchant();
     await t.credit(m, 'poor', '1');

@@ -349,7 +349,7 @@ describe('the verification examples of docs/api.md', () => {
   };
   const dir = mkdtempSync(join(tmpdir(), 'novapay-verify-'));
 
-  /** A real delivery (an amount with two decimals, a metadata number JavaScript and Python print otherwise). */
+  /** A real delivery (a balance with two decimals, a metadata number JavaScript and Python print otherwise). */
   async function delivery(input: Record<string, unknown> = {}) {
     const m = await t.merchant();
     await t.credit(m, 'payer', '10');
@@ -373,15 +373,16 @@ describe('the verification examples of docs/api.md', () => {
     writeFileSync(file, example('verify-webhook', 'js'));
     const { verifyWebhook, verifyBodySignature } = await import(file);
     const { got, secret } = await delivery();
-    // JavaScript would write these back as 1 and 1e-6 / 0.000001: the signed bytes are cut out, not rebuilt.
-    expect(got.body).toContain('"amount":1.00,');
+    // JavaScript would write these back as 9 and 1e-6 / 0.000001: the signed bytes are cut out, not rebuilt.
+    expect(got.body).toContain('"amount":1,');
+    expect(got.body).toMatch(/"fromBalance":9\.00[,}]/);
     expect(got.body).toContain('"ratio":0.000001');
     const header = got.headers['x-signature'];
     expect(verifyWebhook(got.body, header, secret)).toBe(true);
-    expect(verifyWebhook(got.body.replace('"amount":1.00', '"amount":9.00'), header, secret)).toBe(false);
+    expect(verifyWebhook(got.body.replace('"amount":1,', '"amount":9,'), header, secret)).toBe(false);
     expect(verifyWebhook(got.body, header, 'whsec_wrong')).toBe(false);
     expect(verifyBodySignature(got.body, secret)).toBe(true);
-    expect(verifyBodySignature(got.body.replace('"amount":1.00', '"amount":9.00'), secret)).toBe(false);
+    expect(verifyBodySignature(got.body.replace('"amount":1,', '"amount":9,'), secret)).toBe(false);
   });
 
   it('Python: verifies the header with the endpoint secret and the body with the API secret', async () => {
@@ -394,7 +395,7 @@ describe('the verification examples of docs/api.md', () => {
       'from verify_webhook import verify_webhook, verify_body_signature',
       `raw = open(${JSON.stringify(join(dir, 'body.json'))}, "rb").read()`,
       'header, secret, api_secret = sys.argv[1:4]',
-      'tampered = raw.replace(b\'"amount":1.00\', b\'"amount":9.00\')',
+      'tampered = raw.replace(b\'"amount":1,\', b\'"amount":9,\')',
       'print(json.dumps([verify_webhook(raw, header, secret), verify_webhook(tampered, header, secret),',
       '  verify_body_signature(raw, api_secret), verify_body_signature(raw, secret),',
       '  verify_body_signature(tampered, api_secret)]))',

@@ -40,7 +40,7 @@ describe('money', () => {
     expect(formatMinor(10n ** 20n + 1n, 18)).toBe('100.000000000000000001');
   });
 
-  it('prints legacy REST amounts as exact JSON numbers with at least two decimals', () => {
+  it('prints legacy REST money fields other than amount as exact JSON numbers with at least two decimals', () => {
     expect(restAmount('4520').text).toBe('4520.00');
     expect(restAmount('1180.5').text).toBe('1180.50');
     expect(restAmount('-50.00').text).toBe('-50.00');

@@ -5,6 +5,7 @@ import { IdempotencyError, ValidationError } from '../../lib/errors.js';
 import { IDEMPOTENCY_KEY_PATTERN } from '../../lib/ids.js';
 import { canonicalJson } from '../../lib/json.js';
 import type { Mode } from '../../lib/tenant.js';
+import { ANSWER_FORMAT, type AnswerScope, readAnswerFormat, TWO_DECIMAL_AMOUNTS } from './answer-format.js';
 import { KEY_LOCK_SPACE, keyLockId } from './key-lock.js';
 import { type PurgeOptions, type PurgeResult, purgeExpiredRecords } from './purge.js';
 
@@ -40,7 +41,8 @@ const takeable = (row: string, hash: string, lockSeconds: string, ttlHours: stri
  */
 const TAKE_OVER = `on conflict (merchant_id, mode, key) do update
              set state = 'in_progress', result = null, completed_at = null, locked_at = now(), created_at = now(),
-                 operation = excluded.operation, request_hash = excluded.request_hash
+                 operation = excluded.operation, request_hash = excluded.request_hash,
+                 answer_format = ${TWO_DECIMAL_AMOUNTS}
            where ${takeable('idempotency_keys', 'excluded.request_hash', '$6', '$7')}`;
 
 /**
@@ -49,11 +51,13 @@ const TAKE_OVER = `on conflict (merchant_id, mode, key) do update
  * (m, md, k, result, op, h) rows. The ledger's write statement uses it with its own parameters.
  */
 export const recordCompleted = (rows: string) => `insert into idempotency_keys
-               (merchant_id, mode, key, operation, request_hash, state, result, completed_at, created_at, locked_at)
-             select d.m, d.md, d.k, d.op, d.h, 'completed', d.result, now(), now(), now() from ${rows}
+               (merchant_id, mode, key, operation, request_hash, state, result, completed_at, created_at, locked_at,
+                answer_format)
+             select d.m, d.md, d.k, d.op, d.h, 'completed', d.result, now(), now(), now(), ${ANSWER_FORMAT} from ${rows}
              on conflict (merchant_id, mode, key) do update
                set operation = excluded.operation, request_hash = excluded.request_hash, state = 'completed',
-                   result = excluded.result, completed_at = now(), created_at = now(), locked_at = now()`;
+                   result = excluded.result, completed_at = now(), created_at = now(), locked_at = now(),
+                   answer_format = excluded.answer_format`;
 
 const SQL = {
   // One statement for every standalone claim of a batch (one row per key: see claimMany), committed on its
@@ -120,7 +124,8 @@ const SQL = {
   complete: {
     name: 'idem_complete',
     text: `with lock as (select pg_try_advisory_xact_lock(${KEY_LOCK_SPACE}, ${keyLockId('$1', '$2', '$3')}) as got)
-           update idempotency_keys set state = 'completed', result = $4, completed_at = now()
+           update idempotency_keys set state = 'completed', result = $4, completed_at = now(),
+                  answer_format = ${ANSWER_FORMAT}
            from lock
            where lock.got and merchant_id = $1 and mode = $2 and key = $3 and state = 'in_progress'
              and ($5::timestamptz is null or created_at = $5::timestamptz)`,
@@ -280,6 +285,11 @@ export class IdempotencyService {
       rows.map((x) => x.operation),
       rows.map((x) => x.hash),
     ];
+  }
+
+  /** How a key's completed record's first REST answer printed amounts (answer-format.ts); null: no record. */
+  answerFormat(scope: AnswerScope): Promise<number | null> {
+    return readAnswerFormat(this.pool, scope);
   }
 
   async claim(scope: IdempotencyScope, operation: string, input: unknown): Promise<Claim> {

@@ -1,10 +1,18 @@
 import { hmacSha256Hex } from '../../lib/crypto.js';
 import { JsonNumber, parseJsonLossless } from '../../lib/json.js';
-import { isPlainDecimal, pageAmount, pageTime, stringifyExact } from '../../lib/page-format.js';
+import {
+  type AmountUnit,
+  isPlainDecimal,
+  pageAmount,
+  pageAmountField,
+  pageTime,
+  stringifyExact,
+} from '../../lib/page-format.js';
 
 // The delivery format (docs/api.md "Webhooks"):
-//   body      {id, event, data, timestamp, signature}, in the page's formats (amounts with at least two
-//             decimals and every digit, times in whole seconds with Z), compact JSON;
+//   body      {id, event, data, timestamp, signature}, in the page's formats (`amount` a whole number when
+//             whole, other money with at least two decimals, every digit kept; times in whole seconds with Z),
+//             compact JSON;
 //             signature = hex HMAC-SHA256(body secret, the signed text `{"event":…,"data":…,"timestamp":…}`),
 //             which is the body's own bytes from `"event"` to before `,"signature"`, in braces
 //   headers   X-Webhook-Id, X-Webhook-Timestamp, X-Signature: t=<unix>,v1=<hex HMAC of "<t>.<raw body>">
@@ -18,9 +26,11 @@ export interface SigningSecrets {
   body: string;
 }
 
-/** Top-level `data` fields that are amounts (Stars, USDT or a token amount): printed as the page prints them. */
-const AMOUNT_FIELDS = new Set([
-  'amount',
+/**
+ * Top-level `data` money fields other than `amount` (Stars, USDT or a token amount): at least two decimals, as
+ * the page prints balances, fees and conversions (4520.00, 30.00, 470.00).
+ */
+const MONEY_FIELDS = new Set([
   'amountReceived',
   'amountUsdt',
   'balance',
@@ -52,16 +62,24 @@ const rank = (key: string) => {
 };
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
 
+/** What `data.amount` of an event holds: the token paid for deposit.*, Stars for transfer.* and payout.*. */
+export function amountUnitOf(eventType: string): AmountUnit {
+  return eventType.startsWith('deposit.') ? 'token' : 'stars';
+}
+
 /**
- * An event's `data` (the jsonb column's text, read without a float) in the page's formats: amounts with at
- * least two decimals and every digit (100.00, 3.000000000000000001), `…At` times in whole seconds with Z.
- * Everything else (metadata included) is written back exactly as stored; the page's fields first.
+ * An event's `data` (the jsonb column's text, read without a float) in the page's formats: `amount` as the page
+ * prints it (100, 12.50, 100.5: a whole value as an integer), the other money fields with at least two decimals
+ * and every digit (100.00, 3.000000000000000001), `…At` times in whole seconds with Z. Everything else
+ * (metadata included) is written back exactly as stored; the page's fields first.
  */
-export function pageData(payloadText: string): string {
+export function pageData(payloadText: string, eventType: string): string {
   const data = parseJsonLossless(payloadText) as Record<string, unknown>;
   const ordered = Object.entries(data).sort(([a], [b]) => rank(a) - rank(b));
   const fields = ordered.map(([k, v]): [string, unknown] => {
-    if (v instanceof JsonNumber && AMOUNT_FIELDS.has(k) && isPlainDecimal(v.text))
+    if (v instanceof JsonNumber && k === 'amount' && isPlainDecimal(v.text))
+      return [k, pageAmountField(v.text, amountUnitOf(eventType))];
+    if (v instanceof JsonNumber && MONEY_FIELDS.has(k) && isPlainDecimal(v.text))
       return [k, pageAmount(v.text)];
     if (typeof v === 'string' && k.endsWith('At') && ISO_TIME.test(v)) return [k, pageTime(v)];
     return [k, v];
@@ -80,7 +98,7 @@ export interface EventText {
 /** The event's JSON texts in the page's format (made once per event, whatever the number of endpoints). */
 export function eventText(type: string, payloadText: string, createdAt: Date): EventText {
   const event = JSON.stringify(type);
-  const data = pageData(payloadText);
+  const data = pageData(payloadText, type);
   const timestamp = JSON.stringify(pageTime(createdAt));
   return { signed: `{"event":${event},"data":${data},"timestamp":${timestamp}}`, event, data, timestamp };
 }

@@ -5,6 +5,7 @@ import { NotFoundError } from '../../lib/errors.js';
 import { restBody } from './body.js';
 import { restAmount, restEnum, restTime, restTimeOrNull } from './format.js';
 import { ERROR_FIELDS, idempotencyKeyHeader, PreparedOperation, unwrap } from './operation.js';
+import { type AmountPrinter, amountPrinter, PAGE_AMOUNTS } from './replay.js';
 
 const FIELDS = `id userId network currency depositAddress amount amountReceived status confirmations requiredConfirmations
   txHash flags failureReason expiresAt createdAt confirmedAt paymentUrl metadata replayed`;
@@ -50,12 +51,12 @@ interface Deposit {
 }
 
 /** The page's shape first (amounts as JSON numbers), then the fields docs/api.md adds. */
-function legacy(d: Deposit) {
+function legacy(d: Deposit, amount: AmountPrinter = PAGE_AMOUNTS) {
   return {
     id: d.id,
     depositAddress: d.depositAddress,
     network: d.network,
-    amount: restAmount(d.amount),
+    amount: amount.token(d.amount),
     currency: d.currency,
     expiresAt: restTime(d.expiresAt),
     status: restEnum(d.status),
@@ -85,10 +86,11 @@ export function depositRoutes(
   app.post('/deposit/create', async (req, reply) => {
     const input = parseBody(req.body);
     const key = idempotencyKeyHeader(req);
-    const data = await create.run(context(req), { input, key });
+    const ctx = context(req);
+    const data = await create.run(ctx, { input, key });
     const d = unwrap<Deposit>(data.createDeposit);
     if (d.replayed) reply.header('Idempotent-Replayed', 'true');
-    return legacy(d);
+    return legacy(d, await amountPrinter(ctx, key, d.replayed));
   });
   app.get<{ Params: { id: string } }>('/deposit/:id', async (req) => {
     const data = await get.run(context(req), { id: req.params.id });

@@ -3,7 +3,7 @@ import type { GraphQLEnumType, GraphQLSchema } from 'graphql';
 import type { Context } from '../../context.js';
 import { parseDate } from '../../lib/dates.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
-import { restAmount, restAmountOrNull, restEnum, restTime } from './format.js';
+import { restAmountOrNull, restEnum, restStarsAmount, restTime } from './format.js';
 import { checkQuery, PreparedOperation, positiveInt } from './operation.js';
 
 const ROW =
@@ -90,7 +90,7 @@ export function transactionsRoute(
       data: conn.edges.map(({ node: r }) => ({
         id: r.id,
         type: restEnum(r.type),
-        amount: restAmount(r.amount),
+        amount: restStarsAmount(r.amount),
         direction: restEnum(r.direction),
         balanceBefore: restAmountOrNull(r.balanceBefore),
         balanceAfter: restAmountOrNull(r.balanceAfter),

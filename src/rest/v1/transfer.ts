@@ -4,6 +4,7 @@ import type { Context } from '../../context.js';
 import { restBody } from './body.js';
 import { restAmount, restEnum, restTime } from './format.js';
 import { ERROR_FIELDS, idempotencyKeyHeader, PreparedOperation, unwrap } from './operation.js';
+import { amountPrinter } from './replay.js';
 
 const MUTATION = /* GraphQL */ `
   mutation RestTransfer($input: TransferInput!, $key: String) {
@@ -49,13 +50,15 @@ export function transferRoute(
   app.post('/transfer', async (req, reply) => {
     const input = parseBody(req.body);
     const key = idempotencyKeyHeader(req);
-    const data = await op.run(context(req), { input, key });
+    const ctx = context(req);
+    const data = await op.run(ctx, { input, key });
     const t = unwrap<Transfer>(data.transfer);
     if (t.replayed) reply.header('Idempotent-Replayed', 'true');
+    const amount = await amountPrinter(ctx, key, t.replayed);
     return {
       id: t.transactionId,
       status: restEnum(t.status),
-      amount: restAmount(t.amount),
+      amount: amount.stars(t.amount),
       fromBalance: restAmount(t.fromBalance),
       toBalance: restAmount(t.toBalance),
       fromUserId: t.fromUserId,

@@ -5,6 +5,7 @@ import { NotFoundError } from '../../lib/errors.js';
 import { restBody } from './body.js';
 import { restAmount, restEnum, restTime } from './format.js';
 import { ERROR_FIELDS, idempotencyKeyHeader, PreparedOperation, unwrap } from './operation.js';
+import { type AmountPrinter, amountPrinter, PAGE_AMOUNTS } from './replay.js';
 
 const FIELDS =
   'id status amount fee amountUsdt networkFee userId network walletAddress txHash failureReason createdAt replayed';
@@ -40,11 +41,11 @@ interface Withdrawal {
 }
 
 /** The page's shape (`{id, status, amount, amountUsdt, fee, networkFee}` as JSON numbers), then our additions. */
-function legacy(w: Withdrawal) {
+function legacy(w: Withdrawal, amount: AmountPrinter = PAGE_AMOUNTS) {
   return {
     id: w.id,
     status: restEnum(w.status),
-    amount: restAmount(w.amount),
+    amount: amount.stars(w.amount),
     amountUsdt: restAmount(w.amountUsdt),
     fee: restAmount(w.fee),
     networkFee: restAmount(w.networkFee),
@@ -68,10 +69,11 @@ export function withdrawRoutes(
   app.post('/withdraw/create', async (req, reply) => {
     const input = parseBody(req.body);
     const key = idempotencyKeyHeader(req);
-    const data = await create.run(context(req), { input, key });
+    const ctx = context(req);
+    const data = await create.run(ctx, { input, key });
     const w = unwrap<Withdrawal>(data.createWithdrawal);
     if (w.replayed) reply.header('Idempotent-Replayed', 'true');
-    return legacy(w);
+    return legacy(w, await amountPrinter(ctx, key, w.replayed));
   });
   app.get<{ Params: { id: string } }>('/withdraw/:id', async (req) => {
     const data = await get.run(context(req), { id: req.params.id });
