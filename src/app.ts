@@ -22,6 +22,7 @@ import { SignatureVerifier } from './http/signature.js';
 import { TrustedDocuments, WEB_MANIFEST } from './http/trusted-documents.js';
 import { registerWeb } from './http/web.js';
 import { attachSubscriptions } from './http/ws.js';
+import { logCreatedFiles } from './lib/created-files.js';
 import { FailureRun } from './lib/failure-run.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { redisConnectionName } from './lib/redis-name.js';
@@ -127,6 +128,7 @@ export async function createApp(opts: AppOptions = {}) {
 
   const events = new EventsReader(pool);
   const chains = await setupChains(config, log);
+  logCreatedFiles(log); // DATA_DIR/master.key (loadConfig) and hd-mnemonic.txt (setupChains), when made now
   const deposits = new DepositsService(
     pool,
     chains.registry,

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type Env, envSchema, parseDurations } from './config-env.js';
 import { type TreasuryConfig, treasuryConfig } from './config-treasury.js';
+import { noteCreatedFile } from './lib/created-files.js';
 
 // The only reader of process.env. Everything else receives a Config.
 // The variables themselves (schema, defaults, ENV_KEYS) are in config-env.ts.
@@ -160,6 +161,7 @@ function developmentMasterKey(dataDir: string): Buffer {
   const key = randomBytes(32);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${key.toString('hex')}\n`, { mode: 0o600 });
+  noteCreatedFile(file, 'the development master key that encrypts stored secrets; keep this file (README)');
   return key;
 }
 

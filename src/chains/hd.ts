@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { HDNodeWallet, Mnemonic, randomBytes } from 'ethers';
+import { noteCreatedFile } from '../lib/created-files.js';
 import { familyOf } from './families.js';
 import type { Family } from './family.js';
 
@@ -21,6 +22,7 @@ export function devMnemonic(dataDir: string): string {
   const phrase = Mnemonic.fromEntropy(randomBytes(16)).phrase;
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${phrase}\n`, { mode: 0o600 });
+  noteCreatedFile(file, 'the development mnemonic deposit addresses derive from; keep this file');
   return phrase;
 }
 

@@ -9,7 +9,7 @@ import { registerMerchantCommands } from './merchants.js';
 import { registerSeedCommand } from './seed.js';
 import { registerTreasuryCommands } from './treasury.js';
 import { registerUserCommands } from './users.js';
-import { out, positiveInt, withContext } from './util.js';
+import { out, positiveInt, setJsonOutput, withContext } from './util.js';
 import { registerWebhookCommands } from './webhooks.js';
 
 // The CLI's commands (src/cli/index.ts runs them: `npm run cli -- <command>`); every command has --help. With
@@ -17,6 +17,7 @@ import { registerWebhookCommands } from './webhooks.js';
 
 export function buildCli(): Command {
   const program = new Command('novapay').description('NovaPayments operations CLI').showHelpAfterError();
+  program.hook('preAction', (_program, action) => setJsonOutput(!!action.opts().json));
 
   registerMerchantCommands(program);
   registerKeyCommands(program);

@@ -45,20 +45,38 @@ function accountName(): string {
 
 export const modeOption = () => new Option('--mode <mode>', 'live or test').choices(['live', 'test']);
 
+/**
+ * Whether the command being run was given `--json` (program.ts sets it before each action): then its failure,
+ * too, is one JSON object on stdout.
+ */
+let jsonOutput = false;
+export function setJsonOutput(json: boolean): void {
+  jsonOutput = json;
+}
+
 export async function withContext(fn: (ctx: CliContext) => Promise<void>): Promise<void> {
   let ctx: CliContext | null = null;
   try {
     ctx = await openCliContext();
     await fn(ctx);
   } catch (err) {
-    if (err instanceof AppError || err instanceof ConfigError) {
-      process.stderr.write(`error: ${err.message}\n`);
-      process.exitCode = 1;
-    } else {
-      process.stderr.write(`error: ${(err as Error).message}\n`);
-      process.exitCode = 2;
-    }
+    fail(err as Error);
   } finally {
     await ctx?.close();
   }
+}
+
+/**
+ * A refused command (an AppError, bad configuration) exits 1, anything else 2. The message goes to stderr; with
+ * `--json` stdout also gets the API's error shape, `{"error":{"code","message","param"}}`.
+ */
+function fail(err: Error): void {
+  const refused = err instanceof AppError || err instanceof ConfigError;
+  process.stderr.write(`error: ${err.message}\n`);
+  process.exitCode = refused ? 1 : 2;
+  if (!jsonOutput) return;
+  const code =
+    err instanceof AppError ? err.code : err instanceof ConfigError ? 'invalid_config' : 'internal_error';
+  const param = err instanceof AppError ? (err.param ?? null) : null;
+  process.stdout.write(`${JSON.stringify({ error: { code, message: err.message, param } })}\n`);
 }

@@ -1,6 +1,17 @@
 import type { Command } from 'commander';
 import type { Mode } from '../lib/tenant.js';
-import { collect, modeOption, out, withContext } from './util.js';
+import { WEBHOOK_EVENT_TYPES } from '../modules/events/index.js';
+import { modeOption, out, withContext } from './util.js';
+
+/**
+ * `--event` takes an event type as REST and webhooks spell it (`transfer.completed`) or as GraphQL does
+ * (`TRANSFER_COMPLETED`), in any case. An unknown one is passed on for the service to refuse with the list.
+ */
+export function eventType(value: string, previous: string[]): string[] {
+  const key = value.trim().toLowerCase().replace('_', '.');
+  const known = WEBHOOK_EVENT_TYPES.find((t) => t === key);
+  return [...previous, known ?? value];
+}
 
 // `webhooks create|list|delete|redeliver`: the same operations as the GraphQL mutations, for ops.
 export function registerWebhookCommands(program: Command): void {
@@ -16,7 +27,12 @@ export function registerWebhookCommands(program: Command): void {
     .requiredOption('--merchant <id>', 'merchant id')
     .addOption(modeOption().makeOptionMandatory())
     .requiredOption('--url <url>', 'http(s) URL that receives POSTs')
-    .option('--event <type>', 'subscribe to this event only (repeatable; default: all)', collect, [])
+    .option(
+      '--event <type>',
+      'subscribe to this event only, as transfer.completed or TRANSFER_COMPLETED (repeatable; default: all)',
+      eventType,
+      [],
+    )
     .option(
       '--sign-body-with-key <keyId>',
       "sign the body `signature` with this API key's secret (the legacy page's scheme) instead of the endpoint secret",

@@ -185,6 +185,37 @@ export function subscriptionsOnWebSocket(): Plugin<Context> {
   };
 }
 
+/**
+ * A request error (a result without `data`: yoga's own refusals such as a mutation over GET, a subscription over
+ * HTTP, a document that does not parse or validate) carries `extensions.requestId`, as the refusals made before
+ * yoga do (graphql-errors.ts): the id the logs and support know the request by.
+ */
+export function requestIdOnRequestErrors(): Plugin {
+  return {
+    onResultProcess({ result, setResult, serverContext }) {
+      if (Array.isArray(result) || Symbol.asyncIterator in result) return;
+      if ('data' in result || !result.errors?.length) return;
+      // The server context is what graphql.ts hands yoga: fastify's request and reply.
+      const requestId = (serverContext as { req?: { id?: string } }).req?.id;
+      if (!requestId) return;
+      setResult({
+        ...result,
+        errors: result.errors.map(
+          (e) =>
+            new GraphQLError(e.message, {
+              nodes: e.nodes,
+              source: e.source,
+              positions: e.positions,
+              path: e.path,
+              originalError: e.originalError,
+              extensions: { ...e.extensions, requestId },
+            }),
+        ),
+      });
+    },
+  };
+}
+
 const SUGGESTION = / Did you mean .+\?$/;
 
 /** Drops graphql-js's "Did you mean …?" from a message when field suggestions are off. */

@@ -18,6 +18,7 @@ import {
   corsFor,
   documentLimits,
   introspectionAccess,
+  requestIdOnRequestErrors,
   subscriptionsOnWebSocket,
   withoutSuggestions,
 } from './graphql-rules.js';
@@ -162,6 +163,7 @@ export function registerGraphql(
       operationMetrics(services),
       storableText(),
       oneErrorList(services),
+      requestIdOnRequestErrors(),
     ],
     context: ({ req }) => ({ principal: req.principal, services, requestId: req.id }),
     // A trusted document may be named by its id alone (GraphQL over HTTP's `documentId`).

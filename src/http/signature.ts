@@ -26,6 +26,19 @@ export function v2SignedText(timestamp: string, method: string, target: string, 
   return Buffer.concat([Buffer.from(`${timestamp}\n${method.toUpperCase()}\n${target}\n`), body]);
 }
 
+/**
+ * Why a signature did not verify, in the words of what it had to sign. A request without a body (every GET)
+ * signs the empty string: a client that signs `{}` or `null` for it is told so.
+ */
+function mismatch(version: SignatureVersion, timestamped: boolean, bodyless: boolean): string {
+  if (version === 2)
+    return 'The signature does not match "<timestamp>\\n<METHOD>\\n<path?query>\\n<body>" (signature version 2)';
+  if (!bodyless) return 'The signature does not match the request body';
+  return timestamped
+    ? 'The signature does not match the request body: a GET (a request without a body) signs "<timestamp>." followed by the empty string'
+    : 'The signature does not match the request body: a GET (a request without a body) signs the empty string';
+}
+
 function header(req: FastifyRequest, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
@@ -60,12 +73,7 @@ export class SignatureVerifier {
     if (version === 2) signed = v2SignedText(timestamp!, req.method, req.raw.url ?? req.url, raw);
     else if (timestamp !== undefined) signed = Buffer.concat([Buffer.from(`${timestamp}.`), raw]);
     if (!safeEqualHex(hmacSha256Hex(key.secret, signed), signature.toLowerCase())) {
-      throw new AppError(
-        'invalid_signature',
-        version === 2
-          ? 'The signature does not match "<timestamp>\\n<METHOD>\\n<path?query>\\n<body>" (signature version 2)'
-          : 'The signature does not match the request body',
-      );
+      throw new AppError('invalid_signature', mismatch(version, timestamp !== undefined, raw.length === 0));
     }
     if (version === 2) await this.once(key.keyId, signature, timestamp!);
   }

@@ -109,6 +109,17 @@ export function tokenToStarsMinor(units: bigint, decimals: number, starsPerUsdt:
   return (units * num * 100n) / (10n ** BigInt(decimals) * den);
 }
 
+/**
+ * The fewest base units of a token with `decimals` worth 0.01 Star at `starsPerUsdt` (less converts to 0
+ * Stars); null at a rate of 0, where no amount is worth a Star.
+ */
+export function minTokenUnitsForOneStarMinor(decimals: number, starsPerUsdt: string): bigint | null {
+  const { num, den } = parseRate(starsPerUsdt);
+  if (num === 0n) return null;
+  const need = 10n ** BigInt(decimals) * den; // units * num * 100 >= need
+  return (need + num * 100n - 1n) / (num * 100n);
+}
+
 export function formatToken(units: bigint, decimals: number): string {
   const text = formatMinor(units, decimals);
   // Trim trailing zeros for display of token amounts ("100.000000" → "100"), keeping it exact.

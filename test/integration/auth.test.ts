@@ -54,6 +54,28 @@ describe('HMAC authentication', () => {
     expect([unsigned.status, unsigned.body.error.code]).toEqual([401, 'invalid_signature']);
   });
 
+  it('tells a client that signed `{}` for a GET that a GET signs the empty string', async () => {
+    const m = await t.merchant();
+    const asGet = (signed: string, extra: Record<string, string> = {}) =>
+      t.request({
+        url: '/api/v1/balance/x',
+        headers: { 'x-api-key': m.apiKey, 'x-signature': sign(m.apiSecret, signed), ...extra },
+      });
+    const res = await asGet('{}');
+    expect([res.status, res.body.error.code]).toEqual([401, 'invalid_signature']);
+    expect(res.body.error.message).toMatch(/a GET \(a request without a body\) signs the empty string/);
+    const now = String(Math.floor(Date.now() / 1000));
+    const timed = await asGet(`${now}.{}`, { 'x-timestamp': now });
+    expect(timed.body.error.message).toMatch(/a GET \(a request without a body\) signs "<timestamp>\."/);
+    // A POST whose body was signed wrong keeps the plain message.
+    const post = await t.request({
+      url: '/api/v1/transfer',
+      rawBody: '{"fromUserId":"a","toUserId":"b","amount":1}',
+      headers: { 'x-api-key': m.apiKey, 'x-signature': sign(m.apiSecret, '{}') },
+    });
+    expect(post.body.error.message).toBe('The signature does not match the request body');
+  });
+
   it('checks X-Timestamp: signed as "<t>.<body>", within 300 s, and mandatory when the key says so', async () => {
     const m = await t.merchant();
     const now = Math.floor(Date.now() / 1000);

@@ -96,3 +96,36 @@ describe('a deposit on a network the server does not take', () => {
     ]);
   });
 });
+
+describe('a deposit worth less than 0.01 Star', () => {
+  it('is refused at creation, naming amount and the minimum at the merchant rate, on REST and GraphQL', async () => {
+    const m = await t.merchant();
+    const base = { userId: 'u_dust', currency: 'USDT', network: 'TRC20' };
+    const dust = await create(m, { ...base, amount: '0.000001' });
+    expect([dust.status, dust.body.error]).toEqual([
+      400,
+      {
+        code: 'invalid_amount',
+        message: 'amount is below the minimum deposit of 0.01 USDT (0.01 Star at 1 Stars per USDT)',
+        param: 'amount',
+        requestId: expect.stringMatching(/^req_/),
+      },
+    ]);
+    expect((await create(m, { ...base, amount: '0.01' })).status).toBe(200);
+    const gql = await t.graphql(m, CREATE_DEPOSIT, { input: { ...base, amount: '0.009999' } });
+    expect(gql.body.data.createDeposit).toMatchObject({
+      __typename: 'ValidationError',
+      code: 'invalid_amount',
+    });
+    expect(gql.body.data.createDeposit.message).toMatch(/minimum deposit of 0\.01 USDT/);
+
+    // At 150 Stars per USDT, 0.000067 USDT is the least worth 0.01 Star.
+    await t.app.services.merchants.updateSettings(m.merchantId, { starsPerUsdt: '150' });
+    const below = await create(m, { ...base, amount: '0.000066' });
+    expect([below.status, below.body.error.message]).toEqual([
+      400,
+      'amount is below the minimum deposit of 0.000067 USDT (0.01 Star at 150 Stars per USDT)',
+    ]);
+    expect((await create(m, { ...base, amount: '0.000067' })).status).toBe(200);
+  });
+});

@@ -141,26 +141,36 @@ describe('POST /graphql with any Accept header', () => {
           // the response ends.
           expect(res.body, context).toContain(SUBSCRIPTIONS_ON_WEBSOCKET);
           expect(res.body, context).toContain('invalid_request');
+          expect(res.body, context).toMatch(/"requestId":"req_/);
           return;
         }
         if (res.statusCode === 200) {
           // application/json: a request error is answered 200, as validation errors are (GraphQL over HTTP).
           expect(res.headers['content-type'], context).toMatch(/^application\/json/);
           expect(res.json(), context).toEqual({
-            errors: [{ message: SUBSCRIPTIONS_ON_WEBSOCKET, extensions: { code: 'invalid_request' } }],
+            errors: [
+              {
+                message: SUBSCRIPTIONS_ON_WEBSOCKET,
+                extensions: { code: 'invalid_request', requestId: expect.stringMatching(/^req_/) },
+              },
+            ],
           });
           return;
         }
         expectGraphqlRefusal(res.statusCode, res.body, context);
         if (res.statusCode !== 406)
           expect(res.json().errors[0].message, context).toBe(SUBSCRIPTIONS_ON_WEBSOCKET);
+        expect(res.json().errors[0].extensions.requestId, context).toMatch(/^req_/);
       }),
       { ...fuzzParams(), seed: fuzzParams().seed ?? 7321, numRuns: 40 },
     );
     // Both media types, as for any request error: 400 in application/graphql-response+json, 200 in JSON.
     const spec = await post(m, payload, 'application/graphql-response+json');
     expect(spec.statusCode).toBe(400);
-    expect(spec.json().errors[0].extensions.code).toBe('invalid_request');
+    expect(spec.json().errors[0].extensions).toEqual({
+      code: 'invalid_request',
+      requestId: expect.stringMatching(/^req_/),
+    });
     const none = await post(m, payload, undefined);
     expect(none.statusCode).toBe(200);
     expect(none.json().errors[0].message).toBe(SUBSCRIPTIONS_ON_WEBSOCKET);

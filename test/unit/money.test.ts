@@ -1,5 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatMinor, parseAmount } from '../../src/lib/money.js';
+import {
+  formatMinor,
+  minTokenUnitsForOneStarMinor,
+  parseAmount,
+  tokenToStarsMinor,
+} from '../../src/lib/money.js';
 import { restAmount, restTime, serializeRest } from '../../src/rest/v1/format.js';
 
 describe('money', () => {
@@ -62,5 +68,26 @@ describe('money', () => {
   it('prints legacy REST times as whole seconds in UTC with Z', () => {
     expect(restTime('2026-12-04T21:36:38.970Z')).toBe('2026-12-04T21:36:38Z');
     expect(restTime(new Date(Date.UTC(2025, 2, 6, 0, 5)))).toBe('2025-03-06T00:05:00Z');
+  });
+
+  it('finds the fewest token units worth 0.01 Star at any rate and decimals (deposits ask for at least that)', () => {
+    expect(minTokenUnitsForOneStarMinor(6, '1')).toBe(10_000n); // 0.01 USDT
+    expect(minTokenUnitsForOneStarMinor(6, '150')).toBe(67n);
+    expect(minTokenUnitsForOneStarMinor(18, '0.5')).toBe(2n * 10n ** 16n);
+    expect(minTokenUnitsForOneStarMinor(6, '0')).toBeNull();
+    const rate = fc
+      .tuple(fc.bigInt({ min: 0n, max: 10n ** 12n }), fc.integer({ min: 0, max: 6 }))
+      .map(([n, d]) =>
+        d === 0 ? String(n) : `${n / 10n ** BigInt(d)}.${String(n % 10n ** BigInt(d)).padStart(d, '0')}`,
+      );
+    fc.assert(
+      fc.property(rate, fc.constantFrom(6, 18), (r, decimals) => {
+        const min = minTokenUnitsForOneStarMinor(decimals, r);
+        if (min === null) return expect(tokenToStarsMinor(10n ** 40n, decimals, r)).toBe(0n);
+        expect(min).toBeGreaterThan(0n);
+        expect(tokenToStarsMinor(min, decimals, r)).toBeGreaterThanOrEqual(1n);
+        expect(tokenToStarsMinor(min - 1n, decimals, r)).toBe(0n);
+      }),
+    );
   });
 });

@@ -10,7 +10,7 @@ import {
   ValidationError,
 } from '../../lib/errors.js';
 import { newId, parseUserId } from '../../lib/ids.js';
-import { formatToken, parseTokenAmount } from '../../lib/money.js';
+import { formatToken, minTokenUnitsForOneStarMinor, parseTokenAmount } from '../../lib/money.js';
 import type { Mode, Tenant } from '../../lib/tenant.js';
 import type { IdempotencyService } from '../idempotency/index.js';
 import { parseMetadata } from '../ledger/index.js';
@@ -27,6 +27,20 @@ export interface CreateDepositInput {
   currency: unknown;
   network: unknown;
   metadata?: unknown;
+}
+
+/**
+ * A deposit asks for at least 0.01 Star's worth at the merchant's rate: a payment of less would be credited
+ * 0 Stars. (What a real payment brings is credited as it comes, rounded down; docs/deposits.md.)
+ */
+function refuseBelowOneStarMinor(amountMinor: bigint, decimals: number, starsPerUsdt: string): void {
+  const min = minTokenUnitsForOneStarMinor(decimals, starsPerUsdt);
+  if (min === null || amountMinor >= min) return;
+  throw new ValidationError(
+    `amount is below the minimum deposit of ${formatToken(min, decimals)} USDT (0.01 Star at ${starsPerUsdt} Stars per USDT)`,
+    'amount',
+    'invalid_amount',
+  );
 }
 
 export const DEPOSIT_STATUSES = ['pending', 'confirming', 'confirmed', 'expired'] as const;
@@ -61,6 +75,8 @@ export class DepositsService {
       );
     }
     const amountMinor = parseTokenAmount(input.amount, net.token.decimals);
+    const settings = await this.merchants.settings(t.merchantId);
+    refuseBelowOneStarMinor(amountMinor, net.token.decimals, settings.starsPerUsdt);
     const metadata = parseMetadata(input.metadata);
     const normalized = { userId, network, amountMinor, metadata };
     const scope = key !== undefined && key !== null ? { ...t, key } : null;
@@ -86,7 +102,6 @@ export class DepositsService {
         return { ...v, creditedStarsMinor: BigInt(v.creditedStarsMinor), paymentUrl, replayed: true };
       }
     }
-    const settings = await this.merchants.settings(t.merchantId);
     // Each index is handed out once (a sequence), so concurrent creates never share an address.
     const idx = await this.pool.query<{ idx: string }>(`select nextval($1)::text as idx`, [
       `hd_index_${net.family}`,
