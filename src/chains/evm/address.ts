@@ -4,6 +4,9 @@ import { getAddress, isAddress } from 'ethers';
 export function parseEvmPayoutAddress(
   value: string,
 ): { ok: true; address: string } | { ok: false; why: string } {
+  // ethers also takes 40 hex digits without 0x: refused here (and BigInt below would have thrown on them).
+  if (!/^0x[0-9a-fA-F]{40}$/.test(value))
+    return { ok: false, why: 'is not a valid EVM address (0x and 40 hex digits)' };
   const mixed = /[a-f]/.test(value.slice(2)) && /[A-F]/.test(value.slice(2));
   if (!isAddress(value) || (mixed && getAddress(value) !== value))
     return { ok: false, why: 'is not a valid EVM address (check its checksum)' };
