@@ -40,6 +40,11 @@ export interface ChainFamily {
   addressFromEvm(evmHex: string): string;
   /** A payout address as the chain writes it, or why it is not one (never a key's owner-less burn address). */
   parsePayoutAddress(value: string): { ok: true; address: string } | { ok: false; why: string };
+  /**
+   * The spellings under which this family's tables may hold `address` (a payout address as parsePayoutAddress
+   * answers it), so a lookup finds it whichever was stored: EVM checksummed and lower case, TRON as it is.
+   */
+  storedAddressForms(address: string): string[];
   /** The account xpub configured for deposit addresses (null: derive from the development seed). */
   configuredXpub(config: Config): string | null;
   /** The payout key configured directly (PAYOUT_<FAMILY>_PRIVATE_KEY), if any. */

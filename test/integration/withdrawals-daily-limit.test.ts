@@ -13,6 +13,8 @@ import { useTronApp } from '../helpers/tron.js';
 // replayed. It is now decided inside the batch, on the user's locked account.
 const t = useTronApp({}, 'api');
 const WALLET = 'TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH';
+// The hot wallet the payout is sent from: never the user's wallet (payouts to the service's own addresses are refused).
+const HOT_WALLET = 'TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7';
 
 async function merchantWithLimit(limit: string): Promise<TestMerchant> {
   const m = await t.merchant();
@@ -66,7 +68,7 @@ describe('the daily withdrawal limit', () => {
     expect(first.status).toBe(200);
     const tenant = { merchantId: m.merchantId, mode: m.mode };
     await t.app.services.withdrawals.approve(tenant, first.body.id, 'admin:test');
-    const { w, tx } = await broadcastPayout(t.app.pool, first.body.id, WALLET);
+    const { w, tx } = await broadcastPayout(t.app.pool, first.body.id, HOT_WALLET);
     expect(await failPayout(t.app.services.ledger, w, tx, 10, 'chain_failed', 'reverted', 1n)).toBeTruthy();
     expect((await t.request({ url: '/api/v1/balance/dl_failed', as: m })).body.balance).toBe(1000);
     const again = await withdraw(m, 'dl_failed', 100);

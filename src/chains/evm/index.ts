@@ -28,6 +28,7 @@ export const evm: ChainFamily = {
   coinType: 60,
   addressFromEvm: (hex) => hex,
   parsePayoutAddress: parseEvmPayoutAddress,
+  storedAddressForms: (address) => [address, address.toLowerCase()],
   configuredXpub: (config) => config.evm.xpub,
   configuredPayoutKey: (config) => config.payouts.evmPrivateKey,
   setupNetworks: evmNetworks,

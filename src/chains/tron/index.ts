@@ -16,6 +16,7 @@ export const tron: ChainFamily = {
   coinType: 195,
   addressFromEvm: tronAddressFromEvm,
   parsePayoutAddress: parseTronPayoutAddress,
+  storedAddressForms: (address) => [address],
   configuredXpub: (config) => config.tron.xpub,
   configuredPayoutKey: (config) => config.payouts.tronPrivateKey,
   setupNetworks: tronNetworks,

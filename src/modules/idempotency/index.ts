@@ -1,6 +1,5 @@
 // The idempotency module's public surface: what the rest of the system may import from it.
 
-export { ANSWER_FORMAT, TWO_DECIMAL_AMOUNTS } from './answer-format.js';
 export { keyedTransaction, type StoredAnswer, storedRefusal } from './keyed-transaction.js';
 export { PURGE_BATCH, type PurgeOptions, type PurgeResult } from './purge.js';
 export {

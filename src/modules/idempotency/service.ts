@@ -287,9 +287,12 @@ export class IdempotencyService {
     ];
   }
 
-  /** How a key's completed record's first REST answer printed amounts (answer-format.ts); null: no record. */
-  answerFormat(scope: AnswerScope): Promise<number | null> {
-    return readAnswerFormat(this.pool, scope);
+  /**
+   * Whether a key's completed record's first REST answer printed every amount with two decimals, as before
+   * the page's `amount` format (answer-format.ts); false without a record.
+   */
+  async answeredWithTwoDecimalAmounts(scope: AnswerScope): Promise<boolean> {
+    return (await readAnswerFormat(this.pool, scope)) === TWO_DECIMAL_AMOUNTS;
   }
 
   async claim(scope: IdempotencyScope, operation: string, input: unknown): Promise<Claim> {

@@ -1,3 +1,4 @@
+import { familyOf } from '../../chains/families.js';
 import type { NetworkConfig } from '../../chains/registry.js';
 import type { Pool } from '../../db/database.js';
 import { InvalidAddressError } from '../../lib/errors.js';
@@ -13,10 +14,11 @@ const OWN_ADDRESS = `select exists (select 1 from deposits where chain = $1 and 
 
 /** Throws invalid_address when `wallet` is the network's token contract, a hot wallet or a deposit address. */
 export async function assertNotOwnAddress(pool: Pool, net: NetworkConfig, wallet: string): Promise<void> {
-  const forms = net.family === 'evm' ? [wallet, wallet.toLowerCase()] : [wallet];
-  const contract = net.family === 'evm' ? net.token.contract.toLowerCase() : net.token.contract;
+  const family = familyOf(net.family);
+  const forms = family.storedAddressForms(wallet);
+  const contractForms = new Set(family.storedAddressForms(net.token.contract));
   const own =
-    forms.includes(contract) ||
+    forms.some((f) => contractForms.has(f)) ||
     (await pool.query<{ own: boolean }>(OWN_ADDRESS, [net.chain, forms])).rows[0]!.own;
   if (own)
     throw new InvalidAddressError(

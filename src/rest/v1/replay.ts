@@ -1,6 +1,5 @@
 import type { Context } from '../../context.js';
 import type { JsonNumber } from '../../lib/json.js';
-import { TWO_DECIMAL_AMOUNTS } from '../../modules/idempotency/index.js';
 import { restAmount, restStarsAmount, restTokenAmount } from './format.js';
 
 // A replay answers its key's first body byte for byte (docs/api.md "Idempotency"), but the body is made again
@@ -24,8 +23,8 @@ export async function amountPrinter(
 ): Promise<AmountPrinter> {
   if (!replayed || key === null || ctx.principal.kind !== 'merchant') return PAGE_FORMAT;
   const { merchantId, mode } = ctx.principal;
-  const format = await ctx.services.idempotency.answerFormat({ merchantId, mode, key });
-  return format === TWO_DECIMAL_AMOUNTS ? TWO_DECIMALS : PAGE_FORMAT;
+  const twoDecimals = await ctx.services.idempotency.answeredWithTwoDecimalAmounts({ merchantId, mode, key });
+  return twoDecimals ? TWO_DECIMALS : PAGE_FORMAT;
 }
 
 /** The page's format, for answers that replay nothing (GET routes). */
