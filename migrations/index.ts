@@ -18,6 +18,7 @@ import { Migration20261206400000_treasury_controls } from './Migration2026120640
 import { Migration20261206500000_sweep_requests } from './Migration20261206500000_sweep_requests.js';
 import { Migration20261207000000_tron_delegation } from './Migration20261207000000_tron_delegation.js';
 import { Migration20261207100000_signature_uses } from './Migration20261207100000_signature_uses.js';
+import { Migration20261207200000_deposit_confirming } from './Migration20261207200000_deposit_confirming.js';
 
 // Listed explicitly so the migrator never imports .ts files by path (vitest and tsx both load them
 // through their own pipelines this way). A test checks this list against the folder.
@@ -53,4 +54,8 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261206500000_sweep_requests', class: Migration20261206500000_sweep_requests },
   { name: 'Migration20261207000000_tron_delegation', class: Migration20261207000000_tron_delegation },
   { name: 'Migration20261207100000_signature_uses', class: Migration20261207100000_signature_uses },
+  {
+    name: 'Migration20261207200000_deposit_confirming',
+    class: Migration20261207200000_deposit_confirming,
+  },
 ];

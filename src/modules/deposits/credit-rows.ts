@@ -4,6 +4,7 @@ import { JsonNumber } from '../../lib/json.js';
 import { formatToken, minorToJsonNumber } from '../../lib/money.js';
 import type { EventDraft } from '../events/index.js';
 import { depositUpdated } from './chain-store.js';
+import { confirmingOf, type SeenTransfer, seenTransfers } from './confirming.js';
 import type { ConfirmedTransfer } from './crediting.js';
 import type { DepositRow } from './view.js';
 
@@ -41,13 +42,19 @@ function flagsFor(d: DepositRow, received: bigint, late: boolean): string[] {
   return [...flags].sort();
 }
 
-/** The deposit right after one more payment, as `update deposits … returning *` would show it. */
-function afterPayment(d: DepositRow, c: CreditedDeposit, now: Date): DepositRow {
+/**
+ * The deposit right after one more payment, as `update deposits … returning *` would show it. `stillSeen` are
+ * its transfers not credited yet once this payment is: what it has confirming.
+ */
+function afterPayment(d: DepositRow, c: CreditedDeposit, now: Date, stillSeen: SeenTransfer[]): DepositRow {
   const { transfer: t, units, stars, confirmations } = c.credit;
   const received = BigInt(d.amount_received_minor) + units;
+  const confirming = confirmingOf(stillSeen);
   return {
     ...d,
     amount_received_minor: received.toString(),
+    amount_confirming_minor: confirming.amount,
+    confirming_tx_hash: confirming.txHash,
     credited_stars_minor: BigInt(d.credited_stars_minor) + stars,
     payments: d.payments + 1,
     status: 'confirmed',
@@ -107,9 +114,19 @@ export async function creditDeposits(client: PoolClient, credited: CreditedDepos
   );
   const current = new Map(locked.rows.map(({ tx_now: _, ...d }) => [d.id, d as DepositRow]));
   const now = locked.rows[0]!.tx_now;
+  // Read after the marks above and the row locks: every transfer of these deposits not credited yet, this
+  // batch's included until its turn comes.
+  const seen = [
+    ...(await seenTransfers(client, [...current.keys()])),
+    ...credited.map((c) => c.credit.transfer),
+  ];
   const events: EventDraft[] = [];
   for (const c of credited) {
-    const row = afterPayment(current.get(c.credit.deposit.id)!, c, now);
+    const creditedId = String(c.credit.transfer.id);
+    const at = seen.findIndex((x) => String(x.id) === creditedId);
+    if (at >= 0) seen.splice(at, 1);
+    const stillSeen = seen.filter((x) => x.deposit_id === c.credit.deposit.id);
+    const row = afterPayment(current.get(c.credit.deposit.id)!, c, now, stillSeen);
     current.set(row.id, row);
     events.push(depositUpdated(row), confirmedEvent(row, c));
   }
@@ -117,10 +134,11 @@ export async function creditDeposits(client: PoolClient, credited: CreditedDepos
   await client.query(
     `update deposits d set amount_received_minor = x.received, credited_stars_minor = x.stars, payments = x.payments,
        status = 'confirmed', confirmations = x.confirmations, tx_hash = x.tx_hash, flags = x.flags::text[],
-       failure_reason = null, confirmed_at = x.confirmed_at, updated_at = x.updated_at
+       failure_reason = null, confirmed_at = x.confirmed_at, updated_at = x.updated_at,
+       amount_confirming_minor = x.confirming, confirming_tx_hash = x.confirming_tx_hash
      from (select * from unnest($1::text[], $2::numeric[], $3::bigint[], $4::int[], $5::int[], $6::text[], $7::text[],
-       $8::timestamptz[], $9::timestamptz[])) as x(id, received, stars, payments, confirmations, tx_hash, flags,
-       confirmed_at, updated_at)
+       $8::timestamptz[], $9::timestamptz[], $10::numeric[], $11::text[])) as x(id, received, stars, payments,
+       confirmations, tx_hash, flags, confirmed_at, updated_at, confirming, confirming_tx_hash)
      where d.id = x.id`,
     [
       rows.map((d) => d.id),
@@ -132,6 +150,8 @@ export async function creditDeposits(client: PoolClient, credited: CreditedDepos
       rows.map((d) => `{${d.flags.join(',')}}`),
       rows.map((d) => d.confirmed_at),
       rows.map((d) => d.updated_at),
+      rows.map((d) => d.amount_confirming_minor),
+      rows.map((d) => d.confirming_tx_hash),
     ],
   );
   return events;

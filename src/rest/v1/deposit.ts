@@ -6,8 +6,8 @@ import { restBody } from './body.js';
 import { restAmount, restEnum, restTime, restTimeOrNull } from './format.js';
 import { ERROR_FIELDS, idempotencyKeyHeader, PreparedOperation, unwrap } from './operation.js';
 
-const FIELDS = `id userId network currency depositAddress amount amountReceived status confirmations requiredConfirmations
-  txHash flags failureReason expiresAt createdAt confirmedAt paymentUrl metadata replayed`;
+const FIELDS = `id userId network currency depositAddress amount amountReceived amountConfirming status confirmations
+  requiredConfirmations txHash confirmingTxHash flags failureReason expiresAt createdAt confirmedAt paymentUrl metadata replayed`;
 
 const CREATE = /* GraphQL */ `
   mutation RestCreateDeposit($input: CreateDepositInput!, $key: String) {
@@ -35,10 +35,12 @@ interface Deposit {
   depositAddress: string;
   amount: string;
   amountReceived: string;
+  amountConfirming: string;
   status: string;
   confirmations: number;
   requiredConfirmations: number;
   txHash: string | null;
+  confirmingTxHash: string | null;
   flags: string[];
   failureReason: string | null;
   expiresAt: string;
@@ -63,9 +65,11 @@ function legacy(d: Deposit) {
     userId: d.userId,
     expectedAmount: restAmount(d.amount),
     amountReceived: restAmount(d.amountReceived),
+    amountConfirming: restAmount(d.amountConfirming),
     confirmations: d.confirmations,
     requiredConfirmations: d.requiredConfirmations,
     txHash: d.txHash,
+    confirmingTxHash: d.confirmingTxHash,
     flags: d.flags.map(restEnum),
     failureReason: d.failureReason,
     metadata: d.metadata,
