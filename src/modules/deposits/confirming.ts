@@ -27,6 +27,23 @@ export function confirmingOf(seen: SeenTransfer[]): { amount: string; txHash: st
   return { amount: amount.toString(), txHash: latest?.tx_hash ?? null };
 }
 
+/**
+ * The confirming fields of each payment's deposit right after that payment of a crediting batch is credited, in
+ * batch order: `stillSeen` are the deposits' transfers left `seen` once the whole batch is marked; the batch's
+ * own later payments are still confirming until their turn.
+ */
+export function confirmingAfterEach(
+  stillSeen: SeenTransfer[],
+  batch: SeenTransfer[],
+): { amount: string; txHash: string | null }[] {
+  return batch.map((t, i) =>
+    confirmingOf([
+      ...stillSeen.filter((x) => x.deposit_id === t.deposit_id),
+      ...batch.slice(i + 1).filter((x) => x.deposit_id === t.deposit_id),
+    ]),
+  );
+}
+
 function chainOrder(a: SeenTransfer, b: SeenTransfer): number {
   const d = BigInt(a.block_number) - BigInt(b.block_number);
   if (d !== 0n) return d > 0n ? 1 : -1;

@@ -4,7 +4,7 @@ import { JsonNumber } from '../../lib/json.js';
 import { formatToken, minorToJsonNumber } from '../../lib/money.js';
 import type { EventDraft } from '../events/index.js';
 import { depositUpdated } from './chain-store.js';
-import { confirmingOf, type SeenTransfer, seenTransfers } from './confirming.js';
+import { confirmingAfterEach, seenTransfers } from './confirming.js';
 import type { ConfirmedTransfer } from './crediting.js';
 import type { DepositRow } from './view.js';
 
@@ -43,13 +43,17 @@ function flagsFor(d: DepositRow, received: bigint, late: boolean): string[] {
 }
 
 /**
- * The deposit right after one more payment, as `update deposits … returning *` would show it. `stillSeen` are
- * its transfers not credited yet once this payment is: what it has confirming.
+ * The deposit right after one more payment, as `update deposits … returning *` would show it, with what it has
+ * confirming then.
  */
-function afterPayment(d: DepositRow, c: CreditedDeposit, now: Date, stillSeen: SeenTransfer[]): DepositRow {
+function afterPayment(
+  d: DepositRow,
+  c: CreditedDeposit,
+  now: Date,
+  confirming: { amount: string; txHash: string | null },
+): DepositRow {
   const { transfer: t, units, stars, confirmations } = c.credit;
   const received = BigInt(d.amount_received_minor) + units;
-  const confirming = confirmingOf(stillSeen);
   return {
     ...d,
     amount_received_minor: received.toString(),
@@ -114,19 +118,14 @@ export async function creditDeposits(client: PoolClient, credited: CreditedDepos
   );
   const current = new Map(locked.rows.map(({ tx_now: _, ...d }) => [d.id, d as DepositRow]));
   const now = locked.rows[0]!.tx_now;
-  // Read after the marks above and the row locks: every transfer of these deposits not credited yet, this
-  // batch's included until its turn comes.
-  const seen = [
-    ...(await seenTransfers(client, [...current.keys()])),
-    ...credited.map((c) => c.credit.transfer),
-  ];
+  // Read after the marks above and the row locks: the transfers of these deposits left to credit.
+  const confirming = confirmingAfterEach(
+    await seenTransfers(client, [...current.keys()]),
+    credited.map((c) => c.credit.transfer),
+  );
   const events: EventDraft[] = [];
-  for (const c of credited) {
-    const creditedId = String(c.credit.transfer.id);
-    const at = seen.findIndex((x) => String(x.id) === creditedId);
-    if (at >= 0) seen.splice(at, 1);
-    const stillSeen = seen.filter((x) => x.deposit_id === c.credit.deposit.id);
-    const row = afterPayment(current.get(c.credit.deposit.id)!, c, now, stillSeen);
+  for (const [i, c] of credited.entries()) {
+    const row = afterPayment(current.get(c.credit.deposit.id)!, c, now, confirming[i]!);
     current.set(row.id, row);
     events.push(depositUpdated(row), confirmedEvent(row, c));
   }
