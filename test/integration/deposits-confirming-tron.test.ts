@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { creditDeposits } from '../../src/modules/deposits/credit-rows.js';
 import { untilPublished } from '../helpers/outbox.js';
 import { eventually } from '../helpers/receiver.js';
 import { createTronDeposit, tronDepositSteps, useTronApp } from '../helpers/tron.js';
@@ -170,5 +171,76 @@ describe('a deposit while its payments confirm', () => {
     });
     expect((await updates(d.id)).at(-1)).toMatchObject({ amountConfirming: '2', confirmingTxHash: topUp });
     expect(await balance(m, 'confirming_3')).toBe(2);
+  });
+});
+
+describe('a payment seen again while another of the same deposit is being credited', () => {
+  it('shows exactly the transfers still seen once both commit, the crediting one first (fails without the row lock)', async () => {
+    const m = await t.merchant();
+    const chain = 'TRC20:test';
+    const store = t.app.workers!.scanning.store;
+    const d = await createTronDeposit(t, m, 'race_seen', 3);
+    const observed = (n: number) => ({
+      txHash: `race-${n}-${d.id}`,
+      logIndex: 0,
+      blockNumber: n, // below the head: a rescan's observations, the cursor stays
+      blockHash: `race-block-${n}`,
+      blockTimeMs: Date.now(),
+      tokenContract: t.devnet.usdt.address,
+      from: t.devnet.faucet.address,
+      to: d.depositAddress,
+      amountMinor: BigInt(n) * USDT,
+    });
+    await store.record(chain, { blocks: [], transfers: [observed(1)], unexpected: [] }, null);
+    // The second payment was seen, then orphaned by a reorg (as ChainStore.rollback leaves it): seen again, its
+    // row is updated, not inserted, so no foreign-key check on the deposit's row makes the scanner wait.
+    await store.record(chain, { blocks: [], transfers: [observed(2)], unexpected: [] }, null);
+    await t.app.pool.query(`update chain_transfers set status = 'orphaned' where tx_hash = $1`, [
+      observed(2).txHash,
+    ]);
+    const [first] = (await store.uncredited(chain)).filter((x) => x.deposit_id === d.id);
+    const row = (await t.app.pool.query('select * from deposits where id = $1', [d.id])).rows[0];
+    // The crediting transaction's bookkeeping (the ledger posting left out: a dust credit has none) holds the
+    // deposit's row while the scanner records the second payment; it commits once the scanner waits for it.
+    const crediting = await t.app.pool.connect();
+    try {
+      await crediting.query('begin');
+      await creditDeposits(crediting, [
+        {
+          credit: { deposit: row, transfer: first!, units: USDT, stars: 100n, confirmations: 19 },
+          transactionId: null,
+          balanceMinor: null,
+        },
+      ]);
+      const pid = (await crediting.query('select pg_backend_pid() as pid')).rows[0].pid;
+      const seen = store.record(chain, { blocks: [], transfers: [observed(2)], unexpected: [] }, null);
+      let recorded = false;
+      void seen.then(() => {
+        recorded = true;
+      });
+      // Until the scanner waits for the crediting transaction (or, were it not to wait, has finished).
+      await eventually(async () => {
+        const r = await t.app.pool.query(
+          'select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))',
+          [pid],
+        );
+        return recorded || r.rowCount! > 0;
+      });
+      await crediting.query('commit');
+      await seen;
+    } finally {
+      crediting.release();
+    }
+    expect(await get(m, d.id)).toMatchObject({
+      status: 'confirmed',
+      amountReceived: 1,
+      txHash: observed(1).txHash,
+      amountConfirming: 2,
+      confirmingTxHash: observed(2).txHash,
+    });
+    expect((await updates(d.id)).at(-1)).toMatchObject({
+      amountConfirming: '2',
+      confirmingTxHash: observed(2).txHash,
+    });
   });
 });
