@@ -19,6 +19,7 @@ import { Migration20261206500000_sweep_requests } from './Migration2026120650000
 import { Migration20261207000000_tron_delegation } from './Migration20261207000000_tron_delegation.js';
 import { Migration20261207100000_signature_uses } from './Migration20261207100000_signature_uses.js';
 import { Migration20261207200000_idempotency_answer_format } from './Migration20261207200000_idempotency_answer_format.js';
+import { Migration20261207300000_deposit_confirming } from './Migration20261207300000_deposit_confirming.js';
 
 // Listed explicitly so the migrator never imports .ts files by path (vitest and tsx both load them
 // through their own pipelines this way). A test checks this list against the folder.
@@ -57,5 +58,9 @@ export const migrationsList: MigrationObject[] = [
   {
     name: 'Migration20261207200000_idempotency_answer_format',
     class: Migration20261207200000_idempotency_answer_format,
+  },
+  {
+    name: 'Migration20261207300000_deposit_confirming',
+    class: Migration20261207300000_deposit_confirming,
   },
 ];

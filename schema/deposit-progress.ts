@@ -35,7 +35,10 @@ export interface DepositProgress {
   confirmations: number;
   requiredConfirmations: number;
   amountReceived: string;
+  /** Absent from messages and stored answers written before it existed. */
+  amountConfirming?: string;
   txHash: string | null;
+  confirmingTxHash?: string | null;
   flags: string[];
   failureReason: string | null;
 }
@@ -48,7 +51,8 @@ export function progressFields<P extends DepositProgress>(t: PothosSchemaTypes.O
       resolve: (d: P) => d.status,
     }),
     confirmations: t.int({
-      description: 'Confirmations of the latest payment.',
+      description:
+        'Confirmations of the oldest payment not credited yet (the next to be credited); once all are credited, the count when the last was.',
       resolve: (d: P) => d.confirmations,
     }),
     requiredConfirmations: t.int({
@@ -57,13 +61,26 @@ export function progressFields<P extends DepositProgress>(t: PothosSchemaTypes.O
     }),
     amountReceived: t.field({
       type: 'Decimal',
-      description: 'Everything that arrived so far, in the token.',
+      description:
+        'Everything credited so far, in the token: final, safe to act on. Payments still confirming are in `amountConfirming`.',
       resolve: (d: P) => d.amountReceived,
+    }),
+    amountConfirming: t.field({
+      type: 'Decimal',
+      description:
+        'Payments seen on chain and not credited yet (gathering confirmations), in the token; "0" when none. Not final: it drops a payment that a reorg removes, and moves to `amountReceived` when credited.',
+      resolve: (d: P) => d.amountConfirming ?? '0',
     }),
     txHash: t.string({
       nullable: true,
-      description: "The latest payment's transaction.",
+      description: "The latest credited payment's transaction; null until one is credited.",
       resolve: (d: P) => d.txHash,
+    }),
+    confirmingTxHash: t.string({
+      nullable: true,
+      description:
+        'The latest payment seen on chain and not credited yet (for an explorer link while it confirms); null when none.',
+      resolve: (d: P) => d.confirmingTxHash ?? null,
     }),
     flags: t.field({
       type: [DepositFlagEnum],

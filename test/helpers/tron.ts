@@ -77,3 +77,18 @@ export async function tronTokenBalance(devnet: TronDevnet, address: string): Pro
   );
   return BigInt(`0x${r.constant_result[0]}`);
 }
+
+/** What deposit tests read and do through a TRON test app: the REST deposit, a balance, blocks then a pass. */
+export function tronDepositSteps(t: ReturnType<typeof useTronApp>) {
+  return {
+    get: async (m: TestMerchant, id: string) =>
+      (await t.request({ url: `/api/v1/deposit/${id}`, as: m })).body,
+    balance: async (m: TestMerchant, userId: string) =>
+      (await t.request({ url: `/api/v1/balance/${userId}`, as: m })).body.balance,
+    /** Mines n blocks and runs a scanner pass. */
+    mineAndScan: (n = 1) => {
+      t.devnet.mine(n);
+      return t.scan();
+    },
+  };
+}

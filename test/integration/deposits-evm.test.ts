@@ -182,6 +182,43 @@ describe('EVM scanner under failure', () => {
     expect(await balance(m, 'reorg_user')).toBe(6);
   });
 
+  it('shows BEP20 payments while they confirm (every digit, summed, latest hash) and drops a reorganised one', async () => {
+    const m = await t.merchant();
+    const d = await deposit(m, 'confirming_evm', 'BEP20', 5);
+    const raw = async () => (await t.request({ url: `/api/v1/deposit/${d.id}`, as: m })).text;
+    const first = await t.devnet.sendToken(t.devnet.usdt18, d.depositAddress, E18 + 1n);
+    await mineAndScan(0, ['BEP20:test']);
+    expect(await get(m, d.id)).toMatchObject({
+      status: 'confirming',
+      amountReceived: 0,
+      txHash: null,
+      confirmingTxHash: first,
+    });
+    expect(await raw()).toContain('"amountConfirming":1.000000000000000001,');
+    const snap = await t.devnet.snapshot();
+    await t.devnet.setAutomine(false);
+    const second = await t.devnet.sendToken(t.devnet.usdt18, d.depositAddress, 2n * E18);
+    await t.devnet.mine(1);
+    await mineAndScan(0, ['BEP20:test']);
+    expect(await get(m, d.id)).toMatchObject({ status: 'confirming', confirmingTxHash: second });
+    expect(await raw()).toContain('"amountConfirming":3.000000000000000001,');
+    await t.devnet.revert(snap);
+    await t.devnet.mine(3); // the other branch, longer, without the second payment
+    expect((await mineAndScan(0, ['BEP20:test']))[0]!.reorgAt).toBeDefined();
+    expect(await get(m, d.id)).toMatchObject({ status: 'confirming', confirmingTxHash: first });
+    expect(await raw()).toContain('"amountConfirming":1.000000000000000001,');
+    await t.devnet.setAutomine(true);
+    await mineAndScan(12, ['BEP20:test']);
+    expect(await get(m, d.id)).toMatchObject({
+      status: 'confirmed',
+      txHash: first,
+      amountConfirming: 0,
+      confirmingTxHash: null,
+    });
+    expect(await raw()).toContain('"amountReceived":1.000000000000000001,');
+    expect(await balance(m, 'confirming_evm')).toBe(1);
+  });
+
   it('delays crediting on node errors (429, 503, slow) but loses nothing', async () => {
     const m = await t.merchant();
     const d = await deposit(m, 'flaky', 'ERC20', 2);

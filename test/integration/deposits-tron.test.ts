@@ -5,7 +5,7 @@ import type { TestMerchant } from '../helpers/app.js';
 import { checkHouseInvariants } from '../helpers/invariants.js';
 import { untilPublished } from '../helpers/outbox.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
-import { useTronApp } from '../helpers/tron.js';
+import { tronDepositSteps, useTronApp } from '../helpers/tron.js';
 import { liveChannel, untilSubscribed, wsClient } from '../helpers/ws.js';
 
 // TRC20 deposits end to end on the devnet: real signed transfers, the scanner, confirmations, the ledger,
@@ -28,19 +28,7 @@ async function deposit(m: TestMerchant, userId: string, amount: number | string 
   return r.body;
 }
 
-async function get(m: TestMerchant, id: string) {
-  return (await t.request({ url: `/api/v1/deposit/${id}`, as: m })).body;
-}
-
-async function balance(m: TestMerchant, userId: string) {
-  return (await t.request({ url: `/api/v1/balance/${userId}`, as: m })).body.balance;
-}
-
-/** Mines n blocks and runs a scanner pass. */
-async function mineAndScan(n = 1) {
-  t.devnet.mine(n);
-  return t.scan();
-}
+const { get, balance, mineAndScan } = tronDepositSteps(t);
 
 describe('deposit/create', () => {
   it('answers the page fields with a valid TRON address, unique across 1,000 concurrent creates', async () => {

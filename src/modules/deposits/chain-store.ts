@@ -4,6 +4,7 @@ import { newId } from '../../lib/ids.js';
 import { JsonNumber } from '../../lib/json.js';
 import type { EventDraft } from '../events/index.js';
 import { insertEvents } from '../events/index.js';
+import { refreshDeposits } from './confirming.js';
 import { type DepositRow, depositMessage } from './view.js';
 
 // What the scanners persist: the cursor (advanced only in the transaction that stores a fully processed
@@ -136,13 +137,9 @@ export class ChainStore {
             t.map((x) => x.amountMinor.toString()),
           ],
         );
-        const ids = [...new Set(seen.rows.map((r) => r.deposit_id))];
-        const moved = await c.query<DepositRow>(
-          `update deposits set status = 'confirming', updated_at = now()
-           where id = any($1) and status in ('pending', 'expired') returning *`,
-          [ids],
-        );
-        await insertEvents(c, moved.rows.map(depositUpdated));
+        // Seen: pending or expired → confirming, and the amount and transaction confirming brought forward.
+        const changed = await refreshDeposits(c, [...new Set(seen.rows.map((r) => r.deposit_id))]);
+        await insertEvents(c, changed.map(depositUpdated));
       }
       if (result.unexpected.length > 0) {
         // The treasury's own transactions to a deposit address (a TRX or gas top-up, a 1-sun activation) are not
@@ -179,7 +176,8 @@ export class ChainStore {
 
   /**
    * Forgets everything above `fork`: its block hashes, and transfers seen in orphaned blocks (they are
-   * credited again only if they reappear). Deposits left with nothing seen go back to pending or expired.
+   * credited again only if they reappear). Their deposits' confirming amount and transaction drop them;
+   * deposits left with nothing seen go back to pending or expired.
    */
   async rollback(chain: string, fork: number): Promise<number> {
     return inTransaction(this.pool, async (c) => {
@@ -189,16 +187,8 @@ export class ChainStore {
          returning deposit_id`,
         [chain, fork],
       );
-      const ids = [...new Set(orphaned.rows.map((r) => r.deposit_id))];
-      const reverted = await c.query<DepositRow>(
-        `update deposits d set status = case when d.expires_at < now() then 'expired' else 'pending' end,
-           confirmations = 0, updated_at = now()
-         where d.id = any($1) and d.status = 'confirming'
-           and not exists (select 1 from chain_transfers t where t.deposit_id = d.id and t.status <> 'orphaned')
-         returning *`,
-        [ids],
-      );
-      await insertEvents(c, reverted.rows.map(depositUpdated));
+      const changed = await refreshDeposits(c, [...new Set(orphaned.rows.map((r) => r.deposit_id))]);
+      await insertEvents(c, changed.map(depositUpdated));
       await c.query(
         'update chain_cursors set next_block = least(next_block, $2), updated_at = now() where chain = $1',
         [chain, fork + 1],

@@ -4,6 +4,7 @@ import { JsonNumber } from '../../lib/json.js';
 import { formatToken, minorToJsonNumber } from '../../lib/money.js';
 import type { EventDraft } from '../events/index.js';
 import { depositUpdated } from './chain-store.js';
+import { confirmingAfterEach, seenTransfers } from './confirming.js';
 import type { ConfirmedTransfer } from './crediting.js';
 import type { DepositRow } from './view.js';
 
@@ -41,13 +42,23 @@ function flagsFor(d: DepositRow, received: bigint, late: boolean): string[] {
   return [...flags].sort();
 }
 
-/** The deposit right after one more payment, as `update deposits … returning *` would show it. */
-function afterPayment(d: DepositRow, c: CreditedDeposit, now: Date): DepositRow {
+/**
+ * The deposit right after one more payment, as `update deposits … returning *` would show it, with what it has
+ * confirming then.
+ */
+function afterPayment(
+  d: DepositRow,
+  c: CreditedDeposit,
+  now: Date,
+  confirming: { amount: string; txHash: string | null },
+): DepositRow {
   const { transfer: t, units, stars, confirmations } = c.credit;
   const received = BigInt(d.amount_received_minor) + units;
   return {
     ...d,
     amount_received_minor: received.toString(),
+    amount_confirming_minor: confirming.amount,
+    confirming_tx_hash: confirming.txHash,
     credited_stars_minor: BigInt(d.credited_stars_minor) + stars,
     payments: d.payments + 1,
     status: 'confirmed',
@@ -107,9 +118,14 @@ export async function creditDeposits(client: PoolClient, credited: CreditedDepos
   );
   const current = new Map(locked.rows.map(({ tx_now: _, ...d }) => [d.id, d as DepositRow]));
   const now = locked.rows[0]!.tx_now;
+  // Read after the marks above and the row locks: the transfers of these deposits left to credit.
+  const confirming = confirmingAfterEach(
+    await seenTransfers(client, [...current.keys()]),
+    credited.map((c) => c.credit.transfer),
+  );
   const events: EventDraft[] = [];
-  for (const c of credited) {
-    const row = afterPayment(current.get(c.credit.deposit.id)!, c, now);
+  for (const [i, c] of credited.entries()) {
+    const row = afterPayment(current.get(c.credit.deposit.id)!, c, now, confirming[i]!);
     current.set(row.id, row);
     events.push(depositUpdated(row), confirmedEvent(row, c));
   }
@@ -117,10 +133,11 @@ export async function creditDeposits(client: PoolClient, credited: CreditedDepos
   await client.query(
     `update deposits d set amount_received_minor = x.received, credited_stars_minor = x.stars, payments = x.payments,
        status = 'confirmed', confirmations = x.confirmations, tx_hash = x.tx_hash, flags = x.flags::text[],
-       failure_reason = null, confirmed_at = x.confirmed_at, updated_at = x.updated_at
+       failure_reason = null, confirmed_at = x.confirmed_at, updated_at = x.updated_at,
+       amount_confirming_minor = x.confirming, confirming_tx_hash = x.confirming_tx_hash
      from (select * from unnest($1::text[], $2::numeric[], $3::bigint[], $4::int[], $5::int[], $6::text[], $7::text[],
-       $8::timestamptz[], $9::timestamptz[])) as x(id, received, stars, payments, confirmations, tx_hash, flags,
-       confirmed_at, updated_at)
+       $8::timestamptz[], $9::timestamptz[], $10::numeric[], $11::text[])) as x(id, received, stars, payments,
+       confirmations, tx_hash, flags, confirmed_at, updated_at, confirming, confirming_tx_hash)
      where d.id = x.id`,
     [
       rows.map((d) => d.id),
@@ -132,6 +149,8 @@ export async function creditDeposits(client: PoolClient, credited: CreditedDepos
       rows.map((d) => `{${d.flags.join(',')}}`),
       rows.map((d) => d.confirmed_at),
       rows.map((d) => d.updated_at),
+      rows.map((d) => d.amount_confirming_minor),
+      rows.map((d) => d.confirming_tx_hash),
     ],
   );
   return events;

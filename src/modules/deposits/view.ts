@@ -15,6 +15,8 @@ export interface DepositRow {
   address_index: string | bigint;
   status: 'pending' | 'confirming' | 'confirmed' | 'expired';
   amount_received_minor: string;
+  amount_confirming_minor: string;
+  confirming_tx_hash: string | null;
   credited_stars_minor: string | bigint;
   payments: number;
   confirmations: number;
@@ -41,11 +43,13 @@ export interface DepositView {
   depositAddress: string;
   amount: string;
   amountReceived: string;
+  amountConfirming: string;
   creditedStarsMinor: bigint;
   status: DepositRow['status'];
   confirmations: number;
   requiredConfirmations: number;
   txHash: string | null;
+  confirmingTxHash: string | null;
   flags: string[];
   failureReason: string | null;
   metadata: DepositRow['metadata'];
@@ -66,11 +70,13 @@ export function toView(r: DepositRow, paymentUrl: string): DepositView {
     depositAddress: r.address,
     amount: formatToken(BigInt(r.expected_amount_minor), r.token_decimals),
     amountReceived: formatToken(BigInt(r.amount_received_minor), r.token_decimals),
+    amountConfirming: formatToken(BigInt(r.amount_confirming_minor), r.token_decimals),
     creditedStarsMinor: BigInt(r.credited_stars_minor),
     status: r.status,
     confirmations: r.confirmations,
     requiredConfirmations: r.required_confirmations,
     txHash: r.tx_hash,
+    confirmingTxHash: r.confirming_tx_hash,
     flags: r.flags,
     failureReason: r.failure_reason,
     metadata: r.metadata,
@@ -90,9 +96,11 @@ export function depositMessage(r: DepositRow) {
     depositAddress: r.address,
     amount: formatToken(BigInt(r.expected_amount_minor), r.token_decimals),
     amountReceived: formatToken(BigInt(r.amount_received_minor), r.token_decimals),
+    amountConfirming: formatToken(BigInt(r.amount_confirming_minor), r.token_decimals),
     confirmations: r.confirmations,
     requiredConfirmations: r.required_confirmations,
     txHash: r.tx_hash,
+    confirmingTxHash: r.confirming_tx_hash,
     flags: r.flags,
     failureReason: r.failure_reason,
     expiresAt: r.expires_at.toISOString(),

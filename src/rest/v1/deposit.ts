@@ -7,8 +7,8 @@ import { restAmount, restEnum, restTime, restTimeOrNull } from './format.js';
 import { ERROR_FIELDS, idempotencyKeyHeader, PreparedOperation, unwrap } from './operation.js';
 import { type AmountPrinter, amountPrinter, PAGE_AMOUNTS } from './replay.js';
 
-const FIELDS = `id userId network currency depositAddress amount amountReceived status confirmations requiredConfirmations
-  txHash flags failureReason expiresAt createdAt confirmedAt paymentUrl metadata replayed`;
+const FIELDS = `id userId network currency depositAddress amount amountReceived amountConfirming status confirmations
+  requiredConfirmations txHash confirmingTxHash flags failureReason expiresAt createdAt confirmedAt paymentUrl metadata replayed`;
 
 const CREATE = /* GraphQL */ `
   mutation RestCreateDeposit($input: CreateDepositInput!, $key: String) {
@@ -36,10 +36,12 @@ interface Deposit {
   depositAddress: string;
   amount: string;
   amountReceived: string;
+  amountConfirming: string;
   status: string;
   confirmations: number;
   requiredConfirmations: number;
   txHash: string | null;
+  confirmingTxHash: string | null;
   flags: string[];
   failureReason: string | null;
   expiresAt: string;
@@ -64,9 +66,11 @@ function legacy(d: Deposit, amount: AmountPrinter = PAGE_AMOUNTS) {
     userId: d.userId,
     expectedAmount: restAmount(d.amount),
     amountReceived: restAmount(d.amountReceived),
+    amountConfirming: restAmount(d.amountConfirming),
     confirmations: d.confirmations,
     requiredConfirmations: d.requiredConfirmations,
     txHash: d.txHash,
+    confirmingTxHash: d.confirmingTxHash,
     flags: d.flags.map(restEnum),
     failureReason: d.failureReason,
     metadata: d.metadata,
