@@ -15,6 +15,10 @@ export async function startPrivateRedis(port = testPort()) {
       s.on('error', () => resolve(false));
     });
   const start = async () => {
+    // Already running: a second redis-server could not bind the port and would exit at once, and `proc`
+    // would then name that dead one, leaving the first running after the test (three stayed after each CI
+    // run: instances.ts starts Redis again in afterAll in case a test left it stopped).
+    if (proc && proc.exitCode === null && proc.signalCode === null) return;
     proc = spawn(
       'redis-server',
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
