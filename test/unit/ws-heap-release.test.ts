@@ -47,6 +47,28 @@ describe('releasing memory after a wave of closed sockets', () => {
     expect(releases).toEqual([600, 400]);
   });
 
+  it('runs a second pass a second after the first has finished, and stop() cancels it', async () => {
+    const { heap, collections } = make(10);
+    for (let i = 0; i < 20; i++) heap.opened();
+    for (let i = 0; i < 20; i++) heap.closed();
+    await vi.advanceTimersByTimeAsync(QUIET);
+    expect(collections()).toBe(1);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(collections()).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(collections()).toBe(2);
+    await vi.advanceTimersByTimeAsync(10 * QUIET);
+    expect(collections()).toBe(2);
+
+    const stopped = make(10);
+    for (let i = 0; i < 20; i++) stopped.heap.opened();
+    for (let i = 0; i < 20; i++) stopped.heap.closed();
+    await vi.advanceTimersByTimeAsync(QUIET);
+    stopped.heap.stop();
+    await vi.advanceTimersByTimeAsync(10 * QUIET);
+    expect(stopped.collections()).toBe(1);
+  });
+
   it('does nothing for a few closes, for churn at a steady count, or when turned off', () => {
     const few = make(1_000);
     for (let i = 0; i < 5_000; i++) few.heap.opened();
