@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/lib/logger.js';
 import { OutboxRelay } from '../../src/modules/events/index.js';
 import { useTestApp } from '../helpers/app.js';
+import { capturedLog } from '../helpers/log.js';
 import { eventually } from '../helpers/receiver.js';
 
 // While PostgreSQL cannot answer the outbox relay (here: its table is away), every pass fails. The relay logged
@@ -12,12 +12,7 @@ const t = useTestApp();
 
 describe('the outbox relay while PostgreSQL fails its passes', () => {
   it('logs one warning and, when a pass works again, one line with how many failed', async () => {
-    const lines: { level: number; msg: string; failedPasses?: number }[] = [];
-    const log = createLogger('info', {
-      write: (chunk: string) => {
-        for (const line of chunk.split('\n')) if (line) lines.push(JSON.parse(line));
-      },
-    });
+    const { log, lines } = capturedLog<{ level: number; msg: string; failedPasses?: number }>();
     // Passes are counted where they start: each takes a connection from the pool.
     let passes = 0;
     const pool = new Proxy(t.app.pool, {

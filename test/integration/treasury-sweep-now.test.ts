@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/lib/logger.js';
 import { TreasuryControls } from '../../src/modules/treasury/index.js';
 import { useTestApp } from '../helpers/app.js';
+import { capturedLog } from '../helpers/log.js';
 
 // `sweepNow` (ops' "run a pass now") queued its job inside the database transaction that writes its audit
 // row. A commit that failed after the job was queued left a pass no audit row accounts for; and while the
@@ -57,12 +57,7 @@ describe('sweepNow', () => {
   });
 
   it('answers and keeps its audit row when Redis refuses the job, and says so once in the log', async () => {
-    const lines: { level: number; msg: string; jobId?: string; chain?: string }[] = [];
-    const log = createLogger('info', {
-      write: (chunk: string) => {
-        for (const line of chunk.split('\n')) if (line) lines.push(JSON.parse(line));
-      },
-    });
+    const { log, lines } = capturedLog<{ level: number; msg: string; jobId?: string; chain?: string }>();
     const controls = new TreasuryControls(
       t.app.pool,
       [CHAIN],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startRevocationSweep } from '../../src/http/ws-revocation-sweep.js';
-import { createLogger } from '../../src/lib/logger.js';
 import { useTestApp } from '../helpers/app.js';
+import { capturedLog } from '../helpers/log.js';
 import { eventually } from '../helpers/receiver.js';
 
 // The sweep asks PostgreSQL which of the keys behind a process's open sockets were revoked, every 2 s.
@@ -26,12 +26,7 @@ describe('the WebSocket revocation sweep of keys', () => {
   });
 
   it('logs one warning while PostgreSQL fails its sweeps and one line when they work again', async () => {
-    const lines: { level: number; msg: string; failedSweeps?: number }[] = [];
-    const log = createLogger('info', {
-      write: (chunk: string) => {
-        for (const line of chunk.split('\n')) if (line) lines.push(JSON.parse(line));
-      },
-    });
+    const { log, lines } = capturedLog<{ level: number; msg: string; failedSweeps?: number }>();
     const m = await t.merchant();
     let sweeps = 0;
     const sweep = startRevocationSweep(

@@ -1,26 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FailureRun } from '../../src/lib/failure-run.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { capturedLog } from '../helpers/log.js';
 
 // A recurring task's failures logged once per run (src/lib/failure-run.ts): whatever the sequence of failures
 // and successes, one warning opens each run of failures and one info line with its length closes it.
-
-function capture() {
-  const lines: { level: number; msg: string; n?: number; err?: string }[] = [];
-  const log = createLogger('info', {
-    write: (chunk: string) => {
-      for (const line of chunk.split('\n')) if (line) lines.push(JSON.parse(line));
-    },
-  });
-  return { log, lines };
-}
 
 describe('FailureRun', () => {
   it('logs one warning per run of failures and one line with its length when the task works again', () => {
     fc.assert(
       fc.property(fc.array(fc.boolean(), { maxLength: 60 }), (outcomes) => {
-        const { log, lines } = capture();
+        const { log, lines } = capturedLog<{ level: number; msg: string; n?: number; err?: string }>();
         const run = new FailureRun(log, { failing: 'down', recovered: 'back', countField: 'n' });
         const expected: { level: number; msg: string; n?: number }[] = [];
         let streak = 0;

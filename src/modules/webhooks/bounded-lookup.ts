@@ -35,11 +35,6 @@ export class BoundedLookup {
     private readonly bounds: LookupBounds,
   ) {}
 
-  /** How many lookups hold a thread now (tests, metrics). */
-  get inFlight(): number {
-    return this.busy;
-  }
-
   all(host: string, options: object = {}): Promise<LookupAddress[]> {
     if (this.waiting.length >= MAX_WAITING)
       return Promise.reject(
