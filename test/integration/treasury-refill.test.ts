@@ -1,5 +1,5 @@
 import { Contract, JsonRpcProvider, Wallet } from 'ethers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DISPERSE_ADDRESS } from '../../src/devnet/evm/index.js';
 import { fundHot, requestDeposit } from '../helpers/evm.js';
 import { payoutOnce } from '../helpers/scan.js';
@@ -191,5 +191,48 @@ describe('treasury failure paths', () => {
     expect(await tokenOf(address)).toBe(0n);
     expect(await tokenOf(HOT.address)).toBe(hotTokens + 30n * E6);
     await reconciled();
+  });
+});
+
+describe('the hot wallet shared with payouts', () => {
+  it('a pass waits for a payout pass to release the hot wallet, then tops up; past the wait it defers and says so', {
+    timeout: 120_000,
+  }, async () => {
+    // Payout passes hold the hot wallet's lock every few seconds; a sweep pass that met one skipped its top-ups
+    // and said nothing (the reverted-sweep case above then saw toppedUp 0 now and then in CI).
+    const hold = await t.app.pool.connect();
+    const lockKey = sweeper().deps.hotLockKey;
+    const take = () => hold.query('select pg_advisory_lock(hashtext($1))', [lockKey]);
+    const release = () => hold.query('select pg_advisory_unlock(hashtext($1))', [lockKey]);
+    try {
+      const waited = await deposit('busy_hot', 20n * E6);
+      await take();
+      const running = pass();
+      // The pass has planned the sweep and is now at the top-ups, waiting for the lock.
+      await vi.waitFor(async () => expect((await sweepsOf(waited))[0]).toMatchObject({ status: 'funding' }), {
+        timeout: 30_000,
+        interval: 20,
+      });
+      await release();
+      expect(await running).toMatchObject({ planned: 1, toppedUp: 1 });
+      expect((await running).fundingDeferred).toBeUndefined();
+      await sweepUntilCompleted(waited);
+
+      const deferred = await deposit('busy_hot_long', 20n * E6);
+      await take();
+      const wait = sweeper().deps.hotLockWaitMs;
+      sweeper().deps.hotLockWaitMs = 200;
+      try {
+        expect(await pass()).toMatchObject({ planned: 1, toppedUp: 0, fundingDeferred: true });
+      } finally {
+        sweeper().deps.hotLockWaitMs = wait;
+        await release();
+      }
+      expect(await pass()).toMatchObject({ toppedUp: 1 });
+      await sweepUntilCompleted(deferred);
+      await reconciled();
+    } finally {
+      hold.release();
+    }
   });
 });

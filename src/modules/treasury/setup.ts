@@ -16,6 +16,12 @@ import { Sweeper } from './sweeper.js';
 // from and sweeps go) and the family's sweeping side signing with the deposit keys. A network without a policy,
 // without a hot wallet or whose family cannot sweep yet is left alone, with a line in the log saying so.
 
+/**
+ * How long a sweep pass waits for a payout pass (every PAYOUT_MONITOR_MS, 3 s by default) to release the hot
+ * wallet before its top-ups and move to cold wait for the next sweep pass.
+ */
+const HOT_LOCK_WAIT_MS = 10_000;
+
 export interface Sweepers {
   byChain: Map<string, Sweeper>;
   close(): Promise<void>;
@@ -106,6 +112,7 @@ export async function openSweepers(deps: {
         maxOpen: config.treasury.maxOpenSweeps,
         rebroadcastMs: Math.max(config.treasury.sweepIntervalMs * 5, 10_000),
         hotLockKey: hotWalletLockKey(wallet),
+        hotLockWaitMs: HOT_LOCK_WAIT_MS,
       }),
     );
     log.info(

@@ -18,6 +18,7 @@ import type { TreasuryStore, TreasuryTxRow } from './store.js';
 
 /** Open transactions looked up on the node at once while a pass follows them. */
 const FOLLOW_CONCURRENCY = 8;
+const HOT_LOCK_RETRY_MS = 25;
 
 // One pass over one network's sweeps (its BullMQ job runs one at a time, and a PostgreSQL advisory lock makes it
 // exclusive across processes). First every open transaction is followed on chain: deep enough → settled and
@@ -41,6 +42,8 @@ export interface SweepPassResult {
   reclaimed: number;
   /** Leftover TRX sent back to the hot wallet. */
   leftovers: number;
+  /** A payout pass held the hot wallet past the wait: no top-up or move to cold this pass. */
+  fundingDeferred?: boolean;
 }
 
 export interface SweeperDeps {
@@ -63,6 +66,8 @@ export interface SweeperDeps {
   rebroadcastMs: number;
   /** The hot wallet's payout lock (src/modules/payouts/processor.ts), held while it signs. */
   hotLockKey: string;
+  /** How long a pass waits for a payout pass to release the hot wallet before it leaves the top-ups for later. */
+  hotLockWaitMs: number;
 }
 
 /** A pass that did nothing (yet). */
@@ -85,12 +90,22 @@ export class Sweeper {
     return this.deps.net.chain;
   }
 
-  /** Runs `fn` holding the advisory lock `key` on a connection of its own; null when another holder has it. */
-  private async locked<T>(key: string, fn: () => Promise<T>): Promise<T | null> {
+  /**
+   * Runs `fn` holding the advisory lock `key` on a connection of its own; null when another holder has it (still,
+   * after `waitMs` of trying again).
+   */
+  private async locked<T>(key: string, fn: () => Promise<T>, waitMs = 0): Promise<T | null> {
     const lock = await this.deps.lockPool.connect();
     try {
-      const got = await lock.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [key]);
-      if (!got.rows[0]?.ok) return null;
+      const deadline = Date.now() + waitMs;
+      for (;;) {
+        const got = await lock.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [
+          key,
+        ]);
+        if (got.rows[0]?.ok) break;
+        if (Date.now() >= deadline) return null;
+        await new Promise((res) => setTimeout(res, HOT_LOCK_RETRY_MS));
+      }
       try {
         return await fn();
       } finally {
@@ -122,9 +137,23 @@ export class Sweeper {
       await this.signReady(result);
       await this.planRequested(result, address);
       await delegate(this.deps, result, send);
-      await this.locked(this.deps.hotLockKey, async () => {
-        if (await fund(this.deps, result, send)) await moveToCold(this.deps, result, send);
-      });
+      // The hot wallet's lock is the payout pass's too (a few seconds apart in production): wait for it to finish
+      // rather than leave the top-ups for the next sweep pass.
+      const funded = await this.locked(
+        this.deps.hotLockKey,
+        async () => {
+          if (await fund(this.deps, result, send)) await moveToCold(this.deps, result, send);
+          return true;
+        },
+        this.deps.hotLockWaitMs,
+      );
+      if (funded === null) {
+        result.fundingDeferred = true;
+        this.deps.log.info(
+          { chain: this.chainKey, wallet: this.deps.wallet.key },
+          'sweep top-ups and the move to cold wait for the next pass: a payout pass held the hot wallet',
+        );
+      }
       await sweepBackLeftovers(this.deps, result, send);
     } catch (err) {
       if (!(err instanceof PayoutChainError)) throw err;
