@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { computeAddress, HDNodeWallet, Mnemonic } from 'ethers';
 import type { Pool } from 'pg';
 import { TronWeb } from 'tronweb';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { accountPath, accountXpub, type Family } from '../../src/chains/hd.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { TestContext } from './app.js';
@@ -13,11 +13,21 @@ import { type WorkerProcess, workerProcess } from './worker-process.js';
 // (`--role signer`, SIGNER_ROLE=signer, a fresh seed in HD_MNEMONIC), killed with SIGKILL at each step of two
 // sweeps, and what must hold after: one top-up and one sweep per address, and no seed or key in its logs.
 
-/** A fresh seed; the test's own process (the API side) must derive deposit addresses from its xpubs. */
+/**
+ * A fresh seed; the test's own process (the API side) must derive deposit addresses from its xpubs, so they are
+ * in process.env until the test file ends (test files share their worker process: see vitest.config.ts).
+ */
 export function freshSeed(): { mnemonic: string; xpubs: { EVM_XPUB: string; TRON_XPUB: string } } {
   const mnemonic = Mnemonic.fromEntropy(randomBytes(16)).phrase;
   const xpubs = { EVM_XPUB: accountXpub(mnemonic, 'evm'), TRON_XPUB: accountXpub(mnemonic, 'tron') };
+  const before = { EVM_XPUB: process.env.EVM_XPUB, TRON_XPUB: process.env.TRON_XPUB };
   Object.assign(process.env, xpubs);
+  afterAll(() => {
+    for (const [k, v] of Object.entries(before)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
   return { mnemonic, xpubs };
 }
 
