@@ -113,6 +113,47 @@ describe('WebhookTargets', () => {
     await targets.close();
   });
 
+  it('wants https for a live-mode endpoint, except inside a network the operator allows; test mode may use http', async () => {
+    const m = { live: await t.merchant('live'), test: await t.merchant('test') };
+    const create = async (mode: 'live' | 'test', url: string) =>
+      (await t.graphql(m[mode], CREATE, { input: { url } })).body.data.createWebhookEndpoint;
+    // example.com's address, public: only the scheme decides.
+    const plain = await create('live', 'http://93.184.216.34/hook');
+    expect(plain).toMatchObject({ __typename: 'ValidationError', code: 'invalid_request', param: 'url' });
+    expect(plain.message).toMatch(/must be https for a live-mode endpoint/);
+    expect(await create('live', 'https://93.184.216.34/hook')).toMatchObject({
+      __typename: 'WebhookEndpointWithSecret',
+    });
+    expect(await create('test', 'http://93.184.216.34/hook')).toMatchObject({
+      __typename: 'WebhookEndpointWithSecret',
+    });
+    // An update to plain http is refused the same way, and leaves the endpoint as it was.
+    const list = await t.graphql(m.live, `{ webhookEndpoints { id url } }`);
+    const [endpoint] = list.body.data.webhookEndpoints;
+    const updated = await t.graphql(
+      m.live,
+      `mutation($id: ID!, $input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(id: $id, input: $input) {
+        __typename ... on Error { code param } } }`,
+      { id: endpoint.id, input: { url: 'http://93.184.216.34/other' } },
+    );
+    expect(updated.body.data.updateWebhookEndpoint).toMatchObject({ code: 'invalid_request', param: 'url' });
+    expect((await t.graphql(m.live, `{ webhookEndpoints { url } }`)).body.data.webhookEndpoints).toEqual([
+      { url: 'https://93.184.216.34/hook' },
+    ]);
+
+    // Inside an allowed network plain http stays possible for live endpoints (an internal receiver).
+    const targets = new WebhookTargets(
+      { ...production, webhookAllowedPrivateCidrs: ['127.0.0.0/8'] },
+      resolver([['127.0.0.1'], ['93.184.216.34']]),
+    );
+    await targets.assertAllowed(new URL('http://internal.invalid/hook'), 'live');
+    await expect(targets.assertAllowed(new URL('http://public.invalid/hook'), 'live')).rejects.toMatchObject({
+      code: 'invalid_request',
+      param: 'url',
+    });
+    await targets.close();
+  });
+
   it('reaches networks the operator allows by CIDR, at the checked address', async () => {
     const targets = new WebhookTargets(
       { ...production, webhookAllowedPrivateCidrs: ['127.0.0.0/8'] },

@@ -92,7 +92,7 @@ export class WebhooksService {
 
   private async checkUrl(t: Tenant, raw: unknown): Promise<string> {
     const url = parseWebhookUrl(raw);
-    if (await this.guarded(t)) await this.targets.assertAllowed(url);
+    if (await this.guarded(t)) await this.targets.assertAllowed(url, t.mode);
     return url.toString();
   }
 

@@ -94,11 +94,26 @@ export class WebhookTargets {
       return false;
     }
     if (a.range() === 'unicast' && (a.kind() === 'ipv4' || a.match(GLOBAL_UNICAST_V6))) return true;
+    return this.inAllowedNetwork(address);
+  }
+
+  /** Inside a network the operator listed (WEBHOOK_ALLOWED_PRIVATE_CIDRS). */
+  private inAllowedNetwork(address: string): boolean {
+    let a: ipaddr.IPv4 | ipaddr.IPv6;
+    try {
+      a = ipaddr.process(address);
+    } catch {
+      return false;
+    }
     return this.cidrs.some(([net, bits]) => net.kind() === a.kind() && a.match(net, bits));
   }
 
-  /** Throws invalid_request (param url) when the URL's host is or resolves to an address webhooks may not reach. */
-  async assertAllowed(url: URL): Promise<void> {
+  /**
+   * Throws invalid_request (param url) when the URL's host is or resolves to an address webhooks may not reach,
+   * or, for a live-mode endpoint in production, when a plain `http` URL would carry live payment data over the
+   * internet unencrypted (allowed only inside a network the operator listed).
+   */
+  async assertAllowed(url: URL, mode: 'live' | 'test' = 'test'): Promise<void> {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     let addresses: string[];
     try {
@@ -108,6 +123,16 @@ export class WebhookTargets {
       throw new ValidationError(`url host '${host}' does not resolve`, 'url');
     }
     if (!addresses.every((a) => this.allows(a))) throw new ValidationError(`url: ${REFUSED_MESSAGE}`, 'url');
+    if (
+      this.config.isProduction &&
+      mode === 'live' &&
+      url.protocol !== 'https:' &&
+      !addresses.every((a) => this.inAllowedNetwork(a))
+    )
+      throw new ValidationError(
+        'url must be https for a live-mode endpoint: live deliveries carry payment data (plain http only inside WEBHOOK_ALLOWED_PRIVATE_CIDRS)',
+        'url',
+      );
   }
 
   /**
