@@ -20,6 +20,7 @@ import { Migration20261207000000_tron_delegation } from './Migration202612070000
 import { Migration20261207100000_signature_uses } from './Migration20261207100000_signature_uses.js';
 import { Migration20261207200000_idempotency_answer_format } from './Migration20261207200000_idempotency_answer_format.js';
 import { Migration20261207300000_deposit_confirming } from './Migration20261207300000_deposit_confirming.js';
+import { Migration20261208100000_events_commit_order } from './Migration20261208100000_events_commit_order.js';
 
 // Listed explicitly so the migrator never imports .ts files by path (vitest and tsx both load them
 // through their own pipelines this way). A test checks this list against the folder.
@@ -62,5 +63,9 @@ export const migrationsList: MigrationObject[] = [
   {
     name: 'Migration20261207300000_deposit_confirming',
     class: Migration20261207300000_deposit_confirming,
+  },
+  {
+    name: 'Migration20261208100000_events_commit_order',
+    class: Migration20261208100000_events_commit_order,
   },
 ];

@@ -64,19 +64,24 @@ builder.queryField('events', (t) =>
     {
       type: EventRef,
       description:
-        "Every event of this merchant and mode, newest first: catch up after downtime (API keys); admins see every merchant's.",
+        "Every event of this merchant and mode, newest first in commit order: catch up after downtime by paging `last`/`before` from the newest you have, which never misses an event (API keys); admins see every merchant's. An event is listed once every transaction older than it has finished (docs/graphql.md, Pagination).",
       authScopes: { merchant: true, admin: true },
       args: { filter: t.arg({ type: EventFilter, required: false, description: 'Type and time bounds.' }) },
       complexity: (args) => pageComplexity(args),
       resolve: (_root, args, ctx) =>
-        keysetConnection(ctx, args, { list: 'events', scope: listScope(ctx) }, (page) =>
-          ctx.services.admin.reads.events({
-            ...adminOrTenant(ctx, args.filter),
-            type: args.filter?.type ?? null,
-            from: args.filter?.from ?? null,
-            to: args.filter?.to ?? null,
-            ...page,
-          }),
+        // Ordered by created_at until 2026-12: its cursors are refused by name (`formerly`).
+        keysetConnection(
+          ctx,
+          args,
+          { list: 'events@commit', formerly: 'events', scope: listScope(ctx) },
+          (page) =>
+            ctx.services.admin.reads.events({
+              ...adminOrTenant(ctx, args.filter),
+              type: args.filter?.type ?? null,
+              from: args.filter?.from ?? null,
+              to: args.filter?.to ?? null,
+              ...page,
+            }),
         ),
     },
     ...pageTypes('EventConnection', 'events'),

@@ -24,6 +24,11 @@ export interface PageArgs {
 export interface ListSpec {
   list: string;
   scope: readonly (string | null)[];
+  /**
+   * The list's name before its order changed: cursors it gave out then name no place in the new order, and
+   * are refused with a message saying so (like offset cursors).
+   */
+  formerly?: string;
 }
 
 /** The scope of a tenant's list: admins page every merchant's, a merchant its own in one mode. */
@@ -60,7 +65,7 @@ function parseCursor(cursor: string): { l: string; k: string[] } | 'offset' | nu
 }
 
 /** The key a cursor names, checked to be one this list gave out. (Its values are checked by the list's columns.) */
-function cursorKey(cursor: string, param: 'after' | 'before', tag: string): Key {
+function cursorKey(cursor: string, param: 'after' | 'before', tag: string, formerTag: string | null): Key {
   const c = parseCursor(cursor);
   if (c === 'offset') {
     throw new ValidationError(
@@ -69,6 +74,12 @@ function cursorKey(cursor: string, param: 'after' | 'before', tag: string): Key 
     );
   }
   if (!c) throw new ValidationError(`${param} is not a cursor this API returned`, param);
+  if (c.l === formerTag) {
+    throw new ValidationError(
+      `${param} is a cursor of this list from before its order changed, which names no place in it now. Start paging again without ${param}`,
+      param,
+    );
+  }
   if (c.l !== tag) {
     throw new ValidationError(
       `${param} is a cursor of another list (another connection, user, merchant or mode); use a cursor this list returned`,
@@ -87,15 +98,17 @@ function pageSize(value: number | null | undefined, param: 'first' | 'last'): nu
 }
 
 /** The page that first/after/last/before ask for, one row more than its size (to learn whether more follow). */
-function askedPage(ctx: Context, args: PageArgs, tag: string): { page: Page; size: number } {
+function askedPage(ctx: Context, args: PageArgs, spec: ListSpec): { page: Page; size: number; tag: string } {
+  const tag = listTag(spec);
+  const formerTag = spec.formerly ? listTag({ list: spec.formerly, scope: spec.scope }) : null;
   const first = pageSize(args.first, 'first');
   const last = pageSize(args.last, 'last');
   if (first !== null && last !== null) throw new ValidationError('Give first or last, not both', 'last');
-  const after = args.after ? cursorKey(args.after, 'after', tag) : null;
-  const before = args.before ? cursorKey(args.before, 'before', tag) : null;
+  const after = args.after ? cursorKey(args.after, 'after', tag, formerTag) : null;
+  const before = args.before ? cursorKey(args.before, 'before', tag, formerTag) : null;
   const size = first ?? last ?? PAGE.defaultSize;
   const offset = ctx.restOffset !== undefined && !after && !before && last === null ? ctx.restOffset : 0;
-  return { page: { limit: size + 1, offset, after, before, backward: last !== null }, size };
+  return { page: { limit: size + 1, offset, after, before, backward: last !== null }, size, tag };
 }
 
 /**
@@ -109,8 +122,7 @@ export async function keysetConnection<T>(
   spec: ListSpec,
   load: (page: Page) => Promise<KeyedRows<T>>,
 ) {
-  const tag = listTag(spec);
-  const { page, size } = askedPage(ctx, args, tag);
+  const { page, size, tag } = askedPage(ctx, args, spec);
   const res = await load(page);
   const more = res.rows.length > size;
   let rows = res.rows.slice(0, size);

@@ -1,7 +1,8 @@
 import { ValidationError } from './errors.js';
 
 // Keyset pages of a list (docs/graphql.md, "Pagination"). Every list is sorted newest first by a unique key
-// (its columns, e.g. created_at then id as the tie-breaker, or a bigserial), and a page is "the rows after
+// (its columns, e.g. created_at then id as the tie-breaker, a bigserial, or for events the writing
+// transaction's id first, so a late commit is never behind a reader), and a page is "the rows after
 // this key" rather than "the rows after this many": rows inserted while a client pages never shift a page,
 // so a walk has no duplicates and no gaps. A key travels as the text of each column (timestamps in UTC with
 // every microsecond, so no row between two keys is lost to rounding); the list's columns check it before
@@ -9,7 +10,7 @@ import { ValidationError } from './errors.js';
 
 export type Key = readonly string[];
 
-export type KeyType = 'timestamptz' | 'text' | 'bigint';
+export type KeyType = 'timestamptz' | 'text' | 'bigint' | 'xid8';
 
 /** One column of a list's sort key: its SQL expression and type. The list's order is descending in each. */
 export interface KeyColumn {
@@ -50,7 +51,7 @@ function text(col: KeyColumn): string {
   if (col.type === 'timestamptz') {
     return `to_char(${col.sql} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
   }
-  return col.type === 'bigint' ? `${col.sql}::text` : col.sql;
+  return col.type === 'bigint' || col.type === 'xid8' ? `${col.sql}::text` : col.sql;
 }
 
 /** The select expression of each row's key, as `page_key` (a text[]). */
@@ -60,6 +61,8 @@ export function keySelect(cols: readonly KeyColumn[]): string {
 
 const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const BIGINT = /^(0|[1-9]\d{0,17})$/;
+/** A transaction id (64 bits, unsigned): 19 digits at most, so every one parses. */
+const XID8 = /^(0|[1-9]\d{0,18})$/;
 
 /** A time that exists (no 30 February): its milliseconds print back the same. */
 function realTime(v: string): boolean {
@@ -74,6 +77,7 @@ function checkKey(cols: readonly KeyColumn[], key: Key, param: 'after' | 'before
       const v = key[i]!;
       if (c.type === 'timestamptz') return TIME.test(v) && realTime(v);
       if (c.type === 'bigint') return BIGINT.test(v);
+      if (c.type === 'xid8') return XID8.test(v);
       // biome-ignore lint/suspicious/noControlCharactersInRegex: PostgreSQL refuses NUL in text
       return v.length <= 255 && !/\u0000/.test(v);
     });

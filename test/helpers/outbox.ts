@@ -44,3 +44,27 @@ export async function untilWebhooksSettled(
     20,
   );
 }
+
+/**
+ * Waits until the events list can show every event committed so far: until every transaction that had
+ * written anything when this was called (in any database of the server) has finished. The list shows an
+ * event only below that horizon (docs/graphql.md, "Pagination"), so a test reads it after this instead of
+ * racing another test's transaction.
+ */
+export async function untilListable(pool: Pool, timeoutMs = 30_000): Promise<void> {
+  const r = await pool.query<{ next: string }>(
+    'select pg_snapshot_xmax(pg_current_snapshot())::text as next',
+  );
+  const next = r.rows[0]!.next;
+  await eventually(
+    async () => {
+      const h = await pool.query<{ ok: boolean }>(
+        'select pg_snapshot_xmin(pg_current_snapshot()) >= $1::xid8 as ok',
+        [next],
+      );
+      return h.rows[0]!.ok;
+    },
+    timeoutMs,
+    10,
+  );
+}

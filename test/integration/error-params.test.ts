@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
+import { untilListable } from '../helpers/outbox.js';
 
 // A not-found error's `param` names the argument the caller gave (found by the cross-tenant attacker: two
 // mutations said `id` for an argument of another name).
@@ -27,6 +28,7 @@ describe('a not-found error names the argument that was given', () => {
       m,
       'mutation { transfer(input: {fromUserId: "payer", toUserId: "payee", amount: "1"}) { __typename } }',
     );
+    await untilListable(t.app.pool);
     const ev = await t.graphql(
       m,
       '{ events(first: 1, filter: {type: TRANSFER_COMPLETED}) { edges { node { id } } } }',

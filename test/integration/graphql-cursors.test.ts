@@ -1,7 +1,11 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { newId } from '../../src/lib/ids.js';
+import { insertEvents } from '../../src/modules/events/index.js';
 import { type TestMerchant, useTestApp } from '../helpers/app.js';
 import { fuzzParams } from '../helpers/fuzz.js';
+import { untilListable } from '../helpers/outbox.js';
 
 // Connection cursors are keyset cursors (schema/pagination.ts): a page is "the rows after this row", so rows
 // that arrive while a client pages (a transfer, an event) shift nothing. With the old offset cursors, page 2
@@ -35,10 +39,17 @@ const LISTS = {
 } as const;
 type List = keyof typeof LISTS;
 
-async function page(m: TestMerchant, list: List, vars: Record<string, unknown>): Promise<Conn> {
+/** One page as the list has it now. */
+async function read(m: TestMerchant, list: List, vars: Record<string, unknown>): Promise<Conn> {
   const r = await t.graphql(m, LISTS[list].query, { id: 'user_8a2f', ...vars });
   expect(r.body.errors).toBeUndefined();
   return LISTS[list].conn(r.body.data);
+}
+
+/** One page once every write so far is listable (events wait for transactions anywhere on the server). */
+async function page(m: TestMerchant, list: List, vars: Record<string, unknown>): Promise<Conn> {
+  if (list === 'events') await untilListable(t.app.pool);
+  return read(m, list, vars);
 }
 
 const ids = (c: Conn) => c.edges.map((e) => e.node.id);
@@ -156,7 +167,8 @@ describe('keyset cursors', () => {
 describe('keys within one millisecond', () => {
   it('pages rows a microsecond apart, and rows of one instant by id, one at a time both ways', async () => {
     const m = await merchantWith(6);
-    // Three instants within one millisecond (a JavaScript Date would round them together), two rows each.
+    // Three instants within one millisecond (a JavaScript Date would round them together), two rows each
+    // (events: of one transaction, as the rows from before the list's transaction key, so time orders them).
     await t.app.pool.query(
       `with x as (select id, ntile(3) over (order by id) as k from ledger_transactions where merchant_id = $1)
        update ledger_transactions l set created_at = '2026-01-01T00:00:00.000Z'::timestamptz + x.k * interval '1 microsecond'
@@ -165,7 +177,8 @@ describe('keys within one millisecond', () => {
     );
     await t.app.pool.query(
       `with x as (select id, ntile(3) over (order by id) as k from events where merchant_id = $1)
-       update events e set created_at = '2026-01-01T00:00:00.000Z'::timestamptz + x.k * interval '1 microsecond'
+       update events e set created_at = '2026-01-01T00:00:00.000Z'::timestamptz + x.k * interval '1 microsecond',
+                           txid = '0'
        from x where e.id = x.id`,
       [m.merchantId],
     );
@@ -249,14 +262,95 @@ describe('cursors that are not this list’s', () => {
     expect([ok.status, ok.body.errors, ok.body.data.transactions.edges.length]).toEqual([200, undefined, 2]);
   });
 
+  it('events: a cursor from before commit order, or naming no event, is invalid_request', async () => {
+    const m = await merchantWith(1);
+    const mine = (await page(m, 'events', { first: 1 })).pageInfo.endCursor;
+    const [xid, time, id] = JSON.parse(Buffer.from(mine, 'base64url').toString('utf8')).k as [
+      string,
+      string,
+      string,
+    ];
+    expect([xid, time, id]).toEqual([
+      expect.stringMatching(/^[1-9]\d*$/),
+      expect.any(String),
+      expect.any(String),
+    ]);
+    // A cursor as this list gave out when it was ordered by (created_at, id): its tag, its key.
+    const oldTag = (list: string) =>
+      createHash('sha256')
+        .update(JSON.stringify([list, m.merchantId, m.mode]))
+        .digest('base64url')
+        .slice(0, 16);
+    const cursor = (l: string, k: unknown) =>
+      Buffer.from(JSON.stringify({ v: 1, l, k })).toString('base64url');
+    const garbage: [string, RegExp][] = [
+      [cursor(oldTag('events'), [time, id]), /from before its order changed.*Start paging again without/],
+      [retag(mine, [time, id]), /not a cursor of this list/],
+      [retag(mine, ['18446744073709551616', time, id]), /not a cursor of this list/],
+      [retag(mine, ['-1', time, id]), /not a cursor of this list/],
+      [retag(mine, ['01', time, id]), /not a cursor of this list/],
+      [retag(mine, [xid, 'x', id]), /not a cursor of this list/],
+    ];
+    for (const [c, message] of garbage) {
+      for (const param of ['after', 'before'] as const) {
+        const r = await t.graphql(m, LISTS.events.query, { first: 2, [param]: c });
+        const e = r.body.errors?.[0];
+        expect(r.body.data?.events ?? null).toBeNull();
+        expect({
+          c,
+          code: e?.extensions?.code,
+          param: e?.extensions?.param,
+          ok: message.test(e?.message),
+        }).toEqual({
+          c,
+          code: 'invalid_request',
+          param,
+          ok: true,
+        });
+      }
+    }
+    // Well formed, but no event has that key: a cursor of another database (one restored from a dump, its
+    // transaction ids another server's), or edited by hand.
+    const next = (v: string) => (BigInt(v) + 1n).toString();
+    const tail = id.slice(0, -1) + (id.endsWith('0') ? '1' : '0');
+    for (const k of [
+      ['9999999999999999999', time, id],
+      [next(xid), time, id],
+      ['0', time, id],
+      [xid, time.replace(/\d{6}Z$/, time.endsWith('000000Z') ? '000001Z' : '000000Z'), id],
+      [xid, time, tail],
+    ]) {
+      for (const param of ['after', 'before'] as const) {
+        const r = await t.graphql(m, LISTS.events.query, { first: 2, [param]: retag(mine, k) });
+        expect([k, r.body.data?.events ?? null, r.body.errors?.[0]?.extensions]).toEqual([
+          k,
+          null,
+          expect.objectContaining({ code: 'invalid_request', param }),
+        ]);
+        expect(r.body.errors[0].message).toMatch(/names no event of this list.*Start paging again/);
+      }
+    }
+    // Its own cursor, rebuilt from its key, is fine (the key is the place).
+    const own = await t.graphql(m, LISTS.events.query, { last: 2, before: retag(mine, [xid, time, id]) });
+    expect(own.body.errors).toBeUndefined();
+  });
+
   it('every list’s SQL takes a key window in both directions (a smoke test of each list’s columns)', async () => {
     const s = t.app.services;
     const time = '2026-01-01T00:00:00.123456Z';
+    // The events list takes only a cursor naming an event: two real ones.
+    await merchantWith(1);
+    const [a, b] = (
+      await t.app.pool.query<{ k: string[] }>(
+        `select array[txid::text, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), id] as k
+         from events order by txid, created_at, id limit 2`,
+      )
+    ).rows.map((r) => r.k);
     for (const backward of [false, true]) {
       const w = { limit: 3, after: [time, 'zz'], before: ['2000-01-01T00:00:00.000000Z', 'a'], backward };
       const all = { merchantId: null, mode: null };
       await s.admin.reads.deposits({ ...all, ...w });
-      await s.admin.reads.events({ ...all, ...w });
+      await s.admin.reads.events({ ...all, ...w, after: b!, before: a! });
       await s.admin.reads.endpoints({ ...all, ...w });
       await s.admin.reads.deliveries({
         ...all,
@@ -274,5 +368,169 @@ describe('cursors that are not this list’s', () => {
         before: ['1'],
       });
     }
+  });
+});
+
+// The outbox gap: a transaction that wrote its event early and commits late must not land behind a client
+// that already walked to the newest end. Ordered by created_at (before), such an event was older than the
+// client's cursor and no walk towards the newest ever listed it: lost to a catch-up client for good.
+describe('a catch-up walk towards the newest events', () => {
+  type Walk = { seen: string[]; cursor: string | null };
+  const START: Walk = { seen: [], cursor: null };
+
+  /**
+   * A catch-up client: from where it stopped (no cursor: the oldest event), pages `last`/`before` towards the
+   * newest until nothing newer is listed. Every id it got, oldest first, and its newest cursor.
+   */
+  async function catchUp(m: TestMerchant, from: Walk, size = 2): Promise<Walk> {
+    const walk = { seen: [...from.seen], cursor: from.cursor };
+    for (;;) {
+      const p = await read(m, 'events', { last: size, before: walk.cursor });
+      walk.seen.push(...ids(p).reverse());
+      if (p.edges.length) walk.cursor = p.pageInfo.startCursor;
+      if (!p.pageInfo.hasPreviousPage) return walk;
+    }
+  }
+
+  /** An event written on a connection of its own, in a transaction held open until `end`. */
+  async function openWriter(m: TestMerchant) {
+    const c = await t.app.pool.connect();
+    const id = newId('evt');
+    try {
+      await c.query('begin');
+      await insertEvents(c, [
+        {
+          id,
+          type: 'balance.adjusted',
+          merchantId: m.merchantId,
+          mode: m.mode,
+          data: {},
+          createdAt: new Date(),
+        },
+      ]);
+    } catch (err) {
+      c.release(err as Error);
+      throw err;
+    }
+    let open = true;
+    return {
+      id,
+      end: async (commit: boolean) => {
+        if (!open) return;
+        open = false;
+        try {
+          await c.query(commit ? 'commit' : 'rollback');
+        } finally {
+          c.release();
+        }
+      },
+    };
+  }
+
+  const eventIds = async (m: TestMerchant) =>
+    (
+      await t.app.pool.query<{ id: string }>('select id from events where merchant_id = $1 order by id', [
+        m.merchantId,
+      ])
+    ).rows.map((r) => r.id);
+
+  it('lists an event whose transaction commits after the walk reached the newest end', async () => {
+    const m = await merchantWith(2);
+    await untilListable(t.app.pool);
+    let walk = await catchUp(m, START);
+    expect(walk.seen.toSorted()).toEqual(await eventIds(m));
+
+    // A slow operation writes its event, and a later transfer commits its own while the first is open.
+    const slow = await openWriter(m);
+    try {
+      await transfer(m);
+      walk = await catchUp(m, walk);
+      await slow.end(true);
+    } finally {
+      await slow.end(false);
+    }
+    // The client keeps polling from its newest cursor: the slow event is there, and nothing twice.
+    await untilListable(t.app.pool);
+    walk = await catchUp(m, walk);
+    expect(walk.seen).toContain(slow.id);
+    expect(walk.seen.toSorted()).toEqual(await eventIds(m));
+  });
+
+  it('holds back events newer than a transaction still open, and lists them all once it ends', async () => {
+    const m = await merchantWith(1);
+    await untilListable(t.app.pool);
+    const before = ids(await read(m, 'events', { first: 100 }));
+    const slow = await openWriter(m);
+    try {
+      await transfer(m);
+      // The transfer's event committed, but an older transaction is open: neither is listed, nor counted.
+      const r = await t.graphql(m, '{ events(first: 100) { totalCount edges { node { id } } } }');
+      expect(r.body.data.events).toMatchObject({ totalCount: before.length });
+      expect(r.body.data.events.edges.map((e: Edge) => e.node.id)).toEqual(before);
+      await slow.end(true);
+    } finally {
+      await slow.end(false);
+    }
+    await untilListable(t.app.pool);
+    const after = ids(await read(m, 'events', { first: 100 }));
+    expect(after).toHaveLength(before.length + 2);
+    // The slow event is newer in the list than every event listed before it committed.
+    expect(after.slice(2)).toEqual(before);
+    expect(after.slice(0, 2)).toContain(slow.id);
+  });
+
+  // Writers that open, write one event and end (commit or roll back) in any order, with the client's pages
+  // between: every committed event is listed exactly once to a client that keeps walking towards the newest.
+  const step = fc.oneof(
+    fc.record({ op: fc.constant('open' as const) }),
+    fc.record({ op: fc.constant('write' as const) }),
+    fc.record({ op: fc.constant('end' as const), which: fc.nat(), commit: fc.boolean() }),
+    fc.record({ op: fc.constant('read' as const), size: fc.integer({ min: 1, max: 3 }) }),
+  );
+  const runs = { ...fuzzParams(), numRuns: Math.max(10, fuzzParams().numRuns ?? 0) };
+
+  it('lists every committed event exactly once, whatever the commit order (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 24 }), async (steps) => {
+        const m = await t.merchant();
+        const open: Awaited<ReturnType<typeof openWriter>>[] = [];
+        const committed: string[] = [];
+        let walk = START;
+        try {
+          for (const s of steps) {
+            if (s.op === 'open' && open.length < 3) open.push(await openWriter(m));
+            else if (s.op === 'write' || s.op === 'open') {
+              const w = await openWriter(m);
+              await w.end(true);
+              committed.push(w.id);
+            } else if (s.op === 'end' && open.length) {
+              const [w] = open.splice(s.which % open.length, 1);
+              await w!.end(s.commit);
+              if (s.commit) committed.push(w!.id);
+            } else if (s.op === 'read') {
+              // One page towards the newest, as a client polling now and then.
+              const p = await read(m, 'events', { last: s.size, before: walk.cursor });
+              walk = {
+                seen: [...walk.seen, ...ids(p).reverse()],
+                cursor: p.edges.length ? p.pageInfo.startCursor : walk.cursor,
+              };
+            }
+          }
+          for (const w of open.splice(0)) {
+            await w.end(true);
+            committed.push(w.id);
+          }
+        } finally {
+          for (const w of open) await w.end(false);
+        }
+        await untilListable(t.app.pool);
+        walk = await catchUp(m, walk, 3);
+        expect(new Set(walk.seen).size).toBe(walk.seen.length);
+        expect(walk.seen.toSorted()).toEqual(committed.toSorted());
+        // Oldest first, the list's own order.
+        expect(walk.seen).toEqual(ids(await read(m, 'events', { first: 100 })).reverse());
+      }),
+      runs,
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TestMerchant } from '../helpers/app.js';
+import { untilListable } from '../helpers/outbox.js';
 import { useTronApp } from '../helpers/tron.js';
 
 // Relay's Object Identification (issue 16): every Node comes back through node(id:) and nodes(ids:) exactly
@@ -35,6 +36,7 @@ async function everything(m: TestMerchant) {
   );
   const txId = transfer.body.data.transfer.transactionId as string;
   expect(transfer.body.data.transfer.transaction).toEqual({ id: txId, amount: '12.50' });
+  await untilListable(t.app.pool);
   const q = await t.graphql(
     m,
     `{ viewer { id } user(userId: "payer") { id transactions(first: 1) { edges { node { id transactionId } } } }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hmacSha256Hex } from '../../src/lib/crypto.js';
 import { type TestMerchant, useTestApp } from '../helpers/app.js';
+import { untilListable } from '../helpers/outbox.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
 import { rawSocket, wsClient } from '../helpers/ws.js';
 
@@ -183,6 +184,7 @@ describe('webhooks across merchants', () => {
         attempts: 1,
       },
     ]);
+    await untilListable(t.app.pool);
     const events = (
       await gql(
         `query($f: EventFilter) { events(first: 10, filter: $f) { edges { node { id merchantId type } } } }`,

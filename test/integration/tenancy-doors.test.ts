@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/lib/ids.js';
 import type { TestMerchant } from '../helpers/app.js';
 import { fuzzParams } from '../helpers/fuzz.js';
+import { untilListable } from '../helpers/outbox.js';
 import { liveKeyOf } from '../helpers/tenants.js';
 import { useTronApp } from '../helpers/tron.js';
 import { keyInit, wsClient } from '../helpers/ws.js';
@@ -43,6 +44,7 @@ async function objectsOf(m: TestMerchant, payer = 'payer'): Promise<Ids> {
     `mutation { createWebhookEndpoint(input: {url: "http://127.0.0.1:9/hook"}) {
       ... on WebhookEndpointWithSecret { endpoint { id } } } }`,
   );
+  await untilListable(t.app.pool);
   const ev = await t.graphql(m, '{ events(first: 1) { edges { node { id } } } }');
   expect(wd.body.status).toBe('pending_approval');
   return {
@@ -293,6 +295,7 @@ async function objectsOfLive(m: TestMerchant) {
     'mutation { transfer(input: {fromUserId: "payer", toUserId: "payee", amount: "1"}) { __typename } }',
   );
   // A transfer's event (the credit's balance.adjusted is never delivered, so redeliverEvent refuses it first).
+  await untilListable(t.app.pool);
   const ev = await t.graphql(
     m,
     '{ events(first: 1, filter: {type: TRANSFER_COMPLETED}) { edges { node { id } } } }',

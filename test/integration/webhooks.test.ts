@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type TestMerchant, useTestApp } from '../helpers/app.js';
-import { untilWebhooksSettled } from '../helpers/outbox.js';
+import { untilListable, untilWebhooksSettled } from '../helpers/outbox.js';
 import { run } from '../helpers/process.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
 
@@ -214,6 +214,7 @@ describe('webhook delivery', () => {
     for (let i = 0; i < 3; i++) await transfer(m);
     const q = `query($f: EventFilter, $first: Int, $after: String) { events(filter: $f, first: $first, after: $after) {
       totalCount pageInfo { hasNextPage endCursor } edges { node { id type data createdAt } } } }`;
+    await untilListable(t.app.pool);
     const all = (await t.graphql(m, q, {})).body.data.events;
     expect(all.totalCount).toBe(4);
     const transfers = (await t.graphql(m, q, { f: { type: 'TRANSFER_COMPLETED' }, first: 2 })).body.data

@@ -1,5 +1,5 @@
 import type { Pool } from '../../db/database.js';
-import { NotFoundError } from '../../lib/errors.js';
+import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { byTime, type KeyColumn, type KeyedRows, keySelect } from '../../lib/keyset.js';
 import type { Mode, Tenant } from '../../lib/tenant.js';
 import type { DepositRow, DepositsService, DepositView } from '../deposits/index.js';
@@ -90,6 +90,20 @@ async function paged<T>(pool: Pool, table: string, w: Where, cols: readonly KeyC
   return { rows: rows.rows as T[], keys: rows.rows.map((r) => r.page_key), total: count.rows[0]!.n };
 }
 
+/**
+ * The sort key of the events list, commit-safe (docs/graphql.md, "Pagination"): the id of the transaction
+ * that wrote the event, then its time and id (rows from before the column all have transaction 0 and keep
+ * their old order). An event becomes listable only below the reader's horizon, `LISTABLE`.
+ */
+const EVENT_KEY: KeyColumn[] = [{ sql: 'txid', type: 'xid8' }, ...byTime()];
+
+/**
+ * Below the oldest transaction still running when the query's snapshot was taken, every transaction has
+ * finished: no event can appear there later. Anything that commits later has an id at or above this horizon,
+ * so it sorts newer than every event a reader was shown (a subquery: evaluated once, a bound for the index).
+ */
+const LISTABLE = 'txid < (select pg_snapshot_xmin(pg_current_snapshot()))';
+
 /** The sort key of the deliveries list: a delivery is one event to one endpoint. */
 const DELIVERY_KEY: KeyColumn[] = [
   { sql: 'd.created_at', type: 'timestamptz' },
@@ -135,15 +149,47 @@ export class AdminReads {
     return r.rows;
   }
 
+  /** The catch-up list, merchants' and admins' alike: only events below the horizon, in commit order. */
   async events(f: AdminEventFilter & Page): Promise<KeyedRows<StoredEvent>> {
     const w = new Where()
+      .always(LISTABLE)
       .add('merchant_id = ?', f.merchantId)
       .add('mode = ?', f.mode)
       .add('type = ?', f.type)
       .add('created_at >= ?', f.from)
       .add('created_at < ?', f.to);
-    const r = await paged<EventRow>(this.pool, 'events', w, byTime(), f);
+    w.page(EVENT_KEY, f); // a cursor's key is checked (a 400 naming the argument) before any query sees it
+    const [r] = await Promise.all([
+      paged<EventRow>(this.pool, 'events', w, EVENT_KEY, f),
+      this.cursorRows(f),
+    ]);
     return { ...r, rows: r.rows.map(toStoredEvent) };
+  }
+
+  /**
+   * A cursor of the events list names an event with exactly that key: every cursor was a listed event's key,
+   * and events are never deleted. (Not necessarily one of this filter's: a cursor keeps its place under
+   * another filter, e.g. an admin's from the list of every merchant.) Anything else is a 400: above all a cursor of another database (one
+   * restored from a dump, docs/runbook.md), whose transaction ids name no place in this one's order, and which
+   * would otherwise place the walk past events it has not shown.
+   */
+  private async cursorRows(f: Page): Promise<void> {
+    for (const [param, key] of [
+      ['after', f.after],
+      ['before', f.before],
+    ] as const) {
+      if (!key) continue;
+      const r = await this.pool.query<{ ok: boolean }>(
+        `select exists (select 1 from events where id = $3 and txid = $1::xid8 and created_at = $2::timestamptz) as ok`,
+        [...key],
+      );
+      if (!r.rows[0]!.ok) {
+        throw new ValidationError(
+          `${param} names no event of this list (a cursor of another database, one restored from a dump?). Start paging again without ${param}`,
+          param,
+        );
+      }
+    }
   }
 
   async event(id: string): Promise<StoredEvent | null> {
