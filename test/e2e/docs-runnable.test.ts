@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseUrl, dropTestDatabase, scratchName, TEST_DB_PREFIX } from '../helpers/db.js';
 import { compareOutputs, type DocBlock, docFiles, runnableBlocks } from '../helpers/doc-blocks.js';
+import { untilListable } from '../helpers/outbox.js';
 import { testPort } from '../helpers/ports.js';
 import { ROOT, run, startServer } from '../helpers/process.js';
 
@@ -30,20 +32,29 @@ const env = {
   EVM_DEVNET_BLOCK_MS: '200',
   NOVAPAY_URL: `http://127.0.0.1:${port}`,
 };
+const { Pool } = pg;
 let server: Awaited<ReturnType<typeof startServer>>;
+const listable = new Pool({ connectionString: databaseUrl('postgres'), max: 1 });
 
 beforeAll(async () => {
   server = await startServer(env, port, [], 90_000);
 }, 100_000);
 
 afterAll(async () => {
+  await listable.end();
   server?.child.kill('SIGKILL');
   await dropTestDatabase(dbName);
   rmSync(work, { recursive: true, force: true });
 });
 
-/** Runs one block; shell blocks read the shared variables first and write them back after. */
+/**
+ * Runs one block; shell blocks read the shared variables first and write them back after. A block starts once
+ * the events list can show every event committed so far: the list waits for every older writing transaction
+ * on the PostgreSQL server, and here other test files share that server (a reader's own server has only its
+ * own, finished within milliseconds).
+ */
 async function runBlock(b: DocBlock, n: number) {
+  await untilListable(listable);
   const restore = `set -a; [ -f '${STATE}' ] && . '${STATE}'; `;
   let script: string;
   if (b.lang === 'sh') {
