@@ -51,14 +51,6 @@ export function toStoredEvent(r: EventRow): StoredEvent {
   };
 }
 
-export interface EventFilter {
-  type?: string | null;
-  from?: Date | null;
-  to?: Date | null;
-  offset: number;
-  limit: number;
-}
-
 export class EventsReader {
   constructor(private readonly pool: Pool) {}
 
@@ -68,20 +60,5 @@ export class EventsReader {
       [id, merchantId, mode],
     );
     return r.rows[0] ? toStoredEvent(r.rows[0]) : null;
-  }
-
-  /** The catch-up list (like Stripe's events endpoint), newest first. */
-  async list(merchantId: string, mode: Mode, f: EventFilter) {
-    const where = `merchant_id = $1 and mode = $2 and ($3::text is null or type = $3)
-                   and ($4::timestamptz is null or created_at >= $4) and ($5::timestamptz is null or created_at < $5)`;
-    const base = [merchantId, mode, f.type ?? null, f.from ?? null, f.to ?? null];
-    const [rows, count] = await Promise.all([
-      this.pool.query<EventRow>(
-        `select * from events where ${where} order by created_at desc, id desc limit $6 offset $7`,
-        [...base, f.limit, f.offset],
-      ),
-      this.pool.query<{ n: number }>(`select count(*)::int as n from events where ${where}`, base),
-    ]);
-    return { rows: rows.rows.map(toStoredEvent), total: count.rows[0]!.n };
   }
 }
