@@ -61,8 +61,12 @@ export function keySelect(cols: readonly KeyColumn[]): string {
 const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const BIGINT = /^(0|[1-9]\d{0,17})$/;
 
-/** A time that exists (no 30 February): its milliseconds print back the same. */
+/**
+ * A time that exists (no 30 February): its milliseconds print back the same. Not in year 0, which a
+ * JavaScript Date takes and PostgreSQL does not (its calendar goes from 1 BC to AD 1).
+ */
 function realTime(v: string): boolean {
+  if (v.startsWith('0000')) return false;
   const d = new Date(`${v.slice(0, 23)}Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 23) === v.slice(0, 23);
 }
