@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { TronWeb } from 'tronweb';
 import { describe, expect, it } from 'vitest';
 import type { TestMerchant } from '../helpers/app.js';
 import { useTronApp } from '../helpers/tron.js';
@@ -7,9 +9,13 @@ import { useTronApp } from '../helpers/tron.js';
 // bounds), which an operator changes at any time, must not stand between a retry and its first answer.
 
 const t = useTronApp({}, 'api');
+const WALLET = 'TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH';
 
 const CREATE_DEPOSIT = `mutation($input: CreateDepositInput!, $key: String) {
   createDeposit(input: $input, idempotencyKey: $key) { __typename ... on Deposit { id replayed } ... on Error { code } }
+}`;
+const CREATE_WITHDRAWAL = `mutation($input: CreateWithdrawalInput!, $key: String) {
+  createWithdrawal(input: $input, idempotencyKey: $key) { __typename ... on Withdrawal { id replayed } ... on Error { code } }
 }`;
 
 function post(m: TestMerchant, url: string, body: Record<string, unknown>, key: string) {
@@ -38,5 +44,62 @@ describe('a retry after the merchant settings changed', () => {
     // The refused key was given back: the same key with a valid amount runs.
     const ok = await post(m, '/api/v1/deposit/create', { ...body, amount: '1' }, 'dep-rate-2');
     expect(ok.status).toBe(200);
+  });
+
+  it('gets the first withdrawal answer although the amount is now outside the withdrawal bounds', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'u_bounds', '1000');
+    const body = { userId: 'u_bounds', amount: 15, walletAddress: WALLET, network: 'TRC20' };
+    const big = { ...body, amount: 500 };
+    const first = await post(m, '/api/v1/withdraw/create', body, 'wd-bounds-1');
+    const firstBig = await post(m, '/api/v1/withdraw/create', big, 'wd-bounds-2');
+    expect([first.status, firstBig.status]).toEqual([200, 200]);
+    await t.app.services.merchants.updateSettings(m.merchantId, {
+      withdrawalMinimum: '20.00',
+      withdrawalMaximum: '100.00',
+    });
+    for (const [b, key, answer] of [
+      [body, 'wd-bounds-1', first],
+      [big, 'wd-bounds-2', firstBig],
+    ] as const) {
+      const again = await post(m, '/api/v1/withdraw/create', b, key);
+      expect([again.status, again.headers['idempotent-replayed'], again.text]).toEqual([
+        200,
+        'true',
+        answer.text,
+      ]);
+      const gql = await t.graphql(m, CREATE_WITHDRAWAL, { input: b, key });
+      expect(gql.body.data.createWithdrawal).toEqual({
+        __typename: 'Withdrawal',
+        id: answer.body.id,
+        replayed: true,
+      });
+    }
+    // New requests are refused by the new bounds, and nothing more is held.
+    const fresh = await post(m, '/api/v1/withdraw/create', body, 'wd-bounds-3');
+    expect([fresh.status, fresh.body.error?.code]).toEqual([400, 'invalid_amount']);
+    const balance = await t.request({ url: '/api/v1/balance/u_bounds', as: m });
+    expect(balance.body.balance).toBe(485);
+  });
+
+  it('gets the first withdrawal answer although its wallet has become a hot wallet of ours since', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'u_hot', '100');
+    const wallet = TronWeb.address.fromPrivateKey(randomBytes(32).toString('hex')) as string;
+    const body = { userId: 'u_hot', amount: 20, walletAddress: wallet, network: 'TRC20' };
+    const first = await post(m, '/api/v1/withdraw/create', body, 'wd-hot-1');
+    expect(first.status).toBe(200);
+    await t.app.pool.query(
+      `insert into hot_wallets (key, family, address, networks) values ($1, 'tron', $2, '{TRC20}')`,
+      [`test-hot-${wallet}`, wallet],
+    );
+    const again = await post(m, '/api/v1/withdraw/create', body, 'wd-hot-1');
+    expect([again.status, again.headers['idempotent-replayed'], again.text]).toEqual([
+      200,
+      'true',
+      first.text,
+    ]);
+    const fresh = await post(m, '/api/v1/withdraw/create', body, 'wd-hot-2');
+    expect([fresh.status, fresh.body.error?.code]).toEqual([400, 'invalid_address']);
   });
 });
