@@ -103,3 +103,22 @@ describe('a retry after the merchant settings changed', () => {
     expect([fresh.status, fresh.body.error?.code]).toEqual([400, 'invalid_address']);
   });
 });
+
+describe('a withdrawal at a rate of 0 Stars per USDT', () => {
+  it('is refused with a 400 naming amount, holding nothing (it was a division by zero: 500)', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'u_zero', '100');
+    await t.app.services.merchants.updateSettings(m.merchantId, { starsPerUsdt: '0' });
+    const body = { userId: 'u_zero', amount: 50, walletAddress: WALLET, network: 'TRC20' };
+    const r = await post(m, '/api/v1/withdraw/create', body, 'wd-zero-1');
+    expect([r.status, r.body.error?.code, r.body.error?.param]).toEqual([400, 'invalid_request', 'amount']);
+    expect(r.body.error.message).toMatch(/rate is 0 Stars per USDT/);
+    const gql = await t.graphql(m, CREATE_WITHDRAWAL, { input: body });
+    expect(gql.body.data.createWithdrawal).toEqual({
+      __typename: 'ValidationError',
+      code: 'invalid_request',
+    });
+    const balance = await t.request({ url: '/api/v1/balance/u_zero', as: m });
+    expect(balance.body.balance).toBe(100);
+  });
+});

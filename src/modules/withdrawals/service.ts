@@ -57,7 +57,7 @@ export function parseWalletAddress(family: Family, value: unknown): string {
 
 /**
  * What a withdrawal of `amountMinor` Stars pays under the merchant's settings, or the refusal: outside the
- * withdrawal bounds, or nothing left after the fee. The fee is a percent of the
+ * withdrawal bounds, nothing left after the fee, or no rate to convert at. The fee is a percent of the
  * amount, rounded half up to 0.01 Star; the wallet gets the rest converted to the token, rounded down to its
  * smallest unit.
  */
@@ -83,6 +83,12 @@ function payoutTerms(
   const pct = parseRate(s.withdrawalFeePercent);
   const feeMinor = (amountMinor * pct.num * 2n + 100n * pct.den) / (200n * pct.den);
   const rate = parseRate(s.starsPerUsdt);
+  // At 0 Stars per USDT no amount of Stars converts to anything (the division below would be by zero).
+  if (rate.num === 0n)
+    throw new ValidationError(
+      'Withdrawals are unavailable: the merchant’s rate is 0 Stars per USDT',
+      'amount',
+    );
   const tokenMinor = ((amountMinor - feeMinor) * 10n ** BigInt(decimals) * rate.den) / (100n * rate.num);
   if (tokenMinor <= 0n)
     throw new ValidationError(
