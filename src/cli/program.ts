@@ -9,7 +9,7 @@ import { registerMerchantCommands } from './merchants.js';
 import { registerSeedCommand } from './seed.js';
 import { registerTreasuryCommands } from './treasury.js';
 import { registerUserCommands } from './users.js';
-import { out, positiveInt, setJsonOutput, withContext } from './util.js';
+import { out, positiveInt, printUsageError, setJsonOutput, withContext } from './util.js';
 import { registerWebhookCommands } from './webhooks.js';
 
 // The CLI's commands (src/cli/index.ts runs them: `npm run cli -- <command>`); every command has --help. With
@@ -18,6 +18,15 @@ import { registerWebhookCommands } from './webhooks.js';
 export function buildCli(): Command {
   const program = new Command('novapay').description('NovaPayments operations CLI').showHelpAfterError();
   program.hook('preAction', (_program, action) => setJsonOutput(!!action.opts().json));
+  // A usage error (a value an option refuses, a missing option, an unknown command) is commander's, before any
+  // action and so before preAction: with --json among the arguments it is one JSON error object on stdout too.
+  // Set before the commands are added, which inherit it. (rawArgs: commander's copy of the arguments parsed.)
+  program.configureOutput({
+    outputError: (text, write) => {
+      write(text);
+      if ((program as unknown as { rawArgs: string[] }).rawArgs.includes('--json')) printUsageError(text);
+    },
+  });
 
   registerMerchantCommands(program);
   registerKeyCommands(program);

@@ -78,5 +78,14 @@ function fail(err: Error): void {
   const code =
     err instanceof AppError ? err.code : err instanceof ConfigError ? 'invalid_config' : 'internal_error';
   const param = err instanceof AppError ? (err.param ?? null) : null;
-  process.stdout.write(`${JSON.stringify({ error: { code, message: err.message, param } })}\n`);
+  printJsonError(code, err.message, param);
+}
+
+function printJsonError(code: string, message: string, param: string | null): void {
+  process.stdout.write(`${JSON.stringify({ error: { code, message, param } })}\n`);
+}
+
+/** Commander's usage error (its `error: …` text, already on stderr) as the API's error shape on stdout. */
+export function printUsageError(text: string): void {
+  printJsonError('invalid_request', text.trim().replace(/^error: /, ''), null);
 }

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal, Services } from '../context.js';
 import { AppError } from '../lib/errors.js';
 import type { ResolvedKey } from '../modules/merchants/index.js';
-import { parseAddress } from './client-address.js';
+import { budgetAddress, parseAddress } from './client-address.js';
 import type { RateDecision, RateLimits } from './rate-limit.js';
 import type { SignatureVerifier } from './signature.js';
 
@@ -39,13 +39,15 @@ export interface BucketLimits {
  *   the deposit, not the token: a new token for the same page spends the same) and client address: one
  *   viewer cannot spend the others', and no browser token spends its merchant's API key budget.
  * - Without a credential, the client address's (an anonymous request still costs a parse).
+ * A client address counts as budgetAddress says: an IPv4 address, or an IPv6 address's /64 (one customer's).
  * A page's id puts the address before a '/', which no address holds, so no two pairs share an id.
  */
 export function rateBucket(
   p: Principal,
   limits: BucketLimits,
-  address: string,
+  clientAddress: string,
 ): { id: string; perSecond: number } {
+  const address = budgetAddress(clientAddress);
   switch (p.kind) {
     case 'merchant':
       return { id: p.keyId, perSecond: p.rateLimitPerSecond };

@@ -30,3 +30,17 @@ export function parseAddress(address: string | undefined): ipaddr.IPv4 | ipaddr.
     return null;
   }
 }
+
+/**
+ * What a per-address rate budget counts (auth.ts rateBucket): an IPv4 address (an IPv4-mapped IPv6 one as its
+ * IPv4 address), or an IPv6 address's /64 as its network address. A /64 is what one IPv6 customer is given
+ * (often a /56): with a budget per address, a client that sends from each of its addresses in turn had 2^64
+ * budgets. Unparsable: the text as it is.
+ */
+export function budgetAddress(address: string): string {
+  const a = parseAddress(address);
+  if (!a) return address;
+  if (a.kind() === 'ipv4') return a.toString();
+  const parts = (a as ipaddr.IPv6).parts;
+  return new ipaddr.IPv6([...parts.slice(0, 4), 0, 0, 0, 0]).toString();
+}

@@ -24,6 +24,7 @@ function offsetMinutes(zone: string | undefined): number | null {
  * 2026-11-31) is none: Date would roll it into the next month. A time without a zone is UTC, as every time
  * of the API is (Date would read the server's zone). Years 0000-0099 are those years (Date.UTC reads 1900+).
  * 24:00 (with nothing after the minutes but zeros) is the end of the day, as ISO 8601 and Date have it.
+ * A time that is not in years 0000-9999 once in UTC is none.
  */
 export function isoDate(text: string): Date | null {
   const p = ISO.exec(text);
@@ -38,7 +39,11 @@ export function isoDate(text: string): Date | null {
   date.setUTCFullYear(y, mo - 1, d);
   if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return null;
   date.setUTCHours(h, mi, s, ms);
-  return new Date(date.getTime() - offset * 60_000);
+  const utc = new Date(date.getTime() - offset * 60_000);
+  // Within years 0000-9999 in UTC, which a DateTime prints with four digits: 24:00 of 9999-12-31, or a zone
+  // east of UTC on 0000-01-01, moves out of them, and the REST query's filter went on to fail as GraphQL's.
+  const year = utc.getUTCFullYear();
+  return year >= 0 && year <= 9999 ? utc : null;
 }
 
 export function parseDate(value: unknown, param: string): Date | null {

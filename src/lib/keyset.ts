@@ -64,8 +64,12 @@ const BIGINT = /^(0|[1-9]\d{0,17})$/;
 /** A transaction id (64 bits, unsigned): 19 digits at most, so every one parses. */
 const XID8 = /^(0|[1-9]\d{0,18})$/;
 
-/** A time that exists (no 30 February): its milliseconds print back the same. */
+/**
+ * A time that exists (no 30 February): its milliseconds print back the same. Not in year 0, which a
+ * JavaScript Date takes and PostgreSQL does not (its calendar goes from 1 BC to AD 1).
+ */
 function realTime(v: string): boolean {
+  if (v.startsWith('0000')) return false;
   const d = new Date(`${v.slice(0, 23)}Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 23) === v.slice(0, 23);
 }

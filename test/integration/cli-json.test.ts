@@ -53,6 +53,31 @@ describe('the CLI with --json', () => {
     expect(JSON.parse(missing.stdout).error).toMatchObject({ code: 'not_found' });
   });
 
+  it('prints a usage error (a value commander refuses, a missing option, an unknown command) as one too', async () => {
+    const m = await t.merchant();
+    const creditArgs = `users credit --merchant ${m.merchantId} --user u --amount 1`;
+    const cases: [string, RegExp][] = [
+      [`${creditArgs} --mode bogus --reason r --json`, /argument 'bogus' is invalid/],
+      [`${creditArgs} --mode test --json`, /required option '--reason <text>' not specified/],
+      ['admin token --ttl abc --json', /argument 'abc' is invalid/],
+      ['users nope --json', /unknown command 'nope'/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(...args.split(' '));
+      expect(r.code).toBe(1);
+      const lines = r.stdout.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      const body = JSON.parse(lines[0]!);
+      expect(body).toEqual({
+        error: { code: 'invalid_request', message: expect.stringMatching(message), param: null },
+      });
+      expect(r.stderr).toMatch(/^error: /);
+    }
+    // Without --json stdout stays empty.
+    const plain = await cli('users', 'credit', '--merchant', m.merchantId, '--mode', 'bogus');
+    expect([plain.code, plain.stdout]).toEqual([1, '']);
+  });
+
   it('keeps stdout empty without --json', async () => {
     const m = await t.merchant();
     const r = await credit(m.merchantId, '1e3');

@@ -231,6 +231,9 @@ describe('cursors that are not this list’s', () => {
       [event, /another list/],
       [userRow, /another list/],
       [retag(mine, ['2026-02-30T00:00:00.000000Z', 'tx_x']), /not a cursor of this list/],
+      // A JavaScript Date takes year 0, PostgreSQL has none (it answered internal_error).
+      [retag(mine, ['0000-01-01T00:00:00.000000Z', 'tx_x']), /not a cursor of this list/],
+      [retag(mine, ['0000-12-31T23:59:59.999999Z', 'tx_x']), /not a cursor of this list/],
       [retag(mine, ['2026-01-01T00:00:00.000000Z', 'x\u0000y']), /not a cursor of this list/],
       [retag(mine, ['1']), /not a cursor of this list/],
       [retag(mine, [1, 2]), /not a cursor this API returned/],

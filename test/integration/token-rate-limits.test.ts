@@ -63,6 +63,33 @@ describe('stream and deposit tokens over HTTP', () => {
     expect(own.status).toBe(200);
   });
 
+  it('an IPv6 client spends one budget for its /64, whichever of its addresses it sends from', async () => {
+    // A /64 is what one IPv6 customer gets (often a /56): with a budget per address, a client cycling
+    // through its own addresses had 2^64 budgets, and the limit held nothing back.
+    const m = await t.merchant();
+    const token = await streamToken(m, 'stream_rl_v6');
+    const results = await Promise.all(
+      Array.from({ length: BURST }, (_, i) => bearerGraphql(token, `2001:db8:7:7::${(i + 1).toString(16)}`)),
+    );
+    expect(results.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(BURST - 100);
+    // Another /64 is another viewer; IPv4 addresses stay one budget each.
+    expect((await bearerGraphql(token, '2001:db8:7:8::1')).status).toBe(200);
+    const anonymous = await Promise.all(
+      Array.from({ length: BURST }, (_, i) =>
+        t.request({ url: '/graphql', body: { query: TYPENAME }, remoteAddress: `2001:db8:9:9::${i + 1}` }),
+      ),
+    );
+    expect(anonymous.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(BURST - 100);
+    // The WebSocket door counts the same /64.
+    const sockets = await Promise.all(
+      Array.from({ length: BURST }, (_, i) =>
+        rawSocket(wsUrl, { token }, { 'x-forwarded-for': `2001:db8:7:9::${(i + 1).toString(16)}` }),
+      ),
+    );
+    expect(sockets.filter((s) => s.closed()?.code === 4429).length).toBeGreaterThanOrEqual(BURST - 100);
+    for (const s of sockets) s.close();
+  });
+
   it('a fresh token for the same deposit spends the same budget', async () => {
     const m = await t.merchant();
     const first = await depositToken(m, 'dep_rl_same');

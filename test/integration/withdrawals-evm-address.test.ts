@@ -29,3 +29,29 @@ describe('an EVM payout address without 0x', () => {
     expect(b.body.balance).toBe(100);
   });
 });
+
+// Every EVM network's deposit addresses come from one HD sequence and one key, so a deposit address of one
+// network (BEP20) is an address of ours on each of the others (ERC20, POLYGON) as well: a payout there sends
+// the tokens to an address no scanner of that network watches, the user's Stars gone with them.
+describe('an EVM payout to a deposit address of another EVM network', () => {
+  it('is refused as an address of this service, and nothing is held', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'u2', '100');
+    const dep = await t.request({
+      url: '/api/v1/deposit/create',
+      as: m,
+      body: { userId: 'someone', amount: 5, currency: 'USDT', network: 'BEP20' },
+    });
+    expect(dep.status).toBe(200);
+    for (const network of ['ERC20', 'POLYGON', 'BEP20']) {
+      const r = await t.request({
+        url: '/api/v1/withdraw/create',
+        as: m,
+        body: { userId: 'u2', amount: 50, walletAddress: dep.body.depositAddress, network },
+      });
+      expect([network, r.status, r.body.error?.code]).toEqual([network, 400, 'invalid_address']);
+    }
+    const b = await t.request({ url: '/api/v1/balance/u2', as: m });
+    expect(b.body.balance).toBe(100);
+  });
+});

@@ -76,7 +76,6 @@ export class DepositsService {
     }
     const amountMinor = parseTokenAmount(input.amount, net.token.decimals);
     const settings = await this.merchants.settings(t.merchantId);
-    refuseBelowOneStarMinor(amountMinor, net.token.decimals, settings.starsPerUsdt);
     const metadata = parseMetadata(input.metadata);
     const normalized = { userId, network, amountMinor, metadata };
     const scope = key !== undefined && key !== null ? { ...t, key } : null;
@@ -102,15 +101,17 @@ export class DepositsService {
         return { ...v, creditedStarsMinor: BigInt(v.creditedStarsMinor), paymentUrl, replayed: true };
       }
     }
-    // Each index is handed out once (a sequence), so concurrent creates never share an address.
-    const idx = await this.pool.query<{ idx: string }>(`select nextval($1)::text as idx`, [
-      `hd_index_${net.family}`,
-    ]);
-    const index = Number(idx.rows[0]!.idx);
-    const address = this.hd.derive(net.family, index);
-    const id = newId('dep');
     let created: DepositView;
     try {
+      // After the replay: a retry gets its first answer whatever the merchant's rate is now.
+      refuseBelowOneStarMinor(amountMinor, net.token.decimals, settings.starsPerUsdt);
+      // Each index is handed out once (a sequence), so concurrent creates never share an address.
+      const idx = await this.pool.query<{ idx: string }>(`select nextval($1)::text as idx`, [
+        `hd_index_${net.family}`,
+      ]);
+      const index = Number(idx.rows[0]!.idx);
+      const address = this.hd.derive(net.family, index);
+      const id = newId('dep');
       // inTransaction settles a COMMIT whose answer was lost by PostgreSQL's record: a deposit that was created
       // is answered with its address, never with a 500 (a retry without a key would create a second one).
       created = await inTransaction(this.pool, async (client) => {

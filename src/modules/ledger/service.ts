@@ -1,6 +1,12 @@
 import { inTransaction, type Pool, type PoolClient } from '../../db/database.js';
 import { Batcher, BatchItemFailure } from '../../lib/batcher.js';
-import { type AppError, NotFoundError, restoreError, ValidationError } from '../../lib/errors.js';
+import {
+  type AppError,
+  IdempotencyError,
+  NotFoundError,
+  restoreError,
+  ValidationError,
+} from '../../lib/errors.js';
 import { parseUserId } from '../../lib/ids.js';
 import { toJsonSafe } from '../../lib/json.js';
 import type { Page } from '../../lib/keyset.js';
@@ -158,6 +164,33 @@ export class LedgerService {
     toResult: (txs: PostedTransaction[]) => Record<string, unknown>,
   ) {
     return this.run(t, operation, normalized, key, item, toResult);
+  }
+
+  /**
+   * The first answer of a keyed request that was answered already (a stored refusal is thrown, as a replay
+   * throws it), or null: no key, an invalid one, none answered, another request's, or one still running.
+   * For a refusal that depends on what may change after the first answer (the merchant's settings): a
+   * retry gets its first answer, not today's refusal.
+   */
+  async answered(
+    t: Tenant,
+    operation: string,
+    normalized: unknown,
+    key: string | null | undefined,
+  ): Promise<Record<string, unknown> | null> {
+    if (key === undefined || key === null) return null;
+    let claim: Awaited<ReturnType<IdempotencyService['existing']>>;
+    try {
+      validateIdempotencyKey(key);
+      claim = await this.idempotency.existing({ ...t, key }, operation, requestHash(operation, normalized));
+    } catch (err) {
+      if (err instanceof IdempotencyError || err instanceof ValidationError) return null;
+      throw err;
+    }
+    if (!claim) return null;
+    const s = claim.result as Stored;
+    if (!s.ok) throw restoreError(s.error, true);
+    return s.value;
   }
 
   /** For other modules' keyed writes that post nothing (approving a withdrawal): idempotency's keyedTransaction. */

@@ -15,7 +15,7 @@ import type { Mode, Tenant } from '../../lib/tenant.js';
 import { assertStorableText } from '../../lib/text.js';
 import { insertEvents } from '../events/index.js';
 import type { LedgerService, PostingGroup, PostingItem } from '../ledger/index.js';
-import type { MerchantsService } from '../merchants/index.js';
+import type { MerchantSettings, MerchantsService } from '../merchants/index.js';
 import { audit } from './audit.js';
 import { type DailyLimitCheck, dailyLimitGroup } from './daily-limit.js';
 import { payoutFailed, withdrawalUpdated } from './events.js';
@@ -55,6 +55,50 @@ export function parseWalletAddress(family: Family, value: unknown): string {
   return r.address;
 }
 
+/**
+ * What a withdrawal of `amountMinor` Stars pays under the merchant's settings, or the refusal: outside the
+ * withdrawal bounds, nothing left after the fee, or no rate to convert at. The fee is a percent of the
+ * amount, rounded half up to 0.01 Star; the wallet gets the rest converted to the token, rounded down to its
+ * smallest unit.
+ */
+function payoutTerms(
+  amountMinor: bigint,
+  s: MerchantSettings,
+  decimals: number,
+): { feeMinor: bigint; tokenMinor: bigint } {
+  if (amountMinor < starsMinor(s.withdrawalMinimum)) {
+    throw new ValidationError(
+      `amount is below the minimum withdrawal of ${s.withdrawalMinimum} Stars`,
+      'amount',
+      'invalid_amount',
+    );
+  }
+  if (amountMinor > starsMinor(s.withdrawalMaximum)) {
+    throw new ValidationError(
+      `amount is above the maximum withdrawal of ${s.withdrawalMaximum} Stars`,
+      'amount',
+      'invalid_amount',
+    );
+  }
+  const pct = parseRate(s.withdrawalFeePercent);
+  const feeMinor = (amountMinor * pct.num * 2n + 100n * pct.den) / (200n * pct.den);
+  const rate = parseRate(s.starsPerUsdt);
+  // At 0 Stars per USDT no amount of Stars converts to anything (the division below would be by zero).
+  if (rate.num === 0n)
+    throw new ValidationError(
+      'Withdrawals are unavailable: the merchant’s rate is 0 Stars per USDT',
+      'amount',
+    );
+  const tokenMinor = ((amountMinor - feeMinor) * 10n ** BigInt(decimals) * rate.den) / (100n * rate.num);
+  if (tokenMinor <= 0n)
+    throw new ValidationError(
+      'amount is too small to pay anything out after fees',
+      'amount',
+      'invalid_amount',
+    );
+  return { feeMinor, tokenMinor };
+}
+
 export class WithdrawalsService {
   /** What each withdrawal hold of a batch asks, for the daily limit's check inside the batch (daily-limit.ts). */
   private readonly dailyChecks = new WeakMap<PostingItem, DailyLimitCheck>();
@@ -76,35 +120,20 @@ export class WithdrawalsService {
     if (!net)
       throw new UnsupportedNetworkError(`${input.network} is not available for ${t.mode} mode withdrawals`);
     const wallet = parseWalletAddress(net.family, input.walletAddress);
-    await assertNotOwnAddress(this.pool, net, wallet);
+    const normalized = { userId, amountMinor, wallet, network: net.network };
     const s = await this.merchants.settings(t.merchantId);
-    if (amountMinor < starsMinor(s.withdrawalMinimum)) {
-      throw new ValidationError(
-        `amount is below the minimum withdrawal of ${s.withdrawalMinimum} Stars`,
-        'amount',
-        'invalid_amount',
-      );
+    let terms: { feeMinor: bigint; tokenMinor: bigint };
+    try {
+      await assertNotOwnAddress(this.pool, net, wallet);
+      terms = payoutTerms(amountMinor, s, net.token.decimals);
+    } catch (err) {
+      // These refusals depend on what changes after an answer (the merchant's settings, our addresses): a
+      // retry of a request answered already gets that answer, as every retry with its key does.
+      const first = await this.ledger.answered(t, 'withdrawal.create', normalized, key);
+      if (!first) throw err;
+      return { ...viewFromStored(first), replayed: true };
     }
-    if (amountMinor > starsMinor(s.withdrawalMaximum)) {
-      throw new ValidationError(
-        `amount is above the maximum withdrawal of ${s.withdrawalMaximum} Stars`,
-        'amount',
-        'invalid_amount',
-      );
-    }
-    // fee = percent of amount, rounded half up to 0.01 Star; the wallet gets the rest converted to USDT,
-    // rounded down to the token's smallest unit.
-    const pct = parseRate(s.withdrawalFeePercent);
-    const feeMinor = (amountMinor * pct.num * 2n + 100n * pct.den) / (200n * pct.den);
-    const rate = parseRate(s.starsPerUsdt);
-    const scale = 10n ** BigInt(net.token.decimals);
-    const tokenMinor = ((amountMinor - feeMinor) * scale * rate.den) / (100n * rate.num);
-    if (tokenMinor <= 0n)
-      throw new ValidationError(
-        'amount is too small to pay anything out after fees',
-        'amount',
-        'invalid_amount',
-      );
+    const { feeMinor, tokenMinor } = terms;
     const networkFeeText = s.networkFeeUsdt[net.network] ?? '0';
     const networkFee = parseAmount(networkFeeText, net.token.decimals, 10n ** 30n);
     const status =
@@ -126,7 +155,6 @@ export class WithdrawalsService {
       failureReason: null,
       createdAt: new Date().toISOString(),
     };
-    const normalized = { userId, amountMinor, wallet, network: net.network };
     const item: PostingItem = {
       ...t,
       postings: [

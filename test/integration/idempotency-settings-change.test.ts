@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto';
+import { TronWeb } from 'tronweb';
+import { describe, expect, it } from 'vitest';
+import type { TestMerchant } from '../helpers/app.js';
+import { useTronApp } from '../helpers/tron.js';
+
+// A retry with an Idempotency-Key gets its first answer (docs/api.md "Idempotency") for as long as the key is
+// kept, whatever changed meanwhile: refusals that depend on the merchant's settings (the rate, withdrawal
+// bounds), which an operator changes at any time, must not stand between a retry and its first answer.
+
+const t = useTronApp({}, 'api');
+const WALLET = 'TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH';
+
+const CREATE_DEPOSIT = `mutation($input: CreateDepositInput!, $key: String) {
+  createDeposit(input: $input, idempotencyKey: $key) { __typename ... on Deposit { id replayed } ... on Error { code } }
+}`;
+const CREATE_WITHDRAWAL = `mutation($input: CreateWithdrawalInput!, $key: String) {
+  createWithdrawal(input: $input, idempotencyKey: $key) { __typename ... on Withdrawal { id replayed } ... on Error { code } }
+}`;
+
+function post(m: TestMerchant, url: string, body: Record<string, unknown>, key: string) {
+  return t.request({ url, as: m, body, headers: { 'idempotency-key': key } });
+}
+
+describe('a retry after the merchant settings changed', () => {
+  it('gets the first deposit answer although the rate now makes the amount less than 0.01 Star', async () => {
+    const m = await t.merchant();
+    await t.app.services.merchants.updateSettings(m.merchantId, { starsPerUsdt: '10' });
+    const body = { userId: 'u_rate', amount: '0.005', currency: 'USDT', network: 'TRC20' };
+    const first = await post(m, '/api/v1/deposit/create', body, 'dep-rate-1');
+    expect(first.status).toBe(200);
+    await t.app.services.merchants.updateSettings(m.merchantId, { starsPerUsdt: '1' });
+    const again = await post(m, '/api/v1/deposit/create', body, 'dep-rate-1');
+    expect([again.status, again.headers['idempotent-replayed'], again.text]).toEqual([
+      200,
+      'true',
+      first.text,
+    ]);
+    const gql = await t.graphql(m, CREATE_DEPOSIT, { input: body, key: 'dep-rate-1' });
+    expect(gql.body.data.createDeposit).toEqual({ __typename: 'Deposit', id: first.body.id, replayed: true });
+    // A new request is refused at the new rate.
+    const fresh = await post(m, '/api/v1/deposit/create', body, 'dep-rate-2');
+    expect([fresh.status, fresh.body.error?.code]).toEqual([400, 'invalid_amount']);
+    // The refused key was given back: the same key with a valid amount runs.
+    const ok = await post(m, '/api/v1/deposit/create', { ...body, amount: '1' }, 'dep-rate-2');
+    expect(ok.status).toBe(200);
+  });
+
+  it('gets the first withdrawal answer although the amount is now outside the withdrawal bounds', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'u_bounds', '1000');
+    const body = { userId: 'u_bounds', amount: 15, walletAddress: WALLET, network: 'TRC20' };
+    const big = { ...body, amount: 500 };
+    const first = await post(m, '/api/v1/withdraw/create', body, 'wd-bounds-1');
+    const firstBig = await post(m, '/api/v1/withdraw/create', big, 'wd-bounds-2');
+    expect([first.status, firstBig.status]).toEqual([200, 200]);
+    await t.app.services.merchants.updateSettings(m.merchantId, {
+      withdrawalMinimum: '20.00',
+      withdrawalMaximum: '100.00',
+    });
+    for (const [b, key, answer] of [
+      [body, 'wd-bounds-1', first],
+      [big, 'wd-bounds-2', firstBig],
+    ] as const) {
+      const again = await post(m, '/api/v1/withdraw/create', b, key);
+      expect([again.status, again.headers['idempotent-replayed'], again.text]).toEqual([
+        200,
+        'true',
+        answer.text,
+      ]);
+      const gql = await t.graphql(m, CREATE_WITHDRAWAL, { input: b, key });
+      expect(gql.body.data.createWithdrawal).toEqual({
+        __typename: 'Withdrawal',
+        id: answer.body.id,
+        replayed: true,
+      });
+    }
+    // New requests are refused by the new bounds, and nothing more is held.
+    const fresh = await post(m, '/api/v1/withdraw/create', body, 'wd-bounds-3');
+    expect([fresh.status, fresh.body.error?.code]).toEqual([400, 'invalid_amount']);
+    const balance = await t.request({ url: '/api/v1/balance/u_bounds', as: m });
+    expect(balance.body.balance).toBe(485);
+  });
+
+  it('gets the first withdrawal answer although its wallet has become a hot wallet of ours since', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'u_hot', '100');
+    const wallet = TronWeb.address.fromPrivateKey(randomBytes(32).toString('hex')) as string;
+    const body = { userId: 'u_hot', amount: 20, walletAddress: wallet, network: 'TRC20' };
+    const first = await post(m, '/api/v1/withdraw/create', body, 'wd-hot-1');
+    expect(first.status).toBe(200);
+    await t.app.pool.query(
+      `insert into hot_wallets (key, family, address, networks) values ($1, 'tron', $2, '{TRC20}')`,
+      [`test-hot-${wallet}`, wallet],
+    );
+    const again = await post(m, '/api/v1/withdraw/create', body, 'wd-hot-1');
+    expect([again.status, again.headers['idempotent-replayed'], again.text]).toEqual([
+      200,
+      'true',
+      first.text,
+    ]);
+    const fresh = await post(m, '/api/v1/withdraw/create', body, 'wd-hot-2');
+    expect([fresh.status, fresh.body.error?.code]).toEqual([400, 'invalid_address']);
+  });
+});
+
+describe('a withdrawal at a rate of 0 Stars per USDT', () => {
+  it('is refused with a 400 naming amount, holding nothing (it was a division by zero: 500)', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'u_zero', '100');
+    await t.app.services.merchants.updateSettings(m.merchantId, { starsPerUsdt: '0' });
+    const body = { userId: 'u_zero', amount: 50, walletAddress: WALLET, network: 'TRC20' };
+    const r = await post(m, '/api/v1/withdraw/create', body, 'wd-zero-1');
+    expect([r.status, r.body.error?.code, r.body.error?.param]).toEqual([400, 'invalid_request', 'amount']);
+    expect(r.body.error.message).toMatch(/rate is 0 Stars per USDT/);
+    const gql = await t.graphql(m, CREATE_WITHDRAWAL, { input: body });
+    expect(gql.body.data.createWithdrawal).toEqual({
+      __typename: 'ValidationError',
+      code: 'invalid_request',
+    });
+    const balance = await t.request({ url: '/api/v1/balance/u_zero', as: m });
+    expect(balance.body.balance).toBe(100);
+  });
+});
