@@ -122,3 +122,23 @@ describe('a withdrawal at a rate of 0 Stars per USDT', () => {
     expect(balance.body.balance).toBe(100);
   });
 });
+
+describe('a deposit at a rate of 0 Stars per USDT', () => {
+  it('is refused with a 400 naming amount (it was created, and any payment credited 0 Stars); a retry of one made before gets its answer', async () => {
+    const m = await t.merchant();
+    const body = { userId: 'u_zero_dep', amount: '5', currency: 'USDT', network: 'TRC20' };
+    const before = await post(m, '/api/v1/deposit/create', body, 'dep-zero-1');
+    expect(before.status).toBe(200);
+    await t.app.services.merchants.updateSettings(m.merchantId, { starsPerUsdt: '0' });
+    const r = await post(m, '/api/v1/deposit/create', body, 'dep-zero-2');
+    expect([r.status, r.body.error?.code, r.body.error?.param]).toEqual([400, 'invalid_request', 'amount']);
+    expect(r.body.error.message).toMatch(/rate is 0 Stars per USDT/);
+    const again = await post(m, '/api/v1/deposit/create', body, 'dep-zero-1');
+    expect([again.status, again.body.id]).toEqual([200, before.body.id]);
+    const count = await t.app.pool.query<{ n: number }>(
+      `select count(*)::int as n from deposits where merchant_id = $1`,
+      [m.merchantId],
+    );
+    expect(count.rows[0]!.n).toBe(1);
+  });
+});

@@ -31,11 +31,15 @@ export interface CreateDepositInput {
 
 /**
  * A deposit asks for at least 0.01 Star's worth at the merchant's rate: a payment of less would be credited
- * 0 Stars. (What a real payment brings is credited as it comes, rounded down; docs/deposits.md.)
+ * 0 Stars; at a rate of 0 no deposit is taken. (What a real payment brings is credited as it comes, rounded
+ * down; docs/deposits.md.)
  */
 function refuseBelowOneStarMinor(amountMinor: bigint, decimals: number, starsPerUsdt: string): void {
   const min = minTokenUnitsForOneStarMinor(decimals, starsPerUsdt);
-  if (min === null || amountMinor >= min) return;
+  // At 0 Stars per USDT every payment would be credited 0 Stars: the user's tokens for nothing.
+  if (min === null)
+    throw new ValidationError('Deposits are unavailable: the merchant’s rate is 0 Stars per USDT', 'amount');
+  if (amountMinor >= min) return;
   throw new ValidationError(
     `amount is below the minimum deposit of ${formatToken(min, decimals)} USDT (0.01 Star at ${starsPerUsdt} Stars per USDT)`,
     'amount',
