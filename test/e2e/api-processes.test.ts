@@ -49,6 +49,8 @@ async function metric(line: RegExp): Promise<number> {
     headers: { authorization: `Bearer ${METRICS_TOKEN}`, connection: 'close' },
   });
   const text = await res.text();
+  // A scrape that failed is not a count of 0: say what it answered.
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}: ${text.slice(0, 300)}`);
   const found = text.split('\n').find((l) => line.test(l));
   return found ? Number(found.split(' ').at(-1)) : 0;
 }
