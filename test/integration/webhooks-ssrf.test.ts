@@ -1,7 +1,11 @@
-import type { LookupAddress } from 'node:dns';
+import { promises as dns, type LookupAddress } from 'node:dns';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DeliverySender } from '../../src/modules/webhooks/delivery/sender.js';
+import type { Claimed } from '../../src/modules/webhooks/delivery/store.js';
+import type { EndpointRow } from '../../src/modules/webhooks/service.js';
 import { WebhookTargets } from '../../src/modules/webhooks/ssrf.js';
 import { useTestApp } from '../helpers/app.js';
+import { startDnsServer } from '../helpers/dns-server.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
 
 // Webhooks are no way into our own network (issue 12): in production no endpoint of either mode may target a
@@ -19,6 +23,14 @@ const t = useTestApp(
 );
 const receiver = await startReceiver();
 afterAll(() => receiver.close());
+/** A name server a merchant controls: it drops every query about the evil names. */
+const server = await startDnsServer((name) => {
+  if (name.startsWith('evil')) return 'drop';
+  if (name === 'good.example') return ['93.184.216.34'];
+  if (name === 'receiver.example') return ['127.0.0.1'];
+  return 'nxdomain';
+});
+afterAll(() => server.close());
 
 const CREATE = `mutation($input: CreateWebhookEndpointInput!) {
   createWebhookEndpoint(input: $input) {
@@ -203,6 +215,111 @@ describe('WebhookTargets', () => {
       code: 'ETIMEOUT',
     });
     for (const answer of pending.splice(0)) answer();
+    await targets.close();
+  });
+});
+
+describe('lookups of hosts whose name server never answers', () => {
+  // The attacker review: a merchant adds endpoints on names whose name server drops every query and makes
+  // cheap test-mode transfers, so each delivery attempt starts another lookup that never answers. Those
+  // lookups must not keep any other merchant's host from resolving, when saving an endpoint or delivering.
+  const production = { isProduction: true, webhookAllowPrivateUrls: false };
+  /** getaddrinfo as the thread pool runs it: never answers the evil names, so a lookup of one holds its thread. */
+  const threadLookups: string[] = [];
+  const getaddrinfo = ((host: string, _opts: unknown, cb: (e: Error | null, a: LookupAddress[]) => void) => {
+    threadLookups.push(host);
+    if (!host.startsWith('evil')) cb(null, [{ address: '93.184.216.34', family: 4 }]);
+  }) as never;
+  /** The name server's resolver for the webhook lookups (c-ares), waiting long for the evil names. */
+  const resolver = () => {
+    const r = new dns.Resolver({ timeout: 10_000, tries: 1 });
+    r.setServers([server.address]);
+    return r;
+  };
+  const deadQueries = () => server.queries.filter((q) => q.includes(' evil')).length;
+  /** Targets as a worker or an API process has them (5 s wait, two threads), on the name server above. */
+  const onNameServer = (r: InstanceType<typeof dns.Resolver>, webhookAllowedPrivateCidrs: string[] = []) =>
+    new WebhookTargets({ ...production, webhookAllowedPrivateCidrs }, getaddrinfo, undefined, {
+      resolver: r,
+    });
+
+  it('two endpoints on a dead name server leave a good host resolvable (the reproduction)', async () => {
+    threadLookups.length = 0;
+    const r = resolver();
+    const targets = new WebhookTargets(
+      { ...production, webhookAllowedPrivateCidrs: [] },
+      getaddrinfo,
+      { timeoutMs: 300, inFlight: 2 },
+      { resolver: r },
+    );
+    for (const host of ['evil1.attacker.example', 'evil2.attacker.example'])
+      await expect(targets.assertAllowed(new URL(`https://${host}/hook`))).rejects.toMatchObject({
+        code: 'invalid_request',
+        param: 'url',
+      });
+    await expect(targets.assertAllowed(new URL('https://good.example/hook'))).resolves.toBeUndefined();
+    // Public names are asked of the name server directly: none took a thread of the pool.
+    expect(threadLookups).toEqual([]);
+    r.cancel();
+    await targets.close();
+  });
+
+  it('a good host resolves at once while many dead hosts are still being looked up', async () => {
+    const r = resolver();
+    const targets = onNameServer(r);
+    const before = deadQueries();
+    let settled = 0;
+    const dead = Array.from({ length: 20 }, (_, i) =>
+      targets.assertAllowed(new URL(`https://evil${i}.attacker.example/hook`)).then(
+        () => settled++,
+        (err: unknown) => {
+          settled++;
+          return err;
+        },
+      ),
+    );
+    // Every dead name's queries (A and AAAA) reached the name server, which answers none of them.
+    await eventually(() => deadQueries() - before >= 40);
+    await expect(targets.assertAllowed(new URL('https://good.example/hook'))).resolves.toBeUndefined();
+    expect(settled).toBe(0);
+    r.cancel(); // the dead lookups end (as they would after the timeout): each a 400 for its own URL
+    for (const p of dead) expect(await p).toMatchObject({ code: 'invalid_request', param: 'url' });
+    await targets.close();
+  });
+
+  it('a delivery to a good host goes through while deliveries to dead hosts wait for their lookups', async () => {
+    threadLookups.length = 0;
+    const r = resolver();
+    const targets = onNameServer(r, ['127.0.0.0/8']);
+    const sender = new DeliverySender(targets, 10_000);
+    const send = (host: string, n: number) => {
+      const endpoint = {
+        id: `we_${n}`,
+        url: `http://${host}:${receiver.port}/hook`,
+        status: 'enabled',
+      } as EndpointRow;
+      const claimed = {
+        eventId: `evt_dns_${n}`,
+        endpointId: endpoint.id,
+        attempts: 0,
+        eventType: 'transfer.completed',
+        payload: '{}',
+        eventCreatedAt: new Date(),
+        endpoint,
+      } as Claimed;
+      return sender.send(claimed, endpoint, { header: ['whsec_test'], body: 'whsec_test' }, true);
+    };
+    const before = deadQueries();
+    const dead = [send('evil1.attacker.example', 1), send('evil2.attacker.example', 2)];
+    await eventually(() => deadQueries() - before >= 4);
+    const received = receiver.received.length;
+    const good = await send('receiver.example', 3);
+    expect(good).toMatchObject({ statusCode: 200, error: null });
+    expect(receiver.received.length).toBe(received + 1);
+    expect(receiver.received.at(-1)!.json.id).toBe('evt_dns_3');
+    expect(threadLookups).toEqual([]);
+    r.cancel();
+    for (const d of dead) expect((await d).statusCode).toBeNull();
     await targets.close();
   });
 });

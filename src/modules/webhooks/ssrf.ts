@@ -3,7 +3,8 @@ import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { Agent } from 'undici';
 import { AppError, ValidationError } from '../../lib/errors.js';
-import { BoundedLookup, DEFAULT_LOOKUP_BOUNDS, type LookupBounds } from './bounded-lookup.js';
+import { DEFAULT_LOOKUP_BOUNDS, type LookupBounds, type LookupOptions } from './bounded-lookup.js';
+import { HostLookup, type HostLookupOptions } from './host-lookup.js';
 
 // Webhooks must not become a way into our own network (SSRF): an endpoint whose host is or resolves to a
 // loopback, private, link-local (cloud metadata at 169.254.169.254), carrier-grade NAT or otherwise reserved
@@ -62,14 +63,19 @@ export class WebhookTargets {
   private readonly cidrs: [ipaddr.IPv4 | ipaddr.IPv6, number][];
   private readonly guardedAgent: Agent;
   private readonly openAgent = new Agent();
-  private readonly lookup: BoundedLookup;
+  private readonly lookup: HostLookup;
 
+  /**
+   * `lookup`: getaddrinfo, for the names only the local system answers; `dns.resolver`: the name servers'
+   * queries for the others (host-lookup.ts).
+   */
   constructor(
     private readonly config: TargetPolicyConfig,
     lookup: Lookup = dnsLookup,
     bounds: LookupBounds = DEFAULT_LOOKUP_BOUNDS,
+    dns: HostLookupOptions = {},
   ) {
-    this.lookup = new BoundedLookup(lookup, bounds);
+    this.lookup = new HostLookup(lookup, bounds, dns);
     this.cidrs = config.webhookAllowedPrivateCidrs.map((c) => {
       if (c.includes('/')) return ipaddr.parseCIDR(c);
       const a = ipaddr.parse(c);
@@ -158,6 +164,7 @@ export class WebhookTargets {
   }
 
   async close(): Promise<void> {
+    this.lookup.close();
     await Promise.all([this.guardedAgent.close(), this.openAgent.close()]);
   }
 
@@ -169,7 +176,7 @@ export class WebhookTargets {
   private checkedLookup() {
     return (
       hostname: string,
-      options: { all?: boolean },
+      options: LookupOptions & { all?: boolean },
       callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void,
     ) => {
       this.lookup.all(hostname, options).then(
