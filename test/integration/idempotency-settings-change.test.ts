@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TronWeb } from 'tronweb';
 import { describe, expect, it } from 'vitest';
+import { KEY_LOCK_SPACE, keyLockId } from '../../src/modules/idempotency/key-lock.js';
 import type { TestMerchant } from '../helpers/app.js';
 import { useTronApp } from '../helpers/tron.js';
 
@@ -101,6 +102,38 @@ describe('a retry after the merchant settings changed', () => {
     ]);
     const fresh = await post(m, '/api/v1/withdraw/create', body, 'wd-hot-2');
     expect([fresh.status, fresh.body.error?.code]).toEqual([400, 'invalid_address']);
+  });
+});
+
+describe('a retry while its first request is still running', () => {
+  it('is request_in_progress (409), as before the settings changed, not a 400 the client would take as final', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'u_running', '100');
+    const body = { userId: 'u_running', amount: 15, walletAddress: WALLET, network: 'TRC20' };
+    // The key's lock, as a ledger batch running the first request holds it until it commits.
+    const lock = await t.app.pool.connect();
+    try {
+      await lock.query(
+        `select pg_advisory_lock(${KEY_LOCK_SPACE}, ${keyLockId('$1::text', '$2::text', '$3::text')})`,
+        [m.merchantId, 'test', 'wd-running-1'],
+      );
+      const within = await post(m, '/api/v1/withdraw/create', body, 'wd-running-1');
+      expect([within.status, within.body.error?.code]).toEqual([409, 'request_in_progress']);
+      await t.app.services.merchants.updateSettings(m.merchantId, { withdrawalMinimum: '20.00' });
+      const retry = await post(m, '/api/v1/withdraw/create', body, 'wd-running-1');
+      expect([retry.status, retry.body.error?.code]).toEqual([409, 'request_in_progress']);
+      const gql = await t.graphql(m, CREATE_WITHDRAWAL, { input: body, key: 'wd-running-1' });
+      expect(gql.body.data.createWithdrawal).toEqual({
+        __typename: 'IdempotencyError',
+        code: 'request_in_progress',
+      });
+    } finally {
+      await lock.query('select pg_advisory_unlock_all()');
+      lock.release();
+    }
+    // Once nothing runs it, a request the new minimum refuses is refused.
+    const after = await post(m, '/api/v1/withdraw/create', body, 'wd-running-1');
+    expect([after.status, after.body.error?.code]).toEqual([400, 'invalid_amount']);
   });
 });
 

@@ -106,6 +106,13 @@ const SQL = {
       'unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::bytea[]) as d(m, md, k, result, op, h)',
     ),
   },
+  // Whether a transaction holds the key's advisory lock right now (a ledger batch running a request with it),
+  // read from pg_locks without taking it: taking it, even for a moment, would turn that batch's claim busy.
+  held: {
+    name: 'idem_held',
+    text: `select exists (select 1 from pg_locks where locktype = 'advisory' and granted and objsubid = 2
+             and classid = ${KEY_LOCK_SPACE}::oid and objid = ${keyLockId('$1::text', '$2::text', '$3::text')}::oid) as held`,
+  },
   read: {
     name: 'idem_read',
     text: 'select operation, request_hash, state, result from idempotency_keys where merchant_id = $1 and mode = $2 and key = $3',
@@ -381,6 +388,19 @@ export class IdempotencyService {
     }
     if (row.state !== 'completed') throw inProgress();
     return { kind: 'replay', result: row.result };
+  }
+
+  /**
+   * Whether a request with this key is running right now inside a ledger batch, which holds the key's lock until
+   * it commits and writes no record before then. Read before the record: a batch that released the lock by then
+   * has committed its record.
+   */
+  async running(scope: IdempotencyScope): Promise<boolean> {
+    const r = await this.pool.query<{ held: boolean }>({
+      ...SQL.held,
+      values: [scope.merchantId, scope.mode, scope.key],
+    });
+    return r.rows[0]!.held;
   }
 
   /**

@@ -168,7 +168,9 @@ export class LedgerService {
 
   /**
    * The first answer of a keyed request that was answered already (a stored refusal is thrown, as a replay
-   * throws it), or null: no key, an invalid one, none answered, another request's, or one still running.
+   * throws it), or null: no key, an invalid one, none answered, or another request's. A request with the key
+   * still running (a batch holds it) is request_in_progress, as it is for every other retry meanwhile: the
+   * first may still succeed, and a 400 would tell the client it did not.
    * For a refusal that depends on what may change after the first answer (the merchant's settings): a
    * retry gets its first answer, not today's refusal.
    */
@@ -182,8 +184,11 @@ export class LedgerService {
     let claim: Awaited<ReturnType<IdempotencyService['existing']>>;
     try {
       validateIdempotencyKey(key);
-      claim = await this.idempotency.existing({ ...t, key }, operation, requestHash(operation, normalized));
+      const scope = { ...t, key };
+      if (await this.idempotency.running(scope)) throw inProgress();
+      claim = await this.idempotency.existing(scope, operation, requestHash(operation, normalized));
     } catch (err) {
+      if (err instanceof IdempotencyError && err.code === 'request_in_progress') throw err;
       if (err instanceof IdempotencyError || err instanceof ValidationError) return null;
       throw err;
     }
