@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { TronWeb } from 'tronweb';
 import { describe, expect, it } from 'vitest';
 import { KEY_LOCK_SPACE, keyLockId } from '../../src/modules/idempotency/key-lock.js';
 import type { TestMerchant } from '../helpers/app.js';
+import { databaseUrl } from '../helpers/db.js';
 import { useTronApp } from '../helpers/tron.js';
 
 // A retry with an Idempotency-Key gets its first answer (docs/api.md "Idempotency") for as long as the key is
@@ -134,6 +136,21 @@ describe('a retry while its first request is still running', () => {
     // Once nothing runs it, a request the new minimum refuses is refused.
     const after = await post(m, '/api/v1/withdraw/create', body, 'wd-running-1');
     expect([after.status, after.body.error?.code]).toEqual([400, 'invalid_amount']);
+
+    // The same lock numbers held in another database of the server are another deployment's key: advisory
+    // locks are per database, while pg_locks lists them all.
+    const other = new pg.Client({ connectionString: databaseUrl('postgres') });
+    await other.connect();
+    try {
+      await other.query(
+        `select pg_advisory_lock(${KEY_LOCK_SPACE}, ${keyLockId('$1::text', '$2::text', '$3::text')})`,
+        [m.merchantId, 'test', 'wd-running-2'],
+      );
+      const elsewhere = await post(m, '/api/v1/withdraw/create', body, 'wd-running-2');
+      expect([elsewhere.status, elsewhere.body.error?.code]).toEqual([400, 'invalid_amount']);
+    } finally {
+      await other.end();
+    }
   });
 });
 

@@ -108,9 +108,11 @@ const SQL = {
   },
   // Whether a transaction holds the key's advisory lock right now (a ledger batch running a request with it),
   // read from pg_locks without taking it: taking it, even for a moment, would turn that batch's claim busy.
+  // pg_locks lists every database's locks, and advisory locks are per database: only this one's count.
   held: {
     name: 'idem_held',
     text: `select exists (select 1 from pg_locks where locktype = 'advisory' and granted and objsubid = 2
+             and database = (select oid from pg_database where datname = current_database())
              and classid = ${KEY_LOCK_SPACE}::oid and objid = ${keyLockId('$1::text', '$2::text', '$3::text')}::oid) as held`,
   },
   read: {
