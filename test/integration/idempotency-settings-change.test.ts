@@ -107,6 +107,14 @@ describe('a retry after the merchant settings changed', () => {
   });
 });
 
+/** Takes an Idempotency-Key's advisory lock on `c`, as a ledger batch running its request holds it. */
+const holdKeyLock = (c: pg.ClientBase, m: TestMerchant, key: string) =>
+  c.query(`select pg_advisory_lock(${KEY_LOCK_SPACE}, ${keyLockId('$1::text', '$2::text', '$3::text')})`, [
+    m.merchantId,
+    'test',
+    key,
+  ]);
+
 describe('a retry while its first request is still running', () => {
   it('is request_in_progress (409), as before the settings changed, not a 400 the client would take as final', async () => {
     const m = await t.merchant();
@@ -115,10 +123,7 @@ describe('a retry while its first request is still running', () => {
     // The key's lock, as a ledger batch running the first request holds it until it commits.
     const lock = await t.app.pool.connect();
     try {
-      await lock.query(
-        `select pg_advisory_lock(${KEY_LOCK_SPACE}, ${keyLockId('$1::text', '$2::text', '$3::text')})`,
-        [m.merchantId, 'test', 'wd-running-1'],
-      );
+      await holdKeyLock(lock, m, 'wd-running-1');
       const within = await post(m, '/api/v1/withdraw/create', body, 'wd-running-1');
       expect([within.status, within.body.error?.code]).toEqual([409, 'request_in_progress']);
       await t.app.services.merchants.updateSettings(m.merchantId, { withdrawalMinimum: '20.00' });
@@ -142,10 +147,7 @@ describe('a retry while its first request is still running', () => {
     const other = new pg.Client({ connectionString: databaseUrl('postgres') });
     await other.connect();
     try {
-      await other.query(
-        `select pg_advisory_lock(${KEY_LOCK_SPACE}, ${keyLockId('$1::text', '$2::text', '$3::text')})`,
-        [m.merchantId, 'test', 'wd-running-2'],
-      );
+      await holdKeyLock(other, m, 'wd-running-2');
       const elsewhere = await post(m, '/api/v1/withdraw/create', body, 'wd-running-2');
       expect([elsewhere.status, elsewhere.body.error?.code]).toEqual([400, 'invalid_amount']);
     } finally {
