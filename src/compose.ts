@@ -98,7 +98,7 @@ export async function openCore(o: CoreOptions): Promise<Core> {
       config.webhookMaxEndpoints,
     ),
     notices,
-    crediting: new DepositCrediting(ledger, merchants),
+    crediting: new DepositCrediting(ledger, merchants, log),
     treasury: new TreasuryService(ledger),
     treasuryControls: (enqueue) =>
       new TreasuryControls(pool, Object.keys(config.treasury.policies), enqueue, log),

@@ -27,9 +27,13 @@ export class FailureRun {
     return this.failures;
   }
 
-  failed(err: unknown): void {
+  /** `fields` go on the warning with the error (what ops need to act on this run). */
+  failed(err: unknown, fields: Record<string, unknown> = {}): void {
     if (this.failures++ > 0) return;
-    this.log.warn({ err: err instanceof Error ? err.message : String(err) }, this.messages.failing);
+    this.log.warn(
+      { ...fields, err: err instanceof Error ? err.message : String(err) },
+      this.messages.failing,
+    );
   }
 
   worked(): void {

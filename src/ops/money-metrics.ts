@@ -3,7 +3,8 @@ import type { Pool } from '../db/database.js';
 import type { OpsMetrics } from './metrics.js';
 
 // Money that waits on ops, in /metrics (issue 19): payouts approved but waiting for the hot wallet (short of
-// token or fees), withdrawals waiting for an approval, and unexpected payments nobody has resolved yet. Read
+// token or fees), withdrawals waiting for an approval, unexpected payments nobody has resolved yet, and deposit
+// payments that wait uncredited because their merchant's rate is 0 (docs/deposits.md "Crediting"). Read
 // on each scrape with counts over partial or small sets; facts about the whole deployment (aggregate with max()).
 
 export function registerMoneyMetrics(metrics: OpsMetrics, pool: Pool): void {
@@ -30,8 +31,13 @@ export function registerMoneyMetrics(metrics: OpsMetrics, pool: Pool): void {
     help: 'Payments to deposit addresses that no deposit takes (coins, foreign tokens) not yet resolved by ops',
     registers,
   });
+  const rateZero = new Gauge({
+    name: 'novapay_deposit_payments_waiting_for_rate',
+    help: "Deposit payments seen and not credited whose merchant's rate is 0 Stars per USDT: credited once the rate is set",
+    registers,
+  });
   metrics.onScrape(async () => {
-    const [w, a, u] = await Promise.all([
+    const [w, a, u, z] = await Promise.all([
       pool.query<{ network: string; mode: string; n: number; oldest: number | null }>(
         `select network, mode, count(*)::int as n, extract(epoch from now() - min(updated_at))::float8 as oldest
          from withdrawals where status = 'approved' and waiting_reason is not null group by network, mode`,
@@ -43,6 +49,12 @@ export function registerMoneyMetrics(metrics: OpsMetrics, pool: Pool): void {
         `select count(*)::int as n from unexpected_funds u
          where not exists (select 1 from unexpected_fund_resolutions r where r.unexpected_fund_id = u.id)`,
       ),
+      // A rate of 0 as settingsSchema writes it: "0", or "0." and zeros.
+      pool.query<{ n: number }>(
+        `select count(*)::int as n from chain_transfers t join deposits d on d.id = t.deposit_id
+         join merchants m on m.id = d.merchant_id
+         where t.status = 'seen' and m.settings->>'starsPerUsdt' ~ '^0(\\.0*)?$'`,
+      ),
     ]);
     waiting.reset();
     approvals.reset();
@@ -51,5 +63,6 @@ export function registerMoneyMetrics(metrics: OpsMetrics, pool: Pool): void {
     waitingOldest.set(Math.max(0, ...w.rows.map((r) => r.oldest ?? 0)));
     for (const r of a.rows) approvals.set({ mode: r.mode }, r.n);
     unexpected.set(u.rows[0]!.n);
+    rateZero.set(z.rows[0]!.n);
   });
 }

@@ -2,6 +2,7 @@ import { TronWeb } from 'tronweb';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
 import { startTronDevnet, type TronDevnet } from '../../src/devnet/tron/index.js';
+import type { Logger } from '../../src/lib/logger.js';
 import { type TestContext, type TestMerchant, useTestApp } from './app.js';
 import { MANUAL_SCAN_CONFIG, scanOnce } from './scan.js';
 
@@ -9,7 +10,11 @@ import { MANUAL_SCAN_CONFIG, scanOnce } from './scan.js';
 export function useTronApp(
   config: Partial<Config> = {},
   role: 'api' | 'all' = 'all',
-  opts: { databaseUrl?: (dbName: string) => string | Promise<string> } = {},
+  opts: {
+    databaseUrl?: (dbName: string) => string | Promise<string>;
+    /** The app's logger (to read what it logs); none by default. */
+    logger?: Logger;
+  } = {},
 ) {
   const holder: { devnet: TronDevnet } = {} as never;
   const devnetReady = startTronDevnet({ solidDepth: 19 }).then((d) => {
@@ -24,6 +29,7 @@ export function useTronApp(
     {
       role,
       databaseUrl: opts.databaseUrl,
+      ...(opts.logger ? { logger: opts.logger } : {}),
       configure: async () => {
         const d = await devnetReady;
         return {

@@ -271,8 +271,8 @@ describe('the scanner under failure', () => {
     }));
     // Two passes of one process and one of another, all at once, over the same payments.
     const head = (await store.cursor(chain))! - 1;
-    const here = new DepositCrediting(t.app.services.ledger, t.app.services.merchants);
-    const there = new DepositCrediting(t.app.services.ledger, t.app.services.merchants);
+    const here = new DepositCrediting(t.app.services.ledger, t.app.services.merchants, t.app.services.log);
+    const there = new DepositCrediting(t.app.services.ledger, t.app.services.merchants, t.app.services.log);
     const outcomes = (
       await Promise.all([
         here.creditMany(requests, head),

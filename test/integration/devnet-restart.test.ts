@@ -42,7 +42,7 @@ describe('a restarted devnet', () => {
         net,
         new TronAdapter(net),
         new ChainStore(t.app.pool),
-        new DepositCrediting(t.app.services.ledger, t.app.services.merchants),
+        new DepositCrediting(t.app.services.ledger, t.app.services.merchants, t.app.services.log),
         t.app.pool,
         log,
         { maxRangesPerPass: 50, initialLookback: 100 },

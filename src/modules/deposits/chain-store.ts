@@ -215,8 +215,12 @@ export class ChainStore {
     return new Map(r.rows.map((d) => [d.id, d]));
   }
 
-  /** Transfers seen but not credited yet, oldest first. */
-  async uncredited(chain: string, limit = 1000) {
+  /**
+   * Transfers seen but not credited yet, oldest first: those in blocks up to `upTo` (all when not given), of
+   * deposits of merchants other than `exceptMerchants` (those whose payments wait while their rate is 0, so
+   * that however many wait they never hold back the other merchants' credits).
+   */
+  async uncredited(chain: string, opts: { upTo?: number; exceptMerchants?: string[]; limit?: number } = {}) {
     const r = await this.pool.query<{
       id: bigint;
       deposit_id: string;
@@ -226,11 +230,24 @@ export class ChainStore {
       block_time: Date;
       log_index: number;
     }>(
-      `select id, deposit_id, block_number, tx_hash, amount_minor, block_time, log_index from chain_transfers
-       where chain = $1 and status = 'seen' order by block_number, id limit $2`,
-      [chain, limit],
+      `select t.id, t.deposit_id, t.block_number, t.tx_hash, t.amount_minor, t.block_time, t.log_index
+       from chain_transfers t join deposits d on d.id = t.deposit_id
+       where t.chain = $1 and t.status = 'seen' and ($2::bigint is null or t.block_number <= $2)
+         and d.merchant_id <> all($3::text[])
+       order by t.block_number, t.id limit $4`,
+      [chain, opts.upTo ?? null, opts.exceptMerchants ?? [], opts.limit ?? 1000],
     );
     return r.rows.map((x) => ({ ...x, id: Number(x.id), block_number: Number(x.block_number) }));
+  }
+
+  /** The merchants with transfers seen and not credited yet in blocks up to `upTo`, and how many each. */
+  async uncreditedByMerchant(chain: string, upTo: number): Promise<Map<string, number>> {
+    const r = await this.pool.query<{ merchant_id: string; n: number }>(
+      `select d.merchant_id, count(*)::int as n from chain_transfers t join deposits d on d.id = t.deposit_id
+       where t.chain = $1 and t.status = 'seen' and t.block_number <= $2 group by d.merchant_id`,
+      [chain, upTo],
+    );
+    return new Map(r.rows.map((x) => [x.merchant_id, x.n]));
   }
 
   /** Refreshes the confirmation count of deposits still confirming; emits deposit.updated when it moved. */

@@ -1,6 +1,8 @@
 import type { PoolClient } from '../../db/database.js';
 import { AppError } from '../../lib/errors.js';
-import { tokenToStarsMinor } from '../../lib/money.js';
+import { FailureRun } from '../../lib/failure-run.js';
+import type { Logger } from '../../lib/logger.js';
+import { parseRate, tokenToStarsMinor } from '../../lib/money.js';
 import type { EventDraft } from '../events/index.js';
 import type {
   GroupAccepted,
@@ -25,6 +27,11 @@ import type { DepositRow } from './view.js';
 // transfers, and the checks and writes of every credit in one database transaction are set-based (one
 // lock of the transfers, one of the deposits, one update of each), not a few round trips per credit.
 // A credit that fails still fails alone: the engine splits a failing batch until it stands alone.
+//
+// A payment is never credited 0 Stars because its merchant's rate is 0 (a deposit taken at another rate, paid
+// after the merchant set 0): it waits, seen and uncredited, and a later pass credits it at the rate in force
+// once the rate is set again. The log says so once per outage per merchant (FailureRun's rule): a warning
+// when its payments first wait, an info line when its rate is set again.
 
 export interface ConfirmedTransfer {
   id: number;
@@ -48,16 +55,56 @@ export interface CreditRequest {
   transfer: ConfirmedTransfer;
 }
 
-export type CreditOutcome = 'credited' | 'skipped';
+/** 'waiting': not credited, the merchant's rate is 0 (a later pass tries again). */
+export type CreditOutcome = 'credited' | 'skipped' | 'waiting';
+
+const isZeroRate = (starsPerUsdt: string) => parseRate(starsPerUsdt).num === 0n;
+
+const RATE_OUTAGE = {
+  failing: "a merchant's rate is 0 Stars per USDT: its confirmed deposit payments wait uncredited",
+  recovered: "a merchant's rate is set again: crediting its deposit payments that waited",
+  countField: 'passesWaited',
+};
 
 export class DepositCrediting {
   /** Transfers handed to the ledger and not answered yet: a second pass never submits one twice. */
   private readonly inFlight = new Set<number>();
+  /** Merchants whose payments wait for a non-zero rate, each logged once per outage. */
+  private readonly rateOutages = new Map<string, FailureRun>();
 
   constructor(
     private readonly ledger: LedgerService,
     private readonly merchants: MerchantsService,
+    private readonly log: Logger,
   ) {}
+
+  /**
+   * Of the merchants with confirmed payments to credit (and how many each), those whose rate is 0 now: their
+   * payments wait. Logs the start of each merchant's wait once, and its end when the rate is set again.
+   */
+  async waitingForRate(payments: Map<string, number>): Promise<string[]> {
+    const waiting: string[] = [];
+    for (const [merchantId, n] of payments) {
+      const settings = await this.merchants.settings(merchantId);
+      if (isZeroRate(settings.starsPerUsdt)) {
+        this.rateZero(merchantId, n);
+        waiting.push(merchantId);
+      } else {
+        this.rateOutages.get(merchantId)?.worked();
+        this.rateOutages.delete(merchantId);
+      }
+    }
+    return waiting;
+  }
+
+  private rateZero(merchantId: string, waiting: number): void {
+    let run = this.rateOutages.get(merchantId);
+    if (!run) {
+      run = new FailureRun(this.log.child({ merchantId }), RATE_OUTAGE);
+      this.rateOutages.set(merchantId, run);
+    }
+    run.failed('starsPerUsdt is 0: set the merchant rate to credit them', { waiting });
+  }
 
   /** Credits one confirmed payment (see `creditMany`). */
   async credit(deposit: DepositRow, t: ConfirmedTransfer, head: number): Promise<CreditOutcome> {
@@ -79,21 +126,21 @@ export class DepositCrediting {
     });
     try {
       const planned = await Promise.all(
-        requests.map((r, i) => (mine[i] ? this.plan(r.deposit, r.transfer, head) : null)),
+        requests.map((r, i) => (mine[i] ? this.plan(r.deposit, r.transfer, head) : ('skipped' as const))),
       );
       // Queued together in chain order: batches fill at once, and one deposit's payments are booked (and
       // told) in the order they came.
       const items = planned.map((credit) => {
-        if (!credit) return null;
+        if (typeof credit === 'string') return credit;
         const item = creditItem(credit, group);
         byItem.set(item, credit);
         return item;
       });
-      const posted = this.ledger.postMany(items.filter((i) => i !== null));
+      const posted = this.ledger.postMany(items.filter((i) => typeof i !== 'string'));
       let next = 0;
       const pending = await Promise.allSettled(
         items.map(async (item): Promise<CreditOutcome> => {
-          if (!item) return 'skipped';
+          if (typeof item === 'string') return item;
           const outcome = await posted[next++]!;
           if (outcome.ok) return 'credited';
           if (outcome.error instanceof AlreadyCredited) return 'skipped';
@@ -110,8 +157,17 @@ export class DepositCrediting {
     }
   }
 
-  private async plan(deposit: DepositRow, t: ConfirmedTransfer, head: number): Promise<DepositCredit> {
+  private async plan(
+    deposit: DepositRow,
+    t: ConfirmedTransfer,
+    head: number,
+  ): Promise<DepositCredit | 'waiting'> {
     const settings = await this.merchants.settings(deposit.merchant_id);
+    // The scanner leaves these out already (waitingForRate); a rate set to 0 since then is caught here.
+    if (isZeroRate(settings.starsPerUsdt)) {
+      this.rateZero(deposit.merchant_id, 1);
+      return 'waiting';
+    }
     const units = BigInt(t.amount_minor);
     return {
       deposit,

@@ -197,7 +197,15 @@ export class ChainScanner {
 
   private async creditConfirmed(head: number, finalized: number | null): Promise<number> {
     const confirmedHeight = Math.max(head - this.net.confirmations + 1, finalized ?? -1);
-    const ready = (await this.store.uncredited(this.chain)).filter((t) => t.block_number <= confirmedHeight);
+    // Payments of merchants whose rate is 0 wait, seen and uncredited: a later pass (this same query) credits
+    // them once the rate is set again. Left out of the query, so that they never fill its limit.
+    const byMerchant = await this.store.uncreditedByMerchant(this.chain, confirmedHeight);
+    if (byMerchant.size === 0) return 0;
+    const waiting = await this.crediting.waitingForRate(byMerchant);
+    const ready = await this.store.uncredited(this.chain, {
+      upTo: confirmedHeight,
+      exceptMerchants: waiting,
+    });
     if (ready.length === 0) return 0;
     const byId = await this.store.depositsByIds([...new Set(ready.map((t) => t.deposit_id))]);
     // Handed over together: the ledger batcher commits many credits per transaction, and each
