@@ -22,7 +22,9 @@ import { PHASES, type Phase, type PhaseContext, USERS } from './lib/transfer-pha
 // process(es): random pairs and one hot payee next to pgbench's tpcb-like on the same PostgreSQL in the same
 // run, then random pairs paced at half that rate, with idempotency keys, through GraphQL, and
 // `adjustBalance`. BENCH_SECONDS sets the measured time of each phase (default 15); BENCH_API_PROCESSES
-// the server's API_PROCESSES (default: that of the environment, else 1).
+// the server's API_PROCESSES (default: that of the environment, else 1). BENCH_PROFILE_WINDOWS=1 logs each
+// phase's window on the monotonic clock in µs (the clock of a V8 profile's timestamps) and its 200s, so a
+// server profile (BENCH_SERVER_NODE_ARGS="--cpu-prof …") can be cut into phases and divided by requests.
 
 const BENCH_DB = 'novapay_bench';
 const PGBENCH_DB = 'novapay_pgbench';
@@ -100,8 +102,11 @@ async function measureServer(
       const from = new Date();
       const metrics0 = await scrapeMetrics(server.port, token);
       const cpuDone = cpuMeter(server.pid, descendants(server.pid));
+      const startedUs = process.hrtime.bigint() / 1000n;
       const load = await phase.run(ctx);
       const cpu = cpuDone();
+      if (process.env.BENCH_PROFILE_WINDOWS)
+        log(`profile-window ${phase.key} ${startedUs} ${process.hrtime.bigint() / 1000n} ${load.okTotal}`);
       const metrics = metricsLine(metrics0, await scrapeMetrics(server.port, token));
       ctx.done.set(phase.key, load);
       const outboxMs = await outboxDrained(BENCH_DB, 10_000);
