@@ -84,6 +84,8 @@ export function usePurgeRig(t: TestContext, poolSize: number): PurgeRig {
     });
     rig.purger = new IdempotencyService(purgePool, LOCK_TIMEOUT_SECONDS, TTL_HOURS);
     rig.claimer = new IdempotencyService(rig.pool, LOCK_TIMEOUT_SECONDS, TTL_HOURS);
+    // An idle client whose backend ends is replaced; unheard, its error is an uncaught exception in the worker.
+    for (const p of [rig.pool, purgePool]) p.on('error', () => undefined);
   });
   afterAll(async () => {
     await rig.pool?.end();
