@@ -73,7 +73,7 @@ export function createServer(services: Services): FastifyInstance {
         errorBody('invalid_request', message, req.id),
       );
     },
-    clientErrorHandler: (err, socket) => answerClientError(err as unknown as ClientError, socket),
+    clientErrorHandler: (err, socket) => answerClientError(err as unknown as ClientError, socket, log),
   });
 
   app.decorateRequest('rawBody', undefined);
@@ -206,11 +206,16 @@ export function frameworkError(err: FastifyError): { status: number; message: st
 /**
  * Node's HTTP parser refused the bytes (no request exists, so no hook runs): answer in our error format on
  * the raw socket and close it. A request line longer than the header limit is a URI too long (414); a
- * request whose headers are, 431.
+ * request whose headers are, 431. The answer's X-Request-Id is logged in a `request` line like every other
+ * answer's (no route, no method: `parseError` is the parser's code), so the id a caller quotes can be found.
  */
 type ClientError = Error & { code?: string; rawPacket?: Buffer };
 
-export function answerClientError(err: ClientError, socket: Duplex): void {
+export function answerClientError(
+  err: ClientError,
+  socket: Duplex,
+  log?: Pick<FastifyBaseLogger, 'info'>,
+): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   let status = 400;
   let message = 'The request is not valid HTTP';
@@ -232,6 +237,7 @@ export function answerClientError(err: ClientError, socket: Duplex): void {
     socket.destroy();
     return;
   }
+  log?.info({ requestId, route: 'unknown', status, parseError: err.code }, 'request');
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,

@@ -214,6 +214,7 @@ describe('transfer input validation', () => {
       ['/api/v1/transactions?from=yesterday', 400, 'invalid_request', 'from'],
       ['/api/v1/transactions?from=2025-03-06junk', 400, 'invalid_request', 'from'],
       ['/api/v1/transactions?from=2025-03-06&to=2025-03-01', 400, 'invalid_request', 'from'],
+      ['/api/v1/transactions?from=2025-03-06&to=2025-03-06', 400, 'invalid_request', 'from'], // docs/openapi.yaml: `to` is after `from`
       ['/api/v1/transactions?usrId=u1', 400, 'invalid_request', 'usrId'],
       ['/api/v1/transactions?limit=1&limit=2', 400, 'invalid_request', 'limit'],
       // Times outside years 0000-9999 once in UTC (24:00 of the last day, a zone before year 0): REST's
