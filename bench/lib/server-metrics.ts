@@ -84,7 +84,7 @@ export async function scrapeLedgerBatches(port: number, token: string): Promise<
   const res = await fetch(`http://127.0.0.1:${port}/metrics`, {
     headers: { authorization: `Bearer ${token}` },
   }).catch(() => null);
-  if (!res || res.status !== 200) return null;
+  if (res?.status !== 200) return null;
   const out: LedgerBatches = { count: 0, seconds: 0, at: performance.now() };
   for (const line of (await res.text()).split('\n')) {
     const m = SAMPLE.exec(line);

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type TestMerchant, useTestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { eventually } from '../helpers/receiver.js';
 import { keyInit, rawSocket } from '../helpers/ws.js';
 

@@ -44,7 +44,10 @@ describe('after Redis restarts empty or is flushed', () => {
     );
     for (const lose of [
       () => t.redis.flushAll(),
-      async () => (await t.redis.stop(), await t.redis.start()),
+      async () => {
+        await t.redis.stop();
+        await t.redis.start();
+      },
     ]) {
       await lose();
       const seen = sub.values.length;

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type TestMerchant, useTestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { keyInit, rawSocket } from '../helpers/ws.js';
 
 // depositUpdated(id:) with an API key names a deposit of the key's merchant that exists, as withdrawalUpdated
