@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { getAddress, isAddress } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import { EvmAdapter } from '../../src/chains/evm/adapter.js';
@@ -241,10 +243,33 @@ describe('EVM scanner under failure', () => {
 describe('EVM adapter', () => {
   it('fails over to the next RPC URL when one does not answer', async () => {
     const net = t.app.chains.registry.get('ERC20', 'test')!;
-    const adapter = new EvmAdapter({ ...net, rpcUrls: ['http://127.0.0.1:9', net.nodeUrl] });
-    const head = await adapter.head();
-    expect(head).toBeGreaterThan(0);
-    expect(await adapter.blockHash(head)).toMatch(/^0x[0-9a-f]{64}$/);
+    // A node that answers nothing useful (503) and records what it was asked.
+    const asked: string[] = [];
+    const down = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => {
+        for (const call of [JSON.parse(body)].flat()) asked.push(call.method);
+        res.writeHead(503).end();
+      });
+    });
+    await new Promise<void>((r) => down.listen(0, '127.0.0.1', r));
+    const downUrl = `http://127.0.0.1:${(down.address() as AddressInfo).port}`;
+    const adapter = new EvmAdapter({ ...net, rpcUrls: [downUrl, net.nodeUrl] });
+    try {
+      const head = await adapter.head();
+      expect(head).toBeGreaterThan(0);
+      expect(await adapter.blockHash(head)).toMatch(/^0x[0-9a-f]{64}$/);
+      // The failing URL was asked the call and nothing else, not its chain id: left to detect it, ethers asked
+      // a URL that does not answer again every second for as long as the process lived, printing "failed to
+      // detect network" each time. (The next call went to the URL that answered.)
+      expect(asked).toEqual(['eth_blockNumber']);
+    } finally {
+      adapter.close();
+      await new Promise((r) => down.close(r));
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { FetchRequest, getAddress, JsonRpcProvider, toBeHex, zeroPadValue } from 'ethers';
+import { FetchRequest, getAddress, JsonRpcProvider, Network, toBeHex, zeroPadValue } from 'ethers';
 import type { NetworkConfig } from '../registry.js';
 import {
   type BlockRef,
@@ -70,14 +70,24 @@ export class EvmAdapter implements ChainAdapter {
       const req = new FetchRequest(u);
       req.timeout = REQUEST_TIMEOUT_MS;
       req.setThrottleParams({ maxAttempts: 1 });
-      return new JsonRpcProvider(req, undefined, {
+      // A network given up front: the scanner sends raw JSON-RPC calls only (`send`), which never read it, so
+      // the provider need not ask the node for its chain id. Left to detect it, a provider of a URL that does
+      // not answer (a failover URL that is down) asked again every second for as long as the process lived,
+      // printing "failed to detect network" each time.
+      const network = new Network(this.net.chain, this.net.chainId ?? 0);
+      return new JsonRpcProvider(req, network, {
         cacheTimeout: -1,
         pollingInterval: 50,
-        staticNetwork: true,
+        staticNetwork: network,
         // ethers waits 10 ms to gather each batch; our calls are already grouped, so send at once.
         batchStallTime: 0,
       });
     });
+  }
+
+  /** Stops its providers (their timers and sockets). */
+  close(): void {
+    for (const p of this.providers) p.destroy();
   }
 
   /** Runs a call on the current provider, failing over to the next ones; range limits are not failures. */
