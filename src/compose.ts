@@ -58,8 +58,15 @@ export async function openCore(o: CoreOptions): Promise<Core> {
   const { config, log } = o;
   if (o.migrate && (await ensureDatabase(config.databaseUrl)))
     log.info({ database: new URL(config.databaseUrl).pathname }, 'created database');
-  const orm = await openOrm(config.databaseUrl, Math.max(2, Math.floor(o.poolSize / 4)), (message) =>
-    log.debug({ orm: message }, 'mikro-orm'),
+  const orm = await openOrm(
+    config.databaseUrl,
+    Math.max(2, Math.floor(o.poolSize / 4)),
+    (message) => log.debug({ orm: message }, 'mikro-orm'),
+    {
+      // A pooled connection that ended is replaced by the pool, as the other pools' are (debug, not stdout).
+      warn: (message) => log.debug({ knex: message }, 'mikro-orm connection pool'),
+      error: (message) => log.warn({ knex: message }, 'mikro-orm connection pool error'),
+    },
   );
   if (o.migrate) {
     const applied = await migrate(orm);

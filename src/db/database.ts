@@ -2,7 +2,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { AppError } from '../lib/errors.js';
 import { CURRENT_XID, commitLanded, NotCommitted, outcomeUnknown } from './commit-outcome.js';
-import { ormOptions } from './mikro-orm.config.js';
+import { type KnexLog, ormOptions } from './mikro-orm.config.js';
 
 // node-postgres returns int8 as text by default; the ledger wants bigint, never a float.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => BigInt(v));
@@ -39,8 +39,9 @@ export async function openOrm(
   databaseUrl: string,
   poolSize: number,
   logger?: (message: string) => void,
+  knexLog?: KnexLog,
 ): Promise<MikroORM> {
-  return MikroORM.init(ormOptions(databaseUrl, poolSize, logger));
+  return MikroORM.init(ormOptions(databaseUrl, poolSize, logger, knexLog));
 }
 
 /** Applies pending migrations; returns the names applied. */

@@ -5,9 +5,36 @@ import { ApiKeySchema, MerchantSchema } from '../modules/merchants/index.js';
 
 export const entities = [MerchantSchema, ApiKeySchema];
 
-export function ormOptions(databaseUrl: string, poolSize = 10, logger?: (message: string) => void): Options {
+/**
+ * Where knex (under MikroORM) reports its own events, which it otherwise prints with console.log: above all
+ * `Connection Error: …` when a pooled connection ended (a failover, pg_terminate_backend), which the pool
+ * replaces on its own.
+ */
+export interface KnexLog {
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export function ormOptions(
+  databaseUrl: string,
+  poolSize = 10,
+  logger?: (message: string) => void,
+  knexLog?: KnexLog,
+): Options {
   return defineConfig({
     ...(logger ? { logger } : {}),
+    ...(knexLog
+      ? {
+          driverOptions: {
+            log: {
+              warn: knexLog.warn,
+              error: knexLog.error,
+              deprecate: knexLog.warn,
+              debug: () => undefined,
+            },
+          },
+        }
+      : {}),
     clientUrl: databaseUrl,
     entities,
     extensions: [Migrator],
