@@ -107,6 +107,8 @@ interface EventData {
   stars: number;
   transactionId: string | null;
   description?: string | null;
+  /** balance.adjusted: the reason, its history row's description. */
+  reason?: string | null;
   metadata?: Record<string, string | number | boolean> | null;
 }
 
@@ -126,7 +128,21 @@ export function publishEvent(publish: Publish, e: StoredEvent): void {
     data: e.data,
     createdAt,
   });
-  const side = (userId: string, amount: string, balanceAfter: string, type: string, txId: string = d.id) => {
+  /** The row's parties and text, as the user's history row shows them (transfers: the data's own). */
+  type Row = { fromUserId: string | null; toUserId: string | null; description: string | null };
+  const transferRow: Row = {
+    fromUserId: d.fromUserId ?? null,
+    toUserId: d.toUserId ?? null,
+    description: d.description ?? null,
+  };
+  const side = (
+    userId: string,
+    amount: string,
+    balanceAfter: string,
+    type: string,
+    txId: string = d.id,
+    row: Row = transferRow,
+  ) => {
     publish('balance', key(userId), {
       userId,
       balance: balanceAfter,
@@ -141,9 +157,7 @@ export function publishEvent(publish: Publish, e: StoredEvent): void {
       direction: amount.startsWith('-') ? 'debit' : 'credit',
       balanceBefore: minus(balanceAfter, amount),
       balanceAfter,
-      fromUserId: d.fromUserId ?? null,
-      toUserId: d.toUserId ?? null,
-      description: d.description ?? null,
+      ...row,
       metadata: d.metadata ?? null,
       createdAt,
     });
@@ -172,8 +186,14 @@ export function publishEvent(publish: Publish, e: StoredEvent): void {
   } else if (e.type === 'deposit.confirmed' && d.transactionId && typeof d.balance === 'number') {
     side(d.userId, starsText(d.stars), starsText(d.balance), 'deposit', d.transactionId);
   } else if (e.type === 'balance.adjusted') {
+    // The merchant's adjustments account is the other party: null, as in the history row.
     const amount = starsText(d.amount);
-    side(d.userId, d.direction === 'debit' ? negate(amount) : amount, starsText(d.balance), 'adjustment');
+    const debit = d.direction === 'debit';
+    side(d.userId, debit ? negate(amount) : amount, starsText(d.balance), 'adjustment', d.id, {
+      fromUserId: debit ? d.userId : null,
+      toUserId: debit ? null : d.userId,
+      description: d.reason ?? null,
+    });
   }
 }
 
