@@ -109,6 +109,18 @@ interface EventData {
   description?: string | null;
   /** balance.adjusted: the reason, its history row's description. */
   reason?: string | null;
+  /** withdrawal.updated of a step that moved the user's Stars (src/modules/withdrawals/events.ts). */
+  movement?: {
+    transactionId: string;
+    userId: string;
+    type: string;
+    amount: number;
+    balance: number;
+    fromUserId: string | null;
+    toUserId: string | null;
+    description: string | null;
+    metadata: Record<string, string | number | boolean> | null;
+  };
   metadata?: Record<string, string | number | boolean> | null;
 }
 
@@ -129,11 +141,12 @@ export function publishEvent(publish: Publish, e: StoredEvent): void {
     createdAt,
   });
   /** The row's parties and text, as the user's history row shows them (transfers: the data's own). */
-  type Row = { fromUserId: string | null; toUserId: string | null; description: string | null };
+  type Row = Pick<TransactionMessage, 'fromUserId' | 'toUserId' | 'description' | 'metadata'>;
   const transferRow: Row = {
     fromUserId: d.fromUserId ?? null,
     toUserId: d.toUserId ?? null,
     description: d.description ?? null,
+    metadata: d.metadata ?? null,
   };
   const side = (
     userId: string,
@@ -158,7 +171,6 @@ export function publishEvent(publish: Publish, e: StoredEvent): void {
       balanceBefore: minus(balanceAfter, amount),
       balanceAfter,
       ...row,
-      metadata: d.metadata ?? null,
       createdAt,
     });
   };
@@ -193,6 +205,17 @@ export function publishEvent(publish: Publish, e: StoredEvent): void {
       fromUserId: debit ? d.userId : null,
       toUserId: debit ? null : d.userId,
       description: d.reason ?? null,
+      metadata: d.metadata ?? null,
+    });
+  }
+  if (e.type === 'withdrawal.updated' && d.movement) {
+    // The hold at creation, or a refund: the user's side, as their history row shows it.
+    const mv = d.movement;
+    side(mv.userId, starsText(mv.amount), starsText(mv.balance), mv.type, mv.transactionId, {
+      fromUserId: mv.fromUserId,
+      toUserId: mv.toUserId,
+      description: mv.description,
+      metadata: mv.metadata,
     });
   }
 }
