@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal, Services } from '../context.js';
 import { AppError } from '../lib/errors.js';
-import type { ResolvedKey } from '../modules/merchants/index.js';
+import type { ResolvedKey, TokenClaims } from '../modules/merchants/index.js';
 import { budgetAddress, parseAddress } from './client-address.js';
 import type { RateDecision, RateLimits } from './rate-limit.js';
 import type { SignatureVerifier } from './signature.js';
@@ -127,38 +127,13 @@ export class Authenticator {
 
   /** Bearer tokens over HTTP and `{token}` in a WebSocket connection_init resolve the same way. */
   async principalFromToken(token: string): Promise<Principal> {
+    return (await this.tokenCredential(token)).principal;
+  }
+
+  /** A bearer token's principal and when the token expires (ms since the epoch): a socket closes then. */
+  async tokenCredential(token: string): Promise<{ principal: Principal; expiresAt: number }> {
     const c = await this.services.tokens.verify(token);
-    switch (c.kind) {
-      case 'admin':
-        return { kind: 'admin', subject: c.subject, tokenId: c.jti };
-      case 'user':
-        return {
-          kind: 'user',
-          merchantId: c.merchantId,
-          mode: c.mode,
-          userId: c.userId,
-          scopes: c.scopes,
-          tokenId: c.jti,
-          trustedDocumentsOnly: c.trustedDocumentsOnly,
-        };
-      case 'stream':
-        return {
-          kind: 'stream',
-          merchantId: c.merchantId,
-          mode: c.mode,
-          streamId: c.streamId,
-          tokenId: c.jti,
-          trustedDocumentsOnly: c.trustedDocumentsOnly,
-        };
-      case 'deposit':
-        return {
-          kind: 'deposit',
-          merchantId: c.merchantId,
-          mode: c.mode,
-          depositId: c.depositId,
-          tokenId: c.jti,
-        };
-    }
+    return { principal: principalOfClaims(c), expiresAt: c.exp * 1000 };
   }
 
   /**
@@ -241,4 +216,39 @@ function merchantPrincipal(key: ResolvedKey): Principal {
     rateLimitPerSecond: key.rateLimitPerSecond,
     trustedDocumentsOnly: key.trustedDocumentsOnly,
   };
+}
+
+/** The principal a verified bearer token's claims name. */
+function principalOfClaims(c: TokenClaims): Principal {
+  switch (c.kind) {
+    case 'admin':
+      return { kind: 'admin', subject: c.subject, tokenId: c.jti };
+    case 'user':
+      return {
+        kind: 'user',
+        merchantId: c.merchantId,
+        mode: c.mode,
+        userId: c.userId,
+        scopes: c.scopes,
+        tokenId: c.jti,
+        trustedDocumentsOnly: c.trustedDocumentsOnly,
+      };
+    case 'stream':
+      return {
+        kind: 'stream',
+        merchantId: c.merchantId,
+        mode: c.mode,
+        streamId: c.streamId,
+        tokenId: c.jti,
+        trustedDocumentsOnly: c.trustedDocumentsOnly,
+      };
+    case 'deposit':
+      return {
+        kind: 'deposit',
+        merchantId: c.merchantId,
+        mode: c.mode,
+        depositId: c.depositId,
+        tokenId: c.jti,
+      };
+  }
 }

@@ -11,6 +11,7 @@ import type { Authenticator } from './auth.js';
 import { trustProxyFn, upgradeClientAddress } from './client-address.js';
 import { maskError } from './graphql.js';
 import { MessageBudget } from './ws-budget.js';
+import { closeAtExpiry } from './ws-expiry.js';
 import { HeapRelease } from './ws-heap-release.js';
 import { LiveSubscriptions } from './ws-live.js';
 import { SocketOperations } from './ws-operations.js';
@@ -22,9 +23,10 @@ import { MessageRouter, startKeepAlive } from './ws-router.js';
 // door: the key's IP allow-list against the client address of the upgrade request (TRUST_PROXY applies), the
 // signature, and one unit of the credential's rate limit. A refusal closes the socket: 4403 `ip_not_allowed`,
 // 4429 `rate_limited`, 4401 anything else (the reason is the error code). Every operation then passes
-// ws-operations.ts. Sockets close with 4401 when their API key or bearer token is revoked. Every message, of
-// any type and from the first, spends the socket's message budget (ws-budget.ts); a socket past it is closed
-// with 4429 `too_many_messages`, which graphql-ws clients take as fatal (they do not reconnect on their own).
+// ws-operations.ts. Sockets close with 4401 when their API key or bearer token is revoked, or the token
+// expires. Every message, of any type and from the first, spends the socket's message budget (ws-budget.ts);
+// a socket past it is closed with 4429 `too_many_messages`, which graphql-ws clients take as fatal (they do
+// not reconnect on their own).
 
 type Extra = { socket: WebSocket; request?: IncomingMessage };
 
@@ -117,29 +119,30 @@ export function attachSubscriptions(
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
+  /** Who opened the socket, and when its bearer token expires (ms since the epoch; none for an API key). */
   async function authenticate(
     params: Record<string, unknown> | undefined,
     address: string,
     request: Pick<FastifyRequest, 'headers'>,
-  ): Promise<Principal> {
+  ): Promise<{ principal: Principal; expiresAt?: number }> {
     if (params && typeof params.portalCsrf === 'string') {
       // The ops portal: its HttpOnly session cookie came with the upgrade, the CSRF value in connection_init.
       const session = auth.socketSessionToken?.(request, params.portalCsrf);
-      const principal = session ? await auth.principalFromToken(session) : null;
-      if (principal?.kind !== 'admin') {
+      const credential = session ? await auth.tokenCredential(session) : null;
+      if (credential?.principal.kind !== 'admin') {
         throw new AppError('invalid_token', 'The portal session is missing or expired: sign in again');
       }
-      await auth.spend(principal, address);
-      return principal;
+      await auth.spend(credential.principal, address);
+      return credential;
     }
     if (params && typeof params.token === 'string') {
-      const principal = await auth.principalFromToken(params.token);
-      await auth.spend(principal, address);
-      return principal;
+      const credential = await auth.tokenCredential(params.token);
+      await auth.spend(credential.principal, address);
+      return credential;
     }
     if (params && typeof params.apiKey === 'string') {
       const { apiKey, timestamp, signature, signatureVersion, nonce } = params;
-      return auth.principalFromKeySignature(
+      const principal = await auth.principalFromKeySignature(
         {
           apiKey,
           timestamp: String(timestamp ?? ''),
@@ -149,6 +152,7 @@ export function attachSubscriptions(
         },
         address,
       );
+      return { principal };
     }
     throw new AppError(
       'invalid_token',
@@ -169,8 +173,11 @@ export function attachSubscriptions(
       const extra = ctx.extra;
       try {
         const address = upgradeClientAddress(extra.request!, trust);
-        const principal = await authenticate(ctx.connectionParams, address, extra.request!);
+        const { principal, expiresAt } = await authenticate(ctx.connectionParams, address, extra.request!);
         operations.setPrincipal(extra.socket, principal, address);
+        // A deposit's token expires with the deposit: its page keeps following a late payment.
+        if (expiresAt !== undefined && principal.kind !== 'deposit')
+          closeAtExpiry(extra.socket, expiresAt, CLOSE_UNAUTHORIZED);
         if (principal.kind === 'merchant') byKey.add(principal.keyId, extra.socket);
         else if (principal.kind !== 'anonymous' && principal.tokenId)
           byToken.add(principal.tokenId, extra.socket);

@@ -159,3 +159,26 @@ describe('revoked bearer tokens', () => {
     expect(again.closed()).toEqual({ code: 4401, reason: 'invalid_token' });
   });
 });
+
+describe('expiring bearer tokens', () => {
+  // A user session or stream token is short-lived (ttlSeconds): an HTTP request with it is refused once it
+  // expires, and a socket opened with it closed then too (docs/graphql.md). Before, the socket stayed open and
+  // kept receiving the user's events and running operations for as long as it lived.
+  it('close the sockets opened with them when they expire (4401 token_expired)', async () => {
+    const m = await t.merchant();
+    const session = await t.app.services.tokens.issueUserSession(m, 'bob', 2, ['read', 'subscribe']);
+    const stream = await t.app.services.tokens.issueStreamToken(m, 'stream_exp', 2);
+    const sockets = [
+      await rawSocket(wsUrl, { token: session.token }),
+      await rawSocket(wsUrl, { token: stream.token }),
+    ];
+    expect(sockets.map((s) => s.acked)).toEqual([true, true]);
+    await Promise.all(sockets.map((s) => s.closing));
+    for (const s of sockets) expect(s.closed()).toEqual({ code: 4401, reason: 'token_expired' });
+    expect(Date.now()).toBeGreaterThanOrEqual(session.expiresAt.getTime());
+    expect((await rawSocket(wsUrl, { token: session.token })).closed()).toEqual({
+      code: 4401,
+      reason: 'invalid_token',
+    });
+  });
+});

@@ -107,6 +107,20 @@ interface EventData {
   stars: number;
   transactionId: string | null;
   description?: string | null;
+  /** balance.adjusted: the reason, its history row's description. */
+  reason?: string | null;
+  /** withdrawal.updated of a step that moved the user's Stars (src/modules/withdrawals/events.ts). */
+  movement?: {
+    transactionId: string;
+    userId: string;
+    type: string;
+    amount: number;
+    balance: number;
+    fromUserId: string | null;
+    toUserId: string | null;
+    description: string | null;
+    metadata: Record<string, string | number | boolean> | null;
+  };
   metadata?: Record<string, string | number | boolean> | null;
 }
 
@@ -126,7 +140,22 @@ export function publishEvent(publish: Publish, e: StoredEvent): void {
     data: e.data,
     createdAt,
   });
-  const side = (userId: string, amount: string, balanceAfter: string, type: string, txId: string = d.id) => {
+  /** The row's parties and text, as the user's history row shows them (transfers: the data's own). */
+  type Row = Pick<TransactionMessage, 'fromUserId' | 'toUserId' | 'description' | 'metadata'>;
+  const transferRow: Row = {
+    fromUserId: d.fromUserId ?? null,
+    toUserId: d.toUserId ?? null,
+    description: d.description ?? null,
+    metadata: d.metadata ?? null,
+  };
+  const side = (
+    userId: string,
+    amount: string,
+    balanceAfter: string,
+    type: string,
+    txId: string = d.id,
+    row: Row = transferRow,
+  ) => {
     publish('balance', key(userId), {
       userId,
       balance: balanceAfter,
@@ -141,10 +170,7 @@ export function publishEvent(publish: Publish, e: StoredEvent): void {
       direction: amount.startsWith('-') ? 'debit' : 'credit',
       balanceBefore: minus(balanceAfter, amount),
       balanceAfter,
-      fromUserId: d.fromUserId ?? null,
-      toUserId: d.toUserId ?? null,
-      description: d.description ?? null,
-      metadata: d.metadata ?? null,
+      ...row,
       createdAt,
     });
   };
@@ -172,8 +198,25 @@ export function publishEvent(publish: Publish, e: StoredEvent): void {
   } else if (e.type === 'deposit.confirmed' && d.transactionId && typeof d.balance === 'number') {
     side(d.userId, starsText(d.stars), starsText(d.balance), 'deposit', d.transactionId);
   } else if (e.type === 'balance.adjusted') {
+    // The merchant's adjustments account is the other party: null, as in the history row.
     const amount = starsText(d.amount);
-    side(d.userId, d.direction === 'debit' ? negate(amount) : amount, starsText(d.balance), 'adjustment');
+    const debit = d.direction === 'debit';
+    side(d.userId, debit ? negate(amount) : amount, starsText(d.balance), 'adjustment', d.id, {
+      fromUserId: debit ? d.userId : null,
+      toUserId: debit ? null : d.userId,
+      description: d.reason ?? null,
+      metadata: d.metadata ?? null,
+    });
+  }
+  if (e.type === 'withdrawal.updated' && d.movement) {
+    // The hold at creation, or a refund: the user's side, as their history row shows it.
+    const mv = d.movement;
+    side(mv.userId, starsText(mv.amount), starsText(mv.balance), mv.type, mv.transactionId, {
+      fromUserId: mv.fromUserId,
+      toUserId: mv.toUserId,
+      description: mv.description,
+      metadata: mv.metadata,
+    });
   }
 }
 

@@ -4,4 +4,10 @@ export { RevocationNotices } from './notices.js';
 export { TokenRevocations } from './revocations.js';
 export { MerchantsService, type ResolvedKey } from './service.js';
 export type { MerchantSettings, MerchantSettingsOverrides } from './settings.js';
-export { MAX_SESSION_TTL_SECONDS, SESSION_SCOPES, type SessionScope, TokenService } from './tokens.js';
+export {
+  MAX_SESSION_TTL_SECONDS,
+  SESSION_SCOPES,
+  type SessionScope,
+  type TokenClaims,
+  TokenService,
+} from './tokens.js';

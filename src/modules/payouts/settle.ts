@@ -140,7 +140,7 @@ export async function failPayout(
       },
     ],
     guard: (c, claims) => guardWithdrawal(c, claims, w.id, 'processing'),
-    after: async (c) => {
+    after: async (c, txs) => {
       await finishTx(c, tx, blockNumber, 'failed');
       await ledger.house.post(c, housePostings(w, tx, feePaid, false));
       const r = await c.query<WithdrawalRow>(
@@ -149,7 +149,7 @@ export async function failPayout(
         [w.id, reason, tx.tx_hash],
       );
       await audit(c, w.id, 'failed', `${reason}: ${message}`);
-      return [payoutFailed(r.rows[0]!, reason, message), withdrawalUpdated(r.rows[0]!)];
+      return [payoutFailed(r.rows[0]!, reason, message), withdrawalUpdated(r.rows[0]!, txs[0])];
     },
   });
   return outcome.ok;

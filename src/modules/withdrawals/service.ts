@@ -169,10 +169,10 @@ export class WithdrawalsService {
         },
       ],
       after: async (c, txs) => {
-        await c.query(
+        const inserted = await c.query<WithdrawalRow>(
           `insert into withdrawals (id, merchant_id, mode, user_id, network, wallet_address, amount_minor, fee_minor, token_decimals,
              amount_token_minor, network_fee_token_minor, status, hold_transaction_id, created_at)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) returning *`,
           [
             id,
             t.merchantId,
@@ -198,7 +198,8 @@ export class WithdrawalsService {
           status === 'approved' ? 'auto-approved below the threshold' : null,
         );
         if (status === 'approved') await c.query('select pg_notify($1, $2)', [PAYOUTS_CHANNEL, id]);
-        return [];
+        // The Stars are held now: the user's live balance and history show it.
+        return [withdrawalUpdated(inserted.rows[0]!, txs[0])];
       },
       group: this.dailyLimit,
     };
@@ -315,14 +316,14 @@ export class WithdrawalsService {
         },
       ],
       guard: (c, claims) => guardWithdrawal(c, claims, id, 'pending_approval'),
-      after: async (c) => {
+      after: async (c, txs) => {
         const r = await c.query<WithdrawalRow>(
           `update withdrawals set status = 'rejected', failure_reason = 'rejected', updated_at = now() where id = $1 returning *`,
           [id],
         );
         const updated = r.rows[0]!;
         await audit(c, id, 'rejected', actor, reason);
-        return [payoutFailed(updated, 'rejected', reason), withdrawalUpdated(updated)];
+        return [payoutFailed(updated, 'rejected', reason), withdrawalUpdated(updated, txs[0])];
       },
     };
     // The answer is the withdrawal as the after hook leaves it (the view has no update time): it is stored
