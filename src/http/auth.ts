@@ -130,7 +130,7 @@ export class Authenticator {
     const c = await this.services.tokens.verify(token);
     switch (c.kind) {
       case 'admin':
-        return { kind: 'admin', subject: c.subject, tokenId: c.jti };
+        return { kind: 'admin', subject: c.subject, tokenId: c.jti, parentTokenIds: c.parents };
       case 'user':
         return {
           kind: 'user',

@@ -184,6 +184,9 @@ export function attachSubscriptions(
         if (principal.kind === 'merchant') byKey.add(principal.keyId, extra.socket);
         else if (principal.kind !== 'anonymous' && principal.tokenId)
           byToken.add(principal.tokenId, extra.socket);
+        // A portal session's socket also closes when a token it was made from is revoked.
+        if (principal.kind === 'admin')
+          for (const parent of principal.parentTokenIds ?? []) byToken.add(parent, extra.socket);
         return true;
       } catch (err) {
         // A database refusing connections is 1013, retried by clients (HTTP answers 503); any other failure
