@@ -15,7 +15,7 @@ import { HeapRelease } from './ws-heap-release.js';
 import { LiveSubscriptions } from './ws-live.js';
 import { SocketOperations } from './ws-operations.js';
 import { startRevocationSweep } from './ws-revocation-sweep.js';
-import { MessageRouter, startKeepAlive } from './ws-router.js';
+import { closeReason, MessageRouter, startKeepAlive } from './ws-router.js';
 
 // GraphQL over graphql-ws on the same port and path as /graphql. The socket authenticates in connection_init:
 // {token} (a bearer token) or {apiKey, timestamp, signature[, signatureVersion]}, with the checks of the HTTP
@@ -245,7 +245,7 @@ export function attachSubscriptions(
             if (socket.readyState === socket.OPEN) socket.send(data, () => resolve());
             else resolve();
           }),
-        close: (code, reason) => socket.close(code, reason),
+        close: (code, reason) => socket.close(code, reason === undefined ? reason : closeReason(reason)),
         onMessage: (cb) =>
           socket.on('message', (data) => {
             if (!withinBudget(socket, budget)) return;
