@@ -29,7 +29,8 @@ export type Principal =
       /** The key runs only trusted documents over GraphQL (src/http/trusted-documents.ts). */
       trustedDocumentsOnly?: boolean;
     }
-  | { kind: 'admin'; subject: string; tokenId?: string }
+  /** `parentTokenIds`: the admin tokens a portal session was made from (revoking one ends it). */
+  | { kind: 'admin'; subject: string; tokenId?: string; parentTokenIds?: string[] }
   | {
       kind: 'user';
       merchantId: string;

@@ -222,7 +222,7 @@ function merchantPrincipal(key: ResolvedKey): Principal {
 function principalOfClaims(c: TokenClaims): Principal {
   switch (c.kind) {
     case 'admin':
-      return { kind: 'admin', subject: c.subject, tokenId: c.jti };
+      return { kind: 'admin', subject: c.subject, tokenId: c.jti, parentTokenIds: c.parents };
     case 'user':
       return {
         kind: 'user',

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Services } from '../context.js';
 import { AppError, errorBody } from '../lib/errors.js';
+import { MAX_TOKEN_PARENTS } from '../modules/merchants/tokens.js';
 import { cookieOptions } from './cookies.js';
 import { ADMIN_COOKIE } from './ops.js';
 import { CSRF_COOKIE, CSRF_HEADER, PORTAL_COOKIE, type PortalSessions, sameHost } from './portal-session.js';
@@ -74,7 +75,11 @@ export function registerPortal(
     const ttl = Math.min(SESSION_MAX_SECONDS, claims.exp - Math.floor(Date.now() / 1000));
     if (ttl <= 0) throw new AppError('invalid_token', 'The token has expired');
     // A session token of its own: the admin token from the CLI is not kept in the browser.
-    const s = await services.tokens.issueAdmin(ttl, claims.subject);
+    // It names the tokens it comes from: revoking any of them (a leaked CLI token) ends it too.
+    const parents = [...claims.parents, claims.jti];
+    if (parents.length > MAX_TOKEN_PARENTS)
+      throw new AppError('invalid_token', 'Sign in with an admin token from the CLI', 'token');
+    const s = await services.tokens.issueAdmin(ttl, claims.subject, parents);
     setCookies(reply, { token: s.token, csrf: sessions.csrfFor(s.token), ttl });
     log.info({ subject: claims.subject, requestId: req.id }, 'portal sign-in');
     return reply

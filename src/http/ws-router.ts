@@ -59,7 +59,7 @@ export class MessageRouter {
     const earlier = state.starting.get(id);
     // In use: forwarded and running, live, or still starting and not completed by the client.
     if (state.forwarded.has(id) || this.live.ids(socket).has(id) || (earlier && !earlier.completed)) {
-      socket.close(CLOSE_DUPLICATE_ID, `Subscriber for ${id} already exists`);
+      socket.close(CLOSE_DUPLICATE_ID, closeReason(`Subscriber for ${id} already exists`));
       return;
     }
     await this.start(socket, state, id, payload, earlier, () => forward(text));
@@ -100,6 +100,26 @@ export class MessageRouter {
       end();
     }
   }
+}
+
+/** The longest close reason a WebSocket allows, in UTF-8 bytes (RFC 6455); ws throws on a longer one. */
+const MAX_CLOSE_REASON_BYTES = 123;
+
+/**
+ * A close reason cut to 123 bytes on a character boundary: graphql-ws names the operation id in some (a
+ * duplicate id), and ids may be as long as a message allows.
+ */
+export function closeReason(text: string): string {
+  if (Buffer.byteLength(text) <= MAX_CLOSE_REASON_BYTES) return text;
+  let out = '';
+  let bytes = 0;
+  for (const ch of text) {
+    const n = Buffer.byteLength(ch);
+    if (bytes + n > MAX_CLOSE_REASON_BYTES) break;
+    out += ch;
+    bytes += n;
+  }
+  return out;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>

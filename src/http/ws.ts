@@ -4,7 +4,7 @@ import type { GraphQLError, GraphQLSchema } from 'graphql';
 import { handleProtocols, makeServer } from 'graphql-ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Context, Principal, Services } from '../context.js';
-import { AppError } from '../lib/errors.js';
+import { AppError, unavailableError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import { FanoutHub } from '../modules/realtime/index.js';
 import type { Authenticator } from './auth.js';
@@ -16,7 +16,7 @@ import { HeapRelease } from './ws-heap-release.js';
 import { LiveSubscriptions } from './ws-live.js';
 import { SocketOperations } from './ws-operations.js';
 import { startRevocationSweep } from './ws-revocation-sweep.js';
-import { MessageRouter, startKeepAlive } from './ws-router.js';
+import { closeReason, MessageRouter, startKeepAlive } from './ws-router.js';
 
 // GraphQL over graphql-ws on the same port and path as /graphql. The socket authenticates in connection_init:
 // {token} (a bearer token) or {apiKey, timestamp, signature[, signatureVersion]}, with the checks of the HTTP
@@ -34,16 +34,26 @@ export const CLOSE_UNAUTHORIZED = 4401;
 export const CLOSE_IP_NOT_ALLOWED = 4403;
 export const CLOSE_RATE_LIMITED = 4429;
 export const CLOSE_GOING_AWAY = 1001;
+/** A dependency (PostgreSQL) refused the check: graphql-ws clients retry 1013, unlike every 44xx. */
+export const CLOSE_TRY_AGAIN_LATER = 1013;
 const CLOSE_INTERNAL_ERROR = 4500;
 /** A disconnect wave is over when no socket has closed for this long (ws-heap-release.ts). */
 const HEAP_RELEASE_QUIET_MS = 2_000;
 
-function closeCode(err: unknown): number {
-  if (!(err instanceof AppError)) return CLOSE_UNAUTHORIZED;
-  if (err.code === 'ip_not_allowed') return CLOSE_IP_NOT_ALLOWED;
-  if (err.code === 'rate_limited') return CLOSE_RATE_LIMITED;
-  return CLOSE_UNAUTHORIZED;
+/** The close code and reason for a refused connection_init (an AppError; unavailableError's included). */
+function closeFor(err: AppError): [number, string] {
+  if (err.code === 'service_unavailable') return [CLOSE_TRY_AGAIN_LATER, err.code];
+  if (err.code === 'ip_not_allowed') return [CLOSE_IP_NOT_ALLOWED, err.code];
+  if (err.code === 'rate_limited') return [CLOSE_RATE_LIMITED, err.code];
+  return [CLOSE_UNAUTHORIZED, err.code];
 }
+
+/**
+ * A connection_init field as text: a string or number as it is, anything else (an object, which String() may
+ * throw on, as for {"toString":1}) as its JSON, which the checks then refuse like any wrong value.
+ */
+const fieldText = (v: unknown): string =>
+  typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
 
 /** Sockets by the credential that opened them, to close them when it is revoked. */
 class SocketIndex {
@@ -145,10 +155,10 @@ export function attachSubscriptions(
       const principal = await auth.principalFromKeySignature(
         {
           apiKey,
-          timestamp: String(timestamp ?? ''),
-          signature: String(signature ?? ''),
-          signatureVersion: signatureVersion === undefined ? undefined : String(signatureVersion),
-          nonce: nonce === undefined ? undefined : String(nonce),
+          timestamp: fieldText(timestamp ?? ''),
+          signature: fieldText(signature ?? ''),
+          signatureVersion: signatureVersion === undefined ? undefined : fieldText(signatureVersion),
+          nonce: nonce === undefined ? undefined : fieldText(nonce),
         },
         address,
       );
@@ -181,9 +191,18 @@ export function attachSubscriptions(
         if (principal.kind === 'merchant') byKey.add(principal.keyId, extra.socket);
         else if (principal.kind !== 'anonymous' && principal.tokenId)
           byToken.add(principal.tokenId, extra.socket);
+        // A portal session's socket also closes when a token it was made from is revoked.
+        if (principal.kind === 'admin')
+          for (const parent of principal.parentTokenIds ?? []) byToken.add(parent, extra.socket);
         return true;
       } catch (err) {
-        extra.socket.close(closeCode(err), err instanceof AppError ? err.code : 'unauthorized');
+        // A database refusing connections is 1013, retried by clients (HTTP answers 503); any other failure
+        // that is not a refusal is the server's, logged and closed as graphql-ws closes one (4500).
+        const refusal = err instanceof AppError ? err : unavailableError(err);
+        if (!refusal || refusal.code === 'service_unavailable')
+          services.log[refusal ? 'warn' : 'error']({ err }, 'WebSocket connection_init could not be checked');
+        const [code, reason] = refusal ? closeFor(refusal) : [CLOSE_INTERNAL_ERROR, 'internal_error'];
+        extra.socket.close(code, reason);
         return false;
       } finally {
         // The upgrade request is needed only to authenticate; thousands of sockets need not keep it.
@@ -233,7 +252,7 @@ export function attachSubscriptions(
             if (socket.readyState === socket.OPEN) socket.send(data, () => resolve());
             else resolve();
           }),
-        close: (code, reason) => socket.close(code, reason),
+        close: (code, reason) => socket.close(code, reason === undefined ? reason : closeReason(reason)),
         onMessage: (cb) =>
           socket.on('message', (data) => {
             if (!withinBudget(socket, budget)) return;

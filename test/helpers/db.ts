@@ -66,3 +66,24 @@ export async function createTestDatabase(): Promise<string> {
 export async function dropTestDatabase(name: string): Promise<void> {
   await withAdmin((c) => c.query(`drop database if exists "${name}" with (force)`));
 }
+
+/**
+ * Closes a test's database to new connections and ends its backends, as a failover does (open: false), once
+ * the app's pool (`pool`) has dropped every connection it held; or opens it again (open: true).
+ */
+export async function setDatabaseOpen(
+  admin: pg.Client,
+  name: string,
+  pool: { totalCount: number },
+  open: boolean,
+): Promise<void> {
+  await admin.query(`alter database "${name}" allow_connections ${open}`);
+  if (open) return;
+  await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [name]);
+  // The app's pools drop the connections they held once their backends are gone; the next query connects.
+  for (;;) {
+    const left = await admin.query('select 1 from pg_stat_activity where datname = $1', [name]);
+    if (left.rowCount === 0 && pool.totalCount === 0) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
-import { databaseUrl } from '../helpers/db.js';
+import { databaseUrl, setDatabaseOpen } from '../helpers/db.js';
 
 // PostgreSQL refuses the API's connections (the database closed to new ones after its backends were ended, as in
 // a failover, or every connection slot taken): a money-moving request, which cannot even start, answers 503
@@ -13,19 +13,8 @@ const admin = new pg.Client({ connectionString: databaseUrl('postgres') });
 let closed = false;
 
 async function closeDatabase(open: boolean) {
-  await admin.query(`alter database "${t.dbName}" allow_connections ${open}`);
   closed = !open;
-  if (!open) {
-    await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [
-      t.dbName,
-    ]);
-    // The app's pools drop the connections they held once their backends are gone; the next query connects.
-    for (;;) {
-      const left = await admin.query('select 1 from pg_stat_activity where datname = $1', [t.dbName]);
-      if (left.rowCount === 0 && t.app.pool.totalCount === 0) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
+  await setDatabaseOpen(admin, t.dbName, t.app.pool, open);
 }
 
 afterAll(async () => {

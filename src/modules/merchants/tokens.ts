@@ -13,8 +13,12 @@ export const SESSION_SCOPES = ['read', 'subscribe'] as const;
 export type SessionScope = (typeof SESSION_SCOPES)[number];
 export const MAX_SESSION_TTL_SECONDS = 86_400;
 
+/** The most tokens a portal session may descend from (a session signed in with a session, and so on). */
+export const MAX_TOKEN_PARENTS = 8;
+
+/** An admin token's `parents`: the jtis of the admin tokens it was made from (portal sign-ins), oldest first. */
 export type TokenClaims = { exp: number; jti: string } & (
-  | { kind: 'admin'; subject: string }
+  | { kind: 'admin'; subject: string; parents: string[] }
   | {
       kind: 'user';
       merchantId: string;
@@ -59,8 +63,12 @@ export class TokenService {
     return { token, expiresAt: new Date(exp * 1000), tokenId: jti };
   }
 
-  issueAdmin(ttlSeconds: number, subject = 'ops') {
-    return this.sign({ kind: 'admin' }, subject, ttlSeconds);
+  /**
+   * `parents`: the tokens this one is made from (a portal session from the admin token it signed in with); it is
+   * refused once any of them is revoked, so revoking a leaked token also ends the sessions made with it.
+   */
+  issueAdmin(ttlSeconds: number, subject = 'ops', parents: string[] = []) {
+    return this.sign({ kind: 'admin', ...(parents.length ? { par: parents } : {}) }, subject, ttlSeconds);
   }
 
   /**
@@ -113,7 +121,14 @@ export class TokenService {
     if (jti && (await this.revocations?.isRevoked(jti))) {
       throw new AppError('invalid_token', 'The token has been revoked');
     }
-    return claimsOf(p, { exp: p.exp ?? 0, jti });
+    const claims = claimsOf(p, { exp: p.exp ?? 0, jti });
+    if (claims.kind === 'admin') {
+      for (const parent of claims.parents) {
+        if (await this.revocations?.isRevoked(parent))
+          throw new AppError('invalid_token', 'The token it was made from has been revoked');
+      }
+    }
+    return claims;
   }
 
   /** Reloads the revoked list from PostgreSQL now. */
@@ -149,7 +164,10 @@ function tdo(on: boolean): { tdo?: true } {
 function claimsOf(p: JWTPayload, base: { exp: number; jti: string }): TokenClaims {
   const sub = typeof p.sub === 'string' ? p.sub : '';
   const mode = p.mode === 'live' || p.mode === 'test' ? p.mode : null;
-  if (p.kind === 'admin' && sub) return { ...base, kind: 'admin', subject: sub };
+  if (p.kind === 'admin' && sub) {
+    const parents = Array.isArray(p.par) ? p.par.filter((j): j is string => typeof j === 'string') : [];
+    return { ...base, kind: 'admin', subject: sub, parents };
+  }
   if (p.kind === 'user' && sub && mode && typeof p.mid === 'string' && Array.isArray(p.scopes)) {
     const scopes = (p.scopes as unknown[]).filter((s): s is SessionScope =>
       SESSION_SCOPES.includes(s as SessionScope),
