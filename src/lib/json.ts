@@ -1,4 +1,4 @@
-import { parseJson } from './json-parse.js';
+import { parse } from 'lossless-json';
 
 /**
  * A JSON number kept as the text it was written with. Money arrives on the REST face as JSON numbers
@@ -17,7 +17,7 @@ export class JsonSyntaxError extends Error {}
 
 export function parseJsonLossless(text: string): unknown {
   try {
-    return parseJson(text, (t) => new JsonNumber(t));
+    return parse(text, null, (t) => new JsonNumber(t));
   } catch (err) {
     throw new JsonSyntaxError((err as Error).message);
   }
@@ -32,7 +32,7 @@ const SAFE_INTEGER_TEXT = /^-?(0|[1-9]\d{0,15})$/;
  */
 export function parseGraphqlJson(text: string): unknown {
   try {
-    return parseJson(text, (t) => {
+    return parse(text, null, (t) => {
       if (SAFE_INTEGER_TEXT.test(t)) {
         const n = Number(t);
         if (Number.isSafeInteger(n)) return n;
