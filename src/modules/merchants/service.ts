@@ -3,6 +3,7 @@ import { decrypt, encrypt, randomHex, sha256 } from '../../lib/crypto.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { ApiKey, Merchant, type Mode } from './entities.js';
+import { KEY_CACHE_TTL_MS, KeyCache } from './key-cache.js';
 import {
   type CreatedKey,
   KEY_SCOPES,
@@ -21,7 +22,6 @@ import {
 
 export { type CreatedKey, KEY_SCOPES, type KeyOptions, parseCidrs, type ResolvedKey } from './keys.js';
 
-const KEY_CACHE_TTL_MS = 5_000;
 const KEY_CACHE_MAX = 10_000;
 
 function secretAad(keyId: string): string {
@@ -29,7 +29,7 @@ function secretAad(keyId: string): string {
 }
 
 export class MerchantsService {
-  private readonly cache = new Map<string, { key: ResolvedKey | null; expiresAtMs: number }>();
+  private readonly keys = new KeyCache();
   private readonly settingsCache = new Map<string, { settings: MerchantSettings; expiresAtMs: number }>();
   constructor(
     private readonly orm: MikroORM,
@@ -234,46 +234,41 @@ export class MerchantsService {
     };
   }
 
-  /** Looks an API key up for authentication; null when unknown or revoked. */
+  /** Looks an API key up for authentication (cached, one lookup at a time: key-cache.ts); null when unknown or revoked. */
   async resolveKey(apiKey: string): Promise<ResolvedKey | null> {
     const hash = sha256(apiKey);
-    const cacheKey = hash.toString('hex');
-    const now = Date.now();
-    const hit = this.cache.get(cacheKey);
-    if (hit && hit.expiresAtMs > now) return hit.key;
-    const em = this.orm.em.fork();
-    const row = await em.findOne(ApiKey, { keyHash: hash });
-    let key: ResolvedKey | null = null;
-    if (row && !row.revokedAt) {
-      // A timestamp is required when the key says so or the merchant does (its settings, docs/api.md).
-      const requireTimestamp =
-        row.requireTimestamp ||
-        resolveSettings((await em.findOne(Merchant, { id: row.merchantId }))?.settings).requireTimestamp;
-      key = {
-        keyId: row.id,
-        merchantId: row.merchantId,
-        mode: row.mode,
-        secret: decrypt(this.masterKey, row.secretCiphertext, secretAad(row.id)),
-        ipAllowlist: parseCidrs(row.ipAllowlist),
-        rateLimitPerSecond: row.rateLimitPerSecond,
-        scopes: row.scopes,
-        requireTimestamp,
-        signatureVersion: row.signatureVersion === 2 ? 2 : 1,
-        trustedDocumentsOnly: row.trustedDocumentsOnly,
-      };
-    }
-    if (this.cache.size >= KEY_CACHE_MAX) this.cache.clear();
-    this.cache.set(cacheKey, { key, expiresAtMs: now + KEY_CACHE_TTL_MS });
-    return key;
+    return this.keys.get(hash.toString('hex'), () => this.lookUpKey(hash));
   }
 
-  /** Drops a cached key (by the hex sha256 of the key), e.g. when another process revoked it. */
+  private async lookUpKey(hash: Buffer): Promise<ResolvedKey | null> {
+    const em = this.orm.em.fork();
+    const row = await em.findOne(ApiKey, { keyHash: hash });
+    if (!row || row.revokedAt) return null;
+    // A timestamp is required when the key says so or the merchant does (its settings, docs/api.md).
+    const requireTimestamp =
+      row.requireTimestamp ||
+      resolveSettings((await em.findOne(Merchant, { id: row.merchantId }))?.settings).requireTimestamp;
+    return {
+      keyId: row.id,
+      merchantId: row.merchantId,
+      mode: row.mode,
+      secret: decrypt(this.masterKey, row.secretCiphertext, secretAad(row.id)),
+      ipAllowlist: parseCidrs(row.ipAllowlist),
+      rateLimitPerSecond: row.rateLimitPerSecond,
+      scopes: row.scopes,
+      requireTimestamp,
+      signatureVersion: row.signatureVersion === 2 ? 2 : 1,
+      trustedDocumentsOnly: row.trustedDocumentsOnly,
+    };
+  }
+
+  /** Drops a cached key (by the hex sha256 of the key), e.g. when another process revoked it; see key-cache.ts. */
   evict(keyHashHex: string): void {
-    this.cache.delete(keyHashHex);
+    this.keys.evict(keyHashHex);
   }
 
   evictAll(): void {
-    this.cache.clear();
+    this.keys.clear();
     this.settingsCache.clear();
   }
 }
