@@ -1,6 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Pool } from 'pg';
+import { expect } from 'vitest';
+import { eventually } from './receiver.js';
 
 // A chain node that is slow exactly where a test says, without timing: an HTTP proxy in front of a devnet that
 // forwards every request, except that it holds the ones a test chose (by JSON-RPC method and params, or by TRON
@@ -126,6 +128,14 @@ export async function idleWriters(pool: Pool): Promise<Record<string, unknown>[]
        and state like 'idle in transaction%'`,
   );
   return r.rows;
+}
+
+/** Waits until no backend of the app waits inside a transaction that wrote (one may be ending right now). */
+export async function untilNoIdleWriter(pool: Pool): Promise<void> {
+  await eventually(async () => {
+    expect(await idleWriters(pool)).toEqual([]);
+    return true;
+  });
 }
 
 /** Whether `select … for update nowait` gets its rows at once (in a transaction rolled back right after). */

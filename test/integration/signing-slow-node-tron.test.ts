@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { TronWeb } from 'tronweb';
 import { describe, expect, it } from 'vitest';
-import { type HeldRequest, idleWriters, lockableNow, whileHeld } from '../helpers/node-gate.js';
+import { type HeldRequest, lockableNow, untilNoIdleWriter, whileHeld } from '../helpers/node-gate.js';
 import { untilListable } from '../helpers/outbox.js';
-import { eventually } from '../helpers/receiver.js';
+import { approvedWithdrawal } from '../helpers/payout-state.js';
 import { payoutOnce } from '../helpers/scan.js';
 import { useSweptTronApp } from '../helpers/treasury-tron.js';
 import { createTronDeposit } from '../helpers/tron.js';
@@ -22,7 +22,6 @@ const {
   fund,
   sweepUntil,
 } = useSweptTronApp(HOT_KEY, { threshold: '1' }, {}, { gate: true });
-const APPROVE = `mutation($id: ID!) { approveWithdrawal(id: $id) { __typename ... on Withdrawal { status } } }`;
 const E6 = 1_000_000n;
 
 /** A request to the node at `path` whose body names `owner` (base58 or hex). */
@@ -32,31 +31,13 @@ const built =
     r.path.endsWith(path) &&
     (r.body.includes(owner) || r.body.toLowerCase().includes(TronWeb.address.toHex(owner).toLowerCase()));
 
-async function noIdleWriter() {
-  await eventually(async () => {
-    expect(await idleWriters(t.app.pool)).toEqual([]);
-    return true;
-  });
-}
-
 describe('signing against a slow TRON node', () => {
   it('a payout has the node build its transfer before it locks the withdrawal', async () => {
     await fund('native', 10_000_000_000n);
     await fund('token', 1_000n * E6);
     const m = await t.merchant();
-    await t.credit(m, 'payee', '100');
-    const to = TronWeb.address.fromPrivateKey(randomBytes(32).toString('hex')) as string;
-    const w = await t.request({
-      url: '/api/v1/withdraw/create',
-      as: m,
-      body: { userId: 'payee', amount: 100, walletAddress: to, network: 'TRC20' },
-    });
-    expect(w.status).toBe(200);
-    const id = w.body.id as string;
-    const { token } = await t.app.services.tokens.issueAdmin(300, 'ops');
-    expect((await t.graphql({ bearer: token }, APPROVE, { id })).body.data.approveWithdrawal.status).toBe(
-      'APPROVED',
-    );
+    const wallet = TronWeb.address.fromPrivateKey(randomBytes(32).toString('hex')) as string;
+    const id = await approvedWithdrawal(t, m, { userId: 'payee', credit: '100', amount: 100, wallet });
 
     const build = t.gate.hold(built('/wallet/triggersmartcontract', HOT));
     await whileHeld(
@@ -67,7 +48,7 @@ describe('signing against a slow TRON node', () => {
           await lockableNow(t.app.pool, 'select id from withdrawals where id = $1', [id]),
           'the withdrawal is locked while the node builds',
         ).toBe(true);
-        await noIdleWriter();
+        await untilNoIdleWriter(t.app.pool);
         await untilListable(t.app.pool);
       },
     );
@@ -101,7 +82,7 @@ describe('signing against a slow TRON node', () => {
     const topUp = t.gate.hold((r) => r.path.endsWith('/wallet/getblock'));
     const first = await whileHeld(topUp, pass, async () => {
       await sweepLockable();
-      await noIdleWriter();
+      await untilNoIdleWriter(t.app.pool);
     });
     expect(first).toMatchObject({ planned: 1, toppedUp: 1 });
 
@@ -109,7 +90,7 @@ describe('signing against a slow TRON node', () => {
     const sweep = t.gate.hold(built('/wallet/triggersmartcontract', d.depositAddress));
     const second = await whileHeld(sweep, pass, async () => {
       await sweepLockable();
-      await noIdleWriter();
+      await untilNoIdleWriter(t.app.pool);
     });
     expect(second.signed).toBe(1);
     const status = async () =>

@@ -4,6 +4,7 @@ export {
   allocateHotNonce,
   hotNonceSeed,
   isStale,
+  PREPARED_TTL_MS,
   type PreparedSigning,
 } from './prepared.js';
 export { hotWalletLockKey, PayoutProcessor, type TickResult } from './processor.js';
