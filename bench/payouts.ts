@@ -290,7 +290,7 @@ function instrument(app: App, processor: PayoutProcessor, devnet: EvmDevnet): Pr
     probe.lastOpen = r.length;
     return r;
   };
-  for (const m of ['lookup', 'balances', 'feeCost', 'sign', 'broadcast', 'chainNonce'])
+  for (const m of ['lookup', 'balances', 'feeCost', 'prepare', 'broadcast', 'chainNonce'])
     t.wrap(p.wallet, m, `wallet.${m}`);
   t.wrap(p.ledger, 'post', 'ledger.post');
   // The node's own work inside each request (hardhat in this process; the mine loop's calls included).
@@ -779,8 +779,6 @@ function stepRows(p: Phase): StepRow[] {
     calls: names.reduce((a, n) => a + g(n).calls, 0),
     ms: names.reduce((a, n) => a + g(n).ms, 0),
   });
-  const recordSigned = g('store.recordSigned');
-  const sign = g('wallet.sign');
   const follow = g('follow');
   const send = g('send');
   const passes = p.passes.length;
@@ -797,13 +795,14 @@ function stepRows(p: Phase): StepRow[] {
     row('send: new payouts, one at a time', 'send'),
     row('  store.approved + store.inFlight (DB)', 'store.approved', 'store.inFlight'),
     row('  wallet.feeCost (fee data from the 2 s cache or the node, eth_estimateGas)', 'wallet.feeCost'),
-    {
-      label:
-        '  store.recordSigned (DB transaction: withdrawal FOR UPDATE, nonce counter FOR UPDATE, insert, update, audit, event)',
-      calls: recordSigned.calls,
-      ms: recordSigned.ms - sign.ms,
-    },
-    row('    wallet.sign inside that transaction (fee data, eth_estimateGas again, signing)', 'wallet.sign'),
+    row(
+      '  wallet.prepare before that transaction (fee data, eth_estimateGas, from the caches)',
+      'wallet.prepare',
+    ),
+    row(
+      '  store.recordSigned (DB transaction: withdrawal FOR UPDATE, nonce counter FOR UPDATE, local signing, insert, update, audit, event)',
+      'store.recordSigned',
+    ),
     row('  wallet.broadcast (eth_sendRawTransaction)', 'wallet.broadcast'),
     row('  store.markBroadcast (DB transaction + withdrawal.updated)', 'store.markBroadcast'),
     row('store.recordBalances (DB)', 'store.recordBalances'),
@@ -998,7 +997,7 @@ function report(r: Run): string[] {
       ` ${int(rpcsRate)}/s with the worker's RPCs (${x(oursSend, rpcsRate)}): per payout ${ms(1000 / oursSend)}` +
       ` against ${ms(1000 / bareRate)} and ${ms(1000 / rpcsRate)}: ${ms(1000 / oursSend - 1000 / rpcsRate)} more per` +
       ` payout than the same RPCs alone. Of a payout's ${ms(1000 / oursSend)}, send() took` +
-      ` ${ms(stepMs(sendPhase, 'send') / n)} (its DB transactions ${ms((stepMs(sendPhase, 'store.recordSigned') - stepMs(sendPhase, 'wallet.sign') + stepMs(sendPhase, 'store.markBroadcast')) / n)})` +
+      ` ${ms(stepMs(sendPhase, 'send') / n)} (its DB transactions ${ms((stepMs(sendPhase, 'store.recordSigned') + stepMs(sendPhase, 'store.markBroadcast')) / n)})` +
       ` and follow() — the passes re-reading every open transaction — ${ms(stepMs(sendPhase, 'follow') / n)}`,
     `- complete: ours ${int(oursDone)} completions/s (${int(doneInPhase)} in ${f2(completePhase.seconds)} s), following` +
       ` ${int(lookups(completePhase))} open transactions at ${int(oursFollowed)}/s against ${int(followRate)} lookups/s` +

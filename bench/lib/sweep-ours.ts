@@ -55,7 +55,7 @@ export function instrument(sweeper: Sweeper, family: 'evm' | 'tron'): Probe {
       (m) => m !== 'constructor' && typeof (o as any)[m] === 'function',
     );
   for (const m of methods(store)) t.wrap(store, m, `store.${m}`);
-  for (const m of ['balances', 'sweepCost', 'stillCovered', 'chainNonce', 'signTopUp', 'signSweep'])
+  for (const m of ['balances', 'sweepCost', 'stillCovered', 'chainNonce', 'prepareTopUp', 'prepareSweep'])
     t.wrap(chain, m, `chain.${m}`);
   for (const m of ['balances', 'fees', 'lookup', 'isDead', 'broadcast', 'headBlock', 'chainNonce'])
     if (typeof wallet[m] === 'function') t.wrap(wallet, m, `wallet.${m}`);

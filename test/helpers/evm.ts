@@ -3,6 +3,7 @@ import { type Config, loadConfig } from '../../src/config.js';
 import { type EvmDevnet, startEvmDevnet } from '../../src/devnet/evm/index.js';
 import { TreasuryService } from '../../src/modules/treasury/index.js';
 import { type TestContext, type TestMerchant, useTestApp } from './app.js';
+import { type NodeGate, startNodeGate } from './node-gate.js';
 import { MANUAL_SCAN_CONFIG, scanOnce } from './scan.js';
 
 /**
@@ -13,11 +14,16 @@ export function useEvmApp(
   config: Partial<Config> = {},
   devnetOptions: Parameters<typeof startEvmDevnet>[0] = {},
   role: 'api' | 'all' = 'all',
+  opts: {
+    /** The app reaches the devnet through a NodeGate (`t.gate`), which holds the requests a test chooses. */
+    gate?: boolean;
+  } = {},
 ) {
-  const holder: { devnet: EvmDevnet } = {} as never;
+  const holder: { devnet: EvmDevnet; gate?: NodeGate } = {} as never;
   const devnetReady = startEvmDevnet({ finalizedDepth: 1000, maxLogsBlockRange: 50, ...devnetOptions }).then(
-    (d) => {
+    async (d) => {
       holder.devnet = d;
+      if (opts.gate) holder.gate = await startNodeGate(d.url);
       return d;
     },
   );
@@ -37,7 +43,7 @@ export function useEvmApp(
             ...base.evm,
             networks: [],
             devnet: 'off',
-            testRpcUrl: d.url,
+            testRpcUrl: holder.gate?.url ?? d.url,
             testUsdt6: d.usdt6.address,
             testUsdt18: d.usdt18.address,
             testFaucetPrivateKey: d.faucet.privateKey,
@@ -48,11 +54,17 @@ export function useEvmApp(
     },
   );
   afterAll(async () => {
+    await holder.gate?.close();
     await holder.devnet?.close();
   });
   const extra = {
     get devnet(): EvmDevnet {
       return holder.devnet;
+    },
+    /** With `opts.gate`: what the app reaches the devnet through. */
+    get gate(): NodeGate {
+      if (!holder.gate) throw new Error('useEvmApp without opts.gate');
+      return holder.gate;
     },
     /** One scanner pass of a chain, retried while another pass holds its lock. */
     scan: (chain = 'ERC20:test') => scanOnce(t.app, chain),

@@ -34,18 +34,41 @@ export async function broadcastPayout(
   return { w, tx };
 }
 
-/** `userId` of merchant `m` credited `credit` Stars, then a withdrawal of `amount` to `wallet` (TRC20): its id. */
+type WithdrawalInput = { userId: string; credit: string; amount: number; wallet: string; network?: string };
+
+/**
+ * `userId` of merchant `m` credited `credit` Stars, then a withdrawal of `amount` to `wallet` (on `network`,
+ * TRC20 by default): its id.
+ */
 export async function createdWithdrawal(
   t: TestContext,
   m: TestMerchant,
-  o: { userId: string; credit: string; amount: number; wallet: string },
+  o: WithdrawalInput,
 ): Promise<string> {
   await t.credit(m, o.userId, o.credit);
   const w = await t.request({
     url: '/api/v1/withdraw/create',
     as: m,
-    body: { userId: o.userId, amount: o.amount, walletAddress: o.wallet, network: 'TRC20' },
+    body: { userId: o.userId, amount: o.amount, walletAddress: o.wallet, network: o.network ?? 'TRC20' },
   });
   if (w.status !== 200) throw new Error(`withdrawal not created: ${w.status} ${w.text}`);
   return w.body.id;
+}
+
+/** createdWithdrawal, then approved by ops (GraphQL `approveWithdrawal`): its id. */
+export async function approvedWithdrawal(
+  t: TestContext,
+  m: TestMerchant,
+  o: WithdrawalInput,
+): Promise<string> {
+  const id = await createdWithdrawal(t, m, o);
+  const { token } = await t.app.services.tokens.issueAdmin(300, 'ops');
+  const r = await t.graphql(
+    { bearer: token },
+    `mutation($id: ID!) { approveWithdrawal(id: $id) { __typename ... on Withdrawal { status } } }`,
+    { id },
+  );
+  if (r.body.data?.approveWithdrawal?.status !== 'APPROVED')
+    throw new Error(`withdrawal not approved: ${JSON.stringify(r.body)}`);
+  return id;
 }

@@ -101,19 +101,24 @@ export function useSweptTronApp(
   hotKey: string,
   policy: SweepPolicyInput,
   seed: Partial<TreasuryConfig['seed']> = {},
+  opts: { gate?: boolean } = {},
 ) {
   const base = loadConfig();
-  const t = useTronApp({
-    payouts: { ...base.payouts, monitorMs: 600_000, tronPrivateKey: hotKey },
-    treasury: {
-      ...base.treasury,
-      seed: { ...base.treasury.seed, ...seed },
-      signerRole: 'worker',
-      sweepIntervalMs: 600_000,
-      maxSweepsPerPass: 100,
-      policies: { 'TRC20:test': policy },
+  const t = useTronApp(
+    {
+      payouts: { ...base.payouts, monitorMs: 600_000, tronPrivateKey: hotKey },
+      treasury: {
+        ...base.treasury,
+        seed: { ...base.treasury.seed, ...seed },
+        signerRole: 'worker',
+        sweepIntervalMs: 600_000,
+        maxSweepsPerPass: 100,
+        policies: { 'TRC20:test': policy },
+      },
     },
-  });
+    'all',
+    opts,
+  );
   const hot = TronWeb.address.fromPrivateKey(hotKey) as string;
   const sweeper = (): Sweeper => t.app.signer!.sweepers.byChain.get('TRC20:test')!;
   const pass = () => passOf(sweeper());

@@ -20,17 +20,22 @@ export async function passOf(sweeper: Sweeper): Promise<SweepPassResult> {
  * An EVM devnet app that sweeps ERC20 test mode with `policy`, `hotKey` as its hot wallet, and scheduled passes
  * far away (tests drive passes by hand with `pass`, or through the queue).
  */
-export function useSweptEvmApp(hotKey: string, policy: SweepPolicyInput) {
+export function useSweptEvmApp(hotKey: string, policy: SweepPolicyInput, opts: { gate?: boolean } = {}) {
   const base = loadConfig();
-  const t = useEvmApp({
-    payouts: { ...base.payouts, monitorMs: 600_000, evmPrivateKey: hotKey },
-    treasury: {
-      ...base.treasury,
-      signerRole: 'worker',
-      sweepIntervalMs: 600_000,
-      policies: { 'ERC20:test': policy },
+  const t = useEvmApp(
+    {
+      payouts: { ...base.payouts, monitorMs: 600_000, evmPrivateKey: hotKey },
+      treasury: {
+        ...base.treasury,
+        signerRole: 'worker',
+        sweepIntervalMs: 600_000,
+        policies: { 'ERC20:test': policy },
+      },
     },
-  });
+    {},
+    'all',
+    opts,
+  );
   const sweeper = (): Sweeper => t.app.signer!.sweepers.byChain.get('ERC20:test')!;
   const pass = () => passOf(sweeper());
   /** Waits until the sweep queue's due jobs (the pass added at start, the schedulers' first runs) have run. */

@@ -4,6 +4,7 @@ import { type Config, loadConfig } from '../../src/config.js';
 import { startTronDevnet, type TronDevnet } from '../../src/devnet/tron/index.js';
 import type { Logger } from '../../src/lib/logger.js';
 import { type TestContext, type TestMerchant, useTestApp } from './app.js';
+import { type NodeGate, startNodeGate } from './node-gate.js';
 import { MANUAL_SCAN_CONFIG, scanOnce } from './scan.js';
 
 /** A test app whose test-mode TRC20 network is a devnet started for this file (no timer: tests mine). */
@@ -14,11 +15,14 @@ export function useTronApp(
     databaseUrl?: (dbName: string) => string | Promise<string>;
     /** The app's logger (to read what it logs); none by default. */
     logger?: Logger;
+    /** The app reaches the devnet through a NodeGate (`t.gate`), which holds the requests a test chooses. */
+    gate?: boolean;
   } = {},
 ) {
-  const holder: { devnet: TronDevnet } = {} as never;
-  const devnetReady = startTronDevnet({ solidDepth: 19 }).then((d) => {
+  const holder: { devnet: TronDevnet; gate?: NodeGate } = {} as never;
+  const devnetReady = startTronDevnet({ solidDepth: 19 }).then(async (d) => {
     holder.devnet = d;
+    if (opts.gate) holder.gate = await startNodeGate(d.url);
     return d;
   });
   beforeAll(async () => {
@@ -37,7 +41,7 @@ export function useTronApp(
             ...loadConfig().tron,
             devnet: 'off',
             nodeUrl: null,
-            testNodeUrl: d.url,
+            testNodeUrl: holder.gate?.url ?? d.url,
             testUsdtContract: d.usdt.address,
             testFaucetPrivateKey: d.faucet.privateKey,
             confirmations: 19,
@@ -47,11 +51,17 @@ export function useTronApp(
     },
   );
   afterAll(async () => {
+    await holder.gate?.close();
     await holder.devnet?.close();
   });
   const extra = {
     get devnet(): TronDevnet {
       return holder.devnet;
+    },
+    /** With `opts.gate`: what the app reaches the devnet through. */
+    get gate(): NodeGate {
+      if (!holder.gate) throw new Error('useTronApp without opts.gate');
+      return holder.gate;
     },
     /** One scanner pass of TRC20:test, retried while another pass holds the chain's lock. */
     scan: () => scanOnce(t.app, 'TRC20:test'),

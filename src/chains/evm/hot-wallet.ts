@@ -2,6 +2,7 @@ import { Contract, FetchRequest, Interface, JsonRpcProvider, Transaction, Wallet
 import {
   type BroadcastResult,
   type HotWallet,
+  type LocalSigner,
   PayoutChainError,
   type SignedPayout,
   type TxLookup,
@@ -12,7 +13,8 @@ import type { NetworkConfig } from '../registry.js';
 // An EVM hot wallet: one key, one nonce space per chain id, shared by every network (token) of that chain.
 // Nonces come from the database (the worker passes them in), never from the node's pending count, so a crash
 // or a restart reuses a stored transaction's nonce instead of taking a new one. EIP-1559 fees from the node's
-// fee data; a replacement bumps both caps by 12.5 % (nodes require at least 10 %).
+// fee data; a replacement bumps both caps by 12.5 % (nodes require at least 10 %). What signing needs from the
+// node (fees, the gas estimate) is read by prepare(), before the database transaction; its signer only signs.
 
 const ERC20 = new Interface([
   'function transfer(address to, uint256 amount) returns (bool)',
@@ -182,27 +184,29 @@ export class EvmHotWallet implements HotWallet {
     );
   }
 
-  async sign(
+  async prepare(
     net: NetworkConfig,
     to: string,
     units: bigint,
-    opts: { nonce: bigint | null; replacing?: Record<string, string> },
-  ): Promise<SignedPayout> {
-    if (opts.nonce === null) throw new Error('an EVM payout needs a nonce');
+    opts: { replacing?: Record<string, string> } = {},
+  ): Promise<LocalSigner> {
     const fees = await this.fees(net);
     const old = opts.replacing;
     const maxFeePerGas = bump(old?.maxFeePerGas, fees.maxFeePerGas);
     const maxPriorityFeePerGas = bump(old?.maxPriorityFeePerGas, fees.maxPriorityFeePerGas);
     const gasLimit = old?.gasLimit ? BigInt(old.gasLimit) : await this.gasLimit(net, to, units);
-    return this.signTx({
-      nonce: opts.nonce,
-      to: net.token.contract,
-      data: ERC20.encodeFunctionData('transfer', [to, units]),
-      value: 0n,
-      gasLimit,
-      maxFeePerGas,
-      maxPriorityFeePerGas: minBig(maxPriorityFeePerGas, maxFeePerGas),
-    });
+    return (nonce) => {
+      if (nonce === null) throw new Error('an EVM payout needs a nonce');
+      return this.signTx({
+        nonce,
+        to: net.token.contract,
+        data: ERC20.encodeFunctionData('transfer', [to, units]),
+        value: 0n,
+        gasLimit,
+        maxFeePerGas,
+        maxPriorityFeePerGas: minBig(maxPriorityFeePerGas, maxFeePerGas),
+      });
+    };
   }
 
   private async signTx(tx: {
@@ -235,15 +239,18 @@ export class EvmHotWallet implements HotWallet {
   }
 
   /**
-   * Signs any call from the hot wallet (the treasury's top-ups): the caller gives the nonce (from the database)
-   * and the gas; fees are the node's now.
+   * Any call from the hot wallet (the treasury's top-ups): fees are the node's now, read here; the caller gives
+   * the gas, and the nonce (from the database) to the signer.
    */
-  async signCall(
+  async prepareCall(
     net: NetworkConfig,
-    call: { to: string; data: string; value: bigint; gasLimit: bigint; nonce: bigint },
-  ): Promise<SignedPayout> {
+    call: { to: string; data: string; value: bigint; gasLimit: bigint },
+  ): Promise<LocalSigner> {
     const fees = await this.fees(net);
-    return this.signTx({ ...call, ...fees });
+    return (nonce) => {
+      if (nonce === null) throw new Error('an EVM transaction needs a nonce');
+      return this.signTx({ ...call, ...fees, nonce });
+    };
   }
 
   async broadcast(net: NetworkConfig, raw: string): Promise<BroadcastResult> {

@@ -1,8 +1,8 @@
 import { FetchRequest, getAddress, Interface, JsonRpcProvider, Transaction, Wallet } from 'ethers';
 import type { DepositKeys } from '../keys.js';
-import { PayoutChainError } from '../payout/types.js';
+import { type LocalSigner, PayoutChainError } from '../payout/types.js';
 import type { NetworkConfig } from '../registry.js';
-import type { AddressBalances, SignedTx, SweepChain, SweepCost } from '../sweep/types.js';
+import type { AddressBalances, SweepChain, SweepCost } from '../sweep/types.js';
 import { type EvmHotWallet, errorText } from './hot-wallet.js';
 
 // Sweeping an EVM network: a deposit address holds tokens and no gas. The hot wallet tops it up with exactly the
@@ -104,19 +104,17 @@ export class EvmSweepChain implements SweepChain {
     return BigInt(await this.rpc<string>('eth_getTransactionCount', [address, 'pending']));
   }
 
-  async signTopUp(targets: { address: string; amount: bigint }[], nonce: bigint | null): Promise<SignedTx> {
-    if (nonce === null) throw new Error('an EVM top-up needs a nonce');
+  async prepareTopUp(targets: { address: string; amount: bigint }[]): Promise<LocalSigner> {
     if (targets.length === 0 || targets.length > this.topUpBatch)
       throw new RangeError(`a top-up funds 1 to ${this.topUpBatch} addresses, not ${targets.length}`);
     const value = targets.reduce((s, t) => s + t.amount, 0n);
     if (!this.disperse) {
       const [t] = targets;
-      return this.hot.signCall(this.net, {
+      return this.hot.prepareCall(this.net, {
         to: t!.address,
         data: '0x',
         value,
         gasLimit: PLAIN_TRANSFER_GAS,
-        nonce,
       });
     }
     const data = DISPERSE.encodeFunctionData('disperseEther', [
@@ -128,38 +126,39 @@ export class EvmSweepChain implements SweepChain {
         { from: this.hotAddress, to: this.disperse, data, value: `0x${value.toString(16)}` },
       ]),
     );
-    return this.hot.signCall(this.net, {
+    return this.hot.prepareCall(this.net, {
       to: this.disperse,
       data,
       value,
       gasLimit: (gas * TOPUP_GAS_MARGIN_PERCENT) / 100n,
-      nonce,
     });
   }
 
-  async signSweep(
+  /** Nothing to ask the node: the fees were fixed when the sweep was planned, the key derives from the index. */
+  async prepareSweep(
     index: bigint,
     from: string,
     units: bigint,
-    nonce: bigint | null,
     feeParams: Record<string, string>,
-  ): Promise<SignedTx> {
-    if (nonce === null) throw new Error('an EVM sweep needs a nonce');
+  ): Promise<LocalSigner> {
     const wallet = new Wallet(this.keys.privateKey('evm', index));
     if (wallet.address !== getAddress(from))
       throw new Error(`deposit address index ${index} derives ${wallet.address}, not ${from}`);
-    const raw = await wallet.signTransaction({
-      type: 2,
-      chainId: this.hot.chainId,
-      nonce: Number(nonce),
-      to: this.net.token.contract,
-      data: this.transferData(units),
-      value: 0n,
-      gasLimit: BigInt(feeParams.gasLimit!),
-      maxFeePerGas: BigInt(feeParams.maxFeePerGas!),
-      maxPriorityFeePerGas: BigInt(feeParams.maxPriorityFeePerGas!),
-    });
-    return { txHash: Transaction.from(raw).hash!, raw, nonce, expiresAt: null, feeParams };
+    return async (nonce) => {
+      if (nonce === null) throw new Error('an EVM sweep needs a nonce');
+      const raw = await wallet.signTransaction({
+        type: 2,
+        chainId: this.hot.chainId,
+        nonce: Number(nonce),
+        to: this.net.token.contract,
+        data: this.transferData(units),
+        value: 0n,
+        gasLimit: BigInt(feeParams.gasLimit!),
+        maxFeePerGas: BigInt(feeParams.maxFeePerGas!),
+        maxPriorityFeePerGas: BigInt(feeParams.maxPriorityFeePerGas!),
+      });
+      return { txHash: Transaction.from(raw).hash!, raw, nonce, expiresAt: null, feeParams };
+    };
   }
 
   close(): void {

@@ -17,6 +17,14 @@ export interface SignedPayout {
   feeParams: Record<string, string>;
 }
 
+/**
+ * Signs with the key alone: everything it needs from the node (fees, gas or energy estimates; TRON: the
+ * transaction the node built, with its reference block) was asked before it was made. It asks the node nothing,
+ * so it runs inside the database transaction that holds the rows and allocated `nonce` (EVM; null on TRON)
+ * without holding them across a network call.
+ */
+export type LocalSigner = (nonce: bigint | null) => Promise<SignedPayout>;
+
 export type BroadcastResult =
   | { ok: true; known?: boolean }
   | { ok: false; kind: 'expired' | 'nonce_used' | 'retry'; message: string };
@@ -55,13 +63,17 @@ export interface HotWallet {
   feeCost(net: NetworkConfig, to: string, units: bigint): Promise<bigint>;
   /** EVM: the next nonce the chain expects (pending), to seed the database's counter once. */
   chainNonce(): Promise<bigint | null>;
-  /** Builds and signs a token transfer; EVM needs the nonce (and the previous fees for a replacement). */
-  sign(
+  /**
+   * Asks the node everything a token transfer needs (fees and gas, or the transaction TRON's node builds; a
+   * replacement bumps `replacing`'s fees), before any database transaction; the signer it returns signs locally
+   * (EVM needs the nonce).
+   */
+  prepare(
     net: NetworkConfig,
     to: string,
     units: bigint,
-    opts: { nonce: bigint | null; replacing?: Record<string, string> },
-  ): Promise<SignedPayout>;
+    opts?: { replacing?: Record<string, string> },
+  ): Promise<LocalSigner>;
   broadcast(net: NetworkConfig, raw: string): Promise<BroadcastResult>;
   /** The height of the chain's latest block. */
   headBlock(net: NetworkConfig): Promise<number>;

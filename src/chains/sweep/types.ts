@@ -1,10 +1,11 @@
-import type { SignedPayout } from '../payout/types.js';
+import type { LocalSigner, SignedPayout } from '../payout/types.js';
 import type { NetworkConfig } from '../registry.js';
 
 // What the treasury needs from a chain family to sweep deposit addresses of one network into its hot wallet.
 // The deposit addresses' keys and the hot wallet's key stay inside the implementation (src/chains/<family>/
 // sweep.ts); the treasury hands it indexes, amounts and nonces from the database, and stores what it signs before
-// anything is sent. Broadcasting, looking transactions up and cold moves go through the network's HotWallet.
+// anything is sent. Each prepare… asks the node what the transaction needs before the database transaction; the
+// LocalSigner it returns signs with the key alone, inside it. Broadcasting, looking transactions up and cold moves go through the network's HotWallet.
 
 export type SignedTx = SignedPayout;
 
@@ -40,8 +41,8 @@ export interface EnergyLender {
   energyLeft(address: string): Promise<bigint>;
   /** Sun of stake the staking account can delegate now (getcandelegatedmaxsize, ENERGY). */
   available(): Promise<bigint>;
-  signDelegate(to: string, sun: bigint): Promise<SignedTx>;
-  signUndelegate(to: string, sun: bigint): Promise<SignedTx>;
+  prepareDelegate(to: string, sun: bigint): Promise<LocalSigner>;
+  prepareUndelegate(to: string, sun: bigint): Promise<LocalSigner>;
   /** All the TRX the staking account owns: liquid, staked, delegated and unfreezing (reconciliation). */
   owned(): Promise<bigint>;
 }
@@ -74,15 +75,14 @@ export interface SweepChain {
   /** The next nonce the chain expects from `address` (pending), to seed the database's counter once. */
   chainNonce(address: string): Promise<bigint | null>;
   /** A transaction of the hot wallet that sends each target its amount of the chain's coin. */
-  signTopUp(targets: { address: string; amount: bigint }[], nonce: bigint | null): Promise<SignedTx>;
+  prepareTopUp(targets: { address: string; amount: bigint }[]): Promise<LocalSigner>;
   /** The deposit address at `index` sends `units` of the token to the hot wallet, with the planned fees. */
-  signSweep(
+  prepareSweep(
     index: bigint,
     from: string,
     units: bigint,
-    nonce: bigint | null,
     feeParams: Record<string, string>,
-  ): Promise<SignedTx>;
+  ): Promise<LocalSigner>;
   /** TRON delegate mode: where the sweeps' energy comes from (absent: sweeps burn the chain's coin). */
   readonly lender?: EnergyLender;
   /**
@@ -91,11 +91,11 @@ export interface SweepChain {
    */
   leftover?(address: string, min: bigint): Promise<Leftover | null>;
   /** The deposit address at `index` sends `amount` of the chain's coin to the hot wallet. */
-  signLeftover?(
+  prepareLeftover?(
     index: bigint,
     from: string,
     amount: bigint,
     feeParams: Record<string, string>,
-  ): Promise<SignedTx>;
+  ): Promise<LocalSigner>;
   close(): void;
 }

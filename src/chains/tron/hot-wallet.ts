@@ -2,18 +2,20 @@ import { TronWeb } from 'tronweb';
 import {
   type BroadcastResult,
   type HotWallet,
+  type LocalSigner,
   PayoutChainError,
-  type SignedPayout,
   type TxLookup,
   type WalletBalances,
 } from '../payout/types.js';
 import type { NetworkConfig } from '../registry.js';
 import { tronPost } from './http.js';
 import { chainParameter, type RawBlockHeader, readBlock } from './node-json.js';
+import { storedTx } from './signed.js';
 
 // A TRON hot wallet: USDT transfers built by the full node (triggersmartcontract, which tronweb checks byte for
 // byte), signed here, sent with broadcasttransaction. fee_limit comes from estimateenergy (falling back to
 // triggerconstantcontract's energy_used) at the chain's energy price, with a margin, capped by configuration.
+// The node builds the transaction in prepare(), before the database transaction; its signer only signs.
 // A transaction can be included only until its expiration: once the solidified head is past it and the
 // transaction is in no block, it is dead and the worker may build another.
 
@@ -194,7 +196,8 @@ export class TronHotWallet implements HotWallet {
     return null;
   }
 
-  async sign(net: NetworkConfig, to: string, units: bigint): Promise<SignedPayout> {
+  /** Asks the node for the energy, its price and the transfer it builds (with its reference block and expiration). */
+  async prepare(net: NetworkConfig, to: string, units: bigint): Promise<LocalSigner> {
     const { energy, sunPerEnergy } = await this.energyCost(to, units);
     let feeLimit = (energy * sunPerEnergy * FEE_MARGIN_PERCENT) / 100n;
     if (feeLimit > this.maxFeeLimitSun) feeLimit = this.maxFeeLimitSun;
@@ -211,34 +214,23 @@ export class TronHotWallet implements HotWallet {
       throw new PayoutChainError(
         `the node refused to build the transfer: ${decodeMessage(built.result?.message)}`,
       );
-    const signed = await this.tw.trx.sign(built.transaction, this.privateKey);
-    return {
-      txHash: signed.txID,
-      raw: JSON.stringify(signed),
-      nonce: null,
-      expiresAt: new Date(signed.raw_data.expiration),
-      feeParams: {
-        maxCost: (await this.burnFor(energy, sunPerEnergy)).toString(),
+    const maxCost = await this.burnFor(energy, sunPerEnergy);
+    const tx = built.transaction;
+    return async () =>
+      storedTx(await this.tw.trx.sign(tx, this.privateKey), {
+        maxCost: maxCost.toString(),
         feeLimit: feeLimit.toString(),
         energy: energy.toString(),
         sunPerEnergy: sunPerEnergy.toString(),
-      },
-    };
+      });
   }
 
-  /** A TRX transfer from the hot wallet (the treasury's top-ups), built by the node and signed here. */
-  async signTrxTransfer(to: string, sun: bigint): Promise<SignedPayout> {
+  /** A TRX transfer from the hot wallet (the treasury's top-ups), built by the node now; the signer signs here. */
+  async prepareTrxTransfer(to: string, sun: bigint): Promise<LocalSigner> {
     const built = await this.guard('createtransaction', () =>
       this.tw.transactionBuilder.sendTrx(to, Number(sun), this.address),
     );
-    const signed = await this.tw.trx.sign(built, this.privateKey);
-    return {
-      txHash: signed.txID,
-      raw: JSON.stringify(signed),
-      nonce: null,
-      expiresAt: new Date(signed.raw_data.expiration),
-      feeParams: {},
-    };
+    return async () => storedTx(await this.tw.trx.sign(built, this.privateKey), {});
   }
 
   async broadcast(_net: NetworkConfig, raw: string): Promise<BroadcastResult> {

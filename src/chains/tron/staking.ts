@@ -1,7 +1,7 @@
 import { TronWeb, type Types } from 'tronweb';
-import { PayoutChainError } from '../payout/types.js';
+import { type LocalSigner, PayoutChainError } from '../payout/types.js';
 import type { NetworkConfig } from '../registry.js';
-import type { EnergyLender, SignedTx } from '../sweep/types.js';
+import type { EnergyLender } from '../sweep/types.js';
 import type { TronHotWallet } from './hot-wallet.js';
 import { storedTx } from './signed.js';
 
@@ -109,26 +109,27 @@ export class TronEnergyLender implements EnergyLender {
     return BigInt(r.max_size ?? 0);
   }
 
-  private async sign(
+  /** The node builds the transaction now; the signer signs it with the staking key. */
+  private async prepare(
     what: string,
     build: () => Promise<Transaction>,
     feeParams: Record<string, string>,
-  ): Promise<SignedTx> {
+  ): Promise<LocalSigner> {
     const built = await this.hot.guard(what, build);
-    const signed = await this.tw.trx.sign(built, this.#key);
-    return storedTx(signed, { ...feeParams, feeFrom: this.separate ? 'custody:staking' : 'custody:hot' });
+    const params = { ...feeParams, feeFrom: this.separate ? 'custody:staking' : 'custody:hot' };
+    return async () => storedTx(await this.tw.trx.sign(built, this.#key), params);
   }
 
-  signDelegate(to: string, sun: bigint): Promise<SignedTx> {
-    return this.sign(
+  prepareDelegate(to: string, sun: bigint): Promise<LocalSigner> {
+    return this.prepare(
       'delegateresource',
       () => this.tw.transactionBuilder.delegateResource(Number(sun), to, 'ENERGY', this.address, false),
       { receiver: to, delegatedSun: sun.toString() },
     );
   }
 
-  signUndelegate(to: string, sun: bigint): Promise<SignedTx> {
-    return this.sign(
+  prepareUndelegate(to: string, sun: bigint): Promise<LocalSigner> {
+    return this.prepare(
       'undelegateresource',
       () => this.tw.transactionBuilder.undelegateResource(Number(sun), to, 'ENERGY', this.address),
       { receiver: to, delegatedSun: sun.toString() },

@@ -1,15 +1,8 @@
 import { TronWeb } from 'tronweb';
 import type { DepositKeys } from '../keys.js';
-import { PayoutChainError } from '../payout/types.js';
+import { type LocalSigner, PayoutChainError } from '../payout/types.js';
 import type { NetworkConfig } from '../registry.js';
-import type {
-  AddressBalances,
-  EnergyLender,
-  Leftover,
-  SignedTx,
-  SweepChain,
-  SweepCost,
-} from '../sweep/types.js';
+import type { AddressBalances, EnergyLender, Leftover, SweepChain, SweepCost } from '../sweep/types.js';
 import type { TronHotWallet } from './hot-wallet.js';
 import { leftoverOf } from './leftover.js';
 import { chainParameter } from './node-json.js';
@@ -178,12 +171,12 @@ export class TronSweepChain implements SweepChain {
     });
   }
 
-  async signLeftover(index: bigint, from: string, amount: bigint, feeParams: Record<string, string>) {
+  async prepareLeftover(index: bigint, from: string, amount: bigint, feeParams: Record<string, string>) {
     const key = this.depositKey(index, from);
     const built = await this.guard('createtransaction', () =>
       this.tw.transactionBuilder.sendTrx(this.hotAddress, Number(amount), from),
     );
-    return storedTx(await this.tw.trx.sign(built, key), feeParams);
+    return async () => storedTx(await this.tw.trx.sign(built, key), feeParams);
   }
 
   private depositKey(index: bigint, from: string): string {
@@ -197,18 +190,17 @@ export class TronSweepChain implements SweepChain {
     return null;
   }
 
-  async signTopUp(targets: { address: string; amount: bigint }[]): Promise<SignedTx> {
+  prepareTopUp(targets: { address: string; amount: bigint }[]): Promise<LocalSigner> {
     if (targets.length !== 1) throw new RangeError(`a TRON top-up funds one address, not ${targets.length}`);
-    return this.hot.signTrxTransfer(targets[0]!.address, targets[0]!.amount);
+    return this.hot.prepareTrxTransfer(targets[0]!.address, targets[0]!.amount);
   }
 
-  async signSweep(
+  async prepareSweep(
     index: bigint,
     from: string,
     units: bigint,
-    _nonce: bigint | null,
     feeParams: Record<string, string>,
-  ): Promise<SignedTx> {
+  ): Promise<LocalSigner> {
     const key = this.depositKey(index, from);
     const built = await this.guard('triggersmartcontract', () =>
       this.tw.transactionBuilder.triggerSmartContract(
@@ -221,7 +213,8 @@ export class TronSweepChain implements SweepChain {
     );
     if (!built.result?.result || !built.transaction)
       throw new PayoutChainError(`the node refused to build the sweep of ${from}`);
-    return storedTx(await this.tw.trx.sign(built.transaction, key), feeParams);
+    const tx = built.transaction;
+    return async () => storedTx(await this.tw.trx.sign(tx, key), feeParams);
   }
 
   close(): void {}

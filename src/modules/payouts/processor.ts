@@ -11,7 +11,8 @@ import type { PayoutStore, PayoutTxRow } from './store.js';
 // lock makes it exclusive across workers too). First every open transaction is checked on chain: confirmed ones
 // complete, failed ones refund, dead TRON ones (expired unmined) free their withdrawal for a new transaction,
 // stuck EVM ones are replaced with the same nonce and higher fees, unconfirmed ones are rebroadcast. Then
-// approved withdrawals are signed (stored first) and broadcast, in order, while the wallet can pay them.
+// approved withdrawals are signed (stored first) and broadcast, in order, while the wallet can pay them: the node is
+// asked what signing needs before the transaction that locks the withdrawal (src/modules/payouts/prepared.ts).
 
 export interface TickResult {
   skipped?: boolean;
@@ -181,10 +182,10 @@ export class PayoutProcessor {
   }
 
   private async replace(net: NetworkConfig, w: WithdrawalRow, prev: PayoutTxRow): Promise<boolean> {
-    const signed = await this.wallet.sign(net, w.wallet_address, BigInt(w.amount_token_minor), {
-      nonce: prev.nonce,
+    const sign = await this.wallet.prepare(net, w.wallet_address, BigInt(w.amount_token_minor), {
       replacing: prev.fee_params,
     });
+    const signed = await sign(prev.nonce);
     const tx = await this.store.recordReplacement(prev, signed);
     if (!tx) return false;
     this.log.info(
@@ -254,12 +255,14 @@ export class PayoutProcessor {
         await this.store.setWaiting(w, short);
         continue;
       }
-      const stored = await this.store.recordSigned(
-        w,
-        this.wallet,
-        (nonce) => this.wallet.sign(net, w.wallet_address, units, { nonce }),
-        () => this.wallet.chainNonce(),
-      );
+      // Everything from the node first; the transaction that locks the withdrawal only signs and records.
+      const at = Date.now();
+      const sign = await this.wallet.prepare(net, w.wallet_address, units);
+      const seed =
+        this.wallet.nonces && w.payout_nonce === null
+          ? await this.store.nonceSeed(this.wallet.key, () => this.wallet.chainNonce())
+          : null;
+      const stored = await this.store.recordSigned(w, this.wallet, { sign, seed, at });
       if (!stored) continue;
       tokenLeft.set(w.network, left - units);
       nativeLeft -= BigInt(stored.tx.fee_params.maxCost ?? '0');

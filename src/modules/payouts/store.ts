@@ -3,10 +3,12 @@ import { inTransaction, type Pool, type PoolClient } from '../../db/database.js'
 import { insertEvents } from '../events/index.js';
 import type { WithdrawalRow } from '../withdrawals/index.js';
 import { withdrawalUpdated } from '../withdrawals/index.js';
+import { allocateHotNonce, hotNonceSeed, isStale, type PreparedSigning } from './prepared.js';
 
 // The payout worker's database side. Every step is one short transaction that checks the withdrawal is still
 // where the step expects it (so a second worker, or a replay after a crash, changes nothing) and writes its
-// withdrawal.updated event with it. A signed transaction is stored before it is ever sent.
+// withdrawal.updated event with it. A signed transaction is stored before it is ever sent. Nothing here asks the
+// chain's node: what signing needs from it is read before (PreparedSigning), so no transaction waits on it.
 
 export interface PayoutTxRow {
   id: bigint;
@@ -30,29 +32,6 @@ async function audit(c: PoolClient, id: string, action: string, reason: string |
     'insert into withdrawal_audit (withdrawal_id, action, actor, reason) values ($1, $2, $3, $4)',
     [id, action, ACTOR, reason],
   );
-}
-
-/**
- * The hot wallet's next nonce, taken in the caller's transaction (the row stays locked until it commits, so two
- * takers never get the same one): seeded once from the node's pending count. Payouts and the treasury's top-ups
- * and cold moves share it, so every transaction the hot wallet signs has its own nonce.
- */
-export async function allocateHotNonce(
-  c: PoolClient,
-  walletKey: string,
-  seed: () => Promise<bigint | null>,
-): Promise<bigint> {
-  const n = await c.query<{ next_nonce: bigint | null }>(
-    'select next_nonce from hot_wallets where key = $1 for update',
-    [walletKey],
-  );
-  if (!n.rows[0]) throw new Error(`hot wallet ${walletKey} is not registered`);
-  const nonce = n.rows[0].next_nonce ?? (await seed()) ?? 0n;
-  await c.query('update hot_wallets set next_nonce = $2, updated_at = now() where key = $1', [
-    walletKey,
-    nonce + 1n,
-  ]);
-  return nonce;
 }
 
 export class PayoutStore {
@@ -129,31 +108,36 @@ export class PayoutStore {
     });
   }
 
+  /** See hotNonceSeed: read before recordSigned's transaction. */
+  nonceSeed(walletKey: string, read: () => Promise<bigint | null>): Promise<bigint | null> {
+    return hotNonceSeed(this.pool, walletKey, read);
+  }
+
   /**
-   * approved → signed. `sign` runs inside the transaction that holds the withdrawal (and, for EVM, the wallet's
-   * nonce counter): the nonce it is given is this withdrawal's for ever. Returns null when the withdrawal is
-   * no longer approved (rejected, or another worker got there first): nothing was stored, nothing is sent.
+   * approved → signed. The node was asked everything before (`prepared`); inside the transaction that holds the
+   * withdrawal (and, for EVM, the wallet's nonce counter) the transaction is only signed with the key: the nonce
+   * it is given is this withdrawal's for ever. Returns null when the withdrawal is no longer approved (rejected,
+   * or another worker got there first) or what was prepared is stale: nothing was stored, nothing is sent.
    */
   async recordSigned(
     w: WithdrawalRow,
     wallet: HotWallet,
-    sign: (nonce: bigint | null) => Promise<SignedPayout>,
-    seedNonce: () => Promise<bigint | null>,
+    prepared: PreparedSigning,
   ): Promise<{ tx: PayoutTxRow; withdrawal: WithdrawalRow } | null> {
     return inTransaction(this.pool, async (c) => {
       const locked = await c.query<WithdrawalRow>(
         `select * from withdrawals where id = $1 and status = 'approved' for update`,
         [w.id],
       );
-      if (!locked.rows[0]) return null;
+      if (!locked.rows[0] || isStale(prepared)) return null;
       const open = await c.query(
         'select 1 from payout_transactions where withdrawal_id = $1 and status in ($2, $3, $4)',
         [w.id, 'signed', 'broadcast', 'mined'],
       );
       if (open.rowCount) return null;
       let nonce: bigint | null = locked.rows[0].payout_nonce;
-      if (wallet.nonces && nonce === null) nonce = await allocateHotNonce(c, wallet.key, seedNonce);
-      const signed = await sign(nonce);
+      if (wallet.nonces && nonce === null) nonce = await allocateHotNonce(c, wallet.key, prepared.seed);
+      const signed = await prepared.sign(nonce);
       const tx = await c.query<PayoutTxRow>(
         `insert into payout_transactions (withdrawal_id, wallet_key, tx_hash, nonce, raw_tx, expires_at, fee_params, status)
          values ($1, $2, $3, $4, $5, $6, $7, 'signed') returning *`,

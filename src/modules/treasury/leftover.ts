@@ -1,7 +1,7 @@
 import type { Leftover } from '../../chains/sweep/types.js';
 import { inTransaction } from '../../db/database.js';
 import { newId } from '../../lib/ids.js';
-import { signAndStore } from './signing.js';
+import { prepareRequest, signAndStore } from './signing.js';
 import { OPEN_SWEEP, type TreasuryStore, type TreasuryTxRow } from './store.js';
 import { type LeftoverCandidate, leftoverCandidates, leftoverChecked } from './store-tron.js';
 import type { SweeperDeps, SweepPassResult } from './sweeper.js';
@@ -15,26 +15,23 @@ import type { SweeperDeps, SweepPassResult } from './sweeper.js';
 
 type Send = (tx: TreasuryTxRow) => Promise<boolean>;
 
-function recordLeftover(d: SweeperDeps, c: LeftoverCandidate, l: Leftover) {
+async function recordLeftover(d: SweeperDeps, c: LeftoverCandidate, l: Leftover) {
   const { net, chain, store } = d;
+  // The node builds the transfer before the transaction, which only signs it.
+  const ready = await prepareRequest(store.pool, {
+    nonces: 'none',
+    signerKey: chain.signerKey(c.from_address),
+    seed: async () => null,
+    prepare: () => chain.prepareLeftover!(c.address_index, c.from_address, l.amount, l.feeParams),
+  });
   return inTransaction(store.pool, async (db) => {
     const open = await db.query(
       `select 1 from sweeps where chain = $1 and from_address = $2 and ${OPEN_SWEEP} for update`,
       [net.chain, c.from_address],
     );
     if (open.rowCount) return null;
-    const tx = await signAndStore(
-      db,
-      net.chain,
-      'leftover',
-      {
-        nonces: 'none',
-        signerKey: chain.signerKey(c.from_address),
-        seed: async () => null,
-        sign: () => chain.signLeftover!(c.address_index, c.from_address, l.amount, l.feeParams),
-      },
-      l.amount,
-    );
+    const tx = await signAndStore(db, net.chain, 'leftover', ready, l.amount);
+    if (!tx) return null;
     await db.query(
       `insert into sweeps (id, chain, network, mode, kind, from_address, address_index, deposit_id, to_address, amount,
          fee_params, status, tx_id, leftover_checked)
@@ -61,7 +58,7 @@ function recordLeftover(d: SweeperDeps, c: LeftoverCandidate, l: Leftover) {
 export async function sweepBackLeftovers(d: SweeperDeps, result: SweepPassResult, send: Send): Promise<void> {
   const { chain, policy, net } = d;
   const store: TreasuryStore = d.store;
-  if (!chain.leftover || !chain.signLeftover || !policy.tron) return;
+  if (!chain.leftover || !chain.prepareLeftover || !policy.tron) return;
   for (const c of await leftoverCandidates(store.pool, net.chain, d.maxPerPass)) {
     const l = await chain.leftover(c.from_address, policy.tron.leftoverMin);
     if (!l) {

@@ -1,6 +1,6 @@
-import type { SignedTx } from '../../chains/sweep/types.js';
+import type { LocalSigner } from '../../chains/payout/types.js';
 import { inTransaction } from '../../db/database.js';
-import { signAndStore } from './signing.js';
+import { prepareRequest, signAndStore } from './signing.js';
 import type { SweepRow, TreasuryStore, TreasuryTxRow } from './store.js';
 import { delegatingSweeps, energyReady, reclaimableSweeps } from './store-tron.js';
 import type { SweeperDeps, SweepPassResult } from './sweeper.js';
@@ -14,30 +14,34 @@ import type { SweeperDeps, SweepPassResult } from './sweeper.js';
 // while sweeping is paused: taking our own stake back moves no customer's coin).
 
 type Send = (tx: TreasuryTxRow) => Promise<boolean>;
-type Sign = () => Promise<SignedTx>;
+type Prepare = () => Promise<LocalSigner>;
 
-/** Stores the staking account's transaction and links it from the sweep, if the sweep is still `where`. */
-function recordLending(
+/**
+ * Stores the staking account's transaction and links it from the sweep, if the sweep is still `where`. The node
+ * builds it before the database transaction, which only signs it.
+ */
+async function recordLending(
   store: TreasuryStore,
   s: SweepRow,
   kind: 'delegate' | 'undelegate',
   where: string,
-  req: { signerKey: string; sun: bigint; sign: Sign },
+  req: { signerKey: string; sun: bigint; prepare: Prepare },
 ) {
   const column = kind === 'delegate' ? 'delegate_tx_id' : 'undelegate_tx_id';
+  const ready = await prepareRequest(store.pool, {
+    nonces: 'none',
+    signerKey: req.signerKey,
+    seed: async () => null,
+    prepare: req.prepare,
+  });
   return inTransaction(store.pool, async (c) => {
     const locked = await c.query(
       `select id from sweeps where id = $1 and ${column} is null and ${where} for update`,
       [s.id],
     );
     if (!locked.rowCount) return null;
-    const tx = await signAndStore(
-      c,
-      s.chain,
-      kind,
-      { nonces: 'none', signerKey: req.signerKey, seed: async () => null, sign: req.sign },
-      req.sun,
-    );
+    const tx = await signAndStore(c, s.chain, kind, ready, req.sun);
+    if (!tx) return null;
     await c.query(`update sweeps set ${column} = $2, updated_at = now() where id = $1`, [s.id, tx.id]);
     return tx;
   });
@@ -70,7 +74,7 @@ export async function delegate(d: SweeperDeps, result: SweepPassResult, send: Se
     const tx = await recordLending(store, s, 'delegate', `status = 'delegating'`, {
       signerKey: lender.signerKey,
       sun,
-      sign: () => lender.signDelegate(s.from_address, sun),
+      prepare: () => lender.prepareDelegate(s.from_address, sun),
     });
     if (!tx) continue;
     available -= sun;
@@ -97,7 +101,7 @@ export async function reclaim(d: SweeperDeps, result: SweepPassResult, send: Sen
     const tx = await recordLending(store, s, 'undelegate', `status in ('completed', 'failed')`, {
       signerKey: lender.signerKey,
       sun,
-      sign: () => lender.signUndelegate(s.from_address, sun),
+      prepare: () => lender.prepareUndelegate(s.from_address, sun),
     });
     if (!tx) continue;
     result.reclaimed++;

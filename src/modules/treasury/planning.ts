@@ -109,11 +109,8 @@ export async function fund(
       nonces: chain.usesNonces ? 'hot' : 'none',
       signerKey: wallet.key,
       seed: () => wallet.chainNonce(),
-      sign: (nonce) =>
-        chain.signTopUp(
-          batch.map((s) => ({ address: s.from_address, amount: BigInt(s.topup) })),
-          nonce,
-        ),
+      prepare: () =>
+        chain.prepareTopUp(batch.map((s) => ({ address: s.from_address, amount: BigInt(s.topup) }))),
     });
     if (!tx) continue;
     native -= value + BigInt(tx.fee_params.maxCost ?? '0');
@@ -158,7 +155,7 @@ export async function moveToCold(
       nonces: chain.usesNonces ? 'hot' : 'none',
       signerKey: wallet.key,
       seed: () => wallet.chainNonce(),
-      sign: (nonce) => wallet.sign(net, cold, excess, { nonce }),
+      prepare: () => wallet.prepare(net, cold, excess),
     },
   );
   if (!tx) return;

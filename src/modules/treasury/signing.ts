@@ -1,46 +1,74 @@
-import type { SignedTx } from '../../chains/sweep/types.js';
-import { inTransaction, type PoolClient } from '../../db/database.js';
+import type { LocalSigner } from '../../chains/payout/types.js';
+import { inTransaction, type Pool, type PoolClient } from '../../db/database.js';
 import { newId } from '../../lib/ids.js';
-import { allocateHotNonce } from '../payouts/index.js';
+import { allocateHotNonce, hotNonceSeed, isStale, type PreparedSigning } from '../payouts/index.js';
 import { type NewSweep, OPEN_SWEEP, type SweepRow, type TreasuryStore, type TreasuryTxRow } from './store.js';
 
-// Store first, send second: each of these takes a nonce from the database, signs, stores the signed transaction
-// and links its sweeps, in one database transaction that first checks the sweeps are still where the step
-// expects them. A crash before the commit leaves nothing signed; after it, a stored transaction the next pass
-// sends. Nothing here broadcasts.
+// Store first, send second: each of these asks the node what the transaction needs (fees, estimates, TRON: the
+// transaction built; the nonce seed when the database has no counter yet) before its database transaction, then
+// in one transaction that first checks the sweeps are still where the step expects them takes a nonce from the
+// database, signs with the key (no network), stores the signed transaction and links its sweeps. A crash before
+// the commit leaves nothing signed; after it, a stored transaction the next pass sends. Nothing here broadcasts.
 
 export interface SignRequest {
   /** Whose nonce: the hot wallet's (hot_wallets, shared with payouts), a deposit address's, or none (TRON). */
   nonces: 'hot' | 'address' | 'none';
   /** The nonce space: the hot wallet's key, or the address's (`evm:<chainId>:<address>`). */
   signerKey: string;
-  /** The chain's pending count, read once to seed a counter the database does not have yet. */
+  /** The chain's pending count: read (before the transaction) only while the database has no counter yet. */
   seed: () => Promise<bigint | null>;
-  sign: (nonce: bigint | null) => Promise<SignedTx>;
+  /** Asks the node what the transaction needs; the signer it returns only signs. */
+  prepare: () => Promise<LocalSigner>;
 }
 
-/** A deposit address's next nonce from its counter, seeded from the chain the first time. */
-async function allocateAddressNonce(c: PoolClient, key: string, seed: () => Promise<bigint | null>) {
+/** A SignRequest with the node asked: what the database transaction signs with. */
+export interface ReadyRequest extends PreparedSigning {
+  nonces: SignRequest['nonces'];
+  signerKey: string;
+}
+
+/** Asks the node (outside any transaction): the signer, and the nonce seed when the counter is missing. */
+export async function prepareRequest(pool: Pool, req: SignRequest): Promise<ReadyRequest> {
+  const at = Date.now();
+  const sign = await req.prepare();
+  let seed: bigint | null = null;
+  if (req.nonces === 'hot') seed = await hotNonceSeed(pool, req.signerKey, req.seed);
+  else if (req.nonces === 'address') {
+    const r = await pool.query('select 1 from treasury_nonces where signer_key = $1', [req.signerKey]);
+    if (!r.rowCount) seed = await req.seed();
+  }
+  return { nonces: req.nonces, signerKey: req.signerKey, sign, seed, at };
+}
+
+/** A deposit address's next nonce from its counter, created from `seed` the first time (a stored one wins). */
+async function allocateAddressNonce(c: PoolClient, key: string, seed: bigint | null) {
+  if (seed !== null)
+    await c.query(
+      'insert into treasury_nonces (signer_key, next_nonce) values ($1, $2) on conflict (signer_key) do nothing',
+      [key, seed],
+    );
   const row = await c.query<{ next_nonce: bigint }>(
     'select next_nonce from treasury_nonces where signer_key = $1 for update',
     [key],
   );
-  const nonce = row.rows[0]?.next_nonce ?? (await seed()) ?? 0n;
-  await c.query(
-    `insert into treasury_nonces (signer_key, next_nonce) values ($1, $2)
-     on conflict (signer_key) do update set next_nonce = excluded.next_nonce, updated_at = now()`,
-    [key, nonce + 1n],
-  );
+  const nonce = row.rows[0]?.next_nonce;
+  if (nonce === undefined) throw new Error(`${key} has no nonce counter and no seed was read`);
+  await c.query('update treasury_nonces set next_nonce = $2, updated_at = now() where signer_key = $1', [
+    key,
+    nonce + 1n,
+  ]);
   return nonce;
 }
 
+/** Null when what was prepared went stale while the rows were being locked: nothing stored. */
 export async function signAndStore(
   c: PoolClient,
   chain: string,
   kind: TreasuryTxRow['kind'],
-  req: SignRequest,
+  req: ReadyRequest,
   value: bigint,
-): Promise<TreasuryTxRow> {
+): Promise<TreasuryTxRow | null> {
+  if (isStale(req)) return null;
   let nonce: bigint | null = null;
   if (req.nonces === 'hot') nonce = await allocateHotNonce(c, req.signerKey, req.seed);
   else if (req.nonces === 'address') nonce = await allocateAddressNonce(c, req.signerKey, req.seed);
@@ -68,7 +96,8 @@ export async function signAndStore(
  * One top-up transaction for these funding sweeps, each pointed at it. Null when any of them is no longer
  * waiting for a top-up (nothing is stored, nothing is sent).
  */
-export function recordTopUp(store: TreasuryStore, sweeps: SweepRow[], req: SignRequest) {
+export async function recordTopUp(store: TreasuryStore, sweeps: SweepRow[], req: SignRequest) {
+  const ready = await prepareRequest(store.pool, req);
   return inTransaction(store.pool, async (c) => {
     const ids = sweeps.map((s) => s.id);
     const locked = await c.query(
@@ -77,7 +106,8 @@ export function recordTopUp(store: TreasuryStore, sweeps: SweepRow[], req: SignR
     );
     if (locked.rowCount !== ids.length) return null;
     const value = sweeps.reduce((sum, s) => sum + BigInt(s.topup), 0n);
-    const tx = await signAndStore(c, sweeps[0]!.chain, 'topup', req, value);
+    const tx = await signAndStore(c, sweeps[0]!.chain, 'topup', ready, value);
+    if (!tx) return null;
     await c.query('update sweeps set topup_tx_id = $2, updated_at = now() where id = any($1::text[])', [
       ids,
       tx.id,
@@ -87,13 +117,15 @@ export function recordTopUp(store: TreasuryStore, sweeps: SweepRow[], req: SignR
 }
 
 /** ready → signed: the sweep's transaction from its deposit address. Null when it is no longer ready. */
-export function recordSweep(store: TreasuryStore, s: SweepRow, req: SignRequest) {
+export async function recordSweep(store: TreasuryStore, s: SweepRow, req: SignRequest) {
+  const ready = await prepareRequest(store.pool, req);
   return inTransaction(store.pool, async (c) => {
     const locked = await c.query(`select id from sweeps where id = $1 and status = 'ready' for update`, [
       s.id,
     ]);
     if (!locked.rowCount) return null;
-    const tx = await signAndStore(c, s.chain, 'sweep', req, 0n);
+    const tx = await signAndStore(c, s.chain, 'sweep', ready, 0n);
+    if (!tx) return null;
     await c.query(`update sweeps set status = 'signed', tx_id = $2, updated_at = now() where id = $1`, [
       s.id,
       tx.id,
@@ -103,14 +135,16 @@ export function recordSweep(store: TreasuryStore, s: SweepRow, req: SignRequest)
 }
 
 /** A move of the hot wallet's excess to cold: its sweep row and transaction. Null when one is open already. */
-export function recordCold(store: TreasuryStore, s: NewSweep, req: SignRequest) {
+export async function recordCold(store: TreasuryStore, s: NewSweep, req: SignRequest) {
+  const ready = await prepareRequest(store.pool, req);
   return inTransaction(store.pool, async (c) => {
     const open = await c.query(
       `select 1 from sweeps where chain = $1 and from_address = $2 and ${OPEN_SWEEP} for update`,
       [s.chain, s.from_address],
     );
     if (open.rowCount) return null;
-    const tx = await signAndStore(c, s.chain, 'cold', req, 0n);
+    const tx = await signAndStore(c, s.chain, 'cold', ready, 0n);
+    if (!tx) return null;
     await c.query(
       `insert into sweeps (id, chain, network, mode, kind, from_address, to_address, amount, fee_params, status, tx_id)
        values ($1, $2, $3, $4, 'cold', $5, $6, $7, $8, 'signed', $9)`,

@@ -253,7 +253,7 @@ export class Sweeper {
         nonces: chain.usesNonces ? 'address' : 'none',
         signerKey: chain.signerKey(s.from_address),
         seed: () => chain.chainNonce(s.from_address),
-        sign: (nonce) => chain.signSweep(s.address_index!, s.from_address, units, nonce, s.fee_params),
+        prepare: () => chain.prepareSweep(s.address_index!, s.from_address, units, s.fee_params),
       });
       if (!tx) continue;
       result.signed++;
