@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Services } from '../context.js';
 import { AppError, errorBody } from '../lib/errors.js';
-import { MAX_TOKEN_PARENTS } from '../modules/merchants/tokens.js';
+import { MAX_TOKEN_PARENTS } from '../modules/merchants/index.js';
 import { cookieOptions } from './cookies.js';
 import { ADMIN_COOKIE } from './ops.js';
 import { CSRF_COOKIE, CSRF_HEADER, PORTAL_COOKIE, type PortalSessions, sameHost } from './portal-session.js';

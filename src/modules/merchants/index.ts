@@ -6,6 +6,7 @@ export { MerchantsService, type ResolvedKey } from './service.js';
 export type { MerchantSettings, MerchantSettingsOverrides } from './settings.js';
 export {
   MAX_SESSION_TTL_SECONDS,
+  MAX_TOKEN_PARENTS,
   SESSION_SCOPES,
   type SessionScope,
   type TokenClaims,
