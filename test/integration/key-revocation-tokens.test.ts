@@ -1,11 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type TestMerchant, useTestApp } from '../helpers/app.js';
+import { eventually } from '../helpers/receiver.js';
+import { appCli } from '../helpers/server-client.js';
 import { rawSocket } from '../helpers/ws.js';
 
 // Whoever holds a leaked API key can mint a 24 h user session for every user, and stream tokens, before the key
 // is revoked: those tokens kept working after `keys revoke` (reproduced on a real server). A token now names the
 // key that minted it and is refused, and its sockets closed (4401 token_revoked), once that key is revoked.
-// `keys rotate` retires the old key without that: rotation is routine and must not end every overlay's token.
+// `keys rotate` (and `keys revoke --keep-tokens`) retire the old key without that: rotation is routine and must
+// not end every overlay's token. The CLI runs in this process but as its own core: the server hears of what it
+// did through Redis, as a running server does.
 
 const t = useTestApp();
 let wsUrl = '';
@@ -29,6 +33,17 @@ async function secondKey(m: TestMerchant): Promise<TestMerchant> {
   return { ...m, keyId: k.keyId, apiKey: k.apiKey, apiSecret: k.apiSecret };
 }
 
+/** The server heard of the key's revocation (Redis): requests with the key itself are refused. */
+async function untilKeyRefused(m: TestMerchant): Promise<void> {
+  await eventually(async () => (await t.graphql(m, '{ __typename }')).status === 401);
+}
+
+/** What PostgreSQL, the record, says of the key's tokens (reloaded now, not from this process's copy). */
+async function keyTokensRevoked(keyId: string): Promise<boolean> {
+  await t.app.services.tokens.refreshRevocations();
+  return t.app.services.tokens.isRevoked(keyId);
+}
+
 const balanceStatus = (session: string) => t.graphql({ bearer: session }, BALANCE).then((r) => r.status);
 
 describe('browser tokens minted with an API key', () => {
@@ -43,14 +58,19 @@ describe('browser tokens minted with an API key', () => {
     expect(keptSocket.acked).toBe(true);
     expect(await balanceStatus(stolen.session)).toBe(200);
 
-    await t.app.services.merchants.revokeKey(leaked.keyId); // what `keys revoke` runs
+    const cli = appCli(t);
+    expect(await cli('keys', 'revoke', leaked.keyId, '--json')).toMatchObject({
+      keyId: leaked.keyId,
+      tokensRevoked: true,
+    });
 
+    // Closed once the server heard of it (the revoked list is updated before the sockets close).
+    await socket.closing;
+    expect(socket.closed()).toEqual({ code: 4401, reason: 'token_revoked' });
     const refused = await t.graphql({ bearer: stolen.session }, BALANCE);
     expect(refused.status).toBe(401);
     expect(refused.body.errors[0].extensions.code).toBe('invalid_token');
     expect((await t.graphql({ bearer: stolen.stream }, '{ __typename }')).status).toBe(401);
-    await socket.closing;
-    expect(socket.closed()).toEqual({ code: 4401, reason: 'token_revoked' });
 
     expect(await balanceStatus(kept.session)).toBe(200);
     expect(keptSocket.closed()).toBeNull();
@@ -64,12 +84,13 @@ describe('browser tokens minted with an API key', () => {
     const socket = await rawSocket(wsUrl, { token: tokens.session });
     expect(socket.acked).toBe(true);
 
-    const next = await t.app.services.merchants.rotateKey(m.keyId); // what `keys rotate` runs
-    expect(await t.app.services.merchants.resolveKey(m.apiKey)).toBeNull(); // the old key is revoked…
+    const cli = appCli(t);
+    const next = await cli('keys', 'rotate', m.keyId, '--json');
+    await untilKeyRefused(m); // the old key is revoked…
 
     expect(await balanceStatus(tokens.session)).toBe(200); // …its tokens are not
     expect((await t.graphql({ bearer: tokens.stream }, '{ __typename }')).status).toBe(200);
-    expect(await t.app.services.tokens.isRevoked(m.keyId)).toBe(false);
+    expect(await keyTokensRevoked(m.keyId)).toBe(false);
     socket.subscribe('1', BALANCE);
     expect((await socket.result('1')).map((x) => x.type)).toEqual(['next', 'complete']);
     expect(socket.closed()).toBeNull();
@@ -78,9 +99,22 @@ describe('browser tokens minted with an API key', () => {
     expect(await balanceStatus((await mint(rotated)).session)).toBe(200);
 
     // The rotated key leaked after all: revoking it ends what it minted.
-    await t.app.services.merchants.revokeKey(m.keyId);
-    expect(await balanceStatus(tokens.session)).toBe(401);
+    await cli('keys', 'revoke', m.keyId, '--json');
     await socket.closing;
     expect(socket.closed()).toEqual({ code: 4401, reason: 'token_revoked' });
+    expect(await balanceStatus(tokens.session)).toBe(401);
+  });
+
+  it('keep working after `keys revoke --keep-tokens` (the last step of a rotation by hand)', async () => {
+    const m = await t.merchant();
+    const tokens = await mint(m);
+    const cli = appCli(t);
+    expect(await cli('keys', 'revoke', m.keyId, '--keep-tokens', '--json')).toMatchObject({
+      tokensRevoked: false,
+    });
+    await untilKeyRefused(m);
+    expect(await keyTokensRevoked(m.keyId)).toBe(false);
+    expect(await balanceStatus(tokens.session)).toBe(200);
+    expect((await t.graphql({ bearer: tokens.stream }, '{ __typename }')).status).toBe(200);
   });
 });

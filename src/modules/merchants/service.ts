@@ -151,14 +151,14 @@ export class MerchantsService {
   }
 
   /**
-   * Revokes a key, and the user sessions and stream tokens it minted (they name it: tokens.ts): its id is
-   * recorded in the revoked tokens' list for as long as such a token can live, which refuses them in every
-   * process and closes their sockets. Revoking a key that was rotated (or revoked) before records it too: that
-   * is how the tokens of a rotated key that leaked are ended.
+   * Revokes a key, and the user sessions and stream tokens it minted (they name it: tokens.ts): its id goes on
+   * the revoked tokens' list for as long as such a token lives, which refuses them everywhere and closes their
+   * sockets. `keepTokens` (a routine rotation, as `rotateKey`) only retires the key. Revoking a key that was
+   * rotated or retired before ends its tokens then (a rotated key that leaked).
    */
-  async revokeKey(keyId: string): Promise<ApiKey> {
+  async revokeKey(keyId: string, opts: { keepTokens?: boolean } = {}): Promise<ApiKey> {
     const key = await this.retireKey(keyId);
-    if (this.tokenRevocations) {
+    if (this.tokenRevocations && !opts.keepTokens) {
       const until = new Date(Date.now() + MAX_SESSION_TTL_SECONDS * 1000);
       await this.tokenRevocations.revoke(keyId, until, { reason: 'API key revoked' });
     }
@@ -205,7 +205,7 @@ export class MerchantsService {
   /**
    * Issues a new key with the same mode, allow-list, limit, scopes and signature rules; retires the old one (it
    * no longer authenticates) without ending the browser tokens it minted: rotation is routine, and would
-   * otherwise close every overlay's stream token. `revokeKey` on the old key ends them when it leaked.
+   * otherwise close every overlay's stream token. `revokeKey` on the old key later ends them (it leaked).
    */
   async rotateKey(keyId: string): Promise<CreatedKey> {
     const em = this.orm.em.fork();
@@ -226,7 +226,7 @@ export class MerchantsService {
         'update webhook_endpoints set body_signing_key_id = ?, updated_at = now() where body_signing_key_id = ?',
         [created.keyId, keyId],
       );
-    await this.retireKey(keyId);
+    await this.revokeKey(keyId, { keepTokens: true });
     return created;
   }
 
