@@ -34,6 +34,11 @@ const TokenRef = builder.objectRef<{ token: string; expiresAt: Date }>('BrowserT
   }),
 });
 
+/** The key minting a token: revoking it ends the token (tokens.ts). */
+function mintingKey(ctx: Context): string | undefined {
+  return ctx.principal.kind === 'merchant' ? ctx.principal.keyId : undefined;
+}
+
 /** Tokens minted by a key that runs only trusted documents run only those too. */
 function trusted(ctx: Context): boolean {
   return ctx.principal.kind === 'merchant' && ctx.principal.trustedDocumentsOnly === true;
@@ -76,7 +81,14 @@ builder.mutationField('createUserSession', (t) =>
         args.scopes?.length ? [...new Set(args.scopes)] : [...SESSION_SCOPES]
       ) as SessionScope[];
       const ttlSeconds = ttl(args.ttlSeconds, 3600);
-      return ctx.services.tokens.issueUserSession(tenantOf(ctx), userId, ttlSeconds, scopes, trusted(ctx));
+      return ctx.services.tokens.issueUserSession(
+        tenantOf(ctx),
+        userId,
+        ttlSeconds,
+        scopes,
+        trusted(ctx),
+        mintingKey(ctx),
+      );
     },
   }),
 );
@@ -109,6 +121,7 @@ builder.mutationField('createStreamToken', (t) =>
         streamId,
         ttl(args.ttlSeconds, MAX_SESSION_TTL_SECONDS),
         trusted(ctx),
+        mintingKey(ctx),
       );
     },
   }),

@@ -84,9 +84,15 @@ export async function openCore(o: CoreOptions): Promise<Core> {
     claimsPool ?? pool,
   );
   const notices = new RevocationNotices();
-  const merchants = new MerchantsService(orm, config.masterKey, config.defaultRateLimitPerSecond, notices);
-  const ledger = new LedgerService(pool, idempotency, config.maxAmountMinor, log, o.ledger);
   const revocations = new TokenRevocations(pool, notices);
+  const merchants = new MerchantsService(
+    orm,
+    config.masterKey,
+    config.defaultRateLimitPerSecond,
+    notices,
+    revocations,
+  );
+  const ledger = new LedgerService(pool, idempotency, config.maxAmountMinor, log, o.ledger);
   return {
     config,
     log,

@@ -40,6 +40,8 @@ export type Principal =
       tokenId?: string;
       /** Minted by a key that runs only trusted documents: so does this session. */
       trustedDocumentsOnly?: boolean;
+      /** The API key that minted it (revoking the key ends it, and closes its sockets). */
+      mintedByKeyId?: string;
     }
   | {
       kind: 'stream';
@@ -48,6 +50,7 @@ export type Principal =
       streamId: string;
       tokenId?: string;
       trustedDocumentsOnly?: boolean;
+      mintedByKeyId?: string;
     }
   | { kind: 'deposit'; merchantId: string; mode: Mode; depositId: string; tokenId?: string };
 

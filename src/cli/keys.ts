@@ -113,18 +113,29 @@ export function registerKeyCommands(program: Command): void {
     );
   keys
     .command('revoke')
-    .description('revoke an API key at once')
+    .description('revoke an API key at once, and the user sessions and stream tokens it minted')
     .argument('<keyId>', 'key id (key_…)')
+    .option(
+      '--keep-tokens',
+      'a routine rotation: the browser tokens the key minted work until they expire (not for a leaked key)',
+    )
     .option('--json', 'print one JSON object')
     .action((keyId, o) =>
       withContext(async (ctx) => {
-        const k = await ctx.merchants.revokeKey(keyId);
-        out(!!o.json, { keyId: k.id, revokedAt: k.revokedAt?.toISOString() }, `revoked ${k.id}`);
+        const keepTokens = !!o.keepTokens;
+        const k = await ctx.merchants.revokeKey(keyId, { keepTokens });
+        out(
+          !!o.json,
+          { keyId: k.id, revokedAt: k.revokedAt?.toISOString(), tokensRevoked: !keepTokens },
+          `revoked ${k.id}${keepTokens ? ' (its browser tokens work until they expire)' : ' and its browser tokens'}`,
+        );
       }),
     );
   keys
     .command('rotate')
-    .description('issue a replacement key with the same settings and revoke the old one')
+    .description(
+      'issue a replacement key with the same settings and revoke the old one (its browser tokens work until they expire)',
+    )
     .argument('<keyId>', 'key id (key_…)')
     .option('--json', 'print one JSON object')
     .action((keyId, o) =>

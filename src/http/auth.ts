@@ -232,6 +232,7 @@ function principalOfClaims(c: TokenClaims): Principal {
         scopes: c.scopes,
         tokenId: c.jti,
         trustedDocumentsOnly: c.trustedDocumentsOnly,
+        mintedByKeyId: c.keyId,
       };
     case 'stream':
       return {
@@ -241,6 +242,7 @@ function principalOfClaims(c: TokenClaims): Principal {
         streamId: c.streamId,
         tokenId: c.jti,
         trustedDocumentsOnly: c.trustedDocumentsOnly,
+        mintedByKeyId: c.keyId,
       };
     case 'deposit':
       return {

@@ -194,6 +194,10 @@ export function attachSubscriptions(
         // A portal session's socket also closes when a token it was made from is revoked.
         if (principal.kind === 'admin')
           for (const parent of principal.parentTokenIds ?? []) byToken.add(parent, extra.socket);
+        // A user session's or stream token's socket closes when the key that minted it is revoked (not rotated):
+        // the revocation is recorded, and announced, under the key's id as a token's (MerchantsService.revokeKey).
+        if ((principal.kind === 'user' || principal.kind === 'stream') && principal.mintedByKeyId)
+          byToken.add(principal.mintedByKeyId, extra.socket);
         return true;
       } catch (err) {
         // A database refusing connections is 1013, retried by clients (HTTP answers 503); any other failure

@@ -13,12 +13,14 @@ import {
   type ResolvedKey,
 } from './keys.js';
 import { RevocationNotices } from './notices.js';
+import type { TokenRevocations } from './revocations.js';
 import {
   type MerchantSettings,
   type MerchantSettingsOverrides,
   resolveSettings,
   settingsSchema,
 } from './settings.js';
+import { MAX_SESSION_TTL_SECONDS } from './tokens.js';
 
 export { type CreatedKey, KEY_SCOPES, type KeyOptions, parseCidrs, type ResolvedKey } from './keys.js';
 
@@ -37,6 +39,8 @@ export class MerchantsService {
     private readonly defaultRateLimitPerSecond: number,
     /** Told when a key changes, so other instances and open sockets hear of it. */
     private readonly notices: RevocationNotices = new RevocationNotices(),
+    /** Where a revoked key's id is recorded, so the browser tokens it minted are refused (tokens.ts). */
+    private readonly tokenRevocations: TokenRevocations | null = null,
   ) {}
 
   async createMerchant(name: string, settings: MerchantSettingsOverrides = {}): Promise<Merchant> {
@@ -146,7 +150,26 @@ export class MerchantsService {
     return this.orm.em.fork().find(ApiKey, { merchantId }, { orderBy: { createdAt: 'asc' } });
   }
 
-  async revokeKey(keyId: string): Promise<ApiKey> {
+  /**
+   * Revokes a key, and the user sessions and stream tokens it minted (they name it: tokens.ts): its id goes on
+   * the revoked tokens' list for as long as such a token lives, which refuses them everywhere and closes their
+   * sockets. `keepTokens` (a routine rotation, as `rotateKey`) only retires the key. Revoking a key that was
+   * rotated or retired before ends its tokens then (a rotated key that leaked).
+   */
+  async revokeKey(keyId: string, opts: { keepTokens?: boolean } = {}): Promise<ApiKey> {
+    const key = await this.retireKey(keyId);
+    if (this.tokenRevocations && !opts.keepTokens) {
+      const until = new Date(Date.now() + MAX_SESSION_TTL_SECONDS * 1000);
+      await this.tokenRevocations.revoke(keyId, until, { reason: 'API key revoked' });
+    }
+    return key;
+  }
+
+  /**
+   * Stops the key authenticating (revoked_at) and drops it from caches and its sockets. The tokens it minted
+   * are left alone: rotation retires a key this way, and overlays' stream tokens live on until they expire.
+   */
+  private async retireKey(keyId: string): Promise<ApiKey> {
     const em = this.orm.em.fork();
     const key = await em.findOne(ApiKey, { id: keyId });
     if (!key) throw new NotFoundError('API key', keyId);
@@ -179,7 +202,11 @@ export class MerchantsService {
     return key;
   }
 
-  /** Issues a new key with the same mode, allow-list, limit, scopes and signature rules; revokes the old one. */
+  /**
+   * Issues a new key with the same mode, allow-list, limit, scopes and signature rules; retires the old one (it
+   * no longer authenticates) without ending the browser tokens it minted: rotation is routine, and would
+   * otherwise close every overlay's stream token. `revokeKey` on the old key later ends them (it leaked).
+   */
   async rotateKey(keyId: string): Promise<CreatedKey> {
     const em = this.orm.em.fork();
     const old = await em.findOne(ApiKey, { id: keyId });
@@ -199,7 +226,7 @@ export class MerchantsService {
         'update webhook_endpoints set body_signing_key_id = ?, updated_at = now() where body_signing_key_id = ?',
         [created.keyId, keyId],
       );
-    await this.revokeKey(keyId);
+    await this.revokeKey(keyId, { keepTokens: true });
     return created;
   }
 

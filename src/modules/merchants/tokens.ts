@@ -7,7 +7,9 @@ import type { TokenRevocations } from './revocations.js';
 
 // Bearer tokens are compact JWS (HS256) under a key derived from MASTER_KEY: stateless to verify, and each
 // carries its kind, so a stream widget token can never be taken for a user session or an admin token. A
-// token can be revoked before it expires, by its jti (revocations.ts); verify() refuses it from then on.
+// token can be revoked before it expires, by its jti (revocations.ts); verify() refuses it from then on. A user
+// session or stream token names the API key that minted it (`key` claim): revoking the key (`keys revoke`, not
+// `keys rotate`) records the key id in the same list, and verify() refuses the key's tokens from then on.
 
 export const SESSION_SCOPES = ['read', 'subscribe'] as const;
 export type SessionScope = (typeof SESSION_SCOPES)[number];
@@ -26,8 +28,17 @@ export type TokenClaims = { exp: number; jti: string } & (
       userId: string;
       scopes: SessionScope[];
       trustedDocumentsOnly: boolean;
+      /** The API key that minted it; none in tokens minted before keys were named. */
+      keyId?: string;
     }
-  | { kind: 'stream'; merchantId: string; mode: Mode; streamId: string; trustedDocumentsOnly: boolean }
+  | {
+      kind: 'stream';
+      merchantId: string;
+      mode: Mode;
+      streamId: string;
+      trustedDocumentsOnly: boolean;
+      keyId?: string;
+    }
   | { kind: 'deposit'; merchantId: string; mode: Mode; depositId: string }
 );
 
@@ -73,7 +84,8 @@ export class TokenService {
 
   /**
    * A browser session for one end user: read their balance and history, subscribe to their events. `tdo`
-   * (trusted documents only) is inherited from the key that mints it.
+   * (trusted documents only) is inherited from the key that mints it; `keyId` names that key, so revoking it
+   * ends the session.
    */
   issueUserSession(
     t: { merchantId: string; mode: Mode },
@@ -81,19 +93,34 @@ export class TokenService {
     ttlSeconds: number,
     scopes: SessionScope[],
     trustedDocumentsOnly = false,
+    keyId?: string,
   ) {
-    const claims = { kind: 'user', mid: t.merchantId, mode: t.mode, scopes, ...tdo(trustedDocumentsOnly) };
+    const claims = {
+      kind: 'user',
+      mid: t.merchantId,
+      mode: t.mode,
+      scopes,
+      ...tdo(trustedDocumentsOnly),
+      ...mintedBy(keyId),
+    };
     return this.sign(claims, userId, ttlSeconds);
   }
 
-  /** A stream widget token: may only subscribe to donations of one stream. */
+  /** A stream widget token: may only subscribe to donations of one stream. `keyId`: as for user sessions. */
   issueStreamToken(
     t: { merchantId: string; mode: Mode },
     streamId: string,
     ttlSeconds: number,
     trustedDocumentsOnly = false,
+    keyId?: string,
   ) {
-    const claims = { kind: 'stream', mid: t.merchantId, mode: t.mode, ...tdo(trustedDocumentsOnly) };
+    const claims = {
+      kind: 'stream',
+      mid: t.merchantId,
+      mode: t.mode,
+      ...tdo(trustedDocumentsOnly),
+      ...mintedBy(keyId),
+    };
     return this.sign(claims, streamId, ttlSeconds);
   }
 
@@ -127,6 +154,9 @@ export class TokenService {
         if (await this.revocations?.isRevoked(parent))
           throw new AppError('invalid_token', 'The token it was made from has been revoked');
       }
+    } else if ('keyId' in claims && claims.keyId && (await this.revocations?.isRevoked(claims.keyId))) {
+      // The key was revoked as such (revocations hold it by its id), not rotated: see MerchantsService.revokeKey.
+      throw new AppError('invalid_token', 'The API key that minted the token has been revoked');
     }
     return claims;
   }
@@ -161,6 +191,16 @@ function tdo(on: boolean): { tdo?: true } {
   return on ? { tdo: true } : {};
 }
 
+/** The `key` claim only when a key minted the token. */
+function mintedBy(keyId: string | undefined): { key?: string } {
+  return keyId ? { key: keyId } : {};
+}
+
+/** The minting key's id from the `key` claim, when there is one. */
+function keyOf(p: JWTPayload): { keyId?: string } {
+  return typeof p.key === 'string' && p.key ? { keyId: p.key } : {};
+}
+
 function claimsOf(p: JWTPayload, base: { exp: number; jti: string }): TokenClaims {
   const sub = typeof p.sub === 'string' ? p.sub : '';
   const mode = p.mode === 'live' || p.mode === 'test' ? p.mode : null;
@@ -180,6 +220,7 @@ function claimsOf(p: JWTPayload, base: { exp: number; jti: string }): TokenClaim
       userId: sub,
       scopes,
       trustedDocumentsOnly: p.tdo === true,
+      ...keyOf(p),
     };
   }
   if (p.kind === 'stream' && sub && mode && typeof p.mid === 'string') {
@@ -190,6 +231,7 @@ function claimsOf(p: JWTPayload, base: { exp: number; jti: string }): TokenClaim
       mode,
       streamId: sub,
       trustedDocumentsOnly: p.tdo === true,
+      ...keyOf(p),
     };
   }
   if (p.kind === 'deposit' && sub && mode && typeof p.mid === 'string') {
