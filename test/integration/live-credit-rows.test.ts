@@ -59,4 +59,41 @@ describe('transactionCreated for credits', () => {
     expect(rows.values.map((v) => v.transactionCreated)).toEqual(listed);
     await c.dispose();
   });
+
+  it("a credited unexpected payment's live row is its history row (type, description, metadata)", async () => {
+    const m = await t.merchant();
+    const { c, rows } = await live(m, 'finn');
+    const d = await createTronDeposit(t, m, 'finn', 5);
+    const txHash = t.devnet.sendTrx(d.depositAddress, 2_000_000n);
+    t.devnet.mine(2);
+    await t.scan();
+    const admin = { bearer: (await t.app.services.tokens.issueAdmin(600, 'live-rows')).token };
+    const funds = await t.graphql(
+      admin,
+      `{ unexpectedFunds(first: 5, filter: { merchantId: "${m.merchantId}" }) { edges { node { unexpectedFundId } } } }`,
+    );
+    expect(funds.body.errors).toBeUndefined();
+    const [fund] = funds.body.data.unexpectedFunds.edges;
+    const resolved = await t.graphql(
+      admin,
+      `mutation($id: ID!, $in: ResolveUnexpectedFundInput!) { resolveUnexpectedFund(unexpectedFundId: $id, input: $in) { __typename } }`,
+      { id: fund.node.unexpectedFundId, in: { action: 'CREDIT', amount: '2.50', reason: 'sent TRX' } },
+    );
+    expect(resolved.body.data.resolveUnexpectedFund.__typename).toBe('UnexpectedFund');
+    await eventually(() => rows.values.length === 1);
+    const listed = await history(m, 'finn', 1);
+    expect(listed[0]).toMatchObject({
+      type: 'ADJUSTMENT',
+      toUserId: 'finn',
+      description: `Unexpected payment ${txHash}: sent TRX`,
+      metadata: {
+        unexpectedFundId: fund.node.unexpectedFundId,
+        txHash,
+        chain: 'TRC20:test',
+        actor: 'admin:live-rows',
+      },
+    });
+    expect(rows.values.map((v) => v.transactionCreated)).toEqual(listed);
+    await c.dispose();
+  });
 });

@@ -113,7 +113,7 @@ interface EventData {
   /** deposit.confirmed: when the ledger transaction was posted (credit-rows.ts). */
   createdAt: string;
   description?: string | null;
-  /** balance.adjusted: the reason, its history row's description. */
+  /** balance.adjusted: the reason, its history row's description unless `description` says otherwise. */
   reason?: string | null;
   /** withdrawal.updated of a step that moved the user's Stars (src/modules/withdrawals/events.ts). */
   movement?: {
@@ -220,7 +220,8 @@ export function publishEvent(publish: Publish, e: StoredEvent): void {
     side(d.userId, debit ? negate(amount) : amount, starsText(d.balance), 'adjustment', d.id, {
       fromUserId: debit ? d.userId : null,
       toUserId: debit ? null : d.userId,
-      description: d.reason ?? null,
+      // An unexpected payment's credit writes its posting's own description (admin/unexpected.ts).
+      description: d.description ?? d.reason ?? null,
       metadata: d.metadata ?? null,
     });
   }
