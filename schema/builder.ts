@@ -9,6 +9,15 @@ import { decodeNodeId, encodeNodeId } from './global-id.js';
 
 const MAX_NODES = 100;
 
+/**
+ * The type a malformed Node id decodes to. Decoding never throws: Pothos decodes `ids` when it measures the
+ * complexity too (before execution), where a throw failed the whole request; `node` and `nodes` report it as
+ * their field error at execution instead (docs/graphql.md "Relay").
+ */
+const MALFORMED = '#malformed';
+const malformed = (param: string, what = param) =>
+  new ValidationError(`${what} is not a Node id this API returned`, param);
+
 // Plugins and configuration only: every type lives in its own file (Pothos complex-app layout).
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -39,7 +48,13 @@ export const builder = new SchemaBuilder<{
     clientMutationId: 'omit',
     cursorType: 'String',
     encodeGlobalID: (typename, id) => encodeNodeId(typename, id),
-    decodeGlobalID: (globalID) => decodeNodeId(globalID),
+    decodeGlobalID: (globalID) => {
+      try {
+        return decodeNodeId(globalID);
+      } catch {
+        return { typename: MALFORMED, id: globalID };
+      }
+    },
     nodeTypeOptions: {
       description:
         'An object with an id unique across the whole API, which `node(id:)` reads back (Relay: refetchable fragments).',
@@ -52,17 +67,30 @@ export const builder = new SchemaBuilder<{
       description:
         'Reads any Node by its id, with the same access rules as the field that returned it; null when this credential cannot see it or it does not exist.',
       args: { id: { description: "A Node id, as a Node's `id` field returned it." } },
+      resolve: (_root, args, _ctx, _info, resolveNode) => {
+        if (args.id.typename === MALFORMED) throw malformed('id');
+        return resolveNode(args.id);
+      },
     },
     nodesQueryOptions: {
       description:
         'Reads several Nodes at once, in the order of `ids` (null for each one this credential cannot see).',
       args: { ids: { description: "Node ids, as Nodes' `id` fields returned them (at most 100)." } },
       complexity: (args) => ({ field: 1, multiplier: args.ids.length }),
-      resolve: (_root, args, _ctx, _info, resolveNodes) => {
+      resolve: async (_root, args, _ctx, _info, resolveNodes) => {
         if (args.ids.length > MAX_NODES) {
           throw new ValidationError(`ids may name at most ${MAX_NODES} nodes`, 'ids');
         }
-        return resolveNodes(args.ids);
+        const all = args.ids;
+        if (!all.some((id) => id.typename === MALFORMED)) return resolveNodes(all);
+        // Each malformed id is its own entry's field error (null, at ["nodes", i]); the others are read as
+        // usual. Pothos' resolveNodes reads args.ids itself, so it holds the well-formed ones for the call.
+        const wellFormed = all.filter((id) => id.typename !== MALFORMED);
+        (args as { ids: typeof all }).ids = wellFormed;
+        const found = [...(await resolveNodes(wellFormed))];
+        return all.map((id, i) =>
+          id.typename === MALFORMED ? malformed('ids', `ids[${i}]`) : found.shift(),
+        );
       },
     },
     pageInfoTypeOptions: {

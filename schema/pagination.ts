@@ -144,8 +144,14 @@ export async function keysetConnection<T>(
   };
 }
 
-/** The complexity of one page of a connection: `perRow` for each row it may return. */
+/**
+ * The complexity of one page of a connection: `perRow` for each row it may return. It is measured before
+ * execution, so a page size out of range is refused here, as its argument error (`param: "first"`), instead of
+ * counting as 1000 rows and failing the query's complexity (graphql-complexity.ts hands the error on).
+ */
 export function pageComplexity(args: PageArgs, perRow = 5) {
+  pageSize(args.first, 'first');
+  pageSize(args.last, 'last');
   return { field: perRow, multiplier: args.first ?? args.last ?? PAGE.defaultSize };
 }
 

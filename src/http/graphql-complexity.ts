@@ -2,7 +2,7 @@ import { createComplexityRule } from '@pothos/plugin-complexity';
 import {
   type ArgumentNode,
   type DocumentNode,
-  type GraphQLError,
+  GraphQLError,
   type GraphQLSchema,
   getVariableValues,
   Kind,
@@ -13,6 +13,7 @@ import {
   visitWithTypeInfo,
 } from 'graphql';
 import type { Config } from '../config.js';
+import { AppError } from '../lib/errors.js';
 import { getOrSet } from '../lib/maps.js';
 
 // The complexity limit of a GraphQL operation, on every door (the HTTP plugin in graphql-rules.ts, the
@@ -41,7 +42,14 @@ export function complexityErrors(
       maxDepth: config.graphqlMaxDepth,
       maxBreadth: MAX_BREADTH,
     });
-    return validate(schema, document, [rule]);
+    try {
+      return validate(schema, document, [rule]);
+    } catch (err) {
+      // An argument the measure reads and refuses (`first: 1000`, pagination.ts pageComplexity): its own
+      // error, with its param, on every door (a throw here was a whole-request error without a code over HTTP).
+      if (!(err instanceof AppError)) throw err;
+      return [new GraphQLError(err.message, { extensions: { code: err.code, param: err.param } })];
+    }
   };
   const bySchema = getOrSet(
     getOrSet(fixedComplexity, config, () => new WeakMap()),

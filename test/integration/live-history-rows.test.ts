@@ -13,7 +13,8 @@ beforeAll(async () => {
   wsUrl = `${(await t.app.listen(0, '127.0.0.1')).replace('http', 'ws')}/graphql`;
 });
 
-const FIELDS = 'type amount direction balanceBefore balanceAfter fromUserId toUserId description createdAt';
+const FIELDS =
+  'type amount direction balanceBefore balanceAfter fromUserId toUserId description metadata createdAt';
 const ADJUST = `mutation($input: AdjustBalanceInput!, $key: String!) { adjustBalance(input: $input, idempotencyKey: $key) { __typename } }`;
 
 describe('transactionCreated', () => {
@@ -47,9 +48,9 @@ describe('transactionCreated', () => {
       }),
     );
     expect(live.values.map((v) => v.transactionCreated).reverse()).toEqual(rows);
-    expect(rows.map((r: any) => [r.fromUserId, r.toUserId, r.description])).toEqual([
-      ['carol', null, 'ticket 7'],
-      [null, 'carol', 'ticket 7'],
+    expect(rows.map((r: any) => [r.fromUserId, r.toUserId, r.description, r.metadata])).toEqual([
+      ['carol', null, 'ticket 7', { actor: 'admin:live-rows' }],
+      [null, 'carol', 'ticket 7', { actor: 'admin:live-rows' }],
     ]);
     await c.dispose();
   });

@@ -186,6 +186,10 @@ export class UnexpectedFunds {
     const amountMinor = parseStars(input.amount, this.maxAmountMinor, 'amount');
     const merchantId = fund.merchantId;
     const mode = fund.mode;
+    const text = {
+      description: `Unexpected payment ${fund.txHash}: ${reason}`.slice(0, 500),
+      metadata: { unexpectedFundId: fund.id, txHash: fund.txHash, chain: fund.chain, actor },
+    };
     const outcome = await this.ledger.post({
       merchantId,
       mode,
@@ -195,15 +199,14 @@ export class UnexpectedFunds {
           from: UNEXPECTED_FUNDS_ACCOUNT,
           to: { kind: 'user', code: userId },
           amountMinor,
-          description: `Unexpected payment ${fund.txHash}: ${reason}`.slice(0, 500),
-          metadata: { unexpectedFundId: fund.id, txHash: fund.txHash, chain: fund.chain, actor },
+          ...text,
         },
       ],
       guard: (c) => this.guard(c, fund.id),
       after: async (c, txs) => {
         const tx = txs[0]!;
         await this.record(c, fund, { action: 'credit', reason, actor, userId, amountMinor, tx });
-        return [creditEvent(merchantId, mode, userId, tx, reason)];
+        return [creditEvent(merchantId, mode, userId, tx, reason, text)];
       },
     });
     if (!outcome.ok) throw outcome.error;
@@ -275,8 +278,18 @@ function alreadyResolved(fund: UnexpectedFund): ConflictError {
   return new ConflictError(`This payment is already resolved (${r.action}, by ${r.actor})`, 'id');
 }
 
-/** The user's balance moved: the same internal event an adjustment writes (live balance and history). */
-function creditEvent(merchantId: string, mode: Mode, userId: string, tx: PostedTransaction, reason: string) {
+/**
+ * The user's balance moved: the same internal event an adjustment writes (live balance and history), with the
+ * posting's description and metadata, so the live transactionCreated row is the history row (events/topics.ts).
+ */
+function creditEvent(
+  merchantId: string,
+  mode: Mode,
+  userId: string,
+  tx: PostedTransaction,
+  reason: string,
+  text: { description: string; metadata: Record<string, string> },
+) {
   return {
     id: newId('evt'),
     type: 'balance.adjusted' as const,
@@ -290,6 +303,7 @@ function creditEvent(merchantId: string, mode: Mode, userId: string, tx: PostedT
       direction: 'credit',
       balance: minorToJsonNumber(tx.toBalanceAfterMinor),
       reason,
+      ...text,
       createdAt: tx.createdAt.toISOString(),
     },
   };

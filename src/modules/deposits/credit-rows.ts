@@ -28,6 +28,8 @@ export interface CreditedDeposit {
   credit: DepositCredit;
   transactionId: string | null;
   balanceMinor: bigint | null;
+  /** When the ledger transaction was posted (null for dust): the user's history row's time. */
+  postedAt?: Date | null;
 }
 
 function flagsFor(d: DepositRow, received: bigint, late: boolean): string[] {
@@ -94,7 +96,8 @@ function confirmedEvent(row: DepositRow, c: CreditedDeposit): EventDraft {
       balance: c.balanceMinor === null ? null : minorToJsonNumber(c.balanceMinor),
       transactionId: c.transactionId,
       flags: row.flags,
-      createdAt: new Date().toISOString(),
+      // The credit's ledger time, as the user's history row (and the live row, events/topics.ts) shows it.
+      createdAt: (c.postedAt ?? new Date()).toISOString(),
     },
   };
 }

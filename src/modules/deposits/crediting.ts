@@ -15,6 +15,7 @@ import type {
 } from '../ledger/index.js';
 import type { MerchantsService } from '../merchants/index.js';
 import { type CreditedDeposit, creditDeposits, type DepositCredit } from './credit-rows.js';
+import { depositCreditText } from './credit-text.js';
 import type { DepositRow } from './view.js';
 
 // A confirmed payment becomes Stars: one ledger posting from the network's clearing account to the user,
@@ -194,8 +195,7 @@ function creditItem(c: DepositCredit, group: PostingGroup): PostingItem {
               from: { kind: 'system', code: `clearing:${deposit.network}` },
               to: { kind: 'user', code: deposit.user_id },
               amountMinor: c.stars,
-              description: `Deposit ${deposit.id}`,
-              metadata: { depositId: deposit.id, txHash: t.tx_hash, network: deposit.network },
+              ...depositCreditText(deposit.id, t.tx_hash, deposit.network),
             },
           ],
     group,
@@ -240,6 +240,7 @@ function creditGroup(byItem: Map<PostingItem, DepositCredit>, house: HouseBooks)
           credit: byItem.get(item)!,
           transactionId: tx?.id ?? null,
           balanceMinor: tx?.toBalanceAfterMinor ?? null,
+          postedAt: tx?.createdAt ?? null,
         };
       });
       await house.post(

@@ -1,5 +1,6 @@
 import type { createPubSub } from 'graphql-yoga';
 import type { Mode } from '../../lib/tenant.js';
+import { depositCreditText } from '../deposits/credit-text.js';
 import type { StoredEvent } from './types.js';
 
 // Live subscription topics, fanned out through Redis pub/sub so every API instance sees every event.
@@ -106,8 +107,13 @@ interface EventData {
   direction: 'credit' | 'debit';
   stars: number;
   transactionId: string | null;
+  /** deposit.confirmed: the payment's transaction and network, in its history row's metadata. */
+  txHash: string;
+  network: string;
+  /** deposit.confirmed: when the ledger transaction was posted (credit-rows.ts). */
+  createdAt: string;
   description?: string | null;
-  /** balance.adjusted: the reason, its history row's description. */
+  /** balance.adjusted: the reason, its history row's description unless `description` says otherwise. */
   reason?: string | null;
   /** withdrawal.updated of a step that moved the user's Stars (src/modules/withdrawals/events.ts). */
   movement?: {
@@ -141,7 +147,10 @@ export function publishEvent(publish: Publish, e: StoredEvent): void {
     createdAt,
   });
   /** The row's parties and text, as the user's history row shows them (transfers: the data's own). */
-  type Row = Pick<TransactionMessage, 'fromUserId' | 'toUserId' | 'description' | 'metadata'>;
+  type Row = Pick<TransactionMessage, 'fromUserId' | 'toUserId' | 'description' | 'metadata'> & {
+    /** The ledger transaction's time when the event's own differs (deposit.confirmed). */
+    createdAt?: string;
+  };
   const transferRow: Row = {
     fromUserId: d.fromUserId ?? null,
     toUserId: d.toUserId ?? null,
@@ -156,11 +165,12 @@ export function publishEvent(publish: Publish, e: StoredEvent): void {
     txId: string = d.id,
     row: Row = transferRow,
   ) => {
+    const at = row.createdAt ?? createdAt;
     publish('balance', key(userId), {
       userId,
       balance: balanceAfter,
       transactionId: txId,
-      updatedAt: createdAt,
+      updatedAt: at,
     });
     publish('transaction', key(userId), {
       id: txId,
@@ -171,7 +181,7 @@ export function publishEvent(publish: Publish, e: StoredEvent): void {
       balanceBefore: minus(balanceAfter, amount),
       balanceAfter,
       ...row,
-      createdAt,
+      createdAt: at,
     });
   };
   if (e.type === 'transfer.completed') {
@@ -196,7 +206,13 @@ export function publishEvent(publish: Publish, e: StoredEvent): void {
   } else if (e.type === 'withdrawal.updated') {
     publish('withdrawal', key(d.id), e.data);
   } else if (e.type === 'deposit.confirmed' && d.transactionId && typeof d.balance === 'number') {
-    side(d.userId, starsText(d.stars), starsText(d.balance), 'deposit', d.transactionId);
+    // From the deposit's clearing account (null) to the user, with the posting's text (deposits/credit-text.ts).
+    side(d.userId, starsText(d.stars), starsText(d.balance), 'deposit', d.transactionId, {
+      fromUserId: null,
+      toUserId: d.userId,
+      ...depositCreditText(d.id, d.txHash, d.network),
+      createdAt: d.createdAt,
+    });
   } else if (e.type === 'balance.adjusted') {
     // The merchant's adjustments account is the other party: null, as in the history row.
     const amount = starsText(d.amount);
@@ -204,7 +220,8 @@ export function publishEvent(publish: Publish, e: StoredEvent): void {
     side(d.userId, debit ? negate(amount) : amount, starsText(d.balance), 'adjustment', d.id, {
       fromUserId: debit ? d.userId : null,
       toUserId: debit ? null : d.userId,
-      description: d.reason ?? null,
+      // An unexpected payment's credit writes its posting's own description (admin/unexpected.ts).
+      description: d.description ?? d.reason ?? null,
       metadata: d.metadata ?? null,
     });
   }

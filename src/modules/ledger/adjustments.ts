@@ -47,6 +47,8 @@ export function planAdjustment(t: Tenant, input: AdjustInput, maxAmountMinor: bi
           direction: input.direction,
           balance: minorToJsonNumber(credit ? tx.toBalanceAfterMinor : tx.fromBalanceAfterMinor),
           reason,
+          // The posting's metadata, so the live transactionCreated row is the history row (events/topics.ts).
+          metadata: { actor: input.actor },
           createdAt: tx.createdAt.toISOString(),
         }),
       ];
