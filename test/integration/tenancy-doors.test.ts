@@ -45,7 +45,12 @@ async function objectsOf(m: TestMerchant, payer = 'payer'): Promise<Ids> {
       ... on WebhookEndpointWithSecret { endpoint { id } } } }`,
   );
   await untilListable(t.app.pool);
-  const ev = await t.graphql(m, '{ events(first: 1) { edges { node { id } } } }');
+  // A transfer's event: redeliverEvent refuses events that are never delivered (the withdrawal's
+  // withdrawal.updated, a credit's balance.adjusted) before it reads the endpoint.
+  const ev = await t.graphql(
+    m,
+    '{ events(first: 1, filter: {type: TRANSFER_COMPLETED}) { edges { node { id } } } }',
+  );
   expect(wd.body.status).toBe('pending_approval');
   return {
     tx: transfer.body.data.transfer.transactionId,

@@ -3,7 +3,7 @@ import { AppError } from '../../lib/errors.js';
 import { FailureRun } from '../../lib/failure-run.js';
 import type { Logger } from '../../lib/logger.js';
 import { parseRate, tokenToStarsMinor } from '../../lib/money.js';
-import type { EventDraft } from '../events/index.js';
+import { depositCreditText, type EventDraft } from '../events/index.js';
 import type {
   GroupAccepted,
   HouseBooks,
@@ -15,7 +15,6 @@ import type {
 } from '../ledger/index.js';
 import type { MerchantsService } from '../merchants/index.js';
 import { type CreditedDeposit, creditDeposits, type DepositCredit } from './credit-rows.js';
-import { depositCreditText } from './credit-text.js';
 import type { DepositRow } from './view.js';
 
 // A confirmed payment becomes Stars: one ledger posting from the network's clearing account to the user,

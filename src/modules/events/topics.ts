@@ -1,6 +1,6 @@
 import type { createPubSub } from 'graphql-yoga';
 import type { Mode } from '../../lib/tenant.js';
-import { depositCreditText } from '../deposits/credit-text.js';
+import { depositCreditText } from './credit-text.js';
 import type { StoredEvent } from './types.js';
 
 // Live subscription topics, fanned out through Redis pub/sub so every API instance sees every event.
@@ -206,7 +206,7 @@ export function publishEvent(publish: Publish, e: StoredEvent): void {
   } else if (e.type === 'withdrawal.updated') {
     publish('withdrawal', key(d.id), e.data);
   } else if (e.type === 'deposit.confirmed' && d.transactionId && typeof d.balance === 'number') {
-    // From the deposit's clearing account (null) to the user, with the posting's text (deposits/credit-text.ts).
+    // From the deposit's clearing account (null) to the user, with the posting's text (credit-text.ts).
     side(d.userId, starsText(d.stars), starsText(d.balance), 'deposit', d.transactionId, {
       fromUserId: null,
       toUserId: d.userId,
