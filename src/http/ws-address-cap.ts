@@ -85,6 +85,25 @@ export class AddressSockets {
   }
 }
 
+/** How often, at most, refused upgrades are logged (one line with how many since the last). */
+const REFUSAL_LOG_EVERY_MS = 10_000;
+
+/** A logger of refused upgrades that writes at most one line per 10 s, however many are refused. */
+export function refusalLog(warn: (fields: object, message: string) => void, now = () => performance.now()) {
+  let last = Number.NEGATIVE_INFINITY;
+  let unlogged = 0;
+  return (address: string, why: CapRefusal) => {
+    unlogged++;
+    if (now() - last < REFUSAL_LOG_EVERY_MS) return;
+    warn(
+      { address, cap: why, refused: unlogged },
+      'WebSocket upgrades refused: too many sockets from one address',
+    );
+    last = now();
+    unlogged = 0;
+  };
+}
+
 /**
  * Answers a refused upgrade request on its raw socket with HTTP 429 and closes it, as ws answers a handshake
  * it aborts: the server has not switched protocols, so a plain HTTP answer is what the client reads.

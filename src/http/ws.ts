@@ -11,7 +11,7 @@ import { FanoutHub } from '../modules/realtime/index.js';
 import type { Authenticator } from './auth.js';
 import { budgetAddress, trustProxyFn, upgradeClientAddress } from './client-address.js';
 import { maskError } from './graphql.js';
-import { type AddressPlace, AddressSockets, refuseUpgrade } from './ws-address-cap.js';
+import { type AddressPlace, AddressSockets, refusalLog, refuseUpgrade } from './ws-address-cap.js';
 import { MessageBudget } from './ws-budget.js';
 import { closeAtExpiry } from './ws-expiry.js';
 import { HeapRelease } from './ws-heap-release.js';
@@ -98,6 +98,7 @@ export function attachSubscriptions(
   });
   /** Each socket's place under the per-address caps, to mark it acknowledged. */
   const places = new WeakMap<WebSocket, AddressPlace>();
+  const logRefusal = refusalLog((fields, message) => services.log.warn(fields, message));
 
   app.server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
@@ -106,8 +107,10 @@ export function attachSubscriptions(
       return;
     }
     // Counted from here, before the handshake, and given back when the TCP socket closes (ws-address-cap.ts).
-    const place = caps.take(budgetAddress(upgradeClientAddress(req, trust)));
+    const address = budgetAddress(upgradeClientAddress(req, trust));
+    const place = caps.take(address);
     if (typeof place === 'string') {
+      logRefusal(address, place);
       // Node took its own error listener off the socket for the upgrade: a reset must not throw.
       socket.on('error', () => socket.destroy());
       refuseUpgrade(socket as Socket, place);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type AddressPlace, AddressSockets } from '../../src/http/ws-address-cap.js';
+import { type AddressPlace, AddressSockets, refusalLog } from '../../src/http/ws-address-cap.js';
 
 // The per-address socket counts (src/http/ws-address-cap.ts) against a model: whatever mixture of takes,
 // acknowledgements and releases (each repeated, in any order, as a socket's close, error and terminate paths
@@ -57,5 +57,22 @@ describe('per-address socket caps', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('log refusals at most once per 10 s, with how many since the last line', () => {
+    let t = 0;
+    const lines: object[] = [];
+    const log = refusalLog(
+      (fields) => lines.push(fields),
+      () => t,
+    );
+    log('198.51.100.1', 'pending');
+    for (let i = 0; i < 5; i++) log('198.51.100.1', 'open');
+    t = 10_000;
+    log('198.51.100.2', 'open');
+    expect(lines).toEqual([
+      { address: '198.51.100.1', cap: 'pending', refused: 1 },
+      { address: '198.51.100.2', cap: 'open', refused: 6 },
+    ]);
   });
 });
