@@ -4,7 +4,7 @@ import { newId } from '../lib/ids.js';
 import { graphqlErrors } from './graphql-errors.js';
 
 // How many WebSockets one client address may hold in one API process (the counts are per process, not
-// shared): WS_MAX_PENDING_SOCKETS_PER_ADDRESS not yet acknowledged (no connection_init accepted yet: a socket
+// shared): WS_MAX_PENDING_PER_ADDRESS not yet acknowledged (no connection_init accepted yet: a socket
 // that never sends one lives graphql-ws's 3 s), and WS_MAX_SOCKETS_PER_ADDRESS in all. An address counts as the
 // rate budgets count it (client-address.ts budgetAddress: an IPv6 /64 is one address), behind TRUST_PROXY as
 // every door reads it. A place is taken when the upgrade request arrives, before the handshake, and given back

@@ -93,7 +93,7 @@ export function attachSubscriptions(
   });
 
   const caps = new AddressSockets({
-    maxPending: services.config.wsMaxPendingSocketsPerAddress,
+    maxPending: services.config.wsMaxPendingPerAddress,
     maxOpen: services.config.wsMaxSocketsPerAddress,
   });
   /** Each socket's place under the per-address caps, to mark it acknowledged. */

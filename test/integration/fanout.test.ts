@@ -14,7 +14,7 @@ import { rawSocket } from '../helpers/ws.js';
 // still exactly graphql-ws's `next` frame with its own id; slow readers are handled by the documented rule.
 // 41 sockets from 127.0.0.1 at once: more than the default cap of sockets awaiting connection_init (32).
 const t = useTestApp(
-  { outboxPollMs: 50, wsSlowClientBytes: 16 * 1024, wsMaxPendingSocketsPerAddress: 64 },
+  { outboxPollMs: 50, wsSlowClientBytes: 16 * 1024, wsMaxPendingPerAddress: 64 },
   { role: 'all' },
 );
 

@@ -9,7 +9,7 @@ import { type TestMerchant, useTestApp } from '../helpers/app.js';
 import { eventually } from '../helpers/receiver.js';
 import { keyInit, rawSocket } from '../helpers/ws.js';
 
-// One client address may hold at most WS_MAX_PENDING_SOCKETS_PER_ADDRESS sockets not yet acknowledged and
+// One client address may hold at most WS_MAX_PENDING_PER_ADDRESS sockets not yet acknowledged and
 // WS_MAX_SOCKETS_PER_ADDRESS in all (src/http/ws-address-cap.ts); past either, the upgrade is answered with
 // HTTP 429 rate_limited and Retry-After, and no WebSocket is made. Small caps here (3 waiting, 5 in all), behind
 // one proxy (TRUST_PROXY=1) so each socket comes from the address its X-Forwarded-For names.
@@ -18,7 +18,7 @@ const env = (vars: Record<string, string>) =>
   loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'novapay-wscap-')), ...vars });
 const PENDING = 3;
 const OPEN = 5;
-const t = useTestApp({ trustProxy: 1, wsMaxPendingSocketsPerAddress: PENDING, wsMaxSocketsPerAddress: OPEN });
+const t = useTestApp({ trustProxy: 1, wsMaxPendingPerAddress: PENDING, wsMaxSocketsPerAddress: OPEN });
 let url = '';
 let m: TestMerchant;
 beforeAll(async () => {
@@ -74,11 +74,11 @@ function expectRefused(r: WebSocket | Refused, retryAfter: string, message: RegE
 }
 
 describe('WebSockets per client address', () => {
-  it('are configured by WS_MAX_PENDING_SOCKETS_PER_ADDRESS and WS_MAX_SOCKETS_PER_ADDRESS (32 and 1000)', () => {
+  it('are configured by WS_MAX_PENDING_PER_ADDRESS and WS_MAX_SOCKETS_PER_ADDRESS (32 and 1000)', () => {
     const defaults = env({});
-    expect([defaults.wsMaxPendingSocketsPerAddress, defaults.wsMaxSocketsPerAddress]).toEqual([32, 1000]);
-    const set = env({ WS_MAX_PENDING_SOCKETS_PER_ADDRESS: '4', WS_MAX_SOCKETS_PER_ADDRESS: '9' });
-    expect([set.wsMaxPendingSocketsPerAddress, set.wsMaxSocketsPerAddress]).toEqual([4, 9]);
+    expect([defaults.wsMaxPendingPerAddress, defaults.wsMaxSocketsPerAddress]).toEqual([32, 1000]);
+    const set = env({ WS_MAX_PENDING_PER_ADDRESS: '4', WS_MAX_SOCKETS_PER_ADDRESS: '9' });
+    expect([set.wsMaxPendingPerAddress, set.wsMaxSocketsPerAddress]).toEqual([4, 9]);
   });
 
   it('waiting for connection_init: one past the cap is refused with 429, another address still connects', async () => {
