@@ -704,6 +704,8 @@ export function serverEnv(database: string, redisPrefix: string): NodeJS.Process
     EVM_DEVNET: 'off',
     // Every subscriber connects from 127.0.0.1 with the one stream token: a whole audience behind one address.
     PAGE_TOKEN_RATE_LIMIT_PER_SECOND: '1000000',
+    WS_MAX_PENDING_PER_ADDRESS: '1000000',
+    WS_MAX_SOCKETS_PER_ADDRESS: '10000000',
   };
 }
 

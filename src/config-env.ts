@@ -152,6 +152,8 @@ export const envSchema = z.object({
     .min(16 * 1024)
     .max(256 * 1024 * 1024)
     .default(1024 * 1024),
+  WS_MAX_PENDING_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(32),
+  WS_MAX_SOCKETS_PER_ADDRESS: z.coerce.number().int().min(1).max(10_000_000).default(1_000),
   WS_HEAP_RELEASE_AFTER_CLOSES: z.coerce.number().int().min(0).max(10_000_000).default(1_000),
   ADMIN_TOKEN_TTL_SECONDS: z.coerce
     .number()

@@ -64,6 +64,10 @@ export interface Config {
   wsCoalesceBytes: number;
   /** Unsent bytes on a socket past which it is closed (4408 too_slow) rather than a donation dropped. */
   wsSlowClientBytes: number;
+  /** WebSockets of one client address (an IPv6 /64) not yet acknowledged, per API process (ws-address-cap.ts). */
+  wsMaxPendingPerAddress: number;
+  /** WebSockets of one client address (an IPv6 /64) in all, per API process. */
+  wsMaxSocketsPerAddress: number;
   /** Sockets closed in a wave (half the peak gone) after which one major GC returns their memory; 0 = off. */
   wsHeapReleaseAfterCloses: number;
   adminTokenTtlSeconds: number;
@@ -225,6 +229,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsMessageBurst: e.WS_MESSAGE_BURST,
     wsCoalesceBytes: e.WS_COALESCE_BYTES,
     wsSlowClientBytes: e.WS_SLOW_CLIENT_BYTES,
+    wsMaxPendingPerAddress: e.WS_MAX_PENDING_PER_ADDRESS,
+    wsMaxSocketsPerAddress: e.WS_MAX_SOCKETS_PER_ADDRESS,
     wsHeapReleaseAfterCloses: e.WS_HEAP_RELEASE_AFTER_CLOSES,
     adminTokenTtlSeconds: e.ADMIN_TOKEN_TTL_SECONDS,
     outboxPollMs: e.OUTBOX_POLL_MS,

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLError, GraphQLSchema } from 'graphql';
 import { handleProtocols, makeServer } from 'graphql-ws';
@@ -8,8 +9,9 @@ import { AppError, unavailableError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import { FanoutHub } from '../modules/realtime/index.js';
 import type { Authenticator } from './auth.js';
-import { trustProxyFn, upgradeClientAddress } from './client-address.js';
+import { budgetAddress, trustProxyFn, upgradeClientAddress } from './client-address.js';
 import { maskError } from './graphql.js';
+import { type AddressPlace, AddressSockets, refusalLog, refuseUpgrade } from './ws-address-cap.js';
 import { MessageBudget } from './ws-budget.js';
 import { closeAtExpiry } from './ws-expiry.js';
 import { HeapRelease } from './ws-heap-release.js';
@@ -17,6 +19,7 @@ import { LiveSubscriptions } from './ws-live.js';
 import { SocketOperations } from './ws-operations.js';
 import { startRevocationSweep } from './ws-revocation-sweep.js';
 import { closeReason, MessageRouter, startKeepAlive } from './ws-router.js';
+import { SocketIndex } from './ws-socket-index.js';
 
 // GraphQL over graphql-ws on the same port and path as /graphql. The socket authenticates in connection_init:
 // {token} (a bearer token) or {apiKey, timestamp, signature[, signatureVersion]}, with the checks of the HTTP
@@ -27,6 +30,8 @@ import { closeReason, MessageRouter, startKeepAlive } from './ws-router.js';
 // expires. Every message, of any type and from the first, spends the socket's message budget (ws-budget.ts);
 // a socket past it is closed with 4429 `too_many_messages`, which graphql-ws clients take as fatal (they do
 // not reconnect on their own).
+// Before any of this, one client address may hold only so many sockets (ws-address-cap.ts): past the cap, the
+// upgrade is answered with HTTP 429 and no socket is made.
 
 type Extra = { socket: WebSocket; request?: IncomingMessage };
 
@@ -54,39 +59,6 @@ function closeFor(err: AppError): [number, string] {
  */
 const fieldText = (v: unknown): string =>
   typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
-
-/** Sockets by the credential that opened them, to close them when it is revoked. */
-class SocketIndex {
-  private readonly sockets = new Map<string, Set<WebSocket>>();
-
-  add(id: string, ws: WebSocket): void {
-    // Closed while it authenticated: its 'close' has fired already, so it would stay here (and in every
-    // revocation sweep's query) for as long as the process runs.
-    if (ws.readyState === ws.CLOSING || ws.readyState === ws.CLOSED) return;
-    const set = this.sockets.get(id) ?? new Set();
-    set.add(ws);
-    this.sockets.set(id, set);
-    ws.once('close', () => {
-      set.delete(ws);
-      if (set.size === 0 && this.sockets.get(id) === set) this.sockets.delete(id);
-    });
-  }
-
-  close(id: string, reason: string): void {
-    for (const ws of this.sockets.get(id) ?? []) ws.close(CLOSE_UNAUTHORIZED, reason);
-    this.sockets.delete(id);
-  }
-
-  ids(): string[] {
-    return [...this.sockets.keys()];
-  }
-
-  size(): number {
-    let n = 0;
-    for (const set of this.sockets.values()) n += set.size;
-    return n;
-  }
-}
 
 export function attachSubscriptions(
   app: FastifyInstance,
@@ -120,13 +92,39 @@ export function attachSubscriptions(
     },
   });
 
+  const caps = new AddressSockets({
+    maxPending: services.config.wsMaxPendingPerAddress,
+    maxOpen: services.config.wsMaxSocketsPerAddress,
+  });
+  /** Each socket's place under the per-address caps, to mark it acknowledged. */
+  const places = new WeakMap<WebSocket, AddressPlace>();
+  const logRefusal = refusalLog((fields, message) => services.log.warn(fields, message));
+
   app.server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/graphql') {
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    // Counted from here, before the handshake, and given back when the TCP socket closes (ws-address-cap.ts).
+    const address = budgetAddress(upgradeClientAddress(req, trust));
+    const place = caps.take(address);
+    if (typeof place === 'string') {
+      logRefusal(address, place);
+      // Node took its own error listener off the socket for the upgrade: a reset must not throw.
+      socket.on('error', () => socket.destroy());
+      refuseUpgrade(socket as Socket, place);
+      return;
+    }
+    if (socket.destroyed) {
+      place.release();
+      return;
+    }
+    socket.once('close', () => place.release());
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      places.set(ws, place);
+      wss.emit('connection', ws, req);
+    });
   });
 
   /** Who opened the socket, and when its bearer token expires (ms since the epoch; none for an API key). */
@@ -185,6 +183,7 @@ export function attachSubscriptions(
         const address = upgradeClientAddress(extra.request!, trust);
         const { principal, expiresAt } = await authenticate(ctx.connectionParams, address, extra.request!);
         operations.setPrincipal(extra.socket, principal, address);
+        places.get(extra.socket)?.acknowledged();
         // A deposit's token expires with the deposit: its page keeps following a late payment.
         if (expiresAt !== undefined && principal.kind !== 'deposit')
           closeAtExpiry(extra.socket, expiresAt, CLOSE_UNAUTHORIZED);
@@ -276,8 +275,8 @@ export function attachSubscriptions(
     {
       keyIds: () => byKey.ids(),
       tokenIds: () => byToken.ids(),
-      closeForKey: (keyId) => byKey.close(keyId, 'key_revoked'),
-      closeForToken: (tokenId) => byToken.close(tokenId, 'token_revoked'),
+      closeForKey: (keyId) => byKey.close(keyId, CLOSE_UNAUTHORIZED, 'key_revoked'),
+      closeForToken: (tokenId) => byToken.close(tokenId, CLOSE_UNAUTHORIZED, 'token_revoked'),
     },
     services,
   );
@@ -289,17 +288,21 @@ export function attachSubscriptions(
     heapReleases(): number {
       return heapReleases;
     },
+    /** Sockets held under the per-address caps, and upgrades refused by them (ws-address-cap.ts). */
+    addressCaps() {
+      return { ...caps.totals(), refused: { ...caps.refused } };
+    },
     /** How many open sockets are indexed by the key or token that opened them (to close them on revocation). */
     indexedSockets(): number {
       return byKey.size() + byToken.size();
     },
     /** Closes the sockets that authenticated with a revoked key. */
     closeForKey(keyId: string): void {
-      byKey.close(keyId, 'key_revoked');
+      byKey.close(keyId, CLOSE_UNAUTHORIZED, 'key_revoked');
     },
     /** Closes the sockets that authenticated with a revoked bearer token (by its jti). */
     closeForToken(tokenId: string): void {
-      byToken.close(tokenId, 'token_revoked');
+      byToken.close(tokenId, CLOSE_UNAUTHORIZED, 'token_revoked');
     },
     /** On shutdown: tell every client we are going away (1001), so they reconnect elsewhere. */
     async close(): Promise<void> {

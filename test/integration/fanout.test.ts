@@ -12,7 +12,11 @@ import { rawSocket } from '../helpers/ws.js';
 // The live fan-out (src/modules/realtime/hub.ts, src/http/ws-live.ts): subscribers of one stream with the
 // same document, variables and visibility share one execution per message; what each socket receives is
 // still exactly graphql-ws's `next` frame with its own id; slow readers are handled by the documented rule.
-const t = useTestApp({ outboxPollMs: 50, wsSlowClientBytes: 16 * 1024 }, { role: 'all' });
+// 41 sockets from 127.0.0.1 at once: more than the default cap of sockets awaiting connection_init (32).
+const t = useTestApp(
+  { outboxPollMs: 50, wsSlowClientBytes: 16 * 1024, wsMaxPendingPerAddress: 64 },
+  { role: 'all' },
+);
 
 // Listened on once: the first test opens 40 sockets at once, and each must not start the server again (it did,
 // 40 times, which Node reported as a listener leak on the server).

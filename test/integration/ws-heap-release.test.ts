@@ -5,7 +5,8 @@ import { eventually } from '../helpers/receiver.js';
 
 // A wave of closed WebSockets starts one major GC (src/http/ws-heap-release.ts), so the process's memory
 // comes back after a stream ends; tested here through real sockets with a low threshold (the default is 1,000).
-const t = useTestApp({ wsHeapReleaseAfterCloses: 20 });
+// 40 sockets open at once from 127.0.0.1 without connection_init: past the default per-address cap (32).
+const t = useTestApp({ wsHeapReleaseAfterCloses: 20, wsMaxPendingPerAddress: 64 });
 let url = '';
 beforeAll(async () => {
   url = `${(await t.app.listen(0, '127.0.0.1')).replace('http', 'ws')}/graphql`;
