@@ -227,6 +227,18 @@ describe('bearer token revocation', () => {
     expect(await asBearer(t.app, token)).toBe(200);
     expect(await cli('admin', 'revoke', tokenId, '--json')).toEqual({ tokenId, revoked: true });
     await eventually(async () => (await asBearer(t.app, token)) === 401, 5000);
+    // Given the token itself, it names the token's kind (a user session's tokenId starts `adm_` too).
+    const user = await t.app.services.tokens.issueUserSession(
+      { merchantId: 'mer_x', mode: 'test' },
+      'u1',
+      600,
+      ['read'],
+    );
+    expect(await cli('admin', 'revoke', user.token, '--json')).toEqual({
+      tokenId: user.tokenId,
+      kind: 'user',
+      revoked: true,
+    });
 
     const m = await t.merchant();
     const created = await cli(
