@@ -5,6 +5,7 @@ import type { Config } from '../src/config.js';
 import type { Pool } from '../src/db/database.js';
 import type { Logger } from '../src/lib/logger.js';
 import { type DepositCrediting, openDepositScanners } from '../src/modules/deposits/index.js';
+import { jobData, scanJobData } from './job-data.js';
 import { bullPrefix, closeBudgetMs, closeWithin } from './queues.js';
 import type { JobSchedules } from './schedules.js';
 
@@ -57,7 +58,7 @@ export async function startScanning(deps: {
     CHAIN_QUEUE,
     async (job) => {
       if (job.name === 'expire') return { expired: await scanning.expire() };
-      const scanner = scanners.get(job.data.chain);
+      const scanner = scanners.get(jobData(scanJobData, job).chain);
       return scanner ? scanner.pass() : { skipped: true };
     },
     {

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../src/config.js';
 import type { Logger } from '../src/lib/logger.js';
 import type { Sweepers, SweepPassResult } from '../src/modules/treasury/index.js';
+import { jobData, sweepJobData } from './job-data.js';
 import { bullPrefix, closeBudgetMs, closeWithin, sweepQueueName } from './queues.js';
 import type { JobSchedules } from './schedules.js';
 
@@ -50,7 +51,7 @@ export async function startSweepJobs(deps: {
           const rec = await sweeper.reconcile();
           return rec ? { status: rec.status, alert: rec.alert } : { skipped: true };
         }
-        const address = typeof job.data?.address === 'string' ? job.data.address : undefined;
+        const { address } = jobData(sweepJobData, job);
         const r = await sweeper.pass({ address });
         // Ops' `sweepAddress` must not be lost to another process's pass: its job is retried (attempts).
         if (r.skipped && address) throw new Error('another sweep pass holds this network; retrying');

@@ -5,6 +5,7 @@ import type { Pool } from '../src/db/database.js';
 import type { Logger } from '../src/lib/logger.js';
 import type { DeliveryJob, WebhooksService } from '../src/modules/webhooks/index.js';
 import { DeliveryDispatcher, wakeForRetry } from '../src/modules/webhooks/index.js';
+import { jobData, webhookJobData } from './job-data.js';
 import { bullPrefix, closeBudgetMs, closeWithin, QUEUE } from './queues.js';
 
 // Binds webhook delivery (src/modules/webhooks/delivery) to this worker process and to BullMQ. The
@@ -66,7 +67,7 @@ function pausedFlag(
 
 /** A mirror job came due: wake the dispatcher; a job for a delivery that does not exist fails, for ops to see. */
 async function mirrorJob(pool: Pool, job: Job<DeliveryJob>, dispatcher: DeliveryDispatcher): Promise<string> {
-  const { eventId, endpointId } = job.data;
+  const { eventId, endpointId } = jobData(webhookJobData, job);
   if (!(await wakeForRetry(pool, dispatcher, eventId, endpointId)))
     throw new UnrecoverableError(`no delivery ${eventId} → ${endpointId}`);
   return 'woke the dispatcher';

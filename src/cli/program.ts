@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ADMIN_TOKEN_MAX_SECONDS } from '../config-env.js';
 import { ValidationError } from '../lib/errors.js';
-import { MAX_SESSION_TTL_SECONDS } from '../modules/merchants/index.js';
+import { MAX_SESSION_TTL_SECONDS, type TokenClaims } from '../modules/merchants/index.js';
 import { registerChainCommands } from './chain.js';
 import type { CliContext } from './context.js';
 import { registerKeyCommands } from './keys.js';
@@ -66,23 +66,41 @@ export function buildCli(): Command {
     .option('--json', 'print one JSON object')
     .action((tokenOrId: string, o) =>
       withContext(async (ctx) => {
-        const tokenId = await revokeToken(ctx, tokenOrId);
-        out(!!o.json, { tokenId, revoked: true }, `revoked ${tokenId}`);
+        const { tokenId, kind } = await revokeToken(ctx, tokenOrId);
+        out(
+          !!o.json,
+          { tokenId, ...(kind ? { kind } : {}), revoked: true },
+          `revoked ${kind ? `${TOKEN_KIND_NAMES[kind]} ` : ''}${tokenId}`,
+        );
       }),
     );
 
   return program;
 }
 
+/** How `admin revoke` names a token's kind (every kind's tokenId starts `adm_`: the prefix is no kind). */
+const TOKEN_KIND_NAMES: Record<TokenClaims['kind'], string> = {
+  admin: 'admin token',
+  user: 'user session',
+  stream: 'stream token',
+  deposit: 'deposit link token',
+};
+
 /**
- * A token is verified first (an expired one needs no revoking); a bare id is kept for the longest any token
- * lives, since its expiry is unknown.
+ * A token is verified first (an expired one needs no revoking), and its kind told; a bare id is kept for the
+ * longest any token lives, since its expiry (and kind) is unknown.
  */
-async function revokeToken(ctx: CliContext, tokenOrId: string): Promise<string> {
-  if (tokenOrId.split('.').length === 3) return (await ctx.tokens.revoke(tokenOrId, 'admin revoke')).jti;
+async function revokeToken(
+  ctx: CliContext,
+  tokenOrId: string,
+): Promise<{ tokenId: string; kind?: TokenClaims['kind'] }> {
+  if (tokenOrId.split('.').length === 3) {
+    const claims = await ctx.tokens.revoke(tokenOrId, 'admin revoke');
+    return { tokenId: claims.jti, kind: claims.kind };
+  }
   if (!/^[A-Za-z0-9_-]{1,100}$/.test(tokenOrId))
     throw new ValidationError('not a token or a token id', 'token');
   const longestMs = Math.max(ADMIN_TOKEN_MAX_SECONDS, MAX_SESSION_TTL_SECONDS) * 1000;
   await ctx.tokens.revokeId(tokenOrId, new Date(Date.now() + longestMs), 'admin revoke');
-  return tokenOrId;
+  return { tokenId: tokenOrId };
 }

@@ -185,9 +185,12 @@ export function registerGraphql(
     },
     preHandler: async (req, reply) => {
       const wantsGraphiql = req.method === 'GET' && (req.headers.accept ?? '').includes('text/html');
-      req.principal = wantsGraphiql
-        ? { kind: 'anonymous' }
-        : await auth.authenticate(req, reply, { merchantOnly: false });
+      // A CORS preflight (OPTIONS) runs nothing and carries no credentials: it spends no rate-limit budget,
+      // or a browser app would pay twice for each request.
+      req.principal =
+        wantsGraphiql || req.method === 'OPTIONS'
+          ? { kind: 'anonymous' }
+          : await auth.authenticate(req, reply, { merchantOnly: false });
     },
     handler: async (req, reply) => {
       if (req.method === 'POST' && !req.rawBody?.length) {

@@ -95,6 +95,32 @@ describe('CORS on /graphql', () => {
     });
     expect(post.headers['access-control-allow-origin']).toBeUndefined();
   });
+
+  it('spends no rate-limit budget on preflights (they run nothing)', async () => {
+    // More preflights than the anonymous budget allows in a second, from one address: none is refused, none
+    // carries RateLimit-* headers, and the anonymous request after them still has its budget.
+    const limit = t.app.config.anonymousRateLimitPerSecond;
+    const remoteAddress = '198.51.100.44';
+    for (let i = 0; i < limit + 2; i++) {
+      const res = await t.app.server.inject({
+        method: 'OPTIONS',
+        url: '/graphql',
+        remoteAddress,
+        headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' },
+      });
+      expect(res.statusCode).toBeLessThan(300);
+      expect(res.headers['ratelimit-remaining']).toBeUndefined();
+    }
+    const post = await t.app.server.inject({
+      method: 'POST',
+      url: '/graphql',
+      remoteAddress,
+      headers: { origin: 'https://shop.example', 'content-type': 'application/json' },
+      payload: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(post.statusCode).toBe(200);
+    expect(post.headers['ratelimit-remaining']).toBeDefined();
+  });
 });
 
 describe('introspection and the document limits', () => {
@@ -201,6 +227,18 @@ describe('bearer token revocation', () => {
     expect(await asBearer(t.app, token)).toBe(200);
     expect(await cli('admin', 'revoke', tokenId, '--json')).toEqual({ tokenId, revoked: true });
     await eventually(async () => (await asBearer(t.app, token)) === 401, 5000);
+    // Given the token itself, it names the token's kind (a user session's tokenId starts `adm_` too).
+    const user = await t.app.services.tokens.issueUserSession(
+      { merchantId: 'mer_x', mode: 'test' },
+      'u1',
+      600,
+      ['read'],
+    );
+    expect(await cli('admin', 'revoke', user.token, '--json')).toEqual({
+      tokenId: user.tokenId,
+      kind: 'user',
+      revoked: true,
+    });
 
     const m = await t.merchant();
     const created = await cli(

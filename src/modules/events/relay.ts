@@ -2,8 +2,9 @@ import type { Pool, PoolClient } from '../../db/database.js';
 import { type ChannelListener, listenChannel } from '../../db/listener.js';
 import { FailureRun } from '../../lib/failure-run.js';
 import type { Logger } from '../../lib/logger.js';
+import { publishEvent } from './live-messages.js';
 import { type EventRow, toStoredEvent } from './outbox.js';
-import { type PubSub, publishEvent } from './topics.js';
+import type { PubSub } from './topics.js';
 import type { StoredEvent } from './types.js';
 
 // Publishes outbox rows: claims unpublished events with FOR UPDATE SKIP LOCKED (several relays are safe)
