@@ -186,10 +186,6 @@ export class UnexpectedFunds {
     const amountMinor = parseStars(input.amount, this.maxAmountMinor, 'amount');
     const merchantId = fund.merchantId;
     const mode = fund.mode;
-    const text = {
-      description: `Unexpected payment ${fund.txHash}: ${reason}`.slice(0, 500),
-      metadata: { unexpectedFundId: fund.id, txHash: fund.txHash, chain: fund.chain, actor },
-    };
     const outcome = await this.ledger.post({
       merchantId,
       mode,
@@ -199,14 +195,15 @@ export class UnexpectedFunds {
           from: UNEXPECTED_FUNDS_ACCOUNT,
           to: { kind: 'user', code: userId },
           amountMinor,
-          ...text,
+          description: `Unexpected payment ${fund.txHash}: ${reason}`.slice(0, 500),
+          metadata: { unexpectedFundId: fund.id, txHash: fund.txHash, chain: fund.chain, actor },
         },
       ],
       guard: (c) => this.guard(c, fund.id),
       after: async (c, txs) => {
         const tx = txs[0]!;
         await this.record(c, fund, { action: 'credit', reason, actor, userId, amountMinor, tx });
-        return [creditEvent(merchantId, mode, userId, tx, reason, text)];
+        return [creditEvent(merchantId, mode, userId, tx, reason)];
       },
     });
     if (!outcome.ok) throw outcome.error;
@@ -280,16 +277,10 @@ function alreadyResolved(fund: UnexpectedFund): ConflictError {
 
 /**
  * The user's balance moved: the same internal event an adjustment writes (live balance and history), with the
- * posting's description and metadata, so the live transactionCreated row is the history row (events/topics.ts).
+ * posting's own description and metadata, so the live transactionCreated row is the history row
+ * (events/live-messages.ts).
  */
-function creditEvent(
-  merchantId: string,
-  mode: Mode,
-  userId: string,
-  tx: PostedTransaction,
-  reason: string,
-  text: { description: string; metadata: Record<string, string> },
-) {
+function creditEvent(merchantId: string, mode: Mode, userId: string, tx: PostedTransaction, reason: string) {
   return {
     id: newId('evt'),
     type: 'balance.adjusted' as const,
@@ -303,7 +294,8 @@ function creditEvent(
       direction: 'credit',
       balance: minorToJsonNumber(tx.toBalanceAfterMinor),
       reason,
-      ...text,
+      description: tx.description,
+      metadata: tx.metadata,
       createdAt: tx.createdAt.toISOString(),
     },
   };

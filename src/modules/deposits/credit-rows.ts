@@ -96,7 +96,7 @@ function confirmedEvent(row: DepositRow, c: CreditedDeposit): EventDraft {
       balance: c.balanceMinor === null ? null : minorToJsonNumber(c.balanceMinor),
       transactionId: c.transactionId,
       flags: row.flags,
-      // The credit's ledger time, as the user's history row (and the live row, events/topics.ts) shows it.
+      // The credit's ledger time, as the user's history row (and the live row, events/live-messages.ts) shows it.
       createdAt: (c.postedAt ?? new Date()).toISOString(),
     },
   };

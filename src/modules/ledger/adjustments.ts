@@ -47,8 +47,8 @@ export function planAdjustment(t: Tenant, input: AdjustInput, maxAmountMinor: bi
           direction: input.direction,
           balance: minorToJsonNumber(credit ? tx.toBalanceAfterMinor : tx.fromBalanceAfterMinor),
           reason,
-          // The posting's metadata, so the live transactionCreated row is the history row (events/topics.ts).
-          metadata: { actor: input.actor },
+          // The posting's own metadata, so the live transactionCreated row is the history row (live-messages.ts).
+          metadata: tx.metadata,
           createdAt: tx.createdAt.toISOString(),
         }),
       ];

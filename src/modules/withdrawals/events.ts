@@ -9,7 +9,7 @@ import { type WithdrawalRow, withdrawalData, withdrawalUpdateData } from './view
 // payout.completed / payout.failed (JSON numbers, as the page shows), and the internal withdrawal.updated that
 // feeds the withdrawalUpdated subscription on every step. A step that moved the user's Stars (the hold at
 // creation, a refund) carries that movement, the user's side of it, which feeds the user's live balance and
-// history (balanceUpdated, transactionCreated: src/modules/events/topics.ts).
+// history (balanceUpdated, transactionCreated: src/modules/events/live-messages.ts).
 
 function draft(w: WithdrawalRow, type: EventDraft['type'], data: Record<string, unknown>): EventDraft {
   return { id: newId('evt'), type, merchantId: w.merchant_id, mode: w.mode, createdAt: new Date(), data };
