@@ -6,6 +6,7 @@ export {
   isStale,
   PREPARED_TTL_MS,
   type PreparedSigning,
+  prepareSigning,
 } from './prepared.js';
 export { hotWalletLockKey, PayoutProcessor, type TickResult } from './processor.js';
 export { PayoutStore } from './store.js';

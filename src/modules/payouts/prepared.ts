@@ -28,6 +28,19 @@ export const PREPARED_TTL_MS = 20_000;
 export const isStale = (p: PreparedSigning): boolean => Date.now() - p.at > PREPARED_TTL_MS;
 
 /**
+ * Asks the node, outside any transaction: the signer, then the nonce seed when `seed` is given (the callers
+ * give it only while the database may have no counter). Timed from before the first call, for isStale.
+ */
+export async function prepareSigning(
+  prepare: () => Promise<LocalSigner>,
+  seed?: () => Promise<bigint | null>,
+): Promise<PreparedSigning> {
+  const at = Date.now();
+  const sign = await prepare();
+  return { sign, seed: seed ? await seed() : null, at };
+}
+
+/**
  * Read before the transaction: the node's pending count of the hot wallet, only while the database has no
  * counter for it (null when it has one: the stored counter wins).
  */

@@ -4,6 +4,7 @@ import type { Pool } from '../../db/database.js';
 import type { Logger } from '../../lib/logger.js';
 import type { LedgerService } from '../ledger/index.js';
 import type { WithdrawalRow } from '../withdrawals/index.js';
+import { prepareSigning } from './prepared.js';
 import { completePayout, failPayout } from './settle.js';
 import type { PayoutStore, PayoutTxRow } from './store.js';
 
@@ -256,13 +257,13 @@ export class PayoutProcessor {
         continue;
       }
       // Everything from the node first; the transaction that locks the withdrawal only signs and records.
-      const at = Date.now();
-      const sign = await this.wallet.prepare(net, w.wallet_address, units);
-      const seed =
+      const prepared = await prepareSigning(
+        () => this.wallet.prepare(net, w.wallet_address, units),
         this.wallet.nonces && w.payout_nonce === null
-          ? await this.store.nonceSeed(this.wallet.key, () => this.wallet.chainNonce())
-          : null;
-      const stored = await this.store.recordSigned(w, this.wallet, { sign, seed, at });
+          ? () => this.store.nonceSeed(this.wallet.key, () => this.wallet.chainNonce())
+          : undefined,
+      );
+      const stored = await this.store.recordSigned(w, this.wallet, prepared);
       if (!stored) continue;
       tokenLeft.set(w.network, left - units);
       nativeLeft -= BigInt(stored.tx.fee_params.maxCost ?? '0');

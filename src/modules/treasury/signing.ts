@@ -1,7 +1,13 @@
 import type { LocalSigner } from '../../chains/payout/types.js';
 import { inTransaction, type Pool, type PoolClient } from '../../db/database.js';
 import { newId } from '../../lib/ids.js';
-import { allocateHotNonce, hotNonceSeed, isStale, type PreparedSigning } from '../payouts/index.js';
+import {
+  allocateHotNonce,
+  hotNonceSeed,
+  isStale,
+  type PreparedSigning,
+  prepareSigning,
+} from '../payouts/index.js';
 import { type NewSweep, OPEN_SWEEP, type SweepRow, type TreasuryStore, type TreasuryTxRow } from './store.js';
 
 // Store first, send second: each of these asks the node what the transaction needs (fees, estimates, TRON: the
@@ -29,15 +35,13 @@ export interface ReadyRequest extends PreparedSigning {
 
 /** Asks the node (outside any transaction): the signer, and the nonce seed when the counter is missing. */
 export async function prepareRequest(pool: Pool, req: SignRequest): Promise<ReadyRequest> {
-  const at = Date.now();
-  const sign = await req.prepare();
-  let seed: bigint | null = null;
-  if (req.nonces === 'hot') seed = await hotNonceSeed(pool, req.signerKey, req.seed);
-  else if (req.nonces === 'address') {
+  const seed = async (): Promise<bigint | null> => {
+    if (req.nonces === 'hot') return hotNonceSeed(pool, req.signerKey, req.seed);
     const r = await pool.query('select 1 from treasury_nonces where signer_key = $1', [req.signerKey]);
-    if (!r.rowCount) seed = await req.seed();
-  }
-  return { nonces: req.nonces, signerKey: req.signerKey, sign, seed, at };
+    return r.rowCount ? null : req.seed();
+  };
+  const prepared = await prepareSigning(req.prepare, req.nonces === 'none' ? undefined : seed);
+  return { nonces: req.nonces, signerKey: req.signerKey, ...prepared };
 }
 
 /** A deposit address's next nonce from its counter, created from `seed` the first time (a stored one wins). */
