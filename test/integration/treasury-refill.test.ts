@@ -1,4 +1,4 @@
-import { Contract, JsonRpcProvider, Wallet } from 'ethers';
+import { Contract, JsonRpcProvider, toQuantity, Wallet } from 'ethers';
 import { describe, expect, it, vi } from 'vitest';
 import { DISPERSE_ADDRESS } from '../../src/devnet/evm/index.js';
 import { fundHot, requestDeposit } from '../helpers/evm.js';
@@ -172,7 +172,14 @@ describe('treasury failure paths', () => {
 
     // Deep enough: the sweep fails and its gas is booked; the same pass plans the address again, and tops it up
     // with what the transfer needs less what is left on it: the gas the reverted one burned.
+    // Twelve empty blocks cut the base fee to a fifth, and the hot wallet's fee data lives 2 s: on a slow host the
+    // pass read the lower fees, found the leftover enough and planned no top-up. The block the pass reads carries
+    // a base fee no lower than the first sweep's fee cap, so the leftover is short whichever fees the pass uses.
     await t.devnet.mine(12);
+    await t.devnet.request('hardhat_setNextBlockBaseFeePerGas', [
+      toQuantity(BigInt(first!.fee_params.maxFeePerGas!)),
+    ]);
+    await t.devnet.mine(1);
     expect(await pass()).toMatchObject({ failed: 1, planned: 1, toppedUp: 1 });
     const [failed, again] = (await t.app.pool.query<Row>(sweepTxs, [address])).rows;
     expect(failed).toMatchObject({ status: 'failed', failure_reason: `${first!.tx_hash} failed on chain` });
