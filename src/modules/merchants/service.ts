@@ -3,7 +3,6 @@ import { decrypt, encrypt, randomHex, sha256 } from '../../lib/crypto.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { ApiKey, Merchant, type Mode } from './entities.js';
-import { KEY_CACHE_TTL_MS, KeyCache } from './key-cache.js';
 import {
   type CreatedKey,
   KEY_SCOPES,
@@ -20,19 +19,19 @@ import {
   resolveSettings,
   settingsSchema,
 } from './settings.js';
+import { SingleFlightCache } from './single-flight-cache.js';
 import { MAX_SESSION_TTL_SECONDS } from './tokens.js';
 
 export { type CreatedKey, KEY_SCOPES, type KeyOptions, parseCidrs, type ResolvedKey } from './keys.js';
-
-const KEY_CACHE_MAX = 10_000;
 
 function secretAad(keyId: string): string {
   return `api_key:${keyId}`;
 }
 
 export class MerchantsService {
-  private readonly keys = new KeyCache();
-  private readonly settingsCache = new Map<string, { settings: MerchantSettings; expiresAtMs: number }>();
+  /** API keys by the hex sha256 of the key, and settings by merchant id: single-flight-cache.ts. */
+  private readonly keys = new SingleFlightCache<ResolvedKey | null>();
+  private readonly settingsCache = new SingleFlightCache<MerchantSettings>();
   constructor(
     private readonly orm: MikroORM,
     private readonly masterKey: Buffer,
@@ -76,20 +75,19 @@ export class MerchantsService {
     return this.orm.em.fork().find(Merchant, {}, { orderBy: { createdAt: 'asc' } });
   }
 
-  /** Settings are read on hot paths (every deposit, every credit): cached as briefly as API keys. */
+  /**
+   * Settings are read on hot paths (every deposit, every credit): cached as briefly as API keys, one lookup per
+   * merchant at a time (single-flight-cache.ts).
+   */
   async settings(merchantId: string): Promise<MerchantSettings> {
-    const now = Date.now();
-    const hit = this.settingsCache.get(merchantId);
-    if (hit && hit.expiresAtMs > now) return hit.settings;
-    const settings = resolveSettings((await this.getMerchant(merchantId)).settings);
-    if (this.settingsCache.size >= KEY_CACHE_MAX) this.settingsCache.clear();
-    this.settingsCache.set(merchantId, { settings, expiresAtMs: now + KEY_CACHE_TTL_MS });
-    return settings;
+    return this.settingsCache.get(merchantId, async () =>
+      resolveSettings((await this.getMerchant(merchantId)).settings),
+    );
   }
 
   /**
    * Merges `overrides` into the merchant's stored overrides and returns the resolved settings. Cached keys
-   * are dropped so this process applies the change at once; other processes do within KEY_CACHE_TTL_MS.
+   * are dropped so this process applies the change at once; other processes do within CACHE_TTL_MS.
    */
   async updateSettings(merchantId: string, overrides: MerchantSettingsOverrides): Promise<MerchantSettings> {
     const em = this.orm.em.fork();
@@ -185,7 +183,7 @@ export class MerchantsService {
 
   /**
    * Changes a key's signature version or trusted-documents rule. This process applies it at once; other
-   * processes when their cached copy expires (KEY_CACHE_TTL_MS).
+   * processes when their cached copy expires (CACHE_TTL_MS).
    */
   async updateKeySettings(
     keyId: string,
@@ -261,7 +259,7 @@ export class MerchantsService {
     };
   }
 
-  /** Looks an API key up for authentication (cached, one lookup at a time: key-cache.ts); null when unknown or revoked. */
+  /** Looks an API key up for authentication (cached, one lookup at a time: single-flight-cache.ts); null when unknown or revoked. */
   async resolveKey(apiKey: string): Promise<ResolvedKey | null> {
     const hash = sha256(apiKey);
     return this.keys.get(hash.toString('hex'), () => this.lookUpKey(hash));
@@ -289,7 +287,7 @@ export class MerchantsService {
     };
   }
 
-  /** Drops a cached key (by the hex sha256 of the key), e.g. when another process revoked it; see key-cache.ts. */
+  /** Drops a cached key (by the hex sha256 of the key), e.g. when another process revoked it; see single-flight-cache.ts. */
   evict(keyHashHex: string): void {
     this.keys.evict(keyHashHex);
   }
