@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -5,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseUrl, dropTestDatabase, scratchName, TEST_DB_PREFIX } from '../helpers/db.js';
 import { testPort } from '../helpers/ports.js';
-import { ROOT, run, type ServerCommand, startServer } from '../helpers/process.js';
+import { ROOT, type RunResult, run, type ServerCommand, startServer } from '../helpers/process.js';
 import { signedCaller } from '../helpers/server-client.js';
 
 // The production build as the Docker image runs it (docker itself is not available here): `npm run
@@ -28,8 +29,54 @@ const env = {
   REDIS_PREFIX: `novapay-compiled:${randomBytes(4).toString('hex')}`,
   LOG_LEVEL: 'warn',
 };
-let api: Awaited<ReturnType<typeof startServer>> | undefined;
-let worker: Awaited<ReturnType<typeof startServer>> | undefined;
+type Server = Awaited<ReturnType<typeof startServer>>;
+let api: Server | undefined;
+let worker: Server | undefined;
+
+// What a failure message quotes of a process's output: its end, where a crash or a failed shutdown says why
+// (CI once saw the API exit 1 on SIGTERM under load, and the failure showed nothing of what it printed).
+const TAIL_CHARS = 64 * 1024;
+
+function tail(text: string): string {
+  return text.length > TAIL_CHARS
+    ? `[…${text.length - TAIL_CHARS} characters before]${text.slice(-TAIL_CHARS)}`
+    : text;
+}
+
+/** A command's exit code and the end of its stdout and stderr, for an assertion's message. */
+function said(r: RunResult): string {
+  return `exit ${r.code}\n--- stdout (end) ---\n${tail(r.stdout)}\n--- stderr (end) ---\n${tail(r.stderr)}`;
+}
+
+/** Starts the compiled server in `role`; a start that fails or times out names the role and quotes its output. */
+async function startCompiled(role: 'api' | 'worker', port: number): Promise<Server> {
+  try {
+    return await startServer(env, port, ['--role', role], 60_000, COMPILED);
+  } catch (err) {
+    const [first, ...output] = (err as Error).message.split('\n');
+    throw new Error(`the compiled ${role} process did not start: ${first}\n${tail(output.join('\n'))}`);
+  }
+}
+
+/**
+ * Waits until `child` has exited and its output is all read (its pipes closed: 'exit' can come before the
+ * last of it), at most 10 s for the pipes, and says how it ended and what it printed last.
+ */
+async function howItEnded(server: Server): Promise<{ code: number | null; message: string }> {
+  const code = await server.exited;
+  const child: ChildProcess = server.child;
+  const pipes = [child.stdout, child.stderr].filter((p) => p !== null && !p.closed);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(pipes.map((p) => new Promise((resolve) => p!.once('close', resolve)))),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, 10_000);
+    }),
+  ]);
+  clearTimeout(timer);
+  const how = `exit code ${code}, signal ${child.signalCode ?? 'none'}`;
+  return { code, message: `${how}; its output (stdout and stderr, the end):\n${tail(server.output())}` };
+}
 
 /** The runtime stage's `COPY` lines: [source, destination, stage it comes from or null]. */
 function runtimeCopies(): [string, string, string | null][] {
@@ -64,12 +111,12 @@ function assembleImage() {
 
 beforeAll(async () => {
   const built = await run('npm', ['run', '--silent', 'build:server', '--', '--outdir', join(APP, 'dist')]);
-  expect(built.code, built.stderr).toBe(0);
+  expect(built.code, said(built)).toBe(0);
   assembleImage();
   expect(existsSync(join(APP, 'src'))).toBe(false);
   expect(existsSync(join(APP, 'tsconfig.json'))).toBe(false);
   const migrated = await run(process.execPath, [MAIN, '--migrate-only'], env, 60_000, APP);
-  expect(migrated.code, migrated.stderr).toBe(0);
+  expect(migrated.code, said(migrated)).toBe(0);
   expect(migrated.stdout).toMatch(/^applied Migration/m);
 });
 
@@ -81,10 +128,17 @@ afterAll(async () => {
 
 describe('the compiled server', () => {
   it('serves the API and a worker, takes a key from the compiled CLI, and stops on SIGTERM', async () => {
-    [api, worker] = await Promise.all([
-      startServer(env, apiPort, ['--role', 'api'], 60_000, COMPILED),
-      startServer(env, workerPort, ['--role', 'worker'], 60_000, COMPILED),
+    // Each kept when the other fails to start, so afterAll ends it.
+    const [a, w] = await Promise.allSettled([
+      startCompiled('api', apiPort),
+      startCompiled('worker', workerPort),
     ]);
+    if (a.status === 'fulfilled') api = a.value;
+    if (w.status === 'fulfilled') worker = w.value;
+    const failed = [a, w].flatMap((s) => (s.status === 'rejected' ? [(s.reason as Error).message] : []));
+    if (a.status === 'rejected' || w.status === 'rejected') throw new Error(failed.join('\n\n'));
+    api = a.value;
+    worker = w.value;
     for (const port of [apiPort, workerPort]) {
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(await health.json()).toEqual({ status: 'ok' });
@@ -106,12 +160,13 @@ describe('the compiled server', () => {
       60_000,
       APP,
     );
-    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.code, said(cli)).toBe(0);
     const key = JSON.parse(cli.stdout) as { apiKey: string; apiSecret: string };
     const balance = await signedCaller(apiPort)(key, 'GET', '/api/v1/balance/nobody');
     expect([balance.status, balance.body.error.code]).toEqual([404, 'not_found']);
 
     api.child.kill('SIGTERM');
-    expect(await api.exited).toBe(0);
+    const stopped = await howItEnded(api);
+    expect(stopped.code, `the compiled API process on SIGTERM: ${stopped.message}`).toBe(0);
   });
 });
