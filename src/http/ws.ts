@@ -39,7 +39,7 @@ export const CLOSE_UNAUTHORIZED = 4401;
 export const CLOSE_IP_NOT_ALLOWED = 4403;
 export const CLOSE_RATE_LIMITED = 4429;
 export const CLOSE_GOING_AWAY = 1001;
-/** A dependency (PostgreSQL) refused the check: graphql-ws clients retry 1013, unlike every 44xx. */
+/** A dependency (PostgreSQL) refused the check: graphql-ws clients retry 1013, unlike 4401 and 4429. */
 export const CLOSE_TRY_AGAIN_LATER = 1013;
 const CLOSE_INTERNAL_ERROR = 4500;
 /** A disconnect wave is over when no socket has closed for this long (ws-heap-release.ts). */
