@@ -1,6 +1,13 @@
 import { type DocumentNode, print } from '@0no-co/graphql.web';
 import type { TadaDocumentNode } from 'gql.tada';
-import { type Client, type ClientOptions, createClient, type Sink } from 'graphql-ws';
+import {
+  type Client,
+  type ClientOptions,
+  createClient,
+  type FormattedExecutionResult,
+  type Sink,
+  type SubscribePayload,
+} from 'graphql-ws';
 
 // The pages talk to the API only through GraphQL: over HTTP (POST /graphql) and graphql-ws on the same path.
 // Every document is written with gql.tada's `graphql()` (./tada.ts), so tsc checks it against the schema and
@@ -137,6 +144,11 @@ export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'refused'
 /**
  * A graphql-ws client that reconnects for ever (with backoff) unless the server refuses the token (4401),
  * reporting its state so a page can show it. Subscriptions are resubscribed after each reconnect.
+ *
+ * graphql-ws gives up for good on some close codes whatever `shouldRetry` says (4429 `rate_limited` or
+ * `too_many_messages`, 4500, 4400, 4406, 4409, 1009, …: docs/api.md "WebSocket close codes"), ending each
+ * subscription with the close as its error. A subscription ended so is made again after the same backoff,
+ * which opens a new socket: an overlay left open for hours comes back after a burst of reconnects was refused.
  */
 export function liveClient(
   token: string,
@@ -145,8 +157,8 @@ export function liveClient(
 ): Client {
   let everConnected = false;
   let refused = false;
-  return createClient({
-    url: wsUrl(),
+  const client = createClient({
+    url: wsUrl,
     connectionParams: { token },
     lazy: false,
     keepAlive: 10_000,
@@ -171,4 +183,56 @@ export function liveClient(
     },
     ...extra,
   });
+  return resubscribing(
+    client,
+    (e) => closeInfo(e)?.code !== CLOSE_UNAUTHORIZED,
+    extra.retryWait ?? backoff(),
+  );
+}
+
+/**
+ * `client`, whose subscriptions are made again (after `wait(attempt)`) when they end with an error that
+ * `again` accepts (a close graphql-ws would not retry), until they are unsubscribed or the client disposed.
+ */
+function resubscribing(
+  client: Client,
+  again: (e: unknown) => boolean,
+  wait: (retries: number) => Promise<void>,
+): Client {
+  let disposed = false;
+  let attempts = 0;
+  client.on('connected', () => {
+    attempts = 0;
+  });
+  return {
+    ...client,
+    subscribe<Data, Extensions>(
+      payload: SubscribePayload,
+      sink: Sink<FormattedExecutionResult<Data, Extensions>>,
+    ): () => void {
+      let stopped = false;
+      let stop = () => {};
+      const start = () => {
+        stop = client.subscribe<Data, Extensions>(payload, {
+          next: (value) => sink.next(value),
+          complete: () => sink.complete(),
+          error: (e) => {
+            if (stopped || disposed || closeInfo(e) === null || !again(e)) return sink.error(e);
+            void wait(attempts++).then(() => {
+              if (!stopped && !disposed) start();
+            });
+          },
+        });
+      };
+      start();
+      return () => {
+        stopped = true;
+        stop();
+      };
+    },
+    dispose() {
+      disposed = true;
+      return client.dispose();
+    },
+  };
 }
