@@ -44,18 +44,35 @@ export class MerchantsService {
   ) {}
 
   async createMerchant(name: string, settings: MerchantSettingsOverrides = {}): Promise<Merchant> {
+    const em = this.orm.em.fork();
+    const merchant = this.addMerchant(em, name, settings);
+    await em.flush();
+    return merchant;
+  }
+
+  /**
+   * A merchant and its first key, in one transaction: a refused key option (a bad CIDR) leaves no merchant
+   * behind, so the corrected command does not make a second one of the same name.
+   */
+  async createMerchantWithKey(
+    name: string,
+    mode: Mode,
+    opts: KeyOptions = {},
+  ): Promise<{ merchant: Merchant; key: CreatedKey }> {
+    return this.orm.em.fork().transactional(async (em) => {
+      const merchant = this.addMerchant(em, name, {});
+      await em.flush(); // the key names the merchant by id, not as a relation the flush would order
+      const key = this.addKey(em, merchant.id, mode, opts);
+      await em.flush();
+      return { merchant, key };
+    });
+  }
+
+  private addMerchant(em: EntityManager, name: string, settings: MerchantSettingsOverrides): Merchant {
     const trimmed = name.trim();
     if (!trimmed || trimmed.length > 200) throw new ValidationError('name must be 1-200 characters', 'name');
     settingsSchema.parse(settings);
-    const em = this.orm.em.fork();
-    const merchant = em.create(Merchant, {
-      id: newId('mer'),
-      name: trimmed,
-      settings,
-      createdAt: new Date(),
-    });
-    await em.flush();
-    return merchant;
+    return em.create(Merchant, { id: newId('mer'), name: trimmed, settings, createdAt: new Date() });
   }
 
   async getMerchant(id: string): Promise<Merchant> {
