@@ -17,8 +17,7 @@ export function registerMerchantCommands(program: Command): void {
     .option('--json', 'print one JSON object')
     .action((o) =>
       withContext(async (ctx) => {
-        const m = await ctx.merchants.createMerchant(o.name);
-        const key = await ctx.merchants.createKey(m.id, o.mode as Mode, {
+        const { merchant: m, key } = await ctx.merchants.createMerchantWithKey(o.name, o.mode as Mode, {
           ipAllowlist: o.ip,
           rateLimitPerSecond: o.rateLimit,
           requireTimestamp: !!o.requireTimestamp,

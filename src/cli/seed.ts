@@ -38,9 +38,10 @@ export function registerSeedCommand(program: Command): void {
         let merchantId: string = o.merchant;
         if (merchantId) await ctx.merchants.getMerchant(merchantId);
         else {
-          const m = await ctx.merchants.createMerchant(o.name);
-          merchantId = m.id;
-          const k = await ctx.merchants.createKey(m.id, mode, { rateLimitPerSecond: 1000 });
+          const { merchant, key: k } = await ctx.merchants.createMerchantWithKey(o.name, mode, {
+            rateLimitPerSecond: 1000,
+          });
+          merchantId = merchant.id;
           key = { apiKey: k.apiKey, apiSecret: k.apiSecret };
         }
         const tenant = { merchantId, mode };

@@ -1,5 +1,7 @@
 import { type Command, CommanderError } from 'commander';
 import { buildCli } from '../../src/cli/program.js';
+import type { TestContext } from './app.js';
+import { databaseUrl } from './db.js';
 import type { RunResult } from './process.js';
 
 // The CLI's commands run in the test's own process: the same program `npm run cli` builds, with the same
@@ -13,6 +15,16 @@ export function runCliInProcess(args: string[], env: Record<string, string>): Pr
   const result = queue.then(() => runOnce(args, env));
   queue = result.catch(() => undefined);
   return result;
+}
+
+/** Runs commands against a test app's database and Redis prefix, as an operator's CLI beside its server. */
+export function appCliInProcess(t: TestContext) {
+  return (...args: string[]) =>
+    runCliInProcess(args, {
+      DATABASE_URL: databaseUrl(t.dbName),
+      REDIS_PREFIX: t.app.config.redisPrefix,
+      LOG_LEVEL: 'warn',
+    });
 }
 
 /** As cliRunner, in-process: fails on a non-zero exit; returns the JSON the command printed. */

@@ -1,19 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
-import { runCliInProcess } from '../helpers/cli-in-process.js';
-import { databaseUrl } from '../helpers/db.js';
+import { appCliInProcess } from '../helpers/cli-in-process.js';
 
 // docs/cli.md: with --json a command prints exactly one JSON object on stdout, a refusal too (the API's error
 // shape, exit code 1); `webhooks create --event` takes an event type as REST or as GraphQL spells it.
 
 describe('the CLI with --json', () => {
   const t = useTestApp();
-  const cli = (...args: string[]) =>
-    runCliInProcess(args, {
-      DATABASE_URL: databaseUrl(t.dbName),
-      REDIS_PREFIX: t.app.config.redisPrefix,
-      LOG_LEVEL: 'warn',
-    });
+  const cli = appCliInProcess(t);
   /** `users credit` of `amount` Stars to user u. */
   const credit = (merchantId: string, amount: string, ...rest: string[]) =>
     cli(

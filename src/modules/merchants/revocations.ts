@@ -21,15 +21,47 @@ export class TokenRevocations {
   ) {}
 
   async revoke(jti: string, expiresAt: Date, who: { subject?: string; reason?: string } = {}): Promise<void> {
-    await this.pool.query(
-      `insert into revoked_tokens (jti, subject, reason, expires_at) values ($1, $2, $3, $4)
-       on conflict (jti) do nothing`,
-      [jti, who.subject ?? null, who.reason ?? null, expiresAt],
+    let n = 0;
+    await this.recordIn(
+      (sql, params) =>
+        this.pool.query(
+          sql.replace(/\?/g, () => `$${++n}`),
+          params,
+        ),
+      jti,
+      expiresAt,
+      who,
     );
-    // Rows past their token's expiry guard nothing: drop them now and then.
-    await this.pool.query(`delete from revoked_tokens where expires_at < now() - interval '1 day'`);
+    await this.announce(jti, expiresAt);
+  }
+
+  /**
+   * Writes a revocation's record through `exec`, a statement in the caller's transaction (its parameters as
+   * `?`), so that it commits with the change it belongs to (an API key's revocation); `announce` it once that
+   * transaction has committed.
+   */
+  async recordIn(
+    exec: (sql: string, params: unknown[]) => Promise<unknown>,
+    jti: string,
+    expiresAt: Date,
+    who: { subject?: string; reason?: string } = {},
+  ): Promise<void> {
+    await exec(
+      `insert into revoked_tokens (jti, subject, reason, expires_at) values (?, ?, ?, ?::timestamptz)
+       on conflict (jti) do nothing`,
+      [jti, who.subject ?? null, who.reason ?? null, expiresAt.toISOString()],
+    );
+  }
+
+  /** A recorded revocation takes effect: in this process at once, in the others through their notices. */
+  async announce(jti: string, expiresAt: Date): Promise<void> {
     this.add(jti, expiresAt.getTime());
     this.notices.tokenRevoked(jti, expiresAt.getTime());
+    // Rows past their token's expiry guard nothing: drop them now and then. Housekeeping only: the revocation
+    // has committed, so a failure here must not answer as if it had not (the next revocation drops them).
+    await this.pool
+      .query(`delete from revoked_tokens where expires_at < now() - interval '1 day'`)
+      .catch(() => undefined);
   }
 
   /** Records a revocation made elsewhere (another process's message). */

@@ -1,4 +1,4 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { decrypt, encrypt, randomHex, sha256 } from '../../lib/crypto.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
@@ -43,18 +43,35 @@ export class MerchantsService {
   ) {}
 
   async createMerchant(name: string, settings: MerchantSettingsOverrides = {}): Promise<Merchant> {
+    const em = this.orm.em.fork();
+    const merchant = this.addMerchant(em, name, settings);
+    await em.flush();
+    return merchant;
+  }
+
+  /**
+   * A merchant and its first key, in one transaction: a refused key option (a bad CIDR) leaves no merchant
+   * behind, so the corrected command does not make a second one of the same name.
+   */
+  async createMerchantWithKey(
+    name: string,
+    mode: Mode,
+    opts: KeyOptions = {},
+  ): Promise<{ merchant: Merchant; key: CreatedKey }> {
+    return this.orm.em.fork().transactional(async (em) => {
+      const merchant = this.addMerchant(em, name, {});
+      await em.flush(); // the key names the merchant by id, not as a relation the flush would order
+      const key = this.addKey(em, merchant.id, mode, opts);
+      await em.flush();
+      return { merchant, key };
+    });
+  }
+
+  private addMerchant(em: EntityManager, name: string, settings: MerchantSettingsOverrides): Merchant {
     const trimmed = name.trim();
     if (!trimmed || trimmed.length > 200) throw new ValidationError('name must be 1-200 characters', 'name');
     settingsSchema.parse(settings);
-    const em = this.orm.em.fork();
-    const merchant = em.create(Merchant, {
-      id: newId('mer'),
-      name: trimmed,
-      settings,
-      createdAt: new Date(),
-    });
-    await em.flush();
-    return merchant;
+    return em.create(Merchant, { id: newId('mer'), name: trimmed, settings, createdAt: new Date() });
   }
 
   async getMerchant(id: string): Promise<Merchant> {
@@ -108,6 +125,14 @@ export class MerchantsService {
 
   async createKey(merchantId: string, mode: Mode, opts: KeyOptions = {}): Promise<CreatedKey> {
     await this.getMerchant(merchantId);
+    const em = this.orm.em.fork();
+    const created = this.addKey(em, merchantId, mode, opts);
+    await em.flush();
+    return created;
+  }
+
+  /** A new key of the merchant's, checked and persisted in `em` (written by the caller's flush). */
+  private addKey(em: EntityManager, merchantId: string, mode: Mode, opts: KeyOptions): CreatedKey {
     const ipAllowlist = opts.ipAllowlist ?? [];
     parseCidrs(ipAllowlist);
     const rate = opts.rateLimitPerSecond ?? this.defaultRateLimitPerSecond;
@@ -123,7 +148,6 @@ export class MerchantsService {
     const keyId = newId('key');
     const apiKey = `sk_${mode}_${randomHex(16)}`;
     const apiSecret = randomHex(32);
-    const em = this.orm.em.fork();
     em.create(ApiKey, {
       id: keyId,
       merchantId,
@@ -140,7 +164,6 @@ export class MerchantsService {
       createdAt: new Date(),
       revokedAt: null,
     });
-    await em.flush();
     return { keyId, merchantId, mode, apiKey, apiSecret };
   }
 
@@ -152,33 +175,46 @@ export class MerchantsService {
    * Revokes a key, and the user sessions and stream tokens it minted (they name it: tokens.ts): its id goes on
    * the revoked tokens' list for as long as such a token lives, which refuses them everywhere and closes their
    * sockets. `keepTokens` (a routine rotation, as `rotateKey`) only retires the key. Revoking a key that was
-   * rotated or retired before ends its tokens then (a rotated key that leaked).
+   * rotated or retired before ends its tokens then (a rotated key that leaked). The key's revoked_at and the
+   * list's row commit together: a failure leaves neither (an error over a half-revoked key, its tokens alive,
+   * was the alternative).
    */
   async revokeKey(keyId: string, opts: { keepTokens?: boolean } = {}): Promise<ApiKey> {
-    const key = await this.retireKey(keyId);
-    if (this.tokenRevocations && !opts.keepTokens) {
-      const until = new Date(Date.now() + MAX_SESSION_TTL_SECONDS * 1000);
-      await this.tokenRevocations.revoke(keyId, until, { reason: 'API key revoked' });
-    }
+    const revocations = opts.keepTokens ? null : this.tokenRevocations;
+    const until = new Date(Date.now() + MAX_SESSION_TTL_SECONDS * 1000);
+    const key = await this.orm.em.fork().transactional(async (em) => {
+      const key = await this.retireKey(em, keyId);
+      await revocations?.recordIn(this.statement(em), keyId, until, { reason: 'API key revoked' });
+      return key;
+    });
+    this.keyRetired(key);
+    await revocations?.announce(keyId, until);
     return key;
   }
 
   /**
-   * Stops the key authenticating (revoked_at) and drops it from caches and its sockets. The tokens it minted
-   * are left alone: rotation retires a key this way, and overlays' stream tokens live on until they expire.
+   * Stops the key authenticating (revoked_at), in `em`'s transaction. The tokens it minted are left alone:
+   * rotation retires a key this way, and overlays' stream tokens live on until they expire.
    */
-  private async retireKey(keyId: string): Promise<ApiKey> {
-    const em = this.orm.em.fork();
+  private async retireKey(em: EntityManager, keyId: string): Promise<ApiKey> {
     const key = await em.findOne(ApiKey, { id: keyId });
     if (!key) throw new NotFoundError('API key', keyId);
-    if (!key.revokedAt) {
-      key.revokedAt = new Date();
-      await em.flush();
-    }
+    key.revokedAt ??= new Date();
+    await em.flush();
+    return key;
+  }
+
+  /** Once a key's retirement committed: out of the caches, its sockets told (this process and the others). */
+  private keyRetired(key: ApiKey): void {
     const hashHex = key.keyHash.toString('hex');
     this.evict(hashHex);
     this.notices.keyRevoked(hashHex, key.id);
-    return key;
+  }
+
+  /** Runs one statement (parameters as `?`) in `em`'s transaction. */
+  private statement(em: EntityManager) {
+    return (sql: string, params: unknown[]) =>
+      em.getConnection().execute(sql, params, 'run', em.getTransactionContext());
   }
 
   /**
@@ -203,28 +239,31 @@ export class MerchantsService {
   /**
    * Issues a new key with the same mode, allow-list, limit, scopes and signature rules; retires the old one (it
    * no longer authenticates) without ending the browser tokens it minted: rotation is routine, and would
-   * otherwise close every overlay's stream token. `revokeKey` on the old key later ends them (it leaked).
+   * otherwise close every overlay's stream token. `revokeKey` on the old key later ends them (it leaked). One
+   * transaction: a failure leaves the old key as it was and no new one (whose secret nobody would have seen).
    */
   async rotateKey(keyId: string): Promise<CreatedKey> {
-    const em = this.orm.em.fork();
-    const old = await em.findOne(ApiKey, { id: keyId });
-    if (!old) throw new NotFoundError('API key', keyId);
-    const created = await this.createKey(old.merchantId, old.mode, {
-      ipAllowlist: old.ipAllowlist,
-      rateLimitPerSecond: old.rateLimitPerSecond,
-      scopes: old.scopes,
-      requireTimestamp: old.requireTimestamp,
-      signatureVersion: old.signatureVersion,
-      trustedDocumentsOnly: old.trustedDocumentsOnly,
-    });
-    // Webhook endpoints that sign their body with this key's secret follow it to the new key.
-    await em
-      .getConnection()
-      .execute(
+    const { created, old } = await this.orm.em.fork().transactional(async (em) => {
+      const old = await em.findOne(ApiKey, { id: keyId });
+      if (!old) throw new NotFoundError('API key', keyId);
+      const created = this.addKey(em, old.merchantId, old.mode, {
+        ipAllowlist: old.ipAllowlist,
+        rateLimitPerSecond: old.rateLimitPerSecond,
+        scopes: old.scopes,
+        requireTimestamp: old.requireTimestamp,
+        signatureVersion: old.signatureVersion,
+        trustedDocumentsOnly: old.trustedDocumentsOnly,
+      });
+      await em.flush();
+      // Webhook endpoints that sign their body with this key's secret follow it to the new key.
+      await this.statement(em)(
         'update webhook_endpoints set body_signing_key_id = ?, updated_at = now() where body_signing_key_id = ?',
         [created.keyId, keyId],
       );
-    await this.revokeKey(keyId, { keepTokens: true });
+      await this.retireKey(em, keyId);
+      return { created, old };
+    });
+    this.keyRetired(old);
     return created;
   }
 
