@@ -1,15 +1,16 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { decrypt, encrypt, randomHex, sha256 } from '../../lib/crypto.js';
+import { decrypt, sha256 } from '../../lib/crypto.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { ApiKey, Merchant, type Mode } from './entities.js';
 import {
+  addKeyEntity,
   type CreatedKey,
-  KEY_SCOPES,
   type KeyOptions,
-  parseCidrs,
   parseSignatureVersion,
   type ResolvedKey,
+  resolveKeyRow,
+  secretAad,
 } from './keys.js';
 import { RevocationNotices } from './notices.js';
 import type { TokenRevocations } from './revocations.js';
@@ -23,10 +24,6 @@ import { SingleFlightCache } from './single-flight-cache.js';
 import { MAX_SESSION_TTL_SECONDS } from './tokens.js';
 
 export { type CreatedKey, KEY_SCOPES, type KeyOptions, parseCidrs, type ResolvedKey } from './keys.js';
-
-function secretAad(keyId: string): string {
-  return `api_key:${keyId}`;
-}
 
 export class MerchantsService {
   /** API keys by the hex sha256 of the key, and settings by merchant id: single-flight-cache.ts. */
@@ -133,38 +130,10 @@ export class MerchantsService {
 
   /** A new key of the merchant's, checked and persisted in `em` (written by the caller's flush). */
   private addKey(em: EntityManager, merchantId: string, mode: Mode, opts: KeyOptions): CreatedKey {
-    const ipAllowlist = opts.ipAllowlist ?? [];
-    parseCidrs(ipAllowlist);
-    const rate = opts.rateLimitPerSecond ?? this.defaultRateLimitPerSecond;
-    if (!Number.isInteger(rate) || rate < 1 || rate > 1_000_000) {
-      throw new ValidationError('rate limit must be an integer from 1 to 1000000 per second', 'rateLimit');
-    }
-    const scopes = opts.scopes ?? [];
-    for (const s of scopes) {
-      if (!(KEY_SCOPES as readonly string[]).includes(s))
-        throw new ValidationError(`unknown scope '${s}'`, 'scopes');
-    }
-    const signatureVersion = parseSignatureVersion(opts.signatureVersion);
-    const keyId = newId('key');
-    const apiKey = `sk_${mode}_${randomHex(16)}`;
-    const apiSecret = randomHex(32);
-    em.create(ApiKey, {
-      id: keyId,
-      merchantId,
-      mode,
-      keyHash: sha256(apiKey),
-      keyPrefix: apiKey.slice(0, 12),
-      secretCiphertext: encrypt(this.masterKey, apiSecret, secretAad(keyId)),
-      ipAllowlist,
-      rateLimitPerSecond: rate,
-      scopes,
-      requireTimestamp: opts.requireTimestamp ?? false,
-      signatureVersion,
-      trustedDocumentsOnly: opts.trustedDocumentsOnly ?? false,
-      createdAt: new Date(),
-      revokedAt: null,
+    return addKeyEntity(em, this.masterKey, merchantId, mode, {
+      ...opts,
+      rateLimitPerSecond: opts.rateLimitPerSecond ?? this.defaultRateLimitPerSecond,
     });
-    return { keyId, merchantId, mode, apiKey, apiSecret };
   }
 
   async listKeys(merchantId: string): Promise<ApiKey[]> {
@@ -305,25 +274,7 @@ export class MerchantsService {
   }
 
   private async lookUpKey(hash: Buffer): Promise<ResolvedKey | null> {
-    const em = this.orm.em.fork();
-    const row = await em.findOne(ApiKey, { keyHash: hash });
-    if (!row || row.revokedAt) return null;
-    // A timestamp is required when the key says so or the merchant does (its settings, docs/api.md).
-    const requireTimestamp =
-      row.requireTimestamp ||
-      resolveSettings((await em.findOne(Merchant, { id: row.merchantId }))?.settings).requireTimestamp;
-    return {
-      keyId: row.id,
-      merchantId: row.merchantId,
-      mode: row.mode,
-      secret: decrypt(this.masterKey, row.secretCiphertext, secretAad(row.id)),
-      ipAllowlist: parseCidrs(row.ipAllowlist),
-      rateLimitPerSecond: row.rateLimitPerSecond,
-      scopes: row.scopes,
-      requireTimestamp,
-      signatureVersion: row.signatureVersion === 2 ? 2 : 1,
-      trustedDocumentsOnly: row.trustedDocumentsOnly,
-    };
+    return resolveKeyRow(this.orm.em.fork(), this.masterKey, hash);
   }
 
   /** Drops a cached key (by the hex sha256 of the key), e.g. when another process revoked it; see single-flight-cache.ts. */
