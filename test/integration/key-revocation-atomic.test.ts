@@ -49,6 +49,24 @@ describe('an API key', () => {
     expect((await t.graphql(m, '{ __typename }')).status).toBe(401);
   });
 
+  it('leaves no end of its tokens on record when the revocation fails at its commit', async () => {
+    const m = await t.merchant();
+    await failWrites('api_keys', 'false'); // creates the function; the deferred trigger below is what fails
+    await t.app.pool.query('drop trigger test_refuse on api_keys');
+    await t.app.pool.query(
+      `create constraint trigger test_refuse_commit after update on api_keys deferrable initially deferred
+       for each row when (new.id = '${m.keyId}') execute function test_refuse()`,
+    );
+    try {
+      await expect(t.app.services.merchants.revokeKey(m.keyId)).rejects.toThrow(/refused by the test/);
+    } finally {
+      await t.app.pool.query('drop trigger test_refuse_commit on api_keys');
+    }
+    expect((await keyRow(m.keyId))?.revoked_at).toBeNull();
+    const recorded = await t.app.pool.query('select 1 from revoked_tokens where jti = $1', [m.keyId]);
+    expect(recorded.rowCount).toBe(0);
+  });
+
   it('is rotated whole or not at all: no new key when the old one cannot be retired', async () => {
     const m = await t.merchant();
     const before = await keysOf(m.merchantId);
