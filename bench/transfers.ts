@@ -37,6 +37,8 @@ const FUND_STARS = '1000000.00';
 
 export interface Measured {
   phase: Phase;
+  /** Which pass over the phases (BENCH_ROUNDS): ratios are taken within a round, between phases minutes apart at most. */
+  round: number;
   load: LoadResult;
   ledger: LedgerCheck;
   /** Where the CPU went during the load (warm-up included), and during the pgbench run. */
@@ -96,30 +98,55 @@ async function measureServer(
     };
     const out: Measured[] = [];
     const only = process.env.BENCH_PHASES?.split(',');
-    for (const phase of PHASES.filter((p) => !only || only.includes(p.key))) {
-      await checkpoint();
-      log(`${phase.name}: ${CLIENTS} clients, ${WARMUP_MS / 1000} s warm-up + ${seconds} s`);
-      const from = new Date();
-      const metrics0 = await scrapeMetrics(server.port, token);
-      const cpuDone = cpuMeter(server.pid, descendants(server.pid));
-      const startedUs = process.hrtime.bigint() / 1000n;
-      const load = await phase.run(ctx);
-      const cpu = cpuDone();
-      if (process.env.BENCH_PROFILE_WINDOWS)
-        log(`profile-window ${phase.key} ${startedUs} ${process.hrtime.bigint() / 1000n} ${load.okTotal}`);
-      const metrics = metricsLine(metrics0, await scrapeMetrics(server.port, token));
-      ctx.done.set(phase.key, load);
-      const outboxMs = await outboxDrained(BENCH_DB, 10_000);
-      const type = phase.key === 'f' ? 'adjustment' : 'transfer';
-      const ledger = await ledgerCheck(BENCH_DB, from, new Date(), type);
-      log(`  ${int(load.perSecond)}/s, p50 ${ms(load.p50Ms)}, p99 ${ms(load.p99Ms)}`);
-      out.push({ phase, load, ledger, cpu, outboxMs, metrics });
-    }
+    const phases = PHASES.filter((p) => !only || only.includes(p.key));
+    const rounds = benchRounds();
+    for (let round = 1; round <= rounds; round++)
+      for (const phase of phases) out.push(await measurePhase(server, ctx, token, phase, round, seconds));
     return { results: out, funding };
   } finally {
     http.close();
     pacedHttp.close();
   }
+}
+
+async function measurePhase(
+  server: ServerChild,
+  ctx: PhaseContext,
+  token: string,
+  phase: Phase,
+  round: number,
+  seconds: number,
+): Promise<Measured> {
+  await checkpoint();
+  log(
+    `${phase.name}${round > 1 ? ` (round ${round})` : ''}: ${CLIENTS} clients, ${WARMUP_MS / 1000} s warm-up + ${seconds} s`,
+  );
+  const from = new Date();
+  const metrics0 = await scrapeMetrics(server.port, token);
+  const cpuDone = cpuMeter(server.pid, descendants(server.pid));
+  const startedUs = process.hrtime.bigint() / 1000n;
+  const load = await phase.run(ctx);
+  const cpu = cpuDone();
+  if (process.env.BENCH_PROFILE_WINDOWS)
+    log(`profile-window ${phase.key} ${startedUs} ${process.hrtime.bigint() / 1000n} ${load.okTotal}`);
+  const metrics = metricsLine(metrics0, await scrapeMetrics(server.port, token));
+  ctx.done.set(phase.key, load);
+  const outboxMs = await outboxDrained(BENCH_DB, 10_000);
+  const type = phase.key === 'f' ? 'adjustment' : 'transfer';
+  const ledger = await ledgerCheck(BENCH_DB, from, new Date(), type);
+  log(`  ${int(load.perSecond)}/s, p50 ${ms(load.p50Ms)}, p99 ${ms(load.p99Ms)}`);
+  return { phase, round, load, ledger, cpu, outboxMs, metrics };
+}
+
+/**
+ * BENCH_ROUNDS (default 1): passes over the selected phases, in order (a, e, a, e, …). On a host whose speed
+ * drifts from minute to minute, a ratio of two phases is read per round and the goal judged on their median.
+ */
+function benchRounds(): number {
+  const raw = process.env.BENCH_ROUNDS ?? '1';
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 20) throw new Error(`BENCH_ROUNDS must be 1-20, not '${raw}'`);
+  return n;
 }
 
 async function measurePgbench(results: Measured[], seconds: number): Promise<void> {
@@ -190,8 +217,8 @@ function report(
   exit: string,
   processes: number,
 ): string[] {
-  const rows = results.map(({ phase, load, pgbench }) => [
-    phase.name,
+  const rows = results.map(({ phase, round, load, pgbench }) => [
+    round > 1 ? `${phase.name} (round ${round})` : phase.name,
     int(load.perSecond),
     ms(load.p50Ms),
     ms(load.p99Ms),
