@@ -10,17 +10,19 @@ import {
 } from '../../lib/errors.js';
 import { newId, parseUserId } from '../../lib/ids.js';
 import { byTime, type KeyedRows, keySelect, type Page, pageTail } from '../../lib/keyset.js';
-import { formatToken, parseAmount, parseRate, parseStars } from '../../lib/money.js';
+import { formatToken, parseAmount, parseStars } from '../../lib/money.js';
 import type { Mode, Tenant } from '../../lib/tenant.js';
 import { assertStorableText } from '../../lib/text.js';
 import { insertEvents } from '../events/index.js';
 import type { LedgerService, PostingGroup, PostingItem } from '../ledger/index.js';
-import type { MerchantSettings, MerchantsService } from '../merchants/index.js';
+import type { MerchantsService } from '../merchants/index.js';
 import { audit } from './audit.js';
 import { type DailyLimitCheck, dailyLimitGroup } from './daily-limit.js';
 import { payoutFailed, withdrawalUpdated } from './events.js';
 import { guardWithdrawal } from './guard.js';
+import { IN_FLIGHT, PAYOUTS_CHANNEL, withdrawalHold } from './hold.js';
 import { assertNotOwnAddress } from './own-addresses.js';
+import { payoutTerms, starsMinor } from './terms.js';
 import { viewFromStored, type WithdrawalRow, type WithdrawalView, withdrawalData } from './view.js';
 
 // Withdrawals: at creation the full amount moves from the user to the merchant's payouts-in-flight account
@@ -28,9 +30,7 @@ import { viewFromStored, type WithdrawalRow, type WithdrawalView, withdrawalData
 // withdrawal row. Approval and rejection are single guarded state changes; a rejection refunds the whole
 // amount with `payout.failed` (reason rejected). Sending the payout on chain is the payout worker's job.
 
-export const IN_FLIGHT = { kind: 'system', code: 'payouts_in_flight' } as const;
-/** NOTIFY channel: an approval wakes the payout worker at once (it also polls). */
-export const PAYOUTS_CHANNEL = 'novapay_payouts';
+export { IN_FLIGHT, PAYOUTS_CHANNEL } from './hold.js';
 
 export interface CreateWithdrawalInput {
   userId: unknown;
@@ -42,61 +42,12 @@ export interface CreateWithdrawalInput {
 /** The list's sort key: newest first, the id as the tie-breaker. */
 const LIST_KEY = byTime();
 
-const starsMinor = (text: string) => {
-  const r = parseAmount(text, 2, 10n ** 18n);
-  return r.ok ? r.minor : 0n;
-};
-
 /** Validates a payout address for its network's family (TRON base58check, EVM with a correct checksum). */
 export function parseWalletAddress(family: Family, value: unknown): string {
   if (typeof value !== 'string') throw new InvalidAddressError('walletAddress must be a string');
   const r = familyOf(family).parsePayoutAddress(value);
   if (!r.ok) throw new InvalidAddressError(`walletAddress ${r.why}`);
   return r.address;
-}
-
-/**
- * What a withdrawal of `amountMinor` Stars pays under the merchant's settings, or the refusal: outside the
- * withdrawal bounds, nothing left after the fee, or no rate to convert at. The fee is a percent of the
- * amount, rounded half up to 0.01 Star; the wallet gets the rest converted to the token, rounded down to its
- * smallest unit.
- */
-function payoutTerms(
-  amountMinor: bigint,
-  s: MerchantSettings,
-  decimals: number,
-): { feeMinor: bigint; tokenMinor: bigint } {
-  if (amountMinor < starsMinor(s.withdrawalMinimum)) {
-    throw new ValidationError(
-      `amount is below the minimum withdrawal of ${s.withdrawalMinimum} Stars`,
-      'amount',
-      'invalid_amount',
-    );
-  }
-  if (amountMinor > starsMinor(s.withdrawalMaximum)) {
-    throw new ValidationError(
-      `amount is above the maximum withdrawal of ${s.withdrawalMaximum} Stars`,
-      'amount',
-      'invalid_amount',
-    );
-  }
-  const pct = parseRate(s.withdrawalFeePercent);
-  const feeMinor = (amountMinor * pct.num * 2n + 100n * pct.den) / (200n * pct.den);
-  const rate = parseRate(s.starsPerUsdt);
-  // At 0 Stars per USDT no amount of Stars converts to anything (the division below would be by zero).
-  if (rate.num === 0n)
-    throw new ValidationError(
-      'Withdrawals are unavailable: the merchant’s rate is 0 Stars per USDT',
-      'amount',
-    );
-  const tokenMinor = ((amountMinor - feeMinor) * 10n ** BigInt(decimals) * rate.den) / (100n * rate.num);
-  if (tokenMinor <= 0n)
-    throw new ValidationError(
-      'amount is too small to pay anything out after fees',
-      'amount',
-      'invalid_amount',
-    );
-  return { feeMinor, tokenMinor };
 }
 
 export class WithdrawalsService {
@@ -155,54 +106,16 @@ export class WithdrawalsService {
       failureReason: null,
       createdAt: new Date().toISOString(),
     };
-    const item: PostingItem = {
-      ...t,
-      postings: [
-        {
-          type: 'withdrawal',
-          from: { kind: 'user', code: userId },
-          to: IN_FLIGHT,
-          amountMinor,
-          description: `Withdrawal ${id}`,
-          metadata: { withdrawalId: id },
-          fromParam: 'userId',
-        },
-      ],
-      after: async (c, txs) => {
-        const inserted = await c.query<WithdrawalRow>(
-          `insert into withdrawals (id, merchant_id, mode, user_id, network, wallet_address, amount_minor, fee_minor, token_decimals,
-             amount_token_minor, network_fee_token_minor, status, hold_transaction_id, created_at)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) returning *`,
-          [
-            id,
-            t.merchantId,
-            t.mode,
-            userId,
-            net.network,
-            wallet,
-            amountMinor,
-            feeMinor,
-            net.token.decimals,
-            tokenMinor.toString(),
-            (networkFee.ok ? networkFee.minor : 0n).toString(),
-            status,
-            txs[0]!.id,
-            view.createdAt,
-          ],
-        );
-        await audit(
-          c,
-          id,
-          'created',
-          `merchant:${t.merchantId}`,
-          status === 'approved' ? 'auto-approved below the threshold' : null,
-        );
-        if (status === 'approved') await c.query('select pg_notify($1, $2)', [PAYOUTS_CHANNEL, id]);
-        // The Stars are held now: the user's live balance and history show it.
-        return [withdrawalUpdated(inserted.rows[0]!, txs[0])];
+    const item = withdrawalHold(
+      t,
+      {
+        view,
+        decimals: net.token.decimals,
+        tokenMinor,
+        networkFeeMinor: networkFee.ok ? networkFee.minor : 0n,
       },
-      group: this.dailyLimit,
-    };
+      this.dailyLimit,
+    );
     this.dailyChecks.set(item, {
       ...t,
       userId,
