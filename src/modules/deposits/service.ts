@@ -15,6 +15,7 @@ import type { Mode, Tenant } from '../../lib/tenant.js';
 import type { IdempotencyService } from '../idempotency/index.js';
 import { parseMetadata } from '../ledger/index.js';
 import type { MerchantsService, TokenService } from '../merchants/index.js';
+import { insertDeposit, type StoredCreate } from './insert.js';
 import { type DepositRow, type DepositView, toView } from './view.js';
 
 // Deposit requests: a unique HD address per deposit (the index is allocated in the transaction that
@@ -67,17 +68,8 @@ export class DepositsService {
   ): Promise<DepositView & { replayed: boolean }> {
     const userId = parseUserId(input.userId, 'userId');
     if (input.currency !== 'USDT') throw new ValidationError('currency must be USDT', 'currency');
-    if (typeof input.network !== 'string') throw new ValidationError('network is required', 'network');
-    const network = input.network;
-    const net = this.registry.get(network, t.mode);
-    if (!net || !this.hd.has(net.family)) {
-      const known = (SUPPORTED_NETWORKS as readonly string[]).includes(network);
-      throw new UnsupportedNetworkError(
-        known
-          ? `${network} is not configured for ${t.mode} mode on this server`
-          : `network must be one of ${SUPPORTED_NETWORKS.join(', ')}`,
-      );
-    }
+    const net = this.depositNetwork(t, input.network);
+    const network = input.network as string; // as asked: the idempotency record's request is the request's text
     const amountMinor = parseTokenAmount(input.amount, net.token.decimals);
     const settings = await this.merchants.settings(t.merchantId);
     const metadata = parseMetadata(input.metadata);
@@ -87,23 +79,7 @@ export class DepositsService {
     if (scope) {
       const claim = await this.idempotency.claim(scope, 'deposit.create', normalized);
       if (claim.kind === 'new') token = claim.token;
-      if (claim.kind === 'replay') {
-        const stored = claim.result as
-          | { ok: true; view: DepositView }
-          | { ok: false; error: { code: string; message: string } };
-        if (!stored.ok) throw restoreError(stored.error, true);
-        const v = stored.view;
-        // The first answer's link (records stored before it was kept have none: those get a new one).
-        const paymentUrl =
-          v.paymentUrl ||
-          (await this.paymentUrl({
-            id: v.id,
-            merchant_id: t.merchantId,
-            mode: t.mode,
-            expires_at: new Date(v.expiresAt),
-          }));
-        return { ...v, creditedStarsMinor: BigInt(v.creditedStarsMinor), paymentUrl, replayed: true };
-      }
+      if (claim.kind === 'replay') return this.replayed(t, claim.result as StoredCreate);
     }
     let created: DepositView;
     try {
@@ -119,37 +95,21 @@ export class DepositsService {
       // inTransaction settles a COMMIT whose answer was lost by PostgreSQL's record: a deposit that was created
       // is answered with its address, never with a 500 (a retry without a key would create a second one).
       created = await inTransaction(this.pool, async (client) => {
-        // Users are created on first use: a deposit is one.
-        await client.query(
-          `insert into accounts (merchant_id, mode, kind, code) values ($1, $2, 'user', $3) on conflict do nothing`,
-          [t.merchantId, t.mode, userId],
-        );
-        const r = await client.query<DepositRow>(
-          `insert into deposits (id, merchant_id, mode, user_id, network, chain, currency, token_decimals,
-             expected_amount_minor, address, address_index, required_confirmations, metadata, expires_at, watch_until)
-           values ($1, $2, $3, $4, $5, $6, 'USDT', $7, $8, $9, $10, $11, $12,
-             now() + make_interval(mins => $13), now() + make_interval(mins => $13) + make_interval(days => $14))
-           returning *`,
-          [
-            id,
-            t.merchantId,
-            t.mode,
-            userId,
-            network,
-            net.chain,
-            net.token.decimals,
-            amountMinor.toString(),
-            address,
-            index,
-            net.confirmations,
-            metadata ? JSON.stringify(metadata) : null,
-            settings.depositExpiryMinutes,
-            settings.lateDepositWatchDays,
-          ],
-        );
+        const row = await insertDeposit(client, t, {
+          id,
+          userId,
+          network,
+          net,
+          amountMinor,
+          address,
+          index,
+          metadata,
+          expiryMinutes: settings.depositExpiryMinutes,
+          watchDays: settings.lateDepositWatchDays,
+        });
         // The link is part of the answer a retry with the key replays, so it is stored with it: a replay is the
         // first answer byte for byte, not the same deposit with a newly minted token.
-        const view = toView(r.rows[0]!, await this.paymentUrl(r.rows[0]!));
+        const view = toView(row, await this.paymentUrl(row));
         if (scope)
           await this.idempotency.complete(
             client,
@@ -165,6 +125,35 @@ export class DepositsService {
       throw err;
     }
     return { ...created, replayed: false };
+  }
+
+  /** The network a deposit is asked on, configured for the mode with addresses to hand out; else the refusal. */
+  private depositNetwork(t: Tenant, network: unknown): NetworkConfig {
+    if (typeof network !== 'string') throw new ValidationError('network is required', 'network');
+    const net = this.registry.get(network, t.mode);
+    if (net && this.hd.has(net.family)) return net;
+    const known = (SUPPORTED_NETWORKS as readonly string[]).includes(network);
+    throw new UnsupportedNetworkError(
+      known
+        ? `${network} is not configured for ${t.mode} mode on this server`
+        : `network must be one of ${SUPPORTED_NETWORKS.join(', ')}`,
+    );
+  }
+
+  /** A retry's answer: the stored first one (its refusal, or the deposit with its payment link). */
+  private async replayed(t: Tenant, stored: StoredCreate): Promise<DepositView & { replayed: boolean }> {
+    if (!stored.ok) throw restoreError(stored.error, true);
+    const v = stored.view;
+    // The first answer's link (records stored before it was kept have none: those get a new one).
+    const paymentUrl =
+      v.paymentUrl ||
+      (await this.paymentUrl({
+        id: v.id,
+        merchant_id: t.merchantId,
+        mode: t.mode,
+        expires_at: new Date(v.expiresAt),
+      }));
+    return { ...v, creditedStarsMinor: BigInt(v.creditedStarsMinor), paymentUrl, replayed: true };
   }
 
   /** `param`: the argument that named the deposit, for the not-found error (`id`, or `depositId`). */
