@@ -2,11 +2,12 @@ import type { Pool } from '../../db/database.js';
 import { decrypt, encrypt, randomHex } from '../../lib/crypto.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import type { Mode, Tenant } from '../../lib/tenant.js';
+import type { Tenant } from '../../lib/tenant.js';
 import { parseOptionalText } from '../../lib/text.js';
 import { WEBHOOK_EVENT_TYPES } from '../events/index.js';
 import type { MerchantsService } from '../merchants/index.js';
 import { type BodySignatureInput, bodySigningKey, insertEndpoint, parseEvents } from './endpoint-input.js';
+import type { AttemptRow, DeliveryRow, EndpointRow } from './rows.js';
 import type { SigningSecrets } from './signing.js';
 import { parseWebhookUrl, type WebhookTargets } from './ssrf.js';
 
@@ -15,57 +16,10 @@ const DESCRIPTION_MAX = 500;
 // Webhook endpoints per merchant and mode, their secrets (shown once, AES-256-GCM at rest) and the
 // delivery log. Deliveries are recorded by fan-out.ts and sent by delivery/dispatcher.ts.
 
-export interface EndpointRow {
-  id: string;
-  merchant_id: string;
-  mode: Mode;
-  url: string;
-  description: string | null;
-  events: string[];
-  secret_ciphertext: Buffer;
-  previous_secret_ciphertext: Buffer | null;
-  previous_secret_expires_at: Date | null;
-  /** The API key whose secret signs the body `signature` (opt-in); null: the endpoint's own secret. */
-  body_signing_key_id: string | null;
-  status: 'enabled' | 'disabled';
-  disabled_reason: string | null;
-  failing_since: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
-export interface DeliveryRow {
-  event_id: string;
-  endpoint_id: string;
-  merchant_id: string;
-  mode: Mode;
-  event_type: string;
-  status: 'pending' | 'succeeded' | 'failed';
-  attempts: number;
-  next_attempt_at: Date;
-  last_status_code: number | null;
-  last_error: string | null;
-  delivered_at: Date | null;
-  created_at: Date;
-}
-
-export interface AttemptRow {
-  attempt: number;
-  status_code: number | null;
-  latency_ms: number;
-  response_snippet: string | null;
-  error: string | null;
-  created_at: Date;
-}
+export type { AttemptRow, DeliveryJob, DeliveryRow, EndpointRow } from './rows.js';
 
 /** NOTIFY channel that wakes the webhook dispatchers (new deliveries, redeliveries). */
 export const WEBHOOKS_CHANNEL = 'novapay_webhooks';
-
-export interface DeliveryJob {
-  eventId: string;
-  endpointId: string;
-  force?: boolean;
-}
 
 export const ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
 
