@@ -1,5 +1,6 @@
 import type { Job, Queue } from 'bullmq';
 import type { Pool } from '../db/database.js';
+import { NotFoundError } from '../lib/errors.js';
 import { type TreasuryNetworkStatus, treasuryStatus } from '../modules/treasury/index.js';
 import type { OpsMetrics } from './metrics.js';
 
@@ -310,15 +311,23 @@ export async function opsStatus(
   return { at: new Date(), queues, scanners, webhookBacklog: backlog, hotWallets, treasury };
 }
 
-function queueNamed(deps: OpsDeps, name: string): Queue {
-  const q = deps.queues.find((x) => x.name === name);
-  if (!q) throw new Error(`no queue named '${name}'`);
+/**
+ * The queue `ops` lists under that name. A hot wallet's payout queue registered since this process last looked
+ * (another API process may have listed it to the portal) is picked up first; a name nobody has is `not_found`.
+ */
+async function queueNamed(deps: OpsDeps, name: string): Promise<Queue> {
+  let q = deps.queues.find((x) => x.name === name);
+  if (!q && deps.refresh) {
+    await deps.refresh();
+    q = deps.queues.find((x) => x.name === name);
+  }
+  if (!q) throw new NotFoundError('Queue', name, 'queue');
   return q;
 }
 
 /** Retries one failed job; false when there is no such job or it is not failed. */
 export async function retryJob(deps: OpsDeps, queueName: string, jobId: string): Promise<boolean> {
-  const job = await queueNamed(deps, queueName).getJob(jobId);
+  const job = await (await queueNamed(deps, queueName)).getJob(jobId);
   if (!job || (await job.getState()) !== 'failed') return false;
   await job.retry('failed');
   return true;
@@ -326,7 +335,7 @@ export async function retryJob(deps: OpsDeps, queueName: string, jobId: string):
 
 /** Moves every failed job of a queue back to waiting; returns how many were failed. */
 export async function retryAllFailed(deps: OpsDeps, queueName: string): Promise<number> {
-  const q = queueNamed(deps, queueName);
+  const q = await queueNamed(deps, queueName);
   const failed = await q.getJobCountByTypes('failed');
   if (failed > 0) await q.retryJobs({ state: 'failed', count: 1000 });
   return failed;

@@ -122,6 +122,27 @@ describe('chain rescan', () => {
     ]);
     expect([back.code, back.stderr.trim()]).toEqual([1, 'error: --to is below --from']);
   });
+
+  it('refuses a range the node has not reached instead of reporting it rescanned, with exit code 1', async () => {
+    // A node that is behind, or on another network, has no such blocks: "0 deposit transfer(s) seen" would
+    // tell the operator nothing was missed when nothing was read.
+    const head = t.devnet.mine(1)[0]!.number;
+    const rescan = (range: string[]) =>
+      cliInProcess(['chain', 'rescan', '--network', 'TRC20', '--mode', 'test', ...range, '--json']);
+    const beyond = await rescan(['--from', String(head + 1000)]);
+    expect(beyond.code, beyond.stdout).toBe(1);
+    expect(JSON.parse(beyond.stdout)).toMatchObject({ error: { code: 'invalid_request', param: 'from' } });
+    expect(beyond.stderr).toMatch(
+      new RegExp(
+        `^error: block ${head + 1000} is above the node's head \\(block \\d+\\): nothing was scanned`,
+        'm',
+      ),
+    );
+    const partly = await rescan(['--from', String(Math.max(0, head - 3)), '--to', String(head + 1000)]);
+    expect(partly.code, partly.stdout).toBe(1);
+    expect(JSON.parse(partly.stdout)).toMatchObject({ error: { code: 'invalid_request', param: 'to' } });
+    expect(partly.stderr).toMatch(new RegExp(`^error: block ${head + 1000} is above the node's head`, 'm'));
+  });
 });
 
 describe('seed', () => {

@@ -1,3 +1,4 @@
+import { familyOf } from '../../chains/families.js';
 import type { Pool } from '../../db/database.js';
 import { ValidationError } from '../../lib/errors.js';
 
@@ -59,34 +60,34 @@ const BY_ID: Record<string, { kind: SearchKind; sql: string }> = {
   },
 };
 
-/** Hashes and addresses: each source with the kind it names. `$1` is the text as typed, `$2` in lower case. */
+/** Hashes and addresses: each source with the kind it names. `$1` is every spelling the text may be stored under (valueForms). */
 const BY_VALUE: { kind: SearchKind; sql: string }[] = [
   {
     kind: 'deposit',
     sql: `select d.id, d.merchant_id, d.mode, 'tx_hash' as matched, 'payment ' || t.status || ' · ' || d.network as summary, t.created_at
-          from chain_transfers t join deposits d on d.id = t.deposit_id where t.tx_hash in ($1, $2)`,
+          from chain_transfers t join deposits d on d.id = t.deposit_id where t.tx_hash = any($1::text[])`,
   },
   {
     kind: 'deposit',
     sql: `select id, merchant_id, mode, 'address' as matched, status || ' · ' || network || ' · user ' || user_id as summary, created_at
-          from deposits where address = $1 or address = $2`,
+          from deposits where address = any($1::text[])`,
   },
   {
     kind: 'withdrawal',
     sql: `select w.id, w.merchant_id, w.mode, 'tx_hash' as matched, 'payout ' || p.status || ' · ' || w.network as summary, p.created_at
-          from payout_transactions p join withdrawals w on w.id = p.withdrawal_id where p.tx_hash in ($1, $2)`,
+          from payout_transactions p join withdrawals w on w.id = p.withdrawal_id where p.tx_hash = any($1::text[])`,
   },
   {
     kind: 'withdrawal',
     sql: `select id, merchant_id, mode, 'wallet' as matched, status || ' · ' || network || ' · user ' || user_id as summary, created_at
-          from withdrawals where wallet_address in ($1, $2) order by created_at desc limit ${LIMIT}`,
+          from withdrawals where wallet_address = any($1::text[]) order by created_at desc limit ${LIMIT}`,
   },
   {
     kind: 'unexpected_fund',
-    sql: `select u.id::text, d.merchant_id, d.mode, case when u.tx_hash in ($1, $2) then 'tx_hash' else 'address' end as matched,
+    sql: `select u.id::text, d.merchant_id, d.mode, case when u.tx_hash = any($1::text[]) then 'tx_hash' else 'address' end as matched,
                  u.asset || ' ' || u.amount_minor::text || ' on ' || u.chain as summary, u.created_at
           from unexpected_funds u left join deposits d on d.id = u.deposit_id
-          where u.tx_hash in ($1, $2) or u.address in ($1, $2)`,
+          where u.tx_hash = any($1::text[]) or u.address = any($1::text[])`,
   },
 ];
 
@@ -99,6 +100,18 @@ interface Row {
   created_at: Date;
 }
 
+/**
+ * The spellings a hash or an address may be stored under: as typed and in lower case, and an EVM address also
+ * checksummed (EIP-55), as deposit addresses and payout wallets are stored, however the customer quoted it.
+ */
+function valueForms(q: string): string[] {
+  const forms = new Set([q, q.toLowerCase()]);
+  const evm = familyOf('evm');
+  const parsed = evm.parsePayoutAddress(q.toLowerCase());
+  if (parsed.ok) for (const f of evm.storedAddressForms(parsed.address)) forms.add(f);
+  return [...forms];
+}
+
 export async function search(pool: Pool, raw: string): Promise<SearchHit[]> {
   const q = raw.trim();
   if (!q) throw new ValidationError('Type an id, a transaction hash or an address', 'query');
@@ -107,7 +120,7 @@ export async function search(pool: Pool, raw: string): Promise<SearchHit[]> {
   const prefixed = /^([a-z]{2,3})_[0-9a-z]{26}$/.exec(q);
   const byId = prefixed ? BY_ID[prefixed[1]!] : undefined;
   const sources = byId ? [byId] : BY_VALUE;
-  const params = byId ? [q] : [q, q.toLowerCase()];
+  const params = byId ? [q] : [valueForms(q)];
   const results = await Promise.all(
     sources.map(async (s) => (await pool.query<Row>(s.sql, params)).rows.map((r) => hit(s.kind, r))),
   );

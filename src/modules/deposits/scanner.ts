@@ -1,6 +1,7 @@
 import type { NetworkConfig } from '../../chains/registry.js';
 import { type ChainAdapter, ChainUnavailableError } from '../../chains/types.js';
 import type { Pool } from '../../db/database.js';
+import { ValidationError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { type ChainStore, ReorgDetected } from './chain-store.js';
 import type { DepositCrediting } from './crediting.js';
@@ -115,12 +116,14 @@ export class ChainScanner {
   }
 
   /**
-   * Rescans blocks [from, to] (to: the head when null or above it) through the scanner's own path: the
+   * Rescans blocks [from, to] (to: the head when null) through the scanner's own path: the
    * adapter reads each 100-block range, the store records what it found, and confirmed transfers are
    * credited. Idempotent: transfers are keyed by (chain, tx hash, log index) and a credit happens once, so
    * a rescan of blocks already scanned changes nothing. The cursor and the reorg window are not touched
    * (the live scanner owns them), and a transfer counts only if its block is within its deposit's watch
-   * window, as it would have for the live scanner. Safe while scanners run.
+   * window, as it would have for the live scanner. Safe while scanners run. A block above the node's head
+   * is refused (ValidationError, nothing scanned): the node is behind or serves another network, and a
+   * rescan that read nothing must not report "0 transfers seen" as if the range had been looked at.
    */
   async rescan(
     from: number,
@@ -128,8 +131,18 @@ export class ChainScanner {
     onProgress?: (done: number, total: number) => void,
   ): Promise<RescanResult> {
     const head = await this.adapter.head();
+    for (const [block, param] of [
+      [from, 'from'],
+      [to, 'to'],
+    ] as const) {
+      if (block !== null && block > head)
+        throw new ValidationError(
+          `block ${block} is above the node's head (block ${head}): nothing was scanned. The node has not reached it: wait for it, or check that it serves the right network`,
+          param,
+        );
+    }
     const finalized = await this.adapter.finalizedHead().catch(() => null);
-    const last = Math.min(to ?? head, head);
+    const last = to ?? head;
     const windows = await this.store.watchWindows(this.chain);
     const watched = new Set(windows.keys());
     const total = Math.max(0, last - from + 1);

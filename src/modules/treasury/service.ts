@@ -27,6 +27,18 @@ const PLACES = {
   staking: 'custody:staking',
 } as const;
 
+/**
+ * A transaction hash as its chain writes it (TRON: lower-case hex; EVM: the same with 0x), so one transaction is
+ * one record however ops copied its hash (an explorer, a wallet in capitals, 0x added or left out); any other
+ * reference is kept as it is.
+ */
+function canonicalReference(network: string, reference: string): string {
+  const hash = /^(?:0[xX])?([0-9a-fA-F]{64})$/.exec(reference);
+  if (!hash) return reference;
+  const hex = hash[1]!.toLowerCase();
+  return network === 'TRC20' ? hex : `0x${hex}`;
+}
+
 export class TreasuryService {
   constructor(private readonly ledger: LedgerService) {}
 
@@ -46,9 +58,10 @@ export class TreasuryService {
     if (typeof input.reference !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(input.reference))
       throw new ValidationError('reference must be the funding transaction hash', 'reference');
     const asset = input.asset as HouseAsset;
+    const reference = canonicalReference(network, input.reference);
     const posted = await this.ledger.house.postAlone([
       {
-        key: `funding:${network}:${input.mode}:${asset}:${input.reference}`,
+        key: `funding:${network}:${input.mode}:${asset}:${reference}`,
         type: 'funding',
         network,
         mode: input.mode as Mode,
@@ -56,7 +69,7 @@ export class TreasuryService {
         from: 'capital',
         to: PLACES[input.to as keyof typeof PLACES],
         amount: BigInt(input.amount),
-        reference: input.reference,
+        reference,
       },
     ]);
     return posted === 1;
