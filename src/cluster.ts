@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { AppError } from './lib/errors.js';
 import type { Logger } from './lib/logger.js';
 import type { OpsMetrics } from './ops/metrics.js';
 
@@ -26,6 +27,14 @@ interface Message {
   error?: string;
 }
 
+/**
+ * A scrape the cluster could not answer whole: a 503 the scraper retries (its next interval), not a 500, and
+ * never a sum that leaves out a living process.
+ */
+function scrapeFailed(reason: string): AppError {
+  return new AppError('service_unavailable', `The metrics scrape failed (${reason}); retry`);
+}
+
 /** True in an API process forked by `ApiProcesses`. */
 export function isApiProcess(): boolean {
   return cluster.isWorker && process.env[CHILD_ENV] === '1';
@@ -40,11 +49,14 @@ export function joinClusterMetrics(metrics: OpsMetrics): void {
   const waiting = new Map<number, { resolve: (text: string) => void; reject: (e: Error) => void }>();
   process.on('message', (m: Message) => {
     if (m.type === ASK) {
-      void metrics.localJson().then((json) => process.send?.({ type: ANSWER, id: m.id, metrics: json }));
+      metrics.localJson().then(
+        (json) => process.send?.({ type: ANSWER, id: m.id, metrics: json }),
+        (err: Error) => process.send?.({ type: ANSWER, id: m.id, error: err.message }),
+      );
     } else if (m.type === ANSWER_ALL && m.id !== undefined) {
       const w = waiting.get(m.id);
       waiting.delete(m.id);
-      if (m.error !== undefined) w?.reject(new Error(m.error));
+      if (m.error !== undefined) w?.reject(scrapeFailed(m.error));
       else w?.resolve(m.text ?? '');
     }
   });
@@ -54,7 +66,7 @@ export function joinClusterMetrics(metrics: OpsMetrics): void {
         const id = next++;
         const timer = setTimeout(() => {
           waiting.delete(id);
-          reject(new Error('the primary process did not answer the metrics scrape'));
+          reject(scrapeFailed('the primary process did not answer'));
         }, SCRAPE_TIMEOUT_MS);
         waiting.set(id, {
           resolve: (t) => {
@@ -75,7 +87,10 @@ export function joinClusterMetrics(metrics: OpsMetrics): void {
 export class ApiProcesses {
   private stopping = false;
   private nextAsk = 0;
-  private readonly asks = new Map<number, { pending: Set<number>; got: Metrics[]; done: () => void }>();
+  private readonly asks = new Map<
+    number,
+    { pending: Set<number>; got: Metrics[]; done: () => void; fail: (reason: string) => void }
+  >();
 
   constructor(
     private readonly count: number,
@@ -89,6 +104,9 @@ export class ApiProcesses {
   async start(): Promise<void> {
     cluster.on('message', (worker, m: Message) => this.onMessage(worker, m));
     cluster.on('exit', (worker, code, signal) => {
+      // A scrape waiting for it sums the processes that are left (its counters went with it).
+      for (const ask of this.asks.values())
+        if (ask.pending.delete(worker.id) && ask.pending.size === 0) ask.done();
       if (this.stopping) return;
       this.log.error(
         { pid: worker.process.pid, code, signal },
@@ -136,6 +154,10 @@ export class ApiProcesses {
       const ask = this.asks.get(m.id);
       if (ask === undefined) return;
       if (!ask.pending.delete(worker.id)) return; // not asked, or answered twice
+      if (m.error !== undefined) {
+        ask.fail(`API process ${worker.process.pid}: ${m.error}`);
+        return;
+      }
       ask.got.push(m.metrics ?? []);
       if (ask.pending.size === 0) ask.done();
     } else if (m.type === ASK_ALL && m.id !== undefined) {
@@ -153,16 +175,22 @@ export class ApiProcesses {
     const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && w.isConnected());
     const got: Metrics[] = [];
     const children = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const fail = (reason: string) => {
+        clearTimeout(timer);
         this.asks.delete(id);
-        reject(new Error('an API process did not answer the metrics scrape'));
+        this.log.warn({ reason }, 'a metrics scrape failed');
+        reject(new Error(reason));
+      };
+      const timer = setTimeout(() => {
+        const late = [...(this.asks.get(id)?.pending ?? [])].map((w) => cluster.workers?.[w]?.process.pid);
+        fail(`API process(es) ${late.join(', ')} did not answer within ${SCRAPE_TIMEOUT_MS} ms`);
       }, SCRAPE_TIMEOUT_MS);
       const done = () => {
         clearTimeout(timer);
         this.asks.delete(id);
         resolve();
       };
-      this.asks.set(id, { pending: new Set(workers.map((w) => w.id)), got, done });
+      this.asks.set(id, { pending: new Set(workers.map((w) => w.id)), got, done, fail });
       if (workers.length === 0) done();
       for (const w of workers) w.send({ type: ASK, id });
     });

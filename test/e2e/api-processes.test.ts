@@ -45,9 +45,14 @@ function apiProcesses(): number[] {
 }
 
 async function metric(line: RegExp): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${port}/metrics`, {
-    headers: { authorization: `Bearer ${METRICS_TOKEN}`, connection: 'close' },
-  });
+  const scrape = () =>
+    fetch(`http://127.0.0.1:${port}/metrics`, {
+      headers: { authorization: `Bearer ${METRICS_TOKEN}`, connection: 'close' },
+    });
+  let res = await scrape();
+  // A process that did not answer in time (a loaded host) makes the scrape a 503, which a scraper retries at
+  // its next interval: so does this, twice.
+  for (let i = 0; i < 2 && res.status === 503; i++) res = await scrape();
   const text = await res.text();
   // A scrape that failed is not a count of 0: say what it answered.
   if (res.status !== 200) throw new Error(`/metrics answered ${res.status}: ${text.slice(0, 300)}`);

@@ -1,8 +1,14 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, ENV_KEYS, loadConfig } from '../../src/config.js';
+import { logCreatedFiles } from '../../src/lib/created-files.js';
+import { createLogger } from '../../src/lib/logger.js';
+
+// loadConfig notes the master keys it creates for the app's first log lines; no app logs them here, and test
+// files share their process: forget them, or the next app started in this process logs them as its own.
+afterEach(() => logCreatedFiles(createLogger('silent')));
 
 describe('config', () => {
   const dataDir = () => mkdtempSync(join(tmpdir(), 'novapay-cfg-'));
