@@ -248,7 +248,7 @@ export async function createApp(opts: AppOptions = {}) {
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
-      await ws?.close();
+      await ws?.close(config.shutdownDrainMs);
       await server.drainConnections(config.shutdownDrainMs);
       await server.close();
       await ops.close();
