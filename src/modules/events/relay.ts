@@ -7,8 +7,8 @@ import { type EventRow, toStoredEvent } from './outbox.js';
 import type { PubSub } from './topics.js';
 import type { StoredEvent } from './types.js';
 
-// Publishes outbox rows: claims unpublished events with FOR UPDATE SKIP LOCKED (several relays are safe)
-// and marks them published in one statement, hands them to the webhooks module to record their deliveries
+// Publishes outbox rows: claims unpublished events (one pass at a time across relays, RELAY_LOCK; FOR UPDATE
+// SKIP LOCKED besides) and marks them published in one statement, hands them to the webhooks module to record their deliveries
 // (`fanOut`, in this same transaction), and publishes the live messages, all before one commit. Nothing here needs
 // Redis to succeed: live messages wait in the pub/sub client's offline queue, and deliveries are rows.
 // Woken by LISTEN/NOTIFY, with polling as the fallback.
@@ -23,6 +23,14 @@ const CLAIM = {
            returning *)
          select * from claimed order by created_at, id`,
 } as const;
+
+/**
+ * Held by each pass until it commits, so the relays of every worker publish one pass after the other, in the
+ * order they claim. Side by side (SKIP LOCKED alone), a pass that claimed the next events while another was
+ * between its claim and its publish published them first: a user's balances, history rows and a stream's
+ * donations reached subscribers out of order, and a wallet ended on an older balance (latest wins).
+ */
+const RELAY_LOCK = `select pg_advisory_xact_lock(hashtextextended('novapay:outbox-relay', 0))`;
 
 /** The channel the `events` table's trigger notifies (migrations/Migration20261126010000_events.ts). */
 const OUTBOX_CHANNEL = 'novapay_outbox';
@@ -128,6 +136,8 @@ export class OutboxRelay {
     const client = await this.d.pool.connect();
     try {
       await client.query('begin');
+      // One pass at a time across every relay (RELAY_LOCK): passes side by side published a later claim first.
+      await client.query(RELAY_LOCK);
       // The mark is undone with the rest if anything after it fails: the next pass takes the events again.
       const events = await client.query<EventRow>({ ...CLAIM, values: [this.d.batchSize] });
       if (events.rows.length === 0) {
