@@ -9,8 +9,9 @@ import type { StoredEvent } from './types.js';
 
 // Publishes outbox rows: claims unpublished events (one pass at a time across relays, RELAY_LOCK; FOR UPDATE
 // SKIP LOCKED besides) and marks them published in one statement, hands them to the webhooks module to record their deliveries
-// (`fanOut`, in this same transaction), and publishes the live messages, all before one commit. Nothing here needs
-// Redis to succeed: live messages wait in the pub/sub client's offline queue, and deliveries are rows.
+// (`fanOut`, in this same transaction), and publishes the live messages, all before one commit, which waits until
+// Redis has answered them (liveFlushed, FLUSH_WAIT_MS at most). Nothing here needs Redis to succeed: while it is
+// away live messages wait in the pub/sub client's offline queue, and deliveries are rows.
 // Woken by LISTEN/NOTIFY, with polling as the fallback.
 
 const CLAIM = {
@@ -32,6 +33,9 @@ const CLAIM = {
  */
 const RELAY_LOCK = `select pg_advisory_xact_lock(hashtextextended('novapay:outbox-relay', 0))`;
 
+/** Longest a pass waits for Redis to answer its live messages before it commits anyway. */
+const FLUSH_WAIT_MS = 1000;
+
 /** The channel the `events` table's trigger notifies (migrations/Migration20261126010000_events.ts). */
 const OUTBOX_CHANNEL = 'novapay_outbox';
 
@@ -39,6 +43,11 @@ export interface RelayDeps {
   pool: Pool;
   databaseUrl: string;
   pubsub: PubSub;
+  /**
+   * Resolves once Redis has what `pubsub` published so far (LiveEventTarget.flushed; at once while Redis is
+   * away). A pass waits for it, at most FLUSH_WAIT_MS, before its commit lets the next pass publish.
+   */
+  liveFlushed?: () => Promise<void>;
   /** Records what the events imply beyond live messages (webhook deliveries), in the relay's transaction. */
   fanOut: (client: PoolClient, events: StoredEvent[]) => Promise<unknown>;
   log: Logger;
@@ -151,6 +160,7 @@ export class OutboxRelay {
           (topic, key, payload) => this.d.pubsub.publish(topic, key as never, payload as never),
           e,
         );
+      await this.liveFlushed();
       await client.query('commit');
       this.published += stored.length;
       return stored.length;
@@ -160,6 +170,19 @@ export class OutboxRelay {
     } finally {
       client.release();
     }
+  }
+
+  /** Waits until Redis has this pass's live messages, FLUSH_WAIT_MS at most (a Redis that stopped answering). */
+  private async liveFlushed(): Promise<void> {
+    if (!this.d.liveFlushed) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.d.liveFlushed(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, FLUSH_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   async stop(): Promise<void> {
