@@ -16,7 +16,7 @@ import { liveChannel } from '../helpers/ws.js';
 
 // Several workers run an outbox relay each (docs/deployment.md: `--scale worker=3`). A user's balances and
 // history rows and a stream's donations reached subscribers out of order, and `balanceUpdated` (latest wins)
-// ended on an older balance than the ledger's. Measured against a real server with two workers: 63 of 192
+// ended on an older balance than the ledger's. Measured against a real server with two workers (OUTBOX_BATCH_SIZE=1): 63 of 192
 // donations out of place, and the wallet's last balance 1.91 where the ledger said 1.92. Two causes:
 // - passes ran side by side (SKIP LOCKED): while one pass was between its claim and its publish, another
 //   claimed the next events and published them first;
