@@ -28,6 +28,8 @@ export async function startWorkers(deps: {
   pool: Pool;
   log: Logger;
   pubsub: PubSub;
+  /** When Redis has the live messages published so far (the relay waits for it before each commit). */
+  liveFlushed?: () => Promise<void>;
   queues: Queues;
   webhooks: WebhooksService;
   registry: NetworkRegistry;
@@ -54,6 +56,7 @@ export async function startWorkers(deps: {
     pool,
     databaseUrl: config.databaseUrl,
     pubsub: deps.pubsub,
+    ...(deps.liveFlushed ? { liveFlushed: deps.liveFlushed } : {}),
     fanOut: recordDeliveries,
     log,
     batchSize: config.outboxBatchSize,

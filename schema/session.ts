@@ -1,6 +1,6 @@
 import { type Context, tenantOf } from '../src/context.js';
 import { ValidationError } from '../src/lib/errors.js';
-import { parseUserId } from '../src/lib/ids.js';
+import { parseStreamId, parseUserId } from '../src/lib/ids.js';
 import {
   MAX_SESSION_TTL_SECONDS,
   SESSION_SCOPES,
@@ -115,7 +115,7 @@ builder.mutationField('createStreamToken', (t) =>
       union: resultUnion('CreateStreamTokenResult', 'The token'),
     },
     resolve: (_root, args, ctx) => {
-      const streamId = parseUserId(args.streamId, 'streamId');
+      const streamId = parseStreamId(args.streamId, 'streamId');
       return ctx.services.tokens.issueStreamToken(
         tenantOf(ctx),
         streamId,

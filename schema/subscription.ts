@@ -1,6 +1,6 @@
 import { type Context, canReadUser, tenantOf } from '../src/context.js';
 import { ForbiddenError } from '../src/lib/errors.js';
-import { parseUserId } from '../src/lib/ids.js';
+import { parseStreamId, parseUserId } from '../src/lib/ids.js';
 import {
   type BalanceMessage,
   type DonationMessage,
@@ -155,7 +155,7 @@ builder.subscriptionField('donationReceived', (t) =>
       }),
     },
     subscribe: (_root, args, ctx) => {
-      const streamId = parseUserId(args.streamId, 'streamId');
+      const streamId = parseStreamId(args.streamId, 'streamId');
       const p = ctx.principal;
       const allowed = p.kind === 'merchant' || (p.kind === 'stream' && p.streamId === streamId);
       if (!allowed) throw new ForbiddenError('This credential may not subscribe to this stream');

@@ -116,14 +116,13 @@ export async function createApp(opts: AppOptions = {}) {
   await Promise.all([redis, redisSub, pubClient, eventSub, queueConnection].map((c) => c.connect()));
 
   // Live events fan out through Redis pub/sub so a subscriber on any instance sees every event.
-  const pubsub = createPubSub<Topics>({
-    eventTarget: createBatchedRedisEventTarget({
-      publishClient: pubClient,
-      subscribeClient: eventSub,
-      log,
-      prefix: config.redisPrefix,
-    }),
+  const liveTarget = createBatchedRedisEventTarget({
+    publishClient: pubClient,
+    subscribeClient: eventSub,
+    log,
+    prefix: config.redisPrefix,
   });
+  const pubsub = createPubSub<Topics>({ eventTarget: liveTarget });
   const queues = openQueues(queueConnection, config.redisPrefix, log, closeBudgetMs(config));
 
   const events = new EventsReader(pool);
@@ -194,6 +193,7 @@ export async function createApp(opts: AppOptions = {}) {
           pool,
           log,
           pubsub,
+          liveFlushed: () => liveTarget.flushed(),
           queues,
           webhooks,
           registry: chains.registry,
@@ -248,7 +248,7 @@ export async function createApp(opts: AppOptions = {}) {
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
-      await ws?.close();
+      await ws?.close(config.shutdownDrainMs);
       await server.drainConnections(config.shutdownDrainMs);
       await server.close();
       await ops.close();

@@ -304,14 +304,26 @@ export function attachSubscriptions(
     closeForToken(tokenId: string): void {
       byToken.close(tokenId, CLOSE_UNAUTHORIZED, 'token_revoked');
     },
-    /** On shutdown: tell every client we are going away (1001), so they reconnect elsewhere. */
-    async close(): Promise<void> {
+    /**
+     * On shutdown: tell every client we are going away (1001), so they reconnect elsewhere. A client that has
+     * not answered the close frame within `graceMs` (its network went away silently) is cut off: ws would
+     * wait 30 s for it, and the stop (the HTTP drain, ledger, workers) waited behind it.
+     */
+    async close(graceMs: number): Promise<void> {
       keepAlive.stop();
       revocationSweep.stop();
       heap.stop();
       hub.close();
       for (const ws of wss.clients) ws.close(CLOSE_GOING_AWAY, 'server shutting down');
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => wss.close(() => resolve()));
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      });
+      await Promise.race([closed, late]);
+      clearTimeout(timer);
+      for (const ws of wss.clients) ws.terminate();
+      await closed;
     },
   };
 }

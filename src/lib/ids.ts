@@ -1,6 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 import { ValidationError } from './errors.js';
+import { assertStorableText } from './text.js';
 
 // Sortable ids with a type prefix (Stripe style): tx_01JD…, req_01JD…. ULIDs sort by creation time.
 
@@ -37,5 +38,23 @@ export function parseUserId(value: unknown, param: string): string {
   if (!USER_ID_PATTERN.test(value)) {
     throw new ValidationError(`${param} must be 1-64 characters of A-Z a-z 0-9 _ - . :`, param);
   }
+  return value;
+}
+
+/** Longest stream id: a transfer's metadata (streamId included) is at most 4 KB. */
+const STREAM_ID_MAX_BYTES = 4096;
+
+/**
+ * A stream, as a transfer names it in `metadata.streamId`: any text a transfer can carry there (a number
+ * there is its text, `12.5`), so every stream a donation is published to can be subscribed to.
+ */
+export function parseStreamId(value: unknown, param: string): string {
+  if (typeof value !== 'string') throw new ValidationError(`${param} must be a string`, param);
+  if (value.length === 0 || Buffer.byteLength(value) > STREAM_ID_MAX_BYTES)
+    throw new ValidationError(
+      `${param} must be 1 to ${STREAM_ID_MAX_BYTES} bytes, as in a transfer's metadata.streamId`,
+      param,
+    );
+  assertStorableText(value, param);
   return value;
 }

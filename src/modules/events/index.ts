@@ -1,7 +1,7 @@
 // The events module's public surface: what the rest of the system may import from it.
 export { depositCreditText } from './credit-text.js';
 export { type EventRow, EventsReader, insertEvents, toStoredEvent } from './outbox.js';
-export { createBatchedRedisEventTarget, liveChannelName } from './redis-target.js';
+export { createBatchedRedisEventTarget, type LiveEventTarget, liveChannelName } from './redis-target.js';
 export { OutboxRelay } from './relay.js';
 export {
   type BalanceMessage,

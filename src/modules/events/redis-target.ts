@@ -15,6 +15,16 @@ export function liveChannelName(prefix: string, topicAndKey: string): string {
   return `${prefix}:live:${topicAndKey}`;
 }
 
+/** The live events' target, and when Redis has what was published so far. */
+export interface LiveEventTarget extends EventTarget {
+  /**
+   * Resolves once Redis has answered every message published before the call (at once while Redis is not
+   * connected): the outbox relay waits for it before it commits a pass, so the next pass, of any worker,
+   * publishes after them (relay.ts).
+   */
+  flushed(): Promise<void>;
+}
+
 /** At most this many messages go into one script call (a bounded time for Redis to run it). */
 const MAX_PER_CALL = 500;
 
@@ -36,7 +46,7 @@ export function createBatchedRedisEventTarget(args: {
   log: Logger;
   /** REDIS_PREFIX: every channel is under it. */
   prefix: string;
-}): EventTarget {
+}): LiveEventTarget {
   const { publishClient, subscribeClient, log, prefix } = args;
   const channel = (type: string) => liveChannelName(prefix, type);
   const target = createRedisEventTarget({ publishClient, subscribeClient });
@@ -50,6 +60,15 @@ export function createBatchedRedisEventTarget(args: {
   const pending: string[] = [];
   let sending = false;
   let scheduled = false;
+  // Messages handed over so far, and those Redis has answered (or refused): what `flushed` waits on.
+  let queued = 0;
+  let answered = 0;
+  let waiters: { upTo: number; resolve: () => void }[] = [];
+  const settle = (): void => {
+    const due = waiters.filter((w) => w.upTo <= answered);
+    waiters = waiters.filter((w) => w.upTo > answered);
+    for (const w of due) w.resolve();
+  };
   const send = (): void => {
     if (sending || pending.length === 0) return;
     sending = true;
@@ -60,12 +79,15 @@ export function createBatchedRedisEventTarget(args: {
         log.warn({ err: err.message }, 'live messages not published to Redis');
       })
       .finally(() => {
+        answered += batch.length / 2;
+        settle();
         sending = false;
         send();
       });
   };
   const dispatchEvent = (event: Event): boolean => {
     const detail = (event as CustomEvent).detail;
+    queued++;
     pending.push(channel(event.type), detail === undefined ? '' : JSON.stringify(detail));
     if (!scheduled) {
       scheduled = true;
@@ -88,5 +110,10 @@ export function createBatchedRedisEventTarget(args: {
       options?: unknown,
     ) => target.removeEventListener(channel(type), listener, options as EventListenerOptions),
     dispatchEvent,
-  } as EventTarget;
+    flushed: () => {
+      // While Redis is away the messages wait in the offline queue, and nothing waits for them.
+      if (answered >= queued || client.status !== 'ready') return Promise.resolve();
+      return new Promise<void>((resolve) => waiters.push({ upTo: queued, resolve }));
+    },
+  } as LiveEventTarget;
 }

@@ -7,10 +7,11 @@ import { type EventRow, toStoredEvent } from './outbox.js';
 import type { PubSub } from './topics.js';
 import type { StoredEvent } from './types.js';
 
-// Publishes outbox rows: claims unpublished events with FOR UPDATE SKIP LOCKED (several relays are safe)
-// and marks them published in one statement, hands them to the webhooks module to record their deliveries
-// (`fanOut`, in this same transaction), and publishes the live messages, all before one commit. Nothing here needs
-// Redis to succeed: live messages wait in the pub/sub client's offline queue, and deliveries are rows.
+// Publishes outbox rows: claims unpublished events (one pass at a time across relays, RELAY_LOCK; FOR UPDATE
+// SKIP LOCKED besides) and marks them published in one statement, hands them to the webhooks module to record their deliveries
+// (`fanOut`, in this same transaction), and publishes the live messages, all before one commit, which waits until
+// Redis has answered them (liveFlushed, FLUSH_WAIT_MS at most). Nothing here needs Redis to succeed: while it is
+// away live messages wait in the pub/sub client's offline queue, and deliveries are rows.
 // Woken by LISTEN/NOTIFY, with polling as the fallback.
 
 const CLAIM = {
@@ -24,6 +25,17 @@ const CLAIM = {
          select * from claimed order by created_at, id`,
 } as const;
 
+/**
+ * Held by each pass until it commits, so the relays of every worker publish one pass after the other, in the
+ * order they claim. Side by side (SKIP LOCKED alone), a pass that claimed the next events while another was
+ * between its claim and its publish published them first: a user's balances, history rows and a stream's
+ * donations reached subscribers out of order, and a wallet ended on an older balance (latest wins).
+ */
+const RELAY_LOCK = `select pg_advisory_xact_lock(hashtextextended('novapay:outbox-relay', 0))`;
+
+/** Longest a pass waits for Redis to answer its live messages before it commits anyway. */
+const FLUSH_WAIT_MS = 1000;
+
 /** The channel the `events` table's trigger notifies (migrations/Migration20261126010000_events.ts). */
 const OUTBOX_CHANNEL = 'novapay_outbox';
 
@@ -31,6 +43,11 @@ export interface RelayDeps {
   pool: Pool;
   databaseUrl: string;
   pubsub: PubSub;
+  /**
+   * Resolves once Redis has what `pubsub` published so far (LiveEventTarget.flushed; at once while Redis is
+   * away). A pass waits for it, at most FLUSH_WAIT_MS, before its commit lets the next pass publish.
+   */
+  liveFlushed?: () => Promise<void>;
   /** Records what the events imply beyond live messages (webhook deliveries), in the relay's transaction. */
   fanOut: (client: PoolClient, events: StoredEvent[]) => Promise<unknown>;
   log: Logger;
@@ -128,6 +145,8 @@ export class OutboxRelay {
     const client = await this.d.pool.connect();
     try {
       await client.query('begin');
+      // One pass at a time across every relay (RELAY_LOCK): passes side by side published a later claim first.
+      await client.query(RELAY_LOCK);
       // The mark is undone with the rest if anything after it fails: the next pass takes the events again.
       const events = await client.query<EventRow>({ ...CLAIM, values: [this.d.batchSize] });
       if (events.rows.length === 0) {
@@ -141,6 +160,7 @@ export class OutboxRelay {
           (topic, key, payload) => this.d.pubsub.publish(topic, key as never, payload as never),
           e,
         );
+      await this.liveFlushed();
       await client.query('commit');
       this.published += stored.length;
       return stored.length;
@@ -150,6 +170,19 @@ export class OutboxRelay {
     } finally {
       client.release();
     }
+  }
+
+  /** Waits until Redis has this pass's live messages, FLUSH_WAIT_MS at most (a Redis that stopped answering). */
+  private async liveFlushed(): Promise<void> {
+    if (!this.d.liveFlushed) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.d.liveFlushed(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, FLUSH_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   async stop(): Promise<void> {
