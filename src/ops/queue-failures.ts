@@ -18,14 +18,17 @@ export function scheduledRun(jobId: string): { scheduler: string; dueAt: number 
 
 /**
  * Failed jobs of `queue` but the runs of a job scheduler a later-due run of the same scheduler completed
- * after. Reads job ids only (no job hashes), at most READ_CAP of each set.
+ * after. Reads job ids only (no job hashes), at most READ_CAP of each set, and none for a queue without
+ * schedulers (its failed jobs all count).
  */
 export async function unresolvedFailed(queue: Queue): Promise<number> {
-  const [total, failed] = await Promise.all([
+  const [total, schedulers] = await Promise.all([
     queue.getJobCountByTypes('failed'),
-    queue.getRanges(['failed'], 0, READ_CAP - 1),
+    queue.getJobSchedulersCount(),
   ]);
-  const runs = failed.map(scheduledRun);
+  // A queue without schedulers (webhooks) has nothing to supersede: no need to read its ids.
+  if (total === 0 || schedulers === 0) return total;
+  const runs = (await queue.getRanges(['failed'], 0, READ_CAP - 1)).map(scheduledRun);
   if (runs.every((r) => r === null)) return total;
   const lastCompleted = new Map<string, number>();
   for (const id of await queue.getRanges(['completed'], 0, READ_CAP - 1)) {
