@@ -4,15 +4,19 @@ import type { Queue } from 'bullmq';
 // (chain scans, deposit expiry, payout monitors, sweeps and reconciliations, the idempotency purge) runs from
 // BullMQ job schedulers, and each run carries on from the state stored in the database: a run that failed
 // (PostgreSQL away for a minute, say) is superseded by a later run of the same schedule that completes. Such
-// a failure has healed by itself and is no longer counted. A failed one-off job (a webhook retry mirror, a
-// `sweepAddress` pass, a payout start kick) and a failed run no later run made up for still are.
+// a failure has healed by itself and is no longer counted, and so has the pass a worker queues at start. A
+// failed one-off job (a webhook retry mirror, a `sweepAddress` or `sweepNow` pass) and a failed run no later run
+// made up for still are.
 
 /** Newest ids read of each of a queue's failed and completed sets; older failed jobs count as unresolved. */
 export const READ_CAP = 1000;
 
-/** A scheduler's run has the id `repeat:<scheduler id>:<millis it was due>`; null for any other job. */
+/**
+ * A scheduler's run has the id `repeat:<scheduler id>:<millis it was due>`, the pass a worker queues at start
+ * `start-<scheduler id>-<pid>-<millis>` (jobs/queues.ts `startPassId`); null for any other job.
+ */
 export function scheduledRun(jobId: string): { scheduler: string; dueAt: number } | null {
-  const m = /^repeat:(.+):(\d+)$/.exec(jobId);
+  const m = /^repeat:(.+):(\d+)$/.exec(jobId) ?? /^start-(.+)-\d+-(\d+)$/.exec(jobId);
   return m ? { scheduler: m[1]!, dueAt: Number(m[2]) } : null;
 }
 

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { bullPrefix } from '../../jobs/queues.js';
+import { bullPrefix, startPassId } from '../../jobs/queues.js';
 import { CHAIN_QUEUE } from '../../jobs/scanning.js';
 import { createInstruments } from '../../src/ops/metrics-instruments.js';
 import { refreshQueues } from '../../src/ops/metrics-sources.js';
@@ -63,18 +63,25 @@ describe('failed runs of a repeatable queue', () => {
       { every: 100 },
       { name: 'scan', data: { chain: 'TEST' }, opts: keep },
     );
+    // A second schedule, and the pass a worker queues at start ahead of it (as payout and sweep workers do).
+    await queue.upsertJobScheduler('monitor', { every: 100 }, { name: 'tick', data: {}, opts: keep });
+    await queue.add('tick', {}, { jobId: startPassId('monitor'), removeOnFail: 100 });
     await queue.add('once', {}, { jobId: 'one-off', removeOnFail: 100 });
-    // PostgreSQL is away: the scheduled runs fail one after another, the one-off job too.
-    await eventually(async () => (await queue.getFailedCount()) >= 4);
+    // PostgreSQL is away: the scheduled runs fail one after another, the start pass and the one-off job too.
+    await eventually(async () => (await queue.getFailedCount()) >= 6);
     await worker.pause();
     const during = await scrape();
-    expect(during.failed).toBeGreaterThanOrEqual(4);
+    expect(during.failed).toBeGreaterThanOrEqual(6);
     expect(during.unresolved).toBe(during.failed);
 
     // PostgreSQL is back: the next run completes, carrying on from the stored cursor.
     databaseAway = false;
     worker.resume();
-    await eventually(async () => (await queue.getCompletedCount()) >= 1);
+    const completed = async () => (await queue.getCompleted(0, 100)).map((j) => j.repeatJobKey);
+    await eventually(async () => {
+      const done = await completed();
+      return done.includes('scan:TEST') && done.includes('monitor');
+    });
     await worker.pause();
     const after = await scrape();
     expect(after.failed).toBe(during.failed); // still there for ops to read
