@@ -12,7 +12,7 @@ import {
   type PayoutProcessor,
   type TickResult,
 } from '../src/modules/payouts/index.js';
-import { bullPrefix, closeBudgetMs, closeWithin, payoutQueueName } from './queues.js';
+import { bullPrefix, closeBudgetMs, closeWithin, payoutQueueName, startPassId } from './queues.js';
 import type { JobSchedules } from './schedules.js';
 
 // The payout worker: one BullMQ queue per hot wallet (`payouts-<family>-…`), concurrency 1 per worker, and a
@@ -79,10 +79,11 @@ export async function startPayouts(deps: {
       queues.push(queue);
       workers.push(worker);
       // A pass at start: a worker that replaces a killed one resumes at once, whatever the scheduler's state.
+      // Its id names the schedule it is a run of: a later completed run supersedes it (src/ops/queue-failures.ts).
       await queue.add(
         'tick',
         {},
-        { jobId: `start-${process.pid}-${Date.now()}`, removeOnComplete: true, removeOnFail: 100 },
+        { jobId: startPassId('monitor'), removeOnComplete: true, removeOnFail: 100 },
       );
     }
     const poke = () => {

@@ -30,6 +30,15 @@ export function sweepQueueName(chain: string): string {
   return `sweeps-${chain.replace(/[^A-Za-z0-9]+/g, '-')}`;
 }
 
+/**
+ * The id of the pass a worker queues at start, one run of the job scheduler `scheduler` ahead of time:
+ * `start-<scheduler>-<pid>-<millis>`. A failed one is superseded as that scheduler's runs are
+ * (src/ops/queue-failures.ts). BullMQ refuses `:` in an id of one's own.
+ */
+export function startPassId(scheduler: string): string {
+  return `start-${scheduler}-${process.pid}-${Date.now()}`;
+}
+
 /** BullMQ keys live under `<REDIS_PREFIX>:bull`, so test runs and tenants of one Redis never collide. */
 export function bullPrefix(redisPrefix: string): string {
   return `${redisPrefix}:bull`;

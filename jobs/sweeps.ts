@@ -4,7 +4,7 @@ import type { Config } from '../src/config.js';
 import type { Logger } from '../src/lib/logger.js';
 import type { Sweepers, SweepPassResult } from '../src/modules/treasury/index.js';
 import { jobData, sweepJobData } from './job-data.js';
-import { bullPrefix, closeBudgetMs, closeWithin, sweepQueueName } from './queues.js';
+import { bullPrefix, closeBudgetMs, closeWithin, startPassId, sweepQueueName } from './queues.js';
 import type { JobSchedules } from './schedules.js';
 
 // One BullMQ queue per swept network (`sweeps-<network>-<mode>`), concurrency 1, ticked by a job scheduler every
@@ -66,11 +66,7 @@ export async function startSweepJobs(deps: {
     worker.on('failed', (_job, err) => log.warn({ queue: name, err: err.message }, 'sweep pass failed'));
     queues.push(queue);
     workers.push(worker);
-    await queue.add(
-      'sweep',
-      {},
-      { jobId: `start-${process.pid}-${Date.now()}`, removeOnComplete: true, removeOnFail: 100 },
-    );
+    await queue.add('sweep', {}, { jobId: startPassId('sweep'), removeOnComplete: true, removeOnFail: 100 });
   }
   return {
     passAll: () => Promise.all([...deps.sweepers.byChain.values()].map((s) => s.pass())),

@@ -203,7 +203,8 @@ builder.queryField('ops', (t) =>
 
 builder.mutationField('retryJob', (t) =>
   t.boolean({
-    description: 'Admin only: retry one failed job; false when there is no such failed job.',
+    description:
+      'Admin only: retry one failed job; false when the queue has no such failed job. A queue nobody has (a typo) is the error `not_found` ("Queue \'…\' not found", `param` `queue`).',
     authScopes: { admin: true },
     args: {
       queue: t.arg.string({ required: true, description: 'The queue name, as `ops` lists it.' }),
@@ -215,7 +216,8 @@ builder.mutationField('retryJob', (t) =>
 
 builder.mutationField('retryAllFailed', (t) =>
   t.int({
-    description: 'Admin only: retry every failed job of a queue; answers how many.',
+    description:
+      'Admin only: retry every failed job of a queue; answers how many. A queue nobody has (a typo) is the error `not_found` ("Queue \'…\' not found", `param` `queue`).',
     authScopes: { admin: true },
     args: { queue: t.arg.string({ required: true, description: 'The queue name, as `ops` lists it.' }) },
     resolve: (_root, args, ctx) => retryAllFailed(deps(ctx), args.queue),

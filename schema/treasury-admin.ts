@@ -45,8 +45,13 @@ const SweepingControlRef = builder.objectRef<SweepingControl>('SweepingControl')
     network: t.exposeString('network', { description: 'The network (TRC20, ERC20, …).' }),
     mode: t.field({ type: ModeEnum, description: 'Live or test.', resolve: (r) => r.mode as Mode }),
     paused: t.exposeBoolean('paused', { description: 'True while paused.' }),
-    changedBy: t.exposeString('changedBy', { description: 'The admin who changed it last.' }),
+    changedBy: t.exposeString('changedBy', {
+      description: 'The admin who paused or resumed it; pausing a paused network keeps who paused it first.',
+    }),
     changedAt: t.field({ type: 'DateTime', description: 'When.', resolve: (r) => r.changedAt }),
+    changed: t.exposeBoolean('changed', {
+      description: 'False when it already was paused (or running): nothing changed or was audited.',
+    }),
   }),
 });
 

@@ -6,7 +6,7 @@ import { AppError } from '../lib/errors.js';
 import type { Mode } from '../lib/tenant.js';
 import { type ChainScanner, openScanner } from '../modules/deposits/index.js';
 import { progress } from './progress.js';
-import { modeOption, out, withContext } from './util.js';
+import { modeOption, networkName, out, withContext } from './util.js';
 
 // `chain rescan`: scan a block range again, for deposits a scanner missed (a node that returned too little,
 // an address added late, a restore from backup). Uses the chain's node from this process's configuration,
@@ -25,7 +25,9 @@ export function registerChainCommands(program: Command): void {
     .description(
       'scan a block range again through the deposit scanner (idempotent: nothing is credited twice); the cursor of the live scanner is not moved',
     )
-    .addOption(new Option('--network <network>', 'network, e.g. TRC20').makeOptionMandatory())
+    .addOption(
+      new Option('--network <network>', 'network, e.g. TRC20').argParser(networkName).makeOptionMandatory(),
+    )
     .addOption(modeOption().makeOptionMandatory())
     .requiredOption('--from <block>', 'first block', blockNumber)
     .option('--to <block>', 'last block (default: the chain head)', blockNumber)
@@ -34,7 +36,7 @@ export function registerChainCommands(program: Command): void {
       withContext(async (ctx) => {
         if (o.to !== undefined && o.to < o.from)
           throw new AppError('invalid_request', '--to is below --from');
-        const network = String(o.network).toUpperCase();
+        const network = o.network as string;
         // Configured nodes, or the devnets of the running server: a devnet started here would be a
         // different chain from the server's.
         const running = runningDevnets(ctx.config.dataDir, ctx.config.databaseUrl);

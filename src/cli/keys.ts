@@ -59,6 +59,7 @@ export function registerKeyCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action((o) =>
       withContext(async (ctx) => {
+        await ctx.merchants.getMerchant(o.merchant); // an unknown merchant is not_found, not an empty list
         const list = await ctx.merchants.listKeys(o.merchant);
         const rows = list.map((k) => ({
           keyId: k.id,

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { closeBudgetMs, openQueues } from '../../jobs/queues.js';
 import { bullEnqueue, type TreasuryControls } from '../modules/treasury/index.js';
 import type { CliContext } from './context.js';
-import { cliActor, modeOption, out, withContext } from './util.js';
+import { cliActor, modeOption, networkName, out, withContext } from './util.js';
 
 // `treasury sweep-now | pause | resume | sweep-address`: the admin mutations of the same names (docs/treasury.md
 // "Runbook"), audited as `cli:<user>`. They check, record and add a pass to the network's sweep queue; the
@@ -27,7 +27,11 @@ async function withControls(fn: (c: TreasuryControls, actor: string) => Promise<
 export function registerTreasuryControlCommands(treasury: Command): void {
   const network = (c: Command) =>
     c
-      .requiredOption('--network <network>', 'a swept network (SWEEP_POLICY), e.g. ERC20')
+      .requiredOption(
+        '--network <network>',
+        'a swept network (SWEEP_POLICY), e.g. ERC20 (any case)',
+        networkName,
+      )
       .addOption(modeOption().makeOptionMandatory())
       .option('--json', 'print one JSON object');
   network(treasury.command('sweep-now').description("add a sweep pass of the network's queue now")).action(
@@ -49,7 +53,11 @@ export function registerTreasuryControlCommands(treasury: Command): void {
     ).action((o) =>
       withControls(async (c, actor) => {
         const r = await c.setPaused(o.network, o.mode, paused, o.reason, actor);
-        out(!!o.json, { ...r }, `${r.network}:${r.mode} sweeping ${r.paused ? 'paused' : 'resumed'}`);
+        const state = r.paused ? 'paused' : 'resumed';
+        const text = r.changed
+          ? `${r.network}:${r.mode} sweeping ${state}`
+          : `${r.network}:${r.mode} sweeping was already ${state} (by ${r.changedBy} at ${r.changedAt.toISOString()}): unchanged`;
+        out(!!o.json, { ...r }, text);
       }),
     );
   network(

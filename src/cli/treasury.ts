@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import type { Mode } from '../lib/tenant.js';
 import { registerTreasuryControlCommands } from './treasury-controls.js';
-import { modeOption, out, withContext } from './util.js';
+import { modeOption, networkName, out, withContext } from './util.js';
 
 /**
  * `treasury fund | books`: record coins ops put in by hand, and read the house books (docs/treasury.md); and
@@ -14,7 +14,7 @@ export function registerTreasuryCommands(program: Command): void {
   treasury
     .command('fund')
     .description('record coins put in from outside (a hot wallet topped up with gas or tokens) as capital')
-    .requiredOption('--network <network>', 'TRC20, ERC20, BEP20 or POLYGON')
+    .requiredOption('--network <network>', 'TRC20, ERC20, BEP20 or POLYGON (any case)', networkName)
     .addOption(modeOption().makeOptionMandatory())
     .addOption(
       new Option('--asset <asset>', "the network's token or the chain's coin")
@@ -44,7 +44,7 @@ export function registerTreasuryCommands(program: Command): void {
   treasury
     .command('books')
     .description('every house account balance (sum of its entries), in base units')
-    .option('--network <network>', 'one network')
+    .option('--network <network>', 'one network (any case)', networkName)
     .addOption(modeOption())
     .option('--json', 'print one JSON object')
     .action((o) =>

@@ -43,6 +43,14 @@ function accountName(): string {
   }
 }
 
+/**
+ * A network as an operator types it: `erc20`, `Trc20` and `TRC20` are one network (networks are named in capitals:
+ * TRC20, ERC20, BEP20, POLYGON). Every `--network` option parses with it.
+ */
+export function networkName(value: string): string {
+  return value.trim().toUpperCase();
+}
+
 export const modeOption = () => new Option('--mode <mode>', 'live or test').choices(['live', 'test']);
 
 /**

@@ -67,6 +67,7 @@ export function registerWebhookCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action((o) =>
       withContext(async (ctx) => {
+        await ctx.merchants.getMerchant(o.merchant); // an unknown merchant is not_found, not an empty list
         const rows = (await ctx.webhooks.list(tenant(o))).map((e) => ({
           endpointId: e.id,
           url: e.url,

@@ -74,6 +74,12 @@ function queueInstruments(registers: Registers) {
       labelNames: ['queue', 'state'],
       registers,
     }),
+    queueFailedUnresolved: new Gauge<'queue'>({
+      name: 'novapay_queue_failed_unresolved_jobs',
+      help: 'Failed jobs per queue, but the runs of a job scheduler a later run of the same schedule completed after',
+      labelNames: ['queue'],
+      registers,
+    }),
     queuePaused: new Gauge<'queue'>({
       name: 'novapay_queue_paused',
       help: '1 when the queue is paused',

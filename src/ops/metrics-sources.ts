@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Pool } from '../db/database.js';
 import { ATTEMPT_OUTCOMES, COUNT_CAP, type Instruments } from './metrics-instruments.js';
+import { unresolvedFailed } from './queue-failures.js';
 import { oldestWaitingAge, queueCounts, scannerStatus, withTimeout } from './status.js';
 
 // What OpsMetrics (metrics.ts) reads on each scrape: PostgreSQL (outbox, webhooks, scanners) and Redis
@@ -124,21 +125,24 @@ export async function refreshQueues(
   try {
     const read = await Promise.all(
       queues.map(async (q) => {
-        const [counts, paused, oldest] = await Promise.all([
+        const [counts, paused, oldest, unresolved] = await Promise.all([
           queueCounts(q, timeoutMs),
           withTimeout(q.isPaused(), timeoutMs, `queue ${q.name}`),
           oldestWaitingAge(q, timeoutMs, Date.now(), PRIORITIZED_SAMPLE),
+          withTimeout(unresolvedFailed(q), timeoutMs, `queue ${q.name}`),
         ]);
-        return { queue: q.name, counts, paused, oldest };
+        return { queue: q.name, counts, paused, oldest, unresolved };
       }),
     );
-    for (const { queue, counts, paused, oldest } of read) {
+    for (const { queue, counts, paused, oldest, unresolved } of read) {
       for (const state of QUEUE_STATES) i.queueJobs.set({ queue, state }, counts[state]);
+      i.queueFailedUnresolved.set({ queue }, unresolved);
       i.queuePaused.set({ queue }, paused ? 1 : 0);
       i.queueOldest.set({ queue }, oldest ?? 0);
     }
   } catch (err) {
     i.queueJobs.reset();
+    i.queueFailedUnresolved.reset();
     i.queuePaused.reset();
     i.queueOldest.reset();
     throw err;

@@ -25,8 +25,11 @@ export interface SweepingControl {
   network: string;
   mode: 'live' | 'test';
   paused: boolean;
+  /** Who paused or resumed it: the first of repeated pauses (or resumes), not a later no-op one. */
   changedBy: string;
   changedAt: Date;
+  /** False when it already was so: nothing changed, nothing audited, the original who and when are kept. */
+  changed: boolean;
 }
 
 /** Adds a pass with this id to a network's sweep queue. */
@@ -102,12 +105,24 @@ export class TreasuryControls {
     if (reason && reason.length > REASON_MAX)
       throw new ValidationError(`reason must be at most ${REASON_MAX} characters`, 'reason');
     return inTransaction(this.pool, async (c) => {
+      // Pausing a paused network (or resuming a running one) changes nothing: the row keeps who paused it and
+      // when (it used to be overwritten, so the first pause's who and when were lost), as a key revoked twice
+      // keeps its first revokedAt. The conflicting row stays locked until the transaction ends.
       const r = await c.query<{ changed_at: Date }>(
         `insert into treasury_controls (chain, network, mode, paused, changed_by) values ($1, $2, $3, $4, $5)
          on conflict (chain) do update set paused = $4, changed_by = $5, changed_at = now()
+           where treasury_controls.paused is distinct from $4
          returning changed_at`,
         [n.chain, n.network, n.mode, paused, actor],
       );
+      if (r.rowCount === 0) {
+        const kept = await c.query<{ changed_by: string; changed_at: Date }>(
+          'select changed_by, changed_at from treasury_controls where chain = $1',
+          [n.chain],
+        );
+        const { changed_by: changedBy, changed_at: changedAt } = kept.rows[0]!;
+        return { network: n.network, mode: n.mode, paused, changedBy, changedAt, changed: false };
+      }
       await recordAudit(c, {
         actor,
         action: paused ? 'treasury.pause' : 'treasury.resume',
@@ -116,7 +131,8 @@ export class TreasuryControls {
         mode: n.mode,
         reason,
       });
-      return { network: n.network, mode: n.mode, paused, changedBy: actor, changedAt: r.rows[0]!.changed_at };
+      const changedAt = r.rows[0]!.changed_at;
+      return { network: n.network, mode: n.mode, paused, changedBy: actor, changedAt, changed: true };
     });
   }
 
