@@ -100,8 +100,11 @@ async function measureServer(
     const only = process.env.BENCH_PHASES?.split(',');
     const phases = PHASES.filter((p) => !only || only.includes(p.key));
     const rounds = benchRounds();
+    // Every other round runs the phases backwards (a, e, e, a, …): a host that speeds up or slows down over
+    // the run favours the later phase of a pair, and the reversed rounds cancel that in the median.
     for (let round = 1; round <= rounds; round++)
-      for (const phase of phases) out.push(await measurePhase(server, ctx, token, phase, round, seconds));
+      for (const phase of round % 2 === 1 ? phases : [...phases].reverse())
+        out.push(await measurePhase(server, ctx, token, phase, round, seconds));
     return { results: out, funding };
   } finally {
     http.close();
