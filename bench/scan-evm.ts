@@ -17,6 +17,7 @@ import {
   CREATE_CONCURRENCY,
   createDeposits,
   creditedCount,
+  outboxLine,
   prng,
   type ScanChecks,
   scanChecks,
@@ -769,7 +770,7 @@ function report(r: Run): string[] {
     `- checks: chain_transfers ${fmt(c.transfers)}; deposits ${fmt(c.deposits)}; ledger deposit postings` +
       ` ${int(c.ledgerDeposits)}; credited ${c.creditedStars} Star minor units; unexpected funds ${c.unexpected};` +
       ` sum of balances ${c.balanceSum}; deposit.confirmed events ${int(c.confirmedEvents)}` +
-      ` (${int(c.unpublished)} unpublished when checked)`,
+      ` (${outboxLine(c)})`,
     `- scheduled passes (BullMQ, every ${SCHEDULE_MS / 1000} s, and once per chain at start-up) turned away while` +
       ` the bench drove the scanners: ${counters.scheduledPasses}, ${counters.scheduledInCatchUp} during the catch-up`,
     `- app log at warn: ${r.logLines.length ? `${r.logLines.length} lines` : 'nothing'}`,

@@ -15,6 +15,7 @@ import {
   CREATE_CONCURRENCY,
   createDeposits,
   creditedCount,
+  outboxLine,
   prng,
   type ScanChecks,
   scanChecks,
@@ -639,7 +640,7 @@ function report(r: Run): string[] {
     `- checks: chain_transfers ${fmt(c.transfers)}; deposits ${fmt(c.deposits)}; ledger deposit postings` +
       ` ${int(c.ledgerDeposits)}; credited ${c.creditedStars} Star minor units; unexpected funds ${c.unexpected};` +
       ` sum of balances ${c.balanceSum}; deposit.confirmed events ${int(c.confirmedEvents)}` +
-      ` (${int(c.unpublished)} unpublished when checked)`,
+      ` (${outboxLine(c)})`,
     `- app log at warn: ${r.logLines.length ? `${r.logLines.length} lines` : 'nothing'}`,
     ...serverLogSummary(r.logLines),
     `- app and devnet stopped in ${ms(r.stopMs)}`,

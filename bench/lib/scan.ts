@@ -57,7 +57,32 @@ export interface ScanChecks {
   unexpected: number;
   balanceSum: string;
   confirmedEvents: number;
+  /** Events the relay had not published yet when the catch-up ended (a snapshot: it publishes meanwhile). */
   unpublished: number;
+  /** Milliseconds from that snapshot until every event was published; null if some were still left after 30 s. */
+  drainedMs: number | null;
+}
+
+/** Polls until no event is left unpublished: ms waited, or null after `timeoutMs` (a relay that stalled). */
+async function outboxDrainedIn(app: App, timeoutMs = 30_000): Promise<number | null> {
+  const t0 = performance.now();
+  for (;;) {
+    const r = await app.pool.query<{ n: number }>(
+      'select count(*)::int as n from events where published_at is null',
+    );
+    const elapsed = performance.now() - t0;
+    if (r.rows[0]!.n === 0) return elapsed;
+    if (elapsed > timeoutMs) return null;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
+
+/** The report's words for ScanChecks' unpublished and drainedMs. */
+export function outboxLine(c: { unpublished: number; drainedMs: number | null }): string {
+  if (c.unpublished === 0) return '0 unpublished when checked';
+  return c.drainedMs === null
+    ? `${c.unpublished.toLocaleString('en-US')} unpublished when checked, STILL UNPUBLISHED 30 s later`
+    : `${c.unpublished.toLocaleString('en-US')} unpublished when checked, all published ${Math.round(c.drainedMs)} ms later`;
 }
 
 /** After a run: transfers and deposits by status, what the ledger and the outbox hold. */
@@ -79,5 +104,6 @@ export async function scanChecks(app: App, chain: string): Promise<ScanChecks> {
     balanceSum: (await q('select coalesce(sum(balance_minor), 0)::text as s from accounts'))[0].s,
     confirmedEvents: (await q(`select count(*)::int as n from events where type = 'deposit.confirmed'`))[0].n,
     unpublished: (await q('select count(*)::int as n from events where published_at is null'))[0].n,
+    drainedMs: await outboxDrainedIn(app),
   };
 }
