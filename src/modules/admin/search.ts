@@ -106,6 +106,13 @@ interface Row {
  */
 function valueForms(q: string): string[] {
   const forms = new Set([q, q.toLowerCase()]);
+  // A 64-hex transaction hash is stored as its chain writes it: EVM with 0x, TRON without (both lower case).
+  // Customers quote either with or without the prefix (explorers differ), so both are looked up.
+  const hash = /^(?:0x)?([0-9a-f]{64})$/i.exec(q);
+  if (hash) {
+    const hex = hash[1]!.toLowerCase();
+    forms.add(hex).add(`0x${hex}`);
+  }
   const evm = familyOf('evm');
   const parsed = evm.parsePayoutAddress(q.toLowerCase());
   if (parsed.ok) for (const f of evm.storedAddressForms(parsed.address)) forms.add(f);
