@@ -1,4 +1,5 @@
 import { userInfo } from 'node:os';
+import { DriverException } from '@mikro-orm/core';
 import { InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../config.js';
 import { AppError } from '../lib/errors.js';
@@ -80,13 +81,27 @@ export async function withContext(fn: (ctx: CliContext) => Promise<void>): Promi
  */
 function fail(err: Error): void {
   const refused = err instanceof AppError || err instanceof ConfigError;
-  process.stderr.write(`error: ${err.message}\n`);
+  const message = refused ? err.message : internalMessage(err);
+  process.stderr.write(`error: ${message}\n`);
   process.exitCode = refused ? 1 : 2;
   if (!jsonOutput) return;
   const code =
     err instanceof AppError ? err.code : err instanceof ConfigError ? 'invalid_config' : 'internal_error';
   const param = err instanceof AppError ? (err.param ?? null) : null;
-  printJsonError(code, err.message, param);
+  printJsonError(code, message, param);
+}
+
+/**
+ * An unexpected error's words for the operator. The ORM's errors begin with the whole SQL statement and its
+ * parameters (`insert into "api_keys" (…) values (…) - <what PostgreSQL said>`): a key's hash, a secret's
+ * ciphertext in a terminal's scrollback and CI logs. Of those, only what PostgreSQL said and its SQLSTATE.
+ */
+function internalMessage(err: Error): string {
+  if (!(err instanceof DriverException)) return err.message;
+  const cut = err.message.lastIndexOf(' - ');
+  const said = cut >= 0 ? err.message.slice(cut + 3) : err.message;
+  const state = err.sqlState ?? (typeof err.code === 'string' ? err.code : undefined);
+  return `database error${state ? ` ${state}` : ''}: ${said}`;
 }
 
 function printJsonError(code: string, message: string, param: string | null): void {
