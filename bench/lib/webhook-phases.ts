@@ -30,6 +30,12 @@ export interface Delivered {
   unmatched: number;
   /** Per endpoint deliveries/s, slowest and fastest. */
   endpointRates: [number, number];
+  /**
+   * The slowest 1 % of deliveries (at or above p99): how many transfers they were for, and in how many
+   * 100-ms windows of those transfers' commits. The p99 of a phase whose transfers go to 8 endpoints is the
+   * fate of ~1 % of its transfers; a few windows mean a few stalls, not a slower path.
+   */
+  tail: { transfers: number; windows: number; worst: string[] };
 }
 
 export interface Transfers {
@@ -175,6 +181,18 @@ export async function waitForBacklog(
 }
 
 /** Deliveries/s from the first to the last receipt (of `endpoints`, if given), latencies from `startOf`. */
+/** The slowest deliveries' transfers and 100-ms windows, the worst three windows with their (UTC) times. */
+function tailOf(slow: { latency: number; start: number; transfer: string | null }[]): Delivered['tail'] {
+  const windows = new Map<number, number>();
+  for (const x of slow)
+    windows.set(Math.floor(x.start / 100), (windows.get(Math.floor(x.start / 100)) ?? 0) + 1);
+  const worst = [...windows]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([w, n]) => `${new Date(w * 100).toISOString().slice(11, 21)} ×${n}`);
+  return { transfers: new Set(slow.map((x) => x.transfer)).size, windows: windows.size, worst };
+}
+
 export function summarize(
   plog: PhaseLog,
   expected: number,
@@ -183,6 +201,7 @@ export function summarize(
 ): Delivered {
   const r = endpoints ? plog.receipts.filter((x) => endpoints(x.endpoint)) : plog.receipts;
   const latencies: number[] = [];
+  const timed: { latency: number; start: number; transfer: string | null }[] = [];
   let unmatched = 0;
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
@@ -197,9 +216,14 @@ export function summarize(
     byEndpoint.set(x.endpoint, e);
     const start = startOf(x.transferId, x.sentAt);
     if (start === undefined) unmatched++;
-    else latencies.push(x.at - start);
+    else {
+      latencies.push(x.at - start);
+      timed.push({ latency: x.at - start, start, transfer: x.transferId });
+    }
   }
   const sorted = Float64Array.from(latencies).sort();
+  const p99 = percentile(sorted, 0.99);
+  const slow = timed.filter((x) => x.latency >= p99);
   const seconds = (last - first) / 1000;
   const rates = [...byEndpoint.values()].map((e) => e.n / ((e.last - e.first) / 1000 || Number.NaN));
   return {
@@ -208,11 +232,12 @@ export function summarize(
     seconds,
     perSecond: r.length / seconds,
     p50: percentile(sorted, 0.5),
-    p99: percentile(sorted, 0.99),
+    p99,
     max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN,
     duplicates: plog.duplicates,
     unmatched,
     endpointRates: [Math.min(...rates), Math.max(...rates)],
+    tail: tailOf(slow),
   };
 }
 

@@ -90,7 +90,8 @@ function phaseLines(p: Phase): string[] {
     `- ${p.name} (${p.endpoints} endpoint(s)): ${int(t.commits.size)} transfers at ${int(t.perSecond)}/s (${statusSummary(t.statuses)}); ${p.waited}`,
     `  deliveries: ${int(o.deliveries)} of ${int(o.expected)} in ${o.seconds.toFixed(1)} s, ${int(o.perSecond)}/s` +
       `${missing > 0 ? ` — ${int(missing)} MISSING` : ''}; ${o.duplicates ? `${int(o.duplicates)} DUPLICATES` : 'no duplicates'}` +
-      `; commit → receipt p50 ${ms(o.p50)}, p99 ${ms(o.p99)}, max ${ms(o.max)}`,
+      `; commit → receipt p50 ${ms(o.p50)}, p99 ${ms(o.p99)}, max ${ms(o.max)}` +
+      `; the slowest 1 %: ${int(o.tail.transfers)} transfers in ${int(o.tail.windows)} 100-ms windows (most: ${o.tail.worst.join(', ')})`,
     `  per endpoint: slowest ${int(o.endpointRates[0])}/s, fastest ${int(o.endpointRates[1])}/s`,
     `  database: deliveries ${JSON.stringify(p.db.deliveries)}; ${int(p.db.attempts)} attempts logged` +
       `${p.db.failedAttempts ? `, ${int(p.db.failedAttempts)} failed: ${p.db.errors.join('; ')}` : ', none failed'}`,

@@ -3,9 +3,11 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pool } from '../../src/db/database.js';
 import { createPool } from '../../src/db/database.js';
-import { DeliveryStore } from '../../src/modules/webhooks/delivery/store.js';
+import { OutcomeWriter } from '../../src/modules/webhooks/delivery/outcomes.js';
+import { DeliveryStore, type Failure } from '../../src/modules/webhooks/delivery/store.js';
 import { useTestApp } from '../helpers/app.js';
 import { databaseUrl } from '../helpers/db.js';
+import { capturedLog } from '../helpers/log.js';
 import { eventually } from '../helpers/receiver.js';
 
 // A batch of outcomes is written by the worker that holds the deliveries' leases
@@ -84,7 +86,91 @@ const success = (eventId: string, endpointId: string) => ({
   recovers: false,
 });
 
+const failure = (eventId: string, endpointId: string, error = 'HTTP 500'): Failure => ({
+  eventId,
+  endpointId,
+  attempt: 1,
+  statusCode: 500,
+  latencyMs: 3,
+  snippet: 'no',
+  error,
+  last: false,
+  retryMs: 60_000,
+});
+
+/** The dispatcher's outcome writer over worker-a's store; `done` resolves once what it was given is written. */
+function writer() {
+  const { log, lines } = capturedLog<{ level: number; msg: string }>();
+  const retried: string[] = [];
+  let settle = () => {};
+  const done = new Promise<void>((resolve) => {
+    settle = resolve;
+  });
+  const w = new OutcomeWriter(stores.a, 3_600_000, log, {
+    written: () => undefined,
+    retry: (f) => retried.push(f.eventId),
+    settled: () => settle(),
+  });
+  return { w, done, lines, retried };
+}
+
 describe('webhook outcome batches', () => {
+  it("commits a batch's successes and failures together, in one transaction", async () => {
+    const { endpointId, events } = await backlog('worker-a', 2);
+    await stores.a.claim(new Map([[endpointId, 10]]), 10);
+    // Another connection holds the failed delivery's row, so the failures' statement waits for it.
+    const holder = new pg.Client({ connectionString: databaseUrl(t.dbName) });
+    await holder.connect();
+    const { w, done, retried } = writer();
+    try {
+      await holder.query('begin');
+      await holder.query(
+        'select 1 from webhook_deliveries where event_id = $1 and endpoint_id = $2 for update',
+        [events[1], endpointId],
+      );
+      w.success(success(events[0]!, endpointId));
+      w.failure(failure(events[1]!, endpointId));
+      w.flush();
+      await eventually(async () => {
+        const r = await t.app.pool.query(
+          `select count(*)::int as n from pg_stat_activity
+           where datname = current_database() and wait_event_type = 'Lock' and query like '%retry_secs%'`,
+        );
+        return r.rows[0].n > 0 ? true : null;
+      });
+      // The success is not committed ahead of the failure (apart, it was, with a commit of its own).
+      expect((await deliveries(endpointId)).map((d) => d.status)).toEqual(['pending', 'pending']);
+      await holder.query('commit');
+      await done;
+    } finally {
+      await holder.end();
+    }
+    expect((await deliveries(endpointId)).map((d) => [d.status, d.attempts, d.last_error])).toEqual([
+      ['succeeded', 1, null],
+      ['pending', 1, 'HTTP 500'],
+    ]);
+    expect(await attemptsLogged(endpointId)).toBe(2);
+    expect(retried).toEqual([events[1]]);
+  });
+
+  it("writes a batch's successes when its failures cannot be written", async () => {
+    const { endpointId, events } = await backlog('worker-a', 2);
+    await stores.a.claim(new Map([[endpointId, 10]]), 10);
+    const { w, done, lines, retried } = writer();
+    // PostgreSQL refuses a NUL in text: the failures' statement fails, and with it the transaction.
+    w.success(success(events[0]!, endpointId));
+    w.failure(failure(events[1]!, endpointId, 'bad\u0000error'));
+    w.flush();
+    await done;
+    expect((await deliveries(endpointId)).map((d) => [d.status, d.lease_owner])).toEqual([
+      ['succeeded', null],
+      ['pending', 'worker-a'], // still leased: sent again once the lease lapses
+    ]);
+    expect(await attemptsLogged(endpointId)).toBe(1);
+    expect(retried).toEqual([]);
+    expect(lines.map((l) => l.msg)).toContain('could not write webhook outcomes');
+  });
+
   it("writes each delivery this worker still holds and leaves the ones it lost, without losing the others'", async () => {
     const { endpointId, events } = await backlog('worker-a', 4);
     const claimed = await stores.a.claim(new Map([[endpointId, 10]]), 10);

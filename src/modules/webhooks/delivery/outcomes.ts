@@ -2,8 +2,8 @@ import type { Logger } from '../../../lib/logger.js';
 import type { DeliveryStore, Failure, Success } from './store.js';
 
 // The outcomes of sent deliveries, gathered for a few milliseconds and written many to a statement
-// (successes in one, failures in another): one commit for many deliveries. One write at a time; what
-// arrives meanwhile goes in the next. A delivery stays leased until its outcome is written, so an unwritten
+// (successes in one, failures in another, both in one transaction): one commit for many deliveries. One
+// write at a time; what arrives meanwhile goes in the next. A delivery stays leased until its outcome is written, so an unwritten
 // one is sent again once its lease lapses (at least once).
 
 const FLUSH_MS = 5;
@@ -72,8 +72,7 @@ export class OutcomeWriter {
   }
 
   private async write(ok: Success[], failed: Failure[]): Promise<void> {
-    await this.store.recordSuccesses(ok);
-    const { disabled, newlyDisabled } = await this.store.recordFailures(failed, this.disableAfterMs);
+    const { disabled, newlyDisabled } = await this.store.recordOutcomes(ok, failed, this.disableAfterMs);
     this.writes++;
     for (const id of newlyDisabled)
       this.log.warn({ endpointId: id }, 'webhook endpoint disabled after failing too long');

@@ -1,10 +1,12 @@
 import type { Pool } from '../../../db/database.js';
 import type { EndpointRow } from '../service.js';
+import { CLAIM, RECORD_FAILURES, RECORD_SUCCESSES } from './store-sql.js';
 
 // The delivery state machine's SQL. webhook_deliveries is the queue: a worker claims due deliveries with a
 // lease in its own name, sends them, and writes each outcome (an attempt row and the delivery's new state)
 // only while it still holds the lease. Successes are written many to a statement; failures, which also move
-// the endpoint's failing state, many to a statement too, apart from the successes.
+// the endpoint's failing state, many to a statement too, and a batch with both in one transaction (one
+// commit). The statements are in store-sql.ts.
 
 /** A delivery a worker holds: what it needs to send it without another query. */
 export interface Claimed {
@@ -44,92 +46,23 @@ export interface Failure {
   retryMs: number;
 }
 
-const CLAIM = {
-  name: 'webhook_claim',
-  // Each endpoint's earliest due, unleased deliveries, up to what this worker asks for that endpoint (the
-  // endpoints it owns, ownership.ts, checked again here), at most $3 in all.
-  text: `with wants as (
-           select * from unnest($1::text[], $2::int[]) as w(endpoint_id, n)
-           where exists (select 1 from webhook_dispatch_owners o
-                         where o.endpoint_id = w.endpoint_id and o.owner = $5 and o.until > now())),
-         picked as (
-           select d.event_id, d.endpoint_id from wants
-           cross join lateral (
-             select d.event_id, d.endpoint_id, d.next_attempt_at from webhook_deliveries d
-             where d.endpoint_id = wants.endpoint_id and d.status = 'pending' and d.next_attempt_at <= now()
-               and (d.leased_until is null or d.leased_until < now())
-             order by d.next_attempt_at limit wants.n
-             for update skip locked) d
-           order by d.next_attempt_at limit $3),
-         leased as (
-           update webhook_deliveries d set leased_until = now() + make_interval(secs => $4), lease_owner = $5
-           from picked p where d.event_id = p.event_id and d.endpoint_id = p.endpoint_id
-           returning d.event_id, d.endpoint_id, d.attempts)
-         select l.event_id, l.endpoint_id, l.attempts, e.type, e.payload::text as payload, e.created_at, row_to_json(w) as endpoint
-         from leased l join events e on e.id = l.event_id join webhook_endpoints w on w.id = l.endpoint_id`,
-};
+interface DisabledRow {
+  id: string;
+  newly: boolean;
+}
 
-const RECORD_SUCCESSES = {
-  name: 'webhook_record_successes',
-  text: `with o as (
-           select * from unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::text[])
-             as o(event_id, endpoint_id, attempt, status_code, latency_ms, snippet)),
-         a as (
-           insert into webhook_attempts (event_id, endpoint_id, attempt, status_code, latency_ms, response_snippet, error)
-           select event_id, endpoint_id, attempt, status_code, latency_ms, snippet, null from o returning 1),
-         d as (
-           update webhook_deliveries w set status = 'succeeded', attempts = o.attempt, last_status_code = o.status_code,
-             last_error = null, leased_until = null, lease_owner = null, delivered_at = now(), updated_at = now()
-           from o where w.event_id = o.event_id and w.endpoint_id = o.endpoint_id and w.lease_owner = $7 returning 1),
-         e as (
-           update webhook_endpoints set failing_since = null
-           where id = any($8::text[]) and failing_since is not null returning 1)
-         select (select count(*) from d)::int as written`,
-};
+/** The endpoints disabled after a failures write, and those it disabled. */
+export interface FailuresWritten {
+  disabled: Set<string>;
+  newlyDisabled: string[];
+}
 
-const RECORD_FAILURES = {
-  name: 'webhook_record_failures',
-  text: `with o as (
-           select * from unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::text[], $7::text[],
-                                $8::bool[], $9::float8[])
-             as o(event_id, endpoint_id, attempt, status_code, latency_ms, snippet, error, last, retry_secs)),
-         a as (
-           insert into webhook_attempts (event_id, endpoint_id, attempt, status_code, latency_ms, response_snippet, error)
-           select event_id, endpoint_id, attempt, status_code, latency_ms, snippet, error from o returning 1),
-         -- Only an endpoint whose state changes is locked and written: its first failure (failing_since) or
-         -- its disabling. Its further failures leave its row alone: no row version, lock or updated_at per
-         -- failed attempt (a row every claim and the relay's foreign key check read, and whose updated_at
-         -- keys the dispatcher's cached secrets).
-         was as (
-           select id, status from webhook_endpoints
-           where id in (select distinct endpoint_id from o)
-             and (failing_since is null or (status = 'enabled' and failing_since < now() - make_interval(secs => $10)))
-           order by id for no key update),
-         e as (
-           update webhook_endpoints w set failing_since = coalesce(w.failing_since, now()),
-             status = case when w.status = 'enabled' and w.failing_since < now() - make_interval(secs => $10)
-               then 'disabled' else w.status end,
-             disabled_reason = case when w.status = 'enabled' and w.failing_since < now() - make_interval(secs => $10)
-               then 'failing for ' || round(extract(epoch from now() - w.failing_since) / 3600, 1) || ' h'
-               else w.disabled_reason end,
-             updated_at = now()
-           from was where w.id = was.id
-           returning w.id, w.status),
-         cur as (
-           select w.id, coalesce(e.status, w.status) as status from webhook_endpoints w left join e on e.id = w.id
-           where w.id in (select distinct endpoint_id from o)),
-         d as (
-           update webhook_deliveries w set attempts = o.attempt, last_status_code = o.status_code,
-             last_error = case when cur.status = 'disabled' then o.error || '; endpoint disabled' else o.error end,
-             status = case when o.last or cur.status = 'disabled' then 'failed' else 'pending' end,
-             next_attempt_at = case when o.last or cur.status = 'disabled' then w.next_attempt_at
-                                    else now() + make_interval(secs => o.retry_secs) end,
-             leased_until = null, lease_owner = null, updated_at = now()
-           from o join cur on cur.id = o.endpoint_id
-           where w.event_id = o.event_id and w.endpoint_id = o.endpoint_id and w.lease_owner = $11 returning 1)
-         select cur.id, coalesce(was.status <> 'disabled', false) as newly from cur left join was using (id)
-         where cur.status = 'disabled'`,
-};
+function failuresWritten(rows: DisabledRow[]): FailuresWritten {
+  return {
+    disabled: new Set(rows.map((x) => x.id)),
+    newlyDisabled: rows.filter((x) => x.newly).map((x) => x.id),
+  };
+}
 
 function toBuffer(hex: string | null): Buffer | null {
   return hex ? Buffer.from(hex.replace(/^\\x/, ''), 'hex') : null;
@@ -193,7 +126,55 @@ export class DeliveryStore {
   /** Writes many successes in one statement; returns how many this worker still held. */
   async recordSuccesses(s: Success[]): Promise<number> {
     if (s.length === 0) return 0;
-    const r = await this.pool.query<{ written: number }>({
+    const r = await this.pool.query<{ written: number }>(this.successes(s));
+    return r.rows[0]!.written;
+  }
+
+  /**
+   * Writes many failed attempts in one statement: their attempt rows, each endpoint's failing mark once
+   * (disabling it when it has failed for longer than `disableAfterMs`), and each delivery's retry time, or
+   * its final failure when no retry is left or the endpoint is now disabled. Returns the endpoints that
+   * are disabled after it, and those this write disabled.
+   */
+  async recordFailures(f: Failure[], disableAfterMs: number): Promise<FailuresWritten> {
+    if (f.length === 0) return { disabled: new Set(), newlyDisabled: [] };
+    return failuresWritten((await this.pool.query<DisabledRow>(this.failures(f, disableAfterMs))).rows);
+  }
+
+  /**
+   * A batch's successes and failures in one transaction: one commit, so one WAL flush, where two statements
+   * on their own cost two (a failing endpoint added a flush to every batch, and each flush queues the
+   * relay's and the ledger's commits behind it; docs/benchmarks.md). Should one of the statements fail,
+   * COMMIT rolls both back and they are written one after the other, as apart they always were.
+   */
+  async recordOutcomes(s: Success[], f: Failure[], disableAfterMs: number): Promise<FailuresWritten> {
+    if (s.length > 0 && f.length > 0) {
+      const client = await this.pool.connect();
+      let broken: Error | undefined;
+      try {
+        // Sent together (the pool pipelines): one round trip.
+        const [begun, ok, failed, committed] = await Promise.allSettled([
+          client.query('begin'),
+          client.query(this.successes(s)),
+          client.query<DisabledRow>(this.failures(f, disableAfterMs)),
+          client.query('commit'),
+        ]);
+        if (committed.status === 'rejected') {
+          broken = committed.reason as Error; // whether it committed is unknown: the leases lapse
+          throw committed.reason;
+        }
+        if (begun.status === 'fulfilled' && ok.status === 'fulfilled' && failed.status === 'fulfilled')
+          return failuresWritten(failed.value.rows);
+      } finally {
+        client.release(broken);
+      }
+    }
+    await this.recordSuccesses(s);
+    return this.recordFailures(f, disableAfterMs);
+  }
+
+  private successes(s: Success[]) {
+    return {
       ...RECORD_SUCCESSES,
       values: [
         s.map((x) => x.eventId),
@@ -205,22 +186,11 @@ export class DeliveryStore {
         this.owner,
         [...new Set(s.filter((x) => x.recovers).map((x) => x.endpointId))],
       ],
-    });
-    return r.rows[0]!.written;
+    };
   }
 
-  /**
-   * Writes many failed attempts in one statement: their attempt rows, each endpoint's failing mark once
-   * (disabling it when it has failed for longer than `disableAfterMs`), and each delivery's retry time, or
-   * its final failure when no retry is left or the endpoint is now disabled. Returns the endpoints that
-   * are disabled after it, and those this write disabled.
-   */
-  async recordFailures(
-    f: Failure[],
-    disableAfterMs: number,
-  ): Promise<{ disabled: Set<string>; newlyDisabled: string[] }> {
-    if (f.length === 0) return { disabled: new Set(), newlyDisabled: [] };
-    const r = await this.pool.query<{ id: string; newly: boolean }>({
+  private failures(f: Failure[], disableAfterMs: number) {
+    return {
       ...RECORD_FAILURES,
       values: [
         f.map((x) => x.eventId),
@@ -235,10 +205,6 @@ export class DeliveryStore {
         disableAfterMs / 1000,
         this.owner,
       ],
-    });
-    return {
-      disabled: new Set(r.rows.map((x) => x.id)),
-      newlyDisabled: r.rows.filter((x) => x.newly).map((x) => x.id),
     };
   }
 

@@ -1,0 +1,88 @@
+// The delivery store's statements (store.ts): the claim, and the outcome writes of successes and of failures.
+
+export const CLAIM = {
+  name: 'webhook_claim',
+  // Each endpoint's earliest due, unleased deliveries, up to what this worker asks for that endpoint (the
+  // endpoints it owns, ownership.ts, checked again here), at most $3 in all.
+  text: `with wants as (
+           select * from unnest($1::text[], $2::int[]) as w(endpoint_id, n)
+           where exists (select 1 from webhook_dispatch_owners o
+                         where o.endpoint_id = w.endpoint_id and o.owner = $5 and o.until > now())),
+         picked as (
+           select d.event_id, d.endpoint_id from wants
+           cross join lateral (
+             select d.event_id, d.endpoint_id, d.next_attempt_at from webhook_deliveries d
+             where d.endpoint_id = wants.endpoint_id and d.status = 'pending' and d.next_attempt_at <= now()
+               and (d.leased_until is null or d.leased_until < now())
+             order by d.next_attempt_at limit wants.n
+             for update skip locked) d
+           order by d.next_attempt_at limit $3),
+         leased as (
+           update webhook_deliveries d set leased_until = now() + make_interval(secs => $4), lease_owner = $5
+           from picked p where d.event_id = p.event_id and d.endpoint_id = p.endpoint_id
+           returning d.event_id, d.endpoint_id, d.attempts)
+         select l.event_id, l.endpoint_id, l.attempts, e.type, e.payload::text as payload, e.created_at, row_to_json(w) as endpoint
+         from leased l join events e on e.id = l.event_id join webhook_endpoints w on w.id = l.endpoint_id`,
+};
+
+export const RECORD_SUCCESSES = {
+  name: 'webhook_record_successes',
+  text: `with o as (
+           select * from unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::text[])
+             as o(event_id, endpoint_id, attempt, status_code, latency_ms, snippet)),
+         a as (
+           insert into webhook_attempts (event_id, endpoint_id, attempt, status_code, latency_ms, response_snippet, error)
+           select event_id, endpoint_id, attempt, status_code, latency_ms, snippet, null from o returning 1),
+         d as (
+           update webhook_deliveries w set status = 'succeeded', attempts = o.attempt, last_status_code = o.status_code,
+             last_error = null, leased_until = null, lease_owner = null, delivered_at = now(), updated_at = now()
+           from o where w.event_id = o.event_id and w.endpoint_id = o.endpoint_id and w.lease_owner = $7 returning 1),
+         e as (
+           update webhook_endpoints set failing_since = null
+           where id = any($8::text[]) and failing_since is not null returning 1)
+         select (select count(*) from d)::int as written`,
+};
+
+export const RECORD_FAILURES = {
+  name: 'webhook_record_failures',
+  text: `with o as (
+           select * from unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::text[], $7::text[],
+                                $8::bool[], $9::float8[])
+             as o(event_id, endpoint_id, attempt, status_code, latency_ms, snippet, error, last, retry_secs)),
+         a as (
+           insert into webhook_attempts (event_id, endpoint_id, attempt, status_code, latency_ms, response_snippet, error)
+           select event_id, endpoint_id, attempt, status_code, latency_ms, snippet, error from o returning 1),
+         -- Only an endpoint whose state changes is locked and written: its first failure (failing_since) or
+         -- its disabling. Its further failures leave its row alone: no row version, lock or updated_at per
+         -- failed attempt (a row every claim and the relay's foreign key check read, and whose updated_at
+         -- keys the dispatcher's cached secrets).
+         was as (
+           select id, status from webhook_endpoints
+           where id in (select distinct endpoint_id from o)
+             and (failing_since is null or (status = 'enabled' and failing_since < now() - make_interval(secs => $10)))
+           order by id for no key update),
+         e as (
+           update webhook_endpoints w set failing_since = coalesce(w.failing_since, now()),
+             status = case when w.status = 'enabled' and w.failing_since < now() - make_interval(secs => $10)
+               then 'disabled' else w.status end,
+             disabled_reason = case when w.status = 'enabled' and w.failing_since < now() - make_interval(secs => $10)
+               then 'failing for ' || round(extract(epoch from now() - w.failing_since) / 3600, 1) || ' h'
+               else w.disabled_reason end,
+             updated_at = now()
+           from was where w.id = was.id
+           returning w.id, w.status),
+         cur as (
+           select w.id, coalesce(e.status, w.status) as status from webhook_endpoints w left join e on e.id = w.id
+           where w.id in (select distinct endpoint_id from o)),
+         d as (
+           update webhook_deliveries w set attempts = o.attempt, last_status_code = o.status_code,
+             last_error = case when cur.status = 'disabled' then o.error || '; endpoint disabled' else o.error end,
+             status = case when o.last or cur.status = 'disabled' then 'failed' else 'pending' end,
+             next_attempt_at = case when o.last or cur.status = 'disabled' then w.next_attempt_at
+                                    else now() + make_interval(secs => o.retry_secs) end,
+             leased_until = null, lease_owner = null, updated_at = now()
+           from o join cur on cur.id = o.endpoint_id
+           where w.event_id = o.event_id and w.endpoint_id = o.endpoint_id and w.lease_owner = $11 returning 1)
+         select cur.id, coalesce(was.status <> 'disabled', false) as newly from cur left join was using (id)
+         where cur.status = 'disabled'`,
+};
