@@ -15,8 +15,10 @@ import { Subscribers } from './lib/subscribers.js';
 // then each second for SETTLE_S seconds after every socket closed (no forced GC, as the bench reads it),
 // then after a forced full GC; with FANOUT_MEMORY_SNAPSHOTS=1 a heap snapshot before opening and after the
 // close + GC, and the constructors whose count or size grew between them; with FANOUT_MEMORY_ALLOC=1 the
-// functions that allocated most while the sockets opened (sampling heap profiler, garbage included).
-// FANOUT_MEMORY_N (default 5000), FANOUT_MEMORY_ROUNDS (default 1), FANOUT_MEMORY_BASELINE_GC=1,
+// functions that allocated most while the sockets opened (sampling heap profiler, garbage included;
+// FANOUT_MEMORY_ALLOC=old: only objects that outlived the young generation, so were promoted to old space).
+// FANOUT_MEMORY_N (default 5000), FANOUT_MEMORY_ROUNDS (default 1), FANOUT_MEMORY_BASELINE_GC=1 (and
+// FANOUT_MEMORY_LIVE=1: a full GC with every socket subscribed, for what the sockets hold live),
 // FANOUT_MEMORY_GC=async (with --expose-gc in BENCH_SERVER_NODE_ARGS).
 
 const DB = 'novapay_bench_fanout_memory';
@@ -56,6 +58,8 @@ interface Sample {
   heapUsed: number;
   external: number;
   arrayBuffers: number;
+  newSpace: number;
+  oldSpace: number;
 }
 
 async function sample(call: Cdp, pid: number | undefined, label: string, gc = false): Promise<Sample> {
@@ -64,7 +68,11 @@ async function sample(call: Cdp, pid: number | undefined, label: string, gc = fa
     await call('HeapProfiler.collectGarbage');
   }
   const r = (await call('Runtime.evaluate', {
-    expression: 'JSON.stringify(process.memoryUsage())',
+    // With V8's new and old space as committed (the young generation grows with what survives scavenges).
+    expression: `JSON.stringify({ ...process.memoryUsage(), ...Object.fromEntries(process
+      .getBuiltinModule('v8').getHeapSpaceStatistics()
+      .filter((x) => x.space_name === 'new_space' || x.space_name === 'old_space')
+      .map((x) => [x.space_name === 'new_space' ? 'newSpace' : 'oldSpace', x.space_size])) })`,
     returnByValue: true,
   })) as { result: { value: string } };
   const m = JSON.parse(r.result.value) as Omit<Sample, 'label'>;
@@ -76,6 +84,8 @@ async function sample(call: Cdp, pid: number | undefined, label: string, gc = fa
     heapUsed: mib(m.heapUsed),
     external: mib(m.external),
     arrayBuffers: mib(m.arrayBuffers),
+    newSpace: mib(m.newSpace),
+    oldSpace: mib(m.oldSpace),
   };
   log(`${label}: ${JSON.stringify(s)}`);
   return s;
@@ -205,12 +215,14 @@ export async function run(_args: string[]): Promise<void> {
     for (let round = 1; round <= rounds; round++) {
       const r = rounds > 1 ? ` (round ${round})` : '';
       const subs = new Subscribers();
-      const sampling = process.env.FANOUT_MEMORY_ALLOC === '1' && round === 1;
+      const alloc = process.env.FANOUT_MEMORY_ALLOC;
+      const sampling = (alloc === '1' || alloc === 'old') && round === 1;
       if (sampling)
         await cdp.call('HeapProfiler.startSampling', {
           samplingInterval: 4096,
           includeObjectsCollectedByMajorGC: true,
-          includeObjectsCollectedByMinorGC: true,
+          // `old`: only what survived the young generation (what fills old space), live or garbage by now.
+          includeObjectsCollectedByMinorGC: alloc !== 'old',
         });
       const open = await subs.open({
         urls: [`ws://127.0.0.1:${server.port}/graphql`],
@@ -227,6 +239,10 @@ export async function run(_args: string[]): Promise<void> {
       }
       await sleep(1000);
       samples.push(await sample(cdp.call, server.pid, `${open.subscribed} subscribed${r}`));
+      if (process.env.FANOUT_MEMORY_LIVE === '1')
+        samples.push(
+          await sample(cdp.call, server.pid, `${open.subscribed} subscribed, after a full GC${r}`, true),
+        );
       await donations(http, merchant, subs, open.subscribed);
       samples.push(await sample(cdp.call, server.pid, `after ${DONATIONS} donations${r}`));
       log(`clients: ${(await subs.stop()).sockets}`);
@@ -253,7 +269,15 @@ export async function run(_args: string[]): Promise<void> {
         `constructors, after close + GC minus before opening (count, self size):\n${diff(before, after).join('\n')}`,
       );
     }
-    const cols = ['rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers'] as const;
+    const cols = [
+      'rss',
+      'heapTotal',
+      'newSpace',
+      'oldSpace',
+      'heapUsed',
+      'external',
+      'arrayBuffers',
+    ] as const;
     const lines = [
       `| fanout-memory, N=${n} (MiB) | ${cols.join(' | ')} |`,
       `| --- | ${cols.map(() => '---').join(' | ')} |`,

@@ -10,6 +10,12 @@ import vm from 'node:vm';
 // background thread, finished by a short pause on the event loop (not a blocking `gc()`, which took 122 ms
 // at 85 MiB live), and a second one a second after the first has finished, which compacts the pages the first
 // left sparsely filled and so returns them.
+// A wave's tail: sockets that close late (a client that does not answer the close handshake is cut off by its
+// own side 10 s or more later, as the fanout bench's slow readers are) would be fewer than `minCloses`, and
+// their memory, with what was allocated since, waited for V8's next major GC (1.13x the start 30 s after
+// 10,000 sockets closed, docs/benchmarks.md). So a release that left at least a tenth of `minCloses` sockets
+// open is followed by one more, once half of those have closed too (the same quiet time and half-peak rule);
+// that one has no follow-up of its own.
 
 export interface HeapReleaseOptions {
   /** Sockets closed since the last release before one is considered; 0 turns releases off. */
@@ -44,6 +50,8 @@ export class HeapRelease {
   private open = 0;
   private peak = 0;
   private closes = 0;
+  /** Sockets still open after the last release of a wave (0: none worth a follow-up, or it ran). */
+  private tail = 0;
   private timer: NodeJS.Timeout | undefined;
   private second: NodeJS.Timeout | undefined;
   private readonly collect: () => Promise<unknown>;
@@ -76,13 +84,17 @@ export class HeapRelease {
 
   private due(): boolean {
     const { minCloses } = this.options;
-    return minCloses > 0 && this.closes >= minCloses && this.open * 2 <= this.peak;
+    if (minCloses <= 0 || this.open * 2 > this.peak) return false;
+    return this.closes >= minCloses || (this.tail > 0 && this.closes * 2 >= this.tail);
   }
 
   private release(): void {
     this.timer = undefined;
     if (!this.due()) return;
     const closes = this.closes;
+    // A wave's release (not a follow-up) that left enough sockets open waits for their close too.
+    const wave = closes >= this.options.minCloses;
+    this.tail = wave && this.open * 10 >= this.options.minCloses ? this.open : 0;
     this.closes = 0;
     this.peak = this.open;
     // Two passes: the first frees the sockets' objects, but their pages also hold live objects allocated

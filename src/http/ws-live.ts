@@ -11,7 +11,7 @@ import type { WebSocket } from 'ws';
 import type { Principal, Services } from '../context.js';
 import { canonicalJson } from '../lib/json.js';
 import { isTopicStream, TOPIC } from '../modules/events/index.js';
-import type { FanoutHub, Policy, Sink } from '../modules/realtime/index.js';
+import type { FanoutHub, Frame, Policy, Sink } from '../modules/realtime/index.js';
 import { maskError } from './graphql.js';
 import type { SocketOperations } from './ws-operations.js';
 
@@ -53,17 +53,27 @@ export class LiveSubscriptions {
     private readonly hub: FanoutHub,
   ) {}
 
-  ids(socket: WebSocket): Map<string, () => void> {
+  private ids(socket: WebSocket): Map<string, () => void> {
     let m = this.live.get(socket);
     if (!m) {
       m = new Map();
       this.live.set(socket, m);
-      socket.once('close', () => {
-        for (const remove of m!.values()) remove();
-        m!.clear();
-      });
     }
     return m;
+  }
+
+  /** Whether `id` is one of the socket's live subscriptions. */
+  has(socket: WebSocket, id: string): boolean {
+    return this.live.get(socket)?.has(id) ?? false;
+  }
+
+  /** The socket closed (ws.ts): every live subscription of it leaves the fan-out. */
+  closed(socket: WebSocket): void {
+    const m = this.live.get(socket);
+    if (!m) return;
+    this.live.delete(socket);
+    for (const remove of m.values()) remove();
+    m.clear();
   }
 
   /** A client's `complete` for one of the live subscriptions: stop it. */
@@ -169,22 +179,34 @@ function rawOf(socket: WebSocket): Socket | undefined {
  * A subscriber's socket for the fan-out. A frame's bytes are written straight to the TCP socket: ws writes
  * every frame synchronously in the order sent (this server has no permessage-deflate, the only case where
  * ws queues frames), so this interleaves correctly with ws's own frames (pings, closes) and counts in
- * `bufferedAmount`. Without a TCP socket (never, with ws 8), ws frames the text itself.
+ * `bufferedAmount`. Without a TCP socket (never, with ws 8), ws frames the text itself. A class, not an
+ * object of closures and getters: one is kept per subscriber.
  */
+class SocketSink implements Sink {
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly raw: Socket | undefined,
+  ) {}
+
+  send(frame: Frame): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    if (this.raw) this.raw.write(frame.wire());
+    else this.socket.send(frame.text);
+  }
+
+  get open(): boolean {
+    return this.socket.readyState === this.socket.OPEN;
+  }
+
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+}
+
 function sinkOf(socket: WebSocket): Sink {
-  const raw = rawOf(socket);
-  return {
-    send: (frame) => {
-      if (socket.readyState !== socket.OPEN) return;
-      if (raw) raw.write(frame.wire());
-      else socket.send(frame.text);
-    },
-    get open() {
-      return socket.readyState === socket.OPEN;
-    },
-    get bufferedAmount() {
-      return socket.bufferedAmount;
-    },
-    close: (code, reason) => socket.close(code, reason),
-  };
+  return new SocketSink(socket, rawOf(socket));
 }

@@ -32,17 +32,31 @@ export interface SocketState {
   principal?: Principal;
   /** The upgrade request's client address (TRUST_PROXY applied): a stream or deposit token's budget is per address. */
   address?: string;
+  // The collections below are made when first needed and, but for `admitted`, dropped when empty again: a
+  // socket mostly holds one subscription, and each empty Map or Set is ~0.2 KB of every socket's memory.
   /** Subscribe payloads as parsed by parseGraphqlJson, by operation id, until they are admitted. */
-  exact: Map<string, SubscribePayload>;
+  exact?: Map<string, SubscribePayload>;
   /** Operations admitted and not yet complete (they count against the caps). */
-  admitted: Set<string>;
+  admitted?: Set<string>;
   /** Ids of the operations graphql-ws runs for this socket (queries, mutations), until they finish. */
-  forwarded: Set<string>;
+  forwarded?: Set<string>;
   /**
    * Subscriptions being started (admitted, authorised, joined: asynchronous), by id: `completed` once a
    * `complete` for it arrived meanwhile (it is completed as soon as it has started), `ended` when it has.
    */
-  starting: Map<string, { completed: boolean; ended: Promise<void> }>;
+  starting?: Map<string, { completed: boolean; ended: Promise<void> }>;
+}
+
+/** Deletes `key` from a socket's collection, and the collection once it is empty. */
+export function dropKey<K extends 'exact' | 'forwarded' | 'starting'>(
+  state: SocketState,
+  field: K,
+  key: string,
+): void {
+  const c = state[field];
+  if (!c) return;
+  c.delete(key);
+  if (c.size === 0) state[field] = undefined;
 }
 
 /** A document parsed and checked against the static rules once, however many sockets send its text. */
@@ -74,20 +88,17 @@ export class SocketOperations {
     this.rules = [...specifiedRules, ...documentRules(services.config), StorableTextRule];
   }
 
-  /** A socket's state, from its opening to its close. */
+  /** A socket's state, from its opening to its close (ws.ts calls closed()). */
   open(socket: WebSocket): SocketState {
-    const state: SocketState = {
-      exact: new Map(),
-      admitted: new Set(),
-      forwarded: new Set(),
-      starting: new Map(),
-    };
+    const state: SocketState = {};
     this.states.set(socket, state);
-    socket.once('close', () => {
-      for (const id of [...state.admitted]) this.done(socket, id);
-      state.exact.clear();
-    });
     return state;
+  }
+
+  /** The socket closed: what it had admitted no longer counts against the caps. */
+  closed(socket: WebSocket, state: SocketState): void {
+    for (const id of [...(state.admitted ?? [])]) this.done(socket, id);
+    state.exact = undefined;
   }
 
   state(socket: WebSocket): SocketState | undefined {
@@ -142,8 +153,8 @@ export class SocketOperations {
     const state = this.states.get(ctx.extra.socket);
     if (!state?.principal || state.address === undefined)
       return refusal(new AppError('invalid_token', 'The socket is not authenticated'));
-    const exact = state.exact.get(id) ?? payload;
-    state.exact.delete(id);
+    const exact = state.exact?.get(id) ?? payload;
+    dropKey(state, 'exact', id);
     const principal = state.principal;
     try {
       await this.auth.spend(principal, state.address);
@@ -157,6 +168,7 @@ export class SocketOperations {
     const contextValue: Context = { principal, services: this.services, requestId: newId('req') };
     const args = this.prepare(exact, contextValue);
     if (Array.isArray(args)) return args;
+    state.admitted ??= new Set();
     state.admitted.add(id);
     if (principal.kind === 'merchant')
       this.perKey.set(principal.keyId, (this.perKey.get(principal.keyId) ?? 0) + 1);
@@ -166,7 +178,7 @@ export class SocketOperations {
   /** graphql-ws onComplete, and every operation still open when its socket closes. */
   done(socket: WebSocket, id: string): void {
     const state = this.states.get(socket);
-    if (!state?.admitted.delete(id)) return;
+    if (!state?.admitted?.delete(id)) return;
     const p = state.principal;
     if (p?.kind !== 'merchant') return;
     const n = (this.perKey.get(p.keyId) ?? 1) - 1;
@@ -177,7 +189,7 @@ export class SocketOperations {
   private checkCaps(state: SocketState, principal: Principal): void {
     const { wsMaxSubscriptionsPerSocket: perSocket, wsMaxSubscriptionsPerKey: perKey } = this.services.config;
     // Counted from what was admitted (ctx.subscriptions also holds operations still waiting here).
-    if (state.admitted.size >= perSocket) {
+    if ((state.admitted?.size ?? 0) >= perSocket) {
       throw new AppError(
         'too_many_subscriptions',
         `This socket already runs ${perSocket} operations, the most one socket may; complete one first`,

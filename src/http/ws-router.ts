@@ -1,9 +1,9 @@
 import { OperationTypeNode } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { parseGraphqlJson } from '../lib/json.js';
+import { parseGraphqlJsonFast } from '../lib/json-fast.js';
 import type { LiveSubscriptions } from './ws-live.js';
-import type { SocketOperations, SocketState } from './ws-operations.js';
+import { dropKey, type SocketOperations, type SocketState } from './ws-operations.js';
 
 // Each message a socket sends is read once, here. Subscriptions go to the fan-out (ws-live.ts); everything
 // else (connection_init, ping, queries, mutations, malformed messages) goes to graphql-ws's own server, which
@@ -27,8 +27,9 @@ export class MessageRouter {
     let message: { type?: unknown; id?: unknown; payload?: unknown };
     try {
       // Every message is read exactly, as HTTP reads a body, so a key given twice is refused in any of them
-      // (JSON.parse alone would let `"type":"subscribe",…,"type":"complete"` through as a complete).
-      message = parseGraphqlJson(text) as typeof message;
+      // (JSON.parse alone would let `"type":"subscribe",…,"type":"complete"` through as a complete). The fast
+      // form gives parseGraphqlJson's very result, with V8's parser when that is certain (json-fast.ts).
+      message = parseGraphqlJsonFast(text) as typeof message;
     } catch {
       // Not JSON, or JSON that HTTP refuses too (a key given twice, which JSON.parse, and so graphql-ws, would
       // read as its last value: `"amount":"1","amount":"2"` moved 2): closed as graphql-ws closes for text
@@ -40,7 +41,7 @@ export class MessageRouter {
     if (message?.type === 'complete' && id !== null) {
       if (this.live.complete(socket, id)) return;
       // Still starting: it is completed once started, and nothing of it is sent.
-      const starting = state.starting.get(id);
+      const starting = state.starting?.get(id);
       if (!starting) return forward(text);
       starting.completed = true;
       return;
@@ -56,9 +57,9 @@ export class MessageRouter {
       return forward(text);
     // Not acknowledged yet: graphql-ws closes the socket (4401), as the protocol says.
     if (!state.principal) return forward(text);
-    const earlier = state.starting.get(id);
+    const earlier = state.starting?.get(id);
     // In use: forwarded and running, live, or still starting and not completed by the client.
-    if (state.forwarded.has(id) || this.live.ids(socket).has(id) || (earlier && !earlier.completed)) {
+    if (state.forwarded?.has(id) || this.live.has(socket, id) || (earlier && !earlier.completed)) {
       socket.close(CLOSE_DUPLICATE_ID, closeReason(`Subscriber for ${id} already exists`));
       return;
     }
@@ -80,22 +81,25 @@ export class MessageRouter {
   ): Promise<void> {
     let end = () => {};
     const entry = { completed: false, ended: new Promise<void>((resolve) => (end = resolve)) };
+    state.starting ??= new Map();
     state.starting.set(id, entry);
     try {
       if (earlier) await earlier.ended;
       if (entry.completed) return;
+      state.exact ??= new Map();
       state.exact.set(id, payload);
       if (
         this.operations.operationOf(payload.query, payload.operationName) !== OperationTypeNode.SUBSCRIPTION
       ) {
         // graphql-ws runs it, and hears its complete.
+        state.forwarded ??= new Set();
         state.forwarded.add(id);
-        state.starting.delete(id);
+        dropKey(state, 'starting', id);
         return await forward();
       }
       await this.live.subscribe(socket, id, payload);
     } finally {
-      if (state.starting.get(id) === entry) state.starting.delete(id);
+      if (state.starting?.get(id) === entry) dropKey(state, 'starting', id);
       if (entry.completed) this.live.complete(socket, id);
       end();
     }
@@ -129,9 +133,13 @@ const optionalObject = (v: unknown) => v === undefined || v === null || isObject
 /** One timer pings every socket (not one timer per socket); a socket that missed a pong is terminated. */
 export function startKeepAlive(wss: WebSocketServer, everyMs = KEEP_ALIVE_MS) {
   const alive = new WeakMap<WebSocket, boolean>();
+  // One listener function for every socket (ws calls it with the socket as `this`), not a closure each.
+  function answered(this: WebSocket) {
+    alive.set(this, true);
+  }
   wss.on('connection', (socket: WebSocket) => {
     alive.set(socket, true);
-    socket.on('pong', () => alive.set(socket, true));
+    socket.on('pong', answered);
   });
   const timer = setInterval(() => {
     for (const socket of wss.clients) {

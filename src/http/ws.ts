@@ -13,13 +13,13 @@ import { budgetAddress, trustProxyFn, upgradeClientAddress } from './client-addr
 import { maskError } from './graphql.js';
 import { type AddressPlace, AddressSockets, refusalLog, refuseUpgrade } from './ws-address-cap.js';
 import { MessageBudget } from './ws-budget.js';
-import { closeAtExpiry } from './ws-expiry.js';
+import { SocketExpiry } from './ws-expiry.js';
 import { HeapRelease } from './ws-heap-release.js';
 import { LiveSubscriptions } from './ws-live.js';
-import { SocketOperations } from './ws-operations.js';
+import { dropKey, SocketOperations, type SocketState } from './ws-operations.js';
 import { startRevocationSweep } from './ws-revocation-sweep.js';
 import { closeReason, MessageRouter, startKeepAlive } from './ws-router.js';
-import { SocketIndex } from './ws-socket-index.js';
+import { CredentialSockets } from './ws-socket-index.js';
 
 // GraphQL over graphql-ws on the same port and path as /graphql. The socket authenticates in connection_init:
 // {token} (a bearer token) or {apiKey, timestamp, signature[, signatureVersion]}, with the checks of the HTTP
@@ -60,6 +60,11 @@ function closeFor(err: AppError): [number, string] {
 const fieldText = (v: unknown): string =>
   typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
 
+/** A socket's error listener, shared by every socket (a closure each would be kept per socket). */
+function terminateOnError(this: WebSocket): void {
+  this.terminate();
+}
+
 export function attachSubscriptions(
   app: FastifyInstance,
   schema: GraphQLSchema,
@@ -72,8 +77,9 @@ export function attachSubscriptions(
     // No compression: the fan-out writes prebuilt frames to the TCP socket (ws-live.ts sinkOf).
     perMessageDeflate: false,
   });
-  const byKey = new SocketIndex();
-  const byToken = new SocketIndex();
+  const credentials = new CredentialSockets();
+  const { byKey, byToken } = credentials;
+  const expiry = new SocketExpiry(CLOSE_UNAUTHORIZED);
   const operations = new SocketOperations(schema, services, auth);
   const hub = new FanoutHub(
     services.live,
@@ -96,8 +102,10 @@ export function attachSubscriptions(
     maxPending: services.config.wsMaxPendingPerAddress,
     maxOpen: services.config.wsMaxSocketsPerAddress,
   });
-  /** Each socket's place under the per-address caps, to mark it acknowledged. */
+  /** Each socket's place under the per-address caps, to mark it acknowledged (then forgotten). */
   const places = new WeakMap<WebSocket, AddressPlace>();
+  /** The client address of each upgrade request, read once (TRUST_PROXY applied) for the cap and the checks. */
+  const clientAddresses = new WeakMap<IncomingMessage, string>();
   const logRefusal = refusalLog((fields, message) => services.log.warn(fields, message));
 
   app.server.on('upgrade', (req, socket, head) => {
@@ -107,7 +115,9 @@ export function attachSubscriptions(
       return;
     }
     // Counted from here, before the handshake, and given back when the TCP socket closes (ws-address-cap.ts).
-    const address = budgetAddress(upgradeClientAddress(req, trust));
+    const client = upgradeClientAddress(req, trust);
+    clientAddresses.set(req, client);
+    const address = budgetAddress(client);
     const place = caps.take(address);
     if (typeof place === 'string') {
       logRefusal(address, place);
@@ -180,23 +190,16 @@ export function attachSubscriptions(
     onConnect: async (ctx) => {
       const extra = ctx.extra;
       try {
-        const address = upgradeClientAddress(extra.request!, trust);
-        const { principal, expiresAt } = await authenticate(ctx.connectionParams, address, extra.request!);
+        const request = extra.request!;
+        const address = clientAddresses.get(request) ?? upgradeClientAddress(request, trust);
+        const { principal, expiresAt } = await authenticate(ctx.connectionParams, address, request);
         operations.setPrincipal(extra.socket, principal, address);
         places.get(extra.socket)?.acknowledged();
+        places.delete(extra.socket);
         // A deposit's token expires with the deposit: its page keeps following a late payment.
-        if (expiresAt !== undefined && principal.kind !== 'deposit')
-          closeAtExpiry(extra.socket, expiresAt, CLOSE_UNAUTHORIZED);
-        if (principal.kind === 'merchant') byKey.add(principal.keyId, extra.socket);
-        else if (principal.kind !== 'anonymous' && principal.tokenId)
-          byToken.add(principal.tokenId, extra.socket);
-        // A portal session's socket also closes when a token it was made from is revoked.
-        if (principal.kind === 'admin')
-          for (const parent of principal.parentTokenIds ?? []) byToken.add(parent, extra.socket);
-        // A user session's or stream token's socket closes when the key that minted it is revoked (not rotated):
-        // the revocation is recorded, and announced, under the key's id as a token's (MerchantsService.revokeKey).
-        if ((principal.kind === 'user' || principal.kind === 'stream') && principal.mintedByKeyId)
-          byToken.add(principal.mintedByKeyId, extra.socket);
+        if (expiresAt !== undefined && principal.kind !== 'deposit') expiry.add(extra.socket, expiresAt);
+        // Closed when a credential it depends on is revoked (not rotated).
+        credentials.add(principal, extra.socket);
         return true;
       } catch (err) {
         // A database refusing connections is 1013, retried by clients (HTTP answers 503); any other failure
@@ -208,13 +211,16 @@ export function attachSubscriptions(
         extra.socket.close(code, reason);
         return false;
       } finally {
-        // The upgrade request is needed only to authenticate; thousands of sockets need not keep it.
+        // The upgrade request and connection_init's payload (a bearer token's text) are needed only to
+        // authenticate; thousands of sockets need not keep them.
         extra.request = undefined;
+        (ctx as { connectionParams?: unknown }).connectionParams = undefined;
       }
     },
     onSubscribe: (ctx, id, payload) => operations.admit(ctx, id, payload),
     onComplete: (ctx, id) => {
-      operations.state(ctx.extra.socket)?.forwarded.delete(id);
+      const state = operations.state(ctx.extra.socket);
+      if (state) dropKey(state, 'forwarded', id);
       operations.done(ctx.extra.socket, id);
     },
     onNext: (_ctx, _id, _payload, _args, result) => {
@@ -224,7 +230,8 @@ export function attachSubscriptions(
       return result;
     },
     onError: (ctx, id, _payload, errors) => {
-      operations.state(ctx.extra.socket)?.forwarded.delete(id);
+      const state = operations.state(ctx.extra.socket);
+      if (state) dropKey(state, 'forwarded', id);
       return mask(errors);
     },
   });
@@ -242,10 +249,17 @@ export function attachSubscriptions(
     socket.close(CLOSE_RATE_LIMITED, 'too_many_messages');
     return false;
   };
+  /** Everything a socket's close undoes, in one listener (each listener is kept, per socket, until then). */
+  const onClosed = (socket: WebSocket, state: SocketState) => {
+    operations.closed(socket, state);
+    heap.closed();
+    if (state.principal) credentials.remove(state.principal, socket);
+    expiry.remove(socket);
+    live.closed(socket);
+  };
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
     const state = operations.open(socket);
     heap.opened();
-    socket.once('close', () => heap.closed());
     const budget = new MessageBudget(wsMessagesPerSecond, wsMessageBurst);
     const closed = server.opened(
       {
@@ -267,8 +281,11 @@ export function attachSubscriptions(
       },
       { socket, request },
     );
-    socket.once('close', (code, reason) => void closed(code, String(reason)));
-    socket.on('error', () => socket.terminate());
+    socket.once('close', (code, reason) => {
+      onClosed(socket, state);
+      void closed(code, String(reason));
+    });
+    socket.on('error', terminateOnError);
   });
   const keepAlive = startKeepAlive(wss);
   const revocationSweep = startRevocationSweep(
@@ -313,6 +330,7 @@ export function attachSubscriptions(
       keepAlive.stop();
       revocationSweep.stop();
       heap.stop();
+      expiry.stop();
       hub.close();
       for (const ws of wss.clients) ws.close(CLOSE_GOING_AWAY, 'server shutting down');
       const closed = new Promise<void>((resolve) => wss.close(() => resolve()));

@@ -46,12 +46,15 @@ interface Subscriber {
 }
 
 interface Group {
+  /** Its key in its topic's `groups` (kept here, so a subscriber's remover holds no key text of its own). */
+  key: string;
   render: (payload: unknown) => string | Promise<string>;
   policy: Policy;
   subscribers: Set<Subscriber>;
 }
 
 interface Topic {
+  id: string;
   groups: Map<string, Group>;
   stop: () => void;
 }
@@ -88,7 +91,7 @@ export class FanoutHub {
     }
     let g = t.groups.get(groupKey);
     if (!g) {
-      g = { render: entry.render, policy: entry.policy, subscribers: new Set() };
+      g = { key: groupKey, render: entry.render, policy: entry.policy, subscribers: new Set() };
       t.groups.set(groupKey, g);
     }
     const s: Subscriber = {
@@ -98,16 +101,19 @@ export class FanoutHub {
       pending: null,
     };
     g.subscribers.add(s);
-    const group = g;
-    const owner = t;
+    return this.remover(t, g, s);
+  }
+
+  /** How a subscriber leaves: a closure over the shared topic and group, not over per-call key strings. */
+  private remover(owner: Topic, group: Group, s: Subscriber): () => void {
     return () => {
       group.subscribers.delete(s);
       this.coalesced.delete(s);
-      if (group.subscribers.size > 0) return;
-      owner.groups.delete(groupKey);
-      if (owner.groups.size > 0) return;
+      if (group.subscribers.size > 0 || owner.groups.get(group.key) !== group) return;
+      owner.groups.delete(group.key);
+      if (owner.groups.size > 0 || this.topics.get(owner.id) !== owner) return;
       owner.stop();
-      this.topics.delete(topicId);
+      this.topics.delete(owner.id);
     };
   }
 
@@ -129,6 +135,7 @@ export class FanoutHub {
     const iterator = this.source(topic.name, topic.key)[Symbol.asyncIterator]();
     let stopped = false;
     const t: Topic = {
+      id: topicId,
       groups: new Map(),
       stop: () => {
         stopped = true;
