@@ -3,6 +3,8 @@ import { hostname } from 'node:os';
 import { createPool, type Pool } from '../../../db/database.js';
 import type { Logger } from '../../../lib/logger.js';
 import type { WebhooksService } from '../service.js';
+import { ProbeBackoff } from './backoff.js';
+import type { DispatcherConfig, DispatcherHooks } from './dispatcher-config.js';
 import { ENDPOINT_CACHE_MS, EndpointQueues, type EndpointState, READY_PER_SLOT } from './endpoint-queues.js';
 import { OutcomeWriter } from './outcomes.js';
 import { EndpointOwnership, OwnedEndpoints } from './ownership.js';
@@ -16,31 +18,11 @@ import { Wakeups } from './wakeups.js';
 // (ownership.ts: a fair share of the busy endpoints per live worker), so an endpoint's order and cap hold
 // across workers. The dispatcher claims its endpoints' due deliveries with a lease in its name, keeps
 // a few rounds per endpoint claimed and ready in memory so a finished POST is followed by the next at once,
-// sends at most `perEndpoint` at a time to one endpoint (one while it is failing) and `concurrency` in all
-// (a slow or failing receiver holds only its own slots), and writes outcomes many to a statement
+// sends at most `perEndpoint` at a time to one endpoint and `concurrency` in all (a slow receiver holds only
+// its own slots; a failing one gets one probe at a time, spaced out: backoff.ts), and writes outcomes many to a statement
 // (outcomes.ts). A NOTIFY from the outbox relay wakes it; retries wake it by a timer (and by BullMQ's mirror
 // job, in jobs/webhooks.ts); a poll is the backstop. A worker killed with SIGKILL loses nothing: its leases
 // lapse after `leaseMs` and another worker sends what it held.
-
-export interface DispatcherConfig {
-  databaseUrl: string;
-  concurrency: number;
-  perEndpoint: number;
-  timeoutMs: number;
-  retryScheduleMs: number[];
-  disableAfterMs: number;
-  /** Lease length; renewed while held. A killed worker's deliveries are sent again after this long. */
-  leaseMs: number;
-  /** The backstop poll for due deliveries nothing woke the dispatcher for. */
-  pollMs: number;
-}
-
-export interface DispatcherHooks {
-  /** Mirrors a scheduled retry where ops can see it (BullMQ's delayed job); best effort. */
-  retryScheduled?: (eventId: string, endpointId: string, attempt: number, delayMs: number) => void;
-  /** While true (the queue is paused on the dashboard), nothing is claimed. */
-  paused?: () => Promise<boolean>;
-}
 
 type Key = `${string}__${string}`;
 const keyOf = (d: { eventId: string; endpointId: string }): Key => `${d.eventId}__${d.endpointId}`;
@@ -51,6 +33,7 @@ export class DeliveryDispatcher {
   private readonly owned: OwnedEndpoints;
   private readonly sender: DeliverySender;
   private readonly endpoints: EndpointQueues;
+  private readonly backoff: ProbeBackoff;
   /** Every delivery this worker holds a lease on (queued, in flight, or written but not yet flushed). */
   private readonly held = new Map<Key, { eventId: string; endpointId: string }>();
   /** The claims' own connection (one claim runs at a time), committing without waiting for the WAL flush. */
@@ -83,6 +66,11 @@ export class DeliveryDispatcher {
     this.wake = new Wakeups(config.databaseUrl, log);
     this.sender = new DeliverySender(webhooks.targets, config.timeoutMs);
     this.endpoints = new EndpointQueues(config.perEndpoint, config.concurrency);
+    this.backoff = new ProbeBackoff(
+      config.failingProbeMs ?? 1000,
+      config.failingProbeMaxMs ?? 60_000,
+      (ms, fn) => this.wake.after(ms, fn),
+    );
     this.outcomes = new OutcomeWriter(this.store, config.disableAfterMs, log, {
       written: (keys) => {
         for (const k of keys) this.held.delete(keyOf(k));
@@ -141,6 +129,7 @@ export class DeliveryDispatcher {
     const owned = await this.owned.refresh();
     // Each owned endpoint asks for what tops it up to `ready`.
     this.endpoints.forgetIdle(Date.now());
+    this.backoff.prune((id) => this.endpoints.byId.has(id), Date.now());
     const wants = new Map<string, number>();
     for (const id of owned) {
       const e = this.endpoints.byId.get(id);
@@ -173,12 +162,19 @@ export class DeliveryDispatcher {
     return n;
   }
 
-  /** Starts every queued delivery that has a free slot, per endpoint and in all. */
+  /**
+   * Starts every queued delivery that has a free slot, per endpoint and in all, but none to an endpoint
+   * backing off (a closed endpoint's are dropped at once), and wakes again for the next probe.
+   */
   private pump(): void {
-    const taken = this.endpoints.take(this.config.concurrency - this.active);
+    const now = Date.now();
+    const taken = this.endpoints.take(
+      this.config.concurrency - this.active,
+      (id, s) => s.queue[0]!.endpoint.status === 'enabled' && this.backoff.resting(id, now),
+    );
     for (const { d, s } of taken) {
       this.active++;
-      void this.deliver(d, s).finally(() => {
+      void this.deliver(d, s, this.backoff.probing(d.endpointId)).finally(() => {
         s.active--;
         this.active--;
         this.pump();
@@ -188,9 +184,15 @@ export class DeliveryDispatcher {
         this.settleIfIdle();
       });
     }
+    this.backoff.schedule(
+      (id) => (this.endpoints.byId.get(id)?.queue.length ?? 0) > 0,
+      now,
+      () => this.pump(),
+    );
   }
 
-  private async deliver(d: Claimed, s: EndpointState): Promise<void> {
+  /** One attempt; `probe`: the endpoint was backing off, and this is its probe. */
+  private async deliver(d: Claimed, s: EndpointState, probe: boolean): Promise<void> {
     const attempt = d.attempts + 1;
     try {
       if (d.endpoint.status !== 'enabled') {
@@ -202,6 +204,8 @@ export class DeliveryDispatcher {
       this.stats.sent++;
       const base = { eventId: d.eventId, endpointId: d.endpointId, attempt, latencyMs: result.latencyMs };
       s.failing = result.error !== null;
+      if (s.failing) this.backoff.failed(d.endpointId, probe, Date.now());
+      else this.backoff.forget(d.endpointId);
       if (result.error === null) {
         this.outcomes.success({
           ...base,
@@ -238,6 +242,7 @@ export class DeliveryDispatcher {
    */
   private async closeEndpoint(d: Claimed): Promise<void> {
     const dropped = this.endpoints.drop(d.endpointId);
+    this.backoff.forget(d.endpointId);
     try {
       await this.store.closeEndpoint(d.endpointId, `endpoint ${d.endpoint.disabled_reason ?? 'disabled'}`);
     } finally {
