@@ -8,7 +8,7 @@ import type { Claimed } from '../../src/modules/webhooks/delivery/store.js';
 
 function backoff(firstMs = 1000, maxMs = 4000) {
   const timers: { ms: number; fn: () => void }[] = [];
-  const b = new ProbeBackoff(firstMs, maxMs, (ms, fn) => timers.push({ ms, fn }));
+  const b = new ProbeBackoff(firstMs, maxMs, { after: (ms, fn) => timers.push({ ms, fn }) });
   return { b, timers };
 }
 

@@ -22,7 +22,8 @@ export class ProbeBackoff {
     /** The first wait; 0 turns the back-off off. */
     private readonly firstMs: number,
     private readonly maxMs: number,
-    private readonly after: (ms: number, fn: () => void) => void,
+    /** Sets a timer (the dispatcher's Wakeups: cleared when it stops). */
+    private readonly timers: { after(ms: number, fn: () => void): void },
   ) {}
 
   /** Endpoints backing off (tests). */
@@ -70,7 +71,7 @@ export class ProbeBackoff {
     for (const [id, p] of this.byId) if (p.nextAt > now && p.nextAt < at && waiting(id)) at = p.nextAt;
     if (at >= this.wakeAt) return;
     this.wakeAt = at;
-    this.after(at - now, () => {
+    this.timers.after(at - now, () => {
       if (this.wakeAt === at) this.wakeAt = Number.POSITIVE_INFINITY;
       wake();
     });

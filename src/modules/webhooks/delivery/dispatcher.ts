@@ -19,10 +19,10 @@ import { Wakeups } from './wakeups.js';
 // across workers. The dispatcher claims its endpoints' due deliveries with a lease in its name, keeps
 // a few rounds per endpoint claimed and ready in memory so a finished POST is followed by the next at once,
 // sends at most `perEndpoint` at a time to one endpoint and `concurrency` in all (a slow receiver holds only
-// its own slots; a failing one gets one probe at a time, spaced out: backoff.ts), and writes outcomes many to a statement
-// (outcomes.ts). A NOTIFY from the outbox relay wakes it; retries wake it by a timer (and by BullMQ's mirror
-// job, in jobs/webhooks.ts); a poll is the backstop. A worker killed with SIGKILL loses nothing: its leases
-// lapse after `leaseMs` and another worker sends what it held.
+// its own slots; a failing one gets one probe at a time, spaced out: backoff.ts), and writes outcomes many
+// to a statement (outcomes.ts). A NOTIFY from the outbox relay wakes it; retries wake it by a timer (and by
+// BullMQ's mirror job, in jobs/webhooks.ts); a poll is the backstop. A worker killed with SIGKILL loses
+// nothing: its leases lapse after `leaseMs` and another worker sends what it held.
 
 type Key = `${string}__${string}`;
 const keyOf = (d: { eventId: string; endpointId: string }): Key => `${d.eventId}__${d.endpointId}`;
@@ -69,7 +69,7 @@ export class DeliveryDispatcher {
     this.backoff = new ProbeBackoff(
       config.failingProbeMs ?? 1000,
       config.failingProbeMaxMs ?? 60_000,
-      (ms, fn) => this.wake.after(ms, fn),
+      this.wake,
     );
     this.outcomes = new OutcomeWriter(this.store, config.disableAfterMs, log, {
       written: (keys) => {
