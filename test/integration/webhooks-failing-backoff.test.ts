@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
-import { payerTransfers, subscribe } from '../helpers/webhook-load.js';
+import { anotherDispatcher, payerTransfers, subscribe } from '../helpers/webhook-load.js';
 
 // A failing endpoint is backed off (src/modules/webhooks/delivery/backoff.ts): one probe at a time, the wait
 // doubling from WEBHOOK_FAILING_PROBE_MS up to its max, its other deliveries left pending; a probe that
@@ -21,7 +21,9 @@ const t = useTestApp(
   { role: 'all' },
 );
 const receivers: Awaited<ReturnType<typeof startReceiver>>[] = [];
+const stops: (() => Promise<void>)[] = [];
 afterAll(async () => {
+  for (const stop of stops) await stop();
   for (const r of receivers) await r.close();
 });
 
@@ -99,5 +101,35 @@ describe('a failing endpoint', () => {
       [ep],
     );
     expect(logged.rows[0].n).toBe(failing.received.length);
+  });
+
+  it('is handed to a worker that joins at once, not one queued delivery per probe', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'payer', '1000');
+    const failing = await receiver();
+    const slow = await receiver();
+    failing.setResponder(() => 500);
+    slow.setResponder(() => 'hang', 300); // a backlog that keeps it busy: two busy endpoints to share
+    await subscribe(t, m, failing.url);
+    await subscribe(t, m, slow.url);
+    const ep = (
+      await t.app.pool.query<{ id: string }>('select id from webhook_endpoints where url = $1', [failing.url])
+    ).rows[0]!.id;
+    await payerTransfers(t, m, 60);
+    await eventually(() => failing.received.length >= 1 && slow.received.length >= 1, 10_000, 10);
+
+    // A second worker joins: the first gives up one of its two endpoints, the one with the least in hand,
+    // the failing one (a few deliveries queued behind its back-off).
+    const second = anotherDispatcher(t, PER_ENDPOINT);
+    const joined = Date.now();
+    await second.start();
+    stops.push(() => second.stop());
+    const owner = async () =>
+      (await t.app.pool.query('select owner from webhook_dispatch_owners where endpoint_id = $1', [ep]))
+        .rows[0]?.owner;
+    // Its queued deliveries go back at once: giving them up one probe at a time took 400 + 800 + 1600 + … ms.
+    await eventually(async () => (await owner()) === second.store.owner, 10_000, 20);
+    expect(Date.now() - joined).toBeLessThan(3000);
+    await eventually(() => slow.received.length >= 60, 15_000, 50);
   });
 });

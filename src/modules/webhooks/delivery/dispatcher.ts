@@ -5,7 +5,7 @@ import type { Logger } from '../../../lib/logger.js';
 import type { WebhooksService } from '../service.js';
 import { ProbeBackoff } from './backoff.js';
 import type { DispatcherConfig, DispatcherHooks } from './dispatcher-config.js';
-import { ENDPOINT_CACHE_MS, EndpointQueues, type EndpointState, READY_PER_SLOT } from './endpoint-queues.js';
+import { EndpointQueues, type EndpointState, endpointSecrets, READY_PER_SLOT } from './endpoint-queues.js';
 import { OutcomeWriter } from './outcomes.js';
 import { EndpointOwnership, OwnedEndpoints } from './ownership.js';
 import { retryDelayMs } from './schedule.js';
@@ -127,9 +127,8 @@ export class DeliveryDispatcher {
     const room = (READY_PER_SLOT / 2) * this.config.concurrency - this.endpoints.queued - this.active;
     if (room <= 0) return;
     const owned = await this.owned.refresh();
+    this.tidy(new Set(owned), Date.now());
     // Each owned endpoint asks for what tops it up to `ready`.
-    this.endpoints.forgetIdle(Date.now());
-    this.backoff.prune((id) => this.endpoints.byId.has(id), Date.now());
     const wants = new Map<string, number>();
     for (const id of owned) {
       const e = this.endpoints.byId.get(id);
@@ -152,6 +151,28 @@ export class DeliveryDispatcher {
     this.pump();
     // A full claim means more is due: go again once these are under way.
     if (rows.length === room) this.again = true;
+  }
+
+  /**
+   * Forgets idle endpoints. A backing-off one this worker no longer claims for (given up to a worker that
+   * joined, ownership.ts) gives its queued deliveries back now, before the endpoint (the next owner starts
+   * from the oldest), not one per probe, which took minutes.
+   */
+  private tidy(claimable: Set<string>, now: number): void {
+    this.endpoints.forgetIdle(now);
+    this.backoff.prune((id) => this.endpoints.byId.has(id), now);
+    for (const [id, s] of this.endpoints.byId) {
+      if (claimable.has(id) || s.active > 0 || s.queue.length === 0 || !this.backoff.resting(id, now))
+        continue;
+      const dropped = this.endpoints.drop(id);
+      void this.store
+        .release(dropped)
+        .catch(() => undefined) // not given back: the leases lapse
+        .finally(() => {
+          for (const d of dropped) this.held.delete(keyOf(d));
+          this.owned.releaseDrained();
+        });
+    }
   }
 
   /** Deliveries of an endpoint queued, in flight, or with an outcome not yet written. */
@@ -199,7 +220,7 @@ export class DeliveryDispatcher {
         await this.closeEndpoint(d);
         return;
       }
-      const { values, guarded } = await this.secretsOf(d, s);
+      const { values, guarded } = await endpointSecrets(this.webhooks, d, s);
       const result = await this.sender.send(d, d.endpoint, values, guarded);
       this.stats.sent++;
       const base = { eventId: d.eventId, endpointId: d.endpointId, attempt, latencyMs: result.latencyMs };
@@ -248,20 +269,6 @@ export class DeliveryDispatcher {
     } finally {
       for (const x of [d, ...dropped]) this.held.delete(keyOf(x));
     }
-  }
-
-  /** The endpoint's secrets (decrypted once) and whether its connections must pass the target check. */
-  private async secretsOf(d: Claimed, s: EndpointState) {
-    const updatedAt = d.endpoint.updated_at.getTime();
-    const cached = s.secrets;
-    if (cached && cached.updatedAt === updatedAt && Date.now() - cached.at < ENDPOINT_CACHE_MS) return cached;
-    const values = await this.webhooks.signingSecrets(d.endpoint);
-    const guarded = await this.webhooks.guarded({
-      merchantId: d.endpoint.merchant_id,
-      mode: d.endpoint.mode,
-    });
-    s.secrets = { updatedAt, at: Date.now(), values, guarded };
-    return s.secrets;
   }
 
   private async renew(): Promise<void> {

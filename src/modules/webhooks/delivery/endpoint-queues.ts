@@ -1,3 +1,4 @@
+import type { WebhooksService } from '../service.js';
 import type { SigningSecrets } from '../signing.js';
 import type { Claimed } from './store.js';
 
@@ -126,4 +127,15 @@ export class EndpointQueues {
   busy(): string[] {
     return [...this.byId].flatMap(([id, e]) => (e.queue.length + e.active > 0 ? [id] : []));
   }
+}
+
+/** The endpoint's secrets (decrypted once) and whether its connections must pass the target check. */
+export async function endpointSecrets(webhooks: WebhooksService, d: Claimed, s: EndpointState) {
+  const updatedAt = d.endpoint.updated_at.getTime();
+  const cached = s.secrets;
+  if (cached && cached.updatedAt === updatedAt && Date.now() - cached.at < ENDPOINT_CACHE_MS) return cached;
+  const values = await webhooks.signingSecrets(d.endpoint);
+  const guarded = await webhooks.guarded({ merchantId: d.endpoint.merchant_id, mode: d.endpoint.mode });
+  s.secrets = { updatedAt, at: Date.now(), values, guarded };
+  return s.secrets;
 }
