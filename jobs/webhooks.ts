@@ -105,6 +105,8 @@ export async function startWebhookDelivery(deps: {
       disableAfterMs: config.webhookDisableAfterMs,
       leaseMs: config.workerLockMs,
       pollMs: config.webhookReconcileMs,
+      failingProbeMs: config.webhookFailingProbeMs,
+      failingProbeMaxMs: config.webhookFailingProbeMaxMs,
     },
     log,
     {

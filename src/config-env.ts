@@ -179,6 +179,9 @@ export const envSchema = z.object({
     .min(0.001)
     .max(24 * 30)
     .default(72),
+  /** A failing endpoint is sent one probe at a time, this long after its failure, doubling up to the max; 0: off. */
+  WEBHOOK_FAILING_PROBE_MS: z.coerce.number().int().min(0).max(3_600_000).default(1000),
+  WEBHOOK_FAILING_PROBE_MAX_MS: z.coerce.number().int().min(1).max(86_400_000).default(60_000),
   WEBHOOK_RECONCILE_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
   WEBHOOK_MAX_ENDPOINTS: z.coerce.number().int().min(1).max(1000).default(16),
   WEBHOOK_ALLOW_PRIVATE_URLS: bool.default(false),

@@ -81,6 +81,9 @@ export interface Config {
   webhookConcurrency: number;
   webhookPerEndpointConcurrency: number;
   webhookDisableAfterMs: number;
+  /** A failing endpoint's first wait between probes (0: no back-off), and the longest. */
+  webhookFailingProbeMs: number;
+  webhookFailingProbeMaxMs: number;
   webhookReconcileMs: number;
   /** Endpoints a merchant may have in each mode (every event fans out to all of them). */
   webhookMaxEndpoints: number;
@@ -242,6 +245,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookConcurrency: e.WEBHOOK_CONCURRENCY,
     webhookPerEndpointConcurrency: e.WEBHOOK_PER_ENDPOINT_CONCURRENCY,
     webhookDisableAfterMs: Math.round(e.WEBHOOK_DISABLE_AFTER_HOURS * 3_600_000),
+    webhookFailingProbeMs: e.WEBHOOK_FAILING_PROBE_MS,
+    webhookFailingProbeMaxMs: Math.max(e.WEBHOOK_FAILING_PROBE_MAX_MS, e.WEBHOOK_FAILING_PROBE_MS),
     webhookReconcileMs: Math.round(e.WEBHOOK_RECONCILE_SECONDS * 1000),
     webhookMaxEndpoints: e.WEBHOOK_MAX_ENDPOINTS,
     webhookAllowPrivateUrls: e.WEBHOOK_ALLOW_PRIVATE_URLS,

@@ -1,4 +1,7 @@
 import { expect } from 'vitest';
+import { createLogger } from '../../src/lib/logger.js';
+import { DeliveryDispatcher } from '../../src/modules/webhooks/delivery/dispatcher.js';
+import type { DispatcherConfig } from '../../src/modules/webhooks/delivery/dispatcher-config.js';
 import type { TestContext, TestMerchant } from './app.js';
 
 // The load the webhook tests share: an endpoint subscribed for a merchant, and transfers of 1 Star from the
@@ -17,4 +20,31 @@ export async function payerTransfers(t: TestContext, m: TestMerchant, n: number)
     });
     expect(res.status).toBe(200);
   }
+}
+
+/** Another worker's dispatcher on the test app's database, with the app's settings and `perEndpoint`. */
+export function anotherDispatcher(
+  t: TestContext,
+  perEndpoint: number,
+  extra: Partial<DispatcherConfig> = {},
+): DeliveryDispatcher {
+  const c = t.app.config;
+  return new DeliveryDispatcher(
+    t.app.pool,
+    t.app.services.webhooks,
+    {
+      databaseUrl: c.databaseUrl,
+      concurrency: c.webhookConcurrency,
+      perEndpoint,
+      timeoutMs: c.webhookTimeoutMs,
+      retryScheduleMs: c.webhookRetryScheduleMs,
+      disableAfterMs: c.webhookDisableAfterMs,
+      leaseMs: c.workerLockMs,
+      pollMs: c.webhookReconcileMs,
+      failingProbeMs: c.webhookFailingProbeMs,
+      failingProbeMaxMs: c.webhookFailingProbeMaxMs,
+      ...extra,
+    },
+    createLogger('silent'),
+  );
 }

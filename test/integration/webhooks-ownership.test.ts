@@ -1,11 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/lib/logger.js';
-import { DeliveryDispatcher } from '../../src/modules/webhooks/delivery/dispatcher.js';
+import type { DeliveryDispatcher } from '../../src/modules/webhooks/delivery/dispatcher.js';
 import { useTestApp } from '../helpers/app.js';
 import { eventually } from '../helpers/receiver.js';
-import { payerTransfers, subscribe } from '../helpers/webhook-load.js';
+import { anotherDispatcher, payerTransfers, subscribe } from '../helpers/webhook-load.js';
 
 // Two workers dispatch webhooks together (src/modules/webhooks/delivery/ownership.ts): each endpoint is
 // owned by one worker at a time, so its concurrency cap holds across workers; the busy endpoints are
@@ -39,21 +38,7 @@ async function slowReceiver(delayMs: number) {
 
 /** A second worker's dispatcher on the same database, with the app's settings. */
 function anotherWorker(): DeliveryDispatcher {
-  return new DeliveryDispatcher(
-    t.app.pool,
-    t.app.services.webhooks,
-    {
-      databaseUrl: t.app.config.databaseUrl,
-      concurrency: t.app.config.webhookConcurrency,
-      perEndpoint: PER_ENDPOINT,
-      timeoutMs: t.app.config.webhookTimeoutMs,
-      retryScheduleMs: t.app.config.webhookRetryScheduleMs,
-      disableAfterMs: t.app.config.webhookDisableAfterMs,
-      leaseMs: t.app.config.workerLockMs,
-      pollMs: t.app.config.webhookReconcileMs,
-    },
-    createLogger('silent'),
-  );
+  return anotherDispatcher(t, PER_ENDPOINT);
 }
 
 const closers: (() => Promise<void>)[] = [];

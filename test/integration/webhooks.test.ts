@@ -15,6 +15,9 @@ const t = useTestApp(
     outboxPollMs: 100,
     webhookReconcileMs: 400,
     webhookDisableAfterMs: 60_000,
+    // A failing endpoint's probes at most 200 ms apart: these tests count its retries, not its back-off.
+    webhookFailingProbeMs: 50,
+    webhookFailingProbeMaxMs: 200,
   },
   { role: 'all' },
 );

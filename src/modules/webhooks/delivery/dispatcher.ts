@@ -3,7 +3,9 @@ import { hostname } from 'node:os';
 import { createPool, type Pool } from '../../../db/database.js';
 import type { Logger } from '../../../lib/logger.js';
 import type { WebhooksService } from '../service.js';
-import { ENDPOINT_CACHE_MS, EndpointQueues, type EndpointState, READY_PER_SLOT } from './endpoint-queues.js';
+import { ProbeBackoff } from './backoff.js';
+import type { DispatcherConfig, DispatcherHooks } from './dispatcher-config.js';
+import { EndpointQueues, type EndpointState, endpointSecrets, READY_PER_SLOT } from './endpoint-queues.js';
 import { OutcomeWriter } from './outcomes.js';
 import { EndpointOwnership, OwnedEndpoints } from './ownership.js';
 import { retryDelayMs } from './schedule.js';
@@ -16,31 +18,11 @@ import { Wakeups } from './wakeups.js';
 // (ownership.ts: a fair share of the busy endpoints per live worker), so an endpoint's order and cap hold
 // across workers. The dispatcher claims its endpoints' due deliveries with a lease in its name, keeps
 // a few rounds per endpoint claimed and ready in memory so a finished POST is followed by the next at once,
-// sends at most `perEndpoint` at a time to one endpoint (one while it is failing) and `concurrency` in all
-// (a slow or failing receiver holds only its own slots), and writes outcomes many to a statement
-// (outcomes.ts). A NOTIFY from the outbox relay wakes it; retries wake it by a timer (and by BullMQ's mirror
-// job, in jobs/webhooks.ts); a poll is the backstop. A worker killed with SIGKILL loses nothing: its leases
-// lapse after `leaseMs` and another worker sends what it held.
-
-export interface DispatcherConfig {
-  databaseUrl: string;
-  concurrency: number;
-  perEndpoint: number;
-  timeoutMs: number;
-  retryScheduleMs: number[];
-  disableAfterMs: number;
-  /** Lease length; renewed while held. A killed worker's deliveries are sent again after this long. */
-  leaseMs: number;
-  /** The backstop poll for due deliveries nothing woke the dispatcher for. */
-  pollMs: number;
-}
-
-export interface DispatcherHooks {
-  /** Mirrors a scheduled retry where ops can see it (BullMQ's delayed job); best effort. */
-  retryScheduled?: (eventId: string, endpointId: string, attempt: number, delayMs: number) => void;
-  /** While true (the queue is paused on the dashboard), nothing is claimed. */
-  paused?: () => Promise<boolean>;
-}
+// sends at most `perEndpoint` at a time to one endpoint and `concurrency` in all (a slow receiver holds only
+// its own slots; a failing one gets one probe at a time, spaced out: backoff.ts), and writes outcomes many
+// to a statement (outcomes.ts). A NOTIFY from the outbox relay wakes it; retries wake it by a timer (and by
+// BullMQ's mirror job, in jobs/webhooks.ts); a poll is the backstop. A worker killed with SIGKILL loses
+// nothing: its leases lapse after `leaseMs` and another worker sends what it held.
 
 type Key = `${string}__${string}`;
 const keyOf = (d: { eventId: string; endpointId: string }): Key => `${d.eventId}__${d.endpointId}`;
@@ -51,6 +33,7 @@ export class DeliveryDispatcher {
   private readonly owned: OwnedEndpoints;
   private readonly sender: DeliverySender;
   private readonly endpoints: EndpointQueues;
+  private readonly backoff: ProbeBackoff;
   /** Every delivery this worker holds a lease on (queued, in flight, or written but not yet flushed). */
   private readonly held = new Map<Key, { eventId: string; endpointId: string }>();
   /** The claims' own connection (one claim runs at a time), committing without waiting for the WAL flush. */
@@ -83,6 +66,11 @@ export class DeliveryDispatcher {
     this.wake = new Wakeups(config.databaseUrl, log);
     this.sender = new DeliverySender(webhooks.targets, config.timeoutMs);
     this.endpoints = new EndpointQueues(config.perEndpoint, config.concurrency);
+    this.backoff = new ProbeBackoff(
+      config.failingProbeMs ?? 1000,
+      config.failingProbeMaxMs ?? 60_000,
+      this.wake,
+    );
     this.outcomes = new OutcomeWriter(this.store, config.disableAfterMs, log, {
       written: (keys) => {
         for (const k of keys) this.held.delete(keyOf(k));
@@ -139,8 +127,8 @@ export class DeliveryDispatcher {
     const room = (READY_PER_SLOT / 2) * this.config.concurrency - this.endpoints.queued - this.active;
     if (room <= 0) return;
     const owned = await this.owned.refresh();
+    this.tidy(new Set(owned), Date.now());
     // Each owned endpoint asks for what tops it up to `ready`.
-    this.endpoints.forgetIdle(Date.now());
     const wants = new Map<string, number>();
     for (const id of owned) {
       const e = this.endpoints.byId.get(id);
@@ -165,6 +153,28 @@ export class DeliveryDispatcher {
     if (rows.length === room) this.again = true;
   }
 
+  /**
+   * Forgets idle endpoints. A backing-off one this worker no longer claims for (given up to a worker that
+   * joined, ownership.ts) gives its queued deliveries back now, before the endpoint (the next owner starts
+   * from the oldest), not one per probe, which took minutes.
+   */
+  private tidy(claimable: Set<string>, now: number): void {
+    this.endpoints.forgetIdle(now);
+    this.backoff.prune((id) => this.endpoints.byId.has(id), now);
+    for (const [id, s] of this.endpoints.byId) {
+      if (claimable.has(id) || s.active > 0 || s.queue.length === 0 || !this.backoff.resting(id, now))
+        continue;
+      const dropped = this.endpoints.drop(id);
+      void this.store
+        .release(dropped)
+        .catch(() => undefined) // not given back: the leases lapse
+        .finally(() => {
+          for (const d of dropped) this.held.delete(keyOf(d));
+          this.owned.releaseDrained();
+        });
+    }
+  }
+
   /** Deliveries of an endpoint queued, in flight, or with an outcome not yet written. */
   private inHand(endpointId: string): number {
     const e = this.endpoints.byId.get(endpointId);
@@ -173,12 +183,19 @@ export class DeliveryDispatcher {
     return n;
   }
 
-  /** Starts every queued delivery that has a free slot, per endpoint and in all. */
+  /**
+   * Starts every queued delivery that has a free slot, per endpoint and in all, but none to an endpoint
+   * backing off (a closed endpoint's are dropped at once), and wakes again for the next probe.
+   */
   private pump(): void {
-    const taken = this.endpoints.take(this.config.concurrency - this.active);
+    const now = Date.now();
+    const taken = this.endpoints.take(
+      this.config.concurrency - this.active,
+      (id, s) => s.queue[0]!.endpoint.status === 'enabled' && this.backoff.resting(id, now),
+    );
     for (const { d, s } of taken) {
       this.active++;
-      void this.deliver(d, s).finally(() => {
+      void this.deliver(d, s, this.backoff.probing(d.endpointId)).finally(() => {
         s.active--;
         this.active--;
         this.pump();
@@ -188,20 +205,28 @@ export class DeliveryDispatcher {
         this.settleIfIdle();
       });
     }
+    this.backoff.schedule(
+      (id) => (this.endpoints.byId.get(id)?.queue.length ?? 0) > 0,
+      now,
+      () => this.pump(),
+    );
   }
 
-  private async deliver(d: Claimed, s: EndpointState): Promise<void> {
+  /** One attempt; `probe`: the endpoint was backing off, and this is its probe. */
+  private async deliver(d: Claimed, s: EndpointState, probe: boolean): Promise<void> {
     const attempt = d.attempts + 1;
     try {
       if (d.endpoint.status !== 'enabled') {
         await this.closeEndpoint(d);
         return;
       }
-      const { values, guarded } = await this.secretsOf(d, s);
+      const { values, guarded } = await endpointSecrets(this.webhooks, d, s);
       const result = await this.sender.send(d, d.endpoint, values, guarded);
       this.stats.sent++;
       const base = { eventId: d.eventId, endpointId: d.endpointId, attempt, latencyMs: result.latencyMs };
       s.failing = result.error !== null;
+      if (s.failing) this.backoff.failed(d.endpointId, probe, Date.now());
+      else this.backoff.forget(d.endpointId);
       if (result.error === null) {
         this.outcomes.success({
           ...base,
@@ -238,25 +263,12 @@ export class DeliveryDispatcher {
    */
   private async closeEndpoint(d: Claimed): Promise<void> {
     const dropped = this.endpoints.drop(d.endpointId);
+    this.backoff.forget(d.endpointId);
     try {
       await this.store.closeEndpoint(d.endpointId, `endpoint ${d.endpoint.disabled_reason ?? 'disabled'}`);
     } finally {
       for (const x of [d, ...dropped]) this.held.delete(keyOf(x));
     }
-  }
-
-  /** The endpoint's secrets (decrypted once) and whether its connections must pass the target check. */
-  private async secretsOf(d: Claimed, s: EndpointState) {
-    const updatedAt = d.endpoint.updated_at.getTime();
-    const cached = s.secrets;
-    if (cached && cached.updatedAt === updatedAt && Date.now() - cached.at < ENDPOINT_CACHE_MS) return cached;
-    const values = await this.webhooks.signingSecrets(d.endpoint);
-    const guarded = await this.webhooks.guarded({
-      merchantId: d.endpoint.merchant_id,
-      mode: d.endpoint.mode,
-    });
-    s.secrets = { updatedAt, at: Date.now(), values, guarded };
-    return s.secrets;
   }
 
   private async renew(): Promise<void> {

@@ -1,3 +1,4 @@
+import type { WebhooksService } from '../service.js';
 import type { SigningSecrets } from '../signing.js';
 import type { Claimed } from './store.js';
 
@@ -79,9 +80,13 @@ export class EndpointQueues {
   /**
    * Takes up to `slots` deliveries to start, one per endpoint with a free slot per turn, starting from a
    * different endpoint each time: when slots are fewer than the busy endpoints' caps none waits behind
-   * another's backlog. Each taken delivery counts as active.
+   * another's backlog. Each taken delivery counts as active. An endpoint `resting` says is waiting (a failing
+   * one backing off, backoff.ts) is passed over.
    */
-  take(slots: number): { d: Claimed; s: EndpointState }[] {
+  take(
+    slots: number,
+    resting: (endpointId: string, s: EndpointState) => boolean = () => false,
+  ): { d: Claimed; s: EndpointState }[] {
     const taken: { d: Claimed; s: EndpointState }[] = [];
     if (this.queued === 0 || slots <= 0) return taken;
     const list = [...this.byId.values()];
@@ -92,7 +97,7 @@ export class EndpointQueues {
       for (let i = 0; i < list.length && taken.length < slots; i++) {
         const at = (start + i) % list.length;
         const s = list[at]!;
-        if (s.queue.length === 0 || s.active >= this.cap(s)) continue;
+        if (s.queue.length === 0 || s.active >= this.cap(s) || resting(s.queue[0]!.endpointId, s)) continue;
         s.active++;
         this.queued--;
         taken.push({ d: s.queue.shift()!, s });
@@ -122,4 +127,15 @@ export class EndpointQueues {
   busy(): string[] {
     return [...this.byId].flatMap(([id, e]) => (e.queue.length + e.active > 0 ? [id] : []));
   }
+}
+
+/** The endpoint's secrets (decrypted once) and whether its connections must pass the target check. */
+export async function endpointSecrets(webhooks: WebhooksService, d: Claimed, s: EndpointState) {
+  const updatedAt = d.endpoint.updated_at.getTime();
+  const cached = s.secrets;
+  if (cached && cached.updatedAt === updatedAt && Date.now() - cached.at < ENDPOINT_CACHE_MS) return cached;
+  const values = await webhooks.signingSecrets(d.endpoint);
+  const guarded = await webhooks.guarded({ merchantId: d.endpoint.merchant_id, mode: d.endpoint.mode });
+  s.secrets = { updatedAt, at: Date.now(), values, guarded };
+  return s.secrets;
 }
