@@ -124,15 +124,18 @@ export class DeliveryDispatcher {
 
   private async claim(): Promise<void> {
     if (this.hooks.paused && (await this.hooks.paused())) return;
+    const now = Date.now();
+    this.tidy(now); // before `room`: what resting endpoints held must not count against the others
     const room = (READY_PER_SLOT / 2) * this.config.concurrency - this.endpoints.queued - this.active;
     if (room <= 0) return;
     const owned = await this.owned.refresh();
-    this.tidy(new Set(owned), Date.now());
-    // Each owned endpoint asks for what tops it up to `ready`.
+    // Each owned endpoint asks for what tops it up to `ready`; one backing off, for its next probe only.
     const wants = new Map<string, number>();
     for (const id of owned) {
+      if (this.backoff.resting(id, now)) continue;
       const e = this.endpoints.byId.get(id);
-      const n = e ? this.endpoints.ready(e) - e.queue.length - e.active : this.endpoints.ready();
+      const ready = this.backoff.probing(id) ? 1 : e ? this.endpoints.ready(e) : this.endpoints.ready();
+      const n = e ? ready - e.queue.length - e.active : ready;
       if (n > 0) wants.set(id, n);
     }
     if (wants.size === 0) return;
@@ -154,16 +157,17 @@ export class DeliveryDispatcher {
   }
 
   /**
-   * Forgets idle endpoints. A backing-off one this worker no longer claims for (given up to a worker that
-   * joined, ownership.ts) gives its queued deliveries back now, before the endpoint (the next owner starts
-   * from the oldest), not one per probe, which took minutes.
+   * Forgets idle endpoints. An endpoint backing off gives its queued deliveries back while it rests, and is
+   * claimed for again one probe at a time: held, the ready rounds it had claimed before it failed (up to
+   * READY_PER_SLOT × its cap each) counted against every endpoint's claims, and a few failing endpoints
+   * starved the healthy ones until their probes (seconds, up to a minute). Given back, an endpoint given up
+   * to a worker that joined (ownership.ts) also moves at once, not one delivery per probe.
    */
-  private tidy(claimable: Set<string>, now: number): void {
+  private tidy(now: number): void {
     this.endpoints.forgetIdle(now);
     this.backoff.prune((id) => this.endpoints.byId.has(id), now);
     for (const [id, s] of this.endpoints.byId) {
-      if (claimable.has(id) || s.active > 0 || s.queue.length === 0 || !this.backoff.resting(id, now))
-        continue;
+      if (s.queue.length === 0 || !this.backoff.resting(id, now)) continue;
       const dropped = this.endpoints.drop(id);
       void this.store
         .release(dropped)
@@ -205,10 +209,11 @@ export class DeliveryDispatcher {
         this.settleIfIdle();
       });
     }
+    // A resting endpoint's deliveries were given back (tidy): its probe time wakes a claim for the next one.
     this.backoff.schedule(
-      (id) => (this.endpoints.byId.get(id)?.queue.length ?? 0) > 0,
+      () => true,
       now,
-      () => this.pump(),
+      () => this.kick(),
     );
   }
 
