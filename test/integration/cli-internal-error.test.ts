@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
 import { appCliInProcess } from '../helpers/cli-in-process.js';
+import { refuseWrites, stopRefusing } from '../helpers/refuse-writes.js';
 
 // A command that fails inside the database (not a refusal of ours: PostgreSQL raising, a lost connection)
 // printed the ORM's message, which starts with the whole SQL statement and its parameters: creating a key, the
@@ -11,19 +12,12 @@ import { appCliInProcess } from '../helpers/cli-in-process.js';
 const t = useTestApp();
 const cli = appCliInProcess(t);
 
-afterEach(async () => {
-  await t.app.pool.query('drop trigger if exists test_refuse on api_keys');
-});
+afterEach(() => stopRefusing(t.app.pool, 'api_keys'));
 
 describe('a command that fails inside the database', () => {
   it('prints what PostgreSQL said, not the statement with its secrets', async () => {
     const m = await t.merchant();
-    await t.app.pool.query(`
-      create or replace function test_refuse() returns trigger language plpgsql as $$
-      begin raise exception 'refused by the test'; end $$`);
-    await t.app.pool.query(
-      'create trigger test_refuse before insert on api_keys for each row execute function test_refuse()',
-    );
+    await refuseWrites(t.app.pool, 'api_keys');
     for (const json of [false, true]) {
       const r = await cli(
         'keys',

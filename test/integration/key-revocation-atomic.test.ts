@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
+import { refuseWrites, stopRefusing } from '../helpers/refuse-writes.js';
 
 // Revoking or rotating an API key is one change or none. Revoking wrote the key's revoked_at and then, in a
 // second commit, its id on the revoked tokens' list (which ends the browser tokens it minted); rotating created
@@ -10,18 +11,8 @@ import { useTestApp } from '../helpers/app.js';
 
 const t = useTestApp();
 
-async function failWrites(table: string, when: string): Promise<void> {
-  await t.app.pool.query(`
-    create or replace function test_refuse() returns trigger language plpgsql as $$
-    begin raise exception 'refused by the test'; end $$`);
-  await t.app.pool.query(
-    `create trigger test_refuse before insert or update on ${table} for each row when (${when}) execute function test_refuse()`,
-  );
-}
-afterEach(async () => {
-  for (const table of ['revoked_tokens', 'api_keys'])
-    await t.app.pool.query(`drop trigger if exists test_refuse on ${table}`);
-});
+const failWrites = (table: string, when: string) => refuseWrites(t.app.pool, table, when);
+afterEach(() => stopRefusing(t.app.pool, 'revoked_tokens', 'api_keys'));
 
 const keyRow = async (id: string) =>
   (await t.app.pool.query<{ revoked_at: Date | null }>('select revoked_at from api_keys where id = $1', [id]))
