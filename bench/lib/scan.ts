@@ -1,4 +1,5 @@
 import type { App } from '../../src/app.js';
+import { outboxDrained } from './db.js';
 import { userId } from './fixtures.js';
 import { forEachConcurrent } from './load.js';
 import { log } from './proc.js';
@@ -63,20 +64,6 @@ export interface ScanChecks {
   drainedMs: number | null;
 }
 
-/** Polls until no event is left unpublished: ms waited, or null after `timeoutMs` (a relay that stalled). */
-async function outboxDrainedIn(app: App, timeoutMs = 30_000): Promise<number | null> {
-  const t0 = performance.now();
-  for (;;) {
-    const r = await app.pool.query<{ n: number }>(
-      'select count(*)::int as n from events where published_at is null',
-    );
-    const elapsed = performance.now() - t0;
-    if (r.rows[0]!.n === 0) return elapsed;
-    if (elapsed > timeoutMs) return null;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-}
-
 /** The report's words for ScanChecks' unpublished and drainedMs. */
 export function outboxLine(c: { unpublished: number; drainedMs: number | null }): string {
   if (c.unpublished === 0) return '0 unpublished when checked';
@@ -104,6 +91,6 @@ export async function scanChecks(app: App, chain: string): Promise<ScanChecks> {
     balanceSum: (await q('select coalesce(sum(balance_minor), 0)::text as s from accounts'))[0].s,
     confirmedEvents: (await q(`select count(*)::int as n from events where type = 'deposit.confirmed'`))[0].n,
     unpublished: (await q('select count(*)::int as n from events where published_at is null'))[0].n,
-    drainedMs: await outboxDrainedIn(app),
+    drainedMs: await outboxDrained(new URL(app.config.databaseUrl).pathname.slice(1), 30_000),
   };
 }
