@@ -6,7 +6,8 @@ import type { Logger } from '../lib/logger.js';
 // woken this way; each also polls, so a lost connection only slows them down until it is back). A connection
 // that fails or ends is dropped and a new one is opened after `retryMs`, one at a time: never two listeners
 // for one channel, never a dead client left open. Each time it is listening again `onNotify` is called once,
-// so what was notified while it was away is picked up at once instead of at the next poll.
+// so what was notified while it was away is picked up at once instead of at the next poll (with no payload:
+// the payloads sent meanwhile are lost, so a payload may only ever hurry what the poll does anyway).
 
 export interface ChannelListener {
   /** True while the LISTEN is in place. */
@@ -18,7 +19,8 @@ export interface ChannelListener {
 export interface ListenOptions {
   databaseUrl: string;
   channel: string;
-  onNotify: () => void;
+  /** A NOTIFY's payload ('' when it had none); undefined for the call after a reconnect. */
+  onNotify: (payload?: string) => void;
   log: Logger;
   /** Names the listener in its log lines ('outbox', 'webhook', 'payout'). */
   what: string;
@@ -44,9 +46,9 @@ export async function listenChannel(o: ListenOptions): Promise<ChannelListener> 
     recovered: `${o.what} listener connected again`,
     countField: 'failedConnects',
   });
-  const notify = () => {
+  const notify = (payload?: string) => {
     try {
-      o.onNotify();
+      o.onNotify(payload);
     } catch (err) {
       o.log.error({ err }, `${o.what} listener's callback failed`);
     }
@@ -82,7 +84,7 @@ export async function listenChannel(o: ListenOptions): Promise<ChannelListener> 
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     });
     client = c;
-    c.on('notification', notify);
+    c.on('notification', (n) => notify(n.payload ?? ''));
     c.on('error', (err) => drop(c, err));
     c.on('end', () => drop(c, new Error('connection ended')));
     try {

@@ -20,6 +20,11 @@ export type { AttemptRow, DeliveryJob, DeliveryRow, EndpointRow } from './rows.j
 
 /** NOTIFY channel that wakes the webhook dispatchers (new deliveries, redeliveries). */
 export const WEBHOOKS_CHANNEL = 'novapay_webhooks';
+/**
+ * The payload of a NOTIFY on WEBHOOKS_CHANNEL saying an endpoint was disabled or deleted (`closed:<id>`): a
+ * worker backing it off stops waiting for its next probe and fails its backlog now (delivery/dispatcher.ts).
+ */
+export const CLOSED_PREFIX = 'closed:';
 
 export const ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
 
@@ -116,8 +121,9 @@ export class WebhooksService {
     // Only the fields given change, in one statement, on a row that is still there: a concurrent update of
     // other fields is not overwritten with what this request read, and an endpoint deleted meanwhile stays
     // deleted (not_found, as if the delete had come first).
+    // A disable also wakes the workers for it (CLOSED_PREFIX), in the same statement.
     const r = await this.pool.query<EndpointRow>(
-      `update webhook_endpoints set
+      `with u as (update webhook_endpoints set
          url = case when $2::boolean then $3 else url end,
          events = case when $4::boolean then $5::text[] else events end,
          description = case when $6::boolean then $7 else description end,
@@ -126,7 +132,9 @@ export class WebhooksService {
          disabled_reason = case when $8 then null when $9 then 'disabled by the merchant' else disabled_reason end,
          failing_since = case when $8 then null else failing_since end,
          body_signing_key_id = case when $10::boolean then $11 else body_signing_key_id end
-       where id = $1 and merchant_id = $12 and mode = $13 and deleted_at is null returning *`,
+       where id = $1 and merchant_id = $12 and mode = $13 and deleted_at is null returning *),
+       n as (select pg_notify('${WEBHOOKS_CHANNEL}', '${CLOSED_PREFIX}' || id) from u where $9)
+       select u.* from u cross join (select count(*) from n) x`,
       [
         id,
         url !== undefined,
@@ -164,8 +172,10 @@ export class WebhooksService {
   async delete(t: Tenant, id: string): Promise<EndpointRow> {
     await this.get(t, id);
     const r = await this.pool.query<EndpointRow>(
-      `update webhook_endpoints set deleted_at = now(), status = 'disabled', disabled_reason = 'deleted'
-       where id = $1 and deleted_at is null returning *`,
+      `with u as (update webhook_endpoints set deleted_at = now(), status = 'disabled', disabled_reason = 'deleted'
+         where id = $1 and deleted_at is null returning *),
+       n as (select pg_notify('${WEBHOOKS_CHANNEL}', '${CLOSED_PREFIX}' || id) from u)
+       select u.* from u cross join (select count(*) from n) x`,
       [id],
     );
     // Two deletes at once: the second finds it gone, as a delete after a delete does.

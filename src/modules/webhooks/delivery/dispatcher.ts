@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { createPool, type Pool } from '../../../db/database.js';
 import type { Logger } from '../../../lib/logger.js';
-import type { WebhooksService } from '../service.js';
+import { CLOSED_PREFIX, type WebhooksService } from '../service.js';
 import { ProbeBackoff } from './backoff.js';
 import type { DispatcherConfig, DispatcherHooks } from './dispatcher-config.js';
 import { EndpointQueues, type EndpointState, endpointSecrets, READY_PER_SLOT } from './endpoint-queues.js';
@@ -98,7 +98,11 @@ export class DeliveryDispatcher {
       Math.max(100, Math.floor(this.config.leaseMs / 3)),
     );
     this.renewTimer.unref();
-    await this.wake.listen(() => this.kick());
+    await this.wake.listen((payload) => {
+      // Disabled or deleted: no more waiting for a probe; its backlog is failed at its next claim, now.
+      if (payload?.startsWith(CLOSED_PREFIX)) this.backoff.forget(payload.slice(CLOSED_PREFIX.length));
+      this.kick();
+    });
     this.kick();
   }
 

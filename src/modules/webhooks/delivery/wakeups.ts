@@ -16,8 +16,11 @@ export class Wakeups {
     private readonly log: Logger,
   ) {}
 
-  /** Calls `onNotify` on every NOTIFY of the webhooks channel, reconnecting when the connection drops. */
-  async listen(onNotify: () => void): Promise<void> {
+  /**
+   * Calls `onNotify` with the payload of every NOTIFY of the webhooks channel, reconnecting when the
+   * connection drops (then once without one).
+   */
+  async listen(onNotify: (payload?: string) => void): Promise<void> {
     if (this.stopped) return;
     const listener = await listenChannel({
       databaseUrl: this.databaseUrl,
