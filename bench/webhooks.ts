@@ -13,8 +13,8 @@ import { HttpClient } from './lib/load.js';
 import { callNodeScript, freePort, log, type ServerChild, sleep, startServer } from './lib/proc.js';
 import { Receiver } from './lib/receiver.js';
 import { dropRedisPrefix } from './lib/redis.js';
-import { machineLines, serverLogSummary, statusSummary } from './lib/report.js';
-import { ledgerLine, scrapeLedgerBatches } from './lib/server-metrics.js';
+import { machineLines, ms, serverLogSummary, statusSummary } from './lib/report.js';
+import { ledgerLine, scrapeLedgerBatches, stallMeter } from './lib/server-metrics.js';
 import {
   CLIENTS,
   createEndpoint,
@@ -29,6 +29,7 @@ import {
   type Transfers,
   waitFor,
   waitForBacklog,
+  waitForClosed,
 } from './lib/webhook-phases.js';
 import { type ReportInput, report } from './lib/webhook-report.js';
 import type { SendRequest, SendResult } from './webhooks-sender.js';
@@ -78,6 +79,8 @@ export interface Phase {
   healthy?: Delivered;
   /** The API's ledger batches while the phase's transfers ran. */
   ledger?: string;
+  /** GC pauses and event-loop delays of the servers and the bench process over the phase. */
+  stalls?: string[];
 }
 
 export interface Baseline {
@@ -138,6 +141,10 @@ async function phase(c: Ctx, name: string, names: string[], load: () => Promise<
   const healthyCount = names.filter(healthy).length;
   log(`${name}: ${names.length} endpoint(s)${drain ? ', delivery paused while the backlog builds' : ''}`);
   if (drain) await c.pause.pause();
+  const stallsDone = await stallMeter(
+    [c.api, ...c.workers].map((x, i) => ({ name: i === 0 ? 'API' : `worker ${i}`, port: x.port })),
+    c.token,
+  );
   let cpuDone = cpuMeter(c.api.pid, pids(c));
   const batchesBefore = await scrapeLedgerBatches(c.api.port, c.token);
   const transfers = await load();
@@ -155,11 +162,14 @@ async function phase(c: Ctx, name: string, names: string[], load: () => Promise<
   const waited = await waitFor(() => plog.receipts.filter((r) => healthy(r.endpoint)).length, expected);
   const cpu = cpuDone();
   const ledger = `while the transfers ran, ${batches}`;
+  const stalls = await stallsDone();
   await sleep(LINGER_MS);
   const figures = summarize(plog, expected, (id) => (id ? transfers.commits.get(id) : undefined), healthy);
   logFigures(name, waited, figures);
   const db = await webhookCheck(BENCH_DB, ids);
   await deleteEndpoints(c.http, c.merchant, ids);
+  const closedMs = await waitForClosed(BENCH_DB, ids);
+  if (closedMs > 1000) log(`  the deleted endpoints' backlog took ${ms(closedMs)} to close`);
   const h = plog.sampleHeaders;
   const keep = ['content-type', 'user-agent', 'x-webhook-id', 'x-webhook-timestamp', 'x-signature'];
   const sample =
@@ -179,6 +189,7 @@ async function phase(c: Ctx, name: string, names: string[], load: () => Promise<
     db,
     sample,
     ledger,
+    stalls,
   } satisfies Phase;
 }
 

@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getOrSet } from '../../src/lib/maps.js';
 
 // What the server's own /metrics says about a phase: its garbage collector's pauses (prom-client's
@@ -102,4 +103,28 @@ export function ledgerLine(before: LedgerBatches | null, after: LedgerBatches | 
   const wall = after.at - before.at;
   const mean = n > 0 ? busy / n : 0;
   return `ledger batches: ${n} at ${((n * 1000) / wall).toFixed(0)}/s, mean ${mean.toFixed(2)} ms, ${((100 * busy) / (wall * slots)).toFixed(0)} % of ${slots} slots busy`;
+}
+
+/**
+ * What could stall every request at once in a phase (a p99 is the fate of ~1 % of them): each server's GC
+ * pauses and event-loop delay (its /metrics), and the bench process's own loop delay (it runs the load
+ * generator and, in the webhooks bench, the receiver that timestamps every receipt). Call before the
+ * phase; the function it returns gives a line per process.
+ */
+export async function stallMeter(
+  servers: { name: string; port: number }[],
+  token: string,
+): Promise<() => Promise<string[]>> {
+  const before = await Promise.all(servers.map((s) => scrapeMetrics(s.port, token)));
+  const loop = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
+  loop.enable();
+  return async () => {
+    loop.disable();
+    const after = await Promise.all(servers.map((s) => scrapeMetrics(s.port, token)));
+    const own = (nanos: number) => Math.max(0, nanos / 1e6 - LAG_RESOLUTION_MS).toFixed(1);
+    return [
+      ...servers.map((s, i) => `${s.name} ${metricsLine(before[i]!, after[i]!)}`),
+      `bench process: event-loop delay beyond its ${LAG_RESOLUTION_MS} ms timer: p99 ${own(loop.percentile(99))} ms, max ${own(loop.max)} ms`,
+    ];
+  };
 }

@@ -180,7 +180,21 @@ export async function waitForBacklog(
   throw new Error(`the backlog never reached ${int(expected)} pending deliveries`);
 }
 
-/** Deliveries/s from the first to the last receipt (of `endpoints`, if given), latencies from `startOf`. */
+/**
+ * After a phase deletes its endpoints, waits until none of their deliveries is pending (the worker fails a
+ * deleted endpoint's backlog unsent): that write belongs to the phase that made the backlog, not to the
+ * next one's measurement. Returns how long it took.
+ */
+export async function waitForClosed(database: string, endpointIds: string[]): Promise<number> {
+  const started = performance.now();
+  for (let i = 0; i < 600; i++) {
+    const c: WebhookCheck = await webhookCheck(database, endpointIds);
+    if (!c.deliveries.pending) return performance.now() - started;
+    await sleep(50);
+  }
+  throw new Error('the deleted endpoints still had pending deliveries after 30 s');
+}
+
 /** The slowest deliveries' transfers and 100-ms windows, the worst three windows with their (UTC) times. */
 function tailOf(slow: { latency: number; start: number; transfer: string | null }[]): Delivered['tail'] {
   const windows = new Map<number, number>();

@@ -119,6 +119,7 @@ function phaseLines(p: Phase): string[] {
       ` delivery row → delivered (wait, POST, write) ${pair(p.db.queueMs)}; the POST as the worker timed it ${pair(p.db.postMs)}`,
     `  ${formatCpu(p.cpu)}`,
     ...(p.ledger ? [`  ${p.ledger}`] : []),
+    ...(p.stalls ?? []).map((l) => `  ${l}`),
     ...t.samples.map((s) => `  sample non-200 transfer: ${s}`),
   ];
 }
