@@ -1,10 +1,10 @@
 import type { WebSocket } from 'ws';
 
 // A socket authenticates once, in connection_init; an HTTP request shows its credential every time. So a
-// socket opened with a bearer token is closed when the token expires (ws.ts), as the next HTTP request with it
-// would be refused. The sockets that expire at the same moment (a token's `exp` is in whole seconds, and an
-// audience shares one stream token) share one timer: a timer per socket, each of a different duration, was
-// ~0.4 KB of every socket's memory (docs/benchmarks.md, fanout).
+// socket opened with a bearer token is closed when the token expires (ws-handshake.ts adds it), as the next
+// HTTP request with it would be refused. The sockets that expire at the same moment (a token's `exp` is in
+// whole seconds, and an audience shares one stream token) share one timer: a timer per socket, each of a
+// different duration, was ~0.4 KB of every socket's memory (docs/benchmarks.md, fanout).
 
 /** Longest delay a Node timer takes (about 24.8 days); a later expiry re-arms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -22,7 +22,10 @@ export class SocketExpiry {
 
   constructor(private readonly code: number) {}
 
-  /** Closes `ws` at `expiresAt` (ms since the epoch), unless it closed before (ws.ts calls remove()). */
+  /**
+   * Closes `ws` at `expiresAt` (ms since the epoch), unless it closed before (ws-socket-lifecycle.ts calls
+   * remove()).
+   */
   add(ws: WebSocket, expiresAt: number): void {
     if (ws.readyState === ws.CLOSING || ws.readyState === ws.CLOSED) return; // closed while it authenticated
     if (expiresAt - Date.now() <= 0) {

@@ -67,7 +67,7 @@ export class LiveSubscriptions {
     return this.live.get(socket)?.has(id) ?? false;
   }
 
-  /** The socket closed (ws.ts): every live subscription of it leaves the fan-out. */
+  /** The socket closed (ws-socket-lifecycle.ts): every live subscription of it leaves the fan-out. */
   closed(socket: WebSocket): void {
     const m = this.live.get(socket);
     if (!m) return;

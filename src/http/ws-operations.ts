@@ -88,7 +88,7 @@ export class SocketOperations {
     this.rules = [...specifiedRules, ...documentRules(services.config), StorableTextRule];
   }
 
-  /** A socket's state, from its opening to its close (ws.ts calls closed()). */
+  /** A socket's state, from its opening to its close (ws-socket-lifecycle.ts calls closed()). */
   open(socket: WebSocket): SocketState {
     const state: SocketState = {};
     this.states.set(socket, state);

@@ -2,8 +2,9 @@ import type { WebSocket } from 'ws';
 import type { Principal } from '../context.js';
 
 /**
- * Sockets by the credential that opened them, to close them when it is revoked. ws.ts removes a socket when
- * it closes (one close listener per socket does all of a socket's cleanup: each listener costs memory).
+ * Sockets by the credential that opened them, to close them when it is revoked. ws-socket-lifecycle.ts
+ * removes a socket when it closes (one close listener per socket does all of a socket's cleanup: each
+ * listener costs memory).
  */
 export class SocketIndex {
   private readonly sockets = new Map<string, Set<WebSocket>>();

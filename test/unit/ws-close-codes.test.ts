@@ -25,9 +25,9 @@ function graphqlWsServer(): string {
 }
 
 /**
- * graphql-ws closes our server never lets through: onConnect (src/http/ws.ts) returns false only once it has
- * closed the socket itself (4401, 4403 `ip_not_allowed`, 4429, 1013 or 4500), so graphql-ws's own 4403
- * `Forbidden` that follows finds it closing, and ws sends no second close frame.
+ * graphql-ws closes our server never lets through: onConnect (src/http/ws-handshake.ts) returns false only
+ * once it has closed the socket itself (4401, 4403 `ip_not_allowed`, 4429, 1013 or 4500), so graphql-ws's own
+ * 4403 `Forbidden` that follows finds it closing, and ws sends no second close frame.
  */
 const NEVER_SENT = new Set(['Forbidden']);
 

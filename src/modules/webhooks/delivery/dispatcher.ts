@@ -6,6 +6,7 @@ import { CLOSED_PREFIX, type WebhooksService } from '../service.js';
 import { ProbeBackoff } from './backoff.js';
 import type { DispatcherConfig, DispatcherHooks } from './dispatcher-config.js';
 import { EndpointQueues, type EndpointState, endpointSecrets, READY_PER_SLOT } from './endpoint-queues.js';
+import { HeldDeliveries } from './held.js';
 import { OutcomeWriter } from './outcomes.js';
 import { EndpointOwnership, OwnedEndpoints } from './ownership.js';
 import { retryDelayMs } from './schedule.js';
@@ -16,16 +17,14 @@ import { Wakeups } from './wakeups.js';
 // The webhook dispatcher of one worker process (issue 13: "webhooks that keep up with the ledger"). The
 // database is the queue: each endpoint is dispatched by one worker at a time, which owns it under a lease
 // (ownership.ts: a fair share of the busy endpoints per live worker), so an endpoint's order and cap hold
-// across workers. The dispatcher claims its endpoints' due deliveries with a lease in its name, keeps
-// a few rounds per endpoint claimed and ready in memory so a finished POST is followed by the next at once,
-// sends at most `perEndpoint` at a time to one endpoint and `concurrency` in all (a slow receiver holds only
-// its own slots; a failing one gets one probe at a time, spaced out: backoff.ts), and writes outcomes many
-// to a statement (outcomes.ts). A NOTIFY from the outbox relay wakes it; retries wake it by a timer (and by
-// BullMQ's mirror job, in jobs/webhooks.ts); a poll is the backstop. A worker killed with SIGKILL loses
-// nothing: its leases lapse after `leaseMs` and another worker sends what it held.
-
-type Key = `${string}__${string}`;
-const keyOf = (d: { eventId: string; endpointId: string }): Key => `${d.eventId}__${d.endpointId}`;
+// across workers. The dispatcher claims its endpoints' due deliveries with a lease in its name (renewed while
+// it holds them: held.ts), keeps a few rounds per endpoint claimed and ready in memory so a finished POST is
+// followed by the next at once, sends at most `perEndpoint` at a time to one endpoint and `concurrency` in
+// all (a slow receiver holds only its own slots; a failing one gets one probe at a time, spaced out:
+// backoff.ts), and writes outcomes many to a statement (outcomes.ts). A NOTIFY from the outbox relay wakes
+// it; retries wake it by a timer (and by BullMQ's mirror job, in jobs/webhooks.ts); a poll is the backstop. A
+// worker killed with SIGKILL loses nothing: its leases lapse after `leaseMs` and another worker sends what it
+// held.
 
 export class DeliveryDispatcher {
   readonly store: DeliveryStore;
@@ -34,8 +33,8 @@ export class DeliveryDispatcher {
   private readonly sender: DeliverySender;
   private readonly endpoints: EndpointQueues;
   private readonly backoff: ProbeBackoff;
-  /** Every delivery this worker holds a lease on (queued, in flight, or written but not yet flushed). */
-  private readonly held = new Map<Key, { eventId: string; endpointId: string }>();
+  /** Every delivery this worker holds a lease on, and their renewal (held.ts). */
+  private readonly held: HeldDeliveries;
   /** The claims' own connection (one claim runs at a time), committing without waiting for the WAL flush. */
   private readonly claimPool: Pool;
   private readonly outcomes: OutcomeWriter;
@@ -43,8 +42,6 @@ export class DeliveryDispatcher {
   private claiming: Promise<void> | null = null;
   private again = false;
   private readonly wake: Wakeups;
-  private renewTimer: NodeJS.Timeout | null = null;
-  private renewing: Promise<void> | null = null;
   private stopped = true;
   private idle: (() => void)[] = [];
   /** Counters for tests and the benchmark. */
@@ -63,6 +60,7 @@ export class DeliveryDispatcher {
     this.owned = new OwnedEndpoints(new EndpointOwnership(pool, owner, config.leaseMs), log, (id) =>
       this.inHand(id),
     );
+    this.held = new HeldDeliveries(this.store, this.owned, () => this.endpoints.busy(), log);
     this.wake = new Wakeups(config.databaseUrl, log);
     this.sender = new DeliverySender(webhooks.targets, config.timeoutMs);
     this.endpoints = new EndpointQueues(config.perEndpoint, config.concurrency);
@@ -73,7 +71,7 @@ export class DeliveryDispatcher {
     );
     this.outcomes = new OutcomeWriter(this.store, config.disableAfterMs, log, {
       written: (keys) => {
-        for (const k of keys) this.held.delete(keyOf(k));
+        for (const k of keys) this.held.delete(k);
         this.owned.releaseDrained();
       },
       retry: (f) => {
@@ -89,15 +87,7 @@ export class DeliveryDispatcher {
     await this.owned.renew(() => []); // the heartbeat first: the others count this worker in their share
     this.wake.every(this.config.pollMs, () => this.kick());
     // Leases are renewed until the very end of stop(), past the wake-ups.
-    this.renewTimer = setInterval(
-      () => {
-        this.renewing ??= this.renew().finally(() => {
-          this.renewing = null;
-        });
-      },
-      Math.max(100, Math.floor(this.config.leaseMs / 3)),
-    );
-    this.renewTimer.unref();
+    this.held.start(this.config.leaseMs);
     await this.wake.listen((payload) => {
       // Disabled or deleted: no more waiting for a probe; its backlog is failed at its next claim, now.
       if (payload?.startsWith(CLOSED_PREFIX)) this.backoff.forget(payload.slice(CLOSED_PREFIX.length));
@@ -148,7 +138,7 @@ export class DeliveryDispatcher {
     this.stats.claimed += rows.length;
     const got = new Map<string, number>();
     for (const d of rows) {
-      this.held.set(keyOf(d), { eventId: d.eventId, endpointId: d.endpointId });
+      this.held.add(d);
       this.endpoints.push(d);
       got.set(d.endpointId, (got.get(d.endpointId) ?? 0) + 1);
     }
@@ -177,7 +167,7 @@ export class DeliveryDispatcher {
         .release(dropped)
         .catch(() => undefined) // not given back: the leases lapse
         .finally(() => {
-          for (const d of dropped) this.held.delete(keyOf(d));
+          for (const d of dropped) this.held.delete(d);
           this.owned.releaseDrained();
         });
     }
@@ -260,7 +250,7 @@ export class DeliveryDispatcher {
         { err, eventId: d.eventId, endpointId: d.endpointId },
         'webhook delivery bookkeeping failed',
       );
-      this.held.delete(keyOf(d));
+      this.held.delete(d);
     }
   }
 
@@ -276,25 +266,7 @@ export class DeliveryDispatcher {
     try {
       await this.store.closeEndpoint(d.endpointId, `endpoint ${d.endpoint.disabled_reason ?? 'disabled'}`);
     } finally {
-      for (const x of [d, ...dropped]) this.held.delete(keyOf(x));
-    }
-  }
-
-  private async renew(): Promise<void> {
-    try {
-      await this.store.renew([...this.held.values()]);
-    } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'could not renew webhook leases');
-    }
-    try {
-      // The heartbeat; endpoints still worked on stay owned; the rest (idle now) go back at once.
-      await this.owned.renew(() => {
-        const busy = new Set(this.endpoints.busy());
-        for (const k of this.held.values()) busy.add(k.endpointId);
-        return busy;
-      });
-    } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'could not renew webhook endpoint ownership');
+      for (const x of [d, ...dropped]) this.held.delete(x);
     }
   }
 
@@ -312,8 +284,7 @@ export class DeliveryDispatcher {
     this.outcomes.flush();
     if (this.active > 0 || this.outcomes.pending)
       await new Promise<void>((resolve) => this.idle.push(resolve));
-    if (this.renewTimer) clearInterval(this.renewTimer);
-    await this.renewing;
+    await this.held.stop();
     await this.store.release(unsent).catch(() => undefined);
     await this.owned.leave().catch(() => undefined);
     await this.wake.close();
