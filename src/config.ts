@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { evmConfig, payoutsConfig, tronConfig } from './config-chains.js';
 import { type Env, envSchema, parseDurations } from './config-env.js';
 import { type TreasuryConfig, treasuryConfig } from './config-treasury.js';
-import { noteCreatedFile } from './lib/created-files.js';
+import { readOrCreate } from './lib/created-files.js';
 
 // The only reader of process.env. Everything else receives a Config.
 // The variables themselves (schema, defaults, ENV_KEYS) are in config-env.ts.
@@ -161,16 +160,13 @@ export class ConfigError extends Error {}
 /** Reads the development master key from DATA_DIR, creating it once. Never used in production. */
 function developmentMasterKey(dataDir: string): Buffer {
   const file = resolve(dataDir, 'master.key');
-  if (existsSync(file)) {
-    const hex = readFileSync(file, 'utf8').trim();
-    if (!/^[0-9a-f]{64}$/i.test(hex)) throw new ConfigError(`${file} is not 64 hex characters`);
-    return Buffer.from(hex, 'hex');
-  }
-  const key = randomBytes(32);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${key.toString('hex')}\n`, { mode: 0o600 });
-  noteCreatedFile(file, 'the development master key that encrypts stored secrets; keep this file (README)');
-  return key;
+  const hex = readOrCreate(
+    file,
+    () => `${randomBytes(32).toString('hex')}\n`,
+    'the development master key that encrypts stored secrets; keep this file (README)',
+  ).trim();
+  if (!/^[0-9a-f]{64}$/i.test(hex)) throw new ConfigError(`${file} is not 64 hex characters`);
+  return Buffer.from(hex, 'hex');
 }
 
 function parseEnv(env: NodeJS.ProcessEnv): Env {

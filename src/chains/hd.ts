@@ -1,7 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { HDNodeWallet, Mnemonic, randomBytes } from 'ethers';
-import { noteCreatedFile } from '../lib/created-files.js';
+import { readOrCreate } from '../lib/created-files.js';
 import { familyOf } from './families.js';
 import type { Family } from './family.js';
 
@@ -17,13 +16,11 @@ export function accountPath(family: Family): string {
 }
 
 export function devMnemonic(dataDir: string): string {
-  const file = resolve(dataDir, 'hd-mnemonic.txt');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const phrase = Mnemonic.fromEntropy(randomBytes(16)).phrase;
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${phrase}\n`, { mode: 0o600 });
-  noteCreatedFile(file, 'the development mnemonic deposit addresses derive from; keep this file');
-  return phrase;
+  return readOrCreate(
+    resolve(dataDir, 'hd-mnemonic.txt'),
+    () => `${Mnemonic.fromEntropy(randomBytes(16)).phrase}\n`,
+    'the development mnemonic deposit addresses derive from; keep this file',
+  ).trim();
 }
 
 export function accountXpub(mnemonic: string, family: Family): string {
