@@ -6,7 +6,7 @@ import { databaseUrl } from '../../helpers/db.js';
 import { testPort } from '../../helpers/ports.js';
 import { startServer } from '../../helpers/process.js';
 import { liveChannel, untilSubscribed } from '../../helpers/ws.js';
-import { guard, launchBrowser } from './browser.js';
+import { guard, launchBrowser, pageReport } from './browser.js';
 
 // The overlay survives its API server being killed and started again: it shows that it is reconnecting,
 // reconnects by itself (with backoff) and shows the next donation. The page's server is the real server in a
@@ -28,7 +28,7 @@ beforeAll(async () => {
     REDIS_PREFIX: t.app.config.redisPrefix,
     MASTER_KEY: t.app.config.masterKey.toString('hex'),
     NODE_ENV: 'development',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
     TRON_DEVNET: 'off',
     EVM_DEVNET: 'off',
   };
@@ -60,6 +60,25 @@ async function donate(m: TestMerchant, n: string) {
   return r.body.id as string;
 }
 
+/** The last `n` lines of a server's output. */
+const lastLines = (output: string, n: number) => output.trimEnd().split('\n').slice(-n).join('\n');
+
+/**
+ * Waits until the overlay shows connection state `state`; when it does not in time, the error says what the
+ * page showed and did (its sockets' closes, console, failed requests) and what the server logged last.
+ */
+async function untilConn(page: Page, events: string[], state: string, timeout = 30_000) {
+  try {
+    await page.locator(`[data-conn="${state}"]`).waitFor({ timeout });
+  } catch (err) {
+    const output = server ? lastLines(server.output(), 40) : '(no server)';
+    throw new Error(
+      `the overlay did not show '${state}' in ${timeout} ms (${(err as Error).message.split('\n')[0]})\n` +
+        `${await pageReport(page, events)}\nthe server's last log lines:\n${output}`,
+    );
+  }
+}
+
 const count = (page: Page) => page.evaluate(() => window.__alerts.length);
 
 /**
@@ -81,16 +100,16 @@ describe('overlay and a server restart', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     const checks = await guard(page, base);
     await page.goto(`${base}/overlay?t=${token}&hold=150`, { waitUntil: 'load' });
-    await page.locator('[data-conn="live"]').waitFor();
+    await untilConn(page, checks.events, 'live');
     await untilDelivering(page, m, 'before');
 
     server!.child.kill('SIGKILL');
     await server!.exited;
-    await page.locator('[data-conn="reconnecting"]').waitFor({ timeout: 15_000 });
+    await untilConn(page, checks.events, 'reconnecting', 15_000);
     expect(await page.getByTestId('reconnecting').textContent()).toContain('Reconnecting');
 
     server = await startServer(env, port);
-    await page.locator('[data-conn="live"]').waitFor({ timeout: 30_000 });
+    await untilConn(page, checks.events, 'live');
     expect(await page.getByTestId('reconnecting').count()).toBe(0);
     await untilDelivering(page, m, 'after');
     const shown = await page.evaluate(() => window.__alerts.map((a) => a.id));
