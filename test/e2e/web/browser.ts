@@ -92,6 +92,7 @@ export async function guard(page: Page, base: string) {
     if (/Content Security Policy|Refused to/i.test(msg.text())) problems.push(`console: ${msg.text()}`);
     note(`console.${msg.type()}: ${msg.text()}`);
   });
+  page.on('crash', () => note('the page crashed'));
   page.on('requestfailed', (r) => note(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
   page.on('response', (r) => {
     if (r.status() >= 400) note(`answer ${r.status()}: ${r.url()}`);

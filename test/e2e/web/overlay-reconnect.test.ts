@@ -71,10 +71,16 @@ async function untilConn(page: Page, events: string[], state: string, timeout = 
   try {
     await page.locator(`[data-conn="${state}"]`).waitFor({ timeout });
   } catch (err) {
-    const output = server ? lastLines(server.output(), 40) : '(no server)';
+    const child = server?.child;
+    const how = !child
+      ? 'no server'
+      : child.exitCode === null && child.signalCode === null
+        ? `server pid ${child.pid} running`
+        : `server pid ${child.pid} ended (exit code ${child.exitCode}, signal ${child.signalCode})`;
+    const output = server ? lastLines(server.output(), 40) : '';
     throw new Error(
       `the overlay did not show '${state}' in ${timeout} ms (${(err as Error).message.split('\n')[0]})\n` +
-        `${await pageReport(page, events)}\nthe server's last log lines:\n${output}`,
+        `${await pageReport(page, events)}\n${how}; its last log lines:\n${output}`,
     );
   }
 }
