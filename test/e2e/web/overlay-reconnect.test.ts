@@ -25,6 +25,9 @@ beforeAll(async () => {
   await ensureWebBuild();
   env = {
     DATABASE_URL: databaseUrl(t.dbName),
+    // Named, not found by the server's start-up probe of the local default (0.7 s): under load a probe that
+    // timed out would start a private Redis, which the in-process app's donations never reach.
+    REDIS_URL: t.app.config.redisUrl,
     REDIS_PREFIX: t.app.config.redisPrefix,
     MASTER_KEY: t.app.config.masterKey.toString('hex'),
     NODE_ENV: 'development',
