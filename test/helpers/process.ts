@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { portProblem } from '../../src/lib/port.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -53,6 +54,15 @@ export interface ServerCommand {
 }
 const TSX_SERVER: ServerCommand = { main: ['--import', 'tsx', 'src/main.ts'], cwd: ROOT };
 
+/**
+ * Refuses a port another process listens on: its /readyz would be taken for the new server's (which exits,
+ * port taken), and the test would talk to that other process. Random picks (testPort) can meet one.
+ */
+async function ensurePortFree(port: number): Promise<void> {
+  const problem = await portProblem(port, '127.0.0.1');
+  if (problem) throw new Error(`cannot start a server for this test: ${problem} (by another process)`);
+}
+
 /** Starts the server (`src/main.ts`) as its own process and waits until /readyz answers 200. */
 export async function startServer(
   env: Record<string, string>,
@@ -61,6 +71,7 @@ export async function startServer(
   readyTimeoutMs = 60_000,
   command: ServerCommand = TSX_SERVER,
 ) {
+  await ensurePortFree(port);
   const child: ChildProcess = spawn(process.execPath, [...command.main, ...args], {
     cwd: command.cwd,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
@@ -76,6 +87,7 @@ export async function startServer(
  * (npm itself may end first, on the signal).
  */
 export async function startNpmServer(env: Record<string, string>, port: number, readyTimeoutMs = 60_000) {
+  await ensurePortFree(port);
   const child: ChildProcess = spawn('npm', ['start'], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { useTestApp } from '../helpers/app.js';
 import { wsUrlOf } from '../helpers/mixtures.js';
 import { eventually } from '../helpers/receiver.js';
 
 // The web pages' live client (web/src/lib/graphql.ts liveClient: the payment page, the overlay, the portal)
 // against the real server. It reconnects for ever unless the token is refused (4401), 4429 `rate_limited` at
-// connection_init included, which graphql-ws's client gives up on whatever its shouldRetry says.
+// connection_init included, which graphql-ws's client gives up on whatever its shouldRetry says, and a socket
+// that is never acknowledged.
 const t = useTestApp({ pageTokenRateLimitPerSecond: 3 });
 
 // The pages' code is built for browsers (web/tsconfig.json), not for this project's tsc: loaded by its path.
@@ -64,6 +65,47 @@ describe('the web pages live client', () => {
     } finally {
       stop();
       await client.dispose();
+    }
+  });
+
+  it('makes a new socket when the server accepted one and never acknowledged it', async () => {
+    const { liveClient } = (await import(/* @vite-ignore */ LIB)) as { liveClient: LiveClientFn };
+    // A server that answers pings but leaves its first socket's connection_init unanswered (a check that
+    // never returns), and acknowledges every later one.
+    const wss = new WebSocketServer({
+      port: 0,
+      host: '127.0.0.1',
+      handleProtocols: () => 'graphql-transport-ws',
+    });
+    await new Promise((resolve) => wss.once('listening', resolve));
+    let sockets = 0;
+    wss.on('connection', (ws) => {
+      const n = ++sockets;
+      ws.on('message', (data) => {
+        const type = (JSON.parse(String(data)) as { type: string }).type;
+        if (type === 'ping') ws.send(JSON.stringify({ type: 'pong' }));
+        if (type === 'connection_init' && n > 1) ws.send(JSON.stringify({ type: 'connection_ack' }));
+      });
+    });
+    const states: string[] = [];
+    const client = liveClient('a.b.c', (s) => states.push(s), {
+      url: `ws://127.0.0.1:${(wss.address() as { port: number }).port}/graphql`,
+      webSocketImpl: WebSocket,
+    });
+    const stop = client.subscribe(
+      { query: 'subscription { donationReceived(streamId: "live_1") { id } }' },
+      { next: () => {}, error: () => {}, complete: () => {} },
+    );
+    try {
+      await eventually(() => states.includes('live'), 20_000).catch(() => {
+        throw new Error(`never live: states ${states.join(', ')}; sockets ${sockets}`);
+      });
+      expect(sockets).toBe(2);
+    } finally {
+      stop();
+      for (const ws of wss.clients) ws.terminate();
+      await client.dispose().catch(() => undefined); // a socket still unacknowledged rejects it
+      await new Promise((resolve) => wss.close(resolve));
     }
   });
 });

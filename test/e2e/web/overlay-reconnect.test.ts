@@ -6,7 +6,7 @@ import { databaseUrl } from '../../helpers/db.js';
 import { testPort } from '../../helpers/ports.js';
 import { startServer } from '../../helpers/process.js';
 import { liveChannel, untilSubscribed } from '../../helpers/ws.js';
-import { guard, launchBrowser } from './browser.js';
+import { guard, launchBrowser, pageReport } from './browser.js';
 
 // The overlay survives its API server being killed and started again: it shows that it is reconnecting,
 // reconnects by itself (with backoff) and shows the next donation. The page's server is the real server in a
@@ -25,10 +25,13 @@ beforeAll(async () => {
   await ensureWebBuild();
   env = {
     DATABASE_URL: databaseUrl(t.dbName),
+    // Named, not found by the server's start-up probe of the local default (0.7 s): under load a probe that
+    // timed out would start a private Redis, which the in-process app's donations never reach.
+    REDIS_URL: t.app.config.redisUrl,
     REDIS_PREFIX: t.app.config.redisPrefix,
     MASTER_KEY: t.app.config.masterKey.toString('hex'),
     NODE_ENV: 'development',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
     TRON_DEVNET: 'off',
     EVM_DEVNET: 'off',
   };
@@ -60,6 +63,31 @@ async function donate(m: TestMerchant, n: string) {
   return r.body.id as string;
 }
 
+/** The last `n` lines of a server's output. */
+const lastLines = (output: string, n: number) => output.trimEnd().split('\n').slice(-n).join('\n');
+
+/**
+ * Waits until the overlay shows connection state `state`; when it does not in time, the error says what the
+ * page showed and did (its sockets' closes, console, failed requests) and what the server logged last.
+ */
+async function untilConn(page: Page, events: string[], state: string, timeout = 30_000) {
+  try {
+    await page.locator(`[data-conn="${state}"]`).waitFor({ timeout });
+  } catch (err) {
+    const child = server?.child;
+    const how = !child
+      ? 'no server'
+      : child.exitCode === null && child.signalCode === null
+        ? `server pid ${child.pid} running`
+        : `server pid ${child.pid} ended (exit code ${child.exitCode}, signal ${child.signalCode})`;
+    const output = server ? lastLines(server.output(), 40) : '';
+    throw new Error(
+      `the overlay did not show '${state}' in ${timeout} ms (${(err as Error).message.split('\n')[0]})\n` +
+        `${await pageReport(page, events)}\n${how}; its last log lines:\n${output}`,
+    );
+  }
+}
+
 const count = (page: Page) => page.evaluate(() => window.__alerts.length);
 
 /**
@@ -81,16 +109,16 @@ describe('overlay and a server restart', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     const checks = await guard(page, base);
     await page.goto(`${base}/overlay?t=${token}&hold=150`, { waitUntil: 'load' });
-    await page.locator('[data-conn="live"]').waitFor();
+    await untilConn(page, checks.events, 'live');
     await untilDelivering(page, m, 'before');
 
     server!.child.kill('SIGKILL');
     await server!.exited;
-    await page.locator('[data-conn="reconnecting"]').waitFor({ timeout: 15_000 });
+    await untilConn(page, checks.events, 'reconnecting', 15_000);
     expect(await page.getByTestId('reconnecting').textContent()).toContain('Reconnecting');
 
     server = await startServer(env, port);
-    await page.locator('[data-conn="live"]').waitFor({ timeout: 30_000 });
+    await untilConn(page, checks.events, 'live');
     expect(await page.getByTestId('reconnecting').count()).toBe(0);
     await untilDelivering(page, m, 'after');
     const shown = await page.evaluate(() => window.__alerts.map((a) => a.id));

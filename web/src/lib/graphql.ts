@@ -142,8 +142,16 @@ export function backoff(maxMs = 10_000) {
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'refused';
 
 /**
+ * How long a socket waits for connection_ack before it is closed (4504) and made again with the backoff. Without
+ * it graphql-ws waits for ever: a socket the server accepted but never acknowledged (its connection_init check
+ * stuck, a proxy holding a half-open connection) left the page on 'connecting', with no retry, for good.
+ */
+export const ACK_TIMEOUT_MS = 10_000;
+
+/**
  * A graphql-ws client that reconnects for ever (with backoff) unless the server refuses the token (4401),
- * reporting its state so a page can show it. Subscriptions are resubscribed after each reconnect.
+ * reporting its state so a page can show it. Subscriptions are resubscribed after each reconnect. A socket not
+ * acknowledged within ACK_TIMEOUT_MS counts as a failed connection (retried).
  *
  * graphql-ws gives up for good on some close codes whatever `shouldRetry` says (4429 `rate_limited` or
  * `too_many_messages`, 4500, 4400, 4406, 4409, 1009, …: docs/api.md "WebSocket close codes"), ending each
@@ -162,6 +170,7 @@ export function liveClient(
     connectionParams: { token },
     lazy: false,
     keepAlive: 10_000,
+    connectionAckWaitTimeout: ACK_TIMEOUT_MS,
     retryAttempts: Number.POSITIVE_INFINITY,
     shouldRetry: (e) => closeInfo(e)?.code !== CLOSE_UNAUTHORIZED,
     retryWait: backoff(),
