@@ -32,10 +32,12 @@ async function race<T>(
     (value) => ({ status: 'fulfilled', value }) as const,
     (reason) => ({ status: 'rejected', reason }) as const,
   );
-  // The request's statement is waiting on the lock the blocker holds.
+  // The request's statement is waiting on the lock the blocker holds (an update or delete that may also wake
+  // the workers is `with u as (update webhook_endpoints …) … pg_notify …`).
   await eventually(async () => {
     const r = await t.app.pool.query(
-      `select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like 'update webhook_endpoints%'`,
+      `select 1 from pg_stat_activity where wait_event_type = 'Lock'
+         and query ~ '^(with u as \\()?update webhook_endpoints'`,
     );
     return r.rowCount! > 0;
   }, 10_000);
