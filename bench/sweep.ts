@@ -6,6 +6,7 @@ import { DISPERSE_ADDRESS, type EvmDevnet, startEvmDevnet } from '../src/devnet/
 import type { Logger } from '../src/lib/logger.js';
 import { evmDevnetChains, warnLog } from './lib/bench-app.js';
 import { dropDatabase, PG_BASE, vacuumAnalyze } from './lib/db.js';
+import { estimateAtLatest } from './lib/payouts-chain.js';
 import { log } from './lib/proc.js';
 import { dropRedisPrefix } from './lib/redis.js';
 import { int } from './lib/report.js';
@@ -20,7 +21,6 @@ import {
   UNITS,
 } from './lib/sweep-common.js';
 import { instrument } from './lib/sweep-ours.js';
-import { estimateAtLatest } from './payouts.js';
 
 // `npm run bench -- sweep`: the treasury's ERC20 sweeper (src/modules/treasury, src/chains/evm/sweep.ts) on the
 // hardhat devnet, in this process (app with role all, the signer in the worker, the hot wallet from

@@ -1,6 +1,6 @@
 import { Interface, type JsonRpcProvider, Transaction, Wallet } from 'ethers';
-import { type Fees, readFees, walletLikeProvider } from '../payouts.js';
 import { type CpuSplit, cpuMeter } from './cpu.js';
+import { type Fees, readFees, walletLikeProvider } from './payouts-baselines.js';
 import { sleep } from './proc.js';
 
 // The sweep benchmark's baseline (bench/sweep.ts): the RPCs a sweep needs, in a bare ethers loop with no
