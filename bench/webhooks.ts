@@ -1,14 +1,7 @@
 import { loadConfig } from '../src/config.js';
-import { type CpuSplit, cpuMeter } from './lib/cpu.js';
-import {
-  checkpoint,
-  dropDatabase,
-  PG_BASE,
-  vacuumAnalyze,
-  type WebhookCheck,
-  webhookCheck,
-} from './lib/db.js';
-import { adminToken, createMerchant, fundUsers, type Merchant } from './lib/fixtures.js';
+import { cpuMeter } from './lib/cpu.js';
+import { checkpoint, dropDatabase, PG_BASE, vacuumAnalyze, webhookCheck } from './lib/db.js';
+import { adminToken, createMerchant, fundUsers } from './lib/fixtures.js';
 import { HttpClient } from './lib/load.js';
 import { callNodeScript, freePort, log, type ServerChild, sleep, startServer } from './lib/proc.js';
 import { Receiver } from './lib/receiver.js';
@@ -18,20 +11,23 @@ import { ledgerLine, scrapeLedgerBatches, stallMeter } from './lib/server-metric
 import {
   CLIENTS,
   createEndpoint,
-  type Delivered,
   DeliveryPause,
   DONORS,
   deleteEndpoints,
   logFigures,
+  range,
+  selectedPhases,
   sendAtRate,
   sendTransfers,
   summarize,
   type Transfers,
+  transferCount,
   waitFor,
   waitForBacklog,
   waitForClosed,
 } from './lib/webhook-phases.js';
 import { type ReportInput, report } from './lib/webhook-report.js';
+import type { Baseline, Ctx, Phase } from './lib/webhook-types.js';
 import type { SendRequest, SendResult } from './webhooks-sender.js';
 
 // `npm run bench -- webhooks` (issue 13). The API in one process (`--role api`) and webhook delivery in
@@ -65,64 +61,6 @@ const FAULT_ROUNDS = Math.max(1, Math.min(10, Number(process.env.WEBHOOK_FAULT_R
 /** The faults phase and its all-healthy twin run at the same event rate, so only the faults differ. */
 const FAULT_RATE = { perSecond: 100, seconds: 15 };
 const SETTINGS = ['WEBHOOK_CONCURRENCY', 'WEBHOOK_PER_ENDPOINT_CONCURRENCY', 'WEBHOOK_TIMEOUT_MS'];
-
-export interface Phase {
-  name: string;
-  endpoints: number;
-  transfers: Transfers;
-  waited: string;
-  figures: Delivered;
-  cpu: CpuSplit;
-  db: WebhookCheck;
-  sample?: { body: string; headers: Record<string, string> } | null;
-  /** For faults: the healthy endpoints only. */
-  healthy?: Delivered;
-  /** The API's ledger batches while the phase's transfers ran. */
-  ledger?: string;
-  /** GC pauses and event-loop delays of the servers and the bench process over the phase. */
-  stalls?: string[];
-}
-
-export interface Baseline {
-  endpoints: number;
-  concurrency: number;
-  sent: SendResult;
-  figures: Delivered;
-  cpu: CpuSplit;
-}
-
-interface Ctx {
-  api: ServerChild;
-  workers: ServerChild[];
-  http: HttpClient;
-  merchant: Merchant;
-  receiver: Receiver;
-  pause: DeliveryPause;
-  k: number;
-  /** The admin token, for the servers' /metrics. */
-  token: string;
-}
-
-const PHASES = ['reference', 'drain1', 'drain10', 'live10', 'rate1', 'healthy8', 'faults', 'scale10'];
-
-/** The phases BENCH_PHASES selects (all when unset). */
-function selectedPhases(): Set<string> {
-  const raw = process.env.BENCH_PHASES?.trim();
-  if (!raw) return new Set(PHASES);
-  const names = raw.split(',').map((x) => x.trim());
-  const unknown = names.filter((n) => !PHASES.includes(n));
-  if (unknown.length > 0)
-    throw new Error(`BENCH_PHASES: unknown phase(s) ${unknown.join(', ')}; known: ${PHASES.join(', ')}`);
-  return new Set(names);
-}
-
-function transferCount(): number {
-  const raw = process.env.WEBHOOK_TRANSFERS ?? '2000';
-  const k = Number(raw);
-  if (!Number.isInteger(k) || k < 1 || k > 100_000)
-    throw new Error(`WEBHOOK_TRANSFERS must be 1-100000, not '${raw}'`);
-  return k;
-}
 
 const pids = (c: Ctx) => [c.api.pid, ...c.workers.map((w) => w.pid)];
 
@@ -215,10 +153,68 @@ async function baseline(c: Ctx, n: number, concurrency: number, sample: NonNulla
   return { endpoints: n, concurrency, sent, figures, cpu } satisfies Baseline;
 }
 
-const range = (n: number, prefix = '') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
-
 async function startWorker(env: NodeJS.ProcessEnv): Promise<ServerChild> {
   return startServer(await freePort(), env, ['--role', 'worker']);
+}
+
+type Measured = Omit<ReportInput, 'k' | 'rateSpec' | 'cfg' | 'overridden'>;
+
+/** The phases BENCH_PHASES selects, in their order; `addWorker` starts the scale phase's second worker. */
+async function runPhases(
+  c: Ctx,
+  cfg: ReturnType<typeof loadConfig>,
+  addWorker: () => Promise<ServerChild>,
+): Promise<Measured> {
+  const want = selectedPhases();
+  const only = <T>(name: string, run: () => Promise<T>) => (want.has(name) ? run() : undefined);
+  const closed = () => sendTransfers(c.k, c.http, c.merchant);
+  const reference = await only('reference', () => referencePhase(c, closed));
+  const drains: { ours: Phase; base: Baseline | null }[] = [];
+  for (const n of [1, 10]) {
+    if (!want.has(`drain${n}`)) continue;
+    const ours = await phase(c, `drain${n}`, range(n), closed, true);
+    const concurrency = Math.min(cfg.webhookConcurrency, n * cfg.webhookPerEndpointConcurrency);
+    drains.push({ ours, base: ours.sample ? await baseline(c, n, concurrency, ours.sample) : null });
+  }
+  const live = await only('live10', () => phase(c, 'live10', range(10), closed));
+  const rate = await only('rate1', () =>
+    phase(c, 'rate1', ['0'], () => sendAtRate(RATE.perSecond, RATE.seconds, c.http, c.merchant)),
+  );
+  const steady = () => sendAtRate(FAULT_RATE.perSecond, FAULT_RATE.seconds, c.http, c.merchant);
+  // The faults goal compares two p99s, each decided by ~16 transfers of a 15 s phase: WEBHOOK_FAULT_ROUNDS
+  // runs the pair N times, every other round faults first, and the goal is judged on the rounds' median.
+  const faultRounds: { healthy8?: Phase; faults?: Phase }[] = [];
+  for (let r = 0; r < FAULT_ROUNDS; r++) {
+    const suffix = r === 0 ? '' : `-r${r + 1}`;
+    const round: { healthy8?: Phase; faults?: Phase } = {};
+    for (const which of r % 2 === 0 ? (['healthy8', 'faults'] as const) : (['faults', 'healthy8'] as const))
+      round[which] = await only(which, () =>
+        which === 'healthy8'
+          ? phase(c, `healthy8${suffix}`, range(8), steady)
+          : phase(c, `faults${suffix}`, [...range(8), 'hang-0', 'fail-0'], steady),
+      );
+    faultRounds.push(round);
+  }
+  const scale = await only('scale10', async () => {
+    c.workers.push(await addWorker());
+    return phase(c, 'scale10', range(10), closed, true);
+  });
+  return { reference, drains, live, rate, faultRounds, scale };
+}
+
+/**
+ * The API with no endpoint, warmed up first, as every later phase is by the ones before it: measured cold
+ * (the first transfers of a fresh process, before the JIT and the pools settle) the reference ran at 599/s
+ * where the drain phases' transfers, with delivery paused, ran at 776-803/s, and live10 read 1.14x of it.
+ */
+async function referencePhase(c: Ctx, closed: () => Promise<Transfers>): Promise<ReportInput['reference']> {
+  log(`reference: ${WARM_UP} transfers to warm up, then ${c.k} transfers, no endpoint`);
+  await sendTransfers(WARM_UP, c.http, c.merchant);
+  const refCpu = cpuMeter(c.api.pid, pids(c));
+  const before = await scrapeLedgerBatches(c.api.port, c.token);
+  const transfers = await closed();
+  const ledger = ledgerLine(before, await scrapeLedgerBatches(c.api.port, c.token), LEDGER_SLOTS);
+  return { transfers, cpu: refCpu(), ledger };
 }
 
 export async function run(_args: string[]): Promise<void> {
@@ -251,53 +247,10 @@ export async function run(_args: string[]): Promise<void> {
     const token = await adminToken(env);
     await fundUsers(http, token, merchant.merchantId, DONORS, '1000000.00', DONORS);
     const c: Ctx = { api, workers: [worker], http, merchant, receiver, pause, k, token };
-    const closed = () => sendTransfers(k, http!, merchant);
-
-    const want = selectedPhases();
-    let reference: ReportInput['reference'];
-    if (want.has('reference')) {
-      // Warmed up first, as every later phase is by the ones before it: measured cold (the first transfers of
-      // a fresh process, before the JIT and the pools settle) the reference ran at 599/s where the drain
-      // phases' transfers, with delivery paused, ran at 776-803/s, and live10 read 1.14x of it.
-      log(`reference: ${WARM_UP} transfers to warm up, then ${k} transfers, no endpoint`);
-      await sendTransfers(WARM_UP, http, merchant);
-      const refCpu = cpuMeter(api.pid, pids(c));
-      const before = await scrapeLedgerBatches(api.port, token);
-      const transfers = await closed();
-      const ledger = ledgerLine(before, await scrapeLedgerBatches(api.port, token), LEDGER_SLOTS);
-      reference = { transfers, cpu: refCpu(), ledger };
-    }
-    const drains: { ours: Phase; base: Baseline | null }[] = [];
-    for (const n of [1, 10]) {
-      if (!want.has(`drain${n}`)) continue;
-      const ours = await phase(c, `drain${n}`, range(n), closed, true);
-      const concurrency = Math.min(cfg.webhookConcurrency, n * cfg.webhookPerEndpointConcurrency);
-      drains.push({ ours, base: ours.sample ? await baseline(c, n, concurrency, ours.sample) : null });
-    }
-    const only = <T>(name: string, run: () => Promise<T>) => (want.has(name) ? run() : undefined);
-    const live = await only('live10', () => phase(c, 'live10', range(10), closed));
-    const rate = await only('rate1', () =>
-      phase(c, 'rate1', ['0'], () => sendAtRate(RATE.perSecond, RATE.seconds, http!, merchant)),
-    );
-    const steady = () => sendAtRate(FAULT_RATE.perSecond, FAULT_RATE.seconds, http!, merchant);
-    // The faults goal compares two p99s, each decided by ~16 transfers of a 15 s phase: WEBHOOK_FAULT_ROUNDS
-    // runs the pair N times, every other round faults first, and the goal is judged on the rounds' median.
-    const faultRounds: { healthy8?: Phase; faults?: Phase }[] = [];
-    for (let r = 0; r < FAULT_ROUNDS; r++) {
-      const suffix = r === 0 ? '' : `-r${r + 1}`;
-      const round: { healthy8?: Phase; faults?: Phase } = {};
-      for (const which of r % 2 === 0 ? (['healthy8', 'faults'] as const) : (['faults', 'healthy8'] as const))
-        round[which] = await only(which, () =>
-          which === 'healthy8'
-            ? phase(c, `healthy8${suffix}`, range(8), steady)
-            : phase(c, `faults${suffix}`, [...range(8), 'hang-0', 'fail-0'], steady),
-        );
-      faultRounds.push(round);
-    }
-    const scale = await only('scale10', async () => {
-      c.workers.push(await startWorker(env));
-      servers.push(c.workers[1]!);
-      return phase(c, 'scale10', range(10), closed, true);
+    const measured = await runPhases(c, cfg, async () => {
+      const w = await startWorker(env);
+      servers.push(w);
+      return w;
     });
     http.close();
     http = null;
@@ -308,18 +261,7 @@ export async function run(_args: string[]): Promise<void> {
       '',
       ...(await machineLines()),
       '',
-      ...report({
-        k,
-        reference,
-        drains,
-        live,
-        rate,
-        faultRounds,
-        scale,
-        rateSpec: RATE,
-        cfg,
-        overridden,
-      }),
+      ...report({ k, ...measured, rateSpec: RATE, cfg, overridden }),
       `- servers stopped with SIGTERM: ${exits.join(', ')}; log lines at warn or worse: ${[api, ...c.workers].map((s) => s.lines.length).join(' / ')}` +
         `; POSTs outside any phase: ${receiver.strays}; to the faulty endpoints: ${receiver.hanging} unanswered, ${receiver.failed} answered 500`,
       ...[api, ...c.workers].flatMap((s, i) =>

@@ -258,3 +258,27 @@ export function summarize(
 export function logFigures(what: string, waited: string, f: Delivered): void {
   log(`  ${what}: ${waited}: ${int(f.perSecond)} deliveries/s, p50 ${ms(f.p50)}, p99 ${ms(f.p99)}`);
 }
+
+export const PHASES = ['reference', 'drain1', 'drain10', 'live10', 'rate1', 'healthy8', 'faults', 'scale10'];
+
+/** The phases BENCH_PHASES selects (all when unset). */
+export function selectedPhases(): Set<string> {
+  const raw = process.env.BENCH_PHASES?.trim();
+  if (!raw) return new Set(PHASES);
+  const names = raw.split(',').map((x) => x.trim());
+  const unknown = names.filter((n) => !PHASES.includes(n));
+  if (unknown.length > 0)
+    throw new Error(`BENCH_PHASES: unknown phase(s) ${unknown.join(', ')}; known: ${PHASES.join(', ')}`);
+  return new Set(names);
+}
+
+export function transferCount(): number {
+  const raw = process.env.WEBHOOK_TRANSFERS ?? '2000';
+  const k = Number(raw);
+  if (!Number.isInteger(k) || k < 1 || k > 100_000)
+    throw new Error(`WEBHOOK_TRANSFERS must be 1-100000, not '${raw}'`);
+  return k;
+}
+
+/** Endpoint names `${prefix}0` … `${prefix}${n - 1}`. */
+export const range = (n: number, prefix = '') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);

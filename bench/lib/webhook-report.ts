@@ -1,8 +1,8 @@
 import type { Config } from '../../src/config.js';
-import type { Baseline, Phase } from '../webhooks.js';
 import { type CpuSplit, formatCpu } from './cpu.js';
 import { int, ms, statusSummary, table } from './report.js';
 import type { Transfers } from './webhook-phases.js';
+import type { Baseline, Phase } from './webhook-types.js';
 
 // The report of `npm run bench -- webhooks`: one table of the goals of issue 13 with their same-run
 // baselines, then each phase's details (where the time went, the database's view, the CPU lines).
