@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Queues } from '../../jobs/queues.js';
+import { closeBudgetMs, type Queues } from '../../jobs/queues.js';
 import type { Config } from '../config.js';
 import type { Pool } from '../db/database.js';
 import type { Logger } from '../lib/logger.js';
@@ -56,7 +56,7 @@ export async function openOps(deps: {
     onQueueAdded: (l) => listeners.push(l),
     async close() {
       clearInterval(timer);
-      await queues.close();
+      await queues.close(deps.log, closeBudgetMs(config));
     },
   };
 }

@@ -1,8 +1,9 @@
 import { Queue } from 'bullmq';
 import { MAINTENANCE_QUEUE } from '../../jobs/maintenance.js';
-import { bullPrefix, payoutQueueName, type Queues, sweepQueueName } from '../../jobs/queues.js';
+import { bullPrefix, closeWithin, payoutQueueName, type Queues, sweepQueueName } from '../../jobs/queues.js';
 import { CHAIN_QUEUE } from '../../jobs/scanning.js';
 import type { Pool } from '../db/database.js';
+import type { Logger } from '../lib/logger.js';
 
 /** The queues ops surfaces look at (metrics, the dashboard, `opsStatus`), in display order. */
 export interface OpsQueues {
@@ -11,8 +12,11 @@ export interface OpsQueues {
   byName(name: string): Queue | undefined;
   /** Adds a handle on each hot wallet's payout queue the workers have registered since; returns the new ones. */
   refresh(pool: Pool): Promise<Queue[]>;
-  /** Closes only the handles opened here; the app's own queues are closed by the app. */
-  close(): Promise<void>;
+  /**
+   * Closes only the handles opened here (the app's own queues are closed by the app), each given up after `ms`
+   * and never failing: with Redis down a close could hang or reject, and the process's stop with it.
+   */
+  close(log: Logger, ms: number): Promise<void>;
 }
 
 /**
@@ -50,8 +54,8 @@ export function openOpsQueues(queues: Queues, redisPrefix: string, sweptChains: 
       }
       return added;
     },
-    async close() {
-      await Promise.all(opened.map((q) => q.close()));
+    async close(log, ms) {
+      await Promise.all(opened.map((q) => closeWithin(`ops queue ${q.name}`, q, log, ms)));
     },
   };
 }

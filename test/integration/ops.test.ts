@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_COOKIE } from '../../src/http/ops.js';
 import type { ErrorCode } from '../../src/lib/errors.js';
+import { createLogger } from '../../src/lib/logger.js';
 import { type OpsQueues, openOpsQueues } from '../../src/ops/queues.js';
 import { type OpsDeps, opsStatus, retryAllFailed, retryJob } from '../../src/ops/status.js';
 import { type TestMerchant, useTestApp } from '../helpers/app.js';
@@ -41,7 +42,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t.app?.queues.webhooks.resume();
-  await ops?.close();
+  await ops?.close(createLogger('silent'), 1000);
   for (const r of receivers) await r.close();
 });
 
