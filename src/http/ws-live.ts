@@ -205,6 +205,15 @@ class SocketSink implements Sink {
   close(code: number, reason: string): void {
     this.socket.close(code, reason);
   }
+
+  /** Corks the TCP socket: what is written meanwhile (frames, ws's own) goes out in order in one writev. */
+  hold(): void {
+    this.raw?.cork();
+  }
+
+  release(): void {
+    this.raw?.uncork();
+  }
 }
 
 function sinkOf(socket: WebSocket): Sink {

@@ -87,6 +87,24 @@ describe('live fan-out', () => {
     await eventually(() => hub.size === 0);
   });
 
+  it('a burst of donations reaches every socket whole and in one order, held writes or not', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'fan', '100');
+    const hub = t.app.fanout!;
+    const stream = `burst-${randomBytes(4).toString('hex')}`;
+    const sockets = await Promise.all(Array.from({ length: 30 }, () => open(m)));
+    for (const s of sockets)
+      s.subscribe('d', `subscription { donationReceived(streamId: "${stream}") { id } }`);
+    await eventually(() => hub.registered.subscribers >= 30);
+    // Concurrent transfers share ledger batches and relay passes: their messages reach the process together.
+    const ids = await Promise.all(Array.from({ length: 12 }, () => donate(m, stream)));
+    await eventually(() => sockets.every((s) => nexts(s, 'd').length === ids.length));
+    const seen = sockets.map((s) => nexts(s, 'd').map((x) => x.payload.data.donationReceived.id as string));
+    expect([...seen[0]!].sort()).toEqual([...ids].sort());
+    for (const order of seen) expect(order).toEqual(seen[0]);
+    for (const s of sockets) s.close();
+  });
+
   it('authorises each subscriber on its own: a stream token sees only its stream, grouped apart from keys', async () => {
     const m = await t.merchant();
     const { token: streamToken } = await t.app.services.tokens.issueStreamToken(
@@ -250,6 +268,39 @@ describe('FanoutHub rules', () => {
       payload: { data: { balance: '3.00' } },
     });
     expect(hub.stats.renders).toBe(3);
+    hub.close();
+  });
+
+  it('writes the messages of one event-loop turn after its first into a held socket, released as the turn ends', async () => {
+    const q = queueSource();
+    const hub = new FanoutHub(q.source, { coalesceBytes: 1000, slowBytes: 10_000 }, createLogger('silent'));
+    const log: string[] = [];
+    const s = sink(0);
+    const recording: Sink = {
+      get open() {
+        return s.open;
+      },
+      get bufferedAmount() {
+        return s.bufferedAmount;
+      },
+      close: s.close,
+      send: (f) =>
+        log.push(`send ${(JSON.parse(f.text) as { payload: { data: { d: string } } }).payload.data.d}`),
+      hold: () => log.push('hold'),
+      release: () => log.push('release'),
+    };
+    const render = (m: unknown) => JSON.stringify({ data: { d: m } });
+    hub.add({ name: 'donation', key: 'k' }, 'g', { id: 'a', sink: recording, policy: 'every', render });
+    // Three messages at once (a relay pass, or a process catching up): one turn.
+    for (const v of ['d1', 'd2', 'd3']) q.push(v);
+    await eventually(() => log.includes('release'));
+    expect(log).toEqual(['send d1', 'hold', 'send d2', 'send d3', 'release']);
+    expect(hub.stats.heldFrames).toBe(2);
+    // A message on its own is written at once, never held.
+    q.push('d4');
+    await eventually(() => log.length === 6);
+    await new Promise((r) => setImmediate(r));
+    expect(log.slice(5)).toEqual(['send d4']);
     hub.close();
   });
 

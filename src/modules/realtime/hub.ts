@@ -8,6 +8,12 @@ import { type Frame, nextFrame } from './frame.js';
 // bytes are built once per distinct id (frame.ts), so a socket costs one write. The process subscribes to
 // each topic once, whatever its number of subscribers.
 //
+// Writes are batched when messages come faster than they are written: the first message dispatched in an
+// event-loop turn is written to each socket at once; from the second on, each socket is corked until the turn
+// ends (setImmediate), so the rest go out in one write per socket, not one per message. A process that falls
+// behind (many donations arriving while it writes the last) thus writes each socket once per turn; one message
+// at a time costs nothing more.
+//
 // Slow readers (a socket whose unsent bytes pile up) never hold the others back, and are handled by one rule
 // per kind of stream:
 // - `latest` (a balance): past COALESCE bytes unsent, only the newest message is kept for the subscriber
@@ -25,6 +31,9 @@ export interface Sink {
   readonly open: boolean;
   readonly bufferedAmount: number;
   close(code: number, reason: string): void;
+  /** Holds this socket's writes (its own frames and ws's alike, in order) until `release`. */
+  hold?(): void;
+  release?(): void;
 }
 
 export const CLOSE_TOO_SLOW = 4408;
@@ -68,8 +77,11 @@ export class FanoutHub {
   private readonly topics = new Map<string, Topic>();
   private readonly coalesced = new Set<Subscriber>();
   private drainTimer: NodeJS.Timeout | null = null;
-  /** Counters for tests, metrics and the benchmark. */
-  readonly stats = { messages: 0, renders: 0, frames: 0, coalesced: 0, slowClosed: 0 };
+  /** Messages dispatched in this event-loop turn; from the second on, sockets are held until it ends. */
+  private dispatchedThisTurn = 0;
+  private readonly held = new Set<Sink>();
+  /** Counters for tests, metrics and the benchmark (`heldFrames`: frames written into a held socket). */
+  readonly stats = { messages: 0, renders: 0, frames: 0, coalesced: 0, slowClosed: 0, heldFrames: 0 };
 
   constructor(
     private readonly source: TopicSource,
@@ -159,6 +171,7 @@ export class FanoutHub {
 
   private async dispatch(t: Topic, payload: unknown): Promise<void> {
     this.stats.messages++;
+    if (this.dispatchedThisTurn++ === 0) setImmediate(this.endTurn);
     for (const g of t.groups.values()) {
       if (g.subscribers.size === 0) continue;
       let text: string;
@@ -172,18 +185,20 @@ export class FanoutHub {
       const bytes = Buffer.from(text);
       // Subscribers that chose the same id (clients often number theirs from 1) share one frame's bytes.
       const frames = new Map<string, Frame>();
+      // Read after the render's await: an earlier dispatch of this turn may have started meanwhile.
+      const hold = this.dispatchedThisTurn > 1;
       for (const s of g.subscribers) {
         let f = frames.get(s.id);
         if (!f) {
           f = nextFrame(s.head, bytes);
           frames.set(s.id, f);
         }
-        this.deliver(s, g.policy, f);
+        this.deliver(s, g.policy, f, hold);
       }
     }
   }
 
-  private deliver(s: Subscriber, policy: Policy, frame: Frame): void {
+  private deliver(s: Subscriber, policy: Policy, frame: Frame, hold: boolean): void {
     if (!s.sink.open) return;
     const buffered = s.sink.bufferedAmount;
     if (policy === 'latest' && (buffered > this.limits.coalesceBytes || s.pending !== null)) {
@@ -199,8 +214,23 @@ export class FanoutHub {
       return;
     }
     this.stats.frames++;
+    if (hold) this.hold(s.sink);
     s.sink.send(frame);
   }
+
+  private hold(sink: Sink): void {
+    this.stats.heldFrames++;
+    if (!sink.hold || this.held.has(sink)) return;
+    sink.hold();
+    this.held.add(sink);
+  }
+
+  /** The turn is over: every held socket writes what it was given in one write. */
+  private readonly endTurn = (): void => {
+    this.dispatchedThisTurn = 0;
+    for (const sink of this.held) sink.release?.();
+    this.held.clear();
+  };
 
   /** Writes the newest coalesced message of every subscriber whose socket has drained. */
   private drain(): void {
@@ -225,6 +255,7 @@ export class FanoutHub {
   close(): void {
     if (this.drainTimer) clearTimeout(this.drainTimer);
     for (const t of this.topics.values()) t.stop();
+    this.endTurn();
     this.topics.clear();
     this.coalesced.clear();
   }
