@@ -1,10 +1,17 @@
 import { loadConfig } from '../src/config.js';
 import { cpuMeter } from './lib/cpu.js';
-import { checkpoint, dropDatabase, PG_BASE, vacuumAnalyze, webhookCheck } from './lib/db.js';
+import {
+  checkpoint,
+  dropDatabase,
+  PG_BASE,
+  vacuumAnalyze,
+  type WebhookCheck,
+  webhookCheck,
+} from './lib/db.js';
 import { adminToken, createMerchant, fundUsers } from './lib/fixtures.js';
 import { HttpClient } from './lib/load.js';
 import { callNodeScript, freePort, log, type ServerChild, sleep, startServer } from './lib/proc.js';
-import { Receiver } from './lib/receiver.js';
+import { type PhaseLog, Receiver } from './lib/receiver.js';
 import { dropRedisPrefix } from './lib/redis.js';
 import { machineLines, ms, serverLogSummary, statusSummary } from './lib/report.js';
 import { ledgerLine, scrapeLedgerBatches, stallMeter } from './lib/server-metrics.js';
@@ -64,21 +71,64 @@ const SETTINGS = ['WEBHOOK_CONCURRENCY', 'WEBHOOK_PER_ENDPOINT_CONCURRENCY', 'WE
 
 const pids = (c: Ctx) => [c.api.pid, ...c.workers.map((w) => w.pid)];
 
+/** Endpoints that neither hang nor answer 500 (the faults phase's `hang-0` and `fail-0`). */
+const healthy = (e: string) => !e.startsWith('hang-') && !e.startsWith('fail-');
+
 /** One phase: endpoints named `names`, then `load` (transfers), then every delivery to the healthy ones. */
 async function phase(c: Ctx, name: string, names: string[], load: () => Promise<Transfers>, drain = false) {
-  // What autovacuum would have done between phases on any real deployment (this machine's PostgreSQL runs with
-  // autovacuum = off), and what pgbench does before each of its runs: otherwise every phase inherits the dead
-  // delivery rows of all the phases before it (80-110 k by the faults phase of a full run), and its claims
-  // and outcome writes step over them. Then a checkpoint, so one does not land inside the measurement.
-  await vacuumAnalyze(BENCH_DB);
-  await checkpoint();
+  await settleTables();
   const plog = c.receiver.expect(name);
   const ids: string[] = [];
   for (const n of names) ids.push(await createEndpoint(c.http, c.merchant, c.receiver.url(name, n)));
-  const healthy = (e: string) => !e.startsWith('hang-') && !e.startsWith('fail-');
-  const healthyCount = names.filter(healthy).length;
   log(`${name}: ${names.length} endpoint(s)${drain ? ', delivery paused while the backlog builds' : ''}`);
   if (drain) await c.pause.pause();
+  const run = await loadAndDeliver(c, plog, ids, names, load, drain);
+  await sleep(LINGER_MS);
+  const figures = summarize(
+    plog,
+    run.expected,
+    (id) => (id ? run.transfers.commits.get(id) : undefined),
+    healthy,
+  );
+  logFigures(name, run.waited, figures);
+  const db = await closeEndpoints(c, ids);
+  return {
+    name,
+    endpoints: names.length,
+    transfers: run.transfers,
+    waited: run.waited,
+    figures,
+    cpu: run.cpu,
+    db,
+    sample: sampleOf(plog),
+    ledger: run.ledger,
+    stalls: run.stalls,
+  } satisfies Phase;
+}
+
+/**
+ * What autovacuum would have done between phases on any real deployment (this machine's PostgreSQL runs with
+ * autovacuum = off), and what pgbench does before each of its runs: otherwise every phase inherits the dead
+ * delivery rows of all the phases before it (80-110 k by the faults phase of a full run), and its claims
+ * and outcome writes step over them. Then a checkpoint, so one does not land inside the measurement.
+ */
+async function settleTables(): Promise<void> {
+  await vacuumAnalyze(BENCH_DB);
+  await checkpoint();
+}
+
+/**
+ * `load` with the meters running (stalls, CPU, the API's ledger batches), then, a drain phase's backlog built
+ * and delivery resumed, every delivery to the healthy endpoints (or the wait given up).
+ */
+async function loadAndDeliver(
+  c: Ctx,
+  plog: PhaseLog,
+  ids: string[],
+  names: string[],
+  load: () => Promise<Transfers>,
+  drain: boolean,
+) {
   const stallsDone = await stallMeter(
     [c.api, ...c.workers].map((x, i) => ({ name: i === 0 ? 'API' : `worker ${i}`, port: x.port })),
     c.token,
@@ -87,7 +137,7 @@ async function phase(c: Ctx, name: string, names: string[], load: () => Promise<
   const batchesBefore = await scrapeLedgerBatches(c.api.port, c.token);
   const transfers = await load();
   const batches = ledgerLine(batchesBefore, await scrapeLedgerBatches(c.api.port, c.token), LEDGER_SLOTS);
-  const expected = transfers.commits.size * healthyCount;
+  const expected = transfers.commits.size * names.filter(healthy).length;
   if (drain) {
     await waitForBacklog(BENCH_DB, ids, transfers.commits.size * names.length);
     cpuDone(); // stops its sampling timer: left running, it kept the bench process alive after the report
@@ -101,34 +151,31 @@ async function phase(c: Ctx, name: string, names: string[], load: () => Promise<
   const cpu = cpuDone();
   const ledger = `while the transfers ran, ${batches}`;
   const stalls = await stallsDone();
-  await sleep(LINGER_MS);
-  const figures = summarize(plog, expected, (id) => (id ? transfers.commits.get(id) : undefined), healthy);
-  logFigures(name, waited, figures);
+  return { transfers, expected, waited, cpu, ledger, stalls };
+}
+
+/**
+ * The endpoints' deliveries as the database has them, then the endpoints deleted and their backlog closed
+ * (within this phase, not the next one's measurement).
+ */
+async function closeEndpoints(c: Ctx, ids: string[]): Promise<WebhookCheck> {
   const db = await webhookCheck(BENCH_DB, ids);
   await deleteEndpoints(c.http, c.merchant, ids);
   const closedMs = await waitForClosed(BENCH_DB, ids);
   if (closedMs > 1000) log(`  the deleted endpoints' backlog took ${ms(closedMs)} to close`);
+  return db;
+}
+
+/** A delivery's body and the headers the plain fetch baseline sends again, once one arrived. */
+function sampleOf(plog: PhaseLog): Phase['sample'] {
   const h = plog.sampleHeaders;
   const keep = ['content-type', 'user-agent', 'x-webhook-id', 'x-webhook-timestamp', 'x-signature'];
-  const sample =
-    plog.sampleBody && h
-      ? {
-          body: plog.sampleBody,
-          headers: Object.fromEntries(keep.flatMap((k) => (h[k] ? [[k, String(h[k])]] : []))),
-        }
-      : null;
-  return {
-    name,
-    endpoints: names.length,
-    transfers,
-    waited,
-    figures,
-    cpu,
-    db,
-    sample,
-    ledger,
-    stalls,
-  } satisfies Phase;
+  return plog.sampleBody && h
+    ? {
+        body: plog.sampleBody,
+        headers: Object.fromEntries(keep.flatMap((k) => (h[k] ? [[k, String(h[k])]] : []))),
+      }
+    : null;
 }
 
 async function baseline(c: Ctx, n: number, concurrency: number, sample: NonNullable<Phase['sample']>) {

@@ -31,22 +31,33 @@ export function instrument(app: App, processor: PayoutProcessor, devnet: EvmDevn
     commits: 0,
     lastOpen: 0,
   };
-  const inPass = () => probe.als.getStore() === true;
   const p = processor as any;
+  holdScheduledPasses(p, probe);
+  timeRpcs(p.wallet.provider() as JsonRpcProvider, t);
+  timeStatements(app.pool as any, probe);
+  timeSteps(p, probe, devnet);
+  return probe;
+}
 
-  // The hold: the BullMQ worker's job calls processor.tick(); only the bench's passes run.
+const inPass = (probe: Probe) => probe.als.getStore() === true;
+
+/** The hold: the BullMQ worker's job calls processor.tick(); only the bench's passes run. */
+function holdScheduledPasses(p: any, probe: Probe): void {
   const tick = p.tick.bind(p) as () => Promise<TickResult>;
   p.tick = async (): Promise<TickResult> => {
-    if (!inPass()) {
+    if (!inPass(probe)) {
       probe.scheduled++;
       return { skipped: true, sent: 0, completed: 0, failed: 0, replaced: 0, waiting: 0, alert: null };
     }
     return tick();
   };
+}
 
-  // Every RPC the hot wallet sends goes through its one JsonRpcProvider's send() (ethers' getFeeData and
-  // Contract calls included).
-  const provider = p.wallet.provider() as JsonRpcProvider;
+/**
+ * Every RPC the hot wallet sends goes through its one JsonRpcProvider's send() (ethers' getFeeData and
+ * Contract calls included).
+ */
+function timeRpcs(provider: JsonRpcProvider, t: MethodTimers): void {
   const send = provider.send.bind(provider);
   provider.send = async (method: string, params: unknown[] | Record<string, unknown>) => {
     if (!t.active) return send(method, params);
@@ -57,10 +68,13 @@ export function instrument(app: App, processor: PayoutProcessor, devnet: EvmDevn
       for (const d of done) d();
     }
   };
+}
 
-  // Every SQL statement of a pass: pool.query, and the statements of clients taken with pool.connect().
+/** Every SQL statement of a pass: pool.query, and the statements of clients taken with pool.connect(). */
+function timeStatements(pool: any, probe: Probe): void {
+  const { t } = probe;
   const timeDb = (r: unknown, text: unknown) => {
-    if (!t.active || !inPass() || !(r instanceof Promise)) return r;
+    if (!t.active || !inPass(probe) || !(r instanceof Promise)) return r;
     probe.statements++;
     if (typeof text === 'string' && /^\s*commit/i.test(text)) probe.commits++;
     const done = [t.start('DB (any)'), t.start('I/O (any)')];
@@ -68,7 +82,6 @@ export function instrument(app: App, processor: PayoutProcessor, devnet: EvmDevn
       for (const d of done) d();
     });
   };
-  const pool = app.pool as any;
   const query = pool.query.bind(pool);
   const wrapped = new WeakSet<object>();
   const wrapClient = (c: any) => {
@@ -88,8 +101,11 @@ export function instrument(app: App, processor: PayoutProcessor, devnet: EvmDevn
     cb
       ? connect((err: Error | undefined, c: any, release: any) => cb(err, wrapClient(c), release))
       : connect().then(wrapClient);
+}
 
-  // The steps.
+/** The steps: the processor's, its store's, wallet's and ledger's methods, and the node's own work. */
+function timeSteps(p: any, probe: Probe, devnet: EvmDevnet): void {
+  const { t } = probe;
   t.wrap(p, 'follow', 'follow');
   t.wrap(p, 'send', 'send');
   const store = p.store;
@@ -118,5 +134,4 @@ export function instrument(app: App, processor: PayoutProcessor, devnet: EvmDevn
   t.wrap(p.ledger, 'post', 'ledger.post');
   // The node's own work inside each request (hardhat in this process; the mine loop's calls included).
   t.wrap(devnet.provider, 'request', (args) => `node ${String(args[0]?.method)}`);
-  return probe;
 }

@@ -46,24 +46,64 @@ export interface Run {
 }
 
 export function report(r: Run): string[] {
+  const k = figures(r);
+  return [
+    ...comparisonTable(r, k),
+    '',
+    ...summaryLines(r, k),
+    '',
+    ...sendPhaseLines(r),
+    ...completePhaseLines(r),
+    '',
+    ...baselineLines(r),
+    '',
+    ...setUpAndCheckLines(r),
+  ];
+}
+
+/** The rates the table and the summary compare (per second). */
+interface Figures {
+  bareRate: number;
+  rpcsRate: number;
+  oursSend: number;
+  /** Payouts completed during the send phase, and during the complete phase. */
+  doneEarly: number;
+  doneInPhase: number;
+  oursDone: number;
+  oursFollowed: number;
+  followRate: number;
+}
+
+const sum = (p: Phase, k: 'sent' | 'completed') => p.passes.reduce((a, x) => a + x[k], 0);
+const lookups = (p: Phase) => p.timers.find(([x]) => x === 'wallet.lookup')?.[1].calls ?? 0;
+const calls = (b: Baseline) => Object.values(b.rpcCalls).reduce((a, v) => a + v, 0);
+const oursCalls = (p: Phase) =>
+  p.timers.filter(([x]) => x.startsWith('rpc ')).reduce((a, [, v]) => a + v.calls, 0);
+const x = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+const fmt = (o: Record<string, number>) =>
+  Object.entries(o)
+    .map(([k, v]) => `${k} ${int(v)}`)
+    .join(', ') || 'none';
+
+function figures(r: Run): Figures {
+  const { s, bare, rpcs, follow, sendPhase, completePhase } = r;
+  const doneInPhase = sum(completePhase, 'completed');
+  return {
+    bareRate: s.n / bare.seconds,
+    rpcsRate: s.n / rpcs.seconds,
+    oursSend: s.n / sendPhase.seconds,
+    doneEarly: sum(sendPhase, 'completed'),
+    doneInPhase,
+    oursDone: doneInPhase / completePhase.seconds,
+    oursFollowed: lookups(completePhase) / completePhase.seconds,
+    followRate: follow.n / follow.seconds,
+  };
+}
+
+/** Ours against the baselines, one row each. */
+function comparisonTable(r: Run, k: Figures): string[] {
   const { s, bare, rpcs, follow, sendPhase, completePhase } = r;
   const n = s.n;
-  const rate = (x: number, secs: number) => x / secs;
-  const bareRate = rate(n, bare.seconds);
-  const rpcsRate = rate(n, rpcs.seconds);
-  const oursSend = rate(n, sendPhase.seconds);
-  const sum = (p: Phase, k: 'sent' | 'completed') => p.passes.reduce((a, x) => a + x[k], 0);
-  const lookups = (p: Phase) => p.timers.find(([x]) => x === 'wallet.lookup')?.[1].calls ?? 0;
-  const doneEarly = sum(sendPhase, 'completed');
-  const doneInPhase = sum(completePhase, 'completed');
-  const oursDone = rate(doneInPhase, completePhase.seconds);
-  const oursFollowed = rate(lookups(completePhase), completePhase.seconds);
-  const followRate = rate(follow.n, follow.seconds);
-  const idle = r.idlePhase;
-  const idleLedger = idle.ledger.items;
-  const calls = (b: Baseline) => Object.values(b.rpcCalls).reduce((a, v) => a + v, 0);
-  const oursCalls = (p: Phase) =>
-    p.timers.filter(([x]) => x.startsWith('rpc ')).reduce((a, [, v]) => a + v.calls, 0);
   const row = (label: string, count: number, secs: number, unit: string, rpc: number, vs: string) => [
     label,
     int(count),
@@ -72,60 +112,53 @@ export function report(r: Run): string[] {
     `${int(rpc)} (${f2(rpc / count)})`,
     vs,
   ];
-  const x = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
-  const c = r.checks;
-  const fmt = (o: Record<string, number>) =>
-    Object.entries(o)
-      .map(([k, v]) => `${k} ${int(v)}`)
-      .join(', ') || 'none';
-  const lines = [
-    ...table(
-      ['phase', 'transactions', 'seconds', 'rate', 'RPC calls (per transaction)', 'ours / baseline'],
-      [
-        row(
-          'bare ethers: sign + eth_sendRawTransaction, local nonces',
-          n,
-          bare.seconds,
-          '/s',
-          calls(bare),
-          '',
-        ),
-        row(
-          "bare ethers + the worker's per-payout RPCs (fee data, eth_estimateGas ×2, send)",
-          n,
-          rpcs.seconds,
-          '/s',
-          calls(rpcs),
-          '',
-        ),
-        row(
-          `**ours: passes until all ${int(n)} are signed and broadcast**`,
-          n,
-          sendPhase.seconds,
-          'payouts/s',
-          oursCalls(sendPhase),
-          `${x(oursSend, bareRate)} bare, ${x(oursSend, rpcsRate)} with the RPCs`,
-        ),
-        row(
-          'bare ethers: eth_getTransactionReceipt + eth_blockNumber per transaction, after the confirmations',
-          follow.n,
-          follow.seconds,
-          'lookups/s',
-          follow.n * 2,
-          '',
-        ),
-        row(
-          `**ours: the confirmations mined, passes until all ${int(n)} are completed** (${int(doneEarly)} already` +
-            ` were, during the send phase)`,
-          doneInPhase,
-          completePhase.seconds,
-          'completions/s',
-          oursCalls(completePhase),
-          `${x(oursFollowed, followRate)} per transaction followed (${int(oursFollowed)}/s)`,
-        ),
-      ],
-    ),
-    '',
+  return table(
+    ['phase', 'transactions', 'seconds', 'rate', 'RPC calls (per transaction)', 'ours / baseline'],
+    [
+      row('bare ethers: sign + eth_sendRawTransaction, local nonces', n, bare.seconds, '/s', calls(bare), ''),
+      row(
+        "bare ethers + the worker's per-payout RPCs (fee data, eth_estimateGas ×2, send)",
+        n,
+        rpcs.seconds,
+        '/s',
+        calls(rpcs),
+        '',
+      ),
+      row(
+        `**ours: passes until all ${int(n)} are signed and broadcast**`,
+        n,
+        sendPhase.seconds,
+        'payouts/s',
+        oursCalls(sendPhase),
+        `${x(k.oursSend, k.bareRate)} bare, ${x(k.oursSend, k.rpcsRate)} with the RPCs`,
+      ),
+      row(
+        'bare ethers: eth_getTransactionReceipt + eth_blockNumber per transaction, after the confirmations',
+        follow.n,
+        follow.seconds,
+        'lookups/s',
+        follow.n * 2,
+        '',
+      ),
+      row(
+        `**ours: the confirmations mined, passes until all ${int(n)} are completed** (${int(k.doneEarly)} already` +
+          ` were, during the send phase)`,
+        k.doneInPhase,
+        completePhase.seconds,
+        'completions/s',
+        oursCalls(completePhase),
+        `${x(k.oursFollowed, k.followRate)} per transaction followed (${int(k.oursFollowed)}/s)`,
+      ),
+    ],
+  );
+}
+
+/** The rates and counts in a few lines: send, complete, the idle pass, SQL statements, events. */
+function summaryLines(r: Run, k: Figures): string[] {
+  const { s, sendPhase, completePhase, idlePhase: idle } = r;
+  const n = s.n;
+  const { bareRate, rpcsRate, oursSend, doneInPhase, oursDone, oursFollowed, followRate } = k;
+  return [
     `- send: ours ${int(oursSend)} payouts/s against ${int(bareRate)}/s bare (${x(oursSend, bareRate)}) and` +
       ` ${int(rpcsRate)}/s with the worker's RPCs (${x(oursSend, rpcsRate)}): per payout ${ms(1000 / oursSend)}` +
       ` against ${ms(1000 / bareRate)} and ${ms(1000 / rpcsRate)}: ${ms(1000 / oursSend - 1000 / rpcsRate)} more per` +
@@ -138,7 +171,7 @@ export function report(r: Run): string[] {
       ` the lookups`,
     `- a pass after everything was completed (nothing to send or complete): ${ms(idle.passMs)}, ${int(idle.passes[0]?.open ?? 0)}` +
       ` "open" transactions followed, ${int(oursCalls(idle))} RPCs, ${int(idle.statements)} SQL statements,` +
-      ` ${int(idleLedger)} ledger items posted (${int(idle.events['payout.completed'] ?? 0)} payout.completed written)`,
+      ` ${int(idle.ledger.items)} ledger items posted (${int(idle.events['payout.completed'] ?? 0)} payout.completed written)`,
     `- SQL statements sent by the passes: send ${int(sendPhase.statements)} = ${f2(sendPhase.statements / n)} per` +
       ` payout, ${int(sendPhase.commits)} of them COMMIT (${f2(sendPhase.commits / n)} per payout); complete` +
       ` ${int(completePhase.statements)} = ${f2(completePhase.statements / n)} per payout, ${int(completePhase.commits)}` +
@@ -146,31 +179,50 @@ export function report(r: Run): string[] {
       ` ${int(completePhase.ledger.items)} items`,
     `- events written: send phase ${fmt(sendPhase.events)} (${f2((sendPhase.events['withdrawal.updated'] ?? 0) / n)}` +
       ` withdrawal.updated per payout); complete phase ${fmt(completePhase.events)}`,
-    '',
+  ];
+}
+
+/** Where the send phase's time went, its chain, passes, CPU and (PAYOUTS_CPU_PROF) profile. */
+function sendPhaseLines(r: Run): string[] {
+  const { s, sendPhase } = r;
+  return [
     `send phase, where the time went (timers around the processor's methods, wall time; ${sendPhase.passes.length}` +
       ` passes, ${f2(sendPhase.passMs / 1000)} s inside tick()):`,
     '',
     ...stepTable(sendPhase),
     '',
     `- ${splitLine(sendPhase)}`,
-    `- ${rpcLine(sendPhase, n, 'payout')}`,
+    `- ${rpcLine(sendPhase, s.n, 'payout')}`,
     `- ${nodeLine(sendPhase.timers)}`,
     `- chain during the send phase (one block every ${int(s.blockMs)} ms): ${blocksLine(sendPhase.blocks)}`,
     `- passes (sent/completed/open at the start/seconds/DB s/RPC s): ${passesLine(sendPhase)}`,
     `- send ${cpuLine(sendPhase.cpu)}`,
     '',
     ...profileLines(sendPhase.profile),
+  ];
+}
+
+/** Where the complete phase's time went, its passes and CPU. */
+function completePhaseLines(r: Run): string[] {
+  const { s, completePhase } = r;
+  return [
     `complete phase (${r.confirmBlocks} blocks mined at once first; ${completePhase.passes.length} passes,` +
       ` ${f2(completePhase.passMs / 1000)} s inside tick()):`,
     '',
     ...stepTable(completePhase),
     '',
     `- ${splitLine(completePhase)}`,
-    `- ${rpcLine(completePhase, n, 'completion')}`,
+    `- ${rpcLine(completePhase, s.n, 'completion')}`,
     `- ${nodeLine(completePhase.timers)}`,
     `- passes (sent/completed/open at the start/seconds/DB s/RPC s): ${passesLine(completePhase)}`,
     `- complete ${cpuLine(completePhase.cpu)}`,
-    '',
+  ];
+}
+
+/** Each baseline's RPCs, chain, node work and CPU. */
+function baselineLines(r: Run): string[] {
+  const { bare, rpcs, follow } = r;
+  return [
     `- baseline bare: RPCs ${fmt(bare.rpcCalls)}; chain: ${blocksLine(bare.blocks)}`,
     `  ${nodeLine(bare.node)}`,
     `  ${cpuLine(bare.cpu)}`,
@@ -180,7 +232,14 @@ export function report(r: Run): string[] {
     `- baseline lookups: ${int(follow.mined)} of ${int(follow.n)} found mined with ≥ ${CONFIRMATIONS} confirmations`,
     `  ${nodeLine(follow.node)}`,
     `  ${cpuLine(follow.cpu)}`,
-    '',
+  ];
+}
+
+/** The set-up, the checks of the outcome (withdrawals, nonces, recipients, ledger), the app's log and stop. */
+function setUpAndCheckLines(r: Run): string[] {
+  const n = r.s.n;
+  const c = r.checks;
+  return [
     `- set-up (not timed): ${int(n)} users credited ${CREDIT_STARS} Stars (ledger.adjust) in ${f2(r.setup.seconds.credit)} s,` +
       ` ${int(n)} withdrawals of ${WITHDRAW_STARS} Stars on ${NETWORK} created (WithdrawalsService.create) in` +
       ` ${f2(r.setup.seconds.create)} s and approved (WithdrawalsService.approve, actor admin:bench) in` +
@@ -199,5 +258,4 @@ export function report(r: Run): string[] {
     ...serverLogSummary(r.logLines),
     `- app and devnet stopped in ${ms(r.stopMs)}`,
   ];
-  return lines;
 }

@@ -166,17 +166,28 @@ export async function waitFor(count: () => number, expected: number): Promise<st
   }
 }
 
+/** Reads these endpoints' deliveries every `everyMs` until `done` holds for them (true), 600 times at most. */
+async function pollDeliveries(
+  database: string,
+  endpointIds: string[],
+  done: (c: WebhookCheck) => boolean,
+  everyMs: number,
+): Promise<boolean> {
+  for (let i = 0; i < 600; i++) {
+    if (done(await webhookCheck(database, endpointIds))) return true;
+    await sleep(everyMs);
+  }
+  return false;
+}
+
 /** Waits until the database holds `expected` pending deliveries for these endpoints (a built backlog). */
 export async function waitForBacklog(
   database: string,
   endpointIds: string[],
   expected: number,
 ): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const c: WebhookCheck = await webhookCheck(database, endpointIds);
-    if ((c.deliveries.pending ?? 0) >= expected) return;
-    await sleep(100);
-  }
+  if (await pollDeliveries(database, endpointIds, (c) => (c.deliveries.pending ?? 0) >= expected, 100))
+    return;
   throw new Error(`the backlog never reached ${int(expected)} pending deliveries`);
 }
 
@@ -187,11 +198,8 @@ export async function waitForBacklog(
  */
 export async function waitForClosed(database: string, endpointIds: string[]): Promise<number> {
   const started = performance.now();
-  for (let i = 0; i < 600; i++) {
-    const c: WebhookCheck = await webhookCheck(database, endpointIds);
-    if (!c.deliveries.pending) return performance.now() - started;
-    await sleep(50);
-  }
+  if (await pollDeliveries(database, endpointIds, (c) => !c.deliveries.pending, 50))
+    return performance.now() - started;
   throw new Error('the deleted endpoints still had pending deliveries after 30 s');
 }
 

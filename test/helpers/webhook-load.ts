@@ -3,12 +3,34 @@ import { createLogger } from '../../src/lib/logger.js';
 import { DeliveryDispatcher } from '../../src/modules/webhooks/delivery/dispatcher.js';
 import type { DispatcherConfig } from '../../src/modules/webhooks/delivery/dispatcher-config.js';
 import type { TestContext, TestMerchant } from './app.js';
+import { startReceiver } from './receiver.js';
 
-// The load the webhook tests share: an endpoint subscribed for a merchant, and transfers of 1 Star from the
-// merchant's funded `payer`, one after another, each answered 200.
+// The load the webhook tests share: an endpoint subscribed for a merchant (or a failing one, to be backed
+// off), and transfers of 1 Star from the merchant's funded `payer`, one after another, each answered 200.
 
 export async function subscribe(t: TestContext, m: TestMerchant, url: string): Promise<void> {
   await t.app.services.webhooks.create({ merchantId: m.merchantId, mode: 'test' }, { url });
+}
+
+type Receiver = Awaited<ReturnType<typeof startReceiver>>;
+
+/**
+ * An endpoint subscribed for `m` whose receiver answers 500 to every delivery (until the test sets another
+ * responder), and the endpoint's id. The receiver goes into `receivers`, for the test file to close.
+ */
+export async function failingEndpoint(
+  t: TestContext,
+  m: TestMerchant,
+  receivers: Receiver[],
+): Promise<{ failing: Receiver; id: string }> {
+  const failing = await startReceiver();
+  receivers.push(failing);
+  failing.setResponder(() => 500);
+  await subscribe(t, m, failing.url);
+  const id = (
+    await t.app.pool.query<{ id: string }>('select id from webhook_endpoints where url = $1', [failing.url])
+  ).rows[0]!.id;
+  return { failing, id };
 }
 
 export async function payerTransfers(t: TestContext, m: TestMerchant, n: number): Promise<void> {

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DeliveryStore } from '../../src/modules/webhooks/delivery/store.js';
 import { type TestMerchant, useTestApp } from '../helpers/app.js';
-import { eventually, startReceiver } from '../helpers/receiver.js';
-import { payerTransfers, subscribe } from '../helpers/webhook-load.js';
+import { eventually, type startReceiver } from '../helpers/receiver.js';
+import { failingEndpoint, payerTransfers } from '../helpers/webhook-load.js';
 
 // An endpoint disabled or deleted while it is backing off (its next probe up to a minute away) has its
 // backlog failed at once, unsent (`endpoint deleted`, `endpoint disabled by the merchant`), not at that
@@ -48,13 +48,7 @@ async function states(endpointId: string) {
 async function restingEndpoint(n: number) {
   const m = await t.merchant();
   await t.credit(m, 'payer', '1000');
-  const failing = await startReceiver();
-  receivers.push(failing);
-  failing.setResponder(() => 500);
-  await subscribe(t, m, failing.url);
-  const id = (
-    await t.app.pool.query<{ id: string }>('select id from webhook_endpoints where url = $1', [failing.url])
-  ).rows[0]!.id;
+  const { failing, id } = await failingEndpoint(t, m, receivers);
   await payerTransfers(t, m, 1);
   await eventually(() => failing.received.length >= 1, 10_000, 10);
   await payerTransfers(t, m, n - 1);

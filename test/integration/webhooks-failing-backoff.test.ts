@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
-import { anotherDispatcher, payerTransfers, subscribe } from '../helpers/webhook-load.js';
+import { anotherDispatcher, failingEndpoint, payerTransfers, subscribe } from '../helpers/webhook-load.js';
 
 // A failing endpoint is backed off (src/modules/webhooks/delivery/backoff.ts): one probe at a time, the wait
 // doubling from WEBHOOK_FAILING_PROBE_MS up to its max, its other deliveries left pending; a probe that
@@ -37,14 +37,9 @@ describe('a failing endpoint', () => {
   it('gets one probe at a time, spaced out, while a healthy one gets every delivery; then its whole backlog in order', async () => {
     const m = await t.merchant();
     await t.credit(m, 'payer', '1000');
-    const failing = await receiver();
+    const { failing, id: ep } = await failingEndpoint(t, m, receivers);
     const healthy = await receiver();
-    failing.setResponder(() => 500);
-    await subscribe(t, m, failing.url);
     await subscribe(t, m, healthy.url);
-    const ep = (
-      await t.app.pool.query<{ id: string }>('select id from webhook_endpoints where url = $1', [failing.url])
-    ).rows[0]!.id;
 
     // It starts failing.
     await payerTransfers(t, m, 1);
@@ -106,15 +101,10 @@ describe('a failing endpoint', () => {
   it('is handed to a worker that joins at once, not one queued delivery per probe', async () => {
     const m = await t.merchant();
     await t.credit(m, 'payer', '1000');
-    const failing = await receiver();
+    const { failing, id: ep } = await failingEndpoint(t, m, receivers);
     const slow = await receiver();
-    failing.setResponder(() => 500);
     slow.setResponder(() => 'hang', 300); // a backlog that keeps it busy: two busy endpoints to share
-    await subscribe(t, m, failing.url);
     await subscribe(t, m, slow.url);
-    const ep = (
-      await t.app.pool.query<{ id: string }>('select id from webhook_endpoints where url = $1', [failing.url])
-    ).rows[0]!.id;
     await payerTransfers(t, m, 60);
     await eventually(() => failing.received.length >= 1 && slow.received.length >= 1, 10_000, 10);
 

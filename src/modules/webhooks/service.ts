@@ -26,6 +26,17 @@ export const WEBHOOKS_CHANNEL = 'novapay_webhooks';
  */
 export const CLOSED_PREFIX = 'closed:';
 
+/**
+ * The end of a statement `with u as (update webhook_endpoints … returning *), …` that may close endpoints:
+ * a CLOSED_PREFIX NOTIFY for each row of u (only when `when`, a condition on the statement's parameters, holds),
+ * then u's rows. A CTE that only reads runs only as far as the main query reads it: n is read to the end by
+ * count(*), which always gives one row, so every NOTIFY is sent and each row of u is returned once, whether
+ * any NOTIFY was sent or not. The NOTIFY goes out when the statement's transaction commits.
+ */
+const notifyClosed = (when?: string) =>
+  `n as (select pg_notify('${WEBHOOKS_CHANNEL}', '${CLOSED_PREFIX}' || id) from u${when ? ` where ${when}` : ''})
+       select u.* from u cross join (select count(*) from n) x`;
+
 export const ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
 
 const aad = (id: string) => `webhook_endpoint:${id}`;
@@ -133,8 +144,7 @@ export class WebhooksService {
          failing_since = case when $8 then null else failing_since end,
          body_signing_key_id = case when $10::boolean then $11 else body_signing_key_id end
        where id = $1 and merchant_id = $12 and mode = $13 and deleted_at is null returning *),
-       n as (select pg_notify('${WEBHOOKS_CHANNEL}', '${CLOSED_PREFIX}' || id) from u where $9)
-       select u.* from u cross join (select count(*) from n) x`,
+       ${notifyClosed('$9')}`,
       [
         id,
         url !== undefined,
@@ -174,8 +184,7 @@ export class WebhooksService {
     const r = await this.pool.query<EndpointRow>(
       `with u as (update webhook_endpoints set deleted_at = now(), status = 'disabled', disabled_reason = 'deleted'
          where id = $1 and deleted_at is null returning *),
-       n as (select pg_notify('${WEBHOOKS_CHANNEL}', '${CLOSED_PREFIX}' || id) from u)
-       select u.* from u cross join (select count(*) from n) x`,
+       ${notifyClosed()}`,
       [id],
     );
     // Two deletes at once: the second finds it gone, as a delete after a delete does.
