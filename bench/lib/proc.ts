@@ -76,9 +76,23 @@ export interface ServerChild {
   stop(): Promise<string>;
 }
 
-/** Starts `node --import tsx src/main.ts [args]` and waits until GET /readyz answers 200. */
-export function startServer(port: number, env: NodeJS.ProcessEnv, args: string[] = []): Promise<ServerChild> {
-  return startNodeScript('src/main.ts', port, env, '/readyz', args);
+let built: Promise<unknown> | null = null;
+
+/**
+ * Starts the server and waits until GET /readyz answers 200: `node --import tsx src/main.ts [args]`, or with
+ * BENCH_SERVER_BUILD=prod the compiled build as production runs it (`npm run start:prod`: `node
+ * --enable-source-maps dist/src/main.js`), built afresh into dist/ once per bench run.
+ */
+export async function startServer(
+  port: number,
+  env: NodeJS.ProcessEnv,
+  args: string[] = [],
+): Promise<ServerChild> {
+  if (process.env.BENCH_SERVER_BUILD !== 'prod')
+    return startNodeScript('src/main.ts', port, env, '/readyz', args);
+  built ??= exec(process.execPath, ['--import', 'tsx', 'scripts/build-server.ts']);
+  await built;
+  return startNodeScript('dist/src/main.js', port, env, '/readyz', args, REPO_ROOT, ['--enable-source-maps']);
 }
 
 /**
@@ -93,9 +107,11 @@ export async function startNodeScript(
   readyPath = '/readyz',
   args: string[] = [],
   cwd = REPO_ROOT,
+  /** Node flags instead of `--import tsx` (a compiled script). */
+  loader = ['--import', 'tsx'],
 ): Promise<ServerChild> {
   const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...extra, '--import', 'tsx', script, ...args], {
+  const child = spawn(process.execPath, [...extra, ...loader, script, ...args], {
     cwd,
     env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
