@@ -12,6 +12,12 @@ const SNIPPET_BYTES = 1024;
 const DRAIN_LIMIT_BYTES = 64 * 1024;
 /** Event texts kept (the oldest go first), so each event is serialised once for all its endpoints. */
 const EVENT_CACHE_MAX = 4096;
+/** Endpoint URLs kept parsed. */
+const URL_CACHE_MAX = 1024;
+
+function abortOnTimeout(aborter: AbortController): void {
+  aborter.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+}
 
 export interface AttemptResult {
   statusCode: number | null;
@@ -48,6 +54,7 @@ async function readSnippet(body: AsyncIterable<Buffer> & { destroy(): void }): P
 
 export class DeliverySender {
   private readonly events = new Map<string, EventText>();
+  private readonly urls = new Map<string, URL>();
 
   constructor(
     private readonly targets: WebhookTargets,
@@ -63,6 +70,17 @@ export class DeliverySender {
       this.events.set(d.eventId, t);
     }
     return t;
+  }
+
+  /** Each endpoint URL parsed once (a worker sends to its endpoints over and over). */
+  private urlOf(text: string): URL {
+    let u = this.urls.get(text);
+    if (!u) {
+      if (this.urls.size >= URL_CACHE_MAX) this.urls.delete(this.urls.keys().next().value!);
+      u = new URL(text);
+      this.urls.set(text, u);
+    }
+    return u;
   }
 
   /** The page's body and our headers (docs/api.md "Webhooks", signing.ts). */
@@ -83,14 +101,23 @@ export class DeliverySender {
     let statusCode: number | null = null;
     let snippet: string | null = null;
     let error: string | null = null;
+    // An AbortController and a timer cleared at the end, not AbortSignal.timeout: Node keeps each of those
+    // signals through a WeakRef and a FinalizationRegistry entry, garbage for the major GC at ~1,000/s.
+    const aborter = new AbortController();
+    const timer = setTimeout(abortOnTimeout, this.timeoutMs, aborter);
     try {
-      const signal = AbortSignal.timeout(this.timeoutMs);
-      const res = await this.targets.request(new URL(endpoint.url), { body, headers, signal }, guarded);
+      const res = await this.targets.request(
+        this.urlOf(endpoint.url),
+        { body, headers, signal: aborter.signal },
+        guarded,
+      );
       statusCode = res.statusCode;
       snippet = await readSnippet(res.body);
       if (statusCode < 200 || statusCode > 299) error = `HTTP ${statusCode}`;
     } catch (err) {
       error = toStorableText(attemptError(err, this.timeoutMs));
+    } finally {
+      clearTimeout(timer);
     }
     return { statusCode, latencyMs: Math.round(performance.now() - started), snippet, error };
   }
