@@ -247,6 +247,43 @@ describe('webhook outcome batches', () => {
     expect(await attemptsLogged(endpointId)).toBe(3);
   });
 
+  it('renews around rows another transaction holds, so a renewal and an outcome write never deadlock', async () => {
+    // Seen in the webhooks bench: the lease renewal and an outcome batch updated the same deliveries in
+    // different orders, each waiting for a row the other held ("deadlock detected"). The renewal skips rows
+    // another transaction holds (their writer is ending or renewing them anyway) and so never waits.
+    const { endpointId, events } = await backlog('worker-a', 2);
+    await stores.a.claim(new Map([[endpointId, 10]]), 10);
+    const leases = async () =>
+      (
+        await t.app.pool.query(
+          `select event_id, leased_until from webhook_deliveries where endpoint_id = $1 order by event_id`,
+          [endpointId],
+        )
+      ).rows.map((r) => (r.leased_until as Date).getTime());
+    const before = await leases();
+    const other = new pg.Client({ connectionString: databaseUrl(t.dbName) });
+    await other.connect();
+    try {
+      // Another transaction holds the second delivery and will want the first one next.
+      await other.query('begin');
+      await other.query(
+        `update webhook_deliveries set updated_at = now() where event_id = $1 and endpoint_id = $2`,
+        [events[1], endpointId],
+      );
+      await stores.a.renew(events.map((eventId) => ({ eventId, endpointId })));
+      await other.query(
+        `update webhook_deliveries set updated_at = now() where event_id = $1 and endpoint_id = $2`,
+        [events[0], endpointId],
+      );
+      await other.query('commit');
+    } finally {
+      await other.end();
+    }
+    const after = await leases();
+    expect(after[0]).toBeGreaterThan(before[0]!);
+    expect(after[1]).toBe(before[1]);
+  });
+
   it('writes only the deliveries a batch names, not the others this worker holds', async () => {
     // Other deliveries the worker holds on another endpoint are not written by a batch that does not name them.
     const other = await backlog('worker-b', 5);

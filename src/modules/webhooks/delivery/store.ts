@@ -243,13 +243,22 @@ export class DeliveryStore {
     }
   }
 
-  /** Extends this worker's leases on the deliveries it still holds (queued or in flight). */
+  /**
+   * Extends this worker's leases on the deliveries it still holds (queued or in flight), but those another
+   * transaction holds at that moment: an outcome write (which ends the lease) or a close. Waiting for them
+   * while holding the others' rows deadlocked with an outcome batch that locks the same rows in another order;
+   * a row skipped now is renewed by the next renewal (every third of the lease) if it is still held.
+   */
   async renew(keys: { eventId: string; endpointId: string }[]): Promise<void> {
     if (keys.length === 0) return;
     await this.pool.query(
       `update webhook_deliveries d set leased_until = now() + make_interval(secs => $3)
-       from unnest($1::text[], $2::text[]) as k(event_id, endpoint_id)
-       where d.event_id = k.event_id and d.endpoint_id = k.endpoint_id and d.lease_owner = $4`,
+       where (d.event_id, d.endpoint_id) in (
+         select h.event_id, h.endpoint_id from webhook_deliveries h
+         join unnest($1::text[], $2::text[]) as k(event_id, endpoint_id)
+           on h.event_id = k.event_id and h.endpoint_id = k.endpoint_id
+         where h.lease_owner = $4
+         for update of h skip locked)`,
       [keys.map((k) => k.eventId), keys.map((k) => k.endpointId), this.leaseMs / 1000, this.owner],
     );
   }
