@@ -190,16 +190,19 @@ class SocketSink implements Sink {
 
   send(frame: Frame): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
-    if (this.raw) this.raw.write(frame.wire());
-    else this.socket.send(frame.text);
+    if (!this.raw) return void this.socket.send(frame.text);
+    const wire = frame.wire();
+    if (this.raw.writableCorked > 0) heldBytes.set(this.raw, (heldBytes.get(this.raw) ?? 0) + wire.length);
+    this.raw.write(wire);
   }
 
   get open(): boolean {
     return this.socket.readyState === this.socket.OPEN;
   }
 
+  /** What the client has not taken yet: ws's count, less what this turn holds in the corked socket. */
   get bufferedAmount(): number {
-    return this.socket.bufferedAmount;
+    return this.socket.bufferedAmount - (this.raw ? (heldBytes.get(this.raw) ?? 0) : 0);
   }
 
   close(code: number, reason: string): void {
@@ -212,10 +215,21 @@ class SocketSink implements Sink {
   }
 
   release(): void {
-    this.raw?.uncork();
+    if (!this.raw) return;
+    this.raw.uncork();
+    if (this.raw.writableCorked === 0) heldBytes.delete(this.raw);
   }
 }
 
-function sinkOf(socket: WebSocket): Sink {
+/**
+ * Bytes the fan-out wrote into each socket while it was held (corked) this turn. They are counted in ws's
+ * `bufferedAmount` until the turn ends, though the client may read them at once: the slow-reader rules
+ * (hub.ts) leave them out, or a fast reader that gets many messages in one turn would be taken for a slow one.
+ * Per TCP socket, as several subscriptions (sinks) can share one.
+ */
+const heldBytes = new WeakMap<Socket, number>();
+
+/** The fan-out's view of a socket (exported for tests). */
+export function sinkOf(socket: WebSocket): Sink {
   return new SocketSink(socket, rawOf(socket));
 }

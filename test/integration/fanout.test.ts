@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
+import { sinkOf } from '../../src/http/ws-live.js';
 import { hmacSha256Hex } from '../../src/lib/crypto.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { FanoutHub, type Sink } from '../../src/modules/realtime/hub.js';
@@ -302,6 +303,34 @@ describe('FanoutHub rules', () => {
     await new Promise((r) => setImmediate(r));
     expect(log.slice(5)).toEqual(['send d4']);
     hub.close();
+  });
+
+  it('does not take a reader that keeps up for a slow one when many messages share a turn', async () => {
+    // The bytes held in a corked socket until the turn ends are in ws's bufferedAmount, though the client
+    // reads them at once; counted as unsent, a burst past the slow mark closed a healthy socket with 4408.
+    const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    const accepted = new Promise<WebSocket>((r) => server.once('connection', r));
+    await new Promise((r) => server.once('listening', r));
+    const client = new WebSocket(`ws://127.0.0.1:${(server.address() as { port: number }).port}`);
+    const got: string[] = [];
+    client.on('message', (m) => got.push(String(m)));
+    const socket = await accepted;
+    const q = queueSource();
+    const hub = new FanoutHub(q.source, { coalesceBytes: 1024, slowBytes: 16_384 }, createLogger('silent'));
+    const render = (m: unknown) =>
+      JSON.stringify({ data: { donation: { id: m, message: 'x'.repeat(200) } } });
+    hub.add({ name: 'donation', key: 'k' }, 'g', { id: 'd', sink: sinkOf(socket), policy: 'every', render });
+    // 150 messages of ~260 bytes in one turn: ~39 KB written into the held socket, past the 16 KB mark.
+    for (let i = 0; i < 150; i++) q.push(`m${i}`);
+    await eventually(() => got.length === 150 || hub.stats.slowClosed > 0);
+    expect(hub.stats.slowClosed).toBe(0);
+    expect(hub.stats.heldFrames).toBe(149);
+    expect(got.map((m) => JSON.parse(m).payload.data.donation.id)).toEqual(
+      Array.from({ length: 150 }, (_, i) => `m${i}`),
+    );
+    hub.close();
+    client.close();
+    server.close();
   });
 
   it('never drops a donation from a subscriber that keeps up, and closes one past the slow mark', async () => {

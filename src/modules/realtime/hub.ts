@@ -29,6 +29,7 @@ export interface Sink {
   send(frame: Frame): void;
   /** False once the socket is closing: nothing more is written to it. */
   readonly open: boolean;
+  /** Bytes the client has not taken yet (not counting those written into it while held this turn). */
   readonly bufferedAmount: number;
   close(code: number, reason: string): void;
   /** Holds this socket's writes (its own frames and ws's alike, in order) until `release`. */
@@ -219,8 +220,9 @@ export class FanoutHub {
   }
 
   private hold(sink: Sink): void {
+    if (!sink.hold) return;
     this.stats.heldFrames++;
-    if (!sink.hold || this.held.has(sink)) return;
+    if (this.held.has(sink)) return;
     sink.hold();
     this.held.add(sink);
   }
@@ -228,8 +230,15 @@ export class FanoutHub {
   /** The turn is over: every held socket writes what it was given in one write. */
   private readonly endTurn = (): void => {
     this.dispatchedThisTurn = 0;
-    for (const sink of this.held) sink.release?.();
+    const sinks = [...this.held];
     this.held.clear();
+    for (const sink of sinks) {
+      try {
+        sink.release?.();
+      } catch (err) {
+        this.log.error({ err }, 'could not release a held live socket');
+      }
+    }
   };
 
   /** Writes the newest coalesced message of every subscriber whose socket has drained. */
