@@ -98,6 +98,27 @@ const failure = (eventId: string, endpointId: string, error = 'HTTP 500'): Failu
   retryMs: 60_000,
 });
 
+/** Another connection's open transaction, holding each delivery row it touches until `commit`. */
+async function anotherTransaction(endpointId: string) {
+  const other = new pg.Client({ connectionString: databaseUrl(t.dbName) });
+  await other.connect();
+  await other.query('begin');
+  return {
+    touch: (eventId: string) =>
+      other.query(
+        `update webhook_deliveries set updated_at = now() where event_id = $1 and endpoint_id = $2`,
+        [eventId, endpointId],
+      ),
+    commit: async () => {
+      try {
+        await other.query('commit');
+      } finally {
+        await other.end();
+      }
+    },
+  };
+}
+
 /** The dispatcher's outcome writer over worker-a's store; `done` resolves once what it was given is written. */
 function writer() {
   const { log, lines } = capturedLog<{ level: number; msg: string }>();
@@ -261,27 +282,40 @@ describe('webhook outcome batches', () => {
         )
       ).rows.map((r) => (r.leased_until as Date).getTime());
     const before = await leases();
-    const other = new pg.Client({ connectionString: databaseUrl(t.dbName) });
-    await other.connect();
+    // Another transaction holds the second delivery and will want the first one next.
+    const other = await anotherTransaction(endpointId);
     try {
-      // Another transaction holds the second delivery and will want the first one next.
-      await other.query('begin');
-      await other.query(
-        `update webhook_deliveries set updated_at = now() where event_id = $1 and endpoint_id = $2`,
-        [events[1], endpointId],
-      );
+      await other.touch(events[1]!);
       await stores.a.renew(events.map((eventId) => ({ eventId, endpointId })));
-      await other.query(
-        `update webhook_deliveries set updated_at = now() where event_id = $1 and endpoint_id = $2`,
-        [events[0], endpointId],
-      );
-      await other.query('commit');
+      await other.touch(events[0]!);
     } finally {
-      await other.end();
+      await other.commit();
     }
     const after = await leases();
     expect(after[0]).toBeGreaterThan(before[0]!);
     expect(after[1]).toBe(before[1]);
+  });
+
+  it('closes around rows another transaction holds, so a close and an outcome write never deadlock', async () => {
+    // A closed endpoint's backlog is failed by the worker that meets it (closeEndpoint), which takes its own
+    // in-flight deliveries too; its outcome batch for some of them may be writing at that moment.
+    const { endpointId, events } = await backlog('worker-a', 2);
+    await stores.a.claim(new Map([[endpointId, 10]]), 10);
+    const other = await anotherTransaction(endpointId);
+    try {
+      await other.touch(events[1]!);
+      expect(await stores.a.closeEndpoint(endpointId, 'endpoint deleted')).toBe(1);
+      await other.touch(events[0]!);
+    } finally {
+      await other.commit();
+    }
+    expect((await deliveries(endpointId)).map((d) => d.status)).toEqual(['failed', 'pending']);
+    // The next close takes the row it skipped.
+    expect(await stores.a.closeEndpoint(endpointId, 'endpoint deleted')).toBe(1);
+    expect((await deliveries(endpointId)).map((d) => [d.status, d.last_error])).toEqual([
+      ['failed', 'endpoint deleted'],
+      ['failed', 'endpoint deleted'],
+    ]);
   });
 
   it('writes only the deliveries a batch names, not the others this worker holds', async () => {

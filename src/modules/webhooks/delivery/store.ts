@@ -218,7 +218,10 @@ export class DeliveryStore {
    * Fails every pending delivery of an endpoint that is disabled or deleted, without sending (`endpoint
    * <reason>`), except those another worker is sending right now; CLOSE_CHUNK to a statement, each committed
    * on its own (~10 ms): a backlog of any size is never one long write that other commits and the outcome of
-   * a delivery in flight to it wait behind (1,500 in one statement took 50-70 ms).
+   * a delivery in flight to it wait behind (1,500 in one statement took 50-70 ms). Rows another transaction
+   * holds at that moment are skipped, never waited for: this worker's own outcome batch may hold some of them
+   * and want others this statement holds (a deadlock, as the renewal had); that outcome write ends them, or
+   * the next close (the dispatcher closes again on each delivery of a closed endpoint it meets) does.
    */
   async closeEndpoint(endpointId: string, reason: string): Promise<number> {
     let total = 0;
@@ -232,7 +235,7 @@ export class DeliveryStore {
                  select ctid from webhook_deliveries
                  where endpoint_id = $1 and status = 'pending'
                    and (leased_until is null or leased_until < now() or lease_owner = $3)
-                 limit $4))
+                 limit $4 for no key update skip locked))
            and d.endpoint_id = $1 and d.status = 'pending'
            and (d.leased_until is null or d.leased_until < now() or d.lease_owner = $3)`,
         [endpointId, reason, this.owner, CLOSE_CHUNK],
@@ -258,7 +261,7 @@ export class DeliveryStore {
          join unnest($1::text[], $2::text[]) as k(event_id, endpoint_id)
            on h.event_id = k.event_id and h.endpoint_id = k.endpoint_id
          where h.lease_owner = $4
-         for update of h skip locked)`,
+         for no key update of h skip locked)`,
       [keys.map((k) => k.eventId), keys.map((k) => k.endpointId), this.leaseMs / 1000, this.owner],
     );
   }
