@@ -53,7 +53,9 @@ import type { SendRequest, SendResult } from './webhooks-sender.js';
 // reference, drain1, drain10, live10, rate1, healthy8, faults, scale10; default: all of them), e.g.
 // BENCH_PHASES=healthy8,faults; the report then has the goals of the phases that ran and their details.
 // WEBHOOK_FAULT_ROUNDS=N runs healthy8 and faults N times (every other round faults first) and judges the
-// faults goal on the rounds' median ratio: each p99 is the fate of ~16 transfers.
+// faults goal on the rounds' median ratio: each p99 is the fate of ~16 transfers. WEBHOOK_LIVE_ROUNDS=N does
+// the same for the reference and live10 (every other round live10 first): on a slow host the reference alone
+// moved from 410 to 640 transfers/s between runs of the same code.
 
 const BENCH_DB = 'novapay_bench_webhooks';
 /** The API's LEDGER_MAX_IN_FLIGHT (the bench leaves it at its default). */
@@ -65,6 +67,8 @@ const WARM_UP = 1_000;
 const RATE = { perSecond: 500, seconds: 10 };
 /** WEBHOOK_FAULT_ROUNDS: how many times the healthy8/faults pair runs (default 1). */
 const FAULT_ROUNDS = Math.max(1, Math.min(10, Number(process.env.WEBHOOK_FAULT_ROUNDS ?? 1) || 1));
+/** WEBHOOK_LIVE_ROUNDS: how many times the reference/live10 pair runs (default 1). */
+const LIVE_ROUNDS = Math.max(1, Math.min(10, Number(process.env.WEBHOOK_LIVE_ROUNDS ?? 1) || 1));
 /** The faults phase and its all-healthy twin run at the same event rate, so only the faults differ. */
 const FAULT_RATE = { perSecond: 100, seconds: 15 };
 const SETTINGS = ['WEBHOOK_CONCURRENCY', 'WEBHOOK_PER_ENDPOINT_CONCURRENCY', 'WEBHOOK_TIMEOUT_MS'];
@@ -224,6 +228,8 @@ async function runPhases(
     drains.push({ ours, base: ours.sample ? await baseline(c, n, concurrency, ours.sample) : null });
   }
   const live = await only('live10', () => phase(c, 'live10', range(10), closed));
+  const liveRounds: Measured['liveRounds'] = [{ reference, live }];
+  for (let r = 1; r < LIVE_ROUNDS; r++) liveRounds.push(await liveRound(c, r, only, closed));
   const rate = await only('rate1', () =>
     phase(c, 'rate1', ['0'], () => sendAtRate(RATE.perSecond, RATE.seconds, c.http, c.merchant)),
   );
@@ -246,7 +252,23 @@ async function runPhases(
     c.workers.push(await addWorker());
     return phase(c, 'scale10', range(10), closed, true);
   });
-  return { reference, drains, live, rate, faultRounds, scale };
+  return { reference, drains, live, liveRounds, rate, faultRounds, scale };
+}
+
+/** Round r (from 1) of the reference/live10 pair after the first: live10 first in every other round. */
+async function liveRound(
+  c: Ctx,
+  r: number,
+  only: <T>(name: string, run: () => Promise<T>) => Promise<T> | undefined,
+  closed: () => Promise<Transfers>,
+): Promise<Measured['liveRounds'][number]> {
+  const round: Measured['liveRounds'][number] = {};
+  for (const which of r % 2 === 1 ? ['live10', 'reference'] : ['reference', 'live10']) {
+    if (which === 'live10')
+      round.live = await only('live10', () => phase(c, `live10-r${r + 1}`, range(10), closed));
+    else round.reference = await only('reference', () => referencePhase(c, closed));
+  }
+  return round;
 }
 
 /**
