@@ -5,8 +5,8 @@ import { loadConfig } from '../src/config.js';
 import { type EvmDevnet, startEvmDevnet } from '../src/devnet/evm/index.js';
 import type { Logger } from '../src/lib/logger.js';
 import type { PayoutProcessor } from '../src/modules/payouts/processor.js';
-import { evmDevnetChains, warnLog } from './lib/bench-app.js';
-import { checkpoint, dropDatabase, PG_BASE, vacuumAnalyze } from './lib/db.js';
+import { benchAppConfig, evmDevnetChains, warnLog } from './lib/bench-app.js';
+import { checkpoint, dropDatabase, vacuumAnalyze } from './lib/db.js';
 import { baselineFollow, baselineSend, nodeTimed } from './lib/payouts-baselines.js';
 import { estimateAtLatest, MineLoop, mineOut } from './lib/payouts-chain.js';
 import { checks } from './lib/payouts-checks.js';
@@ -131,12 +131,7 @@ function startApp(d: EvmDevnet, hot: HDNodeWallet, logger: Logger): Promise<App>
     role: 'all',
     logger,
     config: {
-      databaseUrl: `${PG_BASE}/${BENCH_DB}`,
-      redisPrefix: REDIS_PREFIX,
-      logLevel: 'warn',
-      chainScanIntervalMs: MONITOR_MS,
-      depositExpiryIntervalMs: MONITOR_MS,
-      chainInitialLookbackBlocks: 0,
+      ...benchAppConfig(BENCH_DB, REDIS_PREFIX, MONITOR_MS),
       payouts: { ...base.payouts, monitorMs: MONITOR_MS, evmPrivateKey: hot.privateKey },
       ...evmDevnetChains(d, CONFIRMATIONS),
     },

@@ -5,10 +5,10 @@ import type { NetworkConfig } from '../src/chains/registry.js';
 import { MAX_RANGE } from '../src/chains/tron/adapter.js';
 import { type EvmDevnet, startEvmDevnet } from '../src/devnet/evm/index.js';
 import type { ChainScanner, ScanPass } from '../src/modules/deposits/scanner.js';
-import { evmDevnetChains, warnLog } from './lib/bench-app.js';
+import { benchAppConfig, evmDevnetChains, warnLog } from './lib/bench-app.js';
 import { type CpuSplit, cpuMeter } from './lib/cpu.js';
 import { type ProfileSummary, saveProfile, startProfiler, summarizeProfile } from './lib/cpu-profile.js';
-import { dropDatabase, PG_BASE, vacuumAnalyze } from './lib/db.js';
+import { dropDatabase, vacuumAnalyze } from './lib/db.js';
 import { MethodTimers } from './lib/method-timers.js';
 import { log, sleep } from './lib/proc.js';
 import { dropRedisPrefix } from './lib/redis.js';
@@ -802,12 +802,7 @@ export async function run(_args: string[]): Promise<void> {
       role: 'all',
       logger,
       config: {
-        databaseUrl: `${PG_BASE}/${BENCH_DB}`,
-        redisPrefix: REDIS_PREFIX,
-        logLevel: 'warn',
-        chainScanIntervalMs: SCHEDULE_MS,
-        depositExpiryIntervalMs: SCHEDULE_MS,
-        chainInitialLookbackBlocks: 0,
+        ...benchAppConfig(BENCH_DB, REDIS_PREFIX, SCHEDULE_MS),
         ...evmDevnetChains(d, CONFIRMATIONS),
       },
     });

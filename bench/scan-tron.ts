@@ -3,10 +3,10 @@ import { type App, createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { startTronDevnet, type TronDevnet } from '../src/devnet/tron/index.js';
 import type { ChainScanner, ScanPass } from '../src/modules/deposits/scanner.js';
-import { warnLog } from './lib/bench-app.js';
+import { benchAppConfig, warnLog } from './lib/bench-app.js';
 import { type CpuSplit, cpuMeter } from './lib/cpu.js';
 import { type ProfileSummary, saveProfile, startProfiler, summarizeProfile } from './lib/cpu-profile.js';
-import { dropDatabase, PG_BASE, vacuumAnalyze } from './lib/db.js';
+import { dropDatabase, vacuumAnalyze } from './lib/db.js';
 import { forEachConcurrent, percentile } from './lib/load.js';
 import { log, sleep } from './lib/proc.js';
 import { dropRedisPrefix } from './lib/redis.js';
@@ -665,12 +665,7 @@ export async function run(_args: string[]): Promise<void> {
       role: 'all',
       logger,
       config: {
-        databaseUrl: `${PG_BASE}/${BENCH_DB}`,
-        redisPrefix: REDIS_PREFIX,
-        logLevel: 'warn',
-        chainScanIntervalMs: SCHEDULE_MS,
-        depositExpiryIntervalMs: SCHEDULE_MS,
-        chainInitialLookbackBlocks: 0,
+        ...benchAppConfig(BENCH_DB, REDIS_PREFIX, SCHEDULE_MS),
         tron: {
           ...loadConfig().tron,
           devnet: 'off',

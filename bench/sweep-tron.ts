@@ -4,8 +4,8 @@ import { type App, createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { startTronDevnet, type TronDevnet } from '../src/devnet/tron/index.js';
 import type { Logger } from '../src/lib/logger.js';
-import { warnLog } from './lib/bench-app.js';
-import { dropDatabase, PG_BASE, vacuumAnalyze } from './lib/db.js';
+import { benchAppConfig, warnLog } from './lib/bench-app.js';
+import { dropDatabase, vacuumAnalyze } from './lib/db.js';
 import { log } from './lib/proc.js';
 import { dropRedisPrefix } from './lib/redis.js';
 import { int } from './lib/report.js';
@@ -49,12 +49,7 @@ async function startApp(d: TronDevnet, hotKey: string, logger: Logger) {
     role: 'all',
     logger,
     config: {
-      databaseUrl: `${PG_BASE}/${BENCH_DB}`,
-      redisPrefix: REDIS_PREFIX,
-      logLevel: 'warn',
-      chainScanIntervalMs: HOLD_MS,
-      depositExpiryIntervalMs: HOLD_MS,
-      chainInitialLookbackBlocks: 0,
+      ...benchAppConfig(BENCH_DB, REDIS_PREFIX, HOLD_MS),
       payouts: { ...base.payouts, monitorMs: HOLD_MS, tronPrivateKey: hotKey },
       treasury: {
         ...base.treasury,

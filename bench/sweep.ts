@@ -4,8 +4,8 @@ import { type App, createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { DISPERSE_ADDRESS, type EvmDevnet, startEvmDevnet } from '../src/devnet/evm/index.js';
 import type { Logger } from '../src/lib/logger.js';
-import { evmDevnetChains, warnLog } from './lib/bench-app.js';
-import { dropDatabase, PG_BASE, vacuumAnalyze } from './lib/db.js';
+import { benchAppConfig, evmDevnetChains, warnLog } from './lib/bench-app.js';
+import { dropDatabase, vacuumAnalyze } from './lib/db.js';
 import { estimateAtLatest } from './lib/payouts-chain.js';
 import { log } from './lib/proc.js';
 import { dropRedisPrefix } from './lib/redis.js';
@@ -52,12 +52,7 @@ async function startApp(d: EvmDevnet, hotKey: string, logger: Logger) {
     role: 'all',
     logger,
     config: {
-      databaseUrl: `${PG_BASE}/${BENCH_DB}`,
-      redisPrefix: REDIS_PREFIX,
-      logLevel: 'warn',
-      chainScanIntervalMs: HOLD_MS,
-      depositExpiryIntervalMs: HOLD_MS,
-      chainInitialLookbackBlocks: 0,
+      ...benchAppConfig(BENCH_DB, REDIS_PREFIX, HOLD_MS),
       payouts: { ...base.payouts, monitorMs: HOLD_MS, evmPrivateKey: hotKey },
       treasury: {
         ...base.treasury,
