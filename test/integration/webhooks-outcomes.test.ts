@@ -139,7 +139,8 @@ describe('webhook outcome batches', () => {
   it("commits a batch's successes and failures together, in one transaction", async () => {
     const { endpointId, events } = await backlog('worker-a', 2);
     await stores.a.claim(new Map([[endpointId, 10]]), 10);
-    // Another connection holds the failed delivery's row, so the failures' statement waits for it.
+    // Another connection holds the failed delivery's row, so the batch (its rows locked in key order first,
+    // then its successes' and its failures' statements) waits for it.
     const holder = new pg.Client({ connectionString: databaseUrl(t.dbName) });
     await holder.connect();
     const { w, done, retried } = writer();
@@ -155,7 +156,7 @@ describe('webhook outcome batches', () => {
       await eventually(async () => {
         const r = await t.app.pool.query(
           `select count(*)::int as n from pg_stat_activity
-           where datname = current_database() and wait_event_type = 'Lock' and query like '%retry_secs%'`,
+           where datname = current_database() and wait_event_type = 'Lock' and query like '%webhook_deliveries%'`,
         );
         return r.rows[0].n > 0 ? true : null;
       });
@@ -316,6 +317,89 @@ describe('webhook outcome batches', () => {
       ['failed', 'endpoint deleted'],
       ['failed', 'endpoint deleted'],
     ]);
+  });
+
+  it('never deadlocks a redelivery with an outcome batch, whichever row another transaction holds first', async () => {
+    // A merchant's redelivery of an event (every endpoint subscribed to it) and the worker's outcome batch for
+    // the same deliveries each wait for rows another transaction holds. Taken in different orders, each held
+    // a row the other wanted: PostgreSQL cancelled one (a 500 for the merchant, or outcomes written again once
+    // their leases lapsed: the deliveries sent twice). Both take the rows in key order.
+    const m = await t.merchant();
+    const tenant = { merchantId: m.merchantId, mode: 'test' as const };
+    const endpoints = [`we_${randomBytes(6).toString('hex')}`, `we_${randomBytes(6).toString('hex')}`].sort();
+    const eventId = `evt_redeliver_${randomBytes(6).toString('hex')}`;
+    const q = (text: string, values: unknown[]) => t.app.pool.query(text, values);
+    // The later id created first: a redelivery, which targets the endpoints in the order they were made, meets
+    // them against their key order.
+    for (const id of [...endpoints].reverse()) {
+      await q(
+        `insert into webhook_endpoints (id, merchant_id, mode, url, secret_ciphertext)
+         values ($1, $2, 'test', 'https://receiver.example/hook', '\\x00')`,
+        [id, m.merchantId],
+      );
+      await q(
+        `insert into webhook_dispatch_owners (endpoint_id, owner, until) values ($1, 'worker-a', now() + interval '1 hour')`,
+        [id],
+      );
+    }
+    await q(
+      `insert into events (id, merchant_id, mode, type, payload, published_at)
+       values ($1, $2, 'test', 'transfer.completed', '{"amount":"1.00"}', now())`,
+      [eventId, m.merchantId],
+    );
+    const waiting = async (like: string) =>
+      eventually(async () => {
+        const r = await t.app.pool.query(
+          `select count(*)::int as n from pg_stat_activity
+           where datname = current_database() and wait_event_type = 'Lock' and query like $1`,
+          [like],
+        );
+        return r.rows[0].n > 0 ? true : null;
+      });
+    const [first, second] = endpoints as [string, string];
+    // Successes in either order, and a batch of both kinds: the later key's success and the earlier one's
+    // failure (two statements in one transaction, successes first).
+    const batches = [
+      () => stores.a.recordSuccesses(endpoints.map((e) => success(eventId, e))),
+      () => stores.a.recordSuccesses([...endpoints].reverse().map((e) => success(eventId, e))),
+      () => stores.a.recordOutcomes([success(eventId, second)], [failure(eventId, first)], 3_600_000),
+    ];
+    for (const held of endpoints) {
+      for (const write of batches) {
+        await q(
+          `insert into webhook_deliveries (event_id, endpoint_id, merchant_id, mode, next_attempt_at)
+           select $1, unnest($2::text[]), $3, 'test', now() - interval '1 minute'
+           on conflict (event_id, endpoint_id) do update set status = 'pending', next_attempt_at = excluded.next_attempt_at`,
+          [eventId, endpoints, m.merchantId],
+        );
+        expect(await stores.a.claim(new Map(endpoints.map((e) => [e, 10])), 10)).toHaveLength(2);
+        const other = await anotherTransaction(held);
+        let batch: Promise<unknown> | undefined;
+        let redelivery: Promise<unknown> | undefined;
+        try {
+          await other.touch(eventId);
+          batch = write();
+          await waiting('%lease_owner%');
+          redelivery = t.app.services.webhooks.redeliver(tenant, eventId);
+          await waiting('%on conflict (event_id, endpoint_id)%');
+        } finally {
+          await other.commit();
+        }
+        const [written, redelivered] = await Promise.allSettled([batch, redelivery]);
+        const settled = (r: PromiseSettledResult<unknown>) =>
+          r.status === 'fulfilled' ? 'ok' : (r.reason as Error).message;
+        expect([settled(written), settled(redelivered)]).toEqual(['ok', 'ok']);
+        // The redelivery always happens: whatever the batch wrote first, both deliveries are due again.
+        const rows = await t.app.pool.query(
+          `select status, lease_owner from webhook_deliveries where event_id = $1 order by endpoint_id`,
+          [eventId],
+        );
+        expect(rows.rows).toEqual([
+          { status: 'pending', lease_owner: null },
+          { status: 'pending', lease_owner: null },
+        ]);
+      }
+    }
   });
 
   it('writes only the deliveries a batch names, not the others this worker holds', async () => {

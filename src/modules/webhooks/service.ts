@@ -274,11 +274,12 @@ export class WebhooksService {
       throw new ValidationError('No enabled endpoint is subscribed to this event', 'endpointId');
     const ids = targets.map((e) => e.id);
     // Due now, and out of any worker's hands: a send of the same delivery still in flight writes nothing
-    // when it ends (its lease is gone), so this redelivery always happens.
+    // when it ends (its lease is gone), so this redelivery always happens. The rows are taken in key order,
+    // as the worker's outcome writes take them (delivery/store-sql.ts), or the two could deadlock.
     await this.pool.query(
       `with d as (
          insert into webhook_deliveries (event_id, endpoint_id, merchant_id, mode)
-         select $1, unnest($2::text[]), $3, $4
+         select $1, k.endpoint_id, $3, $4 from unnest($2::text[]) as k(endpoint_id) order by k.endpoint_id
          on conflict (event_id, endpoint_id) do update set status = 'pending', next_attempt_at = now(),
            leased_until = null, lease_owner = null, updated_at = now()
          returning 1)

@@ -1,4 +1,23 @@
 // The delivery store's statements (store.ts): the claim, and the outcome writes of successes and of failures.
+//
+// Lock order: every statement that waits for delivery rows (the outcome writes here, a worker's release, a
+// redelivery in service.ts) takes them in key order, (event_id, endpoint_id), before it changes them, so two
+// of them never each hold a row the other wants. Those that never wait (the claim, the lease renewal, the
+// close of an endpoint's backlog) skip rows another transaction holds instead.
+
+/**
+ * This batch's rows (`o`) this worker still holds (lease owner `owner`), locked in key order: the keys sorted,
+ * then each row found by its primary key and locked in turn (a lateral subquery is a nested loop, which keeps
+ * the order whatever the plan, and never reads the table beyond the batch's rows).
+ */
+const lockHeld = (owner: string) =>
+  `held as (
+           select h.event_id, h.endpoint_id
+           from (select distinct event_id, endpoint_id from o order by event_id, endpoint_id) k
+           cross join lateral (
+             select w.event_id, w.endpoint_id from webhook_deliveries w
+             where w.event_id = k.event_id and w.endpoint_id = k.endpoint_id and w.lease_owner = ${owner}
+             for no key update) h)`;
 
 export const CLAIM = {
   name: 'webhook_claim',
@@ -30,17 +49,31 @@ export const RECORD_SUCCESSES = {
   text: `with o as (
            select * from unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::text[])
              as o(event_id, endpoint_id, attempt, status_code, latency_ms, snippet)),
+         ${lockHeld('$7')},
          a as (
            insert into webhook_attempts (event_id, endpoint_id, attempt, status_code, latency_ms, response_snippet, error)
            select event_id, endpoint_id, attempt, status_code, latency_ms, snippet, null from o returning 1),
          d as (
            update webhook_deliveries w set status = 'succeeded', attempts = o.attempt, last_status_code = o.status_code,
              last_error = null, leased_until = null, lease_owner = null, delivered_at = now(), updated_at = now()
-           from o where w.event_id = o.event_id and w.endpoint_id = o.endpoint_id and w.lease_owner = $7 returning 1),
+           from o join held h on h.event_id = o.event_id and h.endpoint_id = o.endpoint_id
+           where w.event_id = o.event_id and w.endpoint_id = o.endpoint_id and w.lease_owner = $7 returning 1),
          e as (
            update webhook_endpoints set failing_since = null
            where id = any($8::text[]) and failing_since is not null returning 1)
          select (select count(*) from d)::int as written`,
+};
+
+/**
+ * A batch's rows this worker holds, locked in key order, first in a transaction that writes its successes and
+ * its failures with two statements: each locks its own rows in order, but successes before failures is not
+ * key order across the batch.
+ */
+export const LOCK_BATCH = {
+  name: 'webhook_lock_batch',
+  text: `with o as (select * from unnest($1::text[], $2::text[]) as o(event_id, endpoint_id)),
+         ${lockHeld('$3')}
+         select count(*)::int as n from held`,
 };
 
 export const RECORD_FAILURES = {
@@ -49,6 +82,7 @@ export const RECORD_FAILURES = {
            select * from unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::text[], $7::text[],
                                 $8::bool[], $9::float8[])
              as o(event_id, endpoint_id, attempt, status_code, latency_ms, snippet, error, last, retry_secs)),
+         ${lockHeld('$11')},
          a as (
            insert into webhook_attempts (event_id, endpoint_id, attempt, status_code, latency_ms, response_snippet, error)
            select event_id, endpoint_id, attempt, status_code, latency_ms, snippet, error from o returning 1),
@@ -81,7 +115,7 @@ export const RECORD_FAILURES = {
              next_attempt_at = case when o.last or cur.status = 'disabled' then w.next_attempt_at
                                     else now() + make_interval(secs => o.retry_secs) end,
              leased_until = null, lease_owner = null, updated_at = now()
-           from o join cur on cur.id = o.endpoint_id
+           from o join cur on cur.id = o.endpoint_id join held h on h.event_id = o.event_id and h.endpoint_id = o.endpoint_id
            where w.event_id = o.event_id and w.endpoint_id = o.endpoint_id and w.lease_owner = $11 returning 1)
          select cur.id, coalesce(was.status <> 'disabled', false) as newly from cur left join was using (id)
          where cur.status = 'disabled'`,

@@ -1,6 +1,6 @@
 import type { Pool } from '../../../db/database.js';
 import type { EndpointRow } from '../service.js';
-import { CLAIM, RECORD_FAILURES, RECORD_SUCCESSES } from './store-sql.js';
+import { CLAIM, LOCK_BATCH, RECORD_FAILURES, RECORD_SUCCESSES } from './store-sql.js';
 
 // The delivery state machine's SQL. webhook_deliveries is the queue: a worker claims due deliveries with a
 // lease in its own name, sends them, and writes each outcome (an attempt row and the delivery's new state)
@@ -158,9 +158,15 @@ export class DeliveryStore {
       const client = await this.pool.connect();
       let broken: Error | undefined;
       try {
-        // Sent together (the pool pipelines): one round trip.
-        const [begun, ok, failed, committed] = await Promise.allSettled([
+        // Sent together (the pool pipelines): one round trip. The batch's rows are locked in key order first
+        // (store-sql.ts), as every writer that waits for them takes them.
+        const keys = [...s, ...f];
+        const [begun, locked, ok, failed, committed] = await Promise.allSettled([
           client.query('begin'),
+          client.query({
+            ...LOCK_BATCH,
+            values: [keys.map((x) => x.eventId), keys.map((x) => x.endpointId), this.owner],
+          }),
           client.query(this.successes(s)),
           client.query<DisabledRow>(this.failures(f, disableAfterMs)),
           client.query('commit'),
@@ -169,7 +175,8 @@ export class DeliveryStore {
           broken = committed.reason as Error; // whether it committed is unknown: the leases lapse
           throw committed.reason;
         }
-        if (begun.status === 'fulfilled' && ok.status === 'fulfilled' && failed.status === 'fulfilled')
+        const before = [begun, locked, ok];
+        if (failed.status === 'fulfilled' && before.every((x) => x.status === 'fulfilled'))
           return failuresWritten(failed.value.rows);
       } finally {
         client.release(broken);
@@ -266,13 +273,18 @@ export class DeliveryStore {
     );
   }
 
-  /** Gives back deliveries this worker claimed but will not send (it is stopping). */
+  /** Gives back deliveries this worker claimed but will not send (it is stopping); rows locked in key order. */
   async release(keys: { eventId: string; endpointId: string }[]): Promise<void> {
     if (keys.length === 0) return;
     await this.pool.query(
       `update webhook_deliveries d set leased_until = null, lease_owner = null
-       from unnest($1::text[], $2::text[]) as k(event_id, endpoint_id)
-       where d.event_id = k.event_id and d.endpoint_id = k.endpoint_id and d.lease_owner = $3`,
+       where (d.event_id, d.endpoint_id) in (
+         select h.event_id, h.endpoint_id from webhook_deliveries h
+         join unnest($1::text[], $2::text[]) as k(event_id, endpoint_id)
+           on h.event_id = k.event_id and h.endpoint_id = k.endpoint_id
+         where h.lease_owner = $3
+         order by h.event_id, h.endpoint_id for no key update of h)
+       and d.lease_owner = $3`,
       [keys.map((k) => k.eventId), keys.map((k) => k.endpointId), this.owner],
     );
   }
