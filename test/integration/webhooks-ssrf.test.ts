@@ -237,6 +237,18 @@ describe('lookups of hosts whose name server never answers', () => {
     return r;
   };
   const deadQueries = () => server.queries.filter((q) => q.includes(' evil')).length;
+  /** A delivery of event `eventId` to `endpoint` as a worker holds it, and the secrets it is signed with. */
+  const claimedFor = (endpoint: EndpointRow, eventId: string) =>
+    ({
+      eventId,
+      endpointId: endpoint.id,
+      attempts: 0,
+      eventType: 'transfer.completed',
+      payload: '{}',
+      eventCreatedAt: new Date(),
+      endpoint,
+    }) as Claimed;
+  const secrets = { header: ['whsec_test'], body: 'whsec_test' };
   /** Targets as a worker or an API process has them (5 s wait, two threads), on the name server above. */
   const onNameServer = (r: InstanceType<typeof dns.Resolver>, webhookAllowedPrivateCidrs: string[] = []) =>
     new WebhookTargets({ ...production, webhookAllowedPrivateCidrs }, getaddrinfo, undefined, {
@@ -298,16 +310,7 @@ describe('lookups of hosts whose name server never answers', () => {
         url: `http://${host}:${receiver.port}/hook`,
         status: 'enabled',
       } as EndpointRow;
-      const claimed = {
-        eventId: `evt_dns_${n}`,
-        endpointId: endpoint.id,
-        attempts: 0,
-        eventType: 'transfer.completed',
-        payload: '{}',
-        eventCreatedAt: new Date(),
-        endpoint,
-      } as Claimed;
-      return sender.send(claimed, endpoint, { header: ['whsec_test'], body: 'whsec_test' }, true);
+      return sender.send(claimedFor(endpoint, `evt_dns_${n}`), endpoint, secrets, true);
     };
     const before = deadQueries();
     const dead = [send('evil1.attacker.example', 1), send('evil2.attacker.example', 2)];
@@ -320,6 +323,19 @@ describe('lookups of hosts whose name server never answers', () => {
     expect(threadLookups).toEqual([]);
     r.cancel();
     for (const d of dead) expect((await d).statusCode).toBeNull();
+    await targets.close();
+  });
+
+  it("ends a delivery at its own deadline while its host's lookup still waits (nothing was sent yet)", async () => {
+    // The attempt's deadline is the worker's (WEBHOOK_TIMEOUT_MS), whether the POST is under way or its
+    // connection is still being made: the lookup's own limit (5 s here) is not what ends it.
+    const r = resolver();
+    const targets = onNameServer(r);
+    const sender = new DeliverySender(targets, 300);
+    const endpoint = { id: 'we_deadline', url: 'https://evil-deadline.attacker.example/hook' } as EndpointRow;
+    const attempt = await sender.send(claimedFor(endpoint, 'evt_deadline'), endpoint, secrets, true);
+    expect(attempt).toMatchObject({ statusCode: null, snippet: null, error: 'timeout after 300 ms' });
+    r.cancel();
     await targets.close();
   });
 });

@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { AppError, ValidationError } from '../../lib/errors.js';
 import { DEFAULT_LOOKUP_BOUNDS, type LookupBounds, type LookupOptions } from './bounded-lookup.js';
 import { HostLookup, type HostLookupOptions } from './host-lookup.js';
@@ -57,6 +57,17 @@ export interface TargetPolicyConfig {
   isProduction: boolean;
   webhookAllowPrivateUrls: boolean;
   webhookAllowedPrivateCidrs: string[];
+}
+
+/** A delivery's POST to `url`: no redirects followed (undici follows none unless asked). */
+function postOf(url: URL, init: { body: string; headers: Record<string, string> }) {
+  return {
+    origin: url.origin,
+    path: `${url.pathname}${url.search}`,
+    method: 'POST' as const,
+    headers: init.headers,
+    body: init.body,
+  };
 }
 
 export class WebhookTargets {
@@ -151,16 +162,30 @@ export class WebhookTargets {
     init: { body: string; headers: Record<string, string>; signal: AbortSignal },
     guarded: boolean,
   ) {
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (guarded && isIP(host) && !this.allows(host)) throw refused();
-    return (guarded ? this.guardedAgent : this.openAgent).request({
-      origin: url.origin,
-      path: `${url.pathname}${url.search}`,
-      method: 'POST',
-      headers: init.headers,
-      body: init.body,
+    return this.agentFor(url, guarded).request({
+      ...postOf(url, init),
       signal: init.signal,
     });
+  }
+
+  /**
+   * The same POST through undici's low-level API (Dispatcher.dispatch): the answer comes to `handler` as it
+   * arrives, with no body stream or AbortSignal in between; `handler` aborts it through its controller. What
+   * the delivery worker sends with (delivery/sender.ts). Throws as `request` does for a refused address.
+   */
+  dispatch(
+    url: URL,
+    init: { body: string; headers: Record<string, string> },
+    guarded: boolean,
+    handler: Dispatcher.DispatchHandler,
+  ): void {
+    this.agentFor(url, guarded).dispatch(postOf(url, init), handler);
+  }
+
+  private agentFor(url: URL, guarded: boolean): Agent {
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (guarded && isIP(host) && !this.allows(host)) throw refused();
+    return guarded ? this.guardedAgent : this.openAgent;
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import { toStorableText } from '../../../lib/text.js';
 import type { EndpointRow } from '../service.js';
 import { deliveryBody, deliveryHeaders, type EventText, eventText, type SigningSecrets } from '../signing.js';
@@ -14,10 +15,6 @@ const DRAIN_LIMIT_BYTES = 64 * 1024;
 const EVENT_CACHE_MAX = 4096;
 /** Endpoint URLs kept parsed. */
 const URL_CACHE_MAX = 1024;
-
-function abortOnTimeout(aborter: AbortController): void {
-  aborter.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
-}
 
 export interface AttemptResult {
   statusCode: number | null;
@@ -37,19 +34,97 @@ export function attemptError(err: unknown, timeoutMs: number): string {
   return code ?? e.message;
 }
 
-async function readSnippet(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    if (size < SNIPPET_BYTES) chunks.push(chunk);
-    size += chunk.length;
-    if (size > DRAIN_LIMIT_BYTES) {
-      body.destroy();
-      break;
+/** What the attempt log keeps of an answer: its first bytes, as text PostgreSQL stores. */
+function snippetOf(chunks: Buffer[]): string {
+  // A NUL would fail the whole batch of outcomes.
+  return toStorableText(Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8'));
+}
+
+/** Why an attempt that outlived its deadline ended, as AbortSignal.timeout would have said it. */
+function timeoutError(): DOMException {
+  return new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+}
+
+function timeUp(a: Attempt): void {
+  a.timeUp();
+}
+
+interface Answer {
+  statusCode: number | null;
+  snippet: string | null;
+  /** Why the POST failed (null when an answer came, whatever its status). */
+  failure: unknown;
+}
+
+/**
+ * One POST's answer as undici hands it over (Dispatcher.dispatch): the status, the first SNIPPET_BYTES,
+ * a drain limit and a deadline, with no body stream, async iterator or AbortSignal per POST (they were a
+ * tenth of the worker's CPU per delivery, docs/benchmarks.md). Ends once: at the answer's end, at an
+ * error, or at the deadline, which aborts the request when it has started and otherwise ends the attempt
+ * at once (a request still waiting for its connection is aborted as soon as it starts).
+ */
+class Attempt implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | null = null;
+  private statusCode: number | null = null;
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private drained = false;
+  private timedOut = false;
+  private ended = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    timeoutMs: number,
+    private readonly end: (a: Answer) => void,
+  ) {
+    this.timer = setTimeout(timeUp, timeoutMs, this);
+  }
+
+  timeUp(): void {
+    this.timedOut = true;
+    if (this.controller) this.controller.abort(timeoutError());
+    else this.finish(null, timeoutError());
+  }
+
+  /** The request could not be sent at all (a refused address): the attempt ends with that error. */
+  failed(err: unknown): void {
+    this.finish(null, err);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.timedOut) controller.abort(timeoutError());
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number): void {
+    if (statusCode >= 200) this.statusCode = statusCode; // 1xx are informational: the answer follows
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.size < SNIPPET_BYTES) this.chunks.push(chunk);
+    this.size += chunk.length;
+    if (this.size > DRAIN_LIMIT_BYTES && !this.drained) {
+      // Not read to its end: the connection is dropped instead of drained, the answer kept as it is.
+      this.drained = true;
+      controller.abort(new Error('answer longer than the drain limit'));
     }
   }
-  // The receiver's bytes, as text PostgreSQL stores: a NUL would fail the whole batch of outcomes.
-  return toStorableText(Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8'));
+
+  onResponseEnd(): void {
+    this.finish(snippetOf(this.chunks), null);
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    if (this.drained) this.finish(snippetOf(this.chunks), null);
+    else this.finish(null, err);
+  }
+
+  private finish(snippet: string | null, failure: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.timer);
+    this.end({ statusCode: this.statusCode, snippet, failure });
+  }
 }
 
 export class DeliverySender {
@@ -98,27 +173,23 @@ export class DeliverySender {
   ): Promise<AttemptResult> {
     const { body, headers } = this.build(d, secrets);
     const started = performance.now();
-    let statusCode: number | null = null;
-    let snippet: string | null = null;
+    const answer = await new Promise<Answer>((resolve) => {
+      const attempt = new Attempt(this.timeoutMs, resolve);
+      try {
+        this.targets.dispatch(this.urlOf(endpoint.url), { body, headers }, guarded, attempt);
+      } catch (err) {
+        attempt.failed(err);
+      }
+    });
+    const { statusCode, snippet, failure } = answer;
     let error: string | null = null;
-    // An AbortController and a timer cleared at the end, not AbortSignal.timeout: Node keeps each of those
-    // signals through a WeakRef and a FinalizationRegistry entry, garbage for the major GC at ~1,000/s.
-    const aborter = new AbortController();
-    const timer = setTimeout(abortOnTimeout, this.timeoutMs, aborter);
-    try {
-      const res = await this.targets.request(
-        this.urlOf(endpoint.url),
-        { body, headers, signal: aborter.signal },
-        guarded,
-      );
-      statusCode = res.statusCode;
-      snippet = await readSnippet(res.body);
-      if (statusCode < 200 || statusCode > 299) error = `HTTP ${statusCode}`;
-    } catch (err) {
-      error = toStorableText(attemptError(err, this.timeoutMs));
-    } finally {
-      clearTimeout(timer);
-    }
-    return { statusCode, latencyMs: Math.round(performance.now() - started), snippet, error };
+    if (failure !== null) error = toStorableText(attemptError(failure, this.timeoutMs));
+    else if (statusCode === null || statusCode < 200 || statusCode > 299) error = `HTTP ${statusCode}`;
+    return {
+      statusCode,
+      latencyMs: Math.round(performance.now() - started),
+      snippet: failure === null ? snippet : null,
+      error,
+    };
   }
 }
