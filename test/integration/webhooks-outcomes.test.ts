@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pool } from '../../src/db/database.js';
 import { createPool } from '../../src/db/database.js';
 import { OutcomeWriter } from '../../src/modules/webhooks/delivery/outcomes.js';
-import { DeliveryStore, type Failure } from '../../src/modules/webhooks/delivery/store.js';
+import { type Claimed, DeliveryStore, type Failure } from '../../src/modules/webhooks/delivery/store.js';
 import { useTestApp } from '../helpers/app.js';
 import { databaseUrl } from '../helpers/db.js';
 import { capturedLog } from '../helpers/log.js';
@@ -76,9 +76,14 @@ const attemptsLogged = async (endpointId: string) =>
       .rows[0].count,
   );
 
-const success = (eventId: string, endpointId: string) => ({
+/** The claim (its version) of a delivery among those claimed. */
+const claimOf = (claimed: Claimed[], eventId: string, endpointId: string) =>
+  claimed.find((d) => d.eventId === eventId && d.endpointId === endpointId)!.version;
+
+const success = (eventId: string, endpointId: string, claimed: Claimed[]) => ({
   eventId,
   endpointId,
+  version: claimOf(claimed, eventId, endpointId),
   attempt: 1,
   statusCode: 200,
   latencyMs: 3,
@@ -86,9 +91,10 @@ const success = (eventId: string, endpointId: string) => ({
   recovers: false,
 });
 
-const failure = (eventId: string, endpointId: string, error = 'HTTP 500'): Failure => ({
+const failure = (eventId: string, endpointId: string, claimed: Claimed[], error = 'HTTP 500'): Failure => ({
   eventId,
   endpointId,
+  version: claimOf(claimed, eventId, endpointId),
   attempt: 1,
   statusCode: 500,
   latencyMs: 3,
@@ -138,7 +144,7 @@ function writer() {
 describe('webhook outcome batches', () => {
   it("commits a batch's successes and failures together, in one transaction", async () => {
     const { endpointId, events } = await backlog('worker-a', 2);
-    await stores.a.claim(new Map([[endpointId, 10]]), 10);
+    const claimed = await stores.a.claim(new Map([[endpointId, 10]]), 10);
     // Another connection holds the failed delivery's row, so the batch (its rows locked in key order first,
     // then its successes' and its failures' statements) waits for it.
     const holder = new pg.Client({ connectionString: databaseUrl(t.dbName) });
@@ -150,8 +156,8 @@ describe('webhook outcome batches', () => {
         'select 1 from webhook_deliveries where event_id = $1 and endpoint_id = $2 for update',
         [events[1], endpointId],
       );
-      w.success(success(events[0]!, endpointId));
-      w.failure(failure(events[1]!, endpointId));
+      w.success(success(events[0]!, endpointId, claimed));
+      w.failure(failure(events[1]!, endpointId, claimed));
       w.flush();
       await eventually(async () => {
         const r = await t.app.pool.query(
@@ -177,11 +183,11 @@ describe('webhook outcome batches', () => {
 
   it("writes a batch's successes when its failures cannot be written", async () => {
     const { endpointId, events } = await backlog('worker-a', 2);
-    await stores.a.claim(new Map([[endpointId, 10]]), 10);
+    const claimed = await stores.a.claim(new Map([[endpointId, 10]]), 10);
     const { w, done, lines, retried } = writer();
     // PostgreSQL refuses a NUL in text: the failures' statement fails, and with it the transaction.
-    w.success(success(events[0]!, endpointId));
-    w.failure(failure(events[1]!, endpointId, 'bad\u0000error'));
+    w.success(success(events[0]!, endpointId, claimed));
+    w.failure(failure(events[1]!, endpointId, claimed, 'bad\u0000error'));
     w.flush();
     await done;
     expect((await deliveries(endpointId)).map((d) => [d.status, d.lease_owner])).toEqual([
@@ -206,13 +212,16 @@ describe('webhook outcome batches', () => {
       `update webhook_deliveries set lease_owner = null, leased_until = null where event_id = $1 and endpoint_id = $2`,
       [events[2], endpointId],
     );
-    const written = await stores.a.recordSuccesses(events.slice(0, 3).map((e) => success(e, endpointId)));
+    const written = await stores.a.recordSuccesses(
+      events.slice(0, 3).map((e) => success(e, endpointId, claimed)),
+    );
     expect(written).toBe(1);
     const failed = await stores.a.recordFailures(
       [
         {
           eventId: events[3]!,
           endpointId,
+          version: claimOf(claimed, events[3]!, endpointId),
           attempt: 1,
           statusCode: 500,
           latencyMs: 3,
@@ -237,7 +246,7 @@ describe('webhook outcome batches', () => {
 
   it('writes a batch whose rows a lease renewal holds once the renewal commits', async () => {
     const { endpointId, events } = await backlog('worker-a', 3);
-    await stores.a.claim(new Map([[endpointId, 10]]), 10);
+    const claimed = await stores.a.claim(new Map([[endpointId, 10]]), 10);
     // A renewal of the same leases, from another connection, still open.
     const renewal = new pg.Client({ connectionString: databaseUrl(t.dbName) });
     await renewal.connect();
@@ -248,7 +257,7 @@ describe('webhook outcome batches', () => {
          where endpoint_id = $1 and lease_owner = 'worker-a'`,
         [endpointId],
       );
-      const write = stores.a.recordSuccesses(events.map((e) => success(e, endpointId)));
+      const write = stores.a.recordSuccesses(events.map((e) => success(e, endpointId, claimed)));
       await eventually(async () => {
         const r = await t.app.pool.query(
           `select count(*)::int as n from pg_stat_activity
@@ -360,9 +369,10 @@ describe('webhook outcome batches', () => {
     // Successes in either order, and a batch of both kinds: the later key's success and the earlier one's
     // failure (two statements in one transaction, successes first).
     const batches = [
-      () => stores.a.recordSuccesses(endpoints.map((e) => success(eventId, e))),
-      () => stores.a.recordSuccesses([...endpoints].reverse().map((e) => success(eventId, e))),
-      () => stores.a.recordOutcomes([success(eventId, second)], [failure(eventId, first)], 3_600_000),
+      (c: Claimed[]) => stores.a.recordSuccesses(endpoints.map((e) => success(eventId, e, c))),
+      (c: Claimed[]) => stores.a.recordSuccesses([...endpoints].reverse().map((e) => success(eventId, e, c))),
+      (c: Claimed[]) =>
+        stores.a.recordOutcomes([success(eventId, second, c)], [failure(eventId, first, c)], 3_600_000),
     ];
     for (const held of endpoints) {
       for (const write of batches) {
@@ -372,13 +382,14 @@ describe('webhook outcome batches', () => {
            on conflict (event_id, endpoint_id) do update set status = 'pending', next_attempt_at = excluded.next_attempt_at`,
           [eventId, endpoints, m.merchantId],
         );
-        expect(await stores.a.claim(new Map(endpoints.map((e) => [e, 10])), 10)).toHaveLength(2);
+        const claimed = await stores.a.claim(new Map(endpoints.map((e) => [e, 10])), 10);
+        expect(claimed).toHaveLength(2);
         const other = await anotherTransaction(held);
         let batch: Promise<unknown> | undefined;
         let redelivery: Promise<unknown> | undefined;
         try {
           await other.touch(eventId);
-          batch = write();
+          batch = write(claimed);
           await waiting('%lease_owner%');
           redelivery = t.app.services.webhooks.redeliver(tenant, eventId);
           await waiting('%on conflict (event_id, endpoint_id)%');
@@ -402,13 +413,41 @@ describe('webhook outcome batches', () => {
     }
   });
 
+  it('writes nothing of an attempt started before a redelivery, when the same worker claims the delivery again', async () => {
+    // A merchant redelivers a delivery while this worker is still sending it; the redelivery's NOTIFY wakes the
+    // same worker, which claims it again (the lease is in its name once more) and sends it a second time. The
+    // first attempt's outcome, written after that, wrote the delivery over the redelivery: a last failure
+    // marked it failed though the redelivery's send succeeded (written nothing: its lease was gone), a
+    // retryable one set it pending with a retry, so it was sent a third time.
+    const { endpointId, events } = await backlog('worker-a', 1);
+    const eventId = events[0]!;
+    const first = await stores.a.claim(new Map([[endpointId, 10]]), 10);
+    expect(first).toHaveLength(1);
+    await t.app.services.webhooks.redeliver({ merchantId, mode: 'test' }, eventId, endpointId);
+    const again = await stores.a.claim(new Map([[endpointId, 10]]), 10);
+    expect(again).toHaveLength(1);
+    // The first attempt fails for good; its outcome is logged, but the delivery is the redelivery's.
+    await stores.a.recordFailures([{ ...failure(eventId, endpointId, first), last: true }], 3_600_000);
+    expect((await deliveries(endpointId)).map((d) => [d.status, d.lease_owner])).toEqual([
+      ['pending', 'worker-a'],
+    ]);
+    // The redelivery's send succeeds, and is written.
+    expect(await stores.a.recordSuccesses([success(eventId, endpointId, again)])).toBe(1);
+    expect((await deliveries(endpointId)).map((d) => [d.status, d.lease_owner])).toEqual([
+      ['succeeded', null],
+    ]);
+    expect(await attemptsLogged(endpointId)).toBe(2);
+  });
+
   it('writes only the deliveries a batch names, not the others this worker holds', async () => {
     // Other deliveries the worker holds on another endpoint are not written by a batch that does not name them.
     const other = await backlog('worker-b', 5);
     await stores.b.claim(new Map([[other.endpointId, 10]]), 10);
     const mine = await backlog('worker-b', 2);
-    await stores.b.claim(new Map([[mine.endpointId, 10]]), 10);
-    expect(await stores.b.recordSuccesses(mine.events.map((e) => success(e, mine.endpointId)))).toBe(2);
+    const claimed = await stores.b.claim(new Map([[mine.endpointId, 10]]), 10);
+    expect(await stores.b.recordSuccesses(mine.events.map((e) => success(e, mine.endpointId, claimed)))).toBe(
+      2,
+    );
     expect(
       (await deliveries(other.endpointId)).every(
         (d) => d.status === 'pending' && d.lease_owner === 'worker-b',

@@ -6,17 +6,20 @@
 // close of an endpoint's backlog) skip rows another transaction holds instead.
 
 /**
- * This batch's rows (`o`) this worker still holds (lease owner `owner`), locked in key order: the keys sorted,
- * then each row found by its primary key and locked in turn (a lateral subquery is a nested loop, which keeps
- * the order whatever the plan, and never reads the table beyond the batch's rows).
+ * This batch's rows (`o`) this worker still holds (lease owner `owner`) under the claim each outcome is of
+ * (`o.version`, the row's updated_at when claimed: a redelivery changes it, and the same worker may have
+ * claimed the row again since), locked in key order: the keys sorted, then each row found by its primary key
+ * and locked in turn (a lateral subquery is a nested loop, which keeps the order whatever the plan, and never
+ * reads the table beyond the batch's rows).
  */
 const lockHeld = (owner: string) =>
   `held as (
            select h.event_id, h.endpoint_id
-           from (select distinct event_id, endpoint_id from o order by event_id, endpoint_id) k
+           from (select distinct event_id, endpoint_id, version from o order by event_id, endpoint_id) k
            cross join lateral (
              select w.event_id, w.endpoint_id from webhook_deliveries w
              where w.event_id = k.event_id and w.endpoint_id = k.endpoint_id and w.lease_owner = ${owner}
+               and w.updated_at = k.version
              for no key update) h)`;
 
 export const CLAIM = {
@@ -39,16 +42,16 @@ export const CLAIM = {
          leased as (
            update webhook_deliveries d set leased_until = now() + make_interval(secs => $4), lease_owner = $5
            from picked p where d.event_id = p.event_id and d.endpoint_id = p.endpoint_id
-           returning d.event_id, d.endpoint_id, d.attempts)
-         select l.event_id, l.endpoint_id, l.attempts, e.type, e.payload::text as payload, e.created_at, row_to_json(w) as endpoint
+           returning d.event_id, d.endpoint_id, d.attempts, d.updated_at)
+         select l.event_id, l.endpoint_id, l.attempts, l.updated_at::text as version, e.type, e.payload::text as payload, e.created_at, row_to_json(w) as endpoint
          from leased l join events e on e.id = l.event_id join webhook_endpoints w on w.id = l.endpoint_id`,
 };
 
 export const RECORD_SUCCESSES = {
   name: 'webhook_record_successes',
   text: `with o as (
-           select * from unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::text[])
-             as o(event_id, endpoint_id, attempt, status_code, latency_ms, snippet)),
+           select * from unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::text[], $9::timestamptz[])
+             as o(event_id, endpoint_id, attempt, status_code, latency_ms, snippet, version)),
          ${lockHeld('$7')},
          a as (
            insert into webhook_attempts (event_id, endpoint_id, attempt, status_code, latency_ms, response_snippet, error)
@@ -71,7 +74,7 @@ export const RECORD_SUCCESSES = {
  */
 export const LOCK_BATCH = {
   name: 'webhook_lock_batch',
-  text: `with o as (select * from unnest($1::text[], $2::text[]) as o(event_id, endpoint_id)),
+  text: `with o as (select * from unnest($1::text[], $2::text[], $4::timestamptz[]) as o(event_id, endpoint_id, version)),
          ${lockHeld('$3')}
          select count(*)::int as n from held`,
 };
@@ -80,8 +83,8 @@ export const RECORD_FAILURES = {
   name: 'webhook_record_failures',
   text: `with o as (
            select * from unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::text[], $7::text[],
-                                $8::bool[], $9::float8[])
-             as o(event_id, endpoint_id, attempt, status_code, latency_ms, snippet, error, last, retry_secs)),
+                                $8::bool[], $9::float8[], $12::timestamptz[])
+             as o(event_id, endpoint_id, attempt, status_code, latency_ms, snippet, error, last, retry_secs, version)),
          ${lockHeld('$11')},
          a as (
            insert into webhook_attempts (event_id, endpoint_id, attempt, status_code, latency_ms, response_snippet, error)
