@@ -5,6 +5,7 @@ import type { Pool } from '../../src/db/database.js';
 import { createPool } from '../../src/db/database.js';
 import { OutcomeWriter } from '../../src/modules/webhooks/delivery/outcomes.js';
 import { type Claimed, DeliveryStore, type Failure } from '../../src/modules/webhooks/delivery/store.js';
+import { recordDeliveries } from '../../src/modules/webhooks/fan-out.js';
 import { useTestApp } from '../helpers/app.js';
 import { databaseUrl } from '../helpers/db.js';
 import { capturedLog } from '../helpers/log.js';
@@ -124,6 +125,17 @@ async function anotherTransaction(endpointId: string) {
     },
   };
 }
+
+/** Until a statement whose text is `like` waits for a lock. */
+const waiting = async (like: string) =>
+  eventually(async () => {
+    const r = await t.app.pool.query(
+      `select count(*)::int as n from pg_stat_activity
+       where datname = current_database() and wait_event_type = 'Lock' and query like $1`,
+      [like],
+    );
+    return r.rows[0].n > 0 ? true : null;
+  });
 
 /** The dispatcher's outcome writer over worker-a's store; `done` resolves once what it was given is written. */
 function writer() {
@@ -356,15 +368,6 @@ describe('webhook outcome batches', () => {
        values ($1, $2, 'test', 'transfer.completed', '{"amount":"1.00"}', now())`,
       [eventId, m.merchantId],
     );
-    const waiting = async (like: string) =>
-      eventually(async () => {
-        const r = await t.app.pool.query(
-          `select count(*)::int as n from pg_stat_activity
-           where datname = current_database() and wait_event_type = 'Lock' and query like $1`,
-          [like],
-        );
-        return r.rows[0].n > 0 ? true : null;
-      });
     const [first, second] = endpoints as [string, string];
     // Successes in either order, and a batch of both kinds: the later key's success and the earlier one's
     // failure (two statements in one transaction, successes first).
@@ -437,6 +440,74 @@ describe('webhook outcome batches', () => {
       ['succeeded', null],
     ]);
     expect(await attemptsLogged(endpointId)).toBe(2);
+  });
+
+  it("never deadlocks a redelivery with the relay's fan-out of the same event", async () => {
+    // The relay inserts an event's deliveries in its transaction (fan-out.ts), waiting for any row another
+    // transaction is inserting; a merchant's redelivery of the event to every endpoint (sent as soon as the
+    // event exists, before the relay has got to it) inserts the same rows. The fan-out took the endpoints in
+    // the order the endpoint query gave them, the redelivery in key order: each inserted a row the other
+    // then waited for ("deadlock detected": a 500 for the merchant, or the relay's pass rolled back). Another
+    // transaction holding the middle row (redelivered alone earlier) lets the redelivery start first here.
+    const m = await t.merchant();
+    const tenant = { merchantId: m.merchantId, mode: 'test' as const };
+    const [a, mid, b] = Array.from({ length: 3 }, () => `we_${randomBytes(6).toString('hex')}`).sort() as [
+      string,
+      string,
+      string,
+    ];
+    const eventId = `evt_fanout_${randomBytes(6).toString('hex')}`;
+    const q = (text: string, values: unknown[]) => t.app.pool.query(text, values);
+    // Made last key first: the fan-out's endpoint query returns them in that order.
+    for (const id of [b, mid, a])
+      await q(
+        `insert into webhook_endpoints (id, merchant_id, mode, url, secret_ciphertext)
+         values ($1, $2, 'test', 'https://receiver.example/hook', '\\x00')`,
+        [id, m.merchantId],
+      );
+    const createdAt = new Date();
+    await q(
+      `insert into events (id, merchant_id, mode, type, payload, created_at)
+       values ($1, $2, 'test', 'transfer.completed', '{"amount":"1.00"}', $3)`,
+      [eventId, m.merchantId, createdAt],
+    );
+    await t.app.services.webhooks.redeliver(tenant, eventId, mid);
+    const other = await anotherTransaction(mid);
+    const relay = await t.app.pool.connect();
+    let redelivery: Promise<unknown> | undefined;
+    let fanOut: Promise<unknown> | undefined;
+    try {
+      await other.touch(eventId);
+      redelivery = t.app.services.webhooks.redeliver(tenant, eventId);
+      await waiting('%on conflict (event_id, endpoint_id)%');
+      await relay.query('begin');
+      fanOut = recordDeliveries(relay, [
+        {
+          id: eventId,
+          type: 'transfer.completed',
+          merchantId: m.merchantId,
+          mode: 'test',
+          data: { amount: '1.00' },
+          createdAt,
+          publishedAt: null,
+        },
+      ]);
+      // The fan-out waits for the row the redelivery has inserted (the first key), or has none to wait for.
+      await Promise.race([fanOut.catch(() => undefined), waiting('%on conflict do nothing%')]);
+    } finally {
+      await other.commit();
+    }
+    const [redelivered, fannedOut] = await Promise.allSettled([redelivery, fanOut]);
+    await relay.query(fannedOut.status === 'fulfilled' ? 'commit' : 'rollback');
+    relay.release();
+    const settled = (r: PromiseSettledResult<unknown>) =>
+      r.status === 'fulfilled' ? 'ok' : (r.reason as Error).message;
+    expect([settled(redelivered), settled(fannedOut)]).toEqual(['ok', 'ok']);
+    const rows = await q(
+      'select endpoint_id, status from webhook_deliveries where event_id = $1 order by endpoint_id',
+      [eventId],
+    );
+    expect(rows.rows).toEqual([a, mid, b].map((endpoint_id) => ({ endpoint_id, status: 'pending' })));
   });
 
   it('writes only the deliveries a batch names, not the others this worker holds', async () => {

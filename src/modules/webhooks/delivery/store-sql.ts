@@ -1,7 +1,7 @@
 // The delivery store's statements (store.ts): the claim, and the outcome writes of successes and of failures.
 //
 // Lock order: every statement that waits for delivery rows (the outcome writes here, a worker's release, a
-// redelivery in service.ts) takes them in key order, (event_id, endpoint_id), before it changes them, so two
+// redelivery in service.ts, the relay's fan-out in fan-out.ts) takes them in key order, (event_id, endpoint_id), before it changes them, so two
 // of them never each hold a row the other wants. Those that never wait (the claim, the lease renewal, the
 // close of an endpoint's backlog) skip rows another transaction holds instead.
 
