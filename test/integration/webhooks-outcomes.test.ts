@@ -126,6 +126,12 @@ async function anotherTransaction(endpointId: string) {
   };
 }
 
+/** How each of two concurrent writes ended: 'ok', or its error's message ("deadlock detected"). */
+const bothSettled = async (a: Promise<unknown> | undefined, b: Promise<unknown> | undefined) =>
+  (await Promise.allSettled([a, b])).map((r) =>
+    r.status === 'fulfilled' ? 'ok' : (r.reason as Error).message,
+  );
+
 /** Until a statement whose text is `like` waits for a lock. */
 const waiting = async (like: string) =>
   eventually(async () => {
@@ -399,10 +405,7 @@ describe('webhook outcome batches', () => {
         } finally {
           await other.commit();
         }
-        const [written, redelivered] = await Promise.allSettled([batch, redelivery]);
-        const settled = (r: PromiseSettledResult<unknown>) =>
-          r.status === 'fulfilled' ? 'ok' : (r.reason as Error).message;
-        expect([settled(written), settled(redelivered)]).toEqual(['ok', 'ok']);
+        expect(await bothSettled(batch, redelivery)).toEqual(['ok', 'ok']);
         // The redelivery always happens: whatever the batch wrote first, both deliveries are due again.
         const rows = await t.app.pool.query(
           `select status, lease_owner from webhook_deliveries where event_id = $1 order by endpoint_id`,
@@ -497,17 +500,89 @@ describe('webhook outcome batches', () => {
     } finally {
       await other.commit();
     }
-    const [redelivered, fannedOut] = await Promise.allSettled([redelivery, fanOut]);
-    await relay.query(fannedOut.status === 'fulfilled' ? 'commit' : 'rollback');
+    const outcome = await bothSettled(redelivery, fanOut);
+    await relay.query(outcome[1] === 'ok' ? 'commit' : 'rollback');
     relay.release();
-    const settled = (r: PromiseSettledResult<unknown>) =>
-      r.status === 'fulfilled' ? 'ok' : (r.reason as Error).message;
-    expect([settled(redelivered), settled(fannedOut)]).toEqual(['ok', 'ok']);
+    expect(outcome).toEqual(['ok', 'ok']);
     const rows = await q(
       'select endpoint_id, status from webhook_deliveries where event_id = $1 order by endpoint_id',
       [eventId],
     );
     expect(rows.rows).toEqual([a, mid, b].map((endpoint_id) => ({ endpoint_id, status: 'pending' })));
+  });
+
+  it("never deadlocks a key rotation with an outcome batch that marks the key's endpoints failing", async () => {
+    // Rotating an API key moves every endpoint whose body it signs to the new key, in one statement; a
+    // worker's failures write locks the endpoints it marks failing (their first failure) in id order. The
+    // rotation took them in the table's order: each held an endpoint the other wanted ("deadlock detected":
+    // a 500 for the rotation, or the outcome write cancelled and its deliveries sent again). Another
+    // transaction holding the first endpoint lets the failures write take it first here.
+    const m = await t.merchant('test');
+    const [e1, e2] = [
+      `we_${randomBytes(6).toString('hex')}`,
+      `we_${randomBytes(6).toString('hex')}`,
+    ].sort() as [string, string];
+    const q = (text: string, values: unknown[]) => t.app.pool.query(text, values);
+    const events: string[] = [];
+    // Made last id first: a scan of the table meets them against id order.
+    for (const id of [e2, e1]) {
+      await q(
+        `insert into webhook_endpoints (id, merchant_id, mode, url, secret_ciphertext, body_signing_key_id)
+         values ($1, $2, 'test', 'https://receiver.example/hook', '\\x00', $3)`,
+        [id, m.merchantId, m.keyId],
+      );
+      await q(
+        `insert into webhook_dispatch_owners (endpoint_id, owner, until) values ($1, 'worker-a', now() + interval '1 hour')`,
+        [id],
+      );
+      const eventId = `evt_${id}`;
+      events.push(eventId);
+      await q(
+        `insert into events (id, merchant_id, mode, type, payload, published_at)
+         values ($1, $2, 'test', 'transfer.completed', '{"amount":"1.00"}', now())`,
+        [eventId, m.merchantId],
+      );
+      await q(
+        `insert into webhook_deliveries (event_id, endpoint_id, merchant_id, mode, next_attempt_at)
+         values ($1, $2, $3, 'test', now() - interval '1 minute')`,
+        [eventId, id, m.merchantId],
+      );
+    }
+    const claimed = await stores.a.claim(
+      new Map([
+        [e1, 10],
+        [e2, 10],
+      ]),
+      10,
+    );
+    expect(claimed).toHaveLength(2);
+    const holder = new pg.Client({ connectionString: databaseUrl(t.dbName) });
+    await holder.connect();
+    let failures: Promise<unknown> | undefined;
+    let rotation: Promise<unknown> | undefined;
+    try {
+      await holder.query('begin');
+      await holder.query('update webhook_endpoints set updated_at = now() where id = $1', [e1]);
+      failures = stores.a.recordFailures(
+        claimed.map((d) => failure(d.eventId, d.endpointId, claimed)),
+        3_600_000,
+      );
+      await waiting('%retry_secs%');
+      rotation = t.app.services.merchants.rotateKey(m.keyId);
+      await waiting('%set body_signing_key_id%');
+      await holder.query('commit');
+    } finally {
+      await holder.end();
+    }
+    expect(await bothSettled(failures, rotation)).toEqual(['ok', 'ok']);
+    const rows = await q(
+      'select id, failing_since is not null as failing, body_signing_key_id <> $2 as moved from webhook_endpoints where id = any($1) order by id',
+      [[e1, e2], m.keyId],
+    );
+    expect(rows.rows).toEqual([
+      { id: e1, failing: true, moved: true },
+      { id: e2, failing: true, moved: true },
+    ]);
   });
 
   it('writes only the deliveries a batch names, not the others this worker holds', async () => {
