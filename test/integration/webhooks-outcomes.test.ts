@@ -143,6 +143,65 @@ const waiting = async (like: string) =>
     return r.rows[0].n > 0 ? true : null;
   });
 
+/**
+ * Two endpoints of a new merchant whose bodies its API key signs (failing for an hour when `failing`), made
+ * last id first (a scan of the table meets them against id order), each with a due delivery worker-a claimed.
+ */
+async function keyEndpoints(failing: boolean) {
+  const m = await t.merchant('test');
+  const [e1, e2] = [
+    `we_${randomBytes(6).toString('hex')}`,
+    `we_${randomBytes(6).toString('hex')}`,
+  ].sort() as [string, string];
+  const q = (text: string, values: unknown[]) => t.app.pool.query(text, values);
+  for (const id of [e2, e1])
+    await q(
+      `insert into webhook_endpoints (id, merchant_id, mode, url, secret_ciphertext, body_signing_key_id, failing_since)
+       values ($1, $2, 'test', 'https://receiver.example/hook', '\\x00', $3,
+               case when $4 then now() - interval '1 hour' end)`,
+      [id, m.merchantId, m.keyId, failing],
+    );
+  // Owned by worker-a; one published event each, its delivery due.
+  await q(
+    `with o as (insert into webhook_dispatch_owners (endpoint_id, owner, until)
+                select id, 'worker-a', now() + interval '1 hour' from unnest($1::text[]) as id returning 1),
+          e as (insert into events (id, merchant_id, mode, type, payload, published_at)
+                select 'evt_' || id, $2, 'test', 'transfer.completed', '{"amount":"1.00"}', now()
+                from unnest($1::text[]) as id returning 1)
+     insert into webhook_deliveries (event_id, endpoint_id, merchant_id, mode, next_attempt_at)
+     select 'evt_' || id, id, $2, 'test', now() - interval '1 minute' from unnest($1::text[]) as id`,
+    [[e1, e2], m.merchantId],
+  );
+  const claimed = await stores.a.claim(
+    new Map([
+      [e1, 10],
+      [e2, 10],
+    ]),
+    10,
+  );
+  expect(claimed).toHaveLength(2);
+  return { m, e1, e2, claimed };
+}
+
+/**
+ * Two writes started by `start` (each waiting for a lock when it returns) while another transaction holds the
+ * endpoint row `endpointId`, then that transaction committed: how each write ended (bothSettled).
+ */
+async function whileHeld(endpointId: string, start: () => Promise<[Promise<unknown>, Promise<unknown>]>) {
+  const holder = new pg.Client({ connectionString: databaseUrl(t.dbName) });
+  await holder.connect();
+  let writes: [Promise<unknown>, Promise<unknown>] | [] = [];
+  try {
+    await holder.query('begin');
+    await holder.query('update webhook_endpoints set updated_at = now() where id = $1', [endpointId]);
+    writes = await start();
+    await holder.query('commit');
+  } finally {
+    await holder.end();
+  }
+  return bothSettled(writes[0], writes[1]);
+}
+
 /** The dispatcher's outcome writer over worker-a's store; `done` resolves once what it was given is written. */
 function writer() {
   const { log, lines } = capturedLog<{ level: number; msg: string }>();
@@ -517,71 +576,50 @@ describe('webhook outcome batches', () => {
     // rotation took them in the table's order: each held an endpoint the other wanted ("deadlock detected":
     // a 500 for the rotation, or the outcome write cancelled and its deliveries sent again). Another
     // transaction holding the first endpoint lets the failures write take it first here.
-    const m = await t.merchant('test');
-    const [e1, e2] = [
-      `we_${randomBytes(6).toString('hex')}`,
-      `we_${randomBytes(6).toString('hex')}`,
-    ].sort() as [string, string];
-    const q = (text: string, values: unknown[]) => t.app.pool.query(text, values);
-    const events: string[] = [];
-    // Made last id first: a scan of the table meets them against id order.
-    for (const id of [e2, e1]) {
-      await q(
-        `insert into webhook_endpoints (id, merchant_id, mode, url, secret_ciphertext, body_signing_key_id)
-         values ($1, $2, 'test', 'https://receiver.example/hook', '\\x00', $3)`,
-        [id, m.merchantId, m.keyId],
-      );
-      await q(
-        `insert into webhook_dispatch_owners (endpoint_id, owner, until) values ($1, 'worker-a', now() + interval '1 hour')`,
-        [id],
-      );
-      const eventId = `evt_${id}`;
-      events.push(eventId);
-      await q(
-        `insert into events (id, merchant_id, mode, type, payload, published_at)
-         values ($1, $2, 'test', 'transfer.completed', '{"amount":"1.00"}', now())`,
-        [eventId, m.merchantId],
-      );
-      await q(
-        `insert into webhook_deliveries (event_id, endpoint_id, merchant_id, mode, next_attempt_at)
-         values ($1, $2, $3, 'test', now() - interval '1 minute')`,
-        [eventId, id, m.merchantId],
-      );
-    }
-    const claimed = await stores.a.claim(
-      new Map([
-        [e1, 10],
-        [e2, 10],
-      ]),
-      10,
-    );
-    expect(claimed).toHaveLength(2);
-    const holder = new pg.Client({ connectionString: databaseUrl(t.dbName) });
-    await holder.connect();
-    let failures: Promise<unknown> | undefined;
-    let rotation: Promise<unknown> | undefined;
-    try {
-      await holder.query('begin');
-      await holder.query('update webhook_endpoints set updated_at = now() where id = $1', [e1]);
-      failures = stores.a.recordFailures(
+    const { m, e1, e2, claimed } = await keyEndpoints(false);
+    const outcome = await whileHeld(e1, async () => {
+      const failures = stores.a.recordFailures(
         claimed.map((d) => failure(d.eventId, d.endpointId, claimed)),
         3_600_000,
       );
       await waiting('%retry_secs%');
-      rotation = t.app.services.merchants.rotateKey(m.keyId);
+      const rotation = t.app.services.merchants.rotateKey(m.keyId);
       await waiting('%set body_signing_key_id%');
-      await holder.query('commit');
-    } finally {
-      await holder.end();
-    }
-    expect(await bothSettled(failures, rotation)).toEqual(['ok', 'ok']);
-    const rows = await q(
+      return [failures, rotation];
+    });
+    expect(outcome).toEqual(['ok', 'ok']);
+    const rows = await t.app.pool.query(
       'select id, failing_since is not null as failing, body_signing_key_id <> $2 as moved from webhook_endpoints where id = any($1) order by id',
       [[e1, e2], m.keyId],
     );
     expect(rows.rows).toEqual([
       { id: e1, failing: true, moved: true },
       { id: e2, failing: true, moved: true },
+    ]);
+  });
+
+  it("never deadlocks a key rotation with an outcome batch that clears the key's endpoints' failing mark", async () => {
+    // The successes write clears the failing mark of the endpoints that recovered, in one statement: in the
+    // table's order, it held an endpoint a rotation (in id order) wanted while waiting for one the rotation
+    // held. Another transaction holding the first endpoint lets the rotation take it first here.
+    const { m, e1, e2, claimed } = await keyEndpoints(true);
+    const outcome = await whileHeld(e1, async () => {
+      const rotation = t.app.services.merchants.rotateKey(m.keyId);
+      await waiting('%set body_signing_key_id%');
+      const successes = stores.a.recordSuccesses(
+        claimed.map((d) => ({ ...success(d.eventId, d.endpointId, claimed), recovers: true })),
+      );
+      await waiting('%latency_ms, snippet, version)%');
+      return [successes, rotation];
+    });
+    expect(outcome).toEqual(['ok', 'ok']);
+    const rows = await t.app.pool.query(
+      'select id, failing_since is null as recovered from webhook_endpoints where id = any($1) order by id',
+      [[e1, e2]],
+    );
+    expect(rows.rows).toEqual([
+      { id: e1, recovered: true },
+      { id: e2, recovered: true },
     ]);
   });
 

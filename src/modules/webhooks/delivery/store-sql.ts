@@ -61,9 +61,12 @@ export const RECORD_SUCCESSES = {
              last_error = null, leased_until = null, lease_owner = null, delivered_at = now(), updated_at = now()
            from o join held h on h.event_id = o.event_id and h.endpoint_id = o.endpoint_id
            where w.event_id = o.event_id and w.endpoint_id = o.endpoint_id and w.lease_owner = $7 returning 1),
+         -- The endpoints recovered, locked in id order as every statement that locks several takes them.
          e as (
            update webhook_endpoints set failing_since = null
-           where id = any($8::text[]) and failing_since is not null returning 1)
+           where id in (select id from webhook_endpoints where id = any($8::text[]) and failing_since is not null
+                        order by id for no key update)
+             and failing_since is not null returning 1)
          select (select count(*) from d)::int as written`,
 };
 
