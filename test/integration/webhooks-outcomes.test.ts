@@ -202,6 +202,15 @@ async function whileHeld(endpointId: string, start: () => Promise<[Promise<unkno
   return bothSettled(writes[0], writes[1]);
 }
 
+/** Whether each of these endpoints (in id order) is marked failing. */
+const failingMarks = async (ids: string[]) =>
+  (
+    await t.app.pool.query(
+      'select failing_since is not null as f from webhook_endpoints where id = any($1) order by id',
+      [ids],
+    )
+  ).rows.map((r) => r.f as boolean);
+
 /** The dispatcher's outcome writer over worker-a's store; `done` resolves once what it was given is written. */
 function writer() {
   const { log, lines } = capturedLog<{ level: number; msg: string }>();
@@ -613,14 +622,32 @@ describe('webhook outcome batches', () => {
       return [successes, rotation];
     });
     expect(outcome).toEqual(['ok', 'ok']);
-    const rows = await t.app.pool.query(
-      'select id, failing_since is null as recovered from webhook_endpoints where id = any($1) order by id',
-      [[e1, e2]],
+    expect(await failingMarks([e1, e2])).toEqual([false, false]);
+  });
+
+  it("never deadlocks a key rotation with a batch that clears one endpoint's failing mark and sets another's", async () => {
+    // A batch of both kinds locked the endpoints its successes recovered, then those its failures marked:
+    // each set in id order, but not the two together, so a rotation (in id order) could hold the marked one
+    // while waiting for the recovered one the batch held.
+    const { m, e1, e2, claimed } = await keyEndpoints(false);
+    await t.app.pool.query(
+      `update webhook_endpoints set failing_since = now() - interval '1 hour' where id = $1`,
+      [e2],
     );
-    expect(rows.rows).toEqual([
-      { id: e1, recovered: true },
-      { id: e2, recovered: true },
-    ]);
+    const of = (endpointId: string) => claimed.find((d) => d.endpointId === endpointId)!;
+    const outcome = await whileHeld(e1, async () => {
+      const rotation = t.app.services.merchants.rotateKey(m.keyId);
+      await waiting('%set body_signing_key_id%');
+      const batch = stores.a.recordOutcomes(
+        [{ ...success(of(e2).eventId, e2, claimed), recovers: true }],
+        [failure(of(e1).eventId, e1, claimed)],
+        3_600_000,
+      );
+      await waiting('%as o(event_id, endpoint_id%');
+      return [batch, rotation];
+    });
+    expect(outcome).toEqual(['ok', 'ok']);
+    expect(await failingMarks([e1, e2])).toEqual([true, false]);
   });
 
   it('writes only the deliveries a batch names, not the others this worker holds', async () => {

@@ -73,13 +73,16 @@ export const RECORD_SUCCESSES = {
 /**
  * A batch's rows this worker holds, locked in key order, first in a transaction that writes its successes and
  * its failures with two statements: each locks its own rows in order, but successes before failures is not
- * key order across the batch.
+ * key order across the batch. So with the endpoints (`$5`, in id order, after the deliveries as each
+ * statement takes them) when its successes clear some endpoint's failing mark: those endpoints before the
+ * ones its failures mark is not id order either.
  */
 export const LOCK_BATCH = {
   name: 'webhook_lock_batch',
   text: `with o as (select * from unnest($1::text[], $2::text[], $4::timestamptz[]) as o(event_id, endpoint_id, version)),
-         ${lockHeld('$3')}
-         select count(*)::int as n from held`,
+         ${lockHeld('$3')},
+         eps as (select id from webhook_endpoints where id = any($5::text[]) order by id for no key update)
+         select (select count(*) from held)::int as n, (select count(*) from eps)::int as endpoints`,
 };
 
 export const RECORD_FAILURES = {

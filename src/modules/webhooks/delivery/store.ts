@@ -173,6 +173,11 @@ export class DeliveryStore {
         // Sent together (the pool pipelines): one round trip. The batch's rows are locked in key order first
         // (store-sql.ts), as every writer that waits for them takes them.
         const keys = [...s, ...f];
+        // The endpoints whose failing mark the batch clears, and those it may set (over-counted: every failure's
+        // endpoint), only when it clears one: otherwise its failures alone lock endpoints, in id order.
+        const recovered = s.filter((x) => x.recovers).map((x) => x.endpointId);
+        const endpoints =
+          recovered.length > 0 ? [...new Set([...recovered, ...f.map((x) => x.endpointId)])] : [];
         const [begun, locked, ok, failed, committed] = await Promise.allSettled([
           client.query('begin'),
           client.query({
@@ -182,6 +187,7 @@ export class DeliveryStore {
               keys.map((x) => x.endpointId),
               this.owner,
               keys.map((x) => x.version),
+              endpoints,
             ],
           }),
           client.query(this.successes(s)),
