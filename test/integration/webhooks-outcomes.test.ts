@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pool } from '../../src/db/database.js';
 import { createPool } from '../../src/db/database.js';
 import { OutcomeWriter } from '../../src/modules/webhooks/delivery/outcomes.js';
-import { DeliveryStore, type Failure } from '../../src/modules/webhooks/delivery/store.js';
+import { type Claimed, DeliveryStore, type Failure } from '../../src/modules/webhooks/delivery/store.js';
+import { recordDeliveries } from '../../src/modules/webhooks/fan-out.js';
 import { useTestApp } from '../helpers/app.js';
 import { databaseUrl } from '../helpers/db.js';
 import { capturedLog } from '../helpers/log.js';
@@ -76,9 +77,14 @@ const attemptsLogged = async (endpointId: string) =>
       .rows[0].count,
   );
 
-const success = (eventId: string, endpointId: string) => ({
+/** The claim (its version) of a delivery among those claimed. */
+const claimOf = (claimed: Claimed[], eventId: string, endpointId: string) =>
+  claimed.find((d) => d.eventId === eventId && d.endpointId === endpointId)!.version;
+
+const success = (eventId: string, endpointId: string, claimed: Claimed[]) => ({
   eventId,
   endpointId,
+  version: claimOf(claimed, eventId, endpointId),
   attempt: 1,
   statusCode: 200,
   latencyMs: 3,
@@ -86,9 +92,10 @@ const success = (eventId: string, endpointId: string) => ({
   recovers: false,
 });
 
-const failure = (eventId: string, endpointId: string, error = 'HTTP 500'): Failure => ({
+const failure = (eventId: string, endpointId: string, claimed: Claimed[], error = 'HTTP 500'): Failure => ({
   eventId,
   endpointId,
+  version: claimOf(claimed, eventId, endpointId),
   attempt: 1,
   statusCode: 500,
   latencyMs: 3,
@@ -119,6 +126,91 @@ async function anotherTransaction(endpointId: string) {
   };
 }
 
+/** How each of two concurrent writes ended: 'ok', or its error's message ("deadlock detected"). */
+const bothSettled = async (a: Promise<unknown> | undefined, b: Promise<unknown> | undefined) =>
+  (await Promise.allSettled([a, b])).map((r) =>
+    r.status === 'fulfilled' ? 'ok' : (r.reason as Error).message,
+  );
+
+/** Until a statement whose text is `like` waits for a lock. */
+const waiting = async (like: string) =>
+  eventually(async () => {
+    const r = await t.app.pool.query(
+      `select count(*)::int as n from pg_stat_activity
+       where datname = current_database() and wait_event_type = 'Lock' and query like $1`,
+      [like],
+    );
+    return r.rows[0].n > 0 ? true : null;
+  });
+
+/**
+ * Two endpoints of a new merchant whose bodies its API key signs (failing for an hour when `failing`), made
+ * last id first (a scan of the table meets them against id order), each with a due delivery worker-a claimed.
+ */
+async function keyEndpoints(failing: boolean) {
+  const m = await t.merchant('test');
+  const [e1, e2] = [
+    `we_${randomBytes(6).toString('hex')}`,
+    `we_${randomBytes(6).toString('hex')}`,
+  ].sort() as [string, string];
+  const q = (text: string, values: unknown[]) => t.app.pool.query(text, values);
+  for (const id of [e2, e1])
+    await q(
+      `insert into webhook_endpoints (id, merchant_id, mode, url, secret_ciphertext, body_signing_key_id, failing_since)
+       values ($1, $2, 'test', 'https://receiver.example/hook', '\\x00', $3,
+               case when $4 then now() - interval '1 hour' end)`,
+      [id, m.merchantId, m.keyId, failing],
+    );
+  // Owned by worker-a; one published event each, its delivery due.
+  await q(
+    `with o as (insert into webhook_dispatch_owners (endpoint_id, owner, until)
+                select id, 'worker-a', now() + interval '1 hour' from unnest($1::text[]) as id returning 1),
+          e as (insert into events (id, merchant_id, mode, type, payload, published_at)
+                select 'evt_' || id, $2, 'test', 'transfer.completed', '{"amount":"1.00"}', now()
+                from unnest($1::text[]) as id returning 1)
+     insert into webhook_deliveries (event_id, endpoint_id, merchant_id, mode, next_attempt_at)
+     select 'evt_' || id, id, $2, 'test', now() - interval '1 minute' from unnest($1::text[]) as id`,
+    [[e1, e2], m.merchantId],
+  );
+  const claimed = await stores.a.claim(
+    new Map([
+      [e1, 10],
+      [e2, 10],
+    ]),
+    10,
+  );
+  expect(claimed).toHaveLength(2);
+  return { m, e1, e2, claimed };
+}
+
+/**
+ * Two writes started by `start` (each waiting for a lock when it returns) while another transaction holds the
+ * endpoint row `endpointId`, then that transaction committed: how each write ended (bothSettled).
+ */
+async function whileHeld(endpointId: string, start: () => Promise<[Promise<unknown>, Promise<unknown>]>) {
+  const holder = new pg.Client({ connectionString: databaseUrl(t.dbName) });
+  await holder.connect();
+  let writes: [Promise<unknown>, Promise<unknown>] | [] = [];
+  try {
+    await holder.query('begin');
+    await holder.query('update webhook_endpoints set updated_at = now() where id = $1', [endpointId]);
+    writes = await start();
+    await holder.query('commit');
+  } finally {
+    await holder.end();
+  }
+  return bothSettled(writes[0], writes[1]);
+}
+
+/** Whether each of these endpoints (in id order) is marked failing. */
+const failingMarks = async (ids: string[]) =>
+  (
+    await t.app.pool.query(
+      'select failing_since is not null as f from webhook_endpoints where id = any($1) order by id',
+      [ids],
+    )
+  ).rows.map((r) => r.f as boolean);
+
 /** The dispatcher's outcome writer over worker-a's store; `done` resolves once what it was given is written. */
 function writer() {
   const { log, lines } = capturedLog<{ level: number; msg: string }>();
@@ -138,7 +230,7 @@ function writer() {
 describe('webhook outcome batches', () => {
   it("commits a batch's successes and failures together, in one transaction", async () => {
     const { endpointId, events } = await backlog('worker-a', 2);
-    await stores.a.claim(new Map([[endpointId, 10]]), 10);
+    const claimed = await stores.a.claim(new Map([[endpointId, 10]]), 10);
     // Another connection holds the failed delivery's row, so the batch (its rows locked in key order first,
     // then its successes' and its failures' statements) waits for it.
     const holder = new pg.Client({ connectionString: databaseUrl(t.dbName) });
@@ -150,8 +242,8 @@ describe('webhook outcome batches', () => {
         'select 1 from webhook_deliveries where event_id = $1 and endpoint_id = $2 for update',
         [events[1], endpointId],
       );
-      w.success(success(events[0]!, endpointId));
-      w.failure(failure(events[1]!, endpointId));
+      w.success(success(events[0]!, endpointId, claimed));
+      w.failure(failure(events[1]!, endpointId, claimed));
       w.flush();
       await eventually(async () => {
         const r = await t.app.pool.query(
@@ -177,11 +269,11 @@ describe('webhook outcome batches', () => {
 
   it("writes a batch's successes when its failures cannot be written", async () => {
     const { endpointId, events } = await backlog('worker-a', 2);
-    await stores.a.claim(new Map([[endpointId, 10]]), 10);
+    const claimed = await stores.a.claim(new Map([[endpointId, 10]]), 10);
     const { w, done, lines, retried } = writer();
     // PostgreSQL refuses a NUL in text: the failures' statement fails, and with it the transaction.
-    w.success(success(events[0]!, endpointId));
-    w.failure(failure(events[1]!, endpointId, 'bad\u0000error'));
+    w.success(success(events[0]!, endpointId, claimed));
+    w.failure(failure(events[1]!, endpointId, claimed, 'bad\u0000error'));
     w.flush();
     await done;
     expect((await deliveries(endpointId)).map((d) => [d.status, d.lease_owner])).toEqual([
@@ -206,13 +298,16 @@ describe('webhook outcome batches', () => {
       `update webhook_deliveries set lease_owner = null, leased_until = null where event_id = $1 and endpoint_id = $2`,
       [events[2], endpointId],
     );
-    const written = await stores.a.recordSuccesses(events.slice(0, 3).map((e) => success(e, endpointId)));
+    const written = await stores.a.recordSuccesses(
+      events.slice(0, 3).map((e) => success(e, endpointId, claimed)),
+    );
     expect(written).toBe(1);
     const failed = await stores.a.recordFailures(
       [
         {
           eventId: events[3]!,
           endpointId,
+          version: claimOf(claimed, events[3]!, endpointId),
           attempt: 1,
           statusCode: 500,
           latencyMs: 3,
@@ -237,7 +332,7 @@ describe('webhook outcome batches', () => {
 
   it('writes a batch whose rows a lease renewal holds once the renewal commits', async () => {
     const { endpointId, events } = await backlog('worker-a', 3);
-    await stores.a.claim(new Map([[endpointId, 10]]), 10);
+    const claimed = await stores.a.claim(new Map([[endpointId, 10]]), 10);
     // A renewal of the same leases, from another connection, still open.
     const renewal = new pg.Client({ connectionString: databaseUrl(t.dbName) });
     await renewal.connect();
@@ -248,7 +343,7 @@ describe('webhook outcome batches', () => {
          where endpoint_id = $1 and lease_owner = 'worker-a'`,
         [endpointId],
       );
-      const write = stores.a.recordSuccesses(events.map((e) => success(e, endpointId)));
+      const write = stores.a.recordSuccesses(events.map((e) => success(e, endpointId, claimed)));
       await eventually(async () => {
         const r = await t.app.pool.query(
           `select count(*)::int as n from pg_stat_activity
@@ -347,22 +442,14 @@ describe('webhook outcome batches', () => {
        values ($1, $2, 'test', 'transfer.completed', '{"amount":"1.00"}', now())`,
       [eventId, m.merchantId],
     );
-    const waiting = async (like: string) =>
-      eventually(async () => {
-        const r = await t.app.pool.query(
-          `select count(*)::int as n from pg_stat_activity
-           where datname = current_database() and wait_event_type = 'Lock' and query like $1`,
-          [like],
-        );
-        return r.rows[0].n > 0 ? true : null;
-      });
     const [first, second] = endpoints as [string, string];
     // Successes in either order, and a batch of both kinds: the later key's success and the earlier one's
     // failure (two statements in one transaction, successes first).
     const batches = [
-      () => stores.a.recordSuccesses(endpoints.map((e) => success(eventId, e))),
-      () => stores.a.recordSuccesses([...endpoints].reverse().map((e) => success(eventId, e))),
-      () => stores.a.recordOutcomes([success(eventId, second)], [failure(eventId, first)], 3_600_000),
+      (c: Claimed[]) => stores.a.recordSuccesses(endpoints.map((e) => success(eventId, e, c))),
+      (c: Claimed[]) => stores.a.recordSuccesses([...endpoints].reverse().map((e) => success(eventId, e, c))),
+      (c: Claimed[]) =>
+        stores.a.recordOutcomes([success(eventId, second, c)], [failure(eventId, first, c)], 3_600_000),
     ];
     for (const held of endpoints) {
       for (const write of batches) {
@@ -372,23 +459,21 @@ describe('webhook outcome batches', () => {
            on conflict (event_id, endpoint_id) do update set status = 'pending', next_attempt_at = excluded.next_attempt_at`,
           [eventId, endpoints, m.merchantId],
         );
-        expect(await stores.a.claim(new Map(endpoints.map((e) => [e, 10])), 10)).toHaveLength(2);
+        const claimed = await stores.a.claim(new Map(endpoints.map((e) => [e, 10])), 10);
+        expect(claimed).toHaveLength(2);
         const other = await anotherTransaction(held);
         let batch: Promise<unknown> | undefined;
         let redelivery: Promise<unknown> | undefined;
         try {
           await other.touch(eventId);
-          batch = write();
+          batch = write(claimed);
           await waiting('%lease_owner%');
           redelivery = t.app.services.webhooks.redeliver(tenant, eventId);
           await waiting('%on conflict (event_id, endpoint_id)%');
         } finally {
           await other.commit();
         }
-        const [written, redelivered] = await Promise.allSettled([batch, redelivery]);
-        const settled = (r: PromiseSettledResult<unknown>) =>
-          r.status === 'fulfilled' ? 'ok' : (r.reason as Error).message;
-        expect([settled(written), settled(redelivered)]).toEqual(['ok', 'ok']);
+        expect(await bothSettled(batch, redelivery)).toEqual(['ok', 'ok']);
         // The redelivery always happens: whatever the batch wrote first, both deliveries are due again.
         const rows = await t.app.pool.query(
           `select status, lease_owner from webhook_deliveries where event_id = $1 order by endpoint_id`,
@@ -402,13 +487,178 @@ describe('webhook outcome batches', () => {
     }
   });
 
+  it('writes nothing of an attempt started before a redelivery, when the same worker claims the delivery again', async () => {
+    // A merchant redelivers a delivery while this worker is still sending it; the redelivery's NOTIFY wakes the
+    // same worker, which claims it again (the lease is in its name once more) and sends it a second time. The
+    // first attempt's outcome, written after that, wrote the delivery over the redelivery: a last failure
+    // marked it failed though the redelivery's send succeeded (written nothing: its lease was gone), a
+    // retryable one set it pending with a retry, so it was sent a third time.
+    const { endpointId, events } = await backlog('worker-a', 1);
+    const eventId = events[0]!;
+    const first = await stores.a.claim(new Map([[endpointId, 10]]), 10);
+    expect(first).toHaveLength(1);
+    await t.app.services.webhooks.redeliver({ merchantId, mode: 'test' }, eventId, endpointId);
+    const again = await stores.a.claim(new Map([[endpointId, 10]]), 10);
+    expect(again).toHaveLength(1);
+    // The first attempt fails for good; its outcome is logged, but the delivery is the redelivery's.
+    await stores.a.recordFailures([{ ...failure(eventId, endpointId, first), last: true }], 3_600_000);
+    expect((await deliveries(endpointId)).map((d) => [d.status, d.lease_owner])).toEqual([
+      ['pending', 'worker-a'],
+    ]);
+    // The redelivery's send succeeds, and is written.
+    expect(await stores.a.recordSuccesses([success(eventId, endpointId, again)])).toBe(1);
+    expect((await deliveries(endpointId)).map((d) => [d.status, d.lease_owner])).toEqual([
+      ['succeeded', null],
+    ]);
+    expect(await attemptsLogged(endpointId)).toBe(2);
+  });
+
+  it("never deadlocks a redelivery with the relay's fan-out of the same event", async () => {
+    // The relay inserts an event's deliveries in its transaction (fan-out.ts), waiting for any row another
+    // transaction is inserting; a merchant's redelivery of the event to every endpoint (sent as soon as the
+    // event exists, before the relay has got to it) inserts the same rows. The fan-out took the endpoints in
+    // the order the endpoint query gave them, the redelivery in key order: each inserted a row the other
+    // then waited for ("deadlock detected": a 500 for the merchant, or the relay's pass rolled back). Another
+    // transaction holding the middle row (redelivered alone earlier) lets the redelivery start first here.
+    const m = await t.merchant();
+    const tenant = { merchantId: m.merchantId, mode: 'test' as const };
+    const [a, mid, b] = Array.from({ length: 3 }, () => `we_${randomBytes(6).toString('hex')}`).sort() as [
+      string,
+      string,
+      string,
+    ];
+    const eventId = `evt_fanout_${randomBytes(6).toString('hex')}`;
+    const q = (text: string, values: unknown[]) => t.app.pool.query(text, values);
+    // Made last key first: the fan-out's endpoint query returns them in that order.
+    for (const id of [b, mid, a])
+      await q(
+        `insert into webhook_endpoints (id, merchant_id, mode, url, secret_ciphertext)
+         values ($1, $2, 'test', 'https://receiver.example/hook', '\\x00')`,
+        [id, m.merchantId],
+      );
+    const createdAt = new Date();
+    await q(
+      `insert into events (id, merchant_id, mode, type, payload, created_at)
+       values ($1, $2, 'test', 'transfer.completed', '{"amount":"1.00"}', $3)`,
+      [eventId, m.merchantId, createdAt],
+    );
+    await t.app.services.webhooks.redeliver(tenant, eventId, mid);
+    const other = await anotherTransaction(mid);
+    const relay = await t.app.pool.connect();
+    let redelivery: Promise<unknown> | undefined;
+    let fanOut: Promise<unknown> | undefined;
+    try {
+      await other.touch(eventId);
+      redelivery = t.app.services.webhooks.redeliver(tenant, eventId);
+      await waiting('%on conflict (event_id, endpoint_id)%');
+      await relay.query('begin');
+      fanOut = recordDeliveries(relay, [
+        {
+          id: eventId,
+          type: 'transfer.completed',
+          merchantId: m.merchantId,
+          mode: 'test',
+          data: { amount: '1.00' },
+          createdAt,
+          publishedAt: null,
+        },
+      ]);
+      // The fan-out waits for the row the redelivery has inserted (the first key), or has none to wait for.
+      await Promise.race([fanOut.catch(() => undefined), waiting('%on conflict do nothing%')]);
+    } finally {
+      await other.commit();
+    }
+    const outcome = await bothSettled(redelivery, fanOut);
+    await relay.query(outcome[1] === 'ok' ? 'commit' : 'rollback');
+    relay.release();
+    expect(outcome).toEqual(['ok', 'ok']);
+    const rows = await q(
+      'select endpoint_id, status from webhook_deliveries where event_id = $1 order by endpoint_id',
+      [eventId],
+    );
+    expect(rows.rows).toEqual([a, mid, b].map((endpoint_id) => ({ endpoint_id, status: 'pending' })));
+  });
+
+  it("never deadlocks a key rotation with an outcome batch that marks the key's endpoints failing", async () => {
+    // Rotating an API key moves every endpoint whose body it signs to the new key, in one statement; a
+    // worker's failures write locks the endpoints it marks failing (their first failure) in id order. The
+    // rotation took them in the table's order: each held an endpoint the other wanted ("deadlock detected":
+    // a 500 for the rotation, or the outcome write cancelled and its deliveries sent again). Another
+    // transaction holding the first endpoint lets the failures write take it first here.
+    const { m, e1, e2, claimed } = await keyEndpoints(false);
+    const outcome = await whileHeld(e1, async () => {
+      const failures = stores.a.recordFailures(
+        claimed.map((d) => failure(d.eventId, d.endpointId, claimed)),
+        3_600_000,
+      );
+      await waiting('%retry_secs%');
+      const rotation = t.app.services.merchants.rotateKey(m.keyId);
+      await waiting('%set body_signing_key_id%');
+      return [failures, rotation];
+    });
+    expect(outcome).toEqual(['ok', 'ok']);
+    const rows = await t.app.pool.query(
+      'select id, failing_since is not null as failing, body_signing_key_id <> $2 as moved from webhook_endpoints where id = any($1) order by id',
+      [[e1, e2], m.keyId],
+    );
+    expect(rows.rows).toEqual([
+      { id: e1, failing: true, moved: true },
+      { id: e2, failing: true, moved: true },
+    ]);
+  });
+
+  it("never deadlocks a key rotation with an outcome batch that clears the key's endpoints' failing mark", async () => {
+    // The successes write clears the failing mark of the endpoints that recovered, in one statement: in the
+    // table's order, it held an endpoint a rotation (in id order) wanted while waiting for one the rotation
+    // held. Another transaction holding the first endpoint lets the rotation take it first here.
+    const { m, e1, e2, claimed } = await keyEndpoints(true);
+    const outcome = await whileHeld(e1, async () => {
+      const rotation = t.app.services.merchants.rotateKey(m.keyId);
+      await waiting('%set body_signing_key_id%');
+      const successes = stores.a.recordSuccesses(
+        claimed.map((d) => ({ ...success(d.eventId, d.endpointId, claimed), recovers: true })),
+      );
+      await waiting('%latency_ms, snippet, version)%');
+      return [successes, rotation];
+    });
+    expect(outcome).toEqual(['ok', 'ok']);
+    expect(await failingMarks([e1, e2])).toEqual([false, false]);
+  });
+
+  it("never deadlocks a key rotation with a batch that clears one endpoint's failing mark and sets another's", async () => {
+    // A batch of both kinds locked the endpoints its successes recovered, then those its failures marked:
+    // each set in id order, but not the two together, so a rotation (in id order) could hold the marked one
+    // while waiting for the recovered one the batch held.
+    const { m, e1, e2, claimed } = await keyEndpoints(false);
+    await t.app.pool.query(
+      `update webhook_endpoints set failing_since = now() - interval '1 hour' where id = $1`,
+      [e2],
+    );
+    const of = (endpointId: string) => claimed.find((d) => d.endpointId === endpointId)!;
+    const outcome = await whileHeld(e1, async () => {
+      const rotation = t.app.services.merchants.rotateKey(m.keyId);
+      await waiting('%set body_signing_key_id%');
+      const batch = stores.a.recordOutcomes(
+        [{ ...success(of(e2).eventId, e2, claimed), recovers: true }],
+        [failure(of(e1).eventId, e1, claimed)],
+        3_600_000,
+      );
+      await waiting('%as o(event_id, endpoint_id%');
+      return [batch, rotation];
+    });
+    expect(outcome).toEqual(['ok', 'ok']);
+    expect(await failingMarks([e1, e2])).toEqual([true, false]);
+  });
+
   it('writes only the deliveries a batch names, not the others this worker holds', async () => {
     // Other deliveries the worker holds on another endpoint are not written by a batch that does not name them.
     const other = await backlog('worker-b', 5);
     await stores.b.claim(new Map([[other.endpointId, 10]]), 10);
     const mine = await backlog('worker-b', 2);
-    await stores.b.claim(new Map([[mine.endpointId, 10]]), 10);
-    expect(await stores.b.recordSuccesses(mine.events.map((e) => success(e, mine.endpointId)))).toBe(2);
+    const claimed = await stores.b.claim(new Map([[mine.endpointId, 10]]), 10);
+    expect(await stores.b.recordSuccesses(mine.events.map((e) => success(e, mine.endpointId, claimed)))).toBe(
+      2,
+    );
     expect(
       (await deliveries(other.endpointId)).every(
         (d) => d.status === 'pending' && d.lease_owner === 'worker-b',

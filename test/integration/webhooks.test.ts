@@ -293,7 +293,14 @@ describe('failing endpoints', () => {
       [ep.id],
     );
     const store = t.app.workers!.webhooks.dispatcher.store;
-    const late = { eventId: d.event_id, endpointId: ep.id, attempt: 9, statusCode: null, latencyMs: 10_000 };
+    const late = {
+      eventId: d.event_id,
+      endpointId: ep.id,
+      version: new Date().toISOString(),
+      attempt: 9,
+      statusCode: null,
+      latencyMs: 10_000,
+    };
     const out = await store.recordFailures(
       [{ ...late, snippet: null, error: 'timeout after 10000 ms', last: false, retryMs: 1000 }],
       t.app.config.webhookDisableAfterMs,

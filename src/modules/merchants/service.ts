@@ -224,9 +224,12 @@ export class MerchantsService {
         trustedDocumentsOnly: old.trustedDocumentsOnly,
       });
       await em.flush();
-      // Webhook endpoints that sign their body with this key's secret follow it to the new key.
+      // Webhook endpoints that sign their body with this key's secret follow it to the new key, locked in id
+      // order, as a worker's failures write locks the endpoints it marks (webhooks/delivery/store-sql.ts): in
+      // the table's order, each could hold an endpoint the other wanted.
       await this.statement(em)(
-        'update webhook_endpoints set body_signing_key_id = ?, updated_at = now() where body_signing_key_id = ?',
+        `update webhook_endpoints set body_signing_key_id = ?, updated_at = now()
+         where id in (select id from webhook_endpoints where body_signing_key_id = ? order by id for no key update)`,
         [created.keyId, keyId],
       );
       await this.retireKey(em, keyId);

@@ -38,10 +38,15 @@ export async function recordDeliveries(client: PoolClient, events: StoredEvent[]
     }
   }
   if (rows.ev.length === 0) return 0;
+  // In key order (event_id, endpoint_id), as every writer that waits for delivery rows takes them
+  // (delivery/store-sql.ts): the insert waits for a row another transaction is inserting, and a merchant's
+  // redelivery of the event, sent before this pass got to it, inserts the same rows in that order.
   await client.query({
     name: 'webhook_fanout_insert',
     text: `insert into webhook_deliveries (event_id, endpoint_id, merchant_id, mode)
-           select * from unnest($1::text[], $2::text[], $3::text[], $4::text[]) on conflict do nothing`,
+           select * from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as r(event_id, endpoint_id, m, mode)
+           order by r.event_id, r.endpoint_id
+           on conflict do nothing`,
     values: [rows.ev, rows.ep, rows.m, rows.mode],
   });
   await client.query(`select pg_notify('${WEBHOOKS_CHANNEL}', '')`);

@@ -222,7 +222,13 @@ export class DeliveryDispatcher {
       const { values, guarded } = await endpointSecrets(this.webhooks, d, s);
       const result = await this.sender.send(d, d.endpoint, values, guarded);
       this.stats.sent++;
-      const base = { eventId: d.eventId, endpointId: d.endpointId, attempt, latencyMs: result.latencyMs };
+      const base = {
+        eventId: d.eventId,
+        endpointId: d.endpointId,
+        version: d.version,
+        attempt,
+        latencyMs: result.latencyMs,
+      };
       s.failing = result.error !== null;
       if (s.failing) this.backoff.failed(d.endpointId, probe, Date.now());
       else this.backoff.forget(d.endpointId);

@@ -1,22 +1,25 @@
 // The delivery store's statements (store.ts): the claim, and the outcome writes of successes and of failures.
 //
 // Lock order: every statement that waits for delivery rows (the outcome writes here, a worker's release, a
-// redelivery in service.ts) takes them in key order, (event_id, endpoint_id), before it changes them, so two
+// redelivery in service.ts, the relay's fan-out in fan-out.ts) takes them in key order, (event_id, endpoint_id), before it changes them, so two
 // of them never each hold a row the other wants. Those that never wait (the claim, the lease renewal, the
 // close of an endpoint's backlog) skip rows another transaction holds instead.
 
 /**
- * This batch's rows (`o`) this worker still holds (lease owner `owner`), locked in key order: the keys sorted,
- * then each row found by its primary key and locked in turn (a lateral subquery is a nested loop, which keeps
- * the order whatever the plan, and never reads the table beyond the batch's rows).
+ * This batch's rows (`o`) this worker still holds (lease owner `owner`) under the claim each outcome is of
+ * (`o.version`, the row's updated_at when claimed: a redelivery changes it, and the same worker may have
+ * claimed the row again since), locked in key order: the keys sorted, then each row found by its primary key
+ * and locked in turn (a lateral subquery is a nested loop, which keeps the order whatever the plan, and never
+ * reads the table beyond the batch's rows).
  */
 const lockHeld = (owner: string) =>
   `held as (
            select h.event_id, h.endpoint_id
-           from (select distinct event_id, endpoint_id from o order by event_id, endpoint_id) k
+           from (select distinct event_id, endpoint_id, version from o order by event_id, endpoint_id) k
            cross join lateral (
              select w.event_id, w.endpoint_id from webhook_deliveries w
              where w.event_id = k.event_id and w.endpoint_id = k.endpoint_id and w.lease_owner = ${owner}
+               and w.updated_at = k.version
              for no key update) h)`;
 
 export const CLAIM = {
@@ -39,16 +42,16 @@ export const CLAIM = {
          leased as (
            update webhook_deliveries d set leased_until = now() + make_interval(secs => $4), lease_owner = $5
            from picked p where d.event_id = p.event_id and d.endpoint_id = p.endpoint_id
-           returning d.event_id, d.endpoint_id, d.attempts)
-         select l.event_id, l.endpoint_id, l.attempts, e.type, e.payload::text as payload, e.created_at, row_to_json(w) as endpoint
+           returning d.event_id, d.endpoint_id, d.attempts, d.updated_at)
+         select l.event_id, l.endpoint_id, l.attempts, l.updated_at::text as version, e.type, e.payload::text as payload, e.created_at, row_to_json(w) as endpoint
          from leased l join events e on e.id = l.event_id join webhook_endpoints w on w.id = l.endpoint_id`,
 };
 
 export const RECORD_SUCCESSES = {
   name: 'webhook_record_successes',
   text: `with o as (
-           select * from unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::text[])
-             as o(event_id, endpoint_id, attempt, status_code, latency_ms, snippet)),
+           select * from unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::text[], $9::timestamptz[])
+             as o(event_id, endpoint_id, attempt, status_code, latency_ms, snippet, version)),
          ${lockHeld('$7')},
          a as (
            insert into webhook_attempts (event_id, endpoint_id, attempt, status_code, latency_ms, response_snippet, error)
@@ -58,30 +61,36 @@ export const RECORD_SUCCESSES = {
              last_error = null, leased_until = null, lease_owner = null, delivered_at = now(), updated_at = now()
            from o join held h on h.event_id = o.event_id and h.endpoint_id = o.endpoint_id
            where w.event_id = o.event_id and w.endpoint_id = o.endpoint_id and w.lease_owner = $7 returning 1),
+         -- The endpoints recovered, locked in id order as every statement that locks several takes them.
          e as (
            update webhook_endpoints set failing_since = null
-           where id = any($8::text[]) and failing_since is not null returning 1)
+           where id in (select id from webhook_endpoints where id = any($8::text[]) and failing_since is not null
+                        order by id for no key update)
+             and failing_since is not null returning 1)
          select (select count(*) from d)::int as written`,
 };
 
 /**
  * A batch's rows this worker holds, locked in key order, first in a transaction that writes its successes and
  * its failures with two statements: each locks its own rows in order, but successes before failures is not
- * key order across the batch.
+ * key order across the batch. So with the endpoints (`$5`, in id order, after the deliveries as each
+ * statement takes them) when its successes clear some endpoint's failing mark: those endpoints before the
+ * ones its failures mark is not id order either.
  */
 export const LOCK_BATCH = {
   name: 'webhook_lock_batch',
-  text: `with o as (select * from unnest($1::text[], $2::text[]) as o(event_id, endpoint_id)),
-         ${lockHeld('$3')}
-         select count(*)::int as n from held`,
+  text: `with o as (select * from unnest($1::text[], $2::text[], $4::timestamptz[]) as o(event_id, endpoint_id, version)),
+         ${lockHeld('$3')},
+         eps as (select id from webhook_endpoints where id = any($5::text[]) order by id for no key update)
+         select (select count(*) from held)::int as n, (select count(*) from eps)::int as endpoints`,
 };
 
 export const RECORD_FAILURES = {
   name: 'webhook_record_failures',
   text: `with o as (
            select * from unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::text[], $7::text[],
-                                $8::bool[], $9::float8[])
-             as o(event_id, endpoint_id, attempt, status_code, latency_ms, snippet, error, last, retry_secs)),
+                                $8::bool[], $9::float8[], $12::timestamptz[])
+             as o(event_id, endpoint_id, attempt, status_code, latency_ms, snippet, error, last, retry_secs, version)),
          ${lockHeld('$11')},
          a as (
            insert into webhook_attempts (event_id, endpoint_id, attempt, status_code, latency_ms, response_snippet, error)

@@ -14,6 +14,12 @@ export interface Claimed {
   endpointId: string;
   /** Attempts made before this one. */
   attempts: number;
+  /**
+   * The delivery's updated_at when claimed (as PostgreSQL prints it, to the microsecond): its outcome is
+   * written only while it is unchanged. A redelivery changes it, and this worker may claim the delivery
+   * again before the outcome of the send it started earlier is written.
+   */
+  version: string;
   eventType: string;
   /** The event's data as the jsonb column prints it: numbers keep every digit they were written with. */
   payload: string;
@@ -24,6 +30,8 @@ export interface Claimed {
 export interface Success {
   eventId: string;
   endpointId: string;
+  /** The claim this is the outcome of (Claimed.version). */
+  version: string;
   attempt: number;
   statusCode: number;
   latencyMs: number;
@@ -35,6 +43,8 @@ export interface Success {
 export interface Failure {
   eventId: string;
   endpointId: string;
+  /** The claim this is the outcome of (Claimed.version). */
+  version: string;
   attempt: number;
   statusCode: number | null;
   latencyMs: number;
@@ -110,6 +120,7 @@ export class DeliveryStore {
       event_id: string;
       endpoint_id: string;
       attempts: number;
+      version: string;
       type: string;
       payload: string;
       created_at: Date;
@@ -122,6 +133,7 @@ export class DeliveryStore {
       eventId: row.event_id,
       endpointId: row.endpoint_id,
       attempts: row.attempts,
+      version: row.version,
       eventType: row.type,
       payload: row.payload,
       eventCreatedAt: row.created_at,
@@ -161,11 +173,22 @@ export class DeliveryStore {
         // Sent together (the pool pipelines): one round trip. The batch's rows are locked in key order first
         // (store-sql.ts), as every writer that waits for them takes them.
         const keys = [...s, ...f];
+        // The endpoints whose failing mark the batch clears, and those it may set (over-counted: every failure's
+        // endpoint), only when it clears one: otherwise its failures alone lock endpoints, in id order.
+        const recovered = s.filter((x) => x.recovers).map((x) => x.endpointId);
+        const endpoints =
+          recovered.length > 0 ? [...new Set([...recovered, ...f.map((x) => x.endpointId)])] : [];
         const [begun, locked, ok, failed, committed] = await Promise.allSettled([
           client.query('begin'),
           client.query({
             ...LOCK_BATCH,
-            values: [keys.map((x) => x.eventId), keys.map((x) => x.endpointId), this.owner],
+            values: [
+              keys.map((x) => x.eventId),
+              keys.map((x) => x.endpointId),
+              this.owner,
+              keys.map((x) => x.version),
+              endpoints,
+            ],
           }),
           client.query(this.successes(s)),
           client.query<DisabledRow>(this.failures(f, disableAfterMs)),
@@ -198,6 +221,7 @@ export class DeliveryStore {
         s.map((x) => x.snippet),
         this.owner,
         [...new Set(s.filter((x) => x.recovers).map((x) => x.endpointId))],
+        s.map((x) => x.version),
       ],
     };
   }
@@ -217,6 +241,7 @@ export class DeliveryStore {
         f.map((x) => x.retryMs / 1000),
         disableAfterMs / 1000,
         this.owner,
+        f.map((x) => x.version),
       ],
     };
   }
