@@ -22,6 +22,8 @@ export interface ReportInput {
   rate?: Phase;
   /** The healthy8/faults pair, once per round (WEBHOOK_FAULT_ROUNDS); the first round's are the plain phases. */
   faultRounds: { healthy8?: Phase; faults?: Phase }[];
+  /** The scale phase's own baseline: the same drain with one worker, just before. */
+  scaleOne?: Phase;
   scale?: Phase;
   rateSpec: { perSecond: number; seconds: number };
   cfg: Config;
@@ -110,8 +112,7 @@ function goals(r: ReportInput): string[][] {
     x.healthy8 && x.faults ? [{ healthy8: x.healthy8, faults: x.faults }] : [],
   );
   if (pairs.length > 0) rows.push(faultsRow(pairs));
-  const one = r.drains.find((d) => d.ours.endpoints === 10)?.ours.figures;
-  if (one && r.scale) rows.push(scaleRow(one, r.scale.figures));
+  if (r.scaleOne && r.scale) rows.push(scaleRow(r.scaleOne.figures, r.scale.figures));
   return rows;
 }
 
@@ -167,7 +168,7 @@ export function report(r: ReportInput): string[] {
     if (x.live) lines.push(...phaseLines(x.live));
   }
   const faultPhases = r.faultRounds.flatMap((x) => [x.healthy8, x.faults]);
-  for (const p of [r.rate, ...faultPhases, r.scale]) if (p) lines.push(...phaseLines(p));
+  for (const p of [r.rate, ...faultPhases, r.scaleOne, r.scale]) if (p) lines.push(...phaseLines(p));
   lines.push(
     `- settings (${r.overridden.length ? `SET IN THE ENVIRONMENT: ${r.overridden.join(', ')}` : 'defaults'}): WEBHOOK_CONCURRENCY ${r.cfg.webhookConcurrency},` +
       ` WEBHOOK_PER_ENDPOINT_CONCURRENCY ${r.cfg.webhookPerEndpointConcurrency}, WEBHOOK_TIMEOUT_MS ${r.cfg.webhookTimeoutMs};` +
