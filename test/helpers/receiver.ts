@@ -8,13 +8,17 @@ export interface Received {
   at: number;
 }
 
+/** What a receiver answers a request: a status, 'hang' (200 after `hangMs`), or a status once it is known. */
+type Answer = number | 'hang' | Promise<number>;
+
 /**
- * A real local HTTP receiver for webhook tests. `respond` decides each answer: a status, or 'hang' to
- * answer after `hangMs`. Counts requests by event id.
+ * A real local HTTP receiver for webhook tests. `respond` decides each answer: a status, 'hang' to
+ * answer after `hangMs`, or a promise of a status (answered when the test settles it). Counts requests by
+ * event id.
  */
 export async function startReceiver(port = 0) {
   const received: Received[] = [];
-  let respond: (r: Received, n: number) => number | 'hang' = () => 200;
+  let respond: (r: Received, n: number) => Answer = () => 200;
   let hangMs = 2000;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -33,7 +37,8 @@ export async function startReceiver(port = 0) {
           res.writeHead(status, { 'content-type': 'text/plain' }).end(`status ${status}`);
       };
       if (answer === 'hang') setTimeout(() => send(200), hangMs);
-      else send(answer);
+      else if (typeof answer === 'number') send(answer);
+      else void answer.then(send);
     });
   });
   server.keepAliveTimeout = 1;
@@ -49,7 +54,7 @@ export async function startReceiver(port = 0) {
       for (const r of received) m.set(r.json?.id, (m.get(r.json?.id) ?? 0) + 1);
       return m;
     },
-    setResponder(fn: (r: Received, n: number) => number | 'hang', hang = 2000) {
+    setResponder(fn: (r: Received, n: number) => Answer, hang = 2000) {
       respond = fn;
       hangMs = hang;
     },

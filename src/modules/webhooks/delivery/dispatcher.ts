@@ -269,8 +269,19 @@ export class DeliveryDispatcher {
   private async closeEndpoint(d: Claimed): Promise<void> {
     const dropped = this.endpoints.drop(d.endpointId);
     this.backoff.forget(d.endpointId);
+    // The endpoint's deliveries this worker is sending (or whose outcome is being written) are not backlog:
+    // their answer decides them (a failure is final now that the endpoint is disabled). Closed as unsent, a
+    // delivery the receiver got read as failed, its 200 written nowhere.
+    const letGo = new Set([d, ...dropped].map((x) => x.eventId));
+    const inFlight: string[] = [];
+    for (const k of this.held.values())
+      if (k.endpointId === d.endpointId && !letGo.has(k.eventId)) inFlight.push(k.eventId);
     try {
-      await this.store.closeEndpoint(d.endpointId, `endpoint ${d.endpoint.disabled_reason ?? 'disabled'}`);
+      await this.store.closeEndpoint(
+        d.endpointId,
+        `endpoint ${d.endpoint.disabled_reason ?? 'disabled'}`,
+        inFlight,
+      );
     } finally {
       for (const x of [d, ...dropped]) this.held.delete(x);
     }

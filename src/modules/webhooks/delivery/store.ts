@@ -254,8 +254,9 @@ export class DeliveryStore {
    * holds at that moment are skipped, never waited for: this worker's own outcome batch may hold some of them
    * and want others this statement holds (a deadlock, as the renewal had); that outcome write ends them, or
    * the next close (the dispatcher closes again on each delivery of a closed endpoint it meets) does.
+   * `inFlight`: the events of this endpoint's deliveries this worker is still sending, left to their outcome.
    */
-  async closeEndpoint(endpointId: string, reason: string): Promise<number> {
+  async closeEndpoint(endpointId: string, reason: string, inFlight: string[] = []): Promise<number> {
     let total = 0;
     for (;;) {
       // The rows by their ctid, picked once (an InitPlan): as a join, a plan misjudged the picked rows
@@ -267,10 +268,12 @@ export class DeliveryStore {
                  select ctid from webhook_deliveries
                  where endpoint_id = $1 and status = 'pending'
                    and (leased_until is null or leased_until < now() or lease_owner = $3)
+                   and event_id <> all($5::text[])
                  limit $4 for no key update skip locked))
            and d.endpoint_id = $1 and d.status = 'pending'
-           and (d.leased_until is null or d.leased_until < now() or d.lease_owner = $3)`,
-        [endpointId, reason, this.owner, CLOSE_CHUNK],
+           and (d.leased_until is null or d.leased_until < now() or d.lease_owner = $3)
+           and d.event_id <> all($5::text[])`,
+        [endpointId, reason, this.owner, CLOSE_CHUNK, inFlight],
       );
       const n = r.rowCount ?? 0;
       total += n;

@@ -1,0 +1,77 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { useTestApp } from '../helpers/app.js';
+import { eventually, startReceiver } from '../helpers/receiver.js';
+import { payerTransfers, subscribe } from '../helpers/webhook-load.js';
+
+// A disabled endpoint's backlog is failed unsent by the worker that claims one of its deliveries after the
+// disable (src/modules/webhooks/delivery/dispatcher.ts, closeEndpoint). The deliveries that worker is sending
+// at that moment are not part of the backlog: their answers decide them.
+
+const t = useTestApp(
+  { webhookPerEndpointConcurrency: 4, outboxPollMs: 100, webhookReconcileMs: 200 },
+  { role: 'all' },
+);
+const receivers: Awaited<ReturnType<typeof startReceiver>>[] = [];
+afterAll(async () => {
+  for (const r of receivers) await r.close();
+});
+
+describe('closing a disabled endpoint while one of its deliveries is in flight', () => {
+  it('leaves a delivery in flight to its outcome: sent and answered, it is not failed as unsent', async () => {
+    // A delivery claimed while its endpoint was enabled is being sent when a later claim finds the endpoint
+    // disabled and closes its backlog. The close took that delivery too ("endpoint disabled", its lease gone),
+    // so the receiver's 200 was written nowhere: a delivery the merchant's server got read as failed unsent.
+    const m = await t.merchant();
+    await t.credit(m, 'payer', '1000');
+    const r = await startReceiver();
+    receivers.push(r);
+    let answerFirst = (_status: number) => {};
+    r.setResponder((_req, n) =>
+      n === 1
+        ? new Promise<number>((resolve) => {
+            answerFirst = resolve;
+          })
+        : 200,
+    );
+    await subscribe(t, m, r.url);
+    const endpointId = (
+      await t.app.pool.query<{ id: string }>('select id from webhook_endpoints where merchant_id = $1', [
+        m.merchantId,
+      ])
+    ).rows[0]!.id;
+    const deliveries = async () =>
+      (
+        await t.app.pool.query<{ status: string; last_error: string | null }>(
+          `select d.status, d.last_error from webhook_deliveries d join events e on e.id = d.event_id
+           where d.endpoint_id = $1 order by e.created_at, e.id`,
+          [endpointId],
+        )
+      ).rows.map((d) => [d.status, d.last_error]);
+    await payerTransfers(t, m, 1);
+    await eventually(() => (r.received.length === 1 ? true : null)); // in flight, unanswered
+    await payerTransfers(t, m, 1); // another event, delivered (200)
+    await eventually(async () => ((await deliveries())[1]?.[0] === 'succeeded' ? true : null));
+    await t.app.pool.query(
+      `update webhook_endpoints set status = 'disabled', disabled_reason = 'by test', updated_at = now()
+        where id = $1`,
+      [endpointId],
+    );
+    // The second event sent again to the endpoint: claimed with the endpoint disabled, it closes the backlog.
+    const second = (
+      await t.app.pool.query<{ event_id: string }>(
+        `select d.event_id from webhook_deliveries d join events e on e.id = d.event_id
+         where d.endpoint_id = $1 order by e.created_at desc, e.id desc limit 1`,
+        [endpointId],
+      )
+    ).rows[0]!.event_id;
+    await t.app.services.webhooks.redeliver({ merchantId: m.merchantId, mode: 'test' }, second, endpointId);
+    await eventually(async () => ((await deliveries())[1]?.[0] === 'failed' ? true : null));
+    answerFirst(200);
+    await eventually(async () => ((await deliveries())[0]?.[0] !== 'pending' ? true : null));
+    expect(await deliveries()).toEqual([
+      ['succeeded', null],
+      ['failed', 'endpoint by test'],
+    ]);
+    expect(r.received.length).toBe(2);
+  });
+});
