@@ -60,13 +60,24 @@ async function restingEndpoint(n: number) {
   return { m, id, failing };
 }
 
+/** The ops console's disable (the `setWebhookEndpointEnabled` mutation's service call). */
+const OPS_DISABLE = 'ops';
+
 describe('a disabled or deleted endpoint that is backing off', () => {
   it.each([
     { how: 'deleted', doc: DELETE, reason: 'endpoint deleted', n: 6 },
     { how: 'disabled by the merchant', doc: DISABLE, reason: 'endpoint disabled by the merchant', n: 4 },
+    {
+      how: 'disabled from the ops console',
+      doc: OPS_DISABLE,
+      reason: 'endpoint disabled by ops: flapping',
+      n: 3,
+    },
   ])('$how: its whole backlog fails at once, unsent, without waiting for its next probe', async (c) => {
     const { m, id, failing } = await restingEndpoint(c.n);
-    await gql(m, c.doc, id);
+    if (c.doc === OPS_DISABLE)
+      await t.app.services.admin.webhooks.setEnabled(id, false, 'flapping', 'admin:test');
+    else await gql(m, c.doc, id);
     // Its next probe is ~30 s away: the backlog fails well before.
     const want = JSON.stringify([{ status: 'failed', last_error: c.reason, n: c.n }]);
     await eventually(async () => JSON.stringify(await states(id)) === want, 10_000, 20);

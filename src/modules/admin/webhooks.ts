@@ -1,7 +1,12 @@
 import { inTransaction, type Pool } from '../../db/database.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { parseOptionalText } from '../../lib/text.js';
-import type { DeliveryRow, EndpointRow, WebhooksService } from '../webhooks/index.js';
+import {
+  type DeliveryRow,
+  type EndpointRow,
+  notifyEndpointClosed,
+  type WebhooksService,
+} from '../webhooks/index.js';
 import { recordAudit } from './audit.js';
 import type { AdminReads } from './reads.js';
 
@@ -49,6 +54,9 @@ export class AdminWebhooks {
       );
       const row = r.rows[0];
       if (!row) throw new NotFoundError('Webhook endpoint', id, 'id');
+      // As a merchant's disable does: a worker backing the endpoint off fails its backlog at once, not at its
+      // next probe (up to WEBHOOK_FAILING_PROBE_MAX_MS away).
+      if (!enabled) await notifyEndpointClosed(c, id);
       await recordAudit(c, {
         actor,
         action: enabled ? 'webhooks.enable' : 'webhooks.disable',

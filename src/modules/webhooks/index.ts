@@ -8,6 +8,7 @@ export {
   type DeliveryJob,
   type DeliveryRow,
   type EndpointRow,
+  notifyEndpointClosed,
   WebhooksService,
 } from './service.js';
 export { WebhookTargets } from './ssrf.js';

@@ -1,4 +1,4 @@
-import type { Pool } from '../../db/database.js';
+import type { Pool, PoolClient } from '../../db/database.js';
 import { decrypt, encrypt, randomHex } from '../../lib/crypto.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
@@ -36,6 +36,15 @@ export const CLOSED_PREFIX = 'closed:';
 const notifyClosed = (when?: string) =>
   `n as (select pg_notify('${WEBHOOKS_CHANNEL}', '${CLOSED_PREFIX}' || id) from u${when ? ` where ${when}` : ''})
        select u.* from u cross join (select count(*) from n) x`;
+
+/**
+ * The CLOSED_PREFIX NOTIFY for endpoint `id`, for a transaction that disables it outside this service (the ops
+ * console's disable): sent when that transaction commits, so a worker backing the endpoint off fails its
+ * backlog then instead of at its next probe.
+ */
+export async function notifyEndpointClosed(client: PoolClient, id: string): Promise<void> {
+  await client.query('select pg_notify($1, $2)', [WEBHOOKS_CHANNEL, `${CLOSED_PREFIX}${id}`]);
+}
 
 export const ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
 
