@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pool } from '../../src/db/database.js';
 import { createPool } from '../../src/db/database.js';
+import { HeldDeliveries } from '../../src/modules/webhooks/delivery/held.js';
 import { OutcomeWriter } from '../../src/modules/webhooks/delivery/outcomes.js';
 import { type Claimed, DeliveryStore, type Failure } from '../../src/modules/webhooks/delivery/store.js';
 import { recordDeliveries } from '../../src/modules/webhooks/fan-out.js';
@@ -511,6 +512,38 @@ describe('webhook outcome batches', () => {
       ['succeeded', null],
     ]);
     expect(await attemptsLogged(endpointId)).toBe(2);
+  });
+
+  it("keeps renewing the second claim's lease after the first send's outcome, when the same worker claims a delivery again", async () => {
+    // The case above, for the leases this worker renews (held.ts): the first send's outcome let go of the
+    // delivery by its key, the second claim's with it, so that lease was no longer renewed; queued behind a
+    // slow endpoint it lapsed, and the worker claimed and sent the delivery a third time.
+    const { endpointId, events } = await backlog('worker-a', 1);
+    const eventId = events[0]!;
+    const held = new HeldDeliveries(stores.a, null as never, () => [], capturedLog().log);
+    const [first] = await stores.a.claim(new Map([[endpointId, 10]]), 10);
+    held.add(first!);
+    await t.app.services.webhooks.redeliver({ merchantId, mode: 'test' }, eventId, endpointId);
+    const [again] = await stores.a.claim(new Map([[endpointId, 10]]), 10);
+    held.add(again!);
+    // The first send's outcome is written (nothing of it lands) and the worker lets go of what it was for.
+    await stores.a.recordFailures([{ ...failure(eventId, endpointId, [first!]), last: true }], 3_600_000);
+    held.delete({ eventId, endpointId, version: first!.version });
+    expect([...held.values()]).toEqual([{ eventId, endpointId, version: again!.version }]);
+    // What the renewal sends is what keeps the lease: the second claim's is renewed.
+    const lease = async () =>
+      (
+        await t.app.pool.query<{ leased_until: Date }>(
+          'select leased_until from webhook_deliveries where event_id = $1 and endpoint_id = $2',
+          [eventId, endpointId],
+        )
+      ).rows[0]!.leased_until.getTime();
+    const before = await lease();
+    await stores.a.renew([...held.values()]);
+    expect(await lease()).toBeGreaterThan(before);
+    // Its own outcome lets go of it.
+    held.delete({ eventId, endpointId, version: again!.version });
+    expect([...held.values()]).toEqual([]);
   });
 
   it("never deadlocks a redelivery with the relay's fan-out of the same event", async () => {

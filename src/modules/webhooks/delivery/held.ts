@@ -9,10 +9,12 @@ import type { DeliveryStore } from './store.js';
 
 type Key = `${string}__${string}`;
 type DeliveryKey = { eventId: string; endpointId: string };
+/** A delivery as claimed: `version` tells this claim from a later one of the same delivery (Claimed.version). */
+type HeldDelivery = DeliveryKey & { version?: string };
 const keyOf = (d: DeliveryKey): Key => `${d.eventId}__${d.endpointId}`;
 
 export class HeldDeliveries {
-  private readonly held = new Map<Key, DeliveryKey>();
+  private readonly held = new Map<Key, HeldDelivery>();
   private renewTimer: NodeJS.Timeout | null = null;
   private renewing: Promise<void> | null = null;
 
@@ -24,15 +26,23 @@ export class HeldDeliveries {
     private readonly log: Logger,
   ) {}
 
-  add(d: DeliveryKey): void {
-    this.held.set(keyOf(d), { eventId: d.eventId, endpointId: d.endpointId });
+  add(d: HeldDelivery): void {
+    this.held.set(keyOf(d), { eventId: d.eventId, endpointId: d.endpointId, version: d.version });
   }
 
-  delete(d: DeliveryKey): void {
-    this.held.delete(keyOf(d));
+  /**
+   * Lets go of a delivery, unless what is held now is a later claim of it: after a redelivery this worker may
+   * claim a delivery again while the first send is still out, and that send's end must not stop the renewal
+   * of the second claim's lease (it would lapse while queued, and the delivery go out a third time).
+   */
+  delete(d: HeldDelivery): void {
+    const k = keyOf(d);
+    const now = this.held.get(k);
+    if (now && d.version !== undefined && now.version !== undefined && now.version !== d.version) return;
+    this.held.delete(k);
   }
 
-  values(): IterableIterator<DeliveryKey> {
+  values(): IterableIterator<HeldDelivery> {
     return this.held.values();
   }
 

@@ -11,7 +11,7 @@ const FLUSH_MAX = 256;
 
 export interface OutcomeHooks {
   /** After a write: these deliveries are settled (their leases are no longer this worker's business). */
-  written: (keys: { eventId: string; endpointId: string }[]) => void;
+  written: (keys: { eventId: string; endpointId: string; version: string }[]) => void;
   /** A failure that will be tried again after `retryMs`. */
   retry: (f: Failure) => void;
   /** Nothing is waiting to be written. */
