@@ -10,7 +10,7 @@ import type { DeliveryStore } from './store.js';
 type Key = `${string}__${string}`;
 type DeliveryKey = { eventId: string; endpointId: string };
 /** A delivery as claimed: `version` tells this claim from a later one of the same delivery (Claimed.version). */
-type HeldDelivery = DeliveryKey & { version?: string };
+type HeldDelivery = DeliveryKey & { version: string };
 const keyOf = (d: DeliveryKey): Key => `${d.eventId}__${d.endpointId}`;
 
 export class HeldDeliveries {
@@ -38,7 +38,7 @@ export class HeldDeliveries {
   delete(d: HeldDelivery): void {
     const k = keyOf(d);
     const now = this.held.get(k);
-    if (now && d.version !== undefined && now.version !== undefined && now.version !== d.version) return;
+    if (now && now.version !== d.version) return;
     this.held.delete(k);
   }
 
