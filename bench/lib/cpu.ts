@@ -3,7 +3,10 @@ import os from 'node:os';
 import { cpuSeconds } from './proc.js';
 
 // Where the CPU went during a phase (Linux /proc). On a small machine everything shares the same cores, and
-// other people's work on it shows up as "other": a number to read before trusting a result.
+// other people's work on it shows up as "other": a number to read before trusting a result. Processes that
+// are neither this bench's own (it and its descendants) nor PostgreSQL or Redis are also counted apart
+// (`foreign`): a phase where they used more than QUIET_LIMIT cores is marked NOT QUIET on its CPU line, and
+// machineLines() (report.ts) says how many phases of the run were.
 
 export interface CpuSplit {
   /** Average busy cores over the phase, the whole machine and each part. */
@@ -15,19 +18,64 @@ export interface CpuSplit {
   redis: number;
   generator: number;
   other: number;
+  /** Processes outside this bench (not it or its descendants, not PostgreSQL or Redis, not kernel threads). */
+  foreign: number;
+  /** The busiest of them, "comm cores" (empty when `foreign` is 0). */
+  foreignTop: string;
 }
 
-/** CPU seconds of every live process with one of these command names, by pid. */
-function cpuByPid(comms: string[]): Map<string, { comm: string; seconds: number }> {
-  const out = new Map<string, { comm: string; seconds: number }>();
+/** Cores of processes outside the bench above which a phase was not measured on a quiet machine. */
+export const QUIET_LIMIT = 0.1;
+
+/** Every phase measured in this run that was not quiet: its `foreign` cores and who used them. */
+export const notQuiet: { foreign: number; top: string }[] = [];
+let measured = 0;
+/** How many phases this run measured (cpuMeter calls ended). */
+export const phasesMeasured = () => measured;
+
+const TRACKED = ['postgres', 'redis-server'];
+
+interface ProcSample {
+  comm: string;
+  seconds: number;
+  /** postgres / redis (TRACKED), this bench's own, a kernel thread, or foreign. */
+  kind: 'tracked' | 'own' | 'kernel' | 'foreign';
+}
+
+/** CPU seconds of every live process, by pid, with what it is to this bench. */
+function sampleProcesses(): Map<string, ProcSample> {
+  const parent = new Map<string, string>();
+  const raw = new Map<string, { comm: string; seconds: number }>();
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
-      const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-      if (!comms.includes(comm)) continue;
-      const seconds = cpuSeconds(pid);
-      if (Number.isFinite(seconds)) out.set(pid, { comm, seconds });
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const fields = stat.slice(close + 2).split(' ');
+      parent.set(pid, fields[1] ?? '0');
+      raw.set(pid, {
+        comm: stat.slice(stat.indexOf('(') + 1, close),
+        seconds: (Number(fields[11]) + Number(fields[12])) / 100,
+      });
     } catch {} // exited meanwhile
+  }
+  const self = String(process.pid);
+  const own = (pid: string) => {
+    for (let p: string | undefined = pid, hops = 0; p && p !== '0' && hops < 64; p = parent.get(p), hops++)
+      if (p === self) return true;
+    return false;
+  };
+  const out = new Map<string, ProcSample>();
+  for (const [pid, { comm, seconds }] of raw) {
+    if (!Number.isFinite(seconds)) continue;
+    const kind = TRACKED.includes(comm)
+      ? 'tracked'
+      : own(pid)
+        ? 'own'
+        : pid === '2' || parent.get(pid) === '2'
+          ? 'kernel'
+          : 'foreign';
+    out.set(pid, { comm, seconds, kind });
   }
   return out;
 }
@@ -37,8 +85,6 @@ function machineTicks(): { busy: number; total: number } {
   const total = f.reduce((a, b) => a + b, 0);
   return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total }; // minus idle and iowait
 }
-
-const TRACKED = ['postgres', 'redis-server'];
 
 /**
  * Starts measuring; call the returned function at the end of the phase. PostgreSQL backends come and go
@@ -52,10 +98,10 @@ export function cpuMeter(serverPid?: number, workerPids: (number | undefined)[] 
   const others = workerPids.filter((p): p is number => p !== undefined && p !== serverPid);
   const workers0 = others.map((p) => cpuSeconds(p));
   const gen0 = process.cpuUsage();
-  const first = cpuByPid(TRACKED);
+  const first = sampleProcesses();
   const last = new Map(first);
   const sample = () => {
-    for (const [pid, v] of cpuByPid(TRACKED)) last.set(pid, v);
+    for (const [pid, v] of sampleProcesses()) last.set(pid, v);
   };
   const timer = setInterval(sample, 250);
   return () => {
@@ -65,11 +111,23 @@ export function cpuMeter(serverPid?: number, workerPids: (number | undefined)[] 
     const ticks = machineTicks();
     const gen = process.cpuUsage(gen0);
     const used = { postgres: 0, redis: 0 };
+    const foreign = new Map<string, number>();
     for (const [pid, v] of last) {
-      const d = v.seconds - (first.get(pid)?.seconds ?? 0);
+      const was = first.get(pid);
+      // a pid reused by another process during the phase counts from zero
+      const d = v.seconds - (was && was.comm === v.comm ? was.seconds : 0);
+      if (v.kind === 'foreign') foreign.set(v.comm, (foreign.get(v.comm) ?? 0) + d / wall);
+      if (v.kind !== 'tracked') continue;
       if (v.comm === 'postgres') used.postgres += d;
       else used.redis += d;
     }
+    const foreignCores = [...foreign.values()].reduce((a, b) => a + b, 0);
+    const foreignTop = [...foreign.entries()]
+      .filter(([, c]) => c >= 0.005)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([comm, c]) => `${comm} ${c.toFixed(2)}`)
+      .join(', ');
     const split = {
       machine: ((ticks.busy - ticks0.busy) / (ticks.total - ticks0.total || 1)) * os.availableParallelism(),
       server: serverPid === undefined ? 0 : (cpuSeconds(serverPid) - server0) / wall,
@@ -80,7 +138,9 @@ export function cpuMeter(serverPid?: number, workerPids: (number | undefined)[] 
     };
     const other =
       split.machine - split.server - split.workers - split.postgres - split.redis - split.generator;
-    return { ...split, other: Math.max(0, other) };
+    measured++;
+    if (foreignCores > QUIET_LIMIT) notQuiet.push({ foreign: foreignCores, top: foreignTop });
+    return { ...split, other: Math.max(0, other), foreign: foreignCores, foreignTop };
   };
 }
 
@@ -94,5 +154,9 @@ export function formatCpu(c: CpuSplit, otherLabel = 'other (kernel, other proces
     ...(c.generator > 0.01 ? [`load generator ${f(c.generator)}`] : []),
     `${otherLabel} ${f(c.other)}`,
   ];
-  return `CPU busy ${f(c.machine)} of ${os.availableParallelism()} cores: ${parts.join(', ')}`;
+  const quiet =
+    c.foreign > QUIET_LIMIT
+      ? ` — NOT QUIET: processes outside this bench used ${f(c.foreign)} cores (${c.foreignTop})`
+      : '';
+  return `CPU busy ${f(c.machine)} of ${os.availableParallelism()} cores: ${parts.join(', ')}${quiet}`;
 }

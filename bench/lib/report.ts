@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { notQuiet, phasesMeasured, QUIET_LIMIT } from './cpu.js';
 import { serverVersion } from './db.js';
 import { exec } from './proc.js';
 
@@ -25,7 +26,17 @@ export async function machineLines(): Promise<string[]> {
       .loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')} (other work on this machine skews every number)`,
+    quietLine(),
   ];
+}
+
+/** Whether any phase of this run shared the machine with processes outside the bench (cpu.ts). */
+function quietLine(): string {
+  if (phasesMeasured() === 0) return '- quiet: no phase measured its CPU';
+  if (notQuiet.length === 0)
+    return `- quiet: in each of the ${phasesMeasured()} phases measured, processes outside this bench used at most ${QUIET_LIMIT} cores`;
+  const worst = notQuiet.reduce((a, b) => (b.foreign > a.foreign ? b : a));
+  return `- **NOT QUIET**: in ${notQuiet.length} of ${phasesMeasured()} phases measured, processes outside this bench used more than ${QUIET_LIMIT} cores (at most ${worst.foreign.toFixed(2)}: ${worst.top}); those phases' numbers are skewed, run again on a quiet machine`;
 }
 
 export const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
