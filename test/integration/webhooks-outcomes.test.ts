@@ -514,6 +514,121 @@ describe('webhook outcome batches', () => {
     expect(await attemptsLogged(endpointId)).toBe(2);
   });
 
+  it("writes only the current claim's outcome when both claims' outcomes of a delivery are in one batch", async () => {
+    // The case above, with both outcomes in one batch (the first send's answer and the redelivery's arrive
+    // within the writer's few milliseconds): each statement locked the delivery's one row under its current
+    // claim, but joined the batch to it by key alone, so both outcomes matched it and PostgreSQL wrote either
+    // one. Each order of the two in the batch, in the successes statement, the failures statement, and a batch
+    // of both kinds (its two statements, and the failures' pair beside another delivery's success).
+    const twoClaims = async () => {
+      const { endpointId, events } = await backlog('worker-a', 2);
+      const eventId = events[0]!;
+      const first = await stores.a.claim(new Map([[endpointId, 10]]), 10);
+      expect(first).toHaveLength(2);
+      await t.app.services.webhooks.redeliver({ merchantId, mode: 'test' }, eventId, endpointId);
+      const again = await stores.a.claim(new Map([[endpointId, 10]]), 10);
+      expect(again).toHaveLength(1);
+      return { endpointId, eventId, other: events[1]!, first, again };
+    };
+    const delivery = async (endpointId: string, eventId: string) =>
+      (
+        await t.app.pool.query(
+          `select status, last_status_code, last_error, lease_owner from webhook_deliveries
+           where event_id = $1 and endpoint_id = $2`,
+          [eventId, endpointId],
+        )
+      ).rows[0];
+    for (const staleFirst of [true, false]) {
+      const pair = <T>(stale: T, current: T) => (staleFirst ? [stale, current] : [current, stale]);
+      // Successes: the stale one answered 299, the current one 200.
+      {
+        const c = await twoClaims();
+        const stale = { ...success(c.eventId, c.endpointId, c.first), statusCode: 299 };
+        const current = success(c.eventId, c.endpointId, c.again);
+        expect(await stores.a.recordSuccesses(pair(stale, current))).toBe(1);
+        expect(await delivery(c.endpointId, c.eventId)).toEqual({
+          status: 'succeeded',
+          last_status_code: 200,
+          last_error: null,
+          lease_owner: null,
+        });
+      }
+      // Failures: the stale one final, the current one retried.
+      {
+        const c = await twoClaims();
+        const stale = { ...failure(c.eventId, c.endpointId, c.first, 'stale'), last: true };
+        const current = failure(c.eventId, c.endpointId, c.again, 'current');
+        await stores.a.recordFailures(pair(stale, current), 3_600_000);
+        expect(await delivery(c.endpointId, c.eventId)).toEqual({
+          status: 'pending',
+          last_status_code: 500,
+          last_error: 'current',
+          lease_owner: null,
+        });
+      }
+      // A batch of both kinds: the two claims' failures with another delivery's success, then the two claims'
+      // successes with another delivery's failure.
+      {
+        const c = await twoClaims();
+        const stale = { ...failure(c.eventId, c.endpointId, c.first, 'stale'), last: true };
+        const current = failure(c.eventId, c.endpointId, c.again, 'current');
+        await stores.a.recordOutcomes(
+          [success(c.other, c.endpointId, c.first)],
+          pair(stale, current),
+          3_600_000,
+        );
+        expect(await delivery(c.endpointId, c.eventId)).toMatchObject({
+          status: 'pending',
+          last_error: 'current',
+        });
+        expect(await delivery(c.endpointId, c.other)).toMatchObject({ status: 'succeeded' });
+      }
+      {
+        const c = await twoClaims();
+        const stale = { ...success(c.eventId, c.endpointId, c.first), statusCode: 299 };
+        const current = success(c.eventId, c.endpointId, c.again);
+        await stores.a.recordOutcomes(
+          pair(stale, current),
+          [failure(c.other, c.endpointId, c.first)],
+          3_600_000,
+        );
+        expect(await delivery(c.endpointId, c.eventId)).toMatchObject({
+          status: 'succeeded',
+          last_status_code: 200,
+        });
+        expect(await delivery(c.endpointId, c.other)).toMatchObject({
+          status: 'pending',
+          last_error: 'HTTP 500',
+        });
+      }
+    }
+    // And the two kinds across the statements: a stale success with the current claim's failure, and back.
+    {
+      const c = await twoClaims();
+      await stores.a.recordOutcomes(
+        [success(c.eventId, c.endpointId, c.first)],
+        [failure(c.eventId, c.endpointId, c.again, 'current')],
+        3_600_000,
+      );
+      expect(await delivery(c.endpointId, c.eventId)).toMatchObject({
+        status: 'pending',
+        last_error: 'current',
+      });
+    }
+    {
+      const c = await twoClaims();
+      await stores.a.recordOutcomes(
+        [success(c.eventId, c.endpointId, c.again)],
+        [{ ...failure(c.eventId, c.endpointId, c.first, 'stale'), last: true }],
+        3_600_000,
+      );
+      expect(await delivery(c.endpointId, c.eventId)).toMatchObject({
+        status: 'succeeded',
+        last_error: null,
+      });
+    }
+  });
+
   it("keeps renewing the second claim's lease after the first send's outcome, when the same worker claims a delivery again", async () => {
     // The case above, for the leases this worker renews (held.ts): the first send's outcome let go of the
     // delivery by its key, the second claim's with it, so that lease was no longer renewed; queued behind a

@@ -10,11 +10,14 @@
  * (`o.version`, the row's updated_at when claimed: a redelivery changes it, and the same worker may have
  * claimed the row again since), locked in key order: the keys sorted, then each row found by its primary key
  * and locked in turn (a lateral subquery is a nested loop, which keeps the order whatever the plan, and never
- * reads the table beyond the batch's rows).
+ * reads the table beyond the batch's rows). Each row comes with the claim it was found under (`version`): a
+ * write joins the batch to `held` on the key and that version, so of two outcomes of one delivery in the batch
+ * (the same worker's send before a redelivery and its send after) only the current claim's is written. By the
+ * key alone both matched the one row, and PostgreSQL applied either.
  */
 const lockHeld = (owner: string) =>
   `held as (
-           select h.event_id, h.endpoint_id
+           select h.event_id, h.endpoint_id, k.version
            from (select distinct event_id, endpoint_id, version from o order by event_id, endpoint_id) k
            cross join lateral (
              select w.event_id, w.endpoint_id from webhook_deliveries w
@@ -59,7 +62,7 @@ export const RECORD_SUCCESSES = {
          d as (
            update webhook_deliveries w set status = 'succeeded', attempts = o.attempt, last_status_code = o.status_code,
              last_error = null, leased_until = null, lease_owner = null, delivered_at = now(), updated_at = now()
-           from o join held h on h.event_id = o.event_id and h.endpoint_id = o.endpoint_id
+           from o join held h on h.event_id = o.event_id and h.endpoint_id = o.endpoint_id and h.version = o.version
            where w.event_id = o.event_id and w.endpoint_id = o.endpoint_id and w.lease_owner = $7 returning 1),
          -- The endpoints recovered, locked in id order as every statement that locks several takes them.
          e as (
@@ -124,7 +127,8 @@ export const RECORD_FAILURES = {
              next_attempt_at = case when o.last or cur.status = 'disabled' then w.next_attempt_at
                                     else now() + make_interval(secs => o.retry_secs) end,
              leased_until = null, lease_owner = null, updated_at = now()
-           from o join cur on cur.id = o.endpoint_id join held h on h.event_id = o.event_id and h.endpoint_id = o.endpoint_id
+           from o join cur on cur.id = o.endpoint_id join held h
+             on h.event_id = o.event_id and h.endpoint_id = o.endpoint_id and h.version = o.version
            where w.event_id = o.event_id and w.endpoint_id = o.endpoint_id and w.lease_owner = $11 returning 1)
          select cur.id, coalesce(was.status <> 'disabled', false) as newly from cur left join was using (id)
          where cur.status = 'disabled'`,
