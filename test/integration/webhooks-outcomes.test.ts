@@ -755,6 +755,41 @@ describe('webhook outcome batches', () => {
     ]);
   });
 
+  it('never deadlocks a failures write with a transaction that takes a delivery and then its endpoint', async () => {
+    // Delivery rows first, then endpoint rows: the documented lock order (store-sql.ts), which a batch of both
+    // kinds (its locking statement) and any other writer of both follow. The failures write locked the
+    // endpoint it marks failing (its first failure) before its locking step took the deliveries: waiting for a
+    // delivery another transaction held, it held that transaction's next row ("deadlock detected": the outcome
+    // write cancelled and its deliveries sent again, or the other transaction's error).
+    const { endpointId, events } = await backlog('worker-a', 1);
+    const claimed = await stores.a.claim(new Map([[endpointId, 10]]), 10);
+    const other = new pg.Client({ connectionString: databaseUrl(t.dbName) });
+    await other.connect();
+    let write: Promise<unknown> | undefined;
+    let endpoint: Promise<unknown> | undefined;
+    try {
+      await other.query('begin');
+      await other.query(
+        'select 1 from webhook_deliveries where event_id = $1 and endpoint_id = $2 for no key update',
+        [events[0], endpointId],
+      );
+      write = stores.a.recordFailures([failure(events[0]!, endpointId, claimed)], 3_600_000);
+      write.catch(() => undefined); // settled below
+      await waiting('%retry_secs%');
+      // The write waits for the delivery, holding no endpoint row: the other transaction takes its next one.
+      endpoint = other.query('select 1 from webhook_endpoints where id = $1 for no key update', [endpointId]);
+      const [took] = await bothSettled(endpoint, undefined);
+      await other.query(took === 'ok' ? 'commit' : 'rollback');
+    } finally {
+      await other.end();
+    }
+    expect(await bothSettled(endpoint, write)).toEqual(['ok', 'ok']);
+    expect((await deliveries(endpointId)).map((d) => [d.status, d.last_error])).toEqual([
+      ['pending', 'HTTP 500'],
+    ]);
+    expect(await failingMarks([endpointId])).toEqual([true]);
+  });
+
   it("never deadlocks a key rotation with an outcome batch that clears the key's endpoints' failing mark", async () => {
     // The successes write clears the failing mark of the endpoints that recovered, in one statement: in the
     // table's order, it held an endpoint a rotation (in id order) wanted while waiting for one the rotation
