@@ -1,11 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { useTestApp } from '../helpers/app.js';
+import { type TestMerchant, useTestApp } from '../helpers/app.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
 import { payerTransfers, subscribe } from '../helpers/webhook-load.js';
 
 // A disabled endpoint's backlog is failed unsent by the worker that claims one of its deliveries after the
 // disable (src/modules/webhooks/delivery/dispatcher.ts, closeEndpoint). The deliveries that worker is sending
-// at that moment are not part of the backlog: their answers decide them.
+// at that moment are not part of the backlog: their answers decide them. Nor are those it has queued behind
+// them: the disable's NOTIFY fails those unsent with the backlog.
 
 const t = useTestApp(
   { webhookPerEndpointConcurrency: 4, outboxPollMs: 100, webhookReconcileMs: 200 },
@@ -15,6 +16,16 @@ const receivers: Awaited<ReturnType<typeof startReceiver>>[] = [];
 afterAll(async () => {
   for (const r of receivers) await r.close();
 });
+
+/** An endpoint subscribed for `m` (its only one) at `url`, and its id. */
+async function subscribed(m: TestMerchant, url: string): Promise<string> {
+  await subscribe(t, m, url);
+  const r = await t.app.pool.query<{ id: string }>(
+    'select id from webhook_endpoints where merchant_id = $1',
+    [m.merchantId],
+  );
+  return r.rows[0]!.id;
+}
 
 describe('closing a disabled endpoint while one of its deliveries is in flight', () => {
   it('leaves a delivery in flight to its outcome: sent and answered, it is not failed as unsent', async () => {
@@ -33,12 +44,7 @@ describe('closing a disabled endpoint while one of its deliveries is in flight',
           })
         : 200,
     );
-    await subscribe(t, m, r.url);
-    const endpointId = (
-      await t.app.pool.query<{ id: string }>('select id from webhook_endpoints where merchant_id = $1', [
-        m.merchantId,
-      ])
-    ).rows[0]!.id;
+    const endpointId = await subscribed(m, r.url);
     const deliveries = async () =>
       (
         await t.app.pool.query<{ status: string; last_error: string | null }>(
@@ -73,5 +79,45 @@ describe('closing a disabled endpoint while one of its deliveries is in flight',
       ['failed', 'endpoint by test'],
     ]);
     expect(r.received.length).toBe(2);
+  });
+
+  it('fails the deliveries queued behind those in flight unsent, and sends none of them', async () => {
+    // A worker keeps a few rounds of an endpoint's deliveries claimed and queued behind its slots. Disabled,
+    // the endpoint's NOTIFY only woke a claim, which found nothing of it left to claim: the queued ones, claimed
+    // while it was enabled, were sent as its slots freed up.
+    const m = await t.merchant();
+    await t.credit(m, 'payer', '1000');
+    const r = await startReceiver();
+    receivers.push(r);
+    const answers: ((status: number) => void)[] = [];
+    r.setResponder(() => new Promise<number>((resolve) => answers.push(resolve)));
+    const endpointId = await subscribed(m, r.url);
+    const states = async () =>
+      (
+        await t.app.pool.query<{ status: string; last_error: string | null; leased: boolean; n: number }>(
+          `select status, last_error, lease_owner is not null as leased, count(*)::int as n
+           from webhook_deliveries where endpoint_id = $1 group by 1, 2, 3 order by 1, 2, 3`,
+          [endpointId],
+        )
+      ).rows;
+    const statesAre = async (want: unknown) =>
+      JSON.stringify(await states()) === JSON.stringify(want) ? true : null;
+    await payerTransfers(t, m, 7);
+    // Four in flight (the endpoint's cap), unanswered; the other three claimed by the worker, queued.
+    await eventually(async () =>
+      r.received.length === 4
+        ? statesAre([{ status: 'pending', last_error: null, leased: true, n: 7 }])
+        : null,
+    );
+    await t.app.services.webhooks.update({ merchantId: m.merchantId, mode: 'test' }, endpointId, {
+      enabled: false,
+    });
+    // The queued ones fail unsent, as the close of a backlog fails it; those in flight wait for their answers.
+    const closed = { status: 'failed', last_error: 'endpoint disabled by the merchant', leased: false, n: 3 };
+    await eventually(() => statesAre([closed, { status: 'pending', last_error: null, leased: true, n: 4 }]));
+    for (const answer of answers) answer(200);
+    await eventually(async () => ((await states()).some((s) => s.status === 'pending') ? null : true));
+    expect(await states()).toEqual([closed, { status: 'succeeded', last_error: null, leased: false, n: 4 }]);
+    expect(r.received.length).toBe(4);
   });
 });

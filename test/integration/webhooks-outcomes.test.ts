@@ -514,6 +514,121 @@ describe('webhook outcome batches', () => {
     expect(await attemptsLogged(endpointId)).toBe(2);
   });
 
+  it("writes only the current claim's outcome when both claims' outcomes of a delivery are in one batch", async () => {
+    // The case above, with both outcomes in one batch (the first send's answer and the redelivery's arrive
+    // within the writer's few milliseconds): each statement locked the delivery's one row under its current
+    // claim, but joined the batch to it by key alone, so both outcomes matched it and PostgreSQL wrote either
+    // one. Each order of the two in the batch, in the successes statement, the failures statement, and a batch
+    // of both kinds (its two statements, and the failures' pair beside another delivery's success).
+    const twoClaims = async () => {
+      const { endpointId, events } = await backlog('worker-a', 2);
+      const eventId = events[0]!;
+      const first = await stores.a.claim(new Map([[endpointId, 10]]), 10);
+      expect(first).toHaveLength(2);
+      await t.app.services.webhooks.redeliver({ merchantId, mode: 'test' }, eventId, endpointId);
+      const again = await stores.a.claim(new Map([[endpointId, 10]]), 10);
+      expect(again).toHaveLength(1);
+      return { endpointId, eventId, other: events[1]!, first, again };
+    };
+    const delivery = async (endpointId: string, eventId: string) =>
+      (
+        await t.app.pool.query(
+          `select status, last_status_code, last_error, lease_owner from webhook_deliveries
+           where event_id = $1 and endpoint_id = $2`,
+          [eventId, endpointId],
+        )
+      ).rows[0];
+    for (const staleFirst of [true, false]) {
+      const pair = <T>(stale: T, current: T) => (staleFirst ? [stale, current] : [current, stale]);
+      // Successes: the stale one answered 299, the current one 200.
+      {
+        const c = await twoClaims();
+        const stale = { ...success(c.eventId, c.endpointId, c.first), statusCode: 299 };
+        const current = success(c.eventId, c.endpointId, c.again);
+        expect(await stores.a.recordSuccesses(pair(stale, current))).toBe(1);
+        expect(await delivery(c.endpointId, c.eventId)).toEqual({
+          status: 'succeeded',
+          last_status_code: 200,
+          last_error: null,
+          lease_owner: null,
+        });
+      }
+      // Failures: the stale one final, the current one retried.
+      {
+        const c = await twoClaims();
+        const stale = { ...failure(c.eventId, c.endpointId, c.first, 'stale'), last: true };
+        const current = failure(c.eventId, c.endpointId, c.again, 'current');
+        await stores.a.recordFailures(pair(stale, current), 3_600_000);
+        expect(await delivery(c.endpointId, c.eventId)).toEqual({
+          status: 'pending',
+          last_status_code: 500,
+          last_error: 'current',
+          lease_owner: null,
+        });
+      }
+      // A batch of both kinds: the two claims' failures with another delivery's success, then the two claims'
+      // successes with another delivery's failure.
+      {
+        const c = await twoClaims();
+        const stale = { ...failure(c.eventId, c.endpointId, c.first, 'stale'), last: true };
+        const current = failure(c.eventId, c.endpointId, c.again, 'current');
+        await stores.a.recordOutcomes(
+          [success(c.other, c.endpointId, c.first)],
+          pair(stale, current),
+          3_600_000,
+        );
+        expect(await delivery(c.endpointId, c.eventId)).toMatchObject({
+          status: 'pending',
+          last_error: 'current',
+        });
+        expect(await delivery(c.endpointId, c.other)).toMatchObject({ status: 'succeeded' });
+      }
+      {
+        const c = await twoClaims();
+        const stale = { ...success(c.eventId, c.endpointId, c.first), statusCode: 299 };
+        const current = success(c.eventId, c.endpointId, c.again);
+        await stores.a.recordOutcomes(
+          pair(stale, current),
+          [failure(c.other, c.endpointId, c.first)],
+          3_600_000,
+        );
+        expect(await delivery(c.endpointId, c.eventId)).toMatchObject({
+          status: 'succeeded',
+          last_status_code: 200,
+        });
+        expect(await delivery(c.endpointId, c.other)).toMatchObject({
+          status: 'pending',
+          last_error: 'HTTP 500',
+        });
+      }
+    }
+    // And the two kinds across the statements: a stale success with the current claim's failure, and back.
+    {
+      const c = await twoClaims();
+      await stores.a.recordOutcomes(
+        [success(c.eventId, c.endpointId, c.first)],
+        [failure(c.eventId, c.endpointId, c.again, 'current')],
+        3_600_000,
+      );
+      expect(await delivery(c.endpointId, c.eventId)).toMatchObject({
+        status: 'pending',
+        last_error: 'current',
+      });
+    }
+    {
+      const c = await twoClaims();
+      await stores.a.recordOutcomes(
+        [success(c.eventId, c.endpointId, c.again)],
+        [{ ...failure(c.eventId, c.endpointId, c.first, 'stale'), last: true }],
+        3_600_000,
+      );
+      expect(await delivery(c.endpointId, c.eventId)).toMatchObject({
+        status: 'succeeded',
+        last_error: null,
+      });
+    }
+  });
+
   it("keeps renewing the second claim's lease after the first send's outcome, when the same worker claims a delivery again", async () => {
     // The case above, for the leases this worker renews (held.ts): the first send's outcome let go of the
     // delivery by its key, the second claim's with it, so that lease was no longer renewed; queued behind a
@@ -638,6 +753,41 @@ describe('webhook outcome batches', () => {
       { id: e1, failing: true, moved: true },
       { id: e2, failing: true, moved: true },
     ]);
+  });
+
+  it('never deadlocks a failures write with a transaction that takes a delivery and then its endpoint', async () => {
+    // Delivery rows first, then endpoint rows: the documented lock order (store-sql.ts), which a batch of both
+    // kinds (its locking statement) and any other writer of both follow. The failures write locked the
+    // endpoint it marks failing (its first failure) before its locking step took the deliveries: waiting for a
+    // delivery another transaction held, it held that transaction's next row ("deadlock detected": the outcome
+    // write cancelled and its deliveries sent again, or the other transaction's error).
+    const { endpointId, events } = await backlog('worker-a', 1);
+    const claimed = await stores.a.claim(new Map([[endpointId, 10]]), 10);
+    const other = new pg.Client({ connectionString: databaseUrl(t.dbName) });
+    await other.connect();
+    let write: Promise<unknown> | undefined;
+    let endpoint: Promise<unknown> | undefined;
+    try {
+      await other.query('begin');
+      await other.query(
+        'select 1 from webhook_deliveries where event_id = $1 and endpoint_id = $2 for no key update',
+        [events[0], endpointId],
+      );
+      write = stores.a.recordFailures([failure(events[0]!, endpointId, claimed)], 3_600_000);
+      write.catch(() => undefined); // settled below
+      await waiting('%retry_secs%');
+      // The write waits for the delivery, holding no endpoint row: the other transaction takes its next one.
+      endpoint = other.query('select 1 from webhook_endpoints where id = $1 for no key update', [endpointId]);
+      const [took] = await bothSettled(endpoint, undefined);
+      await other.query(took === 'ok' ? 'commit' : 'rollback');
+    } finally {
+      await other.end();
+    }
+    expect(await bothSettled(endpoint, write)).toEqual(['ok', 'ok']);
+    expect((await deliveries(endpointId)).map((d) => [d.status, d.last_error])).toEqual([
+      ['pending', 'HTTP 500'],
+    ]);
+    expect(await failingMarks([endpointId])).toEqual([true]);
   });
 
   it("never deadlocks a key rotation with an outcome batch that clears the key's endpoints' failing mark", async () => {

@@ -11,7 +11,7 @@ import { OutcomeWriter } from './outcomes.js';
 import { EndpointOwnership, OwnedEndpoints } from './ownership.js';
 import { retryDelayMs } from './schedule.js';
 import { DeliverySender } from './sender.js';
-import { type Claimed, DeliveryStore } from './store.js';
+import { type Claimed, closedReason, DeliveryStore } from './store.js';
 import { Wakeups } from './wakeups.js';
 
 // The webhook dispatcher of one worker process (issue 13: "webhooks that keep up with the ledger"). The
@@ -44,6 +44,14 @@ export class DeliveryDispatcher {
   private readonly wake: Wakeups;
   private stopped = true;
   private idle: (() => void)[] = [];
+  /**
+   * Endpoints a `closed:` NOTIFY named, while the dispatcher finds out whether to fail what it has queued for
+   * them (closeQueued): none of their queued deliveries is started meanwhile. A count per endpoint, as
+   * NOTIFYs for one endpoint may overlap.
+   */
+  private readonly closing = new Map<string, number>();
+  /** The closes closeQueued has under way, for stop() to wait for. */
+  private readonly closes = new Set<Promise<void>>();
   /** Counters for tests and the benchmark. */
   readonly stats = { claims: 0, claimed: 0, sent: 0 };
 
@@ -89,8 +97,15 @@ export class DeliveryDispatcher {
     // Leases are renewed until the very end of stop(), past the wake-ups.
     this.held.start(this.config.leaseMs);
     await this.wake.listen((payload) => {
-      // Disabled or deleted: no more waiting for a probe; its backlog is failed at its next claim, now.
-      if (payload?.startsWith(CLOSED_PREFIX)) this.backoff.forget(payload.slice(CLOSED_PREFIX.length));
+      // Disabled or deleted: no more waiting for a probe; its backlog is failed at its next claim, now, and
+      // what this worker has queued for it is failed unsent with it, not sent as its slots free up.
+      if (payload?.startsWith(CLOSED_PREFIX)) {
+        const id = payload.slice(CLOSED_PREFIX.length);
+        this.backoff.forget(id);
+        const close = this.closeQueued(id);
+        this.closes.add(close);
+        void close.finally(() => this.closes.delete(close));
+      }
       this.kick();
     });
     this.kick();
@@ -189,7 +204,8 @@ export class DeliveryDispatcher {
     const now = Date.now();
     const taken = this.endpoints.take(
       this.config.concurrency - this.active,
-      (id, s) => s.queue[0]!.endpoint.status === 'enabled' && this.backoff.resting(id, now),
+      (id, s) =>
+        this.closing.has(id) || (s.queue[0]!.endpoint.status === 'enabled' && this.backoff.resting(id, now)),
     );
     for (const { d, s } of taken) {
       this.active++;
@@ -216,7 +232,7 @@ export class DeliveryDispatcher {
     const attempt = d.attempts + 1;
     try {
       if (d.endpoint.status !== 'enabled') {
-        await this.closeEndpoint(d);
+        await this.closeEndpoint(d.endpointId, closedReason(d.endpoint), [d]);
         return;
       }
       const { values, guarded } = await endpointSecrets(this.webhooks, d, s);
@@ -261,29 +277,53 @@ export class DeliveryDispatcher {
   }
 
   /**
-   * A disabled or deleted endpoint: its whole backlog fails at once, unsent (`endpoint <reason>`). Whether
-   * or not that write lands, the worker lets go of the deliveries it dropped: kept among those it holds, their
-   * leases were renewed and the endpoint kept as this worker's for good; let go, a failed close is done again
-   * when their leases lapse and a worker claims one of them.
+   * A disabled or deleted endpoint: its whole backlog fails at once, unsent (`reason`: `endpoint <why>`), the
+   * deliveries queued here and `taken` (started, but found closed before sending) with it. Whether or not that
+   * write lands, the worker lets go of them: kept among those it holds, their leases were renewed and the
+   * endpoint kept as this worker's for good; let go, a failed close is done again when their leases lapse and
+   * a worker claims one of them.
    */
-  private async closeEndpoint(d: Claimed): Promise<void> {
-    const dropped = this.endpoints.drop(d.endpointId);
-    this.backoff.forget(d.endpointId);
+  private async closeEndpoint(endpointId: string, reason: string, taken: Claimed[] = []): Promise<void> {
+    const letGo = [...taken, ...this.endpoints.drop(endpointId)];
+    this.backoff.forget(endpointId);
     // The endpoint's deliveries this worker is sending (or whose outcome is being written) are not backlog:
     // their answer decides them (a failure is final now that the endpoint is disabled). Closed as unsent, a
     // delivery the receiver got read as failed, its 200 written nowhere.
-    const letGo = new Set([d, ...dropped].map((x) => x.eventId));
+    const unsent = new Set(letGo.map((x) => x.eventId));
     const inFlight: string[] = [];
     for (const k of this.held.values())
-      if (k.endpointId === d.endpointId && !letGo.has(k.eventId)) inFlight.push(k.eventId);
+      if (k.endpointId === endpointId && !unsent.has(k.eventId)) inFlight.push(k.eventId);
     try {
-      await this.store.closeEndpoint(
-        d.endpointId,
-        `endpoint ${d.endpoint.disabled_reason ?? 'disabled'}`,
-        inFlight,
-      );
+      await this.store.closeEndpoint(endpointId, reason, inFlight);
     } finally {
-      for (const x of [d, ...dropped]) this.held.delete(x);
+      for (const x of letGo) this.held.delete(x);
+    }
+  }
+
+  /**
+   * On a `closed:` NOTIFY: the deliveries of the endpoint this worker has queued were claimed while it was
+   * enabled, and were sent as its slots freed up (until a claim met the endpoint closed). If it is closed
+   * (the NOTIFY may be older than a re-enable), they fail unsent with the rest of its backlog (closeEndpoint),
+   * those in flight left to their answer. A claim under way may have read the endpoint before it closed: it
+   * is waited for, and what it queued is closed too (one that starts after the NOTIFY reads it closed).
+   */
+  private async closeQueued(endpointId: string): Promise<void> {
+    this.closing.set(endpointId, (this.closing.get(endpointId) ?? 0) + 1);
+    try {
+      await this.claiming;
+      if (!this.endpoints.byId.get(endpointId)?.queue.length) return;
+      const reason = await this.store.closedReason(endpointId);
+      if (reason !== null) await this.closeEndpoint(endpointId, reason);
+    } catch (err) {
+      // The endpoint not read: its queued deliveries stay (the backlog is closed when a claim meets the
+      // endpoint closed). The close not written: they were let go (closeEndpoint), their leases lapse.
+      this.log.warn({ err: (err as Error).message, endpointId }, 'could not close a webhook endpoint');
+    } finally {
+      const n = this.closing.get(endpointId)! - 1;
+      if (n > 0) this.closing.set(endpointId, n);
+      else this.closing.delete(endpointId);
+      this.owned.releaseDrained();
+      this.pump();
     }
   }
 
@@ -297,6 +337,7 @@ export class DeliveryDispatcher {
     this.stopped = true;
     this.wake.stopTimers();
     await this.claiming;
+    await Promise.allSettled(this.closes);
     const unsent = this.endpoints.dropAll();
     this.outcomes.flush();
     if (this.active > 0 || this.outcomes.pending)

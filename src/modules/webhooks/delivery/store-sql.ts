@@ -3,24 +3,39 @@
 // Lock order: every statement that waits for delivery rows (the outcome writes here, a worker's release, a
 // redelivery in service.ts, the relay's fan-out in fan-out.ts) takes them in key order, (event_id, endpoint_id), before it changes them, so two
 // of them never each hold a row the other wants. Those that never wait (the claim, the lease renewal, the
-// close of an endpoint's backlog) skip rows another transaction holds instead.
+// close of an endpoint's backlog) skip rows another transaction holds instead. Endpoint rows are taken after
+// the delivery rows (AFTER_HELD), in id order.
 
 /**
  * This batch's rows (`o`) this worker still holds (lease owner `owner`) under the claim each outcome is of
  * (`o.version`, the row's updated_at when claimed: a redelivery changes it, and the same worker may have
  * claimed the row again since), locked in key order: the keys sorted, then each row found by its primary key
  * and locked in turn (a lateral subquery is a nested loop, which keeps the order whatever the plan, and never
- * reads the table beyond the batch's rows).
+ * reads the table beyond the batch's rows). Each row comes with the claim it was found under (`version`): a
+ * write joins the batch to `held` on the key and that version, so of two outcomes of one delivery in the batch
+ * (the same worker's send before a redelivery and its send after) only the current claim's is written. By the
+ * key alone both matched the one row, and PostgreSQL applied either.
  */
 const lockHeld = (owner: string) =>
   `held as (
-           select h.event_id, h.endpoint_id
+           select h.event_id, h.endpoint_id, k.version
            from (select distinct event_id, endpoint_id, version from o order by event_id, endpoint_id) k
            cross join lateral (
              select w.event_id, w.endpoint_id from webhook_deliveries w
              where w.event_id = k.event_id and w.endpoint_id = k.endpoint_id and w.lease_owner = ${owner}
                and w.updated_at = k.version
              for no key update) h)`;
+
+/**
+ * A condition that holds always, but only once `held` has locked every row of the batch: a statement's
+ * endpoint lock takes it, so the endpoint rows are locked after the delivery rows, in the documented order.
+ * PostgreSQL runs a statement's CTEs as its main query reads them (and the rest after it), not in the order
+ * they are written: the failures write's main query reads the endpoints it marks before the deliveries, so it
+ * held an endpoint while waiting for a delivery another transaction held, and that transaction, taking the
+ * endpoint next, deadlocked with it. (`count`: `exists` would read one row of `held`, and lock only that one.)
+ * No row of `webhook_endpoints` is read before it: it is a one-time filter over the scan.
+ */
+const AFTER_HELD = '(select count(*) from held) >= 0';
 
 export const CLAIM = {
   name: 'webhook_claim',
@@ -59,12 +74,14 @@ export const RECORD_SUCCESSES = {
          d as (
            update webhook_deliveries w set status = 'succeeded', attempts = o.attempt, last_status_code = o.status_code,
              last_error = null, leased_until = null, lease_owner = null, delivered_at = now(), updated_at = now()
-           from o join held h on h.event_id = o.event_id and h.endpoint_id = o.endpoint_id
+           from o join held h on h.event_id = o.event_id and h.endpoint_id = o.endpoint_id and h.version = o.version
            where w.event_id = o.event_id and w.endpoint_id = o.endpoint_id and w.lease_owner = $7 returning 1),
-         -- The endpoints recovered, locked in id order as every statement that locks several takes them.
+         -- The endpoints recovered, locked in id order as every statement that locks several takes them, after
+         -- the deliveries.
          e as (
            update webhook_endpoints set failing_since = null
            where id in (select id from webhook_endpoints where id = any($8::text[]) and failing_since is not null
+                          and ${AFTER_HELD}
                         order by id for no key update)
              and failing_since is not null returning 1)
          select (select count(*) from d)::int as written`,
@@ -81,7 +98,8 @@ export const LOCK_BATCH = {
   name: 'webhook_lock_batch',
   text: `with o as (select * from unnest($1::text[], $2::text[], $4::timestamptz[]) as o(event_id, endpoint_id, version)),
          ${lockHeld('$3')},
-         eps as (select id from webhook_endpoints where id = any($5::text[]) order by id for no key update)
+         eps as (select id from webhook_endpoints where id = any($5::text[]) and ${AFTER_HELD}
+                 order by id for no key update)
          select (select count(*) from held)::int as n, (select count(*) from eps)::int as endpoints`,
 };
 
@@ -98,11 +116,12 @@ export const RECORD_FAILURES = {
          -- Only an endpoint whose state changes is locked and written: its first failure (failing_since) or
          -- its disabling. Its further failures leave its row alone: no row version, lock or updated_at per
          -- failed attempt (a row every claim and the relay's foreign key check read, and whose updated_at
-         -- keys the dispatcher's cached secrets).
+         -- keys the dispatcher's cached secrets). Locked in id order, after the deliveries.
          was as (
            select id, status from webhook_endpoints
            where id in (select distinct endpoint_id from o)
              and (failing_since is null or (status = 'enabled' and failing_since < now() - make_interval(secs => $10)))
+             and ${AFTER_HELD}
            order by id for no key update),
          e as (
            update webhook_endpoints w set failing_since = coalesce(w.failing_since, now()),
@@ -124,7 +143,8 @@ export const RECORD_FAILURES = {
              next_attempt_at = case when o.last or cur.status = 'disabled' then w.next_attempt_at
                                     else now() + make_interval(secs => o.retry_secs) end,
              leased_until = null, lease_owner = null, updated_at = now()
-           from o join cur on cur.id = o.endpoint_id join held h on h.event_id = o.event_id and h.endpoint_id = o.endpoint_id
+           from o join cur on cur.id = o.endpoint_id join held h
+             on h.event_id = o.event_id and h.endpoint_id = o.endpoint_id and h.version = o.version
            where w.event_id = o.event_id and w.endpoint_id = o.endpoint_id and w.lease_owner = $11 returning 1)
          select cur.id, coalesce(was.status <> 'disabled', false) as newly from cur left join was using (id)
          where cur.status = 'disabled'`,

@@ -98,6 +98,10 @@ function endpointRow(ep: Record<string, unknown>): EndpointRow {
   };
 }
 
+/** What a closed endpoint's unsent deliveries fail with (`last_error`). */
+export const closedReason = (endpoint: { disabled_reason: string | null }): string =>
+  `endpoint ${endpoint.disabled_reason ?? 'disabled'}`;
+
 export class DeliveryStore {
   constructor(
     private readonly pool: Pool,
@@ -279,6 +283,20 @@ export class DeliveryStore {
       total += n;
       if (n < CLOSE_CHUNK) return total;
     }
+  }
+
+  /**
+   * Why an endpoint is closed, as its unsent deliveries fail with it (`endpoint <reason>`, as closeEndpoint is
+   * given when a claim finds it closed), or null while it is enabled.
+   */
+  async closedReason(endpointId: string): Promise<string | null> {
+    const r = await this.pool.query<{ status: string; disabled_reason: string | null }>(
+      'select status, disabled_reason from webhook_endpoints where id = $1',
+      [endpointId],
+    );
+    const row = r.rows[0];
+    if (!row) return closedReason({ disabled_reason: 'deleted' });
+    return row.status === 'enabled' ? null : closedReason(row);
   }
 
   /**
