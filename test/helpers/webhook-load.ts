@@ -8,8 +8,23 @@ import { startReceiver } from './receiver.js';
 // The load the webhook tests share: an endpoint subscribed for a merchant (or a failing one, to be backed
 // off), and transfers of 1 Star from the merchant's funded `payer`, one after another, each answered 200.
 
-export async function subscribe(t: TestContext, m: TestMerchant, url: string): Promise<void> {
-  await t.app.services.webhooks.create({ merchantId: m.merchantId, mode: 'test' }, { url });
+/** Subscribes an endpoint at `url` for `m`; its id. */
+export async function subscribe(t: TestContext, m: TestMerchant, url: string): Promise<string> {
+  const { endpoint } = await t.app.services.webhooks.create(
+    { merchantId: m.merchantId, mode: 'test' },
+    { url },
+  );
+  return endpoint.id;
+}
+
+/** An endpoint's deliveries counted by status, last error and whether a worker leases them, in that order. */
+export async function deliveryStates(t: TestContext, endpointId: string) {
+  const r = await t.app.pool.query<{ status: string; last_error: string | null; leased: boolean; n: number }>(
+    `select status, last_error, lease_owner is not null as leased, count(*)::int as n
+     from webhook_deliveries where endpoint_id = $1 group by 1, 2, 3 order by 1, 2, 3`,
+    [endpointId],
+  );
+  return r.rows;
 }
 
 type Receiver = Awaited<ReturnType<typeof startReceiver>>;
@@ -31,6 +46,18 @@ export async function failingEndpoint(
     await t.app.pool.query<{ id: string }>('select id from webhook_endpoints where url = $1', [failing.url])
   ).rows[0]!.id;
   return { failing, id };
+}
+
+/**
+ * A receiver that holds every answer until the test gives it (`answers[i](status)`, in the order the requests
+ * came); it goes into `receivers`, for the test file to close.
+ */
+export async function holdingReceiver(receivers: Receiver[]) {
+  const r = await startReceiver();
+  receivers.push(r);
+  const answers: ((status: number) => void)[] = [];
+  r.setResponder(() => new Promise<number>((resolve) => answers.push(resolve)));
+  return { r, answers };
 }
 
 export async function payerTransfers(t: TestContext, m: TestMerchant, n: number): Promise<void> {

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { type TestMerchant, useTestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
-import { payerTransfers, subscribe } from '../helpers/webhook-load.js';
+import { deliveryStates, holdingReceiver, payerTransfers, subscribe } from '../helpers/webhook-load.js';
 
 // A disabled endpoint's backlog is failed unsent by the worker that claims one of its deliveries after the
 // disable (src/modules/webhooks/delivery/dispatcher.ts, closeEndpoint). The deliveries that worker is sending
@@ -16,16 +16,6 @@ const receivers: Awaited<ReturnType<typeof startReceiver>>[] = [];
 afterAll(async () => {
   for (const r of receivers) await r.close();
 });
-
-/** An endpoint subscribed for `m` (its only one) at `url`, and its id. */
-async function subscribed(m: TestMerchant, url: string): Promise<string> {
-  await subscribe(t, m, url);
-  const r = await t.app.pool.query<{ id: string }>(
-    'select id from webhook_endpoints where merchant_id = $1',
-    [m.merchantId],
-  );
-  return r.rows[0]!.id;
-}
 
 describe('closing a disabled endpoint while one of its deliveries is in flight', () => {
   it('leaves a delivery in flight to its outcome: sent and answered, it is not failed as unsent', async () => {
@@ -44,7 +34,7 @@ describe('closing a disabled endpoint while one of its deliveries is in flight',
           })
         : 200,
     );
-    const endpointId = await subscribed(m, r.url);
+    const endpointId = await subscribe(t, m, r.url);
     const deliveries = async () =>
       (
         await t.app.pool.query<{ status: string; last_error: string | null }>(
@@ -87,19 +77,9 @@ describe('closing a disabled endpoint while one of its deliveries is in flight',
     // while it was enabled, were sent as its slots freed up.
     const m = await t.merchant();
     await t.credit(m, 'payer', '1000');
-    const r = await startReceiver();
-    receivers.push(r);
-    const answers: ((status: number) => void)[] = [];
-    r.setResponder(() => new Promise<number>((resolve) => answers.push(resolve)));
-    const endpointId = await subscribed(m, r.url);
-    const states = async () =>
-      (
-        await t.app.pool.query<{ status: string; last_error: string | null; leased: boolean; n: number }>(
-          `select status, last_error, lease_owner is not null as leased, count(*)::int as n
-           from webhook_deliveries where endpoint_id = $1 group by 1, 2, 3 order by 1, 2, 3`,
-          [endpointId],
-        )
-      ).rows;
+    const { r, answers } = await holdingReceiver(receivers);
+    const endpointId = await subscribe(t, m, r.url);
+    const states = () => deliveryStates(t, endpointId);
     const statesAre = async (want: unknown) =>
       JSON.stringify(await states()) === JSON.stringify(want) ? true : null;
     await payerTransfers(t, m, 7);

@@ -224,6 +224,7 @@ function writer() {
     written: () => undefined,
     retry: (f) => retried.push(f.eventId),
     settled: () => settle(),
+    disabled: () => undefined,
   });
   return { w, done, lines, retried };
 }

@@ -87,6 +87,8 @@ export class DeliveryDispatcher {
         this.hooks.retryScheduled?.(f.eventId, f.endpointId, f.attempt, f.retryMs);
       },
       settled: () => this.settleIfIdle(),
+      // Disabled by this worker's own failures write: no NOTIFY comes (the endpoint is this worker's).
+      disabled: (id) => this.closed(id),
     });
   }
 
@@ -99,13 +101,7 @@ export class DeliveryDispatcher {
     await this.wake.listen((payload) => {
       // Disabled or deleted: no more waiting for a probe; its backlog is failed at its next claim, now, and
       // what this worker has queued for it is failed unsent with it, not sent as its slots free up.
-      if (payload?.startsWith(CLOSED_PREFIX)) {
-        const id = payload.slice(CLOSED_PREFIX.length);
-        this.backoff.forget(id);
-        const close = this.closeQueued(id);
-        this.closes.add(close);
-        void close.finally(() => this.closes.delete(close));
-      }
+      if (payload?.startsWith(CLOSED_PREFIX)) this.closed(payload.slice(CLOSED_PREFIX.length));
       this.kick();
     });
     this.kick();
@@ -300,8 +296,16 @@ export class DeliveryDispatcher {
     }
   }
 
+  /** The endpoint was disabled or deleted: no more waiting for a probe, and nothing queued for it is sent. */
+  private closed(endpointId: string): void {
+    this.backoff.forget(endpointId);
+    const close = this.closeQueued(endpointId);
+    this.closes.add(close);
+    void close.finally(() => this.closes.delete(close));
+  }
+
   /**
-   * On a `closed:` NOTIFY: the deliveries of the endpoint this worker has queued were claimed while it was
+   * On a `closed:` NOTIFY (or this worker's own write disabling the endpoint): the deliveries of the endpoint this worker has queued were claimed while it was
    * enabled, and were sent as its slots freed up (until a claim met the endpoint closed). If it is closed
    * (the NOTIFY may be older than a re-enable), they fail unsent with the rest of its backlog (closeEndpoint),
    * those in flight left to their answer. A claim under way may have read the endpoint before it closed: it

@@ -16,6 +16,8 @@ export interface OutcomeHooks {
   retry: (f: Failure) => void;
   /** Nothing is waiting to be written. */
   settled: () => void;
+  /** This write disabled the endpoint (failing too long): what the worker has queued for it is not sent. */
+  disabled: (endpointId: string) => void;
 }
 
 export class OutcomeWriter {
@@ -74,8 +76,10 @@ export class OutcomeWriter {
   private async write(ok: Success[], failed: Failure[]): Promise<void> {
     const { disabled, newlyDisabled } = await this.store.recordOutcomes(ok, failed, this.disableAfterMs);
     this.writes++;
-    for (const id of newlyDisabled)
+    for (const id of newlyDisabled) {
       this.log.warn({ endpointId: id }, 'webhook endpoint disabled after failing too long');
+      this.hooks.disabled(id);
+    }
     for (const f of failed) if (!f.last && !disabled.has(f.endpointId)) this.hooks.retry(f);
   }
 }
