@@ -153,25 +153,11 @@ export class WebhookTargets {
   }
 
   /**
-   * POSTs a delivery with undici's request API (no WHATWG streams: a fraction of fetch's CPU per delivery),
-   * on a keep-alive connection pool per origin. `guarded`: the connection may reach only allowed addresses.
-   * Redirects are not followed.
-   */
-  async request(
-    url: URL,
-    init: { body: string; headers: Record<string, string>; signal: AbortSignal },
-    guarded: boolean,
-  ) {
-    return this.agentFor(url, guarded).request({
-      ...postOf(url, init),
-      signal: init.signal,
-    });
-  }
-
-  /**
-   * The same POST through undici's low-level API (Dispatcher.dispatch): the answer comes to `handler` as it
-   * arrives, with no body stream or AbortSignal in between; `handler` aborts it through its controller. What
-   * the delivery worker sends with (delivery/sender.ts). Throws as `request` does for a refused address.
+   * POSTs a delivery through undici's low-level API (Dispatcher.dispatch), on a keep-alive connection pool per
+   * origin: the answer comes to `handler` as it arrives, with no body stream or AbortSignal in between;
+   * `handler` aborts it through its controller. What the delivery worker sends with (delivery/sender.ts).
+   * `guarded`: the connection may reach only allowed addresses (a refused IP literal throws here, a host name
+   * whose answer is refused fails the connection). Redirects are not followed.
    */
   dispatch(
     url: URL,
