@@ -5,7 +5,8 @@ import { cpuSeconds } from './proc.js';
 // Where the CPU went during a phase (Linux /proc). On a small machine everything shares the same cores, and
 // other people's work on it shows up as "other": a number to read before trusting a result. Processes that
 // are neither this bench's own (it and its descendants) nor PostgreSQL or Redis are also counted apart
-// (`foreign`): a phase where they used more than QUIET_LIMIT cores is marked NOT QUIET on its CPU line, and
+// (`foreign`), and so is the time the hypervisor gave this virtual machine's cores to others (`steal`, in
+// /proc/stat): a phase where either was more than QUIET_LIMIT cores is marked NOT QUIET on its CPU line, and
 // machineLines() (report.ts) says how many phases of the run were.
 
 export interface CpuSplit {
@@ -22,13 +23,15 @@ export interface CpuSplit {
   foreign: number;
   /** The busiest of them, "comm cores" (empty when `foreign` is 0). */
   foreignTop: string;
+  /** Cores the hypervisor ran something else on (steal time; part of `machine` and `other`). */
+  steal: number;
 }
 
 /** Cores of processes outside the bench above which a phase was not measured on a quiet machine. */
 export const QUIET_LIMIT = 0.1;
 
-/** Every phase measured in this run that was not quiet: its `foreign` cores and who used them. */
-export const notQuiet: { foreign: number; top: string }[] = [];
+/** Every phase measured in this run that was not quiet: why, in words. */
+export const notQuiet: string[] = [];
 let measured = 0;
 /** How many phases this run measured (cpuMeter calls ended). */
 export const phasesMeasured = () => measured;
@@ -80,10 +83,10 @@ function sampleProcesses(): Map<string, ProcSample> {
   return out;
 }
 
-function machineTicks(): { busy: number; total: number } {
+function machineTicks(): { busy: number; total: number; steal: number } {
   const f = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').split(/\s+/).slice(1, 9).map(Number);
   const total = f.reduce((a, b) => a + b, 0);
-  return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total }; // minus idle and iowait
+  return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total, steal: f[7] ?? 0 }; // busy: minus idle and iowait
 }
 
 /**
@@ -130,6 +133,7 @@ export function cpuMeter(serverPid?: number, workerPids: (number | undefined)[] 
       .join(', ');
     const split = {
       machine: ((ticks.busy - ticks0.busy) / (ticks.total - ticks0.total || 1)) * os.availableParallelism(),
+      steal: ((ticks.steal - ticks0.steal) / (ticks.total - ticks0.total || 1)) * os.availableParallelism(),
       server: serverPid === undefined ? 0 : (cpuSeconds(serverPid) - server0) / wall,
       workers: others.reduce((sum, p, i) => sum + (cpuSeconds(p) - workers0[i]!), 0) / wall,
       postgres: used.postgres / wall,
@@ -139,9 +143,21 @@ export function cpuMeter(serverPid?: number, workerPids: (number | undefined)[] 
     const other =
       split.machine - split.server - split.workers - split.postgres - split.redis - split.generator;
     measured++;
-    if (foreignCores > QUIET_LIMIT) notQuiet.push({ foreign: foreignCores, top: foreignTop });
+    const why = noisy({ foreign: foreignCores, foreignTop, steal: split.steal });
+    if (why) notQuiet.push(why);
     return { ...split, other: Math.max(0, other), foreign: foreignCores, foreignTop };
   };
+}
+
+/** Why a phase was not measured on a quiet machine, or null when it was. */
+function noisy(c: Pick<CpuSplit, 'foreign' | 'foreignTop' | 'steal'>): string | null {
+  const why = [
+    ...(c.foreign > QUIET_LIMIT
+      ? [`processes outside this bench used ${c.foreign.toFixed(2)} cores (${c.foreignTop})`]
+      : []),
+    ...(c.steal > QUIET_LIMIT ? [`the hypervisor took ${c.steal.toFixed(2)} cores (steal time)`] : []),
+  ];
+  return why.length > 0 ? why.join('; ') : null;
 }
 
 export function formatCpu(c: CpuSplit, otherLabel = 'other (kernel, other processes)'): string {
@@ -152,11 +168,9 @@ export function formatCpu(c: CpuSplit, otherLabel = 'other (kernel, other proces
     `PostgreSQL ${f(c.postgres)}`,
     `Redis ${f(c.redis)}`,
     ...(c.generator > 0.01 ? [`load generator ${f(c.generator)}`] : []),
-    `${otherLabel} ${f(c.other)}`,
+    `${otherLabel} ${f(c.other)}${c.steal >= 0.01 ? ` (steal ${f(c.steal)})` : ''}`,
   ];
-  const quiet =
-    c.foreign > QUIET_LIMIT
-      ? ` — NOT QUIET: processes outside this bench used ${f(c.foreign)} cores (${c.foreignTop})`
-      : '';
+  const why = noisy(c);
+  const quiet = why ? ` — NOT QUIET: ${why}` : '';
   return `CPU busy ${f(c.machine)} of ${os.availableParallelism()} cores: ${parts.join(', ')}${quiet}`;
 }

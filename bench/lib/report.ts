@@ -34,9 +34,8 @@ export async function machineLines(): Promise<string[]> {
 function quietLine(): string {
   if (phasesMeasured() === 0) return '- quiet: no phase measured its CPU';
   if (notQuiet.length === 0)
-    return `- quiet: in each of the ${phasesMeasured()} phases measured, processes outside this bench used at most ${QUIET_LIMIT} cores`;
-  const worst = notQuiet.reduce((a, b) => (b.foreign > a.foreign ? b : a));
-  return `- **NOT QUIET**: in ${notQuiet.length} of ${phasesMeasured()} phases measured, processes outside this bench used more than ${QUIET_LIMIT} cores (at most ${worst.foreign.toFixed(2)}: ${worst.top}); those phases' numbers are skewed, run again on a quiet machine`;
+    return `- quiet: in each of the ${phasesMeasured()} phases measured, processes outside this bench and the hypervisor's steal time each took at most ${QUIET_LIMIT} cores`;
+  return `- **NOT QUIET**: ${notQuiet.length} of ${phasesMeasured()} phases measured (above ${QUIET_LIMIT} cores): ${notQuiet.slice(0, 3).join(' | ')}${notQuiet.length > 3 ? ' | …' : ''}; those phases' numbers are skewed, run them again on a quiet machine`;
 }
 
 export const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
