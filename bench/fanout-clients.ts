@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import type {
   CountsResult,
@@ -13,7 +14,12 @@ import type {
 // with an IPC channel): N raw graphql-ws clients (subprotocol graphql-transport-ws; connection_init →
 // connection_ack → subscribe → next …), each subscribed once. graphql-ws' createClient would add retry
 // and lazy-connection machinery per socket; a raw client is the smallest thing that speaks the protocol.
-// It records, per message id, which sockets got it and the first and last receive time.
+// It records, per message id, which sockets got it and the first and last receive time. Each subscription
+// has its own id, a UUID, as createClient's default generateID gives every subscription (so a server that
+// frames a message once per distinct id frames it once per socket, as for real viewers);
+// FANOUT_SUBSCRIPTION_IDS=same gives every socket the id "1" instead.
+
+const subscriptionId = process.env.FANOUT_SUBSCRIPTION_IDS === 'same' ? () => '1' : () => randomUUID();
 
 const now = () => performance.timeOrigin + performance.now();
 
@@ -103,7 +109,7 @@ function openOne(i: number, r: OpenRequest, timeoutMs: number): Promise<string |
           return;
         }
         case 'connection_ack':
-          ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: r.query } }));
+          ws.send(JSON.stringify({ id: subscriptionId(), type: 'subscribe', payload: { query: r.query } }));
           settle(null);
           return;
         case 'ping':

@@ -26,7 +26,9 @@ import { now, type OpenResult, type ReportResult, Subscribers } from './lib/subs
 // fan-out latency itself), (2) 100 donations at a steady pace, one every 50 ms, not waiting for each other
 // (a burst: 20 donations/s × N messages/s). The same client process against a bare graphql-yoga +
 // graphql-ws server (bench/lib/bare-ws-server.ts, donations published in-process) in the same run.
-// FANOUT_CLIENTS (default "1000,5000") and FANOUT_INTERVAL_MS (default 50) change the shape.
+// FANOUT_CLIENTS (default "1000,5000") and FANOUT_INTERVAL_MS (default 50) change the shape. Every
+// subscription has its own id (a UUID, as graphql-ws' createClient gives each); FANOUT_SUBSCRIPTION_IDS=same
+// gives every socket the id "1" (bench/fanout-clients.ts).
 
 const BENCH_DB = 'novapay_bench_fanout';
 /** The N at which ours also runs as two API processes behind one Redis. */
@@ -664,7 +666,8 @@ function report(runs: Run[], intervalMs: number, fdLimit: number): string[] {
       ` (last receipt − first commit); KB per connection = (server VmRSS with every socket subscribed −` +
       ` VmRSS before connecting) / N`,
     `- subscription: ${QUERY}; ours authenticates each socket with a stream token in connection_init;` +
-      ` raw graphql-transport-ws clients, ${OPEN_CONCURRENCY} connecting at a time`,
+      ` raw graphql-transport-ws clients, ${OPEN_CONCURRENCY} connecting at a time, each subscription's id` +
+      ` ${process.env.FANOUT_SUBSCRIPTION_IDS === 'same' ? '"1" (FANOUT_SUBSCRIPTION_IDS=same)' : 'a UUID of its own, as createClient gives'}`,
     `- open files limit (ulimit -n) ${Number.isFinite(fdLimit) ? int(fdLimit) : 'unlimited'}: the client` +
       ` process and each server hold one descriptor per socket`,
   ];
