@@ -34,6 +34,7 @@ describe('prebuilt graphql-ws frames', () => {
       const frame = nextFrame(head, Buffer.from(payload));
       (raw as Socket).write(frame.wire());
       expected.push(`${head}${payload}}`);
+      expect(frame.text).toBe(`${head}${payload}}`); // what ws itself sends, for a socket the hub cannot write to
       socket.send(`plain ${n}`);
       expected.push(`plain ${n}`);
     }

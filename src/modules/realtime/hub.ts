@@ -50,6 +50,8 @@ interface Subscriber {
   id: string;
   /** `{"id":"…","type":"next","payload":` for this subscriber, built once. */
   head: Buffer;
+  /** How many subscribers of its group have its id (one object shared by them all): one, and its frame is its own. */
+  twins: { n: number };
   sink: Sink;
   /** A coalesced frame waiting for the socket to drain (`latest` only). */
   pending: Frame | null;
@@ -61,6 +63,8 @@ interface Group {
   render: (payload: unknown) => string | Promise<string>;
   policy: Policy;
   subscribers: Set<Subscriber>;
+  /** Each id's `twins` counter, for the subscribers that join with it. */
+  ids: Map<string, { n: number }>;
 }
 
 interface Topic {
@@ -104,12 +108,25 @@ export class FanoutHub {
     }
     let g = t.groups.get(groupKey);
     if (!g) {
-      g = { key: groupKey, render: entry.render, policy: entry.policy, subscribers: new Set() };
+      g = {
+        key: groupKey,
+        render: entry.render,
+        policy: entry.policy,
+        subscribers: new Set(),
+        ids: new Map(),
+      };
       t.groups.set(groupKey, g);
     }
+    let twins = g.ids.get(entry.id);
+    if (!twins) {
+      twins = { n: 0 };
+      g.ids.set(entry.id, twins);
+    }
+    twins.n++;
     const s: Subscriber = {
       id: entry.id,
       head: Buffer.from(`{"id":${JSON.stringify(entry.id)},"type":"next","payload":`),
+      twins,
       sink: entry.sink,
       pending: null,
     };
@@ -120,7 +137,8 @@ export class FanoutHub {
   /** How a subscriber leaves: a closure over the shared topic and group, not over per-call key strings. */
   private remover(owner: Topic, group: Group, s: Subscriber): () => void {
     return () => {
-      group.subscribers.delete(s);
+      if (!group.subscribers.delete(s)) return;
+      if (--s.twins.n === 0) group.ids.delete(s.id);
       this.coalesced.delete(s);
       if (group.subscribers.size > 0 || owner.groups.get(group.key) !== group) return;
       owner.groups.delete(group.key);
@@ -184,15 +202,22 @@ export class FanoutHub {
       }
       this.stats.renders++;
       const bytes = Buffer.from(text);
-      // Subscribers that chose the same id (clients often number theirs from 1) share one frame's bytes.
-      const frames = new Map<string, Frame>();
+      // Subscribers that chose the same id (raw clients often number theirs from 1) share one frame's bytes;
+      // one whose id is its own (graphql-ws' createClient gives each subscription a UUID) gets its frame
+      // without a lookup.
+      let frames: Map<string, Frame> | null = null;
       // Read after the render's await: an earlier dispatch of this turn may have started meanwhile.
       const hold = this.dispatchedThisTurn > 1;
       for (const s of g.subscribers) {
-        let f = frames.get(s.id);
-        if (!f) {
-          f = nextFrame(s.head, bytes);
-          frames.set(s.id, f);
+        let f: Frame | undefined;
+        if (s.twins.n === 1) f = nextFrame(s.head, bytes);
+        else {
+          frames ??= new Map();
+          f = frames.get(s.id);
+          if (!f) {
+            f = nextFrame(s.head, bytes);
+            frames.set(s.id, f);
+          }
         }
         this.deliver(s, g.policy, f, hold);
       }
