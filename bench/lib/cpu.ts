@@ -89,12 +89,20 @@ function machineTicks(): { busy: number; total: number; steal: number } {
   return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total, steal: f[7] ?? 0 }; // busy: minus idle and iowait
 }
 
+/** Ends a phase's measure (cpuMeter): its CPU split, the phase counted in the run's quiet line. */
+export interface CpuMeterEnd {
+  (): CpuSplit;
+  /** Stops sampling, for a measure whose numbers are not reported: the phase is not counted, quiet or not. */
+  cancel(): void;
+}
+
 /**
- * Starts measuring; call the returned function at the end of the phase. PostgreSQL backends come and go
- * (pgbench opens its own and closes them before the end), so they are sampled every 250 ms: a process seen
- * first during the phase counts from zero, one that exits counts up to its last sample.
+ * Starts measuring; call the returned function at the end of the phase (or its cancel(), for a measure
+ * dropped). PostgreSQL backends come and go (pgbench opens its own and closes them before the end), so they
+ * are sampled every 250 ms: a process seen first during the phase counts from zero, one that exits counts up
+ * to its last sample.
  */
-export function cpuMeter(serverPid?: number, workerPids: (number | undefined)[] = []): () => CpuSplit {
+export function cpuMeter(serverPid?: number, workerPids: (number | undefined)[] = []): CpuMeterEnd {
   const start = performance.now();
   const ticks0 = machineTicks();
   const server0 = serverPid === undefined ? 0 : cpuSeconds(serverPid);
@@ -107,7 +115,7 @@ export function cpuMeter(serverPid?: number, workerPids: (number | undefined)[] 
     for (const [pid, v] of sampleProcesses()) last.set(pid, v);
   };
   const timer = setInterval(sample, 250);
-  return () => {
+  const end = () => {
     clearInterval(timer);
     sample();
     const wall = (performance.now() - start) / 1000;
@@ -147,6 +155,7 @@ export function cpuMeter(serverPid?: number, workerPids: (number | undefined)[] 
     if (why) notQuiet.push(why);
     return { ...split, other: Math.max(0, other), foreign: foreignCores, foreignTop };
   };
+  return Object.assign(end, { cancel: () => clearInterval(timer) });
 }
 
 /** Why a phase was not measured on a quiet machine, or null when it was. */

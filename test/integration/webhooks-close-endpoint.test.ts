@@ -1,13 +1,16 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
-import { payerTransfers, subscribe } from '../helpers/webhook-load.js';
+import { deliveryStates, holdingReceiver, payerTransfers, subscribe } from '../helpers/webhook-load.js';
 
 // A disabled endpoint's backlog is failed unsent, all at once, by the worker that claims one of its deliveries
 // (src/modules/webhooks/delivery/dispatcher.ts, closeEndpoint). When that write failed, the worker forgot only
 // the delivery in hand: the rest of the endpoint's claimed queue stayed among the deliveries it holds, so it
 // renewed their leases and kept the endpoint as its own for as long as it ran. Whatever the write's fate, the
 // worker lets go of them: a failed close is retried when their leases lapse, and the endpoint is released.
+// And a close fails nothing of an endpoint enabled again since the worker read it closed: what it claimed
+// while the endpoint was disabled and queued is given back, claimed again and sent. The close failed the whole
+// backlog of the enabled endpoint ('endpoint by test'), never sent.
 
 const t = useTestApp(
   {
@@ -88,5 +91,56 @@ describe('closing a disabled endpoint’s backlog', () => {
       20_000,
       50,
     );
+  });
+
+  it('sends what it claimed while the endpoint was disabled, once enabled again, and fails none of it', async () => {
+    const m = await t.merchant();
+    await t.credit(m, 'payer', '1000');
+    const { r, answers } = await holdingReceiver(receivers);
+    const endpointId = await subscribe(t, m, r.url);
+    const states = () => deliveryStates(t, endpointId);
+    // One delivery in flight, unanswered: it holds the endpoint's one slot.
+    await payerTransfers(t, m, 1);
+    await eventually(async () => (r.received.length === 1 ? true : null));
+    // Disabled (no NOTIFY, as a write outside the service), and three deliveries written for it (what the
+    // relay's fan-out writes, here while disabled), which the worker claims: their rows say disabled.
+    await t.app.pool.query(
+      `update webhook_endpoints set status = 'disabled', disabled_reason = 'by test', updated_at = now()
+        where id = $1`,
+      [endpointId],
+    );
+    await payerTransfers(t, m, 3);
+    await t.app.pool.query(
+      `insert into webhook_deliveries (event_id, endpoint_id, merchant_id, mode)
+       select id, $1, merchant_id, mode from events e where merchant_id = $2 and type = 'transfer.completed'
+         and not exists (select 1 from webhook_deliveries d where d.event_id = e.id and d.endpoint_id = $1)`,
+      [endpointId, m.merchantId],
+    );
+    await t.app.pool.query(`select pg_notify('novapay_webhooks', '')`); // as the fan-out does
+    await eventually(async () =>
+      JSON.stringify(await states()) ===
+      JSON.stringify([{ status: 'pending', last_error: null, leased: true, n: 4 }])
+        ? true
+        : null,
+    );
+    // Enabled again (no NOTIFY either), then the first answered: the next one's turn comes, its row disabled.
+    await t.app.pool.query(
+      `update webhook_endpoints set status = 'enabled', disabled_reason = null, updated_at = now() where id = $1`,
+      [endpointId],
+    );
+    answers[0]!(200);
+    // Each of the three is sent (claimed again, the endpoint enabled) and answered as it comes.
+    await eventually(
+      async () => {
+        for (let i = 1; i < answers.length; i++) answers[i]!(200);
+        const s = await states();
+        if (s.some((x) => x.status === 'failed')) return s;
+        return s.length === 1 && s[0]!.status === 'succeeded' && s[0]!.n === 4 ? s : null;
+      },
+      20_000,
+      50,
+    );
+    expect(await states()).toEqual([{ status: 'succeeded', last_error: null, leased: false, n: 4 }]);
+    expect(r.received.length).toBe(4);
   });
 });

@@ -110,6 +110,7 @@ describe('closing an endpoint', () => {
        where endpoint_id = $1 and event_id in ('evt_close_1', 'evt_close_2', 'evt_close_3')`,
       [id],
     );
+    await t.app.pool.query(`update webhook_endpoints set status = 'disabled' where id = $1`, [id]);
     const store = new DeliveryStore(t.app.pool, t.app.pool, 'this-worker', 30_000);
     expect(await store.closeEndpoint(id, 'endpoint deleted')).toBe(2342);
     expect(await states(id)).toEqual([

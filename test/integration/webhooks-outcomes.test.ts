@@ -63,6 +63,15 @@ async function backlog(owner: string, n: number) {
   return { endpointId, events };
 }
 
+/** The endpoint disabled, as the merchant's disable writes it. */
+async function closeOf(endpointId: string) {
+  await t.app.pool.query(
+    `update webhook_endpoints set status = 'disabled', disabled_reason = 'disabled by the merchant',
+       updated_at = now() where id = $1`,
+    [endpointId],
+  );
+}
+
 async function deliveries(endpointId: string) {
   const r = await t.app.pool.query(
     `select event_id, status, attempts, lease_owner, last_error from webhook_deliveries
@@ -399,6 +408,7 @@ describe('webhook outcome batches', () => {
     // in-flight deliveries too; its outcome batch for some of them may be writing at that moment.
     const { endpointId, events } = await backlog('worker-a', 2);
     await stores.a.claim(new Map([[endpointId, 10]]), 10);
+    await closeOf(endpointId);
     const other = await anotherTransaction(endpointId);
     try {
       await other.touch(events[1]!);
@@ -414,6 +424,29 @@ describe('webhook outcome batches', () => {
       ['failed', 'endpoint deleted'],
       ['failed', 'endpoint deleted'],
     ]);
+  });
+
+  it('closes nothing of an endpoint enabled again since the worker read it closed', async () => {
+    // The worker reads an endpoint closed (a claim's row, or the endpoint read on a closed: NOTIFY), then
+    // closes its backlog; a merchant's re-enable in between, and what the relay fanned out to it since, is
+    // not a closed endpoint's backlog. The close failed it all unsent ('endpoint disabled by the merchant').
+    const { endpointId } = await backlog('worker-a', 3);
+    const claimed = await stores.a.claim(new Map([[endpointId, 1]]), 1);
+    expect(claimed).toHaveLength(1);
+    await closeOf(endpointId);
+    await t.app.pool.query(
+      `update webhook_endpoints set status = 'enabled', disabled_reason = null, updated_at = now() where id = $1`,
+      [endpointId],
+    );
+    expect(await stores.a.closeEndpoint(endpointId, 'endpoint disabled by the merchant')).toBeNull();
+    expect((await deliveries(endpointId)).map((d) => [d.status, d.last_error])).toEqual([
+      ['pending', null],
+      ['pending', null],
+      ['pending', null],
+    ]);
+    // Closed, it is closed whole.
+    await closeOf(endpointId);
+    expect(await stores.a.closeEndpoint(endpointId, 'endpoint disabled by the merchant')).toBe(3);
   });
 
   it('never deadlocks a redelivery with an outcome batch, whichever row another transaction holds first', async () => {

@@ -277,7 +277,8 @@ export class DeliveryDispatcher {
    * deliveries queued here and `taken` (started, but found closed before sending) with it. Whether or not that
    * write lands, the worker lets go of them: kept among those it holds, their leases were renewed and the
    * endpoint kept as this worker's for good; let go, a failed close is done again when their leases lapse and
-   * a worker claims one of them.
+   * a worker claims one of them. Enabled again since it was read closed (the store closes nothing then), they
+   * are given back at once, to be claimed and sent as the endpoint's.
    */
   private async closeEndpoint(endpointId: string, reason: string, taken: Claimed[] = []): Promise<void> {
     const letGo = [...taken, ...this.endpoints.drop(endpointId)];
@@ -289,11 +290,14 @@ export class DeliveryDispatcher {
     const inFlight: string[] = [];
     for (const k of this.held.values())
       if (k.endpointId === endpointId && !unsent.has(k.eventId)) inFlight.push(k.eventId);
+    let reopened = false;
     try {
-      await this.store.closeEndpoint(endpointId, reason, inFlight);
+      reopened = (await this.store.closeEndpoint(endpointId, reason, inFlight)) === null;
+      if (reopened) await this.store.release(letGo);
     } finally {
       for (const x of letGo) this.held.delete(x);
     }
+    if (reopened) this.kick();
   }
 
   /** The endpoint was disabled or deleted: no more waiting for a probe, and nothing queued for it is sent. */

@@ -259,29 +259,39 @@ export class DeliveryStore {
    * and want others this statement holds (a deadlock, as the renewal had); that outcome write ends them, or
    * the next close (the dispatcher closes again on each delivery of a closed endpoint it meets) does.
    * `inFlight`: the events of this endpoint's deliveries this worker is still sending, left to their outcome.
+   * Null, and nothing failed, when the endpoint is enabled: the caller read it closed (its claim, a
+   * `closed:` NOTIFY), and it was enabled again since; what was fanned out to it after that is not its backlog.
    */
-  async closeEndpoint(endpointId: string, reason: string, inFlight: string[] = []): Promise<number> {
+  async closeEndpoint(endpointId: string, reason: string, inFlight: string[] = []): Promise<number | null> {
     let total = 0;
     for (;;) {
       // The rows by their ctid, picked once (an InitPlan): as a join, a plan misjudged the picked rows
-      // (estimated at one) and took a second for 1,500 of them.
-      const r = await this.pool.query(
-        `update webhook_deliveries d set status = 'failed', attempts = d.attempts + 1, last_error = $2,
-           leased_until = null, lease_owner = null, updated_at = now()
-         where d.ctid = any(array(
-                 select ctid from webhook_deliveries
-                 where endpoint_id = $1 and status = 'pending'
-                   and (leased_until is null or leased_until < now() or lease_owner = $3)
-                   and event_id <> all($5::text[])
-                 limit $4 for no key update skip locked))
-           and d.endpoint_id = $1 and d.status = 'pending'
-           and (d.leased_until is null or d.leased_until < now() or d.lease_owner = $3)
-           and d.event_id <> all($5::text[])`,
+      // (estimated at one) and took a second for 1,500 of them. Only while the endpoint is closed, as this
+      // statement sees it (`open`, a one-time filter): a close that read it closed before a re-enable failed
+      // the deliveries fanned out to it after (the relay fans out to enabled endpoints only).
+      const r = await this.pool.query<{ open: boolean; n: number }>(
+        `with open as (select exists (select 1 from webhook_endpoints where id = $1 and status = 'enabled') as open),
+         u as (
+           update webhook_deliveries d set status = 'failed', attempts = d.attempts + 1, last_error = $2,
+             leased_until = null, lease_owner = null, updated_at = now()
+           where d.ctid = any(array(
+                   select ctid from webhook_deliveries
+                   where endpoint_id = $1 and status = 'pending'
+                     and (leased_until is null or leased_until < now() or lease_owner = $3)
+                     and event_id <> all($5::text[])
+                     and not (select open from open)
+                   limit $4 for no key update skip locked))
+             and d.endpoint_id = $1 and d.status = 'pending'
+             and (d.leased_until is null or d.leased_until < now() or d.lease_owner = $3)
+             and d.event_id <> all($5::text[])
+           returning 1)
+         select (select open from open) as open, (select count(*) from u)::int as n`,
         [endpointId, reason, this.owner, CLOSE_CHUNK, inFlight],
       );
-      const n = r.rowCount ?? 0;
-      total += n;
-      if (n < CLOSE_CHUNK) return total;
+      const row = r.rows[0]!;
+      if (row.open) return total === 0 ? null : total;
+      total += row.n;
+      if (row.n < CLOSE_CHUNK) return total;
     }
   }
 
