@@ -37,6 +37,8 @@ let measured = 0;
 export const phasesMeasured = () => measured;
 
 const TRACKED = ['postgres', 'redis-server'];
+/** The flag of a kernel thread in /proc/<pid>/stat (include/linux/sched.h), whatever its pid namespace. */
+const PF_KTHREAD = 0x00200000;
 
 interface ProcSample {
   comm: string;
@@ -48,6 +50,7 @@ interface ProcSample {
 /** CPU seconds of every live process, by pid, with what it is to this bench. */
 function sampleProcesses(): Map<string, ProcSample> {
   const parent = new Map<string, string>();
+  const kernel = new Set<string>();
   const raw = new Map<string, { comm: string; seconds: number }>();
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
@@ -56,6 +59,7 @@ function sampleProcesses(): Map<string, ProcSample> {
       const close = stat.lastIndexOf(')');
       const fields = stat.slice(close + 2).split(' ');
       parent.set(pid, fields[1] ?? '0');
+      if ((Number(fields[6]) & PF_KTHREAD) !== 0) kernel.add(pid);
       raw.set(pid, {
         comm: stat.slice(stat.indexOf('(') + 1, close),
         seconds: (Number(fields[11]) + Number(fields[12])) / 100,
@@ -75,7 +79,7 @@ function sampleProcesses(): Map<string, ProcSample> {
       ? 'tracked'
       : own(pid)
         ? 'own'
-        : pid === '2' || parent.get(pid) === '2'
+        : kernel.has(pid)
           ? 'kernel'
           : 'foreign';
     out.set(pid, { comm, seconds, kind });
