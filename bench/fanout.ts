@@ -26,7 +26,7 @@ import { now, type OpenResult, type ReportResult, Subscribers } from './lib/subs
 // fan-out latency itself), (2) 100 donations at a steady pace, one every 50 ms, not waiting for each other
 // (a burst: 20 donations/s × N messages/s). The same client process against a bare graphql-yoga +
 // graphql-ws server (bench/lib/bare-ws-server.ts, donations published in-process) in the same run.
-// FANOUT_CLIENTS (default "1000,5000") and FANOUT_INTERVAL_MS (default 50) change the shape. Every
+// FANOUT_CLIENTS (default "1000,5000,10000") and FANOUT_INTERVAL_MS (default 50) change the shape. Every
 // subscription has its own id (a UUID, as graphql-ws' createClient gives each); FANOUT_SUBSCRIPTION_IDS=same
 // gives every socket the id "1" (bench/fanout-clients.ts).
 
