@@ -59,17 +59,6 @@ export interface TargetPolicyConfig {
   webhookAllowedPrivateCidrs: string[];
 }
 
-/** A delivery's POST to `url`: no redirects followed (undici follows none unless asked). */
-function postOf(url: URL, init: { body: string; headers: Record<string, string> }) {
-  return {
-    origin: url.origin,
-    path: `${url.pathname}${url.search}`,
-    method: 'POST' as const,
-    headers: init.headers,
-    body: init.body,
-  };
-}
-
 export class WebhookTargets {
   private readonly cidrs: [ipaddr.IPv4 | ipaddr.IPv6, number][];
   private readonly guardedAgent: Agent;
@@ -165,13 +154,18 @@ export class WebhookTargets {
     guarded: boolean,
     handler: Dispatcher.DispatchHandler,
   ): void {
-    this.agentFor(url, guarded).dispatch(postOf(url, init), handler);
-  }
-
-  private agentFor(url: URL, guarded: boolean): Agent {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (guarded && isIP(host) && !this.allows(host)) throw refused();
-    return guarded ? this.guardedAgent : this.openAgent;
+    (guarded ? this.guardedAgent : this.openAgent).dispatch(
+      {
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: 'POST',
+        headers: init.headers,
+        body: init.body,
+      },
+      handler,
+    );
   }
 
   async close(): Promise<void> {
