@@ -205,7 +205,12 @@ describe('ops portal in a browser', () => {
     await a.and(page.locator('[data-status="approved"], [data-status="processing"]')).waitFor();
     expect(await a.getByTestId('audit').textContent()).toMatch(/approved by admin:ops/);
     await payoutOnce(t.app);
-    await a.and(page.locator('[data-status="processing"]')).waitFor();
+    // The row follows the payout's steps as their live messages come (signed, then broadcast): wait for the
+    // step payoutOnce left it at, not for the first message that makes the row processing.
+    await a
+      .and(page.locator('[data-status="processing"]'))
+      .and(page.locator('[data-payout-state="broadcast"], [data-payout-state="confirming"]'))
+      .waitFor();
     expect(await a.getByTestId('payout-state').textContent()).toMatch(/broadcast|confirming/);
     t.devnet.mine(19);
     await payoutOnce(t.app);
