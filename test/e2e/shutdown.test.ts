@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import pg, { type Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from '../helpers/app.js';
@@ -34,13 +35,37 @@ interface Outcome {
   status?: number;
   body?: any;
   error?: string;
+  /** When fetch's connection for this request was established (undici's `client:connected`). */
+  connectedAt?: number;
+  /** Whether this request was the first one written on its connection. */
+  firstOnConnection?: boolean;
 }
 
+// Which connection each request went out on, from fetch's (undici's) diagnostics channels: when it was
+// established, and how many requests it had carried before.
+const connections = new WeakMap<object, { connectedAt: number; requests: number }>();
+const sentOn = new Map<string, { connectedAt: number; firstOnConnection: boolean }>();
+const onConnected = (m: unknown) => {
+  connections.set((m as { socket: object }).socket, { connectedAt: Date.now(), requests: 0 });
+};
+const onSendHeaders = (m: unknown) => {
+  const { headers, socket } = m as { headers: string; socket: object };
+  const key = /\r\nidempotency-key: *([^\r]*)/i.exec(`\r\n${headers}`)?.[1];
+  const connection = connections.get(socket);
+  if (!key || !connection) return;
+  sentOn.set(key, { connectedAt: connection.connectedAt, firstOnConnection: connection.requests === 0 });
+  connection.requests++;
+};
+
 beforeAll(async () => {
+  subscribe('undici:client:connected', onConnected);
+  subscribe('undici:client:sendHeaders', onSendHeaders);
   server = await startServer(env, port);
 });
 
 afterAll(async () => {
+  unsubscribe('undici:client:connected', onConnected);
+  unsubscribe('undici:client:sendHeaders', onSendHeaders);
   await db?.end();
   if (server?.child.exitCode === null) server.child.kill('SIGKILL');
   await dropTestDatabase(dbName);
@@ -78,6 +103,7 @@ describe('graceful shutdown under load', () => {
         o.body = await res.json();
       } catch (err) {
         o.error = String((err as Error & { cause?: Error }).cause?.message ?? (err as Error).message);
+        Object.assign(o, sentOn.get(key));
         // Refused connections come back at once: do not spin.
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -117,17 +143,32 @@ describe('graceful shutdown under load', () => {
     for (const o of outcomes.filter((x) => x.status === 503)) {
       expect(o.body.error).toMatchObject({ code: 'service_unavailable' });
     }
-    // A fetch called in the last moment before the signal may open its connection after the listener closed
-    // (the call and the TCP handshake are not the same moment): refused or reset at connect, it never got in,
-    // and the database checks below show nothing of it was done. Anything else before the signal is a failure.
+    // A fetch called in the last moment before the signal may open its connection after the signal (the call
+    // and the TCP handshake are not the same moment; under load tens of milliseconds apart). Such a connection
+    // never got in when it reached the listener after it closed (refused at connect), or when the kernel
+    // completed its handshake in the instant between the drain's last accept and the listener's close: the
+    // kernel resets the connections still in a listening socket's accept queue when it closes, before the
+    // server has read anything from them. The client sees that reset at connect, or, when its event loop saw
+    // the handshake complete first and wrote the request, as `read ECONNRESET` on the connection's first
+    // request. No server can close that window (test/integration/drain-race.test.ts shows the server ran
+    // nothing for such a request; docs/architecture.md, "Graceful stop"), and the database checks below show
+    // nothing of it was done. A connection established before the signal is accepted by the drain and every
+    // request on it is answered; so is every later request on a connection: anything else is a failure.
     const atConnect = (o: Outcome) => /^connect (ECONNREFUSED|ECONNRESET)/.test(o.error ?? '');
+    const neverAccepted = (o: Outcome) =>
+      o.error === 'read ECONNRESET' &&
+      o.firstOnConnection === true &&
+      o.connectedAt !== undefined &&
+      o.connectedAt > termAt;
+    const neverGotIn = (o: Outcome) => atConnect(o) || neverAccepted(o);
     const failedBefore = outcomes.filter(
-      (o) => o.error && o.sentAt < termAt && !(atConnect(o) && o.sentAt > termAt - 1000),
+      (o) => o.error && o.sentAt < termAt && !(neverGotIn(o) && o.sentAt > termAt - 1000),
     );
     expect(failedBefore).toEqual([]);
     // After the signal, a request either got an answer (200 or 503) or never got in (its connection was
-    // refused or reset while connecting, as the listener closed): none was cut off after it was sent.
-    const cutOff = outcomes.filter((o) => o.error && !/^connect (ECONNREFUSED|ECONNRESET)/.test(o.error));
+    // refused or reset while connecting, or reset unread in the listener's queue as it closed): none was cut
+    // off after the server had it.
+    const cutOff = outcomes.filter((o) => o.error && !neverGotIn(o));
     expect(cutOff).toEqual([]);
     const late = outcomes.filter(isLate);
     expect(late.length).toBeGreaterThan(0);
