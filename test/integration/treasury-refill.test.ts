@@ -1,5 +1,6 @@
 import { Contract, JsonRpcProvider, toQuantity, Wallet } from 'ethers';
 import { describe, expect, it, vi } from 'vitest';
+import type { EvmHotWallet } from '../../src/chains/evm/hot-wallet.js';
 import { DISPERSE_ADDRESS } from '../../src/devnet/evm/index.js';
 import { fundHot, requestDeposit } from '../helpers/evm.js';
 import { payoutOnce } from '../helpers/scan.js';
@@ -172,23 +173,34 @@ describe('treasury failure paths', () => {
 
     // Deep enough: the sweep fails and its gas is booked; the same pass plans the address again, and tops it up
     // with what the transfer needs less what is left on it: the gas the reverted one burned.
-    // Twelve empty blocks cut the base fee to a fifth, and the hot wallet's fee data lives 2 s: on a slow host the
-    // pass read the lower fees, found the leftover enough and planned no top-up. The block the pass reads carries
-    // a base fee no lower than the first sweep's fee cap, so the leftover is short whichever fees the pass uses.
+    // That holds when the plan prices the transfer at the first sweep's fee caps, so the test sets them: the block
+    // the pass reads has the base fee that gives those caps (ethers: maxFeePerGas = 2 × base fee + priority fee),
+    // and the pass reads that block, not the hot wallet's fee data of up to 2 s before (which may be from any
+    // earlier block: twelve empty blocks cut the base fee to a fifth, and on a loaded host the first pass's top-up
+    // read the fees again after the cut, so this pass found the leftover enough and planned no top-up).
     await t.devnet.mine(12);
+    const caps = first!.fee_params;
     await t.devnet.request('hardhat_setNextBlockBaseFeePerGas', [
-      toQuantity(BigInt(first!.fee_params.maxFeePerGas!)),
+      toQuantity((BigInt(caps.maxFeePerGas!) - BigInt(caps.maxPriorityFeePerGas!)) / 2n),
     ]);
     await t.devnet.mine(1);
-    expect(await pass()).toMatchObject({ failed: 1, planned: 1, toppedUp: 1 });
+    const hot = sweeper().deps.wallet as EvmHotWallet;
+    const ttl = hot.feeTtlMs;
+    hot.feeTtlMs = 0;
+    try {
+      expect(await pass()).toMatchObject({ failed: 1, planned: 1, toppedUp: 1 });
+    } finally {
+      hot.feeTtlMs = ttl;
+    }
     const [failed, again] = (await t.app.pool.query<Row>(sweepTxs, [address])).rows;
     expect(failed).toMatchObject({ status: 'failed', failure_reason: `${first!.tx_hash} failed on chain` });
     expect(await housePostings(t.app.pool, first!.tx_hash!)).toEqual([
       `fee native custody:deposits→network_fees ${burned}`,
     ]);
+    expect(again!.fee_params).toEqual(caps);
     const left = BigInt(first!.topup) - burned;
     expect(BigInt(again!.topup)).toBe(BigInt(again!.fee_params.maxCost!) - left);
-    expect(BigInt(again!.topup)).toBeGreaterThan(0n);
+    expect(BigInt(again!.topup)).toBe(burned);
 
     await sweepUntilCompleted(address);
     // Swept once: two transactions from the address (the reverted one and the sweep), the tokens moved once.

@@ -118,10 +118,16 @@ export class EvmHotWallet implements HotWallet {
     { at: number; fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } }
   >();
 
+  /**
+   * How long fee data read from a node is used again. A test that sets the devnet's base fee sets 0 for the pass
+   * that must see it: otherwise that pass may use fee data read up to this long before, from an earlier block.
+   */
+  feeTtlMs = FEE_TTL_MS;
+
   /** The node's EIP-1559 fee data, read at most every few seconds per node. */
   async fees(net: NetworkConfig): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
     const hit = this.feeCache.get(net.nodeUrl);
-    if (hit && Date.now() - hit.at < FEE_TTL_MS) return hit.fees;
+    if (hit && Date.now() - hit.at < this.feeTtlMs) return hit.fees;
     const fees = await this.readFees(net);
     this.feeCache.set(net.nodeUrl, { at: Date.now(), fees });
     return fees;
