@@ -21,30 +21,46 @@ const freshDir = () => {
 
 const HD = new URL('../../src/chains/hd.ts', import.meta.url).href;
 
-/** Runs devMnemonic(dir) in a process of its own, starting at `at` (ms since the epoch); its phrase. */
-function mnemonicIn(dir: string, at: number): Promise<string> {
+/**
+ * Starts a process that loads devMnemonic, says `ready` and waits for a line on its stdin; `go` sends that line,
+ * and the process then runs devMnemonic(dir) and prints the phrase.
+ */
+function mnemonicIn(dir: string): { ready: Promise<void>; go: () => void; phrase: Promise<string> } {
   const script = `const { devMnemonic } = await import(${JSON.stringify(HD)});
-    while (Date.now() < ${at}) {}
-    process.stdout.write(devMnemonic(${JSON.stringify(dir)}));`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}`))));
+    process.stdout.write('ready\\n');
+    await new Promise((go) => process.stdin.once('data', go));
+    process.stdout.write(devMnemonic(${JSON.stringify(dir)}));
+    `;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
+  let out = '';
+  let onReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => {
+    onReady = resolve;
+  });
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString('utf8');
+    if (out.startsWith('ready\n')) onReady();
+  });
+  const phrase = new Promise<string>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out.slice('ready\n'.length)) : reject(new Error(`exit ${code}`)),
+    );
+  });
+  return { ready, go: () => child.stdin.end('go\n'), phrase };
 }
 
 describe('the development files of a new DATA_DIR', () => {
   it('processes starting at once all use the one mnemonic the file holds', async () => {
     for (let round = 0; round < 3; round++) {
       const dir = freshDir();
-      const at = Date.now() + 3000; // every process loaded and waiting by then
-      const phrases = await Promise.all(Array.from({ length: 6 }, () => mnemonicIn(dir, at)));
+      // Every process loaded and waiting on its stdin, then all let go at once (no start time to guess).
+      const children = Array.from({ length: 6 }, () => mnemonicIn(dir));
+      await Promise.all(children.map((c) => c.ready));
+      for (const c of children) c.go();
+      const phrases = await Promise.all(children.map((c) => c.phrase));
       const file = readFileSync(join(dir, 'hd-mnemonic.txt'), 'utf8').trim();
       expect(new Set(phrases)).toEqual(new Set([file]));
       expect(readdirSync(dir)).toEqual(['hd-mnemonic.txt']); // no temporary file left behind
