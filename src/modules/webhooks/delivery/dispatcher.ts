@@ -312,8 +312,9 @@ export class DeliveryDispatcher {
    * On a `closed:` NOTIFY (or this worker's own write disabling the endpoint): the deliveries of the endpoint
    * this worker has queued were claimed while it was enabled, and were sent as its slots freed up (until a
    * claim met the endpoint closed). If it is closed (the NOTIFY may be older than a re-enable), they fail
-   * unsent with the rest of its backlog (closeEndpoint), those in flight left to their answer. A claim under way may have read the endpoint before it closed: it
-   * is waited for, and what it queued is closed too (one that starts after the NOTIFY reads it closed).
+   * unsent with the rest of its backlog (closeEndpoint), those in flight left to their answer. A claim under
+   * way may have read the endpoint before it closed: it is waited for, and what it queued is closed too (one
+   * that starts after the NOTIFY reads it closed).
    */
   private async closeQueued(endpointId: string): Promise<void> {
     this.closing.set(endpointId, (this.closing.get(endpointId) ?? 0) + 1);
