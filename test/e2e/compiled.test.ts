@@ -6,7 +6,14 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseUrl, dropTestDatabase, scratchName, TEST_DB_PREFIX } from '../helpers/db.js';
 import { testPort } from '../helpers/ports.js';
-import { ROOT, type RunResult, run, type ServerCommand, startServer } from '../helpers/process.js';
+import {
+  buildServer,
+  ROOT,
+  type RunResult,
+  run,
+  type ServerCommand,
+  startServer,
+} from '../helpers/process.js';
 import { signedCaller } from '../helpers/server-client.js';
 
 // The production build as the Docker image runs it (docker itself is not available here): `npm run
@@ -110,7 +117,7 @@ function assembleImage() {
 }
 
 beforeAll(async () => {
-  const built = await run('npm', ['run', '--silent', 'build:server', '--', '--outdir', join(APP, 'dist')]);
+  const built = await buildServer(join(APP, 'dist'));
   expect(built.code, said(built)).toBe(0);
   assembleImage();
   expect(existsSync(join(APP, 'src'))).toBe(false);

@@ -10,6 +10,11 @@ export interface RunResult {
   stderr: string;
 }
 
+/** `npm run build:server` into `outdir`: the compiled server, as the Docker image builds it. */
+export function buildServer(outdir: string): Promise<RunResult> {
+  return run('npm', ['run', '--silent', 'build:server', '--', '--outdir', outdir]);
+}
+
 /** Runs a command to completion, in the project root unless `cwd` says otherwise. */
 export function run(
   cmd: string,

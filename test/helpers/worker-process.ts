@@ -2,7 +2,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { testPort } from './ports.js';
-import { ROOT, run, type ServerCommand, startServer } from './process.js';
+import { buildServer, ROOT, type ServerCommand, startServer } from './process.js';
 import { eventually } from './receiver.js';
 
 // A worker (`src/main.ts --role worker`, or another role) as its own process on a test app's database and Redis,
@@ -62,6 +62,41 @@ function pruneBuilds() {
   }
 }
 
+/**
+ * The build this test process's handles share (a file may make several: payouts-crash makes one per chain),
+ * made once while any handle holds it and deleted when the last one is disposed.
+ */
+let shared: { dir: string; compiled: Promise<ServerCommand>; holders: number } | null = null;
+let builds = 0;
+
+function holdBuild(): { compiled: Promise<ServerCommand>; release: () => Promise<void> } {
+  if (!shared) {
+    const dir = join(BUILDS, `${process.pid}-${++builds}`);
+    const compiled = (async (): Promise<ServerCommand> => {
+      pruneBuilds();
+      const built = await buildServer(join(dir, 'dist'));
+      if (built.code !== 0) throw new Error(`npm run build:server failed:\n${built.stdout}${built.stderr}`);
+      return { main: [join(dir, 'dist/src/main.js')], cwd: ROOT };
+    })();
+    compiled.catch(() => undefined); // reported by the start() that needs it
+    shared = { dir, compiled, holders: 0 };
+  }
+  const held = shared;
+  held.holders++;
+  let released = false;
+  return {
+    compiled: held.compiled,
+    release: async () => {
+      if (released) return;
+      released = true;
+      if (--held.holders > 0) return;
+      if (shared === held) shared = null;
+      await held.compiled.catch(() => undefined);
+      rmSync(held.dir, { recursive: true, force: true });
+    },
+  };
+}
+
 export function workerProcess(
   pool: () => Pool,
   env: () => Record<string, string>,
@@ -70,23 +105,8 @@ export function workerProcess(
   const port = testPort();
   let worker: Awaited<ReturnType<typeof startServer>> | null = null;
   let earlier = '';
-  const buildDir = join(BUILDS, `${process.pid}-${port}`);
-  const build = async (): Promise<ServerCommand> => {
-    pruneBuilds();
-    const built = await run('npm', [
-      'run',
-      '--silent',
-      'build:server',
-      '--',
-      '--outdir',
-      join(buildDir, 'dist'),
-    ]);
-    if (built.code !== 0) throw new Error(`npm run build:server failed:\n${built.stdout}${built.stderr}`);
-    return { main: [join(buildDir, 'dist/src/main.js')], cwd: ROOT };
-  };
   // Built from the start, while the test file sets up its app and devnets; a failure is reported by start().
-  const compiled = build();
-  compiled.catch(() => undefined);
+  const build = holdBuild();
   const state = async (id: string) =>
     (await pool().query<WithdrawalState>('select status, payout_state from withdrawals where id = $1', [id]))
       .rows[0]!;
@@ -103,7 +123,7 @@ export function workerProcess(
         port,
         args,
         60_000,
-        await compiled,
+        await build.compiled,
       );
     },
     async kill() {
@@ -140,8 +160,7 @@ export function workerProcess(
     output: () => earlier + (worker?.output() ?? ''),
     async dispose() {
       if (worker?.child.exitCode === null) worker.child.kill('SIGKILL');
-      await compiled.catch(() => undefined);
-      rmSync(buildDir, { recursive: true, force: true });
+      await build.release();
     },
   };
 }
