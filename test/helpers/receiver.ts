@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll } from 'vitest';
 
 export interface Received {
   body: string;
@@ -79,4 +80,15 @@ export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 15_000
       throw lastError instanceof Error ? lastError : new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, stepMs));
   }
+}
+
+export type Receiver = Awaited<ReturnType<typeof startReceiver>>;
+
+/** The receivers a test file starts (push them here): each is closed after the file's tests. */
+export function useReceivers(): Receiver[] {
+  const receivers: Receiver[] = [];
+  afterAll(async () => {
+    for (const r of receivers) await r.close();
+  });
+  return receivers;
 }

@@ -1,20 +1,17 @@
 import { TronWeb } from 'tronweb';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DepositCrediting } from '../../src/modules/deposits/crediting.js';
 import type { TestMerchant } from '../helpers/app.js';
 import { checkHouseInvariants } from '../helpers/invariants.js';
 import { untilPublished } from '../helpers/outbox.js';
-import { eventually, startReceiver } from '../helpers/receiver.js';
+import { eventually, startReceiver, useReceivers } from '../helpers/receiver.js';
 import { tronDepositSteps, useTronApp } from '../helpers/tron.js';
 import { liveChannel, untilSubscribed, wsClient } from '../helpers/ws.js';
 
 // TRC20 deposits end to end on the devnet: real signed transfers, the scanner, confirmations, the ledger,
 // webhooks and subscriptions.
 const t = useTronApp();
-const receivers: Awaited<ReturnType<typeof startReceiver>>[] = [];
-afterAll(async () => {
-  for (const r of receivers) await r.close();
-});
+const receivers = useReceivers();
 
 const USDT = 1_000_000n;
 

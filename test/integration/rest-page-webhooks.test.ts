@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { JsonNumber } from '../../src/lib/json.js';
 import { insertEvents } from '../../src/modules/events/outbox.js';
 import { pageData } from '../../src/modules/webhooks/signing.js';
 import type { TestMerchant } from '../helpers/app.js';
-import { eventually, type Received, startReceiver } from '../helpers/receiver.js';
+import { eventually, type Received, startReceiver, useReceivers } from '../helpers/receiver.js';
 import { useTronApp } from '../helpers/tron.js';
 
 // The legacy page's webhook example, byte for byte (seed/novapayments-api-docs.txt "Webhook Payload Example"):
@@ -13,10 +13,7 @@ import { useTronApp } from '../helpers/tron.js';
 // the body is compact JSON; and the page's `signature`, signed with the API secret when the
 // endpoint opts in.
 const t = useTronApp({ outboxPollMs: 100, webhookRetryScheduleMs: [200, 400, 800] }, 'all');
-const receivers: Awaited<ReturnType<typeof startReceiver>>[] = [];
-afterAll(async () => {
-  for (const r of receivers) await r.close();
-});
+const receivers = useReceivers();
 
 const hmac = (secret: string, text: string) => createHmac('sha256', secret).update(text).digest('hex');
 /** The bytes the body `signature` covers: the body from `"event"` up to `,"signature"`, in braces. */

@@ -1,6 +1,6 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
-import { eventually, startReceiver } from '../helpers/receiver.js';
+import { eventually, startReceiver, useReceivers } from '../helpers/receiver.js';
 import { payerTransfers, subscribe } from '../helpers/webhook-load.js';
 
 // Failing endpoints backing off must not starve the healthy ones. A dispatcher claims deliveries ahead
@@ -21,10 +21,7 @@ const t = useTestApp(
   },
   { role: 'all' },
 );
-const receivers: Awaited<ReturnType<typeof startReceiver>>[] = [];
-afterAll(async () => {
-  for (const r of receivers) await r.close();
-});
+const receivers = useReceivers();
 
 describe('endpoints backing off', () => {
   it('leave the claim room to the healthy endpoints', async () => {

@@ -1,6 +1,6 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
-import { eventually, startReceiver } from '../helpers/receiver.js';
+import { eventually, startReceiver, useReceivers } from '../helpers/receiver.js';
 import { deliveryStates, holdingReceiver, payerTransfers, subscribe } from '../helpers/webhook-load.js';
 
 // A disabled endpoint's backlog is failed unsent by the worker that claims one of its deliveries after the
@@ -12,10 +12,7 @@ const t = useTestApp(
   { webhookPerEndpointConcurrency: 4, outboxPollMs: 100, webhookReconcileMs: 200 },
   { role: 'all' },
 );
-const receivers: Awaited<ReturnType<typeof startReceiver>>[] = [];
-afterAll(async () => {
-  for (const r of receivers) await r.close();
-});
+const receivers = useReceivers();
 
 describe('closing a disabled endpoint while one of its deliveries is in flight', () => {
   it('leaves a delivery in flight to its outcome: sent and answered, it is not failed as unsent', async () => {

@@ -1,7 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DeliveryStore } from '../../src/modules/webhooks/delivery/store.js';
 import { type TestMerchant, useTestApp } from '../helpers/app.js';
-import { eventually, type startReceiver } from '../helpers/receiver.js';
+import { eventually, useReceivers } from '../helpers/receiver.js';
 import { failingEndpoint, payerTransfers } from '../helpers/webhook-load.js';
 
 // An endpoint disabled or deleted while it is backing off (its next probe up to a minute away) has its
@@ -20,10 +20,7 @@ const t = useTestApp(
   },
   { role: 'all' },
 );
-const receivers: Awaited<ReturnType<typeof startReceiver>>[] = [];
-afterAll(async () => {
-  for (const r of receivers) await r.close();
-});
+const receivers = useReceivers();
 
 const DELETE = `mutation($id: ID!) { r: deleteWebhookEndpoint(id: $id) { __typename ... on WebhookEndpoint { id } } }`;
 const DISABLE = `mutation($id: ID!) { r: updateWebhookEndpoint(id: $id, input: { enabled: false }) {

@@ -1,6 +1,6 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
-import { eventually, type startReceiver } from '../helpers/receiver.js';
+import { eventually, useReceivers } from '../helpers/receiver.js';
 import { deliveryStates, holdingReceiver, payerTransfers, subscribe } from '../helpers/webhook-load.js';
 
 // An endpoint disabled by the worker's own failures write (failing longer than WEBHOOK_DISABLE_AFTER_HOURS):
@@ -18,10 +18,7 @@ const t = useTestApp(
   },
   { role: 'all' },
 );
-const receivers: Awaited<ReturnType<typeof startReceiver>>[] = [];
-afterAll(async () => {
-  for (const r of receivers) await r.close();
-});
+const receivers = useReceivers();
 
 describe('an endpoint disabled by its own failures write', () => {
   it('fails the deliveries queued for it unsent, and sends none of them', async () => {

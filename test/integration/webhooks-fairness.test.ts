@@ -1,6 +1,6 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
-import { eventually, startReceiver } from '../helpers/receiver.js';
+import { eventually, startReceiver, useReceivers } from '../helpers/receiver.js';
 import { payerTransfers, subscribe } from '../helpers/webhook-load.js';
 
 // Four delivery slots, at most two per endpoint: a slow receiver cannot starve a fast one.
@@ -8,10 +8,7 @@ const t = useTestApp(
   { webhookConcurrency: 4, webhookPerEndpointConcurrency: 2, outboxPollMs: 100, webhookTimeoutMs: 5000 },
   { role: 'all' },
 );
-const receivers: Awaited<ReturnType<typeof startReceiver>>[] = [];
-afterAll(async () => {
-  for (const r of receivers) await r.close();
-});
+const receivers = useReceivers();
 
 async function setup(respond: () => number | 'hang', hangMs: number) {
   const m = await t.merchant();

@@ -1,6 +1,6 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
-import { eventually, startReceiver } from '../helpers/receiver.js';
+import { eventually, startReceiver, useReceivers } from '../helpers/receiver.js';
 import { payerTransfers, subscribe } from '../helpers/webhook-load.js';
 
 // A dispatcher claims again only while there may be more due (src/modules/webhooks/delivery/dispatcher.ts):
@@ -15,10 +15,7 @@ const t = useTestApp(
   },
   { role: 'all' },
 );
-const receivers: Awaited<ReturnType<typeof startReceiver>>[] = [];
-afterAll(async () => {
-  for (const r of receivers) await r.close();
-});
+const receivers = useReceivers();
 
 describe('webhook refills', () => {
   it('drains a backlog bigger than the claim room on three endpoints without the poll', async () => {

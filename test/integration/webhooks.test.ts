@@ -2,11 +2,11 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type TestMerchant, useTestApp } from '../helpers/app.js';
 import { untilListable, untilWebhooksSettled } from '../helpers/outbox.js';
 import { run } from '../helpers/process.js';
-import { eventually, startReceiver } from '../helpers/receiver.js';
+import { eventually, startReceiver, useReceivers } from '../helpers/receiver.js';
 
 const t = useTestApp(
   {
@@ -21,10 +21,7 @@ const t = useTestApp(
   },
   { role: 'all' },
 );
-const receivers: Awaited<ReturnType<typeof startReceiver>>[] = [];
-afterAll(async () => {
-  for (const r of receivers) await r.close();
-});
+const receivers = useReceivers();
 
 async function receiver(port = 0) {
   const r = await startReceiver(port);

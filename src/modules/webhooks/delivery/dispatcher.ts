@@ -127,9 +127,22 @@ export class DeliveryDispatcher {
       });
   }
 
+  /**
+   * A pass: claims what the owned endpoints want, then starts what may start. It starts queued deliveries even
+   * when it claims nothing: the back-off's wake-up at the end of an endpoint's rest is such a pass, and the
+   * endpoint's probe may already be queued (claimed before it failed, and no pass during its rest gave it
+   * back), so it wants nothing new; returning there left its deliveries queued for as long as the worker ran.
+   */
   private async claim(): Promise<void> {
     if (this.hooks.paused && (await this.hooks.paused())) return;
-    const now = Date.now();
+    try {
+      await this.claimDue(Date.now());
+    } finally {
+      if (!this.stopped) this.pump(); // stopping: what it claimed is given back (stop), not started
+    }
+  }
+
+  private async claimDue(now: number): Promise<void> {
     this.tidy(now); // before `room`: what resting endpoints held must not count against the others
     const room = (READY_PER_SLOT / 2) * this.config.concurrency - this.endpoints.queued - this.active;
     if (room <= 0) return;
@@ -156,7 +169,6 @@ export class DeliveryDispatcher {
     // A claim cut short by `room` says nothing of what is left: every endpoint counts as having more.
     const full = rows.length === room;
     for (const [id, n] of wants) this.endpoints.state(id).more = full || (got.get(id) ?? 0) >= n;
-    this.pump();
     // A full claim means more is due: go again once these are under way.
     if (rows.length === room) this.again = true;
   }
