@@ -25,6 +25,11 @@ export interface NodeGate {
   url: string;
   /** Holds the next request that `match` accepts. */
   hold(match: (r: HeldRequest) => boolean): Hold;
+  /**
+   * Answers the next request that `match` accepts with `status` itself, never forwarding it (a node that fails
+   * one call); `answered` settles once that answer is written.
+   */
+  refuse(match: (r: HeldRequest) => boolean, status?: number): { answered: Promise<HeldRequest> };
   close(): Promise<void>;
 }
 
@@ -52,12 +57,24 @@ export function rpcCall(method: string, params: (p: unknown[]) => boolean = () =
 
 export async function startNodeGate(target: string): Promise<NodeGate> {
   const pending: Pending[] = [];
+  const refusals: {
+    match: (r: HeldRequest) => boolean;
+    status: number;
+    answered: (r: HeldRequest) => void;
+  }[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const seen = { path: req.url ?? '/', body };
+      const refusal = refusals.findIndex((x) => x.match(seen));
+      if (refusal >= 0) {
+        const [r] = refusals.splice(refusal, 1);
+        res.writeHead(r!.status, { 'content-type': 'text/plain' });
+        res.end(`refused by the test's node gate (${r!.status})`, () => r!.answered(seen));
+        return;
+      }
       const p = pending.find((x) => !x.taken && x.match(seen));
       if (p) {
         p.taken = true;
@@ -108,6 +125,14 @@ export async function startNodeGate(target: string): Promise<NodeGate> {
           p.release();
         },
       };
+    },
+    refuse(match, status = 503) {
+      let answered!: (r: HeldRequest) => void;
+      const done = new Promise<HeldRequest>((res) => {
+        answered = res;
+      });
+      refusals.push({ match, status, answered });
+      return { answered: done };
     },
     async close() {
       for (const p of pending) p.release();

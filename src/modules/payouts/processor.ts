@@ -109,16 +109,29 @@ export class PayoutProcessor {
       return h;
     };
     let next = 0;
+    // A lane that fails stops the others taking more, but the pass waits for what they have started: it
+    // holds the wallet's lock, and the next pass must not follow a withdrawal a lane of this one is still
+    // marking, replacing or rebroadcasting (Promise.all returned at the first failure, and the pass let go of
+    // the lock with the other lanes still at work).
+    const failures: unknown[] = [];
     const lane = async () => {
-      while (next < open.length) {
+      while (next < open.length && failures.length === 0) {
         const { withdrawal, txs } = open[next++]!;
-        const settled = await this.followOne(withdrawal, txs, result, headOf);
-        if (settled) settlements.push(settled);
+        try {
+          const settled = await this.followOne(withdrawal, txs, result, headOf);
+          if (settled) settlements.push(settled);
+        } catch (err) {
+          failures.push(err);
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(FOLLOW_CONCURRENCY, open.length) }, lane));
-    // Completions and refunds go to the ledger together, so its batcher writes them in few transactions.
-    await Promise.all(settlements);
+    // Completions and refunds go to the ledger together, so its batcher writes them in few transactions; all
+    // of them are waited for, whichever fails.
+    const settled = await Promise.allSettled(settlements);
+    if (failures.length > 0) throw failures[0];
+    const refused = settled.find((s) => s.status === 'rejected');
+    if (refused) throw refused.reason;
   }
 
   /** One withdrawal's transactions; returns its settlement when it is final (completed or failed on chain). */
