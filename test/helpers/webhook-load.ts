@@ -3,7 +3,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import { DeliveryDispatcher } from '../../src/modules/webhooks/delivery/dispatcher.js';
 import type { DispatcherConfig } from '../../src/modules/webhooks/delivery/dispatcher-config.js';
 import type { TestContext, TestMerchant } from './app.js';
-import { startReceiver } from './receiver.js';
+import { eventually, startReceiver } from './receiver.js';
 
 // The load the webhook tests share: an endpoint subscribed for a merchant (or a failing one, to be backed
 // off), and transfers of 1 Star from the merchant's funded `payer`, one after another, each answered 200.
@@ -58,6 +58,37 @@ export async function holdingReceiver(receivers: Receiver[]) {
   const answers: ((status: number) => void)[] = [];
   r.setResponder(() => new Promise<number>((resolve) => answers.push(resolve)));
   return { r, answers };
+}
+
+/**
+ * An endpoint of a new merchant with seven deliveries, in an app whose per-endpoint cap is 4: four in flight,
+ * unanswered (`answers` answers them), the other three claimed by the worker and queued behind them.
+ */
+export async function fourInFlightThreeQueued(t: TestContext, receivers: Receiver[]) {
+  const m = await t.merchant();
+  await t.credit(m, 'payer', '1000');
+  const { r, answers } = await holdingReceiver(receivers);
+  const endpointId = await subscribe(t, m, r.url);
+  const states = () => deliveryStates(t, endpointId);
+  const statesAre = async (want: unknown) =>
+    JSON.stringify(await states()) === JSON.stringify(want) ? true : null;
+  await payerTransfers(t, m, 7);
+  await eventually(async () =>
+    r.received.length === 4 ? statesAre([{ status: 'pending', last_error: null, leased: true, n: 7 }]) : null,
+  );
+  /**
+   * After the endpoint's disable: the three queued fail unsent with its reason while the four in flight wait;
+   * answered 200, those four succeed, and nothing more reaches the receiver.
+   */
+  const queuedFailUnsent = async () => {
+    const closed = { status: 'failed', last_error: 'endpoint disabled by the merchant', leased: false, n: 3 };
+    await eventually(() => statesAre([closed, { status: 'pending', last_error: null, leased: true, n: 4 }]));
+    for (const answer of answers) answer(200);
+    await eventually(async () => ((await states()).some((s) => s.status === 'pending') ? null : true));
+    expect(await states()).toEqual([closed, { status: 'succeeded', last_error: null, leased: false, n: 4 }]);
+    expect(r.received.length).toBe(4);
+  };
+  return { m, endpointId, queuedFailUnsent };
 }
 
 export async function payerTransfers(t: TestContext, m: TestMerchant, n: number): Promise<void> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
 import { eventually, startReceiver, useReceivers } from '../helpers/receiver.js';
-import { deliveryStates, holdingReceiver, payerTransfers, subscribe } from '../helpers/webhook-load.js';
+import { fourInFlightThreeQueued, payerTransfers, subscribe } from '../helpers/webhook-load.js';
 
 // A disabled endpoint's backlog is failed unsent by the worker that claims one of its deliveries after the
 // disable (src/modules/webhooks/delivery/dispatcher.ts, closeEndpoint). The deliveries that worker is sending
@@ -72,29 +72,12 @@ describe('closing a disabled endpoint while one of its deliveries is in flight',
     // A worker keeps a few rounds of an endpoint's deliveries claimed and queued behind its slots. Disabled,
     // the endpoint's NOTIFY only woke a claim, which found nothing of it left to claim: the queued ones, claimed
     // while it was enabled, were sent as its slots freed up.
-    const m = await t.merchant();
-    await t.credit(m, 'payer', '1000');
-    const { r, answers } = await holdingReceiver(receivers);
-    const endpointId = await subscribe(t, m, r.url);
-    const states = () => deliveryStates(t, endpointId);
-    const statesAre = async (want: unknown) =>
-      JSON.stringify(await states()) === JSON.stringify(want) ? true : null;
-    await payerTransfers(t, m, 7);
     // Four in flight (the endpoint's cap), unanswered; the other three claimed by the worker, queued.
-    await eventually(async () =>
-      r.received.length === 4
-        ? statesAre([{ status: 'pending', last_error: null, leased: true, n: 7 }])
-        : null,
-    );
+    const { m, endpointId, queuedFailUnsent } = await fourInFlightThreeQueued(t, receivers);
     await t.app.services.webhooks.update({ merchantId: m.merchantId, mode: 'test' }, endpointId, {
       enabled: false,
     });
     // The queued ones fail unsent, as the close of a backlog fails it; those in flight wait for their answers.
-    const closed = { status: 'failed', last_error: 'endpoint disabled by the merchant', leased: false, n: 3 };
-    await eventually(() => statesAre([closed, { status: 'pending', last_error: null, leased: true, n: 4 }]));
-    for (const answer of answers) answer(200);
-    await eventually(async () => ((await states()).some((s) => s.status === 'pending') ? null : true));
-    expect(await states()).toEqual([closed, { status: 'succeeded', last_error: null, leased: false, n: 4 }]);
-    expect(r.received.length).toBe(4);
+    await queuedFailUnsent();
   });
 });

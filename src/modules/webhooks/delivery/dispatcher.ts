@@ -102,6 +102,9 @@ export class DeliveryDispatcher {
       // Disabled or deleted: no more waiting for a probe; its backlog is failed at its next claim, now, and
       // what this worker has queued for it is failed unsent with it, not sent as its slots free up.
       if (payload?.startsWith(CLOSED_PREFIX)) this.closed(payload.slice(CLOSED_PREFIX.length));
+      // Listening again after a gap (no payload): a `closed:` sent meanwhile was lost, so every endpoint with
+      // deliveries queued here is looked at again (closeQueued reads it, and fails nothing of an enabled one).
+      if (payload === undefined) for (const id of this.endpoints.busy()) this.track(this.closeQueued(id));
       this.kick();
     });
     this.kick();
@@ -315,7 +318,11 @@ export class DeliveryDispatcher {
   /** The endpoint was disabled or deleted: no more waiting for a probe, and nothing queued for it is sent. */
   private closed(endpointId: string): void {
     this.backoff.forget(endpointId);
-    const close = this.closeQueued(endpointId);
+    this.track(this.closeQueued(endpointId));
+  }
+
+  /** Keeps a close under way for stop() to wait for. */
+  private track(close: Promise<void>): void {
     this.closes.add(close);
     void close.finally(() => this.closes.delete(close));
   }
