@@ -89,7 +89,7 @@ function connectionOptions(asyncCommit: boolean): string {
 export function createPool(
   databaseUrl: string,
   max: number,
-  opts: { asyncCommit?: boolean; pipeline?: boolean } = {},
+  opts: { asyncCommit?: boolean; pipeline?: boolean; queryTimeoutMs?: number } = {},
 ): pg.Pool {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
@@ -97,6 +97,9 @@ export function createPool(
     idleTimeoutMillis: 30_000,
     pipeline: opts.pipeline ?? false,
     options: connectionOptions(opts.asyncCommit ?? false),
+    // A query unanswered this long fails (the pool drops its connection): one whose server went silent
+    // mid-query (a host lost, a network cut) is otherwise waited for as long as the kernel keeps the socket.
+    ...(opts.queryTimeoutMs ? { query_timeout: opts.queryTimeoutMs } : {}),
   });
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.

@@ -18,6 +18,13 @@ export interface PgProxy {
   readonly cuts: number;
   /** While on, new connections are closed at once (the server unreachable); open ones go on. */
   refuseNewConnections(on: boolean): void;
+  /**
+   * Freezes the connection of the next message that contains `text` (a statement's name, say): forwarded, then
+   * nothing more goes either way on that connection, which stays open (a host gone silent mid-query).
+   */
+  freezeOn(text: string): void;
+  /** Connections frozen so far. */
+  readonly frozen: number;
   close(): Promise<void>;
 }
 
@@ -25,6 +32,8 @@ export async function startPgProxy(target = { host: '127.0.0.1', port: 5432 }): 
   let armed = 0;
   let cuts = 0;
   let refusing = false;
+  let freezeText: Buffer | null = null;
+  let frozen = 0;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     if (refusing) {
@@ -33,6 +42,7 @@ export async function startPgProxy(target = { host: '127.0.0.1', port: 5432 }): 
     }
     const upstream = net.connect(target.port, target.host);
     sockets.add(client).add(upstream);
+    let silent = false;
     const drop = () => {
       client.destroy();
       upstream.destroy();
@@ -42,9 +52,17 @@ export async function startPgProxy(target = { host: '127.0.0.1', port: 5432 }): 
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', () => client.end());
     upstream.on('data', (chunk) => {
-      if (!client.destroyed) client.write(chunk);
+      if (!client.destroyed && !silent) client.write(chunk);
     });
     client.on('data', (chunk: Buffer) => {
+      if (silent) return;
+      if (freezeText && chunk.includes(freezeText)) {
+        freezeText = null;
+        frozen += 1;
+        upstream.write(chunk);
+        silent = true;
+        return;
+      }
       if (armed > 0 && chunk.includes(COMMIT_MESSAGE)) {
         armed -= 1;
         cuts += 1;
@@ -68,6 +86,12 @@ export async function startPgProxy(target = { host: '127.0.0.1', port: 5432 }): 
     },
     refuseNewConnections(on) {
       refusing = on;
+    },
+    freezeOn(text) {
+      freezeText = Buffer.from(text);
+    },
+    get frozen() {
+      return frozen;
     },
     async close() {
       for (const s of sockets) s.destroy();

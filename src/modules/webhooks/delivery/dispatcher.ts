@@ -63,7 +63,11 @@ export class DeliveryDispatcher {
     private readonly hooks: DispatcherHooks = {},
   ) {
     const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-    this.claimPool = createPool(config.databaseUrl, 1, { asyncCommit: true });
+    // A claim unanswered for a lease fails and its connection is dropped: waited for (a server gone silent
+    // mid-claim), it held every wake-up of this worker while the heartbeat and the ownership of its endpoints
+    // went on being renewed, and those endpoints got nothing, here or from another worker. What a late answer
+    // would have leased lapses by then anyway.
+    this.claimPool = createPool(config.databaseUrl, 1, { asyncCommit: true, queryTimeoutMs: config.leaseMs });
     this.store = new DeliveryStore(pool, this.claimPool, owner, config.leaseMs);
     this.owned = new OwnedEndpoints(new EndpointOwnership(pool, owner, config.leaseMs), log, (id) =>
       this.inHand(id),
