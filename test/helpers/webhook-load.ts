@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createLogger } from '../../src/lib/logger.js';
 import { DeliveryDispatcher } from '../../src/modules/webhooks/delivery/dispatcher.js';
 import type { DispatcherConfig } from '../../src/modules/webhooks/delivery/dispatcher-config.js';
@@ -127,4 +127,31 @@ export function anotherDispatcher(
     },
     createLogger('silent'),
   );
+}
+
+/**
+ * For a test file whose dispatchers are its own (their caps and lease its choice, no BullMQ mirror of retries
+ * waking them, which could do a missing wake-up's work): stops the app's dispatcher before the file's tests,
+ * and returns a maker of dispatchers (anotherDispatcher) that are stopped after them unless a test stopped
+ * them (`stopped`).
+ */
+export function useOwnDispatchers(t: TestContext) {
+  const made = new Set<DeliveryDispatcher>();
+  beforeAll(async () => {
+    await t.app.workers!.webhooks.dispatcher.stop();
+  });
+  afterAll(async () => {
+    for (const d of made) await d.stop();
+  });
+  return {
+    dispatcher(perEndpoint: number, extra: Partial<DispatcherConfig> = {}): DeliveryDispatcher {
+      const d = anotherDispatcher(t, perEndpoint, extra);
+      made.add(d);
+      return d;
+    },
+    async stop(d: DeliveryDispatcher): Promise<void> {
+      made.delete(d);
+      await d.stop();
+    },
+  };
 }

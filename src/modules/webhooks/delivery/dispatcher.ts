@@ -22,9 +22,10 @@ import { Wakeups } from './wakeups.js';
 // followed by the next at once, sends at most `perEndpoint` at a time to one endpoint and `concurrency` in
 // all (a slow receiver holds only its own slots; a failing one gets one probe at a time, spaced out:
 // backoff.ts), and writes outcomes many to a statement (outcomes.ts). A NOTIFY from the outbox relay wakes
-// it; retries wake it by a timer (and by BullMQ's mirror job, in jobs/webhooks.ts); a poll is the backstop. A
-// worker killed with SIGKILL loses nothing: its leases lapse after `leaseMs` and another worker sends what it
-// held.
+// it; retries wake it by a timer (the one its failures write set, and one for the next due delivery of the
+// endpoints it claims for: wakeWhenDue), and by BullMQ's mirror job (jobs/webhooks.ts); a poll is the
+// backstop. A worker killed with SIGKILL loses nothing: its leases lapse after `leaseMs` and another worker
+// sends what it held.
 
 export class DeliveryDispatcher {
   readonly store: DeliveryStore;
@@ -41,6 +42,8 @@ export class DeliveryDispatcher {
   private active = 0;
   private claiming: Promise<void> | null = null;
   private again = false;
+  /** When the wake-up for the next due delivery fires (wakeWhenDue; none: Infinity). */
+  private dueAt = Number.POSITIVE_INFINITY;
   private readonly wake: Wakeups;
   private stopped = true;
   private idle: (() => void)[] = [];
@@ -139,13 +142,19 @@ export class DeliveryDispatcher {
    * when it claims nothing: the back-off's wake-up at the end of an endpoint's rest is such a pass, and the
    * endpoint's probe may already be queued (claimed before it failed, and no pass during its rest gave it
    * back), so it wants nothing new; returning there left its deliveries queued for as long as the worker ran.
+   * The pump judges by the pass's own clock reading: the pass skipped the endpoints resting at `now`, so each
+   * must get a wake-up for the end of its rest. Read again after the claim's queries, a rest that ended
+   * meanwhile (a slow pass, or the back-off's timer firing a millisecond before its time, as Node's timers do
+   * against Date.now()) was over for the pump, which set no wake-up for it, and nothing was claimed for the
+   * endpoint: it waited, pending, for another wake-up (a new event, a retry's timer, the poll).
    */
   private async claim(): Promise<void> {
     if (this.hooks.paused && (await this.hooks.paused())) return;
+    const now = Date.now();
     try {
-      await this.claimDue(Date.now());
+      await this.claimDue(now);
     } finally {
-      if (!this.stopped) this.pump(); // stopping: what it claimed is given back (stop), not started
+      if (!this.stopped) this.pump(now); // stopping: what it claimed is given back (stop), not started
     }
   }
 
@@ -164,7 +173,8 @@ export class DeliveryDispatcher {
       if (n > 0) wants.set(id, n);
     }
     if (wants.size === 0) return;
-    const rows = await this.store.claim(wants, room);
+    const { rows, nextDueMs } = await this.store.claimDue(wants, room);
+    if (nextDueMs !== null) this.wakeWhenDue(Date.now() + nextDueMs);
     this.stats.claims++;
     this.stats.claimed += rows.length;
     const got = new Map<string, number>();
@@ -178,6 +188,22 @@ export class DeliveryDispatcher {
     for (const [id, n] of wants) this.endpoints.state(id).more = full || (got.get(id) ?? 0) >= n;
     // A full claim means more is due: go again once these are under way.
     if (rows.length === room) this.again = true;
+  }
+
+  /**
+   * Wakes the dispatcher at `at`, when a pending delivery of an endpoint it claimed for comes due (one timer,
+   * for the earliest such time). The retry's own timer is in the worker that wrote its failure: one that has
+   * stopped since (its timers with it), or given the endpoint up to a worker that joined, leaves its retries
+   * to the endpoint's new owner, which knew nothing of them and sent them only on another wake-up (a new
+   * event, the poll). Each pass that claims for an endpoint learns its next due time (the claim statement).
+   */
+  private wakeWhenDue(at: number): void {
+    if (at >= this.dueAt) return;
+    this.dueAt = at;
+    this.wake.after(Math.max(0, at - Date.now()), () => {
+      if (this.dueAt === at) this.dueAt = Number.POSITIVE_INFINITY;
+      this.kick();
+    });
   }
 
   /**
@@ -215,8 +241,7 @@ export class DeliveryDispatcher {
    * Starts every queued delivery that has a free slot, per endpoint and in all, but none to an endpoint
    * backing off (a closed endpoint's are dropped at once), and wakes again for the next probe.
    */
-  private pump(): void {
-    const now = Date.now();
+  private pump(now = Date.now()): void {
     const taken = this.endpoints.take(
       this.config.concurrency - this.active,
       (id, s) =>

@@ -40,7 +40,11 @@ const AFTER_HELD = '(select count(*) from held) >= 0';
 export const CLAIM = {
   name: 'webhook_claim',
   // Each endpoint's earliest due, unleased deliveries, up to what this worker asks for that endpoint (the
-  // endpoints it owns, ownership.ts, checked again here), at most $3 in all.
+  // endpoints it owns, ownership.ts, checked again here), at most $3 in all. And in how many ms the earliest
+  // pending delivery of those endpoints that is not due yet comes due (`next_due_ms`, one index probe per
+  // endpoint), for the dispatcher to wake then: a retry's own timer is in the worker that wrote the failure,
+  // which may since have stopped or given the endpoint up. Always one row at least: with nothing claimed, a
+  // row of nulls but that.
   text: `with wants as (
            select * from unnest($1::text[], $2::int[]) as w(endpoint_id, n)
            where exists (select 1 from webhook_dispatch_owners o
@@ -57,9 +61,17 @@ export const CLAIM = {
          leased as (
            update webhook_deliveries d set leased_until = now() + make_interval(secs => $4), lease_owner = $5
            from picked p where d.event_id = p.event_id and d.endpoint_id = p.endpoint_id
-           returning d.event_id, d.endpoint_id, d.attempts, d.updated_at)
-         select l.event_id, l.endpoint_id, l.attempts, l.updated_at::text as version, e.type, e.payload::text as payload, e.created_at, row_to_json(w) as endpoint
-         from leased l join events e on e.id = l.event_id join webhook_endpoints w on w.id = l.endpoint_id`,
+           returning d.event_id, d.endpoint_id, d.attempts, d.updated_at),
+         due_next as (
+           select min(n.next_attempt_at) as at from wants
+           cross join lateral (
+             select d.next_attempt_at from webhook_deliveries d
+             where d.endpoint_id = wants.endpoint_id and d.status = 'pending' and d.next_attempt_at > now()
+             order by d.next_attempt_at limit 1) n)
+         select l.event_id, l.endpoint_id, l.attempts, l.updated_at::text as version, e.type, e.payload::text as payload, e.created_at, row_to_json(w) as endpoint,
+           (select ceil(extract(epoch from at - now()) * 1000)::int from due_next) as next_due_ms
+         from (select 1) one
+         left join (leased l join events e on e.id = l.event_id join webhook_endpoints w on w.id = l.endpoint_id) on true`,
 };
 
 export const RECORD_SUCCESSES = {

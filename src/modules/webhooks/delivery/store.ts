@@ -120,8 +120,19 @@ export class DeliveryStore {
 
   /** Leases up to `limit` due deliveries: for each endpoint in `wants` at most its number, earliest due first. */
   async claim(wants: Map<string, number>, limit: number): Promise<Claimed[]> {
+    return (await this.claimDue(wants, limit)).rows;
+  }
+
+  /**
+   * claim(), and in how many ms the earliest pending delivery of the endpoints in `wants` that is not due yet
+   * comes due (null: none).
+   */
+  async claimDue(
+    wants: Map<string, number>,
+    limit: number,
+  ): Promise<{ rows: Claimed[]; nextDueMs: number | null }> {
     const r = await this.claimPool.query<{
-      event_id: string;
+      event_id: string | null;
       endpoint_id: string;
       attempts: number;
       version: string;
@@ -129,20 +140,27 @@ export class DeliveryStore {
       payload: string;
       created_at: Date;
       endpoint: Record<string, unknown>;
+      next_due_ms: number | null;
     }>({
       ...CLAIM,
       values: [[...wants.keys()], [...wants.values()], limit, this.leaseMs / 1000, this.owner],
     });
-    return r.rows.map((row) => ({
-      eventId: row.event_id,
-      endpointId: row.endpoint_id,
-      attempts: row.attempts,
-      version: row.version,
-      eventType: row.type,
-      payload: row.payload,
-      eventCreatedAt: row.created_at,
-      endpoint: endpointRow(row.endpoint),
-    }));
+    return {
+      // With nothing claimed, the one row is nulls but next_due_ms.
+      rows: r.rows
+        .filter((row) => row.event_id !== null)
+        .map((row) => ({
+          eventId: row.event_id!,
+          endpointId: row.endpoint_id,
+          attempts: row.attempts,
+          version: row.version,
+          eventType: row.type,
+          payload: row.payload,
+          eventCreatedAt: row.created_at,
+          endpoint: endpointRow(row.endpoint),
+        })),
+      nextDueMs: r.rows[0]?.next_due_ms ?? null,
+    };
   }
 
   /** Writes many successes in one statement; returns how many this worker still held. */
