@@ -225,6 +225,9 @@ export class DeliveryDispatcher {
         .finally(() => {
           for (const d of dropped) this.held.delete(d);
           this.owned.releaseDrained();
+          // The rest ended before they were given back (the pass came in its last moment, the release was
+          // slow): the pass at its end found them still leased and claimed no probe, so claim it now.
+          if (!this.backoff.resting(id, Date.now())) this.kick();
         });
     }
   }
