@@ -18,7 +18,7 @@ import { useSweptEvmApp } from '../helpers/treasury.js';
 // before the lock is dropped unstored, and a stored nonce counter wins over a seed read before it.
 
 const HOT = Wallet.createRandom();
-const { t, pass } = useSweptEvmApp(
+const { t, pass, queueIdle } = useSweptEvmApp(
   HOT.privateKey,
   { threshold: '1', disperse: DISPERSE_ADDRESS },
   { gate: true },
@@ -74,6 +74,7 @@ describe('signing against a slow EVM node', () => {
   it('a sweep pass asks the node for the top-up gas and the address nonce seed before it locks the sweep', {
     timeout: 60_000,
   }, async () => {
+    await queueIdle(); // the pass the signer queues at start has run: the passes here are the test's
     const m = await t.merchant();
     const d = await requestDeposit(t, m, 'payer', 'ERC20', '5');
     await t.devnet.sendToken(t.devnet.usdt6, d.depositAddress, 5_000_000n);
