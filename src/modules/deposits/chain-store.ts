@@ -1,5 +1,5 @@
 import type { ScanResult } from '../../chains/types.js';
-import { inTransaction, type Pool } from '../../db/database.js';
+import { inTransaction, type Pool, type PoolClient } from '../../db/database.js';
 import { newId } from '../../lib/ids.js';
 import { JsonNumber } from '../../lib/json.js';
 import type { EventDraft } from '../events/index.js';
@@ -63,22 +63,54 @@ export class ChainStore {
   }
 
   /**
-   * Stores one fully scanned range and moves the cursor past it, atomically. With `nextBlock` null (a
-   * rescan, see ChainScanner.rescan) only the observations are stored: the cursor and the block hashes of
-   * the reorg window stay as they are.
+   * Stores one fully scanned range and moves the cursor past it, atomically. With `nextBlock` null only the
+   * observations are stored: the cursor and the block hashes of the reorg window stay as they are (a rescan
+   * goes through `recordRescanned`, which chooses the observations first).
    */
   async record(chain: string, result: ScanResult, nextBlock: number | null): Promise<void> {
+    await inTransaction(this.pool, (c) => writeRange(c, chain, result, nextBlock));
+  }
+
+  /**
+   * Stores what a rescan (ChainScanner.rescan) found in blocks that can no longer change under the live
+   * scanner: a block the live scanner has passed and recorded with the same hash (or passed so long ago that
+   * its hash is no longer kept), or one at or below `confirmedHeight`, deep enough to credit. The rest — the
+   * unconfirmed tip the live scanner has not reached, or a block it recorded with another hash — is left to the
+   * live scanner.
+   *
+   * Why: only the live scanner follows reorganisations (its stored hashes, ChainStore.rollback). A payment
+   * the rescan recorded in a tip block the live scanner had not reached, reorganised away before it got there,
+   * was never rolled back: it stayed `seen` in a block no longer on the chain and was credited 19 blocks
+   * later, Stars for tokens that never arrived. The cursor row is locked first, so a rollback (which locks it
+   * too) runs wholly before or after this choice: never between the choice and the rows it lets through.
+   */
+  async recordRescanned(chain: string, result: ScanResult, confirmedHeight: number): Promise<void> {
     await inTransaction(this.pool, async (c) => {
-      const first = result.blocks[0];
-      if (first && nextBlock !== null) await recordBlocks(c, chain, result.blocks, nextBlock);
-      if (result.transfers.length > 0) await recordTransfers(c, chain, result.transfers);
-      if (result.unexpected.length > 0) await recordUnexpected(c, chain, result.unexpected);
-      if (nextBlock !== null) {
-        await c.query('update chain_cursors set next_block = $2, updated_at = now() where chain = $1', [
-          chain,
-          nextBlock,
-        ]);
-      }
+      const cursor = await c.query<{ next_block: string }>(
+        'select next_block from chain_cursors where chain = $1 for share',
+        [chain],
+      );
+      const next = cursor.rows[0] ? Number(cursor.rows[0].next_block) : 0;
+      const stored = await c.query<{ number: string; hash: string }>(
+        'select number, hash from chain_blocks where chain = $1 and number = any($2::bigint[])',
+        [chain, result.blocks.map((b) => b.number)],
+      );
+      const storedHash = new Map(stored.rows.map((b) => [Number(b.number), b.hash]));
+      const readHash = new Map(result.blocks.map((b) => [b.number, b.hash]));
+      const settled = (number: number, hash = readHash.get(number)) => {
+        const known = storedHash.get(number);
+        return known !== undefined ? known === hash : number < next || number <= confirmedHeight;
+      };
+      await writeRange(
+        c,
+        chain,
+        {
+          blocks: [],
+          transfers: result.transfers.filter((t) => settled(t.blockNumber, t.blockHash)),
+          unexpected: result.unexpected.filter((u) => settled(u.blockNumber)),
+        },
+        null,
+      );
     });
   }
 
@@ -89,6 +121,8 @@ export class ChainStore {
    */
   async rollback(chain: string, fork: number): Promise<number> {
     return inTransaction(this.pool, async (c) => {
+      // Before anything else: a rescan's choice of what to record (recordRescanned) waits for this, or this for it.
+      await c.query('select 1 from chain_cursors where chain = $1 for update', [chain]);
       await c.query('delete from chain_blocks where chain = $1 and number > $2', [chain, fork]);
       const orphaned = await c.query<{ deposit_id: string }>(
         `update chain_transfers set status = 'orphaned' where chain = $1 and block_number > $2 and status = 'seen'
@@ -137,8 +171,9 @@ export class ChainStore {
       amount_minor: string;
       block_time: Date;
       log_index: number;
+      block_hash: string;
     }>(
-      `select t.id, t.deposit_id, t.block_number, t.tx_hash, t.amount_minor, t.block_time, t.log_index
+      `select t.id, t.deposit_id, t.block_number, t.tx_hash, t.amount_minor, t.block_time, t.log_index, t.block_hash
        from chain_transfers t join deposits d on d.id = t.deposit_id
        where t.chain = $1 and t.status = 'seen' and ($2::bigint is null or t.block_number <= $2)
          and d.merchant_id <> all($3::text[])
@@ -207,4 +242,26 @@ export class ChainStore {
       return r.rowCount ?? 0;
     });
   }
+}
+
+/** One scanned range's writes (ChainStore.record): blocks and cursor only when `nextBlock` is given. */
+async function writeRange(
+  c: PoolClient,
+  chain: string,
+  result: ScanResult,
+  nextBlock: number | null,
+): Promise<void> {
+  if (nextBlock !== null) {
+    // First (the transaction makes it atomic all the same): every writer of the chain's observations takes the
+    // cursor row before their rows (recordRescanned, rollback), so two of them never wait for each other in a
+    // circle.
+    await c.query('update chain_cursors set next_block = $2, updated_at = now() where chain = $1', [
+      chain,
+      nextBlock,
+    ]);
+  }
+  const first = result.blocks[0];
+  if (first && nextBlock !== null) await recordBlocks(c, chain, result.blocks, nextBlock);
+  if (result.transfers.length > 0) await recordTransfers(c, chain, result.transfers);
+  if (result.unexpected.length > 0) await recordUnexpected(c, chain, result.unexpected);
 }

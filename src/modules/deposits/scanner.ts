@@ -117,11 +117,13 @@ export class ChainScanner {
 
   /**
    * Rescans blocks [from, to] (to: the head when null) through the scanner's own path: the
-   * adapter reads each 100-block range, the store records what it found, and confirmed transfers are
-   * credited. Idempotent: transfers are keyed by (chain, tx hash, log index) and a credit happens once, so
+   * adapter reads each 100-block range, the store records what it found, and the confirmed transfers it
+   * found are credited (only those, each in the block it was found in). Idempotent: transfers are keyed by (chain, tx hash, log index) and a credit happens once, so
    * a rescan of blocks already scanned changes nothing. The cursor and the reorg window are not touched
    * (the live scanner owns them), and a transfer counts only if its block is within its deposit's watch
-   * window, as it would have for the live scanner. Safe while scanners run. A block above the node's head
+   * window, as it would have for the live scanner. Unconfirmed blocks the live scanner has not reached (or
+   * recorded with another hash) are read but not recorded: they are the live scanner's, which follows their
+   * reorganisations (ChainStore.recordRescanned). Safe while scanners run. A block above the node's head
    * is refused (ValidationError, nothing scanned): the node is behind or serves another network, and a
    * rescan that read nothing must not report "0 transfers seen" as if the range had been looked at.
    */
@@ -147,6 +149,8 @@ export class ChainScanner {
     const watched = new Set(windows.keys());
     const total = Math.max(0, last - from + 1);
     let transfers = 0;
+    // What this run found where it found it: it credits these only (creditConfirmed's `only`).
+    const found = new Set<string>();
     onProgress?.(0, total);
     for (let start = from; start <= last; start += this.adapter.maxRange) {
       const end = Math.min(last, start + this.adapter.maxRange - 1);
@@ -155,12 +159,21 @@ export class ChainScanner {
         const until = windows.get(t.to);
         return until !== undefined && t.blockTimeMs <= until.getTime();
       });
-      await this.store.record(this.chain, { ...result, transfers: inWindow }, null);
+      await this.store.recordRescanned(
+        this.chain,
+        { ...result, transfers: inWindow },
+        this.confirmedHeight(head, finalized),
+      );
       transfers += inWindow.length;
+      for (const t of inWindow) found.add(`${t.txHash}:${t.logIndex}:${t.blockHash}`);
       onProgress?.(end - from + 1, total);
     }
     await this.store.updateConfirmations(this.chain, head);
-    const credited = await this.creditConfirmed(head, finalized);
+    // Only what it found, in the block it found it in. Another transfer waiting may be in a block the chain has
+    // replaced since the live scanner saw it: the live scanner rolls that back (its reorg check) before it credits.
+    const credited = await this.creditConfirmed(head, finalized, (t) =>
+      found.has(`${t.tx_hash}:${t.log_index}:${t.block_hash}`),
+    );
     return { chain: this.chain, from, to: last, head, scannedBlocks: total, transfers, credited };
   }
 
@@ -208,17 +221,25 @@ export class ChainScanner {
     return fork;
   }
 
-  private async creditConfirmed(head: number, finalized: number | null): Promise<number> {
-    const confirmedHeight = Math.max(head - this.net.confirmations + 1, finalized ?? -1);
+  /** The highest block deep enough to credit: `confirmations` blocks, its own included, or finalized. */
+  private confirmedHeight(head: number, finalized: number | null): number {
+    return Math.max(head - this.net.confirmations + 1, finalized ?? -1);
+  }
+
+  private async creditConfirmed(
+    head: number,
+    finalized: number | null,
+    only: (t: { tx_hash: string; log_index: number; block_hash: string }) => boolean = () => true,
+  ): Promise<number> {
+    const confirmedHeight = this.confirmedHeight(head, finalized);
     // Payments of merchants whose rate is 0 wait, seen and uncredited: a later pass (this same query) credits
     // them once the rate is set again. Left out of the query, so that they never fill its limit.
     const byMerchant = await this.store.uncreditedByMerchant(this.chain, confirmedHeight);
     if (byMerchant.size === 0) return 0;
     const waiting = await this.crediting.waitingForRate(byMerchant);
-    const ready = await this.store.uncredited(this.chain, {
-      upTo: confirmedHeight,
-      exceptMerchants: waiting,
-    });
+    const ready = (
+      await this.store.uncredited(this.chain, { upTo: confirmedHeight, exceptMerchants: waiting })
+    ).filter(only);
     if (ready.length === 0) return 0;
     const byId = await this.store.depositsByIds([...new Set(ready.map((t) => t.deposit_id))]);
     // Handed over together: the ledger batcher commits many credits per transaction, and each
