@@ -152,13 +152,13 @@ export class DeliveryDispatcher {
     if (this.hooks.paused && (await this.hooks.paused())) return;
     const now = Date.now();
     try {
-      await this.claimDue(now);
+      await this.claimWanted(now);
     } finally {
       if (!this.stopped) this.pump(now); // stopping: what it claimed is given back (stop), not started
     }
   }
 
-  private async claimDue(now: number): Promise<void> {
+  private async claimWanted(now: number): Promise<void> {
     this.tidy(now); // before `room`: what resting endpoints held must not count against the others
     const room = (READY_PER_SLOT / 2) * this.config.concurrency - this.endpoints.queued - this.active;
     if (room <= 0) return;
